@@ -1,0 +1,80 @@
+/*
+ * source.h - where documents come from: files and folders (recursive), JSON Lines,
+ * TREC SGML, their gzip-compressed versions, and "-" for standard input. A source yields
+ * documents one at a time, in a deterministic order (inputs in the order given, folder
+ * entries sorted by name), as (external id, title, date, text, where it came from).
+ *
+ * Kinds, decided per file:
+ *   - "-" or a path ending in .jsonl / .jsonl.gz / .ndjson(.gz) / .json(.gz): JSON Lines,
+ *     one object per line with "id" (string or number), "title", "date" (YYYY-MM-DD),
+ *     "text"; other fields ignored. Standard input is sniffed: gzip magic -> gunzip;
+ *     first non-blank byte '{' -> JSON Lines; "<DOC>" -> TREC; else one plain document.
+ *   - content starting with "<DOC>" (after blanks), or .trec/.sgml (.gz): TREC SGML, docs
+ *     <DOC><DOCNO>id</DOCNO> ... </DOC>; <TITLE>/<HEADLINE> give the title, <DATE> a
+ *     date when it parses, <TEXT> (all of them) the text, else the body without tags.
+ *   - anything else: one plain text document; the id is the path as given joined with the
+ *     relative path inside a folder; an optional first line "date YYYY-MM-DD" (leading
+ *     blanks allowed) gives the date and is dropped; the title is the first non-empty line
+ *     when it is short (<= 200 bytes) and followed by more text, and the text is the rest.
+ *   - .gz anything: gunzipped on the fly (zlib), then as above by the inner name.
+ *   - binary files (a NUL byte or mostly non-text bytes in the first 8 KiB) are skipped with
+ *     a warning naming the file.
+ * Problems (unreadable file, a broken JSON line, a truncated gzip stream, a symlink loop)
+ * are reported through the warning callback with "path:line: what is wrong"; in
+ * stop-on-error mode the first one ends the source with QUIRE_EINVAL/QUIRE_EIO (nothing is
+ * committed by the indexer then), otherwise the bad item is skipped and reading goes on.
+ */
+#ifndef QUIRE_SOURCE_H
+#define QUIRE_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quire/status.h"
+
+#include "quire/date.h" /* quire_date_parse(); QUIRE_NO_DATE */
+
+typedef struct source_doc {
+    const char *external_id; /* never empty */
+    size_t external_id_len;
+    const char *title; /* may be empty */
+    size_t title_len;
+    const char *text; /* may be empty; not validated as UTF-8 here */
+    size_t text_len;
+    int32_t date;       /* days since the epoch, or QUIRE_NO_DATE */
+    const char *origin; /* the file it came from ("-" for stdin), NUL-terminated */
+    uint64_t line;      /* line number of the record in that file (1-based), 0 if n/a */
+} source_doc;
+
+typedef void (*source_warn_fn)(void *ctx, const char *message);
+
+typedef struct source_opts {
+    bool stop_on_error;   /* first bad item ends the run with an error */
+    source_warn_fn warn;  /* may be NULL */
+    void *warn_ctx;
+    size_t max_doc_bytes; /* larger documents are skipped with a warning; 0 = 1 GiB */
+} source_opts;
+
+typedef struct source source;
+
+/* Open a source over `inputs` (paths or "-"). Fails only for a bad argument; unreadable
+ * paths are met (and reported) while reading. */
+QUIRE_MUST_CHECK int source_open(source **out, const char *const *inputs, size_t input_count,
+                                 const source_opts *opts);
+void source_close(source *s);
+
+/* The next document: QUIRE_OK with *doc filled (its strings live until the next call),
+ * 1 at the end, or a negative code (stop-on-error, or out of memory). */
+QUIRE_MUST_CHECK int source_next(source *s, source_doc *doc);
+
+/* Progress: input bytes consumed so far, and the total when known (sum of the regular
+ * files' sizes, found by a first walk that source_open does), else 0. For .gz files these
+ * count compressed bytes. */
+uint64_t source_bytes_read(const source *s);
+uint64_t source_bytes_total(const source *s);
+/* Counts for the summary. */
+uint64_t source_warning_count(const source *s);
+uint64_t source_skipped_count(const source *s);
+
+#endif
