@@ -4,7 +4,6 @@
  */
 #include "quire/date.h"
 
-#include <stdio.h>
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -56,5 +55,16 @@ void quire_date_format(int32_t days, char buf[11])
     const unsigned d = doy - (153 * mp + 2) / 5 + 1;
     const unsigned m = mp < 10 ? mp + 3 : mp - 9;
     const int64_t y = y0 + (m <= 2);
-    snprintf(buf, 11, "%04d-%02u-%02u", (int)(y % 10000), m % 100, d % 100);
+    unsigned yy = (unsigned)(y < 0 ? 0 : y % 10000);
+    buf[0] = (char)('0' + yy / 1000);
+    buf[1] = (char)('0' + yy / 100 % 10);
+    buf[2] = (char)('0' + yy / 10 % 10);
+    buf[3] = (char)('0' + yy % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + m / 10);
+    buf[6] = (char)('0' + m % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + d / 10);
+    buf[9] = (char)('0' + d % 10);
+    buf[10] = '\0';
 }
