@@ -1,0 +1,194 @@
+/*
+ * segment.h - one immutable segment: a set of documents with their own doc ids 0..n-1,
+ * held in six files named seg-<id>.<ext> (FORMAT.md "Segment files"):
+ *   .ter  term dictionary (forms and stems) + segment statistics
+ *   .doc  postings: doc blocks and skip data      .pos  positions
+ *   .len  per document: length in tokens, title length in tokens (fixed 8 bytes a doc)
+ *   .dmd  per document: external id, title, origin, date, where its text is in .sto
+ *   .sto  the original text of every document, zlib-compressed in blocks
+ *
+ * Two kinds of terms share the dictionary (FORMAT.md "Terms: forms and stems"):
+ *   - a FORM is a word as written (case- and diacritic-folded): it has positions, and is
+ *     what a quoted phrase matches;
+ *   - a STEM (key: 0xFF then the stem, so all stems sort after all forms) has doc ids and
+ *     tfs but no positions, and lists the forms it was made from; a stem with a single
+ *     form is stored as an alias of that form's postings instead of a copy.
+ *
+ * Positions: the title's tokens take positions 0..T-1 and the text's tokens start at
+ * T + 1 (one unused position between, so no phrase spans the two fields). doc_len counts
+ * T plus the text's tokens.
+ */
+#ifndef QUIRE_SEGMENT_H
+#define QUIRE_SEGMENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "quire/bytes.h"
+#include "quire/fileio.h"
+#include "quire/postings.h"
+#include "quire/status.h"
+#include "quire/termdict.h"
+
+#define QUIRE_FORMAT_VERSION 1
+#define QUIRE_STEM_PREFIX 0xFF /* first byte of a stem's dictionary key */
+
+typedef enum quire_term_kind {
+    QUIRE_TERM_FORM = 0,
+    QUIRE_TERM_STEM = 1,
+} quire_term_kind;
+
+/* A looked-up term. Views point into the segment's maps: valid while it is open. */
+typedef struct quire_term {
+    quire_term_kind kind;
+    quire_postings_meta postings; /* for an alias stem: its form's postings */
+    bool has_positions;           /* forms: true; stems: false */
+    uint32_t form_count;          /* stems: how many forms; forms: 1 */
+    quire_bytes forms;            /* stems: the encoded form list (see quire_term_form) */
+} quire_term;
+
+/* Per-document metadata. Strings point into the segment's maps. */
+typedef struct quire_doc_info {
+    quire_bytes external_id;
+    quire_bytes title;
+    quire_bytes origin; /* file or input it came from */
+    int32_t date;       /* days since the epoch, QUIRE_NO_DATE if none */
+    uint64_t text_off;  /* offset of its text in the segment's stored-text stream */
+    uint64_t text_len;  /* bytes */
+    uint32_t doc_len;   /* tokens, title + text */
+    uint32_t title_len; /* tokens in the title */
+} quire_doc_info;
+
+typedef struct quire_segment_stats {
+    uint32_t doc_count;
+    uint64_t total_tokens;  /* sum of doc_len */
+    uint64_t form_count;    /* distinct forms */
+    uint64_t stem_count;    /* distinct stems */
+    uint64_t posting_count; /* form postings + own stem postings */
+    uint64_t text_bytes;    /* uncompressed stored text */
+    uint64_t file_bytes[6]; /* sizes of .ter .doc .pos .len .dmd .sto */
+} quire_segment_stats;
+
+enum { QUIRE_SEG_TER, QUIRE_SEG_DOC, QUIRE_SEG_POS, QUIRE_SEG_LEN, QUIRE_SEG_DMD, QUIRE_SEG_STO,
+       QUIRE_SEG_FILE_COUNT };
+extern const char *const quire_segment_file_ext[QUIRE_SEG_FILE_COUNT];
+
+/* ---- reading ---- */
+
+typedef struct quire_segment quire_segment;
+
+/* Open segment `id` in `dir`: map its files, check every header and trailer (magic,
+ * version, CRCs of the parts read at open, sizes and counts agreeing). Data blocks are
+ * checked by their own CRCs when read. */
+QUIRE_MUST_CHECK int quire_segment_open(quire_segment **out, const char *dir, uint64_t id);
+void quire_segment_close(quire_segment *seg);
+
+uint64_t quire_segment_id(const quire_segment *seg);
+const quire_segment_stats *quire_segment_get_stats(const quire_segment *seg);
+
+/* Look up a form (key as the analyzer's token form) or a stem (the analyzer's stem,
+ * without the prefix byte). QUIRE_OK, QUIRE_ENOTFOUND or QUIRE_ECORRUPT. */
+QUIRE_MUST_CHECK int quire_segment_lookup(const quire_segment *seg, quire_term_kind kind,
+                                          quire_bytes key, quire_term *out);
+
+/* The i-th form of a stem (0 <= i < form_count) as bytes; for an alias stem, i = 0. */
+QUIRE_MUST_CHECK int quire_term_form(const quire_term *t, uint32_t i, quire_bytes key_of_stem,
+                                     quire_bytes *form);
+
+/* Open a postings cursor on a looked-up term (see postings.h). */
+QUIRE_MUST_CHECK int quire_segment_postings(const quire_segment *seg, const quire_term *t,
+                                            quire_postings_cursor *c);
+
+/* Iterate the keys of one kind in order from the first >= `from` (prefix expansion).
+ * The key given back excludes the stem prefix byte. */
+typedef struct quire_segment_term_iter {
+    quire_termdict_iter it;
+    quire_term_kind kind;
+    const quire_segment *seg;
+} quire_segment_term_iter;
+QUIRE_MUST_CHECK int quire_segment_terms_seek(quire_segment_term_iter *it,
+                                              const quire_segment *seg, quire_term_kind kind,
+                                              quire_bytes from);
+/* Next term: QUIRE_OK with *key and *term, QUIRE_ENOTFOUND past the last of the kind. */
+QUIRE_MUST_CHECK int quire_segment_terms_next(quire_segment_term_iter *it, quire_bytes *key,
+                                              quire_term *term);
+
+/* Document lengths: an array of doc_count uint32 pairs is cheap to reach, so these
+ * never fail (doc must be < doc_count). */
+uint32_t quire_segment_doc_len(const quire_segment *seg, uint32_t doc);
+uint32_t quire_segment_title_len(const quire_segment *seg, uint32_t doc);
+
+QUIRE_MUST_CHECK int quire_segment_doc_info(const quire_segment *seg, uint32_t doc,
+                                            quire_doc_info *out);
+/* Append the document's stored text (exactly as indexed: valid UTF-8) to `out`. */
+QUIRE_MUST_CHECK int quire_segment_doc_text(const quire_segment *seg, uint32_t doc,
+                                            quire_buf *out);
+
+/* Check everything: every CRC of every block, every structural invariant (sorted terms,
+ * ascending doc ids, df equal to postings, positions inside documents, stem alias and
+ * form lists consistent, statistics). Problems go to `report` (one line each), and the
+ * return is QUIRE_ECORRUPT if there was any. */
+typedef void (*quire_report_fn)(void *ctx, const char *line);
+QUIRE_MUST_CHECK int quire_segment_verify(const quire_segment *seg, quire_report_fn report,
+                                          void *ctx);
+
+/* ---- writing ---- */
+
+typedef struct quire_segment_writer quire_segment_writer;
+
+/* Documents are added in doc id order with their metadata and text; then terms are added in
+ * key order: all forms (with positions), then all stems. Nothing is visible until a
+ * manifest names the segment. */
+QUIRE_MUST_CHECK int quire_segment_writer_new(quire_segment_writer **out, const char *dir,
+                                              uint64_t id);
+/* Add the next document with its text (valid UTF-8), which the writer compresses into
+ * blocks of about QUIRE_STORE_BLOCK bytes. info->text_off is ignored (the writer assigns it). */
+QUIRE_MUST_CHECK int quire_segment_writer_add_doc(quire_segment_writer *w,
+                                                  const quire_doc_info *info, quire_bytes text);
+
+/* The other way in, for callers that compress text themselves (the indexer's workers, a
+ * merge copying blocks): add a document's metadata whose text_len bytes come next in the
+ * stored-text stream, and add stored-text blocks made by quire_store_block_encode() (or
+ * copied from another segment with quire_segment_store_block()) in stream order. Blocks
+ * and documents may interleave; at finish their lengths must add up to the same total.
+ * Do not mix with quire_segment_writer_add_doc(). */
+QUIRE_MUST_CHECK int quire_segment_writer_add_doc_meta(quire_segment_writer *w,
+                                                       const quire_doc_info *info);
+QUIRE_MUST_CHECK int quire_segment_writer_add_store_block(quire_segment_writer *w,
+                                                          quire_bytes encoded_block);
+
+#define QUIRE_STORE_BLOCK (16 * 1024) /* uncompressed bytes a stored-text block aims at */
+/* Compress `len` bytes of text into one encoded stored-text block appended to `out`
+ * (FORMAT.md ".sto"): thread-safe, for the indexer's workers. */
+QUIRE_MUST_CHECK int quire_store_block_encode(quire_buf *out, const uint8_t *text, size_t len,
+                                              int zlib_level);
+/* The encoded blocks of a segment's stored text, in order (for merging by copy). */
+uint64_t quire_segment_store_block_count(const quire_segment *seg);
+QUIRE_MUST_CHECK int quire_segment_store_block(const quire_segment *seg, uint64_t i,
+                                               quire_bytes *encoded_block);
+
+/* Postings for terms go through the writer's postings writer: begin, add..., end. */
+QUIRE_MUST_CHECK int quire_segment_writer_begin_form(quire_segment_writer *w, quire_bytes form);
+QUIRE_MUST_CHECK int quire_segment_writer_begin_stem(quire_segment_writer *w, quire_bytes stem,
+                                                     const quire_bytes *forms,
+                                                     uint32_t form_count);
+/* doc_len: the document's length in tokens (for the block impacts). */
+QUIRE_MUST_CHECK int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc,
+                                                      uint32_t tf, const uint32_t *positions,
+                                                      uint32_t doc_len);
+QUIRE_MUST_CHECK int quire_segment_writer_end_term(quire_segment_writer *w);
+/* A stem with one form: an alias of that form, whose postings were written before. */
+QUIRE_MUST_CHECK int quire_segment_writer_add_alias_stem(quire_segment_writer *w,
+                                                         quire_bytes stem, quire_bytes form);
+
+/* Write trailers, fsync every file. On success the segment can be named in a manifest;
+ * *stats describes it. On failure the files are removed. Frees the writer either way. */
+QUIRE_MUST_CHECK int quire_segment_writer_finish(quire_segment_writer *w,
+                                                 quire_segment_stats *stats);
+/* Give up: remove the files, free the writer. Accepts NULL. */
+void quire_segment_writer_abort(quire_segment_writer *w);
+
+/* Remove a segment's files (after no manifest needs them). */
+void quire_segment_remove(const char *dir, uint64_t id);
+
+#endif

@@ -1,0 +1,534 @@
+/*
+ * segment_reader.c - opens a segment's six files read-only (mmap) and answers lookups,
+ * postings, document metadata and stored text. Everything read at open is checked (frames,
+ * index CRCs, .len wholly, counts agreeing between files); the blocks read later carry
+ * their own CRCs, checked when used. See FORMAT.md "Segment files".
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "framing.h"
+#include "quire/segment.h"
+#include "segment_layout.h"
+
+struct quire_segment {
+    uint64_t id;
+    quire_map map[QUIRE_SEG_FILE_COUNT];
+    frame_footer foot[QUIRE_SEG_FILE_COUNT];
+    char *name[QUIRE_SEG_FILE_COUNT]; /* "seg-xxxxxxxx.ext" for messages */
+    quire_termdict *dict;
+    quire_segment_stats stats;
+    quire_bytes doc_file, pos_file;
+    const uint8_t *lens; /* doc_count * 8 bytes */
+    const uint8_t *dmd_index;
+    uint64_t dmd_groups;
+    const uint8_t *sto_index;
+    uint64_t sto_blocks;
+};
+
+static int open_files(quire_segment *seg, const char *dir)
+{
+    for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++) {
+        char path[4096];
+        segment_file_path(path, sizeof path, dir, seg->id, quire_segment_file_ext[i]);
+        const char *base = strrchr(path, '/');
+        seg->name[i] = quire_strndup(path, strlen(path));
+        if (!seg->name[i])
+            return quire_error(QUIRE_ENOMEM, "out of memory");
+        (void)base;
+        int rc = quire_map_open(&seg->map[i], path);
+        if (rc == QUIRE_ENOTFOUND)
+            return quire_corrupt("%s: missing (the index names segment %llx)", path,
+                                 (unsigned long long)seg->id);
+        if (rc != QUIRE_OK)
+            return rc;
+        rc = frame_check(seg->map[i].bytes, kind_tags[i], seg->id, seg->name[i], &seg->foot[i]);
+        if (rc != QUIRE_OK)
+            return rc;
+        seg->stats.file_bytes[i] = seg->map[i].bytes.len;
+    }
+    return QUIRE_OK;
+}
+
+/* The data region of a file: between header and index (or footer). */
+static quire_bytes body_of(const quire_segment *seg, int i)
+{
+    return quire_bytes_of(seg->map[i].bytes.ptr, seg->foot[i].index_off);
+}
+
+int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
+{
+    *out = NULL;
+    quire_segment *seg = quire_calloc(1, sizeof *seg);
+    if (!seg)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    seg->id = id;
+    int rc = open_files(seg, dir);
+    if (rc != QUIRE_OK)
+        goto fail;
+
+    /* .ter: stats block, then the dictionary */
+    const frame_footer *tf = &seg->foot[QUIRE_SEG_TER];
+    const char *tname = seg->name[QUIRE_SEG_TER];
+    if (tf->index_len != TER_STATS_LEN) {
+        rc = quire_corrupt("%s: statistics block has the wrong size", tname);
+        goto fail;
+    }
+    const uint8_t *st = seg->map[QUIRE_SEG_TER].bytes.ptr + tf->index_off;
+    uint64_t doc_count = quire_load_le64(st);
+    seg->stats.total_tokens = quire_load_le64(st + 8);
+    seg->stats.form_count = quire_load_le64(st + 16);
+    seg->stats.stem_count = quire_load_le64(st + 24);
+    seg->stats.posting_count = quire_load_le64(st + 32);
+    seg->stats.text_bytes = quire_load_le64(st + 40);
+    uint64_t di_off = quire_load_le64(st + 48), di_len = quire_load_le64(st + 56);
+    if (doc_count >= UINT32_MAX || di_off < FRAME_HEADER_LEN || di_off > tf->index_off ||
+        di_len > tf->index_off - di_off || tf->count != seg->stats.form_count + seg->stats.stem_count) {
+        rc = quire_corrupt("%s: statistics block is inconsistent", tname);
+        goto fail;
+    }
+    seg->stats.doc_count = (uint32_t)doc_count;
+    rc = quire_termdict_open(&seg->dict, body_of(seg, QUIRE_SEG_TER), di_off, di_len, tname);
+    if (rc != QUIRE_OK)
+        goto fail;
+    if (quire_termdict_count(seg->dict) != tf->count) {
+        rc = quire_corrupt("%s: dictionary holds %llu terms, statistics say %llu", tname,
+                           (unsigned long long)quire_termdict_count(seg->dict),
+                           (unsigned long long)tf->count);
+        goto fail;
+    }
+
+    seg->doc_file = body_of(seg, QUIRE_SEG_DOC);
+    seg->pos_file = body_of(seg, QUIRE_SEG_POS);
+
+    /* .len: fixed records, checked wholly now since every query reads them */
+    const frame_footer *lf = &seg->foot[QUIRE_SEG_LEN];
+    if (lf->count != doc_count || lf->index_off != FRAME_HEADER_LEN + doc_count * 8) {
+        rc = quire_corrupt("%s: holds %llu documents' lengths, expected %llu",
+                           seg->name[QUIRE_SEG_LEN], (unsigned long long)lf->count,
+                           (unsigned long long)doc_count);
+        goto fail;
+    }
+    rc = frame_check_body(seg->map[QUIRE_SEG_LEN].bytes, lf, seg->name[QUIRE_SEG_LEN]);
+    if (rc != QUIRE_OK)
+        goto fail;
+    seg->lens = seg->map[QUIRE_SEG_LEN].bytes.ptr + FRAME_HEADER_LEN;
+    uint64_t tokens = 0;
+    for (uint64_t d = 0; d < doc_count; d++) {
+        uint32_t dl = quire_load_le32(seg->lens + d * 8), tl = quire_load_le32(seg->lens + d * 8 + 4);
+        if (tl > dl) {
+            rc = quire_corrupt("%s: document %llu has a title longer than itself",
+                               seg->name[QUIRE_SEG_LEN], (unsigned long long)d);
+            goto fail;
+        }
+        tokens += dl;
+    }
+    if (tokens != seg->stats.total_tokens) {
+        rc = quire_corrupt("%s: document lengths add up to %llu tokens, statistics say %llu",
+                           seg->name[QUIRE_SEG_LEN], (unsigned long long)tokens,
+                           (unsigned long long)seg->stats.total_tokens);
+        goto fail;
+    }
+
+    /* .dmd: group index */
+    const frame_footer *mf = &seg->foot[QUIRE_SEG_DMD];
+    seg->dmd_groups = (doc_count + DMD_GROUP_DOCS - 1) / DMD_GROUP_DOCS;
+    if (mf->count != doc_count || mf->index_len != seg->dmd_groups * 8) {
+        rc = quire_corrupt("%s: document index does not match %llu documents",
+                           seg->name[QUIRE_SEG_DMD], (unsigned long long)doc_count);
+        goto fail;
+    }
+    seg->dmd_index = seg->map[QUIRE_SEG_DMD].bytes.ptr + mf->index_off;
+    for (uint64_t g = 0; g < seg->dmd_groups; g++) {
+        uint64_t off = quire_load_le64(seg->dmd_index + g * 8);
+        uint64_t prev = g ? quire_load_le64(seg->dmd_index + (g - 1) * 8) : FRAME_HEADER_LEN - 1;
+        if (off <= prev || off >= mf->index_off) {
+            rc = quire_corrupt("%s: document group %llu is outside the file",
+                               seg->name[QUIRE_SEG_DMD], (unsigned long long)g);
+            goto fail;
+        }
+    }
+
+    /* .sto: block index */
+    const frame_footer *sf = &seg->foot[QUIRE_SEG_STO];
+    seg->sto_blocks = sf->count;
+    if (sf->index_len != sf->count * STO_INDEX_ENTRY) {
+        rc = quire_corrupt("%s: block index has the wrong size", seg->name[QUIRE_SEG_STO]);
+        goto fail;
+    }
+    seg->sto_index = seg->map[QUIRE_SEG_STO].bytes.ptr + sf->index_off;
+    for (uint64_t b = 0; b < seg->sto_blocks; b++) {
+        uint64_t soff = quire_load_le64(seg->sto_index + b * STO_INDEX_ENTRY);
+        uint64_t foff = quire_load_le64(seg->sto_index + b * STO_INDEX_ENTRY + 8);
+        uint64_t psoff = b ? quire_load_le64(seg->sto_index + (b - 1) * STO_INDEX_ENTRY) : 0;
+        uint64_t pfoff = b ? quire_load_le64(seg->sto_index + (b - 1) * STO_INDEX_ENTRY + 8)
+                           : FRAME_HEADER_LEN;
+        if ((b == 0 && (soff != 0 || foff != FRAME_HEADER_LEN)) ||
+            (b > 0 && (soff <= psoff || foff <= pfoff)) || foff + STO_BLOCK_OVERHEAD > sf->index_off ||
+            soff >= seg->stats.text_bytes) {
+            rc = quire_corrupt("%s: block index entry %llu is out of order or outside the file",
+                               seg->name[QUIRE_SEG_STO], (unsigned long long)b);
+            goto fail;
+        }
+    }
+    if (seg->sto_blocks == 0 && seg->stats.text_bytes != 0) {
+        rc = quire_corrupt("%s: no blocks for %llu bytes of text", seg->name[QUIRE_SEG_STO],
+                           (unsigned long long)seg->stats.text_bytes);
+        goto fail;
+    }
+    *out = seg;
+    return QUIRE_OK;
+fail:
+    quire_segment_close(seg);
+    return rc;
+}
+
+void quire_segment_close(quire_segment *seg)
+{
+    if (!seg)
+        return;
+    quire_termdict_close(seg->dict);
+    for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++) {
+        quire_map_close(&seg->map[i]);
+        quire_free(seg->name[i]);
+    }
+    quire_free(seg);
+}
+
+uint64_t quire_segment_id(const quire_segment *seg)
+{
+    return seg->id;
+}
+
+const quire_segment_stats *quire_segment_get_stats(const quire_segment *seg)
+{
+    return &seg->stats;
+}
+
+/* ---- terms ---- */
+
+static int str_get(quire_bytes *out, const uint8_t **p, const uint8_t *end)
+{
+    uint64_t n;
+    if (quire_varint_get(&n, p, end) != QUIRE_OK || n > (uint64_t)(end - *p))
+        return QUIRE_ECORRUPT;
+    *out = quire_bytes_of(*p, (size_t)n);
+    *p += n;
+    return QUIRE_OK;
+}
+
+static int check_meta(const quire_segment *seg, const quire_postings_meta *m, bool positions)
+{
+    if (m->df == 0 || m->df > seg->stats.doc_count || m->doc_off > seg->doc_file.len ||
+        m->doc_len > seg->doc_file.len - m->doc_off || m->pos_off > seg->pos_file.len ||
+        m->pos_len > seg->pos_file.len - m->pos_off || (positions && m->pos_len == 0))
+        return QUIRE_ECORRUPT;
+    return QUIRE_OK;
+}
+
+static int decode_term(const quire_segment *seg, quire_bytes key, quire_bytes value,
+                       quire_term *out)
+{
+    const uint8_t *p = value.ptr, *end = value.ptr + value.len;
+    const char *name = seg->name[QUIRE_SEG_TER];
+    memset(out, 0, sizeof *out);
+    if (p == end)
+        return quire_corrupt("%s: empty dictionary entry", name);
+    int kind = *p++;
+    bool is_stem = key.len > 0 && key.ptr[0] == QUIRE_STEM_PREFIX;
+    if (kind == TERM_VALUE_FORM && !is_stem) {
+        out->kind = QUIRE_TERM_FORM;
+        out->has_positions = true;
+        out->form_count = 1;
+        if (quire_postings_meta_decode(&out->postings, &p, end) != QUIRE_OK || p != end ||
+            check_meta(seg, &out->postings, true) != QUIRE_OK)
+            return quire_corrupt("%s: damaged entry for a form", name);
+        return QUIRE_OK;
+    }
+    if (kind == TERM_VALUE_STEM && is_stem) {
+        out->kind = QUIRE_TERM_STEM;
+        uint64_t n;
+        if (quire_varint_get(&n, &p, end) != QUIRE_OK || n < 2 || n > value.len)
+            return quire_corrupt("%s: damaged entry for a stem", name);
+        out->form_count = (uint32_t)n;
+        const uint8_t *forms = p;
+        for (uint64_t i = 0; i < n; i++) {
+            quire_bytes f;
+            if (str_get(&f, &p, end) != QUIRE_OK || f.len == 0)
+                return quire_corrupt("%s: damaged form list of a stem", name);
+        }
+        out->forms = quire_bytes_of(forms, (size_t)(p - forms));
+        if (quire_postings_meta_decode(&out->postings, &p, end) != QUIRE_OK || p != end ||
+            check_meta(seg, &out->postings, false) != QUIRE_OK)
+            return quire_corrupt("%s: damaged entry for a stem", name);
+        return QUIRE_OK;
+    }
+    if (kind == TERM_VALUE_ALIAS && is_stem) {
+        quire_bytes form;
+        if (str_get(&form, &p, end) != QUIRE_OK || p != end)
+            return quire_corrupt("%s: damaged alias entry", name);
+        quire_bytes form_key = form.len ? form : quire_bytes_of(key.ptr + 1, key.len - 1);
+        quire_bytes fv;
+        int rc = quire_termdict_get(seg->dict, form_key, &fv, NULL);
+        if (rc == QUIRE_ENOTFOUND)
+            return quire_corrupt("%s: stem names a form that is not there", name);
+        if (rc != QUIRE_OK)
+            return rc;
+        quire_term ft;
+        rc = decode_term(seg, form_key, fv, &ft);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (ft.kind != QUIRE_TERM_FORM)
+            return quire_corrupt("%s: stem alias does not name a form", name);
+        out->kind = QUIRE_TERM_STEM;
+        out->postings = ft.postings;
+        out->form_count = 1;
+        out->forms = form; /* empty: the form is the stem itself */
+        return QUIRE_OK;
+    }
+    return quire_corrupt("%s: dictionary entry of unknown kind %d", name, kind);
+}
+
+int quire_segment_lookup(const quire_segment *seg, quire_term_kind kind, quire_bytes key,
+                         quire_term *out)
+{
+    uint8_t buf[QUIRE_DICT_MAX_KEY];
+    quire_bytes k = key;
+    if (kind == QUIRE_TERM_STEM) {
+        if (key.len + 1 > sizeof buf)
+            return QUIRE_ENOTFOUND;
+        buf[0] = QUIRE_STEM_PREFIX;
+        memcpy(buf + 1, key.ptr, key.len);
+        k = quire_bytes_of(buf, key.len + 1);
+    } else if (key.len == 0 || key.ptr[0] == QUIRE_STEM_PREFIX) {
+        return QUIRE_ENOTFOUND;
+    }
+    quire_bytes value;
+    int rc = quire_termdict_get(seg->dict, k, &value, NULL);
+    if (rc != QUIRE_OK)
+        return rc;
+    return decode_term(seg, k, value, out);
+}
+
+int quire_term_form(const quire_term *t, uint32_t i, quire_bytes key_of_stem, quire_bytes *form)
+{
+    if (t->kind == QUIRE_TERM_FORM || (t->form_count == 1 && t->forms.len == 0)) {
+        if (i != 0)
+            return QUIRE_EINVAL;
+        *form = key_of_stem;
+        return QUIRE_OK;
+    }
+    if (t->form_count == 1) { /* alias naming another form */
+        if (i != 0)
+            return QUIRE_EINVAL;
+        *form = t->forms;
+        return QUIRE_OK;
+    }
+    if (i >= t->form_count)
+        return QUIRE_EINVAL;
+    const uint8_t *p = t->forms.ptr, *end = p + t->forms.len;
+    for (uint32_t k = 0; k <= i; k++)
+        if (str_get(form, &p, end) != QUIRE_OK)
+            return quire_corrupt("damaged form list");
+    return QUIRE_OK;
+}
+
+int quire_segment_postings(const quire_segment *seg, const quire_term *t, quire_postings_cursor *c)
+{
+    return quire_postings_open(c, seg->doc_file, seg->pos_file, &t->postings);
+}
+
+int quire_segment_terms_seek(quire_segment_term_iter *it, const quire_segment *seg,
+                             quire_term_kind kind, quire_bytes from)
+{
+    uint8_t buf[QUIRE_DICT_MAX_KEY];
+    quire_bytes k = from;
+    it->kind = kind;
+    it->seg = seg;
+    if (kind == QUIRE_TERM_STEM) {
+        if (from.len + 1 > sizeof buf)
+            return QUIRE_EINVAL;
+        buf[0] = QUIRE_STEM_PREFIX;
+        memcpy(buf + 1, from.ptr, from.len);
+        k = quire_bytes_of(buf, from.len + 1);
+    }
+    return quire_termdict_seek(&it->it, seg->dict, k);
+}
+
+int quire_segment_terms_next(quire_segment_term_iter *it, quire_bytes *key, quire_term *term)
+{
+    int rc = quire_termdict_next(&it->it);
+    if (rc != QUIRE_OK)
+        return rc;
+    bool is_stem = it->it.key_len > 0 && it->it.key[0] == QUIRE_STEM_PREFIX;
+    if (is_stem != (it->kind == QUIRE_TERM_STEM))
+        return QUIRE_ENOTFOUND;
+    quire_bytes k = quire_bytes_of(it->it.key, it->it.key_len);
+    rc = decode_term(it->seg, k, it->it.value, term);
+    if (rc != QUIRE_OK)
+        return rc;
+    *key = is_stem ? quire_bytes_of(it->it.key + 1, it->it.key_len - 1) : k;
+    return QUIRE_OK;
+}
+
+/* ---- documents ---- */
+
+uint32_t quire_segment_doc_len(const quire_segment *seg, uint32_t doc)
+{
+    return quire_load_le32(seg->lens + (size_t)doc * 8);
+}
+
+uint32_t quire_segment_title_len(const quire_segment *seg, uint32_t doc)
+{
+    return quire_load_le32(seg->lens + (size_t)doc * 8 + 4);
+}
+
+int quire_segment_doc_info(const quire_segment *seg, uint32_t doc, quire_doc_info *out)
+{
+    const char *name = seg->name[QUIRE_SEG_DMD];
+    if (doc >= seg->stats.doc_count)
+        return quire_error(QUIRE_EINVAL, "%s: no document %u", name, doc);
+    uint64_t g = doc / DMD_GROUP_DOCS;
+    uint64_t off = quire_load_le64(seg->dmd_index + g * 8);
+    uint64_t limit = g + 1 < seg->dmd_groups ? quire_load_le64(seg->dmd_index + (g + 1) * 8)
+                                             : seg->foot[QUIRE_SEG_DMD].index_off;
+    const uint8_t *base = seg->map[QUIRE_SEG_DMD].bytes.ptr;
+    const uint8_t *p = base + off, *end = base + limit;
+    uint64_t text_off, glen;
+    if (quire_varint_get(&text_off, &p, end) != QUIRE_OK ||
+        quire_varint_get(&glen, &p, end) != QUIRE_OK || glen + 4 != (uint64_t)(end - p))
+        return quire_corrupt("%s: document group %llu is damaged", name, (unsigned long long)g);
+    const uint8_t *rec_end = p + glen;
+    if (quire_crc32(0, base + off, (size_t)(rec_end - (base + off))) != quire_load_le32(rec_end))
+        return quire_corrupt("%s: document group %llu checksum mismatch", name,
+                             (unsigned long long)g);
+    for (uint32_t d = (uint32_t)(g * DMD_GROUP_DOCS);; d++) {
+        quire_doc_info info;
+        uint64_t date, text_len;
+        if (str_get(&info.external_id, &p, rec_end) != QUIRE_OK ||
+            str_get(&info.title, &p, rec_end) != QUIRE_OK ||
+            str_get(&info.origin, &p, rec_end) != QUIRE_OK ||
+            quire_varint_get(&date, &p, rec_end) != QUIRE_OK ||
+            quire_varint_get(&text_len, &p, rec_end) != QUIRE_OK || date > UINT32_MAX + 1ull)
+            return quire_corrupt("%s: record of document %u is damaged", name, d);
+        if (text_off > seg->stats.text_bytes || text_len > seg->stats.text_bytes - text_off)
+            return quire_corrupt("%s: document %u's text lies outside the stored text", name, d);
+        if (d == doc) {
+            info.date = date_decode(date);
+            info.text_off = text_off;
+            info.text_len = text_len;
+            info.doc_len = quire_segment_doc_len(seg, doc);
+            info.title_len = quire_segment_title_len(seg, doc);
+            *out = info;
+            return QUIRE_OK;
+        }
+        text_off += text_len;
+    }
+}
+
+uint64_t quire_segment_store_block_count(const quire_segment *seg)
+{
+    return seg->sto_blocks;
+}
+
+/* Block i: its stream start, and its checked encoded bytes. */
+static int store_block(const quire_segment *seg, uint64_t i, uint64_t *stream_off,
+                       quire_bytes *enc)
+{
+    const char *name = seg->name[QUIRE_SEG_STO];
+    const uint8_t *e = seg->sto_index + i * STO_INDEX_ENTRY;
+    uint64_t foff = quire_load_le64(e + 8);
+    uint64_t limit = i + 1 < seg->sto_blocks ? quire_load_le64(e + STO_INDEX_ENTRY + 8)
+                                             : seg->foot[QUIRE_SEG_STO].index_off;
+    const uint8_t *p = seg->map[QUIRE_SEG_STO].bytes.ptr + foff;
+    uint32_t clen = quire_load_le32(p + 4);
+    if ((uint64_t)clen + STO_BLOCK_OVERHEAD != limit - foff)
+        return quire_corrupt("%s: block %llu has a wrong length", name, (unsigned long long)i);
+    if (quire_crc32(0, p, 8 + (size_t)clen) != quire_load_le32(p + 8 + clen))
+        return quire_corrupt("%s: block %llu checksum mismatch", name, (unsigned long long)i);
+    *stream_off = quire_load_le64(e);
+    *enc = quire_bytes_of(p, (size_t)clen + STO_BLOCK_OVERHEAD);
+    return QUIRE_OK;
+}
+
+int quire_segment_store_block(const quire_segment *seg, uint64_t i, quire_bytes *encoded_block)
+{
+    uint64_t off;
+    if (i >= seg->sto_blocks)
+        return QUIRE_EINVAL;
+    return store_block(seg, i, &off, encoded_block);
+}
+
+/* Inflate block i fully into out (appending). */
+static int inflate_block(const quire_segment *seg, quire_bytes enc, uint64_t i, quire_buf *out)
+{
+    uint32_t ulen = quire_load_le32(enc.ptr), clen = quire_load_le32(enc.ptr + 4);
+    if (!quire_buf_reserve(out, ulen))
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, -15) != Z_OK)
+        return quire_error(QUIRE_ENOMEM, "zlib: inflateInit2 failed");
+    zs.next_in = (Bytef *)(uintptr_t)(enc.ptr + 8);
+    zs.avail_in = clen;
+    zs.next_out = out->data + out->len;
+    zs.avail_out = ulen;
+    int zrc = inflate(&zs, Z_FINISH);
+    size_t got = zs.total_out;
+    inflateEnd(&zs);
+    if (zrc != Z_STREAM_END || got != ulen)
+        return quire_corrupt("%s: block %llu does not inflate to its length",
+                             seg->name[QUIRE_SEG_STO], (unsigned long long)i);
+    out->len += ulen;
+    return QUIRE_OK;
+}
+
+int quire_segment_doc_text(const quire_segment *seg, uint32_t doc, quire_buf *out)
+{
+    quire_doc_info info;
+    int rc = quire_segment_doc_info(seg, doc, &info);
+    if (rc != QUIRE_OK || info.text_len == 0)
+        return rc;
+    /* binary search: last block whose stream start <= text_off */
+    uint64_t lo = 0, hi = seg->sto_blocks;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (quire_load_le64(seg->sto_index + mid * STO_INDEX_ENTRY) <= info.text_off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    uint64_t want = info.text_off, left = info.text_len;
+    quire_buf tmp = QUIRE_BUF_INIT;
+    for (uint64_t b = lo; left > 0; b++) {
+        if (b >= seg->sto_blocks) {
+            rc = quire_corrupt("%s: document %u's text runs past the last block",
+                               seg->name[QUIRE_SEG_STO], doc);
+            break;
+        }
+        uint64_t start;
+        quire_bytes enc;
+        rc = store_block(seg, b, &start, &enc);
+        if (rc != QUIRE_OK)
+            break;
+        tmp.len = 0;
+        rc = inflate_block(seg, enc, b, &tmp);
+        if (rc != QUIRE_OK)
+            break;
+        if (want < start || want - start > tmp.len) {
+            rc = quire_corrupt("%s: block index disagrees with block %llu's length",
+                               seg->name[QUIRE_SEG_STO], (unsigned long long)b);
+            break;
+        }
+        size_t from = (size_t)(want - start);
+        size_t n = tmp.len - from < left ? tmp.len - from : (size_t)left;
+        quire_buf_put(out, tmp.data + from, n);
+        want += n;
+        left -= n;
+    }
+    quire_buf_free(&tmp);
+    if (rc == QUIRE_OK && out->err)
+        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+    return rc;
+}

@@ -1,0 +1,467 @@
+/*
+ * segment_writer.c - writes one segment's six files (FORMAT.md "Segment files").
+ *
+ * Documents come first, in doc-id order: their lengths stream to .len, their metadata to
+ * .dmd in CRC-checked groups, their text to .sto in compressed blocks. Terms follow in
+ * dictionary key order: postings stream to .doc/.pos through the postings writer, and the
+ * entry (kind + postings meta + forms) goes to the dictionary in .ter. Every file is
+ * written front to back; indexes and footers come last; finish fsyncs them all. Until a
+ * manifest names the segment, its files are invisible garbage that cleanup removes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "framing.h"
+#include "quire/segment.h"
+#include "segment_layout.h"
+
+const char *const quire_segment_file_ext[QUIRE_SEG_FILE_COUNT] = {"ter", "doc", "pos",
+                                                                  "len", "dmd", "sto"};
+
+struct quire_segment_writer {
+    char *dir;
+    uint64_t id;
+    quire_sink sink[QUIRE_SEG_FILE_COUNT];
+    int err; /* sticky */
+    quire_postings_writer *postings;
+    quire_termdict_writer *dict;
+    /* documents */
+    uint32_t doc_count;
+    uint64_t total_tokens;
+    uint64_t text_total;    /* bytes of text promised by the docs added */
+    uint64_t store_total;   /* bytes of text covered by blocks written */
+    bool own_store;         /* add_doc mode: the writer compresses */
+    bool meta_mode;         /* add_doc_meta mode */
+    quire_buf pending_text; /* add_doc mode: text not yet in a block */
+    quire_buf block;        /* scratch for one encoded block */
+    quire_buf group;        /* .dmd records of the current group */
+    uint64_t group_text_off;
+    quire_buf dmd_index;    /* u64 per group */
+    quire_buf sto_index;    /* STO_INDEX_ENTRY per block */
+    uint64_t sto_blocks;
+    /* terms */
+    quire_buf key;          /* current term's dictionary key */
+    quire_buf value;        /* current term's dictionary value */
+    int term_kind;          /* TERM_VALUE_* of the term begun, -1 if none */
+    uint64_t form_count, stem_count, posting_count;
+};
+
+static int fail(quire_segment_writer *w, int rc)
+{
+    if (!w->err)
+        w->err = rc;
+    return w->err;
+}
+
+int quire_segment_writer_new(quire_segment_writer **out, const char *dir, uint64_t id)
+{
+    *out = NULL;
+    quire_segment_writer *w = quire_calloc(1, sizeof *w);
+    if (!w)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++)
+        w->sink[i].fd = -1;
+    w->id = id;
+    w->term_kind = -1;
+    w->dir = quire_strndup(dir, strlen(dir));
+    if (!w->dir) {
+        quire_free(w);
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    }
+    int rc = QUIRE_OK;
+    for (int i = 0; i < QUIRE_SEG_FILE_COUNT && rc == QUIRE_OK; i++) {
+        char path[4096];
+        segment_file_path(path, sizeof path, dir, id, quire_segment_file_ext[i]);
+        rc = quire_sink_open(&w->sink[i], path);
+        if (rc == QUIRE_OK)
+            frame_write_header(&w->sink[i], kind_tags[i], id);
+    }
+    if (rc == QUIRE_OK)
+        rc = quire_postings_writer_new(&w->postings, &w->sink[QUIRE_SEG_DOC],
+                                       &w->sink[QUIRE_SEG_POS]);
+    if (rc == QUIRE_OK)
+        rc = quire_termdict_writer_new(&w->dict, &w->sink[QUIRE_SEG_TER]);
+    if (rc != QUIRE_OK) {
+        quire_segment_writer_abort(w);
+        return rc;
+    }
+    *out = w;
+    return QUIRE_OK;
+}
+
+void quire_segment_writer_abort(quire_segment_writer *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++)
+        quire_sink_abort(&w->sink[i]);
+    quire_postings_writer_free(w->postings);
+    quire_termdict_writer_free(w->dict);
+    quire_buf_free(&w->pending_text);
+    quire_buf_free(&w->block);
+    quire_buf_free(&w->group);
+    quire_buf_free(&w->dmd_index);
+    quire_buf_free(&w->sto_index);
+    quire_buf_free(&w->key);
+    quire_buf_free(&w->value);
+    quire_free(w->dir);
+    quire_free(w);
+}
+
+/* ---- stored text ---- */
+
+int quire_store_block_encode(quire_buf *out, const uint8_t *text, size_t len, int zlib_level)
+{
+    if (len > UINT32_MAX / 2)
+        return quire_error(QUIRE_EINVAL, "stored-text block too large");
+    uLong bound = compressBound((uLong)len) + 64;
+    size_t start = out->len;
+    if (!quire_buf_reserve(out, 8 + bound + 4))
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    uint8_t *head = out->data + start;
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    /* Raw deflate (windowBits -15): the block's own CRC-32 replaces zlib's adler32. */
+    if (deflateInit2(&zs, zlib_level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return quire_error(QUIRE_ENOMEM, "zlib: deflateInit2 failed");
+    zs.next_in = (Bytef *)(uintptr_t)text;
+    zs.avail_in = (uInt)len;
+    zs.next_out = head + 8;
+    zs.avail_out = (uInt)bound;
+    int zrc = deflate(&zs, Z_FINISH);
+    size_t clen = zs.total_out;
+    deflateEnd(&zs);
+    if (zrc != Z_STREAM_END)
+        return quire_error(QUIRE_EIO, "zlib: deflate failed (%d)", zrc);
+    quire_store_le32(head, (uint32_t)len);
+    quire_store_le32(head + 4, (uint32_t)clen);
+    quire_store_le32(head + 8 + clen, quire_crc32(0, head, 8 + clen));
+    out->len = start + 8 + clen + 4;
+    return QUIRE_OK;
+}
+
+int quire_segment_writer_add_store_block(quire_segment_writer *w, quire_bytes encoded)
+{
+    if (w->err)
+        return w->err;
+    if (encoded.len < STO_BLOCK_OVERHEAD)
+        return fail(w, quire_error(QUIRE_EINVAL, "stored-text block too short"));
+    uint32_t ulen = quire_load_le32(encoded.ptr);
+    uint32_t clen = quire_load_le32(encoded.ptr + 4);
+    if ((uint64_t)clen + STO_BLOCK_OVERHEAD != encoded.len)
+        return fail(w, quire_error(QUIRE_EINVAL, "stored-text block lengths disagree"));
+    uint8_t entry[STO_INDEX_ENTRY];
+    quire_store_le64(entry, w->store_total);
+    quire_store_le64(entry + 8, w->sink[QUIRE_SEG_STO].offset);
+    quire_buf_put(&w->sto_index, entry, sizeof entry);
+    quire_sink_write(&w->sink[QUIRE_SEG_STO], encoded.ptr, encoded.len);
+    w->store_total += ulen;
+    w->sto_blocks++;
+    if (w->sto_index.err)
+        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+    return w->sink[QUIRE_SEG_STO].err ? fail(w, w->sink[QUIRE_SEG_STO].err) : QUIRE_OK;
+}
+
+/* add_doc mode: cut pending text into blocks of QUIRE_STORE_BLOCK (all of it if `all`). */
+static int flush_pending_text(quire_segment_writer *w, bool all)
+{
+    size_t done = 0;
+    while (w->pending_text.len - done >= QUIRE_STORE_BLOCK ||
+           (all && w->pending_text.len > done)) {
+        size_t n = w->pending_text.len - done;
+        if (n > QUIRE_STORE_BLOCK)
+            n = QUIRE_STORE_BLOCK;
+        w->block.len = 0;
+        int rc = quire_store_block_encode(&w->block, w->pending_text.data + done, n, 6);
+        if (rc != QUIRE_OK)
+            return fail(w, rc);
+        rc = quire_segment_writer_add_store_block(w, quire_bytes_of(w->block.data, w->block.len));
+        if (rc != QUIRE_OK)
+            return rc;
+        done += n;
+    }
+    memmove(w->pending_text.data, w->pending_text.data + done, w->pending_text.len - done);
+    w->pending_text.len -= done;
+    return QUIRE_OK;
+}
+
+/* ---- documents ---- */
+
+static void flush_group(quire_segment_writer *w)
+{
+    if (w->group.len == 0)
+        return;
+    quire_sink *s = &w->sink[QUIRE_SEG_DMD];
+    quire_buf_put_le64(&w->dmd_index, s->offset);
+    /* group: varint text_off of its first doc, varint byte length, records, crc */
+    uint8_t head[2 * QUIRE_VARINT_MAX];
+    size_t hl = quire_varint_put(head, w->group_text_off);
+    hl += quire_varint_put(head + hl, w->group.len);
+    uint32_t crc = quire_crc32(quire_crc32(0, head, hl), w->group.data, w->group.len);
+    quire_sink_write(s, head, hl);
+    quire_sink_write(s, w->group.data, w->group.len);
+    quire_sink_put_le32(s, crc);
+    w->group.len = 0;
+}
+
+int quire_segment_writer_add_doc_meta(quire_segment_writer *w, const quire_doc_info *info)
+{
+    if (w->err)
+        return w->err;
+    if (w->own_store)
+        return fail(w, quire_error(QUIRE_EINVAL, "add_doc_meta mixed with add_doc"));
+    w->meta_mode = true;
+    if (w->doc_count == UINT32_MAX - 1)
+        return fail(w, quire_error(QUIRE_ELIMIT, "too many documents in one segment"));
+    if (info->title_len > info->doc_len)
+        return fail(w, quire_error(QUIRE_EINVAL, "title longer than the document"));
+    if (w->doc_count % DMD_GROUP_DOCS == 0) {
+        flush_group(w);
+        w->group_text_off = w->text_total;
+    }
+    quire_buf *g = &w->group;
+    quire_buf_put_str(g, info->external_id.ptr, info->external_id.len);
+    quire_buf_put_str(g, info->title.ptr, info->title.len);
+    quire_buf_put_str(g, info->origin.ptr, info->origin.len);
+    quire_buf_put_varint(g, date_encode(info->date));
+    quire_buf_put_varint(g, info->text_len);
+    if (g->err || w->dmd_index.err)
+        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+    uint8_t lens[8];
+    quire_store_le32(lens, info->doc_len);
+    quire_store_le32(lens + 4, info->title_len);
+    quire_sink_write(&w->sink[QUIRE_SEG_LEN], lens, sizeof lens);
+    w->text_total += info->text_len;
+    w->total_tokens += info->doc_len;
+    w->doc_count++;
+    return QUIRE_OK;
+}
+
+int quire_segment_writer_add_doc(quire_segment_writer *w, const quire_doc_info *info,
+                                 quire_bytes text)
+{
+    if (w->err)
+        return w->err;
+    if (w->meta_mode)
+        return fail(w, quire_error(QUIRE_EINVAL, "add_doc mixed with add_doc_meta"));
+    quire_doc_info copy = *info;
+    copy.text_len = text.len;
+    w->own_store = false;
+    w->meta_mode = false;
+    int rc = quire_segment_writer_add_doc_meta(w, &copy);
+    w->meta_mode = false;
+    w->own_store = true;
+    if (rc != QUIRE_OK)
+        return rc;
+    quire_buf_put(&w->pending_text, text.ptr, text.len);
+    if (w->pending_text.err)
+        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+    return flush_pending_text(w, false);
+}
+
+/* ---- terms ---- */
+
+static int begin_term(quire_segment_writer *w, int kind, const uint8_t *key, size_t key_len,
+                      bool stem)
+{
+    if (w->err)
+        return w->err;
+    if (w->term_kind != -1)
+        return fail(w, quire_error(QUIRE_EINVAL, "term begun before the last one ended"));
+    w->key.len = 0;
+    if (stem)
+        quire_buf_put_byte(&w->key, QUIRE_STEM_PREFIX);
+    quire_buf_put(&w->key, key, key_len);
+    w->value.len = 0;
+    quire_buf_put_byte(&w->value, (uint8_t)kind);
+    if (w->key.err || w->value.err)
+        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+    w->term_kind = kind;
+    return QUIRE_OK;
+}
+
+int quire_segment_writer_begin_form(quire_segment_writer *w, quire_bytes form)
+{
+    if (form.len == 0 || form.ptr[0] == QUIRE_STEM_PREFIX)
+        return fail(w, quire_error(QUIRE_EINVAL, "bad form key"));
+    int rc = begin_term(w, TERM_VALUE_FORM, form.ptr, form.len, false);
+    if (rc == QUIRE_OK)
+        quire_postings_begin(w->postings, true);
+    return rc;
+}
+
+int quire_segment_writer_begin_stem(quire_segment_writer *w, quire_bytes stem,
+                                    const quire_bytes *forms, uint32_t form_count)
+{
+    if (form_count < 2)
+        return fail(w, quire_error(QUIRE_EINVAL, "a stem with one form is an alias"));
+    int rc = begin_term(w, TERM_VALUE_STEM, stem.ptr, stem.len, true);
+    if (rc != QUIRE_OK)
+        return rc;
+    /* value: kind, forms (count + strings), then the postings meta at end_term */
+    quire_buf_put_varint(&w->value, form_count);
+    for (uint32_t i = 0; i < form_count; i++)
+        quire_buf_put_str(&w->value, forms[i].ptr, forms[i].len);
+    if (w->value.err)
+        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+    quire_postings_begin(w->postings, false);
+    return QUIRE_OK;
+}
+
+int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc, uint32_t tf,
+                                     const uint32_t *positions, uint32_t doc_len)
+{
+    if (w->err)
+        return w->err;
+    if (doc >= w->doc_count)
+        return fail(w, quire_error(QUIRE_EINVAL, "posting for doc %u of %u", doc, w->doc_count));
+    int rc = quire_postings_add(w->postings, doc, tf, positions, doc_len);
+    if (rc != QUIRE_OK)
+        return fail(w, rc);
+    w->posting_count++;
+    return QUIRE_OK;
+}
+
+int quire_segment_writer_end_term(quire_segment_writer *w)
+{
+    if (w->err)
+        return w->err;
+    if (w->term_kind != TERM_VALUE_FORM && w->term_kind != TERM_VALUE_STEM)
+        return fail(w, quire_error(QUIRE_EINVAL, "end_term without a term"));
+    quire_postings_meta meta;
+    int rc = quire_postings_end(w->postings, &meta);
+    if (rc != QUIRE_OK)
+        return fail(w, rc);
+    quire_postings_meta_encode(&w->value, &meta);
+    if (w->value.err)
+        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+    rc = quire_termdict_add(w->dict, quire_bytes_of(w->key.data, w->key.len),
+                            quire_bytes_of(w->value.data, w->value.len));
+    if (rc != QUIRE_OK)
+        return fail(w, rc);
+    if (w->term_kind == TERM_VALUE_FORM)
+        w->form_count++;
+    else
+        w->stem_count++;
+    w->term_kind = -1;
+    return QUIRE_OK;
+}
+
+int quire_segment_writer_add_alias_stem(quire_segment_writer *w, quire_bytes stem,
+                                        quire_bytes form)
+{
+    int rc = begin_term(w, TERM_VALUE_ALIAS, stem.ptr, stem.len, true);
+    if (rc != QUIRE_OK)
+        return rc;
+    bool same = form.len == stem.len && memcmp(form.ptr, stem.ptr, stem.len) == 0;
+    quire_buf_put_str(&w->value, form.ptr, same ? 0 : form.len);
+    if (w->value.err)
+        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+    rc = quire_termdict_add(w->dict, quire_bytes_of(w->key.data, w->key.len),
+                            quire_bytes_of(w->value.data, w->value.len));
+    if (rc != QUIRE_OK)
+        return fail(w, rc);
+    w->stem_count++;
+    w->term_kind = -1;
+    return QUIRE_OK;
+}
+
+/* ---- finish ---- */
+
+static void finish_plain(quire_sink *s, uint64_t count)
+{
+    frame_footer f = {s->offset, 0, quire_crc32(0, NULL, 0), 0, count};
+    frame_write_footer(s, &f);
+}
+
+static void finish_with_index(quire_sink *s, const quire_buf *index, uint64_t count)
+{
+    frame_footer f = {s->offset, index->len, quire_crc32(0, index->data, index->len), 0, count};
+    quire_sink_write(s, index->data, index->len);
+    frame_write_footer(s, &f);
+}
+
+int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *stats)
+{
+    int rc = w->err;
+    if (rc == QUIRE_OK && w->term_kind != -1)
+        rc = quire_error(QUIRE_EINVAL, "segment finished inside a term");
+    if (rc == QUIRE_OK && w->own_store)
+        rc = flush_pending_text(w, true);
+    if (rc == QUIRE_OK && w->store_total != w->text_total)
+        rc = quire_error(QUIRE_EINVAL, "stored text covers %llu bytes, documents %llu",
+                         (unsigned long long)w->store_total,
+                         (unsigned long long)w->text_total);
+    memset(stats, 0, sizeof *stats);
+    if (rc == QUIRE_OK) {
+        flush_group(w);
+        if (w->dmd_index.err || w->sto_index.err)
+            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+    }
+    if (rc == QUIRE_OK) {
+        uint64_t dict_terms = 0, idx_off = 0, idx_len = 0;
+        rc = quire_termdict_finish(w->dict, &dict_terms);
+        if (rc == QUIRE_OK) {
+            quire_termdict_writer_index(w->dict, &idx_off, &idx_len);
+            quire_sink *t = &w->sink[QUIRE_SEG_TER];
+            if (idx_off + idx_len != t->offset)
+                rc = quire_error(QUIRE_EINVAL, "dictionary index is not at the end");
+            /* The footer's index region is the stats block; it records where the
+             * dictionary's sparse index is (which carries its own CRC). */
+            uint8_t st[TER_STATS_LEN];
+            quire_store_le64(st, w->doc_count);
+            quire_store_le64(st + 8, w->total_tokens);
+            quire_store_le64(st + 16, w->form_count);
+            quire_store_le64(st + 24, w->stem_count);
+            quire_store_le64(st + 32, w->posting_count);
+            quire_store_le64(st + 40, w->text_total);
+            quire_store_le64(st + 48, idx_off);
+            quire_store_le64(st + 56, idx_len);
+            frame_footer f = {t->offset, TER_STATS_LEN, quire_crc32(0, st, sizeof st), 0,
+                              dict_terms};
+            quire_sink_write(t, st, sizeof st);
+            frame_write_footer(t, &f);
+        }
+    }
+    if (rc == QUIRE_OK) {
+        finish_plain(&w->sink[QUIRE_SEG_DOC], w->form_count + w->stem_count);
+        finish_plain(&w->sink[QUIRE_SEG_POS], w->form_count);
+        finish_plain(&w->sink[QUIRE_SEG_LEN], w->doc_count);
+        finish_with_index(&w->sink[QUIRE_SEG_DMD], &w->dmd_index, w->doc_count);
+        finish_with_index(&w->sink[QUIRE_SEG_STO], &w->sto_index, w->sto_blocks);
+        stats->doc_count = w->doc_count;
+        stats->total_tokens = w->total_tokens;
+        stats->form_count = w->form_count;
+        stats->stem_count = w->stem_count;
+        stats->posting_count = w->posting_count;
+        stats->text_bytes = w->text_total;
+        for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++) {
+            stats->file_bytes[i] = w->sink[i].offset;
+            int frc = quire_sink_finish(&w->sink[i]);
+            if (frc != QUIRE_OK && rc == QUIRE_OK)
+                rc = frc;
+        }
+    }
+    if (rc != QUIRE_OK) {
+        char path[4096];
+        for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++) {
+            quire_sink_abort(&w->sink[i]);
+            segment_file_path(path, sizeof path, w->dir, w->id, quire_segment_file_ext[i]);
+            unlink(path);
+        }
+    }
+    w->err = rc;
+    quire_segment_writer_abort(w); /* frees; sinks are closed already */
+    return rc;
+}
+
+void quire_segment_remove(const char *dir, uint64_t id)
+{
+    char path[4096];
+    for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++) {
+        segment_file_path(path, sizeof path, dir, id, quire_segment_file_ext[i]);
+        unlink(path);
+    }
+}
