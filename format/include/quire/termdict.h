@@ -48,7 +48,11 @@ QUIRE_MUST_CHECK int quire_termdict_open(quire_termdict **out, quire_bytes bytes
 void quire_termdict_close(quire_termdict *d);
 uint64_t quire_termdict_count(const quire_termdict *d);
 
-/* Where writing ended: the writer reports these so the segment trailer can record them. */
+/* Where writing ended: the writer reports these so the segment trailer can record them.
+ * `index_off` is the sink offset where the index starts; the blocks end there. Offsets in
+ * the dictionary are relative (block lengths), so `bytes` given to quire_termdict_open may
+ * be the whole file (pass index_off as is) or any slice that holds the blocks and the
+ * index (pass index_off minus the slice's start). Valid after quire_termdict_finish. */
 void quire_termdict_writer_index(const quire_termdict_writer *w, uint64_t *index_off,
                                  uint64_t *index_len);
 
@@ -69,12 +73,14 @@ typedef struct quire_termdict_iter {
     uint64_t block;
     const uint8_t *at, *block_end;
     uint32_t left_in_block;
+    bool pending; /* a seek found the key: the next call yields it without moving */
+    bool at_end;  /* past the last key */
 } quire_termdict_iter;
 
 /* Position at the first key >= `from` (empty `from`: the first key). */
 QUIRE_MUST_CHECK int quire_termdict_seek(quire_termdict_iter *it, const quire_termdict *d,
                                          quire_bytes from);
-/* Position at ordinal `ordinal`. */
+/* Position at ordinal `ordinal`. QUIRE_ENOTFOUND if `ordinal` >= the count. */
 QUIRE_MUST_CHECK int quire_termdict_seek_ordinal(quire_termdict_iter *it,
                                                  const quire_termdict *d, uint64_t ordinal);
 /* Next key: QUIRE_OK with it->key/value, QUIRE_ENOTFOUND at the end, or QUIRE_ECORRUPT.

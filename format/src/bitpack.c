@@ -1,0 +1,138 @@
+/*
+ * bitpack.c - fixed-width bit packing (FORMAT-codecs.md, "Bit packing").
+ *
+ *   packed(n, w) := ceil(n*w/8) bytes; value i = bits [i*w, (i+1)*w) little-endian
+ *
+ * Unpacking is the inner loop of every postings read. It keeps a 64-bit accumulator
+ * refilled 32 bits at a time while 4 bytes remain, byte by byte at the tail, so it never
+ * reads past the packed bytes. A full block (128 values) goes through a copy specialised
+ * for its width, so the compiler sees constant shifts and masks and unrolls.
+ */
+#include "quire/bitpack.h"
+
+#include <string.h>
+
+#include "quire/bytes.h"
+
+unsigned quire_bitpack_bits(const uint32_t *in, size_t count)
+{
+    uint32_t acc = 0;
+    for (size_t i = 0; i < count; i++)
+        acc |= in[i];
+    return acc ? 32u - (unsigned)__builtin_clz(acc) : 0u;
+}
+
+size_t quire_bitpack_pack(uint8_t *out, const uint32_t *in, size_t count, unsigned bits)
+{
+    if (bits == 0)
+        return 0;
+    const uint64_t mask = (UINT64_C(1) << bits) - 1;
+    uint64_t acc = 0;
+    unsigned have = 0; /* bits pending in acc, < 8 between values */
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        acc |= ((uint64_t)in[i] & mask) << have;
+        have += bits;
+        while (have >= 8) {
+            out[n++] = (uint8_t)acc;
+            acc >>= 8;
+            have -= 8;
+        }
+    }
+    if (have > 0)
+        out[n++] = (uint8_t)acc;
+    return n;
+}
+
+/* `len` is exactly quire_bitpack_len(count, bits): the byte loop at the tail cannot run
+ * dry, and no load crosses in + len. */
+static inline __attribute__((always_inline)) void unpack_run(uint32_t *out, size_t count,
+                                                             unsigned bits, const uint8_t *in,
+                                                             size_t len)
+{
+    const uint8_t *end = in + len;
+    const uint64_t mask = (UINT64_C(1) << bits) - 1;
+    uint64_t acc = 0;
+    unsigned have = 0; /* valid low bits of acc; always < 32 before a refill */
+    for (size_t i = 0; i < count; i++) {
+        if (have < bits) {
+            if (end - in >= 4) {
+                acc |= (uint64_t)quire_load_le32(in) << have;
+                in += 4;
+                have += 32;
+            } else {
+                while (have < bits) {
+                    acc |= (uint64_t)*in++ << have;
+                    have += 8;
+                }
+            }
+        }
+        out[i] = (uint32_t)(acc & mask);
+        acc >>= bits;
+        have -= bits;
+    }
+}
+
+#define FULL_CASE(w)                                                                      \
+    case w:                                                                               \
+        unpack_run(out, QUIRE_BITPACK_MAX, w, in, quire_bitpack_len(QUIRE_BITPACK_MAX, w)); \
+        break;
+
+static void unpack_full(uint32_t *out, unsigned bits, const uint8_t *in)
+{
+    switch (bits) {
+        FULL_CASE(1)
+        FULL_CASE(2)
+        FULL_CASE(3)
+        FULL_CASE(4)
+        FULL_CASE(5)
+        FULL_CASE(6)
+        FULL_CASE(7)
+        FULL_CASE(8)
+        FULL_CASE(9)
+        FULL_CASE(10)
+        FULL_CASE(11)
+        FULL_CASE(12)
+        FULL_CASE(13)
+        FULL_CASE(14)
+        FULL_CASE(15)
+        FULL_CASE(16)
+        FULL_CASE(17)
+        FULL_CASE(18)
+        FULL_CASE(19)
+        FULL_CASE(20)
+        FULL_CASE(21)
+        FULL_CASE(22)
+        FULL_CASE(23)
+        FULL_CASE(24)
+        FULL_CASE(25)
+        FULL_CASE(26)
+        FULL_CASE(27)
+        FULL_CASE(28)
+        FULL_CASE(29)
+        FULL_CASE(30)
+        FULL_CASE(31)
+    default: /* 32 */
+        for (size_t i = 0; i < QUIRE_BITPACK_MAX; i++)
+            out[i] = quire_load_le32(in + 4 * i);
+        break;
+    }
+}
+
+int quire_bitpack_unpack(uint32_t *out, size_t count, unsigned bits, const uint8_t *in,
+                         size_t avail, size_t *used)
+{
+    if (bits > 32 || count > QUIRE_BITPACK_MAX)
+        return QUIRE_ECORRUPT;
+    size_t len = quire_bitpack_len(count, bits);
+    if (len > avail)
+        return QUIRE_ECORRUPT;
+    *used = len;
+    if (bits == 0)
+        memset(out, 0, count * sizeof *out);
+    else if (count == QUIRE_BITPACK_MAX)
+        unpack_full(out, bits, in);
+    else
+        unpack_run(out, count, bits, in, len);
+    return QUIRE_OK;
+}

@@ -1,0 +1,881 @@
+/*
+ * postings.c - the postings codec: writer (streams a term's blocks, positions chunks and
+ * skip data into two sinks) and cursor (reads them back from mapped bytes). The dictionary
+ * entry (quire_postings_meta) says where a term lives; this file owns everything between
+ * doc_off and doc_off + doc_len in .doc and pos_off .. pos_off + pos_len in .pos.
+ * FORMAT-codecs.md section "Postings (.doc) and positions (.pos)" is normative:
+ *
+ *   meta      := df, cf-df, doc_off, doc_len, pos_len, [pos_off if pos_len > 0]  (varints)
+ *   .doc term := single                                  if df == 1
+ *              | block impacts-inline                    if 2 <= df <= 128
+ *              | block{n} skip                           if df > 128, n = ceil(df/128)
+ *   single    := doc_id doc_len_tokens (varints) crc32         (tf is cf)
+ *   block     := doc_bits:u8 tf_bits:u8 packed(doc gaps) packed(tf-1) crc32
+ *               (the one block of a 2..128 term carries `impacts` before its crc32)
+ *   gap       := doc - prev - 1, prev = last doc of the previous block, or -1
+ *   skip      := entry{n} impacts(term) skip_len:le32 crc32
+ *   entry     := last_doc_delta doc_block_len [pos_chunk_len] impacts   (varints)
+ *   impacts   := count (tf dl) (dtf-1 ddl-1){count-1}             (varints, tf ascending)
+ *   .pos term := chunk{n}; chunk := group{ceil(total/128)} crc32, group := bits:u8 packed
+ *               values: per posting, first position then gaps to the previous one
+ *
+ * The writer holds one block (plus the positions of its docs) and the term's encoded skip
+ * entries. A full block is only written when the next posting arrives, because a term of
+ * exactly 128 postings uses the one-block form with the impacts inline.
+ */
+#include "quire/postings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "quire/bitpack.h"
+
+#define BLOCK QUIRE_BLOCK_DOCS
+#define CRC_LEN 4
+
+/* ---- impacts: the Pareto frontier of (tf high, doc_len low) ---- */
+
+static int impact_cmp_tf_desc(const void *a, const void *b)
+{
+    const quire_impact *x = a, *y = b;
+    if (x->tf != y->tf)
+        return x->tf > y->tf ? -1 : 1;
+    if (x->doc_len != y->doc_len)
+        return x->doc_len < y->doc_len ? -1 : 1;
+    return 0;
+}
+
+/* Reduce `v` in place to its frontier, tf and doc_len both strictly ascending. */
+static uint32_t frontier(quire_impact *v, uint32_t n)
+{
+    qsort(v, n, sizeof *v, impact_cmp_tf_desc);
+    uint32_t kept = 0;
+    uint64_t best_len = UINT64_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        if (v[i].doc_len < best_len) {
+            best_len = v[i].doc_len;
+            v[kept++] = v[i];
+        }
+    }
+    for (uint32_t i = 0; i < kept / 2; i++) {
+        quire_impact t = v[i];
+        v[i] = v[kept - 1 - i];
+        v[kept - 1 - i] = t;
+    }
+    return kept;
+}
+
+/* Cap a frontier at QUIRE_MAX_IMPACTS: merge runs of neighbours into (max tf, min doc_len),
+ * which scores at least as high as each of them for any BM25 parameters. Runs are of even
+ * size; the result stays strictly ascending in both. */
+static uint32_t cap_frontier(quire_impact *out, const quire_impact *v, uint32_t n)
+{
+    if (n <= QUIRE_MAX_IMPACTS) {
+        memcpy(out, v, n * sizeof *v);
+        return n;
+    }
+    for (uint32_t g = 0; g < QUIRE_MAX_IMPACTS; g++) {
+        uint32_t from = (uint32_t)((uint64_t)g * n / QUIRE_MAX_IMPACTS);
+        uint32_t to = (uint32_t)((uint64_t)(g + 1) * n / QUIRE_MAX_IMPACTS) - 1;
+        out[g].tf = v[to].tf;
+        out[g].doc_len = v[from].doc_len;
+    }
+    return QUIRE_MAX_IMPACTS;
+}
+
+static void put_impacts(quire_buf *b, const quire_impact *v, uint32_t n)
+{
+    quire_buf_put_varint(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i == 0) {
+            quire_buf_put_varint(b, v[0].tf);
+            quire_buf_put_varint(b, v[0].doc_len);
+        } else {
+            quire_buf_put_varint(b, v[i].tf - v[i - 1].tf - 1);
+            quire_buf_put_varint(b, v[i].doc_len - v[i - 1].doc_len - 1);
+        }
+    }
+}
+
+static int get_impacts(quire_impact *out, uint32_t *count, const uint8_t **p, const uint8_t *end)
+{
+    uint32_t n;
+    if (quire_varint_get32(&n, p, end) != QUIRE_OK || n == 0 || n > QUIRE_MAX_IMPACTS)
+        return QUIRE_ECORRUPT;
+    uint64_t tf = 0, len = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t a, b;
+        if (quire_varint_get(&a, p, end) != QUIRE_OK || quire_varint_get(&b, p, end) != QUIRE_OK)
+            return QUIRE_ECORRUPT;
+        if (i == 0) {
+            tf = a;
+            len = b;
+        } else {
+            tf += a + 1; /* a, b < 2^64 each: checked against 2^32 right below */
+            len += b + 1;
+            if (a > UINT32_MAX || b > UINT32_MAX)
+                return QUIRE_ECORRUPT;
+        }
+        if (tf == 0 || tf > UINT32_MAX || len > UINT32_MAX)
+            return QUIRE_ECORRUPT;
+        out[i].tf = (uint32_t)tf;
+        out[i].doc_len = (uint32_t)len;
+    }
+    *count = n;
+    return QUIRE_OK;
+}
+
+/* ---- meta ---- */
+
+void quire_postings_meta_encode(quire_buf *out, const quire_postings_meta *m)
+{
+    quire_buf_put_varint(out, m->df);
+    quire_buf_put_varint(out, m->cf - m->df);
+    quire_buf_put_varint(out, m->doc_off);
+    quire_buf_put_varint(out, m->doc_len);
+    quire_buf_put_varint(out, m->pos_len);
+    if (m->pos_len > 0)
+        quire_buf_put_varint(out, m->pos_off);
+}
+
+int quire_postings_meta_decode(quire_postings_meta *m, const uint8_t **p, const uint8_t *end)
+{
+    uint64_t extra;
+    const uint8_t *q = *p;
+    if (quire_varint_get32(&m->df, &q, end) != QUIRE_OK ||
+        quire_varint_get(&extra, &q, end) != QUIRE_OK ||
+        quire_varint_get(&m->doc_off, &q, end) != QUIRE_OK ||
+        quire_varint_get(&m->doc_len, &q, end) != QUIRE_OK ||
+        quire_varint_get(&m->pos_len, &q, end) != QUIRE_OK)
+        return quire_corrupt("postings meta: truncated or overlong varint");
+    m->pos_off = 0;
+    if (m->pos_len > 0 && quire_varint_get(&m->pos_off, &q, end) != QUIRE_OK)
+        return quire_corrupt("postings meta: truncated or overlong varint");
+    if (m->df == 0 || m->df == UINT32_MAX || extra > UINT64_MAX - m->df)
+        return quire_corrupt("postings meta: df %u, cf-df %llu out of range", m->df,
+                             (unsigned long long)extra);
+    m->cf = m->df + extra;
+    if (m->doc_len == 0 || m->doc_off > UINT64_MAX - m->doc_len ||
+        m->pos_off > UINT64_MAX - m->pos_len)
+        return quire_corrupt("postings meta: byte range out of range");
+    *p = q;
+    return QUIRE_OK;
+}
+
+/* ---- writer ---- */
+
+struct quire_postings_writer {
+    quire_sink *doc_out, *pos_out;
+    int err; /* sticky */
+    bool in_term, with_positions;
+    uint32_t count;                    /* postings in the pending block */
+    uint32_t docs[BLOCK], tfs[BLOCK];  /* pending block */
+    uint32_t doc_lens[BLOCK];          /* tokens, for impacts */
+    uint32_t *pos;                     /* pending position values (first, gaps...) */
+    size_t pos_count, pos_cap;         /* values, capacity in values */
+    /* term state */
+    uint32_t df, blocks;               /* postings so far, blocks written */
+    uint64_t cf;
+    int64_t last_doc;                  /* last doc added, -1 before the first */
+    uint32_t prev_block_last;          /* last doc of the last written block */
+    uint64_t doc_start, pos_start;     /* sink offsets at begin */
+    quire_buf skip;                    /* encoded skip entries */
+    quire_buf scratch;                 /* one block or chunk being encoded */
+    quire_impact *term_front;          /* uncapped frontier over written blocks */
+    uint32_t term_front_count, term_front_cap;
+};
+
+int quire_postings_writer_new(quire_postings_writer **out, quire_sink *doc_out,
+                              quire_sink *pos_out)
+{
+    quire_postings_writer *w = quire_calloc(1, sizeof *w);
+    if (!w)
+        return quire_error(QUIRE_ENOMEM, "postings writer: out of memory");
+    w->doc_out = doc_out;
+    w->pos_out = pos_out;
+    w->skip = (quire_buf)QUIRE_BUF_INIT;
+    w->scratch = (quire_buf)QUIRE_BUF_INIT;
+    *out = w;
+    return QUIRE_OK;
+}
+
+void quire_postings_writer_free(quire_postings_writer *w)
+{
+    if (!w)
+        return;
+    quire_free(w->pos);
+    quire_buf_free(&w->skip);
+    quire_buf_free(&w->scratch);
+    quire_free(w->term_front);
+    quire_free(w);
+}
+
+void quire_postings_begin(quire_postings_writer *w, bool with_positions)
+{
+    w->in_term = true;
+    w->with_positions = with_positions && w->pos_out != NULL;
+    w->count = 0;
+    w->pos_count = 0;
+    w->df = 0;
+    w->blocks = 0;
+    w->cf = 0;
+    w->last_doc = -1;
+    w->prev_block_last = 0;
+    w->doc_start = w->doc_out->offset;
+    w->pos_start = w->pos_out ? w->pos_out->offset : 0;
+    w->skip.len = 0;
+    w->term_front_count = 0;
+}
+
+static int writer_fail(quire_postings_writer *w, int rc)
+{
+    if (!w->err)
+        w->err = rc;
+    return w->err;
+}
+
+/* Fold the pending block's frontier into the term's; `v` holds the block's frontier. */
+static int merge_term_front(quire_postings_writer *w, const quire_impact *v, uint32_t n)
+{
+    uint32_t need = w->term_front_count + n;
+    if (need > w->term_front_cap) {
+        uint32_t cap = w->term_front_cap ? w->term_front_cap * 2 : 64;
+        while (cap < need)
+            cap *= 2;
+        quire_impact *t = quire_realloc(w->term_front, cap * sizeof *t);
+        if (!t)
+            return quire_error(QUIRE_ENOMEM, "postings writer: out of memory");
+        w->term_front = t;
+        w->term_front_cap = cap;
+    }
+    memcpy(w->term_front + w->term_front_count, v, n * sizeof *v);
+    w->term_front_count = frontier(w->term_front, need);
+    return QUIRE_OK;
+}
+
+static int sink_err(quire_sink *s)
+{
+    return s ? s->err : QUIRE_OK;
+}
+
+/* Write the positions chunk of the pending block. */
+static void write_chunk(quire_postings_writer *w)
+{
+    quire_buf *b = &w->scratch;
+    b->len = 0;
+    for (size_t at = 0; at < w->pos_count; at += QUIRE_BITPACK_MAX) {
+        size_t n = w->pos_count - at < QUIRE_BITPACK_MAX ? w->pos_count - at : QUIRE_BITPACK_MAX;
+        unsigned bits = quire_bitpack_bits(w->pos + at, n);
+        if (!quire_buf_reserve(b, 1 + quire_bitpack_len(n, bits)))
+            return;
+        b->data[b->len++] = (uint8_t)bits;
+        b->len += quire_bitpack_pack(b->data + b->len, w->pos + at, n, bits);
+    }
+    quire_buf_put_le32(b, quire_crc32(0, b->data, b->len));
+    if (!b->err)
+        quire_sink_write(w->pos_out, b->data, b->len);
+}
+
+/* Write the pending block. `only` is true for the one block of a term of <= 128 postings. */
+static int flush_block(quire_postings_writer *w, bool only)
+{
+    uint32_t n = w->count;
+    quire_buf *b = &w->scratch;
+    quire_impact front[BLOCK], capped[QUIRE_MAX_IMPACTS];
+    for (uint32_t i = 0; i < n; i++) {
+        front[i].tf = w->tfs[i];
+        front[i].doc_len = w->doc_lens[i];
+    }
+    uint32_t front_count = frontier(front, n);
+    uint32_t capped_count = cap_frontier(capped, front, front_count);
+    uint64_t doc_before = w->doc_out->offset, pos_before = w->pos_out ? w->pos_out->offset : 0;
+
+    b->len = 0;
+    if (only && n == 1) {
+        quire_buf_put_varint(b, w->docs[0]);
+        quire_buf_put_varint(b, w->doc_lens[0]);
+    } else {
+        uint32_t gaps[BLOCK], tfm1[BLOCK];
+        uint32_t prev = w->blocks == 0 ? UINT32_MAX : w->prev_block_last; /* -1 wraps */
+        for (uint32_t i = 0; i < n; i++) {
+            gaps[i] = w->docs[i] - prev - 1;
+            prev = w->docs[i];
+            tfm1[i] = w->tfs[i] - 1;
+        }
+        unsigned doc_bits = quire_bitpack_bits(gaps, n), tf_bits = quire_bitpack_bits(tfm1, n);
+        if (quire_buf_reserve(b, 2 + quire_bitpack_len(n, doc_bits) +
+                                     quire_bitpack_len(n, tf_bits))) {
+            b->data[b->len++] = (uint8_t)doc_bits;
+            b->data[b->len++] = (uint8_t)tf_bits;
+            b->len += quire_bitpack_pack(b->data + b->len, gaps, n, doc_bits);
+            b->len += quire_bitpack_pack(b->data + b->len, tfm1, n, tf_bits);
+        }
+        if (only)
+            put_impacts(b, capped, capped_count);
+    }
+    quire_buf_put_le32(b, quire_crc32(0, b->data, b->len));
+    if (b->err)
+        return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+    quire_sink_write(w->doc_out, b->data, b->len);
+    if (w->with_positions)
+        write_chunk(w);
+    if (b->err)
+        return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+    int rc = sink_err(w->doc_out);
+    if (rc == QUIRE_OK && w->with_positions)
+        rc = sink_err(w->pos_out);
+    if (rc != QUIRE_OK)
+        return writer_fail(w, rc);
+
+    if (!only) {
+        uint32_t last = w->docs[n - 1];
+        quire_buf_put_varint(&w->skip, last - (w->blocks == 0 ? 0 : w->prev_block_last));
+        quire_buf_put_varint(&w->skip, w->doc_out->offset - doc_before);
+        if (w->with_positions)
+            quire_buf_put_varint(&w->skip, w->pos_out->offset - pos_before);
+        put_impacts(&w->skip, capped, capped_count);
+        if (w->skip.err)
+            return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+        rc = merge_term_front(w, front, front_count);
+        if (rc != QUIRE_OK)
+            return writer_fail(w, rc);
+    }
+    w->prev_block_last = w->docs[n - 1];
+    w->blocks++;
+    w->count = 0;
+    w->pos_count = 0;
+    return QUIRE_OK;
+}
+
+int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
+                       const uint32_t *positions, uint32_t doc_len)
+{
+    if (w->err)
+        return w->err;
+    if (!w->in_term)
+        return quire_error(QUIRE_EINVAL, "postings writer: add outside a term");
+    if ((int64_t)doc_id <= w->last_doc || doc_id == QUIRE_DOC_END)
+        return quire_error(QUIRE_EINVAL, "postings writer: doc id %u not ascending", doc_id);
+    if (tf == 0 || doc_len < tf || w->df == UINT32_MAX - 1)
+        return quire_error(QUIRE_EINVAL, "postings writer: doc %u: tf %u, doc_len %u", doc_id,
+                           tf, doc_len);
+    if (w->with_positions) {
+        if (!positions)
+            return quire_error(QUIRE_EINVAL, "postings writer: doc %u: no positions", doc_id);
+        for (uint32_t i = 1; i < tf; i++)
+            if (positions[i] < positions[i - 1])
+                return quire_error(QUIRE_EINVAL, "postings writer: doc %u: positions not "
+                                                 "ascending", doc_id);
+    }
+    if (w->count == BLOCK) {
+        int rc = flush_block(w, false);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    if (w->with_positions) {
+        if (w->pos_count + tf > w->pos_cap) {
+            size_t cap = w->pos_cap ? w->pos_cap : 1024;
+            while (cap < w->pos_count + tf)
+                cap *= 2;
+            uint32_t *t = quire_realloc(w->pos, cap * sizeof *t);
+            if (!t)
+                return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+            w->pos = t;
+            w->pos_cap = cap;
+        }
+        uint32_t *dst = w->pos + w->pos_count;
+        dst[0] = positions[0];
+        for (uint32_t i = 1; i < tf; i++)
+            dst[i] = positions[i] - positions[i - 1];
+        w->pos_count += tf;
+    }
+    w->docs[w->count] = doc_id;
+    w->tfs[w->count] = tf;
+    w->doc_lens[w->count] = doc_len;
+    w->count++;
+    w->df++;
+    w->cf += tf;
+    w->last_doc = doc_id;
+    return QUIRE_OK;
+}
+
+int quire_postings_end(quire_postings_writer *w, quire_postings_meta *meta)
+{
+    if (w->err)
+        return w->err;
+    if (!w->in_term || w->df == 0)
+        return quire_error(QUIRE_EINVAL, "postings writer: term without postings");
+    w->in_term = false;
+    bool only = w->blocks == 0;
+    int rc = flush_block(w, only);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (!only) {
+        quire_impact capped[QUIRE_MAX_IMPACTS];
+        uint32_t n = cap_frontier(capped, w->term_front, w->term_front_count);
+        put_impacts(&w->skip, capped, n);
+        uint32_t skip_len = (uint32_t)w->skip.len;
+        if (w->skip.len > UINT32_MAX)
+            return writer_fail(w, quire_error(QUIRE_EINVAL, "postings writer: skip too long"));
+        quire_buf_put_le32(&w->skip, skip_len);
+        quire_buf_put_le32(&w->skip, quire_crc32(0, w->skip.data, w->skip.len));
+        if (w->skip.err)
+            return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+        quire_sink_write(w->doc_out, w->skip.data, w->skip.len);
+        rc = sink_err(w->doc_out);
+        if (rc != QUIRE_OK)
+            return writer_fail(w, rc);
+    }
+    meta->df = w->df;
+    meta->cf = w->cf;
+    meta->doc_off = w->doc_start;
+    meta->doc_len = w->doc_out->offset - w->doc_start;
+    meta->pos_off = w->with_positions ? w->pos_start : 0;
+    meta->pos_len = w->with_positions ? w->pos_out->offset - w->pos_start : 0;
+    return QUIRE_OK;
+}
+
+/* ---- cursor ---- */
+
+struct quire_postings_cursor_state {
+    uint32_t block_count;
+    uint32_t block;         /* decoded block, UINT32_MAX before the first */
+    uint32_t shallow;       /* block the block_* fields describe */
+    uint32_t i, count;      /* current index in the decoded block, its postings */
+    bool started;
+    bool has_positions;
+    uint32_t docs[BLOCK], tfs[BLOCK];
+    /* skip data (multi-block terms); a one-block term uses index 0 of small arrays */
+    uint32_t *last_doc;     /* per block */
+    uint64_t *doc_at;       /* block_count + 1 offsets into doc_file */
+    uint64_t *pos_at;       /* block_count + 1 offsets into pos_file */
+    uint32_t *imp_at;       /* block_count + 1 indexes into impacts */
+    quire_impact *impacts;
+    quire_impact term_imp[QUIRE_MAX_IMPACTS];
+    uint32_t one_last_doc;
+    uint64_t one_doc_at[2], one_pos_at[2];
+    uint32_t one_imp_at[2];
+    /* positions cache */
+    uint32_t pos_block;     /* chunk decoded into pos, UINT32_MAX if none */
+    uint32_t *pos;
+    size_t pos_cap;
+    uint64_t pos_start[BLOCK + 1]; /* index of each posting's first position */
+};
+
+typedef struct quire_postings_cursor_state cstate;
+
+static const char *doc_name = "postings (.doc)";
+
+static uint32_t block_size(const quire_postings_cursor *c, uint32_t b)
+{
+    return b + 1 < c->st->block_count ? BLOCK : c->df - b * BLOCK;
+}
+
+static void show_block(quire_postings_cursor *c, uint32_t b)
+{
+    cstate *s = c->st;
+    s->shallow = b;
+    if (b >= s->block_count) {
+        c->block_last_doc = QUIRE_DOC_END;
+        c->block_impacts = NULL;
+        c->block_impact_count = 0;
+        return;
+    }
+    c->block_last_doc = s->last_doc[b];
+    c->block_impacts = s->impacts + s->imp_at[b];
+    c->block_impact_count = s->imp_at[b + 1] - s->imp_at[b];
+}
+
+/* Decode doc block `b` into docs/tfs. */
+static int decode_block(quire_postings_cursor *c, uint32_t b)
+{
+    cstate *s = c->st;
+    uint32_t n = block_size(c, b);
+    const uint8_t *p = c->doc_file.ptr + s->doc_at[b];
+    size_t len = (size_t)(s->doc_at[b + 1] - s->doc_at[b]);
+    if (len < CRC_LEN + 2)
+        return quire_corrupt("%s: block %u: %zu bytes", doc_name, b, len);
+    const uint8_t *end = p + len - CRC_LEN;
+    if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
+        return quire_corrupt("%s: block %u: CRC mismatch", doc_name, b);
+    unsigned doc_bits = p[0], tf_bits = p[1];
+    p += 2;
+    size_t used;
+    uint32_t gaps[BLOCK];
+    if (quire_bitpack_unpack(gaps, n, doc_bits, p, (size_t)(end - p), &used) != QUIRE_OK)
+        return quire_corrupt("%s: block %u: bad doc gaps", doc_name, b);
+    p += used;
+    if (quire_bitpack_unpack(s->tfs, n, tf_bits, p, (size_t)(end - p), &used) != QUIRE_OK)
+        return quire_corrupt("%s: block %u: bad tfs", doc_name, b);
+    p += used;
+    if (s->block_count == 1) {
+        uint32_t count;
+        if (get_impacts(s->impacts, &count, &p, end) != QUIRE_OK)
+            return quire_corrupt("%s: bad impacts", doc_name);
+        s->imp_at[1] = count;
+    }
+    if (p != end)
+        return quire_corrupt("%s: block %u: %zu stray bytes", doc_name, b, (size_t)(end - p));
+    uint64_t doc = b == 0 ? 0 : (uint64_t)s->last_doc[b - 1] + 1;
+    uint64_t sum = doc;
+    for (uint32_t i = 0; i < n; i++)
+        sum += gaps[i];
+    sum += n - 1; /* the last doc id */
+    uint64_t limit = s->block_count == 1 ? QUIRE_DOC_END - 1 : s->last_doc[b];
+    if (sum > limit || (s->block_count > 1 && sum != limit))
+        return quire_corrupt("%s: block %u: last doc %llu, expected %llu", doc_name, b,
+                             (unsigned long long)sum, (unsigned long long)limit);
+    uint32_t d = (uint32_t)doc;
+    for (uint32_t i = 0; i < n; i++) {
+        d += gaps[i];
+        s->docs[i] = d;
+        d++;
+        if (s->tfs[i] == UINT32_MAX)
+            return quire_corrupt("%s: block %u: tf overflow", doc_name, b);
+        s->tfs[i]++;
+    }
+    if (s->block_count == 1)
+        s->last_doc[0] = s->docs[n - 1];
+    s->block = b;
+    s->count = n;
+    return QUIRE_OK;
+}
+
+static int open_single(quire_postings_cursor *c)
+{
+    cstate *s = c->st;
+    const uint8_t *p = c->doc_file.ptr + c->meta.doc_off;
+    size_t len = (size_t)c->meta.doc_len;
+    if (len < CRC_LEN + 2)
+        return quire_corrupt("%s: %zu bytes for one posting", doc_name, len);
+    const uint8_t *end = p + len - CRC_LEN;
+    if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
+        return quire_corrupt("%s: one posting: CRC mismatch", doc_name);
+    uint32_t doc, dl;
+    if (quire_varint_get32(&doc, &p, end) != QUIRE_OK ||
+        quire_varint_get32(&dl, &p, end) != QUIRE_OK || p != end || doc == QUIRE_DOC_END ||
+        c->meta.cf > UINT32_MAX)
+        return quire_corrupt("%s: bad single posting", doc_name);
+    s->docs[0] = doc;
+    s->tfs[0] = (uint32_t)c->meta.cf;
+    s->last_doc[0] = doc;
+    s->impacts[0].tf = (uint32_t)c->meta.cf;
+    s->impacts[0].doc_len = dl;
+    s->imp_at[1] = 1;
+    s->block = 0;
+    s->count = 1;
+    return QUIRE_OK;
+}
+
+static int open_skip(quire_postings_cursor *c)
+{
+    cstate *s = c->st;
+    uint32_t n = s->block_count;
+    const uint8_t *start = c->doc_file.ptr + c->meta.doc_off;
+    size_t len = (size_t)c->meta.doc_len;
+    if (len < 8)
+        return quire_corrupt("%s: %zu bytes for %u blocks", doc_name, len, n);
+    const uint8_t *crc_at = start + len - CRC_LEN;
+    uint32_t skip_len = quire_load_le32(crc_at - 4);
+    if (skip_len > len - 8 || skip_len < n)
+        return quire_corrupt("%s: skip length %u of %zu bytes", doc_name, skip_len, len);
+    const uint8_t *p = crc_at - 4 - skip_len, *end = crc_at - 4;
+    if (quire_crc32(0, p, skip_len + 4) != quire_load_le32(crc_at))
+        return quire_corrupt("%s: skip data: CRC mismatch", doc_name);
+    uint64_t blocks_len = (uint64_t)(p - start);
+    uint64_t last = 0, doc_at = c->meta.doc_off, pos_at = c->meta.pos_off;
+    s->doc_at[0] = doc_at;
+    s->pos_at[0] = pos_at;
+    s->imp_at[0] = 0;
+    for (uint32_t b = 0; b < n; b++) {
+        uint64_t delta, dlen, plen = 0;
+        uint32_t count;
+        if (quire_varint_get(&delta, &p, end) != QUIRE_OK ||
+            quire_varint_get(&dlen, &p, end) != QUIRE_OK ||
+            (s->has_positions && quire_varint_get(&plen, &p, end) != QUIRE_OK) ||
+            get_impacts(s->impacts + s->imp_at[b], &count, &p, end) != QUIRE_OK)
+            return quire_corrupt("%s: skip entry %u: truncated or out of range", doc_name, b);
+        /* the block's docs lie in (previous last doc, last doc], or [0, last doc] */
+        uint64_t need = block_size(c, b) - (b == 0 ? 1u : 0u);
+        if (delta < need || delta > UINT32_MAX || dlen < 2 + CRC_LEN || dlen > len ||
+            plen > c->meta.pos_len)
+            return quire_corrupt("%s: skip entry %u: out of range", doc_name, b);
+        last += delta;
+        if (last >= QUIRE_DOC_END)
+            return quire_corrupt("%s: skip entry %u: doc id overflow", doc_name, b);
+        s->last_doc[b] = (uint32_t)last;
+        doc_at += dlen;
+        pos_at += plen;
+        s->doc_at[b + 1] = doc_at;
+        s->pos_at[b + 1] = pos_at;
+        s->imp_at[b + 1] = s->imp_at[b] + count;
+    }
+    if (doc_at - c->meta.doc_off != blocks_len)
+        return quire_corrupt("%s: blocks take %llu bytes, skip data says %llu", doc_name,
+                             (unsigned long long)blocks_len,
+                             (unsigned long long)(doc_at - c->meta.doc_off));
+    if (s->has_positions && pos_at - c->meta.pos_off != c->meta.pos_len)
+        return quire_corrupt("%s: position chunks do not add up to %llu bytes", doc_name,
+                             (unsigned long long)c->meta.pos_len);
+    uint32_t count;
+    if (get_impacts(s->term_imp, &count, &p, end) != QUIRE_OK || p != end)
+        return quire_corrupt("%s: bad term impacts", doc_name);
+    c->term_impact_count = count;
+    return QUIRE_OK;
+}
+
+int quire_postings_open(quire_postings_cursor *c, quire_bytes doc_file, quire_bytes pos_file,
+                        const quire_postings_meta *meta)
+{
+    memset(c, 0, sizeof *c);
+    c->doc_file = doc_file;
+    c->pos_file = pos_file;
+    c->meta = *meta;
+    c->df = meta->df;
+    c->doc = 0;
+    if (meta->df == 0 || meta->df == UINT32_MAX || meta->cf < meta->df || meta->doc_len == 0 ||
+        meta->doc_off > doc_file.len || meta->doc_len > doc_file.len - meta->doc_off ||
+        meta->pos_off > pos_file.len || meta->pos_len > pos_file.len - meta->pos_off)
+        return quire_corrupt("%s: term at %llu+%llu, positions at %llu+%llu outside the files",
+                             doc_name, (unsigned long long)meta->doc_off,
+                             (unsigned long long)meta->doc_len, (unsigned long long)meta->pos_off,
+                             (unsigned long long)meta->pos_len);
+    uint32_t n = (meta->df + BLOCK - 1) / BLOCK;
+    if (n > 1 && n > meta->doc_len / (2 + CRC_LEN))
+        return quire_corrupt("%s: %u blocks in %llu bytes", doc_name, n,
+                             (unsigned long long)meta->doc_len);
+    size_t extra = 0;
+    if (n > 1)
+        extra = (size_t)n * (sizeof(uint32_t) * 2 + sizeof(uint64_t) * 2 +
+                             sizeof(quire_impact) * QUIRE_MAX_IMPACTS) +
+                2 * sizeof(uint64_t) + sizeof(uint32_t);
+    cstate *s = quire_malloc(sizeof *s + extra);
+    if (!s)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", doc_name);
+    memset(s, 0, sizeof *s);
+    c->st = s;
+    s->block_count = n;
+    s->block = UINT32_MAX;
+    s->pos_block = UINT32_MAX;
+    s->has_positions = meta->pos_len > 0;
+    int rc;
+    if (n == 1) {
+        s->last_doc = &s->one_last_doc;
+        s->doc_at = s->one_doc_at;
+        s->pos_at = s->one_pos_at;
+        s->imp_at = s->one_imp_at;
+        s->impacts = s->term_imp;
+        s->doc_at[0] = meta->doc_off;
+        s->doc_at[1] = meta->doc_off + meta->doc_len;
+        s->pos_at[0] = meta->pos_off;
+        s->pos_at[1] = meta->pos_off + meta->pos_len;
+        rc = meta->df == 1 ? open_single(c) : decode_block(c, 0);
+        c->term_impact_count = s->imp_at[1];
+        s->block = 0;
+        s->i = 0;
+    } else {
+        /* uint64 arrays first: the block after the struct is 8-aligned */
+        uint8_t *mem = (uint8_t *)(s + 1);
+        s->doc_at = (uint64_t *)(void *)mem;
+        s->pos_at = s->doc_at + n + 1;
+        s->impacts = (quire_impact *)(void *)(s->pos_at + n + 1);
+        s->last_doc = (uint32_t *)(void *)(s->impacts + (size_t)n * QUIRE_MAX_IMPACTS);
+        s->imp_at = s->last_doc + n;
+        rc = open_skip(c);
+    }
+    if (rc != QUIRE_OK) {
+        quire_postings_close(c);
+        return rc;
+    }
+    c->term_impacts = s->term_imp;
+    show_block(c, 0);
+    return QUIRE_OK;
+}
+
+void quire_postings_close(quire_postings_cursor *c)
+{
+    if (c->st) {
+        quire_free(c->st->pos);
+        quire_free(c->st);
+        c->st = NULL;
+    }
+}
+
+static void set_end(quire_postings_cursor *c)
+{
+    c->doc = QUIRE_DOC_END;
+    c->tf = 0;
+    show_block(c, c->st->block_count);
+}
+
+/* Decode block b and show it; the caller sets i. */
+static int enter_block(quire_postings_cursor *c, uint32_t b)
+{
+    if (c->st->block != b) {
+        int rc = decode_block(c, b);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    show_block(c, b);
+    return QUIRE_OK;
+}
+
+int quire_postings_next(quire_postings_cursor *c)
+{
+    cstate *s = c->st;
+    if (c->doc == QUIRE_DOC_END && s->started)
+        return QUIRE_OK;
+    if (!s->started) {
+        s->started = true;
+        s->i = 0;
+        if (s->block_count > 1 || s->block != 0) {
+            int rc = enter_block(c, 0);
+            if (rc != QUIRE_OK)
+                return rc;
+        }
+    } else if (++s->i == s->count) {
+        uint32_t b = s->block + 1;
+        if (b >= s->block_count) {
+            set_end(c);
+            return QUIRE_OK;
+        }
+        int rc = enter_block(c, b);
+        if (rc != QUIRE_OK)
+            return rc;
+        s->i = 0;
+    }
+    c->doc = s->docs[s->i];
+    c->tf = s->tfs[s->i];
+    return QUIRE_OK;
+}
+
+/* First block at or after `from` whose last doc is >= target (block_count if none). */
+static uint32_t find_block(const cstate *s, uint32_t from, uint32_t target)
+{
+    uint32_t lo = from, hi = s->block_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->last_doc[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int quire_postings_advance(quire_postings_cursor *c, uint32_t target)
+{
+    cstate *s = c->st;
+    if (s->started && c->doc >= target)
+        return QUIRE_OK;
+    uint32_t from = s->block == UINT32_MAX ? 0 : s->block;
+    uint32_t b = from;
+    if (s->last_doc[from] < target)
+        b = find_block(s, from + 1, target);
+    s->started = true;
+    if (b >= s->block_count) {
+        set_end(c);
+        return QUIRE_OK;
+    }
+    uint32_t i = 0;
+    if (b == s->block) {
+        i = s->i;
+    }
+    int rc = enter_block(c, b);
+    if (rc != QUIRE_OK)
+        return rc;
+    while (s->docs[i] < target) /* the block's last doc is >= target */
+        i++;
+    s->i = i;
+    c->doc = s->docs[i];
+    c->tf = s->tfs[i];
+    return QUIRE_OK;
+}
+
+int quire_postings_shallow_advance(quire_postings_cursor *c, uint32_t target)
+{
+    cstate *s = c->st;
+    uint32_t from = s->shallow;
+    if (s->block != UINT32_MAX && s->block > from)
+        from = s->block;
+    if (from < s->block_count && s->last_doc[from] < target)
+        from = find_block(s, from + 1, target);
+    show_block(c, from);
+    return QUIRE_OK;
+}
+
+static const char *pos_name = "positions (.pos)";
+
+static int decode_chunk(quire_postings_cursor *c)
+{
+    cstate *s = c->st;
+    uint32_t b = s->block;
+    uint64_t total = 0;
+    s->pos_start[0] = 0;
+    for (uint32_t i = 0; i < s->count; i++) {
+        total += s->tfs[i];
+        s->pos_start[i + 1] = total;
+    }
+    const uint8_t *p = c->pos_file.ptr + s->pos_at[b];
+    size_t len = (size_t)(s->pos_at[b + 1] - s->pos_at[b]);
+    /* a group of 128 values takes at least its width byte */
+    if (len < CRC_LEN || total > c->meta.cf || total > (uint64_t)(len - CRC_LEN) * 128)
+        return quire_corrupt("%s: block %u: %llu positions in %zu bytes", pos_name, b,
+                             (unsigned long long)total, len);
+    const uint8_t *end = p + len - CRC_LEN;
+    if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
+        return quire_corrupt("%s: block %u: CRC mismatch", pos_name, b);
+    if (total > s->pos_cap) {
+        size_t cap = s->pos_cap ? s->pos_cap : 1024;
+        while (cap < total)
+            cap *= 2;
+        quire_free(s->pos);
+        s->pos_block = UINT32_MAX;
+        s->pos_cap = 0;
+        s->pos = quire_malloc(cap * sizeof *s->pos);
+        if (!s->pos)
+            return quire_error(QUIRE_ENOMEM, "%s: out of memory", pos_name);
+        s->pos_cap = cap;
+    }
+    s->pos_block = UINT32_MAX;
+    for (size_t at = 0; at < total; at += QUIRE_BITPACK_MAX) {
+        size_t n = total - at < QUIRE_BITPACK_MAX ? total - at : QUIRE_BITPACK_MAX, used;
+        if (p == end ||
+            quire_bitpack_unpack(s->pos + at, n, p[0], p + 1, (size_t)(end - p - 1), &used) !=
+                QUIRE_OK)
+            return quire_corrupt("%s: block %u: truncated group", pos_name, b);
+        p += 1 + used;
+    }
+    if (p != end)
+        return quire_corrupt("%s: block %u: %zu stray bytes", pos_name, b, (size_t)(end - p));
+    for (uint32_t i = 0; i < s->count; i++) {
+        uint32_t *v = s->pos + s->pos_start[i];
+        uint64_t sum = 0;
+        for (uint32_t k = 0; k < s->tfs[i]; k++) {
+            sum += v[k];
+            v[k] = (uint32_t)sum;
+        }
+        if (sum > UINT32_MAX)
+            return quire_corrupt("%s: block %u: position overflow", pos_name, b);
+    }
+    s->pos_block = b;
+    return QUIRE_OK;
+}
+
+int quire_postings_positions(quire_postings_cursor *c, const uint32_t **positions,
+                             uint32_t *count)
+{
+    cstate *s = c->st;
+    if (!s->has_positions)
+        return quire_error(QUIRE_EINVAL, "%s: term has no positions", pos_name);
+    if (!s->started || c->doc == QUIRE_DOC_END)
+        return quire_error(QUIRE_EINVAL, "%s: cursor not on a posting", pos_name);
+    if (s->pos_block != s->block) {
+        int rc = decode_chunk(c);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    *positions = s->pos + s->pos_start[s->i];
+    *count = s->tfs[s->i];
+    return QUIRE_OK;
+}

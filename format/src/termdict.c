@@ -1,0 +1,439 @@
+/*
+ * termdict.c - the term dictionary: sorted byte-string keys with opaque values, written in
+ * front-coded blocks followed by a sparse index. FORMAT-codecs.md section "Term dictionary
+ * (.ter)" is normative:
+ *
+ *   dict   := block{ceil(count/32)} index
+ *   block  := first entry{1..32} crc32
+ *   first  := value_len value                    (the key is the index's copy)
+ *   entry  := shared suffix_len suffix value_len value     (lengths are varints)
+ *   index  := count (key_len key block_len){blocks} crc32  (lengths are varints)
+ *
+ * Keys are strictly ascending; `shared` is the longest prefix shared with the previous key
+ * of the block, so a key that follows another differs at byte `shared` by a larger byte
+ * (or is longer): the reader checks the order in O(1) per key. The index is parsed once at
+ * open; a lookup is a binary search in it, then a CRC check and a scan of one block.
+ */
+#include "quire/termdict.h"
+
+#include <string.h>
+
+#define B QUIRE_DICT_BLOCK_TERMS
+#define CRC_LEN 4
+
+static int key_cmp(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+    size_t n = a_len < b_len ? a_len : b_len;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c != 0)
+        return c;
+    return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
+}
+
+/* ---- writer ---- */
+
+struct quire_termdict_writer {
+    quire_sink *out;
+    int err;                        /* sticky: I/O or allocation */
+    uint64_t count;                 /* keys added */
+    uint8_t prev[QUIRE_DICT_MAX_KEY];
+    size_t prev_len;
+    quire_buf block;                /* the block being filled */
+    uint32_t in_block;              /* keys in it */
+    quire_buf index;                /* encoded index entries */
+    uint64_t index_off, index_len;  /* set by finish */
+    bool finished;
+};
+
+int quire_termdict_writer_new(quire_termdict_writer **w, quire_sink *out)
+{
+    quire_termdict_writer *t = quire_calloc(1, sizeof *t);
+    if (!t)
+        return quire_error(QUIRE_ENOMEM, "term dictionary writer: out of memory");
+    t->out = out;
+    t->block = (quire_buf)QUIRE_BUF_INIT;
+    t->index = (quire_buf)QUIRE_BUF_INIT;
+    *w = t;
+    return QUIRE_OK;
+}
+
+void quire_termdict_writer_free(quire_termdict_writer *w)
+{
+    if (!w)
+        return;
+    quire_buf_free(&w->block);
+    quire_buf_free(&w->index);
+    quire_free(w);
+}
+
+static int writer_check(quire_termdict_writer *w)
+{
+    if (w->err)
+        return w->err;
+    if (w->block.err || w->index.err)
+        return w->err = quire_error(QUIRE_ENOMEM, "term dictionary writer: out of memory");
+    if (w->out->err)
+        return w->err = w->out->err;
+    return QUIRE_OK;
+}
+
+static int flush_block(quire_termdict_writer *w)
+{
+    quire_buf_put_le32(&w->block, quire_crc32(0, w->block.data, w->block.len));
+    int rc = writer_check(w);
+    if (rc != QUIRE_OK)
+        return rc;
+    quire_sink_write(w->out, w->block.data, w->block.len);
+    quire_buf_put_varint(&w->index, w->block.len);
+    w->block.len = 0;
+    w->in_block = 0;
+    return writer_check(w);
+}
+
+int quire_termdict_add(quire_termdict_writer *w, quire_bytes key, quire_bytes value)
+{
+    if (w->err)
+        return w->err;
+    if (w->finished)
+        return quire_error(QUIRE_EINVAL, "term dictionary writer: add after finish");
+    if (key.len > QUIRE_DICT_MAX_KEY)
+        return quire_error(QUIRE_EINVAL, "term dictionary writer: key of %zu bytes", key.len);
+    if (w->count > 0 && key_cmp(key.ptr, key.len, w->prev, w->prev_len) <= 0)
+        return quire_error(QUIRE_EINVAL, "term dictionary writer: key %llu not ascending",
+                           (unsigned long long)w->count);
+    if (w->in_block == B) {
+        int rc = flush_block(w);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    if (w->in_block == 0) {
+        quire_buf_put_str(&w->index, key.ptr, key.len);
+    } else {
+        size_t shared = 0, max = key.len < w->prev_len ? key.len : w->prev_len;
+        while (shared < max && key.ptr[shared] == w->prev[shared])
+            shared++;
+        quire_buf_put_varint(&w->block, shared);
+        quire_buf_put_str(&w->block, key.ptr + shared, key.len - shared);
+    }
+    quire_buf_put_str(&w->block, value.ptr, value.len);
+    if (key.len)
+        memcpy(w->prev, key.ptr, key.len);
+    w->prev_len = key.len;
+    w->in_block++;
+    w->count++;
+    return writer_check(w);
+}
+
+int quire_termdict_finish(quire_termdict_writer *w, uint64_t *count)
+{
+    if (w->err)
+        return w->err;
+    if (w->finished)
+        return quire_error(QUIRE_EINVAL, "term dictionary writer: finished twice");
+    if (w->in_block > 0) {
+        int rc = flush_block(w);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    w->finished = true;
+    w->index_off = w->out->offset;
+    uint8_t head[QUIRE_VARINT_MAX];
+    size_t head_len = quire_varint_put(head, w->count);
+    uint32_t crc = quire_crc32(quire_crc32(0, head, head_len), w->index.data, w->index.len);
+    quire_sink_write(w->out, head, head_len);
+    quire_sink_write(w->out, w->index.data, w->index.len);
+    quire_sink_put_le32(w->out, crc);
+    w->index_len = w->out->offset - w->index_off;
+    int rc = writer_check(w);
+    if (rc == QUIRE_OK)
+        *count = w->count;
+    return rc;
+}
+
+void quire_termdict_writer_index(const quire_termdict_writer *w, uint64_t *index_off,
+                                 uint64_t *index_len)
+{
+    *index_off = w->index_off;
+    *index_len = w->index_len;
+}
+
+/* ---- reader ---- */
+
+struct quire_termdict {
+    quire_bytes bytes;
+    char *name;             /* owned copy, for messages */
+    uint64_t count;         /* keys */
+    uint64_t block_count;
+    const uint8_t **keys;   /* first key of each block (views into bytes) */
+    uint32_t *key_lens;     /* bytes */
+    uint64_t *block_at;     /* block_count + 1 offsets into bytes; the last is index_off */
+};
+
+void quire_termdict_close(quire_termdict *d)
+{
+    if (!d)
+        return;
+    quire_free(d->name);
+    quire_free(d);
+}
+
+uint64_t quire_termdict_count(const quire_termdict *d)
+{
+    return d->count;
+}
+
+int quire_termdict_open(quire_termdict **out, quire_bytes bytes, uint64_t index_off,
+                        uint64_t index_len, const char *name)
+{
+    *out = NULL;
+    if (index_off > bytes.len || index_len > bytes.len - index_off || index_len < 1 + CRC_LEN)
+        return quire_corrupt("%s: index at %llu+%llu outside %zu bytes", name,
+                             (unsigned long long)index_off, (unsigned long long)index_len,
+                             bytes.len);
+    const uint8_t *p = bytes.ptr + index_off, *end = p + index_len - CRC_LEN;
+    if (quire_crc32(0, p, (size_t)(index_len - CRC_LEN)) != quire_load_le32(end))
+        return quire_corrupt("%s: index CRC mismatch", name);
+    uint64_t count;
+    if (quire_varint_get(&count, &p, end) != QUIRE_OK)
+        return quire_corrupt("%s: bad term count", name);
+    uint64_t blocks = count / B + (count % B != 0);
+    if (blocks > (uint64_t)(end - p) / 2) /* an index entry takes at least 2 bytes */
+        return quire_corrupt("%s: %llu terms in a %llu-byte index", name,
+                             (unsigned long long)count, (unsigned long long)index_len);
+    size_t name_len = strlen(name);
+    size_t arrays = (size_t)blocks * (sizeof(uint8_t *) + sizeof(uint32_t) + sizeof(uint64_t)) +
+                    sizeof(uint64_t);
+    quire_termdict *d = quire_malloc(sizeof *d + arrays);
+    char *name_copy = quire_strndup(name, name_len);
+    if (!d || !name_copy) {
+        quire_free(d);
+        quire_free(name_copy);
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", name);
+    }
+    d->bytes = bytes;
+    d->name = name_copy;
+    d->count = count;
+    d->block_count = blocks;
+    d->block_at = (uint64_t *)(void *)(d + 1);
+    d->keys = (const uint8_t **)(void *)(d->block_at + blocks + 1);
+    d->key_lens = (uint32_t *)(void *)(d->keys + blocks);
+
+    int rc = QUIRE_OK;
+    uint64_t total = 0;
+    for (uint64_t k = 0; k < blocks; k++) {
+        uint64_t key_len, block_len;
+        if (quire_varint_get(&key_len, &p, end) != QUIRE_OK || key_len > QUIRE_DICT_MAX_KEY ||
+            key_len > (uint64_t)(end - p)) {
+            rc = quire_corrupt("%s: index entry %llu: bad key", name, (unsigned long long)k);
+            goto done;
+        }
+        d->keys[k] = p;
+        d->key_lens[k] = (uint32_t)key_len;
+        p += key_len;
+        if (k > 0 && key_cmp(d->keys[k - 1], d->key_lens[k - 1], d->keys[k], key_len) >= 0) {
+            rc = quire_corrupt("%s: index entry %llu: keys not ascending", name,
+                               (unsigned long long)k);
+            goto done;
+        }
+        if (quire_varint_get(&block_len, &p, end) != QUIRE_OK || block_len < 1 + CRC_LEN ||
+            block_len > index_off - total) {
+            rc = quire_corrupt("%s: index entry %llu: bad block length", name,
+                               (unsigned long long)k);
+            goto done;
+        }
+        d->block_at[k] = total; /* made absolute below */
+        total += block_len;
+    }
+    if (p != end) {
+        rc = quire_corrupt("%s: %zu stray bytes in the index", name, (size_t)(end - p));
+        goto done;
+    }
+    for (uint64_t k = 0; k < blocks; k++)
+        d->block_at[k] += index_off - total;
+    d->block_at[blocks] = index_off;
+done:
+    if (rc != QUIRE_OK) {
+        quire_termdict_close(d);
+        return rc;
+    }
+    *out = d;
+    return QUIRE_OK;
+}
+
+static uint32_t block_terms(const quire_termdict *d, uint64_t k)
+{
+    return k + 1 < d->block_count ? B : (uint32_t)(d->count - k * B);
+}
+
+/* Check block k's CRC and point the iterator at its first entry. */
+static int load_block(quire_termdict_iter *it, uint64_t k)
+{
+    const quire_termdict *d = it->d;
+    const uint8_t *p = d->bytes.ptr + d->block_at[k];
+    size_t len = (size_t)(d->block_at[k + 1] - d->block_at[k]);
+    const uint8_t *end = p + len - CRC_LEN;
+    if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
+        return quire_corrupt("%s: block %llu: CRC mismatch", d->name, (unsigned long long)k);
+    it->block = k;
+    it->at = p;
+    it->block_end = end;
+    it->left_in_block = block_terms(d, k);
+    return QUIRE_OK;
+}
+
+/* Decode the next entry of the loaded block into key/value/ordinal. */
+static int step(quire_termdict_iter *it)
+{
+    const quire_termdict *d = it->d;
+    const uint8_t *p = it->at, *end = it->block_end;
+    uint32_t first = block_terms(d, it->block) == it->left_in_block;
+    uint64_t v;
+    if (first) {
+        memcpy(it->key, d->keys[it->block], d->key_lens[it->block]);
+        it->key_len = d->key_lens[it->block];
+    } else {
+        uint64_t shared, suffix_len;
+        if (quire_varint_get(&shared, &p, end) != QUIRE_OK || shared > it->key_len ||
+            quire_varint_get(&suffix_len, &p, end) != QUIRE_OK ||
+            suffix_len > (uint64_t)(end - p) || suffix_len > QUIRE_DICT_MAX_KEY - shared)
+            goto corrupt;
+        /* order check: the new key differs from the previous one first at `shared` */
+        if (suffix_len == 0 || (shared < it->key_len && p[0] <= it->key[shared]))
+            goto corrupt;
+        memcpy(it->key + shared, p, (size_t)suffix_len);
+        it->key_len = (size_t)(shared + suffix_len);
+        p += suffix_len;
+    }
+    if (quire_varint_get(&v, &p, end) != QUIRE_OK || v > (uint64_t)(end - p))
+        goto corrupt;
+    it->value = quire_bytes_of(p, (size_t)v);
+    p += v;
+    it->at = p;
+    it->left_in_block--;
+    it->ordinal = it->block * B + (block_terms(d, it->block) - it->left_in_block) - 1;
+    if (it->left_in_block == 0 && p != end)
+        goto corrupt;
+    return QUIRE_OK;
+corrupt:
+    return quire_corrupt("%s: block %llu: bad entry", d->name, (unsigned long long)it->block);
+}
+
+/* Largest block whose first key is <= key; -1 (as UINT64_MAX) if none. */
+static uint64_t find_block(const quire_termdict *d, const uint8_t *key, size_t key_len)
+{
+    uint64_t lo = 0, hi = d->block_count; /* answer + 1 lies in [lo, hi] */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (key_cmp(d->keys[mid], d->key_lens[mid], key, key_len) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - 1;
+}
+
+int quire_termdict_get(const quire_termdict *d, quire_bytes key, quire_bytes *value,
+                       uint64_t *ordinal)
+{
+    if (key.len > QUIRE_DICT_MAX_KEY || d->block_count == 0)
+        return QUIRE_ENOTFOUND;
+    uint64_t k = find_block(d, key.ptr, key.len);
+    if (k == UINT64_MAX)
+        return QUIRE_ENOTFOUND;
+    quire_termdict_iter it;
+    it.d = d;
+    int rc = load_block(&it, k);
+    while (rc == QUIRE_OK && it.left_in_block > 0) {
+        rc = step(&it);
+        if (rc != QUIRE_OK)
+            break;
+        int c = key_cmp(it.key, it.key_len, key.ptr, key.len);
+        if (c == 0) {
+            *value = it.value;
+            if (ordinal)
+                *ordinal = it.ordinal;
+            return QUIRE_OK;
+        }
+        if (c > 0)
+            break;
+    }
+    return rc != QUIRE_OK ? rc : QUIRE_ENOTFOUND;
+}
+
+static void iter_init(quire_termdict_iter *it, const quire_termdict *d)
+{
+    it->d = d;
+    it->ordinal = 0;
+    it->key_len = 0;
+    it->value = quire_bytes_of(NULL, 0);
+    it->block = 0;
+    it->at = it->block_end = NULL;
+    it->left_in_block = 0;
+    it->pending = true;
+    it->at_end = true;
+}
+
+int quire_termdict_seek(quire_termdict_iter *it, const quire_termdict *d, quire_bytes from)
+{
+    iter_init(it, d);
+    if (d->block_count == 0)
+        return QUIRE_OK;
+    uint64_t k = find_block(d, from.ptr, from.len);
+    if (k == UINT64_MAX)
+        k = 0;
+    int rc = load_block(it, k);
+    while (rc == QUIRE_OK) {
+        if (it->left_in_block == 0) {
+            if (k + 1 == d->block_count)
+                return QUIRE_OK; /* past the last key */
+            rc = load_block(it, ++k);
+            continue;
+        }
+        rc = step(it);
+        if (rc == QUIRE_OK && key_cmp(it->key, it->key_len, from.ptr, from.len) >= 0) {
+            it->at_end = false;
+            return QUIRE_OK;
+        }
+    }
+    return rc;
+}
+
+int quire_termdict_seek_ordinal(quire_termdict_iter *it, const quire_termdict *d,
+                                uint64_t ordinal)
+{
+    iter_init(it, d);
+    if (ordinal >= d->count)
+        return QUIRE_ENOTFOUND;
+    int rc = load_block(it, ordinal / B);
+    for (uint64_t i = 0; rc == QUIRE_OK && i <= ordinal % B; i++)
+        rc = step(it);
+    if (rc == QUIRE_OK)
+        it->at_end = false;
+    return rc;
+}
+
+int quire_termdict_next(quire_termdict_iter *it)
+{
+    if (it->pending) {
+        it->pending = false;
+        return it->at_end ? QUIRE_ENOTFOUND : QUIRE_OK;
+    }
+    if (it->at_end)
+        return QUIRE_ENOTFOUND;
+    const quire_termdict *d = it->d;
+    if (it->left_in_block == 0) {
+        uint64_t k = it->block + 1;
+        if (k >= d->block_count) {
+            it->at_end = true;
+            return QUIRE_ENOTFOUND;
+        }
+        /* the index keys ascend (checked at open); so must the seam between blocks */
+        if (key_cmp(it->key, it->key_len, d->keys[k], d->key_lens[k]) >= 0)
+            return quire_corrupt("%s: block %llu: keys overlap the next block", d->name,
+                                 (unsigned long long)k);
+        int rc = load_block(it, k);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return step(it);
+}
