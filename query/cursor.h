@@ -1,0 +1,74 @@
+/*
+ * cursor.h - cursors over one segment's matching documents, composed into a tree that
+ * mirrors the query: TERM leaves read postings, AND intersects, OR unites. Evaluation is
+ * document at a time: the root's `doc` is the current match and every child that matches
+ * it is positioned on it, so scoring reads each leaf's tf where it stands.
+ *
+ * Contract of every cursor kind (what a new kind, e.g. PHRASE, NOT, NEAR, must keep):
+ *   - once built, a cursor is on its first match (or exhausted: doc == QUIRE_DOC_END);
+ *   - cursor_next() moves to the next match, cursor_advance() to the first match >= a
+ *     target and never backwards; doc ids are the segment's local ones;
+ *   - cursor_score() is valid while on a match and adds its matching leaves' BM25 parts
+ *     in a fixed (query) order;
+ *   - max_score bounds cursor_score() over the whole segment (from the term impacts),
+ *     and cost estimates how many documents it matches (df for a term).
+ * Pruning (MaxScore, block-max WAND) slots in above this interface: it reads max_score,
+ * and for TERM leaves the postings cursor's block_last_doc / block_impacts after
+ * quire_postings_shallow_advance(), to skip documents whose bound cannot beat the top-k
+ * threshold; the cursors themselves need no change.
+ *
+ * Cursors live in the per-query arena; cursor_close() releases the postings they hold.
+ */
+#ifndef QUERY_CURSOR_H
+#define QUERY_CURSOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "quire/postings.h"
+#include "quire/segment.h"
+#include "quire/status.h"
+#include "scorer.h"
+
+typedef enum cursor_kind {
+    CURSOR_TERM,
+    CURSOR_AND,
+    CURSOR_OR,
+} cursor_kind;
+
+typedef struct cursor {
+    cursor_kind kind;
+    uint32_t doc;     /* current match, segment-local; QUIRE_DOC_END when exhausted */
+    double max_score; /* upper bound of cursor_score() in this segment */
+    uint64_t cost;    /* estimated matches: df (TERM), min (AND), sum (OR) */
+    /* CURSOR_TERM */
+    quire_postings_cursor postings;
+    bool is_open;  /* postings must be closed */
+    uint32_t term; /* the query term it reads (query_node.term) */
+    double weight; /* BM25 idf * (k1 + 1), from global statistics */
+    /* CURSOR_AND, CURSOR_OR */
+    struct cursor **children; /* query order: the order scores are summed in */
+    struct cursor **order;    /* AND: children by ascending cost, the order they lead in */
+    uint32_t child_count;
+} cursor;
+
+/* A leaf over the postings of `t` (looked up in `seg`) with the given BM25 weight. */
+QUIRE_MUST_CHECK int cursor_new_term(cursor **out, arena *a, const scorer *s,
+                                     const quire_segment *seg, const quire_term *t,
+                                     uint32_t term, double weight);
+/* AND / OR of `count` >= 1 built children (the array is copied). On failure the children
+ * are not closed: the caller closes what it built. */
+QUIRE_MUST_CHECK int cursor_new_and(cursor **out, arena *a, cursor *const *children,
+                                    uint32_t count);
+QUIRE_MUST_CHECK int cursor_new_or(cursor **out, arena *a, cursor *const *children,
+                                   uint32_t count);
+
+QUIRE_MUST_CHECK int cursor_next(cursor *c);
+QUIRE_MUST_CHECK int cursor_advance(cursor *c, uint32_t target);
+/* BM25 score of the current match; `norm` is scorer_norm() of its doc_len. */
+double cursor_score(const cursor *c, double norm);
+/* Close the postings of the whole tree (memory stays in the arena). Accepts NULL. */
+void cursor_close(cursor *c);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * search.c - drives one query: parse -> plan -> match -> score -> top-k, then fetches the
+ * hits' ids and titles. Owns the snapshot and the analyzer of a searcher; leaves the
+ * language to parser.c, statistics and cursor trees to plan.c, the cursors to cursor.c,
+ * BM25 to scorer.c and the heap to topk.c.
+ */
+#include "search.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "arena.h"
+#include "cursor.h"
+#include "parser.h"
+#include "plan.h"
+#include "quire/analysis.h"
+#include "quire/index.h"
+#include "topk.h"
+
+struct searcher {
+    quire_index *ix;
+    quire_analyzer *an;
+    char *dir;              /* for messages */
+    bool fell_back;
+    char *fallback_message; /* the index's message when it fell back */
+};
+
+void search_options_init(search_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->query = "";
+    o->top_k = SEARCH_DEFAULT_TOP;
+    o->k1 = SCORER_DEFAULT_K1;
+    o->b = SCORER_DEFAULT_B;
+}
+
+void search_result_free(search_result *r)
+{
+    if (r == NULL)
+        return;
+    for (uint32_t i = 0; i < r->hit_count; i++) {
+        quire_free(r->hits[i].external_id);
+        quire_free(r->hits[i].title);
+    }
+    quire_free(r->hits);
+    memset(r, 0, sizeof *r);
+}
+
+void search_close(searcher *s)
+{
+    if (s == NULL)
+        return;
+    quire_analyzer_free(s->an);
+    quire_index_close(s->ix);
+    quire_free(s->dir);
+    quire_free(s->fallback_message);
+    quire_free(s);
+}
+
+bool search_fell_back(const searcher *s, const char **message)
+{
+    if (message != NULL)
+        *message = s->fallback_message;
+    return s->fell_back;
+}
+
+int search_open(searcher **out, const char *dir)
+{
+    int rc;
+    *out = NULL;
+    searcher *s = quire_calloc(1, sizeof *s);
+    if (s == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    s->dir = quire_strndup(dir, strlen(dir));
+    if (s->dir == NULL) {
+        rc = quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+        goto done;
+    }
+
+    rc = quire_index_open(&s->ix, dir, &s->fell_back);
+    if (rc == QUIRE_ENOTFOUND) {
+        rc = quire_error(QUIRE_ENOTFOUND, "%s: not an index (no manifest)", dir);
+        goto done;
+    }
+    if (rc != QUIRE_OK)
+        goto done;
+    if (s->fell_back) {
+        const char *msg = quire_errmsg();
+        s->fallback_message = quire_strndup(msg, strlen(msg));
+        if (s->fallback_message == NULL) {
+            rc = quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+            goto done;
+        }
+    }
+
+    /* Build the analyzer the manifest describes, then check it is the one that made the
+     * index: same language and options but other tokenizer rules would silently miss. */
+    const quire_manifest *m = quire_index_manifest(s->ix);
+    const quire_analyzer_opts opts = {m->language, m->keep_diacritics};
+    rc = quire_analyzer_new(&s->an, &opts);
+    if (rc != QUIRE_OK)
+        goto done;
+    const char *want = m->analyzer_id != NULL ? m->analyzer_id : "";
+    const char *have = quire_analyzer_id(s->an);
+    if (strcmp(want, have) != 0) {
+        rc = quire_error(QUIRE_EMISMATCH,
+                         "%s: index was built with analyzer \"%s\" but this build analyses "
+                         "queries as \"%s\"; rebuild the index",
+                         dir, want, have);
+        goto done;
+    }
+    *out = s;
+    s = NULL;
+done:
+    search_close(s);
+    return rc;
+}
+
+/* Evaluate `root` over segment `seg`, exhaustively: every match is counted and offered
+ * to the heap. This is where MaxScore / block-max WAND will go (prune.c): skip ahead
+ * while the cursors' bounds (cursor.max_score, block_impacts) cannot beat
+ * topk_threshold(), at the price of an exact match count. */
+static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
+                         uint64_t *match_count)
+{
+    const quire_segment *segment = quire_index_segment(p->ix, seg);
+    const uint32_t doc_count = quire_segment_get_stats(segment)->doc_count;
+    const uint64_t base = quire_index_doc_base(p->ix, seg);
+    while (root->doc != QUIRE_DOC_END) {
+        const uint32_t doc = root->doc;
+        if (doc >= doc_count)
+            return quire_corrupt("segment %llu: posting for doc %u of %u",
+                                 (unsigned long long)quire_segment_id(segment), (unsigned)doc,
+                                 (unsigned)doc_count);
+        if (!quire_index_is_deleted(p->ix, seg, doc)) {
+            const double norm = scorer_norm(&p->scorer, quire_segment_doc_len(segment, doc));
+            topk_push(top, cursor_score(root, norm), base + doc);
+            (*match_count)++;
+        }
+        const int rc = cursor_next(root);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
+/* The segment holding global doc `doc_id`: the last one whose base is <= it. */
+static uint32_t locate_segment(const quire_index *ix, uint64_t doc_id)
+{
+    uint32_t lo = 0, hi = quire_index_segment_count(ix);
+    while (hi - lo > 1) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if (quire_index_doc_base(ix, mid) <= doc_id)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int fill_hit(search_hit *hit, const quire_index *ix, const topk_entry *e)
+{
+    hit->doc_id = e->doc_id;
+    hit->score = e->score;
+    hit->segment = locate_segment(ix, e->doc_id);
+    hit->local_doc = (uint32_t)(e->doc_id - quire_index_doc_base(ix, hit->segment));
+    quire_doc_info info;
+    const int rc = quire_segment_doc_info(quire_index_segment(ix, hit->segment), hit->local_doc,
+                                          &info);
+    if (rc != QUIRE_OK)
+        return rc;
+    hit->external_id = quire_strndup((const char *)info.external_id.ptr, info.external_id.len);
+    hit->external_id_len = info.external_id.len;
+    hit->title = quire_strndup((const char *)info.title.ptr, info.title.len);
+    hit->title_len = info.title.len;
+    if (hit->external_id == NULL || hit->title == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    return QUIRE_OK;
+}
+
+int search_query(search_result *out, searcher *s, const search_options *o)
+{
+    memset(out, 0, sizeof *out);
+    if (!(o->k1 >= 0.0) || !isfinite(o->k1))
+        return quire_error(QUIRE_EINVAL, "k1 must be a finite number >= 0");
+    if (!(o->b >= 0.0 && o->b <= 1.0))
+        return quire_error(QUIRE_EINVAL, "b must be between 0 and 1");
+
+    arena a = ARENA_INIT;
+    topk top = {NULL, 0, 0};
+    search_result r = SEARCH_RESULT_INIT;
+    query_node *root = NULL;
+    plan p;
+    int rc = parser_parse(&root, &r.term_count, &a, s->an, o->query, o->query_len, o->match_any);
+    if (rc != QUIRE_OK)
+        goto done;
+    rc = plan_build(&p, &a, s->ix, root, r.term_count, o->k1, o->b);
+    if (rc != QUIRE_OK)
+        goto done;
+    /* No more hits than live documents: a huge -k costs no memory. */
+    const uint64_t live = quire_index_doc_count(s->ix);
+    rc = topk_init(&top, live < o->top_k ? (uint32_t)live : o->top_k);
+    if (rc != QUIRE_OK)
+        goto done;
+
+    for (uint32_t seg = 0; seg < p.segment_count; seg++) {
+        cursor *c = NULL;
+        rc = plan_cursor(&c, &a, &p, root, seg);
+        if (rc == QUIRE_OK && c != NULL)
+            rc = match_segment(&p, c, seg, &top, &r.match_count);
+        cursor_close(c);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+
+    topk_sort(&top);
+    if (top.count > 0) {
+        r.hits = quire_calloc(top.count, sizeof *r.hits);
+        if (r.hits == NULL) {
+            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+            goto done;
+        }
+    }
+    for (uint32_t i = 0; i < top.count; i++) {
+        r.hit_count = i + 1; /* so search_result_free() frees a half-filled hit */
+        rc = fill_hit(&r.hits[i], s->ix, &top.heap[i]);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+    *out = r;
+    memset(&r, 0, sizeof r);
+done:
+    search_result_free(&r);
+    topk_free(&top);
+    arena_free(&a);
+    return rc;
+}
+
+int search_run(search_result *out, const char *dir, const search_options *o)
+{
+    searcher *s = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = search_open(&s, dir);
+    if (rc == QUIRE_OK)
+        rc = search_query(out, s, o);
+    search_close(s);
+    return rc;
+}

@@ -1,0 +1,79 @@
+/*
+ * search.h - the query library behind quire-query: open an index snapshot, run ranked
+ * queries on it, hand back the top hits with their ids and titles. Library code: it
+ * returns quire status codes with quire_errmsg() set and never prints; query/main.c does
+ * the printing and the exit codes.
+ *
+ * A query runs parse -> plan -> match -> score -> top-k (search.c): the text is analysed
+ * by the index's own analyzer, every distinct stem's global statistics are gathered, then
+ * each segment is evaluated document at a time by a cursor tree and its matches feed one
+ * bounded heap. Evaluation is exhaustive, so match_count is exact.
+ */
+#ifndef QUERY_SEARCH_H
+#define QUERY_SEARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quire/status.h"
+#include "scorer.h"
+
+#define SEARCH_DEFAULT_TOP 10
+
+typedef struct search_options {
+    const char *query;  /* query text, UTF-8 (main.c joins the words with spaces) */
+    size_t query_len;   /* bytes */
+    bool match_any;     /* false: every term required (AND); true: ranked OR */
+    uint32_t top_k;     /* hits to return; 0 counts matches only */
+    double k1;          /* BM25 tf saturation, >= 0 */
+    double b;           /* BM25 length normalisation, 0..1 */
+} search_options;
+
+/* Defaults: AND, top 10, k1 0.9, b 0.4, empty query. */
+void search_options_init(search_options *o);
+
+typedef struct search_hit {
+    uint64_t doc_id;        /* global */
+    double score;           /* BM25 */
+    uint32_t segment;       /* index of its segment in the snapshot */
+    uint32_t local_doc;     /* doc id within that segment (for snippets later) */
+    char *external_id;      /* owned, NUL-terminated (may hold NULs: use the length) */
+    size_t external_id_len; /* bytes */
+    char *title;            /* owned, NUL-terminated; empty if the document has none */
+    size_t title_len;       /* bytes */
+} search_hit;
+
+typedef struct search_result {
+    search_hit *hits;     /* best first: score descending, then doc id ascending */
+    uint32_t hit_count;   /* min(top_k, match_count) */
+    uint64_t match_count; /* live documents matching the query, exact */
+    uint32_t term_count;  /* distinct stems the query was analysed into */
+} search_result;
+
+#define SEARCH_RESULT_INIT {NULL, 0, 0, 0}
+
+void search_result_free(search_result *r);
+
+typedef struct searcher searcher;
+
+/* Open the index in `dir` and build the analyzer its manifest names. Returns QUIRE_OK;
+ * QUIRE_ENOTFOUND if `dir` holds no index; QUIRE_EMISMATCH if this build's analyzer
+ * (language and options from the manifest) has another id than the one the index was
+ * built with; QUIRE_EINVAL for a language libstemmer lacks; QUIRE_ECORRUPT, QUIRE_EVERSION,
+ * QUIRE_EIO, QUIRE_ENOMEM from opening the index. Messages name `dir`. */
+QUIRE_MUST_CHECK int search_open(searcher **out, const char *dir);
+void search_close(searcher *s);
+/* Whether an older manifest was used because the newest was damaged; *message (may be
+ * NULL; owned by `s`) then names the damaged file. */
+bool search_fell_back(const searcher *s, const char **message);
+
+/* Run one query. *out is filled (free it with search_result_free) on QUIRE_OK, and left
+ * empty otherwise. QUIRE_EINVAL "empty query" when the text has no word, or for k1 < 0 or
+ * b outside 0..1; QUIRE_ELIMIT, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int search_query(search_result *out, searcher *s, const search_options *o);
+
+/* search_open + search_query + search_close. */
+QUIRE_MUST_CHECK int search_run(search_result *out, const char *dir, const search_options *o);
+
+#endif
