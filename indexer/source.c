@@ -1,0 +1,1390 @@
+/*
+ * source.c - reads the inputs named on the command line and yields documents (source.h).
+ * It owns the walk over folders, reading and gunzipping bytes, telling formats apart and
+ * cutting records out of JSON Lines, TREC SGML and plain text files. It leaves analysis,
+ * doc ids and everything after to the indexer.
+ *
+ * Layers, bottom up:
+ *   - the walk: source_open() expands the inputs into a list of entries (files, "-", or a
+ *     problem met on the way, kept in order so it is reported when reading reaches it);
+ *   - the reader: one growable window of decoded bytes over the current file, filled by
+ *     read() (1 MiB at a time) or by inflate() for gzip data, whatever the file name says;
+ *   - the formats: JSON Lines (memchr for line ends, json.c decodes in place), TREC (scan
+ *     for <DOC> ... </DOC>, one block in memory at a time) and plain text (whole file).
+ * A record's views point into the window or into the source's own buffers, valid until
+ * the next call. The window only grows while one record does not fit, so memory stays at
+ * about the largest record plus 1 MiB.
+ *
+ * Decisions beyond source.h:
+ *   - max_doc_bytes limits the record as read: a JSON line, a <DOC> block, a plain file
+ *     (after gunzip). A larger one is skipped with a warning and reading goes on after it.
+ *   - In stop-on-error mode every problem is an error: source_next returns it with the
+ *     warning's text as the thread's message and does not call the warning callback.
+ *     Read problems (open, read, gzip) are QUIRE_EIO, content problems QUIRE_EINVAL.
+ *   - JSON Lines: "id" may be a string or a number (its text, as written); "title",
+ *     "text" and "date" may be null or "" (= absent); another type is warned about and
+ *     the field is left empty. A line cut by a truncated gzip stream is dropped.
+ *   - TREC: without <TEXT>, the text is the block without tags and without the elements
+ *     already taken as fields (DOCNO, DATE, the title); a <DATE> that is not YYYY-MM-DD
+ *     gives no date, silently (TREC collections use many date forms).
+ *   - Plain text: the date prefix "date YYYY-MM-DD" is taken from the start of the first
+ *     line even when text follows it on that line (the seed articles do that); a file that
+ *     is empty or blank is skipped with "empty file".
+ *   - Folders: entries sorted by name (strcmp), symlinks followed; a folder that is its own
+ *     ancestor is a symlink loop (warned, skipped); other than regular files and folders
+ *     inside a folder are skipped with a warning. Inputs named directly may be any file.
+ */
+#include "source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "json.h"
+#include "quire/bytes.h"
+
+enum {
+    READ_CHUNK = 1 << 20,  /* bytes asked of read() / produced by inflate() at a time */
+    SNIFF_BYTES = 8192,    /* what binary detection and format sniffing look at */
+    TITLE_MAX = 200,       /* a longer first line of a plain file is not a title */
+};
+
+#define DEFAULT_MAX_DOC ((size_t)1 << 30)
+
+/* source_next's internal "not a document, go on" and "record too large" answers. */
+enum { NEXT_END = 1, NEXT_SKIP = 2, NEXT_TOO_LONG = 3 };
+
+typedef enum entry_kind { ENTRY_FILE, ENTRY_STDIN, ENTRY_PROBLEM } entry_kind;
+
+typedef struct entry {
+    entry_kind kind;
+    int code;        /* ENTRY_PROBLEM: the error code in stop-on-error mode */
+    size_t path_off; /* offset in names of the NUL-terminated path */
+    size_t msg_off;  /* ENTRY_PROBLEM: offset in names of the message */
+    uint64_t size;   /* bytes, for a regular file; else 0 */
+} entry;
+
+typedef enum doc_format { FORMAT_PLAIN, FORMAT_JSONL, FORMAT_TREC } doc_format;
+
+/* The decoded bytes of the current file: [pos, len) of buf are not consumed yet. */
+typedef struct reader {
+    int fd;
+    bool is_gz;
+    bool z_ready;     /* inflateInit2 done */
+    bool member_done; /* inflate reached the end of a gzip member */
+    bool raw_eof;     /* read() said end of file */
+    bool at_eof;      /* no more decoded bytes will come */
+    bool truncated;   /* the data ended early (read error, cut or bad gzip): drop the
+                         record it cut */
+    z_stream z;
+    uint8_t *raw; /* compressed input */
+    size_t raw_cap;
+    char *buf;
+    size_t pos, len, cap; /* bytes */
+    uint64_t file_bytes;  /* raw bytes read from this file */
+} reader;
+
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+struct source {
+    source_opts opts;
+    size_t max_doc; /* bytes */
+    entry *entries;
+    size_t entry_count, entry_cap, next_entry;
+    quire_buf names; /* NUL-terminated paths and messages of the entries */
+    dir_id *ancestors; /* folders being walked, for symlink loops */
+    size_t ancestor_count, ancestor_cap;
+
+    bool file_open;
+    const entry *cur;
+    const char *path; /* the current file's path ("-" for stdin) */
+    doc_format format;
+    bool plain_done;
+    uint64_t line; /* line number of buf[pos] (1-based) */
+    reader r;
+    quire_buf id, title, text; /* decoded fields of the current TREC / plain record */
+
+    int err; /* sticky: the first error returned */
+    uint64_t bytes_read, bytes_total, warnings, skipped;
+    char msg[4096 + 512];
+};
+
+/* ---------------------------------------------------------------- problems */
+
+/* Report a problem with the current file (`line` 0: the file as a whole). Returns QUIRE_OK
+ * to go on, or, in stop-on-error mode, `code` with the message set. */
+static int vproblem(source *s, int code, const char *path, uint64_t line, const char *fmt,
+                    va_list ap)
+{
+    int n;
+    if (line)
+        n = snprintf(s->msg, sizeof s->msg, "%s:%llu: ", path, (unsigned long long)line);
+    else
+        n = snprintf(s->msg, sizeof s->msg, "%s: ", path);
+    if (n < 0 || (size_t)n >= sizeof s->msg)
+        n = 0;
+    vsnprintf(s->msg + n, sizeof s->msg - (size_t)n, fmt, ap);
+    s->warnings++;
+    if (s->opts.stop_on_error) {
+        s->err = quire_error(code, "%s", s->msg);
+        return s->err;
+    }
+    if (s->opts.warn)
+        s->opts.warn(s->opts.warn_ctx, s->msg);
+    return QUIRE_OK;
+}
+
+QUIRE_PRINTF(4, 5)
+static int problem(source *s, int code, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vproblem(s, code, s->path, line, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int out_of_memory(source *s)
+{
+    s->err = quire_error(QUIRE_ENOMEM, "out of memory reading %s", s->path ? s->path : "inputs");
+    return s->err;
+}
+
+/* ---------------------------------------------------------------- the walk */
+
+static bool names_put(source *s, const char *str, size_t n, size_t *off)
+{
+    *off = s->names.len;
+    quire_buf_put(&s->names, str, n);
+    quire_buf_put_byte(&s->names, 0);
+    return s->names.err == QUIRE_OK;
+}
+
+static entry *add_entry(source *s, entry_kind kind, const char *path)
+{
+    if (s->entry_count == s->entry_cap) {
+        size_t cap = s->entry_cap ? s->entry_cap * 2 : 64;
+        entry *e = quire_realloc(s->entries, cap * sizeof *e);
+        if (!e)
+            return NULL;
+        s->entries = e;
+        s->entry_cap = cap;
+    }
+    entry *e = &s->entries[s->entry_count];
+    *e = (entry){kind, QUIRE_OK, 0, 0, 0};
+    if (!names_put(s, path, strlen(path), &e->path_off))
+        return NULL;
+    s->entry_count++;
+    return e;
+}
+
+QUIRE_PRINTF(4, 5)
+static int add_problem(source *s, int code, const char *path, const char *fmt, ...)
+{
+    entry *e = add_entry(s, ENTRY_PROBLEM, path);
+    if (!e)
+        return QUIRE_ENOMEM;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    e->code = code;
+    return names_put(s, msg, strlen(msg), &e->msg_off) ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
+static int add_file(source *s, const char *path, const struct stat *st)
+{
+    entry *e = add_entry(s, ENTRY_FILE, path);
+    if (!e)
+        return QUIRE_ENOMEM;
+    if (S_ISREG(st->st_mode)) {
+        e->size = (uint64_t)st->st_size;
+        s->bytes_total += e->size;
+    }
+    return QUIRE_OK;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int walk(source *s, const char *path, const struct stat *st);
+
+static int walk_dir(source *s, const char *path, const struct stat *st)
+{
+    for (size_t i = 0; i < s->ancestor_count; i++)
+        if (s->ancestors[i].dev == st->st_dev && s->ancestors[i].ino == st->st_ino)
+            return add_problem(s, QUIRE_EINVAL, path, "symlink loop, folder skipped");
+    DIR *dir = opendir(path);
+    if (!dir)
+        return add_problem(s, QUIRE_EIO, path, "%s", strerror(errno));
+
+    int rc = QUIRE_OK;
+    char **names = NULL, *child = NULL;
+    size_t count = 0, cap = 0;
+    const size_t path_len = strlen(path);
+    const bool has_slash = path_len > 0 && path[path_len - 1] == '/';
+    errno = 0;
+    for (struct dirent *d; (d = readdir(dir)) != NULL; errno = 0) {
+        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+            continue;
+        if (count == cap) {
+            size_t new_cap = cap ? cap * 2 : 32;
+            char **n = quire_realloc(names, new_cap * sizeof *n);
+            if (!n) {
+                rc = QUIRE_ENOMEM;
+                goto done;
+            }
+            names = n;
+            cap = new_cap;
+        }
+        names[count] = quire_strndup(d->d_name, strlen(d->d_name));
+        if (!names[count]) {
+            rc = QUIRE_ENOMEM;
+            goto done;
+        }
+        count++;
+    }
+    if (errno != 0) {
+        rc = add_problem(s, QUIRE_EIO, path, "%s", strerror(errno));
+        goto done;
+    }
+    if (count > 1)
+        qsort(names, count, sizeof *names, compare_names);
+
+    if (s->ancestor_count == s->ancestor_cap) {
+        size_t new_cap = s->ancestor_cap ? s->ancestor_cap * 2 : 16;
+        dir_id *a = quire_realloc(s->ancestors, new_cap * sizeof *a);
+        if (!a) {
+            rc = QUIRE_ENOMEM;
+            goto done;
+        }
+        s->ancestors = a;
+        s->ancestor_cap = new_cap;
+    }
+    s->ancestors[s->ancestor_count++] = (dir_id){st->st_dev, st->st_ino};
+    for (size_t i = 0; i < count && rc == QUIRE_OK; i++) {
+        size_t name_len = strlen(names[i]);
+        quire_free(child);
+        child = quire_malloc(path_len + 1 + name_len + 1);
+        if (!child) {
+            rc = QUIRE_ENOMEM;
+            break;
+        }
+        memcpy(child, path, path_len);
+        size_t n = path_len;
+        if (!has_slash)
+            child[n++] = '/';
+        memcpy(child + n, names[i], name_len + 1);
+        struct stat child_st;
+        if (stat(child, &child_st) != 0)
+            rc = add_problem(s, QUIRE_EIO, child, "%s", strerror(errno));
+        else if (S_ISDIR(child_st.st_mode) || S_ISREG(child_st.st_mode))
+            rc = walk(s, child, &child_st);
+        else
+            rc = add_problem(s, QUIRE_EINVAL, child, "not a regular file, skipped");
+    }
+    s->ancestor_count--;
+done:
+    for (size_t i = 0; i < count; i++)
+        quire_free(names[i]);
+    quire_free(names);
+    quire_free(child);
+    closedir(dir);
+    return rc;
+}
+
+static int walk(source *s, const char *path, const struct stat *st)
+{
+    if (S_ISDIR(st->st_mode))
+        return walk_dir(s, path, st);
+    return add_file(s, path, st);
+}
+
+int source_open(source **out, const char *const *inputs, size_t input_count,
+                const source_opts *opts)
+{
+    if (!out || (!inputs && input_count > 0) || !opts)
+        return quire_error(QUIRE_EINVAL, "source_open: bad argument");
+    *out = NULL;
+    for (size_t i = 0; i < input_count; i++)
+        if (!inputs[i] || !inputs[i][0])
+            return quire_error(QUIRE_EINVAL, "input %zu: empty path", i + 1);
+
+    source *s = quire_calloc(1, sizeof *s);
+    if (!s)
+        return quire_error(QUIRE_ENOMEM, "out of memory opening the inputs");
+    s->opts = *opts;
+    s->max_doc = opts->max_doc_bytes ? opts->max_doc_bytes : DEFAULT_MAX_DOC;
+    s->names = (quire_buf)QUIRE_BUF_INIT;
+    s->id = (quire_buf)QUIRE_BUF_INIT;
+    s->title = (quire_buf)QUIRE_BUF_INIT;
+    s->text = (quire_buf)QUIRE_BUF_INIT;
+    s->r.fd = -1;
+
+    int rc = QUIRE_OK;
+    for (size_t i = 0; i < input_count && rc == QUIRE_OK; i++) {
+        struct stat st;
+        if (strcmp(inputs[i], "-") == 0)
+            rc = add_entry(s, ENTRY_STDIN, "-") ? QUIRE_OK : QUIRE_ENOMEM;
+        else if (stat(inputs[i], &st) != 0)
+            rc = add_problem(s, QUIRE_EIO, inputs[i], "%s", strerror(errno));
+        else
+            rc = walk(s, inputs[i], &st);
+    }
+    quire_free(s->ancestors);
+    s->ancestors = NULL;
+    s->ancestor_count = s->ancestor_cap = 0;
+    if (rc != QUIRE_OK) {
+        source_close(s);
+        return quire_error(rc, "out of memory opening the inputs");
+    }
+    *out = s;
+    return QUIRE_OK;
+}
+
+/* ---------------------------------------------------------------- the reader */
+
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+    (void)opaque;
+    return quire_calloc(items, size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+    (void)opaque;
+    quire_free(p);
+}
+
+/* read() what is asked, retrying EINTR. */
+static ssize_t read_some(int fd, void *p, size_t n)
+{
+    ssize_t got;
+    do
+        got = read(fd, p, n);
+    while (got < 0 && errno == EINTR);
+    return got;
+}
+
+/* The data of the current file ended early: drop what it cut and report it. */
+static int cut_short(source *s, const char *what, const char *detail)
+{
+    s->r.at_eof = true;
+    s->r.truncated = true;
+    return problem(s, QUIRE_EIO, 0, "%s%s", what, detail);
+}
+
+static int read_raw(source *s, reader *r, void *p, size_t n, size_t *got)
+{
+    ssize_t k = read_some(r->fd, p, n);
+    if (k < 0) {
+        *got = 0;
+        r->raw_eof = true;
+        return cut_short(s, "read error: ", strerror(errno));
+    }
+    *got = (size_t)k;
+    r->raw_eof = k == 0;
+    r->file_bytes += (size_t)k;
+    s->bytes_read += (size_t)k;
+    return QUIRE_OK;
+}
+
+/* Make room at the end of the window: first by moving the unconsumed bytes to the front,
+ * then by doubling. Keeps a quarter chunk free at least, so reads stay large. */
+static int make_room(source *s, reader *r)
+{
+    if (r->cap - r->len >= READ_CHUNK / 4)
+        return QUIRE_OK;
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->len -= r->pos;
+        r->pos = 0;
+    }
+    if (r->cap - r->len >= READ_CHUNK / 4)
+        return QUIRE_OK;
+    size_t cap = r->cap ? r->cap * 2 : READ_CHUNK;
+    char *b = quire_realloc(r->buf, cap);
+    if (!b)
+        return out_of_memory(s);
+    r->buf = b;
+    r->cap = cap;
+    return QUIRE_OK;
+}
+
+/* Inflate into the window until some bytes come out or the stream ends. */
+static int inflate_some(source *s, reader *r, size_t *produced)
+{
+    *produced = 0;
+    for (;;) {
+        if (r->z.avail_in == 0 && !r->raw_eof) {
+            size_t got;
+            int rc = read_raw(s, r, r->raw, r->raw_cap, &got);
+            if (rc != QUIRE_OK || r->truncated)
+                return rc;
+            r->z.next_in = r->raw;
+            r->z.avail_in = (uInt)got;
+        }
+        if (r->member_done) {
+            /* Another gzip member may follow (gzip -c a b > c); anything else ends it. */
+            if (r->z.avail_in == 0) {
+                r->at_eof = true;
+                return QUIRE_OK;
+            }
+            if (r->z.next_in[0] != 0x1f) {
+                r->at_eof = true;
+                return QUIRE_OK;
+            }
+            if (inflateReset(&r->z) != Z_OK)
+                return cut_short(s, "gzip: ", "cannot restart the stream");
+            r->member_done = false;
+        }
+        r->z.next_out = (Bytef *)r->buf + r->len;
+        r->z.avail_out = (uInt)(r->cap - r->len);
+        int zrc = inflate(&r->z, Z_NO_FLUSH);
+        size_t n = (size_t)((char *)r->z.next_out - (r->buf + r->len));
+        r->len += n;
+        *produced = n;
+        if (zrc == Z_STREAM_END) {
+            r->member_done = true;
+        } else if (zrc == Z_MEM_ERROR) {
+            return out_of_memory(s);
+        } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+            return cut_short(s, "gzip: ", r->z.msg ? r->z.msg : "corrupt data");
+        } else if (n == 0 && r->z.avail_in == 0 && r->raw_eof) {
+            return cut_short(s, "truncated gzip stream", "");
+        }
+        if (n > 0)
+            return QUIRE_OK;
+    }
+}
+
+/* Append more decoded bytes to the window. *added = 0 means the end of the data. May move
+ * the window: callers keep offsets relative to r->pos, not pointers. */
+static int fill(source *s, size_t *added)
+{
+    reader *r = &s->r;
+    *added = 0;
+    if (r->at_eof)
+        return QUIRE_OK;
+    int rc = make_room(s, r);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (r->is_gz) {
+        rc = inflate_some(s, r, added);
+    } else {
+        rc = read_raw(s, r, r->buf + r->len, r->cap - r->len, added);
+        r->len += *added;
+        if (r->raw_eof)
+            r->at_eof = true;
+    }
+    return rc;
+}
+
+/* Consume n bytes of the window, counting lines. */
+static void consume(source *s, size_t n)
+{
+    reader *r = &s->r;
+    const char *p = r->buf + r->pos, *end = p + n;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        s->line++;
+        p++;
+    }
+    r->pos += n;
+}
+
+/* Fill the window until it holds `want` unconsumed bytes or the data ends. */
+static int fill_to(source *s, size_t want)
+{
+    reader *r = &s->r;
+    while (r->len - r->pos < want && !r->at_eof) {
+        size_t added;
+        int rc = fill(s, &added);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
+/* Open the raw file, switch to gunzip if it starts with the gzip magic, and fill the
+ * window with the first bytes. */
+static int reader_start(source *s, int fd)
+{
+    reader *r = &s->r;
+    r->fd = fd;
+    r->is_gz = r->z_ready = r->member_done = r->raw_eof = r->at_eof = r->truncated = false;
+    r->pos = r->len = 0;
+    r->file_bytes = 0;
+    int rc = fill_to(s, 2);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (r->len >= 2 && (uint8_t)r->buf[0] == 0x1f && (uint8_t)r->buf[1] == 0x8b) {
+        if (!r->raw) {
+            r->raw = quire_malloc(READ_CHUNK);
+            if (!r->raw)
+                return out_of_memory(s);
+            r->raw_cap = READ_CHUNK;
+        }
+        /* The bytes read so far are compressed: they become the inflater's input. */
+        if (r->len > r->raw_cap) {
+            uint8_t *raw = quire_realloc(r->raw, r->len);
+            if (!raw)
+                return out_of_memory(s);
+            r->raw = raw;
+            r->raw_cap = r->len;
+        }
+        memcpy(r->raw, r->buf, r->len);
+        memset(&r->z, 0, sizeof r->z);
+        r->z.zalloc = z_alloc;
+        r->z.zfree = z_free;
+        r->z.next_in = r->raw;
+        r->z.avail_in = (uInt)r->len;
+        if (inflateInit2(&r->z, 15 + 16) != Z_OK) /* 15: max window, +16: gzip only */
+            return out_of_memory(s);
+        r->z_ready = true;
+        r->is_gz = true;
+        r->at_eof = false;
+        r->pos = r->len = 0;
+    }
+    return fill_to(s, SNIFF_BYTES);
+}
+
+static void reader_stop(source *s)
+{
+    reader *r = &s->r;
+    if (r->z_ready)
+        inflateEnd(&r->z);
+    r->z_ready = false;
+    if (r->fd > 0)
+        close(r->fd);
+    r->fd = -1;
+}
+
+/* ---------------------------------------------------------------- sniffing */
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* A NUL byte, or more than 30% control bytes other than \t \r \n \f. */
+static bool looks_binary(const char *p, size_t n)
+{
+    size_t control = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == 0)
+            return true;
+        control += (c < 0x20 && c != '\t' && c != '\r' && c != '\n' && c != '\f') || c == 0x7f;
+    }
+    return control * 10 > n * 3;
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+/* Case-insensitive compare of n bytes with an ASCII word. */
+static bool match_ci(const char *p, const char *word, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        char w = word[i];
+        if (w >= 'a' && w <= 'z')
+            w = (char)(w - 'a' + 'A');
+        if (c != w)
+            return false;
+    }
+    return true;
+}
+
+static size_t skip_bom(const char *p, size_t n)
+{
+    return n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
+static doc_format sniff_format(const source *s, bool is_stdin)
+{
+    const reader *r = &s->r;
+    if (!is_stdin) {
+        size_t n = strlen(s->path);
+        if (ends_with(s->path, n, ".gz"))
+            n -= 3;
+        if (ends_with(s->path, n, ".jsonl") || ends_with(s->path, n, ".ndjson") ||
+            ends_with(s->path, n, ".json"))
+            return FORMAT_JSONL;
+        if (ends_with(s->path, n, ".trec") || ends_with(s->path, n, ".sgml"))
+            return FORMAT_TREC;
+    }
+    const char *p = r->buf + r->pos, *end = r->buf + r->len;
+    p += skip_bom(p, (size_t)(end - p));
+    while (p < end && is_blank(*p))
+        p++;
+    if (end - p >= 5 && match_ci(p, "<DOC>", 5))
+        return FORMAT_TREC;
+    if (is_stdin && p < end && *p == '{')
+        return FORMAT_JSONL;
+    return FORMAT_PLAIN;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static void close_file(source *s)
+{
+    reader_stop(s);
+    /* Progress counts a regular file whole even when it was skipped or cut short. */
+    if (s->cur && s->cur->size > s->r.file_bytes)
+        s->bytes_read += s->cur->size - s->r.file_bytes;
+    s->file_open = false;
+    s->cur = NULL;
+}
+
+/* Open the next entry. Returns QUIRE_OK (a file is open), NEXT_SKIP, NEXT_END or an
+ * error. */
+static int open_next(source *s)
+{
+    if (s->next_entry == s->entry_count)
+        return NEXT_END;
+    const entry *e = &s->entries[s->next_entry++];
+    s->path = (const char *)s->names.data + e->path_off;
+    if (e->kind == ENTRY_PROBLEM) {
+        int rc = problem(s, e->code, 0, "%s", (const char *)s->names.data + e->msg_off);
+        return rc != QUIRE_OK ? rc : NEXT_SKIP;
+    }
+    int fd = 0;
+    if (e->kind == ENTRY_FILE) {
+        fd = open(s->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            int rc = problem(s, QUIRE_EIO, 0, "%s", strerror(errno));
+            return rc != QUIRE_OK ? rc : NEXT_SKIP;
+        }
+    }
+    s->cur = e;
+    s->file_open = true;
+    s->line = 1;
+    s->plain_done = false;
+    int rc = reader_start(s, fd);
+    if (rc != QUIRE_OK)
+        return rc;
+    reader *r = &s->r;
+    size_t sniff = r->len - r->pos < SNIFF_BYTES ? r->len - r->pos : SNIFF_BYTES;
+    if (looks_binary(r->buf + r->pos, sniff)) {
+        s->skipped++;
+        rc = problem(s, QUIRE_EINVAL, 0, "binary file, skipped");
+        return rc != QUIRE_OK ? rc : NEXT_SKIP;
+    }
+    s->format = sniff_format(s, e->kind == ENTRY_STDIN);
+    return QUIRE_OK;
+}
+
+/* ---------------------------------------------------------------- JSON Lines */
+
+/* The next line (without its '\n'), as a view into the window valid until the next fill.
+ * Returns QUIRE_OK, NEXT_END, NEXT_TOO_LONG (the line was consumed unread) or an error. */
+static int next_line(source *s, char **line, size_t *line_len)
+{
+    reader *r = &s->r;
+    size_t scan = 0; /* bytes after pos known to hold no '\n' */
+    for (;;) {
+        char *start = r->buf + r->pos;
+        size_t avail = r->len - r->pos;
+        char *nl = memchr(start + scan, '\n', avail - scan);
+        if (nl) {
+            *line = start;
+            *line_len = (size_t)(nl - start);
+            r->pos += *line_len + 1;
+            s->line++;
+            return *line_len > s->max_doc ? NEXT_TOO_LONG : QUIRE_OK;
+        }
+        scan = avail;
+        if (avail > s->max_doc) {
+            /* Too long: drop it without buffering the rest. */
+            s->line++;
+            r->pos = r->len;
+            for (;;) {
+                size_t added;
+                int rc = fill(s, &added);
+                if (rc != QUIRE_OK)
+                    return rc;
+                if (added == 0)
+                    return NEXT_TOO_LONG;
+                start = r->buf + r->pos;
+                nl = memchr(start, '\n', r->len - r->pos);
+                if (nl) {
+                    r->pos += (size_t)(nl - start) + 1;
+                    return NEXT_TOO_LONG;
+                }
+                r->pos = r->len;
+            }
+        }
+        size_t added;
+        int rc = fill(s, &added);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (added == 0) {
+            if (avail == 0 || r->truncated) {
+                r->pos = r->len;
+                return NEXT_END;
+            }
+            *line = r->buf + r->pos;
+            *line_len = avail;
+            r->pos = r->len;
+            s->line++;
+            return QUIRE_OK;
+        }
+    }
+}
+
+static bool is_blank_line(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_blank(p[i]))
+            return false;
+    return true;
+}
+
+/* A string field of a record: null, absent and "" are empty; another type is warned
+ * about. */
+static int string_field(source *s, uint64_t line, const json_value *v, const char *name,
+                        const char **ptr, size_t *len)
+{
+    *ptr = "";
+    *len = 0;
+    if (v->type == JSON_STRING) {
+        *ptr = v->ptr;
+        *len = v->len;
+    } else if (v->type != JSON_ABSENT && v->type != JSON_NULL) {
+        return problem(s, QUIRE_EINVAL, line, "\"%s\" is not a string, left empty", name);
+    }
+    return QUIRE_OK;
+}
+
+static int next_jsonl(source *s, source_doc *doc)
+{
+    static const char *const keys[] = {"id", "title", "date", "text"};
+    for (;;) {
+        char *line;
+        size_t len;
+        int rc = next_line(s, &line, &len);
+        const uint64_t line_no = s->line - 1;
+        if (rc == NEXT_TOO_LONG) {
+            s->skipped++;
+            rc = problem(s, QUIRE_EINVAL, line_no, "document of more than %zu bytes, skipped",
+                         s->max_doc);
+            if (rc != QUIRE_OK)
+                return rc;
+            continue;
+        }
+        if (rc != QUIRE_OK)
+            return rc;
+        if (line_no == 1) {
+            size_t bom = skip_bom(line, len);
+            line += bom;
+            len -= bom;
+        }
+        if (is_blank_line(line, len))
+            continue;
+        json_value v[4];
+        json_error jerr;
+        if (json_parse_object(v, keys, 4, line, len, &jerr) != QUIRE_OK) {
+            s->skipped++;
+            rc = problem(s, QUIRE_EINVAL, line_no, "%s (column %zu)", jerr.what,
+                         jerr.offset + 1);
+            if (rc != QUIRE_OK)
+                return rc;
+            continue;
+        }
+        const char *why = NULL;
+        if (v[0].type == JSON_ABSENT)
+            why = "no \"id\"";
+        else if (v[0].type != JSON_STRING && v[0].type != JSON_NUMBER)
+            why = "\"id\" is not a string or a number";
+        else if (v[0].len == 0)
+            why = "empty \"id\"";
+        if (why) {
+            s->skipped++;
+            rc = problem(s, QUIRE_EINVAL, line_no, "%s, skipped", why);
+            if (rc != QUIRE_OK)
+                return rc;
+            continue;
+        }
+        const char *date;
+        size_t date_len;
+        if ((rc = string_field(s, line_no, &v[1], "title", &doc->title, &doc->title_len)) ||
+            (rc = string_field(s, line_no, &v[3], "text", &doc->text, &doc->text_len)) ||
+            (rc = string_field(s, line_no, &v[2], "date", &date, &date_len)))
+            return rc;
+        doc->date = QUIRE_NO_DATE;
+        if (date_len > 0 && !quire_date_parse(date, date_len, &doc->date)) {
+            doc->date = QUIRE_NO_DATE;
+            rc = problem(s, QUIRE_EINVAL, line_no, "date \"%.*s\" is not YYYY-MM-DD",
+                         date_len > 40 ? 40 : (int)date_len, date);
+            if (rc != QUIRE_OK)
+                return rc;
+        }
+        doc->external_id = v[0].ptr;
+        doc->external_id_len = v[0].len;
+        doc->line = line_no;
+        return QUIRE_OK;
+    }
+}
+
+/* ---------------------------------------------------------------- TREC */
+
+enum { TAG_OPEN = 1, TAG_CLOSE = 2 };
+
+/* Find the next "<DOC>" or "</DOC>" at or after `from` (relative to pos). With `discard`,
+ * the bytes passed are consumed as the scan goes, so skipping holds no memory. Returns
+ * QUIRE_OK with *at (relative to pos) and *tag, NEXT_END, NEXT_TOO_LONG (not discarding,
+ * past max_doc) or an error. */
+static int scan_doc_tag(source *s, size_t from, bool discard, size_t *at, int *tag)
+{
+    reader *r = &s->r;
+    for (;;) {
+        const char *b = r->buf + r->pos;
+        const size_t avail = r->len - r->pos;
+        while (from < avail) {
+            const char *lt = memchr(b + from, '<', avail - from);
+            if (!lt) {
+                from = avail;
+                break;
+            }
+            const size_t off = (size_t)(lt - b);
+            if (avail - off < 6 && !r->at_eof) {
+                from = off; /* decide once more bytes are in */
+                break;
+            }
+            if (avail - off >= 5 && match_ci(lt, "<DOC>", 5)) {
+                *at = off;
+                *tag = TAG_OPEN;
+                return QUIRE_OK;
+            }
+            if (avail - off >= 6 && match_ci(lt, "</DOC>", 6)) {
+                *at = off;
+                *tag = TAG_CLOSE;
+                return QUIRE_OK;
+            }
+            from = off + 1;
+        }
+        if (discard) {
+            consume(s, from);
+            from = 0;
+        } else if (from > s->max_doc) {
+            return NEXT_TOO_LONG;
+        }
+        if (r->at_eof && from >= r->len - r->pos)
+            return NEXT_END;
+        size_t added;
+        int rc = fill(s, &added);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+}
+
+/* Append p[0..n) to b decoding the basic entities; unknown ones stay as they are. */
+static void put_decoded(quire_buf *b, const char *p, size_t n)
+{
+    const char *end = p + n;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        if (!amp) {
+            quire_buf_put(b, p, (size_t)(end - p));
+            return;
+        }
+        quire_buf_put(b, p, (size_t)(amp - p));
+        const char *semi = memchr(amp, ';', (size_t)(end - amp) < 12 ? (size_t)(end - amp) : 12);
+        p = amp + 1;
+        if (!semi) {
+            quire_buf_put_byte(b, '&');
+            continue;
+        }
+        const char *name = amp + 1;
+        size_t len = (size_t)(semi - name);
+        static const struct {
+            const char *name, *text;
+        } named[] = {{"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}};
+        const char *text = NULL;
+        for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+            if (strlen(named[i].name) == len && memcmp(named[i].name, name, len) == 0)
+                text = named[i].text;
+        if (text) {
+            quire_buf_put_byte(b, (uint8_t)text[0]);
+            p = semi + 1;
+            continue;
+        }
+        if (len >= 2 && name[0] == '#') {
+            const bool hex = name[1] == 'x' || name[1] == 'X';
+            const char *d = name + 1 + hex;
+            unsigned long cp = 0;
+            bool ok = d < semi;
+            for (; d < semi && ok; d++) {
+                int v;
+                if (*d >= '0' && *d <= '9')
+                    v = *d - '0';
+                else if (hex && *d >= 'a' && *d <= 'f')
+                    v = *d - 'a' + 10;
+                else if (hex && *d >= 'A' && *d <= 'F')
+                    v = *d - 'A' + 10;
+                else
+                    ok = false, v = 0;
+                cp = cp * (hex ? 16 : 10) + (unsigned long)v;
+                if (cp > 0x10ffff)
+                    cp = 0x110000; /* stays out of range, no overflow */
+            }
+            if (ok) {
+                if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                    cp = 0xfffd;
+                uint8_t u[4];
+                size_t k;
+                if (cp < 0x80) {
+                    u[0] = (uint8_t)cp, k = 1;
+                } else if (cp < 0x800) {
+                    u[0] = (uint8_t)(0xc0 | (cp >> 6));
+                    u[1] = (uint8_t)(0x80 | (cp & 0x3f));
+                    k = 2;
+                } else if (cp < 0x10000) {
+                    u[0] = (uint8_t)(0xe0 | (cp >> 12));
+                    u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+                    u[2] = (uint8_t)(0x80 | (cp & 0x3f));
+                    k = 3;
+                } else {
+                    u[0] = (uint8_t)(0xf0 | (cp >> 18));
+                    u[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+                    u[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+                    u[3] = (uint8_t)(0x80 | (cp & 0x3f));
+                    k = 4;
+                }
+                quire_buf_put(b, u, k);
+                p = semi + 1;
+                continue;
+            }
+        }
+        quire_buf_put_byte(b, '&');
+    }
+}
+
+/* Append p[0..n) to b without tags, decoding entities; a tag between two words leaves a
+ * space so they stay apart. */
+static void put_untagged(quire_buf *b, const char *p, size_t n)
+{
+    const char *end = p + n;
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t)(end - p));
+        const char *stop = lt ? lt : end;
+        put_decoded(b, p, (size_t)(stop - p));
+        if (!lt)
+            return;
+        const char *gt = memchr(lt, '>', (size_t)(end - lt));
+        p = gt ? gt + 1 : end;
+        if (b->len > 0 && !is_blank((char)b->data[b->len - 1]) && p < end && !is_blank(*p))
+            quire_buf_put_byte(b, ' ');
+    }
+}
+
+static void trim(const char **p, size_t *n)
+{
+    while (*n > 0 && is_blank(**p))
+        (*p)++, (*n)--;
+    while (*n > 0 && is_blank((*p)[*n - 1]))
+        (*n)--;
+}
+
+/* Collapse runs of blanks into one space, trim. For ids and titles. */
+static void squeeze(quire_buf *b, size_t from)
+{
+    size_t w = from;
+    bool in_blank = true;
+    for (size_t i = from; i < b->len; i++) {
+        char c = (char)b->data[i];
+        if (is_blank(c)) {
+            if (!in_blank)
+                b->data[w++] = ' ';
+            in_blank = true;
+        } else {
+            b->data[w++] = (uint8_t)c;
+            in_blank = false;
+        }
+    }
+    if (w > from && b->data[w - 1] == ' ')
+        w--;
+    b->len = w;
+}
+
+typedef enum trec_field { FIELD_NONE, FIELD_DOCNO, FIELD_TITLE, FIELD_DATE, FIELD_TEXT } trec_field;
+
+static trec_field field_of(const char *name, size_t n)
+{
+    if (n == 5 && match_ci(name, "DOCNO", 5))
+        return FIELD_DOCNO;
+    if ((n == 5 && match_ci(name, "TITLE", 5)) || (n == 8 && match_ci(name, "HEADLINE", 8)))
+        return FIELD_TITLE;
+    if (n == 4 && match_ci(name, "DATE", 4))
+        return FIELD_DATE;
+    if (n == 4 && match_ci(name, "TEXT", 4))
+        return FIELD_TEXT;
+    return FIELD_NONE;
+}
+
+/* Find "</name" (any case) followed by '>' in [p, end). */
+static const char *find_close(const char *p, const char *end, const char *name, size_t n)
+{
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t)(end - p));
+        if (!lt)
+            return NULL;
+        if ((size_t)(end - lt) >= n + 3 && lt[1] == '/' && match_ci(lt + 2, name, n) &&
+            lt[2 + n] == '>')
+            return lt;
+        p = lt + 1;
+    }
+    return NULL;
+}
+
+/* Cut the fields out of the inside of one <DOC> block into s->id, title, text. */
+static void parse_trec_block(source *s, const char *p, size_t n, int32_t *date, bool *has_id)
+{
+    const char *end = p + n;
+    bool has_text = false, has_title = false;
+    s->id.len = s->title.len = s->text.len = 0;
+    *date = QUIRE_NO_DATE;
+    *has_id = false;
+    /* One pass: the tag-free body gathers in s->text until the first <TEXT>, which
+     * replaces it. */
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t)(end - p));
+        if (!has_text)
+            put_decoded(&s->text, p, (size_t)((lt ? lt : end) - p));
+        if (!lt)
+            break;
+        const char *name = lt + 1;
+        const char *q = name;
+        while (q < end && *q != '>' && !is_blank(*q) && *q != '/')
+            q++;
+        const char *gt = memchr(lt, '>', (size_t)(end - lt));
+        if (!gt) {
+            if (!has_text)
+                put_decoded(&s->text, lt, (size_t)(end - lt));
+            break;
+        }
+        trec_field f = field_of(name, (size_t)(q - name));
+        if (f == FIELD_NONE || (f == FIELD_TITLE && has_title) ||
+            (f == FIELD_DOCNO && *has_id)) {
+            p = gt + 1;
+            if (!has_text && s->text.len > 0 && !is_blank((char)s->text.data[s->text.len - 1]) &&
+                p < end && !is_blank(*p))
+                quire_buf_put_byte(&s->text, ' ');
+            continue;
+        }
+        const char *content = gt + 1;
+        const char *close = find_close(content, end, name, (size_t)(q - name));
+        const char *content_end = close ? close : end;
+        p = close ? close + (q - name) + 3 : end; /* past "</NAME>" */
+        switch (f) {
+        case FIELD_DOCNO:
+            put_untagged(&s->id, content, (size_t)(content_end - content));
+            squeeze(&s->id, 0);
+            *has_id = s->id.len > 0;
+            break;
+        case FIELD_TITLE:
+            put_untagged(&s->title, content, (size_t)(content_end - content));
+            squeeze(&s->title, 0);
+            has_title = true;
+            break;
+        case FIELD_DATE: {
+            const char *d = content;
+            size_t dn = (size_t)(content_end - content);
+            trim(&d, &dn);
+            if (!quire_date_parse(d, dn, date))
+                *date = QUIRE_NO_DATE;
+            break;
+        }
+        case FIELD_TEXT:
+            if (!has_text)
+                s->text.len = 0; /* drop the body gathered so far */
+            else if (s->text.len > 0)
+                quire_buf_put_byte(&s->text, '\n');
+            has_text = true;
+            {
+                const char *t = content;
+                size_t tn = (size_t)(content_end - content);
+                trim(&t, &tn);
+                put_untagged(&s->text, t, tn);
+            }
+            break;
+        case FIELD_NONE:
+            break;
+        }
+    }
+    if (!has_text) {
+        /* The body as gathered: trim it in place. */
+        const char *t = (const char *)s->text.data;
+        size_t tn = s->text.len;
+        if (t) {
+            trim(&t, &tn);
+            memmove(s->text.data, t, tn);
+        }
+        s->text.len = tn;
+    }
+}
+
+static int next_trec(source *s, source_doc *doc)
+{
+    reader *r = &s->r;
+    for (;;) {
+        size_t at;
+        int tag;
+        int rc = scan_doc_tag(s, 0, true, &at, &tag);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (tag == TAG_CLOSE) {
+            consume(s, at + 6);
+            rc = problem(s, QUIRE_EINVAL, s->line, "</DOC> without <DOC>");
+            if (rc != QUIRE_OK)
+                return rc;
+            continue;
+        }
+        consume(s, at);
+        const uint64_t doc_line = s->line;
+        size_t block_end, next;
+        rc = scan_doc_tag(s, 5, false, &at, &tag);
+        if (rc == NEXT_TOO_LONG) {
+            s->skipped++;
+            rc = problem(s, QUIRE_EINVAL, doc_line, "document of more than %zu bytes, skipped",
+                         s->max_doc);
+            if (rc != QUIRE_OK)
+                return rc;
+            consume(s, 5);
+            rc = scan_doc_tag(s, 0, true, &at, &tag);
+            if (rc == NEXT_END)
+                return rc;
+            if (rc != QUIRE_OK)
+                return rc;
+            if (tag == TAG_CLOSE)
+                consume(s, at + 6);
+            continue;
+        }
+        if (rc == NEXT_END) {
+            if (r->truncated) { /* cut by the end of the data, already reported */
+                consume(s, r->len - r->pos);
+                return NEXT_END;
+            }
+            block_end = next = r->len - r->pos;
+        } else if (rc != QUIRE_OK) {
+            return rc;
+        } else {
+            block_end = at;
+            next = tag == TAG_CLOSE ? at + 6 : at;
+        }
+        if (rc == NEXT_END || tag == TAG_OPEN) {
+            rc = problem(s, QUIRE_EINVAL, doc_line, "missing </DOC>");
+            if (rc != QUIRE_OK)
+                return rc;
+        }
+        bool has_id;
+        parse_trec_block(s, r->buf + r->pos + 5, block_end - 5, &doc->date, &has_id);
+        consume(s, next);
+        if (s->id.err || s->title.err || s->text.err)
+            return out_of_memory(s);
+        if (!has_id) {
+            s->skipped++;
+            rc = problem(s, QUIRE_EINVAL, doc_line, "<DOC> without <DOCNO>, skipped");
+            if (rc != QUIRE_OK)
+                return rc;
+            continue;
+        }
+        doc->external_id = (const char *)s->id.data;
+        doc->external_id_len = s->id.len;
+        doc->title = s->title.len ? (const char *)s->title.data : "";
+        doc->title_len = s->title.len;
+        doc->text = s->text.len ? (const char *)s->text.data : "";
+        doc->text_len = s->text.len;
+        doc->line = doc_line;
+        return QUIRE_OK;
+    }
+}
+
+/* ---------------------------------------------------------------- plain text */
+
+/* The end of the line starting at p (the '\n' or end). */
+static const char *line_end(const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    return nl ? nl : end;
+}
+
+static int next_plain(source *s, source_doc *doc)
+{
+    reader *r = &s->r;
+    if (s->plain_done)
+        return NEXT_END;
+    s->plain_done = true;
+    if (s->cur && !r->is_gz && s->cur->size > s->max_doc) {
+        s->skipped++;
+        int rc = problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped",
+                         s->max_doc);
+        return rc != QUIRE_OK ? rc : NEXT_END;
+    }
+    while (!r->at_eof) {
+        if (r->len - r->pos > s->max_doc) {
+            s->skipped++;
+            int rc = problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped",
+                             s->max_doc);
+            return rc != QUIRE_OK ? rc : NEXT_END;
+        }
+        size_t added;
+        int rc = fill(s, &added);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    const char *p = r->buf + r->pos, *end = r->buf + r->len;
+    p += skip_bom(p, (size_t)(end - p));
+
+    /* "date YYYY-MM-DD" opening the first line. */
+    doc->date = QUIRE_NO_DATE;
+    const char *q = p;
+    while (q < end && (*q == ' ' || *q == '\t'))
+        q++;
+    if (end - q >= 15 && memcmp(q, "date", 4) == 0 && (q[4] == ' ' || q[4] == '\t')) {
+        const char *d = q + 5;
+        while (d < end && (*d == ' ' || *d == '\t'))
+            d++;
+        int32_t days;
+        if (end - d >= 10 && (end - d == 10 || is_blank(d[10])) &&
+            quire_date_parse(d, 10, &days)) {
+            doc->date = days;
+            p = d + 10;
+            while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+                p++;
+            if (p < end && *p == '\n')
+                p++;
+        }
+    }
+
+    /* Title: the first non-empty line, when short and followed by more text. */
+    doc->title = "";
+    doc->title_len = 0;
+    while (p < end && is_blank(*p))
+        p++;
+    const char *first_end = line_end(p, end);
+    const char *t = p;
+    size_t tn = (size_t)(first_end - p);
+    trim(&t, &tn);
+    const char *rest = first_end < end ? first_end + 1 : end;
+    const char *r0 = rest;
+    size_t rn = (size_t)(end - rest);
+    trim(&r0, &rn);
+    if (tn > 0 && tn <= TITLE_MAX && rn > 0) {
+        doc->title = t;
+        doc->title_len = tn;
+        p = r0;
+        end = r0 + rn;
+    } else {
+        size_t n = (size_t)(end - p);
+        trim(&p, &n);
+        end = p + n;
+    }
+    doc->text = p;
+    doc->text_len = (size_t)(end - p);
+    if (doc->title_len == 0 && doc->text_len == 0) {
+        s->skipped++;
+        int rc = problem(s, QUIRE_EINVAL, 0, "empty file");
+        return rc != QUIRE_OK ? rc : NEXT_END;
+    }
+    doc->external_id = s->path;
+    doc->external_id_len = strlen(s->path);
+    doc->line = 0;
+    return QUIRE_OK;
+}
+
+/* ---------------------------------------------------------------- the API */
+
+int source_next(source *s, source_doc *doc)
+{
+    if (!s || !doc)
+        return quire_error(QUIRE_EINVAL, "source_next: bad argument");
+    if (s->err)
+        return s->err;
+    for (;;) {
+        int rc = QUIRE_OK;
+        if (!s->file_open)
+            rc = open_next(s);
+        if (rc == QUIRE_OK) {
+            switch (s->format) {
+            case FORMAT_JSONL:
+                rc = next_jsonl(s, doc);
+                break;
+            case FORMAT_TREC:
+                rc = next_trec(s, doc);
+                break;
+            case FORMAT_PLAIN:
+                rc = next_plain(s, doc);
+                break;
+            }
+        }
+        if (rc == QUIRE_OK) {
+            doc->origin = s->path;
+            return QUIRE_OK;
+        }
+        if (s->file_open)
+            close_file(s);
+        if (rc < 0) {
+            s->err = rc;
+            return rc;
+        }
+        if (rc == NEXT_END && s->next_entry == s->entry_count)
+            return 1;
+    }
+}
+
+void source_close(source *s)
+{
+    if (!s)
+        return;
+    if (s->file_open)
+        close_file(s);
+    quire_free(s->entries);
+    quire_free(s->ancestors);
+    quire_buf_free(&s->names);
+    quire_buf_free(&s->id);
+    quire_buf_free(&s->title);
+    quire_buf_free(&s->text);
+    quire_free(s->r.buf);
+    quire_free(s->r.raw);
+    quire_free(s);
+}
+
+uint64_t source_bytes_read(const source *s)
+{
+    return s ? s->bytes_read : 0;
+}
+
+uint64_t source_bytes_total(const source *s)
+{
+    return s ? s->bytes_total : 0;
+}
+
+uint64_t source_warning_count(const source *s)
+{
+    return s ? s->warnings : 0;
+}
+
+uint64_t source_skipped_count(const source *s)
+{
+    return s ? s->skipped : 0;
+}
