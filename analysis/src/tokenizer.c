@@ -25,6 +25,7 @@ typedef struct term_builder {
     size_t fm_len; /* bytes */
     size_t fm_cap; /* bytes; QUIRE_MAX_TERM_BYTES until cut */
     bool keep_diacritics;
+    bool cut; /* something did not fit in prefold or form */
 } term_builder;
 
 static inline void put_byte(term_builder *tb, char c)
@@ -32,11 +33,11 @@ static inline void put_byte(term_builder *tb, char c)
     if (tb->pf_len < tb->pf_cap)
         tb->pf[tb->pf_len++] = c;
     else
-        tb->pf_cap = tb->pf_len;
+        tb->cut = true;
     if (tb->fm_len < tb->fm_cap)
         tb->fm[tb->fm_len++] = c;
     else
-        tb->fm_cap = tb->fm_len;
+        tb->cut = true;
 }
 
 static void put_piece(term_builder *tb, const char *pf, size_t pf_len, const char *fm,
@@ -47,12 +48,14 @@ static void put_piece(term_builder *tb, const char *pf, size_t pf_len, const cha
         tb->pf_len += pf_len;
     } else {
         tb->pf_cap = tb->pf_len;
+        tb->cut = true;
     }
     if (tb->fm_len + fm_len <= tb->fm_cap) {
         memcpy(tb->fm + tb->fm_len, fm, fm_len);
         tb->fm_len += fm_len;
     } else {
         tb->fm_cap = tb->fm_len;
+        tb->cut = true;
     }
 }
 
@@ -273,12 +276,12 @@ bool quire_tokens_next(quire_token_iter *it, quire_token *tok)
         }
         term_builder tb = {it->prefold, 0, QUIRE_MAX_TERM_BYTES,
                            it->form,    0, QUIRE_MAX_TERM_BYTES,
-                           it->an->keep_diacritics};
+                           it->an->keep_diacritics, false};
         const size_t end = scan_token(it->text, it->len, start, &tb);
         it->at = end;
         if (tb.fm_len == 0) /* rule 1: e.g. a lone combining mark, folded away */
             continue;
-        bool truncated = tb.pf_cap < QUIRE_MAX_TERM_BYTES || tb.fm_cap < QUIRE_MAX_TERM_BYTES;
+        bool truncated = tb.cut;
         it->form[tb.fm_len] = '\0';
         tok->form = it->form;
         tok->form_len = tb.fm_len;
