@@ -1,0 +1,635 @@
+/*
+ * test_postings.c - the postings codec against a naive in-memory model: seeded random
+ * terms written through real sinks, read back through every cursor call; edge sizes; and
+ * damage (every byte flipped, every truncation) answered by QUIRE_ECORRUPT, never by a
+ * wrong doc id, a crash or a hang.
+ */
+#include "quire/postings.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "quire/fileio.h"
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static uint32_t rng_below(uint64_t *s, uint32_t n)
+{
+    return (uint32_t)(rng_next(s) % n);
+}
+
+/* ---- the model ---- */
+
+typedef struct mterm {
+    uint32_t df;
+    uint32_t *docs, *tfs, *lens;
+    uint64_t *pos_at; /* df + 1 indexes into pos */
+    uint32_t *pos;
+    bool with_pos;
+} mterm;
+
+static void mterm_free(mterm *t)
+{
+    free(t->docs);
+    free(t->tfs);
+    free(t->lens);
+    free(t->pos_at);
+    free(t->pos);
+}
+
+/* A term of `df` postings: doc gaps around `spread`, tf mostly small, up to max_tf. */
+static mterm gen_term(uint64_t *rng, uint32_t df, uint32_t spread, uint32_t max_tf,
+                      bool with_pos)
+{
+    mterm t = {df, malloc(df * 4), malloc(df * 4), malloc(df * 4), malloc((df + 1) * 8),
+               NULL, with_pos};
+    uint64_t doc = rng_below(rng, spread);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < df; i++) {
+        if (i > 0)
+            doc += 1 + (rng_below(rng, 50) == 0 ? rng_below(rng, 100000) : rng_below(rng, spread));
+        t.docs[i] = (uint32_t)doc;
+        uint32_t r = rng_below(rng, 10);
+        t.tfs[i] = r < 7 ? 1 : r < 9 ? 2 + rng_below(rng, 4) : 1 + rng_below(rng, max_tf);
+        t.pos_at[i] = total;
+        total += t.tfs[i];
+    }
+    cr_assert_lt(doc, UINT32_MAX);
+    t.pos_at[df] = total;
+    t.pos = malloc((total ? total : 1) * 4);
+    for (uint32_t i = 0; i < df; i++) {
+        uint32_t p = rng_below(rng, 4) == 0 ? 60000 + rng_below(rng, 100000) : rng_below(rng, 50);
+        for (uint32_t k = 0; k < t.tfs[i]; k++) {
+            if (k > 0)
+                p += rng_below(rng, 3) == 0 ? rng_below(rng, 3000) : 1 + rng_below(rng, 20);
+            t.pos[t.pos_at[i] + k] = p;
+        }
+        t.lens[i] = p + 1 + rng_below(rng, 100);
+        if (t.lens[i] < t.tfs[i])
+            t.lens[i] = t.tfs[i];
+    }
+    return t;
+}
+
+static bool meta_eq(const quire_postings_meta *a, const quire_postings_meta *b)
+{
+    return a->df == b->df && a->cf == b->cf && a->doc_off == b->doc_off &&
+           a->doc_len == b->doc_len && a->pos_off == b->pos_off && a->pos_len == b->pos_len;
+}
+
+/* ---- files ---- */
+
+typedef struct files {
+    char dir[64];
+    char doc_path[96], pos_path[96];
+    quire_map doc, pos;
+} files;
+
+/* Write `n` terms into fresh .doc/.pos files and map them. */
+static void write_terms(files *f, const mterm *terms, size_t n, quire_postings_meta *metas)
+{
+    strcpy(f->dir, "/tmp/quire-postings-XXXXXX");
+    cr_assert_not_null(mkdtemp(f->dir));
+    snprintf(f->doc_path, sizeof f->doc_path, "%s/t.doc", f->dir);
+    snprintf(f->pos_path, sizeof f->pos_path, "%s/t.pos", f->dir);
+    quire_sink doc, pos;
+    cr_assert_eq(quire_sink_open(&doc, f->doc_path), QUIRE_OK);
+    cr_assert_eq(quire_sink_open(&pos, f->pos_path), QUIRE_OK);
+    quire_sink_put_le32(&doc, 0x12345678); /* terms do not start at offset 0 */
+    quire_postings_writer *w;
+    cr_assert_eq(quire_postings_writer_new(&w, &doc, &pos), QUIRE_OK);
+    for (size_t k = 0; k < n; k++) {
+        const mterm *t = &terms[k];
+        quire_postings_begin(w, t->with_pos);
+        for (uint32_t i = 0; i < t->df; i++)
+            cr_assert_eq(quire_postings_add(w, t->docs[i], t->tfs[i],
+                                            t->with_pos ? t->pos + t->pos_at[i] : NULL,
+                                            t->lens[i]),
+                         QUIRE_OK);
+        cr_assert_eq(quire_postings_end(w, &metas[k]), QUIRE_OK);
+        cr_assert_eq(metas[k].df, t->df);
+        cr_assert_eq(metas[k].cf, t->pos_at[t->df]);
+        cr_assert_eq(metas[k].pos_len > 0, t->with_pos);
+        quire_buf b = QUIRE_BUF_INIT;
+        quire_postings_meta_encode(&b, &metas[k]);
+        quire_postings_meta m2;
+        const uint8_t *p = b.data;
+        cr_assert_eq(quire_postings_meta_decode(&m2, &p, b.data + b.len), QUIRE_OK);
+        cr_assert_eq(p, b.data + b.len);
+        cr_assert(meta_eq(&m2, &metas[k]));
+        quire_buf_free(&b);
+    }
+    quire_postings_writer_free(w);
+    cr_assert_eq(quire_sink_finish(&doc), QUIRE_OK);
+    cr_assert_eq(quire_sink_finish(&pos), QUIRE_OK);
+    cr_assert_eq(quire_map_open(&f->doc, f->doc_path), QUIRE_OK);
+    cr_assert_eq(quire_map_open(&f->pos, f->pos_path), QUIRE_OK);
+}
+
+static void files_free(files *f)
+{
+    quire_map_close(&f->doc);
+    quire_map_close(&f->pos);
+    unlink(f->doc_path);
+    unlink(f->pos_path);
+    rmdir(f->dir);
+}
+
+/* ---- checks ---- */
+
+static uint32_t lower_bound(const mterm *t, uint32_t target)
+{
+    uint32_t lo = 0, hi = t->df;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (t->docs[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool dominated(const quire_impact *imp, uint32_t n, uint32_t tf, uint32_t len)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (imp[i].tf >= tf && imp[i].doc_len <= len)
+            return true;
+    return false;
+}
+
+/* The exact frontier of postings [from, to), tf ascending; returns its size. */
+static uint32_t model_frontier(const mterm *t, uint32_t from, uint32_t to, quire_impact *out,
+                               uint32_t cap)
+{
+    uint32_t n = 0;
+    for (uint32_t i = from; i < to; i++) {
+        bool beaten = false;
+        for (uint32_t j = from; j < to && !beaten; j++)
+            beaten = (t->tfs[j] >= t->tfs[i] && t->lens[j] <= t->lens[i]) &&
+                     (t->tfs[j] > t->tfs[i] || t->lens[j] < t->lens[i] || j < i);
+        if (!beaten) {
+            if (n < cap)
+                out[n] = (quire_impact){t->tfs[i], t->lens[i]};
+            n++;
+        }
+    }
+    /* sort by tf ascending */
+    for (uint32_t i = 1; i < n && i < cap; i++)
+        for (uint32_t j = i; j > 0 && out[j - 1].tf > out[j].tf; j--) {
+            quire_impact x = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = x;
+        }
+    return n;
+}
+
+static void check_impacts(const mterm *t, uint32_t from, uint32_t to, const quire_impact *imp,
+                          uint32_t n)
+{
+    cr_assert(n >= 1 && n <= QUIRE_MAX_IMPACTS, "impact count %u", n);
+    for (uint32_t i = from; i < to; i++)
+        cr_assert(dominated(imp, n, t->tfs[i], t->lens[i]), "posting %u not bounded", i);
+    quire_impact exact[QUIRE_MAX_IMPACTS + 1];
+    uint32_t m = model_frontier(t, from, to, exact, QUIRE_MAX_IMPACTS + 1);
+    if (m <= QUIRE_MAX_IMPACTS) {
+        cr_assert_eq(n, m);
+        cr_assert_arr_eq(imp, exact, m * sizeof *imp);
+    }
+}
+
+static void expect_posting(quire_postings_cursor *c, const mterm *t, uint32_t i)
+{
+    if (i >= t->df) {
+        cr_assert_eq(c->doc, QUIRE_DOC_END);
+        return;
+    }
+    cr_assert_eq(c->doc, t->docs[i], "posting %u: doc %u, expected %u", i, c->doc, t->docs[i]);
+    cr_assert_eq(c->tf, t->tfs[i]);
+}
+
+static void expect_positions(quire_postings_cursor *c, const mterm *t, uint32_t i)
+{
+    const uint32_t *pos;
+    uint32_t n;
+    if (!t->with_pos) {
+        cr_assert_eq(quire_postings_positions(c, &pos, &n), QUIRE_EINVAL);
+        return;
+    }
+    cr_assert_eq(quire_postings_positions(c, &pos, &n), QUIRE_OK);
+    cr_assert_eq(n, t->tfs[i]);
+    cr_assert_arr_eq(pos, t->pos + t->pos_at[i], n * sizeof *pos);
+}
+
+/* Walk with next(), checking everything, and block impacts once per block. */
+static void check_next(const files *f, const mterm *t, const quire_postings_meta *m,
+                       uint64_t *rng)
+{
+    quire_postings_cursor c;
+    cr_assert_eq(quire_postings_open(&c, f->doc.bytes, f->pos.bytes, m), QUIRE_OK);
+    cr_assert_eq(c.df, t->df);
+    check_impacts(t, 0, t->df, c.term_impacts, c.term_impact_count);
+    for (uint32_t i = 0; i <= t->df; i++) {
+        cr_assert_eq(quire_postings_next(&c), QUIRE_OK);
+        expect_posting(&c, t, i);
+        if (i < t->df && i % QUIRE_BLOCK_DOCS == 0) {
+            uint32_t to = i + QUIRE_BLOCK_DOCS < t->df ? i + QUIRE_BLOCK_DOCS : t->df;
+            cr_assert_eq(c.block_last_doc, t->docs[to - 1]);
+            check_impacts(t, i, to, c.block_impacts, c.block_impact_count);
+        }
+        if (i < t->df && rng_below(rng, 8) == 0)
+            expect_positions(&c, t, i);
+    }
+    cr_assert_eq(quire_postings_next(&c), QUIRE_OK); /* stays at the end */
+    cr_assert_eq(c.doc, QUIRE_DOC_END);
+    quire_postings_close(&c);
+}
+
+/* advance() and shallow_advance() to random ascending targets. */
+static void check_advance(const files *f, const mterm *t, const quire_postings_meta *m,
+                          uint64_t *rng)
+{
+    quire_postings_cursor c;
+    cr_assert_eq(quire_postings_open(&c, f->doc.bytes, f->pos.bytes, m), QUIRE_OK);
+    uint32_t last = t->docs[t->df - 1];
+    uint32_t step = last / (1 + rng_below(rng, t->df < 64 ? t->df + 1 : 64)) + 1;
+    uint32_t target = rng_below(rng, step);
+    uint32_t at = 0; /* model index of the cursor */
+    bool started = false;
+    while (true) {
+        if (rng_below(rng, 3) == 0) {
+            cr_assert_eq(quire_postings_shallow_advance(&c, target), QUIRE_OK);
+            uint32_t i = lower_bound(t, target);
+            if (started && i < at)
+                i = at;
+            if (i >= t->df) {
+                cr_assert_eq(c.block_last_doc, QUIRE_DOC_END);
+            } else {
+                uint32_t b = i / QUIRE_BLOCK_DOCS;
+                uint32_t to = (b + 1) * QUIRE_BLOCK_DOCS < t->df ? (b + 1) * QUIRE_BLOCK_DOCS
+                                                                 : t->df;
+                cr_assert_eq(c.block_last_doc, t->docs[to - 1], "shallow to %u", target);
+                check_impacts(t, b * QUIRE_BLOCK_DOCS, to, c.block_impacts,
+                              c.block_impact_count);
+            }
+        }
+        if (rng_below(rng, 4) == 0 && started && c.doc != QUIRE_DOC_END) {
+            cr_assert_eq(quire_postings_next(&c), QUIRE_OK);
+            at++;
+        } else {
+            cr_assert_eq(quire_postings_advance(&c, target), QUIRE_OK);
+            uint32_t i = lower_bound(t, target);
+            at = started && at > i ? at : i;
+        }
+        started = true;
+        expect_posting(&c, t, at);
+        if (at >= t->df)
+            break;
+        if (rng_below(rng, 4) == 0)
+            expect_positions(&c, t, at);
+        uint64_t next = (uint64_t)target + 1 + rng_next(rng) % ((uint64_t)step * 2);
+        if (next >= UINT32_MAX)
+            next = UINT32_MAX - 1;
+        target = (uint32_t)next;
+    }
+    quire_postings_close(&c);
+}
+
+static void check_term(const files *f, const mterm *t, const quire_postings_meta *m,
+                       uint64_t *rng)
+{
+    check_next(f, t, m, rng);
+    for (int k = 0; k < 3; k++)
+        check_advance(f, t, m, rng);
+}
+
+Test(postings, decodes_what_it_encodes_on_random_terms)
+{
+    uint64_t rng = 7;
+    enum { N = 40 };
+    mterm terms[N];
+    quire_postings_meta metas[N];
+    for (int k = 0; k < N; k++) {
+        /* df log-uniform in 1..100k */
+        uint32_t df = (uint32_t)(1 + rng_next(&rng) % 100000 / (1 + rng_next(&rng) % 5000));
+        if (k == 0)
+            df = 100000;
+        terms[k] = gen_term(&rng, df, 1 + rng_below(&rng, 200), k % 5 == 0 ? 1000 : 20,
+                            k % 3 != 2);
+    }
+    files f;
+    write_terms(&f, terms, N, metas);
+    for (int k = 0; k < N; k++)
+        check_term(&f, &terms[k], &metas[k], &rng);
+    files_free(&f);
+    for (int k = 0; k < N; k++)
+        mterm_free(&terms[k]);
+}
+
+static void round_trip_one(mterm *t, uint64_t seed)
+{
+    quire_postings_meta m;
+    files f;
+    write_terms(&f, t, 1, &m);
+    uint64_t rng = seed;
+    check_term(&f, t, &m, &rng);
+    files_free(&f);
+    mterm_free(t);
+}
+
+Test(postings, decodes_one_posting)
+{
+    uint64_t rng = 1;
+    for (int k = 0; k < 20; k++) {
+        mterm t = gen_term(&rng, 1, 1000000, 1000, k % 2);
+        round_trip_one(&t, (uint64_t)k);
+    }
+}
+
+Test(postings, decodes_block_edges)
+{
+    uint32_t sizes[] = {2, 127, 128, 129, 255, 256, 257};
+    uint64_t rng = 2;
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        for (int pos = 0; pos < 2; pos++) {
+            mterm t = gen_term(&rng, sizes[k], 10, 30, pos);
+            round_trip_one(&t, k);
+        }
+    }
+}
+
+Test(postings, decodes_a_term_in_every_doc_of_300k)
+{
+    uint64_t rng = 3;
+    mterm t = gen_term(&rng, 300000, 1, 5, true);
+    for (uint32_t i = 0; i < t.df; i++)
+        t.docs[i] = i; /* gaps all zero: zero-width blocks */
+    round_trip_one(&t, 3);
+}
+
+Test(postings, decodes_a_doc_with_over_a_million_positions)
+{
+    uint64_t rng = 4;
+    mterm t = gen_term(&rng, 3, 10, 2, true);
+    uint32_t big = 1200000;
+    free(t.pos);
+    t.tfs[1] = big;
+    t.pos_at[1] = t.tfs[0];
+    t.pos_at[2] = t.pos_at[1] + big;
+    t.pos_at[3] = t.pos_at[2] + t.tfs[2];
+    t.pos = malloc(t.pos_at[3] * 4);
+    for (uint64_t i = 0; i < t.pos_at[3]; i++)
+        t.pos[i] = (uint32_t)(i - (i >= t.pos_at[1] ? t.pos_at[1] : 0) +
+                              (i >= t.pos_at[2] ? 5000000 : 0)) * 3;
+    for (int i = 0; i < 3; i++)
+        t.lens[i] = t.pos[t.pos_at[i + 1] - 1] + 1;
+    round_trip_one(&t, 4);
+}
+
+Test(postings, decodes_extreme_values)
+{
+    /* doc ids near the top, tf near the top of uint32 without positions */
+    mterm t = {3, malloc(12), malloc(12), malloc(12), malloc(32), malloc(4), false};
+    t.docs[0] = 0;
+    t.docs[1] = 1u << 31;
+    t.docs[2] = UINT32_MAX - 1;
+    t.tfs[0] = 1;
+    t.tfs[1] = UINT32_MAX - 5;
+    t.tfs[2] = 3;
+    for (int i = 0; i < 3; i++)
+        t.lens[i] = UINT32_MAX;
+    t.pos_at[0] = 0;
+    t.pos_at[1] = 1;
+    t.pos_at[2] = 1 + (uint64_t)t.tfs[1];
+    t.pos_at[3] = t.pos_at[2] + 3;
+    round_trip_one(&t, 5);
+}
+
+Test(postings, writer_refuses_bad_input)
+{
+    files f;
+    strcpy(f.dir, "/tmp/quire-postings-XXXXXX");
+    cr_assert_not_null(mkdtemp(f.dir));
+    snprintf(f.doc_path, sizeof f.doc_path, "%s/t.doc", f.dir);
+    quire_sink doc;
+    cr_assert_eq(quire_sink_open(&doc, f.doc_path), QUIRE_OK);
+    quire_postings_writer *w;
+    quire_postings_meta m;
+    cr_assert_eq(quire_postings_writer_new(&w, &doc, NULL), QUIRE_OK);
+    quire_postings_begin(w, false);
+    cr_expect_eq(quire_postings_end(w, &m), QUIRE_EINVAL);
+    quire_postings_begin(w, false);
+    cr_expect_eq(quire_postings_add(w, 5, 1, NULL, 3), QUIRE_OK);
+    cr_expect_eq(quire_postings_add(w, 5, 1, NULL, 3), QUIRE_EINVAL);
+    cr_expect_eq(quire_postings_add(w, 4, 1, NULL, 3), QUIRE_EINVAL);
+    cr_expect_eq(quire_postings_add(w, 6, 0, NULL, 3), QUIRE_EINVAL);
+    cr_expect_eq(quire_postings_add(w, 6, 4, NULL, 3), QUIRE_EINVAL);
+    cr_expect_eq(quire_postings_add(w, QUIRE_DOC_END, 1, NULL, 3), QUIRE_EINVAL);
+    cr_expect_eq(quire_postings_add(w, 6, 1, NULL, 3), QUIRE_OK);
+    cr_expect_eq(quire_postings_end(w, &m), QUIRE_OK);
+    cr_expect_eq(m.df, 2);
+    quire_postings_writer_free(w);
+    quire_sink_abort(&doc);
+    rmdir(f.dir);
+}
+
+/* ---- damage ---- */
+
+/* Walk everything; fail the test on any wrong value. Returns QUIRE_OK if the walk was
+ * complete and right, QUIRE_ECORRUPT if some call said so. */
+static int walk(quire_bytes doc, quire_bytes pos, const quire_postings_meta *m, const mterm *t,
+                uint64_t seed)
+{
+    quire_postings_cursor c;
+    int rc = quire_postings_open(&c, doc, pos, m);
+    if (rc != QUIRE_OK) {
+        cr_assert_eq(rc, QUIRE_ECORRUPT);
+        return rc;
+    }
+    for (uint32_t i = 0; i <= t->df && rc == QUIRE_OK; i++) {
+        rc = quire_postings_next(&c);
+        if (rc != QUIRE_OK)
+            break;
+        expect_posting(&c, t, i);
+        if (i < t->df && t->with_pos) {
+            const uint32_t *p;
+            uint32_t n;
+            rc = quire_postings_positions(&c, &p, &n);
+            if (rc == QUIRE_OK) {
+                cr_assert_eq(n, t->tfs[i]);
+                cr_assert_arr_eq(p, t->pos + t->pos_at[i], n * 4);
+            }
+        }
+    }
+    quire_postings_close(&c);
+    if (rc != QUIRE_OK) {
+        cr_assert_eq(rc, QUIRE_ECORRUPT);
+        return rc;
+    }
+    /* a second cursor: advance and shallow_advance jump over blocks */
+    cr_assert_eq(quire_postings_open(&c, doc, pos, m), QUIRE_OK);
+    uint64_t rng = seed;
+    uint32_t target = 0;
+    while (rc == QUIRE_OK) {
+        target += rng_below(&rng, 2000);
+        rc = quire_postings_shallow_advance(&c, target);
+        if (rc == QUIRE_OK)
+            rc = quire_postings_advance(&c, target);
+        if (rc != QUIRE_OK)
+            break;
+        expect_posting(&c, t, lower_bound(t, target));
+        if (c.doc == QUIRE_DOC_END)
+            break;
+        target = c.doc + 1;
+    }
+    quire_postings_close(&c);
+    if (rc != QUIRE_OK)
+        cr_assert_eq(rc, QUIRE_ECORRUPT);
+    return rc;
+}
+
+static void check_damage(mterm *t)
+{
+    quire_postings_meta m;
+    files f;
+    write_terms(&f, t, 1, &m);
+    size_t doc_len = f.doc.bytes.len, pos_len = f.pos.bytes.len;
+    uint8_t *doc = malloc(doc_len), *pos = malloc(pos_len ? pos_len : 1);
+    memcpy(doc, f.doc.bytes.ptr, doc_len);
+    if (pos_len)
+        memcpy(pos, f.pos.bytes.ptr, pos_len);
+    quire_bytes docb = quire_bytes_of(doc, doc_len), posb = quire_bytes_of(pos, pos_len);
+    cr_assert_eq(walk(docb, posb, &m, t, 1), QUIRE_OK);
+    uint64_t rng = 99;
+    /* every byte of the term flipped: always detected (every byte is under a CRC) */
+    for (uint64_t i = m.doc_off; i < m.doc_off + m.doc_len; i++) {
+        uint8_t x = (uint8_t)(1 + rng_below(&rng, 255));
+        doc[i] ^= x;
+        cr_assert_eq(walk(docb, posb, &m, t, i), QUIRE_ECORRUPT, ".doc byte %llu",
+                     (unsigned long long)i);
+        doc[i] ^= x;
+    }
+    for (uint64_t i = m.pos_off; i < m.pos_off + m.pos_len; i++) {
+        uint8_t x = (uint8_t)(1 + rng_below(&rng, 255));
+        pos[i] ^= x;
+        cr_assert_eq(walk(docb, posb, &m, t, i), QUIRE_ECORRUPT, ".pos byte %llu",
+                     (unsigned long long)i);
+        pos[i] ^= x;
+    }
+    /* truncated files, and a meta that claims fewer bytes */
+    for (size_t len = 0; len < doc_len; len++) {
+        uint8_t *cut = malloc(len ? len : 1); /* exact size: ASan sees overreads */
+        memcpy(cut, doc, len);
+        cr_assert_eq(walk(quire_bytes_of(cut, len), posb, &m, t, len), QUIRE_ECORRUPT);
+        free(cut);
+    }
+    for (size_t len = 0; len < pos_len; len++)
+        cr_assert_eq(walk(docb, quire_bytes_of(pos, len), &m, t, len), QUIRE_ECORRUPT);
+    for (uint64_t len = 0; len < m.doc_len; len++) {
+        quire_postings_meta m2 = m;
+        m2.doc_len = len;
+        cr_assert_eq(walk(docb, posb, &m2, t, len), QUIRE_ECORRUPT);
+    }
+    for (uint64_t len = 1; len < m.pos_len; len++) { /* 0 would mean "no positions" */
+        quire_postings_meta m2 = m;
+        m2.pos_len = len;
+        cr_assert_eq(walk(docb, posb, &m2, t, len), QUIRE_ECORRUPT);
+    }
+    /* a meta with wrong counts: detected or harmless, never wrong doc ids */
+    for (int k = 0; k < 200; k++) {
+        quire_postings_meta m2 = m;
+        m2.df = 1 + rng_below(&rng, t->df * 3);
+        m2.cf = m2.df + rng_below(&rng, 100);
+        if (m2.df == t->df)
+            continue;
+        quire_postings_cursor c;
+        int rc = quire_postings_open(&c, docb, posb, &m2);
+        for (uint32_t i = 0; rc == QUIRE_OK && i < 100000; i++) {
+            rc = quire_postings_next(&c);
+            if (rc == QUIRE_OK && c.doc == QUIRE_DOC_END)
+                break;
+        }
+        if (rc == QUIRE_OK || rc == QUIRE_ECORRUPT)
+            quire_postings_close(&c);
+        cr_assert(rc == QUIRE_OK || rc == QUIRE_ECORRUPT);
+    }
+    free(doc);
+    free(pos);
+    files_free(&f);
+    mterm_free(t);
+}
+
+Test(postings, detects_damage_to_one_posting)
+{
+    uint64_t rng = 11;
+    mterm t = gen_term(&rng, 1, 100000, 100, true);
+    check_damage(&t);
+    t = gen_term(&rng, 1, 100000, 100, false);
+    check_damage(&t);
+}
+
+Test(postings, detects_damage_to_one_block)
+{
+    uint64_t rng = 12;
+    mterm t = gen_term(&rng, 60, 1000, 100, true);
+    check_damage(&t);
+}
+
+Test(postings, detects_damage_to_many_blocks)
+{
+    uint64_t rng = 13;
+    mterm t = gen_term(&rng, 300, 100, 10, true);
+    check_damage(&t);
+    t = gen_term(&rng, 700, 100, 10, false);
+    check_damage(&t);
+}
+
+Test(postings, meta_decode_refuses_damage)
+{
+    quire_postings_meta m = {10, 25, 1000, 77, 5000, 99}, m2;
+    quire_buf b = QUIRE_BUF_INIT;
+    quire_postings_meta_encode(&b, &m);
+    for (size_t len = 0; len < b.len; len++) {
+        const uint8_t *p = b.data;
+        cr_expect_eq(quire_postings_meta_decode(&m2, &p, b.data + len), QUIRE_ECORRUPT);
+    }
+    const uint8_t *p = b.data;
+    cr_assert_eq(quire_postings_meta_decode(&m2, &p, b.data + b.len), QUIRE_OK);
+    cr_expect(meta_eq(&m, &m2));
+    uint8_t zero_df[6] = {0, 0, 0, 1, 0, 0};
+    p = zero_df;
+    cr_expect_eq(quire_postings_meta_decode(&m2, &p, zero_df + 6), QUIRE_ECORRUPT);
+    quire_buf_free(&b);
+}
+
+Test(postings, reports_size_per_posting)
+{
+    /* not an assertion of a target: prints bytes per posting and per position */
+    uint64_t rng = 21;
+    enum { N = 4 };
+    mterm terms[N];
+    quire_postings_meta metas[N];
+    uint32_t dfs[N] = {100000, 1000, 100, 1};
+    for (int k = 0; k < N; k++)
+        terms[k] = gen_term(&rng, dfs[k], 20, 10, true);
+    files f;
+    write_terms(&f, terms, N, metas);
+    for (int k = 0; k < N; k++) {
+        cr_log_info("df %u (gaps ~10, tf mostly 1): %.3f bytes/posting in .doc, "
+                    "%.3f bytes/position in .pos",
+                    dfs[k], (double)metas[k].doc_len / dfs[k],
+                    (double)metas[k].pos_len / (double)metas[k].cf);
+    }
+    files_free(&f);
+    for (int k = 0; k < N; k++)
+        mterm_free(&terms[k]);
+}
