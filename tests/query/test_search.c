@@ -1,0 +1,399 @@
+/*
+ * test_search.c - the query library end to end on indexes built in the test: AND / OR
+ * semantics, BM25 scores against a naive computation from the raw documents, tie-breaking,
+ * top-k, and the refusals (empty query, analyzer mismatch, no index, bad parameters).
+ */
+#include "search.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query_fixture.h"
+
+static const fx_doc docs[] = {
+    {"d0", "Putin expects a visit", "The president expects Xi to visit Moscow in spring."},
+    {"d1", "Visiting Uzbekistan", "Tourists visited Samarkand and Bukhara in Uzbekistan."},
+    {"d2", "", "Markets fell as investors expected higher rates. Rates, rates, rates."},
+    {"d3", "Weather", "Spring rain in Moscow; no visit is expected."},
+    {"d4", "Uzbekistan gas", "Uzbekistan asked Russia for gas. Gas exports to Uzbekistan rose."},
+    {"d5", "Uzbekistan gas", "Uzbekistan asked Russia for gas. Gas exports to Uzbekistan rose."},
+    {"d6", "Sports", "The team expects to win the cup in the spring."},
+    {"d7", "", "!!! ... ???"},
+};
+#define DOC_COUNT ((uint32_t)(sizeof docs / sizeof docs[0]))
+static const uint32_t three_segments[] = {3, 2, 3};
+
+static int run(search_result *r, const char *dir, const char *query, bool any, uint32_t k)
+{
+    search_options o;
+    search_options_init(&o);
+    o.query = query;
+    o.query_len = strlen(query);
+    o.match_any = any;
+    o.top_k = k;
+    return search_run(r, dir, &o);
+}
+
+/* The ids of the hits, space-separated, for readable assertions. */
+static void hit_ids(char *out, size_t cap, const search_result *r)
+{
+    out[0] = '\0';
+    for (uint32_t i = 0; i < r->hit_count; i++) {
+        if (i > 0)
+            strncat(out, " ", cap - strlen(out) - 1);
+        strncat(out, r->hits[i].external_id, cap - strlen(out) - 1);
+    }
+}
+
+static void expect_ids(const char *dir, const char *query, bool any, const char *want,
+                       uint64_t want_matches)
+{
+    search_result r;
+    cr_assert_eq(run(&r, dir, query, any, 10), QUIRE_OK, "%s: %s", query, quire_errmsg());
+    char got[256];
+    hit_ids(got, sizeof got, &r);
+    cr_expect_str_eq(got, want, "query '%s' (%s)", query, any ? "any" : "all");
+    cr_expect_eq(r.match_count, want_matches, "query '%s': %llu matches", query,
+                 (unsigned long long)r.match_count);
+    search_result_free(&r);
+}
+
+Test(search, all_words_are_required_by_default)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
+    expect_ids(dir, "uzbekistan gas", false, "d4 d5", 2);
+    expect_ids(dir, "visit moscow", false, "d0 d3", 2);
+    expect_ids(dir, "spring moscow visit", false, "d0 d3", 2);
+    expect_ids(dir, "uzbekistan cup", false, "", 0);
+    expect_ids(dir, "uzbekistan zanzibar", false, "", 0);
+    fx_remove_index(dir);
+}
+
+Test(search, any_matches_documents_with_one_word)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, three_segments, 3, NULL);
+    search_result r;
+    cr_assert_eq(run(&r, dir, "uzbekistan cup", true, 10), QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_eq(r.match_count, 4); /* d1 d4 d5 (uzbekistan) + d6 (cup) */
+    search_result_free(&r);
+    /* a word no document has changes nothing */
+    expect_ids(dir, "cup zanzibar", true, "d6", 1);
+    fx_remove_index(dir);
+}
+
+Test(search, words_match_by_stem)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
+    search_result a, b;
+    cr_assert_eq(run(&a, dir, "visiting", false, 10), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(run(&b, dir, "visits", false, 10), QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_eq(a.match_count, 3); /* d0 visit, d1 visiting / visited, d3 visit */
+    cr_expect_eq(b.match_count, a.match_count);
+    for (uint32_t i = 0; i < a.hit_count && i < b.hit_count; i++) {
+        cr_expect_eq(a.hits[i].doc_id, b.hits[i].doc_id);
+        cr_expect_eq(a.hits[i].score, b.hits[i].score);
+    }
+    search_result_free(&a);
+    search_result_free(&b);
+    expect_ids(dir, "expecting visited", false, "d0 d3", 2);
+    fx_remove_index(dir);
+}
+
+static void check_against_naive(const fx_doc *d, uint32_t count, const char *dir,
+                                const char *query, bool any, double k1, double b)
+{
+    fx_hit *want = calloc(count, sizeof *want);
+    const uint32_t want_count = fx_naive_bm25(want, d, count, query, any, k1, b);
+
+    search_options o;
+    search_options_init(&o);
+    o.query = query;
+    o.query_len = strlen(query);
+    o.match_any = any;
+    o.top_k = count;
+    o.k1 = k1;
+    o.b = b;
+    search_result r;
+    cr_assert_eq(search_run(&r, dir, &o), QUIRE_OK, "%s: %s", query, quire_errmsg());
+    cr_expect_eq(r.match_count, want_count, "'%s' %s k1=%g b=%g: %llu matches, want %u", query,
+                 any ? "any" : "all", k1, b, (unsigned long long)r.match_count, want_count);
+    cr_expect_eq(r.hit_count, want_count);
+    for (uint32_t i = 0; i < r.hit_count && i < want_count; i++) {
+        const double tol = 1e-9 * fmax(1.0, fabs(want[i].score));
+        cr_expect(fabs(r.hits[i].score - want[i].score) <= tol,
+                  "'%s' rank %u: score %.12f, naive %.12f", query, i + 1, r.hits[i].score,
+                  want[i].score);
+        /* the document ranked here has that score in the naive ranking too */
+        const uint64_t doc = r.hits[i].doc_id;
+        cr_assert_lt(doc, count);
+        cr_expect_str_eq(r.hits[i].external_id, d[doc].id);
+        for (uint32_t j = 0; j < want_count; j++)
+            if (want[j].doc == doc)
+                cr_expect(fabs(want[j].score - r.hits[i].score) <= tol,
+                          "'%s': doc %s scores %.12f, naive %.12f", query, d[doc].id,
+                          r.hits[i].score, want[j].score);
+        if (i > 0) /* best first, ties by ascending doc id */
+            cr_expect(r.hits[i - 1].score > r.hits[i].score ||
+                          (r.hits[i - 1].score == r.hits[i].score &&
+                           r.hits[i - 1].doc_id < r.hits[i].doc_id),
+                      "'%s': ranks %u and %u out of order", query, i, i + 1);
+    }
+    search_result_free(&r);
+    free(want);
+}
+
+static const char *const queries[] = {
+    "visit",        "expect visit", "uzbekistan gas", "spring moscow", "rates",
+    "expecting visits in spring", "the", "gas rates cup", "zanzibar", "zanzibar visit",
+};
+
+Test(search, scores_are_bm25_as_computed_from_the_documents)
+{
+    char *one = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
+    char *three = fx_build_index(docs, DOC_COUNT, three_segments, 3, NULL);
+    const double params[][2] = {{0.9, 0.4}, {1.2, 0.75}, {0.0, 0.5}, {2.0, 0.0}, {0.5, 1.0}};
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
+        for (int any = 0; any <= 1; any++)
+            for (size_t p = 0; p < sizeof params / sizeof params[0]; p++) {
+                check_against_naive(docs, DOC_COUNT, one, queries[q], any, params[p][0],
+                                    params[p][1]);
+                check_against_naive(docs, DOC_COUNT, three, queries[q], any, params[p][0],
+                                    params[p][1]);
+            }
+    fx_remove_index(one);
+    fx_remove_index(three);
+}
+
+Test(search, one_segment_or_several_rank_alike)
+{
+    char *one = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
+    char *three = fx_build_index(docs, DOC_COUNT, three_segments, 3, NULL);
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        search_result a, b;
+        cr_assert_eq(run(&a, one, queries[q], true, 100), QUIRE_OK, "%s", quire_errmsg());
+        cr_assert_eq(run(&b, three, queries[q], true, 100), QUIRE_OK, "%s", quire_errmsg());
+        cr_expect_eq(a.match_count, b.match_count);
+        cr_expect_eq(a.hit_count, b.hit_count);
+        for (uint32_t i = 0; i < a.hit_count && i < b.hit_count; i++) {
+            cr_expect_eq(a.hits[i].doc_id, b.hits[i].doc_id, "'%s' rank %u", queries[q], i + 1);
+            cr_expect_eq(a.hits[i].score, b.hits[i].score, "'%s' rank %u", queries[q], i + 1);
+        }
+        search_result_free(&a);
+        search_result_free(&b);
+    }
+    fx_remove_index(one);
+    fx_remove_index(three);
+}
+
+Test(search, equal_scores_rank_by_ascending_doc_id)
+{
+    /* d4 and d5 are the same document; in three_segments they sit in different segments */
+    char *dir = fx_build_index(docs, DOC_COUNT, three_segments, 3, NULL);
+    search_result r;
+    cr_assert_eq(run(&r, dir, "gas", false, 10), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(r.hit_count, 2);
+    cr_expect_eq(r.hits[0].score, r.hits[1].score);
+    cr_expect_str_eq(r.hits[0].external_id, "d4");
+    cr_expect_str_eq(r.hits[1].external_id, "d5");
+    cr_expect_eq(r.hits[0].doc_id, 4);
+    cr_expect_eq(r.hits[1].doc_id, 5);
+    search_result_free(&r);
+    /* with k = 1 the lower doc id wins the tie */
+    cr_assert_eq(run(&r, dir, "gas", false, 1), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(r.hit_count, 1);
+    cr_expect_str_eq(r.hits[0].external_id, "d4");
+    cr_expect_eq(r.match_count, 2);
+    search_result_free(&r);
+    fx_remove_index(dir);
+}
+
+Test(search, top_k_keeps_the_best_and_counts_every_match)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
+    search_result all;
+    cr_assert_eq(run(&all, dir, "visit spring gas uzbekistan expect", true, 100), QUIRE_OK, "%s",
+                 quire_errmsg());
+    cr_assert_gt(all.hit_count, 3);
+    for (uint32_t k = 0; k <= all.hit_count + 1; k++) {
+        search_result r;
+        cr_assert_eq(run(&r, dir, "visit spring gas uzbekistan expect", true, k), QUIRE_OK, "%s",
+                     quire_errmsg());
+        cr_expect_eq(r.match_count, all.match_count);
+        cr_expect_eq(r.hit_count, k < all.hit_count ? k : all.hit_count);
+        for (uint32_t i = 0; i < r.hit_count; i++)
+            cr_expect_eq(r.hits[i].doc_id, all.hits[i].doc_id, "k=%u rank %u", k, i + 1);
+        search_result_free(&r);
+    }
+    search_result_free(&all);
+    fx_remove_index(dir);
+}
+
+Test(search, repeated_words_count_once)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
+    search_result a, b;
+    cr_assert_eq(run(&a, dir, "visit moscow", true, 10), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(run(&b, dir, "visit Visits moscow visiting", true, 10), QUIRE_OK, "%s",
+                 quire_errmsg());
+    cr_expect_eq(a.term_count, 2);
+    cr_expect_eq(b.term_count, 2);
+    cr_assert_eq(a.hit_count, b.hit_count);
+    for (uint32_t i = 0; i < a.hit_count; i++) {
+        cr_expect_eq(a.hits[i].doc_id, b.hits[i].doc_id);
+        cr_expect_eq(a.hits[i].score, b.hits[i].score);
+    }
+    search_result_free(&a);
+    search_result_free(&b);
+    fx_remove_index(dir);
+}
+
+Test(search, hits_carry_ids_and_titles)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, three_segments, 3, NULL);
+    search_result r;
+    cr_assert_eq(run(&r, dir, "rates", false, 10), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(r.hit_count, 1);
+    cr_expect_str_eq(r.hits[0].external_id, "d2");
+    cr_expect_eq(r.hits[0].external_id_len, 2);
+    cr_expect_str_eq(r.hits[0].title, "");
+    cr_expect_eq(r.hits[0].segment, 0);
+    cr_expect_eq(r.hits[0].local_doc, 2);
+    search_result_free(&r);
+    cr_assert_eq(run(&r, dir, "cup", false, 10), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(r.hit_count, 1);
+    cr_expect_str_eq(r.hits[0].title, "Sports");
+    cr_expect_eq(r.hits[0].doc_id, 6);
+    cr_expect_eq(r.hits[0].segment, 2);
+    cr_expect_eq(r.hits[0].local_doc, 1);
+    search_result_free(&r);
+    fx_remove_index(dir);
+}
+
+Test(search, a_query_without_words_is_refused)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
+    search_result r;
+    cr_expect_eq(run(&r, dir, "!!! , -- ...", false, 10), QUIRE_EINVAL);
+    cr_expect_str_eq(quire_errmsg(), "empty query");
+    cr_expect_eq(r.hit_count, 0);
+    cr_expect_eq(run(&r, dir, "", true, 10), QUIRE_EINVAL);
+    cr_expect_str_eq(quire_errmsg(), "empty query");
+    /* punctuation-only words are dropped, the others still count */
+    expect_ids(dir, "!!! rates ,", false, "d2", 1);
+    fx_remove_index(dir);
+}
+
+Test(search, an_index_of_another_analyzer_is_refused)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, "quire-analysis/0 english fold-diacritics");
+    search_result r;
+    cr_expect_eq(run(&r, dir, "visit", false, 10), QUIRE_EMISMATCH);
+    cr_expect(strstr(quire_errmsg(), dir) != NULL, "message names the index: %s", quire_errmsg());
+    cr_expect(strstr(quire_errmsg(), "quire-analysis/0") != NULL, "%s", quire_errmsg());
+    fx_remove_index(dir);
+}
+
+Test(search, a_folder_without_index_is_reported)
+{
+    char tmpl[] = "/tmp/quire-query-empty-XXXXXX";
+    cr_assert(mkdtemp(tmpl) != NULL);
+    search_result r;
+    cr_expect_eq(run(&r, tmpl, "visit", false, 10), QUIRE_ENOTFOUND);
+    cr_expect(strstr(quire_errmsg(), tmpl) != NULL, "message names the folder: %s",
+              quire_errmsg());
+    rmdir(tmpl);
+}
+
+Test(search, bad_bm25_parameters_are_refused)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
+    search_options o;
+    search_options_init(&o);
+    o.query = "visit";
+    o.query_len = 5;
+    search_result r;
+    o.k1 = -1;
+    cr_expect_eq(search_run(&r, dir, &o), QUIRE_EINVAL);
+    o.k1 = 0.9;
+    o.b = 1.5;
+    cr_expect_eq(search_run(&r, dir, &o), QUIRE_EINVAL);
+    o.b = NAN;
+    cr_expect_eq(search_run(&r, dir, &o), QUIRE_EINVAL);
+    fx_remove_index(dir);
+}
+
+Test(search, a_searcher_answers_several_queries)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, three_segments, 3, NULL);
+    searcher *s = NULL;
+    cr_assert_eq(search_open(&s, dir), QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_not(search_fell_back(s, NULL));
+    for (int i = 0; i < 3; i++) {
+        search_options o;
+        search_options_init(&o);
+        o.query = "uzbekistan";
+        o.query_len = strlen(o.query);
+        search_result r;
+        cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s", quire_errmsg());
+        cr_expect_eq(r.match_count, 3);
+        search_result_free(&r);
+    }
+    search_close(s);
+    fx_remove_index(dir);
+}
+
+/* Postings longer than one block (128 docs): advance() must skip across blocks. Words are
+ * drawn with very different frequencies so AND leapfrogs from a rare term. */
+Test(search, long_postings_match_the_naive_ranking)
+{
+    enum { N = 700 };
+    static const char *const vocab[] = {"alpha", "bravo", "charlie", "delta", "echo",
+                                        "foxtrot", "golf", "hotel", "india", "juliet"};
+    fx_doc *many = calloc(N, sizeof *many);
+    char **texts = calloc(N, sizeof *texts);
+    char **ids = calloc(N, sizeof *ids);
+    uint64_t x = 0x9E3779B97F4A7C15u; /* xorshift, fixed seed */
+    for (uint32_t d = 0; d < N; d++) {
+        char buf[1024] = "";
+        const uint32_t words = 3 + (uint32_t)(x % 17);
+        for (uint32_t w = 0; w < words; w++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* word i with probability about 2^-i */
+            uint32_t i = 0;
+            while (i < 9 && ((x >> (i + 3)) & 1))
+                i++;
+            strcat(buf, vocab[i]);
+            strcat(buf, " ");
+        }
+        texts[d] = fx_strdup(buf, strlen(buf));
+        ids[d] = malloc(16);
+        snprintf(ids[d], 16, "g%04u", d);
+        many[d].id = ids[d];
+        many[d].title = "";
+        many[d].text = texts[d];
+    }
+    const uint32_t sizes[] = {300, 1, 399};
+    char *one = fx_build_index(many, N, NULL, 0, NULL);
+    char *three = fx_build_index(many, N, sizes, 3, NULL);
+    static const char *const qs[] = {"alpha", "alpha bravo", "bravo echo", "alpha golf",
+                                     "delta foxtrot hotel", "alpha bravo charlie delta",
+                                     "juliet", "india juliet"};
+    for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++)
+        for (int any = 0; any <= 1; any++) {
+            check_against_naive(many, N, one, qs[q], any, 0.9, 0.4);
+            check_against_naive(many, N, three, qs[q], any, 0.9, 0.4);
+        }
+    fx_remove_index(one);
+    fx_remove_index(three);
+    for (uint32_t d = 0; d < N; d++) {
+        free(texts[d]);
+        free(ids[d]);
+    }
+    free(texts);
+    free(ids);
+    free(many);
+}
