@@ -83,6 +83,8 @@ typedef struct reader {
     bool at_eof;      /* no more decoded bytes will come */
     bool truncated;   /* the data ended early (read error, cut or bad gzip): drop the
                          record it cut */
+    const char *cut_what; /* why it ended early, reported when the reading reaches it */
+    char cut_detail[160];
     z_stream z;
     uint8_t *raw; /* compressed input */
     size_t raw_cap;
@@ -379,12 +381,27 @@ static ssize_t read_some(int fd, void *p, size_t n)
     return got;
 }
 
-/* The data of the current file ended early: drop what it cut and report it. */
+/* The data of the current file ended early. The problem waits until the formats have
+ * taken the records before the cut (report_cut), so stop-on-error keeps them too. */
 static int cut_short(source *s, const char *what, const char *detail)
 {
-    s->r.at_eof = true;
-    s->r.truncated = true;
-    return problem(s, QUIRE_EIO, 0, "%s%s", what, detail);
+    reader *r = &s->r;
+    r->at_eof = true;
+    r->truncated = true;
+    r->cut_what = what;
+    snprintf(r->cut_detail, sizeof r->cut_detail, "%s", detail);
+    return QUIRE_OK;
+}
+
+/* Called by the formats when they reach the end of the data. */
+static int report_cut(source *s)
+{
+    reader *r = &s->r;
+    if (!r->cut_what)
+        return QUIRE_OK;
+    const char *what = r->cut_what;
+    r->cut_what = NULL;
+    return problem(s, QUIRE_EIO, 0, "%s%s", what, r->cut_detail);
 }
 
 static int read_raw(source *s, reader *r, void *p, size_t n, size_t *got)
@@ -525,6 +542,7 @@ static int reader_start(source *s, int fd)
     reader *r = &s->r;
     r->fd = fd;
     r->is_gz = r->z_ready = r->member_done = r->raw_eof = r->at_eof = r->truncated = false;
+    r->cut_what = NULL;
     r->pos = r->len = 0;
     r->file_bytes = 0;
     int rc = fill_to(s, 2);
@@ -647,6 +665,8 @@ static doc_format sniff_format(const source *s, bool is_stdin)
 
 static void close_file(source *s)
 {
+    if (!s->err)
+        (void)report_cut(s); /* a file given up before its end (binary, too large) */
     reader_stop(s);
     /* Progress counts a regular file whole even when it was skipped or cut short. */
     if (s->cur && s->cur->size > s->r.file_bytes)
@@ -723,7 +743,7 @@ static int next_line(source *s, char **line, size_t *line_len)
                 if (rc != QUIRE_OK)
                     return rc;
                 if (added == 0)
-                    return NEXT_TOO_LONG;
+                    return report_cut(s) != QUIRE_OK ? s->err : NEXT_TOO_LONG;
                 start = r->buf + r->pos;
                 nl = memchr(start, '\n', r->len - r->pos);
                 if (nl) {
@@ -738,6 +758,9 @@ static int next_line(source *s, char **line, size_t *line_len)
         if (rc != QUIRE_OK)
             return rc;
         if (added == 0) {
+            rc = report_cut(s);
+            if (rc != QUIRE_OK)
+                return rc;
             if (avail == 0 || r->truncated) {
                 r->pos = r->len;
                 return NEXT_END;
@@ -779,8 +802,8 @@ static int next_jsonl(source *s, source_doc *doc)
 {
     static const char *const keys[] = {"id", "title", "date", "text"};
     for (;;) {
-        char *line;
-        size_t len;
+        char *line = NULL;
+        size_t len = 0;
         int rc = next_line(s, &line, &len);
         const uint64_t line_no = s->line - 1;
         if (rc == NEXT_TOO_LONG) {
@@ -888,8 +911,10 @@ static int scan_doc_tag(source *s, size_t from, bool discard, size_t *at, int *t
         } else if (from > s->max_doc) {
             return NEXT_TOO_LONG;
         }
-        if (r->at_eof && from >= r->len - r->pos)
-            return NEXT_END;
+        if (r->at_eof && from >= r->len - r->pos) {
+            int rc = report_cut(s);
+            return rc != QUIRE_OK ? rc : NEXT_END;
+        }
         size_t added;
         int rc = fill(s, &added);
         if (rc != QUIRE_OK)
@@ -1252,6 +1277,9 @@ static int next_plain(source *s, source_doc *doc)
         if (rc != QUIRE_OK)
             return rc;
     }
+    int rc = report_cut(s); /* a cut plain file is kept: its start is still the document */
+    if (rc != QUIRE_OK)
+        return rc;
     const char *p = r->buf + r->pos, *end = r->buf + r->len;
     p += skip_bom(p, (size_t)(end - p));
 
@@ -1303,7 +1331,7 @@ static int next_plain(source *s, source_doc *doc)
     doc->text_len = (size_t)(end - p);
     if (doc->title_len == 0 && doc->text_len == 0) {
         s->skipped++;
-        int rc = problem(s, QUIRE_EINVAL, 0, "empty file");
+        rc = problem(s, QUIRE_EINVAL, 0, "empty file");
         return rc != QUIRE_OK ? rc : NEXT_END;
     }
     doc->external_id = s->path;
