@@ -118,10 +118,12 @@ int main(int argc, char **argv)
     qsort(mbs, (size_t)runs, sizeof mbs[0], cmp_double);
     uint64_t calls, hits;
     quire_analyzer_stem_stats(an, &calls, &hits);
-    printf("%zu bytes, %llu tokens, stem %s, cache %s: median %.1f MB/s over %d runs (min %.1f, max %.1f);"
+    printf("%zu bytes, %llu tokens, stem %s, cache %s: median %.1f MB/s over %d runs (min %.1f, "
+           "max %.1f);"
            " stem calls %llu, hits %llu\n",
-           len, (unsigned long long)tokens, want_stem ? "on" : "off", warm ? "warm" : "cold", mbs[runs / 2], runs,
-           mbs[0], mbs[runs - 1], (unsigned long long)calls, (unsigned long long)hits);
+           len, (unsigned long long)tokens, want_stem ? "on" : "off", warm ? "warm" : "cold",
+           mbs[runs / 2], runs, mbs[0], mbs[runs - 1], (unsigned long long)calls,
+           (unsigned long long)hits);
     quire_analyzer_free(an);
     free(text);
     return 0;

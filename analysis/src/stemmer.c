@@ -22,11 +22,11 @@
 #include "analysis_internal.h"
 
 #define ANALYSIS_RULES_VERSION 1
-#define CACHE_INITIAL_SLOTS 4096
-#define CACHE_INITIAL_ARENA (64 * 1024)
-#define CACHE_MAX_ENTRIES (1u << 20)
-#define CACHE_MAX_SLOTS (CACHE_MAX_ENTRIES * 2) /* 2 Mi slots x 12 bytes = 24 MiB */
-#define CACHE_MAX_ARENA (40u << 20)
+#define CACHE_INITIAL_SLOTS    4096
+#define CACHE_INITIAL_ARENA    (64 * 1024)
+#define CACHE_MAX_ENTRIES      (1u << 20)
+#define CACHE_MAX_SLOTS        (CACHE_MAX_ENTRIES * 2) /* 2 Mi slots x 12 bytes = 24 MiB */
+#define CACHE_MAX_ARENA        (40u << 20)
 
 const char **quire_analyzer_languages(void)
 {
@@ -59,8 +59,7 @@ static int unknown_language(const char *name)
         n += k;
         list[n] = '\0';
     }
-    return quire_error(QUIRE_EINVAL, "analyzer: unknown language \"%s\" (known: %s)", name,
-                       list);
+    return quire_error(QUIRE_EINVAL, "analyzer: unknown language \"%s\" (known: %s)", name, list);
 }
 
 int quire_analyzer_new(quire_analyzer **out, const quire_analyzer_opts *opts)
@@ -88,15 +87,15 @@ int quire_analyzer_new(quire_analyzer **out, const quire_analyzer_opts *opts)
         rc = quire_error(QUIRE_ENOMEM, "analyzer: out of memory");
         goto done;
     }
-    (void)snprintf(an->id, id_cap, "quire-analysis/%d %s %s", ANALYSIS_RULES_VERSION, language, fold);
+    (void)snprintf(an->id, id_cap, "quire-analysis/%d %s %s", ANALYSIS_RULES_VERSION, language,
+                   fold);
     an->slot_cap = CACHE_INITIAL_SLOTS;
     an->arena_cap = CACHE_INITIAL_ARENA;
 
     /* libstemmer allocates with malloc and returns NULL on failure (the language is known). */
     an->stemmer = sb_stemmer_new(language, "UTF_8");
     if (!an->stemmer) {
-        rc = quire_error(QUIRE_ENOMEM, "analyzer: out of memory creating the %s stemmer",
-                         language);
+        rc = quire_error(QUIRE_ENOMEM, "analyzer: out of memory creating the %s stemmer", language);
         goto done;
     }
     *out = an;
@@ -199,8 +198,8 @@ static void cache_insert(quire_analyzer *an, size_t slot, uint32_t hash, const c
     }
     memcpy(an->arena + an->arena_len, key, key_len);
     memcpy(an->arena + an->arena_len + key_len, stem, stem_len);
-    an->slots[slot] = (stem_slot){hash, (uint32_t)an->arena_len, (uint16_t)key_len,
-                                  (uint16_t)stem_len};
+    an->slots[slot] =
+        (stem_slot){hash, (uint32_t)an->arena_len, (uint16_t)key_len, (uint16_t)stem_len};
     an->arena_len += need;
     an->slot_count++;
     if (an->slot_count * 2 > an->slot_cap && !cache_grow(an))

@@ -71,8 +71,7 @@ static void put_char(term_builder *tb, uint32_t cp, const uint8_t *src, size_t n
     if (tb->keep_diacritics)
         put_piece(tb, c, f->case_len, c, f->case_len);
     else
-        put_piece(tb, c, f->case_len, (const char *)quire_uc_fold_pool + f->full_off,
-                  f->full_len);
+        put_piece(tb, c, f->case_len, (const char *)quire_uc_fold_pool + f->full_off, f->full_len);
 }
 
 /* Class of the character at t[at], or QUIRE_CL_OTHER at the end or on invalid UTF-8. */
@@ -274,9 +273,14 @@ bool quire_tokens_next(quire_token_iter *it, quire_token *tok)
             it->at = it->len;
             return false;
         }
-        term_builder tb = {it->prefold, 0, QUIRE_MAX_TERM_BYTES,
-                           it->form,    0, QUIRE_MAX_TERM_BYTES,
-                           it->an->keep_diacritics, false};
+        term_builder tb = {it->prefold,
+                           0,
+                           QUIRE_MAX_TERM_BYTES,
+                           it->form,
+                           0,
+                           QUIRE_MAX_TERM_BYTES,
+                           it->an->keep_diacritics,
+                           false};
         const size_t end = scan_token(it->text, it->len, start, &tb);
         it->at = end;
         if (tb.fm_len == 0) /* rule 1: e.g. a lone combining mark, folded away */

@@ -39,8 +39,7 @@ size_t analysis_utf8_decode(const uint8_t *text, size_t len, size_t at, uint32_t
         if (left < 4 || (text[at + 1] & 0xC0) != 0x80 || (text[at + 2] & 0xC0) != 0x80 ||
             (text[at + 3] & 0xC0) != 0x80)
             return 0;
-        const uint32_t c = ((uint32_t)(b0 & 0x07) << 18) |
-                           ((uint32_t)(text[at + 1] & 0x3F) << 12) |
+        const uint32_t c = ((uint32_t)(b0 & 0x07) << 18) | ((uint32_t)(text[at + 1] & 0x3F) << 12) |
                            ((uint32_t)(text[at + 2] & 0x3F) << 6) | (text[at + 3] & 0x3F);
         if (c < 0x10000 || c > 0x10FFFF)
             return 0;

@@ -32,10 +32,17 @@ static void expect_stem(quire_analyzer *an, const char *text, const char *stem)
 Test(stemmer, english_stems)
 {
     static const char *const table[][2] = {
-        {"running", "run"},      {"expecting", "expect"}, {"Russia\xe2\x80\x99s", "russia"},
-        {"visits", "visit"},     {"visited", "visit"},    {"cats", "cat"},
-        {"generously", "generous"}, {"don\xe2\x80\x99t", "don't"}, {"1,000", "1,000"},
-        {"Caf\xc3\xa9s", "cafe"}, {"the", "the"},
+        {"running", "run"},
+        {"expecting", "expect"},
+        {"Russia\xe2\x80\x99s", "russia"},
+        {"visits", "visit"},
+        {"visited", "visit"},
+        {"cats", "cat"},
+        {"generously", "generous"},
+        {"don\xe2\x80\x99t", "don't"},
+        {"1,000", "1,000"},
+        {"Caf\xc3\xa9s", "cafe"},
+        {"the", "the"},
     };
     quire_analyzer *an = new_analyzer(NULL);
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
@@ -176,8 +183,7 @@ Test(stemmer, new_fails_cleanly_on_every_allocation)
 }
 
 /* Stems of all tokens of text, joined by spaces, into out. */
-static size_t join_stems(quire_analyzer *an, const char *text, size_t len, char *out,
-                         size_t cap)
+static size_t join_stems(quire_analyzer *an, const char *text, size_t len, char *out, size_t cap)
 {
     quire_token_iter it;
     quire_token tok;

@@ -17,7 +17,10 @@ typedef struct want {
     size_t byte_end;
 } want;
 
-#define WANT_END {NULL, 0, 0}
+#define WANT_END                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 static quire_analyzer *new_analyzer(bool keep_diacritics)
 {
@@ -41,8 +44,8 @@ static void expect_tokens_n(const char *text, size_t len, const want *w)
         cr_expect_str_eq(tok.form, w[i].form, "text \"%s\", token %zu", text, i);
         cr_expect_eq(tok.form_len, strlen(w[i].form), "text \"%s\", token %zu", text, i);
         cr_expect_eq(tok.pos, (uint32_t)i, "text \"%s\", token %zu", text, i);
-        cr_expect_eq(tok.byte_start, w[i].byte_start, "text \"%s\", token %zu start %zu", text,
-                     i, tok.byte_start);
+        cr_expect_eq(tok.byte_start, w[i].byte_start, "text \"%s\", token %zu start %zu", text, i,
+                     tok.byte_start);
         cr_expect_eq(tok.byte_end, w[i].byte_end, "text \"%s\", token %zu end %zu", text, i,
                      tok.byte_end);
         i++;
@@ -80,7 +83,7 @@ static void expect_forms(const char *text, const char *forms)
 
 Test(tokenizer, keeps_every_word_no_stopwords)
 {
-    const want w[] = {{"to", 0, 2},   {"be", 3, 5},   {"or", 6, 8},   {"not", 9, 12},
+    const want w[] = {{"to", 0, 2},   {"be", 3, 5},   {"or", 6, 8}, {"not", 9, 12},
                       {"to", 13, 15}, {"be", 16, 18}, WANT_END};
     expect_tokens("to be or not to be", w);
 }
@@ -96,8 +99,8 @@ Test(tokenizer, punctuation_symbols_and_emoji_separate_and_are_not_indexed)
 
 Test(tokenizer, every_apostrophe_is_one_apostrophe)
 {
-    static const char *const apostrophes[] = {"'", "\xe2\x80\x99", "\xe2\x80\x98",
-                                              "\xca\xbc", "\xe2\x80\xb2", "\xef\xbc\x87", "`"};
+    static const char *const apostrophes[] = {
+        "'", "\xe2\x80\x99", "\xe2\x80\x98", "\xca\xbc", "\xe2\x80\xb2", "\xef\xbc\x87", "`"};
     for (size_t i = 0; i < sizeof apostrophes / sizeof apostrophes[0]; i++) {
         char text[32];
         const size_t alen = strlen(apostrophes[i]);
@@ -125,10 +128,17 @@ Test(tokenizer, leading_and_trailing_apostrophes_are_dropped)
 
 Test(tokenizer, every_dash_splits_at_consecutive_positions)
 {
-    static const char *const dashes[] = {
-        "-",            "\xe2\x80\x90", "\xe2\x80\x91", "\xe2\x80\x92", "\xe2\x80\x93",
-        "\xe2\x80\x94", "\xe2\x80\x95", "\xe2\x88\x92", "\xef\xb9\x98", "\xef\xb9\xa3",
-        "\xef\xbc\x8d"};
+    static const char *const dashes[] = {"-",
+                                         "\xe2\x80\x90",
+                                         "\xe2\x80\x91",
+                                         "\xe2\x80\x92",
+                                         "\xe2\x80\x93",
+                                         "\xe2\x80\x94",
+                                         "\xe2\x80\x95",
+                                         "\xe2\x88\x92",
+                                         "\xef\xb9\x98",
+                                         "\xef\xb9\xa3",
+                                         "\xef\xbc\x8d"};
     for (size_t i = 0; i < sizeof dashes / sizeof dashes[0]; i++) {
         char text[32];
         const size_t dlen = strlen(dashes[i]);
@@ -183,7 +193,8 @@ Test(tokenizer, digit_separators_between_digits_stay_in_the_number)
     expect_tokens("$172.406", dollars);
     const want trailing[] = {{"3.5", 0, 3}, {"and", 5, 8}, WANT_END};
     expect_tokens("3.5, and", trailing);
-    expect_forms("172.406 3.5 1.2.3 5,93 U.S. a.b 1. .5 1,a", "172.406 3.5 1.2.3 5,93 u s a b 1 5 1 a");
+    expect_forms("172.406 3.5 1.2.3 5,93 U.S. a.b 1. .5 1,a",
+                 "172.406 3.5 1.2.3 5,93 u s a b 1 5 1 a");
 }
 
 Test(tokenizer, letters_and_digits_together_form_one_token)
@@ -193,13 +204,32 @@ Test(tokenizer, letters_and_digits_together_form_one_token)
 
 Test(tokenizer, every_unicode_space_separates)
 {
-    static const char *const spaces[] = {
-        " ",           "\t",          "\n",          "\r",          "\v",
-        "\f",          "\xc2\xa0",    "\xc2\x85",    "\xe1\x9a\x80", "\xe2\x80\x80",
-        "\xe2\x80\x81", "\xe2\x80\x82", "\xe2\x80\x83", "\xe2\x80\x84", "\xe2\x80\x85",
-        "\xe2\x80\x86", "\xe2\x80\x87", "\xe2\x80\x88", "\xe2\x80\x89", "\xe2\x80\x8a",
-        "\xe2\x80\x8b", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f",
-        "\xe3\x80\x80"};
+    static const char *const spaces[] = {" ",
+                                         "\t",
+                                         "\n",
+                                         "\r",
+                                         "\v",
+                                         "\f",
+                                         "\xc2\xa0",
+                                         "\xc2\x85",
+                                         "\xe1\x9a\x80",
+                                         "\xe2\x80\x80",
+                                         "\xe2\x80\x81",
+                                         "\xe2\x80\x82",
+                                         "\xe2\x80\x83",
+                                         "\xe2\x80\x84",
+                                         "\xe2\x80\x85",
+                                         "\xe2\x80\x86",
+                                         "\xe2\x80\x87",
+                                         "\xe2\x80\x88",
+                                         "\xe2\x80\x89",
+                                         "\xe2\x80\x8a",
+                                         "\xe2\x80\x8b",
+                                         "\xe2\x80\xa8",
+                                         "\xe2\x80\xa9",
+                                         "\xe2\x80\xaf",
+                                         "\xe2\x81\x9f",
+                                         "\xe3\x80\x80"};
     for (size_t i = 0; i < sizeof spaces / sizeof spaces[0]; i++) {
         char text[32];
         const size_t slen = strlen(spaces[i]);
@@ -212,7 +242,9 @@ Test(tokenizer, every_unicode_space_separates)
 Test(tokenizer, ignorable_characters_are_removed_without_splitting)
 {
     const want soft[] = {{"cooperate", 0, 11}, WANT_END};
-    expect_tokens("co\xc2\xad" "operate", soft);
+    expect_tokens("co\xc2\xad"
+                  "operate",
+                  soft);
     static const char *const ignorables[] = {"\xc2\xad", "\xe2\x80\x8c", "\xe2\x80\x8d",
                                              "\xe2\x81\xa0", "\xef\xbb\xbf"};
     for (size_t i = 0; i < sizeof ignorables / sizeof ignorables[0]; i++) {
@@ -221,15 +253,16 @@ Test(tokenizer, ignorable_characters_are_removed_without_splitting)
         (void)snprintf(text, sizeof text, "%sab%scd%s x", ignorables[i], ignorables[i],
                        ignorables[i]);
         /* Leading and trailing ignorables lie outside the token's bytes. */
-        const want w[] = {{"abcd", ilen, 2 * ilen + 4}, {"x", 3 * ilen + 5, 3 * ilen + 6},
-                          WANT_END};
+        const want w[] = {
+            {"abcd", ilen, 2 * ilen + 4}, {"x", 3 * ilen + 5, 3 * ilen + 6}, WANT_END};
         expect_tokens(text, w);
     }
 }
 
 Test(tokenizer, quotes_separate_and_are_quote_chars)
 {
-    expect_forms("\xe2\x80\x9cHello\xe2\x80\x9d \xe2\x80\x9eWelt\xe2\x80\x9c \xc2\xab" "bonjour"
+    expect_forms("\xe2\x80\x9cHello\xe2\x80\x9d \xe2\x80\x9eWelt\xe2\x80\x9c \xc2\xab"
+                 "bonjour"
                  "\xc2\xbb \"plain\"",
                  "hello welt bonjour plain");
     static const uint32_t quotes[] = {0x22, 0x201C, 0x201D, 0x201E, 0x201F, 0xAB, 0xBB};
@@ -243,11 +276,13 @@ Test(tokenizer, quotes_separate_and_are_quote_chars)
 
 Test(tokenizer, han_and_kana_are_one_token_each)
 {
-    const want w[] = {{"\xe6\x9d\xb1", 0, 3}, {"\xe4\xba\xac", 3, 6}, {"abc", 6, 9},
-                      {"\xe5\xa4\xa7", 9, 12}, {"\xe3\x81\x82", 13, 16}, {"\xe3\x82\xa2", 16, 19},
-                      WANT_END};
+    const want w[] = {
+        {"\xe6\x9d\xb1", 0, 3},   {"\xe4\xba\xac", 3, 6},   {"abc", 6, 9}, {"\xe5\xa4\xa7", 9, 12},
+        {"\xe3\x81\x82", 13, 16}, {"\xe3\x82\xa2", 16, 19}, WANT_END};
     /* 東京abc大 あア */
-    expect_tokens("\xe6\x9d\xb1\xe4\xba\xac" "abc\xe5\xa4\xa7 \xe3\x81\x82\xe3\x82\xa2", w);
+    expect_tokens("\xe6\x9d\xb1\xe4\xba\xac"
+                  "abc\xe5\xa4\xa7 \xe3\x81\x82\xe3\x82\xa2",
+                  w);
     /* か + combining voiced mark stays one token */
     const want ga[] = {{"\xe3\x81\x8b\xe3\x82\x99", 0, 6}, {"x", 7, 8}, WANT_END};
     expect_tokens("\xe3\x81\x8b\xe3\x82\x99 x", ga);
@@ -281,7 +316,9 @@ Test(tokenizer, offsets_refer_to_the_original_text)
 {
     /* Folding changes lengths (ẞ -> ss, Ｆ -> f); offsets do not. */
     const want w[] = {{"strasse", 0, 8}, {"ffi", 9, 18}, {"naive", 19, 25}, WANT_END};
-    expect_tokens("STRA\xe1\xba\x9e" "E \xef\xbc\xa6\xef\xbc\xa6\xef\xbc\xa9 na\xc3\xafve", w);
+    expect_tokens("STRA\xe1\xba\x9e"
+                  "E \xef\xbc\xa6\xef\xbc\xa6\xef\xbc\xa9 na\xc3\xafve",
+                  w);
 }
 
 Test(tokenizer, invalid_utf8_reads_as_a_separator_and_is_counted)
@@ -292,17 +329,31 @@ Test(tokenizer, invalid_utf8_reads_as_a_separator_and_is_counted)
         const char *forms;
         size_t invalid;
     } cases[] = {
-        {"ab\xff" "cd", 5, "ab cd", 1},
-        {"ab\xff\xfe\xc0\x80" "cd", 8, "ab cd", 1}, /* one maximal run */
-        {"ab\xff x \xfe" "cd", 9, "ab x cd", 2},
-        {"a\xe2\x82", 3, "a", 1},                   /* truncated at the end */
+        {"ab\xff"
+         "cd",
+         5, "ab cd", 1},
+        {"ab\xff\xfe\xc0\x80"
+         "cd",
+         8, "ab cd", 1}, /* one maximal run */
+        {"ab\xff x \xfe"
+         "cd",
+         9, "ab x cd", 2},
+        {"a\xe2\x82", 3, "a", 1}, /* truncated at the end */
         {"\xc3", 1, "", 1},
-        {"\xc0\xaf" "x", 3, "x", 1},                /* overlong '/' */
-        {"a\xed\xa0\x80" "b", 5, "a b", 1},          /* surrogate */
-        {"a\xf4\x90\x80\x80" "b", 6, "a b", 1},      /* above U+10FFFF */
-        {"caf\xc3\xa9\x80", 6, "cafe", 1},          /* stray continuation */
-        {"a\xef\xbf\xbd" "b", 5, "a b", 0},          /* a real U+FFFD is not invalid */
-        {"a\0b", 3, "a b", 0},                      /* NUL is valid, a separator */
+        {"\xc0\xaf"
+         "x",
+         3, "x", 1}, /* overlong '/' */
+        {"a\xed\xa0\x80"
+         "b",
+         5, "a b", 1}, /* surrogate */
+        {"a\xf4\x90\x80\x80"
+         "b",
+         6, "a b", 1},                     /* above U+10FFFF */
+        {"caf\xc3\xa9\x80", 6, "cafe", 1}, /* stray continuation */
+        {"a\xef\xbf\xbd"
+         "b",
+         5, "a b", 0},         /* a real U+FFFD is not invalid */
+        {"a\0b", 3, "a b", 0}, /* NUL is valid, a separator */
     };
     quire_analyzer *an = new_analyzer(false);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -387,10 +438,30 @@ Test(tokenizer, random_bytes_never_break_the_invariants)
 {
     /* Bytes drawn mostly from pieces that matter: ASCII, UTF-8 lead and continuation
      * bytes, apostrophes, hyphens, newlines, digits and separators. */
-    static const char *const pieces[] = {
-        "a", "Z", "7", " ", "-", "\n", "\r\n", "'", ".", ",", "\xe2\x80\x99", "\xc2\xad",
-        "\xc3\xa9", "\xcc\x81", "\xe6\x9d\xb1", "\xf0\x9f\x99\x82", "\xe2\x80\x90", "\xc3",
-        "\xe2\x82", "\x80", "\xff", "\xf4\x90", "\xed\xa0\x80", "\xef\xbb\xbf"};
+    static const char *const pieces[] = {"a",
+                                         "Z",
+                                         "7",
+                                         " ",
+                                         "-",
+                                         "\n",
+                                         "\r\n",
+                                         "'",
+                                         ".",
+                                         ",",
+                                         "\xe2\x80\x99",
+                                         "\xc2\xad",
+                                         "\xc3\xa9",
+                                         "\xcc\x81",
+                                         "\xe6\x9d\xb1",
+                                         "\xf0\x9f\x99\x82",
+                                         "\xe2\x80\x90",
+                                         "\xc3",
+                                         "\xe2\x82",
+                                         "\x80",
+                                         "\xff",
+                                         "\xf4\x90",
+                                         "\xed\xa0\x80",
+                                         "\xef\xbb\xbf"};
     const size_t piece_count = sizeof pieces / sizeof pieces[0];
     quire_analyzer *an = new_analyzer(false);
     uint8_t buf[600];
