@@ -6,7 +6,7 @@
  * Unpacking is the inner loop of every postings read. It keeps a 64-bit accumulator
  * refilled 32 bits at a time while 4 bytes remain, byte by byte at the tail, so it never
  * reads past the packed bytes. A full block (128 values) goes through a copy specialised
- * for its width, so the compiler sees constant shifts and masks and unrolls.
+ * for its width (unpack_full_w), where every shift is a constant.
  */
 #include "quire/bitpack.h"
 
@@ -73,9 +73,35 @@ static inline __attribute__((always_inline)) void unpack_run(uint32_t *out, size
     }
 }
 
+/* A full block of width w is exactly 4*w 32-bit words, and each run of 32 values exactly
+ * w words: unrolling a run with a constant width makes every refill decision a compile-time
+ * constant, so the loop becomes straight-line shifts and masks. */
+static inline __attribute__((always_inline)) void unpack_full_w(uint32_t *out,
+                                                                const uint8_t *in,
+                                                                const unsigned bits)
+{
+    const uint64_t mask = (UINT64_C(1) << bits) - 1;
+    for (unsigned g = 0; g < QUIRE_BITPACK_MAX / 32; g++) {
+        uint64_t acc = 0;
+        unsigned have = 0;
+#pragma GCC unroll 32
+        for (unsigned j = 0; j < 32; j++) {
+            if (have < bits) {
+                acc |= (uint64_t)quire_load_le32(in) << have;
+                in += 4;
+                have += 32;
+            }
+            out[j] = (uint32_t)(acc & mask);
+            acc >>= bits;
+            have -= bits;
+        }
+        out += 32;
+    }
+}
+
 #define FULL_CASE(w)                                                                      \
     case w:                                                                               \
-        unpack_run(out, QUIRE_BITPACK_MAX, w, in, quire_bitpack_len(QUIRE_BITPACK_MAX, w)); \
+        unpack_full_w(out, in, w);                                                        \
         break;
 
 static void unpack_full(uint32_t *out, unsigned bits, const uint8_t *in)

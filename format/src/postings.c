@@ -705,6 +705,9 @@ static void set_end(quire_postings_cursor *c)
 {
     c->doc = QUIRE_DOC_END;
     c->tf = 0;
+    c->st->count = 0; /* keeps next()'s fast path off */
+    c->st->pos_block = UINT32_MAX;
+    c->st->block = UINT32_MAX;
     show_block(c, c->st->block_count);
 }
 
@@ -720,7 +723,23 @@ static int enter_block(quire_postings_cursor *c, uint32_t b)
     return QUIRE_OK;
 }
 
+static int next_slow(quire_postings_cursor *c);
+
 int quire_postings_next(quire_postings_cursor *c)
+{
+    cstate *s = c->st;
+    uint32_t i = s->i + 1;
+    if (i < s->count && s->started) { /* the inner loop of every query: keep it short */
+        s->i = i;
+        c->doc = s->docs[i];
+        c->tf = s->tfs[i];
+        return QUIRE_OK;
+    }
+    return next_slow(c);
+}
+
+/* Starting, crossing into the next block, or at the end. */
+static int next_slow(quire_postings_cursor *c)
 {
     cstate *s = c->st;
     if (c->doc == QUIRE_DOC_END && s->started)

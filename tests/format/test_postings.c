@@ -633,3 +633,31 @@ Test(postings, reports_size_per_posting)
     for (int k = 0; k < N; k++)
         mterm_free(&terms[k]);
 }
+
+Test(postings, stays_at_the_end_after_advancing_past_it)
+{
+    uint64_t rng = 41;
+    uint32_t sizes[] = {1, 50, 300};
+    for (int k = 0; k < 3; k++) {
+        mterm t = gen_term(&rng, sizes[k], 10, 5, true);
+        quire_postings_meta m;
+        files f;
+        write_terms(&f, &t, 1, &m);
+        quire_postings_cursor c;
+        cr_assert_eq(quire_postings_open(&c, f.doc.bytes, f.pos.bytes, &m), QUIRE_OK);
+        cr_assert_eq(quire_postings_next(&c), QUIRE_OK);
+        cr_assert_eq(quire_postings_advance(&c, t.docs[t.df - 1] + 1), QUIRE_OK);
+        cr_assert_eq(c.doc, QUIRE_DOC_END);
+        cr_assert_eq(c.block_last_doc, QUIRE_DOC_END);
+        cr_assert_eq(quire_postings_next(&c), QUIRE_OK);
+        cr_assert_eq(c.doc, QUIRE_DOC_END);
+        const uint32_t *p;
+        uint32_t n;
+        cr_assert_eq(quire_postings_positions(&c, &p, &n), QUIRE_EINVAL);
+        cr_assert_eq(quire_postings_advance(&c, 5), QUIRE_OK);
+        cr_assert_eq(c.doc, QUIRE_DOC_END);
+        quire_postings_close(&c);
+        files_free(&f);
+        mterm_free(&t);
+    }
+}
