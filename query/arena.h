@@ -18,7 +18,10 @@ typedef struct arena {
     size_t cap;          /* bytes in the newest chunk */
 } arena;
 
-#define ARENA_INIT {NULL, 0, 0}
+#define ARENA_INIT                                                                                 \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Zeroed memory aligned for any type, owned by the arena; NULL on allocation failure
  * (through quire_malloc, so fault-injection tests reach it). */

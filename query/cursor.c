@@ -26,8 +26,8 @@ int cursor_new_term(cursor **out, arena *a, const scorer *s, const quire_segment
         return rc;
     c->is_open = true;
     *out = c; /* from here the caller's cursor_close() releases it */
-    c->max_score = scorer_impact_bound(s, weight, c->postings.term_impacts,
-                                       c->postings.term_impact_count);
+    c->max_score =
+        scorer_impact_bound(s, weight, c->postings.term_impacts, c->postings.term_impact_count);
     return term_sync(c, quire_postings_next(&c->postings));
 }
 

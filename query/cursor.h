@@ -55,14 +55,13 @@ typedef struct cursor {
 
 /* A leaf over the postings of `t` (looked up in `seg`) with the given BM25 weight. */
 QUIRE_MUST_CHECK int cursor_new_term(cursor **out, arena *a, const scorer *s,
-                                     const quire_segment *seg, const quire_term *t,
-                                     uint32_t term, double weight);
+                                     const quire_segment *seg, const quire_term *t, uint32_t term,
+                                     double weight);
 /* AND / OR of `count` >= 1 built children (the array is copied). On failure the children
  * are not closed: the caller closes what it built. */
 QUIRE_MUST_CHECK int cursor_new_and(cursor **out, arena *a, cursor *const *children,
                                     uint32_t count);
-QUIRE_MUST_CHECK int cursor_new_or(cursor **out, arena *a, cursor *const *children,
-                                   uint32_t count);
+QUIRE_MUST_CHECK int cursor_new_or(cursor **out, arena *a, cursor *const *children, uint32_t count);
 
 QUIRE_MUST_CHECK int cursor_next(cursor *c);
 QUIRE_MUST_CHECK int cursor_advance(cursor *c, uint32_t target);

@@ -12,8 +12,8 @@
 
 #include "search.h"
 
-#define EXIT_HITS 0
-#define EXIT_NONE 1
+#define EXIT_HITS  0
+#define EXIT_NONE  1
 #define EXIT_ERROR 2
 
 typedef enum output_format { FORMAT_TEXT, FORMAT_TREC } output_format;
@@ -25,8 +25,18 @@ typedef struct cli {
     const char *tag;
 } cli;
 
-typedef enum opt_id { OPT_TOP, OPT_ANY, OPT_ALL, OPT_K1, OPT_B, OPT_FORMAT, OPT_QID, OPT_TAG,
-                      OPT_HELP, OPT_VERSION } opt_id;
+typedef enum opt_id {
+    OPT_TOP,
+    OPT_ANY,
+    OPT_ALL,
+    OPT_K1,
+    OPT_B,
+    OPT_FORMAT,
+    OPT_QID,
+    OPT_TAG,
+    OPT_HELP,
+    OPT_VERSION
+} opt_id;
 
 /* One table for parsing and --help (libgit2 src/cli/cmd_cat_file.c). */
 static const struct option_spec {

@@ -35,8 +35,7 @@ int parser_parse(query_node **out, uint32_t *term_count, arena *a, quire_analyze
         if (stem_len == 0 || find_stem(terms, count, stem, stem_len) != NULL)
             continue;
         if (count == QUERY_MAX_TERMS)
-            return quire_error(QUIRE_ELIMIT, "query: more than %d distinct terms",
-                               QUERY_MAX_TERMS);
+            return quire_error(QUIRE_ELIMIT, "query: more than %d distinct terms", QUERY_MAX_TERMS);
         query_node *t = arena_alloc(a, sizeof *t);
         if (t == NULL)
             return quire_error(QUIRE_ENOMEM, "query: out of memory");

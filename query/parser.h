@@ -50,7 +50,6 @@ typedef struct query_node {
  * Returns QUIRE_OK; QUIRE_EINVAL "empty query" if no token remains; QUIRE_ELIMIT past
  * QUERY_MAX_TERMS distinct terms; QUIRE_ENOMEM. */
 QUIRE_MUST_CHECK int parser_parse(query_node **out, uint32_t *term_count, arena *a,
-                                  quire_analyzer *an, const char *text, size_t len,
-                                  bool match_any);
+                                  quire_analyzer *an, const char *text, size_t len, bool match_any);
 
 #endif

@@ -40,9 +40,8 @@ typedef struct plan {
 
 /* Look every term up in every segment and compute the statistics. `root` and
  * `term_count` come from parser_parse(). QUIRE_OK, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
-QUIRE_MUST_CHECK int plan_build(plan *p, arena *a, const quire_index *ix,
-                                const query_node *root, uint32_t term_count, double k1,
-                                double b);
+QUIRE_MUST_CHECK int plan_build(plan *p, arena *a, const quire_index *ix, const query_node *root,
+                                uint32_t term_count, double k1, double b);
 
 /* The cursor tree of `node` over segment `seg`, positioned on its first match; *out is
  * NULL when nothing in the segment can match (an AND with a term the segment lacks).

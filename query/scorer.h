@@ -2,7 +2,8 @@
  * scorer.h - BM25, in the form Lucene and Anserini use (Robertson's idf, kept positive):
  *
  *   idf(t)     = ln(1 + (N - df + 0.5) / (df + 0.5))
- *   score(d,q) = sum over t in q and d of  idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+ *   score(d,q) = sum over t in q and d of  idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl /
+ * avgdl))
  *
  * N: live documents of the index; df: documents holding the term, summed over segments
  * (deleted ones included, as Lucene does; clamped to N); dl: the document's length in
@@ -26,8 +27,8 @@
 typedef struct scorer {
     double k1;
     double b;
-    double avgdl;        /* tokens per live document; 1 for an empty index */
-    uint64_t doc_count;  /* N, live documents */
+    double avgdl;       /* tokens per live document; 1 for an empty index */
+    uint64_t doc_count; /* N, live documents */
 } scorer;
 
 void scorer_init(scorer *s, double k1, double b, uint64_t doc_count, uint64_t total_tokens);

@@ -20,7 +20,7 @@
 struct searcher {
     quire_index *ix;
     quire_analyzer *an;
-    char *dir;              /* for messages */
+    char *dir; /* for messages */
     bool fell_back;
     char *fallback_message; /* the index's message when it fell back */
 };
@@ -165,8 +165,8 @@ static int fill_hit(search_hit *hit, const quire_index *ix, const topk_entry *e)
     hit->segment = locate_segment(ix, e->doc_id);
     hit->local_doc = (uint32_t)(e->doc_id - quire_index_doc_base(ix, hit->segment));
     quire_doc_info info;
-    const int rc = quire_segment_doc_info(quire_index_segment(ix, hit->segment), hit->local_doc,
-                                          &info);
+    const int rc =
+        quire_segment_doc_info(quire_index_segment(ix, hit->segment), hit->local_doc, &info);
     if (rc != QUIRE_OK)
         return rc;
     hit->external_id = quire_strndup((const char *)info.external_id.ptr, info.external_id.len);

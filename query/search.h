@@ -22,12 +22,12 @@
 #define SEARCH_DEFAULT_TOP 10
 
 typedef struct search_options {
-    const char *query;  /* query text, UTF-8 (main.c joins the words with spaces) */
-    size_t query_len;   /* bytes */
-    bool match_any;     /* false: every term required (AND); true: ranked OR */
-    uint32_t top_k;     /* hits to return; 0 counts matches only */
-    double k1;          /* BM25 tf saturation, >= 0 */
-    double b;           /* BM25 length normalisation, 0..1 */
+    const char *query; /* query text, UTF-8 (main.c joins the words with spaces) */
+    size_t query_len;  /* bytes */
+    bool match_any;    /* false: every term required (AND); true: ranked OR */
+    uint32_t top_k;    /* hits to return; 0 counts matches only */
+    double k1;         /* BM25 tf saturation, >= 0 */
+    double b;          /* BM25 length normalisation, 0..1 */
 } search_options;
 
 /* Defaults: AND, top 10, k1 0.9, b 0.4, empty query. */
@@ -51,7 +51,10 @@ typedef struct search_result {
     uint32_t term_count;  /* distinct stems the query was analysed into */
 } search_result;
 
-#define SEARCH_RESULT_INIT {NULL, 0, 0, 0}
+#define SEARCH_RESULT_INIT                                                                         \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void search_result_free(search_result *r);
 

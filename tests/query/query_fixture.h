@@ -24,7 +24,7 @@
 #include "quire/segment.h"
 
 #define FIXTURE_UNUSED __attribute__((unused))
-#define FX_MAX_TOKENS 4096
+#define FX_MAX_TOKENS  4096
 
 typedef struct fx_doc {
     const char *id;
@@ -58,7 +58,8 @@ FIXTURE_UNUSED static quire_analyzer *fx_analyzer(void)
     return an;
 }
 
-FIXTURE_UNUSED static void fx_analyse_part(fx_tokens *t, quire_analyzer *an, const char *text, uint32_t first)
+FIXTURE_UNUSED static void fx_analyse_part(fx_tokens *t, quire_analyzer *an, const char *text,
+                                           uint32_t first)
 {
     quire_token_iter it;
     quire_token tok;
@@ -109,8 +110,8 @@ FIXTURE_UNUSED static uint32_t fx_distinct(char **out, char *const *in, uint32_t
 }
 
 /* Write segment `id` of `dir` holding docs[0..count). *stats gets its statistics. */
-FIXTURE_UNUSED static void fx_write_segment(const char *dir, uint64_t id, const fx_doc *docs, uint32_t count,
-                             quire_segment_stats *stats)
+FIXTURE_UNUSED static void fx_write_segment(const char *dir, uint64_t id, const fx_doc *docs,
+                                            uint32_t count, quire_segment_stats *stats)
 {
     quire_analyzer *an = fx_analyzer();
     fx_tokens **toks = calloc(count ? count : 1, sizeof *toks);
@@ -159,8 +160,7 @@ FIXTURE_UNUSED static void fx_write_segment(const char *dir, uint64_t id, const 
                 if (strcmp(toks[d]->form[i], forms[f]) == 0)
                     positions[tf++] = toks[d]->pos[i];
             if (tf > 0)
-                cr_assert_eq(quire_segment_writer_add_posting(w, d, tf, positions,
-                                                              toks[d]->count),
+                cr_assert_eq(quire_segment_writer_add_posting(w, d, tf, positions, toks[d]->count),
                              QUIRE_OK, "%s", quire_errmsg());
         }
         cr_assert_eq(quire_segment_writer_end_term(w), QUIRE_OK, "%s", quire_errmsg());
@@ -175,9 +175,9 @@ FIXTURE_UNUSED static void fx_write_segment(const char *dir, uint64_t id, const 
         const uint32_t sf_count = fx_distinct(sf, forms, k);
         const quire_bytes stem = quire_bytes_of(stems[s], strlen(stems[s]));
         if (sf_count == 1) {
-            cr_assert_eq(quire_segment_writer_add_alias_stem(
-                             w, stem, quire_bytes_of(sf[0], strlen(sf[0]))),
-                         QUIRE_OK, "%s", quire_errmsg());
+            cr_assert_eq(
+                quire_segment_writer_add_alias_stem(w, stem, quire_bytes_of(sf[0], strlen(sf[0]))),
+                QUIRE_OK, "%s", quire_errmsg());
         } else {
             quire_bytes *fb = malloc(sf_count * sizeof *fb);
             for (uint32_t i = 0; i < sf_count; i++)
@@ -189,8 +189,7 @@ FIXTURE_UNUSED static void fx_write_segment(const char *dir, uint64_t id, const 
                 for (uint32_t i = 0; i < toks[d]->count; i++)
                     tf += strcmp(toks[d]->stem[i], stems[s]) == 0;
                 if (tf > 0)
-                    cr_assert_eq(quire_segment_writer_add_posting(w, d, tf, NULL,
-                                                                  toks[d]->count),
+                    cr_assert_eq(quire_segment_writer_add_posting(w, d, tf, NULL, toks[d]->count),
                                  QUIRE_OK, "%s", quire_errmsg());
             }
             cr_assert_eq(quire_segment_writer_end_term(w), QUIRE_OK, "%s", quire_errmsg());
@@ -215,8 +214,9 @@ FIXTURE_UNUSED static void fx_write_segment(const char *dir, uint64_t id, const 
  * seg_sizes[0], seg_sizes[1], ... documents (seg_count of them; 0 = one segment). The
  * manifest records `analyzer_id`, or the english analyzer's own id when NULL. Returns the
  * directory (malloc'd). */
-FIXTURE_UNUSED static char *fx_build_index(const fx_doc *docs, uint32_t count, const uint32_t *seg_sizes,
-                            uint32_t seg_count, const char *analyzer_id)
+FIXTURE_UNUSED static char *fx_build_index(const fx_doc *docs, uint32_t count,
+                                           const uint32_t *seg_sizes, uint32_t seg_count,
+                                           const char *analyzer_id)
 {
     char tmpl[] = "/tmp/quire-query-test-XXXXXX";
     cr_assert(mkdtemp(tmpl) != NULL);
@@ -298,7 +298,7 @@ FIXTURE_UNUSED static int fx_cmp_hit(const void *pa, const void *pb)
  * k1, b, by the textbook formula, one document and one term at a time. Fills hits (room
  * for count) best first and returns how many match. */
 FIXTURE_UNUSED static uint32_t fx_naive_bm25(fx_hit *hits, const fx_doc *docs, uint32_t count,
-                              const char *query, bool any, double k1, double b)
+                                             const char *query, bool any, double k1, double b)
 {
     quire_analyzer *an = fx_analyzer();
     const fx_doc qdoc = {"q", "", query};

@@ -21,9 +21,9 @@ static const fx_doc docs[] = {
 #define DOC_COUNT ((uint32_t)(sizeof docs / sizeof docs[0]))
 
 typedef struct outcome {
-    int status;       /* exit code */
-    char out[8192];   /* stdout */
-    char err[8192];   /* stderr */
+    int status;     /* exit code */
+    char out[8192]; /* stdout */
+    char err[8192]; /* stderr */
 } outcome;
 
 static void slurp(char *buf, size_t cap, const char *path)
@@ -82,7 +82,8 @@ Test(query_cli, prints_ranked_hits_and_the_match_count)
              r.hits[0].external_id, r.hits[0].score,
              strcmp(r.hits[0].external_id, "a-1") == 0 ? "Gas for Uzbekistan" : "Line one line two",
              r.hits[1].external_id, r.hits[1].score,
-             strcmp(r.hits[1].external_id, "a-1") == 0 ? "Gas for Uzbekistan" : "Line one line two");
+             strcmp(r.hits[1].external_id, "a-1") == 0 ? "Gas for Uzbekistan"
+                                                       : "Line one line two");
 
     outcome o;
     quire_query(&o, fmt_args("", dir, " Uzbekistan"));
@@ -141,8 +142,8 @@ Test(query_cli, reports_errors_with_exit_2)
 
     quire_query(&o, fmt_args("", dir, "/nowhere gas"));
     cr_expect_eq(o.status, 2);
-    cr_expect(strncmp(o.err, "quire-query: ", 13) == 0 && strstr(o.err, "/nowhere") != NULL,
-              "%s", o.err);
+    cr_expect(strncmp(o.err, "quire-query: ", 13) == 0 && strstr(o.err, "/nowhere") != NULL, "%s",
+              o.err);
 
     quire_query(&o, fmt_args("--top many ", dir, " gas"));
     cr_expect_eq(o.status, 2);
@@ -162,7 +163,8 @@ Test(query_cli, reports_errors_with_exit_2)
 
 Test(query_cli, refuses_an_index_of_another_analyzer)
 {
-    char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, "quire-analysis/0 english fold-diacritics");
+    char *dir =
+        fx_build_index(docs, DOC_COUNT, NULL, 0, "quire-analysis/0 english fold-diacritics");
     outcome o;
     quire_query(&o, fmt_args("", dir, " gas"));
     cr_expect_eq(o.status, 2);
@@ -177,9 +179,9 @@ Test(query_cli, help_lists_every_option)
     outcome o;
     quire_query(&o, "--help");
     cr_expect_eq(o.status, 0);
-    static const char *const names[] = {"--top", "-k", "--any", "--all", "--k1", "--b",
-                                        "--format", "--qid", "--tag", "--help", "0.9", "0.4",
-                                        "default 10"};
+    static const char *const names[] = {"--top", "-k",       "--any",     "--all", "--k1",
+                                        "--b",   "--format", "--qid",     "--tag", "--help",
+                                        "0.9",   "0.4",      "default 10"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_expect(strstr(o.out, names[i]) != NULL, "--help lacks %s", names[i]);
 }
