@@ -13,12 +13,14 @@
 
 /* Bytes that end a run of plain string content: the control characters JSON forbids
  * unescaped, '"' and '\\'. A table keeps the hot loop to one load and one test per byte. */
+// clang-format off
 static const uint8_t string_stop[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    [0x22] = 1, /* '"' */
-    [0x5c] = 1, /* '\\' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 - 0x0f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 - 0x1f */
+    [0x22] = 1,                                     /* '"' */
+    [0x5c] = 1,                                     /* '\\' */
 };
+// clang-format on
 
 typedef struct parser {
     unsigned char *p;     /* next byte to read */
@@ -36,8 +38,7 @@ static int fail(parser *ps, const unsigned char *at, const char *what)
 
 static void skip_blanks(parser *ps)
 {
-    while (ps->p < ps->end &&
-           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n'))
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n'))
         ps->p++;
 }
 

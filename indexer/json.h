@@ -42,7 +42,6 @@ typedef struct json_error {
  * live as long as `line`. Returns QUIRE_OK, or QUIRE_EINVAL with *err set (values are then
  * unspecified). Sets no thread error message: the caller knows the file and line. */
 QUIRE_MUST_CHECK int json_parse_object(json_value *values, const char *const *keys,
-                                       size_t key_count, char *line, size_t len,
-                                       json_error *err);
+                                       size_t key_count, char *line, size_t len, json_error *err);
 
 #endif

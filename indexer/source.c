@@ -51,9 +51,9 @@
 #include "quire/bytes.h"
 
 enum {
-    READ_CHUNK = 1 << 20,  /* bytes asked of read() / produced by inflate() at a time */
-    SNIFF_BYTES = 8192,    /* what binary detection and format sniffing look at */
-    TITLE_MAX = 200,       /* a longer first line of a plain file is not a title */
+    READ_CHUNK = 1 << 20, /* bytes asked of read() / produced by inflate() at a time */
+    SNIFF_BYTES = 8192,   /* what binary detection and format sniffing look at */
+    TITLE_MAX = 200,      /* a longer first line of a plain file is not a title */
 };
 
 #define DEFAULT_MAX_DOC ((size_t)1 << 30)
@@ -77,12 +77,12 @@ typedef enum doc_format { FORMAT_PLAIN, FORMAT_JSONL, FORMAT_TREC } doc_format;
 typedef struct reader {
     int fd;
     bool is_gz;
-    bool z_ready;     /* inflateInit2 done */
-    bool member_done; /* inflate reached the end of a gzip member */
-    bool raw_eof;     /* read() said end of file */
-    bool at_eof;      /* no more decoded bytes will come */
-    bool truncated;   /* the data ended early (read error, cut or bad gzip): drop the
-                         record it cut */
+    bool z_ready;         /* inflateInit2 done */
+    bool member_done;     /* inflate reached the end of a gzip member */
+    bool raw_eof;         /* read() said end of file */
+    bool at_eof;          /* no more decoded bytes will come */
+    bool truncated;       /* the data ended early (read error, cut or bad gzip): drop the
+                             record it cut */
     const char *cut_what; /* why it ended early, reported when the reading reaches it */
     char cut_detail[160];
     z_stream z;
@@ -103,7 +103,7 @@ struct source {
     size_t max_doc; /* bytes */
     entry *entries;
     size_t entry_count, entry_cap, next_entry;
-    quire_buf names; /* NUL-terminated paths and messages of the entries */
+    quire_buf names;   /* NUL-terminated paths and messages of the entries */
     dir_id *ancestors; /* folders being walked, for symlink loops */
     size_t ancestor_count, ancestor_cap;
 
@@ -827,8 +827,7 @@ static int next_jsonl(source *s, source_doc *doc)
         json_error jerr;
         if (json_parse_object(v, keys, 4, line, len, &jerr) != QUIRE_OK) {
             s->skipped++;
-            rc = problem(s, QUIRE_EINVAL, line_no, "%s (column %zu)", jerr.what,
-                         jerr.offset + 1);
+            rc = problem(s, QUIRE_EINVAL, line_no, "%s (column %zu)", jerr.what, jerr.offset + 1);
             if (rc != QUIRE_OK)
                 return rc;
             continue;
@@ -856,8 +855,12 @@ static int next_jsonl(source *s, source_doc *doc)
         doc->date = QUIRE_NO_DATE;
         if (date_len > 0 && !quire_date_parse(date, date_len, &doc->date)) {
             doc->date = QUIRE_NO_DATE;
-            rc = problem(s, QUIRE_EINVAL, line_no, "date \"%.*s\" is not YYYY-MM-DD",
-                         date_len > 40 ? 40 : (int)date_len, date);
+            char shown[41]; /* the value, cut, without control bytes: warnings are one line */
+            size_t n = date_len < 40 ? date_len : 40;
+            for (size_t i = 0; i < n; i++)
+                shown[i] = (unsigned char)date[i] < 0x20 ? '?' : date[i];
+            shown[n] = '\0';
+            rc = problem(s, QUIRE_EINVAL, line_no, "date \"%s\" is not YYYY-MM-DD", shown);
             if (rc != QUIRE_OK)
                 return rc;
         }
@@ -1108,8 +1111,7 @@ static void parse_trec_block(source *s, const char *p, size_t n, int32_t *date, 
             break;
         }
         trec_field f = field_of(name, (size_t)(q - name));
-        if (f == FIELD_NONE || (f == FIELD_TITLE && has_title) ||
-            (f == FIELD_DOCNO && *has_id)) {
+        if (f == FIELD_NONE || (f == FIELD_TITLE && has_title) || (f == FIELD_DOCNO && *has_id)) {
             p = gt + 1;
             if (!has_text && s->text.len > 0 && !is_blank((char)s->text.data[s->text.len - 1]) &&
                 p < end && !is_blank(*p))
@@ -1261,15 +1263,15 @@ static int next_plain(source *s, source_doc *doc)
     s->plain_done = true;
     if (s->cur && !r->is_gz && s->cur->size > s->max_doc) {
         s->skipped++;
-        int rc = problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped",
-                         s->max_doc);
+        int rc =
+            problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped", s->max_doc);
         return rc != QUIRE_OK ? rc : NEXT_END;
     }
     while (!r->at_eof) {
         if (r->len - r->pos > s->max_doc) {
             s->skipped++;
-            int rc = problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped",
-                             s->max_doc);
+            int rc =
+                problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped", s->max_doc);
             return rc != QUIRE_OK ? rc : NEXT_END;
         }
         size_t added;
@@ -1293,8 +1295,7 @@ static int next_plain(source *s, source_doc *doc)
         while (d < end && (*d == ' ' || *d == '\t'))
             d++;
         int32_t days;
-        if (end - d >= 10 && (end - d == 10 || is_blank(d[10])) &&
-            quire_date_parse(d, 10, &days)) {
+        if (end - d >= 10 && (end - d == 10 || is_blank(d[10])) && quire_date_parse(d, 10, &days)) {
             doc->date = days;
             p = d + 10;
             while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))

@@ -44,9 +44,10 @@ Test(json, gives_the_named_members)
     json_value v[4];
     json_error err;
     char *copy;
-    cr_assert_eq(parse("{\"id\": \"a1\", \"title\": \"T\", \"date\": \"2020-01-02\", \"text\": \"x y\"}",
-                       v, &err, &copy),
-                 QUIRE_OK);
+    cr_assert_eq(
+        parse("{\"id\": \"a1\", \"title\": \"T\", \"date\": \"2020-01-02\", \"text\": \"x y\"}", v,
+              &err, &copy),
+        QUIRE_OK);
     expect_string(&v[0], "a1", 2);
     expect_string(&v[1], "T", 1);
     expect_string(&v[2], "2020-01-02", 10);
@@ -104,7 +105,14 @@ Test(json, replaces_lone_surrogates)
     /* high alone, low alone, high then a non-surrogate escape, high at the end */
     cr_assert_eq(parse("{\"text\": \"\\ud800a\\udc00b\\ud800\\u0041\\udbff\"}", v, &err, &copy),
                  QUIRE_OK);
-    expect_string(&v[3], "\xef\xbf\xbd" "a" "\xef\xbf\xbd" "b" "\xef\xbf\xbd" "A" "\xef\xbf\xbd",
+    expect_string(&v[3],
+                  "\xef\xbf\xbd"
+                  "a"
+                  "\xef\xbf\xbd"
+                  "b"
+                  "\xef\xbf\xbd"
+                  "A"
+                  "\xef\xbf\xbd",
                   15);
     free(copy);
     /* two high surrogates in a row: both replaced */

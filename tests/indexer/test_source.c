@@ -30,8 +30,8 @@ typedef struct run {
     size_t count;
     char *warnings[64];
     size_t warn_count;
-    int rc;          /* what ended the run: 1 = end, < 0 = error */
-    char err[1024];  /* quire_errmsg() when rc < 0 */
+    int rc;         /* what ended the run: 1 = end, < 0 = error */
+    char err[1024]; /* quire_errmsg() when rc < 0 */
     uint64_t bytes_read, bytes_total, warning_total, skipped;
 } run;
 
@@ -147,8 +147,7 @@ static int32_t day(const char *ymd)
 static bool has_warning(const run *r, const char *prefix, const char *needle)
 {
     for (size_t i = 0; i < r->warn_count; i++)
-        if (strncmp(r->warnings[i], prefix, strlen(prefix)) == 0 &&
-            strstr(r->warnings[i], needle))
+        if (strncmp(r->warnings[i], prefix, strlen(prefix)) == 0 && strstr(r->warnings[i], needle))
             return true;
     return false;
 }
@@ -240,8 +239,7 @@ Test(source, reads_a_folder_in_name_order_with_paths_as_ids)
     /* then tests/data/inputs/, after the seeds ('0' < 'i'), in name order too */
     char *inputs = path_join(dir, "inputs/");
     for (size_t i = 5; i < r->count; i++) {
-        cr_expect(strncmp(r->docs[i].origin, inputs, strlen(inputs)) == 0, "%s",
-                  r->docs[i].origin);
+        cr_expect(strncmp(r->docs[i].origin, inputs, strlen(inputs)) == 0, "%s", r->docs[i].origin);
         if (i > 5)
             cr_expect_leq(strcmp(r->docs[i - 1].origin, r->docs[i].origin), 0);
     }
@@ -477,8 +475,8 @@ Test(source, corrupt_gzip_is_reported)
 {
     char *dir = tmp_dir();
     char *path = path_join(dir, "bad.jsonl.gz");
-    const unsigned char junk[] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff,
-                                  0x00, 0x12, 0x34, 0x56};
+    const unsigned char junk[] = {0x1f, 0x8b, 8,    0,    0,    0,    0,    0,    0,
+                                  3,    0xff, 0xff, 0xff, 0xff, 0x00, 0x12, 0x34, 0x56};
     write_file(path, junk, sizeof junk);
     run *r = collect1(path);
     cr_expect_eq(r->rc, 1);
@@ -543,7 +541,8 @@ Test(source, many_lines_across_buffer_boundaries)
     size_t count = 0, bytes = 0;
     while (bytes < (3u << 20)) {
         count++;
-        int w = fprintf(f, "{\"id\": %zu, \"text\": \"%0*zu\"}\r\n", count, (int)(count % 997), count);
+        int w =
+            fprintf(f, "{\"id\": %zu, \"text\": \"%0*zu\"}\r\n", count, (int)(count % 997), count);
         bytes += (size_t)w;
     }
     fclose(f);
@@ -785,8 +784,7 @@ Test(source, unreadable_folder_is_reported)
     run *r = collect1(dir);
     cr_expect_eq(r->count, 0);
     cr_assert_eq(r->warn_count, 1);
-    cr_expect(strstr(r->warnings[0], "locked: Permission denied") != NULL, "%s",
-              r->warnings[0]);
+    cr_expect(strstr(r->warnings[0], "locked: Permission denied") != NULL, "%s", r->warnings[0]);
     rm_rf(dir);
     free(file);
     free(sub);
