@@ -585,7 +585,7 @@ static void reader_stop(source *s)
     if (r->z_ready)
         inflateEnd(&r->z);
     r->z_ready = false;
-    if (r->fd > 0)
+    if (r->fd >= 0 && s->cur && s->cur->kind == ENTRY_FILE) /* stdin stays open */
         close(r->fd);
     r->fd = -1;
 }

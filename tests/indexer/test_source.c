@@ -124,17 +124,22 @@ static char *path_join(const char *a, const char *b)
     return p;
 }
 
-/* A path under the repository (QUIRE_SOURCE_DIR, else relative to tests/ run dirs). */
+/* A path under the repository (QUIRE_SOURCE_DIR set by ctest, else guessed from the
+ * working directory). */
 static char *repo_path(const char *rel)
 {
     const char *root = getenv("QUIRE_SOURCE_DIR");
-    return path_join(root && *root ? root : "../..", rel);
+    if (!root || !*root) /* run by hand: from the repository or from build/tests */
+        root = access("tests/data", F_OK) == 0 ? "." : "../..";
+    return path_join(root, rel);
 }
 
 static char *shared_path(const char *rel)
 {
     const char *root = getenv("QUIRE_SHARED");
-    return path_join(root && *root ? root : "../../../shared", rel);
+    if (!root || !*root)
+        root = access("tests/data", F_OK) == 0 ? "../shared" : "../../../shared";
+    return path_join(root, rel);
 }
 
 static int32_t day(const char *ymd)
