@@ -69,12 +69,12 @@ static void or_update(cursor *c)
 static cursor *new_inner(arena *a, cursor_kind kind, cursor *const *children, uint32_t count)
 {
     cursor *c = arena_alloc(a, sizeof *c);
-    cursor **kids = arena_alloc(a, count * sizeof *kids);
-    cursor **order = arena_alloc(a, count * sizeof *order);
+    cursor **kids = arena_alloc(a, count * sizeof(cursor *));
+    cursor **order = arena_alloc(a, count * sizeof(cursor *));
     if (c == NULL || kids == NULL || order == NULL)
         return NULL;
-    memcpy(kids, children, count * sizeof *kids);
-    memcpy(order, children, count * sizeof *order);
+    memcpy(kids, children, count * sizeof(cursor *));
+    memcpy(order, children, count * sizeof(cursor *));
     c->kind = kind;
     c->children = kids;
     c->order = order;

@@ -61,32 +61,32 @@ static const struct option_spec {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: quire-query [options] INDEX WORD...\n"
-               "Rank the documents of INDEX by BM25 over the stems of the WORDs.\n"
-               "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n");
+    (void)fprintf(f, "usage: quire-query [options] INDEX WORD...\n"
+                     "Rank the documents of INDEX by BM25 over the stems of the WORDs.\n"
+                     "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         char left[40];
         const struct option_spec *o = &options[i];
         if (o->short_name != 0)
-            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->long_name,
-                     o->arg ? " " : "", o->arg ? o->arg : "");
+            (void)snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->long_name,
+                           o->arg ? " " : "", o->arg ? o->arg : "");
         else
-            snprintf(left, sizeof left, "    --%s%s%s", o->long_name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        fprintf(f, "  %-18s %s\n", left, o->help);
+            (void)snprintf(left, sizeof left, "    --%s%s%s", o->long_name, o->arg ? " " : "",
+                           o->arg ? o->arg : "");
+        (void)fprintf(f, "  %-18s %s\n", left, o->help);
     }
-    fprintf(f, "  %-18s %s\n", "--", "end of options (for words starting with '-')");
+    (void)fprintf(f, "  %-18s %s\n", "--", "end of options (for words starting with '-')");
 }
 
-static int fail(const char *fmt, ...) QUIRE_PRINTF(1, 2);
-static int fail(const char *fmt, ...)
+/* Print "quire-query: <message>" on stderr; returns EXIT_ERROR. */
+QUIRE_PRINTF(1, 2) static int fail(const char *fmt, ...)
 {
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    fputs("quire-query: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    (void)vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    (void)fprintf(stderr, "quire-query: %s\n", msg);
     return EXIT_ERROR;
 }
 
@@ -117,6 +117,11 @@ static int parse_real(const char *s, double *out)
 /* Apply one option; returns -1 (after printing) on a bad value, 1 to exit 0 at once. */
 static int apply(cli *c, const struct option_spec *o, const char *value)
 {
+    if (value == NULL) {
+        if (o->arg != NULL) /* parse_args() always gives one */
+            return fail("option --%s needs a value", o->long_name), -1;
+        value = ""; /* a flag */
+    }
     switch (o->id) {
     case OPT_TOP:
         if (parse_count(value, &c->search.top_k) != 0)
@@ -265,7 +270,7 @@ static void print_text(const search_result *r)
         if (h->title_len > 0)
             print_clean(h->title, h->title_len);
         else
-            fputs("(no title)", stdout);
+            (void)fputs("(no title)", stdout);
         putchar('\n');
     }
     printf("%llu matching document%s\n", (unsigned long long)r->match_count,
@@ -313,8 +318,8 @@ int main(int argc, char **argv)
     if (rc == QUIRE_OK) {
         const char *why;
         if (search_fell_back(s, &why))
-            fprintf(stderr, "quire-query: warning: %s (using an older generation)\n",
-                    why ? why : "newest manifest damaged");
+            (void)fprintf(stderr, "quire-query: warning: %s (using an older generation)\n",
+                          why ? why : "newest manifest damaged");
         rc = search_query(&r, s, &c.search);
     }
     if (rc != QUIRE_OK) {

@@ -19,7 +19,7 @@ int parser_parse(query_node **out, uint32_t *term_count, arena *a, quire_analyze
 {
     /* Room for the maximum up front: QUERY_MAX_TERMS pointers is 8 KiB, less than
      * growing an array in an arena would waste. */
-    query_node **terms = arena_alloc(a, QUERY_MAX_TERMS * sizeof *terms);
+    query_node **terms = arena_alloc(a, QUERY_MAX_TERMS * sizeof(query_node *));
     query_node *root = arena_alloc(a, sizeof *root);
     if (terms == NULL || root == NULL)
         return quire_error(QUIRE_ENOMEM, "query: out of memory");

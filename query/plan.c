@@ -19,13 +19,15 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_node *root,
                uint32_t term_count, double k1, double b)
 {
     memset(p, 0, sizeof *p);
+    if (term_count == 0)
+        return quire_error(QUIRE_EINVAL, "empty query");
     p->ix = ix;
     p->root = root;
     p->term_count = term_count;
     p->segment_count = quire_index_segment_count(ix);
     scorer_init(&p->scorer, k1, b, quire_index_doc_count(ix), quire_index_total_tokens(ix));
     p->terms = arena_alloc(a, (size_t)term_count * sizeof *p->terms);
-    if (p->terms == NULL && term_count > 0)
+    if (p->terms == NULL)
         return quire_error(QUIRE_ENOMEM, "query: out of memory");
     collect_terms(p, root);
 
@@ -68,7 +70,7 @@ int plan_cursor(cursor **out, arena *a, const plan *p, const query_node *node, u
         return rc;
     }
 
-    cursor **kids = arena_alloc(a, (size_t)node->child_count * sizeof *kids);
+    cursor **kids = arena_alloc(a, (size_t)node->child_count * sizeof(cursor *));
     if (kids == NULL)
         return quire_error(QUIRE_ENOMEM, "query: out of memory");
     uint32_t count = 0;
