@@ -1,4 +1,311 @@
-int main(void)
+/*
+ * main.c - quire-index: command line, progress, summary, exit codes. All the work is in
+ * the indexer library (indexer.h); this file only parses, prints and maps errors.
+ *
+ * Exit codes: 0 done; 1 the run failed (nothing committed) or --verify found problems;
+ * 2 bad usage.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "indexer.h"
+#include "quire/analysis.h"
+
+#define MIB (1024.0 * 1024.0)
+
+static void usage(FILE *f)
 {
+    fputs("usage: quire-index [options] INDEX INPUT...\n"
+          "       quire-index --stats INDEX\n"
+          "       quire-index --verify INDEX\n"
+          "\n"
+          "Adds the documents of each INPUT to the index in directory INDEX (created if\n"
+          "needed). An INPUT is a file, a folder (read recursively), a JSON Lines file\n"
+          "(.jsonl: id, title, date, text), a TREC SGML file, a .gz of any of these, or -\n"
+          "for standard input. Nothing is visible to searches until the run commits.\n"
+          "\n"
+          "options:\n"
+          "  --language NAME     Snowball stemmer language of a new index (default: english;\n"
+          "                      an existing index keeps its own). --language list shows all\n"
+          "  --keep-diacritics   index é and e as different letters (default: folded)\n"
+          "  --memory SIZE       memory budget for indexing, e.g. 64M, 2G (default: 1G)\n"
+          "  --threads N         analysis threads (default: the number of cores)\n"
+          "  --stop-on-error     stop at the first bad input, commit nothing (default: warn,\n"
+          "                      skip the bad item, go on)\n"
+          "  --store-level N     zlib level 0-9 for the stored text (default: 6)\n"
+          "  --quiet             no progress, no summary\n"
+          "  --stats INDEX       print the index's statistics\n"
+          "  --verify INDEX      check every checksum and invariant of the index\n"
+          "  --help              this text\n"
+          "\n"
+          "exit status: 0 ok, 1 failure (the index keeps its last commit), 2 bad usage\n",
+          f);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || v <= 0)
+        return -1;
+    double mult = 1;
+    switch (*end) {
+    case 'k': case 'K': mult = 1024.0; end++; break;
+    case 'm': case 'M': mult = MIB; end++; break;
+    case 'g': case 'G': mult = MIB * 1024.0; end++; break;
+    default: break;
+    }
+    if (*end == 'i' || *end == 'B' || *end == 'b')
+        end++;
+    if (*end == 'B')
+        end++;
+    if (*end != '\0' || v * mult < 1024.0 * 1024.0 || v * mult > 1e15)
+        return -1;
+    *out = (size_t)(v * mult);
+    return 0;
+}
+
+static void warn(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "\r\033[Kquire-index: warning: %s\n", msg);
+}
+
+static void warn_plain(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "quire-index: warning: %s\n", msg);
+}
+
+static void progress(void *ctx, const indexer_progress *p)
+{
+    (void)ctx;
+    double mb = (double)p->bytes_read / MIB;
+    double rate = p->seconds > 0 ? mb / p->seconds : 0;
+    fprintf(stderr, "\r\033[K%10llu docs  %9.1f", (unsigned long long)p->docs, mb);
+    if (p->bytes_total) {
+        double total = (double)p->bytes_total / MIB;
+        fprintf(stderr, " / %.1f MB (%3.0f%%)", total, 100.0 * mb / (total > 0 ? total : 1));
+        if (rate > 0 && !p->final) {
+            double eta = (total - mb) / rate;
+            fprintf(stderr, "  ETA %d:%02d", (int)eta / 60, (int)eta % 60);
+        }
+    } else {
+        fputs(" MB", stderr);
+    }
+    fprintf(stderr, "  %.1f MB/s", rate);
+    if (p->final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0; /* KiB on Linux */
+}
+
+static void print_components(const index_stats *s, double input_mb)
+{
+    static const struct {
+        const char *what;
+        int files[2];
+    } parts[] = {{"dictionary (.ter)", {QUIRE_SEG_TER, -1}},
+                 {"postings (.doc)", {QUIRE_SEG_DOC, -1}},
+                 {"positions (.pos)", {QUIRE_SEG_POS, -1}},
+                 {"documents (.len .dmd)", {QUIRE_SEG_LEN, QUIRE_SEG_DMD}},
+                 {"stored text (.sto)", {QUIRE_SEG_STO, -1}}};
+    double total = 0, no_text = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        double mb = 0;
+        for (int k = 0; k < 2; k++)
+            if (parts[i].files[k] >= 0)
+                mb += (double)s->file_bytes[parts[i].files[k]] / MIB;
+        total += mb;
+        if (parts[i].files[0] != QUIRE_SEG_STO)
+            no_text += mb;
+        if (input_mb > 0)
+            printf("  %-24s %10.2f MB  %5.1f%% of input\n", parts[i].what, mb, 100.0 * mb / input_mb);
+        else
+            printf("  %-24s %10.2f MB\n", parts[i].what, mb);
+    }
+    if (input_mb > 0) {
+        printf("  %-24s %10.2f MB  %5.1f%% of input\n", "index without text", no_text,
+               100.0 * no_text / input_mb);
+        printf("  %-24s %10.2f MB  %5.1f%% of input\n", "index in all", total, 100.0 * total / input_mb);
+    } else {
+        printf("  %-24s %10.2f MB\n", "index without text", no_text);
+        printf("  %-24s %10.2f MB\n", "index in all", total);
+    }
+}
+
+static int do_stats(const char *dir)
+{
+    index_stats s;
+    int rc = indexer_stats(dir, &s);
+    if (rc != QUIRE_OK) {
+        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
+        return 1;
+    }
+    double text_mb = (double)s.text_bytes / MIB;
+    printf("index            %s (generation %llu, %u segment%s)\n", dir,
+           (unsigned long long)s.generation, s.segment_count, s.segment_count == 1 ? "" : "s");
+    printf("analyzer         %s\n", s.analyzer_id);
+    printf("documents        %llu", (unsigned long long)s.docs);
+    if (s.deleted_docs)
+        printf(" (+%llu deleted, not yet merged away)", (unsigned long long)s.deleted_docs);
+    printf("\ntokens           %llu\n", (unsigned long long)s.total_tokens);
+    printf("distinct terms   %llu forms, %llu stems (summed over segments)\n",
+           (unsigned long long)s.forms, (unsigned long long)s.stems);
+    printf("postings         %llu\n", (unsigned long long)s.postings);
+    printf("stored text      %.2f MB\n", text_mb);
+    printf("size by component (%% of the stored text):\n");
+    print_components(&s, text_mb);
+    return 0;
+}
+
+static void report_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    printf("%s\n", line);
+}
+
+static int do_verify(const char *dir)
+{
+    int rc = indexer_verify(dir, report_line, NULL);
+    if (rc == QUIRE_OK) {
+        printf("%s: ok\n", dir);
+        return 0;
+    }
+    if (rc != QUIRE_ECORRUPT)
+        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
+    else
+        fprintf(stderr, "quire-index: %s: index has problems (listed above)\n", dir);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    indexer_opts o;
+    memset(&o, 0, sizeof o);
+    o.keep_diacritics = -1;
+    o.zlib_level = -1;
+    bool quiet = false;
+    const char **positional = calloc((size_t)argc + 1, sizeof *positional);
+    int npos = 0;
+    if (!positional)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--stats") == 0 || strcmp(a, "--verify") == 0) {
+            if (!val || i + 2 != argc) {
+                fprintf(stderr, "quire-index: %s takes one INDEX and nothing else\n", a);
+                return 2;
+            }
+            return strcmp(a, "--stats") == 0 ? do_stats(val) : do_verify(val);
+        } else if (strcmp(a, "--language") == 0 && val) {
+            if (strcmp(val, "list") == 0) {
+                for (const char **l = quire_analyzer_languages(); *l; l++)
+                    printf("%s\n", *l);
+                return 0;
+            }
+            o.language = val;
+            i++;
+        } else if (strcmp(a, "--keep-diacritics") == 0) {
+            o.keep_diacritics = 1;
+        } else if (strcmp(a, "--memory") == 0 && val) {
+            if (parse_size(val, &o.memory) != 0) {
+                fprintf(stderr, "quire-index: --memory %s: expected a size of at least 1M, "
+                                "like 64M or 2G\n", val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--threads") == 0 && val) {
+            char *end;
+            long n = strtol(val, &end, 10);
+            if (*end || n < 1 || n > 64) {
+                fprintf(stderr, "quire-index: --threads %s: expected 1 to 64\n", val);
+                return 2;
+            }
+            o.threads = (int)n;
+            i++;
+        } else if (strcmp(a, "--store-level") == 0 && val) {
+            char *end;
+            long n = strtol(val, &end, 10);
+            if (*end || n < 0 || n > 9) {
+                fprintf(stderr, "quire-index: --store-level %s: expected 0 to 9\n", val);
+                return 2;
+            }
+            o.zlib_level = (int)n;
+            i++;
+        } else if (strcmp(a, "--stop-on-error") == 0) {
+            o.stop_on_error = true;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "quire-index: unknown option or missing value: %s (see --help)\n", a);
+            return 2;
+        } else {
+            positional[npos++] = a;
+        }
+    }
+    if (npos < 2) {
+        fprintf(stderr, "quire-index: need an INDEX directory and at least one INPUT (see --help)\n");
+        return 2;
+    }
+    o.index_dir = positional[0];
+    o.inputs = positional + 1;
+    o.input_count = (size_t)npos - 1;
+    bool tty = isatty(STDERR_FILENO);
+    if (!quiet && tty)
+        o.progress = progress;
+    o.warn = tty ? warn : warn_plain;
+
+    indexer_summary sum;
+    int rc = indexer_run(&o, &sum);
+    if (rc != QUIRE_OK) {
+        if (tty)
+            fputs("\r\033[K", stderr);
+        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
+        fprintf(stderr, "quire-index: nothing committed; %s keeps its last commit\n", o.index_dir);
+        free(positional);
+        return 1;
+    }
+    if (!quiet) {
+        double in_mb = (double)sum.input_bytes / MIB, text_mb = (double)sum.text_bytes / MIB;
+        index_stats s;
+        printf("indexed %llu documents (%llu skipped, %llu warnings) into %s, generation %llu\n",
+               (unsigned long long)sum.docs_added, (unsigned long long)sum.docs_skipped,
+               (unsigned long long)sum.warnings, o.index_dir, (unsigned long long)sum.generation);
+        printf("  input %.2f MB read, %.2f MB of text, %llu tokens\n", in_mb, text_mb,
+               (unsigned long long)sum.tokens);
+        printf("  %.2f s, %.1f MB/s of text, %.0f docs/s, peak memory %.1f MB\n", sum.seconds,
+               sum.seconds > 0 ? text_mb / sum.seconds : 0,
+               sum.seconds > 0 ? (double)sum.docs_added / sum.seconds : 0, peak_rss_mb());
+        printf("  %u segment%s flushed%s; stemmer: %llu calls, %.1f%% from its cache\n",
+               sum.segments_flushed, sum.segments_flushed == 1 ? "" : "s",
+               sum.segments_flushed > 1 ? " and merged into one" : "",
+               (unsigned long long)sum.stem_calls,
+               sum.stem_calls ? 100.0 * (double)sum.stem_hits / (double)sum.stem_calls : 0.0);
+        if (indexer_stats(o.index_dir, &s) == QUIRE_OK) {
+            printf("  index now: %llu documents, %llu forms, %llu stems, %llu postings, %u segment%s\n",
+                   (unsigned long long)s.docs, (unsigned long long)s.forms,
+                   (unsigned long long)s.stems, (unsigned long long)s.postings, s.segment_count,
+                   s.segment_count == 1 ? "" : "s");
+            printf("  size by component (%% of the text indexed in all runs):\n");
+            print_components(&s, (double)s.text_bytes / MIB);
+        }
+    }
+    free(positional);
     return 0;
 }

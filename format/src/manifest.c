@@ -346,7 +346,8 @@ int quire_index_cleanup(const char *dir, const quire_manifest *current,
             drop = v != current->generation && !(previous && v == previous->generation);
         else if (parse_segment_name(n, &v))
             drop = !segment_needed(current, v) && !segment_needed(previous, v);
-        else if (nl > 4 && strcmp(n + nl - 4, ".tmp") == 0)
+        else if (nl > 4 && strcmp(n + nl - 4, ".tmp") == 0 &&
+                 strncmp(n, MANIFEST_PREFIX, strlen(MANIFEST_PREFIX)) == 0)
             drop = true;
         if (!drop)
             continue;

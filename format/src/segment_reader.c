@@ -532,3 +532,10 @@ int quire_segment_doc_text(const quire_segment *seg, uint32_t doc, quire_buf *ou
         rc = quire_error(QUIRE_ENOMEM, "out of memory");
     return rc;
 }
+
+int quire_segment_check_file(const quire_segment *seg, int file)
+{
+    if (file < 0 || file >= QUIRE_SEG_FILE_COUNT)
+        return QUIRE_EINVAL;
+    return frame_check_body(seg->map[file].bytes, &seg->foot[file], seg->name[file]);
+}

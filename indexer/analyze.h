@@ -1,0 +1,62 @@
+/*
+ * analyze.h - the workers' half of indexing: a batch of raw documents (in input order) is
+ * made valid UTF-8, cut into tokens, grouped per document into distinct forms with their
+ * stems and positions, and its text compressed into stored-text blocks. Batches are
+ * independent, so any number of workers analyse them in parallel; the inverter consumes
+ * them in order, so the index does not depend on the number of workers.
+ */
+#ifndef QUIRE_ANALYZE_H
+#define QUIRE_ANALYZE_H
+
+#include <stdint.h>
+
+#include "inverter.h"
+#include "quire/analysis.h"
+#include "quire/bytes.h"
+
+typedef struct batch_doc {
+    /* raw, filled by the reader (offsets into batch.raw) */
+    size_t id_off, id_len, title_off, title_len, origin_off, origin_len, text_off, text_len;
+    int32_t date;
+    /* analysed */
+    size_t clean_title_off, clean_title_len; /* into batch.clean */
+    size_t clean_id_off, clean_id_len;       /* into batch.clean */
+    uint64_t stored_len;                     /* bytes of text in the stored stream */
+    uint32_t doc_len, title_tokens;
+    uint32_t form_start, form_count;         /* into batch.forms */
+    uint32_t invalid;                        /* invalid UTF-8 sequences replaced */
+    uint32_t truncated;                      /* over-long words cut */
+} batch_doc;
+
+typedef struct batch_form {
+    uint32_t form_off, form_len, stem_off, stem_len; /* into batch.strings */
+    uint64_t form_hash, stem_hash;
+    uint32_t tf, pos_off; /* into batch.positions */
+} batch_form;
+
+typedef struct batch {
+    uint64_t seq;
+    quire_buf raw;        /* the reader's copies of ids, titles, origins, texts */
+    batch_doc *docs;
+    uint32_t doc_count, doc_cap;
+    /* analysis output */
+    quire_buf clean;      /* sanitised ids and titles */
+    quire_buf strings;    /* forms and stems */
+    quire_buf forms;      /* batch_form records */
+    quire_buf positions;  /* uint32 */
+    quire_buf store;      /* encoded stored-text blocks, back to back */
+    int error;            /* analysis error, QUIRE_OK if none */
+} batch;
+
+void batch_reset(batch *b);
+void batch_free(batch *b);
+
+typedef struct analyze_worker analyze_worker;
+QUIRE_MUST_CHECK int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts,
+                                        int zlib_level);
+void analyze_worker_free(analyze_worker *w);
+quire_analyzer *analyze_worker_analyzer(analyze_worker *w);
+/* Analyse a filled batch in place. */
+QUIRE_MUST_CHECK int analyze_batch(analyze_worker *w, batch *b);
+
+#endif

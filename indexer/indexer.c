@@ -1,0 +1,698 @@
+/*
+ * indexer.c - one indexing run; see indexer.h.
+ *
+ *   reader (this thread) --batches--> workers (analyze.c) --in order--> inverter thread
+ *
+ * The reader cuts the input into batches of whole documents, a fixed number of bytes each;
+ * workers analyse batches in any order; the inverter takes them strictly in sequence, so
+ * doc ids and segment contents do not depend on the number of threads. When the inverter's
+ * memory reaches its share of the budget it flushes a segment; at the end the run's
+ * segments are merged into one and committed with the index's existing segments.
+ */
+#include "indexer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "inverter.h"
+#include "merger.h"
+#include "quire/analysis.h"
+#include "quire/index.h"
+#include "quire/manifest.h"
+#include "source.h"
+
+enum { SLOT_FREE, SLOT_FILLED, SLOT_ANALYZING, SLOT_ANALYZED };
+
+typedef struct run {
+    const indexer_opts *opts;
+    indexer_summary *sum;
+    quire_manifest base;     /* the last commit (generation 0 if new) */
+    bool have_base;
+    quire_analyzer_opts aopts;
+    char analyzer_id[256];
+    uint64_t next_segment_id;
+    uint64_t *run_segments; /* flushed by this run, in order */
+    uint32_t run_segment_count, run_segment_cap;
+    source *src;
+    size_t batch_bytes;
+    inverter *inv;
+    inv_form *forms; /* scratch for one document */
+    uint32_t forms_cap;
+    struct timespec start;
+    /* pipeline */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    batch *slots;
+    int *state;
+    uint32_t nslots;
+    uint64_t next_fill, next_analyze, next_invert;
+    bool reader_done;
+    int error;
+    char error_msg[512];
+} run;
+
+static double elapsed(const run *r)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - r->start.tv_sec) + (double)(now.tv_nsec - r->start.tv_nsec) / 1e9;
+}
+
+static uint64_t next_id(void *ctx)
+{
+    run *r = ctx;
+    return r->next_segment_id++;
+}
+
+static int segment_done(void *ctx, uint64_t id, const quire_segment_stats *st)
+{
+    run *r = ctx;
+    (void)st;
+    if (r->run_segment_count == r->run_segment_cap) {
+        uint32_t cap = r->run_segment_cap ? r->run_segment_cap * 2 : 16;
+        uint64_t *n = quire_realloc(r->run_segments, cap * sizeof *n);
+        if (!n)
+            return quire_error(QUIRE_ENOMEM, "out of memory");
+        r->run_segments = n;
+        r->run_segment_cap = cap;
+    }
+    r->run_segments[r->run_segment_count++] = id;
+    r->sum->segments_flushed++;
+    return QUIRE_OK;
+}
+
+static void warn_cb(void *ctx, const char *msg)
+{
+    run *r = ctx;
+    r->sum->warnings++;
+    if (r->opts->warn)
+        r->opts->warn(r->opts->warn_ctx, msg);
+}
+
+static void report_progress(run *r, bool final)
+{
+    if (!r->opts->progress)
+        return;
+    indexer_progress p = {r->sum->docs_added, source_bytes_read(r->src),
+                          source_bytes_total(r->src), elapsed(r), final};
+    r->opts->progress(r->opts->progress_ctx, &p);
+}
+
+/* ---- reading ---- */
+
+/* Fill a batch from the source. Returns QUIRE_OK (b->doc_count may be 0 at the end). */
+static int fill_batch(run *r, batch *b, bool *at_end)
+{
+    batch_reset(b);
+    *at_end = false;
+    while (b->raw.len < r->batch_bytes) {
+        source_doc d;
+        int rc = source_next(r->src, &d);
+        if (rc == 1) {
+            *at_end = true;
+            break;
+        }
+        if (rc != QUIRE_OK)
+            return rc;
+        if (b->doc_count == b->doc_cap) {
+            uint32_t cap = b->doc_cap ? b->doc_cap * 2 : 256;
+            batch_doc *n = quire_realloc(b->docs, cap * sizeof *n);
+            if (!n)
+                return quire_error(QUIRE_ENOMEM, "out of memory");
+            b->docs = n;
+            b->doc_cap = cap;
+        }
+        batch_doc *bd = &b->docs[b->doc_count++];
+        memset(bd, 0, sizeof *bd);
+        size_t olen = strlen(d.origin);
+        bd->id_off = b->raw.len;
+        bd->id_len = d.external_id_len;
+        quire_buf_put(&b->raw, d.external_id, d.external_id_len);
+        bd->title_off = b->raw.len;
+        bd->title_len = d.title_len;
+        quire_buf_put(&b->raw, d.title, d.title_len);
+        bd->origin_off = b->raw.len;
+        bd->origin_len = olen;
+        quire_buf_put(&b->raw, d.origin, olen);
+        bd->text_off = b->raw.len;
+        bd->text_len = d.text_len;
+        quire_buf_put(&b->raw, d.text, d.text_len);
+        bd->date = d.date;
+        if (b->raw.err)
+            return quire_error(QUIRE_ENOMEM, "out of memory reading %s", d.origin);
+    }
+    return QUIRE_OK;
+}
+
+/* ---- inverting ---- */
+
+static int invert_batch(run *r, batch *b)
+{
+    const char *raw = (const char *)b->raw.data;
+    const char *clean = (const char *)b->clean.data;
+    const batch_form *bf = (const batch_form *)(const void *)b->forms.data;
+    const uint32_t *positions = (const uint32_t *)(const void *)b->positions.data;
+    const char *strings = (const char *)b->strings.data;
+    for (uint32_t i = 0; i < b->doc_count; i++) {
+        const batch_doc *d = &b->docs[i];
+        if (d->form_count > r->forms_cap) {
+            inv_form *n = quire_realloc(r->forms, d->form_count * sizeof *n);
+            if (!n)
+                return quire_error(QUIRE_ENOMEM, "out of memory");
+            r->forms = n;
+            r->forms_cap = d->form_count;
+        }
+        for (uint32_t k = 0; k < d->form_count; k++) {
+            const batch_form *f = &bf[d->form_start + k];
+            inv_form *o = &r->forms[k];
+            o->form = strings + f->form_off;
+            o->form_len = f->form_len;
+            o->stem = strings + f->stem_off;
+            o->stem_len = f->stem_len;
+            o->form_hash = f->form_hash;
+            o->stem_hash = f->stem_hash;
+            o->tf = f->tf;
+            o->positions = positions + f->pos_off;
+        }
+        quire_doc_info info;
+        memset(&info, 0, sizeof info);
+        info.external_id = quire_bytes_of(clean + d->clean_id_off, d->clean_id_len);
+        info.title = quire_bytes_of(clean + d->clean_title_off, d->clean_title_len);
+        info.origin = quire_bytes_of(raw + d->origin_off, d->origin_len);
+        info.date = d->date;
+        info.text_len = d->stored_len;
+        info.doc_len = d->doc_len;
+        info.title_len = d->title_tokens;
+        int rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count);
+        if (rc != QUIRE_OK)
+            return rc;
+        r->sum->docs_added++;
+        r->sum->tokens += d->doc_len;
+        r->sum->text_bytes += d->clean_title_len + d->stored_len;
+        r->sum->invalid_utf8 += d->invalid;
+        if (d->invalid && r->opts->warn) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "%.*s: %u invalid UTF-8 sequence%s replaced by U+FFFD",
+                     (int)(d->id_len > 400 ? 400 : d->id_len), raw + d->id_off, d->invalid,
+                     d->invalid == 1 ? "" : "s");
+            warn_cb(r, msg);
+        }
+    }
+    /* the batch's stored-text blocks, back to back */
+    size_t off = 0;
+    while (off < b->store.len) {
+        uint32_t clen = quire_load_le32(b->store.data + off + 4);
+        size_t n = 12 + (size_t)clen;
+        int rc = inverter_add_store_block(r->inv, quire_bytes_of(b->store.data + off, n));
+        if (rc != QUIRE_OK)
+            return rc;
+        off += n;
+    }
+    if (inverter_is_full(r->inv))
+        return inverter_flush(r->inv);
+    return QUIRE_OK;
+}
+
+/* ---- the pipeline ---- */
+
+typedef struct worker_arg {
+    run *r;
+    analyze_worker *w;
+} worker_arg;
+
+static void set_error(run *r, int rc)
+{
+    if (r->error == QUIRE_OK) {
+        r->error = rc;
+        snprintf(r->error_msg, sizeof r->error_msg, "%s", quire_errmsg());
+    }
+    pthread_cond_broadcast(&r->cv);
+}
+
+static void *worker_main(void *arg)
+{
+    worker_arg *wa = arg;
+    run *r = wa->r;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        uint32_t s = (uint32_t)(r->next_analyze % r->nslots);
+        while (r->error == QUIRE_OK && r->state[s] != SLOT_FILLED &&
+               !(r->reader_done && r->next_analyze == r->next_fill))
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->error != QUIRE_OK || r->state[s] != SLOT_FILLED)
+            break;
+        r->state[s] = SLOT_ANALYZING;
+        r->next_analyze++;
+        pthread_mutex_unlock(&r->mu);
+        int rc = analyze_batch(wa->w, &r->slots[s]);
+        pthread_mutex_lock(&r->mu);
+        if (rc != QUIRE_OK) {
+            set_error(r, rc);
+            break;
+        }
+        r->state[s] = SLOT_ANALYZED;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void *inverter_main(void *arg)
+{
+    run *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        uint32_t s = (uint32_t)(r->next_invert % r->nslots);
+        while (r->error == QUIRE_OK && r->state[s] != SLOT_ANALYZED &&
+               !(r->reader_done && r->next_invert == r->next_fill))
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->error != QUIRE_OK || r->state[s] != SLOT_ANALYZED)
+            break;
+        pthread_mutex_unlock(&r->mu);
+        int rc = invert_batch(r, &r->slots[s]);
+        pthread_mutex_lock(&r->mu);
+        if (rc != QUIRE_OK) {
+            set_error(r, rc);
+            break;
+        }
+        r->state[s] = SLOT_FREE;
+        r->next_invert++;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static int run_threaded(run *r, analyze_worker **workers, int threads)
+{
+    pthread_t inv_thread, *wt = quire_calloc((size_t)threads, sizeof *wt);
+    worker_arg *args = quire_calloc((size_t)threads, sizeof *args);
+    if (!wt || !args) {
+        quire_free(wt);
+        quire_free(args);
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    }
+    int started = 0;
+    bool inv_started = false;
+    int rc = QUIRE_OK;
+    for (int i = 0; i < threads; i++) {
+        args[i].r = r;
+        args[i].w = workers[i];
+        if (pthread_create(&wt[i], NULL, worker_main, &args[i]) != 0) {
+            rc = quire_error(QUIRE_EIO, "cannot start a thread");
+            break;
+        }
+        started++;
+    }
+    if (rc == QUIRE_OK) {
+        if (pthread_create(&inv_thread, NULL, inverter_main, r) != 0)
+            rc = quire_error(QUIRE_EIO, "cannot start a thread");
+        else
+            inv_started = true;
+    }
+    pthread_mutex_lock(&r->mu);
+    if (rc != QUIRE_OK)
+        set_error(r, rc);
+    double last = 0;
+    while (r->error == QUIRE_OK) {
+        uint32_t s = (uint32_t)(r->next_fill % r->nslots);
+        while (r->error == QUIRE_OK && r->state[s] != SLOT_FREE)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->error != QUIRE_OK)
+            break;
+        pthread_mutex_unlock(&r->mu);
+        bool at_end;
+        int frc = fill_batch(r, &r->slots[s], &at_end);
+        double now = elapsed(r);
+        if (now - last > 0.25) {
+            report_progress(r, false);
+            last = now;
+        }
+        pthread_mutex_lock(&r->mu);
+        if (frc != QUIRE_OK) {
+            set_error(r, frc);
+            break;
+        }
+        if (r->slots[s].doc_count > 0) {
+            r->slots[s].seq = r->next_fill;
+            r->state[s] = SLOT_FILLED;
+            r->next_fill++;
+        }
+        if (at_end) {
+            r->reader_done = true;
+            pthread_cond_broadcast(&r->cv);
+            break;
+        }
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(wt[i], NULL);
+    if (inv_started)
+        pthread_join(inv_thread, NULL);
+    quire_free(wt);
+    quire_free(args);
+    if (r->error != QUIRE_OK)
+        return quire_error(r->error, "%s", r->error_msg);
+    return QUIRE_OK;
+}
+
+static int run_inline(run *r, analyze_worker *w)
+{
+    batch *b = &r->slots[0];
+    double last = 0;
+    for (;;) {
+        bool at_end;
+        int rc = fill_batch(r, b, &at_end);
+        if (rc == QUIRE_OK && b->doc_count > 0)
+            rc = analyze_batch(w, b);
+        if (rc == QUIRE_OK && b->doc_count > 0)
+            rc = invert_batch(r, b);
+        if (rc != QUIRE_OK)
+            return rc;
+        double now = elapsed(r);
+        if (now - last > 0.25) {
+            report_progress(r, false);
+            last = now;
+        }
+        if (at_end)
+            return QUIRE_OK;
+    }
+}
+
+/* ---- setup, merge, commit ---- */
+
+static int check_analyzer(run *r)
+{
+    const indexer_opts *o = r->opts;
+    const char *lang = o->language;
+    bool keep = o->keep_diacritics == 1;
+    if (r->have_base) {
+        if (lang && strcmp(lang, r->base.language) != 0)
+            return quire_error(QUIRE_EMISMATCH,
+                               "%s: index was built with language '%s', not '%s' (an index has "
+                               "one language; use another index directory)",
+                               o->index_dir, r->base.language, lang);
+        if (o->keep_diacritics != -1 && keep != r->base.keep_diacritics)
+            return quire_error(QUIRE_EMISMATCH, "%s: index was built with diacritics %s",
+                               o->index_dir, r->base.keep_diacritics ? "kept" : "folded");
+        lang = r->base.language;
+        keep = r->base.keep_diacritics;
+    }
+    r->aopts.language = lang ? lang : "english";
+    r->aopts.keep_diacritics = keep;
+    return QUIRE_OK;
+}
+
+static int merge_run_segments(run *r, uint64_t *out_id, quire_segment_stats *st)
+{
+    const char *dir = r->opts->index_dir;
+    quire_segment **segs = quire_calloc(r->run_segment_count, sizeof *segs);
+    if (!segs)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    int rc = QUIRE_OK;
+    for (uint32_t i = 0; i < r->run_segment_count && rc == QUIRE_OK; i++)
+        rc = quire_segment_open(&segs[i], dir, r->run_segments[i]);
+    if (rc == QUIRE_OK) {
+        *out_id = r->next_segment_id++;
+        rc = merger_run(dir, (const quire_segment *const *)segs, r->run_segment_count, *out_id, st);
+    }
+    for (uint32_t i = 0; i < r->run_segment_count; i++)
+        quire_segment_close(segs[i]);
+    quire_free(segs);
+    if (rc == QUIRE_OK)
+        for (uint32_t i = 0; i < r->run_segment_count; i++)
+            quire_segment_remove(dir, r->run_segments[i]);
+    return rc;
+}
+
+/* Read generation gen-1's manifest if it is there and good (cleanup keeps its files). */
+static bool read_previous(const char *dir, uint64_t gen, quire_manifest *prev)
+{
+    if (gen < 2)
+        return false;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/manifest-%016llx", dir, (unsigned long long)(gen - 1));
+    quire_buf b = QUIRE_BUF_INIT;
+    bool ok = quire_read_file(&b, path) == QUIRE_OK &&
+              quire_manifest_parse(prev, b.data, b.len, path) == QUIRE_OK;
+    quire_buf_free(&b);
+    return ok;
+}
+
+static int commit(run *r)
+{
+    const char *dir = r->opts->index_dir;
+    quire_manifest next;
+    memset(&next, 0, sizeof next);
+    int rc = QUIRE_OK;
+    uint64_t new_id = 0;
+    quire_segment_stats st;
+    bool have_new = r->run_segment_count > 0;
+    if (r->run_segment_count > 1) {
+        rc = merge_run_segments(r, &new_id, &st);
+    } else if (have_new) {
+        new_id = r->run_segments[0];
+        quire_segment *seg;
+        rc = quire_segment_open(&seg, dir, new_id);
+        if (rc == QUIRE_OK) {
+            st = *quire_segment_get_stats(seg);
+            quire_segment_close(seg);
+        }
+    }
+    if (rc != QUIRE_OK)
+        return rc;
+    if (!have_new && r->have_base)
+        return QUIRE_OK; /* nothing new: the last commit stands */
+    uint32_t n = r->have_base ? r->base.segment_count : 0;
+    next.generation = r->have_base ? r->base.generation + 1 : 1;
+    next.next_segment_id = r->next_segment_id;
+    next.analyzer_id = r->analyzer_id;
+    next.language = (char *)(uintptr_t)r->aopts.language;
+    next.keep_diacritics = r->aopts.keep_diacritics;
+    next.segments = quire_calloc(n + 2, sizeof *next.segments);
+    if (!next.segments)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    if (n)
+        memcpy(next.segments, r->base.segments, n * sizeof *next.segments);
+    if (have_new) {
+        quire_manifest_segment *ms = &next.segments[n++];
+        ms->id = new_id;
+        ms->doc_count = st.doc_count;
+        ms->total_tokens = st.total_tokens;
+    }
+    next.segment_count = n;
+    rc = quire_manifest_commit(dir, &next);
+    if (rc == QUIRE_OK) {
+        r->sum->generation = next.generation;
+        /* Files neither this commit nor the one before needs can go now. */
+        uint32_t removed;
+        int crc = quire_index_cleanup(dir, &next, r->have_base ? &r->base : NULL, &removed);
+        (void)crc; /* a file left behind is removed by the next run */
+    }
+    quire_free(next.segments);
+    return rc;
+}
+
+int indexer_run(const indexer_opts *opts, indexer_summary *summary)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    memset(summary, 0, sizeof *summary);
+    r.opts = opts;
+    r.sum = summary;
+    clock_gettime(CLOCK_MONOTONIC, &r.start);
+    const char *dir = opts->index_dir;
+
+    quire_lock *lock = NULL;
+    int rc = quire_lock_acquire(&lock, dir);
+    if (rc != QUIRE_OK)
+        return rc;
+    rc = quire_manifest_read_latest(&r.base, dir, NULL);
+    if (rc == QUIRE_OK) {
+        r.have_base = true;
+        r.next_segment_id = r.base.next_segment_id;
+    } else if (rc == QUIRE_ENOTFOUND) {
+        rc = QUIRE_OK;
+        r.next_segment_id = 1;
+    }
+    if (rc == QUIRE_OK)
+        rc = check_analyzer(&r);
+    /* Remove what an interrupted run left: files neither the last commit nor the one
+     * before it needs. */
+    if (rc == QUIRE_OK && r.have_base) {
+        quire_manifest prev;
+        bool have_prev = read_previous(dir, r.base.generation, &prev);
+        int crc = quire_index_cleanup(dir, &r.base, have_prev ? &prev : NULL, NULL);
+        (void)crc;
+        if (have_prev) {
+            if (prev.next_segment_id > r.next_segment_id)
+                r.next_segment_id = prev.next_segment_id;
+            quire_manifest_free(&prev);
+        }
+    } else if (rc == QUIRE_OK) {
+        quire_manifest none;
+        memset(&none, 0, sizeof none);
+        int crc = quire_index_cleanup(dir, &none, NULL, NULL);
+        (void)crc;
+    }
+
+    int threads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    if (threads > 64)
+        threads = 64;
+    size_t memory = opts->memory ? opts->memory : (size_t)1 << 30;
+    /* Budget: batches in flight take about 8x their text (copies, tokens, positions,
+     * compressed blocks); each analyzer's stem cache is bounded separately (see
+     * analysis/); the inverter gets the rest, at least 4 MiB. */
+    r.batch_bytes = memory / 128;
+    if (r.batch_bytes < 64 * 1024)
+        r.batch_bytes = 64 * 1024;
+    if (r.batch_bytes > 4 * 1024 * 1024)
+        r.batch_bytes = 4 * 1024 * 1024;
+    r.nslots = threads == 1 ? 1 : (uint32_t)threads + 2;
+    size_t reserve = (size_t)r.nslots * r.batch_bytes * 8;
+    size_t inv_budget = memory > reserve + (4u << 20) ? memory - reserve : (4u << 20);
+
+    analyze_worker **workers = NULL;
+    if (rc == QUIRE_OK) {
+        r.slots = quire_calloc(r.nslots, sizeof *r.slots);
+        r.state = quire_calloc(r.nslots, sizeof *r.state);
+        workers = quire_calloc((size_t)threads, sizeof *workers);
+        if (!r.slots || !r.state || !workers)
+            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+    }
+    for (int i = 0; rc == QUIRE_OK && i < threads; i++)
+        rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 6 : opts->zlib_level);
+    if (rc == QUIRE_OK) {
+        snprintf(r.analyzer_id, sizeof r.analyzer_id, "%s",
+                 quire_analyzer_id(analyze_worker_analyzer(workers[0])));
+        if (r.have_base && strcmp(r.analyzer_id, r.base.analyzer_id) != 0)
+            rc = quire_error(QUIRE_EMISMATCH,
+                             "%s: index was built by analyzer '%s'; this build's is '%s'", dir,
+                             r.base.analyzer_id, r.analyzer_id);
+    }
+    if (rc == QUIRE_OK)
+        rc = inverter_new(&r.inv, dir, inv_budget, next_id, segment_done, &r);
+    if (rc == QUIRE_OK) {
+        source_opts so = {opts->stop_on_error, warn_cb, &r, 0};
+        rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
+    }
+    if (rc == QUIRE_OK) {
+        pthread_mutex_init(&r.mu, NULL);
+        pthread_cond_init(&r.cv, NULL);
+        rc = threads == 1 ? run_inline(&r, workers[0]) : run_threaded(&r, workers, threads);
+        pthread_mutex_destroy(&r.mu);
+        pthread_cond_destroy(&r.cv);
+    }
+    if (rc == QUIRE_OK)
+        rc = inverter_flush(r.inv);
+    if (r.src) {
+        summary->docs_skipped = source_skipped_count(r.src);
+        summary->input_bytes = source_bytes_read(r.src);
+    }
+    if (rc == QUIRE_OK)
+        rc = commit(&r);
+    if (rc != QUIRE_OK) /* never committed: remove what this run wrote */
+        for (uint32_t i = 0; i < r.run_segment_count; i++)
+            quire_segment_remove(dir, r.run_segments[i]);
+    for (int i = 0; workers && i < threads; i++) {
+        if (workers[i]) {
+            uint64_t calls, hits;
+            quire_analyzer_stem_stats(analyze_worker_analyzer(workers[i]), &calls, &hits);
+            summary->stem_calls += calls;
+            summary->stem_hits += hits;
+        }
+        analyze_worker_free(workers[i]);
+    }
+    quire_free(workers);
+    summary->seconds = elapsed(&r);
+    if (r.src && rc == QUIRE_OK)
+        report_progress(&r, true);
+    source_close(r.src);
+    inverter_free(r.inv);
+    for (uint32_t i = 0; r.slots && i < r.nslots; i++)
+        batch_free(&r.slots[i]);
+    quire_free(r.slots);
+    quire_free(r.state);
+    quire_free(r.forms);
+    quire_free(r.run_segments);
+    quire_manifest_free(&r.base);
+    quire_lock_release(lock);
+    return rc;
+}
+
+/* ---- inspection ---- */
+
+int indexer_stats(const char *dir, index_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    quire_index *ix;
+    int rc = quire_index_open(&ix, dir, NULL);
+    if (rc != QUIRE_OK)
+        return rc;
+    const quire_manifest *m = quire_index_manifest(ix);
+    out->generation = m->generation;
+    out->segment_count = m->segment_count;
+    snprintf(out->language, sizeof out->language, "%s", m->language);
+    snprintf(out->analyzer_id, sizeof out->analyzer_id, "%s", m->analyzer_id);
+    for (uint32_t i = 0; i < m->segment_count; i++) {
+        const quire_segment_stats *st = quire_segment_get_stats(quire_index_segment(ix, i));
+        out->docs += st->doc_count - m->segments[i].deleted_count;
+        out->deleted_docs += m->segments[i].deleted_count;
+        out->total_tokens += st->total_tokens - m->segments[i].deleted_tokens;
+        out->forms += st->form_count;
+        out->stems += st->stem_count;
+        out->postings += st->posting_count;
+        out->text_bytes += st->text_bytes;
+        for (int f = 0; f < QUIRE_SEG_FILE_COUNT; f++)
+            out->file_bytes[f] += st->file_bytes[f];
+    }
+    quire_index_close(ix);
+    return QUIRE_OK;
+}
+
+typedef struct verify_ctx {
+    indexer_report_fn report;
+    void *ctx;
+    uint64_t problems;
+} verify_ctx;
+
+static void verify_report(void *ctx, const char *line)
+{
+    verify_ctx *v = ctx;
+    v->problems++;
+    v->report(v->ctx, line);
+}
+
+int indexer_verify(const char *dir, indexer_report_fn report, void *ctx)
+{
+    verify_ctx v = {report, ctx, 0};
+    quire_index *ix;
+    bool fell_back = false;
+    int rc = quire_index_open(&ix, dir, &fell_back);
+    if (rc != QUIRE_OK) {
+        verify_report(&v, quire_errmsg());
+        return rc == QUIRE_ENOMEM ? rc : QUIRE_ECORRUPT;
+    }
+    if (fell_back)
+        verify_report(&v, quire_errmsg());
+    for (uint32_t i = 0; i < quire_index_segment_count(ix); i++) {
+        int vrc = quire_segment_verify(quire_index_segment(ix, i), verify_report, &v);
+        if (vrc == QUIRE_ENOMEM) {
+            rc = vrc;
+            break;
+        }
+    }
+    quire_index_close(ix);
+    if (rc == QUIRE_OK && v.problems)
+        rc = QUIRE_ECORRUPT;
+    return rc;
+}

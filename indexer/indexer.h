@@ -1,0 +1,81 @@
+/*
+ * indexer.h - one indexing run: read the inputs, analyse and invert them in bounded memory,
+ * write new segments, merge them, and commit a new manifest on top of the index's last
+ * commit. Nothing is visible until the commit; an error or a kill leaves the last commit as
+ * it was (the files of the interrupted run are removed by the next run).
+ */
+#ifndef QUIRE_INDEXER_H
+#define QUIRE_INDEXER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quire/segment.h"
+#include "quire/status.h"
+
+typedef struct indexer_progress {
+    uint64_t docs;
+    uint64_t bytes_read;  /* input bytes consumed */
+    uint64_t bytes_total; /* 0 if unknown (stdin) */
+    double seconds;
+    bool final;           /* the last call */
+} indexer_progress;
+
+typedef void (*indexer_progress_fn)(void *ctx, const indexer_progress *p);
+typedef void (*indexer_warn_fn)(void *ctx, const char *message);
+
+typedef struct indexer_opts {
+    const char *index_dir;
+    const char *const *inputs;
+    size_t input_count;
+    const char *language;     /* NULL: the index's language, or english for a new index */
+    int keep_diacritics;      /* -1: the index's setting (default fold), 0 fold, 1 keep */
+    size_t memory;            /* budget in bytes for all buffers (0 = 1 GiB) */
+    int threads;              /* analysis threads (0 = the number of cores) */
+    bool stop_on_error;       /* a bad input ends the run without committing */
+    int zlib_level;           /* stored text (0..9; -1 = 6) */
+    indexer_progress_fn progress;
+    void *progress_ctx;
+    indexer_warn_fn warn;
+    void *warn_ctx;
+} indexer_opts;
+
+typedef struct indexer_summary {
+    uint64_t docs_added;
+    uint64_t docs_skipped;      /* by the source: bad lines, binary files... */
+    uint64_t warnings;
+    uint64_t invalid_utf8;      /* invalid sequences replaced, over all documents */
+    uint64_t text_bytes;        /* bytes of title + text analysed */
+    uint64_t input_bytes;       /* bytes read from the inputs */
+    uint64_t tokens;
+    uint32_t segments_flushed;  /* segments written before the final merge */
+    uint64_t generation;        /* committed generation (0 if nothing committed) */
+    uint64_t stem_calls, stem_hits;
+    double seconds;
+} indexer_summary;
+
+QUIRE_MUST_CHECK int indexer_run(const indexer_opts *opts, indexer_summary *summary);
+
+/* Statistics of an existing index: its segments' stats added up. */
+typedef struct index_stats {
+    uint64_t generation;
+    uint32_t segment_count;
+    uint64_t docs;
+    uint64_t deleted_docs;
+    uint64_t total_tokens;
+    uint64_t forms, stems, postings; /* summed over segments */
+    uint64_t text_bytes;
+    uint64_t file_bytes[QUIRE_SEG_FILE_COUNT];
+    char language[64];
+    char analyzer_id[128];
+} index_stats;
+
+QUIRE_MUST_CHECK int indexer_stats(const char *dir, index_stats *out);
+
+/* Check every file of the index (see quire_segment_verify). Each problem is reported as a
+ * line; QUIRE_ECORRUPT if any. */
+typedef void (*indexer_report_fn)(void *ctx, const char *line);
+QUIRE_MUST_CHECK int indexer_verify(const char *dir, indexer_report_fn report, void *ctx);
+
+#endif

@@ -1,0 +1,498 @@
+/*
+ * inverter.c - in-memory inversion; see inverter.h.
+ *
+ * Memory: every term is a `term` record in a growable array, found through an
+ * open-addressing table of indices; keys live in an arena of 1 MiB chunks; postings live in
+ * per-term buffers that grow by half. inverter_memory() adds up all of it (allocated
+ * capacity, not just the bytes used), and that is what the budget is compared with.
+ */
+#include "inverter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+#define ARENA_CHUNK (1u << 20)
+
+typedef struct term {
+    const char *key;
+    uint32_t key_len;
+    uint32_t next;     /* forms: next form of the same stem; stems: first form */
+    uint64_t hash;
+    uint8_t *buf;      /* encoded postings */
+    uint32_t len, cap;
+    uint32_t last_doc; /* NONE before the first posting */
+    uint32_t df;
+    uint32_t link;     /* forms: their stem; stems: tf summed in the current doc */
+    uint32_t cur_doc;  /* stems: the doc `link` sums for, NONE before the first */
+    uint32_t form_count; /* stems only */
+} term;
+
+typedef struct term_table {
+    term *terms;
+    uint32_t count, cap;
+    uint32_t *slots; /* NONE = empty */
+    uint32_t slot_mask;
+} term_table;
+
+typedef struct arena_chunk {
+    struct arena_chunk *prev;
+    size_t used, cap;
+    char data[];
+} arena_chunk;
+
+struct inverter {
+    char *dir;
+    size_t budget;
+    inverter_next_id_fn next_id;
+    inverter_segment_fn done;
+    void *ctx;
+    term_table forms, stems;
+    arena_chunk *arena;
+    size_t arena_bytes;
+    size_t postings_bytes; /* sum of term buffer capacities */
+    quire_segment_writer *writer; /* open from a segment's first doc to its flush */
+    uint64_t segment_id;
+    uint32_t *doc_lens;
+    uint32_t doc_count, doc_cap;
+    uint32_t *touched; /* stems touched by the current document */
+    uint32_t touched_cap;
+    uint32_t *scratch; /* positions decoded at flush */
+    uint32_t scratch_cap;
+};
+
+static int oom(void)
+{
+    return quire_error(QUIRE_ENOMEM, "out of memory in the inverter");
+}
+
+static void table_free(term_table *t)
+{
+    for (uint32_t i = 0; i < t->count; i++)
+        quire_free(t->terms[i].buf);
+    quire_free(t->terms);
+    quire_free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+static int table_grow_slots(term_table *t)
+{
+    uint32_t n = t->slot_mask ? (t->slot_mask + 1) * 2 : 1024;
+    uint32_t *slots = quire_malloc((size_t)n * sizeof *slots);
+    if (!slots)
+        return oom();
+    memset(slots, 0xff, (size_t)n * sizeof *slots);
+    for (uint32_t i = 0; i < t->count; i++) {
+        uint32_t s = (uint32_t)t->terms[i].hash & (n - 1);
+        while (slots[s] != NONE)
+            s = (s + 1) & (n - 1);
+        slots[s] = i;
+    }
+    quire_free(t->slots);
+    t->slots = slots;
+    t->slot_mask = n - 1;
+    return QUIRE_OK;
+}
+
+static const char *arena_copy(inverter *inv, const char *s, size_t n)
+{
+    arena_chunk *c = inv->arena;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        arena_chunk *nc = quire_malloc(sizeof *nc + cap);
+        if (!nc)
+            return NULL;
+        nc->prev = c;
+        nc->used = 0;
+        nc->cap = cap;
+        inv->arena = c = nc;
+        inv->arena_bytes += sizeof *nc + cap;
+    }
+    char *d = c->data + c->used;
+    memcpy(d, s, n);
+    c->used += n;
+    return d;
+}
+
+/* Find or add a term; *out its index. */
+static int table_get(inverter *inv, term_table *t, const char *key, uint32_t len, uint64_t hash,
+                     uint32_t *out, bool *added)
+{
+    if ((uint64_t)(t->count + 1) * 4 > (uint64_t)(t->slot_mask + 1) * 3 || !t->slots) {
+        int rc = table_grow_slots(t);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    uint32_t s = (uint32_t)hash & t->slot_mask;
+    for (;;) {
+        uint32_t i = t->slots[s];
+        if (i == NONE)
+            break;
+        const term *e = &t->terms[i];
+        if (e->hash == hash && e->key_len == len && memcmp(e->key, key, len) == 0) {
+            *out = i;
+            *added = false;
+            return QUIRE_OK;
+        }
+        s = (s + 1) & t->slot_mask;
+    }
+    if (t->count == t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 1024;
+        term *n = quire_realloc(t->terms, (size_t)cap * sizeof *n);
+        if (!n)
+            return oom();
+        t->terms = n;
+        t->cap = cap;
+    }
+    const char *k = arena_copy(inv, key, len);
+    if (!k)
+        return oom();
+    term *e = &t->terms[t->count];
+    memset(e, 0, sizeof *e);
+    e->key = k;
+    e->key_len = len;
+    e->hash = hash;
+    e->last_doc = NONE;
+    e->cur_doc = NONE;
+    e->next = NONE;
+    t->slots[s] = t->count;
+    *out = t->count++;
+    *added = true;
+    return QUIRE_OK;
+}
+
+static int term_reserve(inverter *inv, term *e, size_t extra)
+{
+    if (e->cap - e->len >= extra)
+        return QUIRE_OK;
+    size_t need = (size_t)e->len + extra;
+    if (need > UINT32_MAX)
+        return quire_error(QUIRE_ELIMIT, "postings of one term exceed 4 GiB in memory");
+    size_t cap = e->cap ? e->cap + e->cap / 2 : 16;
+    if (cap < need)
+        cap = need;
+    if (cap > UINT32_MAX)
+        cap = UINT32_MAX;
+    uint8_t *b = quire_realloc(e->buf, cap);
+    if (!b)
+        return oom();
+    inv->postings_bytes += cap - e->cap;
+    e->buf = b;
+    e->cap = (uint32_t)cap;
+    return QUIRE_OK;
+}
+
+static inline void put_varint(term *e, uint64_t v)
+{
+    e->len += (uint32_t)quire_varint_put(e->buf + e->len, v);
+}
+
+int inverter_new(inverter **out, const char *dir, size_t memory_budget,
+                 inverter_next_id_fn next_id, inverter_segment_fn done, void *ctx)
+{
+    *out = NULL;
+    inverter *inv = quire_calloc(1, sizeof *inv);
+    if (!inv)
+        return oom();
+    inv->dir = quire_strndup(dir, strlen(dir));
+    if (!inv->dir) {
+        quire_free(inv);
+        return oom();
+    }
+    inv->budget = memory_budget;
+    inv->next_id = next_id;
+    inv->done = done;
+    inv->ctx = ctx;
+    *out = inv;
+    return QUIRE_OK;
+}
+
+static void reset(inverter *inv)
+{
+    table_free(&inv->forms);
+    table_free(&inv->stems);
+    while (inv->arena) {
+        arena_chunk *p = inv->arena->prev;
+        quire_free(inv->arena);
+        inv->arena = p;
+    }
+    inv->arena_bytes = 0;
+    inv->postings_bytes = 0;
+    inv->doc_count = 0;
+}
+
+void inverter_free(inverter *inv)
+{
+    if (!inv)
+        return;
+    quire_segment_writer_abort(inv->writer);
+    reset(inv);
+    quire_free(inv->doc_lens);
+    quire_free(inv->touched);
+    quire_free(inv->scratch);
+    quire_free(inv->dir);
+    quire_free(inv);
+}
+
+size_t inverter_memory(const inverter *inv)
+{
+    return inv->postings_bytes + inv->arena_bytes +
+           ((size_t)inv->forms.cap + inv->stems.cap) * sizeof(term) +
+           ((size_t)inv->forms.slot_mask + inv->stems.slot_mask + 2) * sizeof(uint32_t) +
+           (size_t)inv->doc_cap * sizeof(uint32_t);
+}
+
+bool inverter_is_full(const inverter *inv)
+{
+    return inverter_memory(inv) >= inv->budget;
+}
+
+static int open_writer(inverter *inv)
+{
+    inv->segment_id = inv->next_id(inv->ctx);
+    return quire_segment_writer_new(&inv->writer, inv->dir, inv->segment_id);
+}
+
+int inverter_add_store_block(inverter *inv, quire_bytes encoded)
+{
+    if (!inv->writer) {
+        int rc = open_writer(inv);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return quire_segment_writer_add_store_block(inv->writer, encoded);
+}
+
+int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *forms,
+                     uint32_t form_count)
+{
+    int rc;
+    if (!inv->writer && (rc = open_writer(inv)) != QUIRE_OK)
+        return rc;
+    if (inv->doc_count == inv->doc_cap) {
+        uint32_t cap = inv->doc_cap ? inv->doc_cap * 2 : 4096;
+        uint32_t *n = quire_realloc(inv->doc_lens, (size_t)cap * sizeof *n);
+        if (!n)
+            return oom();
+        inv->doc_lens = n;
+        inv->doc_cap = cap;
+    }
+    if (form_count > inv->touched_cap) {
+        uint32_t *n = quire_realloc(inv->touched, (size_t)form_count * sizeof *n);
+        if (!n)
+            return oom();
+        inv->touched = n;
+        inv->touched_cap = form_count;
+    }
+    rc = quire_segment_writer_add_doc_meta(inv->writer, info);
+    if (rc != QUIRE_OK)
+        return rc;
+    uint32_t doc = inv->doc_count++;
+    inv->doc_lens[doc] = info->doc_len;
+    uint32_t touched = 0;
+
+    for (uint32_t f = 0; f < form_count; f++) {
+        const inv_form *in = &forms[f];
+        uint32_t fi, si;
+        bool added;
+        rc = table_get(inv, &inv->forms, in->form, in->form_len, in->form_hash, &fi, &added);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (added) {
+            bool stem_added;
+            rc = table_get(inv, &inv->stems, in->stem, in->stem_len, in->stem_hash, &si,
+                           &stem_added);
+            if (rc != QUIRE_OK)
+                return rc;
+            term *st = &inv->stems.terms[si];
+            term *fe = &inv->forms.terms[fi];
+            fe->link = si;
+            fe->next = st->next;
+            st->next = fi;
+            st->form_count++;
+        }
+        term *fe = &inv->forms.terms[fi];
+        si = fe->link;
+        /* form posting: doc gap, tf, position gaps */
+        rc = term_reserve(inv, fe, (size_t)(2 + in->tf) * QUIRE_VARINT_MAX);
+        if (rc != QUIRE_OK)
+            return rc;
+        put_varint(fe, doc - (fe->last_doc + 1));
+        put_varint(fe, in->tf);
+        uint32_t prev = 0;
+        for (uint32_t k = 0; k < in->tf; k++) {
+            put_varint(fe, in->positions[k] - prev);
+            prev = in->positions[k];
+        }
+        fe->last_doc = doc;
+        fe->df++;
+        /* stem: sum tf over its forms in this doc, written once the doc is done */
+        term *st = &inv->stems.terms[si];
+        if (st->cur_doc != doc) {
+            st->cur_doc = doc;
+            st->link = 0;
+            inv->touched[touched++] = si;
+        }
+        st->link += in->tf;
+    }
+    for (uint32_t i = 0; i < touched; i++) {
+        term *st = &inv->stems.terms[inv->touched[i]];
+        rc = term_reserve(inv, st, 2 * QUIRE_VARINT_MAX);
+        if (rc != QUIRE_OK)
+            return rc;
+        put_varint(st, doc - (st->last_doc + 1));
+        put_varint(st, st->link);
+        st->last_doc = doc;
+        st->df++;
+    }
+    return QUIRE_OK;
+}
+
+/* ---- flush ---- */
+
+static const term_table *sort_table; /* qsort has no context argument in C11 */
+
+static int cmp_terms(const void *a, const void *b)
+{
+    const term *x = &sort_table->terms[*(const uint32_t *)a];
+    const term *y = &sort_table->terms[*(const uint32_t *)b];
+    uint32_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(x->key, y->key, n);
+    if (c)
+        return c;
+    return x->key_len < y->key_len ? -1 : x->key_len > y->key_len;
+}
+
+static int cmp_bytes(const void *a, const void *b)
+{
+    const quire_bytes *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->ptr, y->ptr, n);
+    if (c)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Terms of a table in key order (caller frees). The sort runs under no lock: only the
+ * inverter's thread flushes. */
+static int sorted_order(const term_table *t, uint32_t **out)
+{
+    uint32_t *order = quire_malloc(((size_t)t->count + 1) * sizeof *order);
+    if (!order)
+        return oom();
+    for (uint32_t i = 0; i < t->count; i++)
+        order[i] = i;
+    sort_table = t;
+    qsort(order, t->count, sizeof *order, cmp_terms);
+    sort_table = NULL;
+    *out = order;
+    return QUIRE_OK;
+}
+
+static int corrupt_buffer(void)
+{
+    return quire_error(QUIRE_EINVAL, "inverter: postings buffer does not decode (a bug)");
+}
+
+static int write_postings(inverter *inv, const term *e, bool positions)
+{
+    const uint8_t *p = e->buf, *end = e->buf + e->len;
+    uint32_t doc = NONE;
+    while (p < end) {
+        uint32_t gap, tf;
+        if (quire_varint_get32(&gap, &p, end) != QUIRE_OK ||
+            quire_varint_get32(&tf, &p, end) != QUIRE_OK)
+            return corrupt_buffer();
+        doc = doc + 1 + gap;
+        if (positions) {
+            if (tf > inv->scratch_cap) {
+                uint32_t *n = quire_realloc(inv->scratch, (size_t)tf * sizeof *n);
+                if (!n)
+                    return oom();
+                inv->scratch = n;
+                inv->scratch_cap = tf;
+            }
+            uint32_t pos = 0;
+            for (uint32_t k = 0; k < tf; k++) {
+                uint32_t d;
+                if (quire_varint_get32(&d, &p, end) != QUIRE_OK)
+                    return corrupt_buffer();
+                pos += d;
+                inv->scratch[k] = pos;
+            }
+        }
+        int rc = quire_segment_writer_add_posting(inv->writer, doc, tf,
+                                                  positions ? inv->scratch : NULL,
+                                                  inv->doc_lens[doc]);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
+static int write_terms(inverter *inv)
+{
+    uint32_t *order = NULL;
+    quire_bytes *forms = NULL;
+    uint32_t forms_cap = 0;
+    int rc = sorted_order(&inv->forms, &order);
+    for (uint32_t i = 0; rc == QUIRE_OK && i < inv->forms.count; i++) {
+        const term *e = &inv->forms.terms[order[i]];
+        rc = quire_segment_writer_begin_form(inv->writer, quire_bytes_of(e->key, e->key_len));
+        if (rc == QUIRE_OK)
+            rc = write_postings(inv, e, true);
+        if (rc == QUIRE_OK)
+            rc = quire_segment_writer_end_term(inv->writer);
+    }
+    quire_free(order);
+    order = NULL;
+    if (rc == QUIRE_OK)
+        rc = sorted_order(&inv->stems, &order);
+    for (uint32_t i = 0; rc == QUIRE_OK && i < inv->stems.count; i++) {
+        const term *st = &inv->stems.terms[order[i]];
+        quire_bytes stem = quire_bytes_of(st->key, st->key_len);
+        if (st->form_count == 1) {
+            const term *fe = &inv->forms.terms[st->next];
+            rc = quire_segment_writer_add_alias_stem(inv->writer, stem,
+                                                     quire_bytes_of(fe->key, fe->key_len));
+            continue;
+        }
+        if (st->form_count > forms_cap) {
+            quire_bytes *n = quire_realloc(forms, (size_t)st->form_count * sizeof *n);
+            if (!n) {
+                rc = oom();
+                break;
+            }
+            forms = n;
+            forms_cap = st->form_count;
+        }
+        uint32_t n = 0;
+        for (uint32_t f = st->next; f != NONE; f = inv->forms.terms[f].next)
+            forms[n++] = quire_bytes_of(inv->forms.terms[f].key, inv->forms.terms[f].key_len);
+        qsort(forms, n, sizeof *forms, cmp_bytes);
+        rc = quire_segment_writer_begin_stem(inv->writer, stem, forms, n);
+        if (rc == QUIRE_OK)
+            rc = write_postings(inv, st, false);
+        if (rc == QUIRE_OK)
+            rc = quire_segment_writer_end_term(inv->writer);
+    }
+    quire_free(order);
+    quire_free(forms);
+    return rc;
+}
+
+int inverter_flush(inverter *inv)
+{
+    if (!inv->writer)
+        return QUIRE_OK;
+    int rc = write_terms(inv);
+    quire_segment_stats st;
+    if (rc == QUIRE_OK) {
+        rc = quire_segment_writer_finish(inv->writer, &st);
+        inv->writer = NULL;
+    }
+    if (rc == QUIRE_OK)
+        rc = inv->done(inv->ctx, inv->segment_id, &st);
+    reset(inv);
+    return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * inverter.h - turns analysed documents into postings in memory and flushes them as a
+ * segment when its memory budget is reached.
+ *
+ * Documents arrive in doc-id order as "analysed documents": metadata plus the distinct
+ * forms of the document, each with its stem, tf and positions (built by the workers). The
+ * inverter keeps per form and per stem a byte buffer of already-encoded postings (doc gap,
+ * tf, position gaps as varints), so a flush is: sort the terms, decode each buffer once into
+ * the segment writer. Stems accumulate their own postings (doc, summed tf); at flush a stem
+ * with a single form becomes an alias of that form and its buffer is dropped.
+ */
+#ifndef QUIRE_INVERTER_H
+#define QUIRE_INVERTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quire/bytes.h"
+#include "quire/segment.h"
+#include "quire/status.h"
+
+typedef struct inverter inverter;
+
+/* One distinct form of a document. */
+typedef struct inv_form {
+    const char *form;
+    uint32_t form_len;
+    const char *stem;
+    uint32_t stem_len;
+    uint64_t form_hash, stem_hash;
+    uint32_t tf;
+    const uint32_t *positions; /* tf ascending */
+} inv_form;
+
+/* Called when a segment has been written; the inverter owns nothing of it after. */
+typedef int (*inverter_segment_fn)(void *ctx, uint64_t segment_id, const quire_segment_stats *st);
+/* Gives the inverter a new segment id. */
+typedef uint64_t (*inverter_next_id_fn)(void *ctx);
+
+QUIRE_MUST_CHECK int inverter_new(inverter **out, const char *dir, size_t memory_budget,
+                                  inverter_next_id_fn next_id, inverter_segment_fn done,
+                                  void *ctx);
+void inverter_free(inverter *inv);
+
+/* Add a document: its metadata (text_off ignored), and its forms. Stored-text blocks for
+ * the documents added go in with inverter_add_store_block, in stream order. */
+QUIRE_MUST_CHECK int inverter_add_doc(inverter *inv, const quire_doc_info *info,
+                                      const inv_form *forms, uint32_t form_count);
+QUIRE_MUST_CHECK int inverter_add_store_block(inverter *inv, quire_bytes encoded);
+/* True when the memory in use has reached the budget: the caller flushes at a point where
+ * the stored-text blocks cover every document added (a batch boundary). */
+bool inverter_is_full(const inverter *inv);
+size_t inverter_memory(const inverter *inv);
+/* Write the buffered postings as a segment (nothing if no document was added). */
+QUIRE_MUST_CHECK int inverter_flush(inverter *inv);
+
+
+
+/* The hash the workers compute for forms and stems (64-bit FNV-1a folded with a final
+ * mix; quality matters more than speed here since words are short). */
+static inline uint64_t inverter_hash(const void *p, size_t n)
+{
+    const uint8_t *s = p;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+#endif
