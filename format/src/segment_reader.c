@@ -403,6 +403,7 @@ int quire_segment_doc_info(const quire_segment *seg, uint32_t doc, quire_doc_inf
     if (quire_crc32(0, base + off, (size_t)(rec_end - (base + off))) != quire_load_le32(rec_end))
         return quire_corrupt("%s: document group %llu checksum mismatch", name,
                              (unsigned long long)g);
+    quire_bytes origin = {NULL, 0};
     for (uint32_t d = (uint32_t)(g * DMD_GROUP_DOCS);; d++) {
         quire_doc_info info;
         uint64_t date, text_len;
@@ -412,6 +413,12 @@ int quire_segment_doc_info(const quire_segment *seg, uint32_t doc, quire_doc_inf
             quire_varint_get(&date, &p, rec_end) != QUIRE_OK ||
             quire_varint_get(&text_len, &p, rec_end) != QUIRE_OK || date > UINT32_MAX + 1ull)
             return quire_corrupt("%s: record of document %u is damaged", name, d);
+        /* an empty origin repeats the previous record's */
+        if (info.origin.len == 0)
+            info.origin = origin;
+        if (info.origin.len == 0)
+            return quire_corrupt("%s: record of document %u has no origin", name, d);
+        origin = info.origin;
         if (text_off > seg->stats.text_bytes || text_len > seg->stats.text_bytes - text_off)
             return quire_corrupt("%s: document %u's text lies outside the stored text", name, d);
         if (d == doc) {

@@ -37,6 +37,7 @@ struct quire_segment_writer {
     quire_buf pending_text; /* add_doc mode: text not yet in a block */
     quire_buf block;        /* scratch for one encoded block */
     quire_buf group;        /* .dmd records of the current group */
+    quire_buf last_origin;  /* origin of the group's previous record */
     uint64_t group_text_off;
     quire_buf dmd_index;    /* u64 per group */
     quire_buf sto_index;    /* STO_INDEX_ENTRY per block */
@@ -102,6 +103,7 @@ void quire_segment_writer_abort(quire_segment_writer *w)
     quire_buf_free(&w->pending_text);
     quire_buf_free(&w->block);
     quire_buf_free(&w->group);
+    quire_buf_free(&w->last_origin);
     quire_buf_free(&w->dmd_index);
     quire_buf_free(&w->sto_index);
     quire_buf_free(&w->key);
@@ -220,14 +222,24 @@ int quire_segment_writer_add_doc_meta(quire_segment_writer *w, const quire_doc_i
     if (w->doc_count % DMD_GROUP_DOCS == 0) {
         flush_group(w);
         w->group_text_off = w->text_total;
+        w->last_origin.len = 0;
     }
+    if (info->origin.len == 0)
+        return fail(w, quire_error(QUIRE_EINVAL, "document without an origin"));
     quire_buf *g = &w->group;
     quire_buf_put_str(g, info->external_id.ptr, info->external_id.len);
     quire_buf_put_str(g, info->title.ptr, info->title.len);
-    quire_buf_put_str(g, info->origin.ptr, info->origin.len);
+    /* An origin equal to the previous record's in the group is stored empty. */
+    bool same = w->last_origin.len == info->origin.len &&
+                memcmp(w->last_origin.data, info->origin.ptr, info->origin.len) == 0;
+    quire_buf_put_str(g, info->origin.ptr, same ? 0 : info->origin.len);
+    if (!same) {
+        w->last_origin.len = 0;
+        quire_buf_put(&w->last_origin, info->origin.ptr, info->origin.len);
+    }
     quire_buf_put_varint(g, date_encode(info->date));
     quire_buf_put_varint(g, info->text_len);
-    if (g->err || w->dmd_index.err)
+    if (g->err || w->dmd_index.err || w->last_origin.err)
         return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
     uint8_t lens[8];
     quire_store_le32(lens, info->doc_len);
