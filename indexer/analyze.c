@@ -179,9 +179,15 @@ static int add_token(analyze_worker *w, batch *b, const quire_token *t)
         x->form_off = (uint32_t)b->strings.len;
         x->form_len = (uint32_t)t->form_len;
         quire_buf_put(&b->strings, t->form, t->form_len);
+        /* Stem once per distinct word of the document, not per token. */
+        const char *stem;
+        size_t stem_len;
+        int rc = quire_analyzer_stem(w->an, t->prefold, t->prefold_len, &stem, &stem_len);
+        if (rc != QUIRE_OK)
+            return rc;
         x->stem_off = (uint32_t)b->strings.len;
-        x->stem_len = (uint32_t)t->stem_len;
-        quire_buf_put(&b->strings, t->stem, t->stem_len);
+        x->stem_len = (uint32_t)stem_len;
+        quire_buf_put(&b->strings, stem, stem_len);
         x->form_hash = h;
         x->count = 0;
         if (b->strings.err || b->strings.len > UINT32_MAX)
@@ -201,7 +207,7 @@ static int tokenize(analyze_worker *w, batch *b, const char *text, size_t len, u
 {
     quire_token_iter it;
     quire_token t;
-    quire_tokens_begin(&it, w->an, text, len, first_pos, true);
+    quire_tokens_begin(&it, w->an, text, len, first_pos, false);
     uint32_t n = 0;
     while (quire_tokens_next(&it, &t)) {
         if (t.pos == UINT32_MAX - 1)

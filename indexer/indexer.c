@@ -570,7 +570,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
             rc = quire_error(QUIRE_ENOMEM, "out of memory");
     }
     for (int i = 0; rc == QUIRE_OK && i < threads; i++)
-        rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 6 : opts->zlib_level);
+        rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 1 : opts->zlib_level);
     if (rc == QUIRE_OK) {
         snprintf(r.analyzer_id, sizeof r.analyzer_id, "%s",
                  quire_analyzer_id(analyze_worker_analyzer(workers[0])));

@@ -34,7 +34,7 @@ typedef struct indexer_opts {
     size_t memory;            /* budget in bytes for all buffers (0 = 1 GiB) */
     int threads;              /* analysis threads (0 = the number of cores) */
     bool stop_on_error;       /* a bad input ends the run without committing */
-    int zlib_level;           /* stored text (0..9; -1 = 6) */
+    int zlib_level;           /* stored text (0..9; -1 = 1, fastest) */
     indexer_progress_fn progress;
     void *progress_ctx;
     indexer_warn_fn warn;

@@ -350,17 +350,27 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
 
 /* ---- flush ---- */
 
-static const term_table *sort_table; /* qsort has no context argument in C11 */
+/* Sort entries: the key's first 8 bytes as a big-endian number decide most comparisons
+ * without touching the keys (most words are shorter than 8 bytes). */
+typedef struct sort_entry {
+    uint64_t prefix;
+    const char *key;
+    uint32_t len;
+    uint32_t index;
+} sort_entry;
 
-static int cmp_terms(const void *a, const void *b)
+static int cmp_sort_entries(const void *a, const void *b)
 {
-    const term *x = &sort_table->terms[*(const uint32_t *)a];
-    const term *y = &sort_table->terms[*(const uint32_t *)b];
-    uint32_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = memcmp(x->key, y->key, n);
+    const sort_entry *x = a, *y = b;
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix ? -1 : 1;
+    if (x->len <= 8 || y->len <= 8) /* equal prefixes: the shorter key sorts first */
+        return x->len < y->len ? -1 : x->len > y->len;
+    uint32_t n = (x->len < y->len ? x->len : y->len) - 8;
+    int c = memcmp(x->key + 8, y->key + 8, n);
     if (c)
         return c;
-    return x->key_len < y->key_len ? -1 : x->key_len > y->key_len;
+    return x->len < y->len ? -1 : x->len > y->len;
 }
 
 static int cmp_bytes(const void *a, const void *b)
@@ -373,18 +383,30 @@ static int cmp_bytes(const void *a, const void *b)
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* Terms of a table in key order (caller frees). The sort runs under no lock: only the
- * inverter's thread flushes. */
+/* Terms of a table in key order (caller frees). */
 static int sorted_order(const term_table *t, uint32_t **out)
 {
     uint32_t *order = quire_malloc(((size_t)t->count + 1) * sizeof *order);
-    if (!order)
+    sort_entry *e = quire_malloc(((size_t)t->count + 1) * sizeof *e);
+    if (!order || !e) {
+        quire_free(order);
+        quire_free(e);
         return oom();
+    }
+    for (uint32_t i = 0; i < t->count; i++) {
+        const term *x = &t->terms[i];
+        uint64_t p = 0;
+        for (uint32_t k = 0; k < 8; k++)
+            p = (p << 8) | (k < x->key_len ? (uint8_t)x->key[k] : 0);
+        e[i].prefix = p;
+        e[i].key = x->key;
+        e[i].len = x->key_len;
+        e[i].index = i;
+    }
+    qsort(e, t->count, sizeof *e, cmp_sort_entries);
     for (uint32_t i = 0; i < t->count; i++)
-        order[i] = i;
-    sort_table = t;
-    qsort(order, t->count, sizeof *order, cmp_terms);
-    sort_table = NULL;
+        order[i] = e[i].index;
+    quire_free(e);
     *out = order;
     return QUIRE_OK;
 }

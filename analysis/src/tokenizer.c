@@ -291,7 +291,13 @@ bool quire_tokens_next(quire_token_iter *it, quire_token *tok)
         tok->form_len = tb.fm_len;
         tok->stem = NULL;
         tok->stem_len = 0;
-        if (it->want_stem) {
+        tok->prefold = NULL;
+        tok->prefold_len = 0;
+        if (!it->want_stem) {
+            it->prefold[tb.pf_len] = '\0';
+            tok->prefold = it->prefold;
+            tok->prefold_len = tb.pf_len;
+        } else {
             const char *stem;
             size_t stem_len;
             bool stem_cut;

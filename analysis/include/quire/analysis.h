@@ -45,6 +45,10 @@ typedef struct quire_token {
     size_t form_len;
     const char *stem; /* NUL-terminated; NULL when the iterator was begun without stems */
     size_t stem_len;
+    /* The case-folded word before diacritic folding (what quire_analyzer_stem takes), so a
+     * caller can stem once per distinct word. NUL-terminated; NULL when begun with stems. */
+    const char *prefold;
+    size_t prefold_len;
     uint32_t pos;
     size_t byte_start;
     size_t byte_end;
