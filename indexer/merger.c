@@ -178,7 +178,7 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n)
         }
         uint64_t blocks = quire_segment_store_block_count(seg);
         for (uint64_t b = 0; b < blocks; b++) {
-            quire_bytes enc;
+            quire_bytes enc = {NULL, 0};
             int rc = quire_segment_store_block(seg, b, &enc);
             if (rc == QUIRE_OK)
                 rc = quire_segment_writer_add_store_block(w, enc);

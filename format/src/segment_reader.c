@@ -514,8 +514,8 @@ int quire_segment_doc_text(const quire_segment *seg, uint32_t doc, quire_buf *ou
                                seg->name[QUIRE_SEG_STO], doc);
             break;
         }
-        uint64_t start;
-        quire_bytes enc;
+        uint64_t start = 0;
+        quire_bytes enc = {NULL, 0};
         rc = store_block(seg, b, &start, &enc);
         if (rc != QUIRE_OK)
             break;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what quire needs to build and test, from Debian's packages.
+# Run as root (or with sudo available). Idempotent.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config   # compiler and build
+  zlib1g-dev                         # stored text compression, CRC-32
+  libstemmer-dev                     # Snowball stemmers
+  libcriterion-dev                   # unit tests
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

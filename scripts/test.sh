@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Build and run every test twice: a normal build with -Werror, then the same under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Build trees: build/test, build/asan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+run() {
+  local dir=$1; shift
+  echo "== $dir: $*"
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+  (cd "$dir" && ctest --output-on-failure -j"$jobs")
+}
+run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUIRE_WERROR=ON
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  run build/asan -DCMAKE_BUILD_TYPE=Debug -DQUIRE_WERROR=ON -DQUIRE_SANITIZE=ON
