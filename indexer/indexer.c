@@ -241,10 +241,15 @@ static void *worker_main(void *arg)
     run *r = wa->r;
     pthread_mutex_lock(&r->mu);
     for (;;) {
+        /* Another worker may claim the awaited slot first: take the next slot again after
+         * every wake-up, or two workers wait on one slot while the next one is never
+         * analysed and the inverter waits for it forever. */
         uint32_t s = (uint32_t)(r->next_analyze % r->nslots);
         while (r->error == QUIRE_OK && r->state[s] != SLOT_FILLED &&
-               !(r->reader_done && r->next_analyze == r->next_fill))
+               !(r->reader_done && r->next_analyze == r->next_fill)) {
             pthread_cond_wait(&r->cv, &r->mu);
+            s = (uint32_t)(r->next_analyze % r->nslots);
+        }
         if (r->error != QUIRE_OK || r->state[s] != SLOT_FILLED)
             break;
         r->state[s] = SLOT_ANALYZING;
@@ -550,15 +555,21 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         threads = 64;
     size_t memory = opts->memory ? opts->memory : (size_t)1 << 30;
     /* Budget: batches in flight take about 8x their text (copies, tokens, positions,
-     * compressed blocks); each analyzer's stem cache is bounded separately (see
-     * analysis/); the inverter gets the rest, at least 4 MiB. */
+     * compressed blocks); each analyzer's stem cache gets 1/16 of the budget shared
+     * between the threads (1 to 64 MiB each); the inverter gets the rest, at least 4 MiB. */
     r.batch_bytes = memory / 128;
     if (r.batch_bytes < 64 * 1024)
         r.batch_bytes = 64 * 1024;
     if (r.batch_bytes > 4 * 1024 * 1024)
         r.batch_bytes = 4 * 1024 * 1024;
     r.nslots = threads == 1 ? 1 : (uint32_t)threads + 2;
-    size_t reserve = (size_t)r.nslots * r.batch_bytes * 8;
+    size_t cache_each = memory / 16 / (size_t)threads;
+    if (cache_each < (1u << 20))
+        cache_each = 1u << 20;
+    if (cache_each > ((size_t)64 << 20))
+        cache_each = (size_t)64 << 20;
+    r.aopts.stem_cache_bytes = cache_each;
+    size_t reserve = (size_t)r.nslots * r.batch_bytes * 8 + cache_each * (size_t)threads;
     size_t inv_budget = memory > reserve + (4u << 20) ? memory - reserve : (4u << 20);
 
     analyze_worker **workers = NULL;

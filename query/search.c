@@ -96,7 +96,7 @@ int search_open(searcher **out, const char *dir)
     /* Build the analyzer the manifest describes, then check it is the one that made the
      * index: same language and options but other tokenizer rules would silently miss. */
     const quire_manifest *m = quire_index_manifest(s->ix);
-    const quire_analyzer_opts opts = {m->language, m->keep_diacritics};
+    const quire_analyzer_opts opts = {m->language, m->keep_diacritics, 0};
     rc = quire_analyzer_new(&s->an, &opts);
     if (rc != QUIRE_OK)
         goto done;

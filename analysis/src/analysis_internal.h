@@ -34,6 +34,7 @@ struct quire_analyzer {
     size_t arena_len;  /* bytes used */
     size_t arena_cap;  /* bytes allocated */
     bool cache_closed; /* a limit or an allocation failure stopped insertion */
+    size_t cache_max;  /* bytes the table and the arena may take together */
     uint64_t stem_calls;
     uint64_t stem_hits;
 

@@ -90,6 +90,7 @@ int quire_analyzer_new(quire_analyzer **out, const quire_analyzer_opts *opts)
     (void)snprintf(an->id, id_cap, "quire-analysis/%d %s %s", ANALYSIS_RULES_VERSION, language,
                    fold);
     an->slot_cap = CACHE_INITIAL_SLOTS;
+    an->cache_max = opts && opts->stem_cache_bytes ? opts->stem_cache_bytes : (size_t)64 << 20;
     an->arena_cap = CACHE_INITIAL_ARENA;
 
     /* libstemmer allocates with malloc and returns NULL on failure (the language is known). */
@@ -160,7 +161,7 @@ static uint64_t hash_bytes(const char *p, size_t len)
 static bool cache_grow(quire_analyzer *an)
 {
     const size_t cap = an->slot_cap * 2;
-    if (cap > CACHE_MAX_SLOTS)
+    if (cap > CACHE_MAX_SLOTS || cap * sizeof(stem_slot) + an->arena_cap > an->cache_max)
         return false;
     stem_slot *slots = quire_calloc(cap, sizeof *slots);
     if (!slots)
@@ -188,6 +189,9 @@ static void cache_insert(quire_analyzer *an, size_t slot, uint32_t hash, const c
         size_t cap = an->arena_cap * 2;
         if (cap > CACHE_MAX_ARENA)
             cap = CACHE_MAX_ARENA;
+        const size_t table = an->slot_cap * sizeof(stem_slot);
+        if (table + cap > an->cache_max)
+            cap = an->cache_max > table ? an->cache_max - table : 0;
         char *arena = an->arena_len + need <= cap ? quire_realloc(an->arena, cap) : NULL;
         if (!arena) {
             an->cache_closed = true;

@@ -17,7 +17,7 @@ typedef struct fold_case {
 static void expect_folds(bool keep_diacritics, const fold_case *cases, size_t n)
 {
     quire_analyzer *an = NULL;
-    const quire_analyzer_opts opts = {NULL, keep_diacritics};
+    const quire_analyzer_opts opts = {NULL, keep_diacritics, 0};
     cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK);
     for (size_t i = 0; i < n; i++) {
         quire_token_iter it;
@@ -113,7 +113,7 @@ Test(normalize, analyzer_id_names_language_and_folding)
     cr_expect_str_eq(quire_analyzer_id(an), "quire-analysis/1 english fold-diacritics");
     cr_expect_str_eq(quire_analyzer_language(an), "english");
     quire_analyzer_free(an);
-    const quire_analyzer_opts opts = {"french", true};
+    const quire_analyzer_opts opts = {"french", true, 0};
     cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK);
     cr_expect_str_eq(quire_analyzer_id(an), "quire-analysis/1 french keep-diacritics");
     quire_analyzer_free(an);

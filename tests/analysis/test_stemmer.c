@@ -12,7 +12,7 @@
 static quire_analyzer *new_analyzer(const char *language)
 {
     quire_analyzer *an = NULL;
-    const quire_analyzer_opts opts = {language, false};
+    const quire_analyzer_opts opts = {language, false, 0};
     cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK, "%s", quire_errmsg());
     return an;
 }
@@ -80,7 +80,7 @@ Test(stemmer, stem_function_matches_the_token_stem)
 Test(stemmer, unknown_language_is_einval)
 {
     quire_analyzer *an = (quire_analyzer *)&an; /* must be reset to NULL */
-    const quire_analyzer_opts opts = {"klingon", false};
+    const quire_analyzer_opts opts = {"klingon", false, 0};
     cr_expect_eq(quire_analyzer_new(&an, &opts), QUIRE_EINVAL);
     cr_expect_null(an);
     cr_expect(strstr(quire_errmsg(), "klingon") != NULL, "%s", quire_errmsg());
@@ -159,6 +159,43 @@ Test(stemmer, cache_is_bounded_and_keeps_what_it_holds, .timeout = 120)
     cr_expect_eq(calls2, total + 2);
     cr_expect_eq(hits2, 1, "early word hit, late word missed");
     quire_analyzer_free(an);
+}
+
+Test(stemmer, cache_stays_within_its_byte_budget)
+{
+    /* With stem_cache_bytes = 1 MiB the cache must stop well before 100,000 words of
+     * about 5 bytes (12-byte slots at half load plus keys and stems need ~3.4 MiB), and
+     * must keep stemming the same after it stops; the default budget holds them all. */
+    const size_t budgets[2] = {1u << 20, 0};
+    const uint32_t words = 100000;
+    uint64_t hits_by_budget[2];
+    for (int b = 0; b < 2; b++) {
+        quire_analyzer *an = NULL;
+        const quire_analyzer_opts opts = {"english", false, budgets[b]};
+        cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK, "%s", quire_errmsg());
+        char word[16];
+        const char *stem;
+        size_t stem_len;
+        static char first[100000][24]; /* each word's stem in the first pass */
+        for (int pass = 0; pass < 2; pass++)
+            for (uint32_t n = 0; n < words; n++) {
+                const size_t len = word_of(word, n);
+                cr_assert_eq(quire_analyzer_stem(an, word, len, &stem, &stem_len), QUIRE_OK);
+                cr_assert_lt(stem_len, sizeof first[n]);
+                if (pass == 0)
+                    memcpy(first[n], stem, stem_len + 1);
+                else
+                    cr_assert_str_eq(stem, first[n], "cached and fresh stems agree");
+            }
+        uint64_t calls;
+        quire_analyzer_stem_stats(an, &calls, &hits_by_budget[b]);
+        cr_expect_eq(calls, 2 * (uint64_t)words);
+        quire_analyzer_free(an);
+    }
+    cr_expect_lt(hits_by_budget[0], words / 2, "1 MiB cache held %llu of %u words",
+                 (unsigned long long)hits_by_budget[0], words);
+    cr_expect_gt(hits_by_budget[0], 0, "the small cache still caches what fits");
+    cr_expect_eq(hits_by_budget[1], words, "the default cache holds them all");
 }
 
 Test(stemmer, new_fails_cleanly_on_every_allocation)

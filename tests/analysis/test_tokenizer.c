@@ -25,7 +25,7 @@ typedef struct want {
 static quire_analyzer *new_analyzer(bool keep_diacritics)
 {
     quire_analyzer *an = NULL;
-    quire_analyzer_opts opts = {"english", keep_diacritics};
+    quire_analyzer_opts opts = {"english", keep_diacritics, 0};
     cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK, "%s", quire_errmsg());
     return an;
 }

@@ -53,7 +53,7 @@ FIXTURE_UNUSED static char *fx_strdup(const char *s, size_t n)
 FIXTURE_UNUSED static quire_analyzer *fx_analyzer(void)
 {
     quire_analyzer *an = NULL;
-    const quire_analyzer_opts opts = {"english", false};
+    const quire_analyzer_opts opts = {"english", false, 0};
     cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK, "%s", quire_errmsg());
     return an;
 }

@@ -38,6 +38,7 @@ typedef struct quire_analyzer quire_analyzer;
 typedef struct quire_analyzer_opts {
     const char *language; /* Snowball algorithm name ("english", "french", ...); NULL = english */
     bool keep_diacritics; /* false (default): fold é->e, ё->е, ά->α in forms and stems */
+    size_t stem_cache_bytes; /* most memory the stem cache may take; 0 = 64 MiB */
 } quire_analyzer_opts;
 
 typedef struct quire_token {
