@@ -18,6 +18,7 @@ typedef struct batch_doc {
     /* raw, filled by the reader (offsets into batch.raw) */
     size_t id_off, id_len, title_off, title_len, origin_off, origin_len, text_off, text_len;
     int32_t date;
+    uint64_t line; /* of the record in its origin, 0 if not applicable */
     /* analysed */
     size_t clean_title_off, clean_title_len; /* into batch.clean */
     size_t clean_id_off, clean_id_len;       /* into batch.clean */

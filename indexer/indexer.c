@@ -144,6 +144,7 @@ static int fill_batch(run *r, batch *b, bool *at_end)
         bd->text_len = d.text_len;
         quire_buf_put(&b->raw, d.text, d.text_len);
         bd->date = d.date;
+        bd->line = d.line;
         if (b->raw.err)
             return quire_error(QUIRE_ENOMEM, "out of memory reading %s", d.origin);
     }
@@ -198,8 +199,13 @@ static int invert_batch(run *r, batch *b)
         r->sum->invalid_utf8 += d->invalid;
         if (d->invalid && r->opts->warn) {
             char msg[600];
-            snprintf(msg, sizeof msg, "%.*s: %u invalid UTF-8 sequence%s replaced by U+FFFD",
-                     (int)(d->id_len > 400 ? 400 : d->id_len), raw + d->id_off, d->invalid,
+            char where[32] = "";
+            if (d->line)
+                snprintf(where, sizeof where, ":%llu", (unsigned long long)d->line);
+            snprintf(msg, sizeof msg,
+                     "%.*s%s: document %.*s: %u invalid UTF-8 sequence%s replaced by U+FFFD",
+                     (int)(d->origin_len > 300 ? 300 : d->origin_len), raw + d->origin_off, where,
+                     (int)(d->id_len > 200 ? 200 : d->id_len), raw + d->id_off, d->invalid,
                      d->invalid == 1 ? "" : "s");
             warn_cb(r, msg);
         }
