@@ -44,8 +44,11 @@ int quire_index_open(quire_index **out, const char *dir, bool *fell_back)
             break;
         const quire_segment_stats *st = quire_segment_get_stats(ix->segs[i]);
         if (st->doc_count != ms->doc_count || st->total_tokens != ms->total_tokens) {
-            rc = quire_corrupt("%s: segment %llx holds %u documents, the manifest says %u", dir,
-                               (unsigned long long)ms->id, st->doc_count, ms->doc_count);
+            rc = quire_corrupt("%s/seg-%08llx: holds %u documents and %llu tokens, the manifest "
+                               "says %u and %llu",
+                               dir, (unsigned long long)ms->id, st->doc_count,
+                               (unsigned long long)st->total_tokens, ms->doc_count,
+                               (unsigned long long)ms->total_tokens);
             break;
         }
         ix->bases[i] = base;

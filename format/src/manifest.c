@@ -94,7 +94,8 @@ static int encode(quire_buf *b, const quire_manifest *m)
 
 typedef struct reader {
     const uint8_t *p, *end;
-    bool bad;
+    bool bad;   /* the bytes are not a manifest */
+    bool nomem; /* an allocation failed: says nothing about the bytes */
 } reader;
 
 static uint64_t take(reader *r, size_t n)
@@ -118,7 +119,7 @@ static char *take_str(reader *r)
     char *s = quire_strndup((const char *)r->p, n);
     r->p += n;
     if (!s)
-        r->bad = true;
+        r->nomem = true;
     return s;
 }
 
@@ -136,7 +137,7 @@ int quire_manifest_parse(quire_manifest *m, const uint8_t *bytes, size_t len, co
         return quire_error(QUIRE_EVERSION, "%s: format version %u, this build reads version %u",
                            name, version, QUIRE_FORMAT_VERSION);
     m->generation = quire_load_le64(bytes + 16);
-    reader r = {bytes + FRAME_HEADER_LEN, bytes + len - 4, false};
+    reader r = {bytes + FRAME_HEADER_LEN, bytes + len - 4, false, false};
     m->next_segment_id = take(&r, 8);
     m->analyzer_id = take_str(&r);
     m->language = take_str(&r);
@@ -163,6 +164,10 @@ int quire_manifest_parse(quire_manifest *m, const uint8_t *bytes, size_t len, co
         }
     } else {
         r.bad = true;
+    }
+    if (r.nomem && !r.bad) {
+        quire_manifest_free(m);
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", name);
     }
     if (r.bad || r.p != r.end || m->generation == 0 || !m->analyzer_id || !m->language) {
         quire_manifest_free(m);
@@ -314,18 +319,25 @@ static bool segment_needed(const quire_manifest *m, uint64_t id)
     return false;
 }
 
-/* "seg-<8+ hex>.<ext>" -> id */
+/* "seg-<8 to 16 lowercase hex>.<one of the six extensions>" -> id. Anything else (a
+ * user's "seg-00000001.ter.bak") is not ours to remove. */
 static bool parse_segment_name(const char *name, uint64_t *id)
 {
     if (strncmp(name, "seg-", 4) != 0)
         return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(name + 4, &end, 16);
-    if (errno || end == name + 4 || *end != '.')
+    uint64_t v = 0;
+    const char *c = name + 4;
+    for (; (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'); c++)
+        v = v * 16 + (uint64_t)(*c <= '9' ? *c - '0' : *c - 'a' + 10);
+    size_t digits = (size_t)(c - (name + 4));
+    if (digits < 8 || digits > 16 || *c != '.')
         return false;
-    *id = v;
-    return true;
+    for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++)
+        if (strcmp(c + 1, quire_segment_file_ext[i]) == 0) {
+            *id = v;
+            return true;
+        }
+    return false;
 }
 
 int quire_index_cleanup(const char *dir, const quire_manifest *current,
@@ -364,11 +376,40 @@ struct quire_lock {
     int fd;
 };
 
+/* mkdir -p: create `dir` and its missing parents. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    size_t len = strlen(dir);
+    if (len == 0 || len >= sizeof path)
+        return quire_error(QUIRE_EINVAL, "%s: bad index directory name", dir);
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        if (path[i - 1] == '/')
+            continue; /* "a//b", or a trailing slash */
+        char c = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0755) != 0) {
+            int err = errno;
+            struct stat st;
+            if (err == EEXIST && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)))
+                err = ENOTDIR; /* a file where a directory should be */
+            if (err != EEXIST)
+                return quire_error(QUIRE_EIO, "%s: %s", path, strerror(err));
+        }
+        path[i] = c;
+    }
+    return QUIRE_OK;
+}
+
 int quire_lock_acquire(quire_lock **out, const char *dir)
 {
     *out = NULL;
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return quire_error(QUIRE_EIO, "%s: %s", dir, strerror(errno));
+    int rc = make_dirs(dir);
+    if (rc != QUIRE_OK)
+        return rc;
     char path[4096];
     snprintf(path, sizeof path, "%s/LOCK", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

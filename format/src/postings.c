@@ -464,7 +464,6 @@ struct quire_postings_cursor_state {
 
 typedef struct quire_postings_cursor_state cstate;
 
-static const char *doc_name = "postings (.doc)";
 
 static uint32_t block_size(const quire_postings_cursor *c, uint32_t b)
 {
@@ -494,28 +493,28 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
     const uint8_t *p = c->doc_file.ptr + s->doc_at[b];
     size_t len = (size_t)(s->doc_at[b + 1] - s->doc_at[b]);
     if (len < CRC_LEN + 2)
-        return quire_corrupt("%s: block %u: %zu bytes", doc_name, b, len);
+        return quire_corrupt("%s: block %u: %zu bytes", c->doc_name, b, len);
     const uint8_t *end = p + len - CRC_LEN;
     if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
-        return quire_corrupt("%s: block %u: CRC mismatch", doc_name, b);
+        return quire_corrupt("%s: block %u: CRC mismatch", c->doc_name, b);
     unsigned doc_bits = p[0], tf_bits = p[1];
     p += 2;
     size_t used;
     uint32_t gaps[BLOCK];
     if (quire_bitpack_unpack(gaps, n, doc_bits, p, (size_t)(end - p), &used) != QUIRE_OK)
-        return quire_corrupt("%s: block %u: bad doc gaps", doc_name, b);
+        return quire_corrupt("%s: block %u: bad doc gaps", c->doc_name, b);
     p += used;
     if (quire_bitpack_unpack(s->tfs, n, tf_bits, p, (size_t)(end - p), &used) != QUIRE_OK)
-        return quire_corrupt("%s: block %u: bad tfs", doc_name, b);
+        return quire_corrupt("%s: block %u: bad tfs", c->doc_name, b);
     p += used;
     if (s->block_count == 1) {
         uint32_t count;
         if (get_impacts(s->impacts, &count, &p, end) != QUIRE_OK)
-            return quire_corrupt("%s: bad impacts", doc_name);
+            return quire_corrupt("%s: bad impacts", c->doc_name);
         s->imp_at[1] = count;
     }
     if (p != end)
-        return quire_corrupt("%s: block %u: %zu stray bytes", doc_name, b, (size_t)(end - p));
+        return quire_corrupt("%s: block %u: %zu stray bytes", c->doc_name, b, (size_t)(end - p));
     uint64_t doc = b == 0 ? 0 : (uint64_t)s->last_doc[b - 1] + 1;
     uint64_t sum = doc;
     for (uint32_t i = 0; i < n; i++)
@@ -523,7 +522,7 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
     sum += n - 1; /* the last doc id */
     uint64_t limit = s->block_count == 1 ? QUIRE_DOC_END - 1 : s->last_doc[b];
     if (sum > limit || (s->block_count > 1 && sum != limit))
-        return quire_corrupt("%s: block %u: last doc %llu, expected %llu", doc_name, b,
+        return quire_corrupt("%s: block %u: last doc %llu, expected %llu", c->doc_name, b,
                              (unsigned long long)sum, (unsigned long long)limit);
     uint32_t d = (uint32_t)doc;
     for (uint32_t i = 0; i < n; i++) {
@@ -531,7 +530,7 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
         s->docs[i] = d;
         d++;
         if (s->tfs[i] == UINT32_MAX)
-            return quire_corrupt("%s: block %u: tf overflow", doc_name, b);
+            return quire_corrupt("%s: block %u: tf overflow", c->doc_name, b);
         s->tfs[i]++;
     }
     if (s->block_count == 1)
@@ -547,15 +546,15 @@ static int open_single(quire_postings_cursor *c)
     const uint8_t *p = c->doc_file.ptr + c->meta.doc_off;
     size_t len = (size_t)c->meta.doc_len;
     if (len < CRC_LEN + 2)
-        return quire_corrupt("%s: %zu bytes for one posting", doc_name, len);
+        return quire_corrupt("%s: %zu bytes for one posting", c->doc_name, len);
     const uint8_t *end = p + len - CRC_LEN;
     if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
-        return quire_corrupt("%s: one posting: CRC mismatch", doc_name);
+        return quire_corrupt("%s: one posting: CRC mismatch", c->doc_name);
     uint32_t doc, dl;
     if (quire_varint_get32(&doc, &p, end) != QUIRE_OK ||
         quire_varint_get32(&dl, &p, end) != QUIRE_OK || p != end || doc == QUIRE_DOC_END ||
         c->meta.cf > UINT32_MAX)
-        return quire_corrupt("%s: bad single posting", doc_name);
+        return quire_corrupt("%s: bad single posting", c->doc_name);
     s->docs[0] = doc;
     s->tfs[0] = (uint32_t)c->meta.cf;
     s->last_doc[0] = doc;
@@ -574,14 +573,14 @@ static int open_skip(quire_postings_cursor *c)
     const uint8_t *start = c->doc_file.ptr + c->meta.doc_off;
     size_t len = (size_t)c->meta.doc_len;
     if (len < 8)
-        return quire_corrupt("%s: %zu bytes for %u blocks", doc_name, len, n);
+        return quire_corrupt("%s: %zu bytes for %u blocks", c->doc_name, len, n);
     const uint8_t *crc_at = start + len - CRC_LEN;
     uint32_t skip_len = quire_load_le32(crc_at - 4);
     if (skip_len > len - 8 || skip_len < n)
-        return quire_corrupt("%s: skip length %u of %zu bytes", doc_name, skip_len, len);
+        return quire_corrupt("%s: skip length %u of %zu bytes", c->doc_name, skip_len, len);
     const uint8_t *p = crc_at - 4 - skip_len, *end = crc_at - 4;
     if (quire_crc32(0, p, skip_len + 4) != quire_load_le32(crc_at))
-        return quire_corrupt("%s: skip data: CRC mismatch", doc_name);
+        return quire_corrupt("%s: skip data: CRC mismatch", c->doc_name);
     uint64_t blocks_len = (uint64_t)(p - start);
     uint64_t last = 0, doc_at = c->meta.doc_off, pos_at = c->meta.pos_off;
     s->doc_at[0] = doc_at;
@@ -594,15 +593,15 @@ static int open_skip(quire_postings_cursor *c)
             quire_varint_get(&dlen, &p, end) != QUIRE_OK ||
             (s->has_positions && quire_varint_get(&plen, &p, end) != QUIRE_OK) ||
             get_impacts(s->impacts + s->imp_at[b], &count, &p, end) != QUIRE_OK)
-            return quire_corrupt("%s: skip entry %u: truncated or out of range", doc_name, b);
+            return quire_corrupt("%s: skip entry %u: truncated or out of range", c->doc_name, b);
         /* the block's docs lie in (previous last doc, last doc], or [0, last doc] */
         uint64_t need = block_size(c, b) - (b == 0 ? 1u : 0u);
         if (delta < need || delta > UINT32_MAX || dlen < 2 + CRC_LEN || dlen > len ||
             plen > c->meta.pos_len)
-            return quire_corrupt("%s: skip entry %u: out of range", doc_name, b);
+            return quire_corrupt("%s: skip entry %u: out of range", c->doc_name, b);
         last += delta;
         if (last >= QUIRE_DOC_END)
-            return quire_corrupt("%s: skip entry %u: doc id overflow", doc_name, b);
+            return quire_corrupt("%s: skip entry %u: doc id overflow", c->doc_name, b);
         s->last_doc[b] = (uint32_t)last;
         doc_at += dlen;
         pos_at += plen;
@@ -611,15 +610,15 @@ static int open_skip(quire_postings_cursor *c)
         s->imp_at[b + 1] = s->imp_at[b] + count;
     }
     if (doc_at - c->meta.doc_off != blocks_len)
-        return quire_corrupt("%s: blocks take %llu bytes, skip data says %llu", doc_name,
+        return quire_corrupt("%s: blocks take %llu bytes, skip data says %llu", c->doc_name,
                              (unsigned long long)blocks_len,
                              (unsigned long long)(doc_at - c->meta.doc_off));
     if (s->has_positions && pos_at - c->meta.pos_off != c->meta.pos_len)
-        return quire_corrupt("%s: position chunks do not add up to %llu bytes", doc_name,
+        return quire_corrupt("%s: position chunks do not add up to %llu bytes", c->doc_name,
                              (unsigned long long)c->meta.pos_len);
     uint32_t count;
     if (get_impacts(s->term_imp, &count, &p, end) != QUIRE_OK || p != end)
-        return quire_corrupt("%s: bad term impacts", doc_name);
+        return quire_corrupt("%s: bad term impacts", c->doc_name);
     c->term_impact_count = count;
     return QUIRE_OK;
 }
@@ -627,7 +626,17 @@ static int open_skip(quire_postings_cursor *c)
 int quire_postings_open(quire_postings_cursor *c, quire_bytes doc_file, quire_bytes pos_file,
                         const quire_postings_meta *meta)
 {
+    return quire_postings_open_named(c, doc_file, pos_file, meta, "postings (.doc)",
+                                     "positions (.pos)");
+}
+
+int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file,
+                              quire_bytes pos_file, const quire_postings_meta *meta,
+                              const char *doc_name, const char *pos_name)
+{
     memset(c, 0, sizeof *c);
+    c->doc_name = doc_name;
+    c->pos_name = pos_name;
     c->doc_file = doc_file;
     c->pos_file = pos_file;
     c->meta = *meta;
@@ -637,12 +646,12 @@ int quire_postings_open(quire_postings_cursor *c, quire_bytes doc_file, quire_by
         meta->doc_off > doc_file.len || meta->doc_len > doc_file.len - meta->doc_off ||
         meta->pos_off > pos_file.len || meta->pos_len > pos_file.len - meta->pos_off)
         return quire_corrupt("%s: term at %llu+%llu, positions at %llu+%llu outside the files",
-                             doc_name, (unsigned long long)meta->doc_off,
+                             c->doc_name, (unsigned long long)meta->doc_off,
                              (unsigned long long)meta->doc_len, (unsigned long long)meta->pos_off,
                              (unsigned long long)meta->pos_len);
     uint32_t n = (meta->df + BLOCK - 1) / BLOCK;
     if (n > 1 && n > meta->doc_len / (2 + CRC_LEN))
-        return quire_corrupt("%s: %u blocks in %llu bytes", doc_name, n,
+        return quire_corrupt("%s: %u blocks in %llu bytes", c->doc_name, n,
                              (unsigned long long)meta->doc_len);
     size_t extra = 0;
     if (n > 1)
@@ -651,7 +660,7 @@ int quire_postings_open(quire_postings_cursor *c, quire_bytes doc_file, quire_by
                 2 * sizeof(uint64_t) + sizeof(uint32_t);
     cstate *s = quire_malloc(sizeof *s + extra);
     if (!s)
-        return quire_error(QUIRE_ENOMEM, "%s: out of memory", doc_name);
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", c->doc_name);
     memset(s, 0, sizeof *s);
     c->st = s;
     s->block_count = n;
@@ -823,7 +832,6 @@ int quire_postings_shallow_advance(quire_postings_cursor *c, uint32_t target)
     return QUIRE_OK;
 }
 
-static const char *pos_name = "positions (.pos)";
 
 static int decode_chunk(quire_postings_cursor *c)
 {
@@ -839,11 +847,11 @@ static int decode_chunk(quire_postings_cursor *c)
     size_t len = (size_t)(s->pos_at[b + 1] - s->pos_at[b]);
     /* a group of 128 values takes at least its width byte */
     if (len < CRC_LEN || total > c->meta.cf || total > (uint64_t)(len - CRC_LEN) * 128)
-        return quire_corrupt("%s: block %u: %llu positions in %zu bytes", pos_name, b,
+        return quire_corrupt("%s: block %u: %llu positions in %zu bytes", c->pos_name, b,
                              (unsigned long long)total, len);
     const uint8_t *end = p + len - CRC_LEN;
     if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
-        return quire_corrupt("%s: block %u: CRC mismatch", pos_name, b);
+        return quire_corrupt("%s: block %u: CRC mismatch", c->pos_name, b);
     if (total > s->pos_cap) {
         size_t cap = s->pos_cap ? s->pos_cap : 1024;
         while (cap < total)
@@ -853,7 +861,7 @@ static int decode_chunk(quire_postings_cursor *c)
         s->pos_cap = 0;
         s->pos = quire_malloc(cap * sizeof *s->pos);
         if (!s->pos)
-            return quire_error(QUIRE_ENOMEM, "%s: out of memory", pos_name);
+            return quire_error(QUIRE_ENOMEM, "%s: out of memory", c->pos_name);
         s->pos_cap = cap;
     }
     s->pos_block = UINT32_MAX;
@@ -862,11 +870,11 @@ static int decode_chunk(quire_postings_cursor *c)
         if (p == end ||
             quire_bitpack_unpack(s->pos + at, n, p[0], p + 1, (size_t)(end - p - 1), &used) !=
                 QUIRE_OK)
-            return quire_corrupt("%s: block %u: truncated group", pos_name, b);
+            return quire_corrupt("%s: block %u: truncated group", c->pos_name, b);
         p += 1 + used;
     }
     if (p != end)
-        return quire_corrupt("%s: block %u: %zu stray bytes", pos_name, b, (size_t)(end - p));
+        return quire_corrupt("%s: block %u: %zu stray bytes", c->pos_name, b, (size_t)(end - p));
     for (uint32_t i = 0; i < s->count; i++) {
         uint32_t *v = s->pos + s->pos_start[i];
         uint64_t sum = 0;
@@ -875,7 +883,7 @@ static int decode_chunk(quire_postings_cursor *c)
             v[k] = (uint32_t)sum;
         }
         if (sum > UINT32_MAX)
-            return quire_corrupt("%s: block %u: position overflow", pos_name, b);
+            return quire_corrupt("%s: block %u: position overflow", c->pos_name, b);
     }
     s->pos_block = b;
     return QUIRE_OK;
@@ -886,9 +894,9 @@ int quire_postings_positions(quire_postings_cursor *c, const uint32_t **position
 {
     cstate *s = c->st;
     if (!s->has_positions)
-        return quire_error(QUIRE_EINVAL, "%s: term has no positions", pos_name);
+        return quire_error(QUIRE_EINVAL, "%s: term has no positions", c->pos_name);
     if (!s->started || c->doc == QUIRE_DOC_END)
-        return quire_error(QUIRE_EINVAL, "%s: cursor not on a posting", pos_name);
+        return quire_error(QUIRE_EINVAL, "%s: cursor not on a posting", c->pos_name);
     if (s->pos_block != s->block) {
         int rc = decode_chunk(c);
         if (rc != QUIRE_OK)

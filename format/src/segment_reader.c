@@ -336,7 +336,8 @@ int quire_term_form(const quire_term *t, uint32_t i, quire_bytes key_of_stem, qu
 
 int quire_segment_postings(const quire_segment *seg, const quire_term *t, quire_postings_cursor *c)
 {
-    return quire_postings_open(c, seg->doc_file, seg->pos_file, &t->postings);
+    return quire_postings_open_named(c, seg->doc_file, seg->pos_file, &t->postings,
+                                     seg->name[QUIRE_SEG_DOC], seg->name[QUIRE_SEG_POS]);
 }
 
 int quire_segment_terms_seek(quire_segment_term_iter *it, const quire_segment *seg,

@@ -184,6 +184,8 @@ static int flush_pending_text(quire_segment_writer *w, bool all)
             return rc;
         done += n;
     }
+    if (done == 0)
+        return QUIRE_OK; /* data may still be NULL: nothing has been added */
     memmove(w->pending_text.data, w->pending_text.data + done, w->pending_text.len - done);
     w->pending_text.len -= done;
     return QUIRE_OK;

@@ -52,8 +52,8 @@ QUIRE_MUST_CHECK int quire_manifest_parse(quire_manifest *m, const uint8_t *byte
 QUIRE_MUST_CHECK int quire_manifest_read_latest(quire_manifest *m, const char *dir,
                                                 uint32_t *skipped);
 
-/* Commit `m` (its generation must be newer than any in dir) by the protocol above. Then
- * remove manifests older than the previous generation. */
+/* Commit `m` (its generation must be newer than any in dir) by the protocol above. Old
+ * manifests and segments stay: quire_index_cleanup() removes what no kept generation needs. */
 QUIRE_MUST_CHECK int quire_manifest_commit(const char *dir, const quire_manifest *m);
 
 /* Remove files in `dir` that neither `current` nor `previous` (may be NULL) needs: segment
@@ -64,7 +64,7 @@ QUIRE_MUST_CHECK int quire_index_cleanup(const char *dir, const quire_manifest *
 
 typedef struct quire_lock quire_lock;
 /* Take the index's writer lock without waiting: QUIRE_ELOCKED (message names the holder's
- * pid) if another process holds it. Creates `dir` if it does not exist. */
+ * pid) if another process holds it. Creates `dir` and any missing parents (mkdir -p). */
 QUIRE_MUST_CHECK int quire_lock_acquire(quire_lock **out, const char *dir);
 void quire_lock_release(quire_lock *lock);
 

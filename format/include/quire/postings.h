@@ -96,6 +96,7 @@ typedef struct quire_postings_cursor {
     uint32_t term_impact_count;
     /* private */
     quire_bytes doc_file, pos_file;
+    const char *doc_name, *pos_name; /* the files, for messages (borrowed) */
     quire_postings_meta meta;
     struct quire_postings_cursor_state *st;
 } quire_postings_cursor;
@@ -105,6 +106,12 @@ typedef struct quire_postings_cursor {
  * for a term without positions. Returns QUIRE_OK, QUIRE_ECORRUPT or QUIRE_ENOMEM. */
 QUIRE_MUST_CHECK int quire_postings_open(quire_postings_cursor *c, quire_bytes doc_file,
                                          quire_bytes pos_file, const quire_postings_meta *meta);
+/* The same, naming the two files in error messages (`doc_name`, `pos_name` are borrowed:
+ * they must outlive the cursor). quire_postings_open() names them generically. */
+QUIRE_MUST_CHECK int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file,
+                                               quire_bytes pos_file,
+                                               const quire_postings_meta *meta,
+                                               const char *doc_name, const char *pos_name);
 void quire_postings_close(quire_postings_cursor *c);
 
 /* Move to the next posting (doc becomes QUIRE_DOC_END at the end). */
