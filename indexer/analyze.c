@@ -182,7 +182,7 @@ static int add_token(analyze_worker *w, batch *b, const quire_token *t)
         /* Stem once per distinct word of the document, not per token. */
         const char *stem;
         size_t stem_len;
-        int rc = quire_analyzer_stem(w->an, t->prefold, t->prefold_len, &stem, &stem_len);
+        int rc = quire_analyzer_stem(w->an, t->form, t->form_len, &stem, &stem_len);
         if (rc != QUIRE_OK)
             return rc;
         x->stem_off = (uint32_t)b->strings.len;

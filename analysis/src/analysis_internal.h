@@ -24,7 +24,7 @@ typedef struct stem_slot {
 struct quire_analyzer {
     struct sb_stemmer *stemmer;
     const char *language; /* libstemmer's own name string (static storage) */
-    char *id;             /* "quire-analysis/1 <language> fold-diacritics" */
+    char *id;             /* "quire-analysis/2 <language> fold-diacritics" */
     bool keep_diacritics;
 
     stem_slot *slots;  /* stem cache table, slot_cap entries */

@@ -21,7 +21,7 @@
 
 #include "analysis_internal.h"
 
-#define ANALYSIS_RULES_VERSION 1
+#define ANALYSIS_RULES_VERSION 2 /* 2: stems are made from forms */
 #define CACHE_INITIAL_SLOTS    4096
 #define CACHE_INITIAL_ARENA    (64 * 1024)
 #define CACHE_MAX_ENTRIES      (1u << 20)

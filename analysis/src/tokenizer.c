@@ -291,19 +291,15 @@ bool quire_tokens_next(quire_token_iter *it, quire_token *tok)
         tok->form_len = tb.fm_len;
         tok->stem = NULL;
         tok->stem_len = 0;
-        tok->prefold = NULL;
-        tok->prefold_len = 0;
-        if (!it->want_stem) {
-            it->prefold[tb.pf_len] = '\0';
-            tok->prefold = it->prefold;
-            tok->prefold_len = tb.pf_len;
-        } else {
+        if (it->want_stem) {
             const char *stem;
             size_t stem_len;
             bool stem_cut;
-            analysis_stem(it->an, it->prefold, tb.pf_len, &stem, &stem_len, &stem_cut);
-            /* The prefold word is not handed out: its buffer now holds the stem, which
-             * so lives as long as the form (until the next call on this iterator). */
+            /* The stem is a function of the form (RULES.md rule 7), so that a form always
+             * belongs to one stem: "abbé" and "abbe" share the form "abbe", and so must
+             * share its stem. The prefold buffer is free now: it holds the stem, which so
+             * lives as long as the form (until the next call on this iterator). */
+            analysis_stem(it->an, it->form, tb.fm_len, &stem, &stem_len, &stem_cut);
             memcpy(it->prefold, stem, stem_len);
             it->prefold[stem_len] = '\0';
             tok->stem = it->prefold;

@@ -6,9 +6,10 @@
  *   - form: the word as written, case-folded, typography unified (one apostrophe), and,
  *     when the analyzer folds diacritics (the default), without diacritics. Quotes match
  *     forms.
- *   - stem: the Snowball stem of the case-folded word (computed before diacritic folding,
- *     since Snowball's stemmers expect accents), then diacritic-folded the same way.
- *     Bare query words match stems. Stems are cached per distinct word.
+ *   - stem: the Snowball stem of the form, so that each form has exactly one stem (an
+ *     index with folded diacritics stems folded words: "abbé" and "abbe" are one form and
+ *     must be one stem; languages whose stemmers need accents keep them with
+ *     keep_diacritics). Bare query words match stems. Stems are cached per distinct word.
  *   - pos: token position, counted from the `first_pos` the caller gives.
  *   - byte_start, byte_end: where the token lies in the text given (end exclusive). A
  *     word hyphenated across a line break spans both halves.
@@ -46,10 +47,6 @@ typedef struct quire_token {
     size_t form_len;
     const char *stem; /* NUL-terminated; NULL when the iterator was begun without stems */
     size_t stem_len;
-    /* The case-folded word before diacritic folding (what quire_analyzer_stem takes), so a
-     * caller can stem once per distinct word. NUL-terminated; NULL when begun with stems. */
-    const char *prefold;
-    size_t prefold_len;
     uint32_t pos;
     size_t byte_start;
     size_t byte_end;
@@ -77,7 +74,7 @@ void quire_analyzer_free(quire_analyzer *an);
 
 /* A string that identifies everything that changes which terms come out of this analyzer:
  * the rules version, the language and the folding options, e.g.
- * "quire-analysis/1 english fold-diacritics". The index records it; quire-query refuses to
+ * "quire-analysis/2 english fold-diacritics". The index records it; quire-query refuses to
  * search an index whose analyzer id differs from the one it would build. Owned by `an`. */
 const char *quire_analyzer_id(const quire_analyzer *an);
 const char *quire_analyzer_language(const quire_analyzer *an);
@@ -91,8 +88,8 @@ void quire_tokens_begin(quire_token_iter *it, quire_analyzer *an, const char *te
 /* Next token: true and *tok filled, or false at the end of the text. */
 bool quire_tokens_next(quire_token_iter *it, quire_token *tok);
 
-/* Stem one already-analysed form (as a token's `form` would be, but before diacritic
- * folding). Result owned by the analyzer, valid until its next call. */
+/* Stem one already-analysed form (a token's `form`): the same stem a token of it gets.
+ * Result owned by the analyzer, valid until its next call. */
 QUIRE_MUST_CHECK int quire_analyzer_stem(quire_analyzer *an, const char *prefold, size_t len,
                                          const char **stem, size_t *stem_len);
 
