@@ -41,6 +41,15 @@ typedef struct arena_chunk {
     char data[];
 } arena_chunk;
 
+/* Sort entries: the key's first 8 bytes as a big-endian number decide most comparisons
+ * without touching the keys (most words are shorter than 8 bytes). */
+typedef struct sort_entry {
+    uint64_t prefix;
+    const char *key;
+    uint32_t len;
+    uint32_t index;
+} sort_entry;
+
 struct inverter {
     char *dir;
     size_t budget;
@@ -236,7 +245,10 @@ void inverter_free(inverter *inv)
 
 size_t inverter_memory(const inverter *inv)
 {
-    return inv->postings_bytes + inv->arena_bytes +
+    /* flush sorts each table with a sort_entry and an order slot per term: count them now,
+     * so the flush itself stays inside the budget */
+    size_t flush = ((size_t)inv->forms.count + inv->stems.count) * (sizeof(sort_entry) + 4);
+    return flush + inv->postings_bytes + inv->arena_bytes +
            ((size_t)inv->forms.cap + inv->stems.cap) * sizeof(term) +
            ((size_t)inv->forms.slot_mask + inv->stems.slot_mask + 2) * sizeof(uint32_t) +
            (size_t)inv->doc_cap * sizeof(uint32_t);
@@ -349,15 +361,6 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
 }
 
 /* ---- flush ---- */
-
-/* Sort entries: the key's first 8 bytes as a big-endian number decide most comparisons
- * without touching the keys (most words are shorter than 8 bytes). */
-typedef struct sort_entry {
-    uint64_t prefix;
-    const char *key;
-    uint32_t len;
-    uint32_t index;
-} sort_entry;
 
 static int cmp_sort_entries(const void *a, const void *b)
 {

@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A merge reads its inputs through memory maps, and every page it touches counts in its
+ * resident memory; every DROP_EVERY postings and positions copied it lets them go, so a merge of any size
+ * stays within a few tens of MiB. */
+#define DROP_EVERY ((uint64_t)2 << 20)
+
 typedef struct input {
     const quire_segment *seg;
     uint32_t base;
@@ -19,7 +24,15 @@ typedef struct input {
     bool live;
     quire_bytes key;
     quire_term term;
+    uint64_t *since_drop; /* shared: values copied since pages were last dropped */
 } input;
+
+static void drop_pages(const input *ins, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        quire_segment_drop_pages(ins[i].seg);
+    *ins[0].since_drop = 0;
+}
 
 static int cmp_keys(quire_bytes a, quire_bytes b)
 {
@@ -69,6 +82,7 @@ static int copy_postings(quire_segment_writer *w, const input *in, bool position
         }
         rc = quire_segment_writer_add_posting(w, in->base + c.doc, c.tf, pos,
                                               quire_segment_doc_len(in->seg, c.doc));
+        *in->since_drop += 1 + count;
         if (rc != QUIRE_OK)
             break;
     }
@@ -157,6 +171,8 @@ static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_ter
         for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
             if (has[i])
                 rc = advance(&ins[i]);
+        if (*ins[0].since_drop > DROP_EVERY)
+            drop_pages(ins, n);
     }
     quire_free(forms);
     quire_free(has);
@@ -185,6 +201,7 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n)
             if (rc != QUIRE_OK)
                 return rc;
         }
+        quire_segment_drop_pages(seg);
     }
     return QUIRE_OK;
 }
@@ -195,9 +212,10 @@ int merger_run(const char *dir, const quire_segment *const *inputs, uint32_t inp
     input *ins = quire_calloc(input_count + 1, sizeof *ins);
     if (!ins)
         return quire_error(QUIRE_ENOMEM, "out of memory");
-    uint64_t base = 0;
+    uint64_t base = 0, since_drop = 0;
     int rc = QUIRE_OK;
     for (uint32_t i = 0; i < input_count; i++) {
+        ins[i].since_drop = &since_drop;
         ins[i].seg = inputs[i];
         ins[i].base = (uint32_t)base;
         base += quire_segment_get_stats(inputs[i])->doc_count;

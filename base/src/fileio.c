@@ -2,6 +2,7 @@
  * fileio.c - quire_sink (buffered sequential writer with CRC and sticky error),
  * quire_map (read-only mmap of a whole file) and the fsync helpers of the commit protocol.
  */
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): glibc's posix_madvise ignores DONTNEED */
 #include "quire/fileio.h"
 
 #include <errno.h>
@@ -176,6 +177,12 @@ void quire_map_close(quire_map *m)
     m->bytes.len = 0;
     quire_free(m->path);
     m->path = NULL;
+}
+
+void quire_map_drop_pages(const quire_map *m)
+{
+    if (m->bytes.ptr)
+        (void)madvise((void *)(uintptr_t)m->bytes.ptr, m->bytes.len, MADV_DONTNEED);
 }
 
 int quire_fsync_dir(const char *dir)

@@ -547,3 +547,9 @@ int quire_segment_check_file(const quire_segment *seg, int file)
         return QUIRE_EINVAL;
     return frame_check_body(seg->map[file].bytes, &seg->foot[file], seg->name[file]);
 }
+
+void quire_segment_drop_pages(const quire_segment *seg)
+{
+    for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++)
+        quire_map_drop_pages(&seg->map[i]);
+}

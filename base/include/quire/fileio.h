@@ -45,6 +45,10 @@ typedef struct quire_map {
 
 QUIRE_MUST_CHECK int quire_map_open(quire_map *m, const char *path);
 void quire_map_close(quire_map *m);
+/* Let go of the map's resident pages (madvise MADV_DONTNEED): a long sequential reader (a
+ * merge) calls it now and then so that what it has read does not count against its
+ * memory; pages read again come back from the page cache. The map stays valid. */
+void quire_map_drop_pages(const quire_map *m);
 
 /* fsync a directory so that renames and creations in it are durable. */
 QUIRE_MUST_CHECK int quire_fsync_dir(const char *dir);

@@ -129,6 +129,10 @@ QUIRE_MUST_CHECK int quire_segment_doc_text(const quire_segment *seg, uint32_t d
  * form lists consistent, statistics). Problems go to `report` (one line each), and the
  * return is QUIRE_ECORRUPT if there was any. */
 typedef void (*quire_report_fn)(void *ctx, const char *line);
+/* Let go of the pages of the segment's files that this process holds (see
+ * quire_map_drop_pages): a merge calls it as it goes so that its memory stays bounded. */
+void quire_segment_drop_pages(const quire_segment *seg);
+
 /* Check one file's whole-file checksum (file: QUIRE_SEG_TER ...). */
 QUIRE_MUST_CHECK int quire_segment_check_file(const quire_segment *seg, int file);
 QUIRE_MUST_CHECK int quire_segment_verify(const quire_segment *seg, quire_report_fn report,
