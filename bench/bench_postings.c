@@ -4,9 +4,10 @@
  * through the real writer into a temp dir, then times next() over it, advance() with
  * strides, and positions(); reports the median of 7 runs and the bytes per posting.
  *
- *   cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iformat/include -Ibase/include \
- *      bench/bench_postings.c build/libquire_format.a build/libquire_base.a -lz \
- *      -o bench_postings && ./bench_postings [postings]
+ * Built by bench/CMakeLists.txt against quire_format (QUIRE_BENCH=ON):
+ *
+ *   cmake -S . -B bench/build -DCMAKE_BUILD_TYPE=Release && cmake --build bench/build \
+ *       --target bench_postings && bench/build/bench/bench_postings [postings]
  */
 #include <stdio.h>
 #include <stdlib.h>
