@@ -511,6 +511,24 @@ static int commit(run *r)
     return rc;
 }
 
+/* Whether libstemmer knows `lang`: checked before the lock, which creates the directory,
+ * so that a mistyped language leaves nothing behind. */
+static int check_language(const char *lang)
+{
+    if (!lang)
+        return QUIRE_OK;
+    char known[1024] = "";
+    size_t used = 0;
+    for (const char **l = quire_analyzer_languages(); *l; l++) {
+        if (strcmp(*l, lang) == 0)
+            return QUIRE_OK;
+        int n = snprintf(known + used, sizeof known - used, "%s%s", used ? " " : "", *l);
+        if (n > 0 && (size_t)n < sizeof known - used)
+            used += (size_t)n;
+    }
+    return quire_error(QUIRE_EINVAL, "unknown language '%s' (known: %s)", lang, known);
+}
+
 int indexer_run(const indexer_opts *opts, indexer_summary *summary)
 {
     run r;
@@ -522,7 +540,10 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     const char *dir = opts->index_dir;
 
     quire_lock *lock = NULL;
-    int rc = quire_lock_acquire(&lock, dir);
+    int rc = check_language(opts->language);
+    if (rc != QUIRE_OK)
+        return rc;
+    rc = quire_lock_acquire(&lock, dir);
     if (rc != QUIRE_OK)
         return rc;
     rc = quire_manifest_read_latest(&r.base, dir, NULL);

@@ -157,6 +157,7 @@ static int do_stats(const char *dir)
     double text_mb = (double)s.text_bytes / MIB;
     printf("index            %s (generation %llu, %u segment%s)\n", dir,
            (unsigned long long)s.generation, s.segment_count, s.segment_count == 1 ? "" : "s");
+    printf("language         %s\n", s.language);
     printf("analyzer         %s\n", s.analyzer_id);
     printf("documents        %llu", (unsigned long long)s.docs);
     if (s.deleted_docs)
@@ -278,7 +279,13 @@ int main(int argc, char **argv)
         if (tty)
             fputs("\r\033[K", stderr);
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
-        fprintf(stderr, "quire-index: nothing committed; %s keeps its last commit\n", o.index_dir);
+        index_stats s;
+        if (indexer_stats(o.index_dir, &s) == QUIRE_OK)
+            fprintf(stderr, "quire-index: nothing committed; %s keeps its last commit "
+                            "(generation %llu, %llu documents)\n",
+                    o.index_dir, (unsigned long long)s.generation, (unsigned long long)s.docs);
+        else
+            fprintf(stderr, "quire-index: nothing committed\n");
         free(positional);
         return 1;
     }

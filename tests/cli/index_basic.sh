@@ -1,0 +1,110 @@
+#!/bin/bash
+# index_basic.sh - quire-index on the five sample articles of tests/data: exit codes, the
+# summary, --stats, --verify, a query on the result, --help listing every option, bad
+# usage (exit 2 with a message), a missing input (a warning naming it), an unknown
+# language (a clear error, nothing left behind), --stop-on-error, and an appended run.
+set -u
+
+bin=${QUIRE_BINARY_DIR:?QUIRE_BINARY_DIR must be set (run through ctest)}
+src=${QUIRE_SOURCE_DIR:?QUIRE_SOURCE_DIR must be set (run through ctest)}
+data=$src/tests/data
+tmp=$(mktemp -d /tmp/quire-index-basic-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+failures=0
+fail() { echo "index_basic: FAIL: $*" >&2; failures=$((failures + 1)); }
+
+shopt -s nullglob
+articles=("$data"/00[0-4]_*.txt)
+[ ${#articles[@]} -eq 5 ] || { echo "index_basic: the five sample articles are not in $data" >&2; exit 1; }
+for p in quire-index quire-query; do
+    [ -x "$bin/$p" ] || { echo "index_basic: $bin/$p not built" >&2; exit 1; }
+done
+
+# x EXPECTED_STATUS ARGS... : run quire-index, stdout in $out, stderr in $err.
+x() {
+    local want=$1
+    shift
+    out=$("$bin/quire-index" "$@" 2>"$tmp/err")
+    local got=$?
+    err=$(cat "$tmp/err")
+    [ "$got" -eq "$want" ] || fail "quire-index $*: exit $got, want $want:"$'\n'"$out"$'\n'"$err"
+}
+
+idx=$tmp/idx
+x 0 "$idx" "${articles[@]}"
+printf '%s\n' "$out" | grep -q "^indexed 5 documents (0 skipped, 0 warnings) into $idx, generation 1$" ||
+    fail "summary:"$'\n'"$out"
+[ -z "$err" ] || fail "warnings on clean input: $err"
+
+x 0 --stats "$idx"
+printf '%s\n' "$out" | grep -qE '^documents +5$' || fail "--stats: not 5 documents:"$'\n'"$out"
+printf '%s\n' "$out" | grep -qE '^language +english$' || fail "--stats: no language english:"$'\n'"$out"
+printf '%s\n' "$out" | grep -q "generation 1, 1 segment)" || fail "--stats: generation:"$'\n'"$out"
+
+x 0 --verify "$idx"
+[ "$out" = "$idx: ok" ] || fail "--verify: '$out'"
+
+hits=$("$bin/quire-query" "$idx" Uzbekistan | sed -n 's/^[0-9]*\. .*\/\(00[0-4]\)_[0-9a-f]*\.txt  .*/\1/p' | sort | tr '\n' ' ')
+[ "$hits" = "003 004 " ] || fail "quire-query Uzbekistan: hits '$hits', want '003 004 '"
+
+# --help lists every option the parser knows (taken from main.c's own strcmp list).
+x 0 --help
+options=$(grep -o 'strcmp(a, "--[a-z-]*")' "$src/indexer/main.c" | sed 's/.*"\(--[a-z-]*\)".*/\1/' | sort -u)
+[ -n "$options" ] || fail "no options found in indexer/main.c"
+for o in $options; do
+    printf '%s\n' "$out" | grep -q -- "^ *$o\b" || fail "--help does not list $o"
+done
+printf '%s\n' "$out" | grep -q '^usage: quire-index' || fail "--help: no usage line"
+
+# Bad usage: exit 2 and a message naming the problem.
+x 2
+printf '%s\n' "$err" | grep -q '^quire-index: .*INDEX' || fail "no arguments: '$err'"
+x 2 "$tmp/only-index"
+printf '%s\n' "$err" | grep -q '^quire-index: .*INPUT' || fail "no input: '$err'"
+[ -e "$tmp/only-index" ] && fail "bad usage created $tmp/only-index"
+x 2 --bogus "$idx" "${articles[0]}"
+printf '%s\n' "$err" | grep -q -- '--bogus' || fail "unknown option: '$err'"
+x 2 --memory lots "$idx" "${articles[0]}"
+printf '%s\n' "$err" | grep -q -- '--memory lots' || fail "bad --memory: '$err'"
+x 2 --threads 0 "$idx" "${articles[0]}"
+printf '%s\n' "$err" | grep -q -- '--threads 0' || fail "bad --threads: '$err'"
+x 2 "$idx" "${articles[0]}" --threads
+printf '%s\n' "$err" | grep -q -- '--threads' || fail "--threads without a value: '$err'"
+x 2 --stats
+x 2 --verify "$idx" extra
+x 0 --stats "$idx"
+printf '%s\n' "$out" | grep -qE '^documents +5$' || fail "bad usage changed the index"
+
+# A missing input: a warning naming it, the rest indexed.
+idx2=$tmp/idx2
+x 0 "$idx2" "${articles[0]}" "$tmp/no-such-file.txt" "${articles[1]}"
+printf '%s\n' "$err" | grep -q "warning: .*$tmp/no-such-file.txt" || fail "missing input: no warning naming it: '$err'"
+printf '%s\n' "$out" | grep -q "^indexed 2 documents" || fail "missing input: summary:"$'\n'"$out"
+# ... and with --stop-on-error the run fails and the last commit stays.
+x 1 --stop-on-error "$idx2" "${articles[2]}" "$tmp/no-such-file.txt"
+printf '%s\n' "$err" | grep -q "no-such-file.txt" || fail "--stop-on-error: message does not name the input: '$err'"
+printf '%s\n' "$err" | grep -q "nothing committed" || fail "--stop-on-error: '$err'"
+x 0 --stats "$idx2"
+printf '%s\n' "$out" | grep -qE '^documents +2$' || fail "--stop-on-error: the index changed:"$'\n'"$out"
+
+# An unknown language: a clear error naming it, nothing created.
+x 1 --language klingon "$tmp/idx3" "${articles[0]}"
+printf '%s\n' "$err" | grep -q "unknown language 'klingon'" || fail "unknown language: '$err'"
+[ -e "$tmp/idx3" ] && fail "unknown language: $tmp/idx3 was created"
+x 0 --language list
+printf '%s\n' "$out" | grep -qx english || fail "--language list lacks english"
+# Another language on an existing index: refused, the index unchanged.
+x 1 --language french "$idx" "${articles[0]}"
+printf '%s\n' "$err" | grep -q "english" || fail "language mismatch: '$err'"
+
+# Appending: a second run commits generation 2 with both runs' documents.
+x 0 --quiet "$idx2" "${articles[2]}" "${articles[3]}"
+[ -z "$out" ] || fail "--quiet printed: $out"
+x 0 --stats "$idx2"
+printf '%s\n' "$out" | grep -qE '^documents +4$' || fail "append: not 4 documents:"$'\n'"$out"
+printf '%s\n' "$out" | grep -q "generation 2, 2 segments)" || fail "append: generation:"$'\n'"$out"
+x 0 --verify "$idx2"
+
+[ "$failures" -eq 0 ] || exit 1
+echo "index_basic: ok"
