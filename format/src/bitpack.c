@@ -1,7 +1,9 @@
 /*
- * bitpack.c - fixed-width bit packing (FORMAT-codecs.md, "Bit packing").
+ * bitpack.c - fixed-width bit packing and patched groups (FORMAT.md, "Bit packing").
  *
  *   packed(n, w) := ceil(n*w/8) bytes; value i = bits [i*w, (i+1)*w) little-endian
+ *   pgroup(n)    := head:u8 [e:u8 if head & 0x80] packed(n, head & 0x3f)
+ *                   (index:u8 high:varint){e}        value[index] += high << w
  *
  * Unpacking is the inner loop of every postings read. It keeps a 64-bit accumulator
  * refilled 32 bits at a time while 4 bytes remain, byte by byte at the tail, so it never
@@ -160,5 +162,84 @@ int quire_bitpack_unpack(uint32_t *out, size_t count, unsigned bits, const uint8
         unpack_full(out, bits, in);
     else
         unpack_run(out, count, bits, in, len);
+    return QUIRE_OK;
+}
+
+/* ---- patched groups ---- */
+
+size_t quire_pfor_pack(uint8_t *out, const uint32_t *in, size_t count)
+{
+    /* cost(w) from a histogram of bit lengths: O(33*33) per group, not O(33*count). The
+     * head byte is common to every w; w = top has no exceptions (and no count byte). */
+    size_t hist[33] = {0};
+    unsigned top = 0;
+    for (size_t i = 0; i < count; i++) {
+        unsigned len = in[i] ? 32u - (unsigned)__builtin_clz(in[i]) : 0u;
+        hist[len]++;
+        if (len > top)
+            top = len;
+    }
+    unsigned best_w = top;
+    size_t best = quire_bitpack_len(count, top);
+    for (unsigned w = top; w-- > 0;) {
+        size_t cost = 1 + quire_bitpack_len(count, w); /* + the exception count */
+        for (unsigned len = w + 1; len <= top; len++)
+            cost += hist[len] * (1 + (len - w + 6) / 7); /* index + varint of high bits */
+        if (cost < best) {
+            best = cost;
+            best_w = w;
+        }
+    }
+    size_t n = 0, exc = 0;
+    for (size_t i = 0; i < count; i++)
+        exc += best_w < 32 && in[i] >> best_w != 0;
+    out[n++] = (uint8_t)(best_w | (exc ? QUIRE_PFOR_EXCEPTIONS : 0u));
+    if (exc)
+        out[n++] = (uint8_t)exc;
+    n += quire_bitpack_pack(out + n, in, count, best_w);
+    if (exc)
+        for (size_t i = 0; i < count; i++) {
+            uint32_t high = best_w < 32 ? in[i] >> best_w : 0;
+            if (high) {
+                out[n++] = (uint8_t)i;
+                n += quire_varint_put(out + n, high);
+            }
+        }
+    return n;
+}
+
+int quire_pfor_unpack(uint32_t *out, size_t count, const uint8_t *in, size_t avail,
+                      size_t *used)
+{
+    if (avail < 1 || count == 0)
+        return QUIRE_ECORRUPT;
+    const uint8_t *p = in, *end = in + avail;
+    unsigned head = *p++;
+    unsigned w = head & QUIRE_PFOR_WIDTH;
+    unsigned exc = 0;
+    if (head & QUIRE_PFOR_EXCEPTIONS) {
+        if (p == end)
+            return QUIRE_ECORRUPT;
+        exc = *p++;
+        /* an exception needs a value >= 2^w: none at w = 32 */
+        if (exc == 0 || exc > count || w >= 32)
+            return QUIRE_ECORRUPT;
+    }
+    size_t len;
+    if (quire_bitpack_unpack(out, count, w, p, (size_t)(end - p), &len) != QUIRE_OK)
+        return QUIRE_ECORRUPT;
+    p += len;
+    int last = -1;
+    for (unsigned k = 0; k < exc; k++) {
+        uint32_t high;
+        if (p == end || (int)*p <= last || *p >= count)
+            return QUIRE_ECORRUPT;
+        last = *p++;
+        if (quire_varint_get32(&high, &p, end) != QUIRE_OK || high == 0 ||
+            high > (UINT32_MAX >> w))
+            return QUIRE_ECORRUPT;
+        out[last] |= high << w;
+    }
+    *used = (size_t)(p - in);
     return QUIRE_OK;
 }

@@ -3,21 +3,26 @@
  * skip data into two sinks) and cursor (reads them back from mapped bytes). The dictionary
  * entry (quire_postings_meta) says where a term lives; this file owns everything between
  * doc_off and doc_off + doc_len in .doc and pos_off .. pos_off + pos_len in .pos.
- * FORMAT-codecs.md section "Postings (.doc) and positions (.pos)" is normative:
+ * FORMAT.md section "Postings (.doc) and positions (.pos)" is normative:
  *
  *   meta      := df, cf-df, doc_off, doc_len, pos_len, [pos_off if pos_len > 0]  (varints)
  *   .doc term := single                                  if df == 1
- *              | block impacts-inline                    if 2 <= df <= 128
+ *              | block(one)                              if 2 <= df <= 128
  *              | block{n} skip                           if df > 128, n = ceil(df/128)
- *   single    := doc_id doc_len_tokens (varints) crc32         (tf is cf)
- *   block     := doc_bits:u8 tf_bits:u8 packed(doc gaps) packed(tf-1) crc32
- *               (the one block of a 2..128 term carries `impacts` before its crc32)
+ *   single    := doc_id:varint len_code:u8 crc32                  (tf is cf)
+ *   block     := pgroup(doc gaps) [pgroup(tf-1) unless the gaps' spare bit says all tf
+ *                are 1] [len_code:u8 in the one-block form] crc32
  *   gap       := doc - prev - 1, prev = last doc of the previous block, or -1
- *   skip      := entry{n} impacts(term) skip_len:le32 crc32
- *   entry     := last_doc_delta doc_block_len [pos_chunk_len] impacts   (varints)
- *   impacts   := count (tf dl) (dtf-1 ddl-1){count-1}             (varints, tf ascending)
- *   .pos term := chunk{n}; chunk := group{ceil(total/128)} crc32, group := bits:u8 packed
+ *   skip      := entry{n} impacts(term, <= 8) skip_len:le32 crc32
+ *   entry     := last_doc_delta doc_block_len [pos_chunk_len] (varints) impacts(<= 4)
+ *   impacts   := count:varint tf:varint code:u8 (dtf-1:varint code:u8){count-1}
+ *   len_code  := the doc length as a one-byte floor float (len_encode); impacts are over
+ *                (tf, len_code), so the reported doc_len is len_decode(code) <= the true one
+ *   .pos term := chunk{n}; chunk := pgroup{ceil(total/128)} crc32
  *               values: per posting, first position then gaps to the previous one
+ *               (a term of df <= 128 has one chunk and no crc32 in .pos: the crc32 of
+ *               its single / block covers the block's bytes and then the chunk's)
+ *   pgroup    := a patched group of bitpack.h (width chosen per group, exceptions patched)
  *
  * The writer holds one block (plus the positions of its docs) and the term's encoded skip
  * entries. A full block is only written when the next posting arrives, because a term of
@@ -32,6 +37,32 @@
 
 #define BLOCK QUIRE_BLOCK_DOCS
 #define CRC_LEN 4
+#define BLOCK_IMPACTS 4 /* pairs per block of a multi-block term; the term keeps 8 */
+/* The shortest block: a gap group's head byte (all tf 1, width 0) and the crc. */
+#define MIN_BLOCK_LEN (1 + CRC_LEN)
+
+/* ---- doc lengths in impacts: a one-byte floor float ----
+ *
+ * Exact below 32; above, the leading bit, 4 more bits, and the exponent: code =
+ * ((e - 3) << 4) | next 4 bits, e = index of the leading bit (>= 5). Codes are monotone
+ * in the length and len_decode(len_encode(x)) <= x, so (tf, decoded length) still bounds
+ * BM25 from above for any k1, b and average length: a shorter length only scores higher.
+ * The relative error is below 1/16. Lengths >= 507904 (= len_decode(255)) all get 255. */
+static uint8_t len_encode(uint32_t x)
+{
+    if (x < 32)
+        return (uint8_t)x;
+    unsigned e = 31u - (unsigned)__builtin_clz(x);
+    unsigned code = ((e - 3) << 4) | ((x >> (e - 4)) & 15u);
+    return code > 255 ? 255 : (uint8_t)code;
+}
+
+static uint32_t len_decode(uint8_t code)
+{
+    if (code < 32)
+        return code;
+    return (16u | (code & 15u)) << ((code >> 4) - 1);
+}
 
 /* ---- impacts: the Pareto frontier of (tf high, doc_len low) ---- */
 
@@ -65,61 +96,54 @@ static uint32_t frontier(quire_impact *v, uint32_t n)
     return kept;
 }
 
-/* Cap a frontier at QUIRE_MAX_IMPACTS: merge runs of neighbours into (max tf, min doc_len),
+/* Cap a frontier at `cap` pairs: merge runs of neighbours into (max tf, min doc_len),
  * which scores at least as high as each of them for any BM25 parameters. Runs are of even
  * size; the result stays strictly ascending in both. */
-static uint32_t cap_frontier(quire_impact *out, const quire_impact *v, uint32_t n)
+static uint32_t cap_frontier(quire_impact *out, const quire_impact *v, uint32_t n, uint32_t cap)
 {
-    if (n <= QUIRE_MAX_IMPACTS) {
+    if (n <= cap) {
         memcpy(out, v, n * sizeof *v);
         return n;
     }
-    for (uint32_t g = 0; g < QUIRE_MAX_IMPACTS; g++) {
-        uint32_t from = (uint32_t)((uint64_t)g * n / QUIRE_MAX_IMPACTS);
-        uint32_t to = (uint32_t)((uint64_t)(g + 1) * n / QUIRE_MAX_IMPACTS) - 1;
+    for (uint32_t g = 0; g < cap; g++) {
+        uint32_t from = (uint32_t)((uint64_t)g * n / cap);
+        uint32_t to = (uint32_t)((uint64_t)(g + 1) * n / cap) - 1;
         out[g].tf = v[to].tf;
         out[g].doc_len = v[from].doc_len;
     }
-    return QUIRE_MAX_IMPACTS;
+    return cap;
 }
 
+/* `v` holds (tf, len_code) pairs, both strictly ascending. */
 static void put_impacts(quire_buf *b, const quire_impact *v, uint32_t n)
 {
     quire_buf_put_varint(b, n);
     for (uint32_t i = 0; i < n; i++) {
-        if (i == 0) {
-            quire_buf_put_varint(b, v[0].tf);
-            quire_buf_put_varint(b, v[0].doc_len);
-        } else {
-            quire_buf_put_varint(b, v[i].tf - v[i - 1].tf - 1);
-            quire_buf_put_varint(b, v[i].doc_len - v[i - 1].doc_len - 1);
-        }
+        quire_buf_put_varint(b, i == 0 ? v[0].tf : v[i].tf - v[i - 1].tf - 1);
+        quire_buf_put_byte(b, (uint8_t)v[i].doc_len);
     }
 }
 
-static int get_impacts(quire_impact *out, uint32_t *count, const uint8_t **p, const uint8_t *end)
+/* Read at most `max` pairs; out[i].doc_len is the decoded (floored) length. */
+static int get_impacts(quire_impact *out, uint32_t *count, const uint8_t **p, const uint8_t *end,
+                       uint32_t max)
 {
     uint32_t n;
-    if (quire_varint_get32(&n, p, end) != QUIRE_OK || n == 0 || n > QUIRE_MAX_IMPACTS)
+    if (quire_varint_get32(&n, p, end) != QUIRE_OK || n == 0 || n > max)
         return QUIRE_ECORRUPT;
-    uint64_t tf = 0, len = 0;
+    uint64_t tf = 0;
+    int code = -1;
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t a, b;
-        if (quire_varint_get(&a, p, end) != QUIRE_OK || quire_varint_get(&b, p, end) != QUIRE_OK)
+        uint64_t a;
+        if (quire_varint_get(&a, p, end) != QUIRE_OK || *p == end || **p <= code ||
+            a > UINT32_MAX)
             return QUIRE_ECORRUPT;
-        if (i == 0) {
-            tf = a;
-            len = b;
-        } else {
-            tf += a + 1; /* a, b < 2^64 each: checked against 2^32 right below */
-            len += b + 1;
-            if (a > UINT32_MAX || b > UINT32_MAX)
-                return QUIRE_ECORRUPT;
-        }
-        if (tf == 0 || tf > UINT32_MAX || len > UINT32_MAX)
+        code = *(*p)++;
+        tf += i == 0 ? a : a + 1;
+        if (tf == 0 || tf > UINT32_MAX)
             return QUIRE_ECORRUPT;
         out[i].tf = (uint32_t)tf;
-        out[i].doc_len = (uint32_t)len;
+        out[i].doc_len = len_decode((uint8_t)code);
     }
     *count = n;
     return QUIRE_OK;
@@ -180,7 +204,8 @@ struct quire_postings_writer {
     uint32_t prev_block_last;          /* last doc of the last written block */
     uint64_t doc_start, pos_start;     /* sink offsets at begin */
     quire_buf skip;                    /* encoded skip entries */
-    quire_buf scratch;                 /* one block or chunk being encoded */
+    quire_buf scratch;                 /* one block being encoded */
+    quire_buf chunk;                   /* its positions chunk being encoded */
     quire_impact *term_front;          /* uncapped frontier over written blocks */
     uint32_t term_front_count, term_front_cap;
 };
@@ -195,6 +220,7 @@ int quire_postings_writer_new(quire_postings_writer **out, quire_sink *doc_out,
     w->pos_out = pos_out;
     w->skip = (quire_buf)QUIRE_BUF_INIT;
     w->scratch = (quire_buf)QUIRE_BUF_INIT;
+    w->chunk = (quire_buf)QUIRE_BUF_INIT;
     *out = w;
     return QUIRE_OK;
 }
@@ -206,6 +232,7 @@ void quire_postings_writer_free(quire_postings_writer *w)
     quire_free(w->pos);
     quire_buf_free(&w->skip);
     quire_buf_free(&w->scratch);
+    quire_buf_free(&w->chunk);
     quire_free(w->term_front);
     quire_free(w);
 }
@@ -258,22 +285,20 @@ static int sink_err(quire_sink *s)
     return s ? s->err : QUIRE_OK;
 }
 
-/* Write the positions chunk of the pending block. */
-static void write_chunk(quire_postings_writer *w)
+/* Encode the positions chunk of the pending block into w->chunk; its own crc only when
+ * `with_crc` (a term of one block has one crc over its block and its chunk). */
+static void encode_chunk(quire_postings_writer *w, bool with_crc)
 {
-    quire_buf *b = &w->scratch;
+    quire_buf *b = &w->chunk;
     b->len = 0;
     for (size_t at = 0; at < w->pos_count; at += QUIRE_BITPACK_MAX) {
         size_t n = w->pos_count - at < QUIRE_BITPACK_MAX ? w->pos_count - at : QUIRE_BITPACK_MAX;
-        unsigned bits = quire_bitpack_bits(w->pos + at, n);
-        if (!quire_buf_reserve(b, 1 + quire_bitpack_len(n, bits)))
+        if (!quire_buf_reserve(b, quire_pfor_max_len(n)))
             return;
-        b->data[b->len++] = (uint8_t)bits;
-        b->len += quire_bitpack_pack(b->data + b->len, w->pos + at, n, bits);
+        b->len += quire_pfor_pack(b->data + b->len, w->pos + at, n);
     }
-    quire_buf_put_le32(b, quire_crc32(0, b->data, b->len));
-    if (!b->err)
-        quire_sink_write(w->pos_out, b->data, b->len);
+    if (with_crc)
+        quire_buf_put_le32(b, quire_crc32(0, b->data, b->len));
 }
 
 /* Write the pending block. `only` is true for the one block of a term of <= 128 postings. */
@@ -281,46 +306,52 @@ static int flush_block(quire_postings_writer *w, bool only)
 {
     uint32_t n = w->count;
     quire_buf *b = &w->scratch;
-    quire_impact front[BLOCK], capped[QUIRE_MAX_IMPACTS];
+    quire_impact front[BLOCK], capped[BLOCK_IMPACTS];
     for (uint32_t i = 0; i < n; i++) {
         front[i].tf = w->tfs[i];
-        front[i].doc_len = w->doc_lens[i];
+        front[i].doc_len = len_encode(w->doc_lens[i]); /* ties after rounding collapse */
     }
     uint32_t front_count = frontier(front, n);
-    uint32_t capped_count = cap_frontier(capped, front, front_count);
+    uint32_t capped_count = cap_frontier(capped, front, front_count, BLOCK_IMPACTS);
     uint64_t doc_before = w->doc_out->offset, pos_before = w->pos_out ? w->pos_out->offset : 0;
 
     b->len = 0;
     if (only && n == 1) {
         quire_buf_put_varint(b, w->docs[0]);
-        quire_buf_put_varint(b, w->doc_lens[0]);
+        quire_buf_put_byte(b, (uint8_t)front[0].doc_len);
     } else {
-        uint32_t gaps[BLOCK], tfm1[BLOCK];
+        uint32_t gaps[BLOCK], tfm1[BLOCK], tf_or = 0;
         uint32_t prev = w->blocks == 0 ? UINT32_MAX : w->prev_block_last; /* -1 wraps */
         for (uint32_t i = 0; i < n; i++) {
             gaps[i] = w->docs[i] - prev - 1;
             prev = w->docs[i];
             tfm1[i] = w->tfs[i] - 1;
+            tf_or |= tfm1[i];
         }
-        unsigned doc_bits = quire_bitpack_bits(gaps, n), tf_bits = quire_bitpack_bits(tfm1, n);
-        if (quire_buf_reserve(b, 2 + quire_bitpack_len(n, doc_bits) +
-                                     quire_bitpack_len(n, tf_bits))) {
-            b->data[b->len++] = (uint8_t)doc_bits;
-            b->data[b->len++] = (uint8_t)tf_bits;
-            b->len += quire_bitpack_pack(b->data + b->len, gaps, n, doc_bits);
-            b->len += quire_bitpack_pack(b->data + b->len, tfm1, n, tf_bits);
+        if (quire_buf_reserve(b, 2 * quire_pfor_max_len(n) + 1)) {
+            uint8_t *head = b->data + b->len;
+            b->len += quire_pfor_pack(b->data + b->len, gaps, n);
+            if (tf_or == 0)
+                *head |= QUIRE_PFOR_SPARE; /* every tf is 1: no tf group */
+            else
+                b->len += quire_pfor_pack(b->data + b->len, tfm1, n);
+            /* the one-block form's impact: (max tf, shortest length); max tf is the tfs' */
+            if (only)
+                b->data[b->len++] = (uint8_t)front[0].doc_len;
         }
-        if (only)
-            put_impacts(b, capped, capped_count);
     }
-    quire_buf_put_le32(b, quire_crc32(0, b->data, b->len));
-    if (b->err)
+    uint32_t crc = quire_crc32(0, b->data, b->len);
+    if (w->with_positions) {
+        encode_chunk(w, !only);
+        if (only) /* w->pos_count >= 1: the chunk is never empty */
+            crc = quire_crc32(crc, w->chunk.data, w->chunk.len);
+    }
+    quire_buf_put_le32(b, crc);
+    if (b->err || w->chunk.err)
         return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
     quire_sink_write(w->doc_out, b->data, b->len);
     if (w->with_positions)
-        write_chunk(w);
-    if (b->err)
-        return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+        quire_sink_write(w->pos_out, w->chunk.data, w->chunk.len);
     int rc = sink_err(w->doc_out);
     if (rc == QUIRE_OK && w->with_positions)
         rc = sink_err(w->pos_out);
@@ -412,7 +443,7 @@ int quire_postings_end(quire_postings_writer *w, quire_postings_meta *meta)
         return rc;
     if (!only) {
         quire_impact capped[QUIRE_MAX_IMPACTS];
-        uint32_t n = cap_frontier(capped, w->term_front, w->term_front_count);
+        uint32_t n = cap_frontier(capped, w->term_front, w->term_front_count, QUIRE_MAX_IMPACTS);
         put_impacts(&w->skip, capped, n);
         uint32_t skip_len = (uint32_t)w->skip.len;
         if (w->skip.len > UINT32_MAX)
@@ -485,6 +516,25 @@ static void show_block(quire_postings_cursor *c, uint32_t b)
     c->block_impact_count = s->imp_at[b + 1] - s->imp_at[b];
 }
 
+/* The crc of a block's `len` bytes at `p`; a term of one block has a single crc that also
+ * covers its positions chunk (its whole pos range, checked inside pos_file at open). */
+static uint32_t block_crc(const quire_postings_cursor *c, const uint8_t *p, size_t len)
+{
+    uint32_t crc = quire_crc32(0, p, len);
+    if (c->st->block_count == 1 && c->st->has_positions)
+        crc = quire_crc32(crc, c->pos_file.ptr + c->meta.pos_off, (size_t)c->meta.pos_len);
+    return crc;
+}
+
+/* The damage may be in either file when the crc covers both: name both. */
+static int crc_mismatch(const quire_postings_cursor *c, uint32_t b)
+{
+    if (c->st->block_count == 1 && c->st->has_positions)
+        return quire_corrupt("%s, %s: block %u and its positions: CRC mismatch", c->doc_name,
+                             c->pos_name, b);
+    return quire_corrupt("%s: block %u: CRC mismatch", c->doc_name, b);
+}
+
 /* Decode doc block `b` into docs/tfs. */
 static int decode_block(quire_postings_cursor *c, uint32_t b)
 {
@@ -492,26 +542,31 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
     uint32_t n = block_size(c, b);
     const uint8_t *p = c->doc_file.ptr + s->doc_at[b];
     size_t len = (size_t)(s->doc_at[b + 1] - s->doc_at[b]);
-    if (len < CRC_LEN + 2)
+    if (len < MIN_BLOCK_LEN)
         return quire_corrupt("%s: block %u: %zu bytes", c->doc_name, b, len);
     const uint8_t *end = p + len - CRC_LEN;
-    if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
-        return quire_corrupt("%s: block %u: CRC mismatch", c->doc_name, b);
-    unsigned doc_bits = p[0], tf_bits = p[1];
-    p += 2;
+    if (block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
+        return crc_mismatch(c, b);
+    bool tfs_one = (p[0] & QUIRE_PFOR_SPARE) != 0;
     size_t used;
     uint32_t gaps[BLOCK];
-    if (quire_bitpack_unpack(gaps, n, doc_bits, p, (size_t)(end - p), &used) != QUIRE_OK)
+    if (quire_pfor_unpack(gaps, n, p, (size_t)(end - p), &used) != QUIRE_OK)
         return quire_corrupt("%s: block %u: bad doc gaps", c->doc_name, b);
     p += used;
-    if (quire_bitpack_unpack(s->tfs, n, tf_bits, p, (size_t)(end - p), &used) != QUIRE_OK)
+    if (tfs_one) {
+        for (uint32_t i = 0; i < n; i++)
+            s->tfs[i] = 0;
+    } else if (p == end || (p[0] & QUIRE_PFOR_SPARE) ||
+               quire_pfor_unpack(s->tfs, n, p, (size_t)(end - p), &used) != QUIRE_OK) {
         return quire_corrupt("%s: block %u: bad tfs", c->doc_name, b);
-    p += used;
+    } else {
+        p += used;
+    }
+    uint8_t len_code = 0;
     if (s->block_count == 1) {
-        uint32_t count;
-        if (get_impacts(s->impacts, &count, &p, end) != QUIRE_OK)
-            return quire_corrupt("%s: bad impacts", c->doc_name);
-        s->imp_at[1] = count;
+        if (p == end)
+            return quire_corrupt("%s: block %u: no impact", c->doc_name, b);
+        len_code = *p++;
     }
     if (p != end)
         return quire_corrupt("%s: block %u: %zu stray bytes", c->doc_name, b, (size_t)(end - p));
@@ -524,7 +579,7 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
     if (sum > limit || (s->block_count > 1 && sum != limit))
         return quire_corrupt("%s: block %u: last doc %llu, expected %llu", c->doc_name, b,
                              (unsigned long long)sum, (unsigned long long)limit);
-    uint32_t d = (uint32_t)doc;
+    uint32_t d = (uint32_t)doc, max_tf = 0;
     for (uint32_t i = 0; i < n; i++) {
         d += gaps[i];
         s->docs[i] = d;
@@ -532,9 +587,15 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
         if (s->tfs[i] == UINT32_MAX)
             return quire_corrupt("%s: block %u: tf overflow", c->doc_name, b);
         s->tfs[i]++;
+        if (s->tfs[i] > max_tf)
+            max_tf = s->tfs[i];
     }
-    if (s->block_count == 1)
+    if (s->block_count == 1) {
         s->last_doc[0] = s->docs[n - 1];
+        s->impacts[0].tf = max_tf;
+        s->impacts[0].doc_len = len_decode(len_code);
+        s->imp_at[1] = 1;
+    }
     s->block = b;
     s->count = n;
     return QUIRE_OK;
@@ -548,13 +609,13 @@ static int open_single(quire_postings_cursor *c)
     if (len < CRC_LEN + 2)
         return quire_corrupt("%s: %zu bytes for one posting", c->doc_name, len);
     const uint8_t *end = p + len - CRC_LEN;
-    if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
-        return quire_corrupt("%s: one posting: CRC mismatch", c->doc_name);
-    uint32_t doc, dl;
-    if (quire_varint_get32(&doc, &p, end) != QUIRE_OK ||
-        quire_varint_get32(&dl, &p, end) != QUIRE_OK || p != end || doc == QUIRE_DOC_END ||
-        c->meta.cf > UINT32_MAX)
+    if (block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
+        return crc_mismatch(c, 0);
+    uint32_t doc;
+    if (quire_varint_get32(&doc, &p, end) != QUIRE_OK || end - p != 1 ||
+        doc == QUIRE_DOC_END || c->meta.cf > UINT32_MAX)
         return quire_corrupt("%s: bad single posting", c->doc_name);
+    uint32_t dl = len_decode(*p);
     s->docs[0] = doc;
     s->tfs[0] = (uint32_t)c->meta.cf;
     s->last_doc[0] = doc;
@@ -592,11 +653,11 @@ static int open_skip(quire_postings_cursor *c)
         if (quire_varint_get(&delta, &p, end) != QUIRE_OK ||
             quire_varint_get(&dlen, &p, end) != QUIRE_OK ||
             (s->has_positions && quire_varint_get(&plen, &p, end) != QUIRE_OK) ||
-            get_impacts(s->impacts + s->imp_at[b], &count, &p, end) != QUIRE_OK)
+            get_impacts(s->impacts + s->imp_at[b], &count, &p, end, BLOCK_IMPACTS) != QUIRE_OK)
             return quire_corrupt("%s: skip entry %u: truncated or out of range", c->doc_name, b);
         /* the block's docs lie in (previous last doc, last doc], or [0, last doc] */
         uint64_t need = block_size(c, b) - (b == 0 ? 1u : 0u);
-        if (delta < need || delta > UINT32_MAX || dlen < 2 + CRC_LEN || dlen > len ||
+        if (delta < need || delta > UINT32_MAX || dlen < MIN_BLOCK_LEN || dlen > len ||
             plen > c->meta.pos_len)
             return quire_corrupt("%s: skip entry %u: out of range", c->doc_name, b);
         last += delta;
@@ -617,7 +678,7 @@ static int open_skip(quire_postings_cursor *c)
         return quire_corrupt("%s: position chunks do not add up to %llu bytes", c->doc_name,
                              (unsigned long long)c->meta.pos_len);
     uint32_t count;
-    if (get_impacts(s->term_imp, &count, &p, end) != QUIRE_OK || p != end)
+    if (get_impacts(s->term_imp, &count, &p, end, QUIRE_MAX_IMPACTS) != QUIRE_OK || p != end)
         return quire_corrupt("%s: bad term impacts", c->doc_name);
     c->term_impact_count = count;
     return QUIRE_OK;
@@ -650,13 +711,13 @@ int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file,
                              (unsigned long long)meta->doc_len, (unsigned long long)meta->pos_off,
                              (unsigned long long)meta->pos_len);
     uint32_t n = (meta->df + BLOCK - 1) / BLOCK;
-    if (n > 1 && n > meta->doc_len / (2 + CRC_LEN))
+    if (n > 1 && n > meta->doc_len / MIN_BLOCK_LEN)
         return quire_corrupt("%s: %u blocks in %llu bytes", c->doc_name, n,
                              (unsigned long long)meta->doc_len);
     size_t extra = 0;
     if (n > 1)
         extra = (size_t)n * (sizeof(uint32_t) * 2 + sizeof(uint64_t) * 2 +
-                             sizeof(quire_impact) * QUIRE_MAX_IMPACTS) +
+                             sizeof(quire_impact) * BLOCK_IMPACTS) +
                 2 * sizeof(uint64_t) + sizeof(uint32_t);
     cstate *s = quire_malloc(sizeof *s + extra);
     if (!s)
@@ -688,7 +749,7 @@ int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file,
         s->doc_at = (uint64_t *)(void *)mem;
         s->pos_at = s->doc_at + n + 1;
         s->impacts = (quire_impact *)(void *)(s->pos_at + n + 1);
-        s->last_doc = (uint32_t *)(void *)(s->impacts + (size_t)n * QUIRE_MAX_IMPACTS);
+        s->last_doc = (uint32_t *)(void *)(s->impacts + (size_t)n * BLOCK_IMPACTS);
         s->imp_at = s->last_doc + n;
         rc = open_skip(c);
     }
@@ -845,12 +906,14 @@ static int decode_chunk(quire_postings_cursor *c)
     }
     const uint8_t *p = c->pos_file.ptr + s->pos_at[b];
     size_t len = (size_t)(s->pos_at[b + 1] - s->pos_at[b]);
-    /* a group of 128 values takes at least its width byte */
-    if (len < CRC_LEN || total > c->meta.cf || total > (uint64_t)(len - CRC_LEN) * 128)
+    /* the one chunk of a one-block term has no crc: its block's covered it at open */
+    size_t crc_len = s->block_count == 1 ? 0 : CRC_LEN;
+    /* a group of 128 values takes at least its head byte */
+    if (len < crc_len || total > c->meta.cf || total > (uint64_t)(len - crc_len) * 128)
         return quire_corrupt("%s: block %u: %llu positions in %zu bytes", c->pos_name, b,
                              (unsigned long long)total, len);
-    const uint8_t *end = p + len - CRC_LEN;
-    if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
+    const uint8_t *end = p + len - crc_len;
+    if (crc_len && quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
         return quire_corrupt("%s: block %u: CRC mismatch", c->pos_name, b);
     if (total > s->pos_cap) {
         size_t cap = s->pos_cap ? s->pos_cap : 1024;
@@ -867,11 +930,10 @@ static int decode_chunk(quire_postings_cursor *c)
     s->pos_block = UINT32_MAX;
     for (size_t at = 0; at < total; at += QUIRE_BITPACK_MAX) {
         size_t n = total - at < QUIRE_BITPACK_MAX ? total - at : QUIRE_BITPACK_MAX, used;
-        if (p == end ||
-            quire_bitpack_unpack(s->pos + at, n, p[0], p + 1, (size_t)(end - p - 1), &used) !=
-                QUIRE_OK)
-            return quire_corrupt("%s: block %u: truncated group", c->pos_name, b);
-        p += 1 + used;
+        if (p == end || (p[0] & QUIRE_PFOR_SPARE) ||
+            quire_pfor_unpack(s->pos + at, n, p, (size_t)(end - p), &used) != QUIRE_OK)
+            return quire_corrupt("%s: block %u: bad group", c->pos_name, b);
+        p += used;
     }
     if (p != end)
         return quire_corrupt("%s: block %u: %zu stray bytes", c->pos_name, b, (size_t)(end - p));

@@ -74,3 +74,107 @@ Test(bitpack, width_zero_takes_no_bytes)
     cr_expect_eq(used, 0);
     cr_expect_arr_eq(out, in, sizeof in);
 }
+
+/* ---- patched groups ---- */
+
+/* Mostly small values with a few outliers of any size, as positions and doc gaps are. */
+static void gen_outliers(uint64_t *seed, uint32_t *in, size_t count)
+{
+    unsigned small = (unsigned)(rng_next(seed) % 12), odds = 1 + (unsigned)(rng_next(seed) % 16);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t r = rng_next(seed);
+        if (r % odds == 0)
+            in[i] = (uint32_t)(rng_next(seed) >> (rng_next(seed) % 64 / 2 + 32));
+        else
+            in[i] = (uint32_t)(r >> 40) & ((1u << small) - 1);
+    }
+}
+
+Test(bitpack, patched_groups_decode_what_they_encode_and_never_beat_plain_by_less)
+{
+    uint64_t seed = 7;
+    uint32_t in[QUIRE_BITPACK_MAX], out[QUIRE_BITPACK_MAX];
+    for (int round = 0; round < 40; round++) {
+        for (size_t count = 1; count <= QUIRE_BITPACK_MAX; count++) {
+            gen_outliers(&seed, in, count);
+            if (round == 0)
+                in[0] = UINT32_MAX;
+            uint8_t *buf = malloc(quire_pfor_max_len(count));
+            size_t len = quire_pfor_pack(buf, in, count);
+            cr_assert_leq(len, 1 + quire_bitpack_len(count, quire_bitpack_bits(in, count)));
+            cr_assert_eq(buf[0] & QUIRE_PFOR_SPARE, 0);
+            uint8_t *exact = malloc(len); /* ASan sees any read past the group */
+            memcpy(exact, buf, len);
+            size_t used = 0;
+            memset(out, 0xAB, sizeof out);
+            cr_assert_eq(quire_pfor_unpack(out, count, exact, len, &used), QUIRE_OK);
+            cr_assert_eq(used, len);
+            cr_assert_arr_eq(out, in, count * sizeof *in, "count %zu", count);
+            for (size_t cut = 0; cut < len; cut++)
+                cr_assert_eq(quire_pfor_unpack(out, count, exact, cut, &used), QUIRE_ECORRUPT,
+                             "count %zu cut at %zu of %zu", count, cut, len);
+            free(exact);
+            free(buf);
+        }
+    }
+}
+
+Test(bitpack, patched_group_matches_the_format_example)
+{
+    /* FORMAT.md "Patched groups": 3, 1, 300, 2 -> w = 2, one exception */
+    uint32_t in[4] = {3, 1, 300, 2}, out[4];
+    uint8_t buf[32];
+    const uint8_t want[5] = {0x82, 0x01, 0x87, 0x02, 0x4B};
+    cr_assert_eq(quire_pfor_pack(buf, in, 4), 5);
+    cr_assert_arr_eq(buf, want, 5);
+    size_t used;
+    cr_assert_eq(quire_pfor_unpack(out, 4, want, 5, &used), QUIRE_OK);
+    cr_assert_arr_eq(out, in, sizeof in);
+}
+
+Test(bitpack, patched_groups_choose_the_smallest_width)
+{
+    /* 127 zeros and one huge value: width 0 and a single exception (2 + 1 + 5 bytes) */
+    uint32_t in[QUIRE_BITPACK_MAX] = {0};
+    in[77] = UINT32_MAX;
+    uint8_t buf[1 + 4 * QUIRE_BITPACK_MAX];
+    cr_assert_eq(quire_pfor_pack(buf, in, QUIRE_BITPACK_MAX), 8);
+    cr_expect_eq(buf[0], QUIRE_PFOR_EXCEPTIONS);
+    /* all equal: no exceptions, plain width */
+    for (int i = 0; i < QUIRE_BITPACK_MAX; i++)
+        in[i] = 5;
+    cr_assert_eq(quire_pfor_pack(buf, in, QUIRE_BITPACK_MAX), 1 + 48);
+    cr_expect_eq(buf[0], 3);
+}
+
+Test(bitpack, patched_groups_refuse_malformed_exceptions)
+{
+    uint32_t out[4];
+    size_t used;
+    const uint8_t ok[] = {0x82, 0x01, 0x87, 0x02, 0x4B};
+    cr_assert_eq(quire_pfor_unpack(out, 4, ok, sizeof ok, &used), QUIRE_OK);
+    const uint8_t zero_count[] = {0x82, 0x00, 0x87};
+    const uint8_t count_above_n[] = {0x82, 0x05, 0x87, 0, 1, 1, 1, 2, 1, 3, 1, 3, 1};
+    const uint8_t index_out_of_range[] = {0x82, 0x01, 0x87, 0x04, 0x4B};
+    const uint8_t index_not_ascending[] = {0x82, 0x02, 0x87, 0x02, 0x01, 0x02, 0x01};
+    const uint8_t high_zero[] = {0x82, 0x01, 0x87, 0x02, 0x00};
+    const uint8_t high_overflows[] = {0x82, 0x01, 0x87, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F};
+    const uint8_t width_33[] = {33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    const uint8_t exceptions_at_32[] = {0xA0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        0, 0, 0, 0x00, 0x01};
+    struct {
+        const uint8_t *p;
+        size_t len;
+    } bad[] = {{zero_count, sizeof zero_count},
+               {count_above_n, sizeof count_above_n},
+               {index_out_of_range, sizeof index_out_of_range},
+               {index_not_ascending, sizeof index_not_ascending},
+               {high_zero, sizeof high_zero},
+               {high_overflows, sizeof high_overflows},
+               {width_33, sizeof width_33},
+               {exceptions_at_32, sizeof exceptions_at_32}};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+        cr_expect_eq(quire_pfor_unpack(out, 4, bad[k].p, bad[k].len, &used), QUIRE_ECORRUPT,
+                     "case %zu", k);
+    cr_expect_eq(quire_pfor_unpack(out, 0, ok, sizeof ok, &used), QUIRE_ECORRUPT);
+}

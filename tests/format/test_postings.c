@@ -167,44 +167,83 @@ static bool dominated(const quire_impact *imp, uint32_t n, uint32_t tf, uint32_t
     return false;
 }
 
-/* The exact frontier of postings [from, to), tf ascending; returns its size. */
+/* FORMAT.md "Impacts": the one-byte floor code of a doc length, and its value. */
+static uint32_t model_len_code(uint32_t x)
+{
+    if (x < 32)
+        return x;
+    unsigned e = 31;
+    while (!(x >> e))
+        e--;
+    uint32_t code = ((e - 3) << 4) | ((x >> (e - 4)) & 15);
+    return code > 255 ? 255 : code;
+}
+
+static uint32_t model_len(uint32_t code)
+{
+    return code < 32 ? code : (16 + (code & 15)) << ((code >> 4) - 1);
+}
+
+static uint32_t model_quantize(uint32_t len)
+{
+    return model_len(model_len_code(len));
+}
+
+/* The exact frontier of postings [from, to) over (tf, quantized length), tf ascending,
+ * then cut into `cap` runs as FORMAT.md says; returns its size. `out` has to - from. */
 static uint32_t model_frontier(const mterm *t, uint32_t from, uint32_t to, quire_impact *out,
                                uint32_t cap)
 {
     uint32_t n = 0;
     for (uint32_t i = from; i < to; i++) {
         bool beaten = false;
-        for (uint32_t j = from; j < to && !beaten; j++)
-            beaten = (t->tfs[j] >= t->tfs[i] && t->lens[j] <= t->lens[i]) &&
-                     (t->tfs[j] > t->tfs[i] || t->lens[j] < t->lens[i] || j < i);
-        if (!beaten) {
-            if (n < cap)
-                out[n] = (quire_impact){t->tfs[i], t->lens[i]};
-            n++;
+        uint32_t li = model_quantize(t->lens[i]);
+        for (uint32_t j = from; j < to && !beaten; j++) {
+            uint32_t lj = model_quantize(t->lens[j]);
+            beaten = (t->tfs[j] >= t->tfs[i] && lj <= li) &&
+                     (t->tfs[j] > t->tfs[i] || lj < li || j < i);
         }
+        if (!beaten)
+            out[n++] = (quire_impact){t->tfs[i], li};
     }
-    /* sort by tf ascending */
-    for (uint32_t i = 1; i < n && i < cap; i++)
+    for (uint32_t i = 1; i < n; i++)
         for (uint32_t j = i; j > 0 && out[j - 1].tf > out[j].tf; j--) {
             quire_impact x = out[j];
             out[j] = out[j - 1];
             out[j - 1] = x;
         }
-    return n;
+    for (uint32_t i = 1; i < n; i++)
+        cr_assert(out[i].tf > out[i - 1].tf && out[i].doc_len > out[i - 1].doc_len);
+    if (n <= cap)
+        return n;
+    for (uint32_t g = 0; g < cap; g++) {
+        uint32_t a = (uint32_t)((uint64_t)g * n / cap);
+        uint32_t b = (uint32_t)((uint64_t)(g + 1) * n / cap) - 1;
+        out[g] = (quire_impact){out[b].tf, out[a].doc_len};
+    }
+    return cap;
+}
+
+/* Impact pairs per list: one for a term of df <= 128, else 4 per block and 8 per term. */
+static uint32_t impact_cap(const mterm *t, bool term_level)
+{
+    return t->df <= QUIRE_BLOCK_DOCS ? 1 : term_level ? QUIRE_MAX_IMPACTS : 4;
 }
 
 static void check_impacts(const mterm *t, uint32_t from, uint32_t to, const quire_impact *imp,
-                          uint32_t n)
+                          uint32_t n, uint32_t cap)
 {
-    cr_assert(n >= 1 && n <= QUIRE_MAX_IMPACTS, "impact count %u", n);
-    for (uint32_t i = from; i < to; i++)
-        cr_assert(dominated(imp, n, t->tfs[i], t->lens[i]), "posting %u not bounded", i);
-    quire_impact exact[QUIRE_MAX_IMPACTS + 1];
-    uint32_t m = model_frontier(t, from, to, exact, QUIRE_MAX_IMPACTS + 1);
-    if (m <= QUIRE_MAX_IMPACTS) {
-        cr_assert_eq(n, m);
-        cr_assert_arr_eq(imp, exact, m * sizeof *imp);
+    cr_assert(n >= 1 && n <= cap, "impact count %u", n);
+    for (uint32_t i = from; i < to; i++) {
+        cr_assert(dominated(imp, n, t->tfs[i], model_quantize(t->lens[i])),
+                  "posting %u not bounded", i);
+        cr_assert(dominated(imp, n, t->tfs[i], t->lens[i]));
     }
+    quire_impact *exact = malloc((to - from) * sizeof *exact);
+    uint32_t m = model_frontier(t, from, to, exact, cap);
+    cr_assert_eq(n, m);
+    cr_assert_arr_eq(imp, exact, m * sizeof *imp);
+    free(exact);
 }
 
 static void expect_posting(quire_postings_cursor *c, const mterm *t, uint32_t i)
@@ -237,14 +276,14 @@ static void check_next(const files *f, const mterm *t, const quire_postings_meta
     quire_postings_cursor c;
     cr_assert_eq(quire_postings_open(&c, f->doc.bytes, f->pos.bytes, m), QUIRE_OK);
     cr_assert_eq(c.df, t->df);
-    check_impacts(t, 0, t->df, c.term_impacts, c.term_impact_count);
+    check_impacts(t, 0, t->df, c.term_impacts, c.term_impact_count, impact_cap(t, true));
     for (uint32_t i = 0; i <= t->df; i++) {
         cr_assert_eq(quire_postings_next(&c), QUIRE_OK);
         expect_posting(&c, t, i);
         if (i < t->df && i % QUIRE_BLOCK_DOCS == 0) {
             uint32_t to = i + QUIRE_BLOCK_DOCS < t->df ? i + QUIRE_BLOCK_DOCS : t->df;
             cr_assert_eq(c.block_last_doc, t->docs[to - 1]);
-            check_impacts(t, i, to, c.block_impacts, c.block_impact_count);
+            check_impacts(t, i, to, c.block_impacts, c.block_impact_count, impact_cap(t, false));
         }
         if (i < t->df && rng_below(rng, 8) == 0)
             expect_positions(&c, t, i);
@@ -279,7 +318,7 @@ static void check_advance(const files *f, const mterm *t, const quire_postings_m
                                                                  : t->df;
                 cr_assert_eq(c.block_last_doc, t->docs[to - 1], "shallow to %u", target);
                 check_impacts(t, b * QUIRE_BLOCK_DOCS, to, c.block_impacts,
-                              c.block_impact_count);
+                              c.block_impact_count, impact_cap(t, false));
             }
         }
         if (rng_below(rng, 4) == 0 && started && c.doc != QUIRE_DOC_END) {
@@ -591,6 +630,76 @@ Test(postings, detects_damage_to_many_blocks)
     check_damage(&t);
     t = gen_term(&rng, 700, 100, 10, false);
     check_damage(&t);
+}
+
+/* Every tf 1: the blocks carry no tf group (the gap group's spare bit says so). */
+static mterm gen_tf_one(uint64_t *rng, uint32_t df, bool with_pos)
+{
+    mterm t = gen_term(rng, df, 30, 1, with_pos);
+    for (uint32_t i = 0; i < df; i++) { /* keep each posting's first position */
+        t.tfs[i] = 1;
+        t.pos[i] = t.pos[t.pos_at[i]]; /* pos_at[i] >= i: reads stay ahead of writes */
+        t.pos_at[i] = i;
+    }
+    t.pos_at[df] = df;
+    return t;
+}
+
+Test(postings, decodes_terms_whose_tfs_are_all_one)
+{
+    uint64_t rng = 14;
+    uint32_t sizes[] = {2, 128, 129, 1000};
+    for (int k = 0; k < 4; k++) {
+        mterm t = gen_tf_one(&rng, sizes[k], k % 2 == 0);
+        round_trip_one(&t, (uint64_t)k);
+    }
+}
+
+Test(postings, detects_damage_to_blocks_whose_tfs_are_all_one)
+{
+    uint64_t rng = 15;
+    mterm t = gen_tf_one(&rng, 300, true);
+    check_damage(&t);
+    t = gen_tf_one(&rng, 40, true);
+    check_damage(&t);
+}
+
+Test(postings, reports_doc_lengths_floored_to_their_one_byte_code)
+{
+    /* one block: one pair, (largest tf, shortest length rounded down) */
+    mterm t = {2, malloc(8), malloc(8), malloc(8), malloc(24), malloc(16), true};
+    t.docs[0] = 3;
+    t.docs[1] = 9;
+    t.tfs[0] = 1;
+    t.tfs[1] = 3;
+    t.lens[0] = 1000; /* code 0x6F: 992 */
+    t.lens[1] = 1023; /* the same code */
+    t.pos_at[0] = 0;
+    t.pos_at[1] = 1;
+    t.pos_at[2] = 4;
+    uint32_t pos[4] = {7, 1, 2, 999};
+    memcpy(t.pos, pos, sizeof pos);
+    quire_postings_meta m;
+    files f;
+    write_terms(&f, &t, 1, &m);
+    quire_postings_cursor c;
+    cr_assert_eq(quire_postings_open(&c, f.doc.bytes, f.pos.bytes, &m), QUIRE_OK);
+    cr_assert_eq(c.term_impact_count, 1);
+    cr_expect_eq(c.term_impacts[0].tf, 3);
+    cr_expect_eq(c.term_impacts[0].doc_len, 992);
+    cr_expect_eq(model_quantize(31), 31);
+    cr_expect_eq(model_quantize(32), 32);
+    cr_expect_eq(model_quantize(100), 100);
+    cr_expect_eq(model_quantize(UINT32_MAX), 507904);
+    for (uint32_t x = 1; x < 5000000; x += 1 + x / 50) {
+        cr_assert_leq(model_quantize(x), x);
+        cr_assert_geq(model_quantize(x + 1), model_quantize(x));
+        if (x < 507904)
+            cr_assert_gt(model_quantize(x) + model_quantize(x) / 16 + 1, x, "%u", x);
+    }
+    quire_postings_close(&c);
+    files_free(&f);
+    mterm_free(&t);
 }
 
 Test(postings, meta_decode_refuses_damage)
