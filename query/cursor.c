@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "quire/date.h"
+
 static int term_sync(cursor *c, int rc)
 {
     c->doc = c->postings.doc;
@@ -117,6 +119,146 @@ int cursor_new_or(cursor **out, arena *a, cursor *const *children, uint32_t coun
     return QUIRE_OK;
 }
 
+/* The first entry at or after list_at whose doc is >= target (binary search: lists are
+ * read in one direction, so the part before list_at never needs looking at). */
+static void list_seek(cursor *c, uint32_t target)
+{
+    uint32_t lo = c->list_at, hi = c->list_count;
+    while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if (c->list_docs[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    c->list_at = lo;
+    c->doc = lo < c->list_count ? c->list_docs[lo] : QUIRE_DOC_END;
+}
+
+static void date_seek(cursor *c, uint32_t target)
+{
+    for (uint32_t d = target; d < c->doc_count; d++) {
+        const int32_t day = c->dates[d];
+        if (day != QUIRE_NO_DATE && day >= c->date_from && day <= c->date_to) {
+            c->doc = d;
+            return;
+        }
+    }
+    c->doc = QUIRE_DOC_END;
+}
+
+static void all_seek(cursor *c, uint32_t target)
+{
+    c->doc = target < c->doc_count ? target : QUIRE_DOC_END;
+}
+
+/* ANDNOT: move children[0] on until children[1] is not on its doc. */
+static int andnot_settle(cursor *c)
+{
+    cursor *req = c->children[0], *excl = c->children[1];
+    for (;;) {
+        const uint32_t d = req->doc;
+        if (d == QUIRE_DOC_END)
+            break;
+        int rc = cursor_advance(excl, d);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (excl->doc != d)
+            break;
+        rc = cursor_next(req);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    c->doc = req->doc;
+    return QUIRE_OK;
+}
+
+/* OPT: follow children[0], bringing children[1] up to it. */
+static int opt_settle(cursor *c)
+{
+    c->doc = c->children[0]->doc;
+    if (c->doc == QUIRE_DOC_END)
+        return QUIRE_OK;
+    return cursor_advance(c->children[1], c->doc);
+}
+
+static cursor *new_leaf(arena *a, cursor_kind kind)
+{
+    cursor *c = arena_alloc(a, sizeof *c);
+    if (c != NULL)
+        c->kind = kind;
+    return c;
+}
+
+int cursor_new_list(cursor **out, arena *a, const uint32_t *docs, const uint32_t *freqs,
+                    uint32_t count, double weight)
+{
+    cursor *c = new_leaf(a, CURSOR_LIST);
+    if (c == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    c->list_docs = docs;
+    c->list_freqs = freqs;
+    c->list_count = count;
+    c->weight = weight;
+    c->cost = count;
+    c->max_score = weight; /* tf / (tf + norm) < 1 */
+    list_seek(c, 0);
+    *out = c;
+    return QUIRE_OK;
+}
+
+int cursor_new_all(cursor **out, arena *a, uint32_t doc_count)
+{
+    cursor *c = new_leaf(a, CURSOR_ALL);
+    if (c == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    c->doc_count = doc_count;
+    c->cost = doc_count;
+    all_seek(c, 0);
+    *out = c;
+    return QUIRE_OK;
+}
+
+int cursor_new_date(cursor **out, arena *a, const int32_t *dates, uint32_t doc_count,
+                    int32_t from, int32_t to)
+{
+    cursor *c = new_leaf(a, CURSOR_DATE);
+    if (c == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    c->dates = dates;
+    c->doc_count = doc_count;
+    c->date_from = from;
+    c->date_to = to;
+    c->cost = doc_count; /* unknown; never cheaper to lead with than a posting list */
+    date_seek(c, 0);
+    *out = c;
+    return QUIRE_OK;
+}
+
+int cursor_new_andnot(cursor **out, arena *a, cursor *req, cursor *excl)
+{
+    cursor *const pair[2] = {req, excl};
+    cursor *c = new_inner(a, CURSOR_ANDNOT, pair, 2);
+    if (c == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    c->cost = req->cost;
+    c->max_score = req->max_score;
+    *out = c;
+    return andnot_settle(c);
+}
+
+int cursor_new_opt(cursor **out, arena *a, cursor *req, cursor *opt)
+{
+    cursor *const pair[2] = {req, opt};
+    cursor *c = new_inner(a, CURSOR_OPT, pair, 2);
+    if (c == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    c->cost = req->cost;
+    c->max_score = req->max_score + opt->max_score;
+    *out = c;
+    return opt_settle(c);
+}
+
 int cursor_next(cursor *c)
 {
     if (c->doc == QUIRE_DOC_END)
@@ -139,6 +281,23 @@ int cursor_next(cursor *c)
         }
         or_update(c);
         return QUIRE_OK;
+    case CURSOR_LIST:
+        c->list_at++;
+        c->doc = c->list_at < c->list_count ? c->list_docs[c->list_at] : QUIRE_DOC_END;
+        return QUIRE_OK;
+    case CURSOR_ALL:
+        all_seek(c, c->doc + 1);
+        return QUIRE_OK;
+    case CURSOR_DATE:
+        date_seek(c, c->doc + 1);
+        return QUIRE_OK;
+    case CURSOR_ANDNOT:
+    case CURSOR_OPT: {
+        const int rc = cursor_next(c->children[0]);
+        if (rc != QUIRE_OK)
+            return rc;
+        return c->kind == CURSOR_ANDNOT ? andnot_settle(c) : opt_settle(c);
+    }
     }
     return quire_error(QUIRE_EINVAL, "query: unknown cursor kind %d", (int)c->kind);
 }
@@ -166,6 +325,22 @@ int cursor_advance(cursor *c, uint32_t target)
         }
         or_update(c);
         return QUIRE_OK;
+    case CURSOR_LIST:
+        list_seek(c, target);
+        return QUIRE_OK;
+    case CURSOR_ALL:
+        all_seek(c, target);
+        return QUIRE_OK;
+    case CURSOR_DATE:
+        date_seek(c, target);
+        return QUIRE_OK;
+    case CURSOR_ANDNOT:
+    case CURSOR_OPT: {
+        const int rc = cursor_advance(c->children[0], target);
+        if (rc != QUIRE_OK)
+            return rc;
+        return c->kind == CURSOR_ANDNOT ? andnot_settle(c) : opt_settle(c);
+    }
     }
     return quire_error(QUIRE_EINVAL, "query: unknown cursor kind %d", (int)c->kind);
 }
@@ -184,6 +359,18 @@ double cursor_score(const cursor *c, double norm)
         for (uint32_t i = 0; i < c->child_count; i++)
             if (c->children[i]->doc == c->doc)
                 sum += cursor_score(c->children[i], norm);
+        return sum;
+    case CURSOR_LIST:
+        return scorer_term(c->weight, c->list_freqs[c->list_at], norm);
+    case CURSOR_ALL:
+    case CURSOR_DATE:
+        return 0.0;
+    case CURSOR_ANDNOT:
+        return cursor_score(c->children[0], norm);
+    case CURSOR_OPT:
+        sum = cursor_score(c->children[0], norm);
+        if (c->children[1]->doc == c->doc)
+            sum += cursor_score(c->children[1], norm);
         return sum;
     }
     return sum;

@@ -1,10 +1,12 @@
 /*
  * cursor.h - cursors over one segment's matching documents, composed into a tree that
- * mirrors the query: TERM leaves read postings, AND intersects, OR unites. Evaluation is
+ * mirrors the query: TERM leaves read postings, LIST leaves replay a phrase's matches
+ * (found by phrase.c), ALL and DATE leaves walk the documents, AND intersects, OR unites,
+ * ANDNOT subtracts, OPT adds an optional part's score to a required part. Evaluation is
  * document at a time: the root's `doc` is the current match and every child that matches
  * it is positioned on it, so scoring reads each leaf's tf where it stands.
  *
- * Contract of every cursor kind (what a new kind, e.g. PHRASE, NOT, NEAR, must keep):
+ * Contract of every cursor kind (what a new kind, e.g. NEAR, must keep):
  *   - once built, a cursor is on its first match (or exhausted: doc == QUIRE_DOC_END);
  *   - cursor_next() moves to the next match, cursor_advance() to the first match >= a
  *     target and never backwards; doc ids are the segment's local ones;
@@ -35,6 +37,11 @@ typedef enum cursor_kind {
     CURSOR_TERM,
     CURSOR_AND,
     CURSOR_OR,
+    CURSOR_LIST,   /* a phrase's precomputed (doc, frequency) pairs, scored with BM25 */
+    CURSOR_ALL,    /* every document of the segment; scores 0 */
+    CURSOR_DATE,   /* documents dated within a range; scores 0 */
+    CURSOR_ANDNOT, /* children[0] but not children[1]; scores as children[0] */
+    CURSOR_OPT,    /* children[0], plus children[1]'s score where it matches too */
 } cursor_kind;
 
 typedef struct cursor {
@@ -47,7 +54,17 @@ typedef struct cursor {
     bool is_open;  /* postings must be closed */
     uint32_t term; /* the query term it reads (query_node.term) */
     double weight; /* BM25 idf * (k1 + 1), from global statistics */
-    /* CURSOR_AND, CURSOR_OR */
+    /* CURSOR_LIST (weight as for TERM) */
+    const uint32_t *list_docs;  /* ascending */
+    const uint32_t *list_freqs; /* occurrences in each */
+    uint32_t list_count;
+    uint32_t list_at; /* index of the current entry */
+    /* CURSOR_ALL, CURSOR_DATE */
+    uint32_t doc_count;  /* documents in the segment */
+    const int32_t *dates; /* CURSOR_DATE: per document, days since the epoch or QUIRE_NO_DATE */
+    int32_t date_from;    /* inclusive */
+    int32_t date_to;      /* inclusive */
+    /* CURSOR_AND, CURSOR_OR, CURSOR_ANDNOT, CURSOR_OPT */
     struct cursor **children; /* query order: the order scores are summed in */
     struct cursor **order;    /* AND: children by ascending cost, the order they lead in */
     uint32_t child_count;
@@ -62,6 +79,17 @@ QUIRE_MUST_CHECK int cursor_new_term(cursor **out, arena *a, const scorer *s,
 QUIRE_MUST_CHECK int cursor_new_and(cursor **out, arena *a, cursor *const *children,
                                     uint32_t count);
 QUIRE_MUST_CHECK int cursor_new_or(cursor **out, arena *a, cursor *const *children, uint32_t count);
+/* A leaf over `count` (doc, freq) pairs (borrowed; they must outlive the cursor). */
+QUIRE_MUST_CHECK int cursor_new_list(cursor **out, arena *a, const uint32_t *docs,
+                                     const uint32_t *freqs, uint32_t count, double weight);
+/* Every document 0..doc_count-1; those whose dates[doc] is within from..to. */
+QUIRE_MUST_CHECK int cursor_new_all(cursor **out, arena *a, uint32_t doc_count);
+QUIRE_MUST_CHECK int cursor_new_date(cursor **out, arena *a, const int32_t *dates,
+                                     uint32_t doc_count, int32_t from, int32_t to);
+/* `req` but not `excl` / `req` scored with `opt` where it matches. Both built; on failure
+ * the caller closes them. */
+QUIRE_MUST_CHECK int cursor_new_andnot(cursor **out, arena *a, cursor *req, cursor *excl);
+QUIRE_MUST_CHECK int cursor_new_opt(cursor **out, arena *a, cursor *req, cursor *opt);
 
 QUIRE_MUST_CHECK int cursor_next(cursor *c);
 QUIRE_MUST_CHECK int cursor_advance(cursor *c, uint32_t target);

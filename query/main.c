@@ -10,17 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search.h"
+#include "query.h"
+#include "quire/analysis.h"
+#include "quire/date.h"
 
 #define EXIT_HITS  0
 #define EXIT_NONE  1
 #define EXIT_ERROR 2
 
-typedef enum output_format { FORMAT_TEXT, FORMAT_TREC } output_format;
+typedef enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_TREC } output_format;
 
 typedef struct cli {
     search_options search;
     output_format format;
+    bool format_given; /* --format was used (--batch defaults to trec otherwise) */
+    bool count_only;
+    const char *batch; /* --batch FILE, or NULL */
     const char *qid;
     const char *tag;
 } cli;
@@ -32,6 +37,9 @@ typedef enum opt_id {
     OPT_K1,
     OPT_B,
     OPT_FORMAT,
+    OPT_COUNT,
+    OPT_LENIENT,
+    OPT_BATCH,
     OPT_QID,
     OPT_TAG,
     OPT_HELP,
@@ -51,7 +59,11 @@ static const struct option_spec {
     {OPT_ANY, 0, "any", NULL, "ranked OR: documents with any of the words"},
     {OPT_K1, 0, "k1", "X", "BM25 term-frequency saturation (default 0.9, Anserini's)"},
     {OPT_B, 0, "b", "X", "BM25 length normalisation, 0..1 (default 0.4, Anserini's)"},
-    {OPT_FORMAT, 0, "format", "F", "output: text (default) or trec"},
+    {OPT_FORMAT, 0, "format", "F", "output: text (default; trec with --batch), json or trec"},
+    {OPT_COUNT, 'c', "count", NULL,
+     "print only the exact number of matching documents (and a phrase's occurrences)"},
+    {OPT_LENIENT, 0, "lenient", NULL, "read a malformed query as plain words (default: error)"},
+    {OPT_BATCH, 0, "batch", "FILE", "run each 'qid<TAB>query' line of FILE ('-': stdin)"},
     {OPT_QID, 0, "qid", "Q", "query id for --format trec (default 1)"},
     {OPT_TAG, 0, "tag", "T", "run tag for --format trec (default quire)"},
     {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
@@ -61,8 +73,11 @@ static const struct option_spec {
 
 static void usage(FILE *f)
 {
-    (void)fprintf(f, "usage: quire-query [options] INDEX WORD...\n"
-                     "Rank the documents of INDEX by BM25 over the stems of the WORDs.\n"
+    (void)fprintf(f, "usage: quire-query [options] INDEX QUERY...\n"
+                     "       quire-query [options] --batch FILE INDEX\n"
+                     "Rank the documents of INDEX matching QUERY by BM25. QUERY: words (by stem),\n"
+                     "\"exact phrases\", ~\"stemmed phrases\", AND OR NOT - + ( ), title:, date:\n"
+                     "(see README.md, \"Query language\").\n"
                      "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         char left[40];
@@ -144,10 +159,22 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
     case OPT_FORMAT:
         if (strcmp(value, "text") == 0)
             c->format = FORMAT_TEXT;
+        else if (strcmp(value, "json") == 0)
+            c->format = FORMAT_JSON;
         else if (strcmp(value, "trec") == 0)
             c->format = FORMAT_TREC;
         else
-            return fail("--format: expected text or trec, not '%s'", value), -1;
+            return fail("--format: expected text, json or trec, not '%s'", value), -1;
+        c->format_given = true;
+        return 0;
+    case OPT_COUNT:
+        c->count_only = true;
+        return 0;
+    case OPT_LENIENT:
+        c->search.lenient = true;
+        return 0;
+    case OPT_BATCH:
+        c->batch = value;
         return 0;
     case OPT_QID:
         c->qid = value;
@@ -287,9 +314,191 @@ static void print_trec(const search_result *r, const char *qid, const char *tag)
     }
 }
 
+/* A JSON string: UTF-8 kept (invalid bytes become U+FFFD), quotes, backslashes and
+ * control characters escaped. */
+static void print_json_string(const char *s, size_t len)
+{
+    putchar('"');
+    for (size_t i = 0; i < len;) {
+        const uint32_t cp = quire_utf8_next((const uint8_t *)s, len, &i);
+        if (cp == '"' || cp == '\\') {
+            putchar('\\');
+            putchar((int)cp);
+        } else if (cp < 0x20 || cp == 0x7F) {
+            printf("\\u%04x", (unsigned)cp);
+        } else if (cp < 0x80) {
+            putchar((int)cp);
+        } else if (cp < 0x800) {
+            putchar((int)(0xC0 | (cp >> 6)));
+            putchar((int)(0x80 | (cp & 0x3F)));
+        } else if (cp < 0x10000) {
+            putchar((int)(0xE0 | (cp >> 12)));
+            putchar((int)(0x80 | ((cp >> 6) & 0x3F)));
+            putchar((int)(0x80 | (cp & 0x3F)));
+        } else {
+            putchar((int)(0xF0 | (cp >> 18)));
+            putchar((int)(0x80 | ((cp >> 12) & 0x3F)));
+            putchar((int)(0x80 | ((cp >> 6) & 0x3F)));
+            putchar((int)(0x80 | (cp & 0x3F)));
+        }
+    }
+    putchar('"');
+}
+
+/* One object per hit and line: rank, id, title, date, score (and qid in a batch). */
+static void print_json(const search_result *r, const char *qid)
+{
+    for (uint32_t i = 0; i < r->hit_count; i++) {
+        const search_hit *h = &r->hits[i];
+        putchar('{');
+        if (qid != NULL) {
+            (void)fputs("\"qid\":", stdout);
+            print_json_string(qid, strlen(qid));
+            putchar(',');
+        }
+        printf("\"rank\":%u,\"id\":", (unsigned)(i + 1));
+        print_json_string(h->external_id, h->external_id_len);
+        (void)fputs(",\"title\":", stdout);
+        print_json_string(h->title, h->title_len);
+        if (h->date == QUIRE_NO_DATE) {
+            (void)fputs(",\"date\":null", stdout);
+        } else {
+            char day[11];
+            quire_date_format(h->date, day);
+            printf(",\"date\":\"%s\"", day);
+        }
+        printf(",\"score\":%.4f}\n", h->score);
+    }
+}
+
+/* --count: the exact number of matching documents, and of a phrase's occurrences.
+ * (Evaluation is exhaustive, so both are exact; an estimate would be labelled as one.) */
+static void print_count(const search_result *r, output_format format, const char *qid)
+{
+    if (format == FORMAT_JSON) {
+        putchar('{');
+        if (qid != NULL) {
+            (void)fputs("\"qid\":", stdout);
+            print_json_string(qid, strlen(qid));
+            putchar(',');
+        }
+        printf("\"matches\":%llu", (unsigned long long)r->match_count);
+        if (r->has_occurrences)
+            printf(",\"occurrences\":%llu", (unsigned long long)r->occurrence_count);
+        printf("}\n");
+        return;
+    }
+    if (qid != NULL)
+        printf("%s\t", qid);
+    printf("%llu matching document%s", (unsigned long long)r->match_count,
+           r->match_count == 1 ? "" : "s");
+    if (r->has_occurrences)
+        printf(", %llu occurrence%s", (unsigned long long)r->occurrence_count,
+               r->occurrence_count == 1 ? "" : "s");
+    putchar('\n');
+}
+
+static void print_result(const cli *c, const search_result *r, const char *batch_qid)
+{
+    if (c->count_only) {
+        print_count(r, c->format, batch_qid);
+        return;
+    }
+    switch (c->format) {
+    case FORMAT_TREC:
+        print_trec(r, batch_qid ? batch_qid : c->qid, c->tag);
+        break;
+    case FORMAT_JSON:
+        print_json(r, batch_qid);
+        break;
+    case FORMAT_TEXT:
+        if (batch_qid != NULL)
+            printf("# %s\n", batch_qid);
+        print_text(r);
+        break;
+    }
+}
+
+/* Report a failed query: the message, then, for a syntax error, the query with a caret
+ * under the culprit. */
+static void report_query_error(const searcher *s, const char *query, size_t len,
+                               const char *where)
+{
+    (void)fprintf(stderr, "quire-query: %s%s\n", where, quire_errmsg());
+    const size_t at = search_error_offset(s);
+    if (at == SIZE_MAX || at > len)
+        return;
+    (void)fputs("  ", stderr);
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char ch = (unsigned char)query[i];
+        (void)fputc(ch < 0x20 || ch == 0x7f ? ' ' : ch, stderr);
+    }
+    (void)fputs("\n  ", stderr);
+    for (size_t i = 0; i < at;) {
+        (void)quire_utf8_next((const uint8_t *)query, len, &i);
+        (void)fputc(' ', stderr);
+    }
+    (void)fputs("^\n", stderr);
+}
+
+/* --batch: one query per 'qid<TAB>query' line; blank lines and '#' comments skipped.
+ * Returns the exit code: 2 if any line failed, else 0 if any query matched, else 1. */
+static int run_batch(cli *c, searcher *s)
+{
+    FILE *f = strcmp(c->batch, "-") == 0 ? stdin : fopen(c->batch, "r");
+    if (f == NULL)
+        return fail("%s: %s", c->batch, strerror(errno));
+    if (!c->format_given)
+        c->format = FORMAT_TREC;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    unsigned long line_no = 0;
+    bool any_error = false, any_hit = false;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        line_no++;
+        size_t len = (size_t)n;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len == 0 || line[0] == '#')
+            continue;
+        char *tab = memchr(line, '\t', len);
+        char where[512];
+        if (tab == NULL) {
+            (void)fprintf(stderr, "quire-query: %s:%lu: no tab between query id and query\n",
+                          c->batch, line_no);
+            any_error = true;
+            continue;
+        }
+        *tab = '\0';
+        const char *qid = line;
+        (void)snprintf(where, sizeof where, "%s:%lu: query %s: ", c->batch, line_no, qid);
+        c->search.query = tab + 1;
+        c->search.query_len = len - (size_t)(tab + 1 - line);
+        search_result r = SEARCH_RESULT_INIT;
+        const int rc = search_query(&r, s, &c->search);
+        if (rc != QUIRE_OK) {
+            report_query_error(s, c->search.query, c->search.query_len, where);
+            any_error = true;
+            continue;
+        }
+        print_result(c, &r, qid);
+        any_hit |= r.match_count > 0;
+        search_result_free(&r);
+    }
+    const bool read_error = ferror(f) != 0;
+    free(line);
+    if (f != stdin)
+        (void)fclose(f);
+    if (read_error)
+        return fail("%s: read error", c->batch);
+    return any_error ? EXIT_ERROR : any_hit ? EXIT_HITS : EXIT_NONE;
+}
+
 int main(int argc, char **argv)
 {
     cli c;
+    memset(&c, 0, sizeof c);
     search_options_init(&c.search);
     c.format = FORMAT_TEXT;
     c.qid = "1";
@@ -299,17 +508,24 @@ int main(int argc, char **argv)
     const int parsed = parse_args(&c, argc, argv, &positional);
     if (parsed != 0)
         return parsed > 0 ? EXIT_HITS : EXIT_ERROR;
-    if (positional < 2) {
+    if (c.batch != NULL ? positional != 1 : positional < 2) {
         usage(stderr);
-        return fail("%s", positional == 0 ? "missing INDEX and words" : "missing words");
+        if (c.batch != NULL)
+            return fail("%s", positional == 0 ? "missing INDEX" : "--batch takes INDEX only");
+        return fail("%s", positional == 0 ? "missing INDEX and query" : "missing query");
     }
+    if (c.count_only)
+        c.search.top_k = 0;
     const char *dir = argv[1];
 
-    char *text = join_words(argv + 2, positional - 1);
-    if (text == NULL)
-        return fail("%s", "out of memory");
-    c.search.query = text;
-    c.search.query_len = strlen(text);
+    char *text = NULL;
+    if (c.batch == NULL) {
+        text = join_words(argv + 2, positional - 1);
+        if (text == NULL)
+            return fail("%s", "out of memory");
+        c.search.query = text;
+        c.search.query_len = strlen(text);
+    }
 
     int exit_code = EXIT_ERROR;
     searcher *s = NULL;
@@ -320,19 +536,19 @@ int main(int argc, char **argv)
         if (search_fell_back(s, &why))
             (void)fprintf(stderr, "quire-query: warning: %s (using an older generation)\n",
                           why ? why : "newest manifest damaged");
-        rc = search_query(&r, s, &c.search);
     }
     if (rc != QUIRE_OK) {
         fail("%s", quire_errmsg());
+    } else if (c.batch != NULL) {
+        exit_code = run_batch(&c, s);
+    } else if ((rc = search_query(&r, s, &c.search)) != QUIRE_OK) {
+        report_query_error(s, c.search.query, c.search.query_len, "");
     } else {
-        if (c.format == FORMAT_TREC)
-            print_trec(&r, c.qid, c.tag);
-        else
-            print_text(&r);
+        print_result(&c, &r, NULL);
         exit_code = r.match_count > 0 ? EXIT_HITS : EXIT_NONE;
-        if (fflush(stdout) != 0)
-            exit_code = fail("writing the results: %s", strerror(errno));
     }
+    if (exit_code != EXIT_ERROR && fflush(stdout) != 0)
+        exit_code = fail("writing the results: %s", strerror(errno));
     search_result_free(&r);
     search_close(s);
     free(text);

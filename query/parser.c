@@ -1,61 +1,704 @@
 /*
- * parser.c - query text -> AST (see parser.h for the language of this milestone).
+ * parser.c - query text -> AST by recursive descent (see parser.h for the grammar). Owns
+ * the syntax: operators, quotes, fields, dates, limits and error positions. Words and
+ * phrase texts are cut by the index's analyzer, exactly as documents were.
  */
 #include "parser.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
-static query_node *find_stem(query_node *const *terms, uint32_t count, const char *stem,
-                             size_t stem_len)
+#include "quire/date.h"
+
+typedef enum occur { OCCUR_DEFAULT, OCCUR_MUST } occur;
+
+typedef struct parser {
+    arena *a;
+    quire_analyzer *an;
+    const char *text;
+    size_t len;
+    size_t at; /* next byte to read */
+    bool match_any;
+    query_node **terms; /* distinct TERM nodes, QUERY_MAX_WORDS room */
+    uint32_t term_count;
+    uint32_t phrase_count;
+    uint32_t word_count; /* leaves and phrase words so far, for QUERY_MAX_WORDS */
+    bool has_dates;
+    size_t error_offset;
+} parser;
+
+static int oom(void)
 {
-    for (uint32_t i = 0; i < count; i++)
-        if (terms[i]->stem_len == stem_len && memcmp(terms[i]->stem, stem, stem_len) == 0)
-            return terms[i];
-    return NULL;
+    return quire_error(QUIRE_ENOMEM, "query: out of memory");
 }
 
-int parser_parse(query_node **out, uint32_t *term_count, arena *a, quire_analyzer *an,
-                 const char *text, size_t len, bool match_any)
+/* The 1-based character (code point) column of byte `at`, for messages. */
+static size_t column(const parser *p, size_t at)
 {
-    /* Room for the maximum up front: QUERY_MAX_TERMS pointers is 8 KiB, less than
-     * growing an array in an arena would waste. */
-    query_node **terms = arena_alloc(a, QUERY_MAX_TERMS * sizeof(query_node *));
-    query_node *root = arena_alloc(a, sizeof *root);
-    if (terms == NULL || root == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    size_t col = 1;
+    for (size_t i = 0; i < at && i < p->len;) {
+        (void)quire_utf8_next((const uint8_t *)p->text, p->len, &i);
+        col++;
+    }
+    return col;
+}
 
-    uint32_t count = 0;
+/* A syntax error (QUIRE_EINVAL) or a limit (QUIRE_ELIMIT) at byte `at`. */
+QUIRE_PRINTF(4, 5) static int fail_at(parser *p, int code, size_t at, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    p->error_offset = at;
+    return quire_error(code, "%s at character %zu of the query", msg, column(p, at));
+}
+
+static uint32_t peek_cp(const parser *p, size_t at, size_t *next)
+{
+    size_t i = at;
+    const uint32_t cp = quire_utf8_next((const uint8_t *)p->text, p->len, &i);
+    if (next != NULL)
+        *next = i;
+    return cp;
+}
+
+static bool is_space(uint32_t cp)
+{
+    return cp <= 0x20 || cp == 0x7F || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
+           cp == 0xFEFF;
+}
+
+static void skip_space(parser *p)
+{
+    while (p->at < p->len) {
+        size_t next;
+        if (!is_space(peek_cp(p, p->at, &next)))
+            return;
+        p->at = next;
+    }
+}
+
+/* Where the word starting at `s` ends: at a space, a quote, a parenthesis or the end. */
+static size_t word_end(const parser *p, size_t s)
+{
+    size_t i = s;
+    while (i < p->len) {
+        size_t next;
+        const uint32_t cp = peek_cp(p, i, &next);
+        if (is_space(cp) || quire_is_quote_char(cp) || cp == '(' || cp == ')')
+            break;
+        i = next;
+    }
+    return i;
+}
+
+/* Whether the word at p->at is the operator `op` (capitals only). */
+static bool at_keyword(const parser *p, const char *op)
+{
+    const size_t n = strlen(op);
+    return word_end(p, p->at) == p->at + n && memcmp(p->text + p->at, op, n) == 0;
+}
+
+static bool at_end_of_group(const parser *p)
+{
+    return p->at >= p->len || p->text[p->at] == ')';
+}
+
+static query_node *new_node(parser *p, query_node_kind kind, size_t offset)
+{
+    query_node *n = arena_alloc(p->a, sizeof *n);
+    if (n != NULL) {
+        n->kind = kind;
+        n->offset = offset;
+    }
+    return n;
+}
+
+/* One node over `count` children: the child itself when there is one. */
+static int combine(query_node **out, parser *p, query_node_kind kind, query_node *const *kids,
+                   uint32_t count, size_t offset)
+{
+    *out = NULL;
+    if (count == 0)
+        return QUIRE_OK;
+    if (count == 1) {
+        *out = kids[0];
+        return QUIRE_OK;
+    }
+    query_node *n = new_node(p, kind, offset);
+    query_node **copy = arena_alloc(p->a, count * sizeof *copy);
+    if (n == NULL || copy == NULL)
+        return oom();
+    memcpy(copy, kids, count * sizeof *copy);
+    n->children = copy;
+    n->child_count = count;
+    *out = n;
+    return QUIRE_OK;
+}
+
+static int count_word(parser *p, size_t at)
+{
+    if (p->word_count == QUERY_MAX_WORDS)
+        return fail_at(p, QUIRE_ELIMIT, at, "more than %d words", QUERY_MAX_WORDS);
+    p->word_count++;
+    return QUIRE_OK;
+}
+
+/* The TERM node of a stem, shared by every mention of it. */
+static int term_node(query_node **out, parser *p, const quire_token *tok, size_t offset)
+{
+    const char *stem = tok->stem != NULL && tok->stem_len > 0 ? tok->stem : tok->form;
+    const size_t stem_len = tok->stem != NULL && tok->stem_len > 0 ? tok->stem_len : tok->form_len;
+    for (uint32_t i = 0; i < p->term_count; i++) {
+        if (p->terms[i]->stem_len == stem_len && memcmp(p->terms[i]->stem, stem, stem_len) == 0) {
+            *out = p->terms[i];
+            return QUIRE_OK;
+        }
+    }
+    query_node *t = new_node(p, QUERY_TERM, offset);
+    if (t == NULL)
+        return oom();
+    t->stem = arena_strndup(p->a, stem, stem_len);
+    t->stem_len = stem_len;
+    t->form = arena_strndup(p->a, tok->form, tok->form_len);
+    t->form_len = tok->form_len;
+    t->term = p->term_count;
+    if (t->stem == NULL || t->form == NULL)
+        return oom();
+    p->terms[p->term_count++] = t; /* term_count <= word_count <= QUERY_MAX_WORDS */
+    *out = t;
+    return QUIRE_OK;
+}
+
+/* Analyse text[s..e) into a PHRASE of its forms (or stems); *out NULL if it has no word.
+ * `offset` is where the phrase was written, for messages. */
+static int phrase_node(query_node **out, parser *p, size_t s, size_t e, bool stemmed,
+                       query_field field, size_t offset)
+{
+    *out = NULL;
+    query_word words[QUERY_MAX_PHRASE_WORDS];
+    uint32_t n = 0;
     quire_token_iter it;
     quire_token tok;
-    quire_tokens_begin(&it, an, text, len, 0, true);
+    quire_tokens_begin(&it, p->an, p->text + s, e - s, 0, stemmed);
     while (quire_tokens_next(&it, &tok)) {
-        /* A stem is never empty for a non-empty form; fall back to the form if it were. */
-        const char *stem = tok.stem != NULL && tok.stem_len > 0 ? tok.stem : tok.form;
-        const size_t stem_len = tok.stem != NULL && tok.stem_len > 0 ? tok.stem_len : tok.form_len;
-        if (stem_len == 0 || find_stem(terms, count, stem, stem_len) != NULL)
-            continue;
-        if (count == QUERY_MAX_TERMS)
-            return quire_error(QUIRE_ELIMIT, "query: more than %d distinct terms", QUERY_MAX_TERMS);
-        query_node *t = arena_alloc(a, sizeof *t);
-        if (t == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
-        t->kind = QUERY_TERM;
-        t->stem = arena_strndup(a, stem, stem_len);
-        t->stem_len = stem_len;
-        t->form = arena_strndup(a, tok.form, tok.form_len);
-        t->form_len = tok.form_len;
-        t->term = count;
-        if (t->stem == NULL || t->form == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
-        terms[count++] = t;
+        if (n == QUERY_MAX_PHRASE_WORDS)
+            return fail_at(p, QUIRE_ELIMIT, offset, "phrase longer than %d words",
+                           QUERY_MAX_PHRASE_WORDS);
+        const int rc = count_word(p, s + tok.byte_start);
+        if (rc != QUIRE_OK)
+            return rc;
+        const char *w = stemmed && tok.stem_len > 0 ? tok.stem : tok.form;
+        const size_t w_len = stemmed && tok.stem_len > 0 ? tok.stem_len : tok.form_len;
+        words[n].text = arena_strndup(p->a, w, w_len);
+        words[n].len = w_len;
+        if (words[n].text == NULL)
+            return oom();
+        n++;
     }
-    if (count == 0)
-        return quire_error(QUIRE_EINVAL, "empty query");
+    if (n == 0)
+        return QUIRE_OK;
+    query_node *ph = new_node(p, QUERY_PHRASE, offset);
+    query_word *copy = arena_alloc(p->a, n * sizeof *copy);
+    if (ph == NULL || copy == NULL)
+        return oom();
+    memcpy(copy, words, n * sizeof *copy);
+    ph->words = copy;
+    ph->word_count = n;
+    ph->is_stemmed = stemmed;
+    ph->field = field;
+    ph->phrase = p->phrase_count++;
+    *out = ph;
+    return QUIRE_OK;
+}
 
-    root->kind = match_any ? QUERY_OR : QUERY_AND;
-    root->children = terms;
-    root->child_count = count;
-    *out = root;
-    *term_count = count;
+/* A bare word text[s..e): TERM for one token, stemmed PHRASE for several. */
+static int word_node(query_node **out, parser *p, size_t s, size_t e, query_field field)
+{
+    *out = NULL;
+    quire_token_iter it;
+    quire_token tok;
+    uint32_t count = 0;
+    quire_tokens_begin(&it, p->an, p->text + s, e - s, 0, false);
+    while (count < 2 && quire_tokens_next(&it, &tok))
+        count++;
+    if (count == 0)
+        return QUIRE_OK; /* punctuation only */
+    if (count > 1 || field != QUERY_FIELD_ANY)
+        return phrase_node(out, p, s, e, true, field, s);
+    quire_tokens_begin(&it, p->an, p->text + s, e - s, 0, true);
+    if (!quire_tokens_next(&it, &tok))
+        return quire_error(QUIRE_EINVAL, "query: a word lost its token"); /* cannot happen */
+    const int rc = count_word(p, s + tok.byte_start);
+    return rc != QUIRE_OK ? rc : term_node(out, p, &tok, s);
+}
+
+/* A quoted phrase whose opening quote is at p->at (`stemmed`: after a ~). */
+static int quoted(query_node **out, parser *p, bool stemmed, query_field field, size_t offset)
+{
+    const size_t open = p->at;
+    size_t i;
+    (void)peek_cp(p, open, &i);
+    const size_t start = i;
+    while (i < p->len) {
+        size_t next;
+        const uint32_t cp = peek_cp(p, i, &next);
+        if (quire_is_quote_char(cp)) {
+            p->at = next;
+            return phrase_node(out, p, start, i, stemmed, field, offset);
+        }
+        i = next;
+    }
+    return fail_at(p, QUIRE_EINVAL, open, "unbalanced quote");
+}
+
+static bool at_quote(const parser *p, size_t at)
+{
+    return at < p->len && quire_is_quote_char(peek_cp(p, at, NULL));
+}
+
+static bool is_ascii_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* One end of a date range: "" (open) or YYYY-MM-DD. */
+static bool parse_day(const char *s, size_t len, int32_t open_value, int32_t *out)
+{
+    if (len == 0) {
+        *out = open_value;
+        return true;
+    }
+    return quire_date_parse(s, len, out);
+}
+
+static int date_node(query_node **out, parser *p)
+{
+    const size_t s = p->at, e = word_end(p, s);
+    const char *v = p->text + s;
+    const size_t len = e - s;
+    int32_t from = 0, to = 0;
+    const char *dots = NULL;
+    for (size_t i = 0; i + 1 < len; i++)
+        if (v[i] == '.' && v[i + 1] == '.') {
+            dots = v + i;
+            break;
+        }
+    bool ok;
+    if (dots == NULL) {
+        ok = len > 0 && quire_date_parse(v, len, &from);
+        to = from;
+    } else {
+        const size_t left = (size_t)(dots - v);
+        ok = len > 2 && parse_day(v, left, INT32_MIN + 1, &from) &&
+             parse_day(dots + 2, len - left - 2, INT32_MAX, &to);
+    }
+    if (!ok)
+        return fail_at(p, QUIRE_EINVAL, s,
+                       "bad date '%.*s' (want YYYY-MM-DD, YYYY-MM-DD..YYYY-MM-DD, ..YYYY-MM-DD "
+                       "or YYYY-MM-DD..)",
+                       (int)(len > 40 ? 40 : len), v);
+    if (from > to)
+        return fail_at(p, QUIRE_EINVAL, s, "empty date range '%.*s'", (int)len, v);
+    const int rc = count_word(p, s);
+    if (rc != QUIRE_OK)
+        return rc;
+    query_node *d = new_node(p, QUERY_DATE, s);
+    if (d == NULL)
+        return oom();
+    d->date_from = from;
+    d->date_to = to;
+    p->has_dates = true;
+    p->at = e;
+    *out = d;
+    return QUIRE_OK;
+}
+
+/* `name:` at p->at followed by a value: sets *name_len, else 0. */
+static size_t field_name_len(const parser *p)
+{
+    size_t i = p->at;
+    while (i < p->len && is_ascii_letter(p->text[i]))
+        i++;
+    if (i == p->at || i + 1 >= p->len || p->text[i] != ':')
+        return 0;
+    const uint32_t after = peek_cp(p, i + 1, NULL);
+    if (is_space(after) || after == ')')
+        return 0;
+    return i - p->at;
+}
+
+static bool name_is(const char *s, size_t len, const char *name)
+{
+    if (strlen(name) != len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((s[i] | 0x20) != name[i])
+            return false;
+    return true;
+}
+
+static int parse_or(query_node **out, parser *p, unsigned depth, uint32_t *clauses);
+
+static int parse_primary(query_node **out, parser *p, unsigned depth)
+{
+    *out = NULL;
+    const size_t s = p->at;
+    size_t next;
+    const uint32_t cp = peek_cp(p, s, &next);
+    if (cp == '(') {
+        if (depth + 1 > QUERY_MAX_DEPTH)
+            return fail_at(p, QUIRE_ELIMIT, s, "nesting deeper than %d", QUERY_MAX_DEPTH);
+        p->at = next;
+        uint32_t clauses;
+        const int rc = parse_or(out, p, depth + 1, &clauses);
+        if (rc != QUIRE_OK)
+            return rc;
+        skip_space(p);
+        if (p->at >= p->len || p->text[p->at] != ')')
+            return fail_at(p, QUIRE_EINVAL, s, "unbalanced parenthesis");
+        p->at++;
+        return QUIRE_OK;
+    }
+    if (quire_is_quote_char(cp))
+        return quoted(out, p, false, QUERY_FIELD_ANY, s);
+    if (cp == '~' && at_quote(p, next)) {
+        p->at = next;
+        return quoted(out, p, true, QUERY_FIELD_ANY, s);
+    }
+    const size_t name_len = field_name_len(p);
+    if (name_len > 0) {
+        const char *name = p->text + s;
+        if (name_is(name, name_len, "date")) {
+            p->at = s + name_len + 1;
+            return date_node(out, p);
+        }
+        if (name_is(name, name_len, "title")) {
+            p->at = s + name_len + 1;
+            size_t after;
+            const uint32_t c = peek_cp(p, p->at, &after);
+            if (quire_is_quote_char(c))
+                return quoted(out, p, false, QUERY_FIELD_TITLE, s);
+            if (c == '~' && at_quote(p, after)) {
+                p->at = after;
+                return quoted(out, p, true, QUERY_FIELD_TITLE, s);
+            }
+            if (c == '(')
+                return fail_at(p, QUIRE_EINVAL, p->at, "title: takes a word or a quoted phrase");
+            const size_t e = word_end(p, p->at);
+            const size_t v = p->at;
+            p->at = e;
+            return word_node(out, p, v, e, QUERY_FIELD_TITLE);
+        }
+        return fail_at(p, QUIRE_EINVAL, s, "unknown field '%.*s' (fields: title, date)",
+                       (int)(name_len > 40 ? 40 : name_len), name);
+    }
+    const size_t e = word_end(p, s);
+    p->at = e;
+    return word_node(out, p, s, e, QUERY_FIELD_ANY);
+}
+
+static int not_node(query_node **out, parser *p, query_node *child, size_t offset)
+{
+    query_node *n = new_node(p, QUERY_NOT, offset);
+    query_node **kids = arena_alloc(p->a, sizeof *kids);
+    if (n == NULL || kids == NULL)
+        return oom();
+    kids[0] = child;
+    n->children = kids;
+    n->child_count = 1;
+    *out = n;
+    return QUIRE_OK;
+}
+
+/* Whether the character after a - or + at p->at starts an operand. */
+static bool prefix_applies(const parser *p)
+{
+    if (p->at + 1 >= p->len)
+        return false;
+    const uint32_t cp = peek_cp(p, p->at + 1, NULL);
+    return !is_space(cp) && cp != ')';
+}
+
+/* NOT x, -x, +x or x: a NOT node for the first two; *must is set for +x. */
+static int parse_unary(query_node **out, bool *must, parser *p, unsigned depth)
+{
+    *out = NULL;
+    *must = false;
+    const size_t s = p->at;
+    query_node *child = NULL;
+    int rc;
+    if (at_keyword(p, "NOT")) {
+        if (depth + 1 > QUERY_MAX_DEPTH)
+            return fail_at(p, QUIRE_ELIMIT, s, "nesting deeper than %d", QUERY_MAX_DEPTH);
+        p->at += 3;
+        skip_space(p);
+        if (at_end_of_group(p) || at_keyword(p, "AND") || at_keyword(p, "OR"))
+            return fail_at(p, QUIRE_EINVAL, s, "NOT needs a word after it");
+        bool ignored;
+        rc = parse_unary(&child, &ignored, p, depth + 1);
+    } else if (p->text[s] == '-' && prefix_applies(p)) {
+        p->at++;
+        rc = parse_primary(&child, p, depth);
+    } else {
+        if (p->text[s] == '+' && prefix_applies(p)) {
+            *must = true;
+            p->at++;
+        }
+        return parse_primary(out, p, depth);
+    }
+    if (rc != QUIRE_OK || child == NULL)
+        return rc;
+    return not_node(out, p, child, s);
+}
+
+static bool same_leaf(const query_node *a, const query_node *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    if (a->kind == QUERY_TERM)
+        return a->term == b->term;
+    if (a->kind != QUERY_PHRASE || a->word_count != b->word_count ||
+        a->is_stemmed != b->is_stemmed || a->field != b->field)
+        return false;
+    for (uint32_t i = 0; i < a->word_count; i++)
+        if (a->words[i].len != b->words[i].len ||
+            memcmp(a->words[i].text, b->words[i].text, a->words[i].len) != 0)
+            return false;
+    return true;
+}
+
+/* A growable list of nodes in the arena. */
+typedef struct node_list {
+    query_node **items;
+    uint32_t count;
+    uint32_t cap;
+} node_list;
+
+static int list_push(node_list *l, parser *p, query_node *n)
+{
+    for (uint32_t i = 0; i < l->count; i++)
+        if (same_leaf(l->items[i], n))
+            return QUIRE_OK; /* a word given twice counts once */
+    if (l->count == l->cap) {
+        const uint32_t cap = l->cap ? l->cap * 2 : 8;
+        query_node **items = arena_alloc(p->a, cap * sizeof *items);
+        if (items == NULL)
+            return oom();
+        if (l->count > 0)
+            memcpy(items, l->items, l->count * sizeof *items);
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->count++] = n;
+    return QUIRE_OK;
+}
+
+/* Clauses joined by AND or by juxtaposition, up to OR, ')' or the end. *clauses counts
+ * the operands read, including those that analysed to nothing. */
+static int parse_and(query_node **out, parser *p, unsigned depth, uint32_t *clauses)
+{
+    *out = NULL;
+    *clauses = 0;
+    node_list must = {NULL, 0, 0}, should = {NULL, 0, 0}, nots = {NULL, 0, 0};
+    query_node *last = NULL; /* the previous operand, if it is in `should` */
+    const size_t s = p->at;
+    int rc;
+    for (;;) {
+        skip_space(p);
+        if (at_end_of_group(p) || at_keyword(p, "OR"))
+            break;
+        bool explicit_and = false;
+        if (at_keyword(p, "AND")) {
+            const size_t op = p->at;
+            if (*clauses == 0)
+                return fail_at(p, QUIRE_EINVAL, op, "AND needs a word before it");
+            p->at += 3;
+            skip_space(p);
+            if (at_end_of_group(p) || at_keyword(p, "AND") || at_keyword(p, "OR"))
+                return fail_at(p, QUIRE_EINVAL, op, "AND needs a word after it");
+            explicit_and = true;
+            if (last != NULL) { /* `a AND b` in --any mode: a is required too */
+                should.count--;
+                rc = list_push(&must, p, last);
+                if (rc != QUIRE_OK)
+                    return rc;
+            }
+        }
+        query_node *n;
+        bool plus;
+        rc = parse_unary(&n, &plus, p, depth);
+        if (rc != QUIRE_OK)
+            return rc;
+        (*clauses)++;
+        last = NULL;
+        if (n == NULL)
+            continue;
+        if (n->kind == QUERY_NOT) {
+            rc = list_push(&nots, p, n);
+        } else if (plus || explicit_and || !p->match_any) {
+            rc = list_push(&must, p, n);
+        } else {
+            const uint32_t before = should.count;
+            rc = list_push(&should, p, n);
+            if (should.count > before)
+                last = n;
+        }
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    /* must AND (should as a ranked OR) AND NOT each of nots */
+    query_node *core = NULL, *opt = NULL;
+    rc = combine(&core, p, QUERY_AND, must.items, must.count, s);
+    if (rc == QUIRE_OK)
+        rc = combine(&opt, p, QUERY_OR, should.items, should.count, s);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (core != NULL && opt != NULL) {
+        query_node *pair[2] = {core, opt};
+        query_node *n = new_node(p, QUERY_OPT, s);
+        query_node **kids = arena_alloc(p->a, sizeof pair);
+        if (n == NULL || kids == NULL)
+            return oom();
+        memcpy(kids, pair, sizeof pair);
+        n->children = kids;
+        n->child_count = 2;
+        core = n;
+    } else if (core == NULL) {
+        core = opt;
+    }
+    if (nots.count == 0) {
+        *out = core;
+        return QUIRE_OK;
+    }
+    if (core != NULL) {
+        /* the positive part first, so the planner finds it at children[0] */
+        rc = list_push(&nots, p, core);
+        if (rc != QUIRE_OK)
+            return rc;
+        memmove(nots.items + 1, nots.items, (nots.count - 1) * sizeof *nots.items);
+        nots.items[0] = core;
+    }
+    if (nots.count == 1) {
+        *out = nots.items[0];
+        return QUIRE_OK;
+    }
+    return combine(out, p, QUERY_AND, nots.items, nots.count, s);
+}
+
+static int parse_or(query_node **out, parser *p, unsigned depth, uint32_t *clauses)
+{
+    *out = NULL;
+    node_list alts = {NULL, 0, 0};
+    const size_t s = p->at;
+    uint32_t n_clauses;
+    query_node *n;
+    int rc = parse_and(&n, p, depth, &n_clauses);
+    if (rc != QUIRE_OK)
+        return rc;
+    *clauses = n_clauses;
+    if (n != NULL && (rc = list_push(&alts, p, n)) != QUIRE_OK)
+        return rc;
+    for (;;) {
+        skip_space(p);
+        if (!at_keyword(p, "OR"))
+            break;
+        const size_t op = p->at;
+        if (n_clauses == 0)
+            return fail_at(p, QUIRE_EINVAL, op, "OR needs a word before it");
+        p->at += 2;
+        rc = parse_and(&n, p, depth, &n_clauses);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (n_clauses == 0)
+            return fail_at(p, QUIRE_EINVAL, op, "OR needs a word after it");
+        *clauses += n_clauses;
+        if (n != NULL && (rc = list_push(&alts, p, n)) != QUIRE_OK)
+            return rc;
+    }
+    return combine(out, p, QUERY_OR, alts.items, alts.count, s);
+}
+
+static void reset(parser *p)
+{
+    p->at = 0;
+    p->term_count = 0;
+    p->phrase_count = 0;
+    p->word_count = 0;
+    p->has_dates = false;
+    p->error_offset = SIZE_MAX;
+}
+
+static int parse_strict(query_node **root, parser *p)
+{
+    uint32_t clauses;
+    int rc = parse_or(root, p, 0, &clauses);
+    if (rc != QUIRE_OK)
+        return rc;
+    skip_space(p);
+    if (p->at < p->len) /* parse_or stops only at the end or at a ')' */
+        return fail_at(p, QUIRE_EINVAL, p->at, "unbalanced parenthesis");
+    return QUIRE_OK;
+}
+
+/* Lenient reading: every token of the text is a word, under one AND (OR with --any). */
+static int parse_plain(query_node **root, parser *p)
+{
+    node_list words = {NULL, 0, 0};
+    quire_token_iter it;
+    quire_token tok;
+    quire_tokens_begin(&it, p->an, p->text, p->len, 0, true);
+    while (quire_tokens_next(&it, &tok)) {
+        query_node *t;
+        int rc = count_word(p, tok.byte_start);
+        if (rc == QUIRE_OK)
+            rc = term_node(&t, p, &tok, tok.byte_start);
+        if (rc == QUIRE_OK)
+            rc = list_push(&words, p, t);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return combine(root, p, p->match_any ? QUERY_OR : QUERY_AND, words.items, words.count, 0);
+}
+
+int parser_parse(query_ast *out, arena *a, quire_analyzer *an, const char *text, size_t len,
+                 const parser_options *o)
+{
+    memset(out, 0, sizeof *out);
+    out->error_offset = SIZE_MAX;
+    parser p;
+    memset(&p, 0, sizeof p);
+    p.a = a;
+    p.an = an;
+    p.text = text;
+    p.len = len;
+    p.match_any = o->match_any;
+    /* Room for the maximum up front: QUERY_MAX_WORDS pointers is 8 KiB. */
+    p.terms = arena_alloc(a, QUERY_MAX_WORDS * sizeof *p.terms);
+    if (p.terms == NULL)
+        return oom();
+    reset(&p);
+
+    query_node *root = NULL;
+    int rc = parse_strict(&root, &p);
+    if (rc == QUIRE_EINVAL && o->lenient) {
+        reset(&p);
+        root = NULL;
+        rc = parse_plain(&root, &p);
+    }
+    if (rc == QUIRE_OK && root == NULL)
+        rc = quire_error(QUIRE_EINVAL, "empty query");
+    if (rc != QUIRE_OK) {
+        out->error_offset = p.error_offset;
+        return rc;
+    }
+    out->root = root;
+    out->term_count = p.term_count;
+    out->phrase_count = p.phrase_count;
+    out->has_dates = p.has_dates;
     return QUIRE_OK;
 }

@@ -1,16 +1,41 @@
 /*
- * parser.h - query text -> AST.
+ * parser.h - query text -> AST. The language (README.md "Query language"):
  *
- * This milestone's language is a bag of words: the text is cut into tokens by the index's
- * analyzer (exactly as documents were), each token becomes a TERM node matching the
- * token's stem, and the terms are joined under one AND (default) or OR (--any) node.
- * A word that yields no token (punctuation only) adds nothing; a word that yields several
- * ("e-mail", "U.S.") adds each. A stem given twice counts once: the query is a set of
- * stems, so repeating a word does not change the ranking (no query-term frequency).
+ *   query    := or_expr
+ *   or_expr  := and_expr ( "OR" and_expr )*
+ *   and_expr := unary ( [ "AND" ] unary )*         juxtaposition = AND (OR with --any)
+ *   unary    := "NOT" unary | "-" primary | "+" primary | primary
+ *   primary  := "(" or_expr ")" | phrase | "~" phrase
+ *             | "title:" ( word | phrase | "~" phrase ) | "date:" range | word
+ *   phrase   := quote text quote        quote: " “ ” „ ‟ « » (quire_is_quote_char), any pair
+ *   range    := DAY | DAY ".." DAY | ".." DAY | DAY ".."     DAY: YYYY-MM-DD
  *
- * The AST is the extension point for the full language (phrases, NOT, NEAR, prefix*,
- * field:, date ranges, parentheses): new node kinds go here, the planner maps each to a
- * cursor kind. Nodes live in the caller's per-query arena.
+ * Precedence: NOT (and the prefixes - +) binds tightest, then AND (explicit or implied
+ * between neighbours), then OR: `a b OR c -d` is `(a AND b) OR (c AND NOT d)`. AND, OR
+ * and NOT are operators only in capitals; `and`, `or`, `not` are words.
+ *
+ * Leaves:
+ *   - a word is cut by the index's analyzer: one token -> TERM (matches the stem); several
+ *     (`Russian-Chinese`, `S-300`) -> a stemmed PHRASE of them; none (punctuation) -> nothing;
+ *   - "a phrase" -> PHRASE of the exact forms, every word counting, stopwords included;
+ *     ~"a phrase" -> PHRASE of the stems (any form of each stem, in order, adjacent);
+ *   - title:word -> a one-word stemmed PHRASE restricted to the title; title:"..." the
+ *     exact phrase in the title;
+ *   - date:from..to -> DATE, both ends inclusive; documents without a date never match.
+ * Within one and_expr, a word or phrase given twice counts once.
+ *
+ * With --any (match_any) juxtaposed clauses are optional (a ranked OR) unless marked
+ * `+` or joined by AND: `+a b c` requires a and ranks by b and c too (an OPT node).
+ *
+ * Errors (QUIRE_EINVAL, with the byte offset of the culprit): unbalanced quote or
+ * parenthesis, operator without operand, unknown field, bad date, empty query. With
+ * `lenient` every such error makes the parser read the whole text as plain words instead.
+ * Limits (QUIRE_ELIMIT, also in lenient mode): nesting deeper than QUERY_MAX_DEPTH, more
+ * than QUERY_MAX_WORDS words in all, a phrase longer than QUERY_MAX_PHRASE_WORDS words.
+ * Parsing is linear in the text but for the duplicate check (quadratic in the word count,
+ * which the limit bounds).
+ *
+ * Nodes live in the caller's per-query arena; the planner maps each kind to a cursor.
  */
 #ifndef QUERY_PARSER_H
 #define QUERY_PARSER_H
@@ -23,33 +48,70 @@
 #include "quire/analysis.h"
 #include "quire/status.h"
 
-#define QUERY_MAX_TERMS 1024 /* distinct terms in one query; more -> QUIRE_ELIMIT */
+#define QUERY_MAX_WORDS        1024 /* words in one query, phrase words included */
+#define QUERY_MAX_PHRASE_WORDS 256  /* words in one phrase */
+#define QUERY_MAX_DEPTH        64   /* nested parentheses and NOTs */
 
 typedef enum query_node_kind {
-    QUERY_TERM, /* documents containing a stem */
-    QUERY_AND,  /* documents matching every child */
-    QUERY_OR,   /* documents matching at least one child, scored by the ones they match */
+    QUERY_TERM,   /* documents containing a stem */
+    QUERY_PHRASE, /* documents containing a sequence of forms (or of stems' forms) */
+    QUERY_DATE,   /* documents dated within a range */
+    QUERY_AND,    /* documents matching every child */
+    QUERY_OR,     /* documents matching at least one child, scored by the ones they match */
+    QUERY_NOT,    /* documents not matching its one child; scores 0 */
+    QUERY_OPT,    /* documents matching children[0]; children[1], where it matches, adds */
 } query_node_kind;
+
+typedef enum query_field {
+    QUERY_FIELD_ANY,   /* title or text */
+    QUERY_FIELD_TITLE, /* positions < the document's title_len */
+} query_field;
+
+typedef struct query_word {
+    const char *text; /* NUL-terminated form (exact phrase) or stem (stemmed phrase) */
+    size_t len;       /* bytes */
+} query_word;
 
 typedef struct query_node {
     query_node_kind kind;
+    size_t offset; /* bytes into the query text where it was written (for messages) */
     /* QUERY_TERM */
     const char *stem; /* NUL-terminated; the key looked up among a segment's stems */
     size_t stem_len;  /* bytes */
-    const char *form; /* NUL-terminated; the first form seen (for phrases and highlights) */
+    const char *form; /* NUL-terminated; the first form seen (for highlights) */
     size_t form_len;  /* bytes */
     uint32_t term;    /* index of the term among the query's distinct terms, 0-based */
-    /* QUERY_AND, QUERY_OR */
+    /* QUERY_PHRASE */
+    query_word *words;
+    uint32_t word_count; /* >= 1 */
+    bool is_stemmed;     /* words are stems: match any form of each */
+    query_field field;
+    uint32_t phrase; /* index among the query's phrases, 0-based */
+    /* QUERY_DATE: days since the epoch, inclusive; INT32_MIN + 1 / INT32_MAX when open */
+    int32_t date_from;
+    int32_t date_to;
+    /* QUERY_AND, QUERY_OR (>= 2 children), QUERY_NOT (1), QUERY_OPT (2) */
     struct query_node **children;
     uint32_t child_count;
 } query_node;
 
-/* Parse `len` bytes of query text into *out (nodes owned by `a`). The root is always an
- * AND or OR node with at least one child. *term_count gets the number of distinct terms
- * (TERM nodes number their terms 0..term_count-1).
- * Returns QUIRE_OK; QUIRE_EINVAL "empty query" if no token remains; QUIRE_ELIMIT past
- * QUERY_MAX_TERMS distinct terms; QUIRE_ENOMEM. */
-QUIRE_MUST_CHECK int parser_parse(query_node **out, uint32_t *term_count, arena *a,
-                                  quire_analyzer *an, const char *text, size_t len, bool match_any);
+typedef struct parser_options {
+    bool match_any; /* juxtaposition means OR (ranked) instead of AND */
+    bool lenient;   /* a syntax error reads the text as plain words instead */
+} parser_options;
+
+typedef struct query_ast {
+    query_node *root;
+    uint32_t term_count;   /* distinct stems of TERM nodes (numbered 0..term_count-1) */
+    uint32_t phrase_count; /* PHRASE nodes (numbered 0..phrase_count-1) */
+    bool has_dates;        /* some DATE node */
+    size_t error_offset;   /* on a parse error: byte offset of the culprit; SIZE_MAX if none */
+} query_ast;
+
+/* Parse `len` bytes of query text into *out (nodes owned by `a`). Returns QUIRE_OK;
+ * QUIRE_EINVAL for a syntax error ("empty query" if no word remains) with
+ * out->error_offset set; QUIRE_ELIMIT past a limit; QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int parser_parse(query_ast *out, arena *a, quire_analyzer *an, const char *text,
+                                  size_t len, const parser_options *o);
 
 #endif

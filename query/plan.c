@@ -5,31 +5,86 @@
 
 #include <string.h>
 
-static void collect_terms(plan *p, const query_node *node)
+#include "quire/date.h"
+
+static void collect_leaves(plan *p, const query_node *node)
 {
     if (node->kind == QUERY_TERM) {
         p->terms[node->term].node = node;
         return;
     }
+    if (node->kind == QUERY_PHRASE) {
+        p->phrases[node->phrase].node = node;
+        return;
+    }
     for (uint32_t i = 0; i < node->child_count; i++)
-        collect_terms(p, node->children[i]);
+        collect_leaves(p, node->children[i]);
 }
 
-int plan_build(plan *p, arena *a, const quire_index *ix, const query_node *root,
-               uint32_t term_count, double k1, double b)
+static int match_phrases(plan *p, arena *a, size_t nseg)
+{
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        plan_phrase *ph = &p->phrases[i];
+        ph->in_seg = arena_alloc(a, nseg * sizeof *ph->in_seg);
+        if (ph->in_seg == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        for (uint32_t s = 0; s < p->segment_count; s++) {
+            const int rc =
+                phrase_match_segment(&ph->in_seg[s], a, quire_index_segment(p->ix, s), ph->node);
+            if (rc != QUIRE_OK)
+                return rc;
+            const phrase_matches *m = &ph->in_seg[s];
+            for (uint32_t k = 0; k < m->count; k++) {
+                if (quire_index_is_deleted(p->ix, s, m->docs[k]))
+                    continue;
+                ph->df++;
+                ph->occurrences += m->freqs[k];
+            }
+        }
+        ph->weight = scorer_weight(&p->scorer, ph->df);
+    }
+    return QUIRE_OK;
+}
+
+/* Every document's date, per segment. TODO(#3): a date column in format/ would spare
+ * decoding the metadata records. */
+static int read_dates(plan *p, arena *a, size_t nseg)
+{
+    p->dates = arena_alloc(a, nseg * sizeof *p->dates);
+    if (p->dates == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    for (uint32_t s = 0; s < p->segment_count; s++) {
+        const quire_segment *seg = quire_index_segment(p->ix, s);
+        const uint32_t n = quire_segment_get_stats(seg)->doc_count;
+        p->dates[s] = arena_alloc(a, ((size_t)n + 1) * sizeof *p->dates[s]);
+        if (p->dates[s] == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        for (uint32_t d = 0; d < n; d++) {
+            quire_doc_info info;
+            const int rc = quire_segment_doc_info(seg, d, &info);
+            if (rc != QUIRE_OK)
+                return rc;
+            p->dates[s][d] = info.date;
+        }
+    }
+    return QUIRE_OK;
+}
+
+int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, double k1, double b)
 {
     memset(p, 0, sizeof *p);
-    if (term_count == 0)
-        return quire_error(QUIRE_EINVAL, "empty query");
+    const uint32_t term_count = ast->term_count;
     p->ix = ix;
-    p->root = root;
+    p->root = ast->root;
     p->term_count = term_count;
+    p->phrase_count = ast->phrase_count;
     p->segment_count = quire_index_segment_count(ix);
     scorer_init(&p->scorer, k1, b, quire_index_doc_count(ix), quire_index_total_tokens(ix));
-    p->terms = arena_alloc(a, (size_t)term_count * sizeof *p->terms);
-    if (p->terms == NULL)
+    p->terms = arena_alloc(a, ((size_t)term_count + 1) * sizeof *p->terms);
+    p->phrases = arena_alloc(a, ((size_t)p->phrase_count + 1) * sizeof *p->phrases);
+    if (p->terms == NULL || p->phrases == NULL)
         return quire_error(QUIRE_ENOMEM, "query: out of memory");
-    collect_terms(p, root);
+    collect_leaves(p, ast->root);
 
     const size_t nseg = p->segment_count > 0 ? p->segment_count : 1;
     for (uint32_t t = 0; t < term_count; t++) {
@@ -51,59 +106,153 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_node *root,
         }
         pt->weight = scorer_weight(&p->scorer, pt->df);
     }
-    return QUIRE_OK;
+    int rc = match_phrases(p, a, nseg);
+    if (rc == QUIRE_OK && ast->has_dates)
+        rc = read_dates(p, a, nseg);
+    return rc;
+}
+
+/* The cursor of an AND or OR node's children: see plan_cursor(). NOT children of an AND
+ * are subtracted from the others (from every document when there are no others). */
+static int inner_cursor(cursor **out, arena *a, const plan *p, const query_node *node,
+                        uint32_t seg)
+{
+    const bool is_and = node->kind == QUERY_AND;
+    cursor **kids = arena_alloc(a, (size_t)node->child_count * sizeof(cursor *));
+    cursor **nots = arena_alloc(a, (size_t)node->child_count * sizeof(cursor *));
+    if (kids == NULL || nots == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    uint32_t count = 0, not_count = 0;
+    cursor *pos = NULL, *neg = NULL;
+    int rc = QUIRE_OK;
+    for (uint32_t i = 0; i < node->child_count; i++) {
+        const query_node *ch = node->children[i];
+        cursor *c = NULL;
+        if (is_and && ch->kind == QUERY_NOT) {
+            rc = plan_cursor(&c, a, p, ch->children[0], seg);
+            if (c != NULL)
+                nots[not_count++] = c;
+            if (rc != QUIRE_OK)
+                goto done;
+            continue;
+        }
+        rc = plan_cursor(&c, a, p, ch, seg);
+        if (c != NULL)
+            kids[count++] = c;
+        if (rc != QUIRE_OK)
+            goto done;
+        /* A child of an AND with no match here (none built, or built exhausted: it was
+         * built on its first match) ends the AND in this segment. */
+        if (is_and && (c == NULL || c->doc == QUIRE_DOC_END))
+            goto done;
+    }
+    if (count == 0 && is_and && not_count > 0) {
+        rc = cursor_new_all(&kids[0], a, quire_segment_get_stats(quire_index_segment(p->ix, seg))->doc_count);
+        if (rc != QUIRE_OK)
+            goto done;
+        count = 1;
+    }
+    if (count == 0)
+        goto done;
+    /* A one-child AND or OR is its child: same matches, same score. */
+    if (count == 1)
+        pos = kids[0];
+    else
+        rc = is_and ? cursor_new_and(&pos, a, kids, count) : cursor_new_or(&pos, a, kids, count);
+    if (rc != QUIRE_OK)
+        goto done;
+    if (not_count == 0) {
+        *out = pos;
+        return QUIRE_OK;
+    }
+    if (not_count == 1)
+        neg = nots[0];
+    else
+        rc = cursor_new_or(&neg, a, nots, not_count);
+    if (rc == QUIRE_OK)
+        rc = cursor_new_andnot(out, a, pos, neg);
+    if (rc == QUIRE_OK)
+        return QUIRE_OK;
+    *out = NULL;
+done:
+    /* Nothing returned: close what was built (closing twice is harmless). */
+    for (uint32_t i = 0; i < count; i++)
+        cursor_close(kids[i]);
+    for (uint32_t i = 0; i < not_count; i++)
+        cursor_close(nots[i]);
+    return rc;
 }
 
 int plan_cursor(cursor **out, arena *a, const plan *p, const query_node *node, uint32_t seg)
 {
     *out = NULL;
-    if (node->kind == QUERY_TERM) {
+    const uint32_t doc_count =
+        quire_segment_get_stats(quire_index_segment(p->ix, seg))->doc_count;
+    int rc;
+    switch (node->kind) {
+    case QUERY_TERM: {
         const plan_term *pt = &p->terms[node->term];
         if (!pt->is_in_seg[seg])
             return QUIRE_OK;
-        const int rc = cursor_new_term(out, a, &p->scorer, quire_index_segment(p->ix, seg),
-                                       &pt->in_seg[seg], node->term, pt->weight);
+        rc = cursor_new_term(out, a, &p->scorer, quire_index_segment(p->ix, seg),
+                             &pt->in_seg[seg], node->term, pt->weight);
         if (rc != QUIRE_OK) {
             cursor_close(*out);
             *out = NULL;
         }
         return rc;
     }
-
-    cursor **kids = arena_alloc(a, (size_t)node->child_count * sizeof(cursor *));
-    if (kids == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
-    uint32_t count = 0;
-    int rc = QUIRE_OK;
-    for (uint32_t i = 0; i < node->child_count; i++) {
-        cursor *child = NULL;
-        rc = plan_cursor(&child, a, p, node->children[i], seg);
-        if (child != NULL)
-            kids[count++] = child;
-        if (rc != QUIRE_OK)
-            goto done;
-        if (child == NULL && node->kind == QUERY_AND)
-            goto done; /* this segment cannot match */
-        /* An exhausted child of an AND also ends the AND (it was built on its first
-         * match, so it has none here). */
-        if (child != NULL && child->doc == QUIRE_DOC_END && node->kind == QUERY_AND)
-            goto done;
+    case QUERY_PHRASE: {
+        const plan_phrase *ph = &p->phrases[node->phrase];
+        const phrase_matches *m = &ph->in_seg[seg];
+        if (m->count == 0)
+            return QUIRE_OK;
+        return cursor_new_list(out, a, m->docs, m->freqs, m->count, ph->weight);
     }
-    if (count == 0)
-        goto done;
-    if (count == 1) {
-        /* A one-child AND or OR is its child: same matches, same score. */
-        *out = kids[0];
-        return QUIRE_OK;
-    }
-    rc = node->kind == QUERY_AND ? cursor_new_and(out, a, kids, count)
-                                 : cursor_new_or(out, a, kids, count);
-    if (rc == QUIRE_OK)
+    case QUERY_DATE:
+        rc = cursor_new_date(out, a, p->dates[seg], doc_count, node->date_from, node->date_to);
+        if (rc == QUIRE_OK && (*out)->doc == QUIRE_DOC_END)
+            *out = NULL;
         return rc;
-    *out = NULL;
-done:
-    /* Nothing returned: close what was built. */
-    for (uint32_t i = 0; i < count; i++)
-        cursor_close(kids[i]);
-    return rc;
+    case QUERY_NOT: {
+        cursor *all = NULL, *inner = NULL;
+        rc = plan_cursor(&inner, a, p, node->children[0], seg);
+        if (rc == QUIRE_OK)
+            rc = cursor_new_all(&all, a, doc_count);
+        if (rc == QUIRE_OK && inner == NULL) {
+            *out = all;
+            return QUIRE_OK;
+        }
+        if (rc == QUIRE_OK)
+            rc = cursor_new_andnot(out, a, all, inner);
+        if (rc != QUIRE_OK) {
+            cursor_close(inner);
+            *out = NULL;
+        }
+        return rc;
+    }
+    case QUERY_OPT: {
+        cursor *req = NULL, *opt = NULL;
+        rc = plan_cursor(&req, a, p, node->children[0], seg);
+        if (rc != QUIRE_OK || req == NULL)
+            return rc;
+        rc = plan_cursor(&opt, a, p, node->children[1], seg);
+        if (rc == QUIRE_OK && opt == NULL) {
+            *out = req;
+            return QUIRE_OK;
+        }
+        if (rc == QUIRE_OK)
+            rc = cursor_new_opt(out, a, req, opt);
+        if (rc != QUIRE_OK) {
+            cursor_close(req);
+            cursor_close(opt);
+            *out = NULL;
+        }
+        return rc;
+    }
+    case QUERY_AND:
+    case QUERY_OR:
+        return inner_cursor(out, a, p, node, seg);
+    }
+    return quire_error(QUIRE_EINVAL, "query: unknown node kind %d", (int)node->kind);
 }

@@ -3,6 +3,12 @@
  * summed over the snapshot's segments, its BM25 weight), the term looked up once per
  * segment, and, per segment, the cursor tree that mirrors the AST.
  *
+ * Phrases are matched in plan_build(), before any scoring: their BM25 weight needs their
+ * document frequency, which no dictionary holds, so a first pass finds every match in
+ * every segment (phrase.c) and counts the live documents exactly. The matches are kept
+ * (8 bytes per matching document) and replayed by LIST cursors, so positions are read
+ * once. Date filters read the segment's dates into an array once per query.
+ *
  * Segments are evaluated one after the other (their doc ids are disjoint and ascending),
  * each with its own cursor tree, all feeding one top-k: the result is the same as one
  * evaluation over the whole index because statistics are global.
@@ -16,6 +22,7 @@
 #include "arena.h"
 #include "cursor.h"
 #include "parser.h"
+#include "phrase.h"
 #include "quire/index.h"
 #include "quire/segment.h"
 #include "quire/status.h"
@@ -29,19 +36,30 @@ typedef struct plan_term {
     bool *is_in_seg;        /* per segment: whether the segment has it */
 } plan_term;
 
+typedef struct plan_phrase {
+    const query_node *node;  /* its PHRASE node */
+    uint64_t df;             /* live documents holding it, exact */
+    uint64_t occurrences;    /* its occurrences in them */
+    double weight;           /* scorer_weight(df) */
+    phrase_matches *in_seg;  /* per segment: its matches, deleted documents included */
+} plan_phrase;
+
 typedef struct plan {
     const quire_index *ix;
     const query_node *root;
     scorer scorer;
     plan_term *terms; /* term_count, indexed by query_node.term */
     uint32_t term_count;
+    plan_phrase *phrases; /* phrase_count, indexed by query_node.phrase */
+    uint32_t phrase_count;
+    int32_t **dates; /* per segment, per document (QUIRE_NO_DATE if none); NULL if unused */
     uint32_t segment_count;
 } plan;
 
-/* Look every term up in every segment and compute the statistics. `root` and
- * `term_count` come from parser_parse(). QUIRE_OK, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
-QUIRE_MUST_CHECK int plan_build(plan *p, arena *a, const quire_index *ix, const query_node *root,
-                                uint32_t term_count, double k1, double b);
+/* Look every term up in every segment, match every phrase, compute the statistics.
+ * `ast` comes from parser_parse(). QUIRE_OK, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast,
+                                double k1, double b);
 
 /* The cursor tree of `node` over segment `seg`, positioned on its first match; *out is
  * NULL when nothing in the segment can match (an AND with a term the segment lacks).

@@ -4,7 +4,7 @@
  * language to parser.c, statistics and cursor trees to plan.c, the cursors to cursor.c,
  * BM25 to scorer.c and the heap to topk.c.
  */
-#include "search.h"
+#include "query.h"
 
 #include <math.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include "parser.h"
 #include "plan.h"
 #include "quire/analysis.h"
+#include "quire/date.h"
 #include "quire/index.h"
 #include "topk.h"
 
@@ -23,7 +24,13 @@ struct searcher {
     char *dir; /* for messages */
     bool fell_back;
     char *fallback_message; /* the index's message when it fell back */
+    size_t error_offset;    /* of the last query's syntax error, SIZE_MAX if none */
 };
+
+size_t search_error_offset(const searcher *s)
+{
+    return s->error_offset;
+}
 
 void search_options_init(search_options *o)
 {
@@ -173,6 +180,7 @@ static int fill_hit(search_hit *hit, const quire_index *ix, const topk_entry *e)
     hit->external_id_len = info.external_id.len;
     hit->title = quire_strndup((const char *)info.title.ptr, info.title.len);
     hit->title_len = info.title.len;
+    hit->date = info.date;
     if (hit->external_id == NULL || hit->title == NULL)
         return quire_error(QUIRE_ENOMEM, "query: out of memory");
     return QUIRE_OK;
@@ -181,6 +189,7 @@ static int fill_hit(search_hit *hit, const quire_index *ix, const topk_entry *e)
 int search_query(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
+    s->error_offset = SIZE_MAX;
     if (!(o->k1 >= 0.0) || !isfinite(o->k1))
         return quire_error(QUIRE_EINVAL, "k1 must be a finite number >= 0");
     if (!(o->b >= 0.0 && o->b <= 1.0))
@@ -189,14 +198,23 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     arena a = ARENA_INIT;
     topk top = {NULL, 0, 0};
     search_result r = SEARCH_RESULT_INIT;
-    query_node *root = NULL;
+    query_ast ast;
     plan p;
-    int rc = parser_parse(&root, &r.term_count, &a, s->an, o->query, o->query_len, o->match_any);
+    const parser_options po = {o->match_any, o->lenient};
+    int rc = parser_parse(&ast, &a, s->an, o->query, o->query_len, &po);
+    if (rc != QUIRE_OK) {
+        s->error_offset = ast.error_offset;
+        goto done;
+    }
+    const query_node *root = ast.root;
+    r.term_count = ast.term_count;
+    rc = plan_build(&p, &a, s->ix, &ast, o->k1, o->b);
     if (rc != QUIRE_OK)
         goto done;
-    rc = plan_build(&p, &a, s->ix, root, r.term_count, o->k1, o->b);
-    if (rc != QUIRE_OK)
-        goto done;
+    if (root->kind == QUERY_PHRASE) {
+        r.has_occurrences = true;
+        r.occurrence_count = p.phrases[root->phrase].occurrences;
+    }
     /* No more hits than live documents: a huge -k costs no memory. */
     const uint64_t live = quire_index_doc_count(s->ix);
     rc = topk_init(&top, live < o->top_k ? (uint32_t)live : o->top_k);

@@ -3,7 +3,7 @@
  * formats, grep's exit codes (0 hits, 1 none, 2 error) and the error messages on stderr.
  * Runs $QUIRE_BINARY_DIR/quire-query (ctest sets it).
  */
-#include "search.h"
+#include "query.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * semantics, BM25 scores against a naive computation from the raw documents, tie-breaking,
  * top-k, and the refusals (empty query, analyzer mismatch, no index, bad parameters).
  */
-#include "search.h"
+#include "query.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

@@ -1,16 +1,19 @@
 /*
- * search.h - the query library behind quire-query: open an index snapshot, run ranked
+ * query.h - the query library behind quire-query: open an index snapshot, run ranked
  * queries on it, hand back the top hits with their ids and titles. Library code: it
  * returns quire status codes with quire_errmsg() set and never prints; query/main.c does
  * the printing and the exit codes.
  *
- * A query runs parse -> plan -> match -> score -> top-k (search.c): the text is analysed
- * by the index's own analyzer, every distinct stem's global statistics are gathered, then
- * each segment is evaluated document at a time by a cursor tree and its matches feed one
- * bounded heap. Evaluation is exhaustive, so match_count is exact.
+ * A query runs parse -> plan -> match -> score -> top-k (search.c): the text is parsed
+ * (parser.h: words, phrases, AND/OR/NOT, fields, dates) and analysed by the index's own
+ * analyzer, every distinct stem's global statistics are gathered and every phrase is
+ * matched, then each segment is evaluated document at a time by a cursor tree and its
+ * matches feed one bounded heap. Evaluation is exhaustive, so match_count is exact.
+ *
+ * (Named query.h, not search.h, which would shadow POSIX <search.h>.)
  */
-#ifndef QUERY_SEARCH_H
-#define QUERY_SEARCH_H
+#ifndef QUERY_QUERY_H
+#define QUERY_QUERY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,7 +27,8 @@
 typedef struct search_options {
     const char *query; /* query text, UTF-8 (main.c joins the words with spaces) */
     size_t query_len;  /* bytes */
-    bool match_any;    /* false: every term required (AND); true: ranked OR */
+    bool match_any;    /* false: juxtaposed clauses all required (AND); true: ranked OR */
+    bool lenient;      /* a syntax error reads the query as plain words instead */
     uint32_t top_k;    /* hits to return; 0 counts matches only */
     double k1;         /* BM25 tf saturation, >= 0 */
     double b;          /* BM25 length normalisation, 0..1 */
@@ -42,6 +46,7 @@ typedef struct search_hit {
     size_t external_id_len; /* bytes */
     char *title;            /* owned, NUL-terminated; empty if the document has none */
     size_t title_len;       /* bytes */
+    int32_t date;           /* days since the epoch, QUIRE_NO_DATE if none */
 } search_hit;
 
 typedef struct search_result {
@@ -49,11 +54,13 @@ typedef struct search_result {
     uint32_t hit_count;   /* min(top_k, match_count) */
     uint64_t match_count; /* live documents matching the query, exact */
     uint32_t term_count;  /* distinct stems the query was analysed into */
+    bool has_occurrences; /* the query is one phrase: occurrence_count is set */
+    uint64_t occurrence_count; /* its occurrences in the matching documents, exact */
 } search_result;
 
 #define SEARCH_RESULT_INIT                                                                         \
     {                                                                                              \
-        NULL, 0, 0, 0                                                                              \
+        NULL, 0, 0, 0, false, 0                                                                    \
     }
 
 void search_result_free(search_result *r);
@@ -72,9 +79,13 @@ void search_close(searcher *s);
 bool search_fell_back(const searcher *s, const char **message);
 
 /* Run one query. *out is filled (free it with search_result_free) on QUIRE_OK, and left
- * empty otherwise. QUIRE_EINVAL "empty query" when the text has no word, or for k1 < 0 or
- * b outside 0..1; QUIRE_ELIMIT, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+ * empty otherwise. QUIRE_EINVAL for a malformed query ("empty query" when the text has no
+ * word; search_error_offset() tells where), or for k1 < 0 or b outside 0..1; QUIRE_ELIMIT
+ * past a query limit (parser.h); QUIRE_ECORRUPT, QUIRE_ENOMEM. */
 QUIRE_MUST_CHECK int search_query(search_result *out, searcher *s, const search_options *o);
+/* After search_query() failed on the query text: the byte offset in it of what is wrong,
+ * or SIZE_MAX when the error has no place (empty query, not a syntax error). */
+size_t search_error_offset(const searcher *s);
 
 /* search_open + search_query + search_close. */
 QUIRE_MUST_CHECK int search_run(search_result *out, const char *dir, const search_options *o);

@@ -1,0 +1,306 @@
+/*
+ * phrase.c - phrase matching over positions (see phrase.h). Owns the position
+ * intersection; leaves postings decoding to format/ and scoring to the planner.
+ */
+#include "phrase.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "quire/postings.h"
+
+typedef struct phrase_word {
+    quire_postings_cursor *forms; /* one cursor per form of the word (1 for an exact word) */
+    uint32_t form_count;          /* opened */
+    uint32_t doc;                 /* smallest doc of its cursors */
+    const uint32_t *pos;          /* its positions in the current doc, ascending */
+    uint32_t pos_count;
+    uint32_t *buf; /* merged positions when several forms hold the doc */
+    uint32_t buf_cap;
+    uint32_t at; /* scan index into pos */
+} phrase_word;
+
+typedef struct phrase_state {
+    phrase_word *words;
+    uint32_t word_count; /* with cursors to close */
+    uint32_t *docs, *freqs;
+    uint32_t count, cap;
+} phrase_state;
+
+static int oom(void)
+{
+    return quire_error(QUIRE_ENOMEM, "query: out of memory");
+}
+
+static void word_update(phrase_word *w)
+{
+    uint32_t doc = QUIRE_DOC_END;
+    for (uint32_t i = 0; i < w->form_count; i++)
+        if (w->forms[i].doc < doc)
+            doc = w->forms[i].doc;
+    w->doc = doc;
+}
+
+static int word_advance(phrase_word *w, uint32_t target)
+{
+    for (uint32_t i = 0; i < w->form_count; i++) {
+        if (w->forms[i].doc < target) {
+            const int rc = quire_postings_advance(&w->forms[i], target);
+            if (rc != QUIRE_OK)
+                return rc;
+        }
+    }
+    word_update(w);
+    return QUIRE_OK;
+}
+
+/* Open a cursor on the form `key` into the word's next slot. ENOTFOUND passes through. */
+static int open_form(phrase_word *w, const quire_segment *seg, quire_bytes key)
+{
+    quire_term t;
+    int rc = quire_segment_lookup(seg, QUIRE_TERM_FORM, key, &t);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (!t.has_positions)
+        return quire_corrupt("segment %llu: form '%.*s' has no positions",
+                             (unsigned long long)quire_segment_id(seg), (int)key.len,
+                             (const char *)key.ptr);
+    quire_postings_cursor *c = &w->forms[w->form_count];
+    rc = quire_segment_postings(seg, &t, c);
+    if (rc != QUIRE_OK)
+        return rc;
+    w->form_count++;
+    return quire_postings_next(c);
+}
+
+/* Open word i's cursors. QUIRE_ENOTFOUND when the segment lacks it. */
+static int open_word(phrase_word *w, arena *a, const quire_segment *seg, const query_word *qw,
+                     bool stemmed)
+{
+    const quire_bytes key = quire_bytes_of(qw->text, qw->len);
+    if (!stemmed) {
+        w->forms = arena_alloc(a, sizeof *w->forms);
+        if (w->forms == NULL)
+            return oom();
+        return open_form(w, seg, key);
+    }
+    quire_term stem;
+    int rc = quire_segment_lookup(seg, QUIRE_TERM_STEM, key, &stem);
+    if (rc != QUIRE_OK)
+        return rc;
+    const uint32_t n = stem.form_count > 0 ? stem.form_count : 1;
+    w->forms = arena_alloc(a, (size_t)n * sizeof *w->forms);
+    if (w->forms == NULL)
+        return oom();
+    for (uint32_t i = 0; i < n; i++) {
+        quire_bytes form;
+        rc = quire_term_form(&stem, i, key, &form);
+        if (rc == QUIRE_EINVAL)
+            return quire_corrupt("segment %llu: stem '%.*s' lists %u forms",
+                                 (unsigned long long)quire_segment_id(seg), (int)qw->len, qw->text,
+                                 (unsigned)stem.form_count);
+        if (rc == QUIRE_OK)
+            rc = open_form(w, seg, form);
+        if (rc == QUIRE_ENOTFOUND)
+            return quire_corrupt("segment %llu: stem '%.*s' names a missing form",
+                                 (unsigned long long)quire_segment_id(seg), (int)qw->len, qw->text);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* The word's positions in doc `d` (every cursor of it that is on d). */
+static int word_positions(phrase_word *w, uint32_t d)
+{
+    uint32_t on = 0, total = 0;
+    quire_postings_cursor *only = NULL;
+    for (uint32_t i = 0; i < w->form_count; i++)
+        if (w->forms[i].doc == d) {
+            on++;
+            total += w->forms[i].tf;
+            only = &w->forms[i];
+        }
+    if (on == 1)
+        return quire_postings_positions(only, &w->pos, &w->pos_count);
+    if (total > w->buf_cap) {
+        uint32_t *buf = quire_realloc(w->buf, (size_t)total * sizeof *buf);
+        if (buf == NULL)
+            return oom();
+        w->buf = buf;
+        w->buf_cap = total;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->form_count; i++) {
+        if (w->forms[i].doc != d)
+            continue;
+        const uint32_t *pos;
+        uint32_t count;
+        const int rc = quire_postings_positions(&w->forms[i], &pos, &count);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (count > total - n)
+            return quire_corrupt("positions disagree with tf in doc %u", (unsigned)d);
+        memcpy(w->buf + n, pos, (size_t)count * sizeof *pos);
+        n += count;
+    }
+    /* Each position holds one token, so the forms' lists are disjoint: sorting merges. */
+    qsort(w->buf, n, sizeof *w->buf, cmp_u32);
+    w->pos = w->buf;
+    w->pos_count = n;
+    return QUIRE_OK;
+}
+
+/* Occurrences of the phrase in the current doc: for each position of the word with the
+ * fewest, check every other word at its offset. Starts rise, so every scan index only
+ * moves forward: linear in the positions read. */
+static uint32_t count_in_doc(phrase_word *words, uint32_t n, uint32_t limit)
+{
+    uint32_t anchor = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        words[i].at = 0;
+        if (words[i].pos_count < words[anchor].pos_count)
+            anchor = i;
+    }
+    uint32_t freq = 0;
+    const phrase_word *a = &words[anchor];
+    for (uint32_t k = 0; k < a->pos_count; k++) {
+        if (a->pos[k] < anchor)
+            continue;
+        const uint32_t start = a->pos[k] - anchor;
+        if ((uint64_t)start + n > limit)
+            break;
+        bool all = true;
+        for (uint32_t i = 0; i < n && all; i++) {
+            if (i == anchor)
+                continue;
+            phrase_word *w = &words[i];
+            const uint32_t want = start + i;
+            while (w->at < w->pos_count && w->pos[w->at] < want)
+                w->at++;
+            if (w->at == w->pos_count)
+                return freq; /* no later start can match either */
+            all = w->pos[w->at] == want;
+        }
+        freq += all;
+    }
+    return freq;
+}
+
+static int push_match(phrase_state *st, uint32_t doc, uint32_t freq)
+{
+    if (st->count == st->cap) {
+        const uint32_t cap = st->cap ? st->cap * 2 : 64;
+        uint32_t *docs = quire_realloc(st->docs, (size_t)cap * sizeof *docs);
+        if (docs == NULL)
+            return oom();
+        st->docs = docs;
+        uint32_t *freqs = quire_realloc(st->freqs, (size_t)cap * sizeof *freqs);
+        if (freqs == NULL)
+            return oom();
+        st->freqs = freqs;
+        st->cap = cap;
+    }
+    st->docs[st->count] = doc;
+    st->freqs[st->count] = freq;
+    st->count++;
+    return QUIRE_OK;
+}
+
+static int scan(phrase_state *st, const quire_segment *seg, const query_node *node)
+{
+    const uint32_t n = node->word_count;
+    const uint32_t doc_count = quire_segment_get_stats(seg)->doc_count;
+    uint32_t target = 0;
+    for (;;) {
+        bool agreed = true;
+        for (uint32_t i = 0; i < n; i++) {
+            phrase_word *w = &st->words[i];
+            if (w->doc < target) {
+                const int rc = word_advance(w, target);
+                if (rc != QUIRE_OK)
+                    return rc;
+            }
+            if (w->doc == QUIRE_DOC_END)
+                return QUIRE_OK;
+            if (w->doc > target) {
+                target = w->doc;
+                agreed = false;
+                break;
+            }
+        }
+        if (!agreed)
+            continue;
+        if (target >= doc_count)
+            return quire_corrupt("segment %llu: posting for doc %u of %u",
+                                 (unsigned long long)quire_segment_id(seg), (unsigned)target,
+                                 (unsigned)doc_count);
+        for (uint32_t i = 0; i < n; i++) {
+            const int rc = word_positions(&st->words[i], target);
+            if (rc != QUIRE_OK)
+                return rc;
+        }
+        /* A match must end before `limit`: the title's length for title:, else anywhere. */
+        const uint32_t limit =
+            node->field == QUERY_FIELD_TITLE ? quire_segment_title_len(seg, target) : UINT32_MAX;
+        const uint32_t freq = count_in_doc(st->words, n, limit);
+        if (freq > 0) {
+            const int rc = push_match(st, target, freq);
+            if (rc != QUIRE_OK)
+                return rc;
+        }
+        if (target == QUIRE_DOC_END - 1)
+            return QUIRE_OK;
+        target++;
+    }
+}
+
+int phrase_match_segment(phrase_matches *out, arena *a, const quire_segment *seg,
+                         const query_node *node)
+{
+    memset(out, 0, sizeof *out);
+    phrase_state st;
+    memset(&st, 0, sizeof st);
+    int rc = QUIRE_OK;
+    st.words = arena_alloc(a, (size_t)node->word_count * sizeof *st.words);
+    if (st.words == NULL)
+        return oom();
+    for (uint32_t i = 0; i < node->word_count; i++) {
+        st.word_count = i + 1; /* so cleanup closes what this word opened */
+        rc = open_word(&st.words[i], a, seg, &node->words[i], node->is_stemmed);
+        if (rc != QUIRE_OK)
+            goto done;
+        word_update(&st.words[i]);
+    }
+    rc = scan(&st, seg, node);
+    if (rc != QUIRE_OK || st.count == 0)
+        goto done;
+    out->docs = arena_alloc(a, (size_t)st.count * sizeof *out->docs);
+    out->freqs = arena_alloc(a, (size_t)st.count * sizeof *out->freqs);
+    if (out->docs == NULL || out->freqs == NULL) {
+        rc = oom();
+        goto done;
+    }
+    memcpy(out->docs, st.docs, (size_t)st.count * sizeof *st.docs);
+    memcpy(out->freqs, st.freqs, (size_t)st.count * sizeof *st.freqs);
+    out->count = st.count;
+done:
+    if (rc == QUIRE_ENOTFOUND) /* a word the segment lacks: no match here */
+        rc = QUIRE_OK;
+    for (uint32_t i = 0; i < st.word_count; i++) {
+        for (uint32_t j = 0; j < st.words[i].form_count; j++)
+            quire_postings_close(&st.words[i].forms[j]);
+        quire_free(st.words[i].buf);
+    }
+    quire_free(st.docs);
+    quire_free(st.freqs);
+    if (rc != QUIRE_OK)
+        memset(out, 0, sizeof *out);
+    return rc;
+}

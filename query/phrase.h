@@ -1,0 +1,35 @@
+/*
+ * phrase.h - phrase matching over positions, one segment at a time: every document of the
+ * segment where a PHRASE node's words occur in order at consecutive positions, with the
+ * number of such occurrences (the phrase frequency, its tf for BM25).
+ *
+ * Exact phrases read the postings of their forms; stemmed phrases (~"...", title:word,
+ * multi-token words) read, for each word, the postings of every form of its stem (the
+ * stem's form list, quire_term_form) and merge their positions. Documents are
+ * intersected first, then positions: a match starts at p when word i is at p + i for
+ * every i. Overlapping occurrences all count ("to be to be" holds "to be" twice). A title
+ * restriction keeps matches ending before the document's title_len; no match crosses from
+ * title to text because position title_len is never used (FORMAT.md "Terms").
+ */
+#ifndef QUERY_PHRASE_H
+#define QUERY_PHRASE_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "parser.h"
+#include "quire/segment.h"
+#include "quire/status.h"
+
+typedef struct phrase_matches {
+    uint32_t *docs;  /* ascending segment-local doc ids, in the arena */
+    uint32_t *freqs; /* occurrences in each (>= 1) */
+    uint32_t count;
+} phrase_matches;
+
+/* Find every match of `node` (a QUERY_PHRASE) in `seg`, deleted documents included.
+ * QUIRE_OK (out->count may be 0), QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int phrase_match_segment(phrase_matches *out, arena *a, const quire_segment *seg,
+                                          const query_node *node);
+
+#endif
