@@ -192,17 +192,15 @@ static int do_verify(const char *dir)
     return 1;
 }
 
-int main(int argc, char **argv)
+/* Parse argv, run, print; returns the exit code. `positional` has room for argc items. */
+static int run_cli(int argc, char **argv, const char **positional)
 {
     indexer_opts o;
     memset(&o, 0, sizeof o);
     o.keep_diacritics = -1;
     o.zlib_level = -1;
     bool quiet = false;
-    const char **positional = calloc((size_t)argc + 1, sizeof *positional);
     int npos = 0;
-    if (!positional)
-        return 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -286,7 +284,6 @@ int main(int argc, char **argv)
                     o.index_dir, (unsigned long long)s.generation, (unsigned long long)s.docs);
         else
             fprintf(stderr, "quire-index: nothing committed\n");
-        free(positional);
         return 1;
     }
     if (!quiet) {
@@ -314,6 +311,16 @@ int main(int argc, char **argv)
             print_components(&s, (double)s.text_bytes / MIB);
         }
     }
-    free(positional);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* Every return of run_cli() passes here, so the array is freed on all paths. */
+    const char **positional = calloc((size_t)argc + 1, sizeof *positional);
+    if (!positional)
+        return 1;
+    int code = run_cli(argc, argv, positional);
+    free(positional);
+    return code;
 }
