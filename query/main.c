@@ -60,7 +60,7 @@ static const struct option_spec {
     {OPT_K1, 0, "k1", "X", "BM25 term-frequency saturation (default 0.9, Anserini's)"},
     {OPT_B, 0, "b", "X", "BM25 length normalisation, 0..1 (default 0.4, Anserini's)"},
     {OPT_FORMAT, 0, "format", "F", "output: text (default; trec with --batch), json or trec"},
-    {OPT_COUNT, 'c', "count", NULL,
+    {OPT_COUNT, 0, "count", NULL,
      "print only the exact number of matching documents (and a phrase's occurrences)"},
     {OPT_LENIENT, 0, "lenient", NULL, "read a malformed query as plain words (default: error)"},
     {OPT_BATCH, 0, "batch", "FILE", "run each 'qid<TAB>query' line of FILE ('-': stdin)"},
@@ -209,7 +209,7 @@ static const struct option_spec *find_short(char name)
 }
 
 /* Parse argv: options anywhere before "--", the first other argument is INDEX, the rest
- * are words. argv is reordered so that the *positional_count positional arguments come
+ * are words; after INDEX, a "-word" that is no option is a word (the query's -word). argv is reordered so that the *positional_count positional arguments come
  * first, from argv[1]. Returns 0, 1 (exit 0 now: --help) or -1 (error printed). */
 static int parse_args(cli *c, int argc, char **argv, int *positional_count)
 {
@@ -242,6 +242,11 @@ static int parse_args(cli *c, int argc, char **argv, int *positional_count)
                 o = find_short(arg[1]); /* -k5 */
                 value = arg + 2;
             }
+        }
+        if (o == NULL && arg[1] != '-' && positional > 0) {
+            /* After INDEX, "-word" that is no option is the query's NOT: `putin -xi`. */
+            argv[1 + positional++] = arg;
+            continue;
         }
         if (o == NULL)
             return fail("unknown option '%s' (see --help)", arg), -1;

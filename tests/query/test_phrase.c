@@ -1,0 +1,455 @@
+/*
+ * test_phrase.c - phrases, fields and dates end to end on indexes written by the
+ * quire-index program ($QUIRE_BINARY_DIR/quire-index, set by ctest):
+ *   - the examples of issue #3 on the sample articles of tests/data;
+ *   - the phrase oracle: hundreds of phrases of 2..8 words cut from the stored text of a
+ *     real corpus (CACM and the first Reuters-21578 articles), pasted back with
+ *     punctuation, line breaks and curly quotes between and around the words, must match
+ *     exactly the documents, and as many occurrences, as a brute-force scan of the stored
+ *     text finds (every document re-tokenized with the analyzer, title and text apart);
+ *     the same for title: phrases and ~stemmed phrases, and for date ranges.
+ */
+#include "query.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "quire/analysis.h"
+#include "quire/date.h"
+#include "quire/index.h"
+
+static const char *env_or_skip(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL)
+        cr_skip_test("%s is not set (run through ctest)", name);
+    return v;
+}
+
+static char *make_tmp(void)
+{
+    char tmpl[] = "/tmp/quire-phrase-test-XXXXXX";
+    cr_assert(mkdtemp(tmpl) != NULL);
+    return strdup(tmpl);
+}
+
+static void remove_tmp(char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+    free(dir);
+}
+
+/* Run quire-index on `inputs` (a shell fragment) into dir/idx. Returns dir/idx. */
+static char *index_inputs(const char *dir, const char *inputs)
+{
+    const char *bin = env_or_skip("QUIRE_BINARY_DIR");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s/quire-index' --quiet '%s/idx' %s >'%s/index.log' 2>&1", bin,
+             dir, inputs, dir);
+    const int st = system(cmd);
+    cr_assert_eq(st, 0, "quire-index failed: %s", cmd);
+    char *idx = malloc(strlen(dir) + 5);
+    sprintf(idx, "%s/idx", dir);
+    return idx;
+}
+
+static search_result query(searcher *s, const char *q, uint32_t k)
+{
+    search_options o;
+    search_options_init(&o);
+    o.query = q;
+    o.query_len = strlen(q);
+    o.top_k = k;
+    search_result r;
+    cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s: %s", q, quire_errmsg());
+    return r;
+}
+
+/* ---- the sample articles ---- */
+
+/* The article numbers (000..004) of every match, sorted, space-separated. */
+static void sample_hits(char *out, size_t cap, searcher *s, const char *q)
+{
+    search_result r = query(s, q, 100);
+    char nums[5][4];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < r.hit_count && n < 5; i++) {
+        const char *base = strrchr(r.hits[i].external_id, '/');
+        base = base ? base + 1 : r.hits[i].external_id;
+        snprintf(nums[n++], sizeof nums[0], "%.3s", base);
+    }
+    qsort(nums, n, sizeof nums[0], (int (*)(const void *, const void *))strcmp);
+    out[0] = '\0';
+    for (uint32_t i = 0; i < n; i++) {
+        if (i > 0)
+            strncat(out, " ", cap - strlen(out) - 1);
+        strncat(out, nums[i], cap - strlen(out) - 1);
+    }
+    cr_expect_eq(r.match_count, n, "%s: match_count %llu, hits %u", q,
+                 (unsigned long long)r.match_count, (unsigned)n);
+    search_result_free(&r);
+}
+
+static void expect_sample(searcher *s, const char *q, const char *want)
+{
+    char got[64];
+    sample_hits(got, sizeof got, s, q);
+    cr_expect_str_eq(got, want, "query %s", q);
+}
+
+Test(phrase, finds_the_examples_of_the_sample_corpus)
+{
+    const char *src = env_or_skip("QUIRE_SOURCE_DIR");
+    char *dir = make_tmp();
+    char inputs[4096];
+    snprintf(inputs, sizeof inputs, "'%s'/tests/data/00?_*.txt", src);
+    char *idx = index_inputs(dir, inputs);
+    searcher *s = NULL;
+    cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
+
+    /* 002 says "waiting for you, dear Mr. President" */
+    expect_sample(s, "\"We are expecting you, dear Mr Chairman\"", "000 003");
+    expect_sample(s, "\xe2\x80\x9cWe are expecting you, dear Mr Chairman\xe2\x80\x9d", "000 003");
+    expect_sample(s, "\"dear Mr President\"", "002");
+    expect_sample(s, "\xe2\x80\x9cno limits\xe2\x80\x9d", "001 003");       /* “…” */
+    expect_sample(s, "\xe2\x80\x9eno limits\xe2\x80\x9c", "001 003");       /* „…“ */
+    expect_sample(s, "\xc2\xabno limits\xc2\xbb", "001 003");               /* «…» */
+    expect_sample(s, "\"No  Limits\"", "001 003");
+    expect_sample(s, "\"objective and fair\"", "000 002");
+    expect_sample(s, "expect visit", "000 001 003");
+    expect_sample(s, "Uzbekistan", "003 004");
+    expect_sample(s, "Uzbekistan -\"no limits\"", "004");
+    expect_sample(s, "Uzbekistan NOT \"no limits\"", "004");
+    expect_sample(s, "\"objective and fair\" OR \xe2\x80\x9cno limits\xe2\x80\x9d", "000 001 002 003");
+    expect_sample(s, "(\"objective and fair\" OR \"no limits\") -Uzbekistan", "000 001 002");
+    /* a phrase never crosses from the title into the text, and title: stays in it */
+    expect_sample(s, "title:Uzbekistan", "");
+    expect_sample(s, "title:\"Putin acknowledges\"", "004");
+    expect_sample(s, "title:acknowledged", "004");
+    /* dates: 002 is dated 2022-12-31, 003 2022-12-30, the others have none */
+    expect_sample(s, "date:2022-12-30", "003");
+    expect_sample(s, "date:..2022-12-30", "003");
+    expect_sample(s, "date:2022-12-31..", "002");
+    expect_sample(s, "date:0001-01-01..9999-12-31", "002 003");
+    expect_sample(s, "putin date:2022-12-01..2022-12-31", "002 003");
+    expect_sample(s, "putin -date:2022-12-01..2022-12-31", "000 001 004");
+
+    /* a single phrase reports its occurrences, exactly */
+    search_result r = query(s, "\"no limits\"", 0);
+    cr_expect(r.has_occurrences);
+    cr_expect_eq(r.match_count, 2);
+    cr_expect_geq(r.occurrence_count, 2);
+    search_result_free(&r);
+    r = query(s, "Uzbekistan", 0);
+    cr_expect(!r.has_occurrences);
+    search_result_free(&r);
+
+    search_close(s);
+    free(idx);
+    remove_tmp(dir);
+}
+
+/* ---- the oracle ---- */
+
+typedef struct intern {
+    char **keys;
+    uint32_t *ids;
+    uint32_t cap;
+    uint32_t count;
+} intern;
+
+static uint32_t intern_id(intern *t, const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+    for (uint32_t i = (uint32_t)h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (t->keys[i] == NULL) {
+            cr_assert(t->count < t->cap / 2, "intern table full");
+            t->keys[i] = strndup(s, len);
+            t->ids[i] = t->count++;
+            return t->ids[i];
+        }
+        if (strlen(t->keys[i]) == len && memcmp(t->keys[i], s, len) == 0)
+            return t->ids[i];
+    }
+}
+
+typedef struct odoc {
+    uint64_t doc_id; /* global */
+    int32_t date;
+    char *field[2]; /* title, text (stored) */
+    uint32_t count[2];
+    uint32_t *form[2]; /* interned forms */
+    uint32_t *stem[2]; /* interned stems */
+    size_t *start[2], *end[2]; /* token bytes in field[] */
+} odoc;
+
+typedef struct corpus {
+    odoc *docs;
+    uint32_t count;
+    intern forms, stems;
+} corpus;
+
+static void analyse_field(odoc *d, int f, quire_analyzer *an, corpus *c, const char *text,
+                          size_t len)
+{
+    d->field[f] = strndup(text, len);
+    uint32_t cap = 16, n = 0;
+    d->form[f] = malloc(cap * sizeof(uint32_t));
+    d->stem[f] = malloc(cap * sizeof(uint32_t));
+    d->start[f] = malloc(cap * sizeof(size_t));
+    d->end[f] = malloc(cap * sizeof(size_t));
+    quire_token_iter it;
+    quire_token tok;
+    quire_tokens_begin(&it, an, d->field[f], len, 0, true);
+    while (quire_tokens_next(&it, &tok)) {
+        if (n == cap) {
+            cap *= 2;
+            d->form[f] = realloc(d->form[f], cap * sizeof(uint32_t));
+            d->stem[f] = realloc(d->stem[f], cap * sizeof(uint32_t));
+            d->start[f] = realloc(d->start[f], cap * sizeof(size_t));
+            d->end[f] = realloc(d->end[f], cap * sizeof(size_t));
+        }
+        d->form[f][n] = intern_id(&c->forms, tok.form, tok.form_len);
+        d->stem[f][n] = intern_id(&c->stems, tok.stem, tok.stem_len);
+        d->start[f][n] = tok.byte_start;
+        d->end[f][n] = tok.byte_end;
+        n++;
+    }
+    d->count[f] = n;
+}
+
+/* Every live document of the index, re-tokenized from its stored title and text. */
+static void load_corpus(corpus *c, const char *idx)
+{
+    memset(c, 0, sizeof *c);
+    c->forms.cap = c->stems.cap = 1u << 20;
+    c->forms.keys = calloc(c->forms.cap, sizeof(char *));
+    c->forms.ids = calloc(c->forms.cap, sizeof(uint32_t));
+    c->stems.keys = calloc(c->stems.cap, sizeof(char *));
+    c->stems.ids = calloc(c->stems.cap, sizeof(uint32_t));
+    quire_index *ix = NULL;
+    cr_assert_eq(quire_index_open(&ix, idx, NULL), QUIRE_OK, "%s", quire_errmsg());
+    const quire_manifest *m = quire_index_manifest(ix);
+    quire_analyzer *an = NULL;
+    const quire_analyzer_opts opts = {m->language, m->keep_diacritics, 0};
+    cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK);
+    c->docs = calloc(quire_index_doc_count(ix) + 1, sizeof *c->docs);
+    quire_buf text = QUIRE_BUF_INIT;
+    for (uint32_t s = 0; s < quire_index_segment_count(ix); s++) {
+        const quire_segment *seg = quire_index_segment(ix, s);
+        for (uint32_t d = 0; d < quire_segment_get_stats(seg)->doc_count; d++) {
+            if (quire_index_is_deleted(ix, s, d))
+                continue;
+            quire_doc_info info;
+            cr_assert_eq(quire_segment_doc_info(seg, d, &info), QUIRE_OK);
+            text.len = 0;
+            cr_assert_eq(quire_segment_doc_text(seg, d, &text), QUIRE_OK, "%s", quire_errmsg());
+            odoc *od = &c->docs[c->count++];
+            od->doc_id = quire_index_doc_base(ix, s) + d;
+            od->date = info.date;
+            analyse_field(od, 0, an, c, (const char *)info.title.ptr, info.title.len);
+            analyse_field(od, 1, an, c, text.len ? (const char *)text.data : "", text.len);
+            /* the layout this scan assumes: the title's tokens are the first title_len */
+            cr_assert_eq(od->count[0], quire_segment_title_len(seg, d), "doc %u of segment %u",
+                         (unsigned)d, (unsigned)s);
+            cr_assert_eq(od->count[0] + od->count[1], quire_segment_doc_len(seg, d));
+        }
+    }
+    quire_buf_free(&text);
+    quire_analyzer_free(an);
+    quire_index_close(ix);
+}
+
+static void free_corpus(corpus *c)
+{
+    for (uint32_t i = 0; i < c->count; i++)
+        for (int f = 0; f < 2; f++) {
+            free(c->docs[i].field[f]);
+            free(c->docs[i].form[f]);
+            free(c->docs[i].stem[f]);
+            free(c->docs[i].start[f]);
+            free(c->docs[i].end[f]);
+        }
+    free(c->docs);
+    intern *tables[2] = {&c->forms, &c->stems};
+    for (int t = 0; t < 2; t++) {
+        for (uint32_t i = 0; i < tables[t]->cap; i++)
+            free(tables[t]->keys[i]);
+        free(tables[t]->keys);
+        free(tables[t]->ids);
+    }
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state % n);
+}
+
+/* Occurrences of seq[0..n) in consecutive tokens of one field of `d` (fields: mask of
+ * 1 = title, 2 = text); `stems` compares stems instead of forms. */
+static uint32_t brute_count(const odoc *d, const uint32_t *seq, uint32_t n, int fields, bool stems)
+{
+    uint32_t occ = 0;
+    for (int f = 0; f < 2; f++) {
+        if (!(fields & (1 << f)) || d->count[f] < n)
+            continue;
+        const uint32_t *ids = stems ? d->stem[f] : d->form[f];
+        for (uint32_t p = 0; p + n <= d->count[f]; p++) {
+            uint32_t i = 0;
+            while (i < n && ids[p + i] == seq[i])
+                i++;
+            occ += i == n;
+        }
+    }
+    return occ;
+}
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+    const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Run `q` and compare its matches (all of them) and occurrences with the scan. */
+static void check_query(searcher *s, const corpus *c, const char *q, const uint32_t *seq,
+                        uint32_t n, int fields, bool stems)
+{
+    uint64_t *want = malloc((c->count + 1) * sizeof *want);
+    uint32_t want_count = 0;
+    uint64_t want_occ = 0;
+    for (uint32_t i = 0; i < c->count; i++) {
+        const uint32_t occ = brute_count(&c->docs[i], seq, n, fields, stems);
+        if (occ > 0) {
+            want[want_count++] = c->docs[i].doc_id;
+            want_occ += occ;
+        }
+    }
+    cr_assert_gt(want_count, 0, "%s: the scan misses the phrase it was cut from", q);
+    search_result r = query(s, q, c->count);
+    cr_expect_eq(r.match_count, want_count, "%s: %llu matches, scan finds %u", q,
+                 (unsigned long long)r.match_count, (unsigned)want_count);
+    cr_expect(r.has_occurrences, "%s", q);
+    cr_expect_eq(r.occurrence_count, want_occ, "%s: %llu occurrences, scan finds %llu", q,
+                 (unsigned long long)r.occurrence_count, (unsigned long long)want_occ);
+    uint64_t *got = malloc((r.hit_count + 1) * sizeof *got);
+    for (uint32_t i = 0; i < r.hit_count; i++)
+        got[i] = r.hits[i].doc_id;
+    qsort(got, r.hit_count, sizeof *got, cmp_u64);
+    cr_expect_eq(r.hit_count, want_count, "%s", q);
+    for (uint32_t i = 0; i < r.hit_count && i < want_count; i++)
+        if (got[i] != want[i]) {
+            cr_expect_eq(got[i], want[i], "%s: hit %u is doc %llu, scan says %llu", q,
+                         (unsigned)i, (unsigned long long)got[i], (unsigned long long)want[i]);
+            break;
+        }
+    free(got);
+    free(want);
+    search_result_free(&r);
+}
+
+static const char *const separators[] = {" ", ", ", " ; ", "\n", " \xe2\x80\x94 ", ". ",
+                                         "  ", " (", ") ", " - ", "!\n\n", "\t: "};
+static const char *const quote_pairs[][2] = {
+    {"\"", "\""},
+    {"\xe2\x80\x9c", "\xe2\x80\x9d"}, /* “ ” */
+    {"\xe2\x80\x9e", "\xe2\x80\x9c"}, /* „ “ */
+    {"\xc2\xab", "\xc2\xbb"},         /* « » */
+};
+
+Test(phrase, agrees_with_a_brute_force_scan_of_the_stored_text, .timeout = 600)
+{
+    const char *shared = env_or_skip("QUIRE_SHARED");
+    char cacm[1024], reuters[1024];
+    snprintf(cacm, sizeof cacm, "%s/corpora/cacm/corpus.jsonl.gz", shared);
+    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
+    if (access(cacm, R_OK) != 0 || access(reuters, R_OK) != 0)
+        cr_skip_test("corpora not found under %s/corpora", shared);
+    char *dir = make_tmp();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "zcat '%s' | head -n 3000 > '%s/reuters.jsonl'", reuters, dir);
+    cr_assert_eq(system(cmd), 0);
+    char inputs[4096];
+    snprintf(inputs, sizeof inputs, "'%s' '%s/reuters.jsonl'", cacm, dir);
+    char *idx = index_inputs(dir, inputs);
+    corpus c;
+    load_corpus(&c, idx);
+    cr_assert_gt(c.count, 6000);
+    searcher *s = NULL;
+    cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
+
+    const uint32_t phrases = 300;
+    uint32_t done = 0, title_done = 0, stem_done = 0;
+    char q[8192];
+    while (done < phrases) {
+        const odoc *d = &c.docs[rnd(c.count)];
+        const int f = d->count[0] >= 2 && (rnd(3) == 0 || d->count[1] < 2) ? 0 : 1;
+        if (d->count[f] < 2)
+            continue;
+        uint32_t n = 2 + rnd(7);
+        if (n > d->count[f])
+            n = d->count[f];
+        const uint32_t start = rnd(d->count[f] - n + 1);
+        const char *const *qp = quote_pairs[rnd(4)];
+        /* the words as stored, with punctuation and line breaks between them */
+        char body[6144] = "";
+        for (uint32_t i = 0; i < n; i++) {
+            if (i > 0)
+                strncat(body, separators[rnd(sizeof separators / sizeof separators[0])],
+                        sizeof body - strlen(body) - 1);
+            const size_t b = d->start[f][start + i], e = d->end[f][start + i];
+            strncat(body, d->field[f] + b, e - b < sizeof body - strlen(body) - 1 ? e - b : 0);
+        }
+        snprintf(q, sizeof q, "%s%s%s", qp[0], body, qp[1]);
+        check_query(s, &c, q, d->form[f] + start, n, 3, false);
+        if (f == 0) {
+            snprintf(q, sizeof q, "title:%s%s%s", qp[0], body, qp[1]);
+            check_query(s, &c, q, d->form[f] + start, n, 1, false);
+            title_done++;
+        }
+        if (done % 3 == 0) {
+            snprintf(q, sizeof q, "~%s%s%s", qp[0], body, qp[1]);
+            check_query(s, &c, q, d->stem[f] + start, n, 3, true);
+            stem_done++;
+        }
+        done++;
+    }
+    cr_expect_gt(title_done, 20);
+    cr_expect_gt(stem_done, 50);
+
+    /* date ranges over the Reuters dates (CACM has none) */
+    int32_t lo, hi;
+    cr_assert(quire_date_parse("1987-02-20", 10, &lo) && quire_date_parse("1987-04-30", 10, &hi));
+    for (int i = 0; i < 40; i++) {
+        int32_t a = lo + (int32_t)rnd((uint32_t)(hi - lo)), b = a + (int32_t)rnd(20);
+        const int open = (int)rnd(3); /* 0: both ends, 1: open start, 2: open end */
+        char da[11], db[11];
+        quire_date_format(a, da);
+        quire_date_format(b, db);
+        snprintf(q, sizeof q, "date:%s..%s", open == 1 ? "" : da, open == 2 ? "" : db);
+        uint32_t want = 0;
+        for (uint32_t k = 0; k < c.count; k++) {
+            const int32_t day = c.docs[k].date;
+            want += day != QUIRE_NO_DATE && (open == 1 || day >= a) && (open == 2 || day <= b);
+        }
+        search_result r = query(s, q, 0);
+        cr_expect_eq(r.match_count, want, "%s: %llu matches, scan finds %u", q,
+                     (unsigned long long)r.match_count, (unsigned)want);
+        search_result_free(&r);
+    }
+
+    search_close(s);
+    free_corpus(&c);
+    free(idx);
+    remove_tmp(dir);
+}
