@@ -219,8 +219,8 @@ int cursor_new_all(cursor **out, arena *a, uint32_t doc_count)
     return QUIRE_OK;
 }
 
-int cursor_new_date(cursor **out, arena *a, const int32_t *dates, uint32_t doc_count,
-                    int32_t from, int32_t to)
+int cursor_new_date(cursor **out, arena *a, const int32_t *dates, uint32_t doc_count, int32_t from,
+                    int32_t to)
 {
     cursor *c = new_leaf(a, CURSOR_DATE);
     if (c == NULL)

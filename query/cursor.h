@@ -60,7 +60,7 @@ typedef struct cursor {
     uint32_t list_count;
     uint32_t list_at; /* index of the current entry */
     /* CURSOR_ALL, CURSOR_DATE */
-    uint32_t doc_count;  /* documents in the segment */
+    uint32_t doc_count;   /* documents in the segment */
     const int32_t *dates; /* CURSOR_DATE: per document, days since the epoch or QUIRE_NO_DATE */
     int32_t date_from;    /* inclusive */
     int32_t date_to;      /* inclusive */

@@ -209,8 +209,9 @@ static const struct option_spec *find_short(char name)
 }
 
 /* Parse argv: options anywhere before "--", the first other argument is INDEX, the rest
- * are words; after INDEX, a "-word" that is no option is a word (the query's -word). argv is reordered so that the *positional_count positional arguments come
- * first, from argv[1]. Returns 0, 1 (exit 0 now: --help) or -1 (error printed). */
+ * are words; after INDEX, a "-word" that is no option is a word (the query's -word). argv is
+ * reordered so that the *positional_count positional arguments come first, from argv[1]. Returns 0,
+ * 1 (exit 0 now: --help) or -1 (error printed). */
 static int parse_args(cli *c, int argc, char **argv, int *positional_count)
 {
     int positional = 0;
@@ -426,8 +427,7 @@ static void print_result(const cli *c, const search_result *r, const char *batch
 
 /* Report a failed query: the message, then, for a syntax error, the query with a caret
  * under the culprit. */
-static void report_query_error(const searcher *s, const char *query, size_t len,
-                               const char *where)
+static void report_query_error(const searcher *s, const char *query, size_t len, const char *where)
 {
     (void)fprintf(stderr, "quire-query: %s%s\n", where, quire_errmsg());
     const size_t at = search_error_offset(s);

@@ -114,8 +114,7 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, d
 
 /* The cursor of an AND or OR node's children: see plan_cursor(). NOT children of an AND
  * are subtracted from the others (from every document when there are no others). */
-static int inner_cursor(cursor **out, arena *a, const plan *p, const query_node *node,
-                        uint32_t seg)
+static int inner_cursor(cursor **out, arena *a, const plan *p, const query_node *node, uint32_t seg)
 {
     const bool is_and = node->kind == QUERY_AND;
     cursor **kids = arena_alloc(a, (size_t)node->child_count * sizeof(cursor *));
@@ -147,7 +146,8 @@ static int inner_cursor(cursor **out, arena *a, const plan *p, const query_node 
             goto done;
     }
     if (count == 0 && is_and && not_count > 0) {
-        rc = cursor_new_all(&kids[0], a, quire_segment_get_stats(quire_index_segment(p->ix, seg))->doc_count);
+        rc = cursor_new_all(&kids[0], a,
+                            quire_segment_get_stats(quire_index_segment(p->ix, seg))->doc_count);
         if (rc != QUIRE_OK)
             goto done;
         count = 1;
@@ -186,16 +186,15 @@ done:
 int plan_cursor(cursor **out, arena *a, const plan *p, const query_node *node, uint32_t seg)
 {
     *out = NULL;
-    const uint32_t doc_count =
-        quire_segment_get_stats(quire_index_segment(p->ix, seg))->doc_count;
+    const uint32_t doc_count = quire_segment_get_stats(quire_index_segment(p->ix, seg))->doc_count;
     int rc;
     switch (node->kind) {
     case QUERY_TERM: {
         const plan_term *pt = &p->terms[node->term];
         if (!pt->is_in_seg[seg])
             return QUIRE_OK;
-        rc = cursor_new_term(out, a, &p->scorer, quire_index_segment(p->ix, seg),
-                             &pt->in_seg[seg], node->term, pt->weight);
+        rc = cursor_new_term(out, a, &p->scorer, quire_index_segment(p->ix, seg), &pt->in_seg[seg],
+                             node->term, pt->weight);
         if (rc != QUIRE_OK) {
             cursor_close(*out);
             *out = NULL;

@@ -37,11 +37,11 @@ typedef struct plan_term {
 } plan_term;
 
 typedef struct plan_phrase {
-    const query_node *node;  /* its PHRASE node */
-    uint64_t df;             /* live documents holding it, exact */
-    uint64_t occurrences;    /* its occurrences in them */
-    double weight;           /* scorer_weight(df) */
-    phrase_matches *in_seg;  /* per segment: its matches, deleted documents included */
+    const query_node *node; /* its PHRASE node */
+    uint64_t df;            /* live documents holding it, exact */
+    uint64_t occurrences;   /* its occurrences in them */
+    double weight;          /* scorer_weight(df) */
+    phrase_matches *in_seg; /* per segment: its matches, deleted documents included */
 } plan_phrase;
 
 typedef struct plan {

@@ -50,11 +50,11 @@ typedef struct search_hit {
 } search_hit;
 
 typedef struct search_result {
-    search_hit *hits;     /* best first: score descending, then doc id ascending */
-    uint32_t hit_count;   /* min(top_k, match_count) */
-    uint64_t match_count; /* live documents matching the query, exact */
-    uint32_t term_count;  /* distinct stems the query was analysed into */
-    bool has_occurrences; /* the query is one phrase: occurrence_count is set */
+    search_hit *hits;          /* best first: score descending, then doc id ascending */
+    uint32_t hit_count;        /* min(top_k, match_count) */
+    uint64_t match_count;      /* live documents matching the query, exact */
+    uint32_t term_count;       /* distinct stems the query was analysed into */
+    bool has_occurrences;      /* the query is one phrase: occurrence_count is set */
     uint64_t occurrence_count; /* its occurrences in the matching documents, exact */
 } search_result;
 

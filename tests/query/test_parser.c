@@ -111,8 +111,7 @@ static void expect_error(const char *q, int rc, size_t offset, const char *what)
     cr_expect_eq(r.rc, rc, "'%s': rc %d (%s), AST %s", q, r.rc, r.message, r.ast);
     cr_expect_eq(r.error_offset, offset, "'%s': error at %zu, want %zu (%s)", q, r.error_offset,
                  offset, r.message);
-    cr_expect(strstr(r.message, what) != NULL, "'%s': message '%s' lacks '%s'", q, r.message,
-              what);
+    cr_expect(strstr(r.message, what) != NULL, "'%s': message '%s' lacks '%s'", q, r.message, what);
 }
 
 Test(parser, juxtaposed_words_are_all_required)
@@ -158,11 +157,11 @@ Test(parser, every_kind_of_quote_delimits_a_phrase)
 {
     static const char *const quotes[] = {
         "\"Red, Fox!\"",
-        "\xe2\x80\x9cRed, Fox!\xe2\x80\x9d",         /* “…” */
-        "\xe2\x80\x9eRed, Fox!\xe2\x80\x9c",         /* „…“ */
-        "\xc2\xabRed, Fox!\xc2\xbb",                 /* «…» */
-        "\xe2\x80\x9dRed, Fox!\xe2\x80\x9d",         /* ”…” */
-        "\xe2\x80\x9fRed\nFox\xe2\x80\x9f",          /* ‟…‟ with a line break */
+        "\xe2\x80\x9cRed, Fox!\xe2\x80\x9d", /* “…” */
+        "\xe2\x80\x9eRed, Fox!\xe2\x80\x9c", /* „…“ */
+        "\xc2\xabRed, Fox!\xc2\xbb",         /* «…» */
+        "\xe2\x80\x9dRed, Fox!\xe2\x80\x9d", /* ”…” */
+        "\xe2\x80\x9fRed\nFox\xe2\x80\x9f",  /* ‟…‟ with a line break */
     };
     for (size_t i = 0; i < sizeof quotes / sizeof quotes[0]; i++)
         expect_ast(quotes[i], false, "\"red fox\"");

@@ -49,8 +49,8 @@ static char *index_inputs(const char *dir, const char *inputs)
 {
     const char *bin = env_or_skip("QUIRE_BINARY_DIR");
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s/quire-index' --quiet '%s/idx' %s >'%s/index.log' 2>&1", bin,
-             dir, inputs, dir);
+    snprintf(cmd, sizeof cmd, "'%s/quire-index' --quiet '%s/idx' %s >'%s/index.log' 2>&1", bin, dir,
+             inputs, dir);
     const int st = system(cmd);
     cr_assert_eq(st, 0, "quire-index failed: %s", cmd);
     char *idx = malloc(strlen(dir) + 5);
@@ -116,16 +116,17 @@ Test(phrase, finds_the_examples_of_the_sample_corpus)
     expect_sample(s, "\"We are expecting you, dear Mr Chairman\"", "000 003");
     expect_sample(s, "\xe2\x80\x9cWe are expecting you, dear Mr Chairman\xe2\x80\x9d", "000 003");
     expect_sample(s, "\"dear Mr President\"", "002");
-    expect_sample(s, "\xe2\x80\x9cno limits\xe2\x80\x9d", "001 003");       /* “…” */
-    expect_sample(s, "\xe2\x80\x9eno limits\xe2\x80\x9c", "001 003");       /* „…“ */
-    expect_sample(s, "\xc2\xabno limits\xc2\xbb", "001 003");               /* «…» */
+    expect_sample(s, "\xe2\x80\x9cno limits\xe2\x80\x9d", "001 003"); /* “…” */
+    expect_sample(s, "\xe2\x80\x9eno limits\xe2\x80\x9c", "001 003"); /* „…“ */
+    expect_sample(s, "\xc2\xabno limits\xc2\xbb", "001 003");         /* «…» */
     expect_sample(s, "\"No  Limits\"", "001 003");
     expect_sample(s, "\"objective and fair\"", "000 002");
     expect_sample(s, "expect visit", "000 001 003");
     expect_sample(s, "Uzbekistan", "003 004");
     expect_sample(s, "Uzbekistan -\"no limits\"", "004");
     expect_sample(s, "Uzbekistan NOT \"no limits\"", "004");
-    expect_sample(s, "\"objective and fair\" OR \xe2\x80\x9cno limits\xe2\x80\x9d", "000 001 002 003");
+    expect_sample(s, "\"objective and fair\" OR \xe2\x80\x9cno limits\xe2\x80\x9d",
+                  "000 001 002 003");
     expect_sample(s, "(\"objective and fair\" OR \"no limits\") -Uzbekistan", "000 001 002");
     /* a phrase never crosses from the title into the text, and title: stays in it */
     expect_sample(s, "title:Uzbekistan", "");
@@ -185,8 +186,8 @@ typedef struct odoc {
     int32_t date;
     char *field[2]; /* title, text (stored) */
     uint32_t count[2];
-    uint32_t *form[2]; /* interned forms */
-    uint32_t *stem[2]; /* interned stems */
+    uint32_t *form[2];         /* interned forms */
+    uint32_t *stem[2];         /* interned stems */
     size_t *start[2], *end[2]; /* token bytes in field[] */
 } odoc;
 
@@ -349,8 +350,8 @@ static void check_query(searcher *s, const corpus *c, const char *q, const uint3
     cr_expect_eq(r.hit_count, want_count, "%s", q);
     for (uint32_t i = 0; i < r.hit_count && i < want_count; i++)
         if (got[i] != want[i]) {
-            cr_expect_eq(got[i], want[i], "%s: hit %u is doc %llu, scan says %llu", q,
-                         (unsigned)i, (unsigned long long)got[i], (unsigned long long)want[i]);
+            cr_expect_eq(got[i], want[i], "%s: hit %u is doc %llu, scan says %llu", q, (unsigned)i,
+                         (unsigned long long)got[i], (unsigned long long)want[i]);
             break;
         }
     free(got);
@@ -358,8 +359,8 @@ static void check_query(searcher *s, const corpus *c, const char *q, const uint3
     search_result_free(&r);
 }
 
-static const char *const separators[] = {" ", ", ", " ; ", "\n", " \xe2\x80\x94 ", ". ",
-                                         "  ", " (", ") ", " - ", "!\n\n", "\t: "};
+static const char *const separators[] = {" ",  ", ", " ; ", "\n",  " \xe2\x80\x94 ", ". ",
+                                         "  ", " (", ") ",  " - ", "!\n\n",          "\t: "};
 static const char *const quote_pairs[][2] = {
     {"\"", "\""},
     {"\xe2\x80\x9c", "\xe2\x80\x9d"}, /* “ ” */
