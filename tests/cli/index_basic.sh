@@ -106,5 +106,17 @@ printf '%s\n' "$out" | grep -qE '^documents +4$' || fail "append: not 4 document
 printf '%s\n' "$out" | grep -q "generation 2, 2 segments)" || fail "append: generation:"$'\n'"$out"
 x 0 --verify "$idx2"
 
+# Empty input (a file, and stdin): an empty valid index that quire-query opens.
+: >"$tmp/empty.jsonl"
+x 0 "$tmp/empty" "$tmp/empty.jsonl"
+printf '%s\n' "$out" | grep -q "^indexed 0 documents" || fail "empty input: summary:"$'\n'"$out"
+x 0 --verify "$tmp/empty"
+x 0 --stats "$tmp/empty"
+printf '%s\n' "$out" | grep -qE '^documents +0$' || fail "empty input: stats:"$'\n'"$out"
+got=$("$bin/quire-query" "$tmp/empty" oil 2>&1)
+[ $? -eq 1 ] && [ "$got" = "0 matching documents" ] || fail "quire-query on an empty index: '$got'"
+x 0 "$tmp/empty-stdin" - </dev/null
+x 0 --verify "$tmp/empty-stdin"
+
 [ "$failures" -eq 0 ] || exit 1
 echo "index_basic: ok"

@@ -27,7 +27,7 @@
 #include "quire/index.h"
 #include "quire/manifest.h"
 #include "quire/segment.h"
-#include "search.h"
+#include "query.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -529,6 +529,52 @@ Test(indexer, merged_segments_equal_a_one_shot_index)
                          (unsigned long long)sb.file_bytes[f]);
     uint64_t terms = expect_same_content(a.dir, b.dir);
     cr_expect_eq(terms, sa.forms + sa.stems);
+    free(input);
+}
+
+/* Rewrite `path` so that every 10th record has no text and every 10th from the 5th only a
+ * title of its own: documents of zero or few tokens among the others. */
+static void thin_out(const char *path)
+{
+    quire_buf in = read_all(path);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    size_t line = 0;
+    for (size_t off = 0; off < in.len; line++) {
+        const uint8_t *nl = memchr(in.data + off, '\n', in.len - off);
+        size_t end = nl ? (size_t)(nl - in.data) + 1 : in.len;
+        if (line % 10 == 9)
+            fprintf(f, "{\"id\": \"empty%zu\", \"text\": \"\"}\n", line);
+        else if (line % 10 == 4)
+            fprintf(f, "{\"id\": \"title%zu\", \"title\": \"only a title\", \"text\": \" \"}\n",
+                    line);
+        else
+            fwrite(in.data + off, 1, end - off, f);
+        off = end;
+    }
+    cr_assert_eq(fclose(f), 0);
+    quire_buf_free(&in);
+}
+
+Test(indexer, merged_segments_keep_empty_documents)
+{
+    char *input = strdup(tmp_path("thin.jsonl"));
+    write_slice(input, corpus_path("reuters21578"), 0, 2000, -1);
+    thin_out(input);
+    run_args a = {.dir = tmp_path("one"), .inputs = {input}, .input_count = 1};
+    run_args b = {.dir = tmp_path("many"), .inputs = {input}, .input_count = 1, .memory = 2 * MIB,
+                  .threads = 2};
+    indexer_summary sa, sb;
+    int rc = index_run(&a, &sa);
+    cr_assert_eq(rc, QUIRE_OK, "%s", quire_errmsg());
+    rc = index_run(&b, &sb);
+    cr_assert_eq(rc, QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_gt(sb.segments_flushed, 1);
+    cr_expect_eq(sa.docs_added, 2000);
+    cr_expect_eq(sb.docs_added, 2000);
+    expect_valid(a.dir);
+    expect_valid(b.dir);
+    expect_same_content(a.dir, b.dir);
     free(input);
 }
 
