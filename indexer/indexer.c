@@ -580,34 +580,41 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         threads = 1;
     if (threads > 64)
         threads = 64;
+    /* --threads counts the threads that work: with one, everything runs in this thread;
+     * with N > 1, N - 1 analysis workers and the inverter (the reader, this thread, mostly
+     * waits on them). */
+    const int nworkers = threads == 1 ? 1 : threads - 1;
     size_t memory = opts->memory ? opts->memory : (size_t)1 << 30;
     /* Budget: batches in flight take about 8x their text (copies, tokens, positions,
      * compressed blocks); each analyzer's stem cache gets 1/16 of the budget shared
-     * between the threads (1 to 64 MiB each); the inverter gets the rest, at least 4 MiB. */
+     * between the workers (1 to 64 MiB each); a fifth is left for what is not counted
+     * (allocator overhead, the writer's buffers, pages a merge maps); the inverter gets
+     * the rest, at least 4 MiB. */
     r.batch_bytes = memory / 128;
     if (r.batch_bytes < 64 * 1024)
         r.batch_bytes = 64 * 1024;
     if (r.batch_bytes > 4 * 1024 * 1024)
         r.batch_bytes = 4 * 1024 * 1024;
-    r.nslots = threads == 1 ? 1 : (uint32_t)threads + 2;
-    size_t cache_each = memory / 16 / (size_t)threads;
+    r.nslots = threads == 1 ? 1 : (uint32_t)nworkers + 2;
+    size_t cache_each = memory / 16 / (size_t)nworkers;
     if (cache_each < (1u << 20))
         cache_each = 1u << 20;
     if (cache_each > ((size_t)64 << 20))
         cache_each = (size_t)64 << 20;
     r.aopts.stem_cache_bytes = cache_each;
-    size_t reserve = (size_t)r.nslots * r.batch_bytes * 8 + cache_each * (size_t)threads;
+    size_t reserve = (size_t)r.nslots * r.batch_bytes * 8 + cache_each * (size_t)nworkers +
+                     memory / 5;
     size_t inv_budget = memory > reserve + (4u << 20) ? memory - reserve : (4u << 20);
 
     analyze_worker **workers = NULL;
     if (rc == QUIRE_OK) {
         r.slots = quire_calloc(r.nslots, sizeof *r.slots);
         r.state = quire_calloc(r.nslots, sizeof *r.state);
-        workers = quire_calloc((size_t)threads, sizeof *workers);
+        workers = quire_calloc((size_t)nworkers, sizeof *workers);
         if (!r.slots || !r.state || !workers)
             rc = quire_error(QUIRE_ENOMEM, "out of memory");
     }
-    for (int i = 0; rc == QUIRE_OK && i < threads; i++)
+    for (int i = 0; rc == QUIRE_OK && i < nworkers; i++)
         rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 1 : opts->zlib_level);
     if (rc == QUIRE_OK) {
         snprintf(r.analyzer_id, sizeof r.analyzer_id, "%s",
@@ -626,7 +633,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     if (rc == QUIRE_OK) {
         pthread_mutex_init(&r.mu, NULL);
         pthread_cond_init(&r.cv, NULL);
-        rc = threads == 1 ? run_inline(&r, workers[0]) : run_threaded(&r, workers, threads);
+        rc = threads == 1 ? run_inline(&r, workers[0]) : run_threaded(&r, workers, nworkers);
         pthread_mutex_destroy(&r.mu);
         pthread_cond_destroy(&r.cv);
     }
@@ -641,7 +648,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     if (rc != QUIRE_OK) /* never committed: remove what this run wrote */
         for (uint32_t i = 0; i < r.run_segment_count; i++)
             quire_segment_remove(dir, r.run_segments[i]);
-    for (int i = 0; workers && i < threads; i++) {
+    for (int i = 0; workers && i < nworkers; i++) {
         if (workers[i]) {
             uint64_t calls, hits;
             quire_analyzer_stem_stats(analyze_worker_analyzer(workers[i]), &calls, &hits);
