@@ -482,7 +482,13 @@ static int commit(run *r)
     if (!have_new && r->have_base)
         return QUIRE_OK; /* nothing new: the last commit stands */
     uint32_t n = r->have_base ? r->base.segment_count : 0;
-    next.generation = r->have_base ? r->base.generation + 1 : 1;
+    /* Above every manifest in the directory, the damaged ones a reader skipped included:
+     * a commit never takes the name of an existing file. */
+    uint64_t highest = 0;
+    rc = quire_manifest_highest_generation(dir, &highest);
+    if (rc != QUIRE_OK)
+        return rc;
+    next.generation = highest + 1;
     next.next_segment_id = r->next_segment_id;
     next.analyzer_id = r->analyzer_id;
     next.language = (char *)(uintptr_t)r->aopts.language;

@@ -49,6 +49,8 @@ int frame_check(quire_bytes file, const char kind[4], uint64_t owner_id, const c
     if (version != QUIRE_FORMAT_VERSION)
         return quire_error(QUIRE_EVERSION, "%s: format version %u, this build reads version %u",
                            name, version, QUIRE_FORMAT_VERSION);
+    if (quire_load_le32(p + 12) != 0)
+        return quire_corrupt("%s: unknown header flags 0x%08x", name, quire_load_le32(p + 12));
     if (quire_load_le64(p + 16) != owner_id)
         return quire_corrupt("%s: belongs to segment %llu, not %llu", name,
                              (unsigned long long)quire_load_le64(p + 16),

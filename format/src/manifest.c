@@ -132,6 +132,8 @@ int quire_manifest_parse(quire_manifest *m, const uint8_t *bytes, size_t len, co
         return quire_corrupt("%s: not a quire manifest (bad magic)", name);
     if (quire_load_le32(bytes + len - 4) != quire_crc32(0, bytes, len - 4))
         return quire_corrupt("%s: checksum mismatch (damaged or truncated)", name);
+    if (quire_load_le32(bytes + 12) != 0)
+        return quire_corrupt("%s: unknown manifest flags", name);
     uint32_t version = quire_load_le32(bytes + 8);
     if (version != QUIRE_FORMAT_VERSION)
         return quire_error(QUIRE_EVERSION, "%s: format version %u, this build reads version %u",
@@ -228,6 +230,20 @@ static int list_generations(const char *dir, uint64_t **gens, size_t *count)
     closedir(d);
     if (rc == QUIRE_OK && *count > 1)
         qsort(*gens, *count, sizeof **gens, cmp_desc);
+    return rc;
+}
+
+int quire_manifest_highest_generation(const char *dir, uint64_t *gen)
+{
+    uint64_t *gens;
+    size_t count;
+    *gen = 0;
+    int rc = list_generations(dir, &gens, &count);
+    if (rc == QUIRE_ENOTFOUND)
+        return QUIRE_OK;
+    if (rc == QUIRE_OK && count > 0)
+        *gen = gens[0]; /* newest first */
+    quire_free(gens);
     return rc;
 }
 
@@ -355,7 +371,9 @@ int quire_index_cleanup(const char *dir, const quire_manifest *current,
         uint64_t v;
         size_t nl = strlen(n);
         if (parse_manifest_name(n, &v))
-            drop = v != current->generation && !(previous && v == previous->generation);
+            /* never a newer one: it may be a damaged newest commit a reader skipped, kept
+             * for inspection, and its number must stay taken */
+            drop = v < current->generation && !(previous && v == previous->generation);
         else if (parse_segment_name(n, &v))
             drop = !segment_needed(current, v) && !segment_needed(previous, v);
         else if (nl > 4 && strcmp(n + nl - 4, ".tmp") == 0 &&

@@ -52,6 +52,10 @@ QUIRE_MUST_CHECK int quire_manifest_parse(quire_manifest *m, const uint8_t *byte
 QUIRE_MUST_CHECK int quire_manifest_read_latest(quire_manifest *m, const char *dir,
                                                 uint32_t *skipped);
 
+/* The highest generation of any manifest file in `dir`, damaged or not (0 if none): a new
+ * commit must be numbered above it, never reuse a damaged manifest's name. */
+QUIRE_MUST_CHECK int quire_manifest_highest_generation(const char *dir, uint64_t *gen);
+
 /* Commit `m` (its generation must be newer than any in dir) by the protocol above. Old
  * manifests and segments stay: quire_index_cleanup() removes what no kept generation needs. */
 QUIRE_MUST_CHECK int quire_manifest_commit(const char *dir, const quire_manifest *m);
