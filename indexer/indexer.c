@@ -437,9 +437,13 @@ static int merge_run_segments(run *r, uint64_t *out_id, quire_segment_stats *st)
     for (uint32_t i = 0; i < r->run_segment_count; i++)
         quire_segment_close(segs[i]);
     quire_free(segs);
-    if (rc == QUIRE_OK)
+    if (rc == QUIRE_OK) {
         for (uint32_t i = 0; i < r->run_segment_count; i++)
             quire_segment_remove(dir, r->run_segments[i]);
+        /* The merged segment is now the run's only one: removed if the commit fails. */
+        r->run_segments[0] = *out_id;
+        r->run_segment_count = 1;
+    }
     return rc;
 }
 

@@ -702,6 +702,40 @@ Test(indexer, stop_on_error_commits_nothing_with_threads)
     stop_on_error_commits_nothing(3);
 }
 
+Test(indexer, failed_commit_leaves_no_files)
+{
+    char *base = strdup(tmp_path("base.jsonl")), *more = strdup(tmp_path("more.jsonl"));
+    write_slice(base, corpus_path("reuters21578"), 0, 300, -1);
+    write_slice(more, corpus_path("reuters21578"), 300, 2000, -1);
+    run_args a = {.dir = tmp_path("idx"), .inputs = {base}, .input_count = 1};
+    int rc = index_run(&a, NULL);
+    cr_assert_eq(rc, QUIRE_OK, "%s", quire_errmsg());
+    /* A directory where the commit writes its temporary manifest makes the commit fail
+     * after the run's segments were flushed and merged. */
+    char blocker[600];
+    snprintf(blocker, sizeof blocker, "%s/manifest-0000000000000002.tmp", a.dir);
+    cr_assert_eq(mkdir(blocker, 0755), 0);
+    char *before = list_dir(a.dir);
+    run_args b = {.dir = a.dir, .inputs = {more}, .input_count = 1, .memory = 2 * MIB};
+    indexer_summary s;
+    rc = index_run(&b, &s);
+    cr_expect_neq(rc, QUIRE_OK, "the commit should have failed");
+    cr_expect_gt(s.segments_flushed, 1);
+    char *after = list_dir(a.dir);
+    cr_expect_str_eq(after, before, "files left behind by the failed commit");
+    cr_assert_eq(rmdir(blocker), 0);
+    expect_valid(a.dir);
+    cr_expect_eq(stats_of(a.dir).docs, 300);
+    rc = index_run(&b, NULL);
+    cr_assert_eq(rc, QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_eq(stats_of(a.dir).docs, 2300);
+    expect_valid(a.dir);
+    free(before);
+    free(after);
+    free(base);
+    free(more);
+}
+
 Test(indexer, second_writer_gets_elocked_with_the_pid)
 {
     const char *dir = tmp_path("idx");
