@@ -132,14 +132,14 @@ static void print_components(const index_stats *s, double input_mb)
         if (parts[i].files[0] != QUIRE_SEG_STO)
             no_text += mb;
         if (input_mb > 0)
-            printf("  %-24s %10.2f MB  %5.1f%% of input\n", parts[i].what, mb, 100.0 * mb / input_mb);
+            printf("  %-24s %10.2f MB  %5.1f%% of text\n", parts[i].what, mb, 100.0 * mb / input_mb);
         else
             printf("  %-24s %10.2f MB\n", parts[i].what, mb);
     }
     if (input_mb > 0) {
-        printf("  %-24s %10.2f MB  %5.1f%% of input\n", "index without text", no_text,
+        printf("  %-24s %10.2f MB  %5.1f%% of text\n", "index without text", no_text,
                100.0 * no_text / input_mb);
-        printf("  %-24s %10.2f MB  %5.1f%% of input\n", "index in all", total, 100.0 * total / input_mb);
+        printf("  %-24s %10.2f MB  %5.1f%% of text\n", "index in all", total, 100.0 * total / input_mb);
     } else {
         printf("  %-24s %10.2f MB\n", "index without text", no_text);
         printf("  %-24s %10.2f MB\n", "index in all", total);
@@ -167,7 +167,7 @@ static int do_stats(const char *dir)
            (unsigned long long)s.forms, (unsigned long long)s.stems);
     printf("postings         %llu\n", (unsigned long long)s.postings);
     printf("stored text      %.2f MB\n", text_mb);
-    printf("size by component (%% of the stored text):\n");
+    printf("size by component (%% of the text indexed):\n");
     print_components(&s, text_mb);
     return 0;
 }
@@ -289,8 +289,9 @@ static int run_cli(int argc, char **argv, const char **positional)
     if (!quiet) {
         double in_mb = (double)sum.input_bytes / MIB, text_mb = (double)sum.text_bytes / MIB;
         index_stats s;
-        printf("indexed %llu documents (%llu skipped, %llu warnings) into %s, generation %llu\n",
-               (unsigned long long)sum.docs_added, (unsigned long long)sum.docs_skipped,
+        printf("indexed %llu document%s (%llu skipped, %llu warnings) into %s, generation %llu\n",
+               (unsigned long long)sum.docs_added, sum.docs_added == 1 ? "" : "s",
+               (unsigned long long)sum.docs_skipped,
                (unsigned long long)sum.warnings, o.index_dir, (unsigned long long)sum.generation);
         printf("  input %.2f MB read, %.2f MB of text, %llu tokens\n", in_mb, text_mb,
                (unsigned long long)sum.tokens);
