@@ -210,13 +210,9 @@ static void flush_group(quire_segment_writer *w)
     w->group.len = 0;
 }
 
-int quire_segment_writer_add_doc_meta(quire_segment_writer *w, const quire_doc_info *info)
+/* Record a document: its lengths in .len, its record in the current .dmd group. */
+static int add_meta(quire_segment_writer *w, const quire_doc_info *info)
 {
-    if (w->err)
-        return w->err;
-    if (w->own_store)
-        return fail(w, quire_error(QUIRE_EINVAL, "add_doc_meta mixed with add_doc"));
-    w->meta_mode = true;
     if (w->doc_count == UINT32_MAX - 1)
         return fail(w, quire_error(QUIRE_ELIMIT, "too many documents in one segment"));
     if (info->title_len > info->doc_len)
@@ -253,6 +249,16 @@ int quire_segment_writer_add_doc_meta(quire_segment_writer *w, const quire_doc_i
     return QUIRE_OK;
 }
 
+int quire_segment_writer_add_doc_meta(quire_segment_writer *w, const quire_doc_info *info)
+{
+    if (w->err)
+        return w->err;
+    if (w->own_store)
+        return fail(w, quire_error(QUIRE_EINVAL, "add_doc_meta mixed with add_doc"));
+    w->meta_mode = true;
+    return add_meta(w, info);
+}
+
 int quire_segment_writer_add_doc(quire_segment_writer *w, const quire_doc_info *info,
                                  quire_bytes text)
 {
@@ -262,11 +268,8 @@ int quire_segment_writer_add_doc(quire_segment_writer *w, const quire_doc_info *
         return fail(w, quire_error(QUIRE_EINVAL, "add_doc mixed with add_doc_meta"));
     quire_doc_info copy = *info;
     copy.text_len = text.len;
-    w->own_store = false;
-    w->meta_mode = false;
-    int rc = quire_segment_writer_add_doc_meta(w, &copy);
-    w->meta_mode = false;
     w->own_store = true;
+    int rc = add_meta(w, &copy);
     if (rc != QUIRE_OK)
         return rc;
     quire_buf_put(&w->pending_text, text.ptr, text.len);

@@ -1,1 +1,0 @@
-typedef int quire_placeholder_unit; /* removed once the module has real code */
