@@ -76,7 +76,8 @@ static void usage(FILE *f)
     (void)fprintf(f, "usage: quire-query [options] INDEX QUERY...\n"
                      "       quire-query [options] --batch FILE INDEX\n"
                      "Rank the documents of INDEX matching QUERY by BM25. QUERY: words (by stem),\n"
-                     "\"exact phrases\", ~\"stemmed phrases\", AND OR NOT - + ( ), title:, date:\n"
+                     "\"exact phrases\", ~\"stemmed phrases\", AND OR NOT - + ( ), title:, date:,\n"
+                     "a NEAR/n b, a ONEAR/n b, prefix*\n"
                      "(see README.md, \"Query language\").\n"
                      "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {

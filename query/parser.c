@@ -174,19 +174,17 @@ static int term_node(query_node **out, parser *p, const quire_token *tok, size_t
     return QUIRE_OK;
 }
 
-/* Analyse text[s..e) into a PHRASE of its forms (or stems); *out NULL if it has no word.
+/* Analyse text[s..e) into words[] (forms, or stems when `stemmed`), appending at *n.
  * `offset` is where the phrase was written, for messages. */
-static int phrase_node(query_node **out, parser *p, size_t s, size_t e, bool stemmed,
-                       query_field field, size_t offset)
+static int analyse_words(parser *p, size_t s, size_t e, bool stemmed, query_word *words,
+                         uint32_t *n, size_t offset)
 {
-    *out = NULL;
-    query_word words[QUERY_MAX_PHRASE_WORDS];
-    uint32_t n = 0;
     quire_token_iter it;
     quire_token tok;
+    uint32_t first = *n;
     quire_tokens_begin(&it, p->an, p->text + s, e - s, 0, stemmed);
     while (quire_tokens_next(&it, &tok)) {
-        if (n == QUERY_MAX_PHRASE_WORDS)
+        if (*n - first == QUERY_MAX_PHRASE_WORDS)
             return fail_at(p, QUIRE_ELIMIT, offset, "phrase longer than %d words",
                            QUERY_MAX_PHRASE_WORDS);
         const int rc = count_word(p, s + tok.byte_start);
@@ -194,14 +192,19 @@ static int phrase_node(query_node **out, parser *p, size_t s, size_t e, bool ste
             return rc;
         const char *w = stemmed && tok.stem_len > 0 ? tok.stem : tok.form;
         const size_t w_len = stemmed && tok.stem_len > 0 ? tok.stem_len : tok.form_len;
-        words[n].text = arena_strndup(p->a, w, w_len);
-        words[n].len = w_len;
-        if (words[n].text == NULL)
+        words[*n].text = arena_strndup(p->a, w, w_len);
+        words[*n].len = w_len;
+        if (words[*n].text == NULL)
             return oom();
-        n++;
+        (*n)++;
     }
-    if (n == 0)
-        return QUIRE_OK;
+    return QUIRE_OK;
+}
+
+/* A PHRASE node over a copy of words[0..n). */
+static int make_phrase(query_node **out, parser *p, const query_word *words, uint32_t n,
+                       bool stemmed, query_field field, size_t offset)
+{
     query_node *ph = new_node(p, QUERY_PHRASE, offset);
     query_word *copy = arena_alloc(p->a, n * sizeof *copy);
     if (ph == NULL || copy == NULL)
@@ -216,10 +219,72 @@ static int phrase_node(query_node **out, parser *p, size_t s, size_t e, bool ste
     return QUIRE_OK;
 }
 
+/* Whether text[s..e) holds a `*` ending a word (a prefix, unsupported in phrases). */
+static bool has_prefix_star(const parser *p, size_t s, size_t e)
+{
+    for (size_t i = s + 1; i < e; i++) {
+        if (p->text[i] != '*' || p->text[i - 1] == '*' || is_space((uint8_t)p->text[i - 1]))
+            continue;
+        if (i + 1 == e || is_space((uint8_t)p->text[i + 1]))
+            return true;
+    }
+    return false;
+}
+
+/* Analyse text[s..e) into a PHRASE of its forms (or stems); *out NULL if it has no word.
+ * `offset` is where the phrase was written, for messages. */
+static int phrase_node(query_node **out, parser *p, size_t s, size_t e, bool stemmed,
+                       query_field field, size_t offset)
+{
+    *out = NULL;
+    query_word words[QUERY_MAX_PHRASE_WORDS];
+    uint32_t n = 0;
+    const int rc = analyse_words(p, s, e, stemmed, words, &n, offset);
+    if (rc != QUIRE_OK || n == 0)
+        return rc;
+    return make_phrase(out, p, words, n, stemmed, field, offset);
+}
+
+/* `word*` at text[s..e) (e - 1 is the star): a PREFIX node of its folded form. */
+static int prefix_node(query_node **out, parser *p, size_t s, size_t e, query_field field)
+{
+    *out = NULL;
+    quire_token_iter it;
+    quire_token tok, first;
+    uint32_t count = 0;
+    quire_tokens_begin(&it, p->an, p->text + s, e - 1 - s, 0, false);
+    while (count < 2 && quire_tokens_next(&it, &tok)) {
+        if (count == 0)
+            first = tok;
+        count++;
+    }
+    if (count != 1 || first.byte_start != 0 || first.byte_end != e - 1 - s)
+        return fail_at(p, QUIRE_EINVAL, s, "a prefix must be one word before the * ('%.*s')",
+                       (int)(e - s > 40 ? 40 : e - s), p->text + s);
+    size_t chars = 0;
+    for (size_t i = 0; i < first.form_len; chars++)
+        (void)quire_utf8_next((const uint8_t *)first.form, first.form_len, &i);
+    if (chars < QUERY_MIN_PREFIX)
+        return fail_at(p, QUIRE_EINVAL, s, "prefix '%.*s' is too short (at least %d characters)",
+                       (int)(e - s), p->text + s, QUERY_MIN_PREFIX);
+    int rc = count_word(p, s);
+    if (rc != QUIRE_OK)
+        return rc;
+    query_word w = {arena_strndup(p->a, first.form, first.form_len), first.form_len};
+    if (w.text == NULL)
+        return oom();
+    rc = make_phrase(out, p, &w, 1, false, field, s);
+    if (rc == QUIRE_OK)
+        (*out)->is_prefix = true;
+    return rc;
+}
+
 /* A bare word text[s..e): TERM for one token, stemmed PHRASE for several. */
 static int word_node(query_node **out, parser *p, size_t s, size_t e, query_field field)
 {
     *out = NULL;
+    if (e - s >= 2 && p->text[e - 1] == '*')
+        return prefix_node(out, p, s, e, field);
     quire_token_iter it;
     quire_token tok;
     uint32_t count = 0;
@@ -249,6 +314,9 @@ static int quoted(query_node **out, parser *p, bool stemmed, query_field field, 
         const uint32_t cp = peek_cp(p, i, &next);
         if (quire_is_quote_char(cp)) {
             p->at = next;
+            if (has_prefix_star(p, start, i))
+                return fail_at(p, QUIRE_EINVAL, open,
+                               "a prefix (word*) inside a phrase is not supported");
             return phrase_node(out, p, start, i, stemmed, field, offset);
         }
         i = next;
@@ -344,10 +412,163 @@ static bool name_is(const char *s, size_t len, const char *name)
 
 static int parse_or(query_node **out, parser *p, unsigned depth, uint32_t *clauses);
 
+/* Whether the word at `at` is NEAR, ONEAR, or either followed by /... (capitals only). */
+static bool is_near_op(const parser *p, size_t at)
+{
+    const size_t e = word_end(p, at);
+    size_t i = at;
+    if (i < e && p->text[i] == 'O')
+        i++;
+    if (e - i < 4 || memcmp(p->text + i, "NEAR", 4) != 0)
+        return false;
+    return e - i == 4 || p->text[i + 4] == '/';
+}
+
+/* Read the NEAR operator at p->at: its n and whether it is ordered. */
+static int read_near_op(parser *p, uint32_t *n, bool *ordered)
+{
+    const size_t s = p->at, e = word_end(p, s);
+    size_t i = s;
+    *ordered = p->text[i] == 'O';
+    i += *ordered ? 5 : 4;
+    *n = QUERY_DEFAULT_NEAR;
+    if (i < e) { /* "/digits" */
+        i++;
+        uint32_t v = 0;
+        size_t digits = 0;
+        for (; i < e && p->text[i] >= '0' && p->text[i] <= '9' && v <= QUERY_MAX_NEAR; i++) {
+            v = v * 10 + (uint32_t)(p->text[i] - '0');
+            digits++;
+        }
+        if (digits == 0 || i < e || v > QUERY_MAX_NEAR)
+            return fail_at(p, QUIRE_EINVAL, s, "%s/n needs a number n from 0 to %d",
+                           *ordered ? "ONEAR" : "NEAR", QUERY_MAX_NEAR);
+        *n = v;
+    }
+    p->at = e;
+    return QUIRE_OK;
+}
+
+/* Where a NEAR operand starting at `s` ends (a word, "phrase" or ~"phrase"); 0 if what
+ * starts there cannot be one. */
+static size_t operand_end(const parser *p, size_t s)
+{
+    if (s >= p->len)
+        return 0;
+    size_t next;
+    uint32_t cp = peek_cp(p, s, &next);
+    if (cp == '~' && at_quote(p, next))
+        cp = peek_cp(p, next, &next);
+    if (quire_is_quote_char(cp)) {
+        for (size_t i = next; i < p->len;) {
+            size_t after;
+            if (quire_is_quote_char(peek_cp(p, i, &after)))
+                return after;
+            i = after;
+        }
+        return 0;
+    }
+    parser q = *p;
+    q.at = s;
+    if (cp == '(' || cp == ')' || field_name_len(&q) > 0)
+        return 0;
+    return word_end(p, s);
+}
+
+/* One NEAR operand at p->at, appended to words[*n]; *stemmed says whether they are stems. */
+static int near_operand(parser *p, query_word *words, uint32_t *n, bool *stemmed)
+{
+    const size_t s = p->at, e = operand_end(p, s);
+    const uint32_t before = *n;
+    int rc;
+    if (e == 0 && s < p->len && (at_quote(p, s) || p->text[s] == '~'))
+        return fail_at(p, QUIRE_EINVAL, s, "unbalanced quote");
+    if (e == 0)
+        return fail_at(p, QUIRE_EINVAL, s, "NEAR joins two words or phrases");
+    size_t next;
+    uint32_t cp = peek_cp(p, s, &next);
+    bool tilde = false;
+    if (cp == '~' && at_quote(p, next)) {
+        tilde = true;
+        cp = peek_cp(p, next, &next);
+    }
+    if (quire_is_quote_char(cp)) {
+        *stemmed = tilde;
+        size_t close = e;
+        while (close > next && (p->text[close - 1] & 0xC0) == 0x80)
+            close--;
+        close--; /* the closing quote's first byte */
+        if (has_prefix_star(p, next, close))
+            return fail_at(p, QUIRE_EINVAL, s, "a prefix (word*) inside a phrase is not supported");
+        rc = analyse_words(p, next, close, *stemmed, words, n, s);
+    } else {
+        if (p->text[e - 1] == '*')
+            return fail_at(p, QUIRE_EINVAL, s, "NEAR does not take a prefix (word*)");
+        *stemmed = true;
+        rc = analyse_words(p, s, e, true, words, n, s);
+    }
+    if (rc != QUIRE_OK)
+        return rc;
+    if (*n == before)
+        return fail_at(p, QUIRE_EINVAL, s, "NEAR needs a word on each side");
+    p->at = e;
+    return QUIRE_OK;
+}
+
+/* a NEAR/n b, a at p->at (the caller saw the operator after it). */
+static int near_node(query_node **out, parser *p)
+{
+    const size_t s = p->at;
+    query_word words[2 * QUERY_MAX_PHRASE_WORDS];
+    uint32_t n = 0, n_a;
+    bool stemmed[2] = {false, false}, ordered;
+    uint32_t dist;
+    int rc = near_operand(p, words, &n, &stemmed[0]);
+    if (rc != QUIRE_OK)
+        return rc;
+    n_a = n;
+    skip_space(p);
+    const size_t op = p->at;
+    rc = read_near_op(p, &dist, &ordered);
+    if (rc != QUIRE_OK)
+        return rc;
+    skip_space(p);
+    if (at_end_of_group(p) || at_keyword(p, "AND") || at_keyword(p, "OR") ||
+        at_keyword(p, "NOT") || is_near_op(p, p->at))
+        return fail_at(p, QUIRE_EINVAL, op, "NEAR needs a word or phrase after it");
+    rc = near_operand(p, words, &n, &stemmed[1]);
+    if (rc != QUIRE_OK)
+        return rc;
+    const size_t end = p->at;
+    skip_space(p);
+    if (p->at < p->len && is_near_op(p, p->at))
+        return fail_at(p, QUIRE_EINVAL, p->at, "NEAR joins exactly two words or phrases");
+    p->at = end;
+    rc = make_phrase(out, p, words, n, false, QUERY_FIELD_ANY, s);
+    if (rc != QUIRE_OK)
+        return rc;
+    (*out)->near_split = n_a;
+    (*out)->near_n = dist;
+    (*out)->near_ordered = ordered;
+    (*out)->near_stemmed[0] = stemmed[0];
+    (*out)->near_stemmed[1] = stemmed[1];
+    return QUIRE_OK;
+}
+
 static int parse_primary(query_node **out, parser *p, unsigned depth)
 {
     *out = NULL;
     const size_t s = p->at;
+    if (is_near_op(p, s))
+        return fail_at(p, QUIRE_EINVAL, s, "NEAR joins two words or phrases");
+    const size_t oe = operand_end(p, s);
+    if (oe > s) {
+        parser q = *p;
+        q.at = oe;
+        skip_space(&q);
+        if (q.at < q.len && is_near_op(&q, q.at))
+            return near_node(out, p);
+    }
     size_t next;
     const uint32_t cp = peek_cp(p, s, &next);
     if (cp == '(') {
@@ -463,7 +684,10 @@ static bool same_leaf(const query_node *a, const query_node *b)
     if (a->kind == QUERY_TERM)
         return a->term == b->term;
     if (a->kind != QUERY_PHRASE || a->word_count != b->word_count ||
-        a->is_stemmed != b->is_stemmed || a->field != b->field)
+        a->is_stemmed != b->is_stemmed || a->field != b->field || a->is_prefix != b->is_prefix ||
+        a->near_split != b->near_split || a->near_n != b->near_n ||
+        a->near_ordered != b->near_ordered || a->near_stemmed[0] != b->near_stemmed[0] ||
+        a->near_stemmed[1] != b->near_stemmed[1])
         return false;
     for (uint32_t i = 0; i < a->word_count; i++)
         if (a->words[i].len != b->words[i].len ||

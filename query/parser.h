@@ -5,8 +5,11 @@
  *   or_expr  := and_expr ( "OR" and_expr )*
  *   and_expr := unary ( [ "AND" ] unary )*         juxtaposition = AND (OR with --any)
  *   unary    := "NOT" unary | "-" primary | "+" primary | primary
- *   primary  := "(" or_expr ")" | phrase | "~" phrase
- *             | "title:" ( word | phrase | "~" phrase ) | "date:" range | word
+ *   primary  := "(" or_expr ")" | near | phrase | "~" phrase
+ *             | "title:" ( word | word* | phrase | "~" phrase ) | "date:" range
+ *             | word | word*
+ *   near     := operand ( "NEAR" | "NEAR/" N | "ONEAR" | "ONEAR/" N ) operand
+ *   operand  := word | phrase | "~" phrase          N: 0..QUERY_MAX_NEAR, default 10
  *   phrase   := quote text quote        quote: " “ ” „ ‟ « » (quire_is_quote_char), any pair
  *   range    := DAY | DAY ".." DAY | ".." DAY | DAY ".."     DAY: YYYY-MM-DD
  *
@@ -21,7 +24,19 @@
  *     ~"a phrase" -> PHRASE of the stems (any form of each stem, in order, adjacent);
  *   - title:word -> a one-word stemmed PHRASE restricted to the title; title:"..." the
  *     exact phrase in the title;
- *   - date:from..to -> DATE, both ends inclusive; documents without a date never match.
+ *   - date:from..to -> DATE, both ends inclusive; documents without a date never match;
+ *   - a NEAR b -> PHRASE with near_split > 0: words[0..near_split) are operand a,
+ *     words[near_split..word_count) operand b (a word: its stem, any form; a phrase: its
+ *     exact forms; ~phrase: stems). An occurrence of a at [sa, sa+la) and one of b at
+ *     [sb, sb+lb) pair when they are in the same field, do not overlap, and the number of
+ *     words strictly between the end of the earlier and the start of the later is <= n
+ *     (NEAR/0: adjacent); ONEAR also wants a first (sa + la <= sb). Its tf is the number
+ *     of such pairs. NEAR joins exactly two operands and binds tighter than NOT/AND/OR;
+ *   - word* -> PREFIX: a PHRASE with is_prefix, one word: the folded prefix (at least
+ *     QUERY_MIN_PREFIX characters); it matches every form starting with it (an OR of them,
+ *     scored as one clause: tf = occurrences of any of them). The planner refuses a prefix
+ *     of more than QUERY_MAX_PREFIX_TERMS distinct forms in the index (QUIRE_ELIMIT). A `*`
+ *     ending a word inside quotes is an error (prefixes in phrases are not supported).
  * Within one and_expr, a word or phrase given twice counts once.
  *
  * With --any (match_any) juxtaposed clauses are optional (a ranked OR) unless marked
@@ -51,10 +66,14 @@
 #define QUERY_MAX_WORDS        1024 /* words in one query, phrase words included */
 #define QUERY_MAX_PHRASE_WORDS 256  /* words in one phrase */
 #define QUERY_MAX_DEPTH        64   /* nested parentheses and NOTs */
+#define QUERY_MAX_NEAR         1000 /* largest n of NEAR/n */
+#define QUERY_DEFAULT_NEAR     10   /* n of a bare NEAR */
+#define QUERY_MIN_PREFIX       2    /* characters before the * of a prefix */
+#define QUERY_MAX_PREFIX_TERMS 1024 /* distinct forms a prefix may expand to */
 
 typedef enum query_node_kind {
     QUERY_TERM,   /* documents containing a stem */
-    QUERY_PHRASE, /* documents containing a sequence of forms (or of stems' forms) */
+    QUERY_PHRASE, /* a sequence of forms (or of stems' forms); also NEAR pairs and prefixes */
     QUERY_DATE,   /* documents dated within a range */
     QUERY_AND,    /* documents matching every child */
     QUERY_OR,     /* documents matching at least one child, scored by the ones they match */
@@ -87,6 +106,11 @@ typedef struct query_node {
     bool is_stemmed;     /* words are stems: match any form of each */
     query_field field;
     uint32_t phrase; /* index among the query's phrases, 0-based */
+    uint32_t near_split;  /* > 0: a NEAR pair, words[0..near_split) and the rest */
+    uint32_t near_n;      /* NEAR: at most this many words between the two */
+    bool near_ordered;    /* ONEAR: the first operand comes first */
+    bool near_stemmed[2]; /* NEAR: whether each operand's words are stems */
+    bool is_prefix;       /* words[0] is a prefix of forms */
     /* QUERY_DATE: days since the epoch, inclusive; INT32_MIN + 1 / INT32_MAX when open */
     int32_t date_from;
     int32_t date_to;

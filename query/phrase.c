@@ -25,6 +25,8 @@ typedef struct phrase_state {
     uint32_t word_count; /* with cursors to close */
     uint32_t *docs, *freqs;
     uint32_t count, cap;
+    uint32_t *starts[2]; /* NEAR: the operands' occurrences in the current doc */
+    uint32_t starts_cap[2];
 } phrase_state;
 
 static int oom(void)
@@ -73,11 +75,63 @@ static int open_form(phrase_word *w, const quire_segment *seg, quire_bytes key)
     return quire_postings_next(c);
 }
 
+static bool has_prefix(quire_bytes key, quire_bytes prefix)
+{
+    return key.len >= prefix.len && memcmp(key.ptr, prefix.ptr, prefix.len) == 0;
+}
+
+/* Open a cursor on every form starting with the prefix `key` (at most
+ * QUERY_MAX_PREFIX_TERMS). QUIRE_ENOTFOUND when there is none. */
+static int open_prefix(phrase_word *w, arena *a, const quire_segment *seg, quire_bytes key)
+{
+    quire_segment_term_iter it;
+    quire_bytes k;
+    quire_term t;
+    uint32_t n = 0;
+    int rc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_FORM, key);
+    while (rc == QUIRE_OK && (rc = quire_segment_terms_next(&it, &k, &t)) == QUIRE_OK &&
+           has_prefix(k, key)) {
+        if (++n > QUERY_MAX_PREFIX_TERMS)
+            return quire_error(QUIRE_ELIMIT,
+                               "prefix '%.*s*' matches more than %d words; make it longer",
+                               (int)key.len, (const char *)key.ptr, QUERY_MAX_PREFIX_TERMS);
+    }
+    if (rc != QUIRE_OK && rc != QUIRE_ENOTFOUND)
+        return rc;
+    if (n == 0)
+        return QUIRE_ENOTFOUND;
+    w->forms = arena_alloc(a, (size_t)n * sizeof *w->forms);
+    if (w->forms == NULL)
+        return oom();
+    rc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_FORM, key);
+    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
+        rc = quire_segment_terms_next(&it, &k, &t);
+        if (rc != QUIRE_OK)
+            break;
+        if (!t.has_positions)
+            return quire_corrupt("segment %llu: form '%.*s' has no positions",
+                                 (unsigned long long)quire_segment_id(seg), (int)k.len,
+                                 (const char *)k.ptr);
+        quire_postings_cursor *c = &w->forms[w->form_count];
+        rc = quire_segment_postings(seg, &t, c);
+        if (rc != QUIRE_OK)
+            break;
+        w->form_count++;
+        rc = quire_postings_next(c);
+    }
+    if (rc == QUIRE_ENOTFOUND)
+        return quire_corrupt("segment %llu: the dictionary changed under a prefix",
+                             (unsigned long long)quire_segment_id(seg));
+    return rc;
+}
+
 /* Open word i's cursors. QUIRE_ENOTFOUND when the segment lacks it. */
 static int open_word(phrase_word *w, arena *a, const quire_segment *seg, const query_word *qw,
-                     bool stemmed)
+                     bool stemmed, bool prefix)
 {
     const quire_bytes key = quire_bytes_of(qw->text, qw->len);
+    if (prefix)
+        return open_prefix(w, a, seg, key);
     if (!stemmed) {
         w->forms = arena_alloc(a, sizeof *w->forms);
         if (w->forms == NULL)
@@ -157,10 +211,11 @@ static int word_positions(phrase_word *w, uint32_t d)
     return QUIRE_OK;
 }
 
-/* Occurrences of the phrase in the current doc: for each position of the word with the
- * fewest, check every other word at its offset. Starts rise, so every scan index only
- * moves forward: linear in the positions read. */
-static uint32_t count_in_doc(phrase_word *words, uint32_t n, uint32_t limit)
+/* Occurrences of the phrase words[0..n) in the current doc: for each position of the word
+ * with the fewest, check every other word at its offset. Starts rise, so every scan index
+ * only moves forward: linear in the positions read. With `starts`, also writes each
+ * occurrence's first position there (room for the fewest positions of a word). */
+static uint32_t count_in_doc(phrase_word *words, uint32_t n, uint32_t limit, uint32_t *starts)
 {
     uint32_t anchor = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -188,9 +243,75 @@ static uint32_t count_in_doc(phrase_word *words, uint32_t n, uint32_t limit)
                 return freq; /* no later start can match either */
             all = w->pos[w->at] == want;
         }
+        if (all && starts != NULL)
+            starts[freq] = start;
         freq += all;
     }
     return freq;
+}
+
+/* The occurrences of words[0..n) as starts in *buf (grown as needed); their count. */
+static int occurrence_starts(phrase_word *words, uint32_t n, uint32_t **buf, uint32_t *cap,
+                             uint32_t *count)
+{
+    uint32_t fewest = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++)
+        if (words[i].pos_count < fewest)
+            fewest = words[i].pos_count;
+    if (fewest > *cap) {
+        uint32_t *b = quire_realloc(*buf, (size_t)fewest * sizeof *b);
+        if (b == NULL)
+            return oom();
+        *buf = b;
+        *cap = fewest;
+    }
+    *count = count_in_doc(words, n, UINT32_MAX, *buf);
+    return QUIRE_OK;
+}
+
+/* The first index of starts[0..n) holding a value >= v. */
+static uint32_t lower_bound(const uint32_t *starts, uint32_t n, int64_t v)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if ((int64_t)starts[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Starts of b in [from, to], clipped to the field [field_lo, field_hi). */
+static uint64_t count_between(const uint32_t *sb, uint32_t nb, int64_t from, int64_t to,
+                              int64_t field_lo, int64_t field_hi)
+{
+    if (from < field_lo)
+        from = field_lo;
+    if (to > field_hi - 1)
+        to = field_hi - 1;
+    if (from > to)
+        return 0;
+    return lower_bound(sb, nb, to + 1) - lower_bound(sb, nb, from);
+}
+
+/* NEAR pairs (phrase.h, parser.h): a's occurrences at sa[] (la words long), b's at sb[]. */
+static uint64_t count_pairs(const uint32_t *sa, uint32_t na, uint32_t la, const uint32_t *sb,
+                            uint32_t nb, uint32_t lb, uint32_t dist, bool ordered,
+                            uint32_t title_len)
+{
+    uint64_t pairs = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        const int64_t a = sa[i];
+        /* occurrences never hold position title_len, so their start tells their field */
+        const int64_t lo = a < title_len ? 0 : title_len;
+        const int64_t hi = a < title_len ? title_len : INT64_MAX;
+        pairs += count_between(sb, nb, a + la, a + la + dist, lo, hi);
+        if (!ordered)
+            pairs += count_between(sb, nb, a - lb - dist, a - lb, lo, hi);
+    }
+    return pairs;
 }
 
 static int push_match(phrase_state *st, uint32_t doc, uint32_t freq)
@@ -249,7 +370,26 @@ static int scan(phrase_state *st, const quire_segment *seg, const query_node *no
         /* A match must end before `limit`: the title's length for title:, else anywhere. */
         const uint32_t limit =
             node->field == QUERY_FIELD_TITLE ? quire_segment_title_len(seg, target) : UINT32_MAX;
-        const uint32_t freq = count_in_doc(st->words, n, limit);
+        uint32_t freq;
+        if (node->near_split > 0) {
+            const uint32_t split = node->near_split;
+            uint32_t na, nb;
+            int rc = occurrence_starts(st->words, split, &st->starts[0], &st->starts_cap[0], &na);
+            if (rc == QUIRE_OK)
+                rc = occurrence_starts(st->words + split, n - split, &st->starts[1],
+                                       &st->starts_cap[1], &nb);
+            if (rc != QUIRE_OK)
+                return rc;
+            const uint64_t pairs =
+                na == 0 || nb == 0
+                    ? 0
+                    : count_pairs(st->starts[0], na, split, st->starts[1], nb, n - split,
+                                  node->near_n, node->near_ordered,
+                                  quire_segment_title_len(seg, target));
+            freq = pairs > UINT32_MAX ? UINT32_MAX : (uint32_t)pairs;
+        } else {
+            freq = count_in_doc(st->words, n, limit, NULL);
+        }
         if (freq > 0) {
             const int rc = push_match(st, target, freq);
             if (rc != QUIRE_OK)
@@ -273,7 +413,9 @@ int phrase_match_segment(phrase_matches *out, arena *a, const quire_segment *seg
         return oom();
     for (uint32_t i = 0; i < node->word_count; i++) {
         st.word_count = i + 1; /* so cleanup closes what this word opened */
-        rc = open_word(&st.words[i], a, seg, &node->words[i], node->is_stemmed);
+        const bool stemmed = node->near_split > 0 ? node->near_stemmed[i >= node->near_split]
+                                                  : node->is_stemmed;
+        rc = open_word(&st.words[i], a, seg, &node->words[i], stemmed, node->is_prefix);
         if (rc != QUIRE_OK)
             goto done;
         word_update(&st.words[i]);
@@ -300,6 +442,8 @@ done:
     }
     quire_free(st.docs);
     quire_free(st.freqs);
+    quire_free(st.starts[0]);
+    quire_free(st.starts[1]);
     if (rc != QUIRE_OK)
         memset(out, 0, sizeof *out);
     return rc;

@@ -10,6 +10,12 @@
  * every i. Overlapping occurrences all count ("to be to be" holds "to be" twice). A title
  * restriction keeps matches ending before the document's title_len; no match crosses from
  * title to text because position title_len is never used (FORMAT.md "Terms").
+ *
+ * A NEAR node (near_split > 0) is matched the same way: documents holding every word of
+ * both operands, then each operand's occurrences (as above, its own words), then the
+ * pairs within near_n words in one field (parser.h); its frequency is the pair count.
+ * A prefix node (is_prefix) reads every form of the segment's dictionary starting with
+ * words[0] (QUIRE_ELIMIT past QUERY_MAX_PREFIX_TERMS in the segment) as one word.
  */
 #ifndef QUERY_PHRASE_H
 #define QUERY_PHRASE_H

@@ -3,6 +3,7 @@
  */
 #include "plan.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "quire/date.h"
@@ -21,10 +22,62 @@ static void collect_leaves(plan *p, const query_node *node)
         collect_leaves(p, node->children[i]);
 }
 
+static int cmp_key(const void *pa, const void *pb)
+{
+    const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+    return strcmp(a, b);
+}
+
+/* A prefix may expand to at most QUERY_MAX_PREFIX_TERMS distinct forms over the whole
+ * index (QUIRE_ELIMIT beyond). Forms are copied and sorted to count them once each. */
+static int check_prefix(const plan *p, arena *a, const query_node *node)
+{
+    const quire_bytes key = quire_bytes_of(node->words[0].text, node->words[0].len);
+    const size_t room = (size_t)p->segment_count * (QUERY_MAX_PREFIX_TERMS + 1);
+    char **forms = quire_calloc(room > 0 ? room : 1, sizeof *forms);
+    if (forms == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    size_t n = 0;
+    int rc = QUIRE_OK;
+    for (uint32_t s = 0; s < p->segment_count && rc == QUIRE_OK; s++) {
+        quire_segment_term_iter it;
+        quire_bytes k;
+        quire_term t;
+        rc = quire_segment_terms_seek(&it, quire_index_segment(p->ix, s), QUIRE_TERM_FORM, key);
+        for (uint32_t got = 0; rc == QUIRE_OK && got <= QUERY_MAX_PREFIX_TERMS; got++) {
+            rc = quire_segment_terms_next(&it, &k, &t);
+            if (rc != QUIRE_OK || k.len < key.len || memcmp(k.ptr, key.ptr, key.len) != 0)
+                break;
+            forms[n] = arena_strndup(a, (const char *)k.ptr, k.len);
+            if (forms[n++] == NULL)
+                rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        }
+        if (rc == QUIRE_ENOTFOUND)
+            rc = QUIRE_OK;
+    }
+    if (rc == QUIRE_OK) {
+        qsort(forms, n, sizeof *forms, cmp_key);
+        size_t distinct = 0;
+        for (size_t i = 0; i < n; i++)
+            distinct += i == 0 || strcmp(forms[i - 1], forms[i]) != 0;
+        if (distinct > QUERY_MAX_PREFIX_TERMS)
+            rc = quire_error(QUIRE_ELIMIT,
+                             "prefix '%s*' matches more than %d words; make it longer",
+                             node->words[0].text, QUERY_MAX_PREFIX_TERMS);
+    }
+    quire_free(forms);
+    return rc;
+}
+
 static int match_phrases(plan *p, arena *a, size_t nseg)
 {
     for (uint32_t i = 0; i < p->phrase_count; i++) {
         plan_phrase *ph = &p->phrases[i];
+        if (ph->node->is_prefix) {
+            const int rc = check_prefix(p, a, ph->node);
+            if (rc != QUIRE_OK)
+                return rc;
+        }
         ph->in_seg = arena_alloc(a, nseg * sizeof *ph->in_seg);
         if (ph->in_seg == NULL)
             return quire_error(QUIRE_ENOMEM, "query: out of memory");

@@ -39,6 +39,31 @@ static void render(char *out, size_t cap, const query_node *n)
     case QUERY_PHRASE:
         if (n->field == QUERY_FIELD_TITLE)
             put(out, cap, "title:");
+        if (n->is_prefix) {
+            put(out, cap, n->words[0].text);
+            put(out, cap, "*");
+            return;
+        }
+        if (n->near_split > 0) {
+            /* a~ or a" for each operand (stems or forms), then the operator */
+            char op[32];
+            snprintf(op, sizeof op, " %s/%u ", n->near_ordered ? "ONEAR" : "NEAR",
+                     (unsigned)n->near_n);
+            for (int side = 0; side < 2; side++) {
+                if (side == 1)
+                    put(out, cap, op);
+                put(out, cap, n->near_stemmed[side] ? "~\"" : "\"");
+                const uint32_t from = side == 0 ? 0 : n->near_split;
+                const uint32_t to = side == 0 ? n->near_split : n->word_count;
+                for (uint32_t i = from; i < to; i++) {
+                    if (i > from)
+                        put(out, cap, " ");
+                    put(out, cap, n->words[i].text);
+                }
+                put(out, cap, "\"");
+            }
+            return;
+        }
         put(out, cap, n->is_stemmed ? "~\"" : "\"");
         for (uint32_t i = 0; i < n->word_count; i++) {
             if (i > 0)
@@ -348,4 +373,77 @@ Test(parser, limits_give_clear_errors_quickly)
     cr_expect_eq(r.rc, QUIRE_ELIMIT, "%s", r.message);
     free(q);
     cr_expect(seconds() - start < 5.0, "limits took %.1f s", seconds() - start);
+}
+
+/* ---- NEAR/n, ONEAR/n and prefixes (parser.h) ---- */
+
+Test(parser, near_joins_two_words_or_phrases)
+{
+    expect_ast("putin NEAR/5 xi", false, "~\"putin\" NEAR/5 ~\"xi\"");
+    expect_ast("foxes NEAR hounds", false, "~\"fox\" NEAR/10 ~\"hound\""); /* default 10 */
+    expect_ast("foxes ONEAR/0 hounds", false, "~\"fox\" ONEAR/0 ~\"hound\"");
+    expect_ast("foxes ONEAR hounds", false, "~\"fox\" ONEAR/10 ~\"hound\"");
+    expect_ast("\"State Visits\" NEAR/10 moscow", false,
+               "\"state visits\" NEAR/10 ~\"moscow\"");
+    expect_ast("~\"state visits\" ONEAR/2 \xe2\x80\x9cRed Foxes\xe2\x80\x9d", false,
+               "~\"state visit\" ONEAR/2 \"red foxes\"");
+    expect_ast("S-300 NEAR/1000 foxes", false, "~\"s 300\" NEAR/1000 ~\"fox\"");
+    /* NEAR binds tighter than NOT, AND and OR */
+    expect_ast("a NEAR/3 b c", false, "AND(~\"a\" NEAR/3 ~\"b\" c)");
+    expect_ast("c a NEAR/3 b OR d", false, "OR(AND(c ~\"a\" NEAR/3 ~\"b\") d)");
+    expect_ast("-a NEAR/3 b", false, "NOT(~\"a\" NEAR/3 ~\"b\")");
+    expect_ast("(a NEAR/3 b)", false, "~\"a\" NEAR/3 ~\"b\"");
+    /* the operator is in capitals only; `near` is a word */
+    expect_ast("a near b", false, "AND(a near b)");
+    expect_ast("a NEARBY b", false, "AND(a nearbi b)");
+    /* the same pair twice counts once; different distances are different clauses */
+    expect_ast("a NEAR/3 b a NEAR/3 b", false, "~\"a\" NEAR/3 ~\"b\"");
+    expect_ast("a NEAR/3 b a NEAR/4 b", false,
+               "AND(~\"a\" NEAR/3 ~\"b\" ~\"a\" NEAR/4 ~\"b\")");
+}
+
+Test(parser, near_errors_say_where)
+{
+    expect_error("NEAR/3 b", QUIRE_EINVAL, 0, "NEAR joins two words or phrases");
+    expect_error("a NEAR/3", QUIRE_EINVAL, 2, "NEAR needs a word or phrase after it");
+    expect_error("a NEAR/3 )", QUIRE_EINVAL, 2, "NEAR needs a word or phrase after it");
+    expect_error("a NEAR/3 OR b", QUIRE_EINVAL, 2, "NEAR needs a word or phrase after it");
+    expect_error("a NEAR/x b", QUIRE_EINVAL, 2, "NEAR/n needs a number n from 0 to 1000");
+    expect_error("a NEAR/ b", QUIRE_EINVAL, 2, "NEAR/n needs a number");
+    expect_error("a ONEAR/1001 b", QUIRE_EINVAL, 2, "ONEAR/n needs a number n from 0 to 1000");
+    expect_error("a NEAR/99999999999 b", QUIRE_EINVAL, 2, "NEAR/n needs a number");
+    expect_error("a NEAR/3 b NEAR/3 c", QUIRE_EINVAL, 11, "NEAR joins exactly two");
+    expect_error("(a b) NEAR/3 c", QUIRE_EINVAL, 6, "NEAR joins two words or phrases");
+    expect_error("title:a NEAR/3 c", QUIRE_EINVAL, 8, "NEAR joins two words or phrases");
+    expect_error("a NEAR/3 (b c)", QUIRE_EINVAL, 9, "NEAR joins two words or phrases");
+    expect_error("a NEAR/3 bc*", QUIRE_EINVAL, 9, "NEAR does not take a prefix");
+    expect_error(", NEAR/3 b", QUIRE_EINVAL, 0, "NEAR needs a word on each side");
+    expect_error("a NEAR/3 \"b", QUIRE_EINVAL, 9, "unbalanced quote");
+    /* lenient mode reads them as words */
+    const parsed r = parse_with("a NEAR/3", false, true);
+    cr_expect_eq(r.rc, QUIRE_OK, "%s", r.message);
+    cr_expect_str_eq(r.ast, "AND(a near 3)");
+}
+
+Test(parser, a_trailing_star_is_a_prefix)
+{
+    expect_ast("expect*", false, "expect*");
+    expect_ast("Expect*", false, "expect*"); /* folded as the analyzer folds forms */
+    expect_ast("ex*", false, "ex*");
+    expect_ast("expect* visit", false, "AND(expect* visit)");
+    expect_ast("expect* OR ex*", false, "OR(expect* ex*)");
+    expect_ast("-expect*", false, "NOT(expect*)");
+    expect_ast("title:expect*", false, "title:expect*");
+    expect_ast("expect* expect*", false, "expect*");
+}
+
+Test(parser, prefix_errors)
+{
+    expect_error("x*", QUIRE_EINVAL, 0, "prefix 'x*' is too short (at least 2 characters)");
+    expect_error("fox e*", QUIRE_EINVAL, 4, "too short");
+    expect_error("red-fo*", QUIRE_EINVAL, 0, "a prefix must be one word");
+    expect_error("\"state vis*\"", QUIRE_EINVAL, 0, "prefix (word*) inside a phrase");
+    expect_error("*", QUIRE_EINVAL, SIZE_MAX, "empty query");
+    /* a star inside a phrase that ends no word is punctuation */
+    expect_ast("\"a * b\"", false, "\"a b\"");
 }

@@ -1,0 +1,673 @@
+/*
+ * test_near.c - NEAR/n, ONEAR/n and prefix* end to end on indexes written by the
+ * quire-index program ($QUIRE_BINARY_DIR/quire-index, set by ctest):
+ *   - hand-checked NEAR/ONEAR matches on the sample articles of tests/data, and a prefix
+ *     checked against an OR of the forms a scan of the forms dictionary lists;
+ *   - the NEAR oracle: pairs of operands (words by stem, phrases by form or by stem) cut
+ *     from the stored text of a real corpus (CACM and the first Reuters-21578 articles),
+ *     at random distances and with a random n, must match exactly the documents, and as
+ *     many pairs, as a brute-force scan of the re-tokenized stored text finds;
+ *   - the prefix oracle: random prefixes of real forms match the documents holding any
+ *     form that starts with them (a scan of every form of the corpus), or fail with
+ *     QUIRE_ELIMIT beyond QUERY_MAX_PREFIX_TERMS forms; the cap on a synthetic corpus.
+ */
+#include "query.h"
+
+#include "parser.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "quire/analysis.h"
+#include "quire/date.h"
+#include "quire/index.h"
+
+static const char *env_or_skip(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL)
+        cr_skip_test("%s is not set (run through ctest)", name);
+    return v;
+}
+
+static char *make_tmp(void)
+{
+    char tmpl[] = "/tmp/quire-near-test-XXXXXX";
+    cr_assert(mkdtemp(tmpl) != NULL);
+    return strdup(tmpl);
+}
+
+static void remove_tmp(char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+    free(dir);
+}
+
+/* Run quire-index on `inputs` (a shell fragment) into dir/idx. Returns dir/idx. */
+static char *index_inputs(const char *dir, const char *inputs)
+{
+    const char *bin = env_or_skip("QUIRE_BINARY_DIR");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s/quire-index' --quiet '%s/idx' %s >'%s/index.log' 2>&1", bin, dir,
+             inputs, dir);
+    const int st = system(cmd);
+    cr_assert_eq(st, 0, "quire-index failed: %s", cmd);
+    char *idx = malloc(strlen(dir) + 5);
+    sprintf(idx, "%s/idx", dir);
+    return idx;
+}
+
+static search_result query(searcher *s, const char *q, uint32_t k)
+{
+    search_options o;
+    search_options_init(&o);
+    o.query = q;
+    o.query_len = strlen(q);
+    o.top_k = k;
+    search_result r;
+    cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s: %s", q, quire_errmsg());
+    return r;
+}
+
+/* ---- the sample articles ---- */
+
+/* The article numbers (000..004) of every match, sorted, space-separated. */
+static void sample_hits(char *out, size_t cap, searcher *s, const char *q)
+{
+    search_result r = query(s, q, 100);
+    char nums[5][4];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < r.hit_count && n < 5; i++) {
+        const char *base = strrchr(r.hits[i].external_id, '/');
+        base = base ? base + 1 : r.hits[i].external_id;
+        snprintf(nums[n++], sizeof nums[0], "%.3s", base);
+    }
+    qsort(nums, n, sizeof nums[0], (int (*)(const void *, const void *))strcmp);
+    out[0] = '\0';
+    for (uint32_t i = 0; i < n; i++) {
+        if (i > 0)
+            strncat(out, " ", cap - strlen(out) - 1);
+        strncat(out, nums[i], cap - strlen(out) - 1);
+    }
+    cr_expect_eq(r.match_count, n, "%s: match_count %llu, hits %u", q,
+                 (unsigned long long)r.match_count, (unsigned)n);
+    search_result_free(&r);
+}
+
+static void expect_sample(searcher *s, const char *q, const char *want)
+{
+    char got[64];
+    sample_hits(got, sizeof got, s, q);
+    cr_expect_str_eq(got, want, "query %s", q);
+}
+
+/* ---- the oracle ---- */
+
+typedef struct intern {
+    char **keys;
+    uint32_t *ids;
+    uint32_t cap;
+    uint32_t count;
+} intern;
+
+static uint32_t intern_id(intern *t, const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+    for (uint32_t i = (uint32_t)h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (t->keys[i] == NULL) {
+            cr_assert(t->count < t->cap / 2, "intern table full");
+            t->keys[i] = strndup(s, len);
+            t->ids[i] = t->count++;
+            return t->ids[i];
+        }
+        if (strlen(t->keys[i]) == len && memcmp(t->keys[i], s, len) == 0)
+            return t->ids[i];
+    }
+}
+
+typedef struct odoc {
+    uint64_t doc_id; /* global */
+    int32_t date;
+    char *field[2]; /* title, text (stored) */
+    uint32_t count[2];
+    uint32_t *form[2];         /* interned forms */
+    uint32_t *stem[2];         /* interned stems */
+    size_t *start[2], *end[2]; /* token bytes in field[] */
+} odoc;
+
+typedef struct corpus {
+    odoc *docs;
+    uint32_t count;
+    intern forms, stems;
+} corpus;
+
+static void analyse_field(odoc *d, int f, quire_analyzer *an, corpus *c, const char *text,
+                          size_t len)
+{
+    d->field[f] = strndup(text, len);
+    uint32_t cap = 16, n = 0;
+    d->form[f] = malloc(cap * sizeof(uint32_t));
+    d->stem[f] = malloc(cap * sizeof(uint32_t));
+    d->start[f] = malloc(cap * sizeof(size_t));
+    d->end[f] = malloc(cap * sizeof(size_t));
+    quire_token_iter it;
+    quire_token tok;
+    quire_tokens_begin(&it, an, d->field[f], len, 0, true);
+    while (quire_tokens_next(&it, &tok)) {
+        if (n == cap) {
+            cap *= 2;
+            d->form[f] = realloc(d->form[f], cap * sizeof(uint32_t));
+            d->stem[f] = realloc(d->stem[f], cap * sizeof(uint32_t));
+            d->start[f] = realloc(d->start[f], cap * sizeof(size_t));
+            d->end[f] = realloc(d->end[f], cap * sizeof(size_t));
+        }
+        d->form[f][n] = intern_id(&c->forms, tok.form, tok.form_len);
+        d->stem[f][n] = intern_id(&c->stems, tok.stem, tok.stem_len);
+        d->start[f][n] = tok.byte_start;
+        d->end[f][n] = tok.byte_end;
+        n++;
+    }
+    d->count[f] = n;
+}
+
+/* Every live document of the index, re-tokenized from its stored title and text. */
+static void load_corpus(corpus *c, const char *idx)
+{
+    memset(c, 0, sizeof *c);
+    c->forms.cap = c->stems.cap = 1u << 20;
+    c->forms.keys = calloc(c->forms.cap, sizeof(char *));
+    c->forms.ids = calloc(c->forms.cap, sizeof(uint32_t));
+    c->stems.keys = calloc(c->stems.cap, sizeof(char *));
+    c->stems.ids = calloc(c->stems.cap, sizeof(uint32_t));
+    quire_index *ix = NULL;
+    cr_assert_eq(quire_index_open(&ix, idx, NULL), QUIRE_OK, "%s", quire_errmsg());
+    const quire_manifest *m = quire_index_manifest(ix);
+    quire_analyzer *an = NULL;
+    const quire_analyzer_opts opts = {m->language, m->keep_diacritics, 0};
+    cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK);
+    c->docs = calloc(quire_index_doc_count(ix) + 1, sizeof *c->docs);
+    quire_buf text = QUIRE_BUF_INIT;
+    for (uint32_t s = 0; s < quire_index_segment_count(ix); s++) {
+        const quire_segment *seg = quire_index_segment(ix, s);
+        for (uint32_t d = 0; d < quire_segment_get_stats(seg)->doc_count; d++) {
+            if (quire_index_is_deleted(ix, s, d))
+                continue;
+            quire_doc_info info;
+            cr_assert_eq(quire_segment_doc_info(seg, d, &info), QUIRE_OK);
+            text.len = 0;
+            cr_assert_eq(quire_segment_doc_text(seg, d, &text), QUIRE_OK, "%s", quire_errmsg());
+            odoc *od = &c->docs[c->count++];
+            od->doc_id = quire_index_doc_base(ix, s) + d;
+            od->date = info.date;
+            analyse_field(od, 0, an, c, (const char *)info.title.ptr, info.title.len);
+            analyse_field(od, 1, an, c, text.len ? (const char *)text.data : "", text.len);
+            /* the layout this scan assumes: the title's tokens are the first title_len */
+            cr_assert_eq(od->count[0], quire_segment_title_len(seg, d), "doc %u of segment %u",
+                         (unsigned)d, (unsigned)s);
+            cr_assert_eq(od->count[0] + od->count[1], quire_segment_doc_len(seg, d));
+        }
+    }
+    quire_buf_free(&text);
+    quire_analyzer_free(an);
+    quire_index_close(ix);
+}
+
+static void free_corpus(corpus *c)
+{
+    for (uint32_t i = 0; i < c->count; i++)
+        for (int f = 0; f < 2; f++) {
+            free(c->docs[i].field[f]);
+            free(c->docs[i].form[f]);
+            free(c->docs[i].stem[f]);
+            free(c->docs[i].start[f]);
+            free(c->docs[i].end[f]);
+        }
+    free(c->docs);
+    intern *tables[2] = {&c->forms, &c->stems};
+    for (int t = 0; t < 2; t++) {
+        for (uint32_t i = 0; i < tables[t]->cap; i++)
+            free(tables[t]->keys[i]);
+        free(tables[t]->keys);
+        free(tables[t]->ids);
+    }
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state % n);
+}
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+    const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* The status of `q` (its results dropped); the message in msg. */
+static int query_status(searcher *s, const char *q, char *msg, size_t cap)
+{
+    search_options o;
+    search_options_init(&o);
+    o.query = q;
+    o.query_len = strlen(q);
+    o.top_k = 10;
+    search_result r;
+    const int rc = search_query(&r, s, &o);
+    snprintf(msg, cap, "%s", rc == QUIRE_OK ? "" : quire_errmsg());
+    if (rc == QUIRE_OK)
+        search_result_free(&r);
+    return rc;
+}
+
+/* The occurrences (for NEAR: pairs) a single-clause query reports. */
+static uint64_t occurrences(searcher *s, const char *q)
+{
+    search_result r = query(s, q, 0);
+    cr_expect(r.has_occurrences, "%s", q);
+    const uint64_t n = r.occurrence_count;
+    search_result_free(&r);
+    return n;
+}
+
+Test(near, finds_the_hand_checked_pairs_of_the_sample_corpus)
+{
+    const char *src = env_or_skip("QUIRE_SOURCE_DIR");
+    char *dir = make_tmp();
+    char inputs[4096];
+    snprintf(inputs, sizeof inputs, "'%s'/tests/data/00?_*.txt", src);
+    char *idx = index_inputs(dir, inputs);
+    searcher *s = NULL;
+    cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
+
+    /* "Putin and Xi" (000, 001, 004: "Putin thanks Xi"), "Putin told Xi" (002): one word
+     * between; never adjacent */
+    expect_sample(s, "putin NEAR/0 xi", "");
+    expect_sample(s, "putin NEAR/1 xi", "000 001 002 004");
+    expect_sample(s, "putin ONEAR/1 xi", "000 001 002 004");
+    expect_sample(s, "putin NEAR/3 xi", "000 001 002 004");
+    /* 002: "Speaking to Xi via video conference, Putin": three words between, Xi first */
+    expect_sample(s, "xi ONEAR/3 putin", "002");
+    expect_sample(s, "xi ONEAR/2 putin", "");
+    expect_sample(s, "xi NEAR/3 putin", "000 001 002 004");
+    /* 003: "Putin said on Friday he was expecting Chinese President Xi": eight between */
+    expect_sample(s, "putin NEAR/8 xi", "000 001 002 003 004");
+    expect_sample(s, "putin NEAR xi", "000 001 002 003 004"); /* NEAR alone is NEAR/10 */
+    /* phrases: exact forms; 000 has "Vladimir Putin and Xi Jinping" */
+    expect_sample(s, "\"Vladimir Putin\" ONEAR/1 \"Xi Jinping\"", "000");
+    expect_sample(s, "\"Xi Jinping\" ONEAR/1 \"Vladimir Putin\"", "");
+    expect_sample(s, "\"Xi Jinping\" NEAR/1 \"Vladimir Putin\"", "000");
+    expect_sample(s, "\"state visit\" NEAR/10 moscow", "000 002 003");
+    /* words by stem: "expecting" (003: "We are expecting you") */
+    expect_sample(s, "expect ONEAR/0 you", "000 003");
+    expect_sample(s, "\"expect\" ONEAR/0 you", ""); /* the exact form "expect" is absent */
+    /* never across the title and the text: 000's title ends "Xi Jinping.", its text opens
+     * "President Xi"; 004's title ends "friction", its text opens "The Russians" */
+    expect_sample(s, "\"Xi Jinping President\"", "");
+    expect_sample(s, "jinping ONEAR/0 president", "");
+    expect_sample(s, "friction ONEAR/1 russians", "");
+    expect_sample(s, "friction NEAR/1000 russians", "");
+    /* with the rest of the language */
+    expect_sample(s, "putin NEAR/3 xi -uzbekistan", "000 001 002");
+    expect_sample(s, "xi ONEAR/3 putin OR \"no limits\"", "001 002 003");
+
+    /* pairs are counted: in 001 "Putin and Xi" twice in the text (title "World") */
+    cr_expect_eq(occurrences(s, "putin ONEAR/1 xi"), occurrences(s, "~\"putin and xi\"") +
+                                                         occurrences(s, "~\"putin thanks xi\"") +
+                                                         occurrences(s, "~\"putin told xi\""));
+    /* ONEAR/0 of two words is their stemmed phrase */
+    cr_expect_eq(occurrences(s, "vladimir ONEAR/0 putin"), occurrences(s, "~\"vladimir putin\""));
+    cr_expect_gt(occurrences(s, "vladimir ONEAR/0 putin"), 3);
+
+    /* expect* is the OR of every form of the dictionary starting with "expect" */
+    quire_index *ix = NULL;
+    cr_assert_eq(quire_index_open(&ix, idx, NULL), QUIRE_OK, "%s", quire_errmsg());
+    char ors[4096] = "";
+    uint32_t forms = 0;
+    for (uint32_t sg = 0; sg < quire_index_segment_count(ix); sg++) {
+        quire_segment_term_iter it;
+        quire_bytes k;
+        quire_term t;
+        cr_assert_eq(quire_segment_terms_seek(&it, quire_index_segment(ix, sg), QUIRE_TERM_FORM,
+                                              quire_bytes_of("", 0)),
+                     QUIRE_OK);
+        while (quire_segment_terms_next(&it, &k, &t) == QUIRE_OK) {
+            if (k.len < 6 || memcmp(k.ptr, "expect", 6) != 0)
+                continue;
+            char one[128];
+            snprintf(one, sizeof one, "%s\"%.*s\"", forms ? " OR " : "", (int)k.len,
+                     (const char *)k.ptr);
+            strncat(ors, one, sizeof ors - strlen(ors) - 1);
+            forms++;
+        }
+    }
+    quire_index_close(ix);
+    cr_expect_geq(forms, 2, "expect, expecting...: %s", ors);
+    char want[64];
+    sample_hits(want, sizeof want, s, ors);
+    expect_sample(s, "expect*", want);
+    expect_sample(s, "expect*", "000 001 003 004");
+    expect_sample(s, "Uzbek*", "003 004");
+    expect_sample(s, "title:putin*", "000 004");
+    expect_sample(s, "zzzz*", "");
+
+    search_close(s);
+    free(idx);
+    remove_tmp(dir);
+}
+
+Test(near, a_prefix_of_too_many_forms_is_refused)
+{
+    char *dir = make_tmp();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/many.txt", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f != NULL);
+    fprintf(f, "Many words\n\n");
+    /* zq + three letters: 1100 distinct forms; zqa + two letters: 26 * 26 = 676 */
+    for (uint32_t i = 0; i < 1100; i++)
+        fprintf(f, "zq%c%c%c%s", 'a' + i / 676, 'a' + i / 26 % 26, 'a' + i % 26,
+                i % 20 == 19 ? "\n" : " ");
+    fclose(f);
+    char inputs[4300];
+    snprintf(inputs, sizeof inputs, "'%s'", path);
+    char *idx = index_inputs(dir, inputs);
+    searcher *s = NULL;
+    cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
+    char msg[512];
+    cr_expect_eq(query_status(s, "zq*", msg, sizeof msg), QUIRE_ELIMIT, "%s", msg);
+    cr_expect(strstr(msg, "prefix 'zq*' matches more than 1024 words; make it longer") != NULL,
+              "%s", msg);
+    cr_expect_eq(query_status(s, "many OR zq*", msg, sizeof msg), QUIRE_ELIMIT, "%s", msg);
+    cr_expect_eq(query_status(s, "zqa*", msg, sizeof msg), QUIRE_OK, "%s", msg);
+    cr_expect_eq(occurrences(s, "zqa*"), 676);
+    cr_expect_eq(occurrences(s, "zqb*"), 424);
+    cr_expect_eq(occurrences(s, "title:man*"), 1);
+    search_close(s);
+    free(idx);
+    remove_tmp(dir);
+}
+
+/* ---- the NEAR oracle ---- */
+
+typedef struct operand {
+    const uint32_t *seq; /* interned stems or forms */
+    uint32_t len;
+    bool stems;
+} operand;
+
+/* Starts of `op` in field f of d, into out (room for d->count[f]). */
+static uint32_t brute_starts(const odoc *d, int f, const operand *op, uint32_t *out)
+{
+    const uint32_t *ids = op->stems ? d->stem[f] : d->form[f];
+    uint32_t n = 0;
+    for (uint32_t p = 0; p + op->len <= d->count[f]; p++) {
+        uint32_t i = 0;
+        while (i < op->len && ids[p + i] == op->seq[i])
+            i++;
+        if (i == op->len)
+            out[n++] = p;
+    }
+    return n;
+}
+
+/* NEAR pairs in d, by definition: same field, no overlap, at most `dist` words between
+ * the end of the earlier and the start of the later; `ordered`: a first. */
+static uint64_t brute_pairs(const odoc *d, const operand *a, const operand *b, uint32_t dist,
+                            bool ordered, uint32_t *sa, uint32_t *sb)
+{
+    uint64_t pairs = 0;
+    for (int f = 0; f < 2; f++) {
+        const uint32_t na = brute_starts(d, f, a, sa), nb = brute_starts(d, f, b, sb);
+        for (uint32_t i = 0; i < na; i++)
+            for (uint32_t j = 0; j < nb; j++) {
+                const int64_t x = sa[i], y = sb[j];
+                if (y >= x + a->len && y - (x + a->len) <= dist)
+                    pairs++;
+                else if (!ordered && x >= y + b->len && x - (y + b->len) <= dist)
+                    pairs++;
+            }
+    }
+    return pairs;
+}
+
+/* The query text of an operand cut at d->field[f] tokens [start, start + len): kind 0 a
+ * bare word (ASCII lower-cased, so that no word reads as an operator), 1 "forms", 2
+ * ~"stems". */
+static void operand_text(char *out, size_t cap, const odoc *d, int f, uint32_t start,
+                         uint32_t len, int kind)
+{
+    out[0] = '\0';
+    if (kind == 1)
+        strncat(out, "\"", cap - strlen(out) - 1);
+    if (kind == 2)
+        strncat(out, "~\"", cap - strlen(out) - 1);
+    for (uint32_t i = 0; i < len; i++) {
+        if (i > 0)
+            strncat(out, " ", cap - strlen(out) - 1);
+        const size_t b = d->start[f][start + i], e = d->end[f][start + i];
+        const size_t at = strlen(out);
+        strncat(out, d->field[f] + b, e - b < cap - at - 1 ? e - b : 0);
+        if (kind == 0)
+            for (char *c = out + at; *c; c++)
+                if (*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c - 'A' + 'a');
+    }
+    if (kind != 0)
+        strncat(out, "\"", cap - strlen(out) - 1);
+}
+
+/* Whether the token bytes could be read as query syntax when bare. */
+static bool plain_token(const odoc *d, int f, uint32_t t)
+{
+    for (size_t i = d->start[f][t]; i < d->end[f][t]; i++) {
+        const char c = d->field[f][i];
+        if (c == '*' || c == ':' || c == '(' || c == ')' || c == '"' || c == '~' || c == '-' ||
+            c == '+' || (unsigned char)c >= 0x80)
+            return false;
+    }
+    return true;
+}
+
+static void check_near(searcher *s, const corpus *c, const char *q, const operand *a,
+                       const operand *b, uint32_t dist, bool ordered)
+{
+    uint32_t cap = 1;
+    for (uint32_t i = 0; i < c->count; i++)
+        for (int f = 0; f < 2; f++)
+            if (c->docs[i].count[f] + 1 > cap)
+                cap = c->docs[i].count[f] + 1;
+    uint32_t *sa = malloc(cap * sizeof *sa), *sb = malloc(cap * sizeof *sb);
+    uint64_t *want = malloc((c->count + 1) * sizeof *want);
+    uint32_t want_count = 0;
+    uint64_t want_pairs = 0;
+    for (uint32_t i = 0; i < c->count; i++) {
+        const uint64_t pairs = brute_pairs(&c->docs[i], a, b, dist, ordered, sa, sb);
+        if (pairs > 0) {
+            want[want_count++] = c->docs[i].doc_id;
+            want_pairs += pairs;
+        }
+    }
+    search_result r = query(s, q, c->count);
+    cr_expect_eq(r.match_count, want_count, "%s: %llu matches, scan finds %u", q,
+                 (unsigned long long)r.match_count, (unsigned)want_count);
+    cr_expect(r.has_occurrences, "%s", q);
+    cr_expect_eq(r.occurrence_count, want_pairs, "%s: %llu pairs, scan finds %llu", q,
+                 (unsigned long long)r.occurrence_count, (unsigned long long)want_pairs);
+    uint64_t *got = malloc((r.hit_count + 1) * sizeof *got);
+    for (uint32_t i = 0; i < r.hit_count; i++)
+        got[i] = r.hits[i].doc_id;
+    qsort(got, r.hit_count, sizeof *got, cmp_u64);
+    cr_expect_eq(r.hit_count, want_count, "%s", q);
+    for (uint32_t i = 0; i < r.hit_count && i < want_count; i++)
+        if (got[i] != want[i]) {
+            cr_expect_eq(got[i], want[i], "%s: hit %u is doc %llu, scan says %llu", q, (unsigned)i,
+                         (unsigned long long)got[i], (unsigned long long)want[i]);
+            break;
+        }
+    free(got);
+    free(want);
+    free(sa);
+    free(sb);
+    search_result_free(&r);
+}
+
+/* Forms (by interned id) starting with `prefix`, over the whole corpus. */
+static void check_prefix(searcher *s, const corpus *c, const char *prefix, uint32_t *prefix_ok,
+                         uint32_t *prefix_limited)
+{
+    const size_t plen = strlen(prefix);
+    bool *hit = calloc(c->forms.count + 1, sizeof *hit);
+    uint32_t forms = 0;
+    for (uint32_t i = 0; i < c->forms.cap; i++)
+        if (c->forms.keys[i] != NULL && strncmp(c->forms.keys[i], prefix, plen) == 0) {
+            hit[c->forms.ids[i]] = true;
+            forms++;
+        }
+    cr_assert_gt(forms, 0, "%s: the scan misses the form it was cut from", prefix);
+    char q[256];
+    snprintf(q, sizeof q, "%s*", prefix);
+    if (forms > QUERY_MAX_PREFIX_TERMS) {
+        char msg[512];
+        cr_expect_eq(query_status(s, q, msg, sizeof msg), QUIRE_ELIMIT, "%s: %u forms", q,
+                     (unsigned)forms);
+        cr_expect(strstr(msg, "make it longer") != NULL, "%s", msg);
+        (*prefix_limited)++;
+        free(hit);
+        return;
+    }
+    uint32_t want = 0;
+    uint64_t want_occ = 0;
+    uint64_t *want_ids = malloc((c->count + 1) * sizeof *want_ids);
+    for (uint32_t i = 0; i < c->count; i++) {
+        uint32_t occ = 0;
+        for (int f = 0; f < 2; f++)
+            for (uint32_t t = 0; t < c->docs[i].count[f]; t++)
+                occ += hit[c->docs[i].form[f][t]];
+        if (occ > 0) {
+            want_ids[want++] = c->docs[i].doc_id;
+            want_occ += occ;
+        }
+    }
+    search_result r = query(s, q, c->count);
+    cr_expect_eq(r.match_count, want, "%s: %llu matches, scan finds %u (%u forms)", q,
+                 (unsigned long long)r.match_count, (unsigned)want, (unsigned)forms);
+    cr_expect_eq(r.occurrence_count, want_occ, "%s: %llu occurrences, scan finds %llu", q,
+                 (unsigned long long)r.occurrence_count, (unsigned long long)want_occ);
+    uint64_t *got = malloc((r.hit_count + 1) * sizeof *got);
+    for (uint32_t i = 0; i < r.hit_count; i++)
+        got[i] = r.hits[i].doc_id;
+    qsort(got, r.hit_count, sizeof *got, cmp_u64);
+    for (uint32_t i = 0; i < r.hit_count && i < want; i++)
+        if (got[i] != want_ids[i]) {
+            cr_expect_eq(got[i], want_ids[i], "%s: hit %u differs", q, (unsigned)i);
+            break;
+        }
+    (*prefix_ok)++;
+    free(got);
+    free(want_ids);
+    free(hit);
+    search_result_free(&r);
+}
+
+Test(near, agrees_with_a_brute_force_scan_of_the_stored_text, .timeout = 600)
+{
+    const char *shared = env_or_skip("QUIRE_SHARED");
+    char cacm[1024], reuters[1024];
+    snprintf(cacm, sizeof cacm, "%s/corpora/cacm/corpus.jsonl.gz", shared);
+    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
+    if (access(cacm, R_OK) != 0 || access(reuters, R_OK) != 0)
+        cr_skip_test("corpora not found under %s/corpora", shared);
+    char *dir = make_tmp();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "zcat '%s' | head -n 2000 > '%s/reuters.jsonl'", reuters, dir);
+    cr_assert_eq(system(cmd), 0);
+    char inputs[4096];
+    snprintf(inputs, sizeof inputs, "'%s' '%s/reuters.jsonl'", cacm, dir);
+    char *idx = index_inputs(dir, inputs);
+    corpus c;
+    load_corpus(&c, idx);
+    cr_assert_gt(c.count, 5000);
+    searcher *s = NULL;
+    cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
+
+    uint32_t done = 0, ordered_done = 0, title_done = 0, phrase_done = 0;
+    char q[2 * 4096 + 64], ta[4096], tb[4096];
+    while (done < 150) {
+        const odoc *d = &c.docs[rnd(c.count)];
+        const int f = d->count[0] >= 3 && (rnd(4) == 0 || d->count[1] < 3) ? 0 : 1;
+        if (d->count[f] < 3)
+            continue;
+        const int kind_a = (int)rnd(3), kind_b = (int)rnd(3);
+        const uint32_t la = kind_a == 0 ? 1 : 1 + rnd(3), lb = kind_b == 0 ? 1 : 1 + rnd(3);
+        const uint32_t gap = rnd(12);
+        if (la + gap + lb > d->count[f])
+            continue;
+        const uint32_t pa = rnd(d->count[f] - (la + gap + lb) + 1), pb = pa + la + gap;
+        if ((kind_a == 0 && !plain_token(d, f, pa)) || (kind_b == 0 && !plain_token(d, f, pb)))
+            continue;
+        operand a = {kind_a == 1 ? d->form[f] + pa : d->stem[f] + pa, la, kind_a != 1};
+        operand b = {kind_b == 1 ? d->form[f] + pb : d->stem[f] + pb, lb, kind_b != 1};
+        operand_text(ta, sizeof ta, d, f, pa, la, kind_a);
+        operand_text(tb, sizeof tb, d, f, pb, lb, kind_b);
+        /* n around the gap: sometimes too small, so that some pairs fail */
+        const uint32_t dist = rnd(4) == 0 ? rnd(gap + 1) : gap + rnd(6);
+        const bool ordered = rnd(3) == 0;
+        const bool swap = !ordered && rnd(2) == 0; /* NEAR is unordered: b first too */
+        snprintf(q, sizeof q, "%s %s/%u %s", swap ? tb : ta, ordered ? "ONEAR" : "NEAR",
+                 (unsigned)dist, swap ? ta : tb);
+        check_near(s, &c, q, swap ? &b : &a, swap ? &a : &b, dist, ordered);
+        if (ordered) { /* and the other way round */
+            snprintf(q, sizeof q, "%s ONEAR/%u %s", tb, (unsigned)dist, ta);
+            check_near(s, &c, q, &b, &a, dist, true);
+            ordered_done++;
+        }
+        title_done += f == 0;
+        phrase_done += la > 1 || lb > 1;
+        done++;
+    }
+    cr_expect_gt(ordered_done, 20);
+    cr_expect_gt(title_done, 10);
+    cr_expect_gt(phrase_done, 50);
+
+    /* prefixes of real forms, 2 characters and more */
+    uint32_t prefix_ok = 0, prefix_limited = 0, tries = 0;
+    while (prefix_ok + prefix_limited < 60 && tries++ < 100000) {
+        const odoc *d = &c.docs[rnd(c.count)];
+        const int f = rnd(3) == 0 ? 0 : 1;
+        if (d->count[f] == 0)
+            continue;
+        const uint32_t t = rnd(d->count[f]);
+        const char *key = NULL;
+        for (uint32_t i = 0; i < c.forms.cap && key == NULL; i++)
+            if (c.forms.keys[i] != NULL && c.forms.ids[i] == d->form[f][t])
+                key = c.forms.keys[i];
+        cr_assert(key != NULL);
+        size_t len = 0;
+        while (key[len] && ((key[len] >= 'a' && key[len] <= 'z') ||
+                            (key[len] >= '0' && key[len] <= '9')))
+            len++;
+        if (key[len] != '\0' || len < 2)
+            continue;
+        char prefix[64];
+        const size_t plen = 2 + rnd((uint32_t)(len < 40 ? len : 40) - 1);
+        snprintf(prefix, sizeof prefix, "%.*s", (int)plen, key);
+        check_prefix(s, &c, prefix, &prefix_ok, &prefix_limited);
+    }
+    cr_expect_gt(prefix_ok, 30);
+
+    search_close(s);
+    free_corpus(&c);
+    free(idx);
+    remove_tmp(dir);
+}
