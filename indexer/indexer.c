@@ -421,28 +421,66 @@ static int check_analyzer(run *r)
     return QUIRE_OK;
 }
 
-static int merge_run_segments(run *r, uint64_t *out_id, quire_segment_stats *st)
+/* A merge maps its inputs, and the pages it touches between two drops grow with the number
+ * of inputs (every input's streams, and the kernel maps 64 KiB around each fault): merging
+ * at most this many at once keeps that bounded, at the cost of one more pass over the data
+ * per level. */
+#define MERGE_FANIN 8
+
+/* Merge segments ids[0..n) into a new segment *out_id. */
+static int merge_group(run *r, const uint64_t *ids, uint32_t n, uint64_t *out_id,
+                       quire_segment_stats *st)
 {
     const char *dir = r->opts->index_dir;
-    quire_segment **segs = quire_calloc(r->run_segment_count, sizeof *segs);
+    quire_segment **segs = quire_calloc(n, sizeof *segs);
     if (!segs)
         return quire_error(QUIRE_ENOMEM, "out of memory");
     int rc = QUIRE_OK;
-    for (uint32_t i = 0; i < r->run_segment_count && rc == QUIRE_OK; i++)
-        rc = quire_segment_open(&segs[i], dir, r->run_segments[i]);
+    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
+        rc = quire_segment_open(&segs[i], dir, ids[i]);
     if (rc == QUIRE_OK) {
         *out_id = r->next_segment_id++;
-        rc = merger_run(dir, (const quire_segment *const *)segs, r->run_segment_count, *out_id, st);
+        rc = merger_run(dir, (const quire_segment *const *)segs, n, *out_id, st);
     }
-    for (uint32_t i = 0; i < r->run_segment_count; i++)
+    for (uint32_t i = 0; i < n; i++)
         quire_segment_close(segs[i]);
     quire_free(segs);
+    return rc;
+}
+
+/* Merge the run's segments into one, MERGE_FANIN at a time, level by level. Doc order is
+ * kept: groups are consecutive and each level's outputs stay in order. r->run_segments
+ * always lists exactly the run's segments on disk, so a failure removes them all. */
+static int merge_run_segments(run *r, uint64_t *out_id, quire_segment_stats *st)
+{
+    const char *dir = r->opts->index_dir;
+    while (r->run_segment_count > 1) {
+        uint32_t n = r->run_segment_count, outs = 0;
+        for (uint32_t g = 0; g < n; g += MERGE_FANIN) {
+            uint32_t k = n - g < MERGE_FANIN ? n - g : MERGE_FANIN;
+            uint64_t merged = r->run_segments[g];
+            if (k > 1) {
+                int rc = merge_group(r, r->run_segments + g, k, &merged, st);
+                if (rc != QUIRE_OK) {
+                    /* keep the list true: this level's outputs, then what is not merged */
+                    memmove(r->run_segments + outs, r->run_segments + g,
+                            (n - g) * sizeof *r->run_segments);
+                    r->run_segment_count = outs + (n - g);
+                    return rc;
+                }
+                for (uint32_t i = 0; i < k; i++)
+                    quire_segment_remove(dir, r->run_segments[g + i]);
+            }
+            r->run_segments[outs++] = merged; /* outs <= g: inputs ahead are untouched */
+        }
+        r->run_segment_count = outs;
+    }
+    *out_id = r->run_segments[0];
+    quire_segment *seg;
+    int rc = quire_segment_open(&seg, dir, *out_id);
     if (rc == QUIRE_OK) {
-        for (uint32_t i = 0; i < r->run_segment_count; i++)
-            quire_segment_remove(dir, r->run_segments[i]);
-        /* The merged segment is now the run's only one: removed if the commit fails. */
-        r->run_segments[0] = *out_id;
-        r->run_segment_count = 1;
+        *st = *quire_segment_get_stats(seg);
+        quire_segment_close(seg);
     }
     return rc;
 }

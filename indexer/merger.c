@@ -189,6 +189,8 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n)
         const quire_segment *seg = ins[i].seg;
         uint32_t docs = quire_segment_get_stats(seg)->doc_count;
         for (uint32_t d = 0; d < docs; d++) {
+            if (d % 65536 == 65535)
+                quire_segment_drop_pages(seg);
             quire_doc_info info;
             int rc = quire_segment_doc_info(seg, d, &info);
             if (rc == QUIRE_OK)
@@ -198,6 +200,8 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n)
         }
         uint64_t blocks = quire_segment_store_block_count(seg);
         for (uint64_t b = 0; b < blocks; b++) {
+            if (b % 256 == 255) /* a segment's stored text can be large: let it go as we copy */
+                quire_segment_drop_pages(seg);
             quire_bytes enc = {NULL, 0};
             int rc = quire_segment_store_block(seg, b, &enc);
             if (rc == QUIRE_OK)
