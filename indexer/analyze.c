@@ -34,17 +34,16 @@ struct analyze_worker {
     uint32_t entry_count, entry_cap;
     uint32_t *tok_entry, *tok_pos; /* per token of the current doc */
     uint32_t tok_count, tok_cap;
-    uint32_t *fill;               /* per entry: next free place in its positions */
-    quire_buf text;               /* the batch's stored-text stream */
+    uint32_t *fill; /* per entry: next free place in its positions */
+    quire_buf text; /* the batch's stored-text stream */
     quire_buf sanitized;
 };
 
 void batch_reset(batch *b)
 {
-    b->raw.len = b->clean.len = b->strings.len = b->forms.len = b->positions.len =
-        b->store.len = 0;
-    b->raw.err = b->clean.err = b->strings.err = b->forms.err = b->positions.err =
-        b->store.err = QUIRE_OK;
+    b->raw.len = b->clean.len = b->strings.len = b->forms.len = b->positions.len = b->store.len = 0;
+    b->raw.err = b->clean.err = b->strings.err = b->forms.err = b->positions.err = b->store.err =
+        QUIRE_OK;
     b->doc_count = 0;
     b->error = QUIRE_OK;
 }

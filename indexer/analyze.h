@@ -24,9 +24,9 @@ typedef struct batch_doc {
     size_t clean_id_off, clean_id_len;       /* into batch.clean */
     uint64_t stored_len;                     /* bytes of text in the stored stream */
     uint32_t doc_len, title_tokens;
-    uint32_t form_start, form_count;         /* into batch.forms */
-    uint32_t invalid;                        /* invalid UTF-8 sequences replaced */
-    uint32_t truncated;                      /* over-long words cut */
+    uint32_t form_start, form_count; /* into batch.forms */
+    uint32_t invalid;                /* invalid UTF-8 sequences replaced */
+    uint32_t truncated;              /* over-long words cut */
 } batch_doc;
 
 typedef struct batch_form {
@@ -37,16 +37,16 @@ typedef struct batch_form {
 
 typedef struct batch {
     uint64_t seq;
-    quire_buf raw;        /* the reader's copies of ids, titles, origins, texts */
+    quire_buf raw; /* the reader's copies of ids, titles, origins, texts */
     batch_doc *docs;
     uint32_t doc_count, doc_cap;
     /* analysis output */
-    quire_buf clean;      /* sanitised ids and titles */
-    quire_buf strings;    /* forms and stems */
-    quire_buf forms;      /* batch_form records */
-    quire_buf positions;  /* uint32 */
-    quire_buf store;      /* encoded stored-text blocks, back to back */
-    int error;            /* analysis error, QUIRE_OK if none */
+    quire_buf clean;     /* sanitised ids and titles */
+    quire_buf strings;   /* forms and stems */
+    quire_buf forms;     /* batch_form records */
+    quire_buf positions; /* uint32 */
+    quire_buf store;     /* encoded stored-text blocks, back to back */
+    int error;           /* analysis error, QUIRE_OK if none */
 } batch;
 
 void batch_reset(batch *b);

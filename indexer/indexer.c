@@ -32,7 +32,7 @@ enum { SLOT_FREE, SLOT_FILLED, SLOT_ANALYZING, SLOT_ANALYZED };
 typedef struct run {
     const indexer_opts *opts;
     indexer_summary *sum;
-    quire_manifest base;     /* the last commit (generation 0 if new) */
+    quire_manifest base; /* the last commit (generation 0 if new) */
     bool have_base;
     quire_analyzer_opts aopts;
     char analyzer_id[256];
@@ -99,8 +99,8 @@ static void report_progress(run *r, bool final)
 {
     if (!r->opts->progress)
         return;
-    indexer_progress p = {r->sum->docs_added, source_bytes_read(r->src),
-                          source_bytes_total(r->src), elapsed(r), final};
+    indexer_progress p = {r->sum->docs_added, source_bytes_read(r->src), source_bytes_total(r->src),
+                          elapsed(r), final};
     r->opts->progress(r->opts->progress_ctx, &p);
 }
 
@@ -650,8 +650,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     if (cache_each > ((size_t)64 << 20))
         cache_each = (size_t)64 << 20;
     r.aopts.stem_cache_bytes = cache_each;
-    size_t reserve = (size_t)r.nslots * r.batch_bytes * 8 + cache_each * (size_t)nworkers +
-                     memory / 5;
+    size_t reserve =
+        (size_t)r.nslots * r.batch_bytes * 8 + cache_each * (size_t)nworkers + memory / 5;
     size_t inv_budget = memory > reserve + (4u << 20) ? memory - reserve : (4u << 20);
 
     analyze_worker **workers = NULL;

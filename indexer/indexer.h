@@ -19,7 +19,7 @@ typedef struct indexer_progress {
     uint64_t bytes_read;  /* input bytes consumed */
     uint64_t bytes_total; /* 0 if unknown (stdin) */
     double seconds;
-    bool final;           /* the last call */
+    bool final; /* the last call */
 } indexer_progress;
 
 typedef void (*indexer_progress_fn)(void *ctx, const indexer_progress *p);
@@ -29,12 +29,12 @@ typedef struct indexer_opts {
     const char *index_dir;
     const char *const *inputs;
     size_t input_count;
-    const char *language;     /* NULL: the index's language, or english for a new index */
-    int keep_diacritics;      /* -1: the index's setting (default fold), 0 fold, 1 keep */
-    size_t memory;            /* budget in bytes for all buffers (0 = 1 GiB) */
-    int threads;              /* analysis threads (0 = the number of cores) */
-    bool stop_on_error;       /* a bad input ends the run without committing */
-    int zlib_level;           /* stored text (0..9; -1 = 1, fastest) */
+    const char *language; /* NULL: the index's language, or english for a new index */
+    int keep_diacritics;  /* -1: the index's setting (default fold), 0 fold, 1 keep */
+    size_t memory;        /* budget in bytes for all buffers (0 = 1 GiB) */
+    int threads;          /* analysis threads (0 = the number of cores) */
+    bool stop_on_error;   /* a bad input ends the run without committing */
+    int zlib_level;       /* stored text (0..9; -1 = 1, fastest) */
     indexer_progress_fn progress;
     void *progress_ctx;
     indexer_warn_fn warn;
@@ -43,14 +43,14 @@ typedef struct indexer_opts {
 
 typedef struct indexer_summary {
     uint64_t docs_added;
-    uint64_t docs_skipped;      /* by the source: bad lines, binary files... */
+    uint64_t docs_skipped; /* by the source: bad lines, binary files... */
     uint64_t warnings;
-    uint64_t invalid_utf8;      /* invalid sequences replaced, over all documents */
-    uint64_t text_bytes;        /* bytes of title + text analysed */
-    uint64_t input_bytes;       /* bytes read from the inputs */
+    uint64_t invalid_utf8; /* invalid sequences replaced, over all documents */
+    uint64_t text_bytes;   /* bytes of title + text analysed */
+    uint64_t input_bytes;  /* bytes read from the inputs */
     uint64_t tokens;
-    uint32_t segments_flushed;  /* segments written before the final merge */
-    uint64_t generation;        /* committed generation (0 if nothing committed) */
+    uint32_t segments_flushed; /* segments written before the final merge */
+    uint64_t generation;       /* committed generation (0 if nothing committed) */
     uint64_t stem_calls, stem_hits;
     double seconds;
 } indexer_summary;

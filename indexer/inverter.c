@@ -11,20 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NONE UINT32_MAX
+#define NONE        UINT32_MAX
 #define ARENA_CHUNK (1u << 20)
 
 typedef struct term {
     const char *key;
     uint32_t key_len;
-    uint32_t next;     /* forms: next form of the same stem; stems: first form */
+    uint32_t next; /* forms: next form of the same stem; stems: first form */
     uint64_t hash;
-    uint8_t *buf;      /* encoded postings */
+    uint8_t *buf; /* encoded postings */
     uint32_t len, cap;
     uint32_t last_doc; /* NONE before the first posting */
     uint32_t df;
-    uint32_t link;     /* forms: their stem; stems: tf summed in the current doc */
-    uint32_t cur_doc;  /* stems: the doc `link` sums for, NONE before the first */
+    uint32_t link;       /* forms: their stem; stems: tf summed in the current doc */
+    uint32_t cur_doc;    /* stems: the doc `link` sums for, NONE before the first */
     uint32_t form_count; /* stems only */
 } term;
 
@@ -59,7 +59,7 @@ struct inverter {
     term_table forms, stems;
     arena_chunk *arena;
     size_t arena_bytes;
-    size_t postings_bytes; /* sum of term buffer capacities */
+    size_t postings_bytes;        /* sum of term buffer capacities */
     quire_segment_writer *writer; /* open from a segment's first doc to its flush */
     uint64_t segment_id;
     uint32_t *doc_lens;
@@ -196,8 +196,8 @@ static inline void put_varint(term *e, uint64_t v)
     e->len += (uint32_t)quire_varint_put(e->buf + e->len, v);
 }
 
-int inverter_new(inverter **out, const char *dir, size_t memory_budget,
-                 inverter_next_id_fn next_id, inverter_segment_fn done, void *ctx)
+int inverter_new(inverter **out, const char *dir, size_t memory_budget, inverter_next_id_fn next_id,
+                 inverter_segment_fn done, void *ctx)
 {
     *out = NULL;
     inverter *inv = quire_calloc(1, sizeof *inv);
@@ -446,9 +446,8 @@ static int write_postings(inverter *inv, const term *e, bool positions)
                 inv->scratch[k] = pos;
             }
         }
-        int rc = quire_segment_writer_add_posting(inv->writer, doc, tf,
-                                                  positions ? inv->scratch : NULL,
-                                                  inv->doc_lens[doc]);
+        int rc = quire_segment_writer_add_posting(
+            inv->writer, doc, tf, positions ? inv->scratch : NULL, inv->doc_lens[doc]);
         if (rc != QUIRE_OK)
             return rc;
     }

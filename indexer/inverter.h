@@ -38,8 +38,7 @@ typedef int (*inverter_segment_fn)(void *ctx, uint64_t segment_id, const quire_s
 typedef uint64_t (*inverter_next_id_fn)(void *ctx);
 
 QUIRE_MUST_CHECK int inverter_new(inverter **out, const char *dir, size_t memory_budget,
-                                  inverter_next_id_fn next_id, inverter_segment_fn done,
-                                  void *ctx);
+                                  inverter_next_id_fn next_id, inverter_segment_fn done, void *ctx);
 void inverter_free(inverter *inv);
 
 /* Add a document: its metadata (text_off ignored), and its forms. Stored-text blocks for
@@ -53,8 +52,6 @@ bool inverter_is_full(const inverter *inv);
 size_t inverter_memory(const inverter *inv);
 /* Write the buffered postings as a segment (nothing if no document was added). */
 QUIRE_MUST_CHECK int inverter_flush(inverter *inv);
-
-
 
 /* The hash the workers compute for forms and stems (64-bit FNV-1a folded with a final
  * mix; quality matters more than speed here since words are short). */

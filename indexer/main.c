@@ -56,10 +56,23 @@ static int parse_size(const char *s, size_t *out)
         return -1;
     double mult = 1;
     switch (*end) {
-    case 'k': case 'K': mult = 1024.0; end++; break;
-    case 'm': case 'M': mult = MIB; end++; break;
-    case 'g': case 'G': mult = MIB * 1024.0; end++; break;
-    default: break;
+    case 'k':
+    case 'K':
+        mult = 1024.0;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = MIB;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = MIB * 1024.0;
+        end++;
+        break;
+    default:
+        break;
     }
     if (*end == 'i' || *end == 'B' || *end == 'b')
         end++;
@@ -132,14 +145,16 @@ static void print_components(const index_stats *s, double input_mb)
         if (parts[i].files[0] != QUIRE_SEG_STO)
             no_text += mb;
         if (input_mb > 0)
-            printf("  %-24s %10.2f MB  %5.1f%% of text\n", parts[i].what, mb, 100.0 * mb / input_mb);
+            printf("  %-24s %10.2f MB  %5.1f%% of text\n", parts[i].what, mb,
+                   100.0 * mb / input_mb);
         else
             printf("  %-24s %10.2f MB\n", parts[i].what, mb);
     }
     if (input_mb > 0) {
         printf("  %-24s %10.2f MB  %5.1f%% of text\n", "index without text", no_text,
                100.0 * no_text / input_mb);
-        printf("  %-24s %10.2f MB  %5.1f%% of text\n", "index in all", total, 100.0 * total / input_mb);
+        printf("  %-24s %10.2f MB  %5.1f%% of text\n", "index in all", total,
+               100.0 * total / input_mb);
     } else {
         printf("  %-24s %10.2f MB\n", "index without text", no_text);
         printf("  %-24s %10.2f MB\n", "index in all", total);
@@ -225,8 +240,10 @@ static int run_cli(int argc, char **argv, const char **positional)
             o.keep_diacritics = 1;
         } else if (strcmp(a, "--memory") == 0 && val) {
             if (parse_size(val, &o.memory) != 0) {
-                fprintf(stderr, "quire-index: --memory %s: expected a size of at least 1M, "
-                                "like 64M or 2G\n", val);
+                fprintf(stderr,
+                        "quire-index: --memory %s: expected a size of at least 1M, "
+                        "like 64M or 2G\n",
+                        val);
                 return 2;
             }
             i++;
@@ -260,7 +277,8 @@ static int run_cli(int argc, char **argv, const char **positional)
         }
     }
     if (npos < 2) {
-        fprintf(stderr, "quire-index: need an INDEX directory and at least one INPUT (see --help)\n");
+        fprintf(stderr,
+                "quire-index: need an INDEX directory and at least one INPUT (see --help)\n");
         return 2;
     }
     o.index_dir = positional[0];
@@ -279,8 +297,9 @@ static int run_cli(int argc, char **argv, const char **positional)
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
         index_stats s;
         if (indexer_stats(o.index_dir, &s) == QUIRE_OK)
-            fprintf(stderr, "quire-index: nothing committed; %s keeps its last commit "
-                            "(generation %llu, %llu documents)\n",
+            fprintf(stderr,
+                    "quire-index: nothing committed; %s keeps its last commit "
+                    "(generation %llu, %llu documents)\n",
                     o.index_dir, (unsigned long long)s.generation, (unsigned long long)s.docs);
         else
             fprintf(stderr, "quire-index: nothing committed\n");
@@ -291,8 +310,8 @@ static int run_cli(int argc, char **argv, const char **positional)
         index_stats s;
         printf("indexed %llu document%s (%llu skipped, %llu warnings) into %s, generation %llu\n",
                (unsigned long long)sum.docs_added, sum.docs_added == 1 ? "" : "s",
-               (unsigned long long)sum.docs_skipped,
-               (unsigned long long)sum.warnings, o.index_dir, (unsigned long long)sum.generation);
+               (unsigned long long)sum.docs_skipped, (unsigned long long)sum.warnings, o.index_dir,
+               (unsigned long long)sum.generation);
         printf("  input %.2f MB read, %.2f MB of text, %llu tokens\n", in_mb, text_mb,
                (unsigned long long)sum.tokens);
         printf("  %.2f s, %.1f MB/s of text, %.0f docs/s, peak memory %.1f MB\n", sum.seconds,
@@ -304,7 +323,8 @@ static int run_cli(int argc, char **argv, const char **positional)
                (unsigned long long)sum.stem_calls,
                sum.stem_calls ? 100.0 * (double)sum.stem_hits / (double)sum.stem_calls : 0.0);
         if (indexer_stats(o.index_dir, &s) == QUIRE_OK) {
-            printf("  index now: %llu documents, %llu forms, %llu stems, %llu postings, %u segment%s\n",
+            printf("  index now: %llu documents, %llu forms, %llu stems, %llu postings, %u "
+                   "segment%s\n",
                    (unsigned long long)s.docs, (unsigned long long)s.forms,
                    (unsigned long long)s.stems, (unsigned long long)s.postings, s.segment_count,
                    s.segment_count == 1 ? "" : "s");

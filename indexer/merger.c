@@ -13,8 +13,8 @@
 #include <string.h>
 
 /* A merge reads its inputs through memory maps, and every page it touches counts in its
- * resident memory; every DROP_EVERY postings and positions copied it lets them go, so a merge of any size
- * stays within a few tens of MiB. */
+ * resident memory; every DROP_EVERY postings and positions copied it lets them go, so a merge of
+ * any size stays within a few tens of MiB. */
 #define DROP_EVERY ((uint64_t)2 << 20)
 
 typedef struct input {

@@ -15,7 +15,6 @@
 
 /* Merge `inputs` (open segments, in doc order) into a new segment `out_id` in `dir`. */
 QUIRE_MUST_CHECK int merger_run(const char *dir, const quire_segment *const *inputs,
-                                uint32_t input_count, uint64_t out_id,
-                                quire_segment_stats *stats);
+                                uint32_t input_count, uint64_t out_id, quire_segment_stats *stats);
 
 #endif

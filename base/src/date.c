@@ -4,7 +4,6 @@
  */
 #include "quire/date.h"
 
-
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;

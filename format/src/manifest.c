@@ -28,7 +28,7 @@
 #include "quire/segment.h"
 
 #define MANIFEST_PREFIX "manifest-"
-#define MAX_SEGMENTS 1000000u
+#define MAX_SEGMENTS    1000000u
 
 void quire_manifest_free(quire_manifest *m)
 {
@@ -44,7 +44,8 @@ int quire_manifest_copy(quire_manifest *dst, const quire_manifest *src)
 {
     memset(dst, 0, sizeof *dst);
     *dst = *src;
-    dst->analyzer_id = src->analyzer_id ? quire_strndup(src->analyzer_id, strlen(src->analyzer_id)) : NULL;
+    dst->analyzer_id =
+        src->analyzer_id ? quire_strndup(src->analyzer_id, strlen(src->analyzer_id)) : NULL;
     dst->language = src->language ? quire_strndup(src->language, strlen(src->language)) : NULL;
     dst->segments = quire_malloc((src->segment_count + 1) * sizeof *dst->segments);
     if ((src->analyzer_id && !dst->analyzer_id) || (src->language && !dst->language) ||

@@ -84,7 +84,8 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
     seg->stats.text_bytes = quire_load_le64(st + 40);
     uint64_t di_off = quire_load_le64(st + 48), di_len = quire_load_le64(st + 56);
     if (doc_count >= UINT32_MAX || di_off < FRAME_HEADER_LEN || di_off > tf->index_off ||
-        di_len > tf->index_off - di_off || tf->count != seg->stats.form_count + seg->stats.stem_count) {
+        di_len > tf->index_off - di_off ||
+        tf->count != seg->stats.form_count + seg->stats.stem_count) {
         rc = quire_corrupt("%s: statistics block is inconsistent", tname);
         goto fail;
     }
@@ -116,7 +117,8 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
     seg->lens = seg->map[QUIRE_SEG_LEN].bytes.ptr + FRAME_HEADER_LEN;
     uint64_t tokens = 0;
     for (uint64_t d = 0; d < doc_count; d++) {
-        uint32_t dl = quire_load_le32(seg->lens + d * 8), tl = quire_load_le32(seg->lens + d * 8 + 4);
+        uint32_t dl = quire_load_le32(seg->lens + d * 8),
+                 tl = quire_load_le32(seg->lens + d * 8 + 4);
         if (tl > dl) {
             rc = quire_corrupt("%s: document %llu has a title longer than itself",
                                seg->name[QUIRE_SEG_LEN], (unsigned long long)d);
@@ -162,11 +164,11 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
         uint64_t soff = quire_load_le64(seg->sto_index + b * STO_INDEX_ENTRY);
         uint64_t foff = quire_load_le64(seg->sto_index + b * STO_INDEX_ENTRY + 8);
         uint64_t psoff = b ? quire_load_le64(seg->sto_index + (b - 1) * STO_INDEX_ENTRY) : 0;
-        uint64_t pfoff = b ? quire_load_le64(seg->sto_index + (b - 1) * STO_INDEX_ENTRY + 8)
-                           : FRAME_HEADER_LEN;
+        uint64_t pfoff =
+            b ? quire_load_le64(seg->sto_index + (b - 1) * STO_INDEX_ENTRY + 8) : FRAME_HEADER_LEN;
         if ((b == 0 && (soff != 0 || foff != FRAME_HEADER_LEN)) ||
-            (b > 0 && (soff <= psoff || foff <= pfoff)) || foff + STO_BLOCK_OVERHEAD > sf->index_off ||
-            soff >= seg->stats.text_bytes) {
+            (b > 0 && (soff <= psoff || foff <= pfoff)) ||
+            foff + STO_BLOCK_OVERHEAD > sf->index_off || soff >= seg->stats.text_bytes) {
             rc = quire_corrupt("%s: block index entry %llu is out of order or outside the file",
                                seg->name[QUIRE_SEG_STO], (unsigned long long)b);
             goto fail;
@@ -441,8 +443,7 @@ uint64_t quire_segment_store_block_count(const quire_segment *seg)
 }
 
 /* Block i: its stream start, and its checked encoded bytes. */
-static int store_block(const quire_segment *seg, uint64_t i, uint64_t *stream_off,
-                       quire_bytes *enc)
+static int store_block(const quire_segment *seg, uint64_t i, uint64_t *stream_off, quire_bytes *enc)
 {
     const char *name = seg->name[QUIRE_SEG_STO];
     const uint8_t *e = seg->sto_index + i * STO_INDEX_ENTRY;

@@ -39,13 +39,13 @@ struct quire_segment_writer {
     quire_buf group;        /* .dmd records of the current group */
     quire_buf last_origin;  /* origin of the group's previous record */
     uint64_t group_text_off;
-    quire_buf dmd_index;    /* u64 per group */
-    quire_buf sto_index;    /* STO_INDEX_ENTRY per block */
+    quire_buf dmd_index; /* u64 per group */
+    quire_buf sto_index; /* STO_INDEX_ENTRY per block */
     uint64_t sto_blocks;
     /* terms */
-    quire_buf key;          /* current term's dictionary key */
-    quire_buf value;        /* current term's dictionary value */
-    int term_kind;          /* TERM_VALUE_* of the term begun, -1 if none */
+    quire_buf key;   /* current term's dictionary key */
+    quire_buf value; /* current term's dictionary value */
+    int term_kind;   /* TERM_VALUE_* of the term begun, -1 if none */
     uint64_t form_count, stem_count, posting_count;
 };
 
@@ -170,8 +170,7 @@ int quire_segment_writer_add_store_block(quire_segment_writer *w, quire_bytes en
 static int flush_pending_text(quire_segment_writer *w, bool all)
 {
     size_t done = 0;
-    while (w->pending_text.len - done >= QUIRE_STORE_BLOCK ||
-           (all && w->pending_text.len > done)) {
+    while (w->pending_text.len - done >= QUIRE_STORE_BLOCK || (all && w->pending_text.len > done)) {
         size_t n = w->pending_text.len - done;
         if (n > QUIRE_STORE_BLOCK)
             n = QUIRE_STORE_BLOCK;
@@ -366,8 +365,7 @@ int quire_segment_writer_end_term(quire_segment_writer *w)
     return QUIRE_OK;
 }
 
-int quire_segment_writer_add_alias_stem(quire_segment_writer *w, quire_bytes stem,
-                                        quire_bytes form)
+int quire_segment_writer_add_alias_stem(quire_segment_writer *w, quire_bytes stem, quire_bytes form)
 {
     int rc = begin_term(w, TERM_VALUE_ALIAS, stem.ptr, stem.len, true);
     if (rc != QUIRE_OK)
@@ -409,8 +407,7 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
         rc = flush_pending_text(w, true);
     if (rc == QUIRE_OK && w->store_total != w->text_total)
         rc = quire_error(QUIRE_EINVAL, "stored text covers %llu bytes, documents %llu",
-                         (unsigned long long)w->store_total,
-                         (unsigned long long)w->text_total);
+                         (unsigned long long)w->store_total, (unsigned long long)w->text_total);
     memset(stats, 0, sizeof *stats);
     if (rc == QUIRE_OK) {
         flush_group(w);

@@ -23,7 +23,8 @@ static void problem(vctx *v, const char *fmt, ...) QUIRE_PRINTF(2, 3);
 static void problem(vctx *v, const char *fmt, ...)
 {
     char line[768];
-    int n = snprintf(line, sizeof line, "seg-%08llx: ", (unsigned long long)quire_segment_id(v->seg));
+    int n =
+        snprintf(line, sizeof line, "seg-%08llx: ", (unsigned long long)quire_segment_id(v->seg));
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
@@ -79,7 +80,8 @@ static int check_postings(vctx *v, quire_bytes key, const quire_term *t, uint32_
                 problem(v, "term '%.*s': %s", (int)key.len, key.ptr, quire_errmsg());
                 break;
             }
-            uint32_t dl = quire_segment_doc_len(seg, c.doc), tl = quire_segment_title_len(seg, c.doc);
+            uint32_t dl = quire_segment_doc_len(seg, c.doc),
+                     tl = quire_segment_title_len(seg, c.doc);
             for (uint32_t i = 0; i < count; i++) {
                 /* title at 0..tl-1, text at tl+1..dl */
                 if ((i > 0 && pos[i] <= pos[i - 1]) || pos[i] == tl || pos[i] > dl) {
@@ -96,11 +98,11 @@ static int check_postings(vctx *v, quire_bytes key, const quire_term *t, uint32_
         }
     }
     if (rc == QUIRE_OK && n != t->postings.df)
-        problem(v, "term '%.*s': %llu postings, document frequency says %u", (int)key.len,
-                key.ptr, (unsigned long long)n, t->postings.df);
+        problem(v, "term '%.*s': %llu postings, document frequency says %u", (int)key.len, key.ptr,
+                (unsigned long long)n, t->postings.df);
     if (rc == QUIRE_OK && cf != t->postings.cf)
-        problem(v, "term '%.*s': tfs add up to %llu, collection frequency says %llu",
-                (int)key.len, key.ptr, (unsigned long long)cf, (unsigned long long)t->postings.cf);
+        problem(v, "term '%.*s': tfs add up to %llu, collection frequency says %llu", (int)key.len,
+                key.ptr, (unsigned long long)cf, (unsigned long long)t->postings.cf);
     quire_postings_close(&c);
     *cf_out = cf;
     return rc == QUIRE_ENOMEM ? rc : QUIRE_OK;
@@ -124,9 +126,8 @@ static void check_stem(vctx *v, quire_bytes key, const quire_term *t)
             df_max = ft.postings.df;
     }
     if (cf_forms != t->postings.cf)
-        problem(v, "stem '%.*s': collection frequency %llu, its forms add up to %llu",
-                (int)key.len, key.ptr, (unsigned long long)t->postings.cf,
-                (unsigned long long)cf_forms);
+        problem(v, "stem '%.*s': collection frequency %llu, its forms add up to %llu", (int)key.len,
+                key.ptr, (unsigned long long)t->postings.cf, (unsigned long long)cf_forms);
     if (t->postings.df < df_max)
         problem(v, "stem '%.*s': in fewer documents than one of its forms", (int)key.len, key.ptr);
 }
