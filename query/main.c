@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "query.h"
 #include "quire/analysis.h"
@@ -25,7 +26,8 @@ typedef struct cli {
     output_format format;
     bool format_given; /* --format was used (--batch defaults to trec otherwise) */
     bool count_only;
-    const char *batch; /* --batch FILE, or NULL */
+    const char *batch;   /* --batch FILE, or NULL */
+    const char *timings; /* --timings FILE (with --batch), or NULL */
     const char *qid;
     const char *tag;
 } cli;
@@ -42,6 +44,7 @@ typedef enum opt_id {
     OPT_BATCH,
     OPT_QID,
     OPT_TAG,
+    OPT_TIMINGS,
     OPT_HELP,
     OPT_VERSION
 } opt_id;
@@ -66,6 +69,8 @@ static const struct option_spec {
     {OPT_BATCH, 0, "batch", "FILE", "run each 'qid<TAB>query' line of FILE ('-': stdin)"},
     {OPT_QID, 0, "qid", "Q", "query id for --format trec (default 1)"},
     {OPT_TAG, 0, "tag", "T", "run tag for --format trec (default quire)"},
+    {OPT_TIMINGS, 0, "timings", "FILE",
+     "with --batch: write 'qid<TAB>microseconds' per query (search + output; for bench/)"},
     {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, "show the version and exit"},
 };
@@ -182,6 +187,9 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
         return 0;
     case OPT_TAG:
         c->tag = value;
+        return 0;
+    case OPT_TIMINGS:
+        c->timings = value;
         return 0;
     case OPT_HELP:
         usage(stdout);
@@ -447,13 +455,27 @@ static void report_query_error(const searcher *s, const char *query, size_t len,
     (void)fputs("^\n", stderr);
 }
 
+static double now_us(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
 /* --batch: one query per 'qid<TAB>query' line; blank lines and '#' comments skipped.
+ * With --timings, each query's wall time (search and printing its results) goes there.
  * Returns the exit code: 2 if any line failed, else 0 if any query matched, else 1. */
 static int run_batch(cli *c, searcher *s)
 {
     FILE *f = strcmp(c->batch, "-") == 0 ? stdin : fopen(c->batch, "r");
     if (f == NULL)
         return fail("%s: %s", c->batch, strerror(errno));
+    FILE *tf = NULL;
+    if (c->timings != NULL && (tf = fopen(c->timings, "w")) == NULL) {
+        if (f != stdin)
+            (void)fclose(f);
+        return fail("%s: %s", c->timings, strerror(errno));
+    }
     if (!c->format_given)
         c->format = FORMAT_TREC;
     char *line = NULL;
@@ -482,6 +504,7 @@ static int run_batch(cli *c, searcher *s)
         c->search.query = tab + 1;
         c->search.query_len = len - (size_t)(tab + 1 - line);
         search_result r = SEARCH_RESULT_INIT;
+        const double t0 = tf != NULL ? now_us() : 0;
         const int rc = search_query(&r, s, &c->search);
         if (rc != QUIRE_OK) {
             report_query_error(s, c->search.query, c->search.query_len, where);
@@ -489,6 +512,8 @@ static int run_batch(cli *c, searcher *s)
             continue;
         }
         print_result(c, &r, qid);
+        if (tf != NULL)
+            (void)fprintf(tf, "%s\t%.1f\n", qid, now_us() - t0);
         any_hit |= r.match_count > 0;
         search_result_free(&r);
     }
@@ -496,6 +521,8 @@ static int run_batch(cli *c, searcher *s)
     free(line);
     if (f != stdin)
         (void)fclose(f);
+    if (tf != NULL && fclose(tf) != 0)
+        return fail("%s: %s", c->timings, strerror(errno));
     if (read_error)
         return fail("%s: read error", c->batch);
     return any_error ? EXIT_ERROR : any_hit ? EXIT_HITS : EXIT_NONE;
@@ -520,6 +547,8 @@ int main(int argc, char **argv)
             return fail("%s", positional == 0 ? "missing INDEX" : "--batch takes INDEX only");
         return fail("%s", positional == 0 ? "missing INDEX and query" : "missing query");
     }
+    if (c.timings != NULL && c.batch == NULL)
+        return fail("%s", "--timings needs --batch");
     if (c.count_only)
         c.search.top_k = 0;
     const char *dir = argv[1];
