@@ -155,7 +155,11 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, d
             if (rc != QUIRE_OK)
                 return rc;
             pt->is_in_seg[s] = true;
-            pt->df += pt->in_seg[s].postings.df;
+            uint64_t live_df; /* deleted documents do not count (#4) */
+            const int drc = quire_index_live_df(ix, s, &pt->in_seg[s], &live_df);
+            if (drc != QUIRE_OK)
+                return drc;
+            pt->df += live_df;
         }
         pt->weight = scorer_weight(&p->scorer, pt->df);
     }

@@ -46,9 +46,10 @@ int frame_check(quire_bytes file, const char kind[4], uint64_t owner_id, const c
         return quire_corrupt("%s: wrong file kind '%.4s', expected '%.4s'", name,
                              (const char *)p + 4, kind);
     uint32_t version = quire_load_le32(p + 8);
-    if (version != QUIRE_FORMAT_VERSION)
-        return quire_error(QUIRE_EVERSION, "%s: format version %u, this build reads version %u",
-                           name, version, QUIRE_FORMAT_VERSION);
+    if (version < QUIRE_FORMAT_MIN_VERSION || version > QUIRE_FORMAT_VERSION)
+        return quire_error(QUIRE_EVERSION,
+                           "%s: format version %u, this build reads versions %u to %u", name,
+                           version, QUIRE_FORMAT_MIN_VERSION, QUIRE_FORMAT_VERSION);
     if (quire_load_le32(p + 12) != 0)
         return quire_corrupt("%s: unknown header flags 0x%08x", name, quire_load_le32(p + 12));
     if (quire_load_le64(p + 16) != owner_id)

@@ -24,6 +24,7 @@
 
 #include "framing.h"
 #include "quire/bytes.h"
+#include "quire/deletes.h"
 #include "quire/fileio.h"
 #include "quire/segment.h"
 
@@ -136,9 +137,10 @@ int quire_manifest_parse(quire_manifest *m, const uint8_t *bytes, size_t len, co
     if (quire_load_le32(bytes + 12) != 0)
         return quire_corrupt("%s: unknown manifest flags", name);
     uint32_t version = quire_load_le32(bytes + 8);
-    if (version != QUIRE_FORMAT_VERSION)
-        return quire_error(QUIRE_EVERSION, "%s: format version %u, this build reads version %u",
-                           name, version, QUIRE_FORMAT_VERSION);
+    if (version < QUIRE_FORMAT_MIN_VERSION || version > QUIRE_FORMAT_VERSION)
+        return quire_error(QUIRE_EVERSION,
+                           "%s: format version %u, this build reads versions %u to %u", name,
+                           version, QUIRE_FORMAT_MIN_VERSION, QUIRE_FORMAT_VERSION);
     m->generation = quire_load_le64(bytes + 16);
     reader r = {bytes + FRAME_HEADER_LEN, bytes + len - 4, false, false};
     m->next_segment_id = take(&r, 8);
@@ -161,8 +163,15 @@ int quire_manifest_parse(quire_manifest *m, const uint8_t *bytes, size_t len, co
             s->deletes_gen = take(&r, 8);
             s->deleted_count = (uint32_t)take(&r, 4);
             s->deleted_tokens = take(&r, 8);
-            if (s->id >= m->next_segment_id || s->deleted_count > s->doc_count ||
-                s->deleted_tokens > s->total_tokens || (i > 0 && s->id <= m->segments[i - 1].id))
+            /* deletions: none in version 1; a deletion file exactly when something is
+             * deleted, written by this commit or an older one; never every document (a
+             * segment with nothing live is dropped from the manifest) */
+            if (s->id >= m->next_segment_id ||
+                (s->deleted_count && s->deleted_count >= s->doc_count) ||
+                s->deleted_tokens > s->total_tokens || (i > 0 && s->id <= m->segments[i - 1].id) ||
+                (s->deletes_gen != 0) != (s->deleted_count != 0) ||
+                (s->deleted_count == 0 && s->deleted_tokens != 0) ||
+                s->deletes_gen > m->generation || (version < 2 && s->deletes_gen != 0))
                 r.bad = true;
         }
     } else {
@@ -326,6 +335,24 @@ int quire_manifest_commit(const char *dir, const quire_manifest *m)
     return quire_fsync_dir(dir);
 }
 
+static bool has_generation(const uint64_t *gens, size_t n, uint64_t g)
+{
+    for (size_t i = 0; i < n; i++)
+        if (gens[i] == g)
+            return true;
+    return false;
+}
+
+static bool deletes_needed(const quire_manifest *m, uint64_t id, uint64_t gen)
+{
+    if (!m)
+        return false;
+    for (uint32_t i = 0; i < m->segment_count; i++)
+        if (m->segments[i].id == id && m->segments[i].deletes_gen == gen)
+            return true;
+    return false;
+}
+
 static bool segment_needed(const quire_manifest *m, uint64_t id)
 {
     if (!m)
@@ -362,14 +389,21 @@ int quire_index_cleanup(const char *dir, const quire_manifest *current,
 {
     if (removed)
         *removed = 0;
+    uint64_t *gens = NULL;
+    size_t ngens = 0;
+    int rc = list_generations(dir, &gens, &ngens);
+    if (rc != QUIRE_OK)
+        return rc;
     DIR *d = opendir(dir);
-    if (!d)
+    if (!d) {
+        quire_free(gens);
         return quire_error(QUIRE_EIO, "%s: %s", dir, strerror(errno));
+    }
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         const char *n = e->d_name;
         bool drop = false;
-        uint64_t v;
+        uint64_t v, g;
         size_t nl = strlen(n);
         if (parse_manifest_name(n, &v))
             /* never a newer one: it may be a damaged newest commit a reader skipped, kept
@@ -377,6 +411,12 @@ int quire_index_cleanup(const char *dir, const quire_manifest *current,
             drop = v < current->generation && !(previous && v == previous->generation);
         else if (parse_segment_name(n, &v))
             drop = !segment_needed(current, v) && !segment_needed(previous, v);
+        else if (quire_deletes_parse_name(n, &v, &g))
+            /* one newer than the commit belongs to a damaged newer manifest (kept, like
+             * that manifest) or, with no such manifest, to a run that never committed */
+            drop = g <= current->generation
+                       ? !deletes_needed(current, v, g) && !deletes_needed(previous, v, g)
+                       : !has_generation(gens, ngens, g);
         else if (nl > 4 && strcmp(n + nl - 4, ".tmp") == 0 &&
                  strncmp(n, MANIFEST_PREFIX, strlen(MANIFEST_PREFIX)) == 0)
             drop = true;
@@ -388,6 +428,7 @@ int quire_index_cleanup(const char *dir, const quire_manifest *current,
             (*removed)++;
     }
     closedir(d);
+    quire_free(gens);
     return QUIRE_OK;
 }
 

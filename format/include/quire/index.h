@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "quire/deletes.h"
 #include "quire/manifest.h"
 #include "quire/segment.h"
 #include "quire/status.h"
@@ -29,7 +30,16 @@ uint64_t quire_index_doc_base(const quire_index *ix, uint32_t i);
 /* Live documents and their tokens (collection statistics for BM25). */
 uint64_t quire_index_doc_count(const quire_index *ix);
 uint64_t quire_index_total_tokens(const quire_index *ix);
-/* Whether a segment's document is deleted (always false until deletions land, #4). */
+/* Whether a segment's document is deleted (its segment's deletion file, FORMAT.md
+ * "Deletions", loaded and checked against the manifest at open). */
 bool quire_index_is_deleted(const quire_index *ix, uint32_t seg, uint32_t doc);
+/* The segment's deletions; NULL if it has none. */
+const quire_deletes *quire_index_deletes(const quire_index *ix, uint32_t seg);
+/* The number of live documents holding term `t` (looked up in segment seg): the
+ * dictionary's df minus the deleted documents among its postings, found by seeking the
+ * postings to each deleted document (or by reading them all when that is cheaper), so
+ * ranking statistics are exact as soon as a deletion commits, not only after a merge. */
+QUIRE_MUST_CHECK int quire_index_live_df(const quire_index *ix, uint32_t seg, const quire_term *t,
+                                         uint64_t *df);
 
 #endif

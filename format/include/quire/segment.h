@@ -30,7 +30,10 @@
 #include "quire/status.h"
 #include "quire/termdict.h"
 
-#define QUIRE_FORMAT_VERSION 1
+/* Files are written with QUIRE_FORMAT_VERSION; readers accept QUIRE_FORMAT_MIN_VERSION up to
+ * it (FORMAT.md "Versions"). */
+#define QUIRE_FORMAT_VERSION     2
+#define QUIRE_FORMAT_MIN_VERSION 1
 #define QUIRE_STEM_PREFIX 0xFF /* first byte of a stem's dictionary key */
 
 typedef enum quire_term_kind {
