@@ -8,7 +8,9 @@
  * 10000). Same harness and output as bench_index.
  *
  *   xapian_index [--runs N] [--warmup full|read|none] [--tmp DIR] [--keep DIR]
- *                [--opt nostore] CORPUS...
+ *                [--opt nostore] [--opt idvalue] CORPUS...
+ *
+ * --opt idvalue also keeps the id in value slot 0, where xapian_search reads it back.
  *
  * The size without stored text is every file less docdata.glass (the document data).
  */
@@ -30,6 +32,7 @@ struct ctx {
     Xapian::TermGenerator *tg;
     peer_result *out;
     bool store;
+    bool idvalue;
 };
 
 int add_doc(void *p, const peer_doc *d)
@@ -50,6 +53,8 @@ int add_doc(void *p, const peer_doc *d)
         std::string idterm = "Q";
         idterm.append(d->id, d->id_len);
         doc.add_boolean_term(idterm);
+        if (c->idvalue)
+            doc.add_value(0, std::string(d->id, d->id_len));
         c->db->add_document(doc); /* a new database: the ids are unique already */
     } catch (const Xapian::Error &e) {
         std::fprintf(stderr, "xapian_index: %s\n", e.get_description().c_str());
@@ -63,10 +68,12 @@ int add_doc(void *p, const peer_doc *d)
 int run(const char *dir, const char *const *inputs, size_t ninputs, const char *const *opts,
         size_t nopts, peer_result *out)
 {
-    bool store = true;
+    bool store = true, idvalue = false;
     for (size_t i = 0; i < nopts; i++) {
         if (std::strcmp(opts[i], "nostore") == 0) {
             store = false;
+        } else if (std::strcmp(opts[i], "idvalue") == 0) {
+            idvalue = true;
         } else {
             std::fprintf(stderr, "xapian_index: unknown --opt %s\n", opts[i]);
             return -1;
@@ -77,7 +84,7 @@ int run(const char *dir, const char *const *inputs, size_t ninputs, const char *
         Xapian::WritableDatabase db(path, Xapian::DB_CREATE_OR_OVERWRITE);
         Xapian::TermGenerator tg;
         tg.set_stemmer(Xapian::Stem("english"));
-        ctx c = {&db, &tg, out, store};
+        ctx c = {&db, &tg, out, store, idvalue};
         for (size_t i = 0; i < ninputs; i++)
             if (peer_read_jsonl(inputs[i], add_doc, &c, &out->skipped) != 0)
                 return -1;
@@ -87,8 +94,8 @@ int run(const char *dir, const char *const *inputs, size_t ninputs, const char *
         std::string dd = path + "/docdata.glass";
         uint64_t docdata = stat(dd.c_str(), &st) == 0 ? (uint64_t)st.st_size : 0;
         uint64_t all = 0;
-        for (const char *f : {"postlist.glass", "position.glass", "termlist.glass",
-                              "docdata.glass", "iamglass"}) {
+        for (const char *f :
+             {"postlist.glass", "position.glass", "termlist.glass", "docdata.glass", "iamglass"}) {
             std::string fp = path + "/" + f;
             if (stat(fp.c_str(), &st) == 0)
                 all += (uint64_t)st.st_size;
