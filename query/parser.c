@@ -889,6 +889,17 @@ static int parse_plain(query_node **root, parser *p)
     return combine(root, p, p->match_any ? QUERY_OR : QUERY_AND, words.items, words.count, 0);
 }
 
+/* Number the PHRASE nodes of the final tree 0..k-1 in tree order. Numbers are handed out
+ * as phrases are made, and a phrase given twice is dropped (it counts once): without this
+ * the dropped one left a hole the planner read as a NULL node ("a b" "a b" crashed). */
+static void number_phrases(query_node *n, uint32_t *k)
+{
+    if (n->kind == QUERY_PHRASE)
+        n->phrase = (*k)++;
+    for (uint32_t i = 0; i < n->child_count; i++)
+        number_phrases(n->children[i], k);
+}
+
 int parser_parse(query_ast *out, arena *a, quire_analyzer *an, const char *text, size_t len,
                  const parser_options *o)
 {
@@ -922,7 +933,8 @@ int parser_parse(query_ast *out, arena *a, quire_analyzer *an, const char *text,
     }
     out->root = root;
     out->term_count = p.term_count;
-    out->phrase_count = p.phrase_count;
+    out->phrase_count = 0;
+    number_phrases(root, &out->phrase_count);
     out->has_dates = p.has_dates;
     return QUIRE_OK;
 }
