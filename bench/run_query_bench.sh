@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# run_query_bench.sh - query latency per class (bench/queries/, made by make_queries.py) of
+# quire, Xapian and SQLite FTS5 on the same corpus and the same queries, top 10.
+#
+#   bench/run_query_bench.sh [--obj DIR] [--out DIR] [--runs N] [--corpus NAME]...
+#                            [--no-cold] [--no-xapian]
+#
+#   --obj DIR      a Release build with quire-index, quire-query and the peers
+#                  (bench/xapian_index, xapian_search, fts5_index, fts5_search); default:
+#                  build the working tree into bench/build/obj-worktree
+#   --corpus NAME  reuters (Reuters-21578, the default) or enwiki (the Wikipedia sample:
+#                  Xapian indexes it at about 1 MB/s, ~7 min here); may be repeated
+#   --runs N       timed passes over the queries per engine (default 3)
+#   --no-xapian    leave Xapian out (e.g. to skip its slow indexing of enwiki)
+#   --no-cold      skip the cold pass
+#
+# Each engine indexes the corpus (title and text; Xapian with the id in value slot 0), then
+# runs the whole query file in one process per pass: quire-query --batch --timings,
+# xapian_search --timings, fts5_search --timings (a monotonic clock around each query,
+# from parsing to the top 10 printed with their ids). Warm: one untimed pass, then N timed
+# passes, the engines taking turns; a query's latency is its median over the N passes.
+# Cold: before one more pass, each index file's pages are dropped from the page cache
+# (dd iflag=nocache, i.e. posix_fadvise DONTNEED; no root needed), so the pass starts
+# with the index on disk only (what the programs themselves map or cache is rebuilt too:
+# each pass is a new process). Each pass's wall time, process start to exit, is reported
+# too, since an engine may read its index at open, outside the per-query clock.
+# latency_stats.py prints p50/p95/p99 per class and each
+# peer's p50 over quire's.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+corpora=$(cd "$root/../shared/corpora" 2>/dev/null && pwd || echo /work/shared/corpora)
+obj=""
+out=""
+runs=3
+cold=1
+xapian=1
+names=()
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --obj) obj=$2; shift ;;
+    --out) out=$2; shift ;;
+    --runs) runs=$2; shift ;;
+    --corpus) names+=("$2"); shift ;;
+    --no-cold) cold=0 ;;
+    --no-xapian) xapian=0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    *) echo "run_query_bench.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ ${#names[@]} -gt 0 ] || names=(reuters)
+
+if [ -z "$obj" ]; then
+    obj="$here/build/obj-worktree"
+    cmake -S "$root" -B "$obj" -DCMAKE_BUILD_TYPE=Release -DQUIRE_TESTS=OFF >/dev/null
+    cmake --build "$obj" -j2 >"$obj/build.log" 2>&1 || { tail -30 "$obj/build.log"; exit 1; }
+fi
+obj=$(cd "$obj" && pwd)
+[ -n "$out" ] || out="$here/out/query-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/quire-querybench-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+engines=(quire)
+[ "$xapian" = 1 ] && [ -x "$obj/bench/xapian_search" ] && engines+=(xapian)
+[ -x "$obj/bench/fts5_search" ] && engines+=(fts5)
+: >"$out/latency.dat"
+: >"$out/query.md"
+
+# run_pass ENGINE CORPUS TAG: one pass over the queries; run in $out/C.E.TAG.run, timings in .t
+run_pass() {
+    local e=$1 c=$2 tag=$3 idx="$work/$2-$1" q="$here/queries/$2" t0
+    t0=$(date +%s%N)
+    case $e in
+    quire) "$obj/quire-query" --batch "$q.quire.tsv" --timings "$out/$c.$e.$tag.t" "$idx" ;;
+    xapian) "$obj/bench/xapian_search" --timings "$out/$c.$e.$tag.t" "$idx" "$q.xapian.tsv" ;;
+    fts5) "$obj/bench/fts5_search" --timings "$out/$c.$e.$tag.t" "$idx" "$q.fts5.tsv" ;;
+    esac >"$out/$c.$e.$tag.run" 2>"$out/$c.$e.$tag.log" || {
+        local rc=$?
+        [ "$e" = quire ] && [ $rc = 1 ] && return 0 # quire: 1 = no query matched
+        echo "run_query_bench.sh: $e on $c failed (rc $rc): $out/$c.$e.$tag.log" >&2
+        tail -3 "$out/$c.$e.$tag.log" >&2
+        return 1
+    }
+    echo $((($(date +%s%N) - t0) / 1000000)) >"$out/$c.$e.$tag.ms"
+}
+
+# pass_walls C TAG: '| quire ms | Xapian ms | FTS5 ms |' cells of whole passes
+pass_walls() {
+    local row="" e
+    for e in quire xapian fts5; do
+        if [ -f "$out/$1.$e.$2.ms" ]; then row="$row $(cat "$out/$1.$e.$2.ms") |"; else row="$row - |"; fi
+    done
+    echo "$row"
+}
+
+for c in "${names[@]}"; do
+    case $c in
+    reuters) src="$corpora/reuters21578/corpus.jsonl.gz" title="Reuters-21578" ;;
+    enwiki) src="$corpora/enwiki-sample/corpus.jsonl.gz" title="Wikipedia sample" ;;
+    *) echo "run_query_bench.sh: unknown corpus $c (reuters or enwiki)" >&2; exit 2 ;;
+    esac
+    [ -f "$here/queries/$c.quire.tsv" ] || { echo "run_query_bench.sh: no bench/queries/$c.*.tsv" >&2; exit 2; }
+    for e in "${engines[@]}"; do
+        echo "run_query_bench.sh: $c: indexing with $e" >&2
+        case $e in
+        quire) "$obj/quire-index" -q "$work/$c-$e" "$src" ;;
+        xapian) "$obj/bench/xapian_index" --runs 1 --warmup none --keep "$work/$c-$e" --opt idvalue "$src" ;;
+        fts5) "$obj/bench/fts5_index" --runs 1 --warmup none --keep "$work/$c-$e" "$src" ;;
+        esac >"$out/$c.$e.index.log" 2>&1
+    done
+    echo "run_query_bench.sh: $c: warm-up pass, then $runs timed passes" >&2
+    for e in "${engines[@]}"; do run_pass "$e" "$c" warmup; done
+    for r in $(seq 1 "$runs"); do
+        for e in "${engines[@]}"; do run_pass "$e" "$c" "warm$r"; done
+    done
+    args=()
+    for e in "${engines[@]}"; do
+        ts=$(seq 1 "$runs" | sed "s|.*|$out/$c.$e.warm&.t|" | paste -sd,)
+        args+=("$e=$out/$c.$e.warm1.run:$ts")
+    done
+    python3 "$here/latency_stats.py" --title "$title: warm, top 10, median of $runs passes" \
+        --dat "$out/latency.dat" "${args[@]}" >>"$out/query.md"
+    if [ "$cold" = 1 ]; then
+        echo "run_query_bench.sh: $c: cold pass" >&2
+        args=()
+        for e in "${engines[@]}"; do
+            find "$work/$c-$e" -type f -exec dd if={} iflag=nocache count=0 status=none \;
+            run_pass "$e" "$c" cold
+            args+=("$e=$out/$c.$e.cold.run:$out/$c.$e.cold.t")
+        done
+        python3 "$here/latency_stats.py" --title "$title: cold (index dropped from the page cache before one pass), top 10" \
+            "${args[@]}" >>"$out/query.md"
+    fi
+    {
+        echo "Whole passes over the $(grep -vc '^#' "$here/queries/$c.quire.tsv") queries, ms from process start to exit"
+        echo "(opening the index included; quire-query reads every index file when it opens the"
+        echo "index, so a cold index costs it at open, before the first query's clock starts):"
+        echo
+        echo "| pass | quire | Xapian | FTS5 |"
+        echo "|---|---|---|---|"
+        echo "| warm (first timed pass) |$(pass_walls "$c" warm1)"
+        [ "$cold" = 1 ] && echo "| cold |$(pass_walls "$c" cold)"
+        echo
+    } >>"$out/query.md"
+    rm -rf "${work:?}/$c-"*
+done
+cat "$out/query.md"
+echo "run_query_bench.sh: results in $out" >&2
