@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "query.h"
 #include "quire/analysis.h"
@@ -30,6 +31,10 @@ typedef struct cli {
     const char *timings; /* --timings FILE (with --batch), or NULL */
     const char *qid;
     const char *tag;
+    bool passages_given;   /* --passages was used (default: 1 for text and json, 0 for trec) */
+    int color;             /* -1 auto (a terminal without NO_COLOR), 0 never, 1 always */
+    const char *mark_open; /* around highlights without colour */
+    const char *mark_close;
 } cli;
 
 typedef enum opt_id {
@@ -45,6 +50,11 @@ typedef enum opt_id {
     OPT_QID,
     OPT_TAG,
     OPT_TIMINGS,
+    OPT_PASSAGES,
+    OPT_PASSAGE_LENGTH,
+    OPT_COLOR,
+    OPT_MARK_OPEN,
+    OPT_MARK_CLOSE,
     OPT_HELP,
     OPT_VERSION
 } opt_id;
@@ -71,6 +81,13 @@ static const struct option_spec {
     {OPT_TAG, 0, "tag", "T", "run tag for --format trec (default quire)"},
     {OPT_TIMINGS, 0, "timings", "FILE",
      "with --batch: write 'qid<TAB>microseconds' per query (search + output; for bench/)"},
+    {OPT_PASSAGES, 'p', "passages", "N",
+     "best passages per hit, highlighted (default 1; 0: none; trec: none)"},
+    {OPT_PASSAGE_LENGTH, 0, "passage-length", "BYTES", "target passage length (default 240)"},
+    {OPT_COLOR, 0, "color", "WHEN",
+     "highlight in colour: auto (default: on a terminal, unless NO_COLOR is set), always, never"},
+    {OPT_MARK_OPEN, 0, "mark-open", "S", "text before a highlight without colour (default [[)"},
+    {OPT_MARK_CLOSE, 0, "mark-close", "S", "text after a highlight without colour (default ]])"},
     {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, "show the version and exit"},
 };
@@ -191,6 +208,34 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
     case OPT_TIMINGS:
         c->timings = value;
         return 0;
+    case OPT_PASSAGES:
+        if (parse_count(value, &c->search.passages) != 0 || c->search.passages > 64)
+            return fail("--passages: not a count from 0 to 64: '%s'", value), -1;
+        c->passages_given = true;
+        return 0;
+    case OPT_PASSAGE_LENGTH: {
+        uint32_t n;
+        if (parse_count(value, &n) != 0 || n < 16 || n > 65536)
+            return fail("--passage-length: not a length from 16 to 65536: '%s'", value), -1;
+        c->search.passage_bytes = n;
+        return 0;
+    }
+    case OPT_COLOR:
+        if (strcmp(value, "auto") == 0)
+            c->color = -1;
+        else if (strcmp(value, "always") == 0)
+            c->color = 1;
+        else if (strcmp(value, "never") == 0)
+            c->color = 0;
+        else
+            return fail("--color: expected auto, always or never, not '%s'", value), -1;
+        return 0;
+    case OPT_MARK_OPEN:
+        c->mark_open = value;
+        return 0;
+    case OPT_MARK_CLOSE:
+        c->mark_close = value;
+        return 0;
     case OPT_HELP:
         usage(stdout);
         return 1;
@@ -302,7 +347,42 @@ static void print_clean(const char *s, size_t len)
     }
 }
 
-static void print_text(const search_result *r)
+/* How highlights look in text output. */
+typedef struct marks {
+    const char *open;
+    const char *close;
+} marks;
+
+/* Print s[0..len) (bytes base..base+len of a field) on one line: white space and control
+ * characters collapsed to one space, highlights h[0..n) (absolute offsets) marked. */
+static void print_marked(const char *s, size_t len, size_t base, const search_highlight *h,
+                         uint32_t n, const marks *m)
+{
+    uint32_t k = 0;
+    bool space = false;
+    for (size_t i = 0; i < len; i++) {
+        const size_t at = base + i;
+        while (k < n && h[k].end <= at)
+            k++;
+        const bool opens = k < n && h[k].start == at;
+        const unsigned char ch = (unsigned char)s[i];
+        const bool blank = ch <= 0x20 || ch == 0x7f;
+        if (blank && !opens) {
+            space = true;
+            continue;
+        }
+        if (space)
+            putchar(' ');
+        space = false;
+        if (opens)
+            (void)fputs(m->open, stdout);
+        putchar(blank ? ' ' : ch);
+        if (k < n && h[k].end == at + 1)
+            (void)fputs(m->close, stdout);
+    }
+}
+
+static void print_text(const search_result *r, const marks *m)
 {
     for (uint32_t i = 0; i < r->hit_count; i++) {
         const search_hit *h = &r->hits[i];
@@ -310,10 +390,27 @@ static void print_text(const search_result *r)
         print_clean(h->external_id, h->external_id_len);
         printf("  %.4f  ", h->score);
         if (h->title_len > 0)
-            print_clean(h->title, h->title_len);
+            print_marked(h->title, h->title_len, 0, h->title_highlights, h->title_highlight_count,
+                         m);
         else
             (void)fputs("(no title)", stdout);
+        if (h->date != QUIRE_NO_DATE) {
+            char day[11];
+            quire_date_format(h->date, day);
+            printf("  %s", day);
+        }
         putchar('\n');
+        for (uint32_t k = 0; k < h->passage_count; k++) {
+            const search_passage *p = &h->passages[k];
+            (void)fputs("   ", stdout);
+            if (p->cut_before)
+                (void)fputs("\u2026", stdout);
+            print_marked(p->text, p->end - p->start, p->start, p->highlights, p->highlight_count,
+                         m);
+            if (p->cut_after)
+                (void)fputs("\u2026", stdout);
+            putchar('\n');
+        }
     }
     printf("%llu matching document%s\n", (unsigned long long)r->match_count,
            r->match_count == 1 ? "" : "s");
@@ -360,8 +457,17 @@ static void print_json_string(const char *s, size_t len)
     putchar('"');
 }
 
-/* One object per hit and line: rank, id, title, date, score (and qid in a batch). */
-static void print_json(const search_result *r, const char *qid)
+static void print_json_spans(const search_highlight *h, uint32_t n)
+{
+    putchar('[');
+    for (uint32_t i = 0; i < n; i++)
+        printf("%s[%zu,%zu]", i ? "," : "", h[i].start, h[i].end);
+    putchar(']');
+}
+
+/* One object per hit and line: rank, id, title, date, score (and qid in a batch); with
+ * passages, title_highlights and passages (byte offsets into the title and the text). */
+static void print_json(const search_result *r, const char *qid, bool passages)
 {
     for (uint32_t i = 0; i < r->hit_count; i++) {
         const search_hit *h = &r->hits[i];
@@ -382,7 +488,25 @@ static void print_json(const search_result *r, const char *qid)
             quire_date_format(h->date, day);
             printf(",\"date\":\"%s\"", day);
         }
-        printf(",\"score\":%.4f}\n", h->score);
+        printf(",\"score\":%.4f", h->score);
+        if (h->passages != NULL || h->title_highlights != NULL || passages) {
+            (void)fputs(",\"title_highlights\":", stdout);
+            print_json_spans(h->title_highlights, h->title_highlight_count);
+            (void)fputs(",\"passages\":[", stdout);
+            for (uint32_t k = 0; k < h->passage_count; k++) {
+                const search_passage *p = &h->passages[k];
+                printf("%s{\"start\":%zu,\"end\":%zu,\"cut_before\":%s,\"cut_after\":%s,"
+                       "\"text\":",
+                       k ? "," : "", p->start, p->end, p->cut_before ? "true" : "false",
+                       p->cut_after ? "true" : "false");
+                print_json_string(p->text, p->end - p->start);
+                (void)fputs(",\"highlights\":", stdout);
+                print_json_spans(p->highlights, p->highlight_count);
+                putchar('}');
+            }
+            putchar(']');
+        }
+        (void)fputs("}\n", stdout);
     }
 }
 
@@ -424,13 +548,19 @@ static void print_result(const cli *c, const search_result *r, const char *batch
         print_trec(r, batch_qid ? batch_qid : c->qid, c->tag);
         break;
     case FORMAT_JSON:
-        print_json(r, batch_qid);
+        print_json(r, batch_qid, c->search.passages > 0);
         break;
-    case FORMAT_TEXT:
+    case FORMAT_TEXT: {
+        const bool colour =
+            c->color == 1 || (c->color == -1 && isatty(STDOUT_FILENO) &&
+                              (getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0'));
+        const marks m =
+            colour ? (marks){"\033[1;31m", "\033[0m"} : (marks){c->mark_open, c->mark_close};
         if (batch_qid != NULL)
             printf("# %s\n", batch_qid);
-        print_text(r);
+        print_text(r, &m);
         break;
+    }
     }
 }
 
@@ -536,6 +666,9 @@ int main(int argc, char **argv)
     c.format = FORMAT_TEXT;
     c.qid = "1";
     c.tag = "quire";
+    c.color = -1;
+    c.mark_open = "[[";
+    c.mark_close = "]]";
 
     int positional = 0;
     const int parsed = parse_args(&c, argc, argv, &positional);
@@ -551,6 +684,10 @@ int main(int argc, char **argv)
         return fail("%s", "--timings needs --batch");
     if (c.count_only)
         c.search.top_k = 0;
+    if (c.batch != NULL && !c.format_given)
+        c.format = FORMAT_TREC;
+    if (!c.passages_given)
+        c.search.passages = c.format == FORMAT_TREC || c.count_only ? 0 : 1;
     const char *dir = argv[1];
 
     char *text = NULL;

@@ -380,12 +380,11 @@ static int scan(phrase_state *st, const quire_segment *seg, const query_node *no
                                        &st->starts_cap[1], &nb);
             if (rc != QUIRE_OK)
                 return rc;
-            const uint64_t pairs =
-                na == 0 || nb == 0
-                    ? 0
-                    : count_pairs(st->starts[0], na, split, st->starts[1], nb, n - split,
-                                  node->near_n, node->near_ordered,
-                                  quire_segment_title_len(seg, target));
+            const uint64_t pairs = na == 0 || nb == 0
+                                       ? 0
+                                       : count_pairs(st->starts[0], na, split, st->starts[1], nb,
+                                                     n - split, node->near_n, node->near_ordered,
+                                                     quire_segment_title_len(seg, target));
             freq = pairs > UINT32_MAX ? UINT32_MAX : (uint32_t)pairs;
         } else {
             freq = count_in_doc(st->words, n, limit, NULL);
@@ -401,26 +400,47 @@ static int scan(phrase_state *st, const quire_segment *seg, const query_node *no
     }
 }
 
+/* Open the cursors of every word of `node` into st->words. QUIRE_ENOTFOUND when the
+ * segment lacks a word. */
+static int open_words(phrase_state *st, arena *a, const quire_segment *seg, const query_node *node)
+{
+    st->words = arena_alloc(a, (size_t)node->word_count * sizeof *st->words);
+    if (st->words == NULL)
+        return oom();
+    for (uint32_t i = 0; i < node->word_count; i++) {
+        st->word_count = i + 1; /* so cleanup closes what this word opened */
+        const bool stemmed =
+            node->near_split > 0 ? node->near_stemmed[i >= node->near_split] : node->is_stemmed;
+        const int rc = open_word(&st->words[i], a, seg, &node->words[i], stemmed, node->is_prefix);
+        if (rc != QUIRE_OK)
+            return rc;
+        word_update(&st->words[i]);
+    }
+    return QUIRE_OK;
+}
+
+static void close_words(phrase_state *st)
+{
+    for (uint32_t i = 0; i < st->word_count; i++) {
+        for (uint32_t j = 0; j < st->words[i].form_count; j++)
+            quire_postings_close(&st->words[i].forms[j]);
+        quire_free(st->words[i].buf);
+    }
+    quire_free(st->docs);
+    quire_free(st->freqs);
+    quire_free(st->starts[0]);
+    quire_free(st->starts[1]);
+}
+
 int phrase_match_segment(phrase_matches *out, arena *a, const quire_segment *seg,
                          const query_node *node)
 {
     memset(out, 0, sizeof *out);
     phrase_state st;
     memset(&st, 0, sizeof st);
-    int rc = QUIRE_OK;
-    st.words = arena_alloc(a, (size_t)node->word_count * sizeof *st.words);
-    if (st.words == NULL)
-        return oom();
-    for (uint32_t i = 0; i < node->word_count; i++) {
-        st.word_count = i + 1; /* so cleanup closes what this word opened */
-        const bool stemmed = node->near_split > 0 ? node->near_stemmed[i >= node->near_split]
-                                                  : node->is_stemmed;
-        rc = open_word(&st.words[i], a, seg, &node->words[i], stemmed, node->is_prefix);
-        if (rc != QUIRE_OK)
-            goto done;
-        word_update(&st.words[i]);
-    }
-    rc = scan(&st, seg, node);
+    int rc = open_words(&st, a, seg, node);
+    if (rc == QUIRE_OK)
+        rc = scan(&st, seg, node);
     if (rc != QUIRE_OK || st.count == 0)
         goto done;
     out->docs = arena_alloc(a, (size_t)st.count * sizeof *out->docs);
@@ -435,16 +455,111 @@ int phrase_match_segment(phrase_matches *out, arena *a, const quire_segment *seg
 done:
     if (rc == QUIRE_ENOTFOUND) /* a word the segment lacks: no match here */
         rc = QUIRE_OK;
-    for (uint32_t i = 0; i < st.word_count; i++) {
-        for (uint32_t j = 0; j < st.words[i].form_count; j++)
-            quire_postings_close(&st.words[i].forms[j]);
-        quire_free(st.words[i].buf);
-    }
-    quire_free(st.docs);
-    quire_free(st.freqs);
-    quire_free(st.starts[0]);
-    quire_free(st.starts[1]);
+    close_words(&st);
     if (rc != QUIRE_OK)
         memset(out, 0, sizeof *out);
+    return rc;
+}
+
+static int push_span(phrase_span **spans, uint32_t *count, uint32_t *cap, uint32_t start,
+                     uint32_t len)
+{
+    if (*count == *cap) {
+        const uint32_t c = *cap ? *cap * 2 : 16;
+        phrase_span *s = quire_realloc(*spans, (size_t)c * sizeof *s);
+        if (s == NULL)
+            return oom();
+        *spans = s;
+        *cap = c;
+    }
+    (*spans)[*count].start = start;
+    (*spans)[*count].len = len;
+    (*count)++;
+    return QUIRE_OK;
+}
+
+/* Whether the occurrences [sa, sa+la) and [sb, sb+lb) pair (parser.h: same field, no
+ * overlap, at most dist words between them, a first when ordered): count_pairs' rule. */
+static bool is_pair(uint32_t sa, uint32_t la, uint32_t sb, uint32_t lb, uint32_t dist, bool ordered,
+                    uint32_t title_len)
+{
+    if ((sa < title_len) != (sb < title_len))
+        return false;
+    if ((uint64_t)sa + la <= sb)
+        return sb - (sa + la) <= dist;
+    if (!ordered && (uint64_t)sb + lb <= sa)
+        return sa - (sb + lb) <= dist;
+    return false;
+}
+
+/* Whether the occurrence of one operand at s (len l) pairs with any of the other's, at
+ * others[0..n) (len lo); `first` says whether s is operand a. Binary search: only the
+ * other's occurrences starting within dist + lo + l of s can pair. */
+static bool has_partner(uint32_t s, uint32_t l, const uint32_t *others, uint32_t n, uint32_t lo,
+                        bool first, const query_node *node, uint32_t title_len)
+{
+    const int64_t reach = (int64_t)node->near_n + l + lo;
+    for (uint32_t k = lower_bound(others, n, (int64_t)s - reach);
+         k < n && (int64_t)others[k] <= (int64_t)s + reach; k++) {
+        const bool pair =
+            first ? is_pair(s, l, others[k], lo, node->near_n, node->near_ordered, title_len)
+                  : is_pair(others[k], lo, s, l, node->near_n, node->near_ordered, title_len);
+        if (pair)
+            return true;
+    }
+    return false;
+}
+
+int phrase_doc_spans(phrase_span **out, uint32_t *count, arena *a, const quire_segment *seg,
+                     const query_node *node, uint32_t doc)
+{
+    *out = NULL;
+    *count = 0;
+    phrase_state st;
+    memset(&st, 0, sizeof st);
+    phrase_span *spans = NULL;
+    uint32_t n_spans = 0, cap = 0;
+    const uint32_t n = node->word_count;
+    int rc = open_words(&st, a, seg, node);
+    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
+        rc = word_advance(&st.words[i], doc);
+        if (rc == QUIRE_OK && st.words[i].doc != doc)
+            rc = QUIRE_ENOTFOUND; /* a word the document lacks: no span */
+        if (rc == QUIRE_OK)
+            rc = word_positions(&st.words[i], doc);
+    }
+    if (rc != QUIRE_OK)
+        goto done;
+    const uint32_t title_len = quire_segment_title_len(seg, doc);
+    if (node->near_split > 0) {
+        const uint32_t split = node->near_split, lb = n - split;
+        uint32_t na, nb;
+        rc = occurrence_starts(st.words, split, &st.starts[0], &st.starts_cap[0], &na);
+        if (rc == QUIRE_OK)
+            rc = occurrence_starts(st.words + split, lb, &st.starts[1], &st.starts_cap[1], &nb);
+        for (uint32_t i = 0; i < na && rc == QUIRE_OK; i++)
+            if (has_partner(st.starts[0][i], split, st.starts[1], nb, lb, true, node, title_len))
+                rc = push_span(&spans, &n_spans, &cap, st.starts[0][i], split);
+        for (uint32_t i = 0; i < nb && rc == QUIRE_OK; i++)
+            if (has_partner(st.starts[1][i], lb, st.starts[0], na, split, false, node, title_len))
+                rc = push_span(&spans, &n_spans, &cap, st.starts[1][i], lb);
+    } else {
+        uint32_t found;
+        rc = occurrence_starts(st.words, n, &st.starts[0], &st.starts_cap[0], &found);
+        const uint32_t limit = node->field == QUERY_FIELD_TITLE ? title_len : UINT32_MAX;
+        for (uint32_t i = 0; i < found && rc == QUIRE_OK; i++)
+            if ((uint64_t)st.starts[0][i] + n <= limit)
+                rc = push_span(&spans, &n_spans, &cap, st.starts[0][i], n);
+    }
+    if (rc == QUIRE_OK) {
+        *out = spans;
+        *count = n_spans;
+        spans = NULL;
+    }
+done:
+    if (rc == QUIRE_ENOTFOUND)
+        rc = QUIRE_OK;
+    quire_free(spans);
+    close_words(&st);
     return rc;
 }

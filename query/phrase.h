@@ -38,4 +38,20 @@ typedef struct phrase_matches {
 QUIRE_MUST_CHECK int phrase_match_segment(phrase_matches *out, arena *a, const quire_segment *seg,
                                           const query_node *node);
 
+/* One occurrence: positions [start, start + len). */
+typedef struct phrase_span {
+    uint32_t start;
+    uint32_t len;
+} phrase_span;
+
+/* The occurrences of `node` in document `doc` of `seg`, by the same rules that matched it
+ * (what passages highlight): a phrase's occurrences (word_count long; inside the title for
+ * a title: phrase), a prefix's or one stemmed word's positions, and for a NEAR every
+ * occurrence of either operand that forms a pair. *out (quire_malloc'd, the caller frees
+ * it; NULL when *count is 0) is ascending by start, but for NEAR: a's occurrences, then
+ * b's. QUIRE_OK (none when the document lacks a word), QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int phrase_doc_spans(phrase_span **out, uint32_t *count, arena *a,
+                                      const quire_segment *seg, const query_node *node,
+                                      uint32_t doc);
+
 #endif

@@ -25,17 +25,38 @@
 #define SEARCH_DEFAULT_TOP 10
 
 typedef struct search_options {
-    const char *query; /* query text, UTF-8 (main.c joins the words with spaces) */
-    size_t query_len;  /* bytes */
-    bool match_any;    /* false: juxtaposed clauses all required (AND); true: ranked OR */
-    bool lenient;      /* a syntax error reads the query as plain words instead */
-    uint32_t top_k;    /* hits to return; 0 counts matches only */
-    double k1;         /* BM25 tf saturation, >= 0 */
-    double b;          /* BM25 length normalisation, 0..1 */
+    const char *query;    /* query text, UTF-8 (main.c joins the words with spaces) */
+    size_t query_len;     /* bytes */
+    bool match_any;       /* false: juxtaposed clauses all required (AND); true: ranked OR */
+    bool lenient;         /* a syntax error reads the query as plain words instead */
+    uint32_t top_k;       /* hits to return; 0 counts matches only */
+    double k1;            /* BM25 tf saturation, >= 0 */
+    double b;             /* BM25 length normalisation, 0..1 */
+    uint32_t passages;    /* best passages per hit, 0..PASSAGE_MAX_COUNT (0: none) */
+    size_t passage_bytes; /* target length of a passage, >= 16 */
 } search_options;
 
-/* Defaults: AND, top 10, k1 0.9, b 0.4, empty query. */
+/* Defaults: AND, top 10, k1 0.9, b 0.4, no passages (240 bytes when asked), empty query. */
 void search_options_init(search_options *o);
+
+/* Bytes [start, end) of a hit's text (or title) that the query matched. */
+typedef struct search_highlight {
+    size_t start;
+    size_t end;
+} search_highlight;
+
+/* A passage of the hit's stored text: bytes [start, end), highlights inside it (absolute
+ * byte offsets into the text, ascending, disjoint). The text is the document's text as
+ * indexed (invalid UTF-8 replaced by U+FFFD), so offsets can be checked against it. */
+typedef struct search_passage {
+    size_t start;
+    size_t end;
+    bool cut_before;              /* the text goes on before start (print an ellipsis) */
+    bool cut_after;               /* ... and after end */
+    char *text;                   /* owned copy of bytes [start, end), NUL-terminated */
+    search_highlight *highlights; /* owned */
+    uint32_t highlight_count;
+} search_passage;
 
 typedef struct search_hit {
     uint64_t doc_id;        /* global */
@@ -47,6 +68,11 @@ typedef struct search_hit {
     char *title;            /* owned, NUL-terminated; empty if the document has none */
     size_t title_len;       /* bytes */
     int32_t date;           /* days since the epoch, QUIRE_NO_DATE if none */
+    /* With search_options.passages > 0: */
+    search_passage *passages; /* owned, in text order */
+    uint32_t passage_count;
+    search_highlight *title_highlights; /* owned; byte offsets into title */
+    uint32_t title_highlight_count;
 } search_hit;
 
 typedef struct search_result {

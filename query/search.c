@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "cursor.h"
 #include "parser.h"
+#include "passage.h"
 #include "plan.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
@@ -39,6 +40,7 @@ void search_options_init(search_options *o)
     o->top_k = SEARCH_DEFAULT_TOP;
     o->k1 = SCORER_DEFAULT_K1;
     o->b = SCORER_DEFAULT_B;
+    o->passage_bytes = PASSAGE_DEFAULT_BYTES;
 }
 
 void search_result_free(search_result *r)
@@ -46,8 +48,15 @@ void search_result_free(search_result *r)
     if (r == NULL)
         return;
     for (uint32_t i = 0; i < r->hit_count; i++) {
-        quire_free(r->hits[i].external_id);
-        quire_free(r->hits[i].title);
+        search_hit *h = &r->hits[i];
+        quire_free(h->external_id);
+        quire_free(h->title);
+        for (uint32_t k = 0; k < h->passage_count; k++) {
+            quire_free(h->passages[k].text);
+            quire_free(h->passages[k].highlights);
+        }
+        quire_free(h->passages);
+        quire_free(h->title_highlights);
     }
     quire_free(r->hits);
     memset(r, 0, sizeof *r);
@@ -186,6 +195,179 @@ static int fill_hit(search_hit *hit, const quire_index *ix, const topk_entry *e)
     return QUIRE_OK;
 }
 
+/* What passages highlight: the clauses of the query that can match (TERM and PHRASE
+ * leaves not under a NOT), each with its BM25 weight. A TERM is matched as a one-word
+ * stemmed phrase (any form of its stem), which is what its postings hold. */
+typedef struct hl_clauses {
+    query_node *nodes; /* PHRASE nodes to match per document */
+    double *weights;
+    uint32_t count;
+    uint32_t cap;
+} hl_clauses;
+
+static int collect_clauses(hl_clauses *c, arena *a, const plan *p, const query_node *n)
+{
+    switch (n->kind) {
+    case QUERY_NOT:
+    case QUERY_DATE:
+        return QUIRE_OK;
+    case QUERY_AND:
+    case QUERY_OR:
+    case QUERY_OPT:
+        for (uint32_t i = 0; i < n->child_count; i++) {
+            const int rc = collect_clauses(c, a, p, n->children[i]);
+            if (rc != QUIRE_OK)
+                return rc;
+        }
+        return QUIRE_OK;
+    case QUERY_TERM:
+    case QUERY_PHRASE:
+        break;
+    }
+    if (c->count == c->cap) {
+        const uint32_t cap = c->cap ? c->cap * 2 : 8;
+        query_node *nodes = arena_alloc(a, (size_t)cap * sizeof *nodes);
+        double *weights = arena_alloc(a, (size_t)cap * sizeof *weights);
+        if (nodes == NULL || weights == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        if (c->count > 0) {
+            memcpy(nodes, c->nodes, (size_t)c->count * sizeof *nodes);
+            memcpy(weights, c->weights, (size_t)c->count * sizeof *weights);
+        }
+        c->nodes = nodes;
+        c->weights = weights;
+        c->cap = cap;
+    }
+    query_node *x = &c->nodes[c->count];
+    double w;
+    if (n->kind == QUERY_TERM) {
+        for (uint32_t i = 0; i < c->count; i++) /* a term given twice is one clause */
+            if (c->nodes[i].term == n->term && c->nodes[i].offset == SIZE_MAX)
+                return QUIRE_OK;
+        query_word *word = arena_alloc(a, sizeof *word);
+        if (word == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        word->text = n->stem;
+        word->len = n->stem_len;
+        memset(x, 0, sizeof *x);
+        x->kind = QUERY_PHRASE;
+        x->offset = SIZE_MAX; /* marks a term */
+        x->term = n->term;
+        x->words = word;
+        x->word_count = 1;
+        x->is_stemmed = true;
+        x->field = QUERY_FIELD_ANY;
+        w = p->terms[n->term].weight;
+    } else {
+        *x = *n;
+        w = p->phrases[n->phrase].weight;
+    }
+    /* idf can be ~0 for a word in every document; keep it visible, just least. */
+    c->weights[c->count++] = w > 1e-6 ? w : 1e-6;
+    return QUIRE_OK;
+}
+
+static int copy_highlights(search_highlight **out, const passage_highlight *h, uint32_t n)
+{
+    *out = NULL;
+    if (n == 0)
+        return QUIRE_OK;
+    *out = quire_malloc((size_t)n * sizeof **out);
+    if (*out == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        (*out)[i].start = h[i].start;
+        (*out)[i].end = h[i].end;
+    }
+    return QUIRE_OK;
+}
+
+/* Fill hit->passages and hit->title_highlights from the clauses' matches in the hit. */
+static int hit_passages(search_hit *hit, arena *a, searcher *s, const hl_clauses *c,
+                        const search_options *o, quire_buf *text)
+{
+    const quire_segment *seg = quire_index_segment(s->ix, hit->segment);
+    const uint32_t doc = hit->local_doc;
+    passage_match *m = NULL;
+    uint32_t nm = 0, cap = 0;
+    passage *ps = NULL;
+    uint32_t np = 0;
+    passage_highlight *th = NULL;
+    uint32_t nth = 0;
+    int rc = QUIRE_OK;
+    for (uint32_t i = 0; i < c->count && rc == QUIRE_OK; i++) {
+        phrase_span *spans;
+        uint32_t ns;
+        rc = phrase_doc_spans(&spans, &ns, a, seg, &c->nodes[i], doc);
+        if (rc == QUIRE_OK && nm + (uint64_t)ns > cap) {
+            const uint64_t want = (uint64_t)nm + ns + cap;
+            passage_match *g =
+                want > UINT32_MAX / 2 ? NULL : quire_realloc(m, (size_t)want * sizeof *g);
+            if (g == NULL)
+                rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+            else {
+                m = g;
+                cap = (uint32_t)want;
+            }
+        }
+        for (uint32_t k = 0; k < ns && rc == QUIRE_OK; k++)
+            m[nm++] = (passage_match){spans[k].start, spans[k].start + spans[k].len, i};
+        quire_free(spans);
+    }
+    text->len = 0;
+    if (rc == QUIRE_OK)
+        rc = quire_segment_doc_text(seg, doc, text);
+    if (rc == QUIRE_OK && text->err)
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+    if (rc != QUIRE_OK)
+        goto done;
+    const passage_input in = {(const char *)text->data,
+                              text->len,
+                              hit->title,
+                              hit->title_len,
+                              quire_segment_title_len(seg, doc),
+                              m,
+                              nm,
+                              c->weights,
+                              c->count};
+    rc = passage_build(&ps, &np, &th, &nth, s->an, &in, o->passages, o->passage_bytes);
+    if (rc != QUIRE_OK)
+        goto done;
+    rc = copy_highlights(&hit->title_highlights, th, nth);
+    if (rc != QUIRE_OK)
+        goto done;
+    hit->title_highlight_count = nth;
+    if (np > 0) {
+        hit->passages = quire_calloc(np, sizeof *hit->passages);
+        if (hit->passages == NULL) {
+            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+            goto done;
+        }
+    }
+    for (uint32_t i = 0; i < np; i++) {
+        search_passage *sp = &hit->passages[i];
+        hit->passage_count = i + 1;
+        sp->start = ps[i].start;
+        sp->end = ps[i].end;
+        sp->cut_before = ps[i].cut_before;
+        sp->cut_after = ps[i].cut_after;
+        sp->text = quire_strndup((const char *)text->data + sp->start, sp->end - sp->start);
+        if (sp->text == NULL) {
+            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+            goto done;
+        }
+        rc = copy_highlights(&sp->highlights, ps[i].highlights, ps[i].highlight_count);
+        if (rc != QUIRE_OK)
+            goto done;
+        sp->highlight_count = ps[i].highlight_count;
+    }
+done:
+    quire_free(m);
+    quire_free(th);
+    passage_free(ps, np);
+    return rc;
+}
+
 int search_query(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
@@ -194,6 +376,10 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         return quire_error(QUIRE_EINVAL, "k1 must be a finite number >= 0");
     if (!(o->b >= 0.0 && o->b <= 1.0))
         return quire_error(QUIRE_EINVAL, "b must be between 0 and 1");
+    if (o->passages > PASSAGE_MAX_COUNT)
+        return quire_error(QUIRE_EINVAL, "at most %d passages per hit", PASSAGE_MAX_COUNT);
+    if (o->passages > 0 && o->passage_bytes < 16)
+        return quire_error(QUIRE_EINVAL, "a passage must be at least 16 bytes long");
 
     arena a = ARENA_INIT;
     topk top = {NULL, 0, 0};
@@ -242,6 +428,16 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     for (uint32_t i = 0; i < top.count; i++) {
         r.hit_count = i + 1; /* so search_result_free() frees a half-filled hit */
         rc = fill_hit(&r.hits[i], s->ix, &top.heap[i]);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+    if (o->passages > 0 && top.count > 0) {
+        hl_clauses c = {NULL, NULL, 0, 0};
+        quire_buf text = QUIRE_BUF_INIT;
+        rc = collect_clauses(&c, &a, &p, root);
+        for (uint32_t i = 0; i < top.count && rc == QUIRE_OK; i++)
+            rc = hit_passages(&r.hits[i], &a, s, &c, o, &text);
+        quire_buf_free(&text);
         if (rc != QUIRE_OK)
             goto done;
     }

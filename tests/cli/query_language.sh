@@ -65,13 +65,24 @@ printf '%s\n' "$out" | grep -qE '^\{"matches":2,"occurrences":[0-9]+\}$' || fail
 # json: one object per hit, dates as YYYY-MM-DD or null
 q 0 --format json -k 5 "$idx" putin
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 5 ] || fail "json: want 5 lines: $out"
-printf '%s\n' "$out" | grep -qvE '^\{"rank":[1-5],"id":"[^"]*","title":"([^"\\]|\\.)*","date":("[0-9]{4}-[0-9]{2}-[0-9]{2}"|null),"score":[0-9]+\.[0-9]{4}\}$' &&
+printf '%s\n' "$out" | grep -qvE '^\{"rank":[1-5],"id":"[^"]*","title":"([^"\\]|\\.)*","date":("[0-9]{4}-[0-9]{2}-[0-9]{2}"|null),"score":[0-9]+\.[0-9]{4},"title_highlights":\[[][0-9,]*\],"passages":\[\{"start":[0-9]+,.*\]\}$' &&
     fail "json: malformed line: $out"
 printf '%s\n' "$out" | grep -q '"date":"2022-12-31"' || fail "json: no date: $out"
 printf '%s\n' "$out" | grep -q '"date":null' || fail "json: no null date: $out"
 if command -v python3 >/dev/null; then
     printf '%s\n' "$out" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' ||
         fail "json: not JSON: $out"
+fi
+
+# passages: the quote marked as one span, on a terminal in colour unless NO_COLOR
+q 0 -k 1 "$idx" '“no limits”'
+printf '%s\n' "$out" | grep -q '^   .*"\[\[no limits\]\]" partnership' || fail "passage: $out"
+if command -v script >/dev/null; then
+    tty_out=$(script -qec "'$bin/quire-query' -k 1 '$idx' '\"no limits\"'" /dev/null)
+    printf '%s\n' "$tty_out" | grep -q $'\033\[1;31mno limits\033\[0m' || fail "tty colour: $tty_out"
+    tty_out=$(NO_COLOR=1 script -qec "'$bin/quire-query' -k 1 '$idx' '\"no limits\"'" /dev/null)
+    printf '%s\n' "$tty_out" | grep -q $'\033' && fail "NO_COLOR: $tty_out"
+    printf '%s\n' "$tty_out" | grep -q '\[\[no limits\]\]' || fail "NO_COLOR markers: $tty_out"
 fi
 
 # --batch: trec per qid in one process; a bad line is reported and the rest still run

@@ -77,19 +77,30 @@ Test(query_cli, prints_ranked_hits_and_the_match_count)
     search_result r;
     cr_assert_eq(search_run(&r, dir, &so), QUIRE_OK, "%s", quire_errmsg());
     cr_assert_eq(r.hit_count, 2);
-    char want[1024];
-    snprintf(want, sizeof want, "1. %s  %.4f  %s\n2. %s  %.4f  %s\n2 matching documents\n",
-             r.hits[0].external_id, r.hits[0].score,
-             strcmp(r.hits[0].external_id, "a-1") == 0 ? "Gas for Uzbekistan" : "Line one line two",
-             r.hits[1].external_id, r.hits[1].score,
-             strcmp(r.hits[1].external_id, "a-1") == 0 ? "Gas for Uzbekistan"
-                                                       : "Line one line two");
+    /* each hit, then its best passage (not on a terminal: highlights in [[ ]]) */
+    char want[1024], plain[1024];
+    const char *lines[2];
+    const char *plain_lines[2];
+    for (int i = 0; i < 2; i++) {
+        const bool a1 = strcmp(r.hits[i].external_id, "a-1") == 0;
+        lines[i] = a1 ? "Gas for [[Uzbekistan]]\n   [[Uzbekistan]] asked Russia for gas.\n"
+                      : "Line one line two\n   A visit to Samarkand, [[Uzbekistan]].\n";
+        plain_lines[i] = a1 ? "Gas for Uzbekistan\n" : "Line one line two\n";
+    }
+    snprintf(want, sizeof want, "1. %s  %.4f  %s2. %s  %.4f  %s2 matching documents\n",
+             r.hits[0].external_id, r.hits[0].score, lines[0], r.hits[1].external_id,
+             r.hits[1].score, lines[1]);
+    snprintf(plain, sizeof plain, "1. %s  %.4f  %s2. %s  %.4f  %s2 matching documents\n",
+             r.hits[0].external_id, r.hits[0].score, plain_lines[0], r.hits[1].external_id,
+             r.hits[1].score, plain_lines[1]);
 
     outcome o;
     quire_query(&o, fmt_args("", dir, " Uzbekistan"));
     cr_expect_eq(o.status, 0, "stderr: %s", o.err);
     cr_expect_str_eq(o.out, want);
     cr_expect_str_eq(o.err, "");
+    quire_query(&o, fmt_args("--passages 0 ", dir, " Uzbekistan"));
+    cr_expect_str_eq(o.out, plain);
     search_result_free(&r);
     fx_remove_index(dir);
 }
@@ -101,7 +112,42 @@ Test(query_cli, says_no_title_when_there_is_none)
     quire_query(&o, fmt_args("", dir, " prices"));
     cr_expect_eq(o.status, 0);
     cr_expect(strstr(o.out, "1. a-2  ") == o.out, "%s", o.out);
-    cr_expect(strstr(o.out, "  (no title)\n1 matching document\n") != NULL, "%s", o.out);
+    cr_expect(
+        strstr(o.out, "  (no title)\n   Gas [[prices]] rose in spring.\n1 matching document\n") !=
+            NULL,
+        "%s", o.out);
+    fx_remove_index(dir);
+}
+
+Test(query_cli, marks_highlights_as_asked)
+{
+    char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
+    outcome o;
+    /* colour when asked (stdout is no terminal here: tests/cli/query_language.sh checks
+     * the terminal and NO_COLOR), markers otherwise */
+    quire_query(&o, fmt_args("--color always -k 1 ", dir, " prices"));
+    cr_expect(strstr(o.out, "Gas \033[1;31mprices\033[0m rose") != NULL, "%s", o.out);
+    quire_query(
+        &o, fmt_args("--color never --mark-open '<b>' --mark-close '</b>' -k 1 ", dir, " prices"));
+    cr_expect(strstr(o.out, "Gas <b>prices</b> rose") != NULL, "%s", o.out);
+    quire_query(&o, fmt_args("--color sometimes ", dir, " prices"));
+    cr_expect_eq(o.status, 2);
+    cr_expect(strstr(o.err, "--color") != NULL, "%s", o.err);
+    quire_query(&o, fmt_args("--passages 65 ", dir, " prices"));
+    cr_expect_eq(o.status, 2);
+    /* json: byte offsets into the text and the title */
+    quire_query(&o, fmt_args("--format json ", dir, " '\"gas for\"'"));
+    cr_expect_eq(o.status, 0, "%s", o.err);
+    cr_expect(strstr(o.out, "\"title_highlights\":[[0,7]]") != NULL, "%s", o.out);
+    cr_expect(strstr(o.out, "\"text\":\"Uzbekistan asked Russia for gas.\"") != NULL, "%s", o.out);
+    quire_query(&o, fmt_args("--format json ", dir, " russia"));
+    cr_expect(strstr(o.out, "\"passages\":[{\"start\":0,\"end\":32,\"cut_before\":false,"
+                            "\"cut_after\":false,\"text\":\"Uzbekistan asked Russia for gas.\","
+                            "\"highlights\":[[17,23]]}]") != NULL,
+              "%s", o.out);
+    /* trec: no passages */
+    quire_query(&o, fmt_args("--format trec ", dir, " russia"));
+    cr_expect(strstr(o.out, "Uzbekistan") == NULL, "%s", o.out);
     fx_remove_index(dir);
 }
 
