@@ -14,12 +14,15 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "analyze.h"
+#include "idmap.h"
 #include "inverter.h"
 #include "merger.h"
 #include "quire/analysis.h"
@@ -39,6 +42,17 @@ typedef struct run {
     uint64_t next_segment_id;
     uint64_t *run_segments; /* flushed by this run, in order */
     uint32_t run_segment_count, run_segment_cap;
+    /* replace and delete by id */
+    quire_index *ix;          /* the last commit, open (NULL if new) */
+    idmap *ids;               /* live ids of ix and of this run's documents */
+    quire_deletes *pending;   /* per segment of ix: its deletions, old and new */
+    uint64_t *pending_tokens; /* per segment of ix: tokens of the documents in pending */
+    bool deleted_any;         /* pending differs from ix's deletions */
+    uint32_t ordinal;         /* documents of this run so far */
+    quire_buf run_dead;       /* bit per run ordinal: replaced later in the run */
+    uint64_t *created;        /* merge outputs of the commit (removed if it fails) */
+    bool space_refused;       /* check_space said no */
+    uint32_t created_count, created_cap;
     source *src;
     size_t batch_bytes;
     inverter *inv;
@@ -151,6 +165,126 @@ static int fill_batch(run *r, batch *b, bool *at_end)
     return QUIRE_OK;
 }
 
+/* ---- replace and delete by id ---- */
+
+typedef struct hit_ctx {
+    run *r;
+    uint64_t found; /* documents of the index newly deleted */
+} hit_ctx;
+
+static void hit_index(void *ctx, uint32_t seg, uint32_t doc)
+{
+    hit_ctx *h = ctx;
+    if (seg == IDMAP_RUN)
+        return;
+    run *r = h->r;
+    if (quire_deletes_set(&r->pending[seg], doc)) {
+        r->pending_tokens[seg] += quire_segment_doc_len(quire_index_segment(r->ix, seg), doc);
+        r->deleted_any = true;
+        h->found++;
+    }
+}
+
+/* A document of this run with this id: older versions in the index and earlier in the
+ * run are deleted. */
+static int track_id(run *r, const char *id, size_t len)
+{
+    hit_ctx h = {r, 0};
+    int rc = idmap_find(r->ids, id, len, hit_index, &h);
+    uint32_t prev = UINT32_MAX;
+    if (rc == QUIRE_OK)
+        rc = idmap_put_run(r->ids, id, len, r->ordinal, &prev);
+    if (rc != QUIRE_OK)
+        return rc;
+    size_t need = (size_t)r->ordinal / 8 + 1;
+    while (r->run_dead.len < need)
+        quire_buf_put_byte(&r->run_dead, 0);
+    if (r->run_dead.err)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    if (prev != UINT32_MAX)
+        r->run_dead.data[prev / 8] |= (uint8_t)(1u << (prev % 8));
+    if (h.found || prev != UINT32_MAX)
+        r->sum->docs_replaced++;
+    r->ordinal++;
+    return QUIRE_OK;
+}
+
+static bool run_is_dead(const run *r, uint32_t ordinal)
+{
+    return ordinal / 8 < r->run_dead.len && (r->run_dead.data[ordinal / 8] >> (ordinal % 8)) & 1;
+}
+
+/* Open the last commit, read its ids, and apply --delete. */
+static int prepare_ids(run *r, bool need_index)
+{
+    const char *dir = r->opts->index_dir;
+    int rc = idmap_new(&r->ids);
+    if (rc != QUIRE_OK || !need_index)
+        return rc;
+    bool fell_back = false;
+    rc = quire_index_open(&r->ix, dir, &fell_back);
+    if (rc == QUIRE_ENOTFOUND) {
+        r->ix = NULL;
+        rc = QUIRE_OK;
+    }
+    if (rc != QUIRE_OK)
+        return rc;
+    if (r->ix && r->have_base && quire_index_manifest(r->ix)->generation != r->base.generation)
+        return quire_error(QUIRE_EIO, "%s: the index changed while opening it", dir);
+    uint32_t n = r->ix ? quire_index_segment_count(r->ix) : 0;
+    r->pending = quire_calloc(n + 1, sizeof *r->pending);
+    r->pending_tokens = quire_calloc(n + 1, sizeof *r->pending_tokens);
+    if (!r->pending || !r->pending_tokens)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
+        const quire_deletes *d = quire_index_deletes(r->ix, i);
+        rc = d ? quire_deletes_copy(&r->pending[i], d)
+               : quire_deletes_init(
+                     &r->pending[i],
+                     quire_segment_get_stats(quire_index_segment(r->ix, i))->doc_count);
+        r->pending_tokens[i] = quire_index_manifest(r->ix)->segments[i].deleted_tokens;
+    }
+    if (rc == QUIRE_OK)
+        rc = idmap_add_index(r->ids, r->ix);
+    for (size_t k = 0; k < r->opts->delete_count && rc == QUIRE_OK; k++) {
+        const char *id = r->opts->delete_ids[k];
+        hit_ctx h = {r, 0};
+        rc = r->ix ? idmap_find(r->ids, id, strlen(id), hit_index, &h) : QUIRE_OK;
+        if (rc != QUIRE_OK)
+            break;
+        if (h.found) {
+            r->sum->docs_deleted += h.found;
+        } else {
+            r->sum->delete_missing++;
+            char msg[600];
+            snprintf(msg, sizeof msg, "--delete %.500s: no document with this id in %s", id, dir);
+            if (r->opts->warn)
+                r->opts->warn(r->opts->warn_ctx, msg);
+            r->sum->warnings++;
+        }
+    }
+    return rc;
+}
+
+/* --dry-run: read the inputs, count what they would add and replace; write nothing. */
+static int dry_run(run *r)
+{
+    int rc = QUIRE_OK;
+    while (rc == QUIRE_OK) {
+        source_doc d;
+        rc = source_next(r->src, &d);
+        if (rc == 1) {
+            rc = QUIRE_OK;
+            break;
+        }
+        if (rc == QUIRE_OK)
+            rc = track_id(r, d.external_id, d.external_id_len);
+        if (rc == QUIRE_OK)
+            r->sum->docs_added++;
+    }
+    return rc;
+}
+
 /* ---- inverting ---- */
 
 static int invert_batch(run *r, batch *b)
@@ -190,7 +324,9 @@ static int invert_batch(run *r, batch *b)
         info.text_len = d->stored_len;
         info.doc_len = d->doc_len;
         info.title_len = d->title_tokens;
-        int rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count);
+        int rc = track_id(r, (const char *)info.external_id.ptr, info.external_id.len);
+        if (rc == QUIRE_OK)
+            rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count);
         if (rc != QUIRE_OK)
             return rc;
         r->sum->docs_added++;
@@ -424,8 +560,77 @@ static int check_analyzer(run *r)
 /* A merge maps its inputs, and the pages it touches between two drops grow with the number
  * of inputs (every input's streams, and the kernel maps 64 KiB around each fault): merging
  * at most this many at once keeps that bounded, at the cost of one more pass over the data
- * per level. */
+ * per level. It is also the merge policy's fan-in. */
 #define MERGE_FANIN 8
+/* Merge policy: a segment's level is floor(log8(live tokens / MERGE_FLOOR)) (0 below
+ * MERGE_FLOOR); when MERGE_FANIN segments share a level they are merged into one of the
+ * next level, and a segment more than half deleted is rewritten without its deleted
+ * documents. So at most MERGE_FANIN - 1 segments per level: about 7 * log8(index/1M
+ * tokens) + 7 segments, and every token is rewritten about once per level it climbs. */
+#define MERGE_FLOOR ((uint64_t)1 << 20)
+
+static int remember_created(run *r, uint64_t id)
+{
+    if (r->created_count == r->created_cap) {
+        uint32_t cap = r->created_cap ? r->created_cap * 2 : 16;
+        uint64_t *n = quire_realloc(r->created, cap * sizeof *n);
+        if (!n)
+            return quire_error(QUIRE_ENOMEM, "out of memory");
+        r->created = n;
+        r->created_cap = cap;
+    }
+    r->created[r->created_count++] = id;
+    return QUIRE_OK;
+}
+
+/* Refuse a merge that could fill the disk: its output is at most about the size of its
+ * inputs (deleted documents are left out; stored text of inputs with deletions is
+ * compressed again), and the inputs stay on disk until two commits later. */
+static int check_space(run *r, uint64_t input_bytes, uint32_t inputs)
+{
+    const char *dir = r->opts->index_dir;
+    uint64_t need = input_bytes + input_bytes / 50 + (1u << 20);
+    struct statvfs vs;
+    if (statvfs(dir, &vs) != 0)
+        return QUIRE_OK; /* cannot tell: the writes will say */
+    uint64_t avail = (uint64_t)vs.f_bavail * (uint64_t)vs.f_frsize;
+    if (getenv("QUIRE_TEST_FREE_BYTES")) /* tests: pretend the disk has this much free */
+        avail = strtoull(getenv("QUIRE_TEST_FREE_BYTES"), NULL, 10);
+    if (avail >= need)
+        return QUIRE_OK;
+    r->space_refused = true;
+    return quire_error(QUIRE_EIO,
+                       "%s: merging %u segment%s needs up to %.1f MB of free disk space and "
+                       "%.1f MB are free; nothing was merged (free some space, or index into a "
+                       "directory on a larger disk)",
+                       dir, inputs, inputs == 1 ? "" : "s", (double)need / 1048576.0,
+                       (double)avail / 1048576.0);
+}
+
+static uint64_t segment_bytes(const quire_segment *seg)
+{
+    const quire_segment_stats *st = quire_segment_get_stats(seg);
+    uint64_t b = 0;
+    for (int f = 0; f < QUIRE_SEG_FILE_COUNT; f++)
+        b += st->file_bytes[f];
+    return b;
+}
+
+/* Merge open segments segs[0..n) (dels may be NULL) into a new segment *out_id, after
+ * checking the disk has room. QUIRE_ENOTFOUND if nothing was alive (no segment made). */
+static int merge_open(run *r, quire_segment *const *segs, const quire_deletes *const *dels,
+                      uint32_t n, uint64_t *out_id, quire_segment_stats *st)
+{
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += segment_bytes(segs[i]);
+    int rc = check_space(r, bytes, n);
+    if (rc != QUIRE_OK)
+        return rc;
+    *out_id = r->next_segment_id++;
+    return merger_run(r->opts->index_dir, (const quire_segment *const *)segs, dels, n, *out_id,
+                      r->opts->zlib_level, st);
+}
 
 /* Merge segments ids[0..n) into a new segment *out_id. */
 static int merge_group(run *r, const uint64_t *ids, uint32_t n, uint64_t *out_id,
@@ -438,10 +643,8 @@ static int merge_group(run *r, const uint64_t *ids, uint32_t n, uint64_t *out_id
     int rc = QUIRE_OK;
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
         rc = quire_segment_open(&segs[i], dir, ids[i]);
-    if (rc == QUIRE_OK) {
-        *out_id = r->next_segment_id++;
-        rc = merger_run(dir, (const quire_segment *const *)segs, n, *out_id, st);
-    }
+    if (rc == QUIRE_OK)
+        rc = merge_open(r, segs, NULL, n, out_id, st);
     for (uint32_t i = 0; i < n; i++)
         quire_segment_close(segs[i]);
     quire_free(segs);
@@ -499,63 +702,270 @@ static bool read_previous(const char *dir, uint64_t gen, quire_manifest *prev)
     return ok;
 }
 
+/* One segment of the commit being built. */
+typedef struct centry {
+    quire_manifest_segment ms; /* as it will be committed (deletions filled at the end) */
+    quire_segment *seg;        /* open */
+    bool own_seg;              /* seg opened here (else borrowed from r->ix) */
+    quire_deletes del;         /* its deletions (bits NULL: none) */
+    bool del_changed;          /* a new deletion file must be written */
+    bool uncommitted;          /* made by this run: removed when merged away */
+} centry;
+
+static void centry_free(centry *e)
+{
+    if (e->own_seg)
+        quire_segment_close(e->seg);
+    quire_deletes_free(&e->del);
+    memset(e, 0, sizeof *e);
+}
+
+static uint64_t live_tokens(const centry *e)
+{
+    return e->ms.total_tokens - e->ms.deleted_tokens;
+}
+
+static uint32_t level_of(const centry *e)
+{
+    uint64_t t = live_tokens(e);
+    uint32_t level = 0;
+    for (uint64_t cap = MERGE_FLOOR; t >= cap && level < 20; cap *= MERGE_FANIN)
+        level++;
+    return level;
+}
+
+/* Merge es[idx[0]], ..., es[idx[n-1]] (idx ascending) into one entry at es[idx[0]]; the
+ * others leave the list. */
+static int merge_entries(run *r, centry *es, uint32_t *count, const uint32_t *idx, uint32_t n)
+{
+    quire_segment **segs = quire_calloc(n, sizeof *segs);
+    const quire_deletes **dels = quire_calloc(n, sizeof *dels);
+    if (!segs || !dels) {
+        quire_free(segs);
+        quire_free(dels);
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        segs[i] = es[idx[i]].seg;
+        dels[i] = es[idx[i]].del.bits ? &es[idx[i]].del : NULL;
+    }
+    uint64_t out_id = 0;
+    quire_segment_stats st;
+    int rc = merge_open(r, segs, dels, n, &out_id, &st);
+    quire_free(segs);
+    quire_free(dels);
+    bool nothing_alive = rc == QUIRE_ENOTFOUND;
+    if (rc != QUIRE_OK && !nothing_alive)
+        return rc;
+    if (!nothing_alive)
+        rc = remember_created(r, out_id);
+    centry out;
+    memset(&out, 0, sizeof out);
+    if (rc == QUIRE_OK && !nothing_alive) {
+        rc = quire_segment_open(&out.seg, r->opts->index_dir, out_id);
+        out.own_seg = rc == QUIRE_OK;
+        out.ms.id = out_id;
+        out.ms.doc_count = st.doc_count;
+        out.ms.total_tokens = st.total_tokens;
+        out.uncommitted = true;
+    }
+    if (rc != QUIRE_OK) {
+        centry_free(&out);
+        return rc;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        centry *e = &es[idx[i]];
+        if (e->uncommitted)
+            quire_segment_remove(r->opts->index_dir, e->ms.id);
+        centry_free(e);
+    }
+    if (!nothing_alive)
+        es[idx[0]] = out;
+    uint32_t w = 0, k = nothing_alive ? 0 : 1;
+    for (uint32_t i = 0; i < *count; i++) {
+        while (k < n && idx[k] < i)
+            k++;
+        bool gone = k < n && idx[k] == i;
+        if (!gone)
+            es[w++] = es[i];
+    }
+    *count = w;
+    r->sum->merges++;
+    return QUIRE_OK;
+}
+
+/* The merge policy (see MERGE_FLOOR), or with --optimize everything into one segment. */
+static int apply_merges(run *r, centry *es, uint32_t *count)
+{
+    uint32_t idx[MERGE_FANIN];
+    if (r->opts->optimize) {
+        /* level by level, MERGE_FANIN at a time, until one segment without deletions */
+        while (*count > 1 || (*count == 1 && es[0].del.deleted_count)) {
+            for (uint32_t g = 0; g < *count; g++) {
+                uint32_t k = *count - g < MERGE_FANIN ? *count - g : MERGE_FANIN;
+                if (k == 1 && !es[g].del.deleted_count && *count > 1)
+                    continue;
+                for (uint32_t i = 0; i < k; i++)
+                    idx[i] = g + i;
+                int rc = merge_entries(r, es, count, idx, k);
+                if (rc != QUIRE_OK)
+                    return rc;
+            }
+        }
+        return QUIRE_OK;
+    }
+    if (r->opts->no_merge)
+        return QUIRE_OK;
+    for (;;) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < *count && n == 0; i++)
+            if ((uint64_t)es[i].del.deleted_count * 2 > es[i].ms.doc_count)
+                idx[n++] = i;
+        for (uint32_t level = 0; level <= 20 && n == 0; level++) {
+            for (uint32_t i = 0; i < *count && n < MERGE_FANIN; i++)
+                if (level_of(&es[i]) == level)
+                    idx[n++] = i;
+            if (n < MERGE_FANIN)
+                n = 0;
+        }
+        if (n == 0)
+            return QUIRE_OK;
+        r->space_refused = false;
+        int rc = merge_entries(r, es, count, idx, n);
+        if (rc != QUIRE_OK && r->space_refused) {
+            /* the policy can wait for a night with more room; the commit goes on */
+            char msg[700];
+            snprintf(msg, sizeof msg, "%s", quire_errmsg());
+            if (r->opts->warn)
+                r->opts->warn(r->opts->warn_ctx, msg);
+            r->sum->warnings++;
+            return QUIRE_OK;
+        }
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+}
+
 static int commit(run *r)
 {
     const char *dir = r->opts->index_dir;
-    quire_manifest next;
-    memset(&next, 0, sizeof next);
     int rc = QUIRE_OK;
     uint64_t new_id = 0;
     quire_segment_stats st;
     bool have_new = r->run_segment_count > 0;
-    if (r->run_segment_count > 1) {
+    if (r->run_segment_count > 1)
         rc = merge_run_segments(r, &new_id, &st);
-    } else if (have_new) {
+    else if (have_new)
         new_id = r->run_segments[0];
-        quire_segment *seg;
-        rc = quire_segment_open(&seg, dir, new_id);
-        if (rc == QUIRE_OK) {
-            st = *quire_segment_get_stats(seg);
-            quire_segment_close(seg);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (!have_new && r->have_base && !r->deleted_any && !r->opts->optimize)
+        return QUIRE_OK; /* nothing new: the last commit stands */
+
+    uint32_t nbase = r->ix ? quire_index_segment_count(r->ix) : 0;
+    centry *es = quire_calloc(nbase + 2, sizeof *es);
+    if (!es)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < nbase && rc == QUIRE_OK; i++) {
+        const quire_manifest_segment *ms = &quire_index_manifest(r->ix)->segments[i];
+        if (r->pending[i].deleted_count == ms->doc_count)
+            continue; /* nothing left alive: drops out of the index */
+        centry *e = &es[count++];
+        e->ms = *ms;
+        e->seg = (quire_segment *)quire_index_segment(r->ix, i);
+        if (r->pending[i].deleted_count) {
+            rc = quire_deletes_copy(&e->del, &r->pending[i]);
+            e->del_changed = r->pending[i].deleted_count != ms->deleted_count;
+            e->ms.deleted_count = r->pending[i].deleted_count;
+            e->ms.deleted_tokens = r->pending_tokens[i];
         }
     }
-    if (rc != QUIRE_OK)
-        return rc;
-    if (!have_new && r->have_base)
-        return QUIRE_OK; /* nothing new: the last commit stands */
-    uint32_t n = r->have_base ? r->base.segment_count : 0;
-    /* Above every manifest in the directory, the damaged ones a reader skipped included:
-     * a commit never takes the name of an existing file. */
+    if (rc == QUIRE_OK && have_new) {
+        centry *e = &es[count++];
+        rc = quire_segment_open(&e->seg, dir, new_id);
+        e->own_seg = rc == QUIRE_OK;
+        e->uncommitted = true;
+        if (rc == QUIRE_OK) {
+            st = *quire_segment_get_stats(e->seg);
+            e->ms.id = new_id;
+            e->ms.doc_count = st.doc_count;
+            e->ms.total_tokens = st.total_tokens;
+        }
+        if (rc == QUIRE_OK && st.doc_count != r->ordinal)
+            rc = quire_error(QUIRE_EIO, "run segment holds %u documents, %u were added",
+                             st.doc_count, r->ordinal);
+        for (uint32_t d = 0; rc == QUIRE_OK && d < st.doc_count; d++) {
+            if (!run_is_dead(r, d))
+                continue;
+            if (!e->del.bits)
+                rc = quire_deletes_init(&e->del, st.doc_count);
+            if (rc == QUIRE_OK && quire_deletes_set(&e->del, d)) {
+                e->ms.deleted_count++;
+                e->ms.deleted_tokens += quire_segment_doc_len(e->seg, d);
+            }
+            e->del_changed = true;
+        }
+    }
+    /* the new segment is listed in r->run_segments; merges below take it over */
+    if (rc == QUIRE_OK && have_new) {
+        r->run_segment_count = 0;
+        rc = remember_created(r, new_id);
+    }
+    if (rc == QUIRE_OK)
+        rc = apply_merges(r, es, &count);
+
+    quire_manifest next;
+    memset(&next, 0, sizeof next);
     uint64_t highest = 0;
-    rc = quire_manifest_highest_generation(dir, &highest);
-    if (rc != QUIRE_OK)
-        return rc;
+    if (rc == QUIRE_OK)
+        rc = quire_manifest_highest_generation(dir, &highest);
     next.generation = highest + 1;
+    for (uint32_t i = 0; i < count && rc == QUIRE_OK; i++) {
+        centry *e = &es[i];
+        if (!e->del.bits || !e->del.deleted_count) {
+            e->ms.deletes_gen = 0;
+            e->ms.deleted_count = 0;
+            e->ms.deleted_tokens = 0;
+        } else if (e->del_changed || e->uncommitted) {
+            rc = quire_deletes_write(dir, e->ms.id, next.generation, &e->del);
+            e->ms.deletes_gen = next.generation;
+        }
+    }
     next.next_segment_id = r->next_segment_id;
     next.analyzer_id = r->analyzer_id;
     next.language = (char *)(uintptr_t)r->aopts.language;
     next.keep_diacritics = r->aopts.keep_diacritics;
-    next.segments = quire_calloc(n + 2, sizeof *next.segments);
-    if (!next.segments)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
-    if (n)
-        memcpy(next.segments, r->base.segments, n * sizeof *next.segments);
-    if (have_new) {
-        quire_manifest_segment *ms = &next.segments[n++];
-        ms->id = new_id;
-        ms->doc_count = st.doc_count;
-        ms->total_tokens = st.total_tokens;
+    next.segments = quire_calloc(count + 1, sizeof *next.segments);
+    if (rc == QUIRE_OK && !next.segments)
+        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < count && rc == QUIRE_OK; i++)
+        next.segments[i] = es[i].ms;
+    next.segment_count = count;
+    /* the manifest lists segments with ascending ids in doc order: a merge output (a new,
+     * higher id) in the middle breaks that, so the order becomes the ids' order */
+    for (uint32_t i = 1; i < count && rc == QUIRE_OK; i++) {
+        quire_manifest_segment x = next.segments[i];
+        uint32_t j = i;
+        for (; j > 0 && next.segments[j - 1].id > x.id; j--)
+            next.segments[j] = next.segments[j - 1];
+        next.segments[j] = x;
     }
-    next.segment_count = n;
-    rc = quire_manifest_commit(dir, &next);
+    if (rc == QUIRE_OK)
+        rc = quire_manifest_commit(dir, &next);
     if (rc == QUIRE_OK) {
+        r->created_count = 0; /* committed: theirs to keep */
         r->sum->generation = next.generation;
+        r->sum->segments = count;
         /* Files neither this commit nor the one before needs can go now. */
         uint32_t removed;
         int crc = quire_index_cleanup(dir, &next, r->have_base ? &r->base : NULL, &removed);
         (void)crc; /* a file left behind is removed by the next run */
     }
     quire_free(next.segments);
+    for (uint32_t i = 0; i < count; i++)
+        centry_free(&es[i]);
+    quire_free(es);
     return rc;
 }
 
@@ -591,6 +1001,34 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     int rc = check_language(opts->language);
     if (rc != QUIRE_OK)
         return rc;
+    if (opts->dry_run) {
+        /* no lock, no cleanup, nothing written: read the last commit and the inputs */
+        rc = quire_manifest_read_latest(&r.base, dir, NULL);
+        r.have_base = rc == QUIRE_OK;
+        if (rc == QUIRE_ENOTFOUND)
+            rc = QUIRE_OK;
+        if (rc == QUIRE_OK)
+            rc = prepare_ids(&r, r.have_base);
+        if (rc == QUIRE_OK && opts->input_count) {
+            source_opts so = {opts->stop_on_error, warn_cb, &r, 0};
+            rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
+            if (rc == QUIRE_OK)
+                rc = dry_run(&r);
+            if (r.src)
+                summary->docs_skipped = source_skipped_count(r.src);
+        }
+        source_close(r.src);
+        idmap_free(r.ids);
+        for (uint32_t i = 0; r.pending && r.ix && i < quire_index_segment_count(r.ix); i++)
+            quire_deletes_free(&r.pending[i]);
+        quire_free(r.pending);
+        quire_free(r.pending_tokens);
+        quire_index_close(r.ix);
+        quire_buf_free(&r.run_dead);
+        quire_manifest_free(&r.base);
+        summary->seconds = elapsed(&r);
+        return rc;
+    }
     rc = quire_lock_acquire(&lock, dir);
     if (rc != QUIRE_OK)
         return rc;
@@ -622,6 +1060,10 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         int crc = quire_index_cleanup(dir, &none, NULL, NULL);
         (void)crc;
     }
+
+    /* the last commit's ids (a document with one of them replaces it) and --delete */
+    if (rc == QUIRE_OK)
+        rc = prepare_ids(&r, r.have_base);
 
     int threads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
@@ -674,11 +1116,11 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     if (rc == QUIRE_OK)
         rc = inverter_new(&r.inv, dir, inv_budget, next_id, segment_done, &r);
-    if (rc == QUIRE_OK) {
+    if (rc == QUIRE_OK && opts->input_count) {
         source_opts so = {opts->stop_on_error, warn_cb, &r, 0};
         rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
     }
-    if (rc == QUIRE_OK) {
+    if (rc == QUIRE_OK && r.src) {
         pthread_mutex_init(&r.mu, NULL);
         pthread_cond_init(&r.cv, NULL);
         rc = threads == 1 ? run_inline(&r, workers[0]) : run_threaded(&r, workers, nworkers);
@@ -693,9 +1135,12 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     if (rc == QUIRE_OK)
         rc = commit(&r);
-    if (rc != QUIRE_OK) /* never committed: remove what this run wrote */
+    if (rc != QUIRE_OK) { /* never committed: remove what this run wrote */
         for (uint32_t i = 0; i < r.run_segment_count; i++)
             quire_segment_remove(dir, r.run_segments[i]);
+        for (uint32_t i = 0; i < r.created_count; i++)
+            quire_segment_remove(dir, r.created[i]);
+    }
     for (int i = 0; workers && i < nworkers; i++) {
         if (workers[i]) {
             uint64_t calls, hits;
@@ -717,6 +1162,14 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     quire_free(r.state);
     quire_free(r.forms);
     quire_free(r.run_segments);
+    quire_free(r.created);
+    idmap_free(r.ids);
+    for (uint32_t i = 0; r.pending && r.ix && i < quire_index_segment_count(r.ix); i++)
+        quire_deletes_free(&r.pending[i]);
+    quire_free(r.pending);
+    quire_free(r.pending_tokens);
+    quire_index_close(r.ix);
+    quire_buf_free(&r.run_dead);
     quire_manifest_free(&r.base);
     quire_lock_release(lock);
     return rc;

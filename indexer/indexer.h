@@ -35,6 +35,14 @@ typedef struct indexer_opts {
     int threads;          /* analysis threads (0 = the number of cores) */
     bool stop_on_error;   /* a bad input ends the run without committing */
     int zlib_level;       /* stored text (0..9; -1 = 1, fastest) */
+    /* Nightly updates (#4). A document whose id is already in the index replaces it (the
+     * newest wins, also within one run). delete_ids are removed before the inputs are
+     * added. */
+    const char *const *delete_ids;
+    size_t delete_count;
+    bool dry_run;  /* only count what would be added, replaced and deleted; write nothing */
+    bool optimize; /* merge the whole index into one segment without deleted documents */
+    bool no_merge; /* never merge committed segments (tests: keeps deletions on disk) */
     indexer_progress_fn progress;
     void *progress_ctx;
     indexer_warn_fn warn;
@@ -50,6 +58,12 @@ typedef struct indexer_summary {
     uint64_t input_bytes;  /* bytes read from the inputs */
     uint64_t tokens;
     uint32_t segments_flushed; /* segments written before the final merge */
+    uint64_t docs_replaced;    /* added documents whose id was in the index or earlier in
+                                * the run (counted in docs_added too) */
+    uint64_t docs_deleted;     /* by delete_ids */
+    uint64_t delete_missing;   /* delete_ids found nowhere */
+    uint32_t merges;           /* merges of committed segments (policy or optimize) */
+    uint32_t segments;         /* segments of the committed index */
     uint64_t generation;       /* committed generation (0 if nothing committed) */
     uint64_t stem_calls, stem_hits;
     double seconds;

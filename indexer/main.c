@@ -6,6 +6,7 @@
  * 2 bad usage.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 static void usage(FILE *f)
 {
     fputs("usage: quire-index [options] INDEX INPUT...\n"
+          "       quire-index [--delete ID]... [--delete-from FILE] [--optimize] INDEX [INPUT...]\n"
           "       quire-index --stats INDEX\n"
           "       quire-index --verify INDEX\n"
           "\n"
@@ -27,6 +29,8 @@ static void usage(FILE *f)
           "needed). An INPUT is a file, a folder (read recursively), a JSON Lines file\n"
           "(.jsonl: id, title, date, text), a TREC SGML file, a .gz of any of these, or -\n"
           "for standard input. Nothing is visible to searches until the run commits.\n"
+          "A document whose id is already in the index replaces the old version (the newest\n"
+          "wins, also within one run).\n"
           "\n"
           "options:\n"
           "  --language NAME     Snowball stemmer language of a new index (default: english;\n"
@@ -38,6 +42,12 @@ static void usage(FILE *f)
           "                      skip the bad item, go on)\n"
           "  --store-level N     zlib level 0-9 for the stored text (default: 1, fastest;\n"
           "                      9 makes it about 10% smaller and indexing slower)\n"
+          "  --delete ID         remove the document with this id (repeatable); applied\n"
+          "                      before the INPUTs are added\n"
+          "  --delete-from FILE  remove the ids listed in FILE, one a line (- : stdin)\n"
+          "  --dry-run           say what would be added, replaced and deleted; write nothing\n"
+          "  --optimize          merge the whole index into one segment without deleted\n"
+          "                      documents (needs free disk space about the index's size)\n"
           "  --quiet             no progress, no summary\n"
           "  --stats INDEX       print the index's statistics\n"
           "  --verify INDEX      check every checksum and invariant of the index\n"
@@ -207,8 +217,66 @@ static int do_verify(const char *dir)
     return 1;
 }
 
+typedef struct id_list {
+    char **v;
+    size_t count, cap;
+} id_list;
+
+static int push_id(id_list *l, const char *id)
+{
+    if (id[0] == '\0') {
+        fprintf(stderr, "quire-index: --delete: an empty id\n");
+        return -1;
+    }
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **n = realloc(l->v, cap * sizeof *n);
+        if (!n) {
+            fprintf(stderr, "quire-index: out of memory\n");
+            return -1;
+        }
+        l->v = n;
+        l->cap = cap;
+    }
+    l->v[l->count] = strdup(id);
+    if (!l->v[l->count]) {
+        fprintf(stderr, "quire-index: out of memory\n");
+        return -1;
+    }
+    l->count++;
+    return 0;
+}
+
+/* One id a line; a trailing \r is dropped, empty lines are skipped. */
+static int read_ids(id_list *l, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "quire-index: --delete-from %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (n > 0)
+            rc = push_id(l, line);
+    }
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "quire-index: --delete-from %s: read error\n", path);
+        rc = -1;
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
 /* Parse argv, run, print; returns the exit code. `positional` has room for argc items. */
-static int run_cli(int argc, char **argv, const char **positional)
+static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
 {
     indexer_opts o;
     memset(&o, 0, sizeof o);
@@ -265,6 +333,18 @@ static int run_cli(int argc, char **argv, const char **positional)
             }
             o.zlib_level = (int)n;
             i++;
+        } else if (strcmp(a, "--delete") == 0 && val) {
+            if (push_id(ids, val) != 0)
+                return 1;
+            i++;
+        } else if (strcmp(a, "--delete-from") == 0 && val) {
+            if (read_ids(ids, val) != 0)
+                return 1;
+            i++;
+        } else if (strcmp(a, "--dry-run") == 0) {
+            o.dry_run = true;
+        } else if (strcmp(a, "--optimize") == 0) {
+            o.optimize = true;
         } else if (strcmp(a, "--stop-on-error") == 0) {
             o.stop_on_error = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -276,11 +356,14 @@ static int run_cli(int argc, char **argv, const char **positional)
             positional[npos++] = a;
         }
     }
-    if (npos < 2) {
+    bool no_inputs_ok = ids->count > 0 || o.optimize;
+    if (npos < 1 || (npos < 2 && !no_inputs_ok)) {
         fprintf(stderr,
                 "quire-index: need an INDEX directory and at least one INPUT (see --help)\n");
         return 2;
     }
+    o.delete_ids = (const char *const *)ids->v;
+    o.delete_count = ids->count;
     o.index_dir = positional[0];
     o.inputs = positional + 1;
     o.input_count = (size_t)npos - 1;
@@ -291,6 +374,16 @@ static int run_cli(int argc, char **argv, const char **positional)
 
     indexer_summary sum;
     int rc = indexer_run(&o, &sum);
+    if (rc == QUIRE_OK && o.dry_run) {
+        printf("dry run, nothing written: %s would get %llu new document%s, %llu replaced, "
+               "%llu deleted (%llu --delete id%s not found, %llu inputs skipped)\n",
+               o.index_dir, (unsigned long long)(sum.docs_added - sum.docs_replaced),
+               sum.docs_added - sum.docs_replaced == 1 ? "" : "s",
+               (unsigned long long)sum.docs_replaced, (unsigned long long)sum.docs_deleted,
+               (unsigned long long)sum.delete_missing, sum.delete_missing == 1 ? "" : "s",
+               (unsigned long long)sum.docs_skipped);
+        return 0;
+    }
     if (rc != QUIRE_OK) {
         if (tty)
             fputs("\r\033[K", stderr);
@@ -312,6 +405,11 @@ static int run_cli(int argc, char **argv, const char **positional)
                (unsigned long long)sum.docs_added, sum.docs_added == 1 ? "" : "s",
                (unsigned long long)sum.docs_skipped, (unsigned long long)sum.warnings, o.index_dir,
                (unsigned long long)sum.generation);
+        printf("  %llu new, %llu replaced an older version, %llu deleted by id; %u merge%s of "
+               "committed segments\n",
+               (unsigned long long)(sum.docs_added - sum.docs_replaced),
+               (unsigned long long)sum.docs_replaced, (unsigned long long)sum.docs_deleted,
+               sum.merges, sum.merges == 1 ? "" : "s");
         printf("  input %.2f MB read, %.2f MB of text, %llu tokens\n", in_mb, text_mb,
                (unsigned long long)sum.tokens);
         printf("  %.2f s, %.1f MB/s of text, %.0f docs/s, peak memory %.1f MB\n", sum.seconds,
@@ -341,7 +439,14 @@ int main(int argc, char **argv)
     const char **positional = calloc((size_t)argc + 1, sizeof *positional);
     if (!positional)
         return 1;
-    int code = run_cli(argc, argv, positional);
+    /* A file-size limit (ulimit -f) must end the run with an error naming the file, as a
+     * full disk does, not kill it with SIGXFSZ halfway through a write. */
+    signal(SIGXFSZ, SIG_IGN);
+    id_list ids = {NULL, 0, 0};
+    int code = run_cli(argc, argv, positional, &ids);
+    for (size_t i = 0; i < ids.count; i++)
+        free(ids.v[i]);
+    free(ids.v);
     free(positional);
     return code;
 }

@@ -19,6 +19,8 @@
 
 typedef struct input {
     const quire_segment *seg;
+    const quire_deletes *del; /* NULL: nothing deleted */
+    uint32_t *newid;          /* with del: new doc id of each live doc (UINT32_MAX deleted) */
     uint32_t base;
     quire_segment_term_iter it;
     bool live;
@@ -80,7 +82,10 @@ static int copy_postings(quire_segment_writer *w, const input *in, bool position
                 break;
             }
         }
-        rc = quire_segment_writer_add_posting(w, in->base + c.doc, c.tf, pos,
+        if (in->del && quire_deletes_has(in->del, c.doc))
+            continue;
+        uint32_t doc = in->del ? in->newid[c.doc] : in->base + c.doc;
+        rc = quire_segment_writer_add_posting(w, doc, c.tf, pos,
                                               quire_segment_doc_len(in->seg, c.doc));
         *in->since_drop += 1 + count;
         if (rc != QUIRE_OK)
@@ -90,8 +95,76 @@ static int copy_postings(quire_segment_writer *w, const input *in, bool position
     return rc;
 }
 
+/* Whether the input's current term has a posting of a live document. */
+static int has_live(const input *in, bool *live)
+{
+    *live = true;
+    if (!in->del)
+        return QUIRE_OK;
+    quire_postings_cursor c;
+    int rc = quire_segment_postings(in->seg, &in->term, &c);
+    if (rc != QUIRE_OK)
+        return rc;
+    *live = false;
+    for (;;) {
+        rc = quire_postings_next(&c);
+        if (rc != QUIRE_OK || c.doc == QUIRE_DOC_END)
+            break;
+        if (!quire_deletes_has(in->del, c.doc)) {
+            *live = true;
+            break;
+        }
+    }
+    quire_postings_close(&c);
+    return rc;
+}
+
+/* Forms whose every posting was deleted, in ascending order (the forms pass meets them in
+ * key order): left out of the stems' form lists too. */
+typedef struct dropped {
+    quire_buf bytes;
+    size_t *off; /* start of each in bytes; off[count] = bytes.len */
+    size_t count, cap;
+} dropped;
+
+static int dropped_add(dropped *d, quire_bytes key)
+{
+    if (d->count + 2 > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        size_t *n = quire_realloc(d->off, cap * sizeof *n);
+        if (!n)
+            return quire_error(QUIRE_ENOMEM, "out of memory");
+        d->off = n;
+        d->cap = cap;
+    }
+    d->off[d->count++] = d->bytes.len;
+    quire_buf_put(&d->bytes, key.ptr, key.len);
+    d->off[d->count] = d->bytes.len;
+    return d->bytes.err ? quire_error(QUIRE_ENOMEM, "out of memory") : QUIRE_OK;
+}
+
+static int cmp_keys(quire_bytes a, quire_bytes b);
+
+static bool dropped_has(const dropped *d, quire_bytes key)
+{
+    size_t lo = 0, hi = d->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        quire_bytes k = quire_bytes_of(d->bytes.data + d->off[mid], d->off[mid + 1] - d->off[mid]);
+        int c = cmp_keys(k, key);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
 /* Merge all terms of one kind. */
-static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_term_kind kind)
+static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_term_kind kind,
+                      dropped *gone)
 {
     int rc = QUIRE_OK;
     quire_bytes *forms = NULL;
@@ -116,10 +189,22 @@ static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_ter
         quire_bytes key = ins[min].key;
         memcpy(keybuf, key.ptr, key.len);
         key.ptr = keybuf;
-        for (uint32_t i = 0; i < n; i++)
+        bool any_live = false;
+        for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
             has[i] = ins[i].live && cmp_keys(ins[i].key, key) == 0;
+            bool live = false;
+            if (has[i] && !any_live)
+                rc = has_live(&ins[i], &live);
+            any_live = any_live || live;
+        }
+        if (rc != QUIRE_OK)
+            break;
 
-        if (kind == QUIRE_TERM_FORM) {
+        if (!any_live) {
+            /* held only by deleted documents: gone from the merged segment */
+            if (kind == QUIRE_TERM_FORM)
+                rc = dropped_add(gone, key);
+        } else if (kind == QUIRE_TERM_FORM) {
             rc = quire_segment_writer_begin_form(w, key);
             for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
                 if (has[i])
@@ -155,9 +240,12 @@ static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_ter
             qsort(forms, nf, sizeof *forms, cmp_bytes_p);
             size_t u = 0;
             for (size_t f = 0; f < nf; f++)
-                if (u == 0 || cmp_keys(forms[u - 1], forms[f]) != 0)
+                if ((u == 0 || cmp_keys(forms[u - 1], forms[f]) != 0) &&
+                    !dropped_has(gone, forms[f]))
                     forms[u++] = forms[f];
-            if (u == 1) {
+            if (u == 0) {
+                rc = quire_corrupt("stem with live postings but no live form");
+            } else if (u == 1) {
                 rc = quire_segment_writer_add_alias_stem(w, key, forms[0]);
             } else {
                 rc = quire_segment_writer_begin_stem(w, key, forms, (uint32_t)u);
@@ -183,68 +271,126 @@ static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_ter
     return rc;
 }
 
-static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n)
+/* Text of live documents of inputs with deletions, waiting to be compressed into blocks. */
+typedef struct pending_text {
+    quire_buf text, enc;
+    int level;
+} pending_text;
+
+static int flush_text(quire_segment_writer *w, pending_text *p, bool all)
 {
-    for (uint32_t i = 0; i < n; i++) {
+    size_t off = 0;
+    int rc = QUIRE_OK;
+    while (rc == QUIRE_OK && p->text.len - off >= (all ? 1 : QUIRE_STORE_BLOCK)) {
+        size_t n = p->text.len - off < QUIRE_STORE_BLOCK ? p->text.len - off : QUIRE_STORE_BLOCK;
+        p->enc.len = 0;
+        rc = quire_store_block_encode(&p->enc, p->text.data + off, n, p->level);
+        if (rc == QUIRE_OK)
+            rc = quire_segment_writer_add_store_block(w, quire_bytes_of(p->enc.data, p->enc.len));
+        off += n;
+    }
+    memmove(p->text.data, p->text.data + off, p->text.len - off);
+    p->text.len -= off;
+    return rc;
+}
+
+static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n, int level)
+{
+    pending_text p = {QUIRE_BUF_INIT, QUIRE_BUF_INIT, level};
+    int rc = QUIRE_OK;
+    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
         const quire_segment *seg = ins[i].seg;
         uint32_t docs = quire_segment_get_stats(seg)->doc_count;
-        for (uint32_t d = 0; d < docs; d++) {
+        for (uint32_t d = 0; d < docs && rc == QUIRE_OK; d++) {
             if (d % 65536 == 65535)
                 quire_segment_drop_pages(seg);
+            if (ins[i].del && quire_deletes_has(ins[i].del, d))
+                continue;
             quire_doc_info info;
-            int rc = quire_segment_doc_info(seg, d, &info);
+            rc = quire_segment_doc_info(seg, d, &info);
             if (rc == QUIRE_OK)
                 rc = quire_segment_writer_add_doc_meta(w, &info);
-            if (rc != QUIRE_OK)
-                return rc;
+            if (rc == QUIRE_OK && ins[i].del) {
+                rc = quire_segment_doc_text(seg, d, &p.text);
+                if (rc == QUIRE_OK && p.text.err)
+                    rc = quire_error(QUIRE_ENOMEM, "out of memory");
+                if (rc == QUIRE_OK)
+                    rc = flush_text(w, &p, false);
+            }
         }
+        if (ins[i].del || rc != QUIRE_OK)
+            continue;
+        rc = flush_text(w, &p, true); /* block boundaries may fall anywhere in the stream */
         uint64_t blocks = quire_segment_store_block_count(seg);
-        for (uint64_t b = 0; b < blocks; b++) {
+        for (uint64_t b = 0; b < blocks && rc == QUIRE_OK; b++) {
             if (b % 256 == 255) /* a segment's stored text can be large: let it go as we copy */
                 quire_segment_drop_pages(seg);
             quire_bytes enc = {NULL, 0};
-            int rc = quire_segment_store_block(seg, b, &enc);
+            rc = quire_segment_store_block(seg, b, &enc);
             if (rc == QUIRE_OK)
                 rc = quire_segment_writer_add_store_block(w, enc);
-            if (rc != QUIRE_OK)
-                return rc;
         }
         quire_segment_drop_pages(seg);
     }
-    return QUIRE_OK;
+    if (rc == QUIRE_OK)
+        rc = flush_text(w, &p, true);
+    quire_buf_free(&p.text);
+    quire_buf_free(&p.enc);
+    return rc;
 }
 
-int merger_run(const char *dir, const quire_segment *const *inputs, uint32_t input_count,
-               uint64_t out_id, quire_segment_stats *stats)
+int merger_run(const char *dir, const quire_segment *const *inputs,
+               const quire_deletes *const *dels, uint32_t input_count, uint64_t out_id,
+               int zlib_level, quire_segment_stats *stats)
 {
     input *ins = quire_calloc(input_count + 1, sizeof *ins);
     if (!ins)
         return quire_error(QUIRE_ENOMEM, "out of memory");
     uint64_t base = 0, since_drop = 0;
     int rc = QUIRE_OK;
-    for (uint32_t i = 0; i < input_count; i++) {
+    for (uint32_t i = 0; i < input_count && rc == QUIRE_OK; i++) {
         ins[i].since_drop = &since_drop;
         ins[i].seg = inputs[i];
         ins[i].base = (uint32_t)base;
-        base += quire_segment_get_stats(inputs[i])->doc_count;
+        uint32_t docs = quire_segment_get_stats(inputs[i])->doc_count;
+        const quire_deletes *d = dels ? dels[i] : NULL;
+        if (d && d->deleted_count) {
+            ins[i].del = d;
+            ins[i].newid = quire_malloc(((size_t)docs + 1) * sizeof *ins[i].newid);
+            if (!ins[i].newid) {
+                rc = quire_error(QUIRE_ENOMEM, "out of memory");
+                break;
+            }
+            for (uint32_t k = 0; k < docs; k++)
+                ins[i].newid[k] = quire_deletes_has(d, k) ? UINT32_MAX : (uint32_t)base++;
+        } else {
+            base += docs;
+        }
+        if (base >= UINT32_MAX)
+            rc = quire_error(QUIRE_ELIMIT, "a merged segment would hold %llu documents (limit %u)",
+                             (unsigned long long)base, UINT32_MAX - 1);
     }
-    if (base >= UINT32_MAX)
-        rc = quire_error(QUIRE_ELIMIT, "a merged segment would hold %llu documents (limit %u)",
-                         (unsigned long long)base, UINT32_MAX - 1);
+    if (rc == QUIRE_OK && base == 0)
+        rc = quire_error(QUIRE_ENOTFOUND, "nothing left alive to merge");
     quire_segment_writer *w = NULL;
+    dropped gone = {QUIRE_BUF_INIT, NULL, 0, 0};
     if (rc == QUIRE_OK)
         rc = quire_segment_writer_new(&w, dir, out_id);
     if (rc == QUIRE_OK)
-        rc = copy_documents(w, ins, input_count);
+        rc = copy_documents(w, ins, input_count, zlib_level < 0 ? 1 : zlib_level);
     if (rc == QUIRE_OK)
-        rc = merge_kind(w, ins, input_count, QUIRE_TERM_FORM);
+        rc = merge_kind(w, ins, input_count, QUIRE_TERM_FORM, &gone);
     if (rc == QUIRE_OK)
-        rc = merge_kind(w, ins, input_count, QUIRE_TERM_STEM);
+        rc = merge_kind(w, ins, input_count, QUIRE_TERM_STEM, &gone);
     if (rc == QUIRE_OK) {
         rc = quire_segment_writer_finish(w, stats);
         w = NULL;
     }
     quire_segment_writer_abort(w);
+    quire_buf_free(&gone.bytes);
+    quire_free(gone.off);
+    for (uint32_t i = 0; i < input_count; i++)
+        quire_free(ins[i].newid);
     quire_free(ins);
     return rc;
 }
