@@ -50,6 +50,7 @@ typedef enum opt_id {
     OPT_QID,
     OPT_TAG,
     OPT_TIMINGS,
+    OPT_EXACT,
     OPT_PASSAGES,
     OPT_PASSAGE_LENGTH,
     OPT_COLOR,
@@ -81,6 +82,9 @@ static const struct option_spec {
     {OPT_TAG, 0, "tag", "T", "run tag for --format trec (default quire)"},
     {OPT_TIMINGS, 0, "timings", "FILE",
      "with --batch: write 'qid<TAB>microseconds' per query (search + output; for bench/)"},
+    {OPT_EXACT, 0, "exact-count", NULL,
+     "score every match, for an exact count (default: a ranked OR skips documents that\n"
+     "                     cannot reach the top k, and its count is a lower bound)"},
     {OPT_PASSAGES, 'p', "passages", "N",
      "best passages per hit, highlighted (default 1; 0: none; trec: none)"},
     {OPT_PASSAGE_LENGTH, 0, "passage-length", "BYTES", "target passage length (default 240)"},
@@ -207,6 +211,9 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
         return 0;
     case OPT_TIMINGS:
         c->timings = value;
+        return 0;
+    case OPT_EXACT:
+        c->search.exhaustive = true;
         return 0;
     case OPT_PASSAGES:
         if (parse_count(value, &c->search.passages) != 0 || c->search.passages > 64)
@@ -412,8 +419,8 @@ static void print_text(const search_result *r, const marks *m)
             putchar('\n');
         }
     }
-    printf("%llu matching document%s\n", (unsigned long long)r->match_count,
-           r->match_count == 1 ? "" : "s");
+    printf("%s%llu matching document%s\n", r->match_count_exact ? "" : "at least ",
+           (unsigned long long)r->match_count, r->match_count == 1 ? "" : "s");
 }
 
 static void print_trec(const search_result *r, const char *qid, const char *tag)

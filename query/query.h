@@ -8,7 +8,10 @@
  * (parser.h: words, phrases, AND/OR/NOT, fields, dates) and analysed by the index's own
  * analyzer, every distinct stem's global statistics are gathered and every phrase is
  * matched, then each segment is evaluated document at a time by a cursor tree and its
- * matches feed one bounded heap. Evaluation is exhaustive, so match_count is exact.
+ * matches feed one bounded heap. A ranked OR (or one clause) is evaluated with MaxScore
+ * (prune.h), which skips documents that cannot enter the top k and leaves match_count a
+ * lower bound; everything else, and every query with top_k 0 or `exhaustive`, is
+ * evaluated exhaustively, with an exact match_count.
  *
  * (Named query.h, not search.h, which would shadow POSIX <search.h>.)
  */
@@ -32,6 +35,7 @@ typedef struct search_options {
     uint32_t top_k;       /* hits to return; 0 counts matches only */
     double k1;            /* BM25 tf saturation, >= 0 */
     double b;             /* BM25 length normalisation, 0..1 */
+    bool exhaustive;      /* score every match (exact count) instead of pruning (prune.h) */
     uint32_t passages;    /* best passages per hit, 0..PASSAGE_MAX_COUNT (0: none) */
     size_t passage_bytes; /* target length of a passage, >= 16 */
 } search_options;
@@ -78,7 +82,8 @@ typedef struct search_hit {
 typedef struct search_result {
     search_hit *hits;          /* best first: score descending, then doc id ascending */
     uint32_t hit_count;        /* min(top_k, match_count) */
-    uint64_t match_count;      /* live documents matching the query, exact */
+    uint64_t match_count;      /* live documents matching the query: exact if ... */
+    bool match_count_exact;    /* ... this is set, else a lower bound (pruning skipped some) */
     uint32_t term_count;       /* distinct stems the query was analysed into */
     bool has_occurrences;      /* the query is one phrase: occurrence_count is set */
     uint64_t occurrence_count; /* its occurrences in the matching documents, exact */
@@ -86,7 +91,7 @@ typedef struct search_result {
 
 #define SEARCH_RESULT_INIT                                                                         \
     {                                                                                              \
-        NULL, 0, 0, 0, false, 0                                                                    \
+        NULL, 0, 0, true, 0, false, 0                                                              \
     }
 
 void search_result_free(search_result *r);

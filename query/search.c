@@ -14,6 +14,7 @@
 #include "parser.h"
 #include "passage.h"
 #include "plan.h"
+#include "prune.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
 #include "quire/index.h"
@@ -133,9 +134,7 @@ done:
 }
 
 /* Evaluate `root` over segment `seg`, exhaustively: every match is counted and offered
- * to the heap. This is where MaxScore / block-max WAND will go (prune.c): skip ahead
- * while the cursors' bounds (cursor.max_score, block_impacts) cannot beat
- * topk_threshold(), at the price of an exact match count. */
+ * to the heap (prune.c skips what cannot enter, for the shapes it handles). */
 static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
                          uint64_t *match_count)
 {
@@ -410,8 +409,12 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     for (uint32_t seg = 0; seg < p.segment_count; seg++) {
         cursor *c = NULL;
         rc = plan_cursor(&c, &a, &p, root, seg);
-        if (rc == QUIRE_OK && c != NULL)
-            rc = match_segment(&p, c, seg, &top, &r.match_count);
+        if (rc == QUIRE_OK && c != NULL) {
+            if (!o->exhaustive && top.cap > 0 && prune_applies(c))
+                rc = prune_segment(&p, c, seg, &top, &r.match_count, &r.match_count_exact);
+            else
+                rc = match_segment(&p, c, seg, &top, &r.match_count);
+        }
         cursor_close(c);
         if (rc != QUIRE_OK)
             goto done;

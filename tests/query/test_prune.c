@@ -1,0 +1,183 @@
+/*
+ * test_prune.c - MaxScore (query/prune.c) against exhaustive evaluation: hundreds of
+ * random ranked-OR queries (words common and rare, drawn from the documents' own tokens,
+ * some with phrases and AND groups as clauses) over a real corpus of two segments
+ * (CACM, then 3,000 Reuters-21578 articles, indexed in two runs) must return the same
+ * top k, doc ids and scores bit for bit, with k from 1 to 100; the pruned match count
+ * must be a lower bound, exact whenever it says so, and pruning must really skip (the
+ * test fails if it never does).
+ */
+#include "query.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "oracle_corpus.h"
+
+static const char *env_or_skip(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL)
+        cr_skip_test("%s is not set (run through ctest)", name);
+    return v;
+}
+
+static search_result run(searcher *s, const char *q, bool any, uint32_t k, bool exhaustive)
+{
+    search_options o;
+    search_options_init(&o);
+    o.query = q;
+    o.query_len = strlen(q);
+    o.match_any = any;
+    o.top_k = k;
+    o.exhaustive = exhaustive;
+    search_result r;
+    cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s: %s", q, quire_errmsg());
+    return r;
+}
+
+/* A token fit to be a query word on its own: no operator characters. */
+static bool plain_word(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strchr("\"():*~+-\\", s[i]) != NULL || (unsigned char)s[i] >= 0x80)
+            return false;
+    static const char *const operators[] = {"OR", "AND", "NOT", "NEAR", "ONEAR"};
+    for (size_t i = 0; i < sizeof operators / sizeof operators[0]; i++)
+        if (strlen(operators[i]) == n && memcmp(s, operators[i], n) == 0)
+            return false;
+    return n >= 1;
+}
+
+/* Append a random word of a random document (so common words come often). */
+static bool add_word(char *q, size_t cap, const corpus *c)
+{
+    const odoc *d = &c->docs[rnd(c->count)];
+    const int f = d->count[1] > 0 ? 1 : 0;
+    if (d->count[f] == 0)
+        return false;
+    const uint32_t t = rnd(d->count[f]);
+    const char *w = d->field[f] + d->start[f][t];
+    const size_t n = d->end[f][t] - d->start[f][t];
+    if (!plain_word(w, n))
+        return false;
+    snprintf(q + strlen(q), cap - strlen(q), "%.*s", (int)n, w);
+    return true;
+}
+
+/* Append "w1 w2" as they stand in a random document. */
+static bool add_phrase(char *q, size_t cap, const corpus *c)
+{
+    const odoc *d = &c->docs[rnd(c->count)];
+    if (d->count[1] < 2)
+        return false;
+    const uint32_t t = rnd(d->count[1] - 1);
+    for (uint32_t i = t; i < t + 2; i++)
+        if (!plain_word(d->field[1] + d->start[1][i], d->end[1][i] - d->start[1][i]))
+            return false;
+    snprintf(q + strlen(q), cap - strlen(q), "\"%.*s %.*s\"", (int)(d->end[1][t] - d->start[1][t]),
+             d->field[1] + d->start[1][t], (int)(d->end[1][t + 1] - d->start[1][t + 1]),
+             d->field[1] + d->start[1][t + 1]);
+    return true;
+}
+
+static void compare(searcher *s, const char *q, bool any, uint32_t k, uint32_t *pruned)
+{
+    search_result full = run(s, q, any, k, true);
+    search_result fast = run(s, q, any, k, false);
+    cr_expect(full.match_count_exact, "%s", q);
+    cr_expect_eq(fast.hit_count, full.hit_count, "%s (k %u): %u hits, exhaustive %u", q,
+                 (unsigned)k, (unsigned)fast.hit_count, (unsigned)full.hit_count);
+    for (uint32_t i = 0; i < fast.hit_count && i < full.hit_count; i++) {
+        if (fast.hits[i].doc_id != full.hits[i].doc_id ||
+            fast.hits[i].score != full.hits[i].score) {
+            cr_expect_fail("%s (k %u): rank %u is doc %llu %.17g, exhaustive doc %llu %.17g", q,
+                           (unsigned)k, (unsigned)i + 1, (unsigned long long)fast.hits[i].doc_id,
+                           fast.hits[i].score, (unsigned long long)full.hits[i].doc_id,
+                           full.hits[i].score);
+            break;
+        }
+    }
+    cr_expect_leq(fast.match_count, full.match_count, "%s", q);
+    if (fast.match_count_exact)
+        cr_expect_eq(fast.match_count, full.match_count, "%s: count says exact", q);
+    else
+        (*pruned)++;
+    search_result_free(&full);
+    search_result_free(&fast);
+}
+
+Test(prune, maxscore_returns_the_exhaustive_top_k, .timeout = 600)
+{
+    const char *shared = env_or_skip("QUIRE_SHARED");
+    const char *bin = env_or_skip("QUIRE_BINARY_DIR");
+    char cacm[1024], reuters[1024];
+    snprintf(cacm, sizeof cacm, "%s/corpora/cacm/corpus.jsonl.gz", shared);
+    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
+    if (access(cacm, R_OK) != 0 || access(reuters, R_OK) != 0)
+        cr_skip_test("corpora not found under %s/corpora", shared);
+    char dir[] = "/tmp/quire-prune-test-XXXXXX";
+    cr_assert(mkdtemp(dir) != NULL);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "zcat '%s' | head -n 3000 > '%s/reuters.jsonl' && "
+             "'%s/quire-index' --quiet '%s/idx' '%s' && "
+             "'%s/quire-index' --quiet '%s/idx' '%s/reuters.jsonl'",
+             reuters, dir, bin, dir, cacm, bin, dir, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char idx[256];
+    snprintf(idx, sizeof idx, "%s/idx", dir);
+    corpus c;
+    load_corpus(&c, idx);
+    searcher *s = NULL;
+    cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
+
+    static const uint32_t ks[] = {1, 3, 10, 100};
+    uint32_t done = 0, pruned = 0;
+    char q[4096];
+    while (done < 400) {
+        q[0] = '\0';
+        const uint32_t shape = rnd(4);
+        bool ok = true;
+        if (shape == 0) { /* one word */
+            ok = add_word(q, sizeof q, &c);
+        } else if (shape == 1) { /* 2..8 words, ranked OR by juxtaposition (--any) */
+            const uint32_t n = 2 + rnd(7);
+            for (uint32_t i = 0; i < n && ok; i++) {
+                if (i > 0)
+                    strcat(q, " ");
+                ok = add_word(q, sizeof q, &c);
+            }
+        } else if (shape == 2) { /* words and phrases joined by OR */
+            const uint32_t n = 2 + rnd(4);
+            for (uint32_t i = 0; i < n && ok; i++) {
+                if (i > 0)
+                    strcat(q, " OR ");
+                ok = rnd(3) == 0 ? add_phrase(q, sizeof q, &c) : add_word(q, sizeof q, &c);
+            }
+        } else { /* an AND group as one clause of an OR */
+            strcat(q, "(");
+            ok = add_word(q, sizeof q, &c);
+            strcat(q, " AND ");
+            ok = ok && add_word(q, sizeof q, &c);
+            strcat(q, ") OR ");
+            ok = ok && add_word(q, sizeof q, &c);
+            strcat(q, " OR ");
+            ok = ok && add_word(q, sizeof q, &c);
+        }
+        if (!ok)
+            continue;
+        compare(s, q, shape == 1, ks[rnd(4)], &pruned);
+        done++;
+    }
+    cr_expect_gt(pruned, done / 4, "pruning skipped documents in only %u of %u queries",
+                 (unsigned)pruned, (unsigned)done);
+
+    search_close(s);
+    free_corpus(&c);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+}
