@@ -589,7 +589,7 @@ static int remember_created(run *r, uint64_t id)
 static int check_space(run *r, uint64_t input_bytes, uint32_t inputs)
 {
     const char *dir = r->opts->index_dir;
-    uint64_t need = input_bytes + input_bytes / 50 + (1u << 20);
+    uint64_t need = input_bytes + input_bytes / 50 + (64u << 10);
     struct statvfs vs;
     if (statvfs(dir, &vs) != 0)
         return QUIRE_OK; /* cannot tell: the writes will say */
