@@ -7,6 +7,7 @@ packages=(
   zlib1g-dev                         # stored text compression, CRC-32
   libstemmer-dev                     # Snowball stemmers
   libcriterion-dev                   # unit tests
+  clang libclang-rt-14-dev           # fuzz targets (libFuzzer, sanitizer runtimes)
 )
 missing=()
 for p in "${packages[@]}"; do

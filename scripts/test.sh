@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build and run every test twice: a normal build with -Werror, then the same under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Build trees: build/test, build/asan.
+# AddressSanitizer + UndefinedBehaviorSanitizer; then the fuzz targets (clang + libFuzzer):
+# their seeds replayed and each run for a few seconds (tests/fuzz/run.sh runs them longer).
+# Build trees: build/test, build/asan, build/fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -14,3 +16,5 @@ run() {
 run build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUIRE_WERROR=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   run build/asan -DCMAKE_BUILD_TYPE=Debug -DQUIRE_WERROR=ON -DQUIRE_SANITIZE=ON
+run build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUIRE_FUZZ=ON \
+  -DQUIRE_TESTS=OFF -DQUIRE_BENCH=OFF
