@@ -453,6 +453,8 @@ int passage_build(passage **out, uint32_t *n_out, passage_highlight **title_hl,
             end++;
         while (end < ceil && (u[end] & 0xC0) == 0x80)
             end++;
+        if (np > 1 && start < ps[np - 2].end) /* both widened into one gap */
+            start = ps[np - 2].end;
         p->start = start;
         p->end = end;
         rc = highlights(&p->highlights, &p->highlight_count, &tx, mx, nx, w->ws, w->we);

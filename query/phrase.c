@@ -510,56 +510,95 @@ static bool has_partner(uint32_t s, uint32_t l, const uint32_t *others, uint32_t
     return false;
 }
 
-int phrase_doc_spans(phrase_span **out, uint32_t *count, arena *a, const quire_segment *seg,
-                     const query_node *node, uint32_t doc)
+struct phrase_doc_matcher {
+    phrase_state st;
+    const quire_segment *seg;
+    const query_node *node;
+    bool absent; /* the segment lacks a word: no document matches */
+};
+
+int phrase_matcher_open(phrase_doc_matcher **out, arena *a, const quire_segment *seg,
+                        const query_node *node)
+{
+    phrase_doc_matcher *m = arena_alloc(a, sizeof *m);
+    *out = m;
+    if (m == NULL)
+        return oom();
+    m->seg = seg;
+    m->node = node;
+    const int rc = open_words(&m->st, a, seg, node);
+    if (rc == QUIRE_ENOTFOUND) {
+        m->absent = true;
+        return QUIRE_OK;
+    }
+    return rc;
+}
+
+void phrase_matcher_close(phrase_doc_matcher *m)
+{
+    if (m != NULL)
+        close_words(&m->st);
+}
+
+int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out, uint32_t *count)
 {
     *out = NULL;
     *count = 0;
-    phrase_state st;
-    memset(&st, 0, sizeof st);
+    if (m->absent)
+        return QUIRE_OK;
+    phrase_state *st = &m->st;
+    const query_node *node = m->node;
     phrase_span *spans = NULL;
     uint32_t n_spans = 0, cap = 0;
     const uint32_t n = node->word_count;
-    int rc = open_words(&st, a, seg, node);
+    int rc = QUIRE_OK;
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
-        rc = word_advance(&st.words[i], doc);
-        if (rc == QUIRE_OK && st.words[i].doc != doc)
-            rc = QUIRE_ENOTFOUND; /* a word the document lacks: no span */
-        if (rc == QUIRE_OK)
-            rc = word_positions(&st.words[i], doc);
+        if (st->words[i].doc < doc)
+            rc = word_advance(&st->words[i], doc);
+        if (rc == QUIRE_OK && st->words[i].doc != doc)
+            return QUIRE_OK; /* a word the document lacks: no span */
     }
+    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
+        rc = word_positions(&st->words[i], doc);
     if (rc != QUIRE_OK)
-        goto done;
-    const uint32_t title_len = quire_segment_title_len(seg, doc);
+        return rc;
+    const uint32_t title_len = quire_segment_title_len(m->seg, doc);
     if (node->near_split > 0) {
         const uint32_t split = node->near_split, lb = n - split;
         uint32_t na, nb;
-        rc = occurrence_starts(st.words, split, &st.starts[0], &st.starts_cap[0], &na);
+        rc = occurrence_starts(st->words, split, &st->starts[0], &st->starts_cap[0], &na);
         if (rc == QUIRE_OK)
-            rc = occurrence_starts(st.words + split, lb, &st.starts[1], &st.starts_cap[1], &nb);
+            rc = occurrence_starts(st->words + split, lb, &st->starts[1], &st->starts_cap[1], &nb);
         for (uint32_t i = 0; i < na && rc == QUIRE_OK; i++)
-            if (has_partner(st.starts[0][i], split, st.starts[1], nb, lb, true, node, title_len))
-                rc = push_span(&spans, &n_spans, &cap, st.starts[0][i], split);
+            if (has_partner(st->starts[0][i], split, st->starts[1], nb, lb, true, node, title_len))
+                rc = push_span(&spans, &n_spans, &cap, st->starts[0][i], split);
         for (uint32_t i = 0; i < nb && rc == QUIRE_OK; i++)
-            if (has_partner(st.starts[1][i], lb, st.starts[0], na, split, false, node, title_len))
-                rc = push_span(&spans, &n_spans, &cap, st.starts[1][i], lb);
+            if (has_partner(st->starts[1][i], lb, st->starts[0], na, split, false, node, title_len))
+                rc = push_span(&spans, &n_spans, &cap, st->starts[1][i], lb);
     } else {
         uint32_t found;
-        rc = occurrence_starts(st.words, n, &st.starts[0], &st.starts_cap[0], &found);
+        rc = occurrence_starts(st->words, n, &st->starts[0], &st->starts_cap[0], &found);
         const uint32_t limit = node->field == QUERY_FIELD_TITLE ? title_len : UINT32_MAX;
         for (uint32_t i = 0; i < found && rc == QUIRE_OK; i++)
-            if ((uint64_t)st.starts[0][i] + n <= limit)
-                rc = push_span(&spans, &n_spans, &cap, st.starts[0][i], n);
+            if ((uint64_t)st->starts[0][i] + n <= limit)
+                rc = push_span(&spans, &n_spans, &cap, st->starts[0][i], n);
     }
-    if (rc == QUIRE_OK) {
-        *out = spans;
-        *count = n_spans;
-        spans = NULL;
+    if (rc != QUIRE_OK) {
+        quire_free(spans);
+        return rc;
     }
-done:
-    if (rc == QUIRE_ENOTFOUND)
-        rc = QUIRE_OK;
-    quire_free(spans);
-    close_words(&st);
+    *out = spans;
+    *count = n_spans;
+    return QUIRE_OK;
+}
+
+int phrase_doc_spans(phrase_span **out, uint32_t *count, arena *a, const quire_segment *seg,
+                     const query_node *node, uint32_t doc)
+{
+    phrase_doc_matcher *m = NULL;
+    int rc = phrase_matcher_open(&m, a, seg, node);
+    if (rc == QUIRE_OK)
+        rc = phrase_matcher_spans(m, doc, out, count);
+    phrase_matcher_close(m);
     return rc;
 }

@@ -54,4 +54,15 @@ QUIRE_MUST_CHECK int phrase_doc_spans(phrase_span **out, uint32_t *count, arena 
                                       const quire_segment *seg, const query_node *node,
                                       uint32_t doc);
 
+/* The same for several documents of one segment, read in ascending doc order: the words'
+ * cursors are opened once (passages of the hits of one segment). Open, then spans for
+ * each doc (ascending; same contract as phrase_doc_spans), then close (which accepts NULL
+ * and a matcher whose open failed). */
+typedef struct phrase_doc_matcher phrase_doc_matcher;
+QUIRE_MUST_CHECK int phrase_matcher_open(phrase_doc_matcher **out, arena *a,
+                                         const quire_segment *seg, const query_node *node);
+QUIRE_MUST_CHECK int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
+                                          uint32_t *count);
+void phrase_matcher_close(phrase_doc_matcher *m);
+
 #endif

@@ -7,6 +7,7 @@
 #include "query.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -281,9 +282,10 @@ static int copy_highlights(search_highlight **out, const passage_highlight *h, u
     return QUIRE_OK;
 }
 
-/* Fill hit->passages and hit->title_highlights from the clauses' matches in the hit. */
-static int hit_passages(search_hit *hit, arena *a, searcher *s, const hl_clauses *c,
-                        const search_options *o, quire_buf *text)
+/* Fill hit->passages and hit->title_highlights from the clauses' matches in the hit;
+ * matchers[i] is clause i's, open on the hit's segment and not yet past its doc. */
+static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher *s,
+                        const hl_clauses *c, const search_options *o, quire_buf *text)
 {
     const quire_segment *seg = quire_index_segment(s->ix, hit->segment);
     const uint32_t doc = hit->local_doc;
@@ -297,7 +299,7 @@ static int hit_passages(search_hit *hit, arena *a, searcher *s, const hl_clauses
     for (uint32_t i = 0; i < c->count && rc == QUIRE_OK; i++) {
         phrase_span *spans;
         uint32_t ns;
-        rc = phrase_doc_spans(&spans, &ns, a, seg, &c->nodes[i], doc);
+        rc = phrase_matcher_spans(matchers[i], doc, &spans, &ns);
         if (rc == QUIRE_OK && nm + (uint64_t)ns > cap) {
             const uint64_t want = (uint64_t)nm + ns + cap;
             passage_match *g =
@@ -364,6 +366,51 @@ done:
     quire_free(m);
     quire_free(th);
     passage_free(ps, np);
+    return rc;
+}
+
+typedef struct hit_ref {
+    uint64_t doc_id;
+    uint32_t hit;
+} hit_ref;
+
+static int cmp_by_doc(const void *pa, const void *pb)
+{
+    const hit_ref *a = pa, *b = pb;
+    return (a->doc_id > b->doc_id) - (a->doc_id < b->doc_id);
+}
+
+/* Passages of every hit, a segment at a time in doc order, so that each clause's cursors
+ * are opened once per segment. */
+static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
+                        const query_node *root, const search_options *o)
+{
+    hl_clauses c = {NULL, NULL, 0, 0};
+    int rc = collect_clauses(&c, a, p, root);
+    if (rc != QUIRE_OK)
+        return rc;
+    hit_ref *order = arena_alloc(a, (size_t)r->hit_count * sizeof *order);
+    phrase_doc_matcher **m = arena_alloc(a, ((size_t)c.count + 1) * sizeof *m);
+    if (order == NULL || m == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    for (uint32_t i = 0; i < r->hit_count; i++)
+        order[i] = (hit_ref){r->hits[i].doc_id, i};
+    qsort(order, r->hit_count, sizeof *order, cmp_by_doc);
+    quire_buf text = QUIRE_BUF_INIT;
+    for (uint32_t i = 0; i < r->hit_count && rc == QUIRE_OK;) {
+        const uint32_t seg = r->hits[order[i].hit].segment;
+        uint32_t opened = 0;
+        for (; opened < c.count && rc == QUIRE_OK; opened++)
+            rc = phrase_matcher_open(&m[opened], a, quire_index_segment(s->ix, seg),
+                                     &c.nodes[opened]);
+        for (; i < r->hit_count && r->hits[order[i].hit].segment == seg && rc == QUIRE_OK; i++)
+            rc = hit_passages(&r->hits[order[i].hit], m, s, &c, o, &text);
+        for (uint32_t k = 0; k < opened; k++)
+            phrase_matcher_close(m[k]);
+        if (rc != QUIRE_OK)
+            break;
+    }
+    quire_buf_free(&text);
     return rc;
 }
 
@@ -435,12 +482,7 @@ int search_query(search_result *out, searcher *s, const search_options *o)
             goto done;
     }
     if (o->passages > 0 && top.count > 0) {
-        hl_clauses c = {NULL, NULL, 0, 0};
-        quire_buf text = QUIRE_BUF_INIT;
-        rc = collect_clauses(&c, &a, &p, root);
-        for (uint32_t i = 0; i < top.count && rc == QUIRE_OK; i++)
-            rc = hit_passages(&r.hits[i], &a, s, &c, o, &text);
-        quire_buf_free(&text);
+        rc = all_passages(&r, &a, s, &p, root, o);
         if (rc != QUIRE_OK)
             goto done;
     }
