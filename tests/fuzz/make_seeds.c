@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "fuzz_common.h"
+#include "quire/analysis.h"
 #include "quire/bytes.h"
 #include "quire/postings.h"
 #include "quire/segment.h"
@@ -67,6 +68,62 @@ static const char *const queries[] = {
     "((the",
 };
 
+/* Passage seeds: real sentences, matches on the words given (see fuzz_passage.c). */
+static const struct {
+    const char *title, *text, *words[4];
+} passages[] = {
+    {"Putin and Xi",
+     "China has vowed to maintain what it described as its \"objective and fair\" stance on "
+     "Russia's war in Ukraine following a meeting between Vladimir Putin and Xi Jinping. "
+     "\"We are expecting you, dear Mr Chairman,\" Putin said. Xi replied via video "
+     "conference.",
+     {"putin", "xi", "objective", NULL}},
+    {"",
+     "Samarkand, Uzbekistan. Mr. Putin met Mr. Xi... no limits! Then: \"state visit\"?\n\n"
+     "A new paragraph about Uzbekistan and the S-300.",
+     {"uzbekistan", "state", "visit", "limits"}},
+};
+
+static void put_passages(void)
+{
+    quire_analyzer *an;
+    const quire_analyzer_opts opts = {"english", false, 0};
+    if (quire_analyzer_new(&an, &opts) != QUIRE_OK)
+        abort();
+    for (size_t i = 0; i < sizeof passages / sizeof passages[0]; i++) {
+        quire_token_iter it;
+        quire_token tok;
+        uint32_t t = 0;
+        quire_tokens_begin(&it, an, passages[i].title, strlen(passages[i].title), 0, false);
+        while (quire_tokens_next(&it, &tok))
+            t++;
+        quire_buf m = QUIRE_BUF_INIT;
+        uint32_t nm = 0;
+        quire_tokens_begin(&it, an, passages[i].text, strlen(passages[i].text), 0, false);
+        while (quire_tokens_next(&it, &tok) && tok.pos < 128)
+            for (uint32_t w = 0; w < 4 && passages[i].words[w]; w++)
+                if (strcmp(tok.form, passages[i].words[w]) == 0 && nm < 63) {
+                    uint8_t rec[3] = {(uint8_t)(0x80 | tok.pos), 0, (uint8_t)w};
+                    quire_buf_put(&m, rec, 3);
+                    nm++;
+                }
+        (void)t;
+        quire_buf b = QUIRE_BUF_INIT;
+        const uint8_t head[4] = {(uint8_t)(i * 2), (uint8_t)(40 + i * 20), 3, (uint8_t)nm};
+        quire_buf_put(&b, head, 4);
+        quire_buf_put(&b, m.data, m.len);
+        quire_buf_put(&b, passages[i].title, strlen(passages[i].title));
+        quire_buf_put_byte(&b, 0x01);
+        quire_buf_put(&b, passages[i].text, strlen(passages[i].text));
+        char name[32];
+        snprintf(name, sizeof name, "seed-%02zu", i);
+        put("passage", name, b.data, b.len);
+        quire_buf_free(&b);
+        quire_buf_free(&m);
+    }
+    quire_analyzer_free(an);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -74,6 +131,7 @@ int main(int argc, char **argv)
         return 2;
     }
     out_root = argv[1];
+    put_passages();
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         put_text("analysis", (int)i, (uint8_t)(i * 3), texts[i]);
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
