@@ -1,22 +1,24 @@
 #!/usr/bin/env python3
 """latency_stats.py - per-class query latency from the --timings files of several runs.
 
-  latency_stats.py --title T --dat FILE ENGINE=RUN:TIMINGS[,TIMINGS...] ...
+  latency_stats.py --title T --dat FILE ENGINE=RUN[,RUN...]:TIMINGS[,TIMINGS...] ...
 
 TIMINGS files hold 'qid<TAB>microseconds' (quire-query --timings, xapian_search,
 fts5_search); qids are CLASS-NNN (make_queries.py). A query's latency is the median of its
 timings over the runs given; per class, p50/p95/p99 are nearest-rank percentiles of those
 medians (the value at rank ceil(p/100 * n) of the n sorted medians). RUN is the engine's
-TREC run, used to count the queries of each class that found something. Prints a Markdown
+TREC run (or quire's JSON lines), used to count the queries of each class that found something. Prints a Markdown
 table with each peer's p50 divided by quire's (the speed-up: above 1, quire is faster), and
 appends 'title class engine p50 p95 p99' lines (ms) to the --dat file for the plots.
 """
 import argparse
+import json
 import math
 import statistics
 from collections import defaultdict
 
-CLASSES = ["rare", "and", "or", "phrase", "quote", "near", "prefix"]
+CLASSES = ["rare", "and", "or", "phrase", "quote", "near", "prefix", "or+passages",
+           "phrase+passages"]
 NAMES = {"quire": "quire", "xapian": "Xapian", "fts5": "FTS5"}
 
 
@@ -43,9 +45,13 @@ def main():
                     qid, us = line.split("\t")
                     per_q[qid].append(float(us) / 1000.0)
         hits = set()
-        with open(run) as f:
-            for line in f:
-                hits.add(line.split(" ", 1)[0])
+        for path in run.split(","):
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("{"):  # quire-query --format json
+                        hits.add(json.loads(line)["qid"])
+                    else:
+                        hits.add(line.split(" ", 1)[0])
         by_class = defaultdict(list)
         for qid, v in per_q.items():
             by_class[qid.rsplit("-", 1)[0]].append(statistics.median(v))

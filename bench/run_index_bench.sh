@@ -73,7 +73,7 @@ else
     mkdir -p "$src"
     git -C "$root" archive "$rev" | tar -x -C "$src"
     rm -rf "$src/bench"
-    (cd "$root" && tar -c --exclude=./bench/build --exclude=./bench/out bench) | tar -x -C "$src"
+    (cd "$root" && tar -c --exclude=bench/build --exclude=bench/out bench) | tar -x -C "$src"
     commit="$(git -C "$root" rev-parse --short "$rev") (git archive), bench/ from the working tree"
     for p in "${patches[@]}"; do
         patch -d "$src" -p1 --quiet < "$p"

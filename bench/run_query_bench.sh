@@ -3,13 +3,16 @@
 # quire, Xapian and SQLite FTS5 on the same corpus and the same queries, top 10.
 #
 #   bench/run_query_bench.sh [--obj DIR] [--out DIR] [--runs N] [--corpus NAME]...
-#                            [--no-cold] [--no-xapian]
+#                            [--corpus-file NAME PATH QUERIES] [--no-cold] [--no-xapian]
 #
 #   --obj DIR      a Release build with quire-index, quire-query and the peers
 #                  (bench/xapian_index, xapian_search, fts5_index, fts5_search); default:
 #                  build the working tree into bench/build/obj-worktree
 #   --corpus NAME  reuters (Reuters-21578, the default) or enwiki (the Wikipedia sample:
 #                  Xapian indexes it at about 1 MB/s, ~7 min here); may be repeated
+#   --corpus-file NAME PATH QUERIES
+#                  another corpus (JSON Lines for the peers) and the prefix of its query
+#                  files (QUERIES.quire.tsv ...: make_queries.py PATH QUERIES)
 #   --runs N       timed passes over the queries per engine (default 3)
 #   --no-xapian    leave Xapian out (e.g. to skip its slow indexing of enwiki)
 #   --no-cold      skip the cold pass
@@ -25,7 +28,9 @@
 # each pass is a new process). Each pass's wall time, process start to exit, is reported
 # too, since an engine may read its index at open, outside the per-query clock.
 # latency_stats.py prints p50/p95/p99 per class and each
-# peer's p50 over quire's.
+# peer's p50 over quire's. Where quire-query has --passages, the or and phrase queries run
+# again with one passage per hit (classes or+passages, phrase+passages; the peers print
+# their own snippets: Xapian's MSet::snippet, FTS5's snippet()).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +42,7 @@ runs=3
 cold=1
 xapian=1
 names=()
+declare -A src_of qprefix_of
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -44,9 +50,10 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --runs) runs=$2; shift ;;
     --corpus) names+=("$2"); shift ;;
+    --corpus-file) names+=("$2"); src_of[$2]=$3; qprefix_of[$2]=$4; shift 3 ;;
     --no-cold) cold=0 ;;
     --no-xapian) xapian=0 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "run_query_bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -65,6 +72,9 @@ out=$(cd "$out" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/quire-querybench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# with passages: only where quire-query has --passages
+passages=0
+"$obj/quire-query" --help 2>/dev/null | grep -q -- '--passages' && passages=1
 engines=(quire)
 [ "$xapian" = 1 ] && [ -x "$obj/bench/xapian_search" ] && engines+=(xapian)
 [ -x "$obj/bench/fts5_search" ] && engines+=(fts5)
@@ -73,12 +83,18 @@ engines=(quire)
 
 # run_pass ENGINE CORPUS TAG: one pass over the queries; run in $out/C.E.TAG.run, timings in .t
 run_pass() {
-    local e=$1 c=$2 tag=$3 idx="$work/$2-$1" q="$here/queries/$2" t0
+    local e=$1 c=$2 tag=$3 idx="$work/$2-$1" q=${qprefix_of[$2]:-$here/queries/$2} t0
+    local qo=() po=()
+    if [ "${4:-}" = passages ]; then
+        q="$work/$c.passages"
+        qo=(--format json --passages 1)
+        po=(--snippets)
+    fi
     t0=$(date +%s%N)
     case $e in
-    quire) "$obj/quire-query" --batch "$q.quire.tsv" --timings "$out/$c.$e.$tag.t" "$idx" ;;
-    xapian) "$obj/bench/xapian_search" --timings "$out/$c.$e.$tag.t" "$idx" "$q.xapian.tsv" ;;
-    fts5) "$obj/bench/fts5_search" --timings "$out/$c.$e.$tag.t" "$idx" "$q.fts5.tsv" ;;
+    quire) "$obj/quire-query" --batch "$q.quire.tsv" "${qo[@]}" --timings "$out/$c.$e.$tag.t" "$idx" ;;
+    xapian) "$obj/bench/xapian_search" "${po[@]}" --timings "$out/$c.$e.$tag.t" "$idx" "$q.xapian.tsv" ;;
+    fts5) "$obj/bench/fts5_search" "${po[@]}" --timings "$out/$c.$e.$tag.t" "$idx" "$q.fts5.tsv" ;;
     esac >"$out/$c.$e.$tag.run" 2>"$out/$c.$e.$tag.log" || {
         local rc=$?
         [ "$e" = quire ] && [ $rc = 1 ] && return 0 # quire: 1 = no query matched
@@ -102,9 +118,12 @@ for c in "${names[@]}"; do
     case $c in
     reuters) src="$corpora/reuters21578/corpus.jsonl.gz" title="Reuters-21578" ;;
     enwiki) src="$corpora/enwiki-sample/corpus.jsonl.gz" title="Wikipedia sample" ;;
-    *) echo "run_query_bench.sh: unknown corpus $c (reuters or enwiki)" >&2; exit 2 ;;
+    *)
+        [ -n "${src_of[$c]:-}" ] || { echo "run_query_bench.sh: unknown corpus $c (reuters or enwiki)" >&2; exit 2; }
+        src=${src_of[$c]} title=$c ;;
     esac
-    [ -f "$here/queries/$c.quire.tsv" ] || { echo "run_query_bench.sh: no bench/queries/$c.*.tsv" >&2; exit 2; }
+    qp=${qprefix_of[$c]:-$here/queries/$c}
+    [ -f "$qp.quire.tsv" ] || { echo "run_query_bench.sh: no $qp.quire.tsv" >&2; exit 2; }
     for e in "${engines[@]}"; do
         echo "run_query_bench.sh: $c: indexing with $e" >&2
         case $e in
@@ -118,10 +137,25 @@ for c in "${names[@]}"; do
     for r in $(seq 1 "$runs"); do
         for e in "${engines[@]}"; do run_pass "$e" "$c" "warm$r"; done
     done
+    if [ "$passages" = 1 ]; then
+        # or+passages, phrase+passages: the or and phrase queries again, each hit with one
+        # passage (quire --passages 1 --format json; Xapian MSet::snippet; FTS5 snippet())
+        for e in quire xapian fts5; do
+            sed -n 's/^\(or\|phrase\)-/\1+passages-/p' "$qp.$e.tsv" >"$work/$c.passages.$e.tsv"
+        done
+        for r in $(seq 1 "$runs"); do
+            for e in "${engines[@]}"; do run_pass "$e" "$c" "pwarm$r" passages; done
+        done
+    fi
     args=()
     for e in "${engines[@]}"; do
         ts=$(seq 1 "$runs" | sed "s|.*|$out/$c.$e.warm&.t|" | paste -sd,)
-        args+=("$e=$out/$c.$e.warm1.run:$ts")
+        runsf="$out/$c.$e.warm1.run"
+        if [ "$passages" = 1 ]; then
+            ts="$ts,$(seq 1 "$runs" | sed "s|.*|$out/$c.$e.pwarm&.t|" | paste -sd,)"
+            runsf="$runsf,$out/$c.$e.pwarm1.run"
+        fi
+        args+=("$e=$runsf:$ts")
     done
     python3 "$here/latency_stats.py" --title "$title: warm, top 10, median of $runs passes" \
         --dat "$out/latency.dat" "${args[@]}" >>"$out/query.md"
@@ -137,7 +171,7 @@ for c in "${names[@]}"; do
             "${args[@]}" >>"$out/query.md"
     fi
     {
-        echo "Whole passes over the $(grep -vc '^#' "$here/queries/$c.quire.tsv") queries, ms from process start to exit"
+        echo "Whole passes over the $(grep -vc '^#' "$qp.quire.tsv") queries, ms from process start to exit"
         echo "(opening the index included; quire-query reads every index file when it opens the"
         echo "index, so a cold index costs it at open, before the first query's clock starts):"
         echo

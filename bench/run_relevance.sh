@@ -69,6 +69,7 @@ published() {
 p50_ms() { sort -t$'\t' -k2,2g "$1" | awk -F'\t' '{v[NR]=$2} END{if(NR==0){print "-";exit} i=int((NR+1)/2); printf "%.2f", v[i]/1000}'; }
 
 declare -A res
+notes=()
 for c in $collections; do
     dir="$corpora/$c"
     if [ ! -f "$dir/qrels.txt" ] || [ ! -f "$dir/queries.tsv" ]; then
@@ -95,6 +96,14 @@ for c in $collections; do
             "$obj/bench/fts5_search" -k 1000 --timings "$out/$c.$e.timings" "$idx" \
                 "$out/$c.queries.fts5.tsv" >"$out/$c.$e.run" 2>"$out/$c.$e.log" ;;
         esac
+        # A collection may hold two documents with one id (CACM has two 28s): an engine
+        # then lists that id twice, which trec_eval refuses; keep its first (best) rank.
+        awk '!seen[$1" "$3]++' "$out/$c.$e.run" >"$out/$c.$e.run.dedup"
+        dups=$(($(wc -l <"$out/$c.$e.run") - $(wc -l <"$out/$c.$e.run.dedup")))
+        if [ "$dups" -gt 0 ]; then
+            notes+=("$c, $e: $dups repeated (query, document id) lines dropped, the best rank kept (the collection has duplicate ids)")
+        fi
+        mv "$out/$c.$e.run.dedup" "$out/$c.$e.run"
         "$ev" -c -q "$dir/qrels.txt" "$out/$c.$e.run" >"$out/$c.$e.eval" 2>>"$out/$c.$e.log"
         get() { awk -v m="$1" '$1==m && $2=="all"{print $3}' "$out/$c.$e.eval"; }
         res[$c.$e]="$(get ndcg_cut_10) $(get map) $(get recall_100) $(get P_10) $(p50_ms "$out/$c.$e.timings")"
@@ -144,6 +153,8 @@ done
         echo "$row |"
     done
     echo
+    for n in "${notes[@]}"; do echo "- $n"; done
+    [ ${#notes[@]} -eq 0 ] || echo
 } >"$out/relevance.md"
 # one line per collection and engine, for plots: collection engine ndcg map r100 p10 p50ms
 for c in $collections; do

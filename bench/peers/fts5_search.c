@@ -10,6 +10,7 @@
  * NEAR("a" "b", 3), pre*). Prints a TREC run (score = -bm25, larger is better) and, with
  * --timings, 'qid<TAB>microseconds' per query: binding, stepping through the rows and
  * printing them (see search_common.h). --and is refused: write AND in the query.
+ * --snippets adds snippet(docs, 2, '[', ']', '...', 40) (the text column, 40 tokens).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -33,10 +34,11 @@ int main(int argc, char **argv)
         return 2;
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, bm25(docs) FROM docs WHERE docs MATCH ?1 "
-                           "ORDER BY rank LIMIT ?2",
-                           -1, &st, NULL) != SQLITE_OK) {
+    const char *sql = a.snippets ? "SELECT id, bm25(docs), snippet(docs, 2, '[', ']', '...', 40) "
+                                   "FROM docs WHERE docs MATCH ?1 ORDER BY rank LIMIT ?2"
+                                 : "SELECT id, bm25(docs) FROM docs WHERE docs MATCH ?1 "
+                                   "ORDER BY rank LIMIT ?2";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "fts5_search: %s: %s\n", path, sqlite3_errmsg(db));
         return 2;
     }
@@ -70,9 +72,15 @@ int main(int argc, char **argv)
         sqlite3_bind_int(st, 2, (int)a.k);
         int rc;
         unsigned rank = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            printf("%s Q0 %s %u %.4f %s\n", qid, (const char *)sqlite3_column_text(st, 0), ++rank,
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            printf("%s Q0 %s %u %.4f %s", qid, (const char *)sqlite3_column_text(st, 0), ++rank,
                    -sqlite3_column_double(st, 1), a.tag);
+            if (a.snippets) {
+                putchar('\t');
+                search_print_clean((const char *)sqlite3_column_text(st, 2));
+            }
+            putchar('\n');
+        }
         if (rc != SQLITE_DONE) {
             fprintf(stderr, "fts5_search: %s:%lu: query %s: %s\n", a.queries, no, qid,
                     sqlite3_errmsg(db));

@@ -5,7 +5,10 @@
  * monotonic clock read before the query is parsed and after its results (ids and scores)
  * have been fetched and printed as a TREC run.
  *
- *   PROGRAM [-k N] [--timings FILE] [--tag T] [--and] INDEX QUERIES
+ *   PROGRAM [-k N] [--timings FILE] [--tag T] [--and] [--snippets] INDEX QUERIES
+ *
+ * --snippets: each hit also gets the engine's own snippet of its text (about 240 bytes,
+ * matches marked), printed after a tab on its TREC line (for the latency benchmark only).
  */
 #ifndef QUIRE_BENCH_SEARCH_COMMON_H
 #define QUIRE_BENCH_SEARCH_COMMON_H
@@ -19,6 +22,7 @@ typedef struct search_args {
     unsigned k;
     const char *timings, *tag, *index, *queries;
     int and_default; /* --and: words without an operator are ANDed (default: OR) */
+    int snippets;    /* --snippets */
 } search_args;
 
 static inline double search_now_us(void)
@@ -36,6 +40,7 @@ static inline int search_parse_args(search_args *a, int argc, char **argv, const
     a->tag = name;
     a->index = a->queries = NULL;
     a->and_default = 0;
+    a->snippets = 0;
     int pos = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-k") == 0 && i + 1 < argc) {
@@ -46,6 +51,8 @@ static inline int search_parse_args(search_args *a, int argc, char **argv, const
             a->tag = argv[++i];
         } else if (strcmp(argv[i], "--and") == 0) {
             a->and_default = 1;
+        } else if (strcmp(argv[i], "--snippets") == 0) {
+            a->snippets = 1;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             pos = -100;
         } else if (pos == 0) {
@@ -57,11 +64,19 @@ static inline int search_parse_args(search_args *a, int argc, char **argv, const
         }
     }
     if (pos != 2 || a->k == 0) {
-        fprintf(stderr, "usage: %s [-k N] [--timings FILE] [--tag T] [--and] INDEX QUERIES\n",
+        fprintf(stderr,
+                "usage: %s [-k N] [--timings FILE] [--tag T] [--and] [--snippets] INDEX QUERIES\n",
                 name);
         return 2;
     }
     return 0;
+}
+
+/* Print s with control characters (line breaks...) as spaces: one hit, one line. */
+static inline void search_print_clean(const char *s)
+{
+    for (; *s; s++)
+        putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
 }
 
 /* Split a 'qid<TAB>query' line in place (newline removed). Returns 0, 1 to skip it (blank or

@@ -6,7 +6,8 @@
  * default operator OR, or AND with --and) and Enquire's default weighting, BM25
  * (k1 = 1, b = 0.5, Xapian's defaults). Prints a TREC run of the top k and, with
  * --timings, 'qid<TAB>microseconds' per query: parsing, get_mset, reading each hit's id
- * and printing it (see search_common.h).
+ * and printing it (see search_common.h). --snippets adds MSet::snippet() of each hit's
+ * document data (title and text, as xapian_index stores them), 240 bytes.
  */
 #include <cstdio>
 #include <string>
@@ -61,10 +62,16 @@ int main(int argc, char **argv)
                 enquire.set_query(qp.parse_query(query, flags));
                 Xapian::MSet m = enquire.get_mset(0, a.k);
                 unsigned rank = 0;
-                for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-                    std::printf("%s Q0 %s %u %.4f %s\n", qid,
-                                it.get_document().get_value(0).c_str(), ++rank, it.get_weight(),
-                                a.tag);
+                for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
+                    Xapian::Document doc = it.get_document();
+                    std::printf("%s Q0 %s %u %.4f %s", qid, doc.get_value(0).c_str(), ++rank,
+                                it.get_weight(), a.tag);
+                    if (a.snippets) {
+                        std::putchar('\t');
+                        search_print_clean(m.snippet(doc.get_data(), 240).c_str());
+                    }
+                    std::putchar('\n');
+                }
             } catch (const Xapian::QueryParserError &e) {
                 std::fprintf(stderr, "xapian_search: %s:%lu: query %s: %s\n", a.queries, no, qid,
                              e.get_description().c_str());

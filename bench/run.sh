@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# run.sh - the whole benchmark suite in one command: indexing, query latency and relevance,
+# quire against Xapian and SQLite FTS5 in the same run, written up as bench/report/REPORT.md
+# with gnuplot plots (bench/report/*.png).
+#
+#   bench/run.sh [--full] [--corpus PATH] [--no-install] [--build-dir DIR]
+#
+#   (default)      a few minutes: Reuters-21578 indexing (1 and 2 threads, 1 timed run
+#                  each after a warm-up, peers too), query latency on Reuters-21578 (3
+#                  passes, warm and cold), relevance on all seven collections with qrels
+#   --full         the full sizes: indexing with 3 runs and the Wikipedia sample, query
+#                  latency on the Wikipedia sample too (Xapian indexes it in ~7 min here),
+#                  5 passes
+#   --corpus PATH  also your own corpus, a JSON Lines file (.jsonl or .jsonl.gz with id,
+#                  title, text): indexing (quire and peers) and query latency on queries
+#                  drawn from it by make_queries.py (seed 20261201; written to the report
+#                  folder)
+#   --no-install   do not apt-get anything (a missing peer or gnuplot is then skipped)
+#   --build-dir    where to build (default bench/build); the code measured is the commit
+#                  HEAD (git archive), with bench/ from the working tree
+#
+# Installs what it needs from Debian's packages (scripts/install-deps.sh, then
+# libxapian-dev libsqlite3-dev g++ gnuplot-nox python3). On a shared machine the absolute
+# times move from run to run: read the ratios, taken within one run.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+full=0
+install=1
+corpus=""
+build="$here/build"
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --full) full=1 ;;
+    --corpus) corpus=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
+    --no-install) install=0 ;;
+    --build-dir) build=$2; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if [ "$install" = 1 ]; then
+    "$root/scripts/install-deps.sh"
+    need=()
+    for p in libxapian-dev libsqlite3-dev g++ gnuplot-nox python3; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+    done
+    if [ ${#need[@]} -gt 0 ]; then
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        export DEBIAN_FRONTEND=noninteractive
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    fi
+fi
+
+report="$here/report"
+mkdir -p "$report"
+rm -f "$report"/*.png "$report"/REPORT.md
+runs_tag=$(date +%Y%m%d-%H%M%S)
+start_load=$(cut -d' ' -f1-3 /proc/loadavg)
+start_date=$(date -u +%Y-%m-%dT%H:%MZ)
+
+# 1. Indexing (builds HEAD in Release into $build/obj; everything below uses that build).
+idx_args=(--build-dir "$build")
+if [ "$full" = 1 ]; then idx_args+=(--runs 3); else idx_args+=(--runs 1 --no-wiki); fi
+echo "run.sh: indexing benchmark" >&2
+"$here/run_index_bench.sh" "${idx_args[@]}" >/dev/null
+obj="$build/obj"
+idx_report="$here/out/latest/report.md"
+
+# 2. Query latency.
+q_args=(--obj "$obj" --out "$here/out/query-$runs_tag" --corpus reuters)
+if [ "$full" = 1 ]; then q_args+=(--corpus enwiki --runs 5); else q_args+=(--runs 3); fi
+if [ -n "$corpus" ]; then
+    name=$(basename "$corpus" | sed 's/\.gz$//; s/\.jsonl$//; s/[^A-Za-z0-9_-]/_/g')
+    [ "$name" = corpus ] && name=$(basename "$(dirname "$corpus")" | sed 's/[^A-Za-z0-9_-]/_/g')
+    echo "run.sh: queries for $corpus" >&2
+    python3 "$here/make_queries.py" "$corpus" "$report/queries-$name"
+    q_args+=(--corpus-file "$name" "$corpus" "$report/queries-$name")
+fi
+echo "run.sh: query benchmark" >&2
+"$here/run_query_bench.sh" "${q_args[@]}" >/dev/null
+qout="$here/out/query-$runs_tag"
+
+# 3. Relevance.
+echo "run.sh: relevance" >&2
+"$here/run_relevance.sh" --obj "$obj" --out "$here/out/relevance-$runs_tag" >/dev/null
+rout="$here/out/relevance-$runs_tag"
+
+# 4. Your corpus: indexing with quire and the peers.
+own=""
+if [ -n "$corpus" ]; then
+    own="$here/out/own-$runs_tag.md"
+    : >"$own"
+    for t in 1 2; do "$obj/bench/bench_index" --runs 1 --threads "$t" "$corpus" >>"$own" 2>/dev/null || true; done
+    [ -x "$obj/bench/xapian_index" ] && { "$obj/bench/xapian_index" --runs 1 "$corpus" >>"$own" 2>/dev/null || true; }
+    [ -x "$obj/bench/fts5_index" ] && { "$obj/bench/fts5_index" --runs 1 "$corpus" >>"$own" 2>/dev/null || true; }
+fi
+
+# 5. Plots.
+plots=()
+if command -v gnuplot >/dev/null; then
+    for c in $(awk '{print $1}' "$qout/latency.dat" | sort -u); do
+        dat="$qout/plot-$c.dat"
+        awk -v c="$c" '$1==c {v[$2" "$3]=$4; if(!($2 in seen)){seen[$2]=1; order[++n]=$2}}
+            END{print "class quire Xapian FTS5"; for(i=1;i<=n;i++){k=order[i];
+            printf "%s %s %s %s\n", k, (k" quire" in v)?v[k" quire"]:"NaN",
+            (k" xapian" in v)?v[k" xapian"]:"NaN", (k" fts5" in v)?v[k" fts5"]:"NaN"}}' \
+            "$qout/latency.dat" >"$dat"
+        gnuplot <<GP
+set terminal pngcairo size 900,500 noenhanced
+set output "$report/latency-$c.png"
+set title "$c: query latency p50 per class, top 10, warm (ms, log scale; lower is better)"
+set style data histogram
+set style histogram cluster gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel "ms"
+set key top left
+set grid ytics
+plot "$dat" using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3), '' using 4 title columnheader(4)
+GP
+        plots+=("latency-$c.png")
+    done
+    dat="$rout/plot.dat"
+    awk '{v[$1" "$2]=$3; if(!($1 in seen)){seen[$1]=1; order[++n]=$1}}
+        END{print "collection quire Xapian FTS5"; for(i=1;i<=n;i++){k=order[i];
+        printf "%s %s %s %s\n", k, (k" quire" in v)?v[k" quire"]:"NaN",
+        (k" xapian" in v)?v[k" xapian"]:"NaN", (k" fts5" in v)?v[k" fts5"]:"NaN"}}' \
+        "$rout/relevance.dat" >"$dat"
+    gnuplot <<GP
+set terminal pngcairo size 900,500 noenhanced
+set output "$report/relevance.png"
+set title "nDCG@10 per collection (trec_eval definitions; higher is better)"
+set style data histogram
+set style histogram cluster gap 1
+set style fill solid 0.8 border -1
+set yrange [0:1]
+set key top right
+set grid ytics
+plot "$dat" using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3), '' using 4 title columnheader(4)
+GP
+    plots+=("relevance.png")
+else
+    echo "run.sh: gnuplot not found: no plots" >&2
+fi
+
+# 6. The report.
+{
+    echo "# quire benchmark report"
+    echo
+    echo "- command: \`bench/run.sh$([ "$full" = 1 ] && echo " --full")$([ -n "$corpus" ] && echo " --corpus $corpus")\`"
+    echo "- commit: $(git -C "$root" rev-parse --short HEAD) (git archive; bench/ from the working tree)"
+    echo "- date: $start_date to $(date -u +%H:%MZ); load average at start $start_load, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM; $(uname -sr); CMAKE_BUILD_TYPE=Release"
+    echo "- peers: $(dpkg-query -W -f='Xapian ${Version}' libxapian30 2>/dev/null || echo 'Xapian: none'), $(dpkg-query -W -f='SQLite ${Version}' libsqlite3-0 2>/dev/null || echo 'SQLite: none')"
+    echo "- outputs: bench/out/ (runs, per-query timings, logs)"
+    echo
+    echo "Timings on a shared machine move from run to run: compare engines by the ratios, taken in"
+    echo "this one run."
+    echo
+    for p in "${plots[@]}"; do echo "![$p]($p)"; echo; done
+    echo "## Query latency"
+    echo
+    cat "$qout/query.md"
+    echo "## Relevance"
+    echo
+    cat "$rout/relevance.md"
+    echo "## Indexing"
+    echo
+    sed 's/^## /### /' "$idx_report"
+    if [ -n "$own" ]; then
+        echo "## Indexing: $corpus"
+        echo
+        cat "$own"
+    fi
+} >"$report/REPORT.md"
+echo "run.sh: wrote $report/REPORT.md" >&2
