@@ -452,7 +452,8 @@ static int store_block(const quire_segment *seg, uint64_t i, uint64_t *stream_of
                                              : seg->foot[QUIRE_SEG_STO].index_off;
     const uint8_t *p = seg->map[QUIRE_SEG_STO].bytes.ptr + foff;
     uint32_t clen = quire_load_le32(p + 4);
-    if ((uint64_t)clen + STO_BLOCK_OVERHEAD != limit - foff)
+    if ((uint64_t)clen + STO_BLOCK_OVERHEAD != limit - foff ||
+        quire_load_le32(p) > QUIRE_STORE_BLOCK_MAX)
         return quire_corrupt("%s: block %llu has a wrong length", name, (unsigned long long)i);
     if (quire_crc32(0, p, 8 + (size_t)clen) != quire_load_le32(p + 8 + clen))
         return quire_corrupt("%s: block %llu checksum mismatch", name, (unsigned long long)i);

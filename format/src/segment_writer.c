@@ -116,8 +116,9 @@ void quire_segment_writer_abort(quire_segment_writer *w)
 
 int quire_store_block_encode(quire_buf *out, const uint8_t *text, size_t len, int zlib_level)
 {
-    if (len > UINT32_MAX / 2)
-        return quire_error(QUIRE_EINVAL, "stored-text block too large");
+    if (len > QUIRE_STORE_BLOCK_MAX)
+        return quire_error(QUIRE_EINVAL, "stored-text block of %zu bytes (the most is %d)", len,
+                           QUIRE_STORE_BLOCK_MAX);
     uLong bound = compressBound((uLong)len) + 64;
     size_t start = out->len;
     if (!quire_buf_reserve(out, 8 + bound + 4))

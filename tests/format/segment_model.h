@@ -412,9 +412,10 @@ static SM_UNUSED void sm_write(const sm_seg *m, const char *dir, uint64_t id, sm
             promised += doc->text_len;
             quire_buf_put(&stream, doc->text, doc->text_len);
         }
-        /* cut blocks of 1..40,000 bytes while there is enough text (all of it at the end) */
+        /* cut blocks of 1..QUIRE_STORE_BLOCK_MAX bytes while there is enough text (all of it
+         * at the end) */
         for (;;) {
-            size_t n = 1 + (size_t)(sm_rng(&rng) % 40000);
+            size_t n = 1 + (size_t)(sm_rng(&rng) % QUIRE_STORE_BLOCK_MAX);
             if (n > stream.len) {
                 if (!last || stream.len == 0)
                     break;

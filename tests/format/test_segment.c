@@ -152,7 +152,7 @@ Test(segment, long_documents_keep_positions_above_65535)
     quire_segment_stats st;
     sm_write(m, dir, 1, NULL, 5, &st);
     check_segment(m, dir, 1, &st);
-    cr_expect_gt(st.file_bytes[QUIRE_SEG_STO], 2 * 16384); /* several blocks */
+    cr_expect_gt(st.file_bytes[QUIRE_SEG_STO], 2 * QUIRE_STORE_BLOCK); /* several blocks */
     remove_dir(dir);
     sm_free(m);
 }
@@ -189,6 +189,47 @@ Test(segment, reads_back_text_given_as_blocks, .timeout = 240)
         remove_dir(dir);
         sm_free(m);
     }
+}
+
+/* A block over QUIRE_STORE_BLOCK_MAX is refused by the writer and, when a file holds one
+ * all the same (with a valid CRC), reported as corrupt by the reader. */
+Test(segment, stored_text_blocks_have_a_maximum_size)
+{
+    static uint8_t text[QUIRE_STORE_BLOCK_MAX + 1];
+    memset(text, 'a', sizeof text);
+    quire_buf enc = QUIRE_BUF_INIT;
+    cr_expect_eq(quire_store_block_encode(&enc, text, sizeof text, 1), QUIRE_EINVAL);
+    cr_assert_eq(quire_store_block_encode(&enc, text, sizeof text - 1, 1), QUIRE_OK);
+    /* make it claim one more byte, with a CRC to match: only the size check can catch it */
+    cr_assert_eq(quire_load_le32(enc.data), QUIRE_STORE_BLOCK_MAX);
+    quire_store_le32(enc.data, QUIRE_STORE_BLOCK_MAX + 1);
+    const uint32_t clen = quire_load_le32(enc.data + 4);
+    quire_store_le32(enc.data + 8 + clen, quire_crc32(0, enc.data, 8 + (size_t)clen));
+
+    char *dir = make_dir();
+    quire_segment_writer *w = NULL;
+    cr_assert_eq(quire_segment_writer_new(&w, dir, 4), QUIRE_OK, "%s", quire_errmsg());
+    quire_doc_info info;
+    memset(&info, 0, sizeof info);
+    info.external_id = quire_bytes_of("d", 1);
+    info.title = quire_bytes_of("", 0);
+    info.origin = quire_bytes_of("o", 1);
+    info.date = QUIRE_NO_DATE;
+    info.text_len = QUIRE_STORE_BLOCK_MAX + 1;
+    cr_assert_eq(quire_segment_writer_add_doc_meta(w, &info), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_segment_writer_add_store_block(w, quire_bytes_of(enc.data, enc.len)),
+                 QUIRE_OK, "%s", quire_errmsg());
+    quire_segment_stats st;
+    cr_assert_eq(quire_segment_writer_finish(w, &st), QUIRE_OK, "%s", quire_errmsg());
+    quire_segment *seg = NULL;
+    cr_assert_eq(quire_segment_open(&seg, dir, 4), QUIRE_OK, "%s", quire_errmsg());
+    quire_buf out = QUIRE_BUF_INIT;
+    cr_expect_eq(quire_segment_doc_text(seg, 0, &out), QUIRE_ECORRUPT);
+    cr_expect(strstr(quire_errmsg(), ".sto") != NULL, "%s", quire_errmsg());
+    quire_buf_free(&out);
+    quire_segment_close(seg);
+    quire_buf_free(&enc);
+    remove_dir(dir);
 }
 
 Test(segment, writing_twice_gives_identical_bytes)

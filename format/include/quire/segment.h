@@ -34,7 +34,7 @@
  * it (FORMAT.md "Versions"). */
 #define QUIRE_FORMAT_VERSION     2
 #define QUIRE_FORMAT_MIN_VERSION 1
-#define QUIRE_STEM_PREFIX 0xFF /* first byte of a stem's dictionary key */
+#define QUIRE_STEM_PREFIX        0xFF /* first byte of a stem's dictionary key */
 
 typedef enum quire_term_kind {
     QUIRE_TERM_FORM = 0,
@@ -72,8 +72,15 @@ typedef struct quire_segment_stats {
     uint64_t file_bytes[6]; /* sizes of .ter .doc .pos .len .dmd .sto */
 } quire_segment_stats;
 
-enum { QUIRE_SEG_TER, QUIRE_SEG_DOC, QUIRE_SEG_POS, QUIRE_SEG_LEN, QUIRE_SEG_DMD, QUIRE_SEG_STO,
-       QUIRE_SEG_FILE_COUNT };
+enum {
+    QUIRE_SEG_TER,
+    QUIRE_SEG_DOC,
+    QUIRE_SEG_POS,
+    QUIRE_SEG_LEN,
+    QUIRE_SEG_DMD,
+    QUIRE_SEG_STO,
+    QUIRE_SEG_FILE_COUNT
+};
 extern const char *const quire_segment_file_ext[QUIRE_SEG_FILE_COUNT];
 
 /* ---- reading ---- */
@@ -109,9 +116,8 @@ typedef struct quire_segment_term_iter {
     quire_term_kind kind;
     const quire_segment *seg;
 } quire_segment_term_iter;
-QUIRE_MUST_CHECK int quire_segment_terms_seek(quire_segment_term_iter *it,
-                                              const quire_segment *seg, quire_term_kind kind,
-                                              quire_bytes from);
+QUIRE_MUST_CHECK int quire_segment_terms_seek(quire_segment_term_iter *it, const quire_segment *seg,
+                                              quire_term_kind kind, quire_bytes from);
 /* Next term: QUIRE_OK with *key and *term, QUIRE_ENOTFOUND past the last of the kind. */
 QUIRE_MUST_CHECK int quire_segment_terms_next(quire_segment_term_iter *it, quire_bytes *key,
                                               quire_term *term);
@@ -124,8 +130,7 @@ uint32_t quire_segment_title_len(const quire_segment *seg, uint32_t doc);
 QUIRE_MUST_CHECK int quire_segment_doc_info(const quire_segment *seg, uint32_t doc,
                                             quire_doc_info *out);
 /* Append the document's stored text (exactly as indexed: valid UTF-8) to `out`. */
-QUIRE_MUST_CHECK int quire_segment_doc_text(const quire_segment *seg, uint32_t doc,
-                                            quire_buf *out);
+QUIRE_MUST_CHECK int quire_segment_doc_text(const quire_segment *seg, uint32_t doc, quire_buf *out);
 
 /* Check everything: every CRC of every block, every structural invariant (sorted terms,
  * ascending doc ids, df equal to postings, positions inside documents, stem alias and
@@ -166,7 +171,8 @@ QUIRE_MUST_CHECK int quire_segment_writer_add_doc_meta(quire_segment_writer *w,
 QUIRE_MUST_CHECK int quire_segment_writer_add_store_block(quire_segment_writer *w,
                                                           quire_bytes encoded_block);
 
-#define QUIRE_STORE_BLOCK (16 * 1024) /* uncompressed bytes a stored-text block aims at */
+#define QUIRE_STORE_BLOCK     (4 * 1024)  /* uncompressed bytes a stored-text block aims at */
+#define QUIRE_STORE_BLOCK_MAX (16 * 1024) /* the most a reader accepts (FORMAT.md) */
 /* Compress `len` bytes of text into one encoded stored-text block appended to `out`
  * (FORMAT.md ".sto"): thread-safe, for the indexer's workers. */
 QUIRE_MUST_CHECK int quire_store_block_encode(quire_buf *out, const uint8_t *text, size_t len,
@@ -179,16 +185,15 @@ QUIRE_MUST_CHECK int quire_segment_store_block(const quire_segment *seg, uint64_
 /* Postings for terms go through the writer's postings writer: begin, add..., end. */
 QUIRE_MUST_CHECK int quire_segment_writer_begin_form(quire_segment_writer *w, quire_bytes form);
 QUIRE_MUST_CHECK int quire_segment_writer_begin_stem(quire_segment_writer *w, quire_bytes stem,
-                                                     const quire_bytes *forms,
-                                                     uint32_t form_count);
+                                                     const quire_bytes *forms, uint32_t form_count);
 /* doc_len: the document's length in tokens (for the block impacts). */
 QUIRE_MUST_CHECK int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc,
                                                       uint32_t tf, const uint32_t *positions,
                                                       uint32_t doc_len);
 QUIRE_MUST_CHECK int quire_segment_writer_end_term(quire_segment_writer *w);
 /* A stem with one form: an alias of that form, whose postings were written before. */
-QUIRE_MUST_CHECK int quire_segment_writer_add_alias_stem(quire_segment_writer *w,
-                                                         quire_bytes stem, quire_bytes form);
+QUIRE_MUST_CHECK int quire_segment_writer_add_alias_stem(quire_segment_writer *w, quire_bytes stem,
+                                                         quire_bytes form);
 
 /* Write trailers, fsync every file. On success the segment can be named in a manifest;
  * *stats describes it. On failure the files are removed. Frees the writer either way. */
