@@ -562,11 +562,12 @@ static int check_analyzer(run *r)
  * at most this many at once keeps that bounded, at the cost of one more pass over the data
  * per level. It is also the merge policy's fan-in. */
 #define MERGE_FANIN 8
-/* Merge policy: a segment's level is floor(log8(live tokens / MERGE_FLOOR)) (0 below
- * MERGE_FLOOR); when MERGE_FANIN segments share a level they are merged into one of the
- * next level, and a segment more than half deleted is rewritten without its deleted
- * documents. So at most MERGE_FANIN - 1 segments per level: about 7 * log8(index/1M
- * tokens) + 7 segments, and every token is rewritten about once per level it climbs. */
+/* Merge policy: a segment's level is 0 below MERGE_FLOOR live tokens and one more for each
+ * factor of 8 above it (1 up to 8 x MERGE_FLOOR, 2 up to 64 x ...); when MERGE_FANIN segments share
+ * a level they are merged into one of the next level, and a segment more than half deleted is
+ * rewritten without its deleted documents. So at most MERGE_FANIN - 1 segments per level: about 7 *
+ * log8(index/1M tokens) + 7 segments, and every token is rewritten about once per level it climbs.
+ */
 #define MERGE_FLOOR ((uint64_t)1 << 20)
 
 static int remember_created(run *r, uint64_t id)

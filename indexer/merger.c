@@ -71,6 +71,8 @@ static int copy_postings(quire_segment_writer *w, const input *in, bool position
         rc = quire_postings_next(&c);
         if (rc != QUIRE_OK || c.doc == QUIRE_DOC_END)
             break;
+        if (in->del && quire_deletes_has(in->del, c.doc))
+            continue; /* its positions are never decoded */
         const uint32_t *pos = NULL;
         uint32_t count = 0;
         if (positions) {
@@ -82,8 +84,6 @@ static int copy_postings(quire_segment_writer *w, const input *in, bool position
                 break;
             }
         }
-        if (in->del && quire_deletes_has(in->del, c.doc))
-            continue;
         uint32_t doc = in->del ? in->newid[c.doc] : in->base + c.doc;
         rc = quire_segment_writer_add_posting(w, doc, c.tf, pos,
                                               quire_segment_doc_len(in->seg, c.doc));
