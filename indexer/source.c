@@ -892,6 +892,8 @@ static int scan_doc_tag(source *s, size_t from, bool discard, size_t *at, int *t
                 break;
             }
             const size_t off = (size_t)(lt - b);
+            if (!discard && off > s->max_doc)
+                return NEXT_TOO_LONG; /* a tag found beyond the limit ends no allowed <DOC> */
             if (avail - off < 6 && !r->at_eof) {
                 from = off; /* decide once more bytes are in */
                 break;
