@@ -12,7 +12,10 @@ shift || true
 build=build/fuzz
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUIRE_FUZZ=ON \
   -DQUIRE_TESTS=OFF -DQUIRE_BENCH=OFF >/dev/null || exit 2
-cmake --build "$build" -j2 >/dev/null || exit 2
+if ! cmake --build "$build" -j2 >"$build/build.log" 2>&1; then
+  # a shared tree may be mid-edit: run what was built last, and say so
+  echo "warning: the build failed (see $build/build.log); running the targets built before"
+fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for f in tests/fuzz/fuzz_*.c; do
@@ -23,6 +26,7 @@ fi
 mkdir -p "$build/logs"
 status=0
 for t in "${targets[@]}"; do
+  [ -x "$build/tests/fuzz/fuzz_$t" ] || { echo "== $t: not built"; status=1; continue; }
   corpus=$build/corpus-long/$t
   findings=$build/findings/$t
   mkdir -p "$corpus" "$findings"
