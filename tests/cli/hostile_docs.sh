@@ -6,7 +6,7 @@
 # with spaces and newlines, unreadable entries (a fifo, a dangling symlink, mode 000 when
 # not root), symlink loops, JSON Lines with broken lines and 200,000-deep nesting,
 # truncated gzip. After each run the index verifies and the right documents are found.
-# (A 1 GB single line was indexed by hand; see the fuzzing notes in tests/fuzz/README.md.)
+# (A 1 GB single line was indexed by hand: tests/fuzz/README.md "Hostile inputs by hand".)
 # quire-index runs under `ulimit -t` (and `ulimit -v` outside sanitizer builds).
 set -u
 
