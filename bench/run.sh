@@ -121,6 +121,7 @@ set style fill solid 0.8 border -1
 set logscale y
 set ylabel "ms"
 set key top left
+set xtics rotate by -20
 set grid ytics
 plot "$dat" using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3), '' using 4 title columnheader(4)
 GP
