@@ -572,20 +572,35 @@ static void print_result(const cli *c, const search_result *r, const char *batch
 }
 
 /* Report a failed query: the message, then, for a syntax error, the query with a caret
- * under the culprit. */
+ * under the culprit. A long query is shown as a window of about 60 bytes each side of
+ * the culprit, cut at character boundaries and marked with "...", so that a hostile query
+ * of 10,000 words gets a readable message rather than an echo of all of it. */
+#define ERROR_CONTEXT 60
+
 static void report_query_error(const searcher *s, const char *query, size_t len, const char *where)
 {
     (void)fprintf(stderr, "quire-query: %s%s\n", where, quire_errmsg());
     const size_t at = search_error_offset(s);
     if (at == SIZE_MAX || at > len)
         return;
-    (void)fputs("  ", stderr);
-    for (size_t i = 0; i < len; i++) {
+    size_t from = 0, to = len;
+    if (len > 2 * ERROR_CONTEXT + 40) {
+        from = at > ERROR_CONTEXT ? at - ERROR_CONTEXT : 0;
+        to = len - at > ERROR_CONTEXT ? at + ERROR_CONTEXT : len;
+        while (from > 0 && ((unsigned char)query[from] & 0xC0) == 0x80)
+            from--; /* not inside a UTF-8 sequence */
+        while (to < len && ((unsigned char)query[to] & 0xC0) == 0x80)
+            to++;
+    }
+    (void)fputs(from > 0 ? "  ..." : "  ", stderr);
+    for (size_t i = from; i < to; i++) {
         const unsigned char ch = (unsigned char)query[i];
         (void)fputc(ch < 0x20 || ch == 0x7f ? ' ' : ch, stderr);
     }
-    (void)fputs("\n  ", stderr);
-    for (size_t i = 0; i < at;) {
+    (void)fputs(to < len ? "...\n  " : "\n  ", stderr);
+    if (from > 0)
+        (void)fputs("   ", stderr);
+    for (size_t i = from; i < at;) {
         (void)quire_utf8_next((const uint8_t *)query, len, &i);
         (void)fputc(' ', stderr);
     }

@@ -49,6 +49,9 @@ err_has() { grep -qF -- "$1" "$tmp/err" || fail "error message lacks '$1': $(hea
 words=$(for i in $(seq 1 10000); do printf 'w%d ' "$i"; done)
 q 2 "$tmp/idx" "$words putin"
 err_has "more than 1024 words"
+# the message shows a window of the query around the culprit, not all 70 KB of it
+[ "$(wc -c <"$tmp/err")" -lt 400 ] || fail "the error message is $(wc -c <"$tmp/err") bytes long"
+grep -qF 'w1024 w1025' "$tmp/err" || fail "the error message does not show the culprit: $(head -c 300 "$tmp/err")"
 q 2 --lenient "$tmp/idx" "$words putin"
 err_has "more than 1024 words"
 q 2 --any "$tmp/idx" "$words"
