@@ -289,8 +289,10 @@ static int flush_text(quire_segment_writer *w, pending_text *p, bool all)
             rc = quire_segment_writer_add_store_block(w, quire_bytes_of(p->enc.data, p->enc.len));
         off += n;
     }
-    memmove(p->text.data, p->text.data + off, p->text.len - off);
-    p->text.len -= off;
+    if (off > 0) {
+        memmove(p->text.data, p->text.data + off, p->text.len - off);
+        p->text.len -= off;
+    }
     return rc;
 }
 
