@@ -81,22 +81,3 @@ void quire_buf_put_str(quire_buf *b, const void *p, size_t n)
     quire_buf_put_varint(b, n);
     quire_buf_put(b, p, n);
 }
-
-uint32_t quire_crc32(uint32_t crc, const void *p, size_t n)
-{
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-    /* The fuzz build (QUIRE_FUZZ) writes and expects every CRC-32 as 0, so that mutated
-     * files reach the decoders behind the checksums: a hostile file can carry right CRCs. */
-    (void)crc, (void)p, (void)n;
-    return 0;
-#endif
-    const Bytef *q = p;
-    /* zlib's crc32 takes a uInt length: feed huge buffers in pieces. */
-    while (n > 0) {
-        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        crc = (uint32_t)crc32(crc, q, chunk);
-        q += chunk;
-        n -= chunk;
-    }
-    return crc;
-}

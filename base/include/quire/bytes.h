@@ -32,8 +32,7 @@ static inline uint16_t quire_load_le16(const uint8_t *p)
 
 static inline uint32_t quire_load_le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static inline uint64_t quire_load_le64(const uint8_t *p)
@@ -127,7 +126,10 @@ typedef struct quire_buf {
     int err;    /* QUIRE_OK or the first error */
 } quire_buf;
 
-#define QUIRE_BUF_INIT {NULL, 0, 0, QUIRE_OK}
+#define QUIRE_BUF_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0, QUIRE_OK                                                                       \
+    }
 
 void quire_buf_free(quire_buf *b);
 /* Make room for `extra` more bytes; false (and err set) if that fails. */
@@ -140,7 +142,8 @@ void quire_buf_put_le64(quire_buf *b, uint64_t v);
 /* Put a varint length then the bytes. */
 void quire_buf_put_str(quire_buf *b, const void *p, size_t n);
 
-/* CRC-32 (the zlib / ISO-HDLC polynomial, via zlib's crc32()). Pass 0 as `crc` to start. */
+/* CRC-32 (the zlib / ISO-HDLC polynomial: equal to zlib's crc32(), with PCLMULQDQ where the
+ * CPU has it; base/src/crc32.c). Pass 0 as `crc` to start; chain calls to continue. */
 uint32_t quire_crc32(uint32_t crc, const void *p, size_t n);
 
 #endif
