@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "quire/ids.h"
+
 typedef struct entry {
     uint64_t hash;   /* 0: empty slot (real hashes are made non-zero) */
     uint32_t seg;    /* index segment number, or IDMAP_RUN */
@@ -17,20 +19,14 @@ struct idmap {
     entry *slots;
     size_t cap, used; /* cap a power of two */
     const quire_index *ix;
+    quire_ids **seg_ids; /* per segment of ix: its id index, NULL if it has none */
     quire_buf run_ids;
+    uint64_t scanned; /* documents read from .dmd (segments without an id index) */
 };
 
 static uint64_t hash_id(const char *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a, then a final mix */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)p[i];
-        h *= 0x100000001b3u;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdu;
-    h ^= h >> 33;
-    return h ? h : 1;
+    return quire_id_hash(p, n);
 }
 
 int idmap_new(idmap **out)
@@ -52,6 +48,9 @@ void idmap_free(idmap *m)
 {
     if (!m)
         return;
+    for (uint32_t s = 0; m->seg_ids && s < quire_index_segment_count(m->ix); s++)
+        quire_ids_close(m->seg_ids[s]);
+    quire_free(m->seg_ids);
     quire_free(m->slots);
     quire_buf_free(&m->run_ids);
     quire_free(m);
@@ -92,19 +91,28 @@ static int insert(idmap *m, const entry *e)
     return QUIRE_OK;
 }
 
-int idmap_add_index(idmap *m, const quire_index *ix)
+int idmap_add_index(idmap *m, const quire_index *ix, const char *dir)
 {
     m->ix = ix;
     if (!ix)
         return QUIRE_OK;
+    m->seg_ids = quire_calloc(quire_index_segment_count(ix) + 1, sizeof *m->seg_ids);
+    if (!m->seg_ids)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
     for (uint32_t s = 0; s < quire_index_segment_count(ix); s++) {
         const quire_segment *seg = quire_index_segment(ix, s);
         uint32_t n = quire_segment_get_stats(seg)->doc_count;
+        int rc = quire_ids_open(&m->seg_ids[s], dir, quire_segment_id(seg), n);
+        if (rc == QUIRE_OK)
+            continue;
+        if (rc != QUIRE_ENOTFOUND)
+            return rc;
+        /* no id index (format version 1): read the segment's ids from .dmd */
         for (uint32_t d = 0; d < n; d++) {
             if (quire_index_is_deleted(ix, s, d))
                 continue;
             quire_doc_info info;
-            int rc = quire_segment_doc_info(seg, d, &info);
+            rc = quire_segment_doc_info(seg, d, &info);
             if (rc != QUIRE_OK)
                 return rc;
             entry e = {hash_id((const char *)info.external_id.ptr, info.external_id.len), s, d, 0,
@@ -112,10 +120,16 @@ int idmap_add_index(idmap *m, const quire_index *ix)
             rc = insert(m, &e);
             if (rc != QUIRE_OK)
                 return rc;
+            m->scanned++;
         }
         quire_segment_drop_pages(seg);
     }
     return QUIRE_OK;
+}
+
+uint64_t idmap_scanned(const idmap *m)
+{
+    return m->scanned;
 }
 
 /* Whether entry e's id is id[0..len). */
@@ -132,9 +146,41 @@ static int same_id(const idmap *m, const entry *e, const char *id, size_t len, b
     return rc;
 }
 
+typedef struct seg_hit {
+    const idmap *m;
+    uint32_t seg;
+    const char *id;
+    size_t len;
+    idmap_hit_fn fn;
+    void *ctx;
+    int rc;
+} seg_hit;
+
+static void on_seg_hit(void *ctx, uint32_t doc)
+{
+    seg_hit *h = ctx;
+    if (h->rc != QUIRE_OK || quire_index_is_deleted(h->m->ix, h->seg, doc))
+        return;
+    entry e = {0, h->seg, doc, 0, 0};
+    bool same = false;
+    h->rc = same_id(h->m, &e, h->id, h->len, &same);
+    if (h->rc == QUIRE_OK && same)
+        h->fn(h->ctx, h->seg, doc);
+}
+
 int idmap_find(const idmap *m, const char *id, size_t len, idmap_hit_fn fn, void *ctx)
 {
     uint64_t h = hash_id(id, len);
+    for (uint32_t s = 0; m->seg_ids && s < quire_index_segment_count(m->ix); s++) {
+        if (!m->seg_ids[s])
+            continue;
+        seg_hit sh = {m, s, id, len, fn, ctx, QUIRE_OK};
+        int rc = quire_ids_find(m->seg_ids[s], h, on_seg_hit, &sh);
+        if (rc == QUIRE_OK)
+            rc = sh.rc;
+        if (rc != QUIRE_OK)
+            return rc;
+    }
     for (size_t j = h & (m->cap - 1); m->slots[j].hash; j = (j + 1) & (m->cap - 1)) {
         const entry *e = &m->slots[j];
         if (e->hash != h)

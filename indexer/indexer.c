@@ -26,6 +26,7 @@
 #include "inverter.h"
 #include "merger.h"
 #include "quire/analysis.h"
+#include "quire/ids.h"
 #include "quire/index.h"
 #include "quire/manifest.h"
 #include "source.h"
@@ -245,7 +246,7 @@ static int prepare_ids(run *r, bool need_index)
         r->pending_tokens[i] = quire_index_manifest(r->ix)->segments[i].deleted_tokens;
     }
     if (rc == QUIRE_OK)
-        rc = idmap_add_index(r->ids, r->ix);
+        rc = idmap_add_index(r->ids, r->ix, dir);
     for (size_t k = 0; k < r->opts->delete_count && rc == QUIRE_OK; k++) {
         const char *id = r->opts->delete_ids[k];
         hit_ctx h = {r, 0};
@@ -1232,7 +1233,21 @@ int indexer_verify(const char *dir, indexer_report_fn report, void *ctx)
     if (fell_back)
         verify_report(&v, quire_errmsg());
     for (uint32_t i = 0; i < quire_index_segment_count(ix); i++) {
-        int vrc = quire_segment_verify(quire_index_segment(ix, i), verify_report, &v);
+        const quire_segment *seg = quire_index_segment(ix, i);
+        int vrc = quire_segment_verify(seg, verify_report, &v);
+        if (vrc == QUIRE_ENOMEM) {
+            rc = vrc;
+            break;
+        }
+        /* its id index, if it has one (segments of format version 1 have none) */
+        quire_ids *ids = NULL;
+        vrc = quire_ids_open(&ids, dir, quire_segment_id(seg),
+                             quire_segment_get_stats(seg)->doc_count);
+        if (vrc == QUIRE_OK)
+            vrc = quire_ids_verify(ids, seg, verify_report, &v);
+        else if (vrc != QUIRE_ENOTFOUND && vrc != QUIRE_ENOMEM)
+            verify_report(&v, quire_errmsg());
+        quire_ids_close(ids);
         if (vrc == QUIRE_ENOMEM) {
             rc = vrc;
             break;

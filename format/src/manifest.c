@@ -363,7 +363,7 @@ static bool segment_needed(const quire_manifest *m, uint64_t id)
     return false;
 }
 
-/* "seg-<8 to 16 lowercase hex>.<one of the six extensions>" -> id. Anything else (a
+/* "seg-<8 to 16 lowercase hex>.<one of the six extensions, or ids>" -> id. Anything else (a
  * user's "seg-00000001.ter.bak") is not ours to remove. */
 static bool parse_segment_name(const char *name, uint64_t *id)
 {
@@ -381,6 +381,10 @@ static bool parse_segment_name(const char *name, uint64_t *id)
             *id = v;
             return true;
         }
+    if (strcmp(c + 1, "ids") == 0) { /* the segment's id index (FORMAT.md "Id index") */
+        *id = v;
+        return true;
+    }
     return false;
 }
 

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "framing.h"
+#include "quire/ids.h"
 #include "quire/segment.h"
 #include "segment_layout.h"
 
@@ -40,6 +41,7 @@ struct quire_segment_writer {
     quire_buf last_origin;  /* origin of the group's previous record */
     uint64_t group_text_off;
     quire_buf dmd_index; /* u64 per group */
+    quire_buf id_pairs;  /* .ids: hash le64, doc le32 per document */
     quire_buf sto_index; /* STO_INDEX_ENTRY per block */
     uint64_t sto_blocks;
     /* terms */
@@ -105,6 +107,7 @@ void quire_segment_writer_abort(quire_segment_writer *w)
     quire_buf_free(&w->group);
     quire_buf_free(&w->last_origin);
     quire_buf_free(&w->dmd_index);
+    quire_buf_free(&w->id_pairs);
     quire_buf_free(&w->sto_index);
     quire_buf_free(&w->key);
     quire_buf_free(&w->value);
@@ -237,7 +240,11 @@ static int add_meta(quire_segment_writer *w, const quire_doc_info *info)
     }
     quire_buf_put_varint(g, date_encode(info->date));
     quire_buf_put_varint(g, info->text_len);
-    if (g->err || w->dmd_index.err || w->last_origin.err)
+    uint8_t pair[12];
+    quire_store_le64(pair, quire_id_hash(info->external_id.ptr, info->external_id.len));
+    quire_store_le32(pair + 8, w->doc_count);
+    quire_buf_put(&w->id_pairs, pair, sizeof pair);
+    if (g->err || w->dmd_index.err || w->last_origin.err || w->id_pairs.err)
         return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
     uint8_t lens[8];
     quire_store_le32(lens, info->doc_len);
@@ -459,6 +466,8 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
                 rc = frc;
         }
     }
+    if (rc == QUIRE_OK)
+        rc = quire_ids_write(w->dir, w->id, w->id_pairs.data, w->doc_count);
     if (rc != QUIRE_OK) {
         char path[4096];
         for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++) {
@@ -466,6 +475,8 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
             segment_file_path(path, sizeof path, w->dir, w->id, quire_segment_file_ext[i]);
             unlink(path);
         }
+        segment_file_path(path, sizeof path, w->dir, w->id, "ids");
+        unlink(path);
     }
     w->err = rc;
     quire_segment_writer_abort(w); /* frees; sinks are closed already */
@@ -479,4 +490,6 @@ void quire_segment_remove(const char *dir, uint64_t id)
         segment_file_path(path, sizeof path, dir, id, quire_segment_file_ext[i]);
         unlink(path);
     }
+    segment_file_path(path, sizeof path, dir, id, "ids");
+    unlink(path);
 }

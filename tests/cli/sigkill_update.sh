@@ -56,14 +56,14 @@ state() {
 }
 now_ms() { date +%s%3N; }
 seg_ids() { ls "$idx" | sed -n 's/^seg-\([0-9a-f]*\)\..*/\1/p' | sort -u; }
-# only what the two kept commits can need: no .tmp, at most two manifests, six files a
+# only what the two kept commits can need: no .tmp, at most two manifests, seven files a
 # segment, and no more segments than the two commits list
 tidy() {
     local where=$1 segs prev
     ls "$idx" | grep -q '\.tmp$' && fail "$where: a .tmp file is left: $(ls "$idx" | tr '\n' ' ')"
     [ "$(ls "$idx" | grep -c '^manifest-')" -le 2 ] || fail "$where: more than two manifests"
     for s in $(seg_ids); do
-        [ "$(ls "$idx"/seg-"$s".* | grep -vc '\.del-')" -eq 6 ] || fail "$where: segment $s has not 6 files"
+        [ "$(ls "$idx"/seg-"$s".* | grep -vc '\.del-')" -eq 7 ] || fail "$where: segment $s has not 7 files (six and .ids)"
     done
     segs=$("$bin/quire-index" --stats "$idx" | sed -n 's/.*generation [0-9]*, \([0-9]*\) segment.*/\1/p')
     [ "$(seg_ids | wc -l)" -le $((segs + 8)) ] || fail "$where: $(seg_ids | wc -l) segments on disk for $segs"

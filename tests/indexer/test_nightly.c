@@ -608,3 +608,33 @@ Test(nightly, the_policy_waits_for_disk_space_and_commits_anyway, .init = setup_
     expect_valid(dir);
     free(in);
 }
+
+Test(nightly, segments_without_an_id_index_are_looked_up_in_dmd, .init = setup_tmp,
+     .fini = teardown_tmp)
+{
+    /* segments of format version 1 have no .ids: their ids are read from .dmd instead */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", tmp_path("idx"));
+    char *one = strdup(tmp_path("one.jsonl")), *two = strdup(tmp_path("two.jsonl"));
+    write_text(one, "{\"id\": \"a\", \"text\": \"apple\"}\n{\"id\": \"b\", \"text\": \"banana\"}\n"
+                    "{\"id\": \"c\", \"text\": \"cherry\"}\n");
+    run_args a = {.dir = dir, .inputs = {one}, .input_count = 1};
+    cr_assert_eq(index_run(&a, NULL), QUIRE_OK, "%s", quire_errmsg());
+    char ids_path[600];
+    snprintf(ids_path, sizeof ids_path, "%s/seg-00000001.ids", dir);
+    cr_assert_eq(unlink(ids_path), 0, "the writer wrote %s", ids_path);
+    write_text(two, "{\"id\": \"b\", \"text\": \"blueberry\"}\n");
+    const char *dels[] = {"c"};
+    run_args d = {
+        .dir = dir, .inputs = {two}, .input_count = 1, .deletes = dels, .delete_count = 1};
+    indexer_summary sum;
+    cr_assert_eq(index_run(&d, &sum), QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_eq(sum.docs_replaced, 1);
+    cr_expect_eq(sum.docs_deleted, 1);
+    cr_expect_eq(stats_of(dir).docs, 2);
+    cr_expect_eq(count_of(dir, "banana OR cherry"), 0);
+    cr_expect_eq(count_of(dir, "blueberry OR apple"), 2);
+    expect_valid(dir);
+    free(one);
+    free(two);
+}
