@@ -816,8 +816,6 @@ static int apply_merges(run *r, centry *es, uint32_t *count)
         }
         return QUIRE_OK;
     }
-    if (r->opts->no_merge)
-        return QUIRE_OK;
     for (;;) {
         uint32_t n = 0;
         for (uint32_t i = 0; i < *count && n == 0; i++)

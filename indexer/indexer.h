@@ -42,7 +42,6 @@ typedef struct indexer_opts {
     size_t delete_count;
     bool dry_run;  /* only count what would be added, replaced and deleted; write nothing */
     bool optimize; /* merge the whole index into one segment without deleted documents */
-    bool no_merge; /* never merge committed segments (tests: keeps deletions on disk) */
     indexer_progress_fn progress;
     void *progress_ctx;
     indexer_warn_fn warn;
