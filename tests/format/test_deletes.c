@@ -282,8 +282,21 @@ Test(deletes, cleanup_keeps_the_deletion_files_kept_manifests_name)
     cr_assert_eq(quire_deletes_init(&d, m->doc_count), QUIRE_OK);
     cr_assert_eq(quire_deletes_write(dir, 4, 5, &d), QUIRE_OK);
     quire_deletes_free(&d);
+    /* and one of a damaged newer manifest (gen 6, kept like that manifest) */
+    cr_assert_eq(quire_deletes_init(&d, m->doc_count), QUIRE_OK);
+    cr_assert_eq(quire_deletes_write(dir, 4, 6, &d), QUIRE_OK);
+    quire_deletes_free(&d);
+    char bad[600];
+    snprintf(bad, sizeof bad, "%s/manifest-0000000000000006", dir);
+    FILE *f = fopen(bad, "w");
+    cr_assert_not_null(f);
+    fputs("damaged", f);
+    fclose(f);
     quire_manifest cur, prev;
-    cr_assert_eq(quire_manifest_read_latest(&cur, dir, NULL), QUIRE_OK);
+    uint32_t skipped = 0;
+    cr_assert_eq(quire_manifest_read_latest(&cur, dir, &skipped), QUIRE_OK);
+    cr_expect_eq(skipped, 1);
+    cr_expect_eq(cur.generation, 3);
     prev = cur;
     quire_manifest_segment pseg = cur.segments[0];
     pseg.deletes_gen = 2;
@@ -295,6 +308,8 @@ Test(deletes, cleanup_keeps_the_deletion_files_kept_manifests_name)
     cr_expect(exists(dir, "seg-00000004.del-0000000000000002"));
     cr_expect(!exists(dir, "seg-00000004.del-0000000000000001"));
     cr_expect(!exists(dir, "seg-00000004.del-0000000000000005"));
+    cr_expect(exists(dir, "seg-00000004.del-0000000000000006"));
+    cr_expect(exists(dir, "manifest-0000000000000006"));
     cr_expect(exists(dir, "seg-00000004.ter"));
     quire_manifest_free(&cur);
     sm_free(m);
