@@ -59,13 +59,14 @@ fi
 
 report="$here/report"
 mkdir -p "$report"
-rm -f "$report"/*.png "$report"/REPORT.md
+rm -f "$report"/*.png "$report"/REPORT.md "$report"/queries-*.tsv
+commit=$(git -C "$root" rev-parse --short HEAD) # what run_index_bench.sh exports and builds
 runs_tag=$(date +%Y%m%d-%H%M%S)
 start_load=$(cut -d' ' -f1-3 /proc/loadavg)
 start_date=$(date -u +%Y-%m-%dT%H:%MZ)
 
 # 1. Indexing (builds HEAD in Release into $build/obj; everything below uses that build).
-idx_args=(--build-dir "$build")
+idx_args=(--build-dir "$build" --rev "$commit")
 if [ "$full" = 1 ]; then idx_args+=(--runs 3); else idx_args+=(--runs 1 --no-wiki); fi
 echo "run.sh: indexing benchmark" >&2
 "$here/run_index_bench.sh" "${idx_args[@]}" >/dev/null
@@ -155,7 +156,7 @@ fi
     echo "# quire benchmark report"
     echo
     echo "- command: \`bench/run.sh$([ "$full" = 1 ] && echo " --full")$([ -n "$corpus" ] && echo " --corpus $corpus")\`"
-    echo "- commit: $(git -C "$root" rev-parse --short HEAD) (git archive; bench/ from the working tree)"
+    echo "- commit: $commit (git archive; bench/ from the working tree)"
     echo "- date: $start_date to $(date -u +%H:%MZ); load average at start $start_load, at end $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM; $(uname -sr); CMAKE_BUILD_TYPE=Release"
     echo "- peers: $(dpkg-query -W -f='Xapian ${Version}' libxapian30 2>/dev/null || echo 'Xapian: none'), $(dpkg-query -W -f='SQLite ${Version}' libsqlite3-0 2>/dev/null || echo 'SQLite: none')"

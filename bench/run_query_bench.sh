@@ -42,7 +42,7 @@ runs=3
 cold=1
 xapian=1
 names=()
-declare -A src_of qprefix_of
+declare -A src_of qprefix_of resident
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -163,7 +163,11 @@ for c in "${names[@]}"; do
         echo "run_query_bench.sh: $c: cold pass" >&2
         args=()
         for e in "${engines[@]}"; do
+            # written pages must be clean before they can be dropped: sync them first
+            find "$work/$c-$e" -type f -exec sync {} +
             find "$work/$c-$e" -type f -exec dd if={} iflag=nocache count=0 status=none \;
+            resident[$e]=$(find "$work/$c-$e" -type f -exec fincore -b -n -o RES {} + 2>/dev/null |
+                awk '{s+=$1} END{printf "%.1f", s/1048576}')
             run_pass "$e" "$c" cold
             args+=("$e=$out/$c.$e.cold.run:$out/$c.$e.cold.t")
         done
@@ -171,14 +175,17 @@ for c in "${names[@]}"; do
             "${args[@]}" >>"$out/query.md"
     fi
     {
-        echo "Whole passes over the $(grep -vc '^#' "$qp.quire.tsv") queries, ms from process start to exit"
-        echo "(opening the index included; quire-query reads every index file when it opens the"
-        echo "index, so a cold index costs it at open, before the first query's clock starts):"
+        echo "Whole passes over the $(grep -vc '^#' "$qp.quire.tsv") queries, ms from process start to exit, opening"
+        echo "the index included (it is outside the per-query clock; quire-query reads each index"
+        echo "file whole when it opens the index):"
         echo
         echo "| pass | quire | Xapian | FTS5 |"
         echo "|---|---|---|---|"
         echo "| warm (first timed pass) |$(pass_walls "$c" warm1)"
-        [ "$cold" = 1 ] && echo "| cold |$(pass_walls "$c" cold)"
+        if [ "$cold" = 1 ]; then
+            echo "| cold |$(pass_walls "$c" cold)"
+            echo "| index MB in the page cache after the drop (fincore) | ${resident[quire]:--} | ${resident[xapian]:--} | ${resident[fts5]:--} |"
+        fi
         echo
     } >>"$out/query.md"
     rm -rf "${work:?}/$c-"*
