@@ -710,7 +710,9 @@ int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file,
                              c->doc_name, (unsigned long long)meta->doc_off,
                              (unsigned long long)meta->doc_len, (unsigned long long)meta->pos_off,
                              (unsigned long long)meta->pos_len);
-    uint32_t n = (meta->df + BLOCK - 1) / BLOCK;
+    /* in 64 bits: a df near 2^32 wrapped to 0 blocks, and the skip data was written past
+     * the cursor's state (found by fuzz_postings) */
+    uint32_t n = (uint32_t)(((uint64_t)meta->df + BLOCK - 1) / BLOCK);
     if (n > 1 && n > meta->doc_len / MIN_BLOCK_LEN)
         return quire_corrupt("%s: %u blocks in %llu bytes", c->doc_name, n,
                              (unsigned long long)meta->doc_len);
