@@ -373,7 +373,7 @@ static int scan(phrase_state *st, const quire_segment *seg, const query_node *no
         uint32_t freq;
         if (node->near_split > 0) {
             const uint32_t split = node->near_split;
-            uint32_t na, nb;
+            uint32_t na = 0, nb = 0;
             int rc = occurrence_starts(st->words, split, &st->starts[0], &st->starts_cap[0], &na);
             if (rc == QUIRE_OK)
                 rc = occurrence_starts(st->words + split, n - split, &st->starts[1],
@@ -565,7 +565,7 @@ int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
     const uint32_t title_len = quire_segment_title_len(m->seg, doc);
     if (node->near_split > 0) {
         const uint32_t split = node->near_split, lb = n - split;
-        uint32_t na, nb;
+        uint32_t na = 0, nb = 0;
         rc = occurrence_starts(st->words, split, &st->starts[0], &st->starts_cap[0], &na);
         if (rc == QUIRE_OK)
             rc = occurrence_starts(st->words + split, lb, &st->starts[1], &st->starts_cap[1], &nb);
@@ -576,7 +576,7 @@ int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
             if (has_partner(st->starts[1][i], lb, st->starts[0], na, split, false, node, title_len))
                 rc = push_span(&spans, &n_spans, &cap, st->starts[1][i], lb);
     } else {
-        uint32_t found;
+        uint32_t found = 0;
         rc = occurrence_starts(st->words, n, &st->starts[0], &st->starts_cap[0], &found);
         const uint32_t limit = node->field == QUERY_FIELD_TITLE ? title_len : UINT32_MAX;
         for (uint32_t i = 0; i < found && rc == QUIRE_OK; i++)
