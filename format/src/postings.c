@@ -35,8 +35,8 @@
 
 #include "quire/bitpack.h"
 
-#define BLOCK QUIRE_BLOCK_DOCS
-#define CRC_LEN 4
+#define BLOCK         QUIRE_BLOCK_DOCS
+#define CRC_LEN       4
 #define BLOCK_IMPACTS 4 /* pairs per block of a multi-block term; the term keeps 8 */
 /* The shortest block: a gap group's head byte (all tf 1, width 0) and the crc. */
 #define MIN_BLOCK_LEN (1 + CRC_LEN)
@@ -135,8 +135,7 @@ static int get_impacts(quire_impact *out, uint32_t *count, const uint8_t **p, co
     int code = -1;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t a;
-        if (quire_varint_get(&a, p, end) != QUIRE_OK || *p == end || **p <= code ||
-            a > UINT32_MAX)
+        if (quire_varint_get(&a, p, end) != QUIRE_OK || *p == end || **p <= code || a > UINT32_MAX)
             return QUIRE_ECORRUPT;
         code = *(*p)++;
         tf += i == 0 ? a : a + 1;
@@ -192,26 +191,25 @@ struct quire_postings_writer {
     quire_sink *doc_out, *pos_out;
     int err; /* sticky */
     bool in_term, with_positions;
-    uint32_t count;                    /* postings in the pending block */
-    uint32_t docs[BLOCK], tfs[BLOCK];  /* pending block */
-    uint32_t doc_lens[BLOCK];          /* tokens, for impacts */
-    uint32_t *pos;                     /* pending position values (first, gaps...) */
-    size_t pos_count, pos_cap;         /* values, capacity in values */
+    uint32_t count;                   /* postings in the pending block */
+    uint32_t docs[BLOCK], tfs[BLOCK]; /* pending block */
+    uint32_t doc_lens[BLOCK];         /* tokens, for impacts */
+    uint32_t *pos;                    /* pending position values (first, gaps...) */
+    size_t pos_count, pos_cap;        /* values, capacity in values */
     /* term state */
-    uint32_t df, blocks;               /* postings so far, blocks written */
+    uint32_t df, blocks; /* postings so far, blocks written */
     uint64_t cf;
-    int64_t last_doc;                  /* last doc added, -1 before the first */
-    uint32_t prev_block_last;          /* last doc of the last written block */
-    uint64_t doc_start, pos_start;     /* sink offsets at begin */
-    quire_buf skip;                    /* encoded skip entries */
-    quire_buf scratch;                 /* one block being encoded */
-    quire_buf chunk;                   /* its positions chunk being encoded */
-    quire_impact *term_front;          /* uncapped frontier over written blocks */
+    int64_t last_doc;              /* last doc added, -1 before the first */
+    uint32_t prev_block_last;      /* last doc of the last written block */
+    uint64_t doc_start, pos_start; /* sink offsets at begin */
+    quire_buf skip;                /* encoded skip entries */
+    quire_buf scratch;             /* one block being encoded */
+    quire_buf chunk;               /* its positions chunk being encoded */
+    quire_impact *term_front;      /* uncapped frontier over written blocks */
     uint32_t term_front_count, term_front_cap;
 };
 
-int quire_postings_writer_new(quire_postings_writer **out, quire_sink *doc_out,
-                              quire_sink *pos_out)
+int quire_postings_writer_new(quire_postings_writer **out, quire_sink *doc_out, quire_sink *pos_out)
 {
     quire_postings_writer *w = quire_calloc(1, sizeof *w);
     if (!w)
@@ -388,15 +386,17 @@ int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
     if ((int64_t)doc_id <= w->last_doc || doc_id == QUIRE_DOC_END)
         return quire_error(QUIRE_EINVAL, "postings writer: doc id %u not ascending", doc_id);
     if (tf == 0 || doc_len < tf || w->df == UINT32_MAX - 1)
-        return quire_error(QUIRE_EINVAL, "postings writer: doc %u: tf %u, doc_len %u", doc_id,
-                           tf, doc_len);
+        return quire_error(QUIRE_EINVAL, "postings writer: doc %u: tf %u, doc_len %u", doc_id, tf,
+                           doc_len);
     if (w->with_positions) {
         if (!positions)
             return quire_error(QUIRE_EINVAL, "postings writer: doc %u: no positions", doc_id);
         for (uint32_t i = 1; i < tf; i++)
             if (positions[i] < positions[i - 1])
-                return quire_error(QUIRE_EINVAL, "postings writer: doc %u: positions not "
-                                                 "ascending", doc_id);
+                return quire_error(QUIRE_EINVAL,
+                                   "postings writer: doc %u: positions not "
+                                   "ascending",
+                                   doc_id);
     }
     if (w->count == BLOCK) {
         int rc = flush_block(w, false);
@@ -470,31 +470,35 @@ int quire_postings_end(quire_postings_writer *w, quire_postings_meta *meta)
 
 struct quire_postings_cursor_state {
     uint32_t block_count;
-    uint32_t block;         /* decoded block, UINT32_MAX before the first */
-    uint32_t shallow;       /* block the block_* fields describe */
-    uint32_t i, count;      /* current index in the decoded block, its postings */
+    uint32_t block;    /* decoded block, UINT32_MAX before the first */
+    uint32_t shallow;  /* block the block_* fields describe */
+    uint32_t i, count; /* current index in the decoded block, its postings */
     bool started;
     bool has_positions;
     uint32_t docs[BLOCK], tfs[BLOCK];
     /* skip data (multi-block terms); a one-block term uses index 0 of small arrays */
-    uint32_t *last_doc;     /* per block */
-    uint64_t *doc_at;       /* block_count + 1 offsets into doc_file */
-    uint64_t *pos_at;       /* block_count + 1 offsets into pos_file */
-    uint32_t *imp_at;       /* block_count + 1 indexes into impacts */
+    uint32_t *last_doc; /* per block */
+    uint64_t *doc_at;   /* block_count + 1 offsets into doc_file */
+    uint64_t *pos_at;   /* block_count + 1 offsets into pos_file */
+    uint32_t *imp_at;   /* block_count + 1 indexes into impacts */
     quire_impact *impacts;
     quire_impact term_imp[QUIRE_MAX_IMPACTS];
     uint32_t one_last_doc;
     uint64_t one_doc_at[2], one_pos_at[2];
     uint32_t one_imp_at[2];
-    /* positions cache */
-    uint32_t pos_block;     /* chunk decoded into pos, UINT32_MAX if none */
+    /* positions cache: the chunk of block pos_block, checked and opened, its groups
+     * unpacked into pos on demand (pos_done values so far, the next at pos_next) and each
+     * posting's deltas summed the first time its positions are asked for */
+    uint32_t pos_block; /* chunk opened, UINT32_MAX if none */
     uint32_t *pos;
     size_t pos_cap;
     uint64_t pos_start[BLOCK + 1]; /* index of each posting's first position */
+    uint64_t pos_done;             /* values unpacked */
+    const uint8_t *pos_next, *pos_end;
+    uint8_t pos_summed[BLOCK];
 };
 
 typedef struct quire_postings_cursor_state cstate;
-
 
 static uint32_t block_size(const quire_postings_cursor *c, uint32_t b)
 {
@@ -612,8 +616,8 @@ static int open_single(quire_postings_cursor *c)
     if (block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
         return crc_mismatch(c, 0);
     uint32_t doc;
-    if (quire_varint_get32(&doc, &p, end) != QUIRE_OK || end - p != 1 ||
-        doc == QUIRE_DOC_END || c->meta.cf > UINT32_MAX)
+    if (quire_varint_get32(&doc, &p, end) != QUIRE_OK || end - p != 1 || doc == QUIRE_DOC_END ||
+        c->meta.cf > UINT32_MAX)
         return quire_corrupt("%s: bad single posting", c->doc_name);
     uint32_t dl = len_decode(*p);
     s->docs[0] = doc;
@@ -691,9 +695,9 @@ int quire_postings_open(quire_postings_cursor *c, quire_bytes doc_file, quire_by
                                      "positions (.pos)");
 }
 
-int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file,
-                              quire_bytes pos_file, const quire_postings_meta *meta,
-                              const char *doc_name, const char *pos_name)
+int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file, quire_bytes pos_file,
+                              const quire_postings_meta *meta, const char *doc_name,
+                              const char *pos_name)
 {
     memset(c, 0, sizeof *c);
     c->doc_name = doc_name;
@@ -895,8 +899,9 @@ int quire_postings_shallow_advance(quire_postings_cursor *c, uint32_t target)
     return QUIRE_OK;
 }
 
-
-static int decode_chunk(quire_postings_cursor *c)
+/* Open the current block's positions chunk: check its size and CRC, size the buffer.
+ * Its groups are unpacked by unpack_to() as postings ask for them. */
+static int open_chunk(quire_postings_cursor *c)
 {
     cstate *s = c->st;
     uint32_t b = s->block;
@@ -917,56 +922,84 @@ static int decode_chunk(quire_postings_cursor *c)
     const uint8_t *end = p + len - crc_len;
     if (crc_len && quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
         return quire_corrupt("%s: block %u: CRC mismatch", c->pos_name, b);
+    s->pos_block = UINT32_MAX;
     if (total > s->pos_cap) {
         size_t cap = s->pos_cap ? s->pos_cap : 1024;
         while (cap < total)
             cap *= 2;
         quire_free(s->pos);
-        s->pos_block = UINT32_MAX;
         s->pos_cap = 0;
         s->pos = quire_malloc(cap * sizeof *s->pos);
         if (!s->pos)
             return quire_error(QUIRE_ENOMEM, "%s: out of memory", c->pos_name);
         s->pos_cap = cap;
     }
-    s->pos_block = UINT32_MAX;
-    for (size_t at = 0; at < total; at += QUIRE_BITPACK_MAX) {
-        size_t n = total - at < QUIRE_BITPACK_MAX ? total - at : QUIRE_BITPACK_MAX, used;
-        if (p == end || (p[0] & QUIRE_PFOR_SPARE) ||
-            quire_pfor_unpack(s->pos + at, n, p, (size_t)(end - p), &used) != QUIRE_OK)
-            return quire_corrupt("%s: block %u: bad group", c->pos_name, b);
-        p += used;
-    }
-    if (p != end)
-        return quire_corrupt("%s: block %u: %zu stray bytes", c->pos_name, b, (size_t)(end - p));
-    for (uint32_t i = 0; i < s->count; i++) {
-        uint32_t *v = s->pos + s->pos_start[i];
-        uint64_t sum = 0;
-        for (uint32_t k = 0; k < s->tfs[i]; k++) {
-            sum += v[k];
-            v[k] = (uint32_t)sum;
-        }
-        if (sum > UINT32_MAX)
-            return quire_corrupt("%s: block %u: position overflow", c->pos_name, b);
-    }
+    s->pos_done = 0;
+    s->pos_next = p;
+    s->pos_end = end;
+    memset(s->pos_summed, 0, sizeof s->pos_summed);
     s->pos_block = b;
+    if (total == 0 && p != end)
+        return quire_corrupt("%s: block %u: %zu stray bytes", c->pos_name, b, (size_t)(end - p));
     return QUIRE_OK;
 }
 
-int quire_postings_positions(quire_postings_cursor *c, const uint32_t **positions,
-                             uint32_t *count)
+/* Unpack the open chunk's groups until at least `upto` values are out; after the last
+ * group, the chunk must be used up exactly. */
+static int unpack_to(quire_postings_cursor *c, uint64_t upto)
+{
+    cstate *s = c->st;
+    const uint64_t total = s->pos_start[s->count];
+    const uint8_t *p = s->pos_next, *end = s->pos_end;
+    while (s->pos_done < upto) {
+        size_t n = total - s->pos_done < QUIRE_BITPACK_MAX ? (size_t)(total - s->pos_done)
+                                                           : QUIRE_BITPACK_MAX,
+               used;
+        if (p == end || (p[0] & QUIRE_PFOR_SPARE) ||
+            quire_pfor_unpack(s->pos + s->pos_done, n, p, (size_t)(end - p), &used) != QUIRE_OK) {
+            s->pos_block = UINT32_MAX;
+            return quire_corrupt("%s: block %u: bad group", c->pos_name, s->block);
+        }
+        p += used;
+        s->pos_done += n;
+        if (s->pos_done == total && p != end) {
+            s->pos_block = UINT32_MAX;
+            return quire_corrupt("%s: block %u: %zu stray bytes", c->pos_name, s->block,
+                                 (size_t)(end - p));
+        }
+    }
+    s->pos_next = p;
+    return QUIRE_OK;
+}
+
+int quire_postings_positions(quire_postings_cursor *c, const uint32_t **positions, uint32_t *count)
 {
     cstate *s = c->st;
     if (!s->has_positions)
         return quire_error(QUIRE_EINVAL, "%s: term has no positions", c->pos_name);
     if (!s->started || c->doc == QUIRE_DOC_END)
         return quire_error(QUIRE_EINVAL, "%s: cursor not on a posting", c->pos_name);
-    if (s->pos_block != s->block) {
-        int rc = decode_chunk(c);
-        if (rc != QUIRE_OK)
-            return rc;
+    int rc;
+    if (s->pos_block != s->block && (rc = open_chunk(c)) != QUIRE_OK)
+        return rc;
+    const uint32_t i = s->i;
+    if ((rc = unpack_to(c, s->pos_start[i + 1])) != QUIRE_OK)
+        return rc;
+    uint32_t *v = s->pos + s->pos_start[i];
+    if (!s->pos_summed[i]) {
+        /* the first position as is, then each the previous plus its delta */
+        uint64_t sum = 0;
+        for (uint32_t k = 0; k < s->tfs[i]; k++) {
+            sum += v[k];
+            v[k] = (uint32_t)sum;
+        }
+        if (sum > UINT32_MAX) {
+            s->pos_block = UINT32_MAX;
+            return quire_corrupt("%s: block %u: position overflow", c->pos_name, s->block);
+        }
+        s->pos_summed[i] = 1;
     }
-    *positions = s->pos + s->pos_start[s->i];
-    *count = s->tfs[s->i];
+    *positions = v;
+    *count = s->tfs[i];
     return QUIRE_OK;
 }
