@@ -533,8 +533,8 @@ static int near_node(query_node **out, parser *p)
     if (rc != QUIRE_OK)
         return rc;
     skip_space(p);
-    if (at_end_of_group(p) || at_keyword(p, "AND") || at_keyword(p, "OR") ||
-        at_keyword(p, "NOT") || is_near_op(p, p->at))
+    if (at_end_of_group(p) || at_keyword(p, "AND") || at_keyword(p, "OR") || at_keyword(p, "NOT") ||
+        is_near_op(p, p->at))
         return fail_at(p, QUIRE_EINVAL, op, "NEAR needs a word or phrase after it");
     rc = near_operand(p, words, &n, &stemmed[1]);
     if (rc != QUIRE_OK)
@@ -706,8 +706,11 @@ typedef struct node_list {
 static int list_push(node_list *l, parser *p, query_node *n)
 {
     for (uint32_t i = 0; i < l->count; i++)
-        if (same_leaf(l->items[i], n))
-            return QUIRE_OK; /* a word given twice counts once */
+        if (same_leaf(l->items[i], n)) { /* one clause; a word weighs once more */
+            if (n->kind == QUERY_TERM)
+                l->items[i]->repeats++;
+            return QUIRE_OK;
+        }
     if (l->count == l->cap) {
         const uint32_t cap = l->cap ? l->cap * 2 : 8;
         query_node **items = arena_alloc(p->a, cap * sizeof *items);

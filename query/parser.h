@@ -37,7 +37,9 @@
  *     scored as one clause: tf = occurrences of any of them). The planner refuses a prefix
  *     of more than QUERY_MAX_PREFIX_TERMS distinct forms in the index (QUIRE_ELIMIT). A `*`
  *     ending a word inside quotes is an error (prefixes in phrases are not supported).
- * Within one and_expr, a word or phrase given twice counts once.
+ * Within one and_expr, a word or phrase given twice is one clause; a word (TERM) given n
+ * times there weighs n times in the score (query term frequency, as in Lucene's and
+ * Anserini's bag-of-words queries): `repeats` counts the extra times.
  *
  * With --any (match_any) juxtaposed clauses are optional (a ranked OR) unless marked
  * `+` or joined by AND: `+a b c` requires a and ranks by b and c too (an OPT node).
@@ -100,12 +102,13 @@ typedef struct query_node {
     const char *form; /* NUL-terminated; the first form seen (for highlights) */
     size_t form_len;  /* bytes */
     uint32_t term;    /* index of the term among the query's distinct terms, 0-based */
+    uint32_t repeats; /* times the word was given again in its and_expr: weight * (1 + repeats) */
     /* QUERY_PHRASE */
     query_word *words;
     uint32_t word_count; /* >= 1 */
     bool is_stemmed;     /* words are stems: match any form of each */
     query_field field;
-    uint32_t phrase; /* index among the query's phrases, 0-based */
+    uint32_t phrase;      /* index among the query's phrases, 0-based */
     uint32_t near_split;  /* > 0: a NEAR pair, words[0..near_split) and the rest */
     uint32_t near_n;      /* NEAR: at most this many words between the two */
     bool near_ordered;    /* ONEAR: the first operand comes first */

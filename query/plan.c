@@ -61,9 +61,9 @@ static int check_prefix(const plan *p, arena *a, const query_node *node)
         for (size_t i = 0; i < n; i++)
             distinct += i == 0 || strcmp(forms[i - 1], forms[i]) != 0;
         if (distinct > QUERY_MAX_PREFIX_TERMS)
-            rc = quire_error(QUIRE_ELIMIT,
-                             "prefix '%s*' matches more than %d words; make it longer",
-                             node->words[0].text, QUERY_MAX_PREFIX_TERMS);
+            rc =
+                quire_error(QUIRE_ELIMIT, "prefix '%s*' matches more than %d words; make it longer",
+                            node->words[0].text, QUERY_MAX_PREFIX_TERMS);
     }
     quire_free(forms);
     return rc;
@@ -251,7 +251,7 @@ int plan_cursor(cursor **out, arena *a, const plan *p, const query_node *node, u
         if (!pt->is_in_seg[seg])
             return QUIRE_OK;
         rc = cursor_new_term(out, a, &p->scorer, quire_index_segment(p->ix, seg), &pt->in_seg[seg],
-                             node->term, pt->weight);
+                             node->term, pt->weight * (1.0 + node->repeats));
         if (rc != QUIRE_OK) {
             cursor_close(*out);
             *out = NULL;

@@ -172,7 +172,7 @@ Test(parser, any_mode_makes_juxtaposition_optional)
     expect_ast("a b -c", true, "AND(OR(a b) NOT(c))");
 }
 
-Test(parser, a_word_given_twice_counts_once)
+Test(parser, a_word_given_twice_is_one_clause)
 {
     expect_ast("fox foxes fox", false, "fox");
     expect_ast("\"red fox\" \"Red Fox\"", false, "\"red fox\"");
@@ -383,8 +383,7 @@ Test(parser, near_joins_two_words_or_phrases)
     expect_ast("foxes NEAR hounds", false, "~\"fox\" NEAR/10 ~\"hound\""); /* default 10 */
     expect_ast("foxes ONEAR/0 hounds", false, "~\"fox\" ONEAR/0 ~\"hound\"");
     expect_ast("foxes ONEAR hounds", false, "~\"fox\" ONEAR/10 ~\"hound\"");
-    expect_ast("\"State Visits\" NEAR/10 moscow", false,
-               "\"state visits\" NEAR/10 ~\"moscow\"");
+    expect_ast("\"State Visits\" NEAR/10 moscow", false, "\"state visits\" NEAR/10 ~\"moscow\"");
     expect_ast("~\"state visits\" ONEAR/2 \xe2\x80\x9cRed Foxes\xe2\x80\x9d", false,
                "~\"state visit\" ONEAR/2 \"red foxes\"");
     expect_ast("S-300 NEAR/1000 foxes", false, "~\"s 300\" NEAR/1000 ~\"fox\"");
@@ -398,8 +397,7 @@ Test(parser, near_joins_two_words_or_phrases)
     expect_ast("a NEARBY b", false, "AND(a nearbi b)");
     /* the same pair twice counts once; different distances are different clauses */
     expect_ast("a NEAR/3 b a NEAR/3 b", false, "~\"a\" NEAR/3 ~\"b\"");
-    expect_ast("a NEAR/3 b a NEAR/4 b", false,
-               "AND(~\"a\" NEAR/3 ~\"b\" ~\"a\" NEAR/4 ~\"b\")");
+    expect_ast("a NEAR/3 b a NEAR/4 b", false, "AND(~\"a\" NEAR/3 ~\"b\" ~\"a\" NEAR/4 ~\"b\")");
 }
 
 Test(parser, near_errors_say_where)

@@ -242,22 +242,47 @@ Test(search, top_k_keeps_the_best_and_counts_every_match_or_says_so)
     fx_remove_index(dir);
 }
 
-Test(search, repeated_words_count_once)
+/* The score of doc `id` in r, or -1 if r does not hold it. */
+static double score_of(const search_result *r, uint64_t id)
+{
+    for (uint32_t i = 0; i < r->hit_count; i++)
+        if (r->hits[i].doc_id == id)
+            return r->hits[i].score;
+    return -1;
+}
+
+/* A word given again is the same clause (it matches the same documents) but weighs once
+ * more each time (query term frequency, as Lucene's and Anserini's bag-of-words queries). */
+Test(search, repeated_words_match_once_and_weigh_per_repeat)
 {
     char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
-    search_result a, b;
+    search_result a, b, v, m, mm;
     cr_assert_eq(run(&a, dir, "visit moscow", true, 10), QUIRE_OK, "%s", quire_errmsg());
     cr_assert_eq(run(&b, dir, "visit Visits moscow visiting", true, 10), QUIRE_OK, "%s",
                  quire_errmsg());
+    cr_assert_eq(run(&v, dir, "visit", true, 10), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(run(&m, dir, "moscow", true, 10), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(run(&mm, dir, "moscow moscow", true, 10), QUIRE_OK, "%s", quire_errmsg());
     cr_expect_eq(a.term_count, 2);
     cr_expect_eq(b.term_count, 2);
     cr_assert_eq(a.hit_count, b.hit_count);
-    for (uint32_t i = 0; i < a.hit_count; i++) {
-        cr_expect_eq(a.hits[i].doc_id, b.hits[i].doc_id);
-        cr_expect_eq(a.hits[i].score, b.hits[i].score);
+    cr_assert_eq(a.match_count, b.match_count);
+    for (uint32_t i = 0; i < b.hit_count; i++) {
+        const uint64_t id = b.hits[i].doc_id;
+        const double sv = score_of(&v, id), sm = score_of(&m, id);
+        const double want = (sv > 0 ? 3 * sv : 0) + (sm > 0 ? sm : 0);
+        cr_expect(fabs(b.hits[i].score - want) <= 1e-12 * want, "doc %llu: %.17g, want %.17g",
+                  (unsigned long long)id, b.hits[i].score, want);
     }
-    search_result_free(&a);
-    search_result_free(&b);
+    /* twice the weight is exactly twice the score */
+    cr_assert_eq(mm.hit_count, m.hit_count);
+    for (uint32_t i = 0; i < m.hit_count; i++) {
+        cr_expect_eq(mm.hits[i].doc_id, m.hits[i].doc_id);
+        cr_expect_eq(mm.hits[i].score, 2 * m.hits[i].score);
+    }
+    search_result *all[] = {&a, &b, &v, &m, &mm};
+    for (size_t i = 0; i < 5; i++)
+        search_result_free(all[i]);
     fx_remove_index(dir);
 }
 
