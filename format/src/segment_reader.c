@@ -478,7 +478,8 @@ static int inflate_prefix(const quire_segment *seg, quire_bytes enc, uint64_t i,
 {
     const uint32_t full = quire_load_le32(enc.ptr), clen = quire_load_le32(enc.ptr + 4);
     if (limit < full) {
-        if (!quire_buf_reserve(out, (size_t)limit))
+        /* + 1: never a NULL buffer to inflate into, even for 0 bytes (UB, fuzz_segment) */
+        if (!quire_buf_reserve(out, (size_t)limit + 1))
             return quire_error(QUIRE_ENOMEM, "out of memory");
         z_stream zs;
         memset(&zs, 0, sizeof zs);
@@ -498,7 +499,7 @@ static int inflate_prefix(const quire_segment *seg, quire_bytes enc, uint64_t i,
         return QUIRE_OK;
     }
     const uint32_t ulen = full;
-    if (!quire_buf_reserve(out, ulen))
+    if (!quire_buf_reserve(out, (size_t)ulen + 1)) /* + 1: as above */
         return quire_error(QUIRE_ENOMEM, "out of memory");
     z_stream zs;
     memset(&zs, 0, sizeof zs);
