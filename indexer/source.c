@@ -1269,13 +1269,15 @@ static int next_plain(source *s, source_doc *doc)
             problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped", s->max_doc);
         return rc != QUIRE_OK ? rc : NEXT_END;
     }
-    while (!r->at_eof) {
+    for (;;) { /* the limit is checked after the last read too (a gzip's last inflate) */
         if (r->len - r->pos > s->max_doc) {
             s->skipped++;
             int rc =
                 problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped", s->max_doc);
             return rc != QUIRE_OK ? rc : NEXT_END;
         }
+        if (r->at_eof)
+            break;
         size_t added;
         int rc = fill(s, &added);
         if (rc != QUIRE_OK)
