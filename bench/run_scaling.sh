@@ -6,13 +6,14 @@
 #
 #   bench/run_scaling.sh [--full] [--slices "SPEC..."] [--obj DIR | --build-dir DIR [--rev REV]]
 #                        [--out DIR] [--report DIR] [--runs N] [--passes N] [--threads N]
-#                        [--no-fts5] [--xapian] [--corpus PATH --queries PREFIX]
+#                        [--no-fts5] [--xapian] [--prefix] [--corpus PATH --queries PREFIX]
 #
-#   (default)      the first 8, 16, 32 and 64 MB of the Wikipedia sample, 3 indexing runs
+#   (default)      slices of 8, 16, 32 and 64 MB of the Wikipedia sample, 3 indexing runs
 #                  each (about 2 minutes here)
 #   --full         10%, 25%, 50% and 100% of the sample, 1 indexing run each (~10 minutes)
 #   --slices SPEC  the slices: sizes like 8M (MB of uncompressed JSON Lines) or 10%
 #                  (share of the sample's uncompressed bytes); 100% is the file itself
+#   --prefix       a slice is the first documents of the file, not documents spread evenly
 #   --obj DIR      a Release build with quire-index, quire-query, bench/bench_index (and
 #                  bench/fts5_index); without it, REV (default HEAD) is exported with git
 #                  archive into --build-dir (default bench/build/scaling)/src, with bench/
@@ -28,9 +29,9 @@
 #                  another JSON Lines corpus and its query files (PREFIX.quire.tsv, made by
 #                  make_queries.py) instead of the Wikipedia sample and bench/queries/enwiki
 #
-# A slice is the corpus's first whole documents (lines) up to the size asked for, written
-# gzip -1 compressed (quire-index and the peers read it compressed, as they read the whole
-# sample); the slices are nested. Indexing is bench_index (each run in a forked child:
+# A slice is whole documents (lines) spread evenly over the corpus (or its first ones, with
+# --prefix), about the size asked for, written gzip -1 compressed (quire-index and the peers
+# read it compressed, as they read the whole sample); the slices are nested. Indexing is bench_index (each run in a forked child:
 # wall time around indexer_run, CPU user+sys and peak RSS from wait4, sizes by component)
 # with the default memory budget, after reading the slice once (--warmup read); the last
 # run's index is kept and queried with quire-query --batch --timings (one untimed pass,
@@ -55,6 +56,7 @@ passes=5
 threads=2
 fts5=1
 xapian=0
+prefix=0
 corpus="$corpora/enwiki-sample/corpus.jsonl.gz"
 queries="$here/queries/enwiki"
 
@@ -72,9 +74,10 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift ;;
     --no-fts5) fts5=0 ;;
     --xapian) xapian=1 ;;
+    --prefix) prefix=1 ;;
     --corpus) corpus=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
     --queries) queries=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
-    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
     *) echo "run_scaling.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -125,32 +128,42 @@ trap 'rm -rf "$work"' EXIT
 start_date=$(date -u +%Y-%m-%dT%H:%MZ)
 start_load=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# 1. The slices: nested prefixes of whole lines, gzip -1. Byte limits first.
-total=0
-if [[ $slices == *%* ]]; then
-    echo "run_scaling.sh: measuring $corpus" >&2
-    total=$(gzip -dc -f "$corpus" | wc -c)
-fi
-labels=() limits=() files=()
+# 1. The slices. The sample is not in random order (its first half by bytes holds under a
+# quarter of its documents, the longest), so a slice is by default an even spread of
+# documents: line n (from 1) is in a slice of fraction f when frac(n * 0.618...) < f (a
+# Weyl sequence: deterministic, nested, every stretch of the file in proportion). --prefix
+# takes the first lines instead. f is the share of the uncompressed bytes asked for.
+echo "run_scaling.sh: measuring $corpus" >&2
+total=$(gzip -dc -f "$corpus" | wc -c)
+labels=() fracs=() files=()
 for s in $slices; do
     case $s in
-    100%) lim=-1 ;;
-    *%) lim=$(awk -v p="${s%\%}" -v t="$total" 'BEGIN{printf "%.0f", p / 100 * t}') ;;
-    *M) lim=$(awk -v m="${s%M}" 'BEGIN{printf "%.0f", m * 1048576}') ;;
+    *%) f=$(awk -v p="${s%\%}" 'BEGIN{printf "%.6f", p / 100}') ;;
+    *M) f=$(awk -v m="${s%M}" -v t="$total" 'BEGIN{printf "%.6f", m * 1048576 / t}') ;;
     esac
     labels+=("$s")
-    limits+=("$lim")
-    if [ "$lim" = -1 ]; then files+=("$corpus"); else files+=("$work/slice-${#labels[@]}.jsonl.gz"); fi
+    if awk -v f="$f" 'BEGIN{exit !(f >= 1)}'; then
+        fracs+=(-1)
+        files+=("$corpus")
+    else
+        fracs+=("$f")
+        files+=("$work/slice-${#labels[@]}.jsonl.gz")
+    fi
 done
-echo "run_scaling.sh: cutting the slices ($slices)" >&2
-# (awk stops reading once the largest slice is cut: gzip then dies of SIGPIPE, status 141)
-(gzip -dc -f "$corpus" || [ $? = 141 ]) | LC_ALL=C awk -v lims="${limits[*]}" -v dir="$work" '
-    BEGIN { n = split(lims, L, " ")
-            for (i = 1; i <= n; i++) if (L[i] >= 0) { cmd[i] = "gzip -1 > " dir "/slice-" i ".jsonl.gz"; open_[i] = 1 } }
-    { for (i = 1; i <= n; i++) if (open_[i]) { print | cmd[i]; sz[i] += length($0) + 1
-          if (sz[i] >= L[i]) { close(cmd[i]); open_[i] = 0 } }
-      any = 0; for (i = 1; i <= n; i++) if (open_[i]) any = 1
-      if (!any) exit }
+echo "run_scaling.sh: cutting the slices ($slices; $([ "$prefix" = 1 ] && echo "first documents" || echo "documents spread evenly"))" >&2
+# (with --prefix, awk stops reading once the largest slice is cut: gzip then dies of
+# SIGPIPE, status 141)
+(gzip -dc -f "$corpus" || [ $? = 141 ]) | LC_ALL=C awk -v fr="${fracs[*]}" -v t="$total" -v dir="$work" -v prefix="$prefix" '
+    BEGIN { n = split(fr, F, " ")
+            for (i = 1; i <= n; i++) if (F[i] >= 0) { cmd[i] = "gzip -1 > " dir "/slice-" i ".jsonl.gz"; open_[i] = 1 } }
+    prefix == 1 {
+        for (i = 1; i <= n; i++) if (open_[i]) { print | cmd[i]; sz[i] += length($0) + 1
+            if (sz[i] >= F[i] * t) { close(cmd[i]); open_[i] = 0 } }
+        any = 0; for (i = 1; i <= n; i++) if (open_[i]) any = 1
+        if (!any) exit
+        next }
+    { u = NR * 0.6180339887498949; u -= int(u)
+      for (i = 1; i <= n; i++) if (open_[i] && u < F[i]) print | cmd[i] }
     END { for (i = 1; i <= n; i++) if (open_[i]) close(cmd[i]) }'
 # (The table gives the text indexed, title and text, as bench_index measures it.)
 
