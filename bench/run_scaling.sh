@@ -252,6 +252,17 @@ classes=$(echo $classes) # one line
         echo "$row"
     done <"$out/scaling.dat"
     echo
+    if [ "$(wc -l <"$out/scaling.dat")" -ge 2 ]; then
+        echo "Growth from the smallest to the largest slice, as the exponent b of figure ~ text MB^b"
+        echo "(1: linear; below 1: slower than the corpus grows): $(awk '
+            NR == 1 { for (k = 3; k <= NF; k++) a[k] = $k }
+            { for (k = 3; k <= NF; k++) z[k] = $k }
+            function b(k) { return (a[k] > 0 && z[k] > 0 && z[3] != a[3]) ? sprintf("%.2f", log(z[k] / a[k]) / log(z[3] / a[3])) : "-" }
+            END { printf "quire wall s %s, CPU s %s, peak RSS %s, index without stored text %s, with %s", b(5), b(6), b(8), b(9), b(10)
+                  if (a[11] != "NaN") printf ", FTS5 wall s %s", b(11)
+                  printf "." }' "$out/scaling.dat")"
+        echo
+    fi
     echo "quire's query latency, ms, p50 / p95 per class (warm, top 10):"
     echo
     head="| slice | text MB |"
@@ -264,6 +275,18 @@ classes=$(echo $classes) # one line
         for c in $classes; do row="$row $(lat "$sid" "$c" 4) / $(lat "$sid" "$c" 5) |"; done
         echo "$row"
     done <"$out/scaling.dat"
+    if [ "$(wc -l <"$out/scaling.dat")" -ge 2 ]; then
+        row="| exponent b of p50 / p95 ~ MB^b | |"
+        first=$(head -1 "$out/scaling.dat" | awk '{print $1, $3}')
+        last=$(tail -1 "$out/scaling.dat" | awk '{print $1, $3}')
+        for c in $classes; do
+            row="$row $(awk -v m0="${first#* }" -v m1="${last#* }" -v p0="$(lat "${first% *}" "$c" 4)" -v p1="$(lat "${last% *}" "$c" 4)" \
+                -v q0="$(lat "${first% *}" "$c" 5)" -v q1="$(lat "${last% *}" "$c" 5)" '
+                function b(x, y) { return (x > 0 && y > 0 && m1 != m0) ? sprintf("%.2f", log(y / x) / log(m1 / m0)) : "-" }
+                BEGIN { printf "%s / %s", b(p0, p1), b(q0, q1) }') |"
+        done
+        echo "$row"
+    fi
     echo
     echo "Queries with hits, of $nq (drawn from the whole sample, so a small slice misses some rare words):"
     echo
@@ -306,10 +329,10 @@ GP
     gnuplot <<GP
 set terminal pngcairo size 1100,480 noenhanced
 set output "$report/scaling-latency.png"
-set multiplot layout 1,2 title "quire query latency per class against corpus size (warm, top 10; ms, log scale)"
+set multiplot layout 1,2 title "quire query latency per class against corpus size (warm, top 10; log-log: a slope of 1 is linear growth)"
 set xlabel "text MB"
 set ylabel "ms"
-set logscale y
+set logscale xy
 set key top left
 set grid
 set title "p50"
