@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # run.sh - the whole benchmark suite in one command: indexing, query latency and relevance,
-# quire against Xapian and SQLite FTS5 in the same run, written up as bench/report/REPORT.md
-# with gnuplot plots (bench/report/*.png).
+# quire against Xapian and SQLite FTS5 in the same run, and quire's costs over growing slices
+# of the Wikipedia sample, written up as bench/report/REPORT.md with gnuplot plots
+# (bench/report/*.png).
 #
 #   bench/run.sh [--full] [--corpus PATH] [--no-install] [--build-dir DIR]
 #
 #   (default)      a few minutes: Reuters-21578 indexing (1 and 2 threads, 1 timed run
 #                  each after a warm-up, peers too), query latency on Reuters-21578 (3
-#                  passes, warm and cold), relevance on all seven collections with qrels
+#                  passes, warm and cold), relevance on all seven collections with qrels,
+#                  scaling over slices of 8, 16, 32 and 64 MB of the Wikipedia sample
 #   --full         the full sizes: indexing with 3 runs and the Wikipedia sample, query
 #                  latency on the Wikipedia sample too (Xapian indexes it in ~7 min here),
-#                  5 passes
+#                  5 passes, scaling over 10, 25, 50 and 100% of the sample (~3 min)
 #   --corpus PATH  also your own corpus, a JSON Lines file (.jsonl or .jsonl.gz with id,
 #                  title, text): indexing (quire and peers) and query latency on queries
 #                  drawn from it by make_queries.py (seed 20261201; written to the report
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
     --corpus) corpus=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
     --no-install) install=0 ;;
     --build-dir) build=$2; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -59,7 +61,7 @@ fi
 
 report="$here/report"
 mkdir -p "$report"
-rm -f "$report"/*.png "$report"/REPORT.md "$report"/queries-*.tsv
+rm -f "$report"/*.png "$report"/REPORT.md "$report"/scaling.md "$report"/queries-*.tsv
 commit=$(git -C "$root" rev-parse --short HEAD) # what run_index_bench.sh exports and builds
 runs_tag=$(date +%Y%m%d-%H%M%S)
 start_load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -102,7 +104,14 @@ if [ -n "$corpus" ]; then
     [ -x "$obj/bench/fts5_index" ] && { "$obj/bench/fts5_index" --runs 1 "$corpus" >>"$own" 2>/dev/null || true; }
 fi
 
-# 5. Plots.
+# 5. Scaling over slices of the Wikipedia sample (writes scaling.md and its plots into the
+# report folder).
+echo "run.sh: scaling" >&2
+sc_args=(--obj "$obj" --out "$here/out/scaling-$runs_tag" --report "$report")
+[ "$full" = 1 ] && sc_args+=(--full)
+"$here/run_scaling.sh" "${sc_args[@]}" >/dev/null
+
+# 6. Plots.
 plots=()
 if command -v gnuplot >/dev/null; then
     for c in $(awk '{print $1}' "$qout/latency.dat" | sort -u); do
@@ -151,7 +160,7 @@ else
     echo "run.sh: gnuplot not found: no plots" >&2
 fi
 
-# 6. The report.
+# 7. The report.
 {
     echo "# quire benchmark report"
     echo
@@ -175,6 +184,9 @@ fi
     echo "## Indexing"
     echo
     sed 's/^## /### /' "$idx_report"
+    echo "## Scaling"
+    echo
+    cat "$report/scaling.md"
     if [ -n "$own" ]; then
         echo "## Indexing: $corpus"
         echo

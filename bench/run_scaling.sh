@@ -9,8 +9,8 @@
 #                        [--no-fts5] [--xapian] [--prefix] [--corpus PATH --queries PREFIX]
 #
 #   (default)      slices of 8, 16, 32 and 64 MB of the Wikipedia sample, 3 indexing runs
-#                  each (about 2 minutes here)
-#   --full         10%, 25%, 50% and 100% of the sample, 1 indexing run each (~10 minutes)
+#                  each (1-3 minutes here, by load)
+#   --full         10%, 25%, 50% and 100% of the sample, 1 indexing run each (~3 minutes)
 #   --slices SPEC  the slices: sizes like 8M (MB of uncompressed JSON Lines) or 10%
 #                  (share of the sample's uncompressed bytes); 100% is the file itself
 #   --prefix       a slice is the first documents of the file, not documents spread evenly
