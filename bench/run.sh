@@ -13,10 +13,11 @@
 #   --full         the full sizes: indexing with 3 runs and the Wikipedia sample, query
 #                  latency on the Wikipedia sample too (Xapian indexes it in ~7 min here),
 #                  5 passes, scaling over 10, 25, 50 and 100% of the sample (~3 min)
-#   --corpus PATH  also your own corpus, a JSON Lines file (.jsonl or .jsonl.gz with id,
+#   --corpus PATH  also your own corpus: a JSON Lines file (.jsonl or .jsonl.gz with id,
 #                  title, text): indexing (quire and peers) and query latency on queries
 #                  drawn from it by make_queries.py (seed 20261201; written to the report
-#                  folder)
+#                  folder); or a TREC file, a folder of text files or a .gz of these, which
+#                  `quire-index --export-jsonl` first writes as JSON Lines under bench/out/
 #   --no-install   do not apt-get anything (a missing peer or gnuplot is then skipped)
 #   --build-dir    where to build (default bench/build); the code measured is the commit
 #                  HEAD (git archive), with bench/ from the working tree
@@ -74,6 +75,20 @@ echo "run.sh: indexing benchmark" >&2
 "$here/run_index_bench.sh" "${idx_args[@]}" >/dev/null
 obj="$build/obj"
 idx_report="$here/out/latest/report.md"
+
+# A corpus that is not JSON Lines (a TREC file, a folder, their .gz) is read by quire's
+# own sources and written as JSON Lines, which every engine and make_queries.py then read.
+if [ -n "$corpus" ]; then
+    case "$corpus" in
+    *.jsonl | *.jsonl.gz) ;;
+    *)
+        converted="$here/out/corpus-$(basename "$corpus" | sed 's/[^A-Za-z0-9_-]/_/g').jsonl"
+        echo "run.sh: $corpus is not JSON Lines: converting it with quire-index --export-jsonl" >&2
+        "$obj/quire-index" --export-jsonl "$corpus" >"$converted"
+        corpus=$converted
+        ;;
+    esac
+fi
 
 # 2. Query latency.
 q_args=(--obj "$obj" --out "$here/out/query-$runs_tag" --corpus reuters)

@@ -15,6 +15,8 @@
 
 #include "indexer.h"
 #include "quire/analysis.h"
+#include "quire/date.h"
+#include "source.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -24,6 +26,7 @@ static void usage(FILE *f)
           "       quire-index [--delete ID]... [--delete-from FILE] [--optimize] INDEX [INPUT...]\n"
           "       quire-index --stats INDEX\n"
           "       quire-index --verify INDEX\n"
+          "       quire-index --export-jsonl INPUT...\n"
           "\n"
           "Adds the documents of each INPUT to the index in directory INDEX (created if\n"
           "needed). An INPUT is a file, a folder (read recursively), a JSON Lines file\n"
@@ -51,6 +54,8 @@ static void usage(FILE *f)
           "  --quiet             no progress, no summary\n"
           "  --stats INDEX       print the index's statistics\n"
           "  --verify INDEX      check every checksum and invariant of the index\n"
+          "  --export-jsonl INPUT...  write the INPUTs' documents as JSON Lines (id, title,\n"
+          "                      date, text) on standard output, read as quire reads them\n"
           "  --help              this text\n"
           "\n"
           "exit status: 0 ok, 1 failure (the index keeps its last commit), 2 bad usage\n",
@@ -276,6 +281,71 @@ static int read_ids(id_list *l, const char *path)
 }
 
 /* Parse argv, run, print; returns the exit code. `positional` has room for argc items. */
+/* A JSON string: valid UTF-8 kept (invalid bytes become U+FFFD), quotes, backslashes
+ * and control characters escaped. */
+static void put_json_string(FILE *f, const char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len;) {
+        const size_t at = i;
+        const uint32_t cp = quire_utf8_next((const uint8_t *)s, len, &i);
+        if (cp == '"' || cp == '\\')
+            fprintf(f, "\\%c", (int)cp);
+        else if (cp < 0x20 || cp == 0x7f)
+            fprintf(f, "\\u%04x", (unsigned)cp);
+        else if (cp == 0xFFFD && !(i - at == 3 && (uint8_t)s[at] == 0xEF))
+            fputs("\xef\xbf\xbd", f); /* an invalid sequence */
+        else
+            fwrite(s + at, 1, i - at, f);
+    }
+    fputc('"', f);
+}
+
+static void warn_export(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "quire-index: %s\n", message);
+}
+
+/* --export-jsonl: the documents of `inputs` as quire's sources read them (files, folders,
+ * TREC, JSON Lines, gzip), one JSON object a line, for other tools (bench/ feeds them to
+ * the peers). Bad items are skipped with a warning naming file and line, as when indexing.
+ * Exit 0, or 1 if the inputs could not be read (missing, stop) or the output written. */
+static int export_jsonl(const char *const *inputs, size_t count)
+{
+    source *src = NULL;
+    const source_opts so = {false, warn_export, NULL, 0};
+    if (source_open(&src, inputs, count, &so) != QUIRE_OK) {
+        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
+        return 1;
+    }
+    source_doc d;
+    int rc;
+    while ((rc = source_next(src, &d)) == QUIRE_OK) {
+        fputs("{\"id\":", stdout);
+        put_json_string(stdout, d.external_id, d.external_id_len);
+        fputs(",\"title\":", stdout);
+        put_json_string(stdout, d.title, d.title_len);
+        if (d.date != QUIRE_NO_DATE) {
+            char day[11];
+            quire_date_format(d.date, day);
+            printf(",\"date\":\"%s\"", day);
+        }
+        fputs(",\"text\":", stdout);
+        put_json_string(stdout, d.text, d.text_len);
+        fputs("}\n", stdout);
+    }
+    const bool failed = rc < 0; /* bad items were skipped with a warning, as indexing does */
+    if (rc < 0)
+        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
+    source_close(src);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "quire-index: writing standard output: %s\n", strerror(errno));
+        return 1;
+    }
+    return failed ? 1 : 0;
+}
+
 static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
 {
     indexer_opts o;
@@ -296,6 +366,12 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
                 return 2;
             }
             return strcmp(a, "--stats") == 0 ? do_stats(val) : do_verify(val);
+        } else if (strcmp(a, "--export-jsonl") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "quire-index: --export-jsonl needs at least one INPUT\n");
+                return 2;
+            }
+            return export_jsonl((const char *const *)argv + i + 1, (size_t)(argc - i - 1));
         } else if (strcmp(a, "--language") == 0 && val) {
             if (strcmp(val, "list") == 0) {
                 for (const char **l = quire_analyzer_languages(); *l; l++)
