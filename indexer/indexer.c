@@ -987,6 +987,17 @@ static int check_language(const char *lang)
     return quire_error(QUIRE_EINVAL, "unknown language '%s' (known: %s)", lang, known);
 }
 
+/* The largest document a run reads: a document is analysed whole (its tokens, forms and
+ * positions at about 33 bytes a token, ~5.3 bytes per byte of text), so a document larger
+ * than a sixth of the memory budget is skipped with a warning rather than let the run's
+ * memory pass the budget; and never more than the sources' own 1 GiB. */
+static size_t max_doc_bytes(const indexer_opts *opts)
+{
+    const size_t budget = opts->memory ? opts->memory : (size_t)1 << 30;
+    const size_t most = budget / 6;
+    return most < ((size_t)1 << 30) ? most : (size_t)1 << 30;
+}
+
 int indexer_run(const indexer_opts *opts, indexer_summary *summary)
 {
     run r;
@@ -1010,7 +1021,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         if (rc == QUIRE_OK)
             rc = prepare_ids(&r, r.have_base);
         if (rc == QUIRE_OK && opts->input_count) {
-            source_opts so = {opts->stop_on_error, warn_cb, &r, 0};
+            source_opts so = {opts->stop_on_error, warn_cb, &r, max_doc_bytes(opts),
+                              " (a document is analysed whole, in about 5 bytes of memory "
+                              "per byte of text: the most is a sixth of --memory)"};
             rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
             if (rc == QUIRE_OK)
                 rc = dry_run(&r);
@@ -1117,7 +1130,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     if (rc == QUIRE_OK)
         rc = inverter_new(&r.inv, dir, inv_budget, next_id, segment_done, &r);
     if (rc == QUIRE_OK && opts->input_count) {
-        source_opts so = {opts->stop_on_error, warn_cb, &r, 0};
+        source_opts so = {opts->stop_on_error, warn_cb, &r, max_doc_bytes(opts),
+                          " (a document is analysed whole, in about 5 bytes of memory "
+                          "per byte of text: the most is a sixth of --memory)"};
         rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
     }
     if (rc == QUIRE_OK && r.src) {

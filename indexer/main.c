@@ -314,7 +314,7 @@ static void warn_export(void *ctx, const char *message)
 static int export_jsonl(const char *const *inputs, size_t count)
 {
     source *src = NULL;
-    const source_opts so = {false, warn_export, NULL, 0};
+    const source_opts so = {false, warn_export, NULL, 0, NULL};
     if (source_open(&src, inputs, count, &so) != QUIRE_OK) {
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
         return 1;

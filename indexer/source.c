@@ -100,7 +100,8 @@ typedef struct dir_id {
 
 struct source {
     source_opts opts;
-    size_t max_doc; /* bytes */
+    size_t max_doc;          /* bytes */
+    const char *max_doc_why; /* appended to the too-large warning */
     entry *entries;
     size_t entry_count, entry_cap, next_entry;
     quire_buf names;   /* NUL-terminated paths and messages of the entries */
@@ -330,6 +331,7 @@ int source_open(source **out, const char *const *inputs, size_t input_count,
         return quire_error(QUIRE_ENOMEM, "out of memory opening the inputs");
     s->opts = *opts;
     s->max_doc = opts->max_doc_bytes ? opts->max_doc_bytes : DEFAULT_MAX_DOC;
+    s->max_doc_why = opts->max_doc_why ? opts->max_doc_why : "";
     s->names = (quire_buf)QUIRE_BUF_INIT;
     s->id = (quire_buf)QUIRE_BUF_INIT;
     s->title = (quire_buf)QUIRE_BUF_INIT;
@@ -808,8 +810,8 @@ static int next_jsonl(source *s, source_doc *doc)
         const uint64_t line_no = s->line - 1;
         if (rc == NEXT_TOO_LONG) {
             s->skipped++;
-            rc = problem(s, QUIRE_EINVAL, line_no, "document of more than %zu bytes, skipped",
-                         s->max_doc);
+            rc = problem(s, QUIRE_EINVAL, line_no, "document of more than %zu bytes, skipped%s",
+                         s->max_doc, s->max_doc_why);
             if (rc != QUIRE_OK)
                 return rc;
             continue;
@@ -1194,8 +1196,8 @@ static int next_trec(source *s, source_doc *doc)
         rc = scan_doc_tag(s, 5, false, &at, &tag);
         if (rc == NEXT_TOO_LONG) {
             s->skipped++;
-            rc = problem(s, QUIRE_EINVAL, doc_line, "document of more than %zu bytes, skipped",
-                         s->max_doc);
+            rc = problem(s, QUIRE_EINVAL, doc_line, "document of more than %zu bytes, skipped%s",
+                         s->max_doc, s->max_doc_why);
             if (rc != QUIRE_OK)
                 return rc;
             consume(s, 5);
@@ -1265,15 +1267,15 @@ static int next_plain(source *s, source_doc *doc)
     s->plain_done = true;
     if (s->cur && !r->is_gz && s->cur->size > s->max_doc) {
         s->skipped++;
-        int rc =
-            problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped", s->max_doc);
+        int rc = problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped%s",
+                         s->max_doc, s->max_doc_why);
         return rc != QUIRE_OK ? rc : NEXT_END;
     }
     for (;;) { /* the limit is checked after the last read too (a gzip's last inflate) */
         if (r->len - r->pos > s->max_doc) {
             s->skipped++;
-            int rc =
-                problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped", s->max_doc);
+            int rc = problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped%s",
+                             s->max_doc, s->max_doc_why);
             return rc != QUIRE_OK ? rc : NEXT_END;
         }
         if (r->at_eof)

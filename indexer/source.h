@@ -50,10 +50,11 @@ typedef struct source_doc {
 typedef void (*source_warn_fn)(void *ctx, const char *message);
 
 typedef struct source_opts {
-    bool stop_on_error;   /* first bad item ends the run with an error */
-    source_warn_fn warn;  /* may be NULL */
+    bool stop_on_error;  /* first bad item ends the run with an error */
+    source_warn_fn warn; /* may be NULL */
     void *warn_ctx;
-    size_t max_doc_bytes; /* larger documents are skipped with a warning; 0 = 1 GiB */
+    size_t max_doc_bytes;    /* larger documents are skipped with a warning; 0 = 1 GiB */
+    const char *max_doc_why; /* appended to that warning (why the limit); may be NULL */
 } source_opts;
 
 typedef struct source source;

@@ -59,7 +59,7 @@ static run *collect_opts(const char *const *inputs, size_t n, bool stop, size_t 
 {
     run *r = calloc(1, sizeof *r);
     cr_assert_not_null(r);
-    source_opts opts = {stop, on_warning, r, max_doc};
+    source_opts opts = {stop, on_warning, r, max_doc, NULL};
     source *s;
     cr_assert_eq(source_open(&s, inputs, n, &opts), QUIRE_OK, "%s", quire_errmsg());
     size_t cap = 0;
@@ -398,7 +398,7 @@ Test(source, error_is_sticky_after_stop)
 {
     char *path = repo_path("tests/data/inputs/binary.bin");
     const char *inputs[] = {path};
-    source_opts opts = {true, NULL, NULL, 0};
+    source_opts opts = {true, NULL, NULL, 0, NULL};
     source *s;
     cr_assert_eq(source_open(&s, inputs, 1, &opts), QUIRE_OK);
     source_doc d;
@@ -824,7 +824,7 @@ Test(source, symlink_loops_are_skipped)
 
 Test(source, rejects_bad_arguments)
 {
-    source_opts opts = {false, NULL, NULL, 0};
+    source_opts opts = {false, NULL, NULL, 0, NULL};
     source *s = NULL;
     const char *empty[] = {""};
     cr_expect_eq(source_open(&s, empty, 1, &opts), QUIRE_EINVAL);
@@ -841,7 +841,7 @@ Test(source, fails_allocations_cleanly)
 {
     char *dir = repo_path("tests/data");
     const char *inputs[] = {dir};
-    source_opts opts = {false, NULL, NULL, 0};
+    source_opts opts = {false, NULL, NULL, 0, NULL};
     for (long n = 1;; n++) {
         quire_alloc_fail_at(n);
         source *s;
