@@ -198,7 +198,7 @@ static int track_id(run *r, const char *id, size_t len)
     if (rc != QUIRE_OK)
         return rc;
     size_t need = (size_t)r->ordinal / 8 + 1;
-    while (r->run_dead.len < need)
+    while (r->run_dead.len < need && !r->run_dead.err)
         quire_buf_put_byte(&r->run_dead, 0);
     if (r->run_dead.err)
         return quire_error(QUIRE_ENOMEM, "out of memory");
