@@ -25,43 +25,7 @@
 #include "quire/analysis.h"
 #include "quire/date.h"
 #include "quire/index.h"
-
-static const char *env_or_skip(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL)
-        cr_skip_test("%s is not set (run through ctest)", name);
-    return v;
-}
-
-static char *make_tmp(void)
-{
-    char tmpl[] = "/tmp/quire-near-test-XXXXXX";
-    cr_assert(mkdtemp(tmpl) != NULL);
-    return strdup(tmpl);
-}
-
-static void remove_tmp(char *dir)
-{
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(dir);
-}
-
-/* Run quire-index on `inputs` (a shell fragment) into dir/idx. Returns dir/idx. */
-static char *index_inputs(const char *dir, const char *inputs)
-{
-    const char *bin = env_or_skip("QUIRE_BINARY_DIR");
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s/quire-index' --quiet '%s/idx' %s >'%s/index.log' 2>&1", bin, dir,
-             inputs, dir);
-    const int st = system(cmd);
-    cr_assert_eq(st, 0, "quire-index failed: %s", cmd);
-    char *idx = malloc(strlen(dir) + 5);
-    sprintf(idx, "%s/idx", dir);
-    return idx;
-}
+#include "test_util.h"
 
 static search_result query(searcher *s, const char *q, uint32_t k)
 {

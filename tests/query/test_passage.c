@@ -22,41 +22,7 @@
 #include "oracle_corpus.h"
 #include "quire/analysis.h"
 #include "quire/index.h"
-
-static const char *env_or_skip(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL)
-        cr_skip_test("%s is not set (run through ctest)", name);
-    return v;
-}
-
-static char *make_tmp(void)
-{
-    char tmpl[] = "/tmp/quire-passage-test-XXXXXX";
-    cr_assert(mkdtemp(tmpl) != NULL);
-    return strdup(tmpl);
-}
-
-static void remove_tmp(char *dir)
-{
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    free(dir);
-}
-
-static char *index_inputs(const char *dir, const char *inputs)
-{
-    const char *bin = env_or_skip("QUIRE_BINARY_DIR");
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s/quire-index' --quiet '%s/idx' %s >'%s/index.log' 2>&1", bin, dir,
-             inputs, dir);
-    cr_assert_eq(system(cmd), 0, "quire-index failed: %s", cmd);
-    char *idx = malloc(strlen(dir) + 5);
-    sprintf(idx, "%s/idx", dir);
-    return idx;
-}
+#include "test_util.h"
 
 static search_result run(searcher *s, const char *q, uint32_t k, uint32_t passages, size_t bytes)
 {
@@ -473,30 +439,6 @@ static void check_hits(searcher *s, const corpus *c, const char *q, const clause
         (*checked)++;
     }
     search_result_free(&r);
-}
-
-/* Whether s holds a curly or angle quote (a phrase delimiter of the query language). */
-static bool has_quote(const char *s)
-{
-    static const char *const quotes[] = {"\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x9e",
-                                         "\xe2\x80\x9f", "\xc2\xab",     "\xc2\xbb"};
-    for (size_t i = 0; i < sizeof quotes / sizeof quotes[0]; i++)
-        if (strstr(s, quotes[i]) != NULL)
-            return true;
-    return false;
-}
-
-/* A token's text fit to be a query word on its own: no operator characters. */
-static bool plain_word(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strchr("\"():*~+-\\", s[i]) != NULL || (unsigned char)s[i] >= 0x80)
-            return false;
-    static const char *const operators[] = {"OR", "AND", "NOT", "NEAR", "ONEAR"};
-    for (size_t i = 0; i < sizeof operators / sizeof operators[0]; i++)
-        if (strlen(operators[i]) == n && memcmp(s, operators[i], n) == 0)
-            return false;
-    return n >= 2;
 }
 
 Test(passage, highlights_agree_with_a_brute_force_scan, .timeout = 600)

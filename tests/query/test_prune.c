@@ -17,14 +17,7 @@
 #include <unistd.h>
 
 #include "oracle_corpus.h"
-
-static const char *env_or_skip(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL)
-        cr_skip_test("%s is not set (run through ctest)", name);
-    return v;
-}
+#include "test_util.h"
 
 static search_result run(searcher *s, const char *q, bool any, uint32_t k, bool exhaustive)
 {
@@ -38,19 +31,6 @@ static search_result run(searcher *s, const char *q, bool any, uint32_t k, bool 
     search_result r;
     cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s: %s", q, quire_errmsg());
     return r;
-}
-
-/* A token fit to be a query word on its own: no operator characters. */
-static bool plain_word(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strchr("\"():*~+-\\", s[i]) != NULL || (unsigned char)s[i] >= 0x80)
-            return false;
-    static const char *const operators[] = {"OR", "AND", "NOT", "NEAR", "ONEAR"};
-    for (size_t i = 0; i < sizeof operators / sizeof operators[0]; i++)
-        if (strlen(operators[i]) == n && memcmp(s, operators[i], n) == 0)
-            return false;
-    return n >= 1;
 }
 
 /* Append a random word of a random document (so common words come often). */
