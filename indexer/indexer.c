@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,6 +109,60 @@ static void warn_cb(void *ctx, const char *msg)
     r->sum->warnings++;
     if (r->opts->warn)
         r->opts->warn(r->opts->warn_ctx, msg);
+}
+
+static void skip_cb(void *ctx, const char *path, uint64_t line, const char *reason)
+{
+    run *r = ctx;
+    if (r->opts->on_skip)
+        r->opts->on_skip(r->opts->skip_ctx, INDEXER_SKIPPED, path, line, reason);
+}
+
+static size_t max_doc_bytes(const indexer_opts *opts);
+
+/* The source's options for this run. */
+static source_opts source_options(run *r)
+{
+    const indexer_opts *o = r->opts;
+    source_opts so = {.stop_on_error = o->stop_on_error,
+                      .warn = warn_cb,
+                      .warn_ctx = r,
+                      .max_doc_bytes = max_doc_bytes(o),
+                      .max_doc_why = " (a document is analysed whole, in about 5 bytes of "
+                                     "memory per byte of text: the most is a sixth of --memory)",
+                      .skip = skip_cb,
+                      .skip_ctx = r,
+                      .encoding = (source_encoding)o->encoding};
+    return so;
+}
+
+/* Every input path must exist unless allow_missing: checked before anything is locked,
+ * created or read, so that a mistyped path leaves nothing behind. */
+static int check_inputs(const indexer_opts *o)
+{
+    for (size_t i = 0; i < o->input_count && !o->allow_missing; i++) {
+        struct stat st;
+        if (o->inputs[i] && strcmp(o->inputs[i], "-") != 0 && stat(o->inputs[i], &st) != 0 &&
+            (errno == ENOENT || errno == ENOTDIR))
+            return quire_error(QUIRE_ENOTFOUND, "input %s: no such file or directory",
+                               o->inputs[i]);
+    }
+    return QUIRE_OK;
+}
+
+/* A run whose inputs had bytes, or lost something, and gave no document fails unless
+ * allow_empty: a nightly job must not take "nothing indexed" for success. */
+static int check_not_empty(const run *r)
+{
+    const indexer_opts *o = r->opts;
+    const indexer_summary *s = r->sum;
+    if (o->allow_empty || o->input_count == 0 || s->docs_added > 0 ||
+        (s->docs_skipped == 0 && s->input_bytes == 0))
+        return QUIRE_OK;
+    return quire_error(QUIRE_EINVAL,
+                       "no document was indexed from the %zu input%s (%llu skipped, %.2f MB read)",
+                       o->input_count, o->input_count == 1 ? "" : "s",
+                       (unsigned long long)s->docs_skipped, (double)s->input_bytes / 1048576.0);
 }
 
 static void report_progress(run *r, bool final)
@@ -259,6 +314,9 @@ static int prepare_ids(run *r, bool need_index)
             r->sum->delete_missing++;
             char msg[600];
             snprintf(msg, sizeof msg, "--delete %.500s: no document with this id in %s", id, dir);
+            if (r->opts->on_skip)
+                r->opts->on_skip(r->opts->skip_ctx, INDEXER_DELETE_NOT_FOUND, id, 0,
+                                 "no document with this id");
             if (r->opts->warn)
                 r->opts->warn(r->opts->warn_ctx, msg);
             r->sum->warnings++;
@@ -859,8 +917,10 @@ static int commit(run *r)
         new_id = r->run_segments[0];
     if (rc != QUIRE_OK)
         return rc;
-    if (!have_new && r->have_base && !r->deleted_any && !r->opts->optimize)
+    if (!have_new && r->have_base && !r->deleted_any && !r->opts->optimize) {
+        r->sum->generation = r->base.generation;
         return QUIRE_OK; /* nothing new: the last commit stands */
+    }
 
     uint32_t nbase = r->ix ? quire_index_segment_count(r->ix) : 0;
     centry *es = quire_calloc(nbase + 2, sizeof *es);
@@ -956,6 +1016,7 @@ static int commit(run *r)
     if (rc == QUIRE_OK) {
         r->created_count = 0; /* committed: theirs to keep */
         r->sum->generation = next.generation;
+        r->sum->committed = true;
         r->sum->segments = count;
         /* Files neither this commit nor the one before needs can go now. */
         uint32_t removed;
@@ -1010,6 +1071,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
 
     quire_lock *lock = NULL;
     int rc = check_language(opts->language);
+    if (rc == QUIRE_OK)
+        rc = check_inputs(opts);
     if (rc != QUIRE_OK)
         return rc;
     if (opts->dry_run) {
@@ -1021,15 +1084,18 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         if (rc == QUIRE_OK)
             rc = prepare_ids(&r, r.have_base);
         if (rc == QUIRE_OK && opts->input_count) {
-            source_opts so = {opts->stop_on_error, warn_cb, &r, max_doc_bytes(opts),
-                              " (a document is analysed whole, in about 5 bytes of memory "
-                              "per byte of text: the most is a sixth of --memory)"};
+            const source_opts so = source_options(&r);
             rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
             if (rc == QUIRE_OK)
                 rc = dry_run(&r);
-            if (r.src)
+            if (r.src) {
                 summary->docs_skipped = source_skipped_count(r.src);
+                summary->input_bytes = source_bytes_read(r.src);
+            }
+            if (rc == QUIRE_OK)
+                rc = check_not_empty(&r);
         }
+        summary->generation = r.have_base ? r.base.generation : 0;
         source_close(r.src);
         idmap_free(r.ids);
         for (uint32_t i = 0; r.pending && r.ix && i < quire_index_segment_count(r.ix); i++)
@@ -1130,9 +1196,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     if (rc == QUIRE_OK)
         rc = inverter_new(&r.inv, dir, inv_budget, next_id, segment_done, &r);
     if (rc == QUIRE_OK && opts->input_count) {
-        source_opts so = {opts->stop_on_error, warn_cb, &r, max_doc_bytes(opts),
-                          " (a document is analysed whole, in about 5 bytes of memory "
-                          "per byte of text: the most is a sixth of --memory)"};
+        const source_opts so = source_options(&r);
         rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
     }
     if (rc == QUIRE_OK && r.src) {
@@ -1148,6 +1212,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         summary->docs_skipped = source_skipped_count(r.src);
         summary->input_bytes = source_bytes_read(r.src);
     }
+    if (rc == QUIRE_OK)
+        rc = check_not_empty(&r);
     if (rc == QUIRE_OK)
         rc = commit(&r);
     if (rc != QUIRE_OK) { /* never committed: remove what this run wrote */

@@ -24,6 +24,12 @@ typedef struct indexer_progress {
 
 typedef void (*indexer_progress_fn)(void *ctx, const indexer_progress *p);
 typedef void (*indexer_warn_fn)(void *ctx, const char *message);
+/* What a run did not do, for a machine-readable summary: an input or a document skipped
+ * (`what` its file, `line` its line or 0 for the file as a whole, `reason` why), or a
+ * delete id found nowhere (`what` the id, line 0). Called besides the warning. */
+typedef enum indexer_skip_kind { INDEXER_SKIPPED, INDEXER_DELETE_NOT_FOUND } indexer_skip_kind;
+typedef void (*indexer_skip_fn)(void *ctx, indexer_skip_kind kind, const char *what, uint64_t line,
+                                const char *reason);
 
 typedef struct indexer_opts {
     const char *index_dir;
@@ -34,6 +40,12 @@ typedef struct indexer_opts {
     size_t memory;        /* budget in bytes for all buffers (0 = 1 GiB) */
     int threads;          /* analysis threads (0 = the number of cores) */
     bool stop_on_error;   /* a bad input ends the run without committing */
+    /* Without these, an input path that does not exist fails the run before anything is
+     * read, and so does a run that adds no document although its inputs had bytes or
+     * something was skipped (QUIRE_ENOTFOUND, QUIRE_EINVAL; nothing committed). */
+    bool allow_missing;   /* a missing input is skipped with a warning instead */
+    bool allow_empty;     /* such a run commits (deletions, merges) instead */
+    int encoding;         /* a source_encoding (source.h): 0 = auto */
     int zlib_level;       /* stored text (0..9; -1 = 1, fastest) */
     /* Nightly updates (#4). A document whose id is already in the index replaces it (the
      * newest wins, also within one run). delete_ids are removed before the inputs are
@@ -46,11 +58,14 @@ typedef struct indexer_opts {
     void *progress_ctx;
     indexer_warn_fn warn;
     void *warn_ctx;
+    indexer_skip_fn on_skip; /* may be NULL */
+    void *skip_ctx;
 } indexer_opts;
 
 typedef struct indexer_summary {
     uint64_t docs_added;
-    uint64_t docs_skipped; /* by the source: bad lines, binary files... */
+    uint64_t docs_skipped; /* inputs and documents the source skipped: missing or unreadable
+                            * files, bad lines, binary files, cut gzip streams... */
     uint64_t warnings;
     uint64_t invalid_utf8; /* invalid sequences replaced, over all documents */
     uint64_t text_bytes;   /* bytes of title + text analysed */
@@ -63,7 +78,9 @@ typedef struct indexer_summary {
     uint64_t delete_missing;   /* delete_ids found nowhere */
     uint32_t merges;           /* merges of committed segments (policy or optimize) */
     uint32_t segments;         /* segments of the committed index */
-    uint64_t generation;       /* committed generation (0 if nothing committed) */
+    uint64_t generation;       /* the index's generation after the run: the new commit, or
+                                * the last one when nothing changed (0: no index) */
+    bool committed;            /* the run committed a new generation */
     uint64_t stem_calls, stem_hits;
     double seconds;
 } indexer_summary;

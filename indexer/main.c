@@ -2,32 +2,53 @@
  * main.c - quire-index: command line, progress, summary, exit codes. All the work is in
  * the indexer library (indexer.h); this file only parses, prints and maps errors.
  *
- * Exit codes: 0 done; 1 the run failed (nothing committed) or --verify found problems;
- * 2 bad usage.
+ * Exit codes (README "Exit status"): 0 done, every input read and indexed; 1 the run failed
+ * (nothing committed) or --verify found problems; 2 bad usage; 3 done with something
+ * skipped (inputs or documents not indexed; the rest committed).
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "indexer.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
+#include "quire/segment.h"
 #include "source.h"
 
 #define MIB (1024.0 * 1024.0)
 
+#ifndef QUIRE_VERSION
+#define QUIRE_VERSION "unknown"
+#endif
+
+enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_SKIPPED = 3 };
+
+static const char usage_lines[] =
+    "usage: quire-index [options] INDEX INPUT...\n"
+    "       quire-index [--delete ID]... [--delete-from FILE] [--optimize] INDEX [INPUT...]\n"
+    "       quire-index --stats INDEX\n"
+    "       quire-index --verify INDEX\n"
+    "       quire-index --export-jsonl INPUT...\n";
+
+/* Bad usage: the message, the usage lines (not the whole help), exit 2. */
+static int bad_usage(const char *message)
+{
+    fprintf(stderr, "quire-index: %s\n%s(quire-index --help lists the options)\n", message,
+            usage_lines);
+    return EXIT_USAGE;
+}
+
 static void usage(FILE *f)
 {
-    fputs("usage: quire-index [options] INDEX INPUT...\n"
-          "       quire-index [--delete ID]... [--delete-from FILE] [--optimize] INDEX [INPUT...]\n"
-          "       quire-index --stats INDEX\n"
-          "       quire-index --verify INDEX\n"
-          "       quire-index --export-jsonl INPUT...\n"
-          "\n"
+    fputs(usage_lines, f);
+    fputs("\n"
           "Adds the documents of each INPUT to the index in directory INDEX (created if\n"
           "needed). An INPUT is a file, a folder (read recursively), a JSON Lines file\n"
           "(.jsonl: id, title, date, text), a TREC SGML file, a .gz of any of these, or -\n"
@@ -43,6 +64,14 @@ static void usage(FILE *f)
           "  --threads N         analysis threads (default: the number of cores)\n"
           "  --stop-on-error     stop at the first bad input, commit nothing (default: warn,\n"
           "                      skip the bad item, go on)\n"
+          "  --allow-missing     skip an INPUT that does not exist (default: fail, exit 1)\n"
+          "  --allow-empty       commit a run that indexed nothing although its inputs had\n"
+          "                      bytes or something was skipped (default: fail, exit 1)\n"
+          "  --encoding E        how input bytes are read: auto (default: UTF-8, but a document\n"
+          "                      that is not and reads as cp1252 is read as cp1252, with a\n"
+          "                      note), utf-8, latin1 or cp1252\n"
+          "  --summary-json FILE write what was added, replaced, deleted and skipped, and why,\n"
+          "                      as one JSON object to FILE (- : standard output)\n"
           "  --store-level N     zlib level 0-9 for the stored text (default: 1, fastest;\n"
           "                      9 makes it about 10% smaller and indexing slower)\n"
           "  --delete ID         remove the document with this id (repeatable); applied\n"
@@ -53,12 +82,22 @@ static void usage(FILE *f)
           "                      documents (needs free disk space about the index's size)\n"
           "  --quiet             no progress, no summary\n"
           "  --stats INDEX       print the index's statistics\n"
-          "  --verify INDEX      check every checksum and invariant of the index\n"
+          "  --verify INDEX      check every checksum and invariant of the index; report the\n"
+          "                      first problem of each file and a count of the rest\n"
+          "  --verify-all INDEX  the same, every problem listed\n"
           "  --export-jsonl INPUT...  write the INPUTs' documents as JSON Lines (id, title,\n"
           "                      date, text) on standard output, read as quire reads them\n"
+          "  --version           the version of quire-index and of its index format\n"
           "  --help              this text\n"
           "\n"
-          "exit status: 0 ok, 1 failure (the index keeps its last commit), 2 bad usage\n",
+          "exit status:\n"
+          "  0  done: every input read and indexed, the run committed (or nothing changed)\n"
+          "  3  done with warnings: inputs or documents were skipped (listed on stderr and by\n"
+          "     --summary-json), the rest committed\n"
+          "  1  failed, nothing committed (the index keeps its last commit): an error, --stop-\n"
+          "     on-error, an INPUT that does not exist, or no document indexed from inputs\n"
+          "     that had bytes; --verify or --stats found problems\n"
+          "  2  bad usage\n",
           f);
 }
 
@@ -176,8 +215,20 @@ static void print_components(const index_stats *s, double input_mb)
     }
 }
 
+/* An INDEX argument that names nothing: "no such index", rather than a missing manifest. */
+static bool index_missing(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 || errno != ENOENT)
+        return false;
+    fprintf(stderr, "quire-index: no such index: %s\n", dir);
+    return true;
+}
+
 static int do_stats(const char *dir)
 {
+    if (index_missing(dir))
+        return EXIT_FAILED;
     index_stats s;
     int rc = indexer_stats(dir, &s);
     if (rc != QUIRE_OK) {
@@ -202,24 +253,112 @@ static int do_stats(const char *dir)
     return 0;
 }
 
+/* --verify's problems grouped by the file they are in: one damaged byte makes many
+ * problems (a block's CRC, then every count that depends on it), and the first says
+ * where the damage is. A line "seg-N: DIR/FILE: ..." opens FILE's group; the lines of
+ * seg-N that name no file first ("seg-N: term 'x': ...", consequences) join the group
+ * of the last file of seg-N, else one of seg-N; any other line is its own group. */
+typedef struct verify_group {
+    char *key;
+    char *first; /* the first problem, printed */
+    uint64_t more;
+} verify_group;
+
+typedef struct verify_report {
+    bool all; /* --verify-all: print every line as it comes */
+    const char *dir;
+    verify_group *groups;
+    size_t count, cap;
+    char last_seg[64]; /* the "seg-N" of the last line */
+    size_t last_group; /* its group */
+    uint64_t problems;
+} verify_report;
+
 static void report_line(void *ctx, const char *line)
 {
-    (void)ctx;
-    printf("%s\n", line);
+    verify_report *v = ctx;
+    v->problems++;
+    if (v->all) {
+        printf("%s\n", line);
+        return;
+    }
+    const char *colon = strstr(line, ": ");
+    const size_t seg_len = colon && strncmp(line, "seg-", 4) == 0 ? (size_t)(colon - line) : 0;
+    const char *rest = seg_len ? colon + 2 : line;
+    const size_t dir_len = strlen(v->dir);
+    char key[1024];
+    if (strncmp(rest, v->dir, dir_len) == 0 && rest[dir_len] == '/') {
+        size_t n = strcspn(rest, ":,");
+        snprintf(key, sizeof key, "%.*s", (int)n, rest);
+    } else if (seg_len && seg_len < sizeof v->last_seg && strlen(v->last_seg) == seg_len &&
+               strncmp(line, v->last_seg, seg_len) == 0 && v->last_group < v->count) {
+        v->groups[v->last_group].more++;
+        return;
+    } else {
+        snprintf(key, sizeof key, "%.*s", (int)(seg_len ? seg_len : strlen(line)), line);
+    }
+    size_t g = 0;
+    while (g < v->count && strcmp(v->groups[g].key, key) != 0)
+        g++;
+    if (g == v->count) {
+        if (v->count == v->cap) {
+            size_t cap = v->cap ? v->cap * 2 : 16;
+            verify_group *n = realloc(v->groups, cap * sizeof *n);
+            if (!n) { /* out of memory: print it rather than lose it */
+                printf("%s\n", line);
+                return;
+            }
+            v->groups = n;
+            v->cap = cap;
+        }
+        v->groups[g] = (verify_group){strdup(key), strdup(line), 0};
+        if (!v->groups[g].key || !v->groups[g].first) {
+            free(v->groups[g].key);
+            free(v->groups[g].first);
+            printf("%s\n", line);
+            return;
+        }
+        v->count++;
+    } else {
+        v->groups[g].more++;
+    }
+    if (seg_len && seg_len < sizeof v->last_seg) {
+        snprintf(v->last_seg, sizeof v->last_seg, "%.*s", (int)seg_len, line);
+        v->last_group = g;
+    }
 }
 
-static int do_verify(const char *dir)
+static int do_verify(const char *dir, bool all)
 {
-    int rc = indexer_verify(dir, report_line, NULL);
+    if (index_missing(dir))
+        return EXIT_FAILED;
+    verify_report v = {all, dir, NULL, 0, 0, "", SIZE_MAX, 0};
+    int rc = indexer_verify(dir, report_line, &v);
+    for (size_t i = 0; i < v.count; i++) {
+        printf("%s\n", v.groups[i].first);
+        if (v.groups[i].more)
+            printf("  (and %llu more problem%s that follow%s from it)\n",
+                   (unsigned long long)v.groups[i].more, v.groups[i].more == 1 ? "" : "s",
+                   v.groups[i].more == 1 ? "s" : "");
+        free(v.groups[i].key);
+        free(v.groups[i].first);
+    }
+    free(v.groups);
     if (rc == QUIRE_OK) {
         printf("%s: ok\n", dir);
-        return 0;
+        return EXIT_DONE;
     }
     if (rc != QUIRE_ECORRUPT)
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
-    else
+    else if (all)
         fprintf(stderr, "quire-index: %s: index has problems (listed above)\n", dir);
-    return 1;
+    else
+        fprintf(stderr,
+                "quire-index: %s: index has %llu problem%s in %zu place%s (the first of each "
+                "above; --verify-all lists them all)\n",
+                dir, (unsigned long long)v.problems, v.problems == 1 ? "" : "s", v.count,
+                v.count == 1 ? "" : "s");
+    return EXIT_FAILED;
 }
 
 typedef struct id_list {
@@ -307,17 +446,159 @@ static void warn_export(void *ctx, const char *message)
     fprintf(stderr, "quire-index: %s\n", message);
 }
 
+/* What a run skipped, for --summary-json (indexer_skip_fn). */
+typedef struct skip_entry {
+    indexer_skip_kind kind;
+    char *what;
+    uint64_t line;
+    char *reason;
+} skip_entry;
+
+typedef struct skip_list {
+    skip_entry *v;
+    size_t count, cap;
+    bool lost; /* out of memory: the list is incomplete (the counts are not) */
+} skip_list;
+
+static void on_skip(void *ctx, indexer_skip_kind kind, const char *what, uint64_t line,
+                    const char *reason)
+{
+    skip_list *l = ctx;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        skip_entry *n = realloc(l->v, cap * sizeof *n);
+        if (!n) {
+            l->lost = true;
+            return;
+        }
+        l->v = n;
+        l->cap = cap;
+    }
+    skip_entry e = {kind, strdup(what), line, strdup(reason)};
+    if (!e.what || !e.reason) {
+        free(e.what);
+        free(e.reason);
+        l->lost = true;
+        return;
+    }
+    l->v[l->count++] = e;
+}
+
+static void skip_list_free(skip_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->v[i].what);
+        free(l->v[i].reason);
+    }
+    free(l->v);
+}
+
+/* --summary-json: the run as one JSON object (README "Exit status"). The only JSON this
+ * program writes besides --export-jsonl's documents. */
+static void write_summary_json(FILE *f, const indexer_opts *o, const indexer_summary *sum,
+                               const skip_list *skips, int exit_code, const char *error)
+{
+    static const char *const status[] = {"ok", "failed", "usage", "warnings"};
+    fprintf(f, "{\"status\":\"%s\",\"exit\":%d,\"index\":", status[exit_code], exit_code);
+    put_json_string(f, o->index_dir, strlen(o->index_dir));
+    fprintf(f, ",\"dry_run\":%s,\"committed\":%s,\"generation\":%llu",
+            o->dry_run ? "true" : "false", sum->committed ? "true" : "false",
+            (unsigned long long)sum->generation);
+    fprintf(f,
+            ",\"added\":%llu,\"replaced\":%llu,\"deleted\":%llu,\"skipped\":%llu,"
+            "\"delete_not_found\":%llu,\"warnings\":%llu",
+            (unsigned long long)(sum->docs_added - sum->docs_replaced),
+            (unsigned long long)sum->docs_replaced, (unsigned long long)sum->docs_deleted,
+            (unsigned long long)sum->docs_skipped, (unsigned long long)sum->delete_missing,
+            (unsigned long long)sum->warnings);
+    for (int kind = INDEXER_SKIPPED; kind <= INDEXER_DELETE_NOT_FOUND; kind++) {
+        fputs(kind == INDEXER_SKIPPED ? ",\"skipped_inputs\":[" : ",\"ids_not_found\":[", f);
+        bool first = true;
+        for (size_t i = 0; i < skips->count; i++) {
+            const skip_entry *e = &skips->v[i];
+            if ((int)e->kind != kind)
+                continue;
+            fputs(first ? "" : ",", f);
+            first = false;
+            if (kind == INDEXER_DELETE_NOT_FOUND) {
+                put_json_string(f, e->what, strlen(e->what));
+                continue;
+            }
+            fputs("{\"input\":", f);
+            put_json_string(f, e->what, strlen(e->what));
+            if (e->line)
+                fprintf(f, ",\"line\":%llu", (unsigned long long)e->line);
+            else
+                fputs(",\"line\":null", f);
+            fputs(",\"reason\":", f);
+            put_json_string(f, e->reason, strlen(e->reason));
+            fputc('}', f);
+        }
+        fputc(']', f);
+    }
+    if (skips->lost)
+        fputs(",\"lists_incomplete\":true", f);
+    fputs(",\"error\":", f);
+    if (error)
+        put_json_string(f, error, strlen(error));
+    else
+        fputs("null", f);
+    fputs("}\n", f);
+}
+
+/* Write the summary to `path` ("-": stdout); false (after a message) if it could not be. */
+static bool summary_to(const char *path, const indexer_opts *o, const indexer_summary *sum,
+                       const skip_list *skips, int exit_code, const char *error)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "quire-index: --summary-json %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    write_summary_json(f, o, sum, skips, exit_code, error);
+    const bool ok = f == stdout ? fflush(f) == 0 : fclose(f) == 0;
+    if (!ok)
+        fprintf(stderr, "quire-index: --summary-json %s: %s\n", path, strerror(errno));
+    return ok;
+}
+
+static int parse_encoding(const char *v, int *out)
+{
+    static const struct {
+        const char *name;
+        source_encoding e;
+    } names[] = {{"auto", SOURCE_ENCODING_AUTO},          {"utf-8", SOURCE_ENCODING_UTF8},
+                 {"utf8", SOURCE_ENCODING_UTF8},          {"latin1", SOURCE_ENCODING_LATIN1},
+                 {"iso-8859-1", SOURCE_ENCODING_LATIN1},  {"cp1252", SOURCE_ENCODING_CP1252},
+                 {"windows-1252", SOURCE_ENCODING_CP1252}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(v, names[i].name) == 0) {
+            *out = (int)names[i].e;
+            return 0;
+        }
+    return -1;
+}
+
 /* --export-jsonl: the documents of `inputs` as quire's sources read them (files, folders,
  * TREC, JSON Lines, gzip), one JSON object a line, for other tools (bench/ feeds them to
  * the peers). Bad items are skipped with a warning naming file and line, as when indexing.
- * Exit 0, or 1 if the inputs could not be read (missing, stop) or the output written. */
-static int export_jsonl(const char *const *inputs, size_t count)
+ * Exit as an indexing run would: 0, 3 if something was skipped, 1 if an input does not
+ * exist (unless allow_missing), the inputs could not be read or the output written. */
+static int export_jsonl(const char *const *inputs, size_t count, int encoding, bool allow_missing)
 {
+    for (size_t i = 0; i < count && !allow_missing; i++) {
+        struct stat st;
+        if (strcmp(inputs[i], "-") != 0 && stat(inputs[i], &st) != 0 &&
+            (errno == ENOENT || errno == ENOTDIR)) {
+            fprintf(stderr, "quire-index: input %s: no such file or directory\n", inputs[i]);
+            return EXIT_FAILED;
+        }
+    }
     source *src = NULL;
-    const source_opts so = {false, warn_export, NULL, 0, NULL};
+    const source_opts so = {.warn = warn_export, .encoding = (source_encoding)encoding};
     if (source_open(&src, inputs, count, &so) != QUIRE_OK) {
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
-        return 1;
+        return EXIT_FAILED;
     }
     source_doc d;
     int rc;
@@ -336,23 +617,25 @@ static int export_jsonl(const char *const *inputs, size_t count)
         fputs("}\n", stdout);
     }
     const bool failed = rc < 0; /* bad items were skipped with a warning, as indexing does */
+    const bool skipped = source_skipped_count(src) > 0;
     if (rc < 0)
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
     source_close(src);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "quire-index: writing standard output: %s\n", strerror(errno));
-        return 1;
+        return EXIT_FAILED;
     }
-    return failed ? 1 : 0;
+    return failed ? EXIT_FAILED : skipped ? EXIT_SKIPPED : EXIT_DONE;
 }
 
-static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
+static int run_cli(int argc, char **argv, const char **positional, id_list *ids, skip_list *skips)
 {
     indexer_opts o;
     memset(&o, 0, sizeof o);
     o.keep_diacritics = -1;
     o.zlib_level = -1;
     bool quiet = false;
+    const char *summary_path = NULL;
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -360,18 +643,24 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (strcmp(a, "--stats") == 0 || strcmp(a, "--verify") == 0) {
+        } else if (strcmp(a, "--version") == 0) {
+            printf("quire-index %s (index format %d; reads formats %d to %d)\n", QUIRE_VERSION,
+                   QUIRE_FORMAT_VERSION, QUIRE_FORMAT_MIN_VERSION, QUIRE_FORMAT_VERSION);
+            return 0;
+        } else if (strcmp(a, "--stats") == 0 || strcmp(a, "--verify") == 0 ||
+                   strcmp(a, "--verify-all") == 0) {
             if (!val || i + 2 != argc) {
-                fprintf(stderr, "quire-index: %s takes one INDEX and nothing else\n", a);
-                return 2;
+                char msg[128];
+                snprintf(msg, sizeof msg, "%s takes one INDEX and nothing else", a);
+                return bad_usage(msg);
             }
-            return strcmp(a, "--stats") == 0 ? do_stats(val) : do_verify(val);
+            return strcmp(a, "--stats") == 0 ? do_stats(val)
+                                             : do_verify(val, strcmp(a, "--verify-all") == 0);
         } else if (strcmp(a, "--export-jsonl") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "quire-index: --export-jsonl needs at least one INPUT\n");
-                return 2;
-            }
-            return export_jsonl((const char *const *)argv + i + 1, (size_t)(argc - i - 1));
+            if (i + 1 >= argc)
+                return bad_usage("--export-jsonl needs at least one INPUT");
+            return export_jsonl((const char *const *)argv + i + 1, (size_t)(argc - i - 1),
+                                o.encoding, o.allow_missing);
         } else if (strcmp(a, "--language") == 0 && val) {
             if (strcmp(val, "list") == 0) {
                 for (const char **l = quire_analyzer_languages(); *l; l++)
@@ -409,6 +698,17 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
             }
             o.zlib_level = (int)n;
             i++;
+        } else if (strcmp(a, "--encoding") == 0 && val) {
+            if (parse_encoding(val, &o.encoding) != 0) {
+                fprintf(stderr,
+                        "quire-index: --encoding %s: expected auto, utf-8, latin1 or cp1252\n",
+                        val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--summary-json") == 0 && val) {
+            summary_path = val;
+            i++;
         } else if (strcmp(a, "--delete") == 0 && val) {
             if (push_id(ids, val) != 0)
                 return 1;
@@ -423,6 +723,10 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
             o.optimize = true;
         } else if (strcmp(a, "--stop-on-error") == 0) {
             o.stop_on_error = true;
+        } else if (strcmp(a, "--allow-missing") == 0) {
+            o.allow_missing = true;
+        } else if (strcmp(a, "--allow-empty") == 0) {
+            o.allow_empty = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -433,11 +737,9 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
         }
     }
     bool no_inputs_ok = ids->count > 0 || o.optimize;
-    if (npos < 1 || (npos < 2 && !no_inputs_ok)) {
-        fprintf(stderr,
-                "quire-index: need an INDEX directory and at least one INPUT (see --help)\n");
-        return 2;
-    }
+    if (npos < 1 || (npos < 2 && !no_inputs_ok))
+        return bad_usage(npos < 1 ? "need an INDEX directory and at least one INPUT"
+                                  : "need at least one INPUT after the INDEX directory");
     o.delete_ids = (const char *const *)ids->v;
     o.delete_count = ids->count;
     o.index_dir = positional[0];
@@ -447,40 +749,57 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
     if (!quiet && tty)
         o.progress = progress;
     o.warn = tty ? warn : warn_plain;
+    o.on_skip = on_skip;
+    o.skip_ctx = skips;
 
     indexer_summary sum;
     int rc = indexer_run(&o, &sum);
+    const int code = rc != QUIRE_OK ? EXIT_FAILED : sum.docs_skipped ? EXIT_SKIPPED : EXIT_DONE;
     if (rc == QUIRE_OK && o.dry_run) {
         printf("dry run, nothing written: %s would get %llu new document%s, %llu replaced, "
-               "%llu deleted (%llu --delete id%s not found, %llu inputs skipped)\n",
+               "%llu deleted (%llu --delete id%s not found, %llu skipped)\n",
                o.index_dir, (unsigned long long)(sum.docs_added - sum.docs_replaced),
                sum.docs_added - sum.docs_replaced == 1 ? "" : "s",
                (unsigned long long)sum.docs_replaced, (unsigned long long)sum.docs_deleted,
                (unsigned long long)sum.delete_missing, sum.delete_missing == 1 ? "" : "s",
                (unsigned long long)sum.docs_skipped);
-        return 0;
+        if (summary_path && !summary_to(summary_path, &o, &sum, skips, code, NULL))
+            return EXIT_FAILED;
+        return code;
     }
     if (rc != QUIRE_OK) {
+        char error[1024];
+        snprintf(error, sizeof error, "%s", quire_errmsg());
         if (tty)
             fputs("\r\033[K", stderr);
-        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
+        fprintf(stderr, "quire-index: %s\n", error);
+        if (rc == QUIRE_ENOTFOUND && strncmp(error, "input ", 6) == 0)
+            fprintf(stderr, "quire-index: (--allow-missing indexes the other inputs)\n");
+        else if (rc == QUIRE_EINVAL && strncmp(error, "no document was indexed", 23) == 0)
+            fprintf(stderr, "quire-index: (--allow-empty commits such a run)\n");
         index_stats s;
-        if (indexer_stats(o.index_dir, &s) == QUIRE_OK)
+        if (indexer_stats(o.index_dir, &s) == QUIRE_OK) {
+            sum.generation = s.generation;
             fprintf(stderr,
                     "quire-index: nothing committed; %s keeps its last commit "
                     "(generation %llu, %llu documents)\n",
                     o.index_dir, (unsigned long long)s.generation, (unsigned long long)s.docs);
-        else
+        } else {
+            sum.generation = 0;
             fprintf(stderr, "quire-index: nothing committed\n");
-        return 1;
+        }
+        sum.committed = false;
+        if (summary_path)
+            (void)summary_to(summary_path, &o, &sum, skips, code, error);
+        return code;
     }
     if (!quiet) {
         double in_mb = (double)sum.input_bytes / MIB, text_mb = (double)sum.text_bytes / MIB;
         index_stats s;
-        printf("indexed %llu document%s (%llu skipped, %llu warnings) into %s, generation %llu\n",
+        printf("indexed %llu document%s (%llu skipped, %llu warnings) into %s, generation %llu%s\n",
                (unsigned long long)sum.docs_added, sum.docs_added == 1 ? "" : "s",
                (unsigned long long)sum.docs_skipped, (unsigned long long)sum.warnings, o.index_dir,
-               (unsigned long long)sum.generation);
+               (unsigned long long)sum.generation, sum.committed ? "" : " (nothing changed)");
         printf("  %llu new, %llu replaced an older version, %llu deleted by id; %u merge%s of "
                "committed segments\n",
                (unsigned long long)(sum.docs_added - sum.docs_replaced),
@@ -505,8 +824,13 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids)
             printf("  size by component (%% of the text indexed in all runs):\n");
             print_components(&s, (double)s.text_bytes / MIB);
         }
+        if (code == EXIT_SKIPPED)
+            printf("finished with warnings: %llu skipped (exit status 3)\n",
+                   (unsigned long long)sum.docs_skipped);
     }
-    return 0;
+    if (summary_path && !summary_to(summary_path, &o, &sum, skips, code, NULL))
+        return EXIT_FAILED;
+    return code;
 }
 
 int main(int argc, char **argv)
@@ -519,7 +843,9 @@ int main(int argc, char **argv)
      * full disk does, not kill it with SIGXFSZ halfway through a write. */
     signal(SIGXFSZ, SIG_IGN);
     id_list ids = {NULL, 0, 0};
-    int code = run_cli(argc, argv, positional, &ids);
+    skip_list skips = {NULL, 0, 0, false};
+    int code = run_cli(argc, argv, positional, &ids, &skips);
+    skip_list_free(&skips);
     for (size_t i = 0; i < ids.count; i++)
         free(ids.v[i]);
     free(ids.v);

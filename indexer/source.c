@@ -39,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,12 +49,12 @@
 #include <zlib.h>
 
 #include "json.h"
+#include "quire/analysis.h"
 #include "quire/bytes.h"
 
 enum {
     READ_CHUNK = 1 << 20, /* bytes asked of read() / produced by inflate() at a time */
     SNIFF_BYTES = 8192,   /* what binary detection and format sniffing look at */
-    TITLE_MAX = 200,      /* a longer first line of a plain file is not a title */
 };
 
 #define DEFAULT_MAX_DOC ((size_t)1 << 30)
@@ -116,6 +117,9 @@ struct source {
     uint64_t line; /* line number of buf[pos] (1-based) */
     reader r;
     quire_buf id, title, text; /* decoded fields of the current TREC / plain record */
+    quire_buf conv_title, conv_text;    /* fields converted to UTF-8 (--encoding) */
+    iconv_t iconv_latin1, iconv_cp1252; /* opened when first needed, else (iconv_t)-1 */
+    bool noted_encoding;                /* the current file's conversion was noted */
 
     int err; /* sticky: the first error returned */
     uint64_t bytes_read, bytes_total, warnings, skipped;
@@ -126,8 +130,8 @@ struct source {
 
 /* Report a problem with the current file (`line` 0: the file as a whole). Returns QUIRE_OK
  * to go on, or, in stop-on-error mode, `code` with the message set. */
-static int vproblem(source *s, int code, const char *path, uint64_t line, const char *fmt,
-                    va_list ap)
+static int vproblem(source *s, int code, const char *path, uint64_t line, bool skip,
+                    const char *fmt, va_list ap)
 {
     int n;
     if (line)
@@ -138,10 +142,14 @@ static int vproblem(source *s, int code, const char *path, uint64_t line, const 
         n = 0;
     vsnprintf(s->msg + n, sizeof s->msg - (size_t)n, fmt, ap);
     s->warnings++;
+    if (skip)
+        s->skipped++;
     if (s->opts.stop_on_error) {
         s->err = quire_error(code, "%s", s->msg);
         return s->err;
     }
+    if (skip && s->opts.skip)
+        s->opts.skip(s->opts.skip_ctx, path, line, s->msg + n);
     if (s->opts.warn)
         s->opts.warn(s->opts.warn_ctx, s->msg);
     return QUIRE_OK;
@@ -152,7 +160,36 @@ static int problem(source *s, int code, uint64_t line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = vproblem(s, code, s->path, line, fmt, ap);
+    int rc = vproblem(s, code, s->path, line, false, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* A note about the current file that is no problem (an encoding read as another): a
+ * warning, also in stop-on-error mode, never an error. */
+QUIRE_PRINTF(2, 3)
+static void note(source *s, const char *fmt, ...)
+{
+    int n = snprintf(s->msg, sizeof s->msg, "%s: ", s->path);
+    if (n < 0 || (size_t)n >= sizeof s->msg)
+        n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->msg + n, sizeof s->msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    s->warnings++;
+    if (s->opts.warn)
+        s->opts.warn(s->opts.warn_ctx, s->msg);
+}
+
+/* A problem that loses something: a document, a file, or what follows a cut. Counted as
+ * skipped and handed to the skip callback too. */
+QUIRE_PRINTF(4, 5)
+static int skip_problem(source *s, int code, uint64_t line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vproblem(s, code, s->path, line, true, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -336,6 +373,9 @@ int source_open(source **out, const char *const *inputs, size_t input_count,
     s->id = (quire_buf)QUIRE_BUF_INIT;
     s->title = (quire_buf)QUIRE_BUF_INIT;
     s->text = (quire_buf)QUIRE_BUF_INIT;
+    s->conv_title = (quire_buf)QUIRE_BUF_INIT;
+    s->conv_text = (quire_buf)QUIRE_BUF_INIT;
+    s->iconv_latin1 = s->iconv_cp1252 = (iconv_t)-1;
     s->r.fd = -1;
 
     int rc = QUIRE_OK;
@@ -395,15 +435,19 @@ static int cut_short(source *s, const char *what, const char *detail)
     return QUIRE_OK;
 }
 
-/* Called by the formats when they reach the end of the data. */
-static int report_cut(source *s)
+/* Called by the formats when they reach the end of the data. `lost` says what the cut
+ * cost (the cut record is never kept), counted as skipped; NULL when the file was given up
+ * already (binary, too large: counted then). */
+static int report_cut(source *s, const char *lost)
 {
     reader *r = &s->r;
     if (!r->cut_what)
         return QUIRE_OK;
     const char *what = r->cut_what;
     r->cut_what = NULL;
-    return problem(s, QUIRE_EIO, 0, "%s%s", what, r->cut_detail);
+    if (!lost)
+        return problem(s, QUIRE_EIO, 0, "%s%s", what, r->cut_detail);
+    return skip_problem(s, QUIRE_EIO, 0, "%s%s; %s", what, r->cut_detail, lost);
 }
 
 static int read_raw(source *s, reader *r, void *p, size_t n, size_t *got)
@@ -663,12 +707,122 @@ static doc_format sniff_format(const source *s, bool is_stdin)
     return FORMAT_PLAIN;
 }
 
+/* ---------------------------------------------------------------- encodings */
+
+/* Whether p[0..n) is valid UTF-8. */
+static bool is_utf8(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        if ((unsigned char)p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        const size_t at = i;
+        const uint32_t cp = quire_utf8_next((const uint8_t *)p, n, &i);
+        if (cp == 0xFFFD && !(i - at == 3 && memcmp(p + at, "\xef\xbf\xbd", 3) == 0))
+            return false;
+    }
+    return true;
+}
+
+/* The sniffing rule of --encoding auto (README "Encodings"): bytes that are not valid
+ * UTF-8, hold no valid multi-byte UTF-8 sequence (a file with one is UTF-8 with damage)
+ * and none of the five bytes cp1252 leaves undefined are read as cp1252. */
+static bool looks_cp1252(const char *p, size_t n)
+{
+    bool invalid = false;
+    for (size_t i = 0; i < n;) {
+        const unsigned char c = (unsigned char)p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 || c == 0x9D)
+            return false;
+        const size_t at = i;
+        const uint32_t cp = quire_utf8_next((const uint8_t *)p, n, &i);
+        if (cp != 0xFFFD || (i - at == 3 && memcmp(p + at, "\xef\xbf\xbd", 3) == 0))
+            return false; /* a valid multi-byte sequence */
+        for (size_t k = at; k < i; k++) {
+            const unsigned char b = (unsigned char)p[k];
+            if (b == 0x81 || b == 0x8D || b == 0x8F || b == 0x90 || b == 0x9D)
+                return false;
+        }
+        invalid = true;
+    }
+    return invalid;
+}
+
+/* Convert p[0..n) from Latin-1 or cp1252 to UTF-8 into out (iconv; a byte the encoding
+ * leaves undefined becomes U+FFFD). */
+static int to_utf8(source *s, quire_buf *out, const char *p, size_t n, source_encoding enc)
+{
+    iconv_t *cd = enc == SOURCE_ENCODING_LATIN1 ? &s->iconv_latin1 : &s->iconv_cp1252;
+    if (*cd == (iconv_t)-1) {
+        *cd = iconv_open("UTF-8", enc == SOURCE_ENCODING_LATIN1 ? "ISO-8859-1" : "CP1252");
+        if (*cd == (iconv_t)-1)
+            return s->err = quire_error(QUIRE_EIO, "%s: cannot convert from %s: %s", s->path,
+                                        enc == SOURCE_ENCODING_LATIN1 ? "latin1" : "cp1252",
+                                        strerror(errno));
+    }
+    (void)iconv(*cd, NULL, NULL, NULL, NULL);
+    out->len = 0;
+    char *in = (char *)(uintptr_t)p;
+    size_t in_left = n;
+    while (in_left > 0) {
+        if (!quire_buf_reserve(out, in_left * 3 + 16))
+            return out_of_memory(s);
+        char *o = (char *)out->data + out->len;
+        size_t o_left = out->cap - out->len;
+        const size_t got = iconv(*cd, &in, &in_left, &o, &o_left);
+        out->len = (size_t)((uint8_t *)o - out->data);
+        if (got == (size_t)-1 && errno != E2BIG) { /* EILSEQ, EINVAL: an undefined byte */
+            quire_buf_put(out, "\xef\xbf\xbd", 3);
+            in++;
+            in_left--;
+        }
+    }
+    return out->err ? out_of_memory(s) : QUIRE_OK;
+}
+
+/* A field of the current document in UTF-8 (README "Encodings"): `*p, *n` are replaced
+ * by a view of `conv` when the field is converted; *converted tells. */
+static int decode_field(source *s, quire_buf *conv, const char **p, size_t *n, bool *converted)
+{
+    source_encoding enc = s->opts.encoding;
+    if (enc == SOURCE_ENCODING_UTF8 || *n == 0)
+        return QUIRE_OK;
+    if (enc == SOURCE_ENCODING_AUTO) {
+        if (is_utf8(*p, *n) || !looks_cp1252(*p, *n))
+            return QUIRE_OK;
+        enc = SOURCE_ENCODING_CP1252;
+        if (!s->noted_encoding) {
+            s->noted_encoding = true;
+            note(s, "not UTF-8, read as cp1252 (--encoding utf-8 reads it as UTF-8, replacing "
+                    "invalid bytes)");
+        }
+    } else {
+        size_t i = 0;
+        while (i < *n && (unsigned char)(*p)[i] < 0x80)
+            i++;
+        if (i == *n)
+            return QUIRE_OK; /* ASCII reads the same in all of them */
+    }
+    const int rc = to_utf8(s, conv, *p, *n, enc);
+    if (rc != QUIRE_OK)
+        return rc;
+    *p = conv->len ? (const char *)conv->data : "";
+    *n = conv->len;
+    *converted = true;
+    return QUIRE_OK;
+}
+
 /* ---------------------------------------------------------------- files */
 
 static void close_file(source *s)
 {
     if (!s->err)
-        (void)report_cut(s); /* a file given up before its end (binary, too large) */
+        (void)report_cut(s, NULL); /* a file given up before its end (binary, too large) */
     reader_stop(s);
     /* Progress counts a regular file whole even when it was skipped or cut short. */
     if (s->cur && s->cur->size > s->r.file_bytes)
@@ -686,14 +840,14 @@ static int open_next(source *s)
     const entry *e = &s->entries[s->next_entry++];
     s->path = (const char *)s->names.data + e->path_off;
     if (e->kind == ENTRY_PROBLEM) {
-        int rc = problem(s, e->code, 0, "%s", (const char *)s->names.data + e->msg_off);
+        int rc = skip_problem(s, e->code, 0, "%s", (const char *)s->names.data + e->msg_off);
         return rc != QUIRE_OK ? rc : NEXT_SKIP;
     }
     int fd = 0;
     if (e->kind == ENTRY_FILE) {
         fd = open(s->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            int rc = problem(s, QUIRE_EIO, 0, "%s", strerror(errno));
+            int rc = skip_problem(s, QUIRE_EIO, 0, "%s", strerror(errno));
             return rc != QUIRE_OK ? rc : NEXT_SKIP;
         }
     }
@@ -701,14 +855,14 @@ static int open_next(source *s)
     s->file_open = true;
     s->line = 1;
     s->plain_done = false;
+    s->noted_encoding = false;
     int rc = reader_start(s, fd);
     if (rc != QUIRE_OK)
         return rc;
     reader *r = &s->r;
     size_t sniff = r->len - r->pos < SNIFF_BYTES ? r->len - r->pos : SNIFF_BYTES;
     if (looks_binary(r->buf + r->pos, sniff)) {
-        s->skipped++;
-        rc = problem(s, QUIRE_EINVAL, 0, "binary file, skipped");
+        rc = skip_problem(s, QUIRE_EINVAL, 0, "binary file, skipped");
         return rc != QUIRE_OK ? rc : NEXT_SKIP;
     }
     s->format = sniff_format(s, e->kind == ENTRY_STDIN);
@@ -745,7 +899,7 @@ static int next_line(source *s, char **line, size_t *line_len)
                 if (rc != QUIRE_OK)
                     return rc;
                 if (added == 0)
-                    return report_cut(s) != QUIRE_OK ? s->err : NEXT_TOO_LONG;
+                    return report_cut(s, NULL) != QUIRE_OK ? s->err : NEXT_TOO_LONG;
                 start = r->buf + r->pos;
                 nl = memchr(start, '\n', r->len - r->pos);
                 if (nl) {
@@ -760,7 +914,10 @@ static int next_line(source *s, char **line, size_t *line_len)
         if (rc != QUIRE_OK)
             return rc;
         if (added == 0) {
-            rc = report_cut(s);
+            char lost[64];
+            snprintf(lost, sizeof lost, "what follows line %llu is lost",
+                     (unsigned long long)(s->line - 1));
+            rc = report_cut(s, avail > 0 ? "the cut line and what follows are lost" : lost);
             if (rc != QUIRE_OK)
                 return rc;
             if (avail == 0 || r->truncated) {
@@ -809,9 +966,9 @@ static int next_jsonl(source *s, source_doc *doc)
         int rc = next_line(s, &line, &len);
         const uint64_t line_no = s->line - 1;
         if (rc == NEXT_TOO_LONG) {
-            s->skipped++;
-            rc = problem(s, QUIRE_EINVAL, line_no, "document of more than %zu bytes, skipped%s",
-                         s->max_doc, s->max_doc_why);
+            rc =
+                skip_problem(s, QUIRE_EINVAL, line_no, "document of more than %zu bytes, skipped%s",
+                             s->max_doc, s->max_doc_why);
             if (rc != QUIRE_OK)
                 return rc;
             continue;
@@ -828,8 +985,8 @@ static int next_jsonl(source *s, source_doc *doc)
         json_value v[4];
         json_error jerr;
         if (json_parse_object(v, keys, 4, line, len, &jerr) != QUIRE_OK) {
-            s->skipped++;
-            rc = problem(s, QUIRE_EINVAL, line_no, "%s (column %zu)", jerr.what, jerr.offset + 1);
+            rc = skip_problem(s, QUIRE_EINVAL, line_no, "%s (column %zu)", jerr.what,
+                              jerr.offset + 1);
             if (rc != QUIRE_OK)
                 return rc;
             continue;
@@ -842,8 +999,7 @@ static int next_jsonl(source *s, source_doc *doc)
         else if (v[0].len == 0)
             why = "empty \"id\"";
         if (why) {
-            s->skipped++;
-            rc = problem(s, QUIRE_EINVAL, line_no, "%s, skipped", why);
+            rc = skip_problem(s, QUIRE_EINVAL, line_no, "%s, skipped", why);
             if (rc != QUIRE_OK)
                 return rc;
             continue;
@@ -866,6 +1022,10 @@ static int next_jsonl(source *s, source_doc *doc)
             if (rc != QUIRE_OK)
                 return rc;
         }
+        bool converted = false;
+        if ((rc = decode_field(s, &s->conv_title, &doc->title, &doc->title_len, &converted)) ||
+            (rc = decode_field(s, &s->conv_text, &doc->text, &doc->text_len, &converted)))
+            return rc;
         doc->external_id = v[0].ptr;
         doc->external_id_len = v[0].len;
         doc->line = line_no;
@@ -919,7 +1079,7 @@ static int scan_doc_tag(source *s, size_t from, bool discard, size_t *at, int *t
             return NEXT_TOO_LONG;
         }
         if (r->at_eof && from >= r->len - r->pos) {
-            int rc = report_cut(s);
+            int rc = report_cut(s, "what follows the last whole document is lost");
             return rc != QUIRE_OK ? rc : NEXT_END;
         }
         size_t added;
@@ -1195,9 +1355,9 @@ static int next_trec(source *s, source_doc *doc)
         size_t block_end, next;
         rc = scan_doc_tag(s, 5, false, &at, &tag);
         if (rc == NEXT_TOO_LONG) {
-            s->skipped++;
-            rc = problem(s, QUIRE_EINVAL, doc_line, "document of more than %zu bytes, skipped%s",
-                         s->max_doc, s->max_doc_why);
+            rc = skip_problem(s, QUIRE_EINVAL, doc_line,
+                              "document of more than %zu bytes, skipped%s", s->max_doc,
+                              s->max_doc_why);
             if (rc != QUIRE_OK)
                 return rc;
             consume(s, 5);
@@ -1233,8 +1393,7 @@ static int next_trec(source *s, source_doc *doc)
         if (s->id.err || s->title.err || s->text.err)
             return out_of_memory(s);
         if (!has_id) {
-            s->skipped++;
-            rc = problem(s, QUIRE_EINVAL, doc_line, "<DOC> without <DOCNO>, skipped");
+            rc = skip_problem(s, QUIRE_EINVAL, doc_line, "<DOC> without <DOCNO>, skipped");
             if (rc != QUIRE_OK)
                 return rc;
             continue;
@@ -1246,6 +1405,10 @@ static int next_trec(source *s, source_doc *doc)
         doc->text = s->text.len ? (const char *)s->text.data : "";
         doc->text_len = s->text.len;
         doc->line = doc_line;
+        bool converted = false;
+        if ((rc = decode_field(s, &s->conv_title, &doc->title, &doc->title_len, &converted)) ||
+            (rc = decode_field(s, &s->conv_text, &doc->text, &doc->text_len, &converted)))
+            return rc;
         return QUIRE_OK;
     }
 }
@@ -1259,6 +1422,228 @@ static const char *line_end(const char *p, const char *end)
     return nl ? nl : end;
 }
 
+/* Title rules (README "Titles of plain text files"). */
+enum {
+    HEADLINE_MAX = 150, /* bytes: a longer line is text */
+    LABEL_MAX = 32,     /* bytes of a section label ("World") */
+    LABEL_WORDS = 2,    /* words of a section label ("UK Politics"; BBC headlines have 3 or more) */
+    LEDE_TITLE_MAX = 200, /* a longer first sentence is cut for the title, ending with … */
+    LEDE_CUT_MIN = 60,    /* ... at a clause boundary after at least this many bytes */
+};
+
+/* Whether [p, e) ends with the UTF-8 bytes of `tail`. */
+static bool ends_with_bytes(const char *p, const char *e, const char *tail)
+{
+    const size_t n = strlen(tail);
+    return (size_t)(e - p) >= n && memcmp(e - n, tail, n) == 0;
+}
+
+/* [p, e) without the closing quotes and brackets that end it. */
+static const char *strip_closers(const char *p, const char *e)
+{
+    for (;;) {
+        if (e > p && (e[-1] == '"' || e[-1] == '\'' || e[-1] == ')' || e[-1] == ']'))
+            e--;
+        else if (ends_with_bytes(p, e, "\xe2\x80\x9d") || ends_with_bytes(p, e, "\xe2\x80\x99"))
+            e -= 3; /* ” ’ */
+        else if (ends_with_bytes(p, e, "\xc2\xbb"))
+            e -= 2; /* » */
+        else
+            return e;
+    }
+}
+
+/* Whether a line ends as text does, not as a headline: with . , ; : or … */
+static bool ends_as_text(const char *p, const char *e)
+{
+    e = strip_closers(p, e);
+    if (e == p)
+        return false;
+    const char c = e[-1];
+    return c == '.' || c == ',' || c == ';' || c == ':' || ends_with_bytes(p, e, "\xe2\x80\xa6");
+}
+
+static uint32_t count_words(const char *p, const char *e)
+{
+    uint32_t n = 0;
+    bool in_word = false;
+    for (; p < e; p++) {
+        const bool blank = is_blank(*p);
+        n += !blank && !in_word;
+        in_word = !blank;
+    }
+    return n;
+}
+
+/* A headline: one short line with a letter or a digit that does not end as text does. */
+static bool is_headline(const char *p, const char *e)
+{
+    if (e == p || (size_t)(e - p) > HEADLINE_MAX || ends_as_text(p, e))
+        return false;
+    for (const char *q = p; q < e; q++)
+        if ((unsigned char)*q >= 0x80 || (*q >= '0' && *q <= '9') ||
+            ((*q | 0x20) >= 'a' && (*q | 0x20) <= 'z'))
+            return true;
+    return false;
+}
+
+/* The line at p (not blank), trimmed: [*ls, *le); returns where the line ends. */
+static const char *trimmed_line(const char *p, const char *end, const char **ls, const char **le)
+{
+    const char *e = line_end(p, end);
+    const char *t = p;
+    size_t n = (size_t)(e - p);
+    trim(&t, &n);
+    *ls = t;
+    *le = t + n;
+    return e;
+}
+
+/* Past the blanks at p; *blank_line: they hold a blank line (two line ends). */
+static const char *skip_blanks(const char *p, const char *end, bool *blank_line)
+{
+    int newlines = 0;
+    while (p < end && is_blank(*p))
+        newlines += *p++ == '\n';
+    if (blank_line)
+        *blank_line = newlines >= 2;
+    return p;
+}
+
+/* Whether the '.' at q ends an abbreviation or an initial (Mr. J. etc.), not a sentence. */
+static bool is_abbreviation(const char *p, const char *q)
+{
+    static const char *const words[] = {"Mr",  "Mrs", "Ms",  "Dr",  "St",  "Prof", "Gen",
+                                        "Gov", "Sen", "Rep", "Rev", "Jr",  "Sr",   "Mt",
+                                        "Inc", "Ltd", "Co",  "vs",  "etc", "No",   "Corp"};
+    const char *w = q;
+    while (w > p && ((w[-1] | 0x20) >= 'a' && (w[-1] | 0x20) <= 'z'))
+        w--;
+    const size_t n = (size_t)(q - w);
+    if (n == 1 && *w >= 'A' && *w <= 'Z')
+        return true; /* an initial */
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && memcmp(words[i], w, n) == 0)
+            return true;
+    return false;
+}
+
+/* The end of the first sentence of [p, end): after . ! ? or … (and the quotes closing
+ * it) followed by a blank and no lower-case letter, not after an abbreviation; or at a
+ * blank line; or the end. */
+static const char *sentence_end(const char *p, const char *end)
+{
+    for (const char *q = p; q < end; q++) {
+        size_t mark = 0;
+        if (*q == '.' || *q == '!' || *q == '?')
+            mark = 1;
+        else if (end - q >= 3 && memcmp(q, "\xe2\x80\xa6", 3) == 0)
+            mark = 3;
+        else if (*q == '\n') {
+            bool blank_line;
+            (void)skip_blanks(q, end, &blank_line);
+            if (blank_line)
+                return q;
+            continue;
+        } else
+            continue;
+        const char *after = q + mark;
+        for (;;) { /* closing quotes and brackets belong to the sentence */
+            if (after < end && (*after == '"' || *after == '\'' || *after == ')'))
+                after++;
+            else if (end - after >= 3 && (memcmp(after, "\xe2\x80\x9d", 3) == 0 ||
+                                          memcmp(after, "\xe2\x80\x99", 3) == 0))
+                after += 3;
+            else
+                break;
+        }
+        if (after < end && !is_blank(*after))
+            continue;
+        if (*q == '.' && is_abbreviation(p, q))
+            continue;
+        const char *next = skip_blanks(after, end, NULL);
+        if (next < end && *next >= 'a' && *next <= 'z')
+            continue;
+        return after;
+    }
+    return end;
+}
+
+/* The title of a text without a headline: its first sentence (lede), line breaks as
+ * spaces, cut when longer than LEDE_TITLE_MAX at the last clause boundary (, ; : – —)
+ * after LEDE_CUT_MIN bytes, else at the last space, and ended with "…". None when the
+ * sentence is all the text. Built in s->title. */
+static void lede_title(source *s, const char *p, const char *end, source_doc *doc)
+{
+    const char *e = sentence_end(p, end);
+    if (skip_blanks(e, end, NULL) == end)
+        return;
+    const char *cut = e;
+    bool cut_short = false;
+    if ((size_t)(e - p) > LEDE_TITLE_MAX) {
+        cut_short = true;
+        cut = NULL;
+        for (const char *q = p + LEDE_CUT_MIN; q < p + LEDE_TITLE_MAX; q++) {
+            if ((*q == ',' || *q == ';' || *q == ':') && is_blank(q[1]))
+                cut = q; /* the mark is left out */
+            else if (is_blank(*q) && end - q >= 4 &&
+                     (memcmp(q + 1, "\xe2\x80\x93", 3) == 0 ||
+                      memcmp(q + 1, "\xe2\x80\x94", 3) == 0))
+                cut = q; /* before – or — */
+        }
+        if (!cut)
+            for (const char *q = p + LEDE_TITLE_MAX; q > p && !cut; q--)
+                if (is_blank(*q))
+                    cut = q;
+        if (!cut)
+            return;
+    }
+    s->title.len = 0;
+    quire_buf_put(&s->title, p, (size_t)(cut - p));
+    squeeze(&s->title, 0);
+    if (cut_short) {
+        while (s->title.len > 0 && strchr(",;:-", (char)s->title.data[s->title.len - 1]))
+            s->title.len--;
+        quire_buf_put(&s->title, "\xe2\x80\xa6", 3);
+    }
+    if (s->title.err) /* out of memory: no title rather than a failed document */
+        return;
+    doc->title = (const char *)s->title.data;
+    doc->title_len = s->title.len;
+}
+
+/* The title of a plain text starting at p (not blank) and ending at end (README "Titles
+ * of plain text files"): the first line when it is a headline and text follows; the
+ * second when the first is a section label (one or two words, a blank line after) and the
+ * second a longer headline with a blank line after it; else the first sentence. Never
+ * taken out of the text. */
+static void plain_title(source *s, const char *p, const char *end, source_doc *doc)
+{
+    doc->title = "";
+    doc->title_len = 0;
+    const char *s1, *e1, *s2 = NULL, *e2 = NULL;
+    bool gap = false, gap2 = false;
+    const char *after1 = skip_blanks(trimmed_line(p, end, &s1, &e1), end, &gap);
+    const char *after2 = after1;
+    if (after1 < end)
+        after2 = skip_blanks(trimmed_line(after1, end, &s2, &e2), end, &gap2);
+    /* a line that the next one continues (no blank line, a lower-case start) is prose */
+    const bool continued = !gap && after1 < end && *after1 >= 'a' && *after1 <= 'z';
+    if (after1 < end && !continued && is_headline(s1, e1)) {
+        const uint32_t words1 = count_words(s1, e1);
+        if (gap && gap2 && after2 < end && (size_t)(e1 - s1) <= LABEL_MAX &&
+            words1 <= LABEL_WORDS && is_headline(s2, e2) && count_words(s2, e2) > words1) {
+            doc->title = s2;
+            doc->title_len = (size_t)(e2 - s2);
+        } else {
+            doc->title = s1;
+            doc->title_len = (size_t)(e1 - s1);
+        }
+        return;
+    }
+    lede_title(s, p, end, doc);
+}
+
 static int next_plain(source *s, source_doc *doc)
 {
     reader *r = &s->r;
@@ -1266,16 +1651,14 @@ static int next_plain(source *s, source_doc *doc)
         return NEXT_END;
     s->plain_done = true;
     if (s->cur && !r->is_gz && s->cur->size > s->max_doc) {
-        s->skipped++;
-        int rc = problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped%s",
-                         s->max_doc, s->max_doc_why);
+        int rc = skip_problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped%s",
+                              s->max_doc, s->max_doc_why);
         return rc != QUIRE_OK ? rc : NEXT_END;
     }
     for (;;) { /* the limit is checked after the last read too (a gzip's last inflate) */
         if (r->len - r->pos > s->max_doc) {
-            s->skipped++;
-            int rc = problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped%s",
-                             s->max_doc, s->max_doc_why);
+            int rc = skip_problem(s, QUIRE_EINVAL, 0, "document of more than %zu bytes, skipped%s",
+                                  s->max_doc, s->max_doc_why);
             return rc != QUIRE_OK ? rc : NEXT_END;
         }
         if (r->at_eof)
@@ -1285,11 +1668,19 @@ static int next_plain(source *s, source_doc *doc)
         if (rc != QUIRE_OK)
             return rc;
     }
-    int rc = report_cut(s); /* a cut plain file is kept: its start is still the document */
+    if (r->truncated) { /* a cut document is skipped whole, as every format does */
+        int rc = report_cut(s, "the document is skipped");
+        return rc != QUIRE_OK ? rc : NEXT_END;
+    }
+    const char *file = r->buf + r->pos;
+    size_t file_len = r->len - r->pos;
+    bool converted = false;
+    int rc = decode_field(s, &s->conv_text, &file, &file_len, &converted);
     if (rc != QUIRE_OK)
         return rc;
-    const char *p = r->buf + r->pos, *end = r->buf + r->len;
+    const char *p = file, *end = file + file_len;
     p += skip_bom(p, (size_t)(end - p));
+    const char *line_start = p; /* of the line the text starts on, after a BOM */
 
     /* "date YYYY-MM-DD" opening the first line. */
     doc->date = QUIRE_NO_DATE;
@@ -1304,43 +1695,33 @@ static int next_plain(source *s, source_doc *doc)
         if (end - d >= 10 && (end - d == 10 || is_blank(d[10])) && quire_date_parse(d, 10, &days)) {
             doc->date = days;
             p = d + 10;
-            while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
-                p++;
-            if (p < end && *p == '\n')
-                p++;
         }
     }
 
-    /* Title: the first non-empty line, when short and followed by more text. */
-    doc->title = "";
-    doc->title_len = 0;
-    while (p < end && is_blank(*p))
-        p++;
-    const char *first_end = line_end(p, end);
-    const char *t = p;
-    size_t tn = (size_t)(first_end - p);
-    trim(&t, &tn);
-    const char *rest = first_end < end ? first_end + 1 : end;
-    const char *r0 = rest;
-    size_t rn = (size_t)(end - rest);
-    trim(&r0, &rn);
-    if (tn > 0 && tn <= TITLE_MAX && rn > 0) {
-        doc->title = t;
-        doc->title_len = tn;
-        p = r0;
-        end = r0 + rn;
-    } else {
-        size_t n = (size_t)(end - p);
-        trim(&p, &n);
-        end = p + n;
-    }
-    doc->text = p;
-    doc->text_len = (size_t)(end - p);
-    if (doc->title_len == 0 && doc->text_len == 0) {
-        s->skipped++;
-        rc = problem(s, QUIRE_EINVAL, 0, "empty file");
+    /* The text: everything after the date, blanks around trimmed. */
+    p = skip_blanks(p, end, NULL);
+    size_t n = (size_t)(end - p);
+    trim(&p, &n);
+    end = p + n;
+    if (n == 0) {
+        rc = problem(s, QUIRE_EINVAL, 0, "empty file"); /* no document, nothing lost */
         return rc != QUIRE_OK ? rc : NEXT_END;
     }
+    uint64_t line = 1;
+    for (const char *nl = file; (nl = memchr(nl, '\n', (size_t)(p - nl))) != NULL; nl++) {
+        line++;
+        line_start = nl + 1;
+    }
+    uint32_t column = 1;
+    for (size_t i = (size_t)(line_start - file); i < (size_t)(p - file); column++)
+        (void)quire_utf8_next((const uint8_t *)file, file_len, &i);
+    plain_title(s, p, end, doc);
+    doc->text = p;
+    doc->text_len = n;
+    doc->text_line = line;
+    doc->text_column = column;
+    doc->text_offset = converted ? 0 : (uint64_t)(p - file);
+    doc->text_verbatim = !converted;
     doc->external_id = s->path;
     doc->external_id_len = strlen(s->path);
     doc->line = 0;
@@ -1359,6 +1740,9 @@ int source_next(source *s, source_doc *doc)
         int rc = QUIRE_OK;
         if (!s->file_open)
             rc = open_next(s);
+        doc->text_line = doc->text_column = 0;
+        doc->text_offset = 0;
+        doc->text_verbatim = false;
         if (rc == QUIRE_OK) {
             switch (s->format) {
             case FORMAT_JSONL:
@@ -1399,6 +1783,12 @@ void source_close(source *s)
     quire_buf_free(&s->id);
     quire_buf_free(&s->title);
     quire_buf_free(&s->text);
+    quire_buf_free(&s->conv_title);
+    quire_buf_free(&s->conv_text);
+    if (s->iconv_latin1 != (iconv_t)-1)
+        iconv_close(s->iconv_latin1);
+    if (s->iconv_cp1252 != (iconv_t)-1)
+        iconv_close(s->iconv_cp1252);
     quire_free(s->r.buf);
     quire_free(s->r.raw);
     quire_free(s);

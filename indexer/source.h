@@ -13,16 +13,22 @@
  *     <DOC><DOCNO>id</DOCNO> ... </DOC>; <TITLE>/<HEADLINE> give the title, <DATE> a
  *     date when it parses, <TEXT> (all of them) the text, else the body without tags.
  *   - anything else: one plain text document; the id is the path as given joined with the
- *     relative path inside a folder; an optional first line "date YYYY-MM-DD" (leading
- *     blanks allowed) gives the date and is dropped; the title is the first non-empty line
- *     when it is short (<= 200 bytes) and followed by more text, and the text is the rest.
+ *     relative path inside a folder; an optional "date YYYY-MM-DD" opening the first line
+ *     (leading blanks allowed, text may follow) gives the date and is dropped; the text is
+ *     the rest, trimmed, every line kept; the title is a copy of its headline or of its
+ *     first sentence (README "Titles of plain text files"), and where the text starts in
+ *     the file is told (text_line, text_column, text_offset).
  *   - .gz anything: gunzipped on the fly (zlib), then as above by the inner name.
  *   - binary files (a NUL byte or mostly non-text bytes in the first 8 KiB) are skipped with
  *     a warning naming the file.
+ * Encodings (opts.encoding, README "Encodings"): UTF-8; with auto a document that is not
+ * and reads as cp1252 is converted (iconv), with a note; latin1 / cp1252 convert always.
  * Problems (unreadable file, a broken JSON line, a truncated gzip stream, a symlink loop)
  * are reported through the warning callback with "path:line: what is wrong"; in
  * stop-on-error mode the first one ends the source with QUIRE_EINVAL/QUIRE_EIO (nothing is
  * committed by the indexer then), otherwise the bad item is skipped and reading goes on.
+ * A problem that loses something (a file, a document, what a cut gzip stream held) is
+ * also counted as skipped and handed to the skip callback; a cut document is never kept.
  */
 #ifndef QUIRE_SOURCE_H
 #define QUIRE_SOURCE_H
@@ -45,9 +51,27 @@ typedef struct source_doc {
     int32_t date;       /* days since the epoch, or QUIRE_NO_DATE */
     const char *origin; /* the file it came from ("-" for stdin), NUL-terminated */
     uint64_t line;      /* line number of the record in that file (1-based), 0 if n/a */
+    /* Plain text files: where `text` starts in the file (its bytes after gunzip). */
+    uint64_t text_line;   /* 1-based line; 0 for other formats */
+    uint32_t text_column; /* 1-based column there, in characters; 0 for other formats */
+    uint64_t text_offset; /* byte offset */
+    bool text_verbatim;   /* text is the file's bytes [text_offset, text_offset + text_len)
+                           * unchanged (not converted from another encoding) */
 } source_doc;
 
 typedef void (*source_warn_fn)(void *ctx, const char *message);
+/* Something was lost: a file or a document not read, or what followed a cut; `line` 0
+ * when the problem is the file's as a whole; `reason` without the "path:line: " prefix.
+ * Called before the warning callback for the same problem. */
+typedef void (*source_skip_fn)(void *ctx, const char *path, uint64_t line, const char *reason);
+
+/* How the bytes of a document are read (README "Encodings"). */
+typedef enum source_encoding {
+    SOURCE_ENCODING_AUTO,   /* UTF-8, unless a document is not and reads as cp1252 (below) */
+    SOURCE_ENCODING_UTF8,   /* UTF-8; invalid bytes are replaced by U+FFFD later */
+    SOURCE_ENCODING_LATIN1, /* ISO-8859-1: every byte is the code point of its value */
+    SOURCE_ENCODING_CP1252, /* Windows-1252 (Latin-1 with quotes and dashes in 0x80-0x9F) */
+} source_encoding;
 
 typedef struct source_opts {
     bool stop_on_error;  /* first bad item ends the run with an error */
@@ -55,6 +79,9 @@ typedef struct source_opts {
     void *warn_ctx;
     size_t max_doc_bytes;    /* larger documents are skipped with a warning; 0 = 1 GiB */
     const char *max_doc_why; /* appended to that warning (why the limit); may be NULL */
+    source_skip_fn skip;     /* may be NULL */
+    void *skip_ctx;
+    source_encoding encoding;
 } source_opts;
 
 typedef struct source source;

@@ -11,8 +11,10 @@ failures=0
 fail() { echo "export_jsonl: FAIL: $*" >&2; failures=$((failures + 1)); }
 
 inputs=("$src"/tests/data/00?_*.txt "$src/tests/data/inputs/sample.trec" "$src/tests/data/inputs/docs.jsonl")
-"$bin/quire-index" --export-jsonl "${inputs[@]}" >"$tmp/all.jsonl" 2>"$tmp/err" ||
-    fail "export failed: $(cat "$tmp/err")"
+# the fixtures hold broken items, skipped: exit 3 as an indexing run would
+"$bin/quire-index" --export-jsonl "${inputs[@]}" >"$tmp/all.jsonl" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 3 ] || fail "export: exit $rc, want 3 (items skipped): $(cat "$tmp/err")"
 [ "$(wc -l <"$tmp/all.jsonl")" -ge 7 ] || fail "too few lines: $(wc -l <"$tmp/all.jsonl")"
 grep -qv '^{"id":"[^"]*","title":".*","text":".*"}$' "$tmp/all.jsonl" &&
     grep -v '"date":"[0-9-]*"' "$tmp/all.jsonl" | grep -qv '^{"id":' &&
@@ -25,7 +27,8 @@ grep -q '"date":"2022-12-30"' "$tmp/all.jsonl" || fail "the sample's dates are l
 # the fixtures' broken items are skipped with warnings naming file and line
 grep -q 'docs.jsonl:5: unterminated string' "$tmp/err" || fail "no warning for docs.jsonl:5: $(cat "$tmp/err")"
 
-"$bin/quire-index" --quiet "$tmp/a" "${inputs[@]}" 2>/dev/null || fail "indexing the originals"
+"$bin/quire-index" --quiet "$tmp/a" "${inputs[@]}" 2>/dev/null
+[ $? -eq 3 ] || fail "indexing the originals: not exit 3 (broken items skipped)"
 "$bin/quire-index" --quiet "$tmp/b" "$tmp/all.jsonl" 2>/dev/null || fail "indexing the export"
 for q in putin 'uzbekistan OR oil' '"no limits"' '"We are expecting you, dear Mr Chairman"' \
     'date:2022-12-30..2022-12-31' 'title:putin' 'expect*'; do
@@ -36,9 +39,19 @@ for q in putin 'uzbekistan OR oil' '"no limits"' '"We are expecting you, dear Mr
     b=$("$bin/quire-query" --count "$tmp/b" "$q")
     [ "$a" = "$b" ] || fail "count of $q differs: $a / $b"
 done
-# a missing input is skipped with a warning naming it, as when indexing
+# a missing input is an error naming it, as when indexing (exit 1) ...
 "$bin/quire-index" --export-jsonl "$tmp/missing" >"$tmp/none.jsonl" 2>"$tmp/err"
-grep -q "$tmp/missing" "$tmp/err" || fail "no message naming the missing input: $(cat "$tmp/err")"
+rc=$?
+[ $rc -eq 1 ] || fail "missing input: exit $rc, want 1"
+grep -q "input $tmp/missing: no such file or directory" "$tmp/err" ||
+    fail "no message naming the missing input: $(cat "$tmp/err")"
 [ ! -s "$tmp/none.jsonl" ] || fail "output for a missing input"
+# ... and with --allow-missing a warning naming it, the rest exported, exit 3
+"$bin/quire-index" --allow-missing --export-jsonl "$tmp/missing" "$src/tests/data/000_9f4ac158bb6fb716.txt" \
+    >"$tmp/one.jsonl" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 3 ] || fail "--allow-missing: exit $rc, want 3"
+grep -q "$tmp/missing" "$tmp/err" || fail "--allow-missing: no warning naming it: $(cat "$tmp/err")"
+[ "$(wc -l <"$tmp/one.jsonl")" -eq 1 ] || fail "--allow-missing: not one document exported"
 [ "$failures" -eq 0 ] || exit 1
 echo "export_jsonl: ok"

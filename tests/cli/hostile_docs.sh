@@ -62,6 +62,7 @@ found() {
 in=$tmp/in
 mkdir -p "$in/dir with spaces"
 printf 'hello bad \xff\xfe bytes \xc3 world\n' >"$in/invalid.txt"
+printf 'caf\xc3\xa9 damaged \xff\xfe bytes \xc3 words\n' >"$in/damaged.txt"
 printf 'nul\0bytes in the first block\n' >"$in/nul.txt"
 printf '{"id":"n1","text":"before\\u0000after nulword"}\n{"id":"n2\\u0000x","text":"idnul"}\n' \
     >"$in/escaped-nul.jsonl"
@@ -92,8 +93,12 @@ else
     echo "hostile_docs: note: running as root, which reads mode-000 files: the fifo and the dangling symlink stand for unreadable files"
 fi
 
-index 0 "$tmp/idx" "$in"
-warned "$in/invalid.txt: document $in/invalid.txt: 2 invalid UTF-8 sequences replaced by U+FFFD"
+# exit 3: files and lines skipped, the rest committed
+index 3 "$tmp/idx" "$in"
+# not UTF-8 and no valid multi-byte sequence: read as cp1252 (README "Encodings") ...
+warned "$in/invalid.txt: not UTF-8, read as cp1252"
+# ... but UTF-8 with damage keeps its valid characters, the invalid bytes replaced
+warned "$in/damaged.txt: document $in/damaged.txt: 2 invalid UTF-8 sequences replaced by U+FFFD"
 warned "$in/nul.txt: binary file, skipped"
 warned "$in/late-nul.jsonl:301: control character in string"
 warned "$in/fifo: not a regular file, skipped"
@@ -106,10 +111,12 @@ warned "$in/broken.jsonl:4: expected ',' or '}'"
 warned "$in/deep.jsonl:1: nesting too deep"
 [ $unreadable -eq 0 ] || warned "$in/unreadable.txt: Permission denied"
 verify "$tmp/idx"
-# invalid 1, escaped-nul 2, late-nul 301, a b\nc 1, spaces 1, bigword 1, marks 1, rtl 1,
-# emoji 2, broken 4, deep 1
-docs "$tmp/idx" 316
+# invalid 1, damaged 1, escaped-nul 2, late-nul 301, a b\nc 1, spaces 1, bigword 1, marks 1,
+# rtl 1, emoji 2, broken 4, deep 1
+docs "$tmp/idx" 317
 found "$tmp/idx" 1 hello world
+found "$tmp/idx" 1 $'\xc3\xbf\xc3\xbe' # the bytes 0xff 0xfe of invalid.txt in cp1252: ÿþ
+found "$tmp/idx" 1 $'caf\xc3\xa9' damaged words
 found "$tmp/idx" 1 nulword
 found "$tmp/idx" 1 idnul
 "$bin/quire-query" --format json "$tmp/idx" idnul | grep -qF '"id":"n2\u0000x"' ||
@@ -144,7 +151,7 @@ printf '{"id":"g1","text":"gzipped first"}\n' | gzip -n | head -c 25 >"$tmp/cut-
 for i in $(seq 1 5000); do printf '{"id":"z%d","text":"zfiller words %d and more words"}\n' "$i" "$i"; done |
     gzip -n >"$tmp/whole.jsonl.gz"
 head -c $(($(stat -c %s "$tmp/whole.jsonl.gz") / 2)) "$tmp/whole.jsonl.gz" >"$tmp/cut-half.jsonl.gz"
-index 0 "$tmp/gz" "$tmp/cut-early.jsonl.gz" "$tmp/cut-half.jsonl.gz"
+index 3 "$tmp/gz" "$tmp/cut-early.jsonl.gz" "$tmp/cut-half.jsonl.gz"
 warned "$tmp/cut-early.jsonl.gz: truncated gzip stream"
 warned "$tmp/cut-half.jsonl.gz: truncated gzip stream"
 verify "$tmp/gz"
@@ -165,9 +172,12 @@ grep -qx '1 matching document, 1720739 occurrences' "$tmp/count" ||
     fail "phrase count over the 64 MB line: $(cat "$tmp/count")"
 # a document is analysed whole (~5.3 bytes of memory per byte of text: 338 MB for this
 # line), so under a budget too small for it, it is skipped with a warning that says why
-index 0 "$tmp/long64" --memory 64M "$tmp/long-line.txt"
+# (the run then indexed nothing: an error, unless --allow-empty)
+index 1 "$tmp/long64" --memory 64M "$tmp/long-line.txt"
 warned "bytes, skipped (a document is analysed whole"
 warned "a sixth of --memory)"
+warned "no document was indexed from the 1 input (1 skipped"
+index 3 "$tmp/long64" --memory 64M --allow-empty "$tmp/long-line.txt"
 docs "$tmp/long64" 0
 rm -rf "$tmp/long" "$tmp/long64" "$tmp/long-line.txt"
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # index_basic.sh - quire-index on the five sample articles of tests/data: exit codes, the
 # summary, --stats, --verify, a query on the result, --help listing every option, bad
-# usage (exit 2 with a message), a missing input (a warning naming it), an unknown
+# usage (exit 2 with a message), a missing input (an error naming it; with --allow-missing
+# a warning and exit 3), an unknown
 # language (a clear error, nothing left behind), --stop-on-error, and an appended run.
 set -u
 
@@ -77,10 +78,16 @@ x 0 --stats "$idx"
 printf '%s\n' "$out" | grep -qE '^documents +5$' || fail "bad usage changed the index"
 
 # A missing input: a warning naming it, the rest indexed.
+# An input that does not exist fails the run before anything is created or read...
 idx2=$tmp/idx2
-x 0 "$idx2" "${articles[0]}" "$tmp/no-such-file.txt" "${articles[1]}"
+x 1 "$idx2" "${articles[0]}" "$tmp/no-such-file.txt" "${articles[1]}"
+printf '%s\n' "$err" | grep -q "^quire-index: input $tmp/no-such-file.txt: no such file or directory$" ||
+    fail "missing input: no error naming it: '$err'"
+[ -e "$idx2" ] && fail "missing input: $idx2 was created"
+# ... unless --allow-missing: a warning naming it, the rest indexed, exit 3.
+x 3 --allow-missing "$idx2" "${articles[0]}" "$tmp/no-such-file.txt" "${articles[1]}"
 printf '%s\n' "$err" | grep -q "warning: .*$tmp/no-such-file.txt" || fail "missing input: no warning naming it: '$err'"
-printf '%s\n' "$out" | grep -q "^indexed 2 documents" || fail "missing input: summary:"$'\n'"$out"
+printf '%s\n' "$out" | grep -q "^indexed 2 documents (1 skipped" || fail "missing input: summary:"$'\n'"$out"
 # ... and with --stop-on-error the run fails and the last commit stays.
 x 1 --stop-on-error "$idx2" "${articles[2]}" "$tmp/no-such-file.txt"
 printf '%s\n' "$err" | grep -q "no-such-file.txt" || fail "--stop-on-error: message does not name the input: '$err'"

@@ -69,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_write_file(path, body, n);
     }
     warn_ctx w = {path, 0};
-    source_opts o = {false, on_warn, &w, limits[(data[0] >> 4) & 3], NULL};
+    source_opts o = {false, on_warn, &w,   limits[(data[0] >> 4) & 3],
+                     NULL,  NULL,    NULL, SOURCE_ENCODING_AUTO};
     const char *inputs[] = {path};
     source *s = NULL;
     if (source_open(&s, inputs, 1, &o) != QUIRE_OK)

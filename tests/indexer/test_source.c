@@ -23,6 +23,9 @@ typedef struct got_doc {
     size_t text_len;
     int32_t date;
     uint64_t line;
+    uint64_t text_line, text_offset;
+    uint32_t text_column;
+    bool text_verbatim;
 } got_doc;
 
 typedef struct run {
@@ -30,6 +33,8 @@ typedef struct run {
     size_t count;
     char *warnings[64];
     size_t warn_count;
+    char *skips[64]; /* "path|line|reason" of each skip the callback reported */
+    size_t skip_count;
     int rc;         /* what ended the run: 1 = end, < 0 = error */
     char err[1024]; /* quire_errmsg() when rc < 0 */
     uint64_t bytes_read, bytes_total, warning_total, skipped;
@@ -41,6 +46,16 @@ static void on_warning(void *ctx, const char *message)
     cr_expect(strchr(message, '\n') == NULL, "warning with a newline: %s", message);
     if (r->warn_count < 64)
         r->warnings[r->warn_count++] = strdup(message);
+}
+
+static void on_skip(void *ctx, const char *path, uint64_t line, const char *reason)
+{
+    run *r = ctx;
+    cr_expect(strchr(reason, '\n') == NULL, "reason with a newline: %s", reason);
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s|%llu|%s", path, (unsigned long long)line, reason);
+    if (r->skip_count < 64)
+        r->skips[r->skip_count++] = strdup(buf);
 }
 
 static char *copy(const char *p, size_t n)
@@ -59,7 +74,7 @@ static run *collect_opts(const char *const *inputs, size_t n, bool stop, size_t 
 {
     run *r = calloc(1, sizeof *r);
     cr_assert_not_null(r);
-    source_opts opts = {stop, on_warning, r, max_doc, NULL};
+    source_opts opts = {stop, on_warning, r, max_doc, NULL, on_skip, r, SOURCE_ENCODING_AUTO};
     source *s;
     cr_assert_eq(source_open(&s, inputs, n, &opts), QUIRE_OK, "%s", quire_errmsg());
     size_t cap = 0;
@@ -80,6 +95,10 @@ static run *collect_opts(const char *const *inputs, size_t n, bool stop, size_t 
         g->origin = strdup(d.origin);
         g->date = d.date;
         g->line = d.line;
+        g->text_line = d.text_line;
+        g->text_column = d.text_column;
+        g->text_offset = d.text_offset;
+        g->text_verbatim = d.text_verbatim;
     }
     if (r->rc < 0)
         snprintf(r->err, sizeof r->err, "%s", quire_errmsg());
@@ -111,6 +130,8 @@ static void run_free(run *r)
     }
     for (size_t i = 0; i < r->warn_count; i++)
         free(r->warnings[i]);
+    for (size_t i = 0; i < r->skip_count; i++)
+        free(r->skips[i]);
     free(r->docs);
     free(r);
 }
@@ -270,20 +291,43 @@ Test(source, takes_dates_and_titles_of_plain_files)
     cr_expect_eq(r->docs[3].date, day("2022-12-30"));
     cr_expect_eq(r->docs[4].date, QUIRE_NO_DATE);
 
-    /* 000: a first line of 172 bytes is short enough to be the title */
-    cr_expect(strncmp(r->docs[0].title, "China has vowed to maintain", 27) == 0);
-    cr_expect(strncmp(r->docs[0].text, "President Xi said Beijing", 25) == 0);
-    cr_expect_str_eq(r->docs[1].title, "World");
-    cr_expect(strncmp(r->docs[1].text, "Putin and Xi promise deeper ties", 32) == 0);
-    /* 002, 003: the date prefix is dropped; the rest of the line is long text, no title */
-    cr_expect_str_eq(r->docs[2].title, "");
+    /* The titles a reader gives them (README "Titles of plain text files"); every title
+     * stays in the text too, which keeps every line but the date prefix. */
+    /* 000: no headline; its lede (one sentence of 173 bytes) is the title */
+    cr_expect_str_eq(
+        r->docs[0].title,
+        "China has vowed to maintain what it described as its \xe2\x80\x9cobjective "
+        "and fair\xe2\x80\x9d stance on Russia\xe2\x80\x99s war in Ukraine following a "
+        "meeting between Vladimir Putin and Xi Jinping.");
+    cr_expect(strncmp(r->docs[0].text, "China has vowed to maintain", 27) == 0);
+    /* 001: "World" is a section label; the headline is the third line */
+    cr_expect_str_eq(r->docs[1].title,
+                     "Putin and Xi promise deeper ties as Russia continues to bomb Ukraine");
+    cr_expect(strncmp(r->docs[1].text, "World\n\nPutin and Xi promise deeper ties", 39) == 0);
+    /* 002, 003: the date prefix is dropped; the lede on the same line, longer than 200
+     * bytes, is cut at its last clause boundary for the title */
+    cr_expect_str_eq(r->docs[2].title,
+                     "Vladimir Putin on Friday invited his Chinese counterpart, Xi Jinping, to pay "
+                     "a state visit to Russia next spring\xe2\x80\xa6");
     cr_expect(strncmp(r->docs[2].text, "Vladimir Putin on Friday invited", 32) == 0);
-    cr_expect_str_eq(r->docs[3].title, "");
+    cr_expect_str_eq(r->docs[3].title,
+                     "Russian president Vladimir Putin said on Friday he was expecting Chinese "
+                     "President Xi Jinping to make a state visit to Russia in spring "
+                     "2023\xe2\x80\xa6");
     cr_expect(strncmp(r->docs[3].text, "Russian president Vladimir Putin", 32) == 0);
+    /* 004: its first line is a headline */
     cr_expect_str_eq(r->docs[4].title,
                      "Putin acknowledges China\xe2\x80\x99s concerns about Ukraine in reference "
                      "to friction");
-    cr_expect(strncmp(r->docs[4].text, "\xe2\x80\xa2 The Russians in the East", 24) == 0);
+    cr_expect(strncmp(r->docs[4].text, "Putin acknowledges China", 24) == 0);
+    /* where each text starts in its file: 002 and 003 after " date YYYY-MM-DD " */
+    const uint64_t offsets[5] = {0, 0, 17, 17, 0};
+    for (int i = 0; i < 5; i++) {
+        cr_expect(r->docs[i].text_verbatim);
+        cr_expect_eq(r->docs[i].text_offset, offsets[i], "doc %d", i);
+        cr_expect_eq(r->docs[i].text_line, 1);
+        cr_expect_eq(r->docs[i].text_column, offsets[i] + 1, "doc %d", i);
+    }
     for (int i = 0; i < 5; i++) {
         cr_expect_str_eq(r->docs[i].id, inputs[i]);
         cr_expect_gt(r->docs[i].text_len, 3000);
@@ -310,7 +354,10 @@ Test(source, plain_date_line_alone_is_dropped_and_crlf_titles_trimmed)
     cr_assert_eq(r->count, 2);
     cr_expect_eq(r->docs[0].date, day("2021-02-03"));
     cr_expect_str_eq(r->docs[0].title, "Headline here");
-    cr_expect_str_eq(r->docs[0].text, "Body line one.\r\nTwo.");
+    cr_expect_str_eq(r->docs[0].text, "Headline here\r\nBody line one.\r\nTwo.");
+    cr_expect_eq(r->docs[0].text_line, 3); /* after the date line and a blank one */
+    cr_expect_eq(r->docs[0].text_column, 1);
+    cr_expect_eq(r->docs[0].text_offset, 21);
     /* an impossible date is not a date line: the line stays, no title (nothing follows) */
     cr_expect_eq(r->docs[1].date, QUIRE_NO_DATE);
     cr_expect_str_eq(r->docs[1].title, "");
@@ -320,6 +367,240 @@ Test(source, plain_date_line_alone_is_dropped_and_crlf_titles_trimmed)
     free(b);
     free(dir);
     run_free(r);
+}
+
+/* Read one plain text and return its title (the run, for more checks, in *out). */
+static char *title_of(const char *text, run **out)
+{
+    char *dir = tmp_dir();
+    char *a = path_join(dir, "a.txt");
+    write_file(a, text, strlen(text));
+    run *r = collect1(a);
+    cr_assert_eq(r->count, 1, "%s", text);
+    char *title = strdup(r->docs[0].title);
+    rm_rf(dir);
+    free(a);
+    free(dir);
+    if (out)
+        *out = r;
+    else
+        run_free(r);
+    return title;
+}
+
+static void expect_title(const char *text, const char *want)
+{
+    run *r;
+    char *got = title_of(text, &r);
+    cr_expect(strcmp(got, want) == 0, "title '%s', want '%s', of: %s", got, want, text);
+    /* the title never leaves the text: the text is the whole file, trimmed */
+    size_t n = strlen(text);
+    const char *t = text;
+    while (*t == ' ' || *t == '\n')
+        t++, n--;
+    while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == ' '))
+        n--;
+    cr_expect_eq(r->docs[0].text_len, n, "text: %s", text);
+    cr_expect(strncmp(r->docs[0].text, t, n) == 0, "text: %s", text);
+    free(got);
+    run_free(r);
+}
+
+Test(source, plain_titles)
+{
+    /* a headline: a short first line that does not end as a sentence does */
+    expect_title("Blair rejects Tory claims\n\nTony Blair said on Monday that.\n",
+                 "Blair rejects Tory claims");
+    expect_title("What the election should really be about?\n\nThe text.\n",
+                 "What the election should really be about?");
+    expect_title("Ireland win eclipses refereeing 'errors'\nText follows.\n",
+                 "Ireland win eclipses refereeing 'errors'");
+    /* a section label (one or two words, a blank line) before a longer headline */
+    expect_title("UK Politics\n\nBlair rejects Tory claims\n\nTony Blair said so.\n",
+                 "Blair rejects Tory claims");
+    /* ... but a short headline before a shorter line stays (BBC's "Blackburn v Burnley"
+     * before "Ewood Park"), and three words are a headline */
+    expect_title("Blackburn v Burnley\n\nEwood Park\n\nTuesday, 1 March\n", "Blackburn v Burnley");
+    expect_title("Sport\n\nEwood Park\n\nText.\n", "Ewood Park");
+    /* ... a headline, that is, with a blank line after it, not a paragraph's first line */
+    expect_title("Many words\n\nzqaaa zqaab zqaac\nzqaad zqaae\n", "Many words");
+    expect_title("Prime minister's questions\n\nSo who, if anyone, is playing politics?\n",
+                 "Prime minister's questions");
+    /* no headline: the first sentence, not after an abbreviation or an initial */
+    expect_title("Mr. J. Smith said it was over. He left.\n", "Mr. J. Smith said it was over.");
+    expect_title("Prices rose \"sharply.\" Then they fell.\n", "Prices rose \"sharply.\"");
+    expect_title("It was late.\n\nThe end.\n", "It was late.");
+    expect_title("A lede that wraps\nover two lines. And more.\n",
+                 "A lede that wraps over two lines.");
+    /* a first sentence of more than 200 bytes is cut at its last clause boundary (after
+     * 60 bytes, before 200), without the mark, then "…"; without one at the last space */
+    expect_title("Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu, xi "
+                 "omicron pi rho sigma tau upsilon phi chi psi omega alpha beta gamma delta "
+                 "epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau "
+                 "upsilon phi. More.\n",
+                 "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu"
+                 "\xe2\x80\xa6");
+    expect_title("Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+                 "omicron pi rho sigma tau upsilon phi chi psi omega alpha beta gamma delta "
+                 "epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau "
+                 "upsilon phi. More.\n",
+                 "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+                 "omicron pi rho sigma tau upsilon phi chi psi omega alpha beta gamma delta "
+                 "epsilon zeta eta theta iota kappa lambda mu nu xi\xe2\x80\xa6");
+    /* one sentence, or one line, and nothing else: no title */
+    expect_title("Only this sentence.\n", "");
+    expect_title("hello world\n", "");
+}
+
+/* The BBC News files in their original form (headline, blank line, text) get their
+ * headline as the title, all 2,225 of them. */
+Test(source, plain_titles_of_the_bbc_files)
+{
+    char *path = shared_path("corpora/bbc-news/corpus.jsonl.gz");
+    if (access(path, R_OK) != 0) {
+        free(path);
+        cr_skip_test("no shared corpora");
+    }
+    run *r = collect1(path);
+    cr_assert_eq(r->rc, 1, "%s", r->err);
+    cr_assert_eq(r->count, 2225);
+    char *dir = tmp_dir();
+    char **files = calloc(r->count, sizeof *files);
+    cr_assert_not_null(files);
+    for (size_t i = 0; i < r->count; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%05zu.txt", i);
+        files[i] = path_join(dir, name);
+        FILE *f = fopen(files[i], "wb");
+        cr_assert_not_null(f);
+        fprintf(f, "%s\n\n%s\n", r->docs[i].title, r->docs[i].text);
+        cr_assert_eq(fclose(f), 0);
+    }
+    run *back = collect((const char *const *)files, r->count);
+    cr_assert_eq(back->count, r->count);
+    size_t wrong = 0;
+    for (size_t i = 0; i < r->count; i++)
+        if (strcmp(back->docs[i].title, r->docs[i].title) != 0 && wrong++ < 5)
+            cr_log_warn("%s: '%s', want '%s'", r->docs[i].id, back->docs[i].title,
+                        r->docs[i].title);
+    cr_expect_eq(wrong, 0, "%zu of %zu titles wrong", wrong, r->count);
+    for (size_t i = 0; i < r->count; i++)
+        free(files[i]);
+    free(files);
+    rm_rf(dir);
+    free(dir);
+    free(path);
+    run_free(back);
+    run_free(r);
+}
+
+/* ---------------------------------------------------------------- encodings */
+
+static run *collect_enc(const char *input, source_encoding enc)
+{
+    run *r = calloc(1, sizeof *r);
+    cr_assert_not_null(r);
+    source_opts opts = {false, on_warning, r, 0, NULL, on_skip, r, enc};
+    source *s;
+    cr_assert_eq(source_open(&s, &input, 1, &opts), QUIRE_OK, "%s", quire_errmsg());
+    source_doc d;
+    while ((r->rc = source_next(s, &d)) == QUIRE_OK) {
+        r->docs = realloc(r->docs, (r->count + 1) * sizeof *r->docs);
+        got_doc *g = &r->docs[r->count++];
+        memset(g, 0, sizeof *g);
+        g->id = copy(d.external_id, d.external_id_len);
+        g->title = copy(d.title, d.title_len);
+        g->text = copy(d.text, d.text_len);
+        g->text_len = d.text_len;
+        g->origin = strdup(d.origin);
+        g->text_verbatim = d.text_verbatim;
+        g->text_column = d.text_column;
+    }
+    source_close(s);
+    return r;
+}
+
+#define CP1252_TEXT                                                                                \
+    "Caf\xc3\xa9 cr\xc3\xa8me\n\n\xe2\x80\x9cNa\xc3\xafve\xe2\x80\x9d r\xc3\xa9sum\xc3\xa9s "      \
+    "\xe2\x80\x93 \xe2\x82\xac"                                                                    \
+    "5 at the caf\xc3\xa9 in M\xc3\xbcnchen."
+
+Test(source, a_cp1252_file_is_read_as_cp1252)
+{
+    char *path = repo_path("tests/data/inputs/cp1252.txt");
+    /* auto: not UTF-8, no valid multi-byte sequence, no byte cp1252 leaves undefined */
+    run *r = collect_enc(path, SOURCE_ENCODING_AUTO);
+    cr_assert_eq(r->count, 1);
+    cr_expect_str_eq(r->docs[0].title, "Caf\xc3\xa9 cr\xc3\xa8me");
+    cr_expect_str_eq(r->docs[0].text, CP1252_TEXT);
+    cr_expect_not(r->docs[0].text_verbatim, "converted: byte offsets are not the file's");
+    cr_expect_eq(r->docs[0].text_column, 1);
+    cr_assert_eq(r->warn_count, 1);
+    char want[600];
+    snprintf(want, sizeof want, "%s: not UTF-8, read as cp1252", path);
+    cr_expect(strncmp(r->warnings[0], want, strlen(want)) == 0, "%s", r->warnings[0]);
+    cr_expect_eq(r->skipped, 0);
+    run_free(r);
+    /* told so: the same, without the note */
+    r = collect_enc(path, SOURCE_ENCODING_CP1252);
+    cr_assert_eq(r->count, 1);
+    cr_expect_str_eq(r->docs[0].text, CP1252_TEXT);
+    cr_expect_eq(r->warn_count, 0);
+    run_free(r);
+    /* latin1: the bytes 0x80-0x9f are C1 controls there, the rest the same */
+    r = collect_enc(path, SOURCE_ENCODING_LATIN1);
+    cr_assert_eq(r->count, 1);
+    cr_expect(strncmp(r->docs[0].text, "Caf\xc3\xa9 cr\xc3\xa8me\n\n\xc2\x93Na\xc3\xafve\xc2\x94",
+                      24) == 0,
+              "%s", r->docs[0].text);
+    run_free(r);
+    /* utf-8: the bytes as they are (the indexer replaces the invalid ones) */
+    r = collect_enc(path, SOURCE_ENCODING_UTF8);
+    cr_assert_eq(r->count, 1);
+    cr_expect(strncmp(r->docs[0].text, "Caf\xe9 cr\xe8me", 9) == 0);
+    cr_expect(r->docs[0].text_verbatim);
+    cr_expect_eq(r->warn_count, 0);
+    run_free(r);
+    free(path);
+}
+
+Test(source, auto_encoding_keeps_utf8_with_damage_and_converts_json_lines_fields)
+{
+    char *dir = tmp_dir();
+    /* valid UTF-8 with one bad byte is UTF-8 with damage, not cp1252 */
+    char *a = path_join(dir, "a.txt");
+    const char damaged[] = "Caf\xc3\xa9 and one bad \xe9 byte\n";
+    write_file(a, damaged, sizeof damaged - 1);
+    run *r = collect_enc(a, SOURCE_ENCODING_AUTO);
+    cr_assert_eq(r->count, 1);
+    cr_expect_str_eq(r->docs[0].text, "Caf\xc3\xa9 and one bad \xe9 byte");
+    cr_expect_eq(r->warn_count, 0);
+    run_free(r);
+    /* a byte cp1252 leaves undefined (0x81): not cp1252 either */
+    const char undefined[] = "one \x81 byte and \xe9\n";
+    write_file(a, undefined, sizeof undefined - 1);
+    r = collect_enc(a, SOURCE_ENCODING_AUTO);
+    cr_assert_eq(r->count, 1);
+    cr_expect_str_eq(r->docs[0].text, "one \x81 byte and \xe9");
+    run_free(r);
+    /* JSON Lines: each field of each record by the same rule, the note once a file */
+    char *j = path_join(dir, "b.jsonl");
+    const char lines[] = "{\"id\":\"1\",\"title\":\"Caf\xe9\",\"text\":\"cr\xe8me\"}\n"
+                         "{\"id\":\"2\",\"text\":\"na\xc3\xafve\"}\n"
+                         "{\"id\":\"3\",\"text\":\"\x93quoted\x94\"}\n";
+    write_file(j, lines, sizeof lines - 1);
+    r = collect_enc(j, SOURCE_ENCODING_AUTO);
+    cr_assert_eq(r->count, 3);
+    cr_expect_str_eq(r->docs[0].title, "Caf\xc3\xa9");
+    cr_expect_str_eq(r->docs[0].text, "cr\xc3\xa8me");
+    cr_expect_str_eq(r->docs[1].text, "na\xc3\xafve");
+    cr_expect_str_eq(r->docs[2].text, "\xe2\x80\x9cquoted\xe2\x80\x9d");
+    cr_expect_eq(r->warn_count, 1);
+    run_free(r);
+    rm_rf(dir);
+    free(a);
+    free(j);
+    free(dir);
 }
 
 /* ---------------------------------------------------------------- JSON Lines */
@@ -398,7 +679,7 @@ Test(source, error_is_sticky_after_stop)
 {
     char *path = repo_path("tests/data/inputs/binary.bin");
     const char *inputs[] = {path};
-    source_opts opts = {true, NULL, NULL, 0, NULL};
+    source_opts opts = {true, NULL, NULL, 0, NULL, NULL, NULL, SOURCE_ENCODING_AUTO};
     source *s;
     cr_assert_eq(source_open(&s, inputs, 1, &opts), QUIRE_OK);
     source_doc d;
@@ -440,6 +721,12 @@ Test(source, truncated_gzip_keeps_the_documents_before_the_cut)
     char prefix[600];
     snprintf(prefix, sizeof prefix, "%s: ", gz);
     cr_expect(has_warning(r, prefix, "truncated"), "%s", r->warnings[0]);
+    cr_expect_eq(r->skipped, 1, "the cut line is lost");
+    cr_assert_eq(r->skip_count, 1);
+    char want[700];
+    snprintf(want, sizeof want,
+             "%s|0|truncated gzip stream; the cut line and what follows are lost", gz);
+    cr_expect_str_eq(r->skips[0], want);
 
     const char *inputs[] = {gz};
     run *stop = collect_opts(inputs, 1, true, 0, 0);
@@ -448,6 +735,36 @@ Test(source, truncated_gzip_keeps_the_documents_before_the_cut)
     cr_expect(strstr(stop->err, "truncated") != NULL, "%s", stop->err);
     run_free(stop);
     free(gz);
+    run_free(r);
+}
+
+/* The issue's 30 bytes: the gzip of "A title\n\njust text, more text\n" cut after
+ * "just text,". The document is skipped whole: no part of a cut file is indexed. */
+Test(source, truncated_gzip_of_a_plain_file_is_skipped_whole)
+{
+    char *gz = repo_path("tests/data/inputs/truncated.txt.gz");
+    char *seed = repo_path("tests/data/004_6da4784a313262bc.txt");
+    const char *inputs[] = {gz, seed};
+    run *r = collect(inputs, 2);
+    cr_expect_eq(r->rc, 1);
+    cr_assert_eq(r->count, 1, "only the whole file");
+    cr_expect_str_eq(r->docs[0].id, seed);
+    cr_expect_eq(r->skipped, 1);
+    cr_assert_eq(r->warn_count, 1);
+    char want[700];
+    snprintf(want, sizeof want, "%s: truncated gzip stream; the document is skipped", gz);
+    cr_expect_str_eq(r->warnings[0], want);
+    cr_assert_eq(r->skip_count, 1);
+    snprintf(want, sizeof want, "%s|0|truncated gzip stream; the document is skipped", gz);
+    cr_expect_str_eq(r->skips[0], want);
+
+    run *stop = collect_opts(inputs, 2, true, 0, 0);
+    cr_expect_eq(stop->rc, QUIRE_EIO);
+    cr_expect_eq(stop->count, 0);
+    cr_expect(strstr(stop->err, "truncated gzip stream") != NULL, "%s", stop->err);
+    run_free(stop);
+    free(gz);
+    free(seed);
     run_free(r);
 }
 
@@ -468,7 +785,7 @@ Test(source, gzip_of_a_plain_file_and_concatenated_members)
     cr_assert_eq(r->count, 1);
     cr_expect_str_eq(r->docs[0].id, path);
     cr_expect_str_eq(r->docs[0].title, "Title line");
-    cr_expect_str_eq(r->docs[0].text, "first member second member");
+    cr_expect_str_eq(r->docs[0].text, "Title line\n\nfirst member second member");
     cr_expect_eq(r->warn_count, 0);
     rm_rf(dir);
     free(path);
@@ -690,14 +1007,16 @@ Test(source, stdin_trec)
 
 Test(source, stdin_plain_text)
 {
-    const char text[] = "\n\n  A short title\nand the body\n";
+    const char text[] = "\n\n  A short title\n\nand the body\n";
     feed_stdin(text, sizeof text - 1);
     run *r = collect1("-");
     cr_assert_eq(r->count, 1);
     cr_expect_str_eq(r->docs[0].id, "-");
     cr_expect_str_eq(r->docs[0].origin, "-");
     cr_expect_str_eq(r->docs[0].title, "A short title");
-    cr_expect_str_eq(r->docs[0].text, "and the body");
+    cr_expect_str_eq(r->docs[0].text, "A short title\n\nand the body");
+    cr_expect_eq(r->docs[0].text_line, 3);
+    cr_expect_eq(r->docs[0].text_column, 3);
     run_free(r);
 }
 
@@ -749,7 +1068,8 @@ Test(source, skips_empty_files)
     cr_expect_str_eq(r->warnings[0], want);
     snprintf(want, sizeof want, "%s: empty file", blank);
     cr_expect_str_eq(r->warnings[1], want);
-    cr_expect_eq(r->skipped, 2);
+    cr_expect_eq(r->skipped, 0, "an empty file holds no document: nothing is lost");
+    cr_expect_eq(r->skip_count, 0);
     rm_rf(dir);
     free(blank);
     free(dir);
@@ -766,6 +1086,9 @@ Test(source, missing_paths_are_reported_in_order)
     cr_expect_eq(r->count, 1);
     cr_assert_eq(r->warn_count, 1);
     cr_expect_str_eq(r->warnings[0], "/nonexistent/quire/file.txt: No such file or directory");
+    cr_expect_eq(r->skipped, 1, "a missing input is skipped");
+    cr_assert_eq(r->skip_count, 1);
+    cr_expect_str_eq(r->skips[0], "/nonexistent/quire/file.txt|0|No such file or directory");
 
     run *stop = collect_opts(inputs, 2, true, 0, 0);
     cr_expect_eq(stop->rc, QUIRE_EIO);
@@ -824,7 +1147,7 @@ Test(source, symlink_loops_are_skipped)
 
 Test(source, rejects_bad_arguments)
 {
-    source_opts opts = {false, NULL, NULL, 0, NULL};
+    source_opts opts = {false, NULL, NULL, 0, NULL, NULL, NULL, SOURCE_ENCODING_AUTO};
     source *s = NULL;
     const char *empty[] = {""};
     cr_expect_eq(source_open(&s, empty, 1, &opts), QUIRE_EINVAL);
@@ -841,7 +1164,7 @@ Test(source, fails_allocations_cleanly)
 {
     char *dir = repo_path("tests/data");
     const char *inputs[] = {dir};
-    source_opts opts = {false, NULL, NULL, 0, NULL};
+    source_opts opts = {false, NULL, NULL, 0, NULL, NULL, NULL, SOURCE_ENCODING_AUTO};
     for (long n = 1;; n++) {
         quire_alloc_fail_at(n);
         source *s;
