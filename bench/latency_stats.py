@@ -49,7 +49,9 @@ def main():
             with open(path) as f:
                 for line in f:
                     if line.startswith("{"):  # quire-query --format json
-                        hits.add(json.loads(line)["qid"])
+                        o = json.loads(line)
+                        if "rank" in o:  # a hit, not the line about the query
+                            hits.add(o["qid"])
                     else:
                         hits.add(line.split(" ", 1)[0])
         by_class = defaultdict(list)

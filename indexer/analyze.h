@@ -19,6 +19,9 @@ typedef struct batch_doc {
     size_t id_off, id_len, title_off, title_len, origin_off, origin_len, text_off, text_len;
     int32_t date;
     uint64_t line; /* of the record in its origin, 0 if not applicable */
+    uint64_t text_line, text_offset; /* plain text: where the text starts (source.h) */
+    uint32_t text_column;
+    bool text_verbatim;
     /* analysed */
     size_t clean_title_off, clean_title_len; /* into batch.clean */
     size_t clean_id_off, clean_id_len;       /* into batch.clean */

@@ -215,6 +215,10 @@ static int fill_batch(run *r, batch *b, bool *at_end)
         quire_buf_put(&b->raw, d.text, d.text_len);
         bd->date = d.date;
         bd->line = d.line;
+        bd->text_line = d.text_line;
+        bd->text_column = d.text_column;
+        bd->text_offset = d.text_offset;
+        bd->text_verbatim = d.text_verbatim;
         if (b->raw.err)
             return quire_error(QUIRE_ENOMEM, "out of memory reading %s", d.origin);
     }
@@ -383,6 +387,10 @@ static int invert_batch(run *r, batch *b)
         info.text_len = d->stored_len;
         info.doc_len = d->doc_len;
         info.title_len = d->title_tokens;
+        /* where the text lies in its file; byte offsets only if it is the file's bytes */
+        info.src_line = d->text_line ? d->text_line : d->line;
+        info.src_column = d->text_column;
+        info.src_offset_plus1 = d->text_verbatim && !d->invalid ? d->text_offset + 1 : 0;
         int rc = track_id(r, (const char *)info.external_id.ptr, info.external_id.len);
         if (rc == QUIRE_OK)
             rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count);

@@ -9,12 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "query.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
+
+#ifndef QUIRE_VERSION
+#define QUIRE_VERSION "unknown"
+#endif
 
 #define EXIT_HITS  0
 #define EXIT_NONE  1
@@ -35,6 +40,7 @@ typedef struct cli {
     int color;             /* -1 auto (a terminal without NO_COLOR), 0 never, 1 always */
     const char *mark_open; /* around highlights without colour */
     const char *mark_close;
+    const char *show; /* --show ID, or NULL */
 } cli;
 
 typedef enum opt_id {
@@ -56,6 +62,9 @@ typedef enum opt_id {
     OPT_COLOR,
     OPT_MARK_OPEN,
     OPT_MARK_CLOSE,
+    OPT_SORT,
+    OPT_OFFSET,
+    OPT_SHOW,
     OPT_HELP,
     OPT_VERSION
 } opt_id;
@@ -92,20 +101,31 @@ static const struct option_spec {
      "highlight in colour: auto (default: on a terminal, unless NO_COLOR is set), always, never"},
     {OPT_MARK_OPEN, 0, "mark-open", "S", "text before a highlight without colour (default [[)"},
     {OPT_MARK_CLOSE, 0, "mark-close", "S", "text after a highlight without colour (default ]])"},
+    {OPT_SORT, 0, "sort", "ORDER",
+     "relevance (default), date (oldest first) or -date (newest first); ties by relevance,\n"
+     "                     undated documents last; a date order scores every match"},
+    {OPT_OFFSET, 0, "offset", "N", "skip the N best hits first: paging (-k 10 --offset 10)"},
+    {OPT_SHOW, 0, "show", "ID",
+     "print the stored document ID (title, date, text; --format json: with metadata)"},
     {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, "show the version and exit"},
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
+static const char usage_lines[] = "usage: quire-query [options] INDEX QUERY...\n"
+                                  "       quire-query [options] --batch FILE INDEX\n"
+                                  "       quire-query [--format json] --show ID INDEX\n";
+
 static void usage(FILE *f)
 {
-    (void)fprintf(f, "usage: quire-query [options] INDEX QUERY...\n"
-                     "       quire-query [options] --batch FILE INDEX\n"
-                     "Rank the documents of INDEX matching QUERY by BM25. QUERY: words (by stem),\n"
-                     "\"exact phrases\", ~\"stemmed phrases\", AND OR NOT - + ( ), title:, date:,\n"
-                     "a NEAR/n b, a ONEAR/n b, prefix*\n"
-                     "(see README.md, \"Query language\").\n"
-                     "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n");
+    (void)fprintf(f,
+                  "%s"
+                  "Rank the documents of INDEX matching QUERY by BM25. QUERY: words (by stem),\n"
+                  "\"exact phrases\", ~\"stemmed phrases\", AND OR NOT - + ( ), title:, date:,\n"
+                  "a NEAR/n b, a ONEAR/n b, prefix*\n"
+                  "(see README.md, \"Query language\").\n"
+                  "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n",
+                  usage_lines);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         char left[40];
         const struct option_spec *o = &options[i];
@@ -243,11 +263,28 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
     case OPT_MARK_CLOSE:
         c->mark_close = value;
         return 0;
+    case OPT_SORT:
+        if (strcmp(value, "relevance") == 0)
+            c->search.sort = SEARCH_SORT_RELEVANCE;
+        else if (strcmp(value, "date") == 0)
+            c->search.sort = SEARCH_SORT_DATE;
+        else if (strcmp(value, "-date") == 0)
+            c->search.sort = SEARCH_SORT_DATE_DESC;
+        else
+            return fail("--sort: expected relevance, date or -date, not '%s'", value), -1;
+        return 0;
+    case OPT_OFFSET:
+        if (parse_count(value, &c->search.offset) != 0)
+            return fail("--offset: not a count: '%s'", value), -1;
+        return 0;
+    case OPT_SHOW:
+        c->show = value;
+        return 0;
     case OPT_HELP:
         usage(stdout);
         return 1;
     case OPT_VERSION:
-        printf("quire-query 0.1.0\n");
+        printf("quire-query %s\n", QUIRE_VERSION);
         return 1;
     }
     return 0;
@@ -389,11 +426,11 @@ static void print_marked(const char *s, size_t len, size_t base, const search_hi
     }
 }
 
-static void print_text(const search_result *r, const marks *m)
+static void print_text(const search_result *r, const marks *m, uint32_t offset)
 {
     for (uint32_t i = 0; i < r->hit_count; i++) {
         const search_hit *h = &r->hits[i];
-        printf("%u. ", (unsigned)(i + 1));
+        printf("%llu. ", (unsigned long long)offset + i + 1);
         print_clean(h->external_id, h->external_id_len);
         printf("  %.4f  ", h->score);
         if (h->title_len > 0)
@@ -419,17 +456,20 @@ static void print_text(const search_result *r, const marks *m)
             putchar('\n');
         }
     }
-    printf("%s%llu matching document%s\n", r->match_count_exact ? "" : "at least ",
+    printf("%s%llu matching document%s", r->match_count_exact ? "" : "at least ",
            (unsigned long long)r->match_count, r->match_count == 1 ? "" : "s");
+    if (offset > 0)
+        printf(" (from hit %llu)", (unsigned long long)offset + 1);
+    putchar('\n');
 }
 
-static void print_trec(const search_result *r, const char *qid, const char *tag)
+static void print_trec(const search_result *r, const char *qid, const char *tag, uint32_t offset)
 {
     for (uint32_t i = 0; i < r->hit_count; i++) {
         const search_hit *h = &r->hits[i];
         printf("%s Q0 ", qid);
         print_clean(h->external_id, h->external_id_len);
-        printf(" %u %.4f %s\n", (unsigned)(i + 1), h->score, tag);
+        printf(" %llu %.4f %s\n", (unsigned long long)offset + i + 1, h->score, tag);
     }
 }
 
@@ -464,6 +504,58 @@ static void print_json_string(const char *s, size_t len)
     putchar('"');
 }
 
+/* "line":L,"column":C,"offset":O of a source position, null where unknown. */
+static void print_json_position(const search_source *s, const char *offset_name)
+{
+    if (s->line > 0)
+        printf("\"line\":%llu", (unsigned long long)s->line);
+    else
+        (void)fputs("\"line\":null", stdout);
+    if (s->column > 0)
+        printf(",\"column\":%u", (unsigned)s->column);
+    else
+        (void)fputs(",\"column\":null", stdout);
+    if (s->offset != UINT64_MAX)
+        printf(",\"%s\":%llu", offset_name, (unsigned long long)s->offset);
+    else
+        printf(",\"%s\":null", offset_name);
+}
+
+/* ,"origin":...,"source":{line, column, offset} of a document's text start. */
+static void print_json_origin(const char *origin, size_t origin_len, const search_source *s)
+{
+    (void)fputs(",\"origin\":", stdout);
+    print_json_string(origin, origin_len);
+    (void)fputs(",\"source\":{", stdout);
+    print_json_position(s, "offset");
+    putchar('}');
+}
+
+/* ,"source":{...} of a passage of a plain text file: where it and its highlights lie in
+ * the file (byte offsets when the text is the file's bytes). */
+static void print_json_passage_source(const search_passage *p, const search_source *doc)
+{
+    if (doc->column == 0)
+        return;
+    (void)fputs(",\"source\":{", stdout);
+    print_json_position(&p->source, "start");
+    if (doc->offset != UINT64_MAX)
+        printf(",\"end\":%llu", (unsigned long long)(doc->offset + p->end));
+    else
+        (void)fputs(",\"end\":null", stdout);
+    (void)fputs(",\"highlights\":[", stdout);
+    for (uint32_t i = 0; i < p->highlight_count; i++) {
+        const search_highlight *h = &p->highlights[i];
+        (void)fputs(i ? ",{" : "{", stdout);
+        print_json_position(&h->source, "start");
+        if (doc->offset != UINT64_MAX)
+            printf(",\"end\":%llu}", (unsigned long long)(doc->offset + h->end));
+        else
+            (void)fputs(",\"end\":null}", stdout);
+    }
+    (void)fputs("]}", stdout);
+}
+
 static void print_json_spans(const search_highlight *h, uint32_t n)
 {
     putchar('[');
@@ -474,7 +566,7 @@ static void print_json_spans(const search_highlight *h, uint32_t n)
 
 /* One object per hit and line: rank, id, title, date, score (and qid in a batch); with
  * passages, title_highlights and passages (byte offsets into the title and the text). */
-static void print_json(const search_result *r, const char *qid, bool passages)
+static void print_json(const search_result *r, const char *qid, bool passages, uint32_t offset)
 {
     for (uint32_t i = 0; i < r->hit_count; i++) {
         const search_hit *h = &r->hits[i];
@@ -484,7 +576,7 @@ static void print_json(const search_result *r, const char *qid, bool passages)
             print_json_string(qid, strlen(qid));
             putchar(',');
         }
-        printf("\"rank\":%u,\"id\":", (unsigned)(i + 1));
+        printf("\"rank\":%llu,\"id\":", (unsigned long long)offset + i + 1);
         print_json_string(h->external_id, h->external_id_len);
         (void)fputs(",\"title\":", stdout);
         print_json_string(h->title, h->title_len);
@@ -496,6 +588,7 @@ static void print_json(const search_result *r, const char *qid, bool passages)
             printf(",\"date\":\"%s\"", day);
         }
         printf(",\"score\":%.4f", h->score);
+        print_json_origin(h->origin, h->origin_len, &h->source);
         if (h->passages != NULL || h->title_highlights != NULL || passages) {
             (void)fputs(",\"title_highlights\":", stdout);
             print_json_spans(h->title_highlights, h->title_highlight_count);
@@ -509,12 +602,40 @@ static void print_json(const search_result *r, const char *qid, bool passages)
                 print_json_string(p->text, p->end - p->start);
                 (void)fputs(",\"highlights\":", stdout);
                 print_json_spans(p->highlights, p->highlight_count);
+                print_json_passage_source(p, &h->source);
                 putchar('}');
             }
             putchar(']');
         }
         (void)fputs("}\n", stdout);
     }
+}
+
+/* After the hits of --format json, one line about the query (it has no "rank"): the query
+ * as run, the number of matching documents (exact, or a lower bound as in the text output)
+ * and of a phrase's occurrences, the page (offset, top) and the sort; a hint if any. */
+static void print_json_summary(const cli *c, const search_result *r, const char *qid)
+{
+    static const char *const sorts[] = {"relevance", "date", "-date"};
+    putchar('{');
+    if (qid != NULL) {
+        (void)fputs("\"qid\":", stdout);
+        print_json_string(qid, strlen(qid));
+        putchar(',');
+    }
+    (void)fputs("\"query\":", stdout);
+    print_json_string(c->search.query, c->search.query_len);
+    printf(",\"matches\":%llu,\"matches_exact\":%s", (unsigned long long)r->match_count,
+           r->match_count_exact ? "true" : "false");
+    if (r->has_occurrences)
+        printf(",\"occurrences\":%llu", (unsigned long long)r->occurrence_count);
+    printf(",\"offset\":%u,\"top\":%u,\"hits\":%u,\"sort\":\"%s\"", (unsigned)c->search.offset,
+           (unsigned)c->search.top_k, (unsigned)r->hit_count, sorts[c->search.sort]);
+    if (r->hint != NULL) {
+        (void)fputs(",\"hint\":", stdout);
+        print_json_string(r->hint, strlen(r->hint));
+    }
+    (void)fputs("}\n", stdout);
 }
 
 /* --count: the exact number of matching documents, and of a phrase's occurrences.
@@ -552,10 +673,11 @@ static void print_result(const cli *c, const search_result *r, const char *batch
     }
     switch (c->format) {
     case FORMAT_TREC:
-        print_trec(r, batch_qid ? batch_qid : c->qid, c->tag);
+        print_trec(r, batch_qid ? batch_qid : c->qid, c->tag, c->search.offset);
         break;
     case FORMAT_JSON:
-        print_json(r, batch_qid, c->search.passages > 0);
+        print_json(r, batch_qid, c->search.passages > 0, c->search.offset);
+        print_json_summary(c, r, batch_qid);
         break;
     case FORMAT_TEXT: {
         const bool colour =
@@ -565,7 +687,9 @@ static void print_result(const cli *c, const search_result *r, const char *batch
             colour ? (marks){"\033[1;31m", "\033[0m"} : (marks){c->mark_open, c->mark_close};
         if (batch_qid != NULL)
             printf("# %s\n", batch_qid);
-        print_text(r, &m);
+        print_text(r, &m, c->search.offset);
+        if (r->hint != NULL)
+            (void)fprintf(stderr, "quire-query: hint: %s\n", r->hint);
         break;
     }
     }
@@ -605,6 +729,72 @@ static void report_query_error(const searcher *s, const char *query, size_t len,
         (void)fputc(' ', stderr);
     }
     (void)fputs("^\n", stderr);
+}
+
+/* --show ID: the stored document, as text (a header of id, title, date, origin, then the
+ * text) or one JSON object. Exit 0, 1 when no live document has the id, 2 on error. */
+static int show_document(const cli *c, const char *dir)
+{
+    searcher *s = NULL;
+    int rc = search_open(&s, dir);
+    if (rc != QUIRE_OK)
+        return fail("%s", quire_errmsg());
+    search_doc d;
+    rc = search_show(&d, s, c->show, strlen(c->show));
+    if (rc == QUIRE_ENOTFOUND) {
+        search_close(s);
+        (void)fprintf(stderr, "quire-query: %s: no document with id '%s'\n", dir, c->show);
+        return EXIT_NONE;
+    }
+    if (rc != QUIRE_OK) {
+        search_close(s);
+        return fail("%s", quire_errmsg());
+    }
+    char day[11] = "";
+    if (d.date != QUIRE_NO_DATE)
+        quire_date_format(d.date, day);
+    if (c->format == FORMAT_JSON) {
+        (void)fputs("{\"id\":", stdout);
+        print_json_string(d.external_id, d.external_id_len);
+        (void)fputs(",\"title\":", stdout);
+        print_json_string(d.title, d.title_len);
+        if (d.date != QUIRE_NO_DATE)
+            printf(",\"date\":\"%s\"", day);
+        else
+            (void)fputs(",\"date\":null", stdout);
+        print_json_origin(d.origin, d.origin_len, &d.source);
+        printf(",\"doc_id\":%llu,\"tokens\":%u,\"title_tokens\":%u,\"text_bytes\":%zu,\"text\":",
+               (unsigned long long)d.doc_id, (unsigned)d.doc_len, (unsigned)d.title_tokens,
+               d.text_len);
+        print_json_string(d.text, d.text_len);
+        (void)fputs("}\n", stdout);
+    } else {
+        (void)fputs("id:     ", stdout);
+        print_clean(d.external_id, d.external_id_len);
+        (void)fputs("\ntitle:  ", stdout);
+        if (d.title_len > 0)
+            print_clean(d.title, d.title_len);
+        else
+            (void)fputs("(no title)", stdout);
+        printf("\ndate:   %s\norigin: ", d.date != QUIRE_NO_DATE ? day : "(none)");
+        print_clean(d.origin, d.origin_len);
+        if (d.source.line > 0)
+            printf(" (text from line %llu", (unsigned long long)d.source.line);
+        if (d.source.line > 0 && d.source.column > 0)
+            printf(", column %u", (unsigned)d.source.column);
+        if (d.source.line > 0 && d.source.offset != UINT64_MAX)
+            printf(", byte %llu", (unsigned long long)d.source.offset);
+        if (d.source.line > 0)
+            putchar(')');
+        printf("\n\n");
+        (void)fwrite(d.text, 1, d.text_len, stdout);
+        putchar('\n');
+    }
+    search_doc_free(&d);
+    search_close(s);
+    if (fflush(stdout) != 0)
+        return fail("writing the document: %s", strerror(errno));
+    return EXIT_HITS;
 }
 
 static double now_us(void)
@@ -696,11 +886,15 @@ int main(int argc, char **argv)
     const int parsed = parse_args(&c, argc, argv, &positional);
     if (parsed != 0)
         return parsed > 0 ? EXIT_HITS : EXIT_ERROR;
-    if (c.batch != NULL ? positional != 1 : positional < 2) {
-        usage(stderr);
-        if (c.batch != NULL)
-            return fail("%s", positional == 0 ? "missing INDEX" : "--batch takes INDEX only");
-        return fail("%s", positional == 0 ? "missing INDEX and query" : "missing query");
+    if (c.batch != NULL || c.show != NULL ? positional != 1 : positional < 2) {
+        const char *what =
+            c.show != NULL    ? (positional == 0 ? "missing INDEX" : "--show takes INDEX only")
+            : c.batch != NULL ? (positional == 0 ? "missing INDEX" : "--batch takes INDEX only")
+            : positional == 0 ? "missing INDEX and query"
+                              : "missing query";
+        (void)fail("%s", what);
+        (void)fprintf(stderr, "%s(quire-query --help lists the options)\n", usage_lines);
+        return EXIT_ERROR;
     }
     if (c.timings != NULL && c.batch == NULL)
         return fail("%s", "--timings needs --batch");
@@ -711,6 +905,11 @@ int main(int argc, char **argv)
     if (!c.passages_given)
         c.search.passages = c.format == FORMAT_TREC || c.count_only ? 0 : 1;
     const char *dir = argv[1];
+    struct stat st;
+    if (stat(dir, &st) != 0 && errno == ENOENT)
+        return fail("no such index: %s", dir);
+    if (c.show != NULL)
+        return show_document(&c, dir);
 
     char *text = NULL;
     if (c.batch == NULL) {

@@ -302,6 +302,71 @@ static int word_node(query_node **out, parser *p, size_t s, size_t e, query_fiel
     return rc != QUIRE_OK ? rc : term_node(out, p, &tok, s);
 }
 
+/* The length of an ellipsis at text[i] (… or three dots or more), else 0. */
+static size_t ellipsis_at(const parser *p, size_t i)
+{
+    if (p->len - i >= 3 && memcmp(p->text + i, "\xe2\x80\xa6", 3) == 0)
+        return 3;
+    size_t n = 0;
+    while (i + n < p->len && p->text[i + n] == '.')
+        n++;
+    return n >= 3 ? n : 0;
+}
+
+/* The quote text[s..e) holds an ellipsis: a PHRASE of its parts (parser.h, part_count);
+ * a plain PHRASE when fewer than two parts have words. */
+static int ellipsis_node(query_node **out, parser *p, size_t s, size_t e, bool stemmed,
+                         query_field field, size_t offset)
+{
+    *out = NULL;
+    /* room for every word of a query (count_word bounds them), checked against the
+     * phrase limit once all parts are read */
+    query_word words[QUERY_MAX_WORDS];
+    uint32_t ends[QUERY_MAX_WORDS];
+    uint32_t n = 0, parts = 0;
+    size_t from = s;
+    for (size_t i = s; i <= e;) {
+        const size_t dots = i < e ? ellipsis_at(p, i) : 1;
+        if (dots == 0) {
+            i++;
+            continue;
+        }
+        const uint32_t before = n;
+        const int rc = analyse_words(p, from, i, stemmed, words, &n, offset);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (n > before)
+            ends[parts++] = n;
+        i += dots;
+        from = i;
+    }
+    if (n > QUERY_MAX_PHRASE_WORDS)
+        return fail_at(p, QUIRE_ELIMIT, offset, "phrase longer than %d words",
+                       QUERY_MAX_PHRASE_WORDS);
+    if (n == 0)
+        return QUIRE_OK;
+    int rc = make_phrase(out, p, words, n, stemmed, field, offset);
+    if (rc != QUIRE_OK || parts < 2)
+        return rc;
+    uint32_t *copy = arena_alloc(p->a, parts * sizeof *copy);
+    if (copy == NULL)
+        return oom();
+    memcpy(copy, ends, parts * sizeof *copy);
+    (*out)->part_count = parts;
+    (*out)->part_ends = copy;
+    (*out)->near_n = QUERY_ELLIPSIS_GAP;
+    (*out)->near_ordered = true;
+    return QUIRE_OK;
+}
+
+static bool has_ellipsis(const parser *p, size_t s, size_t e)
+{
+    for (size_t i = s; i < e; i++)
+        if (ellipsis_at(p, i) > 0)
+            return true;
+    return false;
+}
+
 /* A quoted phrase whose opening quote is at p->at (`stemmed`: after a ~). */
 static int quoted(query_node **out, parser *p, bool stemmed, query_field field, size_t offset)
 {
@@ -317,6 +382,8 @@ static int quoted(query_node **out, parser *p, bool stemmed, query_field field, 
             if (has_prefix_star(p, start, i))
                 return fail_at(p, QUIRE_EINVAL, open,
                                "a prefix (word*) inside a phrase is not supported");
+            if (has_ellipsis(p, start, i))
+                return ellipsis_node(out, p, start, i, stemmed, field, offset);
             return phrase_node(out, p, start, i, stemmed, field, offset);
         }
         i = next;
@@ -500,6 +567,8 @@ static int near_operand(parser *p, query_word *words, uint32_t *n, bool *stemmed
         close--; /* the closing quote's first byte */
         if (has_prefix_star(p, next, close))
             return fail_at(p, QUIRE_EINVAL, s, "a prefix (word*) inside a phrase is not supported");
+        if (has_ellipsis(p, next, close))
+            return fail_at(p, QUIRE_EINVAL, s, "a quote with an ellipsis cannot be a NEAR operand");
         rc = analyse_words(p, next, close, *stemmed, words, n, s);
     } else {
         if (p->text[e - 1] == '*')
@@ -687,8 +756,11 @@ static bool same_leaf(const query_node *a, const query_node *b)
         a->is_stemmed != b->is_stemmed || a->field != b->field || a->is_prefix != b->is_prefix ||
         a->near_split != b->near_split || a->near_n != b->near_n ||
         a->near_ordered != b->near_ordered || a->near_stemmed[0] != b->near_stemmed[0] ||
-        a->near_stemmed[1] != b->near_stemmed[1])
+        a->near_stemmed[1] != b->near_stemmed[1] || a->part_count != b->part_count)
         return false;
+    for (uint32_t i = 0; i < a->part_count; i++)
+        if (a->part_ends[i] != b->part_ends[i])
+            return false;
     for (uint32_t i = 0; i < a->word_count; i++)
         if (a->words[i].len != b->words[i].len ||
             memcmp(a->words[i].text, b->words[i].text, a->words[i].len) != 0)

@@ -21,6 +21,9 @@
  *   - a word is cut by the index's analyzer: one token -> TERM (matches the stem); several
  *     (`Russian-Chinese`, `S-300`) -> a stemmed PHRASE of them; none (punctuation) -> nothing;
  *   - "a phrase" -> PHRASE of the exact forms, every word counting, stopwords included;
+ *     "a … b" (or "a ... b": three dots or more) -> PHRASE with parts: a, then b within
+ *     QUERY_ELLIPSIS_GAP words (see part_count); an ellipsis with no word on one side is
+ *     ignored; a quote with an ellipsis cannot be a NEAR operand;
  *     ~"a phrase" -> PHRASE of the stems (any form of each stem, in order, adjacent);
  *   - title:word -> a one-word stemmed PHRASE restricted to the title; title:"..." the
  *     exact phrase in the title;
@@ -72,6 +75,7 @@
 #define QUERY_DEFAULT_NEAR     10   /* n of a bare NEAR */
 #define QUERY_MIN_PREFIX       2    /* characters before the * of a prefix */
 #define QUERY_MAX_PREFIX_TERMS 1024 /* distinct forms a prefix may expand to */
+#define QUERY_ELLIPSIS_GAP     32   /* most words left out at an ellipsis in a quote */
 
 typedef enum query_node_kind {
     QUERY_TERM,   /* documents containing a stem */
@@ -114,6 +118,13 @@ typedef struct query_node {
     bool near_ordered;    /* ONEAR: the first operand comes first */
     bool near_stemmed[2]; /* NEAR: whether each operand's words are stems */
     bool is_prefix;       /* words[0] is a prefix of forms */
+    /* A quote with an ellipsis ("a … b", "a ... b"): part_count >= 2 parts, part k being
+     * words[part_ends[k - 1] .. part_ends[k]) (from 0 for k = 0), each matched as the
+     * phrase is (exact forms, or stems for ~"..."), in order, in one field, each starting
+     * after the one before ends with at most near_n (QUERY_ELLIPSIS_GAP) words between.
+     * Its tf: the occurrences of the last part that complete such a chain. 0: no parts. */
+    uint32_t part_count;
+    const uint32_t *part_ends;
     /* QUERY_DATE: days since the epoch, inclusive; INT32_MIN + 1 / INT32_MAX when open */
     int32_t date_from;
     int32_t date_to;

@@ -27,6 +27,14 @@ typedef struct phrase_state {
     uint32_t count, cap;
     uint32_t *starts[2]; /* NEAR: the operands' occurrences in the current doc */
     uint32_t starts_cap[2];
+    /* A quote with parts (parser.h part_count): per part, its occurrences in the current
+     * doc (starts, count, room) and which of them lie on a chain (on, same indexes) */
+    uint32_t **part_starts;
+    uint32_t *part_counts, *part_caps;
+    uint8_t **part_on;
+    uint32_t *chain; /* scratch: the starts of one part that lie on a chain, ascending */
+    uint32_t chain_cap;
+    uint32_t part_total; /* parts with arrays to free */
 } phrase_state;
 
 static int oom(void)
@@ -314,6 +322,102 @@ static uint64_t count_pairs(const uint32_t *sa, uint32_t na, uint32_t la, const 
     return pairs;
 }
 
+/* The first index of starts[0..n) holding a value >= v. */
+static uint32_t lower_bound(const uint32_t *starts, uint32_t n, int64_t v);
+
+/* A quote with parts in the current doc (parser.h part_count): the occurrences of each
+ * part, then, part by part, those that end a chain of the parts before (an occurrence of
+ * part k - 1 ending at most near_n words before it starts, in the same field: positions
+ * below title_len are the title's, which no occurrence crosses); with `spans`, also back
+ * from the last part, those that continue into a whole chain (st->part_on). An
+ * occurrence must end by `limit` (title:). Returns in *freq the last part's occurrences
+ * that complete a chain. */
+static int chain_in_doc(phrase_state *st, const query_node *node, uint32_t title_len,
+                        uint32_t limit, bool spans, uint32_t *freq)
+{
+    const uint32_t k = node->part_count, gap = node->near_n;
+    *freq = 0;
+    uint32_t from = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        const uint32_t len = node->part_ends[i] - from;
+        int rc = occurrence_starts(st->words + from, len, &st->part_starts[i], &st->part_caps[i],
+                                   &st->part_counts[i]);
+        if (rc != QUIRE_OK)
+            return rc;
+        const uint32_t n = st->part_counts[i];
+        uint8_t *on = quire_realloc(st->part_on[i], (size_t)n + 1);
+        if (on == NULL)
+            return oom();
+        st->part_on[i] = on;
+        if (n > st->chain_cap) {
+            uint32_t *c = quire_realloc(st->chain, (size_t)n * sizeof *c);
+            if (c == NULL)
+                return oom();
+            st->chain = c;
+            st->chain_cap = n;
+        }
+        from = node->part_ends[i];
+    }
+    /* forward: part i's occurrences reachable from a chain of parts 0..i-1 */
+    from = 0;
+    uint32_t reach = 0; /* of part i - 1, their starts in st->chain */
+    for (uint32_t i = 0; i < k; i++) {
+        const uint32_t len = node->part_ends[i] - from;
+        const uint32_t prev_len = i > 0 ? from - (i > 1 ? node->part_ends[i - 2] : 0) : 0;
+        const uint32_t *s = st->part_starts[i];
+        uint8_t *on = st->part_on[i];
+        for (uint32_t j = 0; j < st->part_counts[i]; j++) {
+            bool ok = (uint64_t)s[j] + len <= limit;
+            if (ok && i > 0) {
+                /* a chain's part i - 1 starting in [lo, hi]: ends at most gap before s[j] */
+                int64_t lo = (int64_t)s[j] - gap - prev_len;
+                const int64_t hi = (int64_t)s[j] - prev_len;
+                if (s[j] > title_len && lo < (int64_t)title_len + 1)
+                    lo = (int64_t)title_len + 1;
+                const uint32_t at = lower_bound(st->chain, reach, lo);
+                ok = at < reach && (int64_t)st->chain[at] <= hi;
+            }
+            on[j] = ok;
+        }
+        reach = 0; /* part i's reachable starts replace part i - 1's, read above */
+        for (uint32_t j = 0; j < st->part_counts[i]; j++)
+            if (on[j])
+                st->chain[reach++] = s[j];
+        from = node->part_ends[i];
+    }
+    *freq = reach;
+    if (!spans || reach == 0) {
+        if (reach == 0)
+            for (uint32_t i = 0; i < k; i++)
+                memset(st->part_on[i], 0, st->part_counts[i]);
+        return QUIRE_OK;
+    }
+    /* backward: of the reachable occurrences of part i, those a chain of parts i + 1..
+     * continues; st->chain holds the continued starts of part i + 1 */
+    for (uint32_t i = k - 1; i-- > 0;) {
+        const uint32_t start = i > 0 ? node->part_ends[i - 1] : 0;
+        const uint32_t len = node->part_ends[i] - start;
+        const uint32_t *s = st->part_starts[i];
+        uint8_t *on = st->part_on[i];
+        uint32_t kept = 0;
+        for (uint32_t j = 0; j < st->part_counts[i]; j++) {
+            if (!on[j])
+                continue;
+            const int64_t lo = (int64_t)s[j] + len;
+            int64_t hi = lo + gap;
+            if (s[j] < title_len && hi > (int64_t)title_len - 1)
+                hi = (int64_t)title_len - 1;
+            const uint32_t at = lower_bound(st->chain, reach, lo);
+            on[j] = at < reach && (int64_t)st->chain[at] <= hi;
+        }
+        for (uint32_t j = 0; j < st->part_counts[i]; j++)
+            if (on[j])
+                st->chain[kept++] = s[j];
+        reach = kept;
+    }
+    return QUIRE_OK;
+}
+
 static int push_match(phrase_state *st, uint32_t doc, uint32_t freq)
 {
     if (st->count == st->cap) {
@@ -371,7 +475,12 @@ static int scan(phrase_state *st, const quire_segment *seg, const query_node *no
         const uint32_t limit =
             node->field == QUERY_FIELD_TITLE ? quire_segment_title_len(seg, target) : UINT32_MAX;
         uint32_t freq;
-        if (node->near_split > 0) {
+        if (node->part_count > 1) {
+            const int rc =
+                chain_in_doc(st, node, quire_segment_title_len(seg, target), limit, false, &freq);
+            if (rc != QUIRE_OK)
+                return rc;
+        } else if (node->near_split > 0) {
             const uint32_t split = node->near_split;
             uint32_t na = 0, nb = 0;
             int rc = occurrence_starts(st->words, split, &st->starts[0], &st->starts_cap[0], &na);
@@ -407,6 +516,16 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
     st->words = arena_alloc(a, (size_t)node->word_count * sizeof *st->words);
     if (st->words == NULL)
         return oom();
+    if (node->part_count > 1) {
+        const size_t k = node->part_count;
+        st->part_starts = arena_alloc(a, k * sizeof *st->part_starts);
+        st->part_counts = arena_alloc(a, k * sizeof *st->part_counts);
+        st->part_caps = arena_alloc(a, k * sizeof *st->part_caps);
+        st->part_on = arena_alloc(a, k * sizeof *st->part_on);
+        if (!st->part_starts || !st->part_counts || !st->part_caps || !st->part_on)
+            return oom();
+        st->part_total = node->part_count;
+    }
     for (uint32_t i = 0; i < node->word_count; i++) {
         st->word_count = i + 1; /* so cleanup closes what this word opened */
         const bool stemmed =
@@ -430,6 +549,11 @@ static void close_words(phrase_state *st)
     quire_free(st->freqs);
     quire_free(st->starts[0]);
     quire_free(st->starts[1]);
+    for (uint32_t i = 0; i < st->part_total; i++) {
+        quire_free(st->part_starts[i]);
+        quire_free(st->part_on[i]);
+    }
+    quire_free(st->chain);
 }
 
 int phrase_match_segment(phrase_matches *out, arena *a, const quire_segment *seg,
@@ -563,7 +687,19 @@ int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
     if (rc != QUIRE_OK)
         return rc;
     const uint32_t title_len = quire_segment_title_len(m->seg, doc);
-    if (node->near_split > 0) {
+    if (node->part_count > 1) {
+        /* each part's occurrences on a whole chain, as spans of their own */
+        uint32_t freq;
+        const uint32_t limit = node->field == QUERY_FIELD_TITLE ? title_len : UINT32_MAX;
+        rc = chain_in_doc(st, node, title_len, limit, true, &freq);
+        for (uint32_t i = 0, from = 0; i < node->part_count && rc == QUIRE_OK; i++) {
+            for (uint32_t j = 0; j < st->part_counts[i] && rc == QUIRE_OK; j++)
+                if (st->part_on[i][j])
+                    rc = push_span(&spans, &n_spans, &cap, st->part_starts[i][j],
+                                   node->part_ends[i] - from);
+            from = node->part_ends[i];
+        }
+    } else if (node->near_split > 0) {
         const uint32_t split = node->near_split, lb = n - split;
         uint32_t na = 0, nb = 0;
         rc = occurrence_starts(st->words, split, &st->starts[0], &st->starts_cap[0], &na);

@@ -103,6 +103,8 @@ static int match_phrases(plan *p, arena *a, size_t nseg)
  * decoding the metadata records. */
 static int read_dates(plan *p, arena *a, size_t nseg)
 {
+    if (p->dates != NULL)
+        return QUIRE_OK;
     p->dates = arena_alloc(a, nseg * sizeof *p->dates);
     if (p->dates == NULL)
         return quire_error(QUIRE_ENOMEM, "query: out of memory");
@@ -167,6 +169,11 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, d
     if (rc == QUIRE_OK && ast->has_dates)
         rc = read_dates(p, a, nseg);
     return rc;
+}
+
+int plan_read_dates(plan *p, arena *a)
+{
+    return read_dates(p, a, p->segment_count > 0 ? p->segment_count : 1);
 }
 
 /* The cursor of an AND or OR node's children: see plan_cursor(). NOT children of an AND

@@ -61,6 +61,10 @@ typedef struct plan {
 QUIRE_MUST_CHECK int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast,
                                 double k1, double b);
 
+/* Read every document's date into p->dates (done by plan_build when the query has a date
+ * filter; a date sort asks for it too). QUIRE_OK, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int plan_read_dates(plan *p, arena *a);
+
 /* The cursor tree of `node` over segment `seg`, positioned on its first match; *out is
  * NULL when nothing in the segment can match (an AND with a term the segment lacks).
  * On error *out is NULL and nothing is left open. */

@@ -27,6 +27,13 @@
 
 #define SEARCH_DEFAULT_TOP 10
 
+/* The order of the hits (README "Ranking and counts"). */
+typedef enum search_sort {
+    SEARCH_SORT_RELEVANCE, /* score descending, then doc id */
+    SEARCH_SORT_DATE,      /* oldest first; then by score, then doc id; undated last */
+    SEARCH_SORT_DATE_DESC, /* newest first; the same ties; undated last */
+} search_sort;
+
 typedef struct search_options {
     const char *query;    /* query text, UTF-8 (main.c joins the words with spaces) */
     size_t query_len;     /* bytes */
@@ -38,15 +45,30 @@ typedef struct search_options {
     bool exhaustive;      /* score every match (exact count) instead of pruning (prune.h) */
     uint32_t passages;    /* best passages per hit, 0..PASSAGE_MAX_COUNT (0: none) */
     size_t passage_bytes; /* target length of a passage, >= 16 */
+    uint32_t offset;      /* skip this many hits first (paging): hits offset..offset+top_k */
+    search_sort sort;     /* a date order scores every match (no pruning) */
 } search_options;
 
 /* Defaults: AND, top 10, k1 0.9, b 0.4, no passages (240 bytes when asked), empty query. */
 void search_options_init(search_options *o);
 
+/* Where something lies in the file a document came from (format 3 indexes; README
+ * "Passages"): `line` 1-based, 0 when unknown (an older index); `column` 1-based in
+ * characters, 0 unless the document is a plain text file (a JSON Lines or TREC record
+ * has only the line it starts on); `offset` in bytes (of the file after gunzip),
+ * UINT64_MAX unless the text is the file's bytes unchanged (not converted from another
+ * encoding, no invalid UTF-8 replaced). */
+typedef struct search_source {
+    uint64_t line;
+    uint32_t column;
+    uint64_t offset;
+} search_source;
+
 /* Bytes [start, end) of a hit's text (or title) that the query matched. */
 typedef struct search_highlight {
     size_t start;
     size_t end;
+    search_source source; /* of start, in a passage of a plain text file; else line 0 */
 } search_highlight;
 
 /* A passage of the hit's stored text: bytes [start, end), highlights inside it (absolute
@@ -60,6 +82,7 @@ typedef struct search_passage {
     char *text;                   /* owned copy of bytes [start, end), NUL-terminated */
     search_highlight *highlights; /* owned */
     uint32_t highlight_count;
+    search_source source; /* where start lies in the document's file */
 } search_passage;
 
 typedef struct search_hit {
@@ -72,6 +95,9 @@ typedef struct search_hit {
     char *title;            /* owned, NUL-terminated; empty if the document has none */
     size_t title_len;       /* bytes */
     int32_t date;           /* days since the epoch, QUIRE_NO_DATE if none */
+    char *origin;           /* owned: the file it came from */
+    size_t origin_len;
+    search_source source; /* where its text starts in that file */
     /* With search_options.passages > 0: */
     search_passage *passages; /* owned, in text order */
     uint32_t passage_count;
@@ -80,18 +106,20 @@ typedef struct search_hit {
 } search_hit;
 
 typedef struct search_result {
-    search_hit *hits;          /* best first: score descending, then doc id ascending */
-    uint32_t hit_count;        /* min(top_k, match_count) */
+    search_hit *hits;          /* best first (in the sort order), from rank offset + 1 */
+    uint32_t hit_count;        /* min(top_k, match_count - offset) */
     uint64_t match_count;      /* live documents matching the query: exact if ... */
     bool match_count_exact;    /* ... this is set, else a lower bound (pruning skipped some) */
     uint32_t term_count;       /* distinct stems the query was analysed into */
     bool has_occurrences;      /* the query is one phrase: occurrence_count is set */
     uint64_t occurrence_count; /* its occurrences in the matching documents, exact */
+    char *hint; /* owned; NULL, or why nothing matched when it can say (a quote with an
+                 * ellipsis: how many documents hold each part alone) */
 } search_result;
 
 #define SEARCH_RESULT_INIT                                                                         \
     {                                                                                              \
-        NULL, 0, 0, true, 0, false, 0                                                              \
+        NULL, 0, 0, true, 0, false, 0, NULL                                                        \
     }
 
 void search_result_free(search_result *r);
@@ -117,6 +145,34 @@ QUIRE_MUST_CHECK int search_query(search_result *out, searcher *s, const search_
 /* After search_query() failed on the query text: the byte offset in it of what is wrong,
  * or SIZE_MAX when the error has no place (empty query, not a syntax error). */
 size_t search_error_offset(const searcher *s);
+
+/* A stored document, for --show. */
+typedef struct search_doc {
+    uint64_t doc_id;                           /* global */
+    char *external_id, *title, *origin, *text; /* owned, NUL-terminated */
+    size_t external_id_len, title_len, origin_len, text_len;
+    int32_t date;
+    uint32_t doc_len;      /* tokens */
+    uint32_t title_tokens; /* tokens of the title */
+    search_source source;  /* where its text starts in its file */
+} search_doc;
+
+/* The live document whose external id is id[0..len) (show.c): QUIRE_OK with *out filled
+ * (free it with search_doc_free), QUIRE_ENOTFOUND, QUIRE_ECORRUPT, QUIRE_ENOMEM. Found by
+ * each segment's id index (a segment without one: by reading its ids). */
+QUIRE_MUST_CHECK int search_show(search_doc *out, searcher *s, const char *id, size_t len);
+void search_doc_free(search_doc *d);
+
+/* The source position of byte `at` of a text whose start lies at `start` in its file. */
+search_source search_source_at(const search_source *start, const char *text, size_t at);
+/* The document's source as metadata gives it (quire_doc_info's src_* fields). */
+struct quire_doc_info;
+search_source search_source_of(const struct quire_doc_info *info);
+
+/* The index a searcher holds (show.c). */
+struct quire_index;
+const struct quire_index *search_index(const searcher *s);
+const char *search_dir(const searcher *s);
 
 /* search_open + search_query + search_close. */
 QUIRE_MUST_CHECK int search_run(search_result *out, const char *dir, const search_options *o);

@@ -7,6 +7,7 @@
 #include "query.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,74 @@ size_t search_error_offset(const searcher *s)
     return s->error_offset;
 }
 
+const quire_index *search_index(const searcher *s)
+{
+    return s->ix;
+}
+
+const char *search_dir(const searcher *s)
+{
+    return s->dir;
+}
+
+search_source search_source_of(const quire_doc_info *info)
+{
+    search_source src = {info->src_line, info->src_column,
+                         info->src_offset_plus1 ? info->src_offset_plus1 - 1 : UINT64_MAX};
+    if (src.line == 0)
+        src.column = 0;
+    if (src.column == 0) /* not a plain file: no place inside the record */
+        src.offset = UINT64_MAX;
+    return src;
+}
+
+/* Source positions of ascending byte offsets of one text, each found from the last. */
+typedef struct source_walk {
+    search_source start; /* of the text's first byte */
+    const char *text;
+    size_t at;         /* bytes walked */
+    uint64_t line;     /* of `at` */
+    size_t line_start; /* byte where that line starts (0: the text's first line) */
+    uint32_t chars;    /* characters from line_start to at */
+} source_walk;
+
+static void walk_begin(source_walk *w, const search_source *start, const char *text)
+{
+    *w = (source_walk){*start, text, 0, start->line, 0, 0};
+}
+
+static search_source walk_to(source_walk *w, size_t at)
+{
+    search_source src = w->start;
+    if (src.column == 0) /* a record's line, or nothing known */
+        return src;
+    if (at < w->at) /* not ascending: from the start again */
+        walk_begin(w, &w->start, w->text);
+    while (w->at < at) {
+        if (w->text[w->at] == '\n') {
+            w->line++;
+            w->at++;
+            w->line_start = w->at;
+            w->chars = 0;
+            continue;
+        }
+        (void)quire_utf8_next((const uint8_t *)w->text, at, &w->at);
+        w->chars++;
+    }
+    src.line = w->line;
+    src.column = (w->line_start == 0 ? w->start.column : 1) + w->chars;
+    if (src.offset != UINT64_MAX)
+        src.offset += at;
+    return src;
+}
+
+search_source search_source_at(const search_source *start, const char *text, size_t at)
+{
+    source_walk w;
+    walk_begin(&w, start, text);
+    return walk_to(&w, at);
+}
+
 void search_options_init(search_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -53,6 +122,7 @@ void search_result_free(search_result *r)
         search_hit *h = &r->hits[i];
         quire_free(h->external_id);
         quire_free(h->title);
+        quire_free(h->origin);
         for (uint32_t k = 0; k < h->passage_count; k++) {
             quire_free(h->passages[k].text);
             quire_free(h->passages[k].highlights);
@@ -61,6 +131,7 @@ void search_result_free(search_result *r)
         quire_free(h->title_highlights);
     }
     quire_free(r->hits);
+    quire_free(r->hint);
     memset(r, 0, sizeof *r);
 }
 
@@ -135,10 +206,12 @@ done:
 }
 
 /* Evaluate `root` over segment `seg`, exhaustively: every match is counted and offered
- * to the heap (prune.c skips what cannot enter, for the shapes it handles). */
+ * to the heap (prune.c skips what cannot enter, for the shapes it handles), with its date
+ * when the heap orders by date. */
 static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
                          uint64_t *match_count)
 {
+    const int32_t *dates = top->by_date != 0 && p->dates != NULL ? p->dates[seg] : NULL;
     const quire_segment *segment = quire_index_segment(p->ix, seg);
     const uint32_t doc_count = quire_segment_get_stats(segment)->doc_count;
     const uint64_t base = quire_index_doc_base(p->ix, seg);
@@ -150,7 +223,10 @@ static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
                                  (unsigned)doc_count);
         if (!quire_index_is_deleted(p->ix, seg, doc)) {
             const double norm = scorer_norm(&p->scorer, quire_segment_doc_len(segment, doc));
-            topk_push(top, cursor_score(root, norm), base + doc);
+            if (dates != NULL)
+                topk_push_dated(top, cursor_score(root, norm), base + doc, dates[doc]);
+            else
+                topk_push(top, cursor_score(root, norm), base + doc);
             (*match_count)++;
         }
         const int rc = cursor_next(root);
@@ -190,7 +266,10 @@ static int fill_hit(search_hit *hit, const quire_index *ix, const topk_entry *e)
     hit->title = quire_strndup((const char *)info.title.ptr, info.title.len);
     hit->title_len = info.title.len;
     hit->date = info.date;
-    if (hit->external_id == NULL || hit->title == NULL)
+    hit->origin = quire_strndup((const char *)info.origin.ptr, info.origin.len);
+    hit->origin_len = info.origin.len;
+    hit->source = search_source_of(&info);
+    if (hit->external_id == NULL || hit->title == NULL || hit->origin == NULL)
         return quire_error(QUIRE_ENOMEM, "query: out of memory");
     return QUIRE_OK;
 }
@@ -267,7 +346,9 @@ static int collect_clauses(hl_clauses *c, arena *a, const plan *p, const query_n
     return QUIRE_OK;
 }
 
-static int copy_highlights(search_highlight **out, const passage_highlight *h, uint32_t n)
+/* Copy highlights; with `walk` (a passage's), each with where it lies in the file. */
+static int copy_highlights(search_highlight **out, const passage_highlight *h, uint32_t n,
+                           source_walk *walk)
 {
     *out = NULL;
     if (n == 0)
@@ -278,6 +359,7 @@ static int copy_highlights(search_highlight **out, const passage_highlight *h, u
     for (uint32_t i = 0; i < n; i++) {
         (*out)[i].start = h[i].start;
         (*out)[i].end = h[i].end;
+        (*out)[i].source = walk ? walk_to(walk, h[i].start) : (search_source){0, 0, UINT64_MAX};
     }
     return QUIRE_OK;
 }
@@ -334,7 +416,7 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
     rc = passage_build(&ps, &np, &th, &nth, s->an, &in, o->passages, o->passage_bytes);
     if (rc != QUIRE_OK)
         goto done;
-    rc = copy_highlights(&hit->title_highlights, th, nth);
+    rc = copy_highlights(&hit->title_highlights, th, nth, NULL);
     if (rc != QUIRE_OK)
         goto done;
     hit->title_highlight_count = nth;
@@ -345,6 +427,8 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
             goto done;
         }
     }
+    source_walk walk; /* passages and their highlights ascend in the text */
+    walk_begin(&walk, &hit->source, (const char *)text->data);
     for (uint32_t i = 0; i < np; i++) {
         search_passage *sp = &hit->passages[i];
         hit->passage_count = i + 1;
@@ -357,7 +441,8 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
             rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
             goto done;
         }
-        rc = copy_highlights(&sp->highlights, ps[i].highlights, ps[i].highlight_count);
+        sp->source = walk_to(&walk, sp->start);
+        rc = copy_highlights(&sp->highlights, ps[i].highlights, ps[i].highlight_count, &walk);
         if (rc != QUIRE_OK)
             goto done;
         sp->highlight_count = ps[i].highlight_count;
@@ -414,6 +499,46 @@ static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
     return rc;
 }
 
+/* A quote with an ellipsis that matched nothing: how many documents hold each part alone,
+ * as r->hint (nothing when out of memory: a hint is no result). */
+static int ellipsis_hint(search_result *r, arena *a, const plan *p, const query_node *root)
+{
+    char msg[1024];
+    int n = snprintf(msg, sizeof msg,
+                     "no document holds the parts in this order within %u words of each other; "
+                     "alone,",
+                     (unsigned)root->near_n);
+    for (uint32_t k = 0, from = 0; k < root->part_count && n > 0 && (size_t)n < sizeof msg; k++) {
+        query_node part = *root;
+        part.words = root->words + from;
+        part.word_count = root->part_ends[k] - from;
+        part.part_count = 0;
+        part.part_ends = NULL;
+        part.near_n = 0;
+        part.near_ordered = false;
+        uint64_t df = 0;
+        for (uint32_t s = 0; s < p->segment_count; s++) {
+            phrase_matches m;
+            const int rc = phrase_match_segment(&m, a, quire_index_segment(p->ix, s), &part);
+            if (rc != QUIRE_OK)
+                return rc;
+            for (uint32_t i = 0; i < m.count; i++)
+                df += !quire_index_is_deleted(p->ix, s, m.docs[i]);
+        }
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "%s \"", k == 0 ? "" : ",");
+        for (uint32_t w = 0; w < part.word_count && (size_t)n < sizeof msg; w++)
+            n +=
+                snprintf(msg + n, sizeof msg - (size_t)n, "%s%s", w ? " " : "", part.words[w].text);
+        if ((size_t)n < sizeof msg)
+            n += snprintf(msg + n, sizeof msg - (size_t)n, "\" is in %llu document%s",
+                          (unsigned long long)df, df == 1 ? "" : "s");
+        from = root->part_ends[k];
+    }
+    if (n > 0)
+        r->hint = quire_strndup(msg, strlen(msg)); /* cut at sizeof msg if it had to be */
+    return QUIRE_OK;
+}
+
 int search_query(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
@@ -428,7 +553,7 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         return quire_error(QUIRE_EINVAL, "a passage must be at least 16 bytes long");
 
     arena a = ARENA_INIT;
-    topk top = {NULL, 0, 0};
+    topk top = {NULL, 0, 0, 0};
     search_result r = SEARCH_RESULT_INIT;
     query_ast ast;
     plan p;
@@ -447,17 +572,25 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         r.has_occurrences = true;
         r.occurrence_count = p.phrases[root->phrase].occurrences;
     }
-    /* No more hits than live documents: a huge -k costs no memory. */
+    /* A date order needs every match's date, and every match: no pruning. */
+    const bool by_date = o->sort != SEARCH_SORT_RELEVANCE;
+    if (by_date && (rc = plan_read_dates(&p, &a)) != QUIRE_OK)
+        goto done;
+    /* No more hits than live documents: a huge -k (or --offset) costs no memory. The heap
+     * keeps offset + k; the first offset are dropped below. */
     const uint64_t live = quire_index_doc_count(s->ix);
-    rc = topk_init(&top, live < o->top_k ? (uint32_t)live : o->top_k);
+    const uint64_t want = o->top_k == 0 ? 0 : (uint64_t)o->top_k + o->offset;
+    rc = topk_init(&top, live < want ? (uint32_t)live : (uint32_t)want);
     if (rc != QUIRE_OK)
         goto done;
+    if (by_date)
+        topk_order_by_date(&top, o->sort == SEARCH_SORT_DATE ? 1 : -1);
 
     for (uint32_t seg = 0; seg < p.segment_count; seg++) {
         cursor *c = NULL;
         rc = plan_cursor(&c, &a, &p, root, seg);
         if (rc == QUIRE_OK && c != NULL) {
-            if (!o->exhaustive && top.cap > 0 && prune_applies(c))
+            if (!o->exhaustive && !by_date && top.cap > 0 && prune_applies(c))
                 rc = prune_segment(&p, c, seg, &top, &r.match_count, &r.match_count_exact);
             else
                 rc = match_segment(&p, c, seg, &top, &r.match_count);
@@ -468,20 +601,26 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     }
 
     topk_sort(&top);
-    if (top.count > 0) {
-        r.hits = quire_calloc(top.count, sizeof *r.hits);
+    const uint32_t skip = top.count < o->offset ? top.count : o->offset;
+    if (top.count > skip) {
+        r.hits = quire_calloc(top.count - skip, sizeof *r.hits);
         if (r.hits == NULL) {
             rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
             goto done;
         }
     }
-    for (uint32_t i = 0; i < top.count; i++) {
-        r.hit_count = i + 1; /* so search_result_free() frees a half-filled hit */
-        rc = fill_hit(&r.hits[i], s->ix, &top.heap[i]);
+    for (uint32_t i = skip; i < top.count; i++) {
+        r.hit_count = i - skip + 1; /* so search_result_free() frees a half-filled hit */
+        rc = fill_hit(&r.hits[i - skip], s->ix, &top.heap[i]);
         if (rc != QUIRE_OK)
             goto done;
     }
-    if (o->passages > 0 && top.count > 0) {
+    if (r.match_count == 0 && root->kind == QUERY_PHRASE && root->part_count > 1) {
+        rc = ellipsis_hint(&r, &a, &p, root);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+    if (o->passages > 0 && r.hit_count > 0) {
         rc = all_passages(&r, &a, s, &p, root, o);
         if (rc != QUIRE_OK)
             goto done;

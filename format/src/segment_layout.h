@@ -9,6 +9,9 @@
 #include <stdio.h>
 
 #define DMD_GROUP_DOCS     64 /* doc records per CRC-checked group in .dmd */
+#define DMD_SOURCE_VERSION                                                                         \
+    3                         /* first version whose .dmd records say where a text lies in         \
+                               * its source file (src_line, src_column, src_offset) */
 #define TER_STATS_LEN      64 /* .ter's index region: counts + where the dictionary index is */
 #define STO_INDEX_ENTRY    16 /* per block: stream offset u64, file offset u64 */
 #define STO_BLOCK_OVERHEAD 12 /* ulen u32, clen u32, ..., crc u32 */

@@ -23,6 +23,7 @@ struct quire_segment {
     const uint8_t *lens; /* doc_count * 8 bytes */
     const uint8_t *dmd_index;
     uint64_t dmd_groups;
+    uint32_t dmd_version; /* of the .dmd file: records of DMD_SOURCE_VERSION on have more */
     const uint8_t *sto_index;
     uint64_t sto_blocks;
 };
@@ -142,6 +143,7 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
         goto fail;
     }
     seg->dmd_index = seg->map[QUIRE_SEG_DMD].bytes.ptr + mf->index_off;
+    seg->dmd_version = quire_load_le32(seg->map[QUIRE_SEG_DMD].bytes.ptr + 8); /* checked */
     for (uint64_t g = 0; g < seg->dmd_groups; g++) {
         uint64_t off = quire_load_le64(seg->dmd_index + g * 8);
         uint64_t prev = g ? quire_load_le64(seg->dmd_index + (g - 1) * 8) : FRAME_HEADER_LEN - 1;
@@ -403,18 +405,26 @@ int quire_segment_doc_info(const quire_segment *seg, uint32_t doc, quire_doc_inf
         quire_varint_get(&glen, &p, end) != QUIRE_OK || glen + 4 != (uint64_t)(end - p))
         return quire_corrupt("%s: document group %llu is damaged", name, (unsigned long long)g);
     const uint8_t *rec_end = p + glen;
-    if (quire_crc32(0, base + off, (size_t)(rec_end - (base + off))) != quire_load_le32(rec_end))
+    /* from DMD_SOURCE_VERSION on the crc starts with the version (the header's bytes) */
+    const uint32_t crc0 = seg->dmd_version >= DMD_SOURCE_VERSION ? quire_crc32(0, base + 8, 4) : 0;
+    if (quire_crc32(crc0, base + off, (size_t)(rec_end - (base + off))) != quire_load_le32(rec_end))
         return quire_corrupt("%s: document group %llu checksum mismatch", name,
                              (unsigned long long)g);
     quire_bytes origin = {NULL, 0};
     for (uint32_t d = (uint32_t)(g * DMD_GROUP_DOCS);; d++) {
         quire_doc_info info;
-        uint64_t date, text_len;
+        uint64_t date, text_len, src_line = 0, src_column = 0, src_offset = 0;
         if (str_get(&info.external_id, &p, rec_end) != QUIRE_OK ||
             str_get(&info.title, &p, rec_end) != QUIRE_OK ||
             str_get(&info.origin, &p, rec_end) != QUIRE_OK ||
             quire_varint_get(&date, &p, rec_end) != QUIRE_OK ||
             quire_varint_get(&text_len, &p, rec_end) != QUIRE_OK || date > UINT32_MAX + 1ull)
+            return quire_corrupt("%s: record of document %u is damaged", name, d);
+        if (seg->dmd_version >= DMD_SOURCE_VERSION &&
+            (quire_varint_get(&src_line, &p, rec_end) != QUIRE_OK ||
+             quire_varint_get(&src_column, &p, rec_end) != QUIRE_OK ||
+             quire_varint_get(&src_offset, &p, rec_end) != QUIRE_OK || src_column > UINT32_MAX ||
+             (src_column > 0 && src_line == 0)))
             return quire_corrupt("%s: record of document %u is damaged", name, d);
         /* an empty origin repeats the previous record's */
         if (info.origin.len == 0)
@@ -430,6 +440,9 @@ int quire_segment_doc_info(const quire_segment *seg, uint32_t doc, quire_doc_inf
             info.text_len = text_len;
             info.doc_len = quire_segment_doc_len(seg, doc);
             info.title_len = quire_segment_title_len(seg, doc);
+            info.src_line = src_line;
+            info.src_column = (uint32_t)src_column;
+            info.src_offset_plus1 = src_offset;
             *out = info;
             return QUIRE_OK;
         }

@@ -202,11 +202,15 @@ static void flush_group(quire_segment_writer *w)
         return;
     quire_sink *s = &w->sink[QUIRE_SEG_DMD];
     quire_buf_put_le64(&w->dmd_index, s->offset);
-    /* group: varint text_off of its first doc, varint byte length, records, crc */
-    uint8_t head[2 * QUIRE_VARINT_MAX];
+    /* group: varint text_off of its first doc, varint byte length, records, crc; the crc
+     * starts with the file's version (from DMD_SOURCE_VERSION on), which decides how the
+     * records read, so that a damaged version byte cannot make them read otherwise */
+    uint8_t head[2 * QUIRE_VARINT_MAX], version[4];
     size_t hl = quire_varint_put(head, w->group_text_off);
     hl += quire_varint_put(head + hl, w->group.len);
-    uint32_t crc = quire_crc32(quire_crc32(0, head, hl), w->group.data, w->group.len);
+    quire_store_le32(version, QUIRE_FORMAT_VERSION);
+    uint32_t crc =
+        quire_crc32(quire_crc32(quire_crc32(0, version, 4), head, hl), w->group.data, w->group.len);
     quire_sink_write(s, head, hl);
     quire_sink_write(s, w->group.data, w->group.len);
     quire_sink_put_le32(s, crc);
@@ -240,6 +244,10 @@ static int add_meta(quire_segment_writer *w, const quire_doc_info *info)
     }
     quire_buf_put_varint(g, date_encode(info->date));
     quire_buf_put_varint(g, info->text_len);
+    /* QUIRE_FORMAT_VERSION >= DMD_SOURCE_VERSION */
+    quire_buf_put_varint(g, info->src_line);
+    quire_buf_put_varint(g, info->src_column);
+    quire_buf_put_varint(g, info->src_offset_plus1);
     uint8_t pair[12];
     quire_store_le64(pair, quire_id_hash(info->external_id.ptr, info->external_id.len));
     quire_store_le32(pair + 8, w->doc_count);

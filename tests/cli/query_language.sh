@@ -62,11 +62,14 @@ q 1 --count "$idx" '"limits no"'
 q 0 --count --format json "$idx" '"no limits"'
 printf '%s\n' "$out" | grep -qE '^\{"matches":2,"occurrences":[0-9]+\}$' || fail "json count: '$out'"
 
-# json: one object per hit, dates as YYYY-MM-DD or null
+# json: one object per hit, dates as YYYY-MM-DD or null, where the text starts in its
+# file; then one line about the query (README "Passages")
 q 0 --format json -k 5 "$idx" putin
-[ "$(printf '%s\n' "$out" | wc -l)" -eq 5 ] || fail "json: want 5 lines: $out"
-printf '%s\n' "$out" | grep -qvE '^\{"rank":[1-5],"id":"[^"]*","title":"([^"\\]|\\.)*","date":("[0-9]{4}-[0-9]{2}-[0-9]{2}"|null),"score":[0-9]+\.[0-9]{4},"title_highlights":\[[][0-9,]*\],"passages":\[\{"start":[0-9]+,.*\]\}$' &&
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 6 ] || fail "json: want 6 lines: $out"
+printf '%s\n' "$out" | head -n 5 | grep -qvE '^\{"rank":[1-5],"id":"[^"]*","title":"([^"\\]|\\.)*","date":("[0-9]{4}-[0-9]{2}-[0-9]{2}"|null),"score":[0-9]+\.[0-9]{4},"origin":"[^"]*","source":\{"line":1,"column":(1|18),"offset":(0|17)\},"title_highlights":\[[][0-9,]*\],"passages":\[\{"start":[0-9]+,.*\]\}$' &&
     fail "json: malformed line: $out"
+[ "$(printf '%s\n' "$out" | tail -n 1)" = '{"query":"putin","matches":5,"matches_exact":true,"offset":0,"top":5,"hits":5,"sort":"relevance"}' ] ||
+    fail "json: the query's line: $(printf '%s\n' "$out" | tail -n 1)"
 printf '%s\n' "$out" | grep -q '"date":"2022-12-31"' || fail "json: no date: $out"
 printf '%s\n' "$out" | grep -q '"date":null' || fail "json: no null date: $out"
 if command -v python3 >/dev/null; then

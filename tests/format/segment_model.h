@@ -46,6 +46,8 @@ typedef struct sm_doc {
     size_t text_len;
     int32_t date;
     uint32_t doc_len, title_len;
+    uint64_t src_line, src_offset_plus1; /* where the text lies in its source (version 3) */
+    uint32_t src_column;
 } sm_doc;
 
 typedef struct sm_seg {
@@ -208,6 +210,14 @@ static SM_UNUSED sm_seg *sm_generate(const sm_params *p)
                     : r < 5 ? special[sm_rng(&rng) % 7]
                     : r < 8 ? -(int32_t)(sm_rng(&rng) % 100000)
                             : (int32_t)(sm_rng(&rng) % 30000);
+        /* derived from d, not drawn, so the rest of the model stays as it was: none,
+         * a record's line, a plain file's line and column, with and without an offset,
+         * small and past 32 bits */
+        doc->src_line = d % 5 == 0 ? 0 : d % 7 == 0 ? ((uint64_t)d << 33) + 1 : d % 50 + 1;
+        doc->src_column = doc->src_line == 0 || d % 3 == 0 ? 0 : d % 90 + 1;
+        doc->src_offset_plus1 = doc->src_column == 0 || d % 4 == 0 ? 0
+                                : d % 11 == 0                      ? (uint64_t)d << 35
+                                                                   : d * 97 + 1;
         m->total_tokens += n;
         m->text_bytes += doc->text_len;
     }
@@ -365,6 +375,9 @@ static SM_UNUSED quire_doc_info sm_info(const sm_doc *d)
     info.text_len = d->text_len;
     info.doc_len = d->doc_len;
     info.title_len = d->title_len;
+    info.src_line = d->src_line;
+    info.src_column = d->src_column;
+    info.src_offset_plus1 = d->src_offset_plus1;
     return info;
 }
 
@@ -650,7 +663,9 @@ static SM_UNUSED int sm_compare(const sm_seg *m, const quire_segment *seg, char 
             !sm_bytes_eq(info.title, doc->title, strlen(doc->title)) ||
             !sm_bytes_eq(info.origin, doc->origin, strlen(doc->origin)) || info.date != doc->date ||
             info.text_off != text_off || info.text_len != doc->text_len ||
-            info.doc_len != doc->doc_len || info.title_len != doc->title_len) {
+            info.doc_len != doc->doc_len || info.title_len != doc->title_len ||
+            info.src_line != doc->src_line || info.src_column != doc->src_column ||
+            info.src_offset_plus1 != doc->src_offset_plus1) {
             rc = sm_diff(why, cap, "doc %u: info '%.*s' '%.*s' '%.*s' date %d off %llu len %llu", d,
                          (int)info.external_id.len, info.external_id.ptr, (int)info.title.len,
                          info.title.ptr, (int)info.origin.len, info.origin.ptr, info.date,

@@ -7,6 +7,9 @@
  *     from the stored text of a real corpus (CACM and the first Reuters-21578 articles),
  *     at random distances and with a random n, must match exactly the documents, and as
  *     many pairs, as a brute-force scan of the re-tokenized stored text finds;
+ *   - the ellipsis oracle: quotes of 2..4 parts ("a … b ... c") cut from the stored text
+ *     with gaps around QUERY_ELLIPSIS_GAP match exactly the documents, and as many chains
+ *     (occurrences of the last part completing one), as a brute-force scan finds;
  *   - the prefix oracle: random prefixes of real forms match the documents holding any
  *     form that starts with them (a scan of every form of the corpus), or fail with
  *     QUIRE_ELIMIT beyond QUERY_MAX_PREFIX_TERMS forms; the cap on a synthetic corpus.
@@ -191,6 +194,25 @@ Test(near, finds_the_hand_checked_pairs_of_the_sample_corpus)
     expect_sample(s, "expect*", "000 001 003 004");
     expect_sample(s, "Uzbek*", "003 004");
     expect_sample(s, "title:putin*", "000 001 002 003 004"); /* every title names him */
+
+    /* a quote with an ellipsis: each part exact, in order, at most 32 words between; 003
+     * (and 000) say "We are expecting you, dear Mr Chairman, dear friend, we are expecting
+     * you next spring"; 002 says "We are waiting for you, dear Mr. President ... We are
+     * waiting for you next spring" */
+    expect_sample(s, "\"We are expecting you \xe2\x80\xa6 we are expecting you next spring\"",
+                  "000 003");
+    expect_sample(s, "\"We are expecting you ... next spring\"", "000 003");
+    expect_sample(s, "\"We are waiting for you ... next spring\"", "002");
+    expect_sample(s, "\"We are expecting you ... Mr. President\"", "");
+    expect_sample(s, "\"next spring ... we are expecting you\"", ""); /* in order only */
+    expect_sample(s, "\"dear Mr Chairman ... dear friend ... state visit\"", "000 003");
+    expect_sample(s, "~\"we are expected you ... next springs\"", "000 003");
+    expect_sample(s, "~\"we expect you ... next spring\"", ""); /* "are" left out */
+    /* in the title alone: 000, 002 and 003 name both in theirs, 001 only in its text */
+    expect_sample(s, "title:\"Vladimir Putin ... Xi Jinping\"", "000 002 003");
+    expect_sample(s, "\"Vladimir Putin ... Xi Jinping\"", "000 001 002 003 004");
+    /* once per occurrence of the last part that ends a chain: 000 and 003 have one each */
+    cr_expect_eq(occurrences(s, "\"We are expecting you ... next spring\""), 2);
     expect_sample(s, "zzzz*", "");
 
     search_close(s);
@@ -354,6 +376,76 @@ static void check_near(searcher *s, const corpus *c, const char *q, const operan
     search_result_free(&r);
 }
 
+/* Chains of the parts parts[0..k) in d (parser.h part_count), by definition: in one field,
+ * each part starting after the one before ends, at most `gap` words after; the count is
+ * of the last part's occurrences that end one. */
+static uint64_t brute_chains(const odoc *d, const operand *parts, uint32_t k, uint32_t gap,
+                             uint32_t *prev, uint32_t *cur)
+{
+    uint64_t chains = 0;
+    for (int f = 0; f < 2; f++) {
+        uint32_t np = brute_starts(d, f, &parts[0], prev);
+        for (uint32_t i = 1; i < k && np > 0; i++) {
+            const uint32_t nc = brute_starts(d, f, &parts[i], cur);
+            uint32_t kept = 0;
+            for (uint32_t j = 0; j < nc; j++) {
+                bool ok = false;
+                for (uint32_t r = 0; r < np && !ok; r++)
+                    ok = cur[j] >= prev[r] + parts[i - 1].len &&
+                         cur[j] - (prev[r] + parts[i - 1].len) <= gap;
+                if (ok)
+                    cur[kept++] = cur[j];
+            }
+            memcpy(prev, cur, kept * sizeof *cur);
+            np = kept;
+        }
+        chains += np;
+    }
+    return chains;
+}
+
+static void check_chain(searcher *s, const corpus *c, const char *q, const operand *parts,
+                        uint32_t k)
+{
+    uint32_t cap = 1;
+    for (uint32_t i = 0; i < c->count; i++)
+        for (int f = 0; f < 2; f++)
+            if (c->docs[i].count[f] + 1 > cap)
+                cap = c->docs[i].count[f] + 1;
+    uint32_t *prev = malloc(cap * sizeof *prev), *cur = malloc(cap * sizeof *cur);
+    uint64_t *want = malloc((c->count + 1) * sizeof *want);
+    uint32_t want_count = 0;
+    uint64_t want_chains = 0;
+    for (uint32_t i = 0; i < c->count; i++) {
+        const uint64_t n = brute_chains(&c->docs[i], parts, k, QUERY_ELLIPSIS_GAP, prev, cur);
+        if (n > 0) {
+            want[want_count++] = c->docs[i].doc_id;
+            want_chains += n;
+        }
+    }
+    search_result r = query(s, q, c->count);
+    cr_expect_eq(r.match_count, want_count, "%s: %llu matches, scan finds %u", q,
+                 (unsigned long long)r.match_count, (unsigned)want_count);
+    cr_expect(r.has_occurrences, "%s", q);
+    cr_expect_eq(r.occurrence_count, want_chains, "%s: %llu chains, scan finds %llu", q,
+                 (unsigned long long)r.occurrence_count, (unsigned long long)want_chains);
+    uint64_t *got = malloc((r.hit_count + 1) * sizeof *got);
+    for (uint32_t i = 0; i < r.hit_count; i++)
+        got[i] = r.hits[i].doc_id;
+    qsort(got, r.hit_count, sizeof *got, cmp_u64);
+    for (uint32_t i = 0; i < r.hit_count && i < want_count; i++)
+        if (got[i] != want[i]) {
+            cr_expect_eq(got[i], want[i], "%s: hit %u is doc %llu, scan says %llu", q, (unsigned)i,
+                         (unsigned long long)got[i], (unsigned long long)want[i]);
+            break;
+        }
+    free(got);
+    free(want);
+    free(prev);
+    free(cur);
+    search_result_free(&r);
+}
+
 /* Forms (by interned id) starting with `prefix`, over the whole corpus. */
 static void check_prefix(searcher *s, const corpus *c, const char *prefix, uint32_t *prefix_ok,
                          uint32_t *prefix_limited)
@@ -476,6 +568,60 @@ Test(near, agrees_with_a_brute_force_scan_of_the_stored_text, .timeout = 600)
     cr_expect_gt(ordered_done, 20);
     cr_expect_gt(title_done, 10);
     cr_expect_gt(phrase_done, 50);
+
+    /* quotes with an ellipsis: 2..4 parts of 1..3 words, gaps of 0..40 words between
+     * them (beyond 32 the cut document no longer matches, others may), exact or ~stems */
+    static const char *const dots[] = {" \xe2\x80\xa6 ", "...", " ... ", "\xe2\x80\xa6", " .... "};
+    uint32_t chains_done = 0, long_gaps = 0;
+    while (chains_done < 120) {
+        const odoc *d = &c.docs[rnd(c.count)];
+        const int f = d->count[0] >= 4 && (rnd(5) == 0 || d->count[1] < 4) ? 0 : 1;
+        const uint32_t k = 2 + rnd(3);
+        const bool stems = rnd(4) == 0;
+        operand parts[4];
+        uint32_t at = rnd(d->count[f] / 2 + 1), len[4], gaps[4] = {0};
+        bool fits = true;
+        for (uint32_t i = 0; i < k && fits; i++) {
+            if (i > 0) {
+                gaps[i] = rnd(5) == 0 ? 28 + rnd(13) : rnd(12);
+                at += gaps[i];
+            }
+            len[i] = 1 + rnd(3);
+            fits = at + len[i] <= d->count[f];
+            if (fits)
+                parts[i] = (operand){stems ? d->stem[f] + at : d->form[f] + at, len[i], stems};
+            if (fits)
+                at += len[i];
+        }
+        if (!fits)
+            continue;
+        char body[4096] = "";
+        strncat(body, stems ? "~\"" : "\"", sizeof body - 1);
+        for (uint32_t i = 0, from = (uint32_t)(parts[0].seq - (stems ? d->stem[f] : d->form[f]));
+             i < k; i++) {
+            if (i > 0) {
+                strncat(body, dots[rnd(5)], sizeof body - strlen(body) - 1);
+                from = (uint32_t)(parts[i].seq - (stems ? d->stem[f] : d->form[f]));
+            }
+            for (uint32_t w = 0; w < len[i]; w++) {
+                if (w > 0)
+                    strncat(body, " ", sizeof body - strlen(body) - 1);
+                const size_t b = d->start[f][from + w], e = d->end[f][from + w];
+                /* a token holding dots or a quote would read as syntax: skip the case */
+                if (memchr(d->field[f] + b, '.', e - b) || memchr(d->field[f] + b, '"', e - b))
+                    fits = false;
+                strncat(body, d->field[f] + b, e - b < sizeof body - strlen(body) - 1 ? e - b : 0);
+            }
+        }
+        if (!fits || has_quote(body + 1))
+            continue;
+        strncat(body, "\"", sizeof body - strlen(body) - 1);
+        for (uint32_t i = 1; i < k; i++)
+            long_gaps += gaps[i] > QUERY_ELLIPSIS_GAP;
+        check_chain(s, &c, body, parts, k);
+        chains_done++;
+    }
+    cr_expect_gt(long_gaps, 5);
 
     /* prefixes of real forms, 2 characters and more */
     uint32_t prefix_ok = 0, prefix_limited = 0, tries = 0;

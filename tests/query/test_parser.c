@@ -3,6 +3,7 @@
  * errors with their positions, lenient mode and the limits. Each query is parsed with the
  * english analyzer and its AST written back as a compact string:
  *   word -> its stem; "f1 f2" exact phrase; ~"s1 s2" stemmed phrase; title: prefix;
+ *   "a b … c" a quote with an ellipsis (its parts joined by " … ");
  *   AND(..) OR(..) NOT(..) OPT(required optional); date:FROM..TO (empty when open).
  */
 #include "parser.h"
@@ -65,12 +66,20 @@ static void render(char *out, size_t cap, const query_node *n)
             return;
         }
         put(out, cap, n->is_stemmed ? "~\"" : "\"");
-        for (uint32_t i = 0; i < n->word_count; i++) {
-            if (i > 0)
+        for (uint32_t i = 0, part = 0; i < n->word_count; i++) {
+            if (part < n->part_count && i == n->part_ends[part] && i > 0) {
+                put(out, cap, " \xe2\x80\xa6 ");
+                part++;
+            } else if (i > 0) {
                 put(out, cap, " ");
+            }
             put(out, cap, n->words[i].text);
         }
         put(out, cap, "\"");
+        if (n->part_count > 0) {
+            cr_expect_eq(n->part_ends[n->part_count - 1], n->word_count);
+            cr_expect_eq(n->near_n, QUERY_ELLIPSIS_GAP);
+        }
         return;
     case QUERY_DATE:
         put(out, cap, "date:");
@@ -421,6 +430,37 @@ Test(parser, near_errors_say_where)
     const parsed r = parse_with("a NEAR/3", false, true);
     cr_expect_eq(r.rc, QUIRE_OK, "%s", r.message);
     cr_expect_str_eq(r.ast, "AND(a near 3)");
+}
+
+Test(parser, an_ellipsis_in_a_quote_splits_it_into_parts)
+{
+    expect_ast("\"We are expecting you \xe2\x80\xa6 we are expecting you next spring\"", false,
+               "\"we are expecting you \xe2\x80\xa6 we are expecting you next spring\"");
+    expect_ast("\"a b...c\"", false, "\"a b \xe2\x80\xa6 c\"");
+    expect_ast("\xe2\x80\x9c"
+               "a .... b \xe2\x80\xa6 c d\xe2\x80\x9d",
+               false, "\"a \xe2\x80\xa6 b \xe2\x80\xa6 c d\"");
+    expect_ast("~\"expected visits ... moscow\"", false, "~\"expect visit \xe2\x80\xa6 moscow\"");
+    expect_ast("title:\"state ... visit\"", false, "title:\"state \xe2\x80\xa6 visit\"");
+    /* an ellipsis with no word on one side (or two dots) leaves a plain phrase */
+    expect_ast("\"\xe2\x80\xa6 state visit\"", false, "\"state visit\"");
+    expect_ast("\"state visit ...\"", false, "\"state visit\"");
+    expect_ast("\"state .. visit\"", false, "\"state visit\"");
+    expect_ast("\"a ... , ... b\"", false, "\"a \xe2\x80\xa6 b\"");
+    /* with the rest of the language; the same quote twice is one clause */
+    expect_ast("putin \"a ... b\" OR c", false, "OR(AND(putin \"a \xe2\x80\xa6 b\") c)");
+    expect_ast("\"a ... b\" \"a ... b\" \"a b\"", false, "AND(\"a \xe2\x80\xa6 b\" \"a b\")");
+    /* not a NEAR operand; and its words count against the phrase limit */
+    expect_error("\"a ... b\" NEAR/3 c", QUIRE_EINVAL, 0,
+                 "a quote with an ellipsis cannot be a NEAR operand");
+    char q[4096] = "\"";
+    for (int i = 0; i < 200; i++)
+        strcat(q, "w ");
+    strcat(q, "... ");
+    for (int i = 0; i < 100; i++)
+        strcat(q, "w ");
+    strcat(q, "\"");
+    expect_error(q, QUIRE_ELIMIT, 0, "phrase longer than 256 words");
 }
 
 Test(parser, a_trailing_star_is_a_prefix)

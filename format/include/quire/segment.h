@@ -32,7 +32,7 @@
 
 /* Files are written with QUIRE_FORMAT_VERSION; readers accept QUIRE_FORMAT_MIN_VERSION up to
  * it (FORMAT.md "Versions"). */
-#define QUIRE_FORMAT_VERSION     2
+#define QUIRE_FORMAT_VERSION     3
 #define QUIRE_FORMAT_MIN_VERSION 1
 #define QUIRE_STEM_PREFIX        0xFF /* first byte of a stem's dictionary key */
 
@@ -60,6 +60,15 @@ typedef struct quire_doc_info {
     uint64_t text_len;  /* bytes */
     uint32_t doc_len;   /* tokens, title + text */
     uint32_t title_len; /* tokens in the title */
+    /* Where the text lies in the file it came from (FORMAT.md ".dmd", version 3; all 0 in
+     * older segments and when unknown): */
+    uint64_t src_line;         /* 1-based line where the text starts (plain text) or where
+                                * the record starts (JSON Lines, TREC) */
+    uint32_t src_column;       /* plain text: 1-based column (characters) of the text's
+                                * start; 0 for records */
+    uint64_t src_offset_plus1; /* 1 + the byte offset of the text's start when the text is
+                                * the file's bytes unchanged (plain text, not converted from
+                                * another encoding, no invalid UTF-8 replaced); else 0 */
 } quire_doc_info;
 
 typedef struct quire_segment_stats {
