@@ -84,7 +84,8 @@ if [ -n "$corpus" ]; then
     *)
         converted="$here/out/corpus-$(basename "$corpus" | sed 's/[^A-Za-z0-9_-]/_/g').jsonl"
         echo "run.sh: $corpus is not JSON Lines: converting it with quire-index --export-jsonl" >&2
-        "$obj/quire-index" --export-jsonl "$corpus" >"$converted"
+        # exit 3: some records were skipped (named on stderr), the rest converted
+        "$obj/quire-index" --export-jsonl "$corpus" >"$converted" || [ $? -eq 3 ]
         corpus=$converted
         ;;
     esac

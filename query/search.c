@@ -79,17 +79,18 @@ static search_source walk_to(source_walk *w, size_t at)
         return src;
     if (at < w->at) /* not ascending: from the start again */
         walk_begin(w, &w->start, w->text);
-    while (w->at < at) {
-        if (w->text[w->at] == '\n') {
-            w->line++;
-            w->at++;
-            w->line_start = w->at;
-            w->chars = 0;
-            continue;
-        }
-        (void)quire_utf8_next((const uint8_t *)w->text, at, &w->at);
-        w->chars++;
+    /* line feeds by memchr; characters counted as the bytes that start one (the stored
+     * text is valid UTF-8), only on the last line */
+    const char *p = w->text + w->at, *end = w->text + at, *nl;
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        w->line++;
+        w->line_start = (size_t)(nl + 1 - w->text);
+        w->chars = 0;
+        p = nl + 1;
     }
+    for (; p < end; p++)
+        w->chars += ((unsigned char)*p & 0xC0) != 0x80;
+    w->at = at;
     src.line = w->line;
     src.column = (w->line_start == 0 ? w->start.column : 1) + w->chars;
     if (src.offset != UINT64_MAX)

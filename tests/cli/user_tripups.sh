@@ -96,6 +96,17 @@ fi
 printf '%s\n' "$hit" | grep -qF '"source":{"line":1,"column":18,"offset":17}' ||
     fail "json: where 003's text starts (after \" date 2022-12-30 \"): $hit"
 
+# a JSON Lines record: the line it starts on, no column, no offset
+"$bin/quire-index" --quiet "$tmp/jl" "$data/inputs/docs.jsonl" 2>/dev/null
+q 0 --format json "$tmp/jl" hello
+printf '%s\n' "$out" | head -n 1 | grep -qF '"id":"a1",' || fail "jsonl: not a1: $out"
+printf '%s\n' "$out" | head -n 1 | grep -qF ',"source":{"line":1,"column":null,"offset":null},' ||
+    fail "jsonl: source: $out"
+printf '%s\n' "$out" | head -n 1 | grep -qF '"highlights":[[0,5]]}]}' ||
+    fail "jsonl: a record's passage has no source of its own: $out"
+q 0 --format json "$tmp/jl" '"bad date kept"'
+printf '%s\n' "$out" | head -n 1 | grep -qF '"source":{"line":7,' || fail "jsonl: line 7: $out"
+
 # ---- --show: the stored document
 q 0 --show "$a003" "$idx"
 [ "$(printf '%s\n' "$out" | head -n 1)" = "id:     $a003" ] || fail "--show: id: $out"
