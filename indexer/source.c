@@ -709,10 +709,17 @@ static doc_format sniff_format(const source *s, bool is_stdin)
 
 /* ---------------------------------------------------------------- encodings */
 
-/* Whether p[0..n) is valid UTF-8. */
+/* Whether p[0..n) is valid UTF-8. ASCII is skipped 8 bytes at a time: the check runs on
+ * every document in the reading thread (callgrind, indexing 6,000 Reuters records: 1.7%
+ * of the instructions byte by byte, 0.44% so). */
 static bool is_utf8(const char *p, size_t n)
 {
     for (size_t i = 0; i < n;) {
+        uint64_t w;
+        if (n - i >= 8 && (memcpy(&w, p + i, 8), (w & 0x8080808080808080ull) == 0)) {
+            i += 8;
+            continue;
+        }
         if ((unsigned char)p[i] < 0x80) {
             i++;
             continue;
