@@ -792,6 +792,20 @@ static int to_utf8(source *s, quire_buf *out, const char *p, size_t n, source_en
     return out->err ? out_of_memory(s) : QUIRE_OK;
 }
 
+/* A document that conversion to UTF-8 took past max_doc (a byte becomes up to 3) is
+ * skipped as a too large one is. QUIRE_OK when it is not, NEXT_SKIP when skipped, or an
+ * error (stop-on-error). */
+static int check_converted_size(source *s, uint64_t line, size_t bytes)
+{
+    if (bytes <= s->max_doc)
+        return QUIRE_OK;
+    const int rc = skip_problem(s, QUIRE_EINVAL, line,
+                                "document of more than %zu bytes once converted to UTF-8, "
+                                "skipped%s",
+                                s->max_doc, s->max_doc_why);
+    return rc != QUIRE_OK ? rc : NEXT_SKIP;
+}
+
 /* A field of the current document in UTF-8 (README "Encodings"): `*p, *n` are replaced
  * by a view of `conv` when the field is converted; *converted tells. */
 static int decode_field(source *s, quire_buf *conv, const char **p, size_t *n, bool *converted)
@@ -1033,6 +1047,12 @@ static int next_jsonl(source *s, source_doc *doc)
         if ((rc = decode_field(s, &s->conv_title, &doc->title, &doc->title_len, &converted)) ||
             (rc = decode_field(s, &s->conv_text, &doc->text, &doc->text_len, &converted)))
             return rc;
+        if (converted &&
+            (rc = check_converted_size(s, line_no, doc->title_len + doc->text_len)) != QUIRE_OK) {
+            if (rc == NEXT_SKIP)
+                continue;
+            return rc;
+        }
         doc->external_id = v[0].ptr;
         doc->external_id_len = v[0].len;
         doc->line = line_no;
@@ -1416,6 +1436,12 @@ static int next_trec(source *s, source_doc *doc)
         if ((rc = decode_field(s, &s->conv_title, &doc->title, &doc->title_len, &converted)) ||
             (rc = decode_field(s, &s->conv_text, &doc->text, &doc->text_len, &converted)))
             return rc;
+        if (converted &&
+            (rc = check_converted_size(s, doc_line, doc->title_len + doc->text_len)) != QUIRE_OK) {
+            if (rc == NEXT_SKIP)
+                continue;
+            return rc;
+        }
         return QUIRE_OK;
     }
 }
@@ -1683,8 +1709,10 @@ static int next_plain(source *s, source_doc *doc)
     size_t file_len = r->len - r->pos;
     bool converted = false;
     int rc = decode_field(s, &s->conv_text, &file, &file_len, &converted);
+    if (rc == QUIRE_OK && converted)
+        rc = check_converted_size(s, 0, file_len);
     if (rc != QUIRE_OK)
-        return rc;
+        return rc == NEXT_SKIP ? NEXT_END : rc;
     const char *p = file, *end = file + file_len;
     p += skip_bom(p, (size_t)(end - p));
     const char *line_start = p; /* of the line the text starts on, after a BOM */

@@ -1,15 +1,17 @@
 /*
  * fuzz_query.c - the query parser, planner and cursors: arbitrary query text searched in
  * the template index. Input: byte 0 picks the options (bit 0: --any, bit 1: --lenient,
- * bits 2-4: top k 0..7), the rest is the query. Checks: a clear status (OK, a syntax error
- * with an offset inside the query, a limit), hits sorted by score then doc id, at most k
- * of them and no more than the match count.
+ * bits 2-4: top k 0..7, bits 5-6: the sort, 0 and 3 relevance, 1 date, 2 -date; bit 7:
+ * --offset 2), the rest is the query. Checks: a clear status (OK, a syntax error with an
+ * offset inside the query, a limit), hits sorted by score then doc id (by date first in a
+ * date order, undated last), at most k of them and no more than the match count.
  */
 #include <string.h>
 
 #include "fuzz_common.h"
 #include "parser.h"
 #include "query.h"
+#include "quire/date.h"
 
 static searcher *s;
 
@@ -28,12 +30,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.match_any = data[0] & 1;
     o.lenient = (data[0] >> 1) & 1;
     o.top_k = (data[0] >> 2) & 7;
+    const int sort = (data[0] >> 5) & 3;
+    o.sort = sort == 1   ? SEARCH_SORT_DATE
+             : sort == 2 ? SEARCH_SORT_DATE_DESC
+                         : SEARCH_SORT_RELEVANCE;
+    o.offset = data[0] >> 7 ? 2 : 0;
     search_result r = SEARCH_RESULT_INIT;
     int rc = search_query(&r, s, &o);
     if (rc == QUIRE_OK) {
-        FZ_CHECK(r.hit_count <= o.top_k && r.hit_count <= r.match_count);
+        FZ_CHECK(r.hit_count <= o.top_k);
+        FZ_CHECK(r.hit_count == 0 || r.hit_count + o.offset <= r.match_count);
         for (uint32_t i = 0; i < r.hit_count; i++) {
             FZ_CHECK(r.hits[i].external_id != NULL);
+            const int32_t a = i > 0 ? r.hits[i - 1].date : 0, b = r.hits[i].date;
+            if (i > 0 && o.sort != SEARCH_SORT_RELEVANCE && a != b) {
+                FZ_CHECK(b == QUIRE_NO_DATE ||
+                         (a != QUIRE_NO_DATE && (o.sort == SEARCH_SORT_DATE ? a < b : a > b)));
+                continue;
+            }
             if (i > 0)
                 FZ_CHECK(r.hits[i - 1].score > r.hits[i].score ||
                          (r.hits[i - 1].score == r.hits[i].score &&

@@ -564,6 +564,34 @@ Test(source, a_cp1252_file_is_read_as_cp1252)
     free(path);
 }
 
+/* Conversion makes a byte up to three: a document within max_doc as read but past it in
+ * UTF-8 is skipped as a too large one is (found by fuzz_source, kept as a seed). */
+Test(source, a_document_past_the_limit_once_converted_is_skipped)
+{
+    char *dir = tmp_dir();
+    char *a = path_join(dir, "a.txt");
+    char text[64];
+    memset(text, 0xe9, 40); /* é in cp1252: 2 bytes in UTF-8 */
+    memcpy(text + 40, " ascii tail\n", 12);
+    write_file(a, text, 52);
+    const char *inputs[] = {a};
+    run *r = collect_opts(inputs, 1, false, 60, 0);
+    cr_expect_eq(r->count, 0);
+    cr_expect_eq(r->skipped, 1);
+    cr_assert_eq(r->skip_count, 1);
+    cr_expect(strstr(r->skips[0], "|0|document of more than 60 bytes once converted to UTF-8") !=
+                  NULL,
+              "%s", r->skips[0]);
+    run_free(r);
+    r = collect_opts(inputs, 1, false, 100, 0); /* 92 bytes in UTF-8: kept */
+    cr_expect_eq(r->count, 1);
+    cr_expect_eq(r->docs[0].text_len, 91);
+    run_free(r);
+    rm_rf(dir);
+    free(a);
+    free(dir);
+}
+
 Test(source, auto_encoding_keeps_utf8_with_damage_and_converts_json_lines_fields)
 {
     char *dir = tmp_dir();
