@@ -52,12 +52,12 @@ struct quire_writer {
     size_t spill_at;     /* log bytes kept in memory before the file takes them */
     uint64_t generation; /* of the last commit seen (0: none yet) */
     /* the transaction */
-    int err;            /* sticky: QUIRE_OK or the error that broke it */
-    char err_msg[512];  /* its message, given again by every later call */
-    uint64_t seq;       /* changes so far */
-    quire_buf log;      /* records not in the file yet */
-    FILE *spill;        /* the log's older records (unlinked file), or NULL */
-    deleted_id *dels;   /* in the order given; sorted by id, then seq, at commit */
+    int err;           /* sticky: QUIRE_OK or the error that broke it */
+    char err_msg[512]; /* its message, given again by every later call */
+    uint64_t seq;      /* changes so far */
+    quire_buf log;     /* records not in the file yet */
+    FILE *spill;       /* the log's older records (unlinked file), or NULL */
+    deleted_id *dels;  /* in the order given; sorted by id, then seq, at commit */
     size_t del_count, del_cap;
     /* reading the log back during the commit */
     size_t read_at;   /* next record in `log` when there is no spill file */
@@ -248,15 +248,17 @@ static int spill(quire_writer *w)
             if (fd >= 0)
                 close(fd);
             quire_free(path);
-            return writer_fail(w, quire_error(QUIRE_EIO, "%s: temporary file for the "
-                                                         "transaction: %s",
+            return writer_fail(w, quire_error(QUIRE_EIO,
+                                              "%s: temporary file for the "
+                                              "transaction: %s",
                                               w->dir, strerror(e)));
         }
         quire_free(path);
     }
     if (w->log.len > 0 && fwrite(w->log.data, 1, w->log.len, w->spill) != w->log.len)
-        return writer_fail(w, quire_error(QUIRE_EIO, "%s: writing the transaction's temporary "
-                                                     "file: %s",
+        return writer_fail(w, quire_error(QUIRE_EIO,
+                                          "%s: writing the transaction's temporary "
+                                          "file: %s",
                                           w->dir, strerror(errno)));
     w->log.len = 0;
     return QUIRE_OK;
@@ -474,8 +476,7 @@ static int next_doc(void *ctx, source_doc *doc)
         quire_buf_put(&w->origin, origin, origin_len);
         quire_buf_put_byte(&w->origin, 0);
         if (w->origin.err != QUIRE_OK)
-            return quire_error(QUIRE_ENOMEM, "%s: out of memory reading the transaction",
-                               w->dir);
+            return quire_error(QUIRE_ENOMEM, "%s: out of memory reading the transaction", w->dir);
         doc->origin = (const char *)w->origin.data;
         doc->line = line;
         w->live++;

@@ -135,13 +135,13 @@ QUIRE_API size_t quire_searcher_error_offset(const quire_searcher *s);
  * do); later versions add fields at the end, and the library reads only the fields of
  * the version it is given. */
 typedef struct quire_search_options {
-    unsigned int version;  /* QUIRE_SEARCH_OPTIONS_VERSION */
-    unsigned int flags;    /* QUIRE_SEARCH_* */
-    uint32_t top_k;        /* hits to return, best first (default 10); 0: count only */
-    uint32_t passages;     /* best passages per hit, 0..64 (default 0: none) */
-    size_t passage_bytes;  /* target length of a passage in bytes, >= 16 (default 240) */
-    double k1;             /* BM25 term-frequency saturation, >= 0 (default 0.9) */
-    double b;              /* BM25 length normalisation, 0..1 (default 0.4) */
+    unsigned int version; /* QUIRE_SEARCH_OPTIONS_VERSION */
+    unsigned int flags;   /* QUIRE_SEARCH_* */
+    uint32_t top_k;       /* hits to return, best first (default 10); 0: count only */
+    uint32_t passages;    /* best passages per hit, 0..64 (default 0: none) */
+    size_t passage_bytes; /* target length of a passage in bytes, >= 16 (default 240) */
+    double k1;            /* BM25 term-frequency saturation, >= 0 (default 0.9) */
+    double b;             /* BM25 length normalisation, 0..1 (default 0.4) */
 } quire_search_options;
 
 #define QUIRE_SEARCH_OPTIONS_VERSION 1

@@ -110,23 +110,22 @@ typedef struct quire_document {
 
 /* Add `doc` to the transaction; it replaces any document with the same id (see "Order"
  * above) when the transaction commits.
- * @return QUIRE_OK; QUIRE_EINVAL for an empty id or one with a NUL byte, a date that is not a real YYYY-MM-DD,
- *   a NULL string with a non-zero length or an unknown document version (the transaction
- *   is unchanged and goes on); QUIRE_ELIMIT for a title and text together larger than a
- *   sixth of the memory budget (a document is analysed whole, in about 5 bytes of memory
- *   per byte of text; likewise unchanged); QUIRE_EIO, QUIRE_ENOMEM (spilling to the
- *   temporary file): the transaction is then broken, every later call on it returns
- *   this error until it ends (commit returns it and commits nothing, or abort). */
+ * @return QUIRE_OK; QUIRE_EINVAL for an empty id or one with a NUL byte, a date that is
+ *   not a real YYYY-MM-DD, a NULL string with a non-zero length or an unknown document
+ *   version (the transaction is unchanged and goes on); QUIRE_ELIMIT for a title and text
+ *   together larger than a sixth of the memory budget (a document is analysed whole, in
+ *   about 5 bytes of memory per byte of text; likewise unchanged); QUIRE_EIO, QUIRE_ENOMEM
+ *   (spilling to the temporary file): the transaction is then broken, every later call on
+ *   it returns this error until it ends (commit returns it and commits nothing, or
+ *   abort). */
 QUIRE_API QUIRE_MUST_CHECK int quire_writer_add(quire_writer *w, const quire_document *doc);
 
 /* Delete the document with id `id` (`id_len` bytes) when the transaction commits (see
  * "Order" above). An id the index does not hold is no error: it is counted in
  * quire_commit_info.deletes_missing and warned about at the commit.
  * @return QUIRE_OK; QUIRE_EINVAL for an empty id or one with a NUL byte (transaction
- *   unchanged); QUIRE_ENOMEM
- *   (the transaction is broken, as for quire_writer_add()). */
-QUIRE_API QUIRE_MUST_CHECK int quire_writer_delete(quire_writer *w, const char *id,
-                                                   size_t id_len);
+ *   unchanged); QUIRE_ENOMEM (the transaction is broken, as for quire_writer_add()). */
+QUIRE_API QUIRE_MUST_CHECK int quire_writer_delete(quire_writer *w, const char *id, size_t id_len);
 
 /* What a commit did. Versioned (see quire_search_options): set `version` to
  * QUIRE_COMMIT_INFO_VERSION before the call; the library fills the fields of that version. */

@@ -11,10 +11,10 @@
 #include <ctype.h>
 #include <ftw.h>
 #include <pthread.h>
-#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- helpers ---- */
@@ -251,8 +251,7 @@ Test(api, counts_are_exact_or_labelled_lower_bounds)
     char id[32], text[128];
     for (int i = 0; i < 300; i++) {
         snprintf(id, sizeof id, "n%03d", i);
-        snprintf(text, sizeof text, "common words here%s and number %d", i % 10 ? "" : " rare",
-                 i);
+        snprintf(text, sizeof text, "common words here%s and number %d", i % 10 ? "" : " rare", i);
         const doc d = {id, NULL, NULL, text};
         add_doc(w, &d);
     }
@@ -328,8 +327,7 @@ Test(api, passages_offsets_point_into_the_text)
                 cr_assert_leq(sp.start, sp.end);
                 cr_assert_leq(sp.end, text_len);
                 cr_expect_eq(len, sp.end - sp.start);
-                cr_expect_eq(memcmp(t, d->text + sp.start, len), 0, "passage text of %s",
-                             d->id);
+                cr_expect_eq(memcmp(t, d->text + sp.start, len), 0, "passage text of %s", d->id);
                 cr_expect_eq(quire_passage_cut_before(p), sp.start > 0);
                 for (size_t m = 0; m < quire_passage_highlight_count(p); m++) {
                     const quire_span hl = quire_passage_highlight(p, m);
@@ -480,7 +478,7 @@ typedef struct thread_arg {
     int failures;
 } thread_arg;
 
-static const char *thread_queries[] = {"xi", "limits", "\"no limits\"", "summit OR snow",
+static const char *thread_queries[] = {"xi",           "limits", "\"no limits\"", "summit OR snow",
                                        "visit moscow", "uzbek*"};
 static char thread_want[6][512];
 
