@@ -114,10 +114,10 @@ typedef struct quire_document {
  *   not a real YYYY-MM-DD, a NULL string with a non-zero length or an unknown document
  *   version (the transaction is unchanged and goes on); QUIRE_ELIMIT for a title and text
  *   together larger than a sixth of the memory budget (a document is analysed whole, in
- *   about 5 bytes of memory per byte of text; likewise unchanged); QUIRE_EIO, QUIRE_ENOMEM
- *   (spilling to the temporary file): the transaction is then broken, every later call on
- *   it returns this error until it ends (commit returns it and commits nothing, or
- *   abort). */
+ *   about 5 bytes of memory per byte of text; likewise unchanged); QUIRE_ENOMEM (likewise
+ *   unchanged); QUIRE_EIO or QUIRE_ENOMEM while moving the transaction to its temporary
+ *   file: the transaction is then broken, every later call on it returns this error until
+ *   it ends (commit returns it and commits nothing, or abort). */
 QUIRE_API QUIRE_MUST_CHECK int quire_writer_add(quire_writer *w, const quire_document *doc);
 
 /* Delete the document with id `id` (`id_len` bytes) when the transaction commits (see
