@@ -122,8 +122,7 @@ Test(lib_alloc, every_failing_allocation_returns_enomem_and_keeps_a_commit)
         if (rc != QUIRE_OK)
             cr_assert_eq(rc, QUIRE_ENOMEM, "N = %ld: %d %s", n, rc, quire_errmsg());
         const uint64_t docs = live_docs(dir);
-        cr_assert(docs == 3 || docs == 4, "N = %ld: %llu documents", n,
-                  (unsigned long long)docs);
+        cr_assert(docs == 3 || docs == 4, "N = %ld: %llu documents", n, (unsigned long long)docs);
     }
     cr_expect_gt(n, 50, "the scenario allocates more than that");
     char cmd[600];
