@@ -157,7 +157,7 @@ typedef struct quire_commit_info {
  * @return QUIRE_OK; QUIRE_EIO (disk full, ...), QUIRE_ENOMEM, QUIRE_ECORRUPT (a damaged
  *   segment met while merging): nothing was committed, the index keeps its last commit;
  *   the error of a broken transaction (see quire_writer_add()); QUIRE_EINVAL for an
- *   unknown `info` version (nothing committed). */
+ *   unknown `info` version (checked first: nothing done, the transaction stays). */
 QUIRE_API QUIRE_MUST_CHECK int quire_writer_commit(quire_writer *w, quire_commit_info *info);
 
 /* quire_writer_commit(), and merge the whole index into one segment without deleted
