@@ -13,6 +13,7 @@
 
 #include "quire/segment.h"
 #include "quire/status.h"
+#include "source.h"
 
 typedef struct indexer_progress {
     uint64_t docs;
@@ -30,6 +31,10 @@ typedef void (*indexer_warn_fn)(void *ctx, const char *message);
 typedef enum indexer_skip_kind { INDEXER_SKIPPED, INDEXER_DELETE_NOT_FOUND } indexer_skip_kind;
 typedef void (*indexer_skip_fn)(void *ctx, indexer_skip_kind kind, const char *what, uint64_t line,
                                 const char *reason);
+/* The next document of a caller's own stream (libquire's writer, lib/writer.c): QUIRE_OK
+ * with *doc filled (its strings valid until the next call; origin NUL-terminated), 1 at
+ * the end, or a negative code, which ends the run without committing. */
+typedef int (*indexer_doc_fn)(void *ctx, source_doc *doc);
 
 typedef struct indexer_opts {
     const char *index_dir;
@@ -60,6 +65,12 @@ typedef struct indexer_opts {
     void *warn_ctx;
     indexer_skip_fn on_skip; /* may be NULL */
     void *skip_ctx;
+    /* Documents from memory (libquire's writer): read from `docs` instead of `inputs`
+     * (input_count must be 0; not with dry_run). Checked like the inputs' documents but
+     * for max_doc_bytes, which the caller enforces (indexer_max_doc_bytes()). */
+    indexer_doc_fn docs;
+    void *docs_ctx;
+    bool lock_held; /* the caller holds the index's writer lock (quire_lock_acquire) */
 } indexer_opts;
 
 typedef struct indexer_summary {
@@ -77,7 +88,7 @@ typedef struct indexer_summary {
     uint64_t docs_deleted;     /* by delete_ids */
     uint64_t delete_missing;   /* delete_ids found nowhere */
     uint32_t merges;           /* merges of committed segments (policy or optimize) */
-    uint32_t segments;         /* segments of the committed index */
+    uint32_t segments;         /* segments of the index after the run (as generation) */
     uint64_t generation;       /* the index's generation after the run: the new commit, or
                                 * the last one when nothing changed (0: no index) */
     bool committed;            /* the run committed a new generation */
@@ -86,6 +97,10 @@ typedef struct indexer_summary {
 } indexer_summary;
 
 QUIRE_MUST_CHECK int indexer_run(const indexer_opts *opts, indexer_summary *summary);
+
+/* The largest document (title and text, in bytes) a run with `opts` reads; a source
+ * skips larger ones with a warning. */
+size_t indexer_max_doc_bytes(const indexer_opts *opts);
 
 /* Statistics of an existing index: its segments' stats added up. */
 typedef struct index_stats {
