@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approx.h"
 #include "arena.h"
 #include "cursor.h"
+#include "fuzzy.h"
 #include "parser.h"
 #include "passage.h"
 #include "plan.h"
@@ -43,6 +45,7 @@ void search_options_init(search_options *o)
     o->k1 = SCORER_DEFAULT_K1;
     o->b = SCORER_DEFAULT_B;
     o->passage_bytes = PASSAGE_DEFAULT_BYTES;
+    o->closeness = APPROX_DEFAULT_CLOSENESS;
 }
 
 void search_result_free(search_result *r)
@@ -414,6 +417,42 @@ static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
     return rc;
 }
 
+/* A query that is one approximate quote ranks its hits by closeness (approx.h), the
+ * exact renderings first; ties go by doc id as everywhere. */
+static bool is_approx_alone(const query_node *root)
+{
+    return root->kind == QUERY_PHRASE && root->is_approx;
+}
+
+static void rank_by_closeness(const plan *p, uint32_t seg, const query_node *root, topk *top,
+                              uint64_t *match_count)
+{
+    const phrase_matches *m = &p->phrases[root->phrase].in_seg[seg];
+    const uint64_t base = quire_index_doc_base(p->ix, seg);
+    for (uint32_t k = 0; k < m->count; k++) {
+        if (quire_index_is_deleted(p->ix, seg, m->docs[k]))
+            continue;
+        topk_push(top, m->closeness[k], base + m->docs[k]);
+        (*match_count)++;
+    }
+}
+
+/* What the index must tell before planning: the forms of fuzzy words (fuzzy.h) and the
+ * weights and forms of approximate quotes (approx.h). */
+static int resolve_variants(query_node *n, arena *a, searcher *s, const search_options *o)
+{
+    if (n->kind == QUERY_PHRASE && n->is_fuzzy)
+        return fuzzy_resolve(n, a, s->ix);
+    if (n->kind == QUERY_PHRASE && n->is_approx)
+        return approx_resolve(n, a, s->ix, o->closeness);
+    for (uint32_t i = 0; i < n->child_count; i++) {
+        const int rc = resolve_variants(n->children[i], a, s, o);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
 int search_query(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
@@ -426,6 +465,8 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         return quire_error(QUIRE_EINVAL, "at most %d passages per hit", PASSAGE_MAX_COUNT);
     if (o->passages > 0 && o->passage_bytes < 16)
         return quire_error(QUIRE_EINVAL, "a passage must be at least 16 bytes long");
+    if (!(o->closeness > 0 && o->closeness <= 1))
+        return quire_error(QUIRE_EINVAL, "the closeness must be above 0 and at most 1");
 
     arena a = ARENA_INIT;
     topk top = {NULL, 0, 0};
@@ -438,6 +479,9 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         s->error_offset = ast.error_offset;
         goto done;
     }
+    rc = resolve_variants(ast.root, &a, s, o);
+    if (rc != QUIRE_OK)
+        goto done;
     const query_node *root = ast.root;
     r.term_count = ast.term_count;
     rc = plan_build(&p, &a, s->ix, &ast, o->k1, o->b);
@@ -453,7 +497,9 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     if (rc != QUIRE_OK)
         goto done;
 
-    for (uint32_t seg = 0; seg < p.segment_count; seg++) {
+    for (uint32_t seg = 0; seg < p.segment_count && is_approx_alone(root); seg++)
+        rank_by_closeness(&p, seg, root, &top, &r.match_count);
+    for (uint32_t seg = 0; seg < p.segment_count && !is_approx_alone(root); seg++) {
         cursor *c = NULL;
         rc = plan_cursor(&c, &a, &p, root, seg);
         if (rc == QUIRE_OK && c != NULL) {
