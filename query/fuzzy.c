@@ -44,16 +44,31 @@ static bool same(uint32_t x, uint32_t y)
     return canon(x) == canon(y);
 }
 
-/* Whether the pair (p, c) is a digraph standing for the single character s: ph for f, kh
- * for h. */
-static bool digraph_of(uint32_t p, uint32_t c, uint32_t s)
-{
-    return c == 'h' && ((p == 'p' && s == 'f') || (p == 'k' && s == 'h'));
-}
+/* The pattern (the query word) as the rows need it, computed once: each character's
+ * class, whether inserting it is free (it repeats the one before), and the character a
+ * digraph ending at it stands for (ph: f, kh: h; 0 if none). Index j is character j - 1,
+ * as in the rows. */
+typedef struct fuzzy_pattern {
+    uint32_t m;
+    cell cap; /* max + 1: rows saturate there */
+    uint32_t b[FUZZY_MAX_CHARS + 1];
+    uint32_t cb[FUZZY_MAX_CHARS + 1];
+    cell ins[FUZZY_MAX_CHARS + 1];
+    uint32_t dig[FUZZY_MAX_CHARS + 1];
+} fuzzy_pattern;
 
-static cell sat(uint32_t v, cell cap)
+static void pattern_init(fuzzy_pattern *pt, const uint32_t *b, uint32_t m, uint32_t max)
 {
-    return v < cap ? (cell)v : cap;
+    pt->m = m;
+    pt->cap = (cell)(max + 1);
+    for (uint32_t j = 1; j <= m; j++) {
+        pt->b[j] = b[j - 1];
+        pt->cb[j] = canon(b[j - 1]);
+        pt->ins[j] = j >= 2 && same(b[j - 1], b[j - 2]) ? 0 : 1;
+        pt->dig[j] = 0;
+        if (j >= 2 && b[j - 1] == 'h' && (b[j - 2] == 'p' || b[j - 2] == 'k'))
+            pt->dig[j] = b[j - 2] == 'p' ? 'f' : 'h';
+    }
 }
 
 static cell min2(cell a, cell b)
@@ -62,33 +77,39 @@ static cell min2(cell a, cell b)
 }
 
 /* Row 0: the pattern's first j characters inserted (repeats free). */
-static cell first_row(cell *out, const uint32_t *b, uint32_t m, cell cap)
+static cell first_row(cell *out, const fuzzy_pattern *pt)
 {
     out[0] = 0;
-    for (uint32_t j = 1; j <= m; j++)
-        out[j] = sat((uint32_t)out[j - 1] + (j >= 2 && same(b[j - 1], b[j - 2]) ? 0u : 1u), cap);
+    for (uint32_t j = 1; j <= pt->m; j++)
+        out[j] = min2((cell)(out[j - 1] + pt->ins[j]), pt->cap);
     return 0;
 }
 
 /* Row i (i >= 1) for the key's character ac (ap: the one before it, 0 when i == 1) from
- * rows i-1 (r1) and i-2 (r2, unused when i == 1). Returns the row's minimum. */
+ * rows i-1 (r1) and i-2 (r2, unused when i == 1). Returns the row's minimum. Cells hold
+ * at most cap and each candidate adds at most 1, so one clamp per cell keeps them so. */
 static cell next_row(cell *out, const cell *r1, const cell *r2, uint32_t i, uint32_t ap,
-                     uint32_t ac, const uint32_t *b, uint32_t m, cell cap)
+                     uint32_t ac, const fuzzy_pattern *pt)
 {
-    const uint32_t del = i >= 2 && same(ac, ap) ? 0 : 1;
-    out[0] = sat((uint32_t)r1[0] + del, cap);
+    const uint32_t ca = canon(ac), cp = canon(ap), m = pt->m;
+    const cell cap = pt->cap;
+    const cell del = i >= 2 && ca == cp ? 0 : 1;
+    /* the character the key's digraph (ap, ac) stands for */
+    const uint32_t dch = i >= 2 && ac == 'h' && (ap == 'p' || ap == 'k') ? (ap == 'p' ? 'f' : 'h')
+                                                                         : 0;
+    out[0] = min2((cell)(r1[0] + del), cap);
     cell lo = out[0];
     for (uint32_t j = 1; j <= m; j++) {
-        const uint32_t bc = b[j - 1], bp = j >= 2 ? b[j - 2] : 0;
-        cell v = sat((uint32_t)r1[j] + del, cap);
-        v = min2(v, sat((uint32_t)out[j - 1] + (j >= 2 && same(bc, bp) ? 0u : 1u), cap));
-        v = min2(v, sat((uint32_t)r1[j - 1] + (same(ac, bc) ? 0u : 1u), cap));
-        if (i >= 2 && j >= 2 && same(ac, bp) && same(ap, bc))
-            v = min2(v, sat((uint32_t)r2[j - 2] + 1, cap));
-        if (i >= 2 && digraph_of(ap, ac, bc))
+        cell v = (cell)(r1[j] + del);
+        v = min2(v, (cell)(out[j - 1] + pt->ins[j]));
+        v = min2(v, (cell)(r1[j - 1] + (ca != pt->cb[j])));
+        if (i >= 2 && j >= 2 && ca == pt->cb[j - 1] && cp == pt->cb[j])
+            v = min2(v, (cell)(r2[j - 2] + 1));
+        if (dch != 0 && pt->b[j] == dch)
             v = min2(v, r2[j - 1]);
-        if (j >= 2 && digraph_of(bp, bc, ac))
+        if (pt->dig[j] != 0 && pt->dig[j] == ac)
             v = min2(v, r1[j - 2]);
+        v = min2(v, cap);
         out[j] = v;
         if (v < lo)
             lo = v;
@@ -101,21 +122,22 @@ uint32_t fuzzy_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
 {
     if (max > 250)
         max = 250;
-    const cell cap = (cell)(max + 1);
     if (na > FUZZY_MAX_CHARS || nb > FUZZY_MAX_CHARS)
         return max + 1;
+    fuzzy_pattern pt;
+    pattern_init(&pt, b, nb, max);
     cell rows[3][FUZZY_MAX_CHARS + 1];
-    first_row(rows[0], b, nb, cap);
+    first_row(rows[0], &pt);
     for (uint32_t i = 1; i <= na; i++)
         (void)next_row(rows[i % 3], rows[(i - 1) % 3], rows[(i + 1) % 3], i,
-                       i >= 2 ? a[i - 2] : 0, a[i - 1], b, nb, cap);
+                       i >= 2 ? a[i - 2] : 0, a[i - 1], &pt);
     return rows[na % 3][nb];
 }
 
 /* Keys read in order towards the next live key before seeking instead: a seek costs a
  * binary search of the sparse index and the decoding of up to a block, about as much as
  * reading a few keys. */
-#define FUZZY_SKIP_READS 4
+#define FUZZY_SKIP_READS 8
 
 typedef struct walk {
     cell rows[FUZZY_MAX_CHARS + 1][FUZZY_MAX_CHARS + 1];
@@ -126,11 +148,10 @@ typedef struct walk {
     uint32_t cp_count;                /* rows[0..cp_count] are the key's */
     uint8_t prev[QUIRE_DICT_MAX_KEY]; /* the previous key */
     size_t prev_len;
-    const uint32_t *pattern;
-    uint32_t len;
+    fuzzy_pattern pt;
     uint32_t max;
-    cell cap;
-    uint32_t special[2 * FUZZY_MAX_CHARS + 16]; /* see next_live() */
+    uint32_t special[FUZZY_MAX_CHARS + 16]; /* see next_live(), sorted, distinct */
+    uint32_t special_count;
 } walk;
 
 /* Whether the key's first `level` code points followed by c can still reach the distance
@@ -140,7 +161,7 @@ static bool is_live(walk *w, uint32_t level, uint32_t c)
     if (level == 0)
         return true; /* row 0 holds a 0 */
     const cell lo = next_row(w->scratch, w->rows[level], w->rows[level - 1], level + 1,
-                             w->cps[level - 1], c, w->pattern, w->len, w->cap);
+                             w->cps[level - 1], c, &w->pt);
     const bool dead =
         lo > w->max && (uint32_t)w->row_min[level] + (c == 'p' || c == 'k' ? 0u : 1u) > w->max;
     return !dead;
@@ -163,22 +184,12 @@ static bool is_special(const uint32_t *sp, uint32_t n, uint32_t c)
  * before (repeats); every other character gives the same row. */
 static uint32_t next_live(walk *w, uint32_t level, uint32_t d)
 {
-    uint32_t *sp = w->special, n = 0;
-    for (uint32_t j = 0; j < w->len; j++)
-        sp[n++] = w->pattern[j];
-    /* the equivalents of any of these are among the fixed ones */
-    static const uint32_t fixed[] = {'p', 'k', 'q', 'h', 'f', 'i', 'y'};
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        sp[n++] = fixed[i];
-    if (level >= 1)
-        sp[n++] = w->cps[level - 1];
-    qsort(sp, n, sizeof *sp, cmp_u32);
-    uint32_t u = 0;
-    for (uint32_t i = 0; i < n; i++)
-        if (u == 0 || sp[u - 1] != sp[i])
-            sp[u++] = sp[i];
+    const uint32_t *sp = w->special, u = w->special_count;
+    /* the character before: a repeat of it (or of its class) deletes at no cost */
+    const uint32_t ap = level >= 1 ? w->cps[level - 1] : 0;
+    const uint32_t ap_alt = ap == 'i' ? 'y' : ap == 'y' ? 'i' : ap == 'k' ? 'q' : ap == 'q' ? 'k' : ap;
     uint32_t generic = 0x10FFFF;
-    while (is_special(sp, u, generic))
+    while (is_special(sp, u, generic) || generic == ap || generic == ap_alt)
         generic--;
     const bool generic_live = is_live(w, level, generic);
     for (uint32_t c = d + 1; c <= 0x10FFFF;) {
@@ -186,7 +197,7 @@ static uint32_t next_live(walk *w, uint32_t level, uint32_t d)
             c = 0xE000;
             continue;
         }
-        if (is_special(sp, u, c)) {
+        if (is_special(sp, u, c) || c == ap || c == ap_alt) {
             if (is_live(w, level, c))
                 return c;
             c++;
@@ -203,9 +214,14 @@ static uint32_t next_live(walk *w, uint32_t level, uint32_t d)
             else
                 hi = mid;
         }
-        if (lo == u)
+        uint32_t next = lo < u ? sp[lo] : UINT32_MAX;
+        if (ap > c && ap < next)
+            next = ap;
+        if (ap_alt > c && ap_alt < next)
+            next = ap_alt;
+        if (next == UINT32_MAX)
             return 0;
-        c = sp[lo];
+        c = next;
     }
     return 0;
 }
@@ -268,11 +284,22 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
         return oom();
     w->cp_count = 0;
     w->prev_len = 0;
-    w->pattern = pattern;
-    w->len = len;
+    pattern_init(&w->pt, pattern, len, max);
     w->max = max;
-    w->cap = (cell)(max + 1);
-    w->row_min[0] = first_row(w->rows[0], pattern, len, w->cap);
+    w->row_min[0] = first_row(w->rows[0], &w->pt);
+    /* the characters a row can tell apart (next_live): the pattern's, and p k q h f i y
+     * (digraphs and the classes' other members) */
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < len; j++)
+        w->special[n++] = pattern[j];
+    static const uint32_t fixed[] = {'p', 'k', 'q', 'h', 'f', 'i', 'y'};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        w->special[n++] = fixed[i];
+    qsort(w->special, n, sizeof *w->special, cmp_u32);
+    w->special_count = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (w->special_count == 0 || w->special[w->special_count - 1] != w->special[i])
+            w->special[w->special_count++] = w->special[i];
     quire_segment_term_iter it;
     uint8_t target[QUIRE_DICT_MAX_KEY + 4];
     size_t target_len = 0;
@@ -320,7 +347,7 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
             w->cp_end[k] = at;
             k++;
             w->row_min[k] = next_row(w->rows[k], w->rows[k - 1], k >= 2 ? w->rows[k - 2] : NULL, k,
-                                     k >= 2 ? w->cps[k - 2] : 0, cp, pattern, len, w->cap);
+                                     k >= 2 ? w->cps[k - 2] : 0, cp, &w->pt);
             if (k >= 2 && w->row_min[k] > max &&
                 (uint32_t)w->row_min[k - 1] + (cp == 'p' || cp == 'k' ? 0u : 1u) > max) {
                 is_dead = true;
