@@ -800,6 +800,64 @@ static int align_window(approx_rendering *r, arena *a, doc_eval *d, uint32_t s, 
     return QUIRE_OK;
 }
 
+/* Show what stands for the quote words missing at a rendering's ends: take in, as
+ * substituted, the token before it (after it) when quote words are missing before its
+ * first (after its last) paired word - the score does not change: a substitution costs
+ * nothing - within its field, the window length and the other renderings. */
+static int widen(approx_rendering *r, arena *a, const doc_eval *d, uint32_t (*spans)[2],
+                 uint32_t n)
+{
+    const uint32_t m = d->q->word_count;
+    int32_t first = -1, last = -1;
+    for (uint32_t k = 0; k < r->end - r->start; k++)
+        if (r->tokens[k].word >= 0) {
+            if (first < 0)
+                first = r->tokens[k].word;
+            last = r->tokens[k].word;
+        }
+    if (first < 0)
+        return QUIRE_OK;
+    uint64_t lo = r->start < d->title_len ? 0 : (uint64_t)d->title_len + 1;
+    uint64_t hi = r->start < d->title_len ? d->title_len : (uint64_t)d->doc_len + 1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (spans[i][1] < r->start && spans[i][1] + 1 > lo)
+            lo = spans[i][1] + 1;
+        if (spans[i][0] >= r->end && spans[i][0] < hi)
+            hi = spans[i][0];
+    }
+    const uint32_t len = r->end - r->start, room = d->q->max_window - len;
+    /* one token at most: further ones would read as a rendering of words they are not */
+    uint32_t before = first > 0 ? 1 : 0, after = (uint32_t)last + 1 < m ? 1 : 0;
+    if (before > r->start - lo)
+        before = (uint32_t)(r->start - lo);
+    if (after > hi - r->end)
+        after = (uint32_t)(hi - r->end);
+    if (after > room)
+        after = room;
+    if (before > room - after)
+        before = room - after;
+    if (before + after == 0)
+        return QUIRE_OK;
+    approx_aligned *t = arena_alloc(a, ((size_t)len + before + after) * sizeof *t);
+    if (t == NULL)
+        return oom();
+    for (uint32_t k = 0; k < before; k++) {
+        const uint32_t w = (uint32_t)first - before + k;
+        t[k] = (approx_aligned){r->start - before + k, (int32_t)w, APPROX_SUBSTITUTED};
+        r->word_matched[w] = true;
+    }
+    memcpy(t + before, r->tokens, (size_t)len * sizeof *t);
+    for (uint32_t k = 0; k < after; k++) {
+        const uint32_t w = (uint32_t)last + 1 + k;
+        t[before + len + k] = (approx_aligned){r->end + k, (int32_t)w, APPROX_SUBSTITUTED};
+        r->word_matched[w] = true;
+    }
+    r->tokens = t;
+    r->start -= before;
+    r->end += after;
+    return QUIRE_OK;
+}
+
 int approx_doc_renderings(approx_rendering **out, uint32_t *count, arena *a,
                           const quire_index *ix, uint32_t seg_i, const query_node *node,
                           uint32_t doc, uint32_t max_count)
@@ -841,6 +899,8 @@ int approx_doc_renderings(approx_rendering **out, uint32_t *count, arena *a,
             while (d.ev[d.first[s]].pos != spans[r][0])
                 s++;
             rc = align_window(&(*out)[r], a, &d, s, spans[r][1]);
+            if (rc == QUIRE_OK)
+                rc = widen(&(*out)[r], a, &d, spans, n);
             if (rc == QUIRE_OK)
                 *count = r + 1;
         }

@@ -25,7 +25,11 @@
  *
  * Its renderings: its best window (the earliest, then the shortest, among equals), then
  * the best window sharing no token with those chosen, and so on while the best reaches
- * the threshold. Their number is the quote's tf in the document.
+ * the threshold. Their number is the quote's tf in the document. Shown (passages,
+ * alignments), a rendering also takes in as substituted the token just before (after) it
+ * when quote words are missing before its first (after its last) paired word (at no cost,
+ * so with the same closeness), within its field, the window length and the other
+ * renderings: "dear Mr. President" for "dear Mr Chairman".
  *
  * Finding them is exact with respect to this definition:
  *   - a document whose present quote words (any of their forms) weigh less than
