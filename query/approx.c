@@ -107,16 +107,19 @@ static int stem_df(uint64_t *df, const quire_index *ix, const char *stem, size_t
     return QUIRE_OK;
 }
 
-/* The distance of word w's variants: word~N says N, word~ the default for its length,
- * nothing the default for words of APPROX_VARIANT_CHARS or more; -1: none. */
+/* The distance of word w's variants: word~N says N, word~ the default for its length
+ * (fuzzy.h), a name (typed with a capital) of APPROX_VARIANT_CHARS or more characters
+ * APPROX_NAME_DISTANCE; -1: none. */
 static int32_t variant_distance(const query_word *w)
 {
     uint32_t cps[FUZZY_MAX_CHARS];
     const uint32_t chars = fuzzy_decode(cps, w->text, w->len);
     if (w->distance >= 0)
         return w->distance;
-    if (w->distance == -1 || chars >= APPROX_VARIANT_CHARS)
+    if (w->distance == -1)
         return fuzzy_default_distance(chars);
+    if (w->is_name && chars >= APPROX_VARIANT_CHARS)
+        return APPROX_NAME_DISTANCE;
     return -1;
 }
 
@@ -155,6 +158,11 @@ int approx_resolve(query_node *node, arena *a, const quire_index *ix, double thr
             continue;
         fuzzy_expansion x;
         rc = fuzzy_expand(&x, a, ix, w->text, w->len, (uint32_t)aw->distance, FUZZY_MAX_FORMS);
+        if (rc == QUIRE_ELIMIT) { /* too many to choose from: the word without variants */
+            rc = QUIRE_OK;
+            aw->distance = -1;
+            continue;
+        }
         aw->variants = x.count;
         aw->variants_matched = x.matched;
         for (uint32_t k = 0; k < x.count && rc == QUIRE_OK; k++)

@@ -11,10 +11,11 @@
  * tokens, one to one and in order on both sides (a monotone alignment). A pair scores
  *   w_i * 1    the token is q_i's form (same),
  *   w_i * 0.9  the token is another form of q_i's stem (stem),
- *   w_i * 0.8  the token is a spelling variant of q_i (variant: within the fuzzy
- *              distance of fuzzy.h, for quote words of at least APPROX_VARIANT_CHARS
- *              characters, or any word written word~ or word~N in the quote; the
- *              FUZZY_MAX_FORMS closest variants),
+ *   w_i * 0.8  the token is a spelling variant of q_i (variant: a form of the index
+ *              within the distance of fuzzy.h: APPROX_NAME_DISTANCE for a name, a word
+ *              typed with a capital, of at least APPROX_VARIANT_CHARS characters; N for a
+ *              word written word~N in the quote, word~'s default for word~; the
+ *              FUZZY_MAX_FORMS closest; other words have no variants),
  *   0          otherwise (substituted);
  * a quote word left unpaired scores 0 (missing), and each window token left unpaired
  * (inserted) costs c = APPROX_INSERT_COST * W / m, a quarter of the mean weight. The
@@ -63,7 +64,8 @@
 #define APPROX_STEM_SCORE        0.9  /* share of a word's weight a stem match scores */
 #define APPROX_VARIANT_SCORE     0.8  /* ... and a spelling variant */
 #define APPROX_INSERT_COST       0.25 /* an inserted token costs this share of the mean weight */
-#define APPROX_VARIANT_CHARS     5    /* quote words this long match their variants */
+#define APPROX_VARIANT_CHARS     4    /* names this long match their variants */
+#define APPROX_NAME_DISTANCE     1    /* ... within this distance (fuzzy.h) */
 #define APPROX_SLACK             1e-9 /* closeness compared with this much tolerance */
 
 typedef enum approx_kind {

@@ -328,6 +328,8 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
             }
             target_len = 0;
         }
+        if (stats != NULL)
+            stats->scored++;
         /* Rows for the code points shared with the previous key are still right. */
         size_t lcp = 0;
         while (lcp < key_len && lcp < w->prev_len && key[lcp] == w->prev[lcp])

@@ -439,6 +439,14 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+/* Whether the code point is a capital letter of the scripts the analyzer folds (Latin,
+ * Greek, Cyrillic): a word typed so is taken for a name. */
+static bool is_capital(uint32_t cp)
+{
+    return (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) ||
+           (cp >= 0x391 && cp <= 0x3A9) || (cp >= 0x400 && cp <= 0x42F);
+}
+
 /* Whether text[s..e) ends in `~` or `~digits`; *tilde is where the ~ is. */
 static bool tilde_suffix(const parser *p, size_t s, size_t e, size_t *tilde)
 {
@@ -617,6 +625,7 @@ static int approx_words(parser *p, size_t s, size_t e, query_word *words, uint32
                 return rc;
             query_word *w = &words[*n];
             memset(w, 0, sizeof *w);
+            w->is_name = is_capital(peek_cp(p, cs + tok.byte_start, NULL));
             w->text = arena_strndup(p->a, tok.form, tok.form_len);
             w->len = tok.form_len;
             w->stem = arena_strndup(p->a, tok.stem, tok.stem_len);

@@ -105,6 +105,7 @@ typedef struct query_word {
     const char *stem; /* NUL-terminated; the word's stem */
     size_t stem_len;  /* bytes */
     int32_t distance; /* `word~N` in the quote: N; `word~`: -1 (the default); else -2 */
+    bool is_name;     /* typed with a capital letter (a name: matches its variants) */
     /* Fuzzy words (is_fuzzy), set before planning (fuzzy_resolve): the forms to match
      * instead of `text`; phrase.c reads their positions as one word's. */
     const struct query_word *alts;

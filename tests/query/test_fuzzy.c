@@ -258,7 +258,7 @@ Test(fuzzy, walk_finds_what_a_scan_of_the_dictionary_finds, .timeout = 600)
                 n = respell(w, n);
         }
         const uint32_t max = q % 7 == 0 ? 0 : q % 2 == 0 ? 1 : 2;
-        fuzzy_walk_stats st = {0, 0};
+        fuzzy_walk_stats st = {0, 0, 0};
         clear_hits(&walked);
         cr_assert_eq(fuzzy_segment_walk(seg, w, n, max, visit_push, &walked, &st), QUIRE_OK, "%s",
                      quire_errmsg());
