@@ -219,6 +219,15 @@ typedef struct event {
     approx_kind kind;
 } event;
 
+/* A region: positions [lo, hi] within L - 1 of a run of essential occurrences; its bound,
+ * the most any window in it can score (gather_events). */
+typedef struct region {
+    uint64_t lo, hi;
+    double bound;
+    double found; /* the current word's best gain inside it */
+    bool alive;
+} region;
+
 typedef struct doc_eval {
     const approx_quote *q;
     event *ev; /* sorted by position, then word */
@@ -237,6 +246,15 @@ typedef struct doc_eval {
     uint32_t doc_len;
     uint32_t (*chosen)[2]; /* renderings chosen so far, ascending */
     uint32_t chosen_count, chosen_cap;
+    event *tmp;       /* room to merge events */
+    uint32_t tmp_cap;
+    uint32_t *runs;   /* where each form's events start (each run is sorted) */
+    uint32_t run_count, run_cap;
+    region *regions;
+    uint32_t region_cap;
+    const bool *essential; /* per word (approx.h); NULL: every word */
+    uint32_t *ess;         /* positions of essential words' forms, ascending, distinct */
+    uint32_t ess_count, ess_cap;
 } doc_eval;
 
 static void doc_eval_free(doc_eval *d)
@@ -250,6 +268,10 @@ static void doc_eval_free(doc_eval *d)
     quire_free(d->best_end);
     quire_free(d->cached);
     quire_free(d->chosen);
+    quire_free(d->ess);
+    quire_free(d->tmp);
+    quire_free(d->runs);
+    quire_free(d->regions);
 }
 
 static int doc_eval_init(doc_eval *d, const approx_quote *q)
@@ -289,10 +311,51 @@ static int cmp_event(const void *pa, const void *pb)
     return (a->kind > b->kind) - (a->kind < b->kind);
 }
 
+/* Sort the events by merging the forms' runs (each sorted: positions ascend, and a form's
+ * words at one position come in word order), pairwise until one is left. */
+static int merge_events(doc_eval *d)
+{
+    if (d->run_count <= 1)
+        return QUIRE_OK;
+    if (d->ev_count > d->tmp_cap) {
+        event *t = quire_realloc(d->tmp, (size_t)d->ev_count * sizeof *t);
+        if (t == NULL)
+            return oom();
+        d->tmp = t;
+        d->tmp_cap = d->ev_count;
+    }
+    uint32_t n = d->run_count;
+    uint32_t *r = d->runs; /* r[0..n) starts, r[n] = ev_count */
+    r[n] = d->ev_count;
+    while (n > 1) {
+        uint32_t out = 0, k = 0;
+        for (; k + 1 < n; k += 2) {
+            uint32_t a = r[k], b = r[k + 1], t = r[k];
+            const uint32_t ae = r[k + 1], be = r[k + 2];
+            while (a < ae && b < be)
+                d->tmp[t++] = cmp_event(&d->ev[b], &d->ev[a]) < 0 ? d->ev[b++] : d->ev[a++];
+            while (a < ae)
+                d->tmp[t++] = d->ev[a++];
+            while (b < be)
+                d->tmp[t++] = d->ev[b++];
+            memcpy(d->ev + r[k], d->tmp + r[k], (size_t)(be - r[k]) * sizeof *d->ev);
+            r[out++] = r[k];
+        }
+        if (k < n)
+            r[out++] = r[k];
+        r[out] = d->ev_count;
+        n = out;
+    }
+    d->run_count = 1;
+    return QUIRE_OK;
+}
+
 /* Sort the events, index their distinct positions, reset the per-start cache. */
 static int index_events(doc_eval *d)
 {
-    qsort(d->ev, d->ev_count, sizeof *d->ev, cmp_event);
+    const int rc = merge_events(d);
+    if (rc != QUIRE_OK)
+        return rc;
     if (d->ev_count + 1 > d->first_cap) {
         const uint32_t cap = d->ev_count + 1;
         uint32_t *f = quire_realloc(d->first, (size_t)cap * sizeof *f);
@@ -426,7 +489,16 @@ static double start_best(doc_eval *d, uint32_t s, uint32_t *end)
         d->best[s] = -DBL_MAX;
         if (!in_chosen(d, p)) {
             const uint32_t lim = window_limit(d, p);
-            if (reaches(window_bound(d, s, lim), d->q))
+            /* a window without an essential word's occurrence cannot reach the threshold */
+            uint32_t lo = 0, hi = d->ess_count;
+            while (lo < hi) {
+                const uint32_t mid = lo + (hi - lo) / 2;
+                if (d->ess[mid] < p)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < d->ess_count && d->ess[lo] <= lim && reaches(window_bound(d, s, lim), d->q))
                 d->best[s] = run_window(d, s, lim, &d->best_end[s]);
         }
         d->cached[s] = true;
@@ -506,9 +578,17 @@ typedef struct form_cursor {
     bool essential;
 } form_cursor;
 
+typedef struct word_form {
+    uint32_t cursor; /* index into fc */
+    approx_kind kind;
+} word_form;
+
 typedef struct seg_state {
     form_cursor *fc;
     uint32_t count;
+    uint32_t *word_first; /* word w's forms: by_word[word_first[w] .. word_first[w + 1]) */
+    word_form *by_word;
+    uint32_t *order; /* the words, heaviest first */
 } seg_state;
 
 static void close_cursors(seg_state *st)
@@ -584,28 +664,199 @@ static int open_cursors(seg_state *st, arena *a, const quire_segment *seg, const
     return QUIRE_OK;
 }
 
-/* The events of document `doc` from the cursors on it (title only for a title: quote). */
-static int gather_events(doc_eval *d, seg_state *st, const query_node *node, uint32_t doc)
+static int push_u32(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
+{
+    if (*n == *cap) {
+        const uint32_t c = *cap ? *cap * 2 : 64;
+        uint32_t *g = quire_realloc(*v, (size_t)c * sizeof *g);
+        if (g == NULL)
+            return oom();
+        *v = g;
+        *cap = c;
+    }
+    (*v)[(*n)++] = x;
+    return QUIRE_OK;
+}
+
+static int cmp_pos(const void *pa, const void *pb)
+{
+    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+static bool form_is_essential(const doc_eval *d, const approx_form *f)
+{
+    if (d->essential == NULL)
+        return true;
+    for (uint32_t k = 0; k < f->pair_count; k++)
+        if (d->essential[f->pairs[k].word])
+            return true;
+    return false;
+}
+
+/* Each word's cursors (st->by_word) and the words heaviest first (st->order). */
+static int index_words(seg_state *st, arena *a, const approx_quote *q)
+{
+    const uint32_t m = q->word_count;
+    st->word_first = arena_alloc(a, ((size_t)m + 2) * sizeof *st->word_first);
+    st->order = arena_alloc(a, ((size_t)m + 1) * sizeof *st->order);
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < st->count; i++)
+        total += st->fc[i].f->pair_count;
+    st->by_word = arena_alloc(a, ((size_t)total + 1) * sizeof *st->by_word);
+    if (st->word_first == NULL || st->order == NULL || st->by_word == NULL)
+        return oom();
+    for (uint32_t i = 0; i < st->count; i++)
+        for (uint32_t k = 0; k < st->fc[i].f->pair_count; k++)
+            st->word_first[st->fc[i].f->pairs[k].word + 2]++;
+    for (uint32_t w = 0; w < m; w++)
+        st->word_first[w + 2] += st->word_first[w + 1];
+    for (uint32_t i = 0; i < st->count; i++)
+        for (uint32_t k = 0; k < st->fc[i].f->pair_count; k++) {
+            const approx_pair *pr = &st->fc[i].f->pairs[k];
+            st->by_word[st->word_first[pr->word + 1]++] = (word_form){i, pr->kind};
+        }
+    for (uint32_t w = 0; w < m; w++)
+        st->order[w] = w;
+    for (uint32_t i = 1; i < m; i++) /* insertion sort, heaviest first: m <= 64 */
+        for (uint32_t k = i; k > 0 && q->words[st->order[k]].weight >
+                                          q->words[st->order[k - 1]].weight;
+             k--) {
+            const uint32_t t = st->order[k];
+            st->order[k] = st->order[k - 1];
+            st->order[k - 1] = t;
+        }
+    return QUIRE_OK;
+}
+
+/* The first index of pos[from..n) holding a value >= v. */
+static uint32_t lower_bound_pos(const uint32_t *pos, uint32_t from, uint32_t n, uint64_t v)
+{
+    uint32_t a = from, b = n;
+    while (a < b) {
+        const uint32_t mid = a + (b - a) / 2;
+        if (pos[mid] < v)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
+}
+
+/* The events of document `doc` from the cursors on it (title only for a title: quote).
+ * Only windows holding an occurrence of an essential word can reach the threshold, and
+ * they lie within L - 1 positions of one: the regions around them. A region's bound starts
+ * as the weight of every word present in the document (`present`, each at its best kind)
+ * and, word by word from the heaviest, drops to what the word scores inside it once its
+ * positions are read; a region whose bound falls short of the threshold is dropped, and
+ * when none is left the lighter words' positions (a long article's thousands of "the")
+ * are never read. Events are gathered in the regions left. */
+static int gather_events(doc_eval *d, seg_state *st, const query_node *node, uint32_t doc,
+                         const double *present)
 {
     d->ev_count = 0;
-    for (uint32_t i = 0; i < st->count; i++) {
+    d->ess_count = 0;
+    d->run_count = 0;
+    const uint32_t limit = node->field == QUERY_FIELD_TITLE ? d->title_len : UINT32_MAX;
+    int rc = QUIRE_OK;
+    for (uint32_t i = 0; i < st->count && rc == QUIRE_OK; i++) {
+        form_cursor *c = &st->fc[i];
+        if (c->c.doc != doc || !form_is_essential(d, c->f))
+            continue;
+        const uint32_t *pos;
+        uint32_t n;
+        rc = quire_postings_positions(&c->c, &pos, &n);
+        for (uint32_t k = 0; k < n && rc == QUIRE_OK && pos[k] < limit; k++)
+            rc = push_u32(&d->ess, &d->ess_count, &d->ess_cap, pos[k]);
+    }
+    if (rc != QUIRE_OK)
+        return rc;
+    qsort(d->ess, d->ess_count, sizeof *d->ess, cmp_pos);
+    uint32_t u = 0;
+    for (uint32_t k = 0; k < d->ess_count; k++)
+        if (u == 0 || d->ess[u - 1] != d->ess[k])
+            d->ess[u++] = d->ess[k];
+    d->ess_count = u;
+    /* the regions */
+    const uint32_t reach = d->q->max_window - 1, m = d->q->word_count;
+    double start = 0;
+    for (uint32_t w = 0; w < m; w++)
+        start += present[w];
+    uint32_t nr = 0;
+    for (uint32_t e = 0; e < d->ess_count;) {
+        uint32_t f = e;
+        while (f + 1 < d->ess_count && d->ess[f + 1] - d->ess[f] <= reach)
+            f++;
+        if (nr == d->region_cap) {
+            const uint32_t cap = d->region_cap ? d->region_cap * 2 : 16;
+            region *g = quire_realloc(d->regions, (size_t)cap * sizeof *g);
+            if (g == NULL)
+                return oom();
+            d->regions = g;
+            d->region_cap = cap;
+        }
+        d->regions[nr++] = (region){d->ess[e] > reach ? d->ess[e] - reach : 0,
+                                    (uint64_t)d->ess[f] + reach, start, 0, true};
+        e = f + 1;
+    }
+    region *rg = d->regions;
+    uint32_t alive = nr;
+    for (uint32_t oi = 0; oi < m && alive > 0 && rc == QUIRE_OK; oi++) {
+        const uint32_t w = st->order[oi];
+        if (present[w] <= 0)
+            continue;
+        for (uint32_t r = 0; r < nr; r++)
+            rg[r].found = 0;
+        for (uint32_t j = st->word_first[w]; j < st->word_first[w + 1] && rc == QUIRE_OK; j++) {
+            form_cursor *c = &st->fc[st->by_word[j].cursor];
+            if (c->c.doc != doc)
+                continue;
+            const double g = d->q->words[w].weight * kind_share(st->by_word[j].kind);
+            const uint32_t *pos;
+            uint32_t n;
+            rc = quire_postings_positions(&c->c, &pos, &n);
+            uint32_t k = 0;
+            for (uint32_t r = 0; r < nr && k < n && rc == QUIRE_OK; r++) {
+                if (!rg[r].alive || rg[r].found >= g)
+                    continue;
+                k = lower_bound_pos(pos, k, n, rg[r].lo);
+                if (k < n && pos[k] <= rg[r].hi && pos[k] < limit)
+                    rg[r].found = g;
+            }
+        }
+        for (uint32_t r = 0; r < nr; r++)
+            if (rg[r].alive) {
+                rg[r].bound += rg[r].found - present[w];
+                if (!reaches(rg[r].bound, d->q)) {
+                    rg[r].alive = false;
+                    alive--;
+                }
+            }
+    }
+    for (uint32_t i = 0; i < st->count && rc == QUIRE_OK && alive > 0; i++) {
         form_cursor *c = &st->fc[i];
         if (c->c.doc != doc)
             continue;
         const uint32_t *pos;
         uint32_t n;
-        int rc = quire_postings_positions(&c->c, &pos, &n);
-        if (rc != QUIRE_OK)
-            return rc;
-        for (uint32_t k = 0; k < n; k++) {
-            if (node->field == QUERY_FIELD_TITLE && pos[k] >= d->title_len)
-                break;
-            for (uint32_t w = 0; w < c->f->pair_count && rc == QUIRE_OK; w++)
-                rc = push_event(d, pos[k], c->f->pairs[w].word, c->f->pairs[w].kind);
-            if (rc != QUIRE_OK)
-                return rc;
+        rc = quire_postings_positions(&c->c, &pos, &n);
+        if (rc == QUIRE_OK)
+            rc = push_u32(&d->runs, &d->run_count, &d->run_cap, d->ev_count);
+        uint32_t k = 0;
+        for (uint32_t r = 0; r < nr && k < n && rc == QUIRE_OK; r++) {
+            if (!rg[r].alive)
+                continue;
+            for (k = lower_bound_pos(pos, k, n, rg[r].lo);
+                 k < n && pos[k] <= rg[r].hi && pos[k] < limit && rc == QUIRE_OK; k++)
+                for (uint32_t p = 0; p < c->f->pair_count && rc == QUIRE_OK; p++)
+                    rc = push_event(d, pos[k], c->f->pairs[p].word, c->f->pairs[p].kind);
         }
     }
+    if (rc == QUIRE_OK) /* room for the end sentinel of merge_events */
+        rc = push_u32(&d->runs, &d->run_count, &d->run_cap, d->ev_count);
+    if (rc != QUIRE_OK)
+        return rc;
+    d->run_count--;
     return index_events(d);
 }
 
@@ -647,7 +898,7 @@ int approx_match_segment(phrase_matches *out, arena *a, const quire_index *ix, u
     const approx_quote *q = node->approx;
     const quire_segment *seg = quire_index_segment(ix, seg_i);
     const uint32_t m = q->word_count;
-    seg_state st = {NULL, 0};
+    seg_state st = {NULL, 0, NULL, NULL, NULL};
     doc_eval d;
     match_buf mb = {NULL, NULL, NULL, 0, 0};
     bool *essential = arena_alloc(a, (size_t)m * sizeof *essential);
@@ -659,6 +910,9 @@ int approx_match_segment(phrase_matches *out, arena *a, const quire_index *ix, u
         rc = essential_words(essential, q);
     if (rc == QUIRE_OK)
         rc = open_cursors(&st, a, seg, q, essential);
+    if (rc == QUIRE_OK)
+        rc = index_words(&st, a, q);
+    d.essential = essential;
     const uint32_t doc_count = quire_segment_get_stats(seg)->doc_count;
     while (rc == QUIRE_OK) {
         uint32_t doc = QUIRE_DOC_END;
@@ -695,7 +949,7 @@ int approx_match_segment(phrase_matches *out, arena *a, const quire_index *ix, u
         if (rc == QUIRE_OK && reaches(weight, q)) {
             d.title_len = quire_segment_title_len(seg, doc);
             d.doc_len = quire_segment_doc_len(seg, doc);
-            rc = gather_events(&d, &st, node, doc);
+            rc = gather_events(&d, &st, node, doc, present);
             uint32_t n = 0;
             double best = 0;
             if (rc == QUIRE_OK)
@@ -874,19 +1128,40 @@ int approx_doc_renderings(approx_rendering **out, uint32_t *count, arena *a,
     *count = 0;
     const approx_quote *q = node->approx;
     const quire_segment *seg = quire_index_segment(ix, seg_i);
-    seg_state st = {NULL, 0};
+    seg_state st = {NULL, 0, NULL, NULL, NULL};
     doc_eval d;
     uint32_t(*spans)[2] = NULL;
+    bool *essential = arena_alloc(a, (size_t)q->word_count * sizeof *essential);
     int rc = doc_eval_init(&d, q);
+    if (rc == QUIRE_OK && essential == NULL)
+        rc = oom();
+    if (rc == QUIRE_OK)
+        rc = essential_words(essential, q);
+    d.essential = essential;
     if (rc == QUIRE_OK)
         rc = open_cursors(&st, a, seg, q, NULL);
-    for (uint32_t i = 0; i < st.count && rc == QUIRE_OK; i++)
-        if (st.fc[i].c.doc < doc)
-            rc = quire_postings_advance(&st.fc[i].c, doc);
+    if (rc == QUIRE_OK)
+        rc = index_words(&st, a, q);
+    double *present = arena_alloc(a, ((size_t)q->word_count + 1) * sizeof *present);
+    if (rc == QUIRE_OK && present == NULL)
+        rc = oom();
+    for (uint32_t i = 0; i < st.count && rc == QUIRE_OK; i++) {
+        form_cursor *c = &st.fc[i];
+        if (c->c.doc < doc)
+            rc = quire_postings_advance(&c->c, doc);
+        if (rc != QUIRE_OK || c->c.doc != doc)
+            continue;
+        for (uint32_t k = 0; k < c->f->pair_count; k++) {
+            const uint32_t w = c->f->pairs[k].word;
+            const double g = q->words[w].weight * kind_share(c->f->pairs[k].kind);
+            if (g > present[w])
+                present[w] = g;
+        }
+    }
     if (rc == QUIRE_OK) {
         d.title_len = quire_segment_title_len(seg, doc);
         d.doc_len = quire_segment_doc_len(seg, doc);
-        rc = gather_events(&d, &st, node, doc);
+        rc = gather_events(&d, &st, node, doc, present);
     }
     if (rc == QUIRE_OK && max_count > 0 && d.np > 0) {
         const uint32_t room = max_count < d.np ? max_count : d.np;
