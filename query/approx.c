@@ -171,7 +171,8 @@ int approx_resolve(query_node *node, arena *a, const quire_index *ix, double thr
     if (rc != QUIRE_OK)
         goto done;
     /* (form, word) once, with its best kind; then one form with all its words */
-    qsort(e.items, e.count, sizeof *e.items, cmp_entry);
+    if (e.count > 1)
+        qsort(e.items, e.count, sizeof *e.items, cmp_entry);
     size_t u = 0;
     for (size_t k = 0; k < e.count; k++) {
         if (u > 0 && e.items[u - 1].word == e.items[k].word &&
@@ -385,7 +386,8 @@ static int index_events(doc_eval *d)
         d->cached = c;
         d->cache_cap = cap;
     }
-    memset(d->cached, 0, (size_t)d->np * sizeof *d->cached);
+    if (d->np > 0)
+        memset(d->cached, 0, (size_t)d->np * sizeof *d->cached);
     d->chosen_count = 0;
     return QUIRE_OK;
 }
@@ -771,7 +773,8 @@ static int gather_events(doc_eval *d, seg_state *st, const query_node *node, uin
     }
     if (rc != QUIRE_OK)
         return rc;
-    qsort(d->ess, d->ess_count, sizeof *d->ess, cmp_pos);
+    if (d->ess_count > 1)
+        qsort(d->ess, d->ess_count, sizeof *d->ess, cmp_pos);
     uint32_t u = 0;
     for (uint32_t k = 0; k < d->ess_count; k++)
         if (u == 0 || d->ess[u - 1] != d->ess[k])

@@ -474,7 +474,8 @@ int fuzzy_expand(fuzzy_expansion *out, arena *a, const quire_index *ix, const ch
     if (rc != QUIRE_OK)
         goto done;
     /* one entry per distinct form, its documents summed over the segments */
-    qsort(c.items, c.count, sizeof *c.items, cmp_form);
+    if (c.count > 1)
+        qsort(c.items, c.count, sizeof *c.items, cmp_form);
     size_t distinct = 0;
     for (size_t i = 0; i < c.count; i++) {
         if (distinct > 0 && cmp_form(&c.items[distinct - 1], &c.items[i]) == 0) {
@@ -485,7 +486,8 @@ int fuzzy_expand(fuzzy_expansion *out, arena *a, const quire_index *ix, const ch
         c.items[distinct++] = c.items[i];
     }
     c.count = distinct;
-    qsort(c.items, c.count, sizeof *c.items, cmp_closest);
+    if (c.count > 1)
+        qsort(c.items, c.count, sizeof *c.items, cmp_closest);
     out->matched = (uint32_t)c.count;
     out->count = c.count < cap ? (uint32_t)c.count : cap;
     out->forms = arena_alloc(a, ((size_t)out->count + 1) * sizeof *out->forms);

