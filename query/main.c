@@ -534,6 +534,22 @@ static void print_word_notes(const search_result *r)
     }
 }
 
+/* A fuzzy word past the cap says how many of its variants it searched. */
+static void print_fuzzy_notes(const search_result *r)
+{
+    for (uint32_t i = 0; i < r->fuzzy_count; i++) {
+        const search_fuzzy *f = &r->fuzzy[i];
+        if (f->matched > f->searched)
+            printf("note: %s~: %u forms within %d edit%s; the %u closest searched\n", f->word,
+                   (unsigned)f->matched, (int)f->distance, f->distance == 1 ? "" : "s",
+                   (unsigned)f->searched);
+        else if (f->distance < 0)
+            printf("note: %s~: a word of 1-2 characters has no variants by default; write "
+                   "%s~1\n",
+                   f->word, f->word);
+    }
+}
+
 /* What to say before the hits of an approximate quote or of a quote that fell back. */
 static void print_quote_notes(const search_result *r)
 {
@@ -621,6 +637,7 @@ static void print_text(const search_result *r, const marks *m)
 {
     print_explain(r);
     print_word_notes(r);
+    print_fuzzy_notes(r);
     print_quote_notes(r);
     for (uint32_t i = 0; i < r->hit_count; i++) {
         const search_hit *h = &r->hits[i];
@@ -724,7 +741,7 @@ static void print_json_forms(const search_form *f, uint32_t n)
  * {"fell_back", "quotes", "notes", "explain"}}. */
 static void print_json_query(const search_result *r, const char *qid)
 {
-    if (r->quote_count == 0 && r->note_count == 0 && r->explain == NULL)
+    if (r->quote_count == 0 && r->note_count == 0 && r->fuzzy_count == 0 && r->explain == NULL)
         return;
     putchar('{');
     if (qid != NULL) {
@@ -755,6 +772,14 @@ static void print_json_query(const search_result *r, const char *qid)
         (void)fputs(",\"variants\":", stdout);
         print_json_forms(n->variants, n->variant_count);
         printf(",\"more\":%u}", (unsigned)n->more);
+    }
+    (void)fputs("],\"fuzzy\":[", stdout);
+    for (uint32_t i = 0; i < r->fuzzy_count; i++) {
+        const search_fuzzy *f = &r->fuzzy[i];
+        printf("%s{\"word\":", i ? "," : "");
+        print_json_string(f->word, strlen(f->word));
+        printf(",\"distance\":%d,\"searched\":%u,\"in_reach\":%u}", (int)f->distance,
+               (unsigned)f->searched, (unsigned)f->matched);
     }
     putchar(']');
     if (r->explain != NULL) {

@@ -142,6 +142,14 @@ typedef struct search_word_note {
     uint32_t more; /* further variants not listed */
 } search_word_note;
 
+/* A fuzzy word of the query (word~): how many variants it searched of those in reach. */
+typedef struct search_fuzzy {
+    char *word;        /* owned: its form */
+    int32_t distance;  /* searched; -1: none (1-2 characters) */
+    uint32_t searched; /* variants searched, the closest first */
+    uint32_t matched;  /* forms of the index within the distance (more: capped) */
+} search_fuzzy;
+
 /* One clause of the query as --explain shows it. */
 typedef struct search_clause {
     char *label;      /* owned: as written, roughly: putin, "no limits", zelensky~2 */
@@ -179,12 +187,14 @@ typedef struct search_result {
     bool fell_back; /* a quote without exact matches was searched approximately instead */
     search_word_note *notes; /* owned (search_options.notes) */
     uint32_t note_count;
+    search_fuzzy *fuzzy; /* owned: the query's fuzzy words, in query order */
+    uint32_t fuzzy_count;
     search_explain *explain; /* owned (search_options.explain); NULL otherwise */
 } search_result;
 
 #define SEARCH_RESULT_INIT                                                                         \
     {                                                                                              \
-        NULL, 0, 0, true, 0, false, 0, NULL, 0, false, NULL, 0, NULL                               \
+        NULL, 0, 0, true, 0, false, 0, NULL, 0, false, NULL, 0, NULL, 0, NULL                      \
     }
 
 void search_result_free(search_result *r);

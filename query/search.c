@@ -85,6 +85,9 @@ void search_result_free(search_result *r)
         quire_free(r->notes[i].variants);
     }
     quire_free(r->notes);
+    for (uint32_t i = 0; i < r->fuzzy_count; i++)
+        quire_free(r->fuzzy[i].word);
+    quire_free(r->fuzzy);
     explain_free(r->explain);
     memset(r, 0, sizeof *r);
 }
@@ -655,6 +658,32 @@ static int summarize_quotes(search_result *r, const plan *p, uint32_t *quote_of_
     return QUIRE_OK;
 }
 
+/* The fuzzy words of the plan with what their expansion searched (never a silent cap). */
+static int summarize_fuzzy(search_result *r, const plan *p)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->phrase_count; i++)
+        n += p->phrases[i].node->is_fuzzy;
+    if (n == 0)
+        return QUIRE_OK;
+    r->fuzzy = quire_calloc(n, sizeof *r->fuzzy);
+    if (r->fuzzy == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        const query_node *node = p->phrases[i].node;
+        if (!node->is_fuzzy)
+            continue;
+        search_fuzzy *f = &r->fuzzy[r->fuzzy_count++];
+        f->word = quire_strndup(node->words[0].text, node->words[0].len);
+        if (f->word == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        f->distance = node->expansion != NULL ? node->expansion->distance : -1;
+        f->searched = node->expansion != NULL ? node->expansion->count : 0;
+        f->matched = node->expansion != NULL ? node->expansion->matched : 0;
+    }
+    return QUIRE_OK;
+}
+
 /* A quote alone, exact, that an approximate quote could stand for (search_options.fallback),
  * written last in the query so that a ~ can follow it. */
 static bool is_plain_quote(const query_node *root, const search_options *o)
@@ -757,6 +786,8 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         goto done;
     }
     rc = summarize_quotes(&r, &p, quote_of_phrase);
+    if (rc == QUIRE_OK)
+        rc = summarize_fuzzy(&r, &p);
     if (rc == QUIRE_OK && o->notes)
         rc = notes_build(&r.notes, &r.note_count, &a, s->ix, root, o->query, o->query_len);
     if (rc != QUIRE_OK)

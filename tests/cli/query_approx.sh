@@ -86,7 +86,7 @@ printf '%s\n' "$out" | grep -q '^note:' && fail "a lower-case word is noted: $ou
 q 0 "$idx" --format json Zelensky
 head=$(printf '%s\n' "$out" | head -n 1)
 case $head in
-'{"query":{"fell_back":false,"quotes":[],"notes":[{"word":"zelensky","variants":[{"form":"zelenskiy","documents":1,"distance":0},{"form":"zelenskyy","documents":1,"distance":0}],"more":0}]}}') ;;
+'{"query":{"fell_back":false,"quotes":[],"notes":[{"word":"zelensky","variants":[{"form":"zelenskiy","documents":1,"distance":0},{"form":"zelenskyy","documents":1,"distance":0}],"more":0}],"fuzzy":[]}}') ;;
 *) fail "JSON notes: $head" ;;
 esac
 q 0 "$idx" --format json '"We are waiting for you, dear Mr Chairman"'
@@ -101,6 +101,14 @@ import json, sys
 for line in sys.stdin:
     json.loads(line)' || fail "JSON lines do not parse"
 fi
+
+# a fuzzy word says what it searched
+q 0 "$idx" --format json -p 0 'Zelensky~'
+printf '%s\n' "$out" | head -n 1 | grep -qF '"fuzzy":[{"word":"zelensky","distance":2,"searched":4,"in_reach":4}]' ||
+    fail "JSON fuzzy: $(printf '%s\n' "$out" | head -n 1)"
+q 0 "$idx" -p 0 'xi~'
+printf '%s\n' "$out" | head -n 1 | grep -qx 'note: xi~: a word of 1-2 characters has no variants by default; write xi~1' ||
+    fail "xi~: $out"
 
 # --explain
 q 0 "$idx" --explain -p 0 'putin "no limits"'

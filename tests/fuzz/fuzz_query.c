@@ -1,10 +1,12 @@
 /*
  * fuzz_query.c - the query parser, planner and cursors: arbitrary query text searched in
  * the template index. Input: byte 0 picks the options (bit 0: --any, bit 1: --lenient,
- * bits 2-4: top k 0..7), the rest is the query. Checks: a clear status (OK, a syntax error
+ * bits 2-4: top k 0..7, bit 5: --explain with notes and the fallback to close renderings,
+ * bit 6: a passage per hit), the rest is the query. Checks: a clear status (OK, a syntax error
  * with an offset inside the query, a limit), hits sorted by score then doc id, at most k
  * of them and no more than the match count.
  */
+#include <math.h>
 #include <string.h>
 
 #include "fuzz_common.h"
@@ -28,12 +30,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.match_any = data[0] & 1;
     o.lenient = (data[0] >> 1) & 1;
     o.top_k = (data[0] >> 2) & 7;
+    o.explain = o.notes = o.fallback = (data[0] >> 5) & 1;
+    o.passages = (data[0] >> 6) & 1;
     search_result r = SEARCH_RESULT_INIT;
     int rc = search_query(&r, s, &o);
     if (rc == QUIRE_OK) {
         FZ_CHECK(r.hit_count <= o.top_k && r.hit_count <= r.match_count);
         for (uint32_t i = 0; i < r.hit_count; i++) {
             FZ_CHECK(r.hits[i].external_id != NULL);
+            if (r.explain != NULL) { /* the clause parts add up to the score */
+                double sum = 0;
+                for (uint32_t k = 0; k < r.explain->clause_count; k++)
+                    sum += r.hits[i].clause_scores[k];
+                FZ_CHECK(fabs(sum - r.hits[i].score) <= 1e-6 * (1 + fabs(r.hits[i].score)));
+            }
             if (i > 0)
                 FZ_CHECK(r.hits[i - 1].score > r.hits[i].score ||
                          (r.hits[i - 1].score == r.hits[i].score &&
