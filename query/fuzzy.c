@@ -139,20 +139,165 @@ uint32_t fuzzy_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
  * reading a few keys. */
 #define FUZZY_SKIP_READS 8
 
+/* The rows are memoised as a lazily built automaton (a DFA over character classes): a
+ * state is the last two rows with the class of the last character (a row depends on
+ * nothing else), and its transitions are computed once, when first taken. Characters fall
+ * into classes: each of the pattern's and p k q h f i y (they change a row), and the rest,
+ * which all give the same row but for one thing: whether the character repeats the one
+ * before (a free deletion). DFA_MAX_STATES bounds the table; past it the table starts
+ * again (the states on the walk's stack are rebuilt from its characters). */
+#define DFA_MAX_STATES 4096
+#define DFA_OTHER_A    0x10FFFFu /* stands for any character outside the classes */
+#define DFA_OTHER_B    0x10FFFEu /* ... and for another one */
+
+typedef struct dfa_state {
+    uint32_t rows;  /* offset into the row pool: row before, then row (m + 1 cells each) */
+    uint32_t next;  /* offset into the transition pool: one per input, -1 unknown */
+    uint32_t cls;   /* the class of its last character (special index, or ns for others) */
+    bool started;   /* it has a last character (not the empty prefix) */
+    bool dead;      /* no key with this prefix can come within the distance */
+    cell dist;      /* the distance if the key ends here (row[m]) */
+} dfa_state;
+
 typedef struct walk {
-    cell rows[FUZZY_MAX_CHARS + 1][FUZZY_MAX_CHARS + 1];
-    cell row_min[FUZZY_MAX_CHARS + 1];
     cell scratch[FUZZY_MAX_CHARS + 1];
-    uint32_t cps[FUZZY_MAX_CHARS];    /* the current key's code points (those with a row) */
-    size_t cp_end[FUZZY_MAX_CHARS];   /* byte end of each */
-    uint32_t cp_count;                /* rows[0..cp_count] are the key's */
-    uint8_t prev[QUIRE_DICT_MAX_KEY]; /* the previous key */
+    uint32_t sid[FUZZY_MAX_CHARS + 1]; /* the state after each code point of the key */
+    uint32_t cps[FUZZY_MAX_CHARS];     /* the current key's code points (those with a state) */
+    size_t cp_end[FUZZY_MAX_CHARS];    /* byte end of each */
+    uint32_t cp_count;                 /* sid[0..cp_count] are the key's */
+    uint8_t prev[QUIRE_DICT_MAX_KEY];  /* the previous key */
     size_t prev_len;
     fuzzy_pattern pt;
     uint32_t max;
-    uint32_t special[FUZZY_MAX_CHARS + 16]; /* see next_live(), sorted, distinct */
-    uint32_t special_count;
+    uint32_t special[FUZZY_MAX_CHARS + 16]; /* the classes' characters, sorted, distinct */
+    uint32_t special_count;                 /* ns; inputs are 0..ns-1, ns (other), ns + 1 */
+    uint8_t ascii_class[128];               /* class of each ASCII character */
+    /* the automaton */
+    dfa_state *states;
+    uint32_t state_count, state_cap;
+    cell *row_pool;
+    int32_t *next_pool;
+    uint32_t *table; /* hash of states, 2 * DFA_MAX_STATES slots, UINT32_MAX empty */
 } walk;
+
+static int cmp_u32(const void *pa, const void *pb);
+
+static uint32_t class_of(const walk *w, uint32_t c)
+{
+    if (c < 128)
+        return w->ascii_class[c];
+    uint32_t lo = 0, hi = w->special_count;
+    while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if (w->special[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < w->special_count && w->special[lo] == c ? lo : w->special_count;
+}
+
+static uint64_t state_hash(const cell *rows, uint32_t n, uint32_t cls, bool started)
+{
+    uint64_t h = 1469598103934665603ull ^ cls ^ ((uint64_t)started << 40);
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ rows[i]) * 1099511628211ull;
+    return h;
+}
+
+static void dfa_reset(walk *w)
+{
+    w->state_count = 0;
+    for (uint32_t i = 0; i < 2 * DFA_MAX_STATES; i++)
+        w->table[i] = UINT32_MAX;
+}
+
+/* The state of rows (before, now) = rows[0..2(m+1)), created if new; UINT32_MAX when the
+ * table is full. */
+static uint32_t dfa_state_of(walk *w, const cell *rows, uint32_t cls, bool started, bool dead)
+{
+    const uint32_t m1 = w->pt.m + 1, inputs = w->special_count + 2;
+    const uint64_t h = state_hash(rows, 2 * m1, cls, started);
+    uint32_t slot = (uint32_t)h & (2 * DFA_MAX_STATES - 1);
+    for (;; slot = (slot + 1) & (2 * DFA_MAX_STATES - 1)) {
+        const uint32_t id = w->table[slot];
+        if (id == UINT32_MAX)
+            break;
+        const dfa_state *st = &w->states[id];
+        if (st->cls == cls && st->started == started &&
+            memcmp(w->row_pool + st->rows, rows, 2 * m1 * sizeof *rows) == 0)
+            return id;
+    }
+    if (w->state_count == DFA_MAX_STATES)
+        return UINT32_MAX;
+    const uint32_t id = w->state_count++;
+    dfa_state *st = &w->states[id];
+    st->rows = id * 2 * m1;
+    st->next = id * inputs;
+    st->cls = cls;
+    st->started = started;
+    st->dead = dead;
+    st->dist = rows[2 * m1 - 1];
+    memcpy(w->row_pool + st->rows, rows, 2 * m1 * sizeof *rows);
+    for (uint32_t i = 0; i < inputs; i++)
+        w->next_pool[st->next + i] = -1;
+    w->table[slot] = id;
+    return id;
+}
+
+/* The state after character ac (ap: the one before it, for repeats) from state s;
+ * UINT32_MAX when the table is full. */
+static uint32_t dfa_step(walk *w, uint32_t s, uint32_t ac, uint32_t ap)
+{
+    const uint32_t ns = w->special_count;
+    uint32_t input = class_of(w, ac);
+    if (input == ns && w->states[s].started && ac == ap)
+        input = ns + 1; /* an unclassed character repeating the one before */
+    const int32_t known = w->next_pool[w->states[s].next + input];
+    if (known >= 0)
+        return (uint32_t)known;
+    const dfa_state st = w->states[s];
+    const uint32_t m1 = w->pt.m + 1;
+    const uint32_t ac_rep = input < ns ? w->special[input] : input == ns ? DFA_OTHER_B : DFA_OTHER_A;
+    const uint32_t ap_rep = !st.started ? 0 : st.cls < ns ? w->special[st.cls] : DFA_OTHER_A;
+    cell rows[2 * (FUZZY_MAX_CHARS + 1)];
+    memcpy(rows, w->row_pool + st.rows + m1, m1 * sizeof *rows); /* now the row before */
+    const cell *r2 = w->row_pool + st.rows;
+    const cell lo = next_row(rows + m1, rows, r2, st.started ? 2 : 1, ap_rep, ac_rep, &w->pt);
+    cell before = w->max + 1;
+    for (uint32_t j = 0; j < m1; j++)
+        if (rows[j] < before)
+            before = rows[j];
+    const bool dead = st.started && lo > w->max &&
+                      (uint32_t)before + (ac_rep == 'p' || ac_rep == 'k' ? 0u : 1u) > w->max;
+    const uint32_t id = dfa_state_of(w, rows, input < ns ? input : ns, true, dead);
+    if (id != UINT32_MAX)
+        w->next_pool[w->states[s].next + input] = (int32_t)id;
+    return id;
+}
+
+/* The initial state: row 0 (and row 0 again as the row before: unused). */
+static uint32_t dfa_start(walk *w)
+{
+    const uint32_t m1 = w->pt.m + 1;
+    cell rows[2 * (FUZZY_MAX_CHARS + 1)];
+    first_row(rows + m1, &w->pt);
+    memcpy(rows, rows + m1, m1 * sizeof *rows);
+    return dfa_state_of(w, rows, w->special_count, false, false);
+}
+
+/* The state after code point k (1-based) of the key, the table started again if full. */
+static uint32_t advance(walk *w, uint32_t k)
+{
+    uint32_t id = dfa_step(w, w->sid[k - 1], w->cps[k - 1], k >= 2 ? w->cps[k - 2] : 0);
+    if (id != UINT32_MAX)
+        return id;
+    dfa_reset(w);
+    w->sid[0] = dfa_start(w);
+    for (uint32_t i = 1; i <= k; i++)
+        w->sid[i] = dfa_step(w, w->sid[i - 1], w->cps[i - 1], i >= 2 ? w->cps[i - 2] : 0);
+    return w->sid[k];
+}
 
 /* Whether the key's first `level` code points followed by c can still reach the distance
  * (fuzzy.h: the last two rows). */
@@ -160,11 +305,12 @@ static bool is_live(walk *w, uint32_t level, uint32_t c)
 {
     if (level == 0)
         return true; /* row 0 holds a 0 */
-    const cell lo = next_row(w->scratch, w->rows[level], w->rows[level - 1], level + 1,
-                             w->cps[level - 1], c, &w->pt);
-    const bool dead =
-        lo > w->max && (uint32_t)w->row_min[level] + (c == 'p' || c == 'k' ? 0u : 1u) > w->max;
-    return !dead;
+    uint32_t id = dfa_step(w, w->sid[level], c, w->cps[level - 1]);
+    if (id == UINT32_MAX) {
+        (void)advance(w, level); /* the table again, with the stack's states */
+        id = dfa_step(w, w->sid[level], c, w->cps[level - 1]);
+    }
+    return !w->states[id].dead;
 }
 
 static int cmp_u32(const void *pa, const void *pb)
@@ -279,14 +425,13 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
     if (max > FUZZY_MAX_DISTANCE || len > FUZZY_MAX_CHARS)
         return quire_error(QUIRE_EINVAL, "fuzzy: distance %u or length %u out of range",
                            (unsigned)max, (unsigned)len);
-    walk *w = quire_malloc(sizeof *w);
+    walk *w = quire_calloc(1, sizeof *w);
     if (w == NULL)
         return oom();
     w->cp_count = 0;
     w->prev_len = 0;
     pattern_init(&w->pt, pattern, len, max);
     w->max = max;
-    w->row_min[0] = first_row(w->rows[0], &w->pt);
     /* the characters a row can tell apart (next_live): the pattern's, and p k q h f i y
      * (digraphs and the classes' other members) */
     uint32_t n = 0;
@@ -300,6 +445,27 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
     for (uint32_t i = 0; i < n; i++)
         if (w->special_count == 0 || w->special[w->special_count - 1] != w->special[i])
             w->special[w->special_count++] = w->special[i];
+    for (uint32_t c = 0; c < 128; c++) {
+        w->ascii_class[c] = (uint8_t)w->special_count;
+        for (uint32_t i = 0; i < w->special_count; i++)
+            if (w->special[i] == c)
+                w->ascii_class[c] = (uint8_t)i;
+    }
+    const size_t m1 = (size_t)len + 1, inputs = (size_t)w->special_count + 2;
+    w->states = quire_malloc(DFA_MAX_STATES * sizeof *w->states);
+    w->row_pool = quire_malloc(DFA_MAX_STATES * 2 * m1 * sizeof *w->row_pool);
+    w->next_pool = quire_malloc(DFA_MAX_STATES * inputs * sizeof *w->next_pool);
+    w->table = quire_malloc(2 * DFA_MAX_STATES * sizeof *w->table);
+    if (w->states == NULL || w->row_pool == NULL || w->next_pool == NULL || w->table == NULL) {
+        quire_free(w->states);
+        quire_free(w->row_pool);
+        quire_free(w->next_pool);
+        quire_free(w->table);
+        quire_free(w);
+        return oom();
+    }
+    dfa_reset(w);
+    w->sid[0] = dfa_start(w);
     quire_segment_term_iter it;
     uint8_t target[QUIRE_DICT_MAX_KEY + 4];
     size_t target_len = 0;
@@ -348,10 +514,8 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
             w->cps[k] = cp;
             w->cp_end[k] = at;
             k++;
-            w->row_min[k] = next_row(w->rows[k], w->rows[k - 1], k >= 2 ? w->rows[k - 2] : NULL, k,
-                                     k >= 2 ? w->cps[k - 2] : 0, cp, &w->pt);
-            if (k >= 2 && w->row_min[k] > max &&
-                (uint32_t)w->row_min[k - 1] + (cp == 'p' || cp == 'k' ? 0u : 1u) > max) {
+            w->sid[k] = advance(w, k);
+            if (w->states[w->sid[k]].dead) {
                 is_dead = true;
                 break;
             }
@@ -366,12 +530,16 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
             reads = 0;
             continue;
         }
-        if (too_long || w->rows[k][len] > max)
+        if (too_long || w->states[w->sid[k]].dist > max)
             continue;
-        rc = visit(ctx, quire_bytes_of(key, key_len), w->rows[k][len]);
+        rc = visit(ctx, quire_bytes_of(key, key_len), w->states[w->sid[k]].dist);
     }
     if (rc == QUIRE_ENOTFOUND)
         rc = QUIRE_OK;
+    quire_free(w->states);
+    quire_free(w->row_pool);
+    quire_free(w->next_pool);
+    quire_free(w->table);
     quire_free(w);
     return rc;
 }
