@@ -492,11 +492,28 @@ static int cmp_docs(const void *pa, const void *pb)
     return strcmp(a->form, b->form);
 }
 
+/* Whether some bare word of the query (not under NOT) was typed with a capital. */
+static bool has_name(const query_node *n, const char *text, size_t text_len)
+{
+    if (n->kind == QUERY_TERM) {
+        size_t at = n->offset;
+        return at < text_len && is_capital(quire_utf8_next((const uint8_t *)text, text_len, &at));
+    }
+    if (n->kind == QUERY_NOT)
+        return false;
+    for (uint32_t i = 0; i < n->child_count; i++)
+        if (has_name(n->children[i], text, text_len))
+            return true;
+    return false;
+}
+
 int notes_build(search_word_note **out, uint32_t *count, arena *a, const quire_index *ix,
                 const query_node *root, const char *text, size_t text_len)
 {
     *out = NULL;
     *count = 0;
+    if (!has_name(root, text, text_len))
+        return QUIRE_OK; /* the usual case costs one walk of the tree */
     const query_node **terms = arena_alloc(a, (size_t)QUERY_MAX_WORDS * sizeof *terms);
     if (terms == NULL)
         return oom();
