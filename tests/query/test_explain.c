@@ -240,3 +240,45 @@ Test(explain, clause_parts_add_up_to_the_score, .timeout = 600)
     free(idx);
     remove_tmp(dir);
 }
+
+/* Every allocation of an approximate quote, a fuzzy word, notes and --explain with passages
+ * failing in turn: QUIRE_ENOMEM and nothing else (ASan: nothing leaked). */
+Test(explain, failed_allocations_return_enomem)
+{
+    const char *src = env_or_skip("QUIRE_SOURCE_DIR");
+    char *dir = make_tmp();
+    char inputs[4096];
+    snprintf(inputs, sizeof inputs, "'%s'/tests/data/00?_*.txt", src);
+    char *idx = index_inputs(dir, inputs);
+    searcher *s = NULL;
+    cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
+    static const char *const queries[] = {
+        "\"We are waiting for you, dear Mr Chairman\"",
+        "Zelensky~ Putin \"Vladimir Putin and Xi Jinping\"~ -kherson",
+    };
+    for (size_t qi = 0; qi < sizeof queries / sizeof queries[0]; qi++) {
+        long n = 1;
+        for (;; n++) {
+            search_options o;
+            search_options_init(&o);
+            o.query = queries[qi];
+            o.query_len = strlen(o.query);
+            o.explain = o.notes = o.fallback = true;
+            o.passages = 2;
+            search_result r;
+            (void)quire_alloc_fail_at(n);
+            const int rc = search_query(&r, s, &o);
+            (void)quire_alloc_fail_at(0);
+            if (rc == QUIRE_OK) {
+                search_result_free(&r);
+                break;
+            }
+            cr_assert_eq(rc, QUIRE_ENOMEM, "%s: allocation %ld: %d %s", queries[qi], n, rc,
+                         quire_errmsg());
+        }
+        cr_expect_gt(n, 50, "%s: %ld allocations", queries[qi], n);
+    }
+    search_close(s);
+    free(idx);
+    remove_tmp(dir);
+}
