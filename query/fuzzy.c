@@ -762,9 +762,16 @@ int fuzzy_resolve(query_node *node, arena *a, const quire_index *ix)
         return oom();
     fuzzy_expansion *e = node->expansion;
     int rc = QUIRE_OK;
+    int32_t used = dist;
     if (dist >= 0)
         rc = fuzzy_expand(e, a, ix, w->text, w->len, (uint32_t)dist, FUZZY_MAX_FORMS);
-    e->distance = dist;
+    /* word~ alone, not word~N: past the limit, the next smaller distance (and a note) */
+    while (rc == QUIRE_ELIMIT && node->fuzzy_distance < 0 && used > 0) {
+        used--;
+        rc = fuzzy_expand(e, a, ix, w->text, w->len, (uint32_t)used, FUZZY_MAX_FORMS);
+    }
+    e->distance = used;
+    e->lowered_from = used != dist ? dist : -1;
     if (rc != QUIRE_OK)
         return rc;
     query_word *stem_forms;

@@ -35,7 +35,8 @@
  * each form's live documents, and keeps the `cap` closest (distance, then more documents,
  * then byte order), reporting how many matched in all; past FUZZY_MAX_SCAN matching forms
  * in one segment the walk stops and the word is refused (QUIRE_ELIMIT), so the work of a
- * query is bounded whatever the word.
+ * query is bounded whatever the word. A word~ without N is then searched at the next
+ * smaller distance instead (fuzzy_resolve; the result says so), word~N is refused.
  */
 #ifndef QUERY_FUZZY_H
 #define QUERY_FUZZY_H
@@ -92,6 +93,7 @@ typedef struct fuzzy_form {
 
 typedef struct fuzzy_expansion {
     int32_t distance;  /* the distance searched; -1: none (a word of 1-2 characters) */
+    int32_t lowered_from; /* word~ past FUZZY_MAX_SCAN at its default: that default; else -1 */
     fuzzy_form *forms; /* the closest first (distance, then df descending, then bytes) */
     uint32_t count;    /* kept: min(matched, cap) */
     uint32_t matched;  /* distinct forms of the index within the distance */

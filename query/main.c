@@ -539,6 +539,9 @@ static void print_fuzzy_notes(const search_result *r)
 {
     for (uint32_t i = 0; i < r->fuzzy_count; i++) {
         const search_fuzzy *f = &r->fuzzy[i];
+        if (f->lowered_from >= 0)
+            printf("note: %s~: more than 1024 forms within %d edits; searched within %d\n",
+                   f->word, (int)f->lowered_from, (int)f->distance);
         if (f->matched > f->searched)
             printf("note: %s~: %u forms within %d edit%s; the %u closest searched\n", f->word,
                    (unsigned)f->matched, (int)f->distance, f->distance == 1 ? "" : "s",
@@ -778,8 +781,9 @@ static void print_json_query(const search_result *r, const char *qid)
         const search_fuzzy *f = &r->fuzzy[i];
         printf("%s{\"word\":", i ? "," : "");
         print_json_string(f->word, strlen(f->word));
-        printf(",\"distance\":%d,\"searched\":%u,\"in_reach\":%u}", (int)f->distance,
-               (unsigned)f->searched, (unsigned)f->matched);
+        printf(",\"distance\":%d,\"lowered_from\":%d,\"searched\":%u,\"in_reach\":%u}",
+               (int)f->distance, (int)f->lowered_from, (unsigned)f->searched,
+               (unsigned)f->matched);
     }
     putchar(']');
     if (r->explain != NULL) {

@@ -146,6 +146,7 @@ typedef struct search_word_note {
 typedef struct search_fuzzy {
     char *word;        /* owned: its form */
     int32_t distance;  /* searched; -1: none (1-2 characters) */
+    int32_t lowered_from; /* the default distance, past the limit of forms; else -1 */
     uint32_t searched; /* variants searched, the closest first */
     uint32_t matched;  /* forms of the index within the distance (more: capped) */
 } search_fuzzy;

@@ -704,6 +704,7 @@ static int summarize_fuzzy(search_result *r, const plan *p)
         if (f->word == NULL)
             return quire_error(QUIRE_ENOMEM, "query: out of memory");
         f->distance = node->expansion != NULL ? node->expansion->distance : -1;
+        f->lowered_from = node->expansion != NULL ? node->expansion->lowered_from : -1;
         f->searched = node->expansion != NULL ? node->expansion->count : 0;
         f->matched = node->expansion != NULL ? node->expansion->matched : 0;
     }

@@ -104,7 +104,7 @@ fi
 
 # a fuzzy word says what it searched
 q 0 "$idx" --format json -p 0 'Zelensky~'
-printf '%s\n' "$out" | head -n 1 | grep -qF '"fuzzy":[{"word":"zelensky","distance":2,"searched":4,"in_reach":4}]' ||
+printf '%s\n' "$out" | head -n 1 | grep -qF '"fuzzy":[{"word":"zelensky","distance":2,"lowered_from":-1,"searched":4,"in_reach":4}]' ||
     fail "JSON fuzzy: $(printf '%s\n' "$out" | head -n 1)"
 q 0 "$idx" -p 0 'xi~'
 printf '%s\n' "$out" | head -n 1 | grep -qx 'note: xi~: a word of 1-2 characters has no variants by default; write xi~1' ||

@@ -379,6 +379,24 @@ Test(fuzzy, a_word_near_too_many_forms_is_refused, .timeout = 300)
     int rc = fuzzy_expand(&e, &a, ix, "bbb", 3, 2, FUZZY_MAX_FORMS);
     cr_expect_eq(rc, QUIRE_ELIMIT, "%s (%u matched)", quire_errmsg(), (unsigned)e.matched);
     cr_expect(strstr(quire_errmsg(), "'bbb~2'") != NULL, "%s", quire_errmsg());
+    /* bbbbbb~ (a repeated letter counts once: it is bbb, at distance 0) without a distance:
+     * 2 for its 6 characters, past the limit, so searched within 1 */
+    query_node node;
+    query_word w;
+    memset(&node, 0, sizeof node);
+    memset(&w, 0, sizeof w);
+    w.text = w.stem = "bbbbbb";
+    w.len = w.stem_len = 6;
+    node.kind = QUERY_PHRASE;
+    node.words = &w;
+    node.word_count = 1;
+    node.is_fuzzy = true;
+    node.fuzzy_distance = -1;
+    cr_assert_eq(fuzzy_resolve(&node, &a, ix), QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_eq(node.expansion->distance, 1);
+    cr_expect_eq(node.expansion->lowered_from, 2);
+    node.fuzzy_distance = 2; /* bbbbbb~2 is refused */
+    cr_expect_eq(fuzzy_resolve(&node, &a, ix), QUIRE_ELIMIT);
     /* at distance 1 it is fine: bbb, one letter changed, and the repeats (aaa, bcc: a letter
      * repeated counts once), more than the cap, which is reported */
     rc = fuzzy_expand(&e, &a, ix, "bbb", 3, 1, 10);
