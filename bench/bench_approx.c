@@ -116,8 +116,7 @@ typedef struct corpus {
     uint32_t *stem_df;
 } corpus;
 
-static void load_field(sdoc *d, int f, quire_analyzer *an, corpus *c, const char *text,
-                       size_t len)
+static void load_field(sdoc *d, int f, quire_analyzer *an, corpus *c, const char *text, size_t len)
 {
     uint32_t cap = 64, n = 0;
     d->form[f] = malloc(cap * sizeof(uint32_t));
@@ -186,8 +185,8 @@ static int load(corpus *c, const char *dir)
 }
 
 /* The scan's closeness of every document for one quote, as query/approx.h defines it. */
-static void scan(corpus *c, quire_analyzer *an, const char *body, size_t len,
-                 double threshold, double *closeness)
+static void scan(corpus *c, quire_analyzer *an, const char *body, size_t len, double threshold,
+                 double *closeness)
 {
     uint32_t m = 0;
     uint32_t qform[64], qstem[64];
@@ -244,10 +243,10 @@ static void scan(corpus *c, quire_analyzer *an, const char *body, size_t len,
                     const uint32_t fo = od->form[f][a + j - 1], st = od->stem[f][a + j - 1];
                     cur[0] = prev[0] - cost;
                     for (uint32_t i = 1; i <= m; i++) {
-                        const double g = w[i - 1] * (fo == qform[i - 1]              ? 1.0
-                                                     : st == qstem[i - 1]            ? 0.9
+                        const double g = w[i - 1] * (fo == qform[i - 1]             ? 1.0
+                                                     : st == qstem[i - 1]           ? 0.9
                                                      : (variant[fo] >> (i - 1)) & 1 ? 0.8
-                                                                                     : 0.0);
+                                                                                    : 0.0);
                         double v = cur[i - 1];
                         if (prev[i] - cost > v)
                             v = prev[i] - cost;

@@ -176,8 +176,7 @@ int approx_resolve(query_node *node, arena *a, const quire_index *ix, double thr
     size_t u = 0;
     for (size_t k = 0; k < e.count; k++) {
         if (u > 0 && e.items[u - 1].word == e.items[k].word &&
-            cmp_text(e.items[u - 1].text, e.items[u - 1].len, e.items[k].text, e.items[k].len) ==
-                0)
+            cmp_text(e.items[u - 1].text, e.items[u - 1].len, e.items[k].text, e.items[k].len) == 0)
             continue;
         e.items[u++] = e.items[k];
     }
@@ -247,9 +246,9 @@ typedef struct doc_eval {
     uint32_t doc_len;
     uint32_t (*chosen)[2]; /* renderings chosen so far, ascending */
     uint32_t chosen_count, chosen_cap;
-    event *tmp;       /* room to merge events */
+    event *tmp; /* room to merge events */
     uint32_t tmp_cap;
-    uint32_t *runs;   /* where each form's events start (each run is sorted) */
+    uint32_t *runs; /* where each form's events start (each run is sorted) */
     uint32_t run_count, run_cap;
     region *regions;
     uint32_t region_cap;
@@ -721,9 +720,8 @@ static int index_words(seg_state *st, arena *a, const approx_quote *q)
     for (uint32_t w = 0; w < m; w++)
         st->order[w] = w;
     for (uint32_t i = 1; i < m; i++) /* insertion sort, heaviest first: m <= 64 */
-        for (uint32_t k = i; k > 0 && q->words[st->order[k]].weight >
-                                          q->words[st->order[k - 1]].weight;
-             k--) {
+        for (uint32_t k = i;
+             k > 0 && q->words[st->order[k]].weight > q->words[st->order[k - 1]].weight; k--) {
             const uint32_t t = st->order[k];
             st->order[k] = st->order[k - 1];
             st->order[k - 1] = t;
@@ -1041,7 +1039,8 @@ static int align_window(approx_rendering *r, arena *a, doc_eval *d, uint32_t s, 
         const double v = rows[AT(j, i)];
         approx_aligned *t = &r->tokens[j - 1];
         t->pos = start + j - 1;
-        if (i > 0 && gain[AT(j, i)] > 0 && fabs(rows[AT(j - 1, i - 1)] + gain[AT(j, i)] - v) <= eps) {
+        if (i > 0 && gain[AT(j, i)] > 0 &&
+            fabs(rows[AT(j - 1, i - 1)] + gain[AT(j, i)] - v) <= eps) {
             t->word = (int32_t)(i - 1);
             t->kind = kind[AT(j, i)];
             r->word_matched[i - 1] = true;
@@ -1069,8 +1068,7 @@ static int align_window(approx_rendering *r, arena *a, doc_eval *d, uint32_t s, 
  * substituted, the token before it (after it) when quote words are missing before its
  * first (after its last) paired word - the score does not change: a substitution costs
  * nothing - within its field, the window length and the other renderings. */
-static int widen(approx_rendering *r, arena *a, const doc_eval *d, uint32_t (*spans)[2],
-                 uint32_t n)
+static int widen(approx_rendering *r, arena *a, const doc_eval *d, uint32_t (*spans)[2], uint32_t n)
 {
     const uint32_t m = d->q->word_count;
     int32_t first = -1, last = -1;
@@ -1123,9 +1121,8 @@ static int widen(approx_rendering *r, arena *a, const doc_eval *d, uint32_t (*sp
     return QUIRE_OK;
 }
 
-int approx_doc_renderings(approx_rendering **out, uint32_t *count, arena *a,
-                          const quire_index *ix, uint32_t seg_i, const query_node *node,
-                          uint32_t doc, uint32_t max_count)
+int approx_doc_renderings(approx_rendering **out, uint32_t *count, arena *a, const quire_index *ix,
+                          uint32_t seg_i, const query_node *node, uint32_t doc, uint32_t max_count)
 {
     *out = NULL;
     *count = 0;

@@ -60,13 +60,14 @@
 #include "quire/segment.h"
 #include "quire/status.h"
 
-#define APPROX_DEFAULT_CLOSENESS 0.6  /* the threshold when none is given (README: chosen on data) */
-#define APPROX_STEM_SCORE        0.9  /* share of a word's weight a stem match scores */
-#define APPROX_VARIANT_SCORE     0.8  /* ... and a spelling variant */
-#define APPROX_INSERT_COST       0.25 /* an inserted token costs this share of the mean weight */
-#define APPROX_VARIANT_CHARS     4    /* names this long match their variants */
-#define APPROX_NAME_DISTANCE     1    /* ... within this distance (fuzzy.h) */
-#define APPROX_SLACK             1e-9 /* closeness compared with this much tolerance */
+#define APPROX_DEFAULT_CLOSENESS 0.6 /* the threshold when none is given (README: chosen on data)  \
+                                      */
+#define APPROX_STEM_SCORE    0.9     /* share of a word's weight a stem match scores */
+#define APPROX_VARIANT_SCORE 0.8     /* ... and a spelling variant */
+#define APPROX_INSERT_COST   0.25    /* an inserted token costs this share of the mean weight */
+#define APPROX_VARIANT_CHARS 4       /* names this long match their variants */
+#define APPROX_NAME_DISTANCE 1       /* ... within this distance (fuzzy.h) */
+#define APPROX_SLACK         1e-9    /* closeness compared with this much tolerance */
 
 typedef enum approx_kind {
     APPROX_SAME,        /* the token is the word's form */
@@ -91,21 +92,21 @@ typedef struct approx_form {
 } approx_form;
 
 typedef struct approx_word {
-    double weight;       /* 1 + idf */
-    uint64_t df;         /* live documents holding its stem */
-    int32_t distance;    /* of its variants; -1: none searched */
-    uint32_t variants;   /* variant forms searched */
+    double weight;             /* 1 + idf */
+    uint64_t df;               /* live documents holding its stem */
+    int32_t distance;          /* of its variants; -1: none searched */
+    uint32_t variants;         /* variant forms searched */
     uint32_t variants_matched; /* in the index within the distance (more: capped) */
 } approx_word;
 
 typedef struct approx_quote {
     uint32_t word_count; /* m */
     approx_word *words;
-    double total;       /* W */
-    double insert_cost; /* c */
-    double threshold;   /* a document matches at this closeness or more */
+    double total;        /* W */
+    double insert_cost;  /* c */
+    double threshold;    /* a document matches at this closeness or more */
     uint32_t max_window; /* L, tokens */
-    approx_form *forms; /* every form matching some word, in byte order */
+    approx_form *forms;  /* every form matching some word, in byte order */
     uint32_t form_count;
 } approx_quote;
 

@@ -21,9 +21,9 @@ struct explain_ctx {
     const plan *p;
     const query_node **leaves; /* TERM and PHRASE leaves in tree order */
     uint32_t leaf_count;
-    bool approx_alone;   /* the query is one approximate quote: its score is the closeness */
-    uint64_t *tf;        /* per leaf, in the current hit */
-    double *leaf_score;  /* per leaf, in the current hit */
+    bool approx_alone;  /* the query is one approximate quote: its score is the closeness */
+    uint64_t *tf;       /* per leaf, in the current hit */
+    double *leaf_score; /* per leaf, in the current hit */
 };
 
 /* ---- labels ---- */
@@ -42,8 +42,7 @@ static void put_words(quire_buf *b, const query_word *w, uint32_t from, uint32_t
     }
 }
 
-static void put_operand(quire_buf *b, const query_node *n, uint32_t from, uint32_t to,
-                        bool stemmed)
+static void put_operand(quire_buf *b, const query_node *n, uint32_t from, uint32_t to, bool stemmed)
 {
     if (stemmed && to - from == 1) {
         put_words(b, n->words, from, to);
@@ -170,8 +169,8 @@ static int collect(explain_ctx *c, bool *negated, const query_node *n, bool unde
         return QUIRE_OK;
     }
     for (uint32_t i = 0; i < n->child_count; i++) {
-        const int rc = collect(c, negated, n->children[i], under_not || n->kind == QUERY_NOT, a,
-                               cap);
+        const int rc =
+            collect(c, negated, n->children[i], under_not || n->kind == QUERY_NOT, a, cap);
         if (rc != QUIRE_OK)
             return rc;
     }

@@ -27,8 +27,8 @@ typedef struct explain_ctx explain_ctx;
 
 /* Build *out (owned by the caller: search_result_free frees it) and the context
  * explain_hit() needs (in the arena). */
-QUIRE_MUST_CHECK int explain_build(search_explain **out, explain_ctx **ctx, arena *a,
-                                   const plan *p, const query_node *root, bool approx_alone);
+QUIRE_MUST_CHECK int explain_build(search_explain **out, explain_ctx **ctx, arena *a, const plan *p,
+                                   const query_node *root, bool approx_alone);
 
 /* Fill hit->clause_scores and hit->clause_tfs. */
 QUIRE_MUST_CHECK int explain_hit(search_hit *hit, explain_ctx *ctx);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Rows of the dynamic programme hold distances saturated at max + 1 <= 3, so a byte. */
 typedef uint8_t cell;
 
@@ -95,8 +94,8 @@ static cell next_row(cell *out, const cell *r1, const cell *r2, uint32_t i, uint
     const cell cap = pt->cap;
     const cell del = i >= 2 && ca == cp ? 0 : 1;
     /* the character the key's digraph (ap, ac) stands for */
-    const uint32_t dch = i >= 2 && ac == 'h' && (ap == 'p' || ap == 'k') ? (ap == 'p' ? 'f' : 'h')
-                                                                         : 0;
+    const uint32_t dch =
+        i >= 2 && ac == 'h' && (ap == 'p' || ap == 'k') ? (ap == 'p' ? 'f' : 'h') : 0;
     out[0] = min2((cell)(r1[0] + del), cap);
     cell lo = out[0];
     for (uint32_t j = 1; j <= m; j++) {
@@ -129,8 +128,8 @@ uint32_t fuzzy_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
     cell rows[3][FUZZY_MAX_CHARS + 1];
     first_row(rows[0], &pt);
     for (uint32_t i = 1; i <= na; i++)
-        (void)next_row(rows[i % 3], rows[(i - 1) % 3], rows[(i + 1) % 3], i,
-                       i >= 2 ? a[i - 2] : 0, a[i - 1], &pt);
+        (void)next_row(rows[i % 3], rows[(i - 1) % 3], rows[(i + 1) % 3], i, i >= 2 ? a[i - 2] : 0,
+                       a[i - 1], &pt);
     return rows[na % 3][nb];
 }
 
@@ -151,12 +150,12 @@ uint32_t fuzzy_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
 #define DFA_OTHER_B    0x10FFFEu /* ... and for another one */
 
 typedef struct dfa_state {
-    uint32_t rows;  /* offset into the row pool: row before, then row (m + 1 cells each) */
-    uint32_t next;  /* offset into the transition pool: one per input, -1 unknown */
-    uint32_t cls;   /* the class of its last character (special index, or ns for others) */
-    bool started;   /* it has a last character (not the empty prefix) */
-    bool dead;      /* no key with this prefix can come within the distance */
-    cell dist;      /* the distance if the key ends here (row[m]) */
+    uint32_t rows; /* offset into the row pool: row before, then row (m + 1 cells each) */
+    uint32_t next; /* offset into the transition pool: one per input, -1 unknown */
+    uint32_t cls;  /* the class of its last character (special index, or ns for others) */
+    bool started;  /* it has a last character (not the empty prefix) */
+    bool dead;     /* no key with this prefix can come within the distance */
+    cell dist;     /* the distance if the key ends here (row[m]) */
 } dfa_state;
 
 typedef struct walk {
@@ -258,7 +257,9 @@ static uint32_t dfa_step(walk *w, uint32_t s, uint32_t ac, uint32_t ap)
         return (uint32_t)known;
     const dfa_state st = w->states[s];
     const uint32_t m1 = w->pt.m + 1;
-    const uint32_t ac_rep = input < ns ? w->special[input] : input == ns ? DFA_OTHER_B : DFA_OTHER_A;
+    const uint32_t ac_rep = input < ns    ? w->special[input]
+                            : input == ns ? DFA_OTHER_B
+                                          : DFA_OTHER_A;
     const uint32_t ap_rep = !st.started ? 0 : st.cls < ns ? w->special[st.cls] : DFA_OTHER_A;
     cell rows[2 * (FUZZY_MAX_CHARS + 1)];
     memcpy(rows, w->row_pool + st.rows + m1, m1 * sizeof *rows); /* now the row before */
@@ -333,7 +334,11 @@ static uint32_t next_live(walk *w, uint32_t level, uint32_t d)
     const uint32_t *sp = w->special, u = w->special_count;
     /* the character before: a repeat of it (or of its class) deletes at no cost */
     const uint32_t ap = level >= 1 ? w->cps[level - 1] : 0;
-    const uint32_t ap_alt = ap == 'i' ? 'y' : ap == 'y' ? 'i' : ap == 'k' ? 'q' : ap == 'q' ? 'k' : ap;
+    const uint32_t ap_alt = ap == 'i'   ? 'y'
+                            : ap == 'y' ? 'i'
+                            : ap == 'k' ? 'q'
+                            : ap == 'q' ? 'k'
+                                        : ap;
     uint32_t generic = 0x10FFFF;
     while (is_special(sp, u, generic) || generic == ap || generic == ap_alt)
         generic--;
@@ -755,8 +760,8 @@ int fuzzy_resolve(query_node *node, arena *a, const quire_index *ix)
     query_word *w = &node->words[0];
     uint32_t cps[FUZZY_MAX_CHARS];
     const uint32_t chars = fuzzy_decode(cps, w->text, w->len);
-    const int32_t dist = node->fuzzy_distance >= 0 ? node->fuzzy_distance
-                                                   : fuzzy_default_distance(chars);
+    const int32_t dist =
+        node->fuzzy_distance >= 0 ? node->fuzzy_distance : fuzzy_default_distance(chars);
     node->expansion = arena_alloc(a, sizeof *node->expansion);
     if (node->expansion == NULL)
         return oom();

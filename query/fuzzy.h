@@ -81,8 +81,8 @@ typedef int (*fuzzy_visit_fn)(void *ctx, quire_bytes key, uint32_t distance);
 /* Walk the forms of `seg` within `max` of pattern[0..len) (code points), in key order.
  * QUIRE_OK, QUIRE_ECORRUPT, or what `visit` returned. `stats` may be NULL. */
 QUIRE_MUST_CHECK int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern,
-                                        uint32_t len, uint32_t max, fuzzy_visit_fn visit,
-                                        void *ctx, fuzzy_walk_stats *stats);
+                                        uint32_t len, uint32_t max, fuzzy_visit_fn visit, void *ctx,
+                                        fuzzy_walk_stats *stats);
 
 typedef struct fuzzy_form {
     const char *form; /* NUL-terminated, in the arena */
@@ -92,11 +92,11 @@ typedef struct fuzzy_form {
 } fuzzy_form;
 
 typedef struct fuzzy_expansion {
-    int32_t distance;  /* the distance searched; -1: none (a word of 1-2 characters) */
+    int32_t distance;     /* the distance searched; -1: none (a word of 1-2 characters) */
     int32_t lowered_from; /* word~ past FUZZY_MAX_SCAN at its default: that default; else -1 */
-    fuzzy_form *forms; /* the closest first (distance, then df descending, then bytes) */
-    uint32_t count;    /* kept: min(matched, cap) */
-    uint32_t matched;  /* distinct forms of the index within the distance */
+    fuzzy_form *forms;    /* the closest first (distance, then df descending, then bytes) */
+    uint32_t count;       /* kept: min(matched, cap) */
+    uint32_t matched;     /* distinct forms of the index within the distance */
     fuzzy_walk_stats stats;
 } fuzzy_expansion;
 

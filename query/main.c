@@ -118,13 +118,14 @@ static const struct option_spec {
 
 static void usage(FILE *f)
 {
-    (void)fprintf(f, "usage: quire-query [options] INDEX QUERY...\n"
-                     "       quire-query [options] --batch FILE INDEX\n"
-                     "Rank the documents of INDEX matching QUERY by BM25. QUERY: words (by stem),\n"
-                     "\"exact phrases\", ~\"stemmed phrases\", AND OR NOT - + ( ), title:, date:,\n"
-                     "a NEAR/n b, a ONEAR/n b, prefix*, word~ (spellings), \"quote\"~ (renderings)\n"
-                     "(see README.md, \"Query language\").\n"
-                     "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n");
+    (void)fprintf(f,
+                  "usage: quire-query [options] INDEX QUERY...\n"
+                  "       quire-query [options] --batch FILE INDEX\n"
+                  "Rank the documents of INDEX matching QUERY by BM25. QUERY: words (by stem),\n"
+                  "\"exact phrases\", ~\"stemmed phrases\", AND OR NOT - + ( ), title:, date:,\n"
+                  "a NEAR/n b, a ONEAR/n b, prefix*, word~ (spellings), \"quote\"~ (renderings)\n"
+                  "(see README.md, \"Query language\").\n"
+                  "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         char left[40];
         const struct option_spec *o = &options[i];
@@ -540,8 +541,8 @@ static void print_fuzzy_notes(const search_result *r)
     for (uint32_t i = 0; i < r->fuzzy_count; i++) {
         const search_fuzzy *f = &r->fuzzy[i];
         if (f->lowered_from >= 0)
-            printf("note: %s~: more than 1024 forms within %d edits; searched within %d\n",
-                   f->word, (int)f->lowered_from, (int)f->distance);
+            printf("note: %s~: more than 1024 forms within %d edits; searched within %d\n", f->word,
+                   (int)f->lowered_from, (int)f->distance);
         if (f->matched > f->searched)
             printf("note: %s~: %u forms within %d edit%s; the %u closest searched\n", f->word,
                    (unsigned)f->matched, (int)f->distance, f->distance == 1 ? "" : "s",
@@ -782,8 +783,7 @@ static void print_json_query(const search_result *r, const char *qid)
         printf("%s{\"word\":", i ? "," : "");
         print_json_string(f->word, strlen(f->word));
         printf(",\"distance\":%d,\"lowered_from\":%d,\"searched\":%u,\"in_reach\":%u}",
-               (int)f->distance, (int)f->lowered_from, (unsigned)f->searched,
-               (unsigned)f->matched);
+               (int)f->distance, (int)f->lowered_from, (unsigned)f->searched, (unsigned)f->matched);
     }
     putchar(']');
     if (r->explain != NULL) {
@@ -832,9 +832,9 @@ static void print_json_hit_extras(const search_result *r, const search_hit *h)
                    k ? "," : "", (unsigned)x->quote, x->closeness, x->in_title ? "title" : "text",
                    x->start, x->end);
             for (uint32_t t = 0; t < x->token_count; t++)
-                printf("%s{\"kind\":\"%s\",\"word\":%d,\"start\":%zu,\"end\":%zu}",
-                       t ? "," : "", word_kinds[x->tokens[t].kind], (int)x->tokens[t].word,
-                       x->tokens[t].start, x->tokens[t].end);
+                printf("%s{\"kind\":\"%s\",\"word\":%d,\"start\":%zu,\"end\":%zu}", t ? "," : "",
+                       word_kinds[x->tokens[t].kind], (int)x->tokens[t].word, x->tokens[t].start,
+                       x->tokens[t].end);
             (void)fputs("],\"missing\":[", stdout);
             for (uint32_t w = 0; w < x->missing_count; w++)
                 printf("%s%u", w ? "," : "", (unsigned)x->missing[w]);
@@ -848,8 +848,8 @@ static void print_json_hit_extras(const search_result *r, const search_hit *h)
         for (uint32_t k = 0; k < r->explain->clause_count; k++) {
             if (h->clause_tfs[k] == 0 && h->clause_scores[k] == 0)
                 continue;
-            printf("%s{\"clause\":%u,\"tf\":%llu,\"score\":%.6f}", any ? "," : "",
-                   (unsigned)k, (unsigned long long)h->clause_tfs[k], h->clause_scores[k]);
+            printf("%s{\"clause\":%u,\"tf\":%llu,\"score\":%.6f}", any ? "," : "", (unsigned)k,
+                   (unsigned long long)h->clause_tfs[k], h->clause_scores[k]);
             any = true;
         }
         putchar(']');

@@ -127,18 +127,18 @@ typedef struct query_node {
     uint32_t word_count; /* >= 1 */
     bool is_stemmed;     /* words are stems: match any form of each */
     query_field field;
-    uint32_t phrase;      /* index among the query's phrases, 0-based */
-    uint32_t near_split;  /* > 0: a NEAR pair, words[0..near_split) and the rest */
-    uint32_t near_n;      /* NEAR: at most this many words between the two */
-    bool near_ordered;    /* ONEAR: the first operand comes first */
-    bool near_stemmed[2]; /* NEAR: whether each operand's words are stems */
-    bool is_prefix;       /* words[0] is a prefix of forms */
-    bool is_fuzzy;        /* word~N: words[0] is a form; matches its spelling variants */
-    int32_t fuzzy_distance;       /* N of word~N; -1: the default for its length (fuzzy.h) */
+    uint32_t phrase;        /* index among the query's phrases, 0-based */
+    uint32_t near_split;    /* > 0: a NEAR pair, words[0..near_split) and the rest */
+    uint32_t near_n;        /* NEAR: at most this many words between the two */
+    bool near_ordered;      /* ONEAR: the first operand comes first */
+    bool near_stemmed[2];   /* NEAR: whether each operand's words are stems */
+    bool is_prefix;         /* words[0] is a prefix of forms */
+    bool is_fuzzy;          /* word~N: words[0] is a form; matches its spelling variants */
+    int32_t fuzzy_distance; /* N of word~N; -1: the default for its length (fuzzy.h) */
     struct fuzzy_expansion *expansion; /* fuzzy: the variants found (fuzzy_resolve) */
-    bool is_approx;               /* "..."~: an approximate quote (approx.h) */
-    double approx_closeness;      /* the closeness written after the ~; < 0: the option's */
-    struct approx_quote *approx;  /* approximate: set before planning (approx_resolve) */
+    bool is_approx;                    /* "..."~: an approximate quote (approx.h) */
+    double approx_closeness;           /* the closeness written after the ~; < 0: the option's */
+    struct approx_quote *approx;       /* approximate: set before planning (approx_resolve) */
     /* QUERY_DATE: days since the epoch, inclusive; INT32_MIN + 1 / INT32_MAX when open */
     int32_t date_from;
     int32_t date_to;

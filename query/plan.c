@@ -83,11 +83,10 @@ static int match_phrases(plan *p, arena *a, size_t nseg)
         if (ph->in_seg == NULL)
             return quire_error(QUIRE_ENOMEM, "query: out of memory");
         for (uint32_t s = 0; s < p->segment_count; s++) {
-            const int rc =
-                ph->node->is_approx
-                    ? approx_match_segment(&ph->in_seg[s], a, p->ix, s, ph->node)
-                    : phrase_match_segment(&ph->in_seg[s], a, quire_index_segment(p->ix, s),
-                                           ph->node);
+            const int rc = ph->node->is_approx
+                               ? approx_match_segment(&ph->in_seg[s], a, p->ix, s, ph->node)
+                               : phrase_match_segment(&ph->in_seg[s], a,
+                                                      quire_index_segment(p->ix, s), ph->node);
             if (rc != QUIRE_OK)
                 return rc;
             const phrase_matches *m = &ph->in_seg[s];

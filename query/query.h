@@ -136,7 +136,7 @@ typedef struct search_form {
 
 /* A name of the query with other spellings in the index (search_options.notes). */
 typedef struct search_word_note {
-    char *word; /* owned: its form */
+    char *word;            /* owned: its form */
     search_form *variants; /* owned: forms of other stems within distance 1, most documents first */
     uint32_t variant_count;
     uint32_t more; /* further variants not listed */
@@ -144,33 +144,34 @@ typedef struct search_word_note {
 
 /* A fuzzy word of the query (word~): how many variants it searched of those in reach. */
 typedef struct search_fuzzy {
-    char *word;        /* owned: its form */
-    int32_t distance;  /* searched; -1: none (1-2 characters) */
+    char *word;           /* owned: its form */
+    int32_t distance;     /* searched; -1: none (1-2 characters) */
     int32_t lowered_from; /* the default distance, past the limit of forms; else -1 */
-    uint32_t searched; /* variants searched, the closest first */
-    uint32_t matched;  /* forms of the index within the distance (more: capped) */
+    uint32_t searched;    /* variants searched, the closest first */
+    uint32_t matched;     /* forms of the index within the distance (more: capped) */
 } search_fuzzy;
 
 /* One clause of the query as --explain shows it. */
 typedef struct search_clause {
-    char *label;      /* owned: as written, roughly: putin, "no limits", zelensky~2 */
-    const char *kind; /* word, phrase, stemmed phrase, near, prefix, fuzzy word, approximate quote */
-    char *stem;       /* owned; words: the stem looked up; else NULL */
-    bool negated;     /* under NOT: never adds to a score */
-    uint64_t df;      /* live documents it matches */
-    double weight;    /* BM25 idf * (k1 + 1) (scorer.h), times its repeats */
+    char *label; /* owned: as written, roughly: putin, "no limits", zelensky~2 */
+    const char
+        *kind;     /* word, phrase, stemmed phrase, near, prefix, fuzzy word, approximate quote */
+    char *stem;    /* owned; words: the stem looked up; else NULL */
+    bool negated;  /* under NOT: never adds to a score */
+    uint64_t df;   /* live documents it matches */
+    double weight; /* BM25 idf * (k1 + 1) (scorer.h), times its repeats */
     uint64_t occurrences; /* phrases, fuzzy words, prefixes: in all the documents */
     search_form *forms;   /* owned: the forms it reads (words: its stem's; fuzzy: the variants) */
     uint32_t form_count;
-    uint32_t forms_more;  /* fuzzy: variants beyond the cap, not searched */
-    int32_t distance;     /* fuzzy: the distance searched; -1 none */
+    uint32_t forms_more; /* fuzzy: variants beyond the cap, not searched */
+    int32_t distance;    /* fuzzy: the distance searched; -1 none */
     /* approximate quotes: their words' weights (1 + idf), same order as search_quote */
     double *word_weights; /* owned */
     uint32_t word_count;
 } search_clause;
 
 typedef struct search_explain {
-    char *parsed; /* owned: the query as parsed, e.g. AND(putin, OR(xi, "no limits")) */
+    char *parsed;           /* owned: the query as parsed, e.g. AND(putin, OR(xi, "no limits")) */
     search_clause *clauses; /* owned */
     uint32_t clause_count;
 } search_explain;
@@ -185,7 +186,7 @@ typedef struct search_result {
     uint64_t occurrence_count; /* its occurrences in the matching documents, exact */
     search_quote *quotes;      /* owned: the query's approximate quotes, in query order */
     uint32_t quote_count;
-    bool fell_back; /* a quote without exact matches was searched approximately instead */
+    bool fell_back;          /* a quote without exact matches was searched approximately instead */
     search_word_note *notes; /* owned (search_options.notes) */
     uint32_t note_count;
     search_fuzzy *fuzzy; /* owned: the query's fuzzy words, in query order */

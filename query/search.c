@@ -421,8 +421,8 @@ static int tokenize_to(token_bytes *t, quire_analyzer *an, const char *field, si
 }
 
 /* Turn the positions of the hit's renderings into byte offsets in the title or text. */
-static int locate_renderings(search_hit *hit, quire_analyzer *an, const char *text,
-                             size_t text_len, uint32_t title_tokens)
+static int locate_renderings(search_hit *hit, quire_analyzer *an, const char *text, size_t text_len,
+                             uint32_t title_tokens)
 {
     if (hit->rendering_count == 0)
         return QUIRE_OK;

@@ -167,7 +167,7 @@ typedef struct oracle {
     char **form_name; /* by form id */
     uint32_t *form_cps_n;
     uint32_t **form_cps;
-    uint64_t *stem_df; /* documents holding each stem id */
+    uint64_t *stem_df;                /* documents holding each stem id */
     uint64_t *exact, *stem, *variant; /* per form / stem id: bit i = quote word i */
 } oracle;
 
@@ -297,8 +297,8 @@ static bool oracle_score(oracle *o, qword *q, uint32_t m, bool title_only, doubl
                 /* A window starting on a token that is none of the quote's words scores
                  * at most the window without that token (it is inserted or substituted):
                  * skip it, the shorter one is scored too. */
-                const uint64_t any = o->exact[od->form[f][a]] | o->variant[od->form[f][a]] |
-                                     o->stem[od->stem[f][a]];
+                const uint64_t any =
+                    o->exact[od->form[f][a]] | o->variant[od->form[f][a]] | o->stem[od->stem[f][a]];
                 if (any == 0)
                     continue;
                 const uint32_t len = n - a < L ? n - a : L;

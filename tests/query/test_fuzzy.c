@@ -43,18 +43,29 @@ Test(fuzzy, distance_counts_edits_and_treats_transliterations_as_equal)
         const char *a, *b;
         uint32_t d;
     } pairs[] = {
-        {"zelensky", "zelensky", 0},   {"zelensky", "zelenskyy", 0}, /* a repeat */
-        {"zelensky", "zelenskiy", 0},  {"zelenskiy", "zelenskyy", 0}, /* y = i, repeats */
-        {"zelensky", "zelenski", 0},   {"qaddafi", "kadafi", 0},      /* q = k, repeat */
-        {"gaddafi", "qaddafi", 1},     {"gadhafi", "gaddafi", 1},
-        {"mohammed", "mohamed", 0},    {"mohammed", "muhammad", 2},
-        {"philip", "filip", 0},        {"kharkiv", "harkiv", 0}, /* ph = f, kh = h */
-        {"filip", "philip", 0},        {"harkiv", "kharkiv", 0},
-        {"abcd", "abdc", 1},           {"abcd", "acbd", 1}, /* transpositions */
-        {"ca", "abc", 3},              /* optimal string alignment: no edit of a transposed pair */
-        {"kitten", "sitting", 3},      {"", "abc", 3},
-        {"abc", "", 3},                {"visit", "visits", 1},
-        {"chairman", "chairmen", 1},   {"recognised", "recognized", 1},
+        {"zelensky", "zelensky", 0},
+        {"zelensky", "zelenskyy", 0}, /* a repeat */
+        {"zelensky", "zelenskiy", 0},
+        {"zelenskiy", "zelenskyy", 0}, /* y = i, repeats */
+        {"zelensky", "zelenski", 0},
+        {"qaddafi", "kadafi", 0}, /* q = k, repeat */
+        {"gaddafi", "qaddafi", 1},
+        {"gadhafi", "gaddafi", 1},
+        {"mohammed", "mohamed", 0},
+        {"mohammed", "muhammad", 2},
+        {"philip", "filip", 0},
+        {"kharkiv", "harkiv", 0}, /* ph = f, kh = h */
+        {"filip", "philip", 0},
+        {"harkiv", "kharkiv", 0},
+        {"abcd", "abdc", 1},
+        {"abcd", "acbd", 1}, /* transpositions */
+        {"ca", "abc", 3},    /* optimal string alignment: no edit of a transposed pair */
+        {"kitten", "sitting", 3},
+        {"", "abc", 3},
+        {"abc", "", 3},
+        {"visit", "visits", 1},
+        {"chairman", "chairmen", 1},
+        {"recognised", "recognized", 1},
         {"\xc3\xa9t\xc3\xa9", "ete", 2}, /* code points, not bytes: é vs e */
     };
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
@@ -289,13 +300,13 @@ Test(fuzzy, walk_finds_what_a_scan_of_the_dictionary_finds, .timeout = 600)
     /* Not a scan: words of 6+ characters (distance 2 mostly) read part of the dictionary
      * (bench/run_fuzzy_bench.sh reports the share on the Wikipedia sample's). */
     cr_expect_lt(long_keys / (long_walks ? long_walks : 1), d.count / 2,
-                 "%llu keys read per walk of a long word, of %u", 
+                 "%llu keys read per walk of a long word, of %u",
                  (unsigned long long)(long_keys / (long_walks ? long_walks : 1)),
                  (unsigned)d.count);
     cr_log_info("%llu walks: %llu keys read per walk (%llu for 6+ characters) of %u; %llu matches",
                 (unsigned long long)walks, (unsigned long long)(keys_read / walks),
-                (unsigned long long)(long_keys / (long_walks ? long_walks : 1)),
-                (unsigned)d.count, (unsigned long long)matches);
+                (unsigned long long)(long_keys / (long_walks ? long_walks : 1)), (unsigned)d.count,
+                (unsigned long long)matches);
     clear_hits(&walked);
     clear_hits(&scanned);
     free(walked.forms);
