@@ -9,7 +9,9 @@
 #   (default)      a few minutes: Reuters-21578 indexing (1 and 2 threads, 1 timed run
 #                  each after a warm-up, peers too), query latency on Reuters-21578 (3
 #                  passes, warm and cold), relevance on all seven collections with qrels,
-#                  scaling over slices of 8, 16, 32 and 64 MB of the Wikipedia sample
+#                  scaling over slices of 8, 16, 32 and 64 MB of the Wikipedia sample,
+#                  approximate quotes and fuzzy words on Reuters (run_approx_bench.sh;
+#                  the Wikipedia sample too with --full)
 #   --full         the full sizes: indexing with 3 runs and the Wikipedia sample, query
 #                  latency on the Wikipedia sample too (Xapian indexes it in ~7 min here),
 #                  5 passes, scaling over 10, 25, 50 and 100% of the sample (~3 min)
@@ -127,6 +129,13 @@ sc_args=(--obj "$obj" --out "$here/out/scaling-$runs_tag" --report "$report")
 [ "$full" = 1 ] && sc_args+=(--full)
 "$here/run_scaling.sh" "${sc_args[@]}" >/dev/null
 
+# 5b. Approximate quotes and fuzzy words (#11): against their scans, the exact quote, and
+# exact queries against main.
+echo "run.sh: approximate quotes and fuzzy words" >&2
+ap_args=(--obj "$obj" --out "$here/out/approx-$runs_tag" --corpus reuters)
+[ "$full" = 1 ] && ap_args+=(--corpus enwiki --scan 5 --no-callgrind)
+"$here/run_approx_bench.sh" "${ap_args[@]}" >/dev/null || echo "run.sh: approximate quotes failed" >&2
+
 # 6. Plots.
 plots=()
 if command -v gnuplot >/dev/null; then
@@ -203,6 +212,10 @@ fi
     echo "## Scaling"
     echo
     cat "$report/scaling.md"
+    if [ -f "$here/out/approx-$runs_tag/approx.md" ]; then
+        sed 's/^# /## /; s/^## \([RW]\)/### \1/' "$here/out/approx-$runs_tag/approx.md"
+        echo
+    fi
     if [ -n "$own" ]; then
         echo "## Indexing: $corpus"
         echo

@@ -361,7 +361,8 @@ double cursor_score(const cursor *c, double norm)
                 sum += cursor_score(c->children[i], norm);
         return sum;
     case CURSOR_LIST:
-        return scorer_term(c->weight, c->list_freqs[c->list_at], norm);
+        return scorer_term(c->weight, c->list_freqs[c->list_at], norm) *
+               (c->list_scale != NULL ? c->list_scale[c->list_at] : 1.0);
     case CURSOR_ALL:
     case CURSOR_DATE:
         return 0.0;

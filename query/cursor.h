@@ -58,7 +58,8 @@ typedef struct cursor {
     const uint32_t *list_docs;  /* ascending */
     const uint32_t *list_freqs; /* occurrences in each */
     uint32_t list_count;
-    uint32_t list_at; /* index of the current entry */
+    uint32_t list_at;         /* index of the current entry */
+    const double *list_scale; /* per entry, a factor of its score (closeness); NULL: 1 */
     /* CURSOR_ALL, CURSOR_DATE */
     uint32_t doc_count;   /* documents in the segment */
     const int32_t *dates; /* CURSOR_DATE: per document, days since the epoch or QUIRE_NO_DATE */

@@ -41,6 +41,8 @@ typedef struct cli {
     const char *mark_open; /* around highlights without colour */
     const char *mark_close;
     const char *show; /* --show ID, or NULL */
+    const char *diff_open; /* around the words of a rendering that differ from the quote */
+    const char *diff_close;
 } cli;
 
 typedef enum opt_id {
@@ -66,7 +68,13 @@ typedef enum opt_id {
     OPT_OFFSET,
     OPT_SHOW,
     OPT_HELP,
-    OPT_VERSION
+    OPT_VERSION,
+    OPT_CLOSENESS,
+    OPT_NO_NOTES,
+    OPT_NO_CLOSE,
+    OPT_EXPLAIN,
+    OPT_DIFF_OPEN,
+    OPT_DIFF_CLOSE
 } opt_id;
 
 /* One table for parsing and --help (libgit2 src/cli/cmd_cat_file.c). */
@@ -107,6 +115,17 @@ static const struct option_spec {
     {OPT_OFFSET, 0, "offset", "N", "skip the N best hits first: paging (-k 10 --offset 10)"},
     {OPT_SHOW, 0, "show", "ID",
      "print the stored document ID (title, date, text; --format json: with metadata)"},
+    {OPT_CLOSENESS, 0, "closeness", "X",
+     "approximate quotes (\"...\"~) match at this closeness or more, 0..1 (default 0.6)"},
+    {OPT_NO_CLOSE, 0, "no-close", NULL,
+     "a quote without exact matches lists nothing (default: its close renderings)"},
+    {OPT_NO_NOTES, 0, "no-notes", NULL,
+     "no notes on names with other spellings in the index (default: noted)"},
+    {OPT_EXPLAIN, 0, "explain", NULL,
+     "show the parsed query, each clause's forms and weight, and each hit's score by clause"},
+    {OPT_DIFF_OPEN, 0, "mark-diff-open", "S",
+     "text before the words of a rendering that differ, without colour (default {{)"},
+    {OPT_DIFF_CLOSE, 0, "mark-diff-close", "S", "text after them (default }})"},
     {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, "show the version and exit"},
 };
@@ -122,7 +141,7 @@ static void usage(FILE *f)
                   "%s"
                   "Rank the documents of INDEX matching QUERY by BM25. QUERY: words (by stem),\n"
                   "\"exact phrases\", ~\"stemmed phrases\", AND OR NOT - + ( ), title:, date:,\n"
-                  "a NEAR/n b, a ONEAR/n b, prefix*\n"
+                  "a NEAR/n b, a ONEAR/n b, prefix*, word~ (spellings), \"quote\"~ (renderings)\n"
                   "(see README.md, \"Query language\").\n"
                   "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n",
                   usage_lines);
@@ -280,6 +299,26 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
     case OPT_SHOW:
         c->show = value;
         return 0;
+    case OPT_CLOSENESS:
+        if (parse_real(value, &c->search.closeness) != 0 || !(c->search.closeness > 0) ||
+            c->search.closeness > 1)
+            return fail("--closeness: not a number above 0 and at most 1: '%s'", value), -1;
+        return 0;
+    case OPT_NO_CLOSE:
+        c->search.fallback = false;
+        return 0;
+    case OPT_NO_NOTES:
+        c->search.notes = false;
+        return 0;
+    case OPT_EXPLAIN:
+        c->search.explain = true;
+        return 0;
+    case OPT_DIFF_OPEN:
+        c->diff_open = value;
+        return 0;
+    case OPT_DIFF_CLOSE:
+        c->diff_close = value;
+        return 0;
     case OPT_HELP:
         usage(stdout);
         return 1;
@@ -395,6 +434,8 @@ static void print_clean(const char *s, size_t len)
 typedef struct marks {
     const char *open;
     const char *close;
+    const char *diff_open; /* the words of a rendering that differ from the quote */
+    const char *diff_close;
 } marks;
 
 /* Print s[0..len) (bytes base..base+len of a field) on one line: white space and control
@@ -426,16 +467,226 @@ static void print_marked(const char *s, size_t len, size_t base, const search_hi
     }
 }
 
+/* The words of the hit's renderings in one field that differ from the quote, as byte
+ * ranges (neighbouring ones joined), ascending; *n of them (quire_malloc'd, may be NULL). */
+static search_highlight *diff_ranges(const search_hit *h, bool title, uint32_t *n)
+{
+    *n = 0;
+    uint32_t cap = 0;
+    for (uint32_t i = 0; i < h->rendering_count; i++)
+        cap += h->renderings[i].in_title == title ? h->renderings[i].token_count : 0;
+    if (cap == 0)
+        return NULL;
+    search_highlight *d = malloc((size_t)cap * sizeof *d);
+    if (d == NULL)
+        return NULL;
+    for (uint32_t i = 0; i < h->rendering_count; i++) {
+        const search_rendering *r = &h->renderings[i];
+        if (r->in_title != title)
+            continue;
+        bool joined = false;
+        for (uint32_t k = 0; k < r->token_count; k++) {
+            const search_aligned *t = &r->tokens[k];
+            if (t->kind == SEARCH_WORD_SAME) {
+                joined = false;
+                continue;
+            }
+            if (joined)
+                d[*n - 1].end = t->end;
+            else
+                d[(*n)++] = (search_highlight){.start = t->start, .end = t->end};
+            joined = true;
+        }
+    }
+    /* renderings come best first: order the ranges by offset */
+    for (uint32_t i = 1; i < *n; i++)
+        for (uint32_t k = i; k > 0 && d[k].start < d[k - 1].start; k--) {
+            const search_highlight t = d[k];
+            d[k] = d[k - 1];
+            d[k - 1] = t;
+        }
+    return d;
+}
+
+/* print_marked, and inside the highlights the ranges d[0..nd) in the second style. */
+static void print_marked_diff(const char *s, size_t len, size_t base, const search_highlight *h,
+                              uint32_t n, const search_highlight *d, uint32_t nd, const marks *m)
+{
+    uint32_t k = 0, j = 0;
+    bool space = false;
+    for (size_t i = 0; i < len; i++) {
+        const size_t at = base + i;
+        while (k < n && h[k].end <= at)
+            k++;
+        while (j < nd && d[j].end <= at)
+            j++;
+        const bool opens = k < n && h[k].start == at;
+        const bool diff_opens = j < nd && d[j].start == at;
+        const unsigned char ch = (unsigned char)s[i];
+        const bool blank = ch <= 0x20 || ch == 0x7f;
+        if (blank && !opens && !diff_opens) {
+            space = true;
+            continue;
+        }
+        if (space)
+            putchar(' ');
+        space = false;
+        if (opens)
+            (void)fputs(m->open, stdout);
+        if (diff_opens)
+            (void)fputs(m->diff_open, stdout);
+        putchar(blank ? ' ' : ch);
+        if (j < nd && d[j].end == at + 1)
+            (void)fputs(m->diff_close, stdout);
+        if (k < n && h[k].end == at + 1)
+            (void)fputs(m->close, stdout);
+    }
+}
+
+/* A field of a hit, its highlights marked, and its renderings' differing words. */
+static void print_field(const search_hit *hit, bool title, const char *s, size_t len, size_t base,
+                        const search_highlight *h, uint32_t n, const marks *m)
+{
+    uint32_t nd;
+    search_highlight *d = diff_ranges(hit, title, &nd);
+    if (nd == 0)
+        print_marked(s, len, base, h, n, m);
+    else
+        print_marked_diff(s, len, base, h, n, d, nd, m);
+    free(d);
+}
+
+static void print_word_notes(const search_result *r)
+{
+    for (uint32_t i = 0; i < r->note_count; i++) {
+        const search_word_note *note = &r->notes[i];
+        printf("note: %s: also in the index:", note->word);
+        for (uint32_t k = 0; k < note->variant_count; k++)
+            printf("%s %s (%llu%s)", k ? "," : "", note->variants[k].form,
+                   (unsigned long long)note->variants[k].docs,
+                   k == 0 ? (note->variants[k].docs == 1 ? " document" : " documents") : "");
+        if (note->more > 0)
+            printf(" and %u more", (unsigned)note->more);
+        printf("; %s~ finds them\n", note->word);
+    }
+}
+
+/* A fuzzy word past the cap says how many of its variants it searched. */
+static void print_fuzzy_notes(const search_result *r)
+{
+    for (uint32_t i = 0; i < r->fuzzy_count; i++) {
+        const search_fuzzy *f = &r->fuzzy[i];
+        if (f->lowered_from >= 0)
+            printf("note: %s~: more than 1024 forms within %d edits; searched within %d\n", f->word,
+                   (int)f->lowered_from, (int)f->distance);
+        if (f->matched > f->searched)
+            printf("note: %s~: %u forms within %d edit%s; the %u closest searched\n", f->word,
+                   (unsigned)f->matched, (int)f->distance, f->distance == 1 ? "" : "s",
+                   (unsigned)f->searched);
+        else if (f->distance < 0)
+            printf("note: %s~: a word of 1-2 characters has no variants by default; write "
+                   "%s~1\n",
+                   f->word, f->word);
+    }
+}
+
+/* What to say before the hits of an approximate quote or of a quote that fell back. */
+static void print_quote_notes(const search_result *r)
+{
+    if (r->quote_count != 1)
+        return;
+    const search_quote *q = &r->quotes[0];
+    if (q->exact_docs == 0 && q->renderings > 0 && (r->fell_back || r->hit_count > 0))
+        printf("no exact match; %llu close rendering%s:\n", (unsigned long long)q->renderings,
+               q->renderings == 1 ? "" : "s");
+}
+
+static void print_explain(const search_result *r)
+{
+    const search_explain *e = r->explain;
+    if (e == NULL)
+        return;
+    printf("explain: %s\n", e->parsed);
+    for (uint32_t i = 0; i < e->clause_count; i++) {
+        const search_clause *c = &e->clauses[i];
+        printf("  clause %u: %s (%s%s)", (unsigned)(i + 1), c->label, c->kind,
+               c->negated ? ", excluded" : "");
+        if (c->stem != NULL)
+            printf(": stem %s", c->stem);
+        if (c->distance >= 0)
+            printf(": distance %d", (int)c->distance);
+        printf("; %llu document%s", (unsigned long long)c->df, c->df == 1 ? "" : "s");
+        if (c->occurrences > 0)
+            printf(", %llu occurrence%s", (unsigned long long)c->occurrences,
+                   c->occurrences == 1 ? "" : "s");
+        printf("; weight %.4f", c->weight);
+        if (c->form_count > 0) {
+            printf("; forms:");
+            for (uint32_t k = 0; k < c->form_count; k++) {
+                printf("%s %s (%llu", k ? "," : "", c->forms[k].form,
+                       (unsigned long long)c->forms[k].docs);
+                if (c->forms[k].distance >= 0)
+                    printf(", distance %d", (int)c->forms[k].distance);
+                putchar(')');
+            }
+        }
+        if (c->forms_more > 0)
+            printf("; %u more within the distance, not searched (the closest %u are)",
+                   (unsigned)c->forms_more, (unsigned)(c->form_count));
+        if (c->word_count > 0 && r->quote_count > 0) {
+            printf("; word weights:");
+            for (uint32_t k = 0; k < c->word_count; k++) {
+                const search_quote *q = &r->quotes[0];
+                for (uint32_t qi = 0; qi < r->quote_count; qi++)
+                    if (r->quotes[qi].word_count == c->word_count)
+                        q = &r->quotes[qi];
+                printf(" %s %.3f", k < q->word_count ? q->words[k] : "?", c->word_weights[k]);
+            }
+        }
+        putchar('\n');
+    }
+}
+
+static void print_hit_explain(const search_result *r, const search_hit *h)
+{
+    if (r->explain == NULL || h->clause_scores == NULL)
+        return;
+    (void)fputs("   score:", stdout);
+    bool any = false;
+    for (uint32_t k = 0; k < r->explain->clause_count; k++) {
+        if (h->clause_tfs[k] == 0 && h->clause_scores[k] == 0)
+            continue;
+        printf("%s %s tf %llu -> %.4f", any ? " +" : "", r->explain->clauses[k].label,
+               (unsigned long long)h->clause_tfs[k], h->clause_scores[k]);
+        any = true;
+    }
+    printf(" = %.4f\n", h->score);
+    for (uint32_t k = 0; k < h->rendering_count; k++) {
+        const search_rendering *rr = &h->renderings[k];
+        printf("   rendering %u: closeness %.4f", (unsigned)(k + 1), rr->closeness);
+        if (rr->missing_count > 0 && rr->quote < r->quote_count) {
+            printf(", missing:");
+            for (uint32_t w = 0; w < rr->missing_count; w++)
+                printf(" %s", r->quotes[rr->quote].words[rr->missing[w]]);
+        }
+        putchar('\n');
+    }
+}
+
 static void print_text(const search_result *r, const marks *m, uint32_t offset)
 {
+    print_explain(r);
+    print_word_notes(r);
+    print_fuzzy_notes(r);
+    print_quote_notes(r);
     for (uint32_t i = 0; i < r->hit_count; i++) {
         const search_hit *h = &r->hits[i];
         printf("%llu. ", (unsigned long long)offset + i + 1);
         print_clean(h->external_id, h->external_id_len);
         printf("  %.4f  ", h->score);
         if (h->title_len > 0)
-            print_marked(h->title, h->title_len, 0, h->title_highlights, h->title_highlight_count,
-                         m);
+            print_field(h, true, h->title, h->title_len, 0, h->title_highlights,
+                        h->title_highlight_count, m);
         else
             (void)fputs("(no title)", stdout);
         if (h->date != QUIRE_NO_DATE) {
@@ -449,12 +700,13 @@ static void print_text(const search_result *r, const marks *m, uint32_t offset)
             (void)fputs("   ", stdout);
             if (p->cut_before)
                 (void)fputs("\u2026", stdout);
-            print_marked(p->text, p->end - p->start, p->start, p->highlights, p->highlight_count,
-                         m);
+            print_field(h, false, p->text, p->end - p->start, p->start, p->highlights,
+                        p->highlight_count, m);
             if (p->cut_after)
                 (void)fputs("\u2026", stdout);
             putchar('\n');
         }
+        print_hit_explain(r, h);
     }
     printf("%s%llu matching document%s", r->match_count_exact ? "" : "at least ",
            (unsigned long long)r->match_count, r->match_count == 1 ? "" : "s");
@@ -564,6 +816,130 @@ static void print_json_spans(const search_highlight *h, uint32_t n)
     putchar(']');
 }
 
+static const char *const word_kinds[] = {"same", "stem", "variant", "substituted", "inserted"};
+
+static void print_json_forms(const search_form *f, uint32_t n)
+{
+    putchar('[');
+    for (uint32_t k = 0; k < n; k++) {
+        printf("%s{\"form\":", k ? "," : "");
+        print_json_string(f[k].form, strlen(f[k].form));
+        printf(",\"documents\":%llu", (unsigned long long)f[k].docs);
+        if (f[k].distance >= 0)
+            printf(",\"distance\":%d", (int)f[k].distance);
+        putchar('}');
+    }
+    putchar(']');
+}
+
+/* The last line's fields on the query's variants, when there is something to say:
+ * fell_back, quotes, notes, fuzzy and, with --explain, explain. */
+static void print_json_query(const search_result *r)
+{
+    if (r->quote_count == 0 && r->note_count == 0 && r->fuzzy_count == 0 && r->explain == NULL)
+        return;
+    printf(",\"fell_back\":%s", r->fell_back ? "true" : "false");
+    (void)fputs(",\"quotes\":[", stdout);
+    for (uint32_t i = 0; i < r->quote_count; i++) {
+        const search_quote *q = &r->quotes[i];
+        printf("%s{\"words\":[", i ? "," : "");
+        for (uint32_t k = 0; k < q->word_count; k++) {
+            if (k > 0)
+                putchar(',');
+            print_json_string(q->words[k], strlen(q->words[k]));
+        }
+        printf("],\"threshold\":%g,\"exact_documents\":%llu,\"close_documents\":%llu,"
+               "\"renderings\":%llu}",
+               q->threshold, (unsigned long long)q->exact_docs, (unsigned long long)q->close_docs,
+               (unsigned long long)q->renderings);
+    }
+    (void)fputs("],\"notes\":[", stdout);
+    for (uint32_t i = 0; i < r->note_count; i++) {
+        const search_word_note *n = &r->notes[i];
+        printf("%s{\"word\":", i ? "," : "");
+        print_json_string(n->word, strlen(n->word));
+        (void)fputs(",\"variants\":", stdout);
+        print_json_forms(n->variants, n->variant_count);
+        printf(",\"more\":%u}", (unsigned)n->more);
+    }
+    (void)fputs("],\"fuzzy\":[", stdout);
+    for (uint32_t i = 0; i < r->fuzzy_count; i++) {
+        const search_fuzzy *f = &r->fuzzy[i];
+        printf("%s{\"word\":", i ? "," : "");
+        print_json_string(f->word, strlen(f->word));
+        printf(",\"distance\":%d,\"lowered_from\":%d,\"searched\":%u,\"in_reach\":%u}",
+               (int)f->distance, (int)f->lowered_from, (unsigned)f->searched, (unsigned)f->matched);
+    }
+    putchar(']');
+    if (r->explain != NULL) {
+        const search_explain *e = r->explain;
+        (void)fputs(",\"explain\":{\"parsed\":", stdout);
+        print_json_string(e->parsed, strlen(e->parsed));
+        (void)fputs(",\"clauses\":[", stdout);
+        for (uint32_t i = 0; i < e->clause_count; i++) {
+            const search_clause *c = &e->clauses[i];
+            printf("%s{\"label\":", i ? "," : "");
+            print_json_string(c->label, strlen(c->label));
+            printf(",\"kind\":\"%s\",\"excluded\":%s", c->kind, c->negated ? "true" : "false");
+            if (c->stem != NULL) {
+                (void)fputs(",\"stem\":", stdout);
+                print_json_string(c->stem, strlen(c->stem));
+            }
+            printf(",\"documents\":%llu,\"occurrences\":%llu,\"weight\":%.6f",
+                   (unsigned long long)c->df, (unsigned long long)c->occurrences, c->weight);
+            if (c->distance >= 0)
+                printf(",\"distance\":%d,\"not_searched\":%u", (int)c->distance,
+                       (unsigned)c->forms_more);
+            (void)fputs(",\"forms\":", stdout);
+            print_json_forms(c->forms, c->form_count);
+            if (c->word_count > 0) {
+                (void)fputs(",\"word_weights\":[", stdout);
+                for (uint32_t k = 0; k < c->word_count; k++)
+                    printf("%s%.6f", k ? "," : "", c->word_weights[k]);
+                putchar(']');
+            }
+            putchar('}');
+        }
+        (void)fputs("]}", stdout);
+    }
+}
+
+/* A hit's renderings of approximate quotes and its score by clause (--explain). */
+static void print_json_hit_extras(const search_result *r, const search_hit *h)
+{
+    if (h->rendering_count > 0) {
+        (void)fputs(",\"renderings\":[", stdout);
+        for (uint32_t k = 0; k < h->rendering_count; k++) {
+            const search_rendering *x = &h->renderings[k];
+            printf("%s{\"quote\":%u,\"closeness\":%.6f,\"field\":\"%s\",\"start\":%zu,"
+                   "\"end\":%zu,\"words\":[",
+                   k ? "," : "", (unsigned)x->quote, x->closeness, x->in_title ? "title" : "text",
+                   x->start, x->end);
+            for (uint32_t t = 0; t < x->token_count; t++)
+                printf("%s{\"kind\":\"%s\",\"word\":%d,\"start\":%zu,\"end\":%zu}", t ? "," : "",
+                       word_kinds[x->tokens[t].kind], (int)x->tokens[t].word, x->tokens[t].start,
+                       x->tokens[t].end);
+            (void)fputs("],\"missing\":[", stdout);
+            for (uint32_t w = 0; w < x->missing_count; w++)
+                printf("%s%u", w ? "," : "", (unsigned)x->missing[w]);
+            (void)fputs("]}", stdout);
+        }
+        putchar(']');
+    }
+    if (r->explain != NULL && h->clause_scores != NULL) {
+        (void)fputs(",\"explain\":[", stdout);
+        bool any = false;
+        for (uint32_t k = 0; k < r->explain->clause_count; k++) {
+            if (h->clause_tfs[k] == 0 && h->clause_scores[k] == 0)
+                continue;
+            printf("%s{\"clause\":%u,\"tf\":%llu,\"score\":%.6f}", any ? "," : "", (unsigned)k,
+                   (unsigned long long)h->clause_tfs[k], h->clause_scores[k]);
+            any = true;
+        }
+        putchar(']');
+    }
+}
+
 /* One object per hit and line: rank, id, title, date, score (and qid in a batch); with
  * passages, title_highlights and passages (byte offsets into the title and the text). */
 static void print_json(const search_result *r, const char *qid, bool passages, uint32_t offset)
@@ -607,6 +983,7 @@ static void print_json(const search_result *r, const char *qid, bool passages, u
             }
             putchar(']');
         }
+        print_json_hit_extras(r, h);
         (void)fputs("}\n", stdout);
     }
 }
@@ -635,6 +1012,7 @@ static void print_json_summary(const cli *c, const search_result *r, const char 
         (void)fputs(",\"hint\":", stdout);
         print_json_string(r->hint, strlen(r->hint));
     }
+    print_json_query(r);
     (void)fputs("}\n", stdout);
 }
 
@@ -683,8 +1061,9 @@ static void print_result(const cli *c, const search_result *r, const char *batch
         const bool colour =
             c->color == 1 || (c->color == -1 && isatty(STDOUT_FILENO) &&
                               (getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0'));
-        const marks m =
-            colour ? (marks){"\033[1;31m", "\033[0m"} : (marks){c->mark_open, c->mark_close};
+        /* differing words: underlined inside the bold red, then back to bold red */
+        const marks m = colour ? (marks){"\033[1;31m", "\033[0m", "\033[4m", "\033[24m"}
+                               : (marks){c->mark_open, c->mark_close, c->diff_open, c->diff_close};
         if (batch_qid != NULL)
             printf("# %s\n", batch_qid);
         print_text(r, &m, c->search.offset);
@@ -881,6 +1260,10 @@ int main(int argc, char **argv)
     c.color = -1;
     c.mark_open = "[[";
     c.mark_close = "]]";
+    c.diff_open = "{{";
+    c.diff_close = "}}";
+    c.search.notes = true;
+    c.search.fallback = true;
 
     int positional = 0;
     const int parsed = parse_args(&c, argc, argv, &positional);
@@ -900,6 +1283,9 @@ int main(int argc, char **argv)
         return fail("%s", "--timings needs --batch");
     if (c.count_only)
         c.search.top_k = 0;
+    /* counts and TREC runs are of what matched exactly: no close renderings instead */
+    if (c.count_only || c.format == FORMAT_TREC || (c.batch != NULL && !c.format_given))
+        c.search.fallback = false;
     if (c.batch != NULL && !c.format_given)
         c.format = FORMAT_TREC;
     if (!c.passages_given)

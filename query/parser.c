@@ -11,6 +11,8 @@
 
 #include "quire/date.h"
 
+#define FUZZY_WORD_MAX_DISTANCE 2 /* fuzzy.h FUZZY_MAX_DISTANCE */
+
 typedef enum occur { OCCUR_DEFAULT, OCCUR_MUST } occur;
 
 typedef struct parser {
@@ -192,6 +194,7 @@ static int analyse_words(parser *p, size_t s, size_t e, bool stemmed, query_word
             return rc;
         const char *w = stemmed && tok.stem_len > 0 ? tok.stem : tok.form;
         const size_t w_len = stemmed && tok.stem_len > 0 ? tok.stem_len : tok.form_len;
+        memset(&words[*n], 0, sizeof words[*n]);
         words[*n].text = arena_strndup(p->a, w, w_len);
         words[*n].len = w_len;
         if (words[*n].text == NULL)
@@ -270,7 +273,10 @@ static int prefix_node(query_node **out, parser *p, size_t s, size_t e, query_fi
     int rc = count_word(p, s);
     if (rc != QUIRE_OK)
         return rc;
-    query_word w = {arena_strndup(p->a, first.form, first.form_len), first.form_len};
+    query_word w;
+    memset(&w, 0, sizeof w);
+    w.text = arena_strndup(p->a, first.form, first.form_len);
+    w.len = first.form_len;
     if (w.text == NULL)
         return oom();
     rc = make_phrase(out, p, &w, 1, false, field, s);
@@ -279,10 +285,17 @@ static int prefix_node(query_node **out, parser *p, size_t s, size_t e, query_fi
     return rc;
 }
 
+static int fuzzy_word_node(query_node **out, parser *p, size_t s, size_t tilde, size_t e,
+                           query_field field);
+static bool tilde_suffix(const parser *p, size_t s, size_t e, size_t *tilde);
+
 /* A bare word text[s..e): TERM for one token, stemmed PHRASE for several. */
 static int word_node(query_node **out, parser *p, size_t s, size_t e, query_field field)
 {
     *out = NULL;
+    size_t tilde;
+    if (tilde_suffix(p, s, e, &tilde))
+        return fuzzy_word_node(out, p, s, tilde, e, field);
     if (e - s >= 2 && p->text[e - 1] == '*')
         return prefix_node(out, p, s, e, field);
     quire_token_iter it;
@@ -366,6 +379,9 @@ static bool has_ellipsis(const parser *p, size_t s, size_t e)
             return true;
     return false;
 }
+static int approx_node(query_node **out, parser *p, bool stemmed, size_t s, size_t e,
+                       query_field field, size_t offset);
+static bool has_fuzzy_word(const parser *p, size_t s, size_t e);
 
 /* A quoted phrase whose opening quote is at p->at (`stemmed`: after a ~). */
 static int quoted(query_node **out, parser *p, bool stemmed, query_field field, size_t offset)
@@ -379,6 +395,11 @@ static int quoted(query_node **out, parser *p, bool stemmed, query_field field, 
         const uint32_t cp = peek_cp(p, i, &next);
         if (quire_is_quote_char(cp)) {
             p->at = next;
+            if (p->at < p->len && p->text[p->at] == '~')
+                return approx_node(out, p, stemmed, start, i, field, offset);
+            if (has_fuzzy_word(p, start, i))
+                return fail_at(p, QUIRE_EINVAL, open,
+                               "word~ inside a quote needs an approximate quote (\"...\"~)");
             if (has_prefix_star(p, start, i))
                 return fail_at(p, QUIRE_EINVAL, open,
                                "a prefix (word*) inside a phrase is not supported");
@@ -477,6 +498,244 @@ static bool name_is(const char *s, size_t len, const char *name)
     return true;
 }
 
+/* ---- fuzzy words and approximate quotes (README.md "Query language") ---- */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Whether the code point is a capital letter of the scripts the analyzer folds (Latin,
+ * Greek, Cyrillic): a word typed so is taken for a name. */
+static bool is_capital(uint32_t cp)
+{
+    return (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) ||
+           (cp >= 0x391 && cp <= 0x3A9) || (cp >= 0x400 && cp <= 0x42F);
+}
+
+/* Whether text[s..e) ends in `~` or `~digits`; *tilde is where the ~ is. */
+static bool tilde_suffix(const parser *p, size_t s, size_t e, size_t *tilde)
+{
+    size_t i = e;
+    while (i > s && is_digit(p->text[i - 1]))
+        i--;
+    if (i == s || p->text[i - 1] != '~')
+        return false;
+    *tilde = i - 1;
+    return true;
+}
+
+/* The N of `~N` at text[t + 1..e) (t: the ~): -1 when there is none. */
+static int read_distance(parser *p, size_t word, size_t t, size_t e, int32_t *out)
+{
+    *out = -1;
+    if (t + 1 == e)
+        return QUIRE_OK;
+    uint32_t v = 0;
+    for (size_t i = t + 1; i < e && v <= 1000; i++)
+        v = v * 10 + (uint32_t)(p->text[i] - '0');
+    if (v > FUZZY_WORD_MAX_DISTANCE)
+        return fail_at(p, QUIRE_EINVAL, word,
+                       "the edit distance of '%.*s' must be 0, 1 or 2 (word~ alone: 1 for "
+                       "words of 3-5 characters, 2 for longer ones)",
+                       (int)(e - word > 40 ? 40 : e - word), p->text + word);
+    *out = (int32_t)v;
+    return QUIRE_OK;
+}
+
+/* `word~` or `word~N` at text[s..e), the ~ at `tilde`: a fuzzy PHRASE of one form. */
+static int fuzzy_word_node(query_node **out, parser *p, size_t s, size_t tilde, size_t e,
+                           query_field field)
+{
+    *out = NULL;
+    if (tilde == s)
+        return fail_at(p, QUIRE_EINVAL, s,
+                       "~ must follow a word (word~) or a quote (\"...\"~), without a space");
+    if (p->text[tilde - 1] == '*')
+        return fail_at(p, QUIRE_EINVAL, s, "a prefix (word*) cannot take ~");
+    int32_t dist;
+    int rc = read_distance(p, s, tilde, e, &dist);
+    if (rc != QUIRE_OK)
+        return rc;
+    quire_token_iter it;
+    quire_token tok, first;
+    uint32_t count = 0;
+    quire_tokens_begin(&it, p->an, p->text + s, tilde - s, 0, true);
+    while (count < 2 && quire_tokens_next(&it, &tok)) {
+        if (count == 0) {
+            first = tok;
+            /* the strings live in the iterator: copy them before the next token */
+            first.form = arena_strndup(p->a, tok.form, tok.form_len);
+            first.stem = arena_strndup(p->a, tok.stem, tok.stem_len);
+            if (first.form == NULL || first.stem == NULL)
+                return oom();
+        }
+        count++;
+    }
+    if (count != 1)
+        return fail_at(p, QUIRE_EINVAL, s, "~ takes one word ('%.*s' is %s)",
+                       (int)(e - s > 40 ? 40 : e - s), p->text + s,
+                       count == 0 ? "no word" : "several");
+    rc = count_word(p, s);
+    if (rc != QUIRE_OK)
+        return rc;
+    query_word w;
+    memset(&w, 0, sizeof w);
+    w.text = first.form;
+    w.len = first.form_len;
+    w.stem = first.stem;
+    w.stem_len = first.stem_len;
+    w.distance = dist;
+    rc = make_phrase(out, p, &w, 1, false, field, s);
+    if (rc == QUIRE_OK) {
+        (*out)->is_fuzzy = true;
+        (*out)->fuzzy_distance = dist;
+    }
+    return rc;
+}
+
+/* Whether the quote text[s..e) holds a word~ (a ~ after a word character and before a
+ * space, digits or the end). */
+static bool has_fuzzy_word(const parser *p, size_t s, size_t e)
+{
+    for (size_t i = s + 1; i < e; i++) {
+        if (p->text[i] != '~' || is_space((uint8_t)p->text[i - 1]) || p->text[i - 1] == '~')
+            continue;
+        size_t k = i + 1;
+        while (k < e && is_digit(p->text[k]))
+            k++;
+        if (k == e || is_space((uint8_t)p->text[k]))
+            return true;
+    }
+    return false;
+}
+
+/* The closeness written after `"..."~` at text[t + 1..): -1 when none. Moves p->at past it. */
+static int read_closeness(parser *p, size_t t, double *out)
+{
+    *out = -1;
+    size_t e = t + 1;
+    while (e < p->len && !is_space((uint8_t)p->text[e]) && p->text[e] != ')' &&
+           !quire_is_quote_char(peek_cp(p, e, NULL)))
+        e++;
+    p->at = e;
+    if (e == t + 1)
+        return QUIRE_OK;
+    const char *v = p->text + t + 1;
+    const size_t len = e - t - 1;
+    size_t i = 0, digits = 0, dots = 0;
+    double value = 0, scale = 1;
+    for (; i < len; i++) {
+        if (v[i] == '.' && dots == 0) {
+            dots++;
+            continue;
+        }
+        if (!is_digit(v[i]) || digits >= 9)
+            break;
+        digits++;
+        if (dots)
+            value += (scale /= 10) * (v[i] - '0');
+        else
+            value = value * 10 + (v[i] - '0');
+    }
+    if (i == len && digits > 0 && dots == 0 && value >= 2)
+        return fail_at(p, QUIRE_EINVAL, t,
+                       "the number after \"...\"~ is a closeness from 0 to 1 (\"...\"~0.7), "
+                       "not a number of words; for words near each other use NEAR/%.0f",
+                       value > QUERY_MAX_NEAR ? (double)QUERY_MAX_NEAR : value);
+    if (i < len || digits == 0 || !(value > 0 && value <= 1))
+        return fail_at(p, QUIRE_EINVAL, t,
+                       "the closeness after \"...\"~ must be a number above 0 and at most 1, "
+                       "not '%.*s'",
+                       (int)(len > 20 ? 20 : len), v);
+    *out = value;
+    return QUIRE_OK;
+}
+
+/* The words of an approximate quote text[s..e) with their stems; a word~N in it sets that
+ * word's distance. `offset` is where the quote was written. */
+static int approx_words(parser *p, size_t s, size_t e, query_word *words, uint32_t *n,
+                        size_t offset)
+{
+    size_t i = s;
+    while (i < e) {
+        while (i < e && is_space((uint8_t)p->text[i]))
+            i++;
+        const size_t cs = i;
+        while (i < e && !is_space((uint8_t)p->text[i]))
+            i++;
+        if (cs == i)
+            break;
+        size_t we = i, tilde;
+        int32_t dist = -2;
+        if (tilde_suffix(p, cs, i, &tilde)) {
+            if (tilde == cs)
+                return fail_at(p, QUIRE_EINVAL, cs, "~ must follow a word (word~)");
+            const int rc = read_distance(p, cs, tilde, i, &dist);
+            if (rc != QUIRE_OK)
+                return rc;
+            we = tilde;
+        }
+        if (p->text[we - 1] == '*')
+            return fail_at(p, QUIRE_EINVAL, cs, "a prefix (word*) inside a quote is not supported");
+        quire_token_iter it;
+        quire_token tok;
+        quire_tokens_begin(&it, p->an, p->text + cs, we - cs, 0, true);
+        while (quire_tokens_next(&it, &tok)) {
+            if (*n == QUERY_MAX_APPROX_WORDS)
+                return fail_at(p, QUIRE_ELIMIT, offset,
+                               "an approximate quote of more than %d words; quote a shorter part",
+                               QUERY_MAX_APPROX_WORDS);
+            const int rc = count_word(p, cs + tok.byte_start);
+            if (rc != QUIRE_OK)
+                return rc;
+            query_word *w = &words[*n];
+            memset(w, 0, sizeof *w);
+            w->is_name = is_capital(peek_cp(p, cs + tok.byte_start, NULL));
+            w->text = arena_strndup(p->a, tok.form, tok.form_len);
+            w->len = tok.form_len;
+            w->stem = arena_strndup(p->a, tok.stem, tok.stem_len);
+            w->stem_len = tok.stem_len;
+            w->distance = dist;
+            if (w->text == NULL || w->stem == NULL)
+                return oom();
+            (*n)++;
+        }
+    }
+    return QUIRE_OK;
+}
+
+/* `"text[s..e)"~` (p->at on the ~): an approximate PHRASE. */
+static int approx_node(query_node **out, parser *p, bool stemmed, size_t s, size_t e,
+                       query_field field, size_t offset)
+{
+    *out = NULL;
+    const size_t tilde = p->at;
+    if (stemmed)
+        return fail_at(p, QUIRE_EINVAL, offset,
+                       "an approximate quote (\"...\"~) matches stems already: drop the ~ "
+                       "before it");
+    double closeness;
+    int rc = read_closeness(p, tilde, &closeness);
+    if (rc != QUIRE_OK)
+        return rc;
+    query_word words[QUERY_MAX_APPROX_WORDS];
+    uint32_t n = 0;
+    rc = approx_words(p, s, e, words, &n, offset);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (n < 2)
+        return fail_at(p, QUIRE_EINVAL, offset,
+                       "an approximate quote needs at least 2 words; for one word's spellings "
+                       "write word~");
+    rc = make_phrase(out, p, words, n, false, field, offset);
+    if (rc == QUIRE_OK) {
+        (*out)->is_approx = true;
+        (*out)->approx_closeness = closeness;
+    }
+    return rc;
+}
+
 static int parse_or(query_node **out, parser *p, unsigned depth, uint32_t *clauses);
 
 /* Whether the word at `at` is NEAR, ONEAR, or either followed by /... (capitals only). */
@@ -559,6 +818,11 @@ static int near_operand(parser *p, query_word *words, uint32_t *n, bool *stemmed
         tilde = true;
         cp = peek_cp(p, next, &next);
     }
+    if (e < p->len && p->text[e] == '~')
+        return fail_at(p, QUIRE_EINVAL, s, "NEAR does not take an approximate quote (\"...\"~)");
+    size_t fuzzy_tilde;
+    if (!quire_is_quote_char(cp) && tilde_suffix(p, s, e, &fuzzy_tilde))
+        return fail_at(p, QUIRE_EINVAL, s, "NEAR does not take a fuzzy word (word~)");
     if (quire_is_quote_char(cp)) {
         *stemmed = tilde;
         size_t close = e;
@@ -746,6 +1010,19 @@ static int parse_unary(query_node **out, bool *must, parser *p, unsigned depth)
     return not_node(out, p, child, s);
 }
 
+/* Whether two phrases agree on fuzziness and approximation (one clause if so). */
+static bool same_variant_rules(const query_node *a, const query_node *b)
+{
+    if (a->is_fuzzy != b->is_fuzzy || a->fuzzy_distance != b->fuzzy_distance ||
+        a->is_approx != b->is_approx || a->approx_closeness != b->approx_closeness)
+        return false;
+    if (a->is_approx)
+        for (uint32_t i = 0; i < a->word_count && i < b->word_count; i++)
+            if (a->words[i].distance != b->words[i].distance)
+                return false;
+    return true;
+}
+
 static bool same_leaf(const query_node *a, const query_node *b)
 {
     if (a->kind != b->kind)
@@ -756,7 +1033,8 @@ static bool same_leaf(const query_node *a, const query_node *b)
         a->is_stemmed != b->is_stemmed || a->field != b->field || a->is_prefix != b->is_prefix ||
         a->near_split != b->near_split || a->near_n != b->near_n ||
         a->near_ordered != b->near_ordered || a->near_stemmed[0] != b->near_stemmed[0] ||
-        a->near_stemmed[1] != b->near_stemmed[1] || a->part_count != b->part_count)
+        a->near_stemmed[1] != b->near_stemmed[1] || a->part_count != b->part_count ||
+        !same_variant_rules(a, b))
         return false;
     for (uint32_t i = 0; i < a->part_count; i++)
         if (a->part_ends[i] != b->part_ends[i])

@@ -5,9 +5,9 @@
  *   or_expr  := and_expr ( "OR" and_expr )*
  *   and_expr := unary ( [ "AND" ] unary )*         juxtaposition = AND (OR with --any)
  *   unary    := "NOT" unary | "-" primary | "+" primary | primary
- *   primary  := "(" or_expr ")" | near | phrase | "~" phrase
- *             | "title:" ( word | word* | phrase | "~" phrase ) | "date:" range
- *             | word | word*
+ *   primary  := "(" or_expr ")" | near | phrase | "~" phrase | phrase "~" [ CLOSENESS ]
+ *             | "title:" ( word | word* | word~ | phrase | "~" phrase | phrase "~" )
+ *             | "date:" range | word | word* | word "~" [ N ]
  *   near     := operand ( "NEAR" | "NEAR/" N | "ONEAR" | "ONEAR/" N ) operand
  *   operand  := word | phrase | "~" phrase          N: 0..QUERY_MAX_NEAR, default 10
  *   phrase   := quote text quote        quote: " “ ” „ ‟ « » (quire_is_quote_char), any pair
@@ -35,6 +35,15 @@
  *     words strictly between the end of the earlier and the start of the later is <= n
  *     (NEAR/0: adjacent); ONEAR also wants a first (sa + la <= sb). Its tf is the number
  *     of such pairs. NEAR joins exactly two operands and binds tighter than NOT/AND/OR;
+ *   - word~ and word~N (N 0..2) -> a PHRASE with is_fuzzy, one word: the folded form; it
+ *     matches every form within the edit distance (fuzzy.h) and every form of its stem, as
+ *     one clause scored like a prefix. A word of several tokens, a prefix, or N > 2 is an
+ *     error; so is word~ inside an exact quote;
+ *   - "a quote"~ and "a quote"~0.7 -> a PHRASE with is_approx: the quote's forms, each with
+ *     its stem (and word~N inside the quote: that word's distance); it matches the
+ *     passages that render the quote closely enough (approx.h), 2 to
+ *     QUERY_MAX_APPROX_WORDS words, the closeness after the ~ in (0, 1]; a NEAR operand
+ *     cannot be one;
  *   - word* -> PREFIX: a PHRASE with is_prefix, one word: the folded prefix (at least
  *     QUERY_MIN_PREFIX characters); it matches every form starting with it (an OR of them,
  *     scored as one clause: tf = occurrences of any of them). The planner refuses a prefix
@@ -76,6 +85,7 @@
 #define QUERY_MIN_PREFIX       2    /* characters before the * of a prefix */
 #define QUERY_MAX_PREFIX_TERMS 1024 /* distinct forms a prefix may expand to */
 #define QUERY_ELLIPSIS_GAP     32   /* most words left out at an ellipsis in a quote */
+#define QUERY_MAX_APPROX_WORDS 64   /* words in an approximate quote ("..."~) */
 
 typedef enum query_node_kind {
     QUERY_TERM,   /* documents containing a stem */
@@ -95,6 +105,15 @@ typedef enum query_field {
 typedef struct query_word {
     const char *text; /* NUL-terminated form (exact phrase) or stem (stemmed phrase) */
     size_t len;       /* bytes */
+    /* Approximate quotes (is_approx): */
+    const char *stem; /* NUL-terminated; the word's stem */
+    size_t stem_len;  /* bytes */
+    int32_t distance; /* `word~N` in the quote: N; `word~`: -1 (the default); else -2 */
+    bool is_name;     /* typed with a capital letter (a name: matches its variants) */
+    /* Fuzzy words (is_fuzzy), set before planning (fuzzy_resolve): the forms to match
+     * instead of `text`; phrase.c reads their positions as one word's. */
+    const struct query_word *alts;
+    uint32_t alt_count;
 } query_word;
 
 typedef struct query_node {
@@ -125,6 +144,12 @@ typedef struct query_node {
      * Its tf: the occurrences of the last part that complete such a chain. 0: no parts. */
     uint32_t part_count;
     const uint32_t *part_ends;
+    bool is_fuzzy;          /* word~N: words[0] is a form; matches its spelling variants */
+    int32_t fuzzy_distance; /* N of word~N; -1: the default for its length (fuzzy.h) */
+    struct fuzzy_expansion *expansion; /* fuzzy: the variants found (fuzzy_resolve) */
+    bool is_approx;                    /* "..."~: an approximate quote (approx.h) */
+    double approx_closeness;           /* the closeness written after the ~; < 0: the option's */
+    struct approx_quote *approx;       /* approximate: set before planning (approx_resolve) */
     /* QUERY_DATE: days since the epoch, inclusive; INT32_MIN + 1 / INT32_MAX when open */
     int32_t date_from;
     int32_t date_to;

@@ -133,11 +133,28 @@ static int open_prefix(phrase_word *w, arena *a, const quire_segment *seg, quire
     return rc;
 }
 
+/* Open a cursor on each of the word's listed forms (a fuzzy word's variants) that the
+ * segment has. QUIRE_ENOTFOUND when it has none. */
+static int open_alts(phrase_word *w, arena *a, const quire_segment *seg, const query_word *qw)
+{
+    w->forms = arena_alloc(a, ((size_t)qw->alt_count + 1) * sizeof *w->forms);
+    if (w->forms == NULL)
+        return oom();
+    for (uint32_t i = 0; i < qw->alt_count; i++) {
+        const int rc = open_form(w, seg, quire_bytes_of(qw->alts[i].text, qw->alts[i].len));
+        if (rc != QUIRE_OK && rc != QUIRE_ENOTFOUND)
+            return rc;
+    }
+    return w->form_count > 0 ? QUIRE_OK : QUIRE_ENOTFOUND;
+}
+
 /* Open word i's cursors. QUIRE_ENOTFOUND when the segment lacks it. */
 static int open_word(phrase_word *w, arena *a, const quire_segment *seg, const query_word *qw,
                      bool stemmed, bool prefix)
 {
     const quire_bytes key = quire_bytes_of(qw->text, qw->len);
+    if (qw->alts != NULL)
+        return open_alts(w, a, seg, qw);
     if (prefix)
         return open_prefix(w, a, seg, key);
     if (!stemmed) {

@@ -28,8 +28,9 @@
 #include "quire/status.h"
 
 typedef struct phrase_matches {
-    uint32_t *docs;  /* ascending segment-local doc ids, in the arena */
-    uint32_t *freqs; /* occurrences in each (>= 1) */
+    uint32_t *docs;    /* ascending segment-local doc ids, in the arena */
+    uint32_t *freqs;   /* occurrences in each (>= 1) */
+    double *closeness; /* approximate quotes (approx.h): each document's; else NULL */
     uint32_t count;
 } phrase_matches;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approx.h"
 #include "quire/date.h"
 
 static void collect_leaves(plan *p, const query_node *node)
@@ -82,8 +83,10 @@ static int match_phrases(plan *p, arena *a, size_t nseg)
         if (ph->in_seg == NULL)
             return quire_error(QUIRE_ENOMEM, "query: out of memory");
         for (uint32_t s = 0; s < p->segment_count; s++) {
-            const int rc =
-                phrase_match_segment(&ph->in_seg[s], a, quire_index_segment(p->ix, s), ph->node);
+            const int rc = ph->node->is_approx
+                               ? approx_match_segment(&ph->in_seg[s], a, p->ix, s, ph->node)
+                               : phrase_match_segment(&ph->in_seg[s], a,
+                                                      quire_index_segment(p->ix, s), ph->node);
             if (rc != QUIRE_OK)
                 return rc;
             const phrase_matches *m = &ph->in_seg[s];
@@ -270,7 +273,10 @@ int plan_cursor(cursor **out, arena *a, const plan *p, const query_node *node, u
         const phrase_matches *m = &ph->in_seg[seg];
         if (m->count == 0)
             return QUIRE_OK;
-        return cursor_new_list(out, a, m->docs, m->freqs, m->count, ph->weight);
+        rc = cursor_new_list(out, a, m->docs, m->freqs, m->count, ph->weight);
+        if (rc == QUIRE_OK)
+            (*out)->list_scale = m->closeness; /* an approximate quote weighs by closeness */
+        return rc;
     }
     case QUERY_DATE:
         rc = cursor_new_date(out, a, p->dates[seg], doc_count, node->date_from, node->date_to);

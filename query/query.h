@@ -47,6 +47,10 @@ typedef struct search_options {
     size_t passage_bytes; /* target length of a passage, >= 16 */
     uint32_t offset;      /* skip this many hits first (paging): hits offset..offset+top_k */
     search_sort sort;     /* a date order scores every match (no pruning) */
+    double closeness;     /* approximate quotes match at this closeness or more, (0, 1] */
+    bool notes;           /* note the variants in the index of the query's names */
+    bool fallback;        /* a quote alone without exact matches: its close renderings */
+    bool explain;         /* fill search_result.explain and each hit's clause scores */
 } search_options;
 
 /* Defaults: AND, top 10, k1 0.9, b 0.4, no passages (240 bytes when asked), empty query. */
@@ -85,6 +89,33 @@ typedef struct search_passage {
     search_source source; /* where start lies in the document's file */
 } search_passage;
 
+/* How a token of an approximate quote's rendering stands to the quote (approx.h). */
+typedef enum search_word_kind {
+    SEARCH_WORD_SAME,        /* the quote word's form */
+    SEARCH_WORD_STEM,        /* another form of its stem */
+    SEARCH_WORD_VARIANT,     /* a spelling variant of it */
+    SEARCH_WORD_SUBSTITUTED, /* in its place, but another word */
+    SEARCH_WORD_INSERTED,    /* in no quote word's place */
+} search_word_kind;
+
+typedef struct search_aligned {
+    int32_t word; /* the quote word it stands for (index into search_quote.words); -1 inserted */
+    search_word_kind kind;
+    size_t start, end; /* bytes into the text (or the title) */
+} search_aligned;
+
+/* One rendering of an approximate quote in a hit: its window, closeness, and alignment. */
+typedef struct search_rendering {
+    uint32_t quote; /* index into search_result.quotes */
+    bool in_title;  /* offsets are into the title, else into the text */
+    double closeness;
+    size_t start, end;      /* bytes of the window */
+    search_aligned *tokens; /* owned; every token of the window, in order */
+    uint32_t token_count;
+    uint32_t *missing; /* owned; the quote words no token stands for */
+    uint32_t missing_count;
+} search_rendering;
+
 typedef struct search_hit {
     uint64_t doc_id;        /* global */
     double score;           /* BM25 */
@@ -103,7 +134,73 @@ typedef struct search_hit {
     uint32_t passage_count;
     search_highlight *title_highlights; /* owned; byte offsets into title */
     uint32_t title_highlight_count;
+    /* With passages and approximate quotes: their renderings here, best first. */
+    search_rendering *renderings; /* owned */
+    uint32_t rendering_count;
+    /* With search_options.explain: each clause's part of the score (search_result.
+     * explain.clauses order) and its tf here (0: not matched, or under NOT). */
+    double *clause_scores; /* owned */
+    uint64_t *clause_tfs;  /* owned */
 } search_hit;
+
+/* An approximate quote of the query, with what it found. */
+typedef struct search_quote {
+    char **words; /* owned: its words' forms */
+    uint32_t word_count;
+    double threshold;
+    uint64_t exact_docs; /* live documents holding it exactly (closeness 1) */
+    uint64_t close_docs; /* ... and only close renderings */
+    uint64_t renderings; /* renderings in all of them */
+} search_quote;
+
+/* A word's forms in the index: the document counts. */
+typedef struct search_form {
+    char *form; /* owned */
+    uint64_t docs;
+    int32_t distance; /* from the query word (fuzzy.h); -1 when not a variant */
+} search_form;
+
+/* A name of the query with other spellings in the index (search_options.notes). */
+typedef struct search_word_note {
+    char *word;            /* owned: its form */
+    search_form *variants; /* owned: forms of other stems within distance 1, most documents first */
+    uint32_t variant_count;
+    uint32_t more; /* further variants not listed */
+} search_word_note;
+
+/* A fuzzy word of the query (word~): how many variants it searched of those in reach. */
+typedef struct search_fuzzy {
+    char *word;           /* owned: its form */
+    int32_t distance;     /* searched; -1: none (1-2 characters) */
+    int32_t lowered_from; /* the default distance, past the limit of forms; else -1 */
+    uint32_t searched;    /* variants searched, the closest first */
+    uint32_t matched;     /* forms of the index within the distance (more: capped) */
+} search_fuzzy;
+
+/* One clause of the query as --explain shows it. */
+typedef struct search_clause {
+    char *label; /* owned: as written, roughly: putin, "no limits", zelensky~2 */
+    const char
+        *kind;     /* word, phrase, stemmed phrase, near, prefix, fuzzy word, approximate quote */
+    char *stem;    /* owned; words: the stem looked up; else NULL */
+    bool negated;  /* under NOT: never adds to a score */
+    uint64_t df;   /* live documents it matches */
+    double weight; /* BM25 idf * (k1 + 1) (scorer.h), times its repeats */
+    uint64_t occurrences; /* phrases, fuzzy words, prefixes: in all the documents */
+    search_form *forms;   /* owned: the forms it reads (words: its stem's; fuzzy: the variants) */
+    uint32_t form_count;
+    uint32_t forms_more; /* fuzzy: variants beyond the cap, not searched */
+    int32_t distance;    /* fuzzy: the distance searched; -1 none */
+    /* approximate quotes: their words' weights (1 + idf), same order as search_quote */
+    double *word_weights; /* owned */
+    uint32_t word_count;
+} search_clause;
+
+typedef struct search_explain {
+    char *parsed;           /* owned: the query as parsed, e.g. AND(putin, OR(xi, "no limits")) */
+    search_clause *clauses; /* owned */
+    uint32_t clause_count;
+} search_explain;
 
 typedef struct search_result {
     search_hit *hits;          /* best first (in the sort order), from rank offset + 1 */
@@ -115,11 +212,19 @@ typedef struct search_result {
     uint64_t occurrence_count; /* its occurrences in the matching documents, exact */
     char *hint; /* owned; NULL, or why nothing matched when it can say (a quote with an
                  * ellipsis: how many documents hold each part alone) */
+    search_quote *quotes;      /* owned: the query's approximate quotes, in query order */
+    uint32_t quote_count;
+    bool fell_back;          /* a quote without exact matches was searched approximately instead */
+    search_word_note *notes; /* owned (search_options.notes) */
+    uint32_t note_count;
+    search_fuzzy *fuzzy; /* owned: the query's fuzzy words, in query order */
+    uint32_t fuzzy_count;
+    search_explain *explain; /* owned (search_options.explain); NULL otherwise */
 } search_result;
 
 #define SEARCH_RESULT_INIT                                                                         \
     {                                                                                              \
-        NULL, 0, 0, true, 0, false, 0, NULL                                                        \
+        NULL, 0, 0, true, 0, false, 0, NULL, NULL, 0, false, NULL, 0, NULL, 0, NULL                \
     }
 
 void search_result_free(search_result *r);

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approx.h"
 #include "arena.h"
 #include "cursor.h"
+#include "explain.h"
+#include "fuzzy.h"
 #include "parser.h"
 #include "passage.h"
 #include "plan.h"
@@ -114,6 +117,7 @@ void search_options_init(search_options *o)
     o->k1 = SCORER_DEFAULT_K1;
     o->b = SCORER_DEFAULT_B;
     o->passage_bytes = PASSAGE_DEFAULT_BYTES;
+    o->closeness = APPROX_DEFAULT_CLOSENESS;
 }
 
 void search_result_free(search_result *r)
@@ -131,9 +135,33 @@ void search_result_free(search_result *r)
         }
         quire_free(h->passages);
         quire_free(h->title_highlights);
+        for (uint32_t k = 0; k < h->rendering_count; k++) {
+            quire_free(h->renderings[k].tokens);
+            quire_free(h->renderings[k].missing);
+        }
+        quire_free(h->renderings);
+        quire_free(h->clause_scores);
+        quire_free(h->clause_tfs);
     }
     quire_free(r->hits);
     quire_free(r->hint);
+    for (uint32_t i = 0; i < r->quote_count; i++) {
+        for (uint32_t k = 0; k < r->quotes[i].word_count; k++)
+            quire_free(r->quotes[i].words[k]);
+        quire_free(r->quotes[i].words);
+    }
+    quire_free(r->quotes);
+    for (uint32_t i = 0; i < r->note_count; i++) {
+        quire_free(r->notes[i].word);
+        for (uint32_t k = 0; k < r->notes[i].variant_count; k++)
+            quire_free(r->notes[i].variants[k].form);
+        quire_free(r->notes[i].variants);
+    }
+    quire_free(r->notes);
+    for (uint32_t i = 0; i < r->fuzzy_count; i++)
+        quire_free(r->fuzzy[i].word);
+    quire_free(r->fuzzy);
+    explain_free(r->explain);
     memset(r, 0, sizeof *r);
 }
 
@@ -393,8 +421,135 @@ static int copy_highlights(search_highlight **out, const passage_highlight *h, u
 
 /* Fill hit->passages and hit->title_highlights from the clauses' matches in the hit;
  * matchers[i] is clause i's, open on the hit's segment and not yet past its doc. */
+/* Up to this many renderings of an approximate quote are shown per hit. */
+#define SEARCH_MAX_RENDERINGS 8
+
+/* The renderings of approximate quote `node` (clause of quote index `quote`) in the hit, as
+ * spans, and appended to hit->renderings with positions where bytes go (locate_renderings
+ * turns them into bytes once the text is read). */
+static int approx_spans(search_hit *hit, arena *a, searcher *s, const query_node *node,
+                        uint32_t quote, phrase_span **spans, uint32_t *ns)
+{
+    *spans = NULL;
+    *ns = 0;
+    approx_rendering *rs;
+    uint32_t n;
+    int rc = approx_doc_renderings(&rs, &n, a, s->ix, hit->segment, node, hit->local_doc,
+                                   SEARCH_MAX_RENDERINGS);
+    if (rc != QUIRE_OK || n == 0)
+        return rc;
+    *spans = quire_malloc((size_t)n * sizeof **spans);
+    search_rendering *g =
+        quire_realloc(hit->renderings, ((size_t)hit->rendering_count + n) * sizeof *g);
+    if (g != NULL)
+        hit->renderings = g;
+    if (*spans == NULL || g == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    const uint32_t m = node->approx->word_count;
+    for (uint32_t i = 0; i < n; i++) {
+        const approx_rendering *r = &rs[i];
+        (*spans)[i] = (phrase_span){r->start, r->end - r->start};
+        (*ns)++;
+        search_rendering *sr = &hit->renderings[hit->rendering_count++];
+        memset(sr, 0, sizeof *sr);
+        sr->quote = quote;
+        sr->closeness = r->closeness;
+        sr->start = r->start;
+        sr->end = r->end;
+        const uint32_t len = r->end - r->start;
+        sr->tokens = quire_malloc((size_t)len * sizeof *sr->tokens);
+        sr->missing = quire_malloc(((size_t)m + 1) * sizeof *sr->missing);
+        if (sr->tokens == NULL || sr->missing == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        for (uint32_t k = 0; k < len; k++) {
+            sr->tokens[k].word = r->tokens[k].word;
+            sr->tokens[k].kind = (search_word_kind)r->tokens[k].kind;
+            sr->tokens[k].start = sr->tokens[k].end = r->tokens[k].pos;
+        }
+        sr->token_count = len;
+        for (uint32_t w = 0; w < m; w++)
+            if (!r->word_matched[w])
+                sr->missing[sr->missing_count++] = w;
+    }
+    return QUIRE_OK;
+}
+
+/* Byte offsets of the tokens at positions from_pos.. of `field` (first_pos: its first). */
+typedef struct token_bytes {
+    size_t *bs, *be;
+    uint32_t n;
+} token_bytes;
+
+static int tokenize_to(token_bytes *t, quire_analyzer *an, const char *field, size_t len,
+                       uint32_t first_pos, uint32_t last_pos)
+{
+    t->n = last_pos >= first_pos ? last_pos - first_pos + 1 : 0;
+    t->bs = quire_calloc((size_t)t->n + 1, sizeof *t->bs);
+    t->be = quire_calloc((size_t)t->n + 1, sizeof *t->be);
+    if (t->bs == NULL || t->be == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    quire_token_iter it;
+    quire_token tok;
+    quire_tokens_begin(&it, an, field, len, first_pos, false);
+    uint32_t got = 0;
+    while (got < t->n && quire_tokens_next(&it, &tok)) {
+        t->bs[got] = tok.byte_start;
+        t->be[got] = tok.byte_end;
+        got++;
+    }
+    if (got < t->n)
+        return quire_corrupt("renderings: position %u past the %u tokens of the field",
+                             (unsigned)last_pos, (unsigned)got);
+    return QUIRE_OK;
+}
+
+/* Turn the positions of the hit's renderings into byte offsets in the title or text. */
+static int locate_renderings(search_hit *hit, quire_analyzer *an, const char *text, size_t text_len,
+                             uint32_t title_tokens)
+{
+    if (hit->rendering_count == 0)
+        return QUIRE_OK;
+    uint32_t last_title = 0, last_text = 0;
+    bool any_title = false, any_text = false;
+    for (uint32_t i = 0; i < hit->rendering_count; i++) {
+        const search_rendering *r = &hit->renderings[i];
+        if (r->start < title_tokens) {
+            any_title = true;
+            last_title = r->end - 1 > last_title ? (uint32_t)r->end - 1 : last_title;
+        } else {
+            any_text = true;
+            last_text = r->end - 1 > last_text ? (uint32_t)r->end - 1 : last_text;
+        }
+    }
+    token_bytes tt = {NULL, NULL, 0}, tx = {NULL, NULL, 0};
+    int rc = QUIRE_OK;
+    if (any_title)
+        rc = tokenize_to(&tt, an, hit->title, hit->title_len, 0, last_title);
+    if (rc == QUIRE_OK && any_text)
+        rc = tokenize_to(&tx, an, text, text_len, title_tokens + 1, last_text);
+    for (uint32_t i = 0; i < hit->rendering_count && rc == QUIRE_OK; i++) {
+        search_rendering *r = &hit->renderings[i];
+        r->in_title = r->start < title_tokens;
+        const token_bytes *t = r->in_title ? &tt : &tx;
+        const size_t first = r->in_title ? 0 : (size_t)title_tokens + 1;
+        for (uint32_t k = 0; k < r->token_count; k++) {
+            const size_t at = r->tokens[k].start - first;
+            r->tokens[k].start = t->bs[at];
+            r->tokens[k].end = t->be[at];
+        }
+        r->start = t->bs[r->start - first];
+        r->end = t->be[r->end - 1 - first];
+    }
+    quire_free(tt.bs);
+    quire_free(tt.be);
+    quire_free(tx.bs);
+    quire_free(tx.be);
+    return rc;
+}
+
 static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher *s,
-                        const hl_clauses *c, const search_options *o, quire_buf *text)
+                        const hl_clauses *c, const search_options *o, quire_buf *text, arena *a,
+                        const uint32_t *quote_of_phrase)
 {
     const quire_segment *seg = quire_index_segment(s->ix, hit->segment);
     const uint32_t doc = hit->local_doc;
@@ -404,11 +559,20 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
     uint32_t np = 0;
     passage_highlight *th = NULL;
     uint32_t nth = 0;
-    int rc = QUIRE_OK;
+    uint32_t extra = 0; /* clauses of the renderings of approximate quotes */
+    double *weights =
+        arena_alloc(a, (size_t)c->count * (SEARCH_MAX_RENDERINGS + 1) * sizeof *weights + 1);
+    int rc = weights == NULL ? quire_error(QUIRE_ENOMEM, "query: out of memory") : QUIRE_OK;
+    if (rc == QUIRE_OK && c->count > 0)
+        memcpy(weights, c->weights, (size_t)c->count * sizeof *weights);
     for (uint32_t i = 0; i < c->count && rc == QUIRE_OK; i++) {
         phrase_span *spans;
         uint32_t ns;
-        rc = phrase_matcher_spans(matchers[i], doc, &spans, &ns);
+        if (c->nodes[i].is_approx)
+            rc = approx_spans(hit, a, s, &c->nodes[i], quote_of_phrase[c->nodes[i].phrase], &spans,
+                              &ns);
+        else
+            rc = phrase_matcher_spans(matchers[i], doc, &spans, &ns);
         if (rc == QUIRE_OK && nm + (uint64_t)ns > cap) {
             const uint64_t want = (uint64_t)nm + ns + cap;
             passage_match *g =
@@ -420,8 +584,16 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
                 cap = (uint32_t)want;
             }
         }
-        for (uint32_t k = 0; k < ns && rc == QUIRE_OK; k++)
-            m[nm++] = (passage_match){spans[k].start, spans[k].start + spans[k].len, i};
+        for (uint32_t k = 0; k < ns && rc == QUIRE_OK; k++) {
+            uint32_t clause = i;
+            if (c->nodes[i].is_approx) {
+                /* each rendering a clause of its own, each weighing half the one before:
+                 * the best rendering is in the best passage whatever the others */
+                clause = c->count + extra++;
+                weights[clause] = c->weights[i] * ldexp(1.0, -(int)k);
+            }
+            m[nm++] = (passage_match){spans[k].start, spans[k].start + spans[k].len, clause};
+        }
         quire_free(spans);
     }
     text->len = 0;
@@ -429,6 +601,9 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
         rc = quire_segment_doc_text(seg, doc, text);
     if (rc == QUIRE_OK && text->err)
         rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+    if (rc == QUIRE_OK)
+        rc = locate_renderings(hit, s->an, (const char *)text->data, text->len,
+                               quire_segment_title_len(seg, doc));
     if (rc != QUIRE_OK)
         goto done;
     const passage_input in = {(const char *)text->data,
@@ -438,8 +613,8 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
                               quire_segment_title_len(seg, doc),
                               m,
                               nm,
-                              c->weights,
-                              c->count};
+                              weights,
+                              c->count + extra};
     rc = passage_build(&ps, &np, &th, &nth, s->an, &in, o->passages, o->passage_bytes);
     if (rc != QUIRE_OK)
         goto done;
@@ -495,7 +670,8 @@ static int cmp_by_doc(const void *pa, const void *pb)
 /* Passages of every hit, a segment at a time in doc order, so that each clause's cursors
  * are opened once per segment. */
 static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
-                        const query_node *root, const search_options *o)
+                        const query_node *root, const search_options *o,
+                        const uint32_t *quote_of_phrase)
 {
     hl_clauses c = {NULL, NULL, 0, 0};
     int rc = collect_clauses(&c, a, p, root);
@@ -512,11 +688,14 @@ static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
     for (uint32_t i = 0; i < r->hit_count && rc == QUIRE_OK;) {
         const uint32_t seg = r->hits[order[i].hit].segment;
         uint32_t opened = 0;
-        for (; opened < c.count && rc == QUIRE_OK; opened++)
-            rc = phrase_matcher_open(&m[opened], a, quire_index_segment(s->ix, seg),
-                                     &c.nodes[opened]);
+        for (; opened < c.count && rc == QUIRE_OK; opened++) {
+            m[opened] = NULL; /* an approximate quote finds its renderings itself */
+            if (!c.nodes[opened].is_approx)
+                rc = phrase_matcher_open(&m[opened], a, quire_index_segment(s->ix, seg),
+                                         &c.nodes[opened]);
+        }
         for (; i < r->hit_count && r->hits[order[i].hit].segment == seg && rc == QUIRE_OK; i++)
-            rc = hit_passages(&r->hits[order[i].hit], m, s, &c, o, &text);
+            rc = hit_passages(&r->hits[order[i].hit], m, s, &c, o, &text, a, quote_of_phrase);
         for (uint32_t k = 0; k < opened; k++)
             phrase_matcher_close(m[k]);
         if (rc != QUIRE_OK)
@@ -566,6 +745,160 @@ static int ellipsis_hint(search_result *r, arena *a, const plan *p, const query_
     return QUIRE_OK;
 }
 
+/* A query that is one approximate quote ranks its hits by closeness (approx.h), the
+ * exact renderings first; ties go by doc id as everywhere. */
+static bool is_approx_alone(const query_node *root)
+{
+    return root->kind == QUERY_PHRASE && root->is_approx;
+}
+
+static void rank_by_closeness(const plan *p, uint32_t seg, const query_node *root, topk *top,
+                              uint64_t *match_count)
+{
+    const phrase_matches *m = &p->phrases[root->phrase].in_seg[seg];
+    const uint64_t base = quire_index_doc_base(p->ix, seg);
+    const int32_t *dates = top->by_date != 0 && p->dates != NULL ? p->dates[seg] : NULL;
+    for (uint32_t k = 0; k < m->count; k++) {
+        if (quire_index_is_deleted(p->ix, seg, m->docs[k]))
+            continue;
+        if (dates != NULL)
+            topk_push_dated(top, m->closeness[k], base + m->docs[k], dates[m->docs[k]]);
+        else
+            topk_push(top, m->closeness[k], base + m->docs[k]);
+        (*match_count)++;
+    }
+}
+
+/* The approximate quotes of the plan, numbered in phrase order into quote_of_phrase (and
+ * UINT32_MAX for other phrases), with what they found among live documents. */
+static int summarize_quotes(search_result *r, const plan *p, uint32_t *quote_of_phrase)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->phrase_count; i++)
+        n += p->phrases[i].node->is_approx;
+    if (n == 0)
+        return QUIRE_OK;
+    r->quotes = quire_calloc(n, sizeof *r->quotes);
+    if (r->quotes == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        const plan_phrase *ph = &p->phrases[i];
+        quote_of_phrase[i] = UINT32_MAX;
+        if (!ph->node->is_approx)
+            continue;
+        quote_of_phrase[i] = r->quote_count;
+        search_quote *q = &r->quotes[r->quote_count++];
+        q->threshold = ph->node->approx->threshold;
+        q->words = quire_calloc(ph->node->word_count, sizeof *q->words);
+        if (q->words == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        for (uint32_t k = 0; k < ph->node->word_count; k++) {
+            q->words[k] = quire_strndup(ph->node->words[k].text, ph->node->words[k].len);
+            if (q->words[k] == NULL)
+                return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            q->word_count = k + 1;
+        }
+        for (uint32_t s = 0; s < p->segment_count; s++) {
+            const phrase_matches *m = &ph->in_seg[s];
+            for (uint32_t k = 0; k < m->count; k++) {
+                if (quire_index_is_deleted(p->ix, s, m->docs[k]))
+                    continue;
+                if (m->closeness[k] >= 1.0)
+                    q->exact_docs++;
+                else
+                    q->close_docs++;
+                q->renderings += m->freqs[k];
+            }
+        }
+    }
+    return QUIRE_OK;
+}
+
+/* The fuzzy words of the plan with what their expansion searched (never a silent cap). */
+static int summarize_fuzzy(search_result *r, const plan *p)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->phrase_count; i++)
+        n += p->phrases[i].node->is_fuzzy;
+    if (n == 0)
+        return QUIRE_OK;
+    r->fuzzy = quire_calloc(n, sizeof *r->fuzzy);
+    if (r->fuzzy == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        const query_node *node = p->phrases[i].node;
+        if (!node->is_fuzzy)
+            continue;
+        search_fuzzy *f = &r->fuzzy[r->fuzzy_count++];
+        f->word = quire_strndup(node->words[0].text, node->words[0].len);
+        if (f->word == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        f->distance = node->expansion != NULL ? node->expansion->distance : -1;
+        f->lowered_from = node->expansion != NULL ? node->expansion->lowered_from : -1;
+        f->searched = node->expansion != NULL ? node->expansion->count : 0;
+        f->matched = node->expansion != NULL ? node->expansion->matched : 0;
+    }
+    return QUIRE_OK;
+}
+
+/* A quote alone, exact, that an approximate quote could stand for (search_options.fallback),
+ * written last in the query so that a ~ can follow it. */
+static bool is_plain_quote(const query_node *root, const search_options *o)
+{
+    if (root->kind != QUERY_PHRASE || root->is_stemmed || root->is_prefix || root->is_fuzzy ||
+        root->is_approx || root->near_split > 0 || root->part_count > 0 || root->word_count < 2 ||
+        root->word_count > QUERY_MAX_APPROX_WORDS)
+        return false;
+    size_t end = o->query_len;
+    while (end > 0 && (o->query[end - 1] == ' ' || o->query[end - 1] == '\t' ||
+                       o->query[end - 1] == '\n' || o->query[end - 1] == '\r'))
+        end--;
+    /* the closing quote's last byte: " or the last byte of a curly one */
+    return end > 0 && (o->query[end - 1] == '"' || (uint8_t)o->query[end - 1] >= 0x80);
+}
+
+/* The quote again as "..."~: its close renderings, result marked fell_back. */
+static int search_closely(search_result *out, searcher *s, const search_options *o)
+{
+    size_t end = o->query_len;
+    while (end > 0 && (o->query[end - 1] == ' ' || o->query[end - 1] == '\t' ||
+                       o->query[end - 1] == '\n' || o->query[end - 1] == '\r'))
+        end--;
+    char *text = quire_malloc(end + 2);
+    if (text == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    memcpy(text, o->query, end);
+    text[end] = '~';
+    text[end + 1] = '\0';
+    search_options again = *o;
+    again.query = text;
+    again.query_len = end + 1;
+    again.fallback = false;
+    const int rc = search_query(out, s, &again);
+    if (rc == QUIRE_OK)
+        out->fell_back = true;
+    else
+        s->error_offset = SIZE_MAX; /* the offsets are the rewritten text's */
+    quire_free(text);
+    return rc;
+}
+
+/* What the index must tell before planning: the forms of fuzzy words (fuzzy.h) and the
+ * weights and forms of approximate quotes (approx.h). */
+static int resolve_variants(query_node *n, arena *a, searcher *s, const search_options *o)
+{
+    if (n->kind == QUERY_PHRASE && n->is_fuzzy)
+        return fuzzy_resolve(n, a, s->ix);
+    if (n->kind == QUERY_PHRASE && n->is_approx)
+        return approx_resolve(n, a, s->ix, o->closeness);
+    for (uint32_t i = 0; i < n->child_count; i++) {
+        const int rc = resolve_variants(n->children[i], a, s, o);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
 int search_query(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
@@ -578,6 +911,8 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         return quire_error(QUIRE_EINVAL, "at most %d passages per hit", PASSAGE_MAX_COUNT);
     if (o->passages > 0 && o->passage_bytes < 16)
         return quire_error(QUIRE_EINVAL, "a passage must be at least 16 bytes long");
+    if (!(o->closeness > 0 && o->closeness <= 1))
+        return quire_error(QUIRE_EINVAL, "the closeness must be above 0 and at most 1");
 
     arena a = ARENA_INIT;
     topk top = {NULL, 0, 0, 0};
@@ -590,6 +925,9 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         s->error_offset = ast.error_offset;
         goto done;
     }
+    rc = resolve_variants(ast.root, &a, s, o);
+    if (rc != QUIRE_OK)
+        goto done;
     const query_node *root = ast.root;
     r.term_count = ast.term_count;
     rc = plan_build(&p, &a, s->ix, &ast, o->k1, o->b);
@@ -603,6 +941,18 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     const bool by_date = o->sort != SEARCH_SORT_RELEVANCE;
     if (by_date && (rc = plan_read_dates(&p, &a)) != QUIRE_OK)
         goto done;
+    uint32_t *quote_of_phrase = arena_alloc(&a, ((size_t)p.phrase_count + 1) * sizeof(uint32_t));
+    if (quote_of_phrase == NULL) {
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        goto done;
+    }
+    rc = summarize_quotes(&r, &p, quote_of_phrase);
+    if (rc == QUIRE_OK)
+        rc = summarize_fuzzy(&r, &p);
+    if (rc == QUIRE_OK && o->notes)
+        rc = notes_build(&r.notes, &r.note_count, &a, s->ix, root, o->query, o->query_len);
+    if (rc != QUIRE_OK)
+        goto done;
     /* No more hits than live documents: a huge -k (or --offset) costs no memory. The heap
      * keeps offset + k; the first offset are dropped below. */
     const uint64_t live = quire_index_doc_count(s->ix);
@@ -613,7 +963,9 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     if (by_date)
         topk_order_by_date(&top, o->sort == SEARCH_SORT_DATE ? 1 : -1);
 
-    for (uint32_t seg = 0; seg < p.segment_count; seg++) {
+    for (uint32_t seg = 0; seg < p.segment_count && is_approx_alone(root); seg++)
+        rank_by_closeness(&p, seg, root, &top, &r.match_count);
+    for (uint32_t seg = 0; seg < p.segment_count && !is_approx_alone(root); seg++) {
         cursor *c = NULL;
         rc = plan_cursor(&c, &a, &p, root, seg);
         if (rc == QUIRE_OK && c != NULL) {
@@ -647,8 +999,20 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         if (rc != QUIRE_OK)
             goto done;
     }
+    if (o->explain) {
+        explain_ctx *ec;
+        rc = explain_build(&r.explain, &ec, &a, &p, root, is_approx_alone(root));
+        for (uint32_t i = 0; i < r.hit_count && rc == QUIRE_OK; i++)
+            rc = explain_hit(&r.hits[i], ec);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+    if (o->fallback && r.match_count == 0 && is_plain_quote(root, o)) {
+        rc = search_closely(out, s, o);
+        goto done;
+    }
     if (o->passages > 0 && r.hit_count > 0) {
-        rc = all_passages(&r, &a, s, &p, root, o);
+        rc = all_passages(&r, &a, s, &p, root, o, quote_of_phrase);
         if (rc != QUIRE_OK)
             goto done;
     }

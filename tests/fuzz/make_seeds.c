@@ -66,7 +66,16 @@ static const char *const queries[] = {
     "\"We are expecting you, dear Mr Chairman\"",
     "+putin xi -moscow NOT gas",
     "((the",
+    "\"We are waiting for you, dear Mr Chairman\"~",
+    "Zelensky~ putin~1",
+    "\"Vladimir Putin and Xi Jinping\"~0.7 -moscow",
+    "Zelensky \"putin Xi~2\"~",
+    "title:\"state visit\"~ zel~0",
+    "\"We are waiting for you, dear Mr Chairman\"",
 };
+/* from this one on, byte 0 also asks for --explain, notes and the fallback (bit 5) and a
+ * passage per hit (bit 6): fuzz_query.c */
+#define FIRST_APPROX_QUERY 17
 
 /* Passage seeds: real sentences, matches on the words given (see fuzz_passage.c). */
 static const struct {
@@ -135,7 +144,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         put_text("analysis", (int)i, (uint8_t)(i * 3), texts[i]);
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
-        put_text("query", (int)i, (uint8_t)((i % 4) | (2 + i % 6) << 2), queries[i]);
+        put_text("query", (int)i,
+                 (uint8_t)((i % 4) | (2 + i % 6) << 2 |
+                           (i >= FIRST_APPROX_QUERY ? 0x20 | (i % 2) << 6 : 0)),
+                 queries[i]);
 
     const char *tdir = fz_template_dir();
     uint64_t id = fz_template_segment();

@@ -1,0 +1,808 @@
+/*
+ * fuzzy.c - spelling variants (see fuzzy.h): the distance with its transliteration
+ * equivalences, the walk over a segment's sorted forms, and the expansion over an index.
+ * Leaves the dictionary's bytes to format/ and what the variants are used for to the
+ * parser (word~), approx.c (quotes) and search.c (notes).
+ */
+#include "fuzzy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows of the dynamic programme hold distances saturated at max + 1 <= 3, so a byte. */
+typedef uint8_t cell;
+
+static int oom(void)
+{
+    return quire_error(QUIRE_ENOMEM, "query: out of memory");
+}
+
+int fuzzy_default_distance(uint32_t chars)
+{
+    if (chars <= 2)
+        return -1;
+    return chars <= 5 ? 1 : 2;
+}
+
+uint32_t fuzzy_decode(uint32_t *out, const char *form, size_t len)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < len && n < FUZZY_MAX_CHARS;)
+        out[n++] = quire_utf8_next((const uint8_t *)form, len, &i);
+    return n;
+}
+
+/* y = i and q = k: one class each. */
+static uint32_t canon(uint32_t c)
+{
+    return c == 'y' ? 'i' : c == 'q' ? 'k' : c;
+}
+
+static bool same(uint32_t x, uint32_t y)
+{
+    return canon(x) == canon(y);
+}
+
+/* The pattern (the query word) as the rows need it, computed once: each character's
+ * class, whether inserting it is free (it repeats the one before), and the character a
+ * digraph ending at it stands for (ph: f, kh: h; 0 if none). Index j is character j - 1,
+ * as in the rows. */
+typedef struct fuzzy_pattern {
+    uint32_t m;
+    cell cap; /* max + 1: rows saturate there */
+    uint32_t b[FUZZY_MAX_CHARS + 1];
+    uint32_t cb[FUZZY_MAX_CHARS + 1];
+    cell ins[FUZZY_MAX_CHARS + 1];
+    uint32_t dig[FUZZY_MAX_CHARS + 1];
+} fuzzy_pattern;
+
+static void pattern_init(fuzzy_pattern *pt, const uint32_t *b, uint32_t m, uint32_t max)
+{
+    pt->m = m;
+    pt->cap = (cell)(max + 1);
+    for (uint32_t j = 1; j <= m; j++) {
+        pt->b[j] = b[j - 1];
+        pt->cb[j] = canon(b[j - 1]);
+        pt->ins[j] = j >= 2 && same(b[j - 1], b[j - 2]) ? 0 : 1;
+        pt->dig[j] = 0;
+        if (j >= 2 && b[j - 1] == 'h' && (b[j - 2] == 'p' || b[j - 2] == 'k'))
+            pt->dig[j] = b[j - 2] == 'p' ? 'f' : 'h';
+    }
+}
+
+static cell min2(cell a, cell b)
+{
+    return a < b ? a : b;
+}
+
+/* Row 0: the pattern's first j characters inserted (repeats free). */
+static cell first_row(cell *out, const fuzzy_pattern *pt)
+{
+    out[0] = 0;
+    for (uint32_t j = 1; j <= pt->m; j++)
+        out[j] = min2((cell)(out[j - 1] + pt->ins[j]), pt->cap);
+    return 0;
+}
+
+/* Row i (i >= 1) for the key's character ac (ap: the one before it, 0 when i == 1) from
+ * rows i-1 (r1) and i-2 (r2, unused when i == 1). Returns the row's minimum. Cells hold
+ * at most cap and each candidate adds at most 1, so one clamp per cell keeps them so. */
+static cell next_row(cell *out, const cell *r1, const cell *r2, uint32_t i, uint32_t ap,
+                     uint32_t ac, const fuzzy_pattern *pt)
+{
+    const uint32_t ca = canon(ac), cp = canon(ap), m = pt->m;
+    const cell cap = pt->cap;
+    const cell del = i >= 2 && ca == cp ? 0 : 1;
+    /* the character the key's digraph (ap, ac) stands for */
+    const uint32_t dch =
+        i >= 2 && ac == 'h' && (ap == 'p' || ap == 'k') ? (ap == 'p' ? 'f' : 'h') : 0;
+    out[0] = min2((cell)(r1[0] + del), cap);
+    cell lo = out[0];
+    for (uint32_t j = 1; j <= m; j++) {
+        cell v = (cell)(r1[j] + del);
+        v = min2(v, (cell)(out[j - 1] + pt->ins[j]));
+        v = min2(v, (cell)(r1[j - 1] + (ca != pt->cb[j])));
+        if (i >= 2 && j >= 2 && ca == pt->cb[j - 1] && cp == pt->cb[j])
+            v = min2(v, (cell)(r2[j - 2] + 1));
+        if (dch != 0 && pt->b[j] == dch)
+            v = min2(v, r2[j - 1]);
+        if (pt->dig[j] != 0 && pt->dig[j] == ac)
+            v = min2(v, r1[j - 2]);
+        v = min2(v, cap);
+        out[j] = v;
+        if (v < lo)
+            lo = v;
+    }
+    return lo;
+}
+
+uint32_t fuzzy_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb,
+                        uint32_t max)
+{
+    if (max > 250)
+        max = 250;
+    if (na > FUZZY_MAX_CHARS || nb > FUZZY_MAX_CHARS)
+        return max + 1;
+    fuzzy_pattern pt;
+    pattern_init(&pt, b, nb, max);
+    cell rows[3][FUZZY_MAX_CHARS + 1];
+    first_row(rows[0], &pt);
+    for (uint32_t i = 1; i <= na; i++)
+        (void)next_row(rows[i % 3], rows[(i - 1) % 3], rows[(i + 1) % 3], i, i >= 2 ? a[i - 2] : 0,
+                       a[i - 1], &pt);
+    return rows[na % 3][nb];
+}
+
+/* Keys read in order towards the next live key before seeking instead: a seek costs a
+ * binary search of the sparse index and the decoding of up to a block, about as much as
+ * reading a few keys. */
+#define FUZZY_SKIP_READS 8
+
+/* The rows are memoised as a lazily built automaton (a DFA over character classes): a
+ * state is the last two rows with the class of the last character (a row depends on
+ * nothing else), and its transitions are computed once, when first taken. Characters fall
+ * into classes: each of the pattern's and p k q h f i y (they change a row), and the rest,
+ * which all give the same row but for one thing: whether the character repeats the one
+ * before (a free deletion). DFA_MAX_STATES bounds the table; past it the table starts
+ * again (the states on the walk's stack are rebuilt from its characters). */
+#define DFA_MAX_STATES 4096
+#define DFA_OTHER_A    0x10FFFFu /* stands for any character outside the classes */
+#define DFA_OTHER_B    0x10FFFEu /* ... and for another one */
+
+typedef struct dfa_state {
+    uint32_t rows; /* offset into the row pool: row before, then row (m + 1 cells each) */
+    uint32_t next; /* offset into the transition pool: one per input, -1 unknown */
+    uint32_t cls;  /* the class of its last character (special index, or ns for others) */
+    bool started;  /* it has a last character (not the empty prefix) */
+    bool dead;     /* no key with this prefix can come within the distance */
+    cell dist;     /* the distance if the key ends here (row[m]) */
+} dfa_state;
+
+typedef struct walk {
+    cell scratch[FUZZY_MAX_CHARS + 1];
+    uint32_t sid[FUZZY_MAX_CHARS + 1]; /* the state after each code point of the key */
+    uint32_t cps[FUZZY_MAX_CHARS];     /* the current key's code points (those with a state) */
+    size_t cp_end[FUZZY_MAX_CHARS];    /* byte end of each */
+    uint32_t cp_count;                 /* sid[0..cp_count] are the key's */
+    uint8_t prev[QUIRE_DICT_MAX_KEY];  /* the previous key */
+    size_t prev_len;
+    fuzzy_pattern pt;
+    uint32_t max;
+    uint32_t special[FUZZY_MAX_CHARS + 16]; /* the classes' characters, sorted, distinct */
+    uint32_t special_count;                 /* ns; inputs are 0..ns-1, ns (other), ns + 1 */
+    uint8_t ascii_class[128];               /* class of each ASCII character */
+    /* the automaton */
+    dfa_state *states;
+    uint32_t state_count, state_cap;
+    cell *row_pool;
+    int32_t *next_pool;
+    uint32_t *table; /* hash of states, 2 * DFA_MAX_STATES slots, UINT32_MAX empty */
+} walk;
+
+static int cmp_u32(const void *pa, const void *pb);
+
+static uint32_t class_of(const walk *w, uint32_t c)
+{
+    if (c < 128)
+        return w->ascii_class[c];
+    uint32_t lo = 0, hi = w->special_count;
+    while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if (w->special[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < w->special_count && w->special[lo] == c ? lo : w->special_count;
+}
+
+static uint64_t state_hash(const cell *rows, uint32_t n, uint32_t cls, bool started)
+{
+    uint64_t h = 1469598103934665603ull ^ cls ^ ((uint64_t)started << 40);
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ rows[i]) * 1099511628211ull;
+    return h;
+}
+
+static void dfa_reset(walk *w)
+{
+    w->state_count = 0;
+    for (uint32_t i = 0; i < 2 * DFA_MAX_STATES; i++)
+        w->table[i] = UINT32_MAX;
+}
+
+/* The state of rows (before, now) = rows[0..2(m+1)), created if new; UINT32_MAX when the
+ * table is full. */
+static uint32_t dfa_state_of(walk *w, const cell *rows, uint32_t cls, bool started, bool dead)
+{
+    const uint32_t m1 = w->pt.m + 1, inputs = w->special_count + 2;
+    const uint64_t h = state_hash(rows, 2 * m1, cls, started);
+    uint32_t slot = (uint32_t)h & (2 * DFA_MAX_STATES - 1);
+    for (;; slot = (slot + 1) & (2 * DFA_MAX_STATES - 1)) {
+        const uint32_t id = w->table[slot];
+        if (id == UINT32_MAX)
+            break;
+        const dfa_state *st = &w->states[id];
+        if (st->cls == cls && st->started == started &&
+            memcmp(w->row_pool + st->rows, rows, 2 * m1 * sizeof *rows) == 0)
+            return id;
+    }
+    if (w->state_count == DFA_MAX_STATES)
+        return UINT32_MAX;
+    const uint32_t id = w->state_count++;
+    dfa_state *st = &w->states[id];
+    st->rows = id * 2 * m1;
+    st->next = id * inputs;
+    st->cls = cls;
+    st->started = started;
+    st->dead = dead;
+    st->dist = rows[2 * m1 - 1];
+    memcpy(w->row_pool + st->rows, rows, 2 * m1 * sizeof *rows);
+    for (uint32_t i = 0; i < inputs; i++)
+        w->next_pool[st->next + i] = -1;
+    w->table[slot] = id;
+    return id;
+}
+
+/* The state after character ac (ap: the one before it, for repeats) from state s;
+ * UINT32_MAX when the table is full. */
+static uint32_t dfa_step(walk *w, uint32_t s, uint32_t ac, uint32_t ap)
+{
+    const uint32_t ns = w->special_count;
+    uint32_t input = class_of(w, ac);
+    if (input == ns && w->states[s].started && ac == ap)
+        input = ns + 1; /* an unclassed character repeating the one before */
+    const int32_t known = w->next_pool[w->states[s].next + input];
+    if (known >= 0)
+        return (uint32_t)known;
+    const dfa_state st = w->states[s];
+    const uint32_t m1 = w->pt.m + 1;
+    const uint32_t ac_rep = input < ns    ? w->special[input]
+                            : input == ns ? DFA_OTHER_B
+                                          : DFA_OTHER_A;
+    const uint32_t ap_rep = !st.started ? 0 : st.cls < ns ? w->special[st.cls] : DFA_OTHER_A;
+    cell rows[2 * (FUZZY_MAX_CHARS + 1)];
+    memcpy(rows, w->row_pool + st.rows + m1, m1 * sizeof *rows); /* now the row before */
+    const cell *r2 = w->row_pool + st.rows;
+    const cell lo = next_row(rows + m1, rows, r2, st.started ? 2 : 1, ap_rep, ac_rep, &w->pt);
+    cell before = w->max + 1;
+    for (uint32_t j = 0; j < m1; j++)
+        if (rows[j] < before)
+            before = rows[j];
+    const bool dead = st.started && lo > w->max &&
+                      (uint32_t)before + (ac_rep == 'p' || ac_rep == 'k' ? 0u : 1u) > w->max;
+    const uint32_t id = dfa_state_of(w, rows, input < ns ? input : ns, true, dead);
+    if (id != UINT32_MAX)
+        w->next_pool[w->states[s].next + input] = (int32_t)id;
+    return id;
+}
+
+/* The initial state: row 0 (and row 0 again as the row before: unused). */
+static uint32_t dfa_start(walk *w)
+{
+    const uint32_t m1 = w->pt.m + 1;
+    cell rows[2 * (FUZZY_MAX_CHARS + 1)];
+    first_row(rows + m1, &w->pt);
+    memcpy(rows, rows + m1, m1 * sizeof *rows);
+    return dfa_state_of(w, rows, w->special_count, false, false);
+}
+
+/* The state after code point k (1-based) of the key, the table started again if full. */
+static uint32_t advance(walk *w, uint32_t k)
+{
+    uint32_t id = dfa_step(w, w->sid[k - 1], w->cps[k - 1], k >= 2 ? w->cps[k - 2] : 0);
+    if (id != UINT32_MAX)
+        return id;
+    dfa_reset(w);
+    w->sid[0] = dfa_start(w);
+    for (uint32_t i = 1; i <= k; i++)
+        w->sid[i] = dfa_step(w, w->sid[i - 1], w->cps[i - 1], i >= 2 ? w->cps[i - 2] : 0);
+    return w->sid[k];
+}
+
+/* Whether the key's first `level` code points followed by c can still reach the distance
+ * (fuzzy.h: the last two rows). */
+static bool is_live(walk *w, uint32_t level, uint32_t c)
+{
+    if (level == 0)
+        return true; /* row 0 holds a 0 */
+    uint32_t id = dfa_step(w, w->sid[level], c, w->cps[level - 1]);
+    if (id == UINT32_MAX) {
+        (void)advance(w, level); /* the table again, with the stack's states */
+        id = dfa_step(w, w->sid[level], c, w->cps[level - 1]);
+    }
+    return !w->states[id].dead;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+static bool is_special(const uint32_t *sp, uint32_t n, uint32_t c)
+{
+    return bsearch(&c, sp, n, sizeof *sp, cmp_u32) != NULL;
+}
+
+/* The smallest code point c > d such that the key's first `level` code points followed by
+ * c is live; 0 if none. Only the characters the row can tell apart need trying one by
+ * one: those of the pattern, their equivalents, p k h f (digraphs) and the character
+ * before (repeats); every other character gives the same row. */
+static uint32_t next_live(walk *w, uint32_t level, uint32_t d)
+{
+    const uint32_t *sp = w->special, u = w->special_count;
+    /* the character before: a repeat of it (or of its class) deletes at no cost */
+    const uint32_t ap = level >= 1 ? w->cps[level - 1] : 0;
+    const uint32_t ap_alt = ap == 'i'   ? 'y'
+                            : ap == 'y' ? 'i'
+                            : ap == 'k' ? 'q'
+                            : ap == 'q' ? 'k'
+                                        : ap;
+    uint32_t generic = 0x10FFFF;
+    while (is_special(sp, u, generic) || generic == ap || generic == ap_alt)
+        generic--;
+    const bool generic_live = is_live(w, level, generic);
+    for (uint32_t c = d + 1; c <= 0x10FFFF;) {
+        if (c >= 0xD800 && c <= 0xDFFF) {
+            c = 0xE000;
+            continue;
+        }
+        if (is_special(sp, u, c) || c == ap || c == ap_alt) {
+            if (is_live(w, level, c))
+                return c;
+            c++;
+            continue;
+        }
+        if (generic_live)
+            return c;
+        /* the next special character above c, if any */
+        uint32_t lo = 0, hi = u;
+        while (lo < hi) {
+            const uint32_t mid = lo + (hi - lo) / 2;
+            if (sp[mid] <= c)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        uint32_t next = lo < u ? sp[lo] : UINT32_MAX;
+        if (ap > c && ap < next)
+            next = ap;
+        if (ap_alt > c && ap_alt < next)
+            next = ap_alt;
+        if (next == UINT32_MAX)
+            return 0;
+        c = next;
+    }
+    return 0;
+}
+
+static size_t put_utf8(uint8_t *out, uint32_t c)
+{
+    if (c < 0x80) {
+        out[0] = (uint8_t)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (c >> 6));
+        out[1] = (uint8_t)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (c >> 12));
+        out[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (c >> 18));
+    out[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* The key prefix dead at code point `dead_at` (0-based): the smallest key that can still
+ * be live after it, into target; its length, 0 when no later key can match. */
+static size_t next_target(walk *w, const uint8_t *key, uint32_t dead_at, uint8_t *target)
+{
+    for (uint32_t level = dead_at + 1; level-- > 0;) {
+        const uint32_t c = next_live(w, level, w->cps[level]);
+        if (c == 0)
+            continue;
+        const size_t head = level > 0 ? w->cp_end[level - 1] : 0;
+        memcpy(target, key, head);
+        return head + put_utf8(target + head, c);
+    }
+    return 0;
+}
+
+static int cmp_key(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+    const int c = memcmp(a, b, na < nb ? na : nb);
+    if (c != 0)
+        return c;
+    return (na > nb) - (na < nb);
+}
+
+int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32_t len,
+                       uint32_t max, fuzzy_visit_fn visit, void *ctx, fuzzy_walk_stats *stats)
+{
+    if (max > FUZZY_MAX_DISTANCE || len > FUZZY_MAX_CHARS)
+        return quire_error(QUIRE_EINVAL, "fuzzy: distance %u or length %u out of range",
+                           (unsigned)max, (unsigned)len);
+    walk *w = quire_calloc(1, sizeof *w);
+    if (w == NULL)
+        return oom();
+    w->cp_count = 0;
+    w->prev_len = 0;
+    pattern_init(&w->pt, pattern, len, max);
+    w->max = max;
+    /* the characters a row can tell apart (next_live): the pattern's, and p k q h f i y
+     * (digraphs and the classes' other members) */
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < len; j++)
+        w->special[n++] = pattern[j];
+    static const uint32_t fixed[] = {'p', 'k', 'q', 'h', 'f', 'i', 'y'};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        w->special[n++] = fixed[i];
+    qsort(w->special, n, sizeof *w->special, cmp_u32);
+    w->special_count = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (w->special_count == 0 || w->special[w->special_count - 1] != w->special[i])
+            w->special[w->special_count++] = w->special[i];
+    for (uint32_t c = 0; c < 128; c++) {
+        w->ascii_class[c] = (uint8_t)w->special_count;
+        for (uint32_t i = 0; i < w->special_count; i++)
+            if (w->special[i] == c)
+                w->ascii_class[c] = (uint8_t)i;
+    }
+    const size_t m1 = (size_t)len + 1, inputs = (size_t)w->special_count + 2;
+    w->states = quire_malloc(DFA_MAX_STATES * sizeof *w->states);
+    w->row_pool = quire_malloc(DFA_MAX_STATES * 2 * m1 * sizeof *w->row_pool);
+    w->next_pool = quire_malloc(DFA_MAX_STATES * inputs * sizeof *w->next_pool);
+    w->table = quire_malloc(2 * DFA_MAX_STATES * sizeof *w->table);
+    if (w->states == NULL || w->row_pool == NULL || w->next_pool == NULL || w->table == NULL) {
+        quire_free(w->states);
+        quire_free(w->row_pool);
+        quire_free(w->next_pool);
+        quire_free(w->table);
+        quire_free(w);
+        return oom();
+    }
+    dfa_reset(w);
+    w->sid[0] = dfa_start(w);
+    quire_segment_term_iter it;
+    uint8_t target[QUIRE_DICT_MAX_KEY + 4];
+    size_t target_len = 0;
+    uint32_t reads = 0;
+    int rc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_FORM, quire_bytes_of("", 0));
+    while (rc == QUIRE_OK) {
+        rc = quire_termdict_next(&it.it);
+        if (rc != QUIRE_OK)
+            break;
+        const uint8_t *key = it.it.key;
+        const size_t key_len = it.it.key_len;
+        if (key_len > 0 && key[0] == QUIRE_STEM_PREFIX)
+            break; /* the stems follow the forms */
+        if (stats != NULL)
+            stats->keys++;
+        if (target_len > 0) {
+            if (cmp_key(key, key_len, target, target_len) < 0) {
+                if (++reads < FUZZY_SKIP_READS)
+                    continue;
+                if (stats != NULL)
+                    stats->seeks++;
+                rc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_FORM,
+                                              quire_bytes_of(target, target_len));
+                target_len = 0;
+                continue;
+            }
+            target_len = 0;
+        }
+        if (stats != NULL)
+            stats->scored++;
+        /* Rows for the code points shared with the previous key are still right. */
+        size_t lcp = 0;
+        while (lcp < key_len && lcp < w->prev_len && key[lcp] == w->prev[lcp])
+            lcp++;
+        uint32_t k = w->cp_count;
+        while (k > 0 && w->cp_end[k - 1] > lcp)
+            k--;
+        size_t at = k > 0 ? w->cp_end[k - 1] : 0;
+        bool is_dead = false, too_long = false;
+        while (at < key_len) {
+            if (k == FUZZY_MAX_CHARS) {
+                too_long = true;
+                break;
+            }
+            const uint32_t cp = quire_utf8_next(key, key_len, &at);
+            w->cps[k] = cp;
+            w->cp_end[k] = at;
+            k++;
+            w->sid[k] = advance(w, k);
+            if (w->states[w->sid[k]].dead) {
+                is_dead = true;
+                break;
+            }
+        }
+        w->cp_count = k;
+        memcpy(w->prev, key, key_len);
+        w->prev_len = key_len;
+        if (is_dead) {
+            target_len = next_target(w, key, k - 1, target);
+            if (target_len == 0)
+                break; /* no later key can match */
+            reads = 0;
+            continue;
+        }
+        if (too_long || w->states[w->sid[k]].dist > max)
+            continue;
+        rc = visit(ctx, quire_bytes_of(key, key_len), w->states[w->sid[k]].dist);
+    }
+    if (rc == QUIRE_ENOTFOUND)
+        rc = QUIRE_OK;
+    quire_free(w->states);
+    quire_free(w->row_pool);
+    quire_free(w->next_pool);
+    quire_free(w->table);
+    quire_free(w);
+    return rc;
+}
+
+typedef struct found {
+    char *form; /* quire_malloc'd */
+    size_t len;
+    uint32_t distance;
+    uint64_t df;
+} found;
+
+typedef struct collect {
+    const quire_index *ix;
+    uint32_t seg;
+    found *items;
+    size_t count, cap;
+    uint32_t in_seg; /* matches in the current segment */
+} collect;
+
+static int visit_collect(void *ctx, quire_bytes key, uint32_t distance)
+{
+    collect *c = ctx;
+    if (++c->in_seg > FUZZY_MAX_SCAN)
+        return QUIRE_ELIMIT;
+    const quire_segment *seg = quire_index_segment(c->ix, c->seg);
+    quire_term t;
+    int rc = quire_segment_lookup(seg, QUIRE_TERM_FORM, key, &t);
+    if (rc == QUIRE_ENOTFOUND)
+        return quire_corrupt("segment %llu: a form read from the dictionary is not found",
+                             (unsigned long long)quire_segment_id(seg));
+    uint64_t df = 0;
+    if (rc == QUIRE_OK)
+        rc = quire_index_live_df(c->ix, c->seg, &t, &df);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (df == 0)
+        return QUIRE_OK; /* only deleted documents hold it */
+    if (c->count == c->cap) {
+        const size_t cap = c->cap ? c->cap * 2 : 32;
+        found *g = quire_realloc(c->items, cap * sizeof *g);
+        if (g == NULL)
+            return oom();
+        c->items = g;
+        c->cap = cap;
+    }
+    found *f = &c->items[c->count];
+    f->form = quire_strndup((const char *)key.ptr, key.len);
+    if (f->form == NULL)
+        return oom();
+    f->len = key.len;
+    f->distance = distance;
+    f->df = df;
+    c->count++;
+    return QUIRE_OK;
+}
+
+static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
+{
+    const int c = memcmp(a, b, na < nb ? na : nb);
+    if (c != 0)
+        return c;
+    return (na > nb) - (na < nb);
+}
+
+static int cmp_form(const void *pa, const void *pb)
+{
+    const found *a = pa, *b = pb;
+    return cmp_bytes(a->form, a->len, b->form, b->len);
+}
+
+static int cmp_closest(const void *pa, const void *pb)
+{
+    const found *a = pa, *b = pb;
+    if (a->distance != b->distance)
+        return a->distance < b->distance ? -1 : 1;
+    if (a->df != b->df)
+        return a->df > b->df ? -1 : 1;
+    return cmp_bytes(a->form, a->len, b->form, b->len);
+}
+
+int fuzzy_expand(fuzzy_expansion *out, arena *a, const quire_index *ix, const char *form,
+                 size_t len, uint32_t max, uint32_t cap)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t pattern[FUZZY_MAX_CHARS];
+    const uint32_t n = fuzzy_decode(pattern, form, len);
+    collect c = {ix, 0, NULL, 0, 0, 0};
+    int rc = QUIRE_OK;
+    for (uint32_t s = 0; s < quire_index_segment_count(ix) && rc == QUIRE_OK; s++) {
+        c.seg = s;
+        c.in_seg = 0;
+        rc = fuzzy_segment_walk(quire_index_segment(ix, s), pattern, n, max, visit_collect, &c,
+                                &out->stats);
+    }
+    if (rc == QUIRE_ELIMIT)
+        rc = quire_error(QUIRE_ELIMIT,
+                         "'%.*s~%u' is within %u edits of more than %d words; give a longer "
+                         "word or a smaller distance",
+                         (int)len, form, (unsigned)max, (unsigned)max, FUZZY_MAX_SCAN);
+    if (rc != QUIRE_OK)
+        goto done;
+    /* one entry per distinct form, its documents summed over the segments */
+    if (c.count > 1)
+        qsort(c.items, c.count, sizeof *c.items, cmp_form);
+    size_t distinct = 0;
+    for (size_t i = 0; i < c.count; i++) {
+        if (distinct > 0 && cmp_form(&c.items[distinct - 1], &c.items[i]) == 0) {
+            c.items[distinct - 1].df += c.items[i].df;
+            quire_free(c.items[i].form);
+            continue;
+        }
+        c.items[distinct++] = c.items[i];
+    }
+    c.count = distinct;
+    if (c.count > 1)
+        qsort(c.items, c.count, sizeof *c.items, cmp_closest);
+    out->matched = (uint32_t)c.count;
+    out->count = c.count < cap ? (uint32_t)c.count : cap;
+    out->forms = arena_alloc(a, ((size_t)out->count + 1) * sizeof *out->forms);
+    if (out->forms == NULL) {
+        rc = oom();
+        goto done;
+    }
+    for (uint32_t i = 0; i < out->count; i++) {
+        fuzzy_form *f = &out->forms[i];
+        f->form = arena_strndup(a, c.items[i].form, c.items[i].len);
+        if (f->form == NULL) {
+            rc = oom();
+            goto done;
+        }
+        f->len = c.items[i].len;
+        f->distance = c.items[i].distance;
+        f->df = c.items[i].df;
+    }
+done:
+    for (size_t i = 0; i < c.count; i++)
+        quire_free(c.items[i].form);
+    quire_free(c.items);
+    if (rc != QUIRE_OK)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+static int cmp_word(const void *pa, const void *pb)
+{
+    const query_word *a = pa, *b = pb;
+    return cmp_bytes(a->text, a->len, b->text, b->len);
+}
+
+int fuzzy_stem_forms(query_word **out, uint32_t *count, arena *a, const quire_index *ix,
+                     const char *stem, size_t len)
+{
+    *out = NULL;
+    *count = 0;
+    query_word *list = NULL;
+    uint32_t n = 0, cap = 0;
+    int rc = QUIRE_OK;
+    const quire_bytes key = quire_bytes_of(stem, len);
+    for (uint32_t s = 0; s < quire_index_segment_count(ix) && rc == QUIRE_OK; s++) {
+        const quire_segment *seg = quire_index_segment(ix, s);
+        quire_term t;
+        rc = quire_segment_lookup(seg, QUIRE_TERM_STEM, key, &t);
+        if (rc == QUIRE_ENOTFOUND) {
+            rc = QUIRE_OK;
+            continue;
+        }
+        const uint32_t forms = t.form_count > 0 ? t.form_count : 1;
+        for (uint32_t i = 0; i < forms && rc == QUIRE_OK; i++) {
+            quire_bytes f;
+            rc = quire_term_form(&t, i, key, &f);
+            if (rc == QUIRE_EINVAL)
+                rc = quire_corrupt("segment %llu: stem '%.*s' lists %u forms",
+                                   (unsigned long long)quire_segment_id(seg), (int)len, stem,
+                                   (unsigned)t.form_count);
+            if (rc != QUIRE_OK)
+                break;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 8;
+                query_word *g = quire_realloc(list, (size_t)cap * sizeof *g);
+                if (g == NULL) {
+                    rc = oom();
+                    break;
+                }
+                list = g;
+            }
+            memset(&list[n], 0, sizeof list[n]);
+            list[n].text = arena_strndup(a, (const char *)f.ptr, f.len);
+            list[n].len = f.len;
+            if (list[n++].text == NULL)
+                rc = oom();
+        }
+    }
+    if (rc == QUIRE_OK && n > 0) {
+        qsort(list, n, sizeof *list, cmp_word);
+        uint32_t u = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (u == 0 || cmp_word(&list[u - 1], &list[i]) != 0)
+                list[u++] = list[i];
+        *out = arena_alloc(a, (size_t)u * sizeof **out);
+        if (*out == NULL)
+            rc = oom();
+        else {
+            memcpy(*out, list, (size_t)u * sizeof *list);
+            *count = u;
+        }
+    }
+    quire_free(list);
+    return rc;
+}
+
+int fuzzy_resolve(query_node *node, arena *a, const quire_index *ix)
+{
+    query_word *w = &node->words[0];
+    uint32_t cps[FUZZY_MAX_CHARS];
+    const uint32_t chars = fuzzy_decode(cps, w->text, w->len);
+    const int32_t dist =
+        node->fuzzy_distance >= 0 ? node->fuzzy_distance : fuzzy_default_distance(chars);
+    node->expansion = arena_alloc(a, sizeof *node->expansion);
+    if (node->expansion == NULL)
+        return oom();
+    fuzzy_expansion *e = node->expansion;
+    int rc = QUIRE_OK;
+    int32_t used = dist;
+    if (dist >= 0)
+        rc = fuzzy_expand(e, a, ix, w->text, w->len, (uint32_t)dist, FUZZY_MAX_FORMS);
+    /* word~ alone, not word~N: past the limit, the next smaller distance (and a note) */
+    while (rc == QUIRE_ELIMIT && node->fuzzy_distance < 0 && used > 0) {
+        used--;
+        rc = fuzzy_expand(e, a, ix, w->text, w->len, (uint32_t)used, FUZZY_MAX_FORMS);
+    }
+    e->distance = used;
+    e->lowered_from = used != dist ? dist : -1;
+    if (rc != QUIRE_OK)
+        return rc;
+    query_word *stem_forms;
+    uint32_t stem_count;
+    rc = fuzzy_stem_forms(&stem_forms, &stem_count, a, ix, w->stem, w->stem_len);
+    if (rc != QUIRE_OK)
+        return rc;
+    const size_t room = (size_t)e->count + stem_count + 1;
+    query_word *alts = arena_alloc(a, room * sizeof *alts);
+    if (alts == NULL)
+        return oom();
+    uint32_t n = 0;
+    alts[n].text = w->text; /* the word itself, in the index or not */
+    alts[n++].len = w->len;
+    for (uint32_t i = 0; i < e->count; i++) {
+        alts[n].text = e->forms[i].form;
+        alts[n++].len = e->forms[i].len;
+    }
+    for (uint32_t i = 0; i < stem_count; i++)
+        alts[n++] = stem_forms[i];
+    qsort(alts, n, sizeof *alts, cmp_word);
+    uint32_t u = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (u == 0 || cmp_word(&alts[u - 1], &alts[i]) != 0)
+            alts[u++] = alts[i];
+    w->alts = alts;
+    w->alt_count = u;
+    return QUIRE_OK;
+}
