@@ -38,6 +38,8 @@ typedef struct search_options {
     bool exhaustive;      /* score every match (exact count) instead of pruning (prune.h) */
     uint32_t passages;    /* best passages per hit, 0..PASSAGE_MAX_COUNT (0: none) */
     size_t passage_bytes; /* target length of a passage, >= 16 */
+    bool plain;           /* every token a word: no operators, quotes, fields (parser.h) */
+    bool keep_stopwords;  /* with match_any: keep optional stopwords (default: left out) */
 } search_options;
 
 /* Defaults: AND, top 10, k1 0.9, b 0.4, no passages (240 bytes when asked), empty query. */

@@ -432,7 +432,7 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     search_result r = SEARCH_RESULT_INIT;
     query_ast ast;
     plan p;
-    const parser_options po = {o->match_any, o->lenient};
+    const parser_options po = {o->match_any, o->lenient, o->plain, o->keep_stopwords};
     int rc = parser_parse(&ast, &a, s->an, o->query, o->query_len, &po);
     if (rc != QUIRE_OK) {
         s->error_offset = ast.error_offset;

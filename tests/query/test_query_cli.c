@@ -225,9 +225,10 @@ Test(query_cli, help_lists_every_option)
     outcome o;
     quire_query(&o, "--help");
     cr_expect_eq(o.status, 0);
-    static const char *const names[] = {"--top", "-k",       "--any",     "--all", "--k1",
-                                        "--b",   "--format", "--qid",     "--tag", "--help",
-                                        "0.9",   "0.4",      "default 10"};
+    static const char *const names[] = {"--top", "-k",     "--any",     "--all",
+                                        "--k1",  "--b",    "--format",  "--qid",
+                                        "--tag", "--help", "--plain",   "--keep-stopwords",
+                                        "0.9",   "0.4",    "default 10"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_expect(strstr(o.out, names[i]) != NULL, "--help lacks %s", names[i]);
 }
