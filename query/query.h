@@ -42,7 +42,7 @@ typedef struct search_options {
     bool keep_stopwords;  /* with match_any: keep optional stopwords (default: left out) */
 } search_options;
 
-/* Defaults: AND, top 10, k1 0.9, b 0.4, no passages (240 bytes when asked), empty query. */
+/* Defaults: AND, top 10, k1 1.2, b 0.75, no passages (240 bytes when asked), empty query. */
 void search_options_init(search_options *o);
 
 /* Bytes [start, end) of a hit's text (or title) that the query matched. */

@@ -65,7 +65,9 @@ Test(search, all_words_are_required_by_default)
     char *dir = fx_build_index(docs, DOC_COUNT, NULL, 0, NULL);
     expect_ids(dir, "uzbekistan gas", false, "d4 d5", 2);
     expect_ids(dir, "visit moscow", false, "d0 d3", 2);
-    expect_ids(dir, "spring moscow visit", false, "d0 d3", 2);
+    /* order: BM25 at the defaults (k1 1.2, b 0.75; the query is in `queries` below, so
+     * scores_are_bm25_as_computed_from_the_documents checks it against the naive ranking) */
+    expect_ids(dir, "spring moscow visit", false, "d3 d0", 2);
     expect_ids(dir, "uzbekistan cup", false, "", 0);
     expect_ids(dir, "uzbekistan zanzibar", false, "", 0);
     fx_remove_index(dir);
