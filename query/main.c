@@ -49,6 +49,12 @@ typedef enum opt_id {
     OPT_LENIENT,
     OPT_PLAIN,
     OPT_KEEP_STOPWORDS,
+    OPT_PROXIMITY,
+    OPT_TITLE_WEIGHT,
+    OPT_RM3,
+    OPT_RM3_DOCS,
+    OPT_RM3_TERMS,
+    OPT_RM3_WEIGHT,
     OPT_BATCH,
     OPT_QID,
     OPT_TAG,
@@ -85,6 +91,15 @@ static const struct option_spec {
      "                     topics; with --batch, for a file of TREC-style topics)"},
     {OPT_KEEP_STOPWORDS, 0, "keep-stopwords", NULL,
      "with --any, keep stopwords (the, of, is...) among the optional words (default: left out)"},
+    {OPT_PROXIMITY, 0, "proximity", NULL,
+     "add a term proximity score (query words close together) to the best 1000"},
+    {OPT_TITLE_WEIGHT, 0, "title-weight", "W",
+     "a word in the title counts W times in the best 1000 (default 1: as in the text)"},
+    {OPT_RM3, 0, "rm3", NULL,
+     "expand a ranked OR of words by RM3 pseudo-relevance feedback (with --any)"},
+    {OPT_RM3_DOCS, 0, "rm3-docs", "N", "RM3: feedback documents (default 10)"},
+    {OPT_RM3_TERMS, 0, "rm3-terms", "N", "RM3: feedback terms (default 10)"},
+    {OPT_RM3_WEIGHT, 0, "rm3-weight", "X", "RM3: the original query's share, 0..1 (default 0.5)"},
     {OPT_BATCH, 0, "batch", "FILE", "run each 'qid<TAB>query' line of FILE ('-': stdin)"},
     {OPT_QID, 0, "qid", "Q", "query id for --format trec (default 1)"},
     {OPT_TAG, 0, "tag", "T", "run tag for --format trec (default quire)"},
@@ -213,6 +228,34 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
         return 0;
     case OPT_KEEP_STOPWORDS:
         c->search.keep_stopwords = true;
+        return 0;
+    case OPT_PROXIMITY:
+        c->search.proximity = true;
+        return 0;
+    case OPT_TITLE_WEIGHT:
+        if (parse_real(value, &c->search.title_weight) != 0 || !(c->search.title_weight > 0))
+            return fail("--title-weight: not a number > 0: '%s'", value), -1;
+        return 0;
+    case OPT_RM3:
+        c->search.rm3 = true;
+        return 0;
+    case OPT_RM3_DOCS:
+        if (parse_count(value, &c->search.rm3_docs) != 0 || c->search.rm3_docs == 0 ||
+            c->search.rm3_docs > 1000)
+            return fail("--rm3-docs: not a count from 1 to 1000: '%s'", value), -1;
+        c->search.rm3 = true;
+        return 0;
+    case OPT_RM3_TERMS:
+        if (parse_count(value, &c->search.rm3_terms) != 0 || c->search.rm3_terms == 0 ||
+            c->search.rm3_terms > 1000)
+            return fail("--rm3-terms: not a count from 1 to 1000: '%s'", value), -1;
+        c->search.rm3 = true;
+        return 0;
+    case OPT_RM3_WEIGHT:
+        if (parse_real(value, &c->search.rm3_weight) != 0 || c->search.rm3_weight < 0 ||
+            c->search.rm3_weight > 1)
+            return fail("--rm3-weight: not a number in 0..1: '%s'", value), -1;
+        c->search.rm3 = true;
         return 0;
     case OPT_BATCH:
         c->batch = value;

@@ -171,6 +171,7 @@ static int term_node(query_node **out, parser *p, const quire_token *tok, size_t
     t->form_len = tok->form_len;
     t->term = p->term_count;
     t->stopword = stopword;
+    t->boost = 1.0;
     if (t->stem == NULL || t->form == NULL)
         return oom();
     p->terms[p->term_count++] = t; /* term_count <= word_count <= QUERY_MAX_WORDS */

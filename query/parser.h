@@ -114,6 +114,7 @@ typedef struct query_node {
     uint32_t term;    /* index of the term among the query's distinct terms, 0-based */
     uint32_t repeats; /* times the word was given again in its and_expr: weight * (1 + repeats) */
     bool stopword;    /* every form of it given so far is a stopword (quire_analyzer_is_stopword) */
+    double boost;     /* its weight is multiplied by this: 1 from the parser (feedback.h sets it) */
     /* QUERY_PHRASE */
     query_word *words;
     uint32_t word_count; /* >= 1 */

@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "cursor.h"
+#include "feedback.h"
 #include "parser.h"
 #include "passage.h"
 #include "plan.h"
@@ -19,6 +20,7 @@
 #include "quire/analysis.h"
 #include "quire/date.h"
 #include "quire/index.h"
+#include "rerank.h"
 #include "topk.h"
 
 struct searcher {
@@ -28,6 +30,7 @@ struct searcher {
     bool fell_back;
     char *fallback_message; /* the index's message when it fell back */
     size_t error_offset;    /* of the last query's syntax error, SIZE_MAX if none */
+    double avg_title_len;   /* title tokens per live document; < 0 until counted */
 };
 
 size_t search_error_offset(const searcher *s)
@@ -43,6 +46,10 @@ void search_options_init(search_options *o)
     o->k1 = SCORER_DEFAULT_K1;
     o->b = SCORER_DEFAULT_B;
     o->passage_bytes = PASSAGE_DEFAULT_BYTES;
+    o->title_weight = 1.0;
+    o->rm3_docs = FEEDBACK_DEFAULT_DOCS;
+    o->rm3_terms = FEEDBACK_DEFAULT_TERMS;
+    o->rm3_weight = FEEDBACK_DEFAULT_WEIGHT;
 }
 
 void search_result_free(search_result *r)
@@ -89,6 +96,7 @@ int search_open(searcher **out, const char *dir)
     searcher *s = quire_calloc(1, sizeof *s);
     if (s == NULL)
         return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    s->avg_title_len = -1.0;
     s->dir = quire_strndup(dir, strlen(dir));
     if (s->dir == NULL) {
         rc = quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
@@ -414,6 +422,44 @@ static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
     return rc;
 }
 
+/* Title tokens per live document, counted once per searcher (for BM25F's mean length). */
+static double avg_title_len(searcher *s)
+{
+    if (s->avg_title_len < 0) {
+        uint64_t total = 0;
+        for (uint32_t seg = 0; seg < quire_index_segment_count(s->ix); seg++) {
+            const quire_segment *segment = quire_index_segment(s->ix, seg);
+            const uint32_t n = quire_segment_get_stats(segment)->doc_count;
+            for (uint32_t d = 0; d < n; d++)
+                if (!quire_index_is_deleted(s->ix, seg, d))
+                    total += quire_segment_title_len(segment, d);
+        }
+        const uint64_t live = quire_index_doc_count(s->ix);
+        s->avg_title_len = live > 0 ? (double)total / (double)live : 0.0;
+    }
+    return s->avg_title_len;
+}
+
+/* One pass of `root` over every segment into `top`, counting matches into r. */
+static int run_pass(const plan *p, arena *a, const query_node *root, topk *top, search_result *r,
+                    bool exhaustive)
+{
+    for (uint32_t seg = 0; seg < p->segment_count; seg++) {
+        cursor *c = NULL;
+        int rc = plan_cursor(&c, a, p, root, seg);
+        if (rc == QUIRE_OK && c != NULL) {
+            if (!exhaustive && top->cap > 0 && prune_applies(c))
+                rc = prune_segment(p, c, seg, top, &r->match_count, &r->match_count_exact);
+            else
+                rc = match_segment(p, c, seg, top, &r->match_count);
+        }
+        cursor_close(c);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
 int search_query(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
@@ -426,6 +472,12 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         return quire_error(QUIRE_EINVAL, "at most %d passages per hit", PASSAGE_MAX_COUNT);
     if (o->passages > 0 && o->passage_bytes < 16)
         return quire_error(QUIRE_EINVAL, "a passage must be at least 16 bytes long");
+    if (!(o->title_weight > 0.0) || !isfinite(o->title_weight))
+        return quire_error(QUIRE_EINVAL, "the title weight must be a finite number > 0");
+    if (o->rm3 &&
+        (o->rm3_docs == 0 || o->rm3_terms == 0 || !(o->rm3_weight >= 0.0 && o->rm3_weight <= 1.0)))
+        return quire_error(QUIRE_EINVAL, "RM3 needs at least one feedback document and term, "
+                                         "and a query weight between 0 and 1");
 
     arena a = ARENA_INIT;
     topk top = {NULL, 0, 0};
@@ -447,27 +499,60 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         r.has_occurrences = true;
         r.occurrence_count = p.phrases[root->phrase].occurrences;
     }
-    /* No more hits than live documents: a huge -k costs no memory. */
+    /* No more hits than live documents: a huge -k costs no memory. A second stage
+     * (rerank.h) rescores a fixed depth whatever k is, so that its top k does not depend
+     * on k; RM3 (feedback.h) reads the first pass's best documents. */
     const uint64_t live = quire_index_doc_count(s->ix);
-    rc = topk_init(&top, live < o->top_k ? (uint32_t)live : o->top_k);
+    rerank_options ro = {o->proximity, o->title_weight, 0.0};
+    if (o->title_weight != 1.0)
+        ro.avg_title_len = avg_title_len(s);
+    const bool second = o->top_k > 0 && rerank_wanted(&ro);
+    uint64_t want = o->top_k;
+    if (second && want < RERANK_DEPTH)
+        want = RERANK_DEPTH;
+    if (o->rm3 && o->top_k > 0 && want < o->rm3_docs)
+        want = o->rm3_docs;
+    if (o->rm3 && o->top_k > 0 && (!o->match_any || !feedback_applies(root))) {
+        rc = quire_error(QUIRE_EINVAL, "RM3 expands a ranked OR of words (--any, or --plain "
+                                       "--any): this query has phrases, operators, fields or "
+                                       "required words");
+        goto done;
+    }
+    rc = topk_init(&top, live < want ? (uint32_t)live : (uint32_t)want);
+    if (rc == QUIRE_OK)
+        rc = run_pass(&p, &a, root, &top, &r, o->exhaustive);
     if (rc != QUIRE_OK)
         goto done;
-
-    for (uint32_t seg = 0; seg < p.segment_count; seg++) {
-        cursor *c = NULL;
-        rc = plan_cursor(&c, &a, &p, root, seg);
-        if (rc == QUIRE_OK && c != NULL) {
-            if (!o->exhaustive && top.cap > 0 && prune_applies(c))
-                rc = prune_segment(&p, c, seg, &top, &r.match_count, &r.match_count_exact);
-            else
-                rc = match_segment(&p, c, seg, &top, &r.match_count);
-        }
-        cursor_close(c);
+    if (o->rm3 && o->top_k > 0) {
+        const feedback_options fo = {o->rm3_docs, o->rm3_terms, o->rm3_weight};
+        query_ast expanded;
+        topk_sort(&top);
+        rc = feedback_rm3(&expanded, &a, &p, s->an, &ast, &top, &fo);
+        if (rc == QUIRE_OK)
+            rc = plan_build(&p, &a, s->ix, &expanded, o->k1, o->b);
+        if (rc != QUIRE_OK)
+            goto done;
+        root = expanded.root;
+        r.term_count = expanded.term_count;
+        topk_free(&top);
+        want = second && o->top_k < RERANK_DEPTH ? RERANK_DEPTH : o->top_k;
+        rc = topk_init(&top, live < want ? (uint32_t)live : (uint32_t)want);
+        r.match_count = 0;
+        r.match_count_exact = true;
+        if (rc == QUIRE_OK)
+            rc = run_pass(&p, &a, root, &top, &r, o->exhaustive);
         if (rc != QUIRE_OK)
             goto done;
     }
 
     topk_sort(&top);
+    if (second) {
+        rc = rerank_top(&top, &a, &p, root, &ro);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+    if (top.count > o->top_k)
+        top.count = o->top_k;
     if (top.count > 0) {
         r.hits = quire_calloc(top.count, sizeof *r.hits);
         if (r.hits == NULL) {
