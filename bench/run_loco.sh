@@ -5,7 +5,8 @@
 # run on the seven test collections (quire-query --batch --any --plain -k 1000 on
 # queries.tsv as distributed, nDCG@10 by bench_trec_eval -c), and for each collection the
 # value with the best mean over the other six is "chosen without it". A default is kept
-# only where every fold chooses it.
+# only where every fold chooses it. Groups: bm25 (k1, b among the peers' defaults),
+# stopwords (left out of a ranked OR or kept), title (--title-weight), proximity, rm3.
 #
 #   bench/run_loco.sh [--obj DIR] [--out DIR] [--grid] [--groups "bm25 stopwords ..."]
 #
@@ -23,7 +24,7 @@ corpora=$(cd "$root/../shared/corpora" 2>/dev/null && pwd || echo /work/shared/c
 collections="scifact cranfield cisi cacm medline lisa adi"
 obj=""
 out=""
-groups="bm25 stopwords"
+groups="bm25 stopwords title proximity rm3"
 grid=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --grid) grid=1 ;;
     --groups) groups=$2; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run_loco.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -64,6 +65,14 @@ candidates() {
             printf 'stopwords\t%s\t%s\n' \
                 "kept" "--keep-stopwords" \
                 "left out (Lucene's 33)" "" ;;
+        title) # BM25F's title weight: 1 is BM25
+            for w in 1 1.5 2 3 4 5 8; do
+                printf 'title\t%s\t%s\n' "title weight $w" "--title-weight $w"
+            done ;;
+        proximity)
+            printf 'proximity\t%s\t%s\n' "off" "" "on (--proximity)" "--proximity" ;;
+        rm3)
+            printf 'rm3\t%s\t%s\n' "off" "" "on (--rm3: 10 documents, 10 terms, weight 0.5)" "--rm3" ;;
         grid)
             for k1 in 0.5 0.9 1.2 1.5 2.0; do
                 for b in 0.3 0.4 0.5 0.6 0.75 0.9; do
