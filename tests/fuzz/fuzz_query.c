@@ -1,7 +1,8 @@
 /*
  * fuzz_query.c - the query parser, planner and cursors: arbitrary query text searched in
  * the template index. Input: byte 0 picks the options (bit 0: --any, bit 1: --lenient,
- * bits 2-4: top k 0..7), the rest is the query. Checks: a clear status (OK, a syntax error
+ * bits 2-4: top k 0..7, bit 5: --plain, bit 6: --proximity --title-weight 2, bit 7: --rm3),
+ * the rest is the query. Checks: a clear status (OK, a syntax error
  * with an offset inside the query, a limit), hits sorted by score then doc id, at most k
  * of them and no more than the match count.
  */
@@ -28,6 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.match_any = data[0] & 1;
     o.lenient = (data[0] >> 1) & 1;
     o.top_k = (data[0] >> 2) & 7;
+    o.plain = (data[0] >> 5) & 1;
+    o.proximity = (data[0] >> 6) & 1;
+    o.title_weight = o.proximity ? 2.0 : 1.0;
+    o.rm3 = (data[0] >> 7) & 1;
     search_result r = SEARCH_RESULT_INIT;
     int rc = search_query(&r, s, &o);
     if (rc == QUIRE_OK) {
