@@ -8,7 +8,9 @@
 #
 #   (default)      a few minutes: Reuters-21578 indexing (1 and 2 threads, 1 timed run
 #                  each after a warm-up, peers too), query latency on Reuters-21578 (3
-#                  passes, warm and cold), relevance on all seven collections with qrels,
+#                  passes, warm and cold), relevance on all seven collections with qrels
+#                  (quire's BM25 and each option beside Xapian and FTS5) and how the
+#                  defaults were chosen (run_loco.sh: leave one collection out),
 #                  scaling over slices of 8, 16, 32 and 64 MB of the Wikipedia sample,
 #                  approximate quotes and fuzzy words on Reuters (run_approx_bench.sh;
 #                  the Wikipedia sample too with --full)
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
     --corpus) corpus=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
     --no-install) install=0 ;;
     --build-dir) build=$2; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -111,6 +113,10 @@ qout="$here/out/query-$runs_tag"
 echo "run.sh: relevance" >&2
 "$here/run_relevance.sh" --obj "$obj" --out "$here/out/relevance-$runs_tag" >/dev/null
 rout="$here/out/relevance-$runs_tag"
+# How the ranking defaults and the options' values were chosen (leave one collection out).
+echo "run.sh: leave-one-collection-out choices" >&2
+"$here/run_loco.sh" --obj "$obj" --out "$here/out/loco-$runs_tag" >/dev/null
+lout="$here/out/loco-$runs_tag"
 
 # 4. Your corpus: indexing with quire and the peers.
 own=""
@@ -164,8 +170,9 @@ GP
     done
     dat="$rout/plot.dat"
     awk '{v[$1" "$2]=$3; if(!($1 in seen)){seen[$1]=1; order[++n]=$1}}
-        END{print "collection quire Xapian FTS5"; for(i=1;i<=n;i++){k=order[i];
-        printf "%s %s %s %s\n", k, (k" quire" in v)?v[k" quire"]:"NaN",
+        END{print "collection quire quire_--title-weight_3 Xapian FTS5"; for(i=1;i<=n;i++){k=order[i];
+        printf "%s %s %s %s %s\n", k, (k" quire" in v)?v[k" quire"]:"NaN",
+        (k" quire-title" in v)?v[k" quire-title"]:"NaN",
         (k" xapian" in v)?v[k" xapian"]:"NaN", (k" fts5" in v)?v[k" fts5"]:"NaN"}}' \
         "$rout/relevance.dat" >"$dat"
     gnuplot <<GP
@@ -178,7 +185,7 @@ set style fill solid 0.8 border -1
 set yrange [0:1]
 set key top right
 set grid ytics
-plot "$dat" using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3), '' using 4 title columnheader(4)
+plot "$dat" using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3), '' using 4 title columnheader(4), '' using 5 title columnheader(5)
 GP
     plots+=("relevance.png")
 else
@@ -206,6 +213,7 @@ fi
     echo "## Relevance"
     echo
     cat "$rout/relevance.md"
+    cat "$lout/loco.md"
     echo "## Indexing"
     echo
     sed 's/^## /### /' "$idx_report"

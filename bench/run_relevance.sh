@@ -11,15 +11,20 @@
 #   --out DIR      where runs, per-query timings and relevance.md go
 #                  (default bench/out/relevance-<time>)
 #
-# Each collection is indexed (title and text) by each engine; its queries.tsv is turned
-# into the same bag of words for all three engines by relevance_queries.py (lower-cased,
-# every character that is not a letter, digit or apostrophe replaced by a space: nothing
-# left that an engine would read as an operator; each engine's analyzer stems the words),
-# run top 1000 (quire: --batch --any -k 1000, ranked OR; Xapian: QueryParser, default OR,
-# BM25; FTS5: "w1" OR "w2" ..., ORDER BY bm25), each engine in one process with a
-# per-query monotonic clock (--timings), and evaluated with bench_trec_eval -c: the mean
-# is over every query with a relevant document in the qrels, a query with no result
-# scoring 0. A missing peer's columns are left empty.
+# Each collection is indexed (title and text) by each engine and its queries.tsv run top
+# 1000, each engine in one process with a per-query monotonic clock (--timings):
+#   - quire reads the topics as distributed, as plain words: --batch --any --plain
+#     -k 1000 (every token a word, nothing an operator; a ranked OR; the stopwords left
+#     out), with its default ranking (BM25, k1 1.2, b 0.75) and with each option beyond
+#     BM25: --title-weight 3 (the value bench/run_loco.sh chooses), --proximity, --rm3;
+#   - the peers get the same bag of words from relevance_queries.py (lower-cased, every
+#     character that is not a letter, digit or apostrophe made a space; each engine's
+#     analyzer stems the words): Xapian QueryParser, default OR, BM25; FTS5 "w1" OR "w2"
+#     ..., ORDER BY bm25.
+# Then evaluated with bench_trec_eval -c: the mean is over every query with a relevant
+# document in the qrels, a query with no result scoring 0. A missing peer's columns are
+# left empty. Lucene 8.8's figures, measured on this machine by the issue that asked for
+# this table (#17; Lucene is not installed here), are printed beside them as they are.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +39,7 @@ while [ $# -gt 0 ]; do
     --obj) obj=$2; shift ;;
     --out) out=$2; shift ;;
     --collections) collections=$2; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "run_relevance.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -53,7 +58,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/quire-relevance-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 qi="$obj/quire-index" qq="$obj/quire-query" ev="$obj/bench/bench_trec_eval"
-engines="quire"
+# quire's runs: the default ranking and each option (name, label, options)
+variants=(quire quire-title quire-prox quire-rm3)
+declare -A vlabel=([quire]="quire BM25" [quire-title]="quire --title-weight 3"
+    [quire-prox]="quire --proximity" [quire-rm3]="quire --rm3")
+declare -A vopts=([quire]="" [quire-title]="--title-weight 3" [quire-prox]="--proximity"
+    [quire-rm3]="--rm3")
+engines="${variants[*]}"
 [ -x "$obj/bench/xapian_search" ] && engines="$engines xapian"
 [ -x "$obj/bench/fts5_search" ] && engines="$engines fts5"
 
@@ -62,6 +73,14 @@ published() {
     case "$1" in
     scifact) echo "0.665 (BEIR), 0.679 (Anserini flat)" ;;
     *) echo "-" ;;
+    esac
+}
+
+# Lucene 8.8's nDCG@10 as issue #17 gives it (measured there; not run here)
+lucene() {
+    case "$1" in
+    scifact) echo 0.689 ;; cranfield) echo 0.368 ;; cisi) echo 0.360 ;; cacm) echo 0.484 ;;
+    medline) echo 0.683 ;; lisa) echo 0.460 ;; adi) echo 0.478 ;; *) echo "" ;;
     esac
 }
 
@@ -81,9 +100,11 @@ for c in $collections; do
     for e in $engines; do
         idx="$work/$c-$e"
         case $e in
-        quire)
-            "$qi" -q "$idx" "$dir/corpus.jsonl.gz" >"$out/$c.$e.index.log" 2>&1
-            "$qq" --batch "$out/$c.queries.quire.tsv" --any --lenient -k 1000 --tag quire \
+        quire*)
+            idx="$work/$c-quire" # one index for every variant
+            [ -d "$idx" ] || "$qi" -q "$idx" "$dir/corpus.jsonl.gz" >"$out/$c.quire.index.log" 2>&1
+            # shellcheck disable=SC2086 # the options are words
+            "$qq" --batch "$dir/queries.tsv" --any --plain -k 1000 --tag "$e" ${vopts[$e]} \
                 --timings "$out/$c.$e.timings" "$idx" >"$out/$c.$e.run" 2>"$out/$c.$e.log" || [ $? = 1 ] ;;
         xapian)
             "$obj/bench/xapian_index" --runs 1 --warmup none --keep "$idx" --opt idvalue \
@@ -108,47 +129,88 @@ for c in $collections; do
         get() { awk -v m="$1" '$1==m && $2=="all"{print $3}' "$out/$c.$e.eval"; }
         res[$c.$e]="$(get ndcg_cut_10) $(get map) $(get recall_100) $(get P_10) $(p50_ms "$out/$c.$e.timings")"
         res[$c.nq]=$(get num_q)
-        rm -rf "$idx"
+        case $e in quire*) ;; *) rm -rf "$idx" ;; esac # quire's: after its last variant
     done
+    rm -rf "$work/$c-quire"
 done
 
 {
     echo "### Relevance (trec_eval definitions; mean over the queries with a relevant document, -c)"
     echo
-    echo "Top 1000, ranked OR of the query's words for every engine. quire: BM25 k1 0.9, b 0.4;"
-    echo "Xapian: BM25 k1 1, b 0.5; FTS5: bm25() k1 1.2, b 0.75 (each engine's defaults)."
+    echo "Top 1000, ranked OR of the topic's words for every engine (quire: \`--batch --any --plain\`"
+    echo "on queries.tsv as distributed, stopwords left out; the peers: the same words lower-cased)."
+    echo "quire: BM25 k1 1.2, b 0.75 (its defaults); Xapian: BM25 k1 1, b 0.5; FTS5: bm25() k1 1.2,"
+    echo "b 0.75 (each engine's defaults). Lucene 8.8: the figures issue #17 gives (measured there,"
+    echo "not run here). \"best peer\" is the best of Xapian, FTS5 and Lucene."
     echo
-    echo "| collection | queries | quire nDCG@10 | MAP | R@100 | P@10 | Xapian nDCG@10 | MAP | R@100 | P@10 | FTS5 nDCG@10 | MAP | R@100 | P@10 | published BM25 nDCG@10 |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "nDCG@10:"
+    echo
+    hdr="| collection | queries"
+    for v in "${variants[@]}"; do hdr="$hdr | ${vlabel[$v]}"; done
+    echo "$hdr | Xapian | FTS5 | Lucene 8.8 | best peer | quire BM25 - best peer |"
+    echo "|---|---|$(printf -- '---|%.0s' "${variants[@]}")---|---|---|---|---|"
+    declare -A sum=()
+    n=0
     for c in $collections; do
         [ -n "${res[$c.quire]:-}" ] || continue
+        n=$((n + 1))
         row="| $c | ${res[$c.nq]}"
-        for e in quire xapian fts5; do
-            if [ -n "${res[$c.$e]:-}" ]; then
-                read -r n m r p _ <<<"${res[$c.$e]}"
-                row="$row | $n | $m | $r | $p"
-            else
-                row="$row | | | |"
-            fi
+        for e in "${variants[@]}" xapian fts5; do
+            v=""
+            [ -n "${res[$c.$e]:-}" ] && read -r v _ <<<"${res[$c.$e]}"
+            row="$row | $v"
+            sum[$e]=$(awk -v a="${sum[$e]:-0}" -v b="${v:-0}" 'BEGIN{printf "%.6f", a+b}')
         done
-        echo "$row | $(published "$c") |"
+        l=$(lucene "$c")
+        sum[lucene]=$(awk -v a="${sum[lucene]:-0}" -v b="${l:-0}" 'BEGIN{printf "%.6f", a+b}')
+        read -r qv _ <<<"${res[$c.quire]}"
+        xv=""; fv=""
+        [ -n "${res[$c.xapian]:-}" ] && read -r xv _ <<<"${res[$c.xapian]}"
+        [ -n "${res[$c.fts5]:-}" ] && read -r fv _ <<<"${res[$c.fts5]}"
+        best=$(printf '%s\n' "$xv" "$fv" "$l" | awk 'NF && ($1 > m || m == "") {m = $1} END {print m}')
+        sum[best]=$(awk -v a="${sum[best]:-0}" -v b="${best:-0}" 'BEGIN{printf "%.6f", a+b}')
+        echo "$row | $l | $best | $(awk -v a="$qv" -v b="$best" 'BEGIN{printf "%+.4f", a-b}') |"
+    done
+    if [ "$n" -gt 0 ]; then
+        row="| **mean** |"
+        for e in "${variants[@]}" xapian fts5 lucene best; do
+            row="$row | **$(awk -v a="${sum[$e]:-0}" -v n="$n" 'BEGIN{printf "%.4f", a/n}')**"
+        done
+        echo "$row | **$(awk -v a="${sum[quire]:-0}" -v b="${sum[best]:-0}" -v n="$n" 'BEGIN{printf "%+.4f", (a-b)/n}')** |"
+    fi
+    echo
+    echo "Every measure, per engine (nDCG@10, MAP, R@100, P@10):"
+    echo
+    echo "| collection | engine | nDCG@10 | MAP | R@100 | P@10 | published BM25 nDCG@10 |"
+    echo "|---|---|---|---|---|---|---|"
+    for c in $collections; do
+        [ -n "${res[$c.quire]:-}" ] || continue
+        for e in $engines; do
+            [ -n "${res[$c.$e]:-}" ] || continue
+            read -r nd m r p _ <<<"${res[$c.$e]}"
+            case $e in xapian) name=Xapian ;; fts5) name=FTS5 ;; *) name=${vlabel[$e]} ;; esac
+            pub="-"
+            [ "$e" = quire ] && pub=$(published "$c")
+            echo "| $c | $name | $nd | $m | $r | $p | $pub |"
+        done
     done
     echo
     echo "Per-query latency of these top-1000 OR queries, p50 in ms (one process per engine,"
     echo "first pass over the queries, index just built so in the page cache):"
     echo
-    echo "| collection | quire | Xapian | FTS5 |"
-    echo "|---|---|---|---|"
+    hdr="| collection"
+    for e in $engines; do
+        case $e in xapian) hdr="$hdr | Xapian" ;; fts5) hdr="$hdr | FTS5" ;; *) hdr="$hdr | ${vlabel[$e]}" ;; esac
+    done
+    echo "$hdr |"
+    echo "|---|$(for e in $engines; do printf -- '---|'; done)"
     for c in $collections; do
         [ -n "${res[$c.quire]:-}" ] || continue
         row="| $c"
-        for e in quire xapian fts5; do
-            if [ -n "${res[$c.$e]:-}" ]; then
-                read -r _ _ _ _ t <<<"${res[$c.$e]}"
-                row="$row | $t"
-            else
-                row="$row |"
-            fi
+        for e in $engines; do
+            t=""
+            [ -n "${res[$c.$e]:-}" ] && read -r _ _ _ _ t <<<"${res[$c.$e]}"
+            row="$row | $t"
         done
         echo "$row |"
     done
@@ -158,7 +220,7 @@ done
 } >"$out/relevance.md"
 # one line per collection and engine, for plots: collection engine ndcg map r100 p10 p50ms
 for c in $collections; do
-    for e in quire xapian fts5; do
+    for e in $engines; do
         [ -n "${res[$c.$e]:-}" ] && echo "$c $e ${res[$c.$e]}"
     done
 done >"$out/relevance.dat"

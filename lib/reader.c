@@ -308,7 +308,8 @@ int quire_search(quire_results **out, quire_searcher *s, const char *query, size
                            opts->version);
     if (query == NULL && query_len > 0)
         return quire_error(QUIRE_EINVAL, "quire_search: no query text");
-    if (opts->flags & ~(QUIRE_SEARCH_ANY | QUIRE_SEARCH_LENIENT | QUIRE_SEARCH_EXACT_COUNT))
+    if (opts->flags & ~(QUIRE_SEARCH_ANY | QUIRE_SEARCH_LENIENT | QUIRE_SEARCH_EXACT_COUNT |
+                        QUIRE_SEARCH_PLAIN | QUIRE_SEARCH_STOPWORDS))
         return quire_error(QUIRE_EINVAL, "search options: unknown flags 0x%x", opts->flags);
     search_options o;
     search_options_init(&o);
@@ -317,6 +318,8 @@ int quire_search(quire_results **out, quire_searcher *s, const char *query, size
     o.match_any = (opts->flags & QUIRE_SEARCH_ANY) != 0;
     o.lenient = (opts->flags & QUIRE_SEARCH_LENIENT) != 0;
     o.exhaustive = (opts->flags & QUIRE_SEARCH_EXACT_COUNT) != 0;
+    o.plain = (opts->flags & QUIRE_SEARCH_PLAIN) != 0;
+    o.keep_stopwords = (opts->flags & QUIRE_SEARCH_STOPWORDS) != 0;
     o.top_k = opts->top_k;
     o.k1 = opts->k1;
     o.b = opts->b;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "prose.h"
 #include "query.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
@@ -54,6 +55,14 @@ typedef enum opt_id {
     OPT_FORMAT,
     OPT_COUNT,
     OPT_LENIENT,
+    OPT_PLAIN,
+    OPT_KEEP_STOPWORDS,
+    OPT_PROXIMITY,
+    OPT_TITLE_WEIGHT,
+    OPT_RM3,
+    OPT_RM3_DOCS,
+    OPT_RM3_TERMS,
+    OPT_RM3_WEIGHT,
     OPT_BATCH,
     OPT_QID,
     OPT_TAG,
@@ -88,12 +97,26 @@ static const struct option_spec {
     {OPT_TOP, 'k', "top", "N", "show the N best hits (default 10; 0: count only)"},
     {OPT_ALL, 0, "all", NULL, "require every word (default)"},
     {OPT_ANY, 0, "any", NULL, "ranked OR: documents with any of the words"},
-    {OPT_K1, 0, "k1", "X", "BM25 term-frequency saturation (default 0.9, Anserini's)"},
-    {OPT_B, 0, "b", "X", "BM25 length normalisation, 0..1 (default 0.4, Anserini's)"},
+    {OPT_K1, 0, "k1", "X", "BM25 term-frequency saturation (default 1.2, Lucene's)"},
+    {OPT_B, 0, "b", "X", "BM25 length normalisation, 0..1 (default 0.75, Lucene's)"},
     {OPT_FORMAT, 0, "format", "F", "output: text (default; trec with --batch), json or trec"},
     {OPT_COUNT, 0, "count", NULL,
      "print only the exact number of matching documents (and a phrase's occurrences)"},
     {OPT_LENIENT, 0, "lenient", NULL, "read a malformed query as plain words (default: error)"},
+    {OPT_PLAIN, 0, "plain", NULL,
+     "read every query as plain words: no operators, quotes or fields (natural-language\n"
+     "                     topics; with --batch, for a file of TREC-style topics)"},
+    {OPT_KEEP_STOPWORDS, 0, "keep-stopwords", NULL,
+     "with --any, keep stopwords (the, of, is...) among the optional words (default: left out)"},
+    {OPT_PROXIMITY, 0, "proximity", NULL,
+     "add a term proximity score (query words close together) to the best 1000"},
+    {OPT_TITLE_WEIGHT, 0, "title-weight", "W",
+     "a word in the title counts W times in the best 1000 (default 1: as in the text)"},
+    {OPT_RM3, 0, "rm3", NULL,
+     "expand a ranked OR of words by RM3 pseudo-relevance feedback (with --any)"},
+    {OPT_RM3_DOCS, 0, "rm3-docs", "N", "RM3: feedback documents (default 10)"},
+    {OPT_RM3_TERMS, 0, "rm3-terms", "N", "RM3: feedback terms (default 10)"},
+    {OPT_RM3_WEIGHT, 0, "rm3-weight", "X", "RM3: the original query's share, 0..1 (default 0.5)"},
     {OPT_BATCH, 0, "batch", "FILE", "run each 'qid<TAB>query' line of FILE ('-': stdin)"},
     {OPT_QID, 0, "qid", "Q", "query id for --format trec (default 1)"},
     {OPT_TAG, 0, "tag", "T", "run tag for --format trec (default quire)"},
@@ -238,6 +261,40 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
         return 0;
     case OPT_LENIENT:
         c->search.lenient = true;
+        return 0;
+    case OPT_PLAIN:
+        c->search.plain = true;
+        return 0;
+    case OPT_KEEP_STOPWORDS:
+        c->search.keep_stopwords = true;
+        return 0;
+    case OPT_PROXIMITY:
+        c->search.proximity = true;
+        return 0;
+    case OPT_TITLE_WEIGHT:
+        if (parse_real(value, &c->search.title_weight) != 0 || !(c->search.title_weight > 0))
+            return fail("--title-weight: not a number > 0: '%s'", value), -1;
+        return 0;
+    case OPT_RM3:
+        c->search.rm3 = true;
+        return 0;
+    case OPT_RM3_DOCS:
+        if (parse_count(value, &c->search.rm3_docs) != 0 || c->search.rm3_docs == 0 ||
+            c->search.rm3_docs > 1000)
+            return fail("--rm3-docs: not a count from 1 to 1000: '%s'", value), -1;
+        c->search.rm3 = true;
+        return 0;
+    case OPT_RM3_TERMS:
+        if (parse_count(value, &c->search.rm3_terms) != 0 || c->search.rm3_terms == 0 ||
+            c->search.rm3_terms > 1000)
+            return fail("--rm3-terms: not a count from 1 to 1000: '%s'", value), -1;
+        c->search.rm3 = true;
+        return 0;
+    case OPT_RM3_WEIGHT:
+        if (parse_real(value, &c->search.rm3_weight) != 0 || c->search.rm3_weight < 0 ||
+            c->search.rm3_weight > 1)
+            return fail("--rm3-weight: not a number in 0..1: '%s'", value), -1;
+        c->search.rm3 = true;
         return 0;
     case OPT_BATCH:
         c->batch = value;
@@ -1183,6 +1240,17 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+#define PROSE_WARNINGS 3 /* queries named in a batch's warnings about prose (prose.h) */
+
+/* The 1-based character column of byte `at` of UTF-8 text. */
+static size_t char_column(const char *text, size_t at)
+{
+    size_t col = 1;
+    for (size_t i = 0; i < at; i++)
+        col += ((unsigned char)text[i] & 0xC0) != 0x80;
+    return col;
+}
+
 /* --batch: one query per 'qid<TAB>query' line; blank lines and '#' comments skipped.
  * With --timings, each query's wall time (search and printing its results) goes there.
  * Returns the exit code: 2 if any line failed, else 0 if any query matched, else 1. */
@@ -1204,6 +1272,7 @@ static int run_batch(cli *c, searcher *s)
     ssize_t n;
     unsigned long line_no = 0;
     bool any_error = false, any_hit = false;
+    unsigned long prose_count = 0; /* queries that read like prose, in operator mode */
     while ((n = getline(&line, &cap, f)) >= 0) {
         line_no++;
         size_t len = (size_t)n;
@@ -1224,6 +1293,16 @@ static int run_batch(cli *c, searcher *s)
         (void)snprintf(where, sizeof where, "%s:%lu: query %s: ", c->batch, line_no, qid);
         c->search.query = tab + 1;
         c->search.query_len = len - (size_t)(tab + 1 - line);
+        size_t op_at;
+        if (!c->search.plain &&
+            query_looks_like_prose(c->search.query, c->search.query_len, &op_at) &&
+            prose_count++ < PROSE_WARNINGS)
+            (void)fprintf(stderr,
+                          "quire-query: warning: %s:%lu: query %s reads like prose, but its "
+                          "'%.*s' at character %zu is read as an operator; --plain reads "
+                          "every token as a word\n",
+                          c->batch, line_no, qid, (int)strcspn(c->search.query + op_at, " \t"),
+                          c->search.query + op_at, char_column(c->search.query, op_at));
         search_result r = SEARCH_RESULT_INIT;
         const double t0 = tf != NULL ? now_us() : 0;
         const int rc = search_query(&r, s, &c->search);
@@ -1239,6 +1318,11 @@ static int run_batch(cli *c, searcher *s)
         search_result_free(&r);
     }
     const bool read_error = ferror(f) != 0;
+    if (prose_count > PROSE_WARNINGS)
+        (void)fprintf(stderr,
+                      "quire-query: warning: %s: %lu queries in all read like prose and have "
+                      "operators (see --plain)\n",
+                      c->batch, prose_count);
     free(line);
     if (f != stdin)
         (void)fclose(f);

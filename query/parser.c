@@ -22,6 +22,7 @@ typedef struct parser {
     size_t len;
     size_t at; /* next byte to read */
     bool match_any;
+    bool keep_stopwords;
     query_node **terms; /* distinct TERM nodes, QUERY_MAX_WORDS room */
     uint32_t term_count;
     uint32_t phrase_count;
@@ -155,8 +156,10 @@ static int term_node(query_node **out, parser *p, const quire_token *tok, size_t
 {
     const char *stem = tok->stem != NULL && tok->stem_len > 0 ? tok->stem : tok->form;
     const size_t stem_len = tok->stem != NULL && tok->stem_len > 0 ? tok->stem_len : tok->form_len;
+    const bool stopword = quire_analyzer_is_stopword(p->an, tok->form, tok->form_len);
     for (uint32_t i = 0; i < p->term_count; i++) {
         if (p->terms[i]->stem_len == stem_len && memcmp(p->terms[i]->stem, stem, stem_len) == 0) {
+            p->terms[i]->stopword &= stopword;
             *out = p->terms[i];
             return QUIRE_OK;
         }
@@ -169,6 +172,8 @@ static int term_node(query_node **out, parser *p, const quire_token *tok, size_t
     t->form = arena_strndup(p->a, tok->form, tok->form_len);
     t->form_len = tok->form_len;
     t->term = p->term_count;
+    t->stopword = stopword;
+    t->boost = 1.0;
     if (t->stem == NULL || t->form == NULL)
         return oom();
     p->terms[p->term_count++] = t; /* term_count <= word_count <= QUERY_MAX_WORDS */
@@ -1075,6 +1080,24 @@ static int list_push(node_list *l, parser *p, query_node *n)
     return QUIRE_OK;
 }
 
+/* With --any: leave the stopwords out of the optional clauses l (parser.h), unless
+ * nothing would be left of the group (no required clause, no other optional one). */
+static void drop_stopwords(const parser *p, node_list *l, uint32_t required)
+{
+    if (!p->match_any || p->keep_stopwords)
+        return;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < l->count; i++)
+        kept += !(l->items[i]->kind == QUERY_TERM && l->items[i]->stopword);
+    if (kept == l->count || (kept == 0 && required == 0))
+        return;
+    kept = 0;
+    for (uint32_t i = 0; i < l->count; i++)
+        if (!(l->items[i]->kind == QUERY_TERM && l->items[i]->stopword))
+            l->items[kept++] = l->items[i];
+    l->count = kept;
+}
+
 /* Clauses joined by AND or by juxtaposition, up to OR, ')' or the end. *clauses counts
  * the operands read, including those that analysed to nothing. */
 static int parse_and(query_node **out, parser *p, unsigned depth, uint32_t *clauses)
@@ -1128,6 +1151,7 @@ static int parse_and(query_node **out, parser *p, unsigned depth, uint32_t *clau
         if (rc != QUIRE_OK)
             return rc;
     }
+    drop_stopwords(p, &should, must.count);
     /* must AND (should as a ranked OR) AND NOT each of nots */
     query_node *core = NULL, *opt = NULL;
     rc = combine(&core, p, QUERY_AND, must.items, must.count, s);
@@ -1239,6 +1263,7 @@ static int parse_plain(query_node **root, parser *p)
         if (rc != QUIRE_OK)
             return rc;
     }
+    drop_stopwords(p, &words, 0);
     return combine(root, p, p->match_any ? QUERY_OR : QUERY_AND, words.items, words.count, 0);
 }
 
@@ -1253,6 +1278,20 @@ static void number_phrases(query_node *n, uint32_t *k)
         number_phrases(n->children[i], k);
 }
 
+/* Number the TERM nodes of the final tree 0..k-1 in tree order, each once (a TERM node is
+ * shared by every mention of its stem): a word left out (drop_stopwords) takes no number,
+ * so the planner, which looks every numbered term up, never meets a hole. */
+static void number_terms(query_node *n, uint32_t *k)
+{
+    if (n->kind == QUERY_TERM) {
+        if (n->term == UINT32_MAX)
+            n->term = (*k)++;
+        return;
+    }
+    for (uint32_t i = 0; i < n->child_count; i++)
+        number_terms(n->children[i], k);
+}
+
 int parser_parse(query_ast *out, arena *a, quire_analyzer *an, const char *text, size_t len,
                  const parser_options *o)
 {
@@ -1265,6 +1304,7 @@ int parser_parse(query_ast *out, arena *a, quire_analyzer *an, const char *text,
     p.text = text;
     p.len = len;
     p.match_any = o->match_any;
+    p.keep_stopwords = o->keep_stopwords;
     /* Room for the maximum up front: QUERY_MAX_WORDS pointers is 8 KiB. */
     p.terms = arena_alloc(a, QUERY_MAX_WORDS * sizeof *p.terms);
     if (p.terms == NULL)
@@ -1272,8 +1312,8 @@ int parser_parse(query_ast *out, arena *a, quire_analyzer *an, const char *text,
     reset(&p);
 
     query_node *root = NULL;
-    int rc = parse_strict(&root, &p);
-    if (rc == QUIRE_EINVAL && o->lenient) {
+    int rc = o->plain ? parse_plain(&root, &p) : parse_strict(&root, &p);
+    if (rc == QUIRE_EINVAL && o->lenient && !o->plain) {
         reset(&p);
         root = NULL;
         rc = parse_plain(&root, &p);
@@ -1285,7 +1325,10 @@ int parser_parse(query_ast *out, arena *a, quire_analyzer *an, const char *text,
         return rc;
     }
     out->root = root;
-    out->term_count = p.term_count;
+    for (uint32_t i = 0; i < p.term_count; i++)
+        p.terms[i]->term = UINT32_MAX;
+    out->term_count = 0;
+    number_terms(root, &out->term_count);
     out->phrase_count = 0;
     number_phrases(root, &out->phrase_count);
     out->has_dates = p.has_dates;

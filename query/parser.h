@@ -55,6 +55,16 @@
  *
  * With --any (match_any) juxtaposed clauses are optional (a ranked OR) unless marked
  * `+` or joined by AND: `+a b c` requires a and ranks by b and c too (an OPT node).
+ * There, an optional word that is a stopword of the index's language (every form given of
+ * it: `the`, `of`, `is`...) is left out, as Lucene's analyzers leave it out of a
+ * bag-of-words query, unless nothing else is left in its and_expr (`to be or not to be`
+ * keeps them all); required words, phrases and NEAR operands keep every word, and
+ * `keep_stopwords` keeps them all. Terms are numbered after that, so a left-out word
+ * takes no number.
+ *
+ * `plain` reads the text as words only (natural-language topics: LISA's are in capitals,
+ * where AND, OR and NOT are words): each token is a TERM, under one AND (OR with
+ * match_any), as lenient mode reads a malformed query.
  *
  * Errors (QUIRE_EINVAL, with the byte offset of the culprit): unbalanced quote or
  * parenthesis, operator without operand, unknown field, bad date, empty query. With
@@ -126,6 +136,8 @@ typedef struct query_node {
     size_t form_len;  /* bytes */
     uint32_t term;    /* index of the term among the query's distinct terms, 0-based */
     uint32_t repeats; /* times the word was given again in its and_expr: weight * (1 + repeats) */
+    bool stopword;    /* every form of it given so far is a stopword (quire_analyzer_is_stopword) */
+    double boost;     /* its weight is multiplied by this: 1 from the parser (feedback.h sets it) */
     /* QUERY_PHRASE */
     query_word *words;
     uint32_t word_count; /* >= 1 */
@@ -159,8 +171,10 @@ typedef struct query_node {
 } query_node;
 
 typedef struct parser_options {
-    bool match_any; /* juxtaposition means OR (ranked) instead of AND */
-    bool lenient;   /* a syntax error reads the text as plain words instead */
+    bool match_any;      /* juxtaposition means OR (ranked) instead of AND */
+    bool lenient;        /* a syntax error reads the text as plain words instead */
+    bool plain;          /* every token is a word: no operators, quotes, fields, prefixes */
+    bool keep_stopwords; /* with match_any: keep optional stopwords (default: left out) */
 } parser_options;
 
 typedef struct query_ast {

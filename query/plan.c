@@ -261,7 +261,7 @@ int plan_cursor(cursor **out, arena *a, const plan *p, const query_node *node, u
         if (!pt->is_in_seg[seg])
             return QUIRE_OK;
         rc = cursor_new_term(out, a, &p->scorer, quire_index_segment(p->ix, seg), &pt->in_seg[seg],
-                             node->term, pt->weight * (1.0 + node->repeats));
+                             node->term, pt->weight * (1.0 + node->repeats) * node->boost);
         if (rc != QUIRE_OK) {
             cursor_close(*out);
             *out = NULL;

@@ -51,9 +51,19 @@ typedef struct search_options {
     bool notes;           /* note the variants in the index of the query's names */
     bool fallback;        /* a quote alone without exact matches: its close renderings */
     bool explain;         /* fill search_result.explain and each hit's clause scores */
+    bool plain;           /* every token a word: no operators, quotes, fields (parser.h) */
+    bool keep_stopwords;  /* with match_any: keep optional stopwords (default: left out) */
+    /* Beyond BM25 (off by default; rerank.h, feedback.h): */
+    bool proximity;      /* add a term proximity score to the best RERANK_DEPTH */
+    double title_weight; /* a word's title occurrences count this many times (1: off) */
+    bool rm3;            /* expand a ranked OR of words by RM3 pseudo-relevance feedback */
+    uint32_t rm3_docs;   /* feedback documents (default 10) */
+    uint32_t rm3_terms;  /* feedback terms (default 10) */
+    double rm3_weight;   /* the original query's share, 0..1 (default 0.5) */
 } search_options;
 
-/* Defaults: AND, top 10, k1 0.9, b 0.4, no passages (240 bytes when asked), empty query. */
+/* Defaults: AND, top 10, k1 1.2, b 0.75, no passages (240 bytes when asked), empty query,
+ * BM25 alone (title weight 1, no proximity, no RM3; RM3's defaults 10 / 10 / 0.5). */
 void search_options_init(search_options *o);
 
 /* Where something lies in the file a document came from (format 3 indexes; README

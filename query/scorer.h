@@ -7,8 +7,11 @@
  *
  * N: live documents of the index; df: documents holding the term, summed over segments
  * (deleted ones included, as Lucene does; clamped to N); dl: the document's length in
- * tokens, title included; avgdl: total tokens / N. Defaults k1 = 0.9, b = 0.4 are
- * Anserini's for newswire and web collections (Lucene's are 1.2 / 0.75).
+ * tokens, title included; avgdl: total tokens / N. Defaults k1 = 1.2, b = 0.75 are
+ * Lucene's (and Elasticsearch's, FTS5's, Terrier's): of the defaults of the engines quire
+ * is compared with (Anserini's 0.9 / 0.4, which quire had, Xapian's 1.0 / 0.5, Lucene's),
+ * the one a leave-one-collection-out choice picks for every one of the seven test
+ * collections (bench/RESULTS.md "Relevance", bench/run_loco.sh).
  *
  * Everything is computed in double. A document's score is summed over the query's terms
  * in query order whatever order the cursors were advanced in, so equal documents get
@@ -21,8 +24,8 @@
 
 #include "quire/postings.h"
 
-#define SCORER_DEFAULT_K1 0.9
-#define SCORER_DEFAULT_B  0.4
+#define SCORER_DEFAULT_K1 1.2
+#define SCORER_DEFAULT_B  0.75
 
 typedef struct scorer {
     double k1;

@@ -16,6 +16,7 @@
 #include "cursor.h"
 #include "explain.h"
 #include "fuzzy.h"
+#include "feedback.h"
 #include "parser.h"
 #include "passage.h"
 #include "plan.h"
@@ -23,6 +24,7 @@
 #include "quire/analysis.h"
 #include "quire/date.h"
 #include "quire/index.h"
+#include "rerank.h"
 #include "topk.h"
 
 struct searcher {
@@ -33,6 +35,7 @@ struct searcher {
     bool fell_back;
     char *fallback_message; /* the index's message when it fell back */
     size_t error_offset;    /* of the last query's syntax error, SIZE_MAX if none */
+    double avg_title_len;   /* title tokens per live document; < 0 until counted */
 };
 
 size_t search_error_offset(const searcher *s)
@@ -118,6 +121,10 @@ void search_options_init(search_options *o)
     o->b = SCORER_DEFAULT_B;
     o->passage_bytes = PASSAGE_DEFAULT_BYTES;
     o->closeness = APPROX_DEFAULT_CLOSENESS;
+    o->title_weight = 1.0;
+    o->rm3_docs = FEEDBACK_DEFAULT_DOCS;
+    o->rm3_terms = FEEDBACK_DEFAULT_TERMS;
+    o->rm3_weight = FEEDBACK_DEFAULT_WEIGHT;
 }
 
 void search_result_free(search_result *r)
@@ -210,6 +217,7 @@ int search_open(searcher **out, const char *dir)
     searcher *s = quire_calloc(1, sizeof *s);
     if (s == NULL)
         return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    s->avg_title_len = -1.0;
     s->dir = quire_strndup(dir, strlen(dir));
     if (s->dir == NULL) {
         rc = quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
@@ -899,6 +907,44 @@ static int resolve_variants(query_node *n, arena *a, searcher *s, const search_o
     return QUIRE_OK;
 }
 
+/* Title tokens per live document, counted once per searcher (for BM25F's mean length). */
+static double avg_title_len(searcher *s)
+{
+    if (s->avg_title_len < 0) {
+        uint64_t total = 0;
+        for (uint32_t seg = 0; seg < quire_index_segment_count(s->ix); seg++) {
+            const quire_segment *segment = quire_index_segment(s->ix, seg);
+            const uint32_t n = quire_segment_get_stats(segment)->doc_count;
+            for (uint32_t d = 0; d < n; d++)
+                if (!quire_index_is_deleted(s->ix, seg, d))
+                    total += quire_segment_title_len(segment, d);
+        }
+        const uint64_t live = quire_index_doc_count(s->ix);
+        s->avg_title_len = live > 0 ? (double)total / (double)live : 0.0;
+    }
+    return s->avg_title_len;
+}
+
+/* One pass of `root` over every segment into `top`, counting matches into r. */
+static int run_pass(const plan *p, arena *a, const query_node *root, topk *top, search_result *r,
+                    bool exhaustive)
+{
+    for (uint32_t seg = 0; seg < p->segment_count; seg++) {
+        cursor *c = NULL;
+        int rc = plan_cursor(&c, a, p, root, seg);
+        if (rc == QUIRE_OK && c != NULL) {
+            if (!exhaustive && top->cap > 0 && prune_applies(c))
+                rc = prune_segment(p, c, seg, top, &r->match_count, &r->match_count_exact);
+            else
+                rc = match_segment(p, c, seg, top, &r->match_count);
+        }
+        cursor_close(c);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
 int search_query(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
@@ -913,13 +959,25 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         return quire_error(QUIRE_EINVAL, "a passage must be at least 16 bytes long");
     if (!(o->closeness > 0 && o->closeness <= 1))
         return quire_error(QUIRE_EINVAL, "the closeness must be above 0 and at most 1");
+    if (!(o->title_weight > 0.0) || !isfinite(o->title_weight))
+        return quire_error(QUIRE_EINVAL, "the title weight must be a finite number > 0");
+    if (o->rm3 &&
+        (o->rm3_docs == 0 || o->rm3_terms == 0 || !(o->rm3_weight >= 0.0 && o->rm3_weight <= 1.0)))
+        return quire_error(QUIRE_EINVAL, "RM3 needs at least one feedback document and term, "
+                                         "and a query weight between 0 and 1");
+    if (o->sort != SEARCH_SORT_RELEVANCE && (o->rm3 || o->proximity || o->title_weight != 1.0))
+        return quire_error(QUIRE_EINVAL, "a date order cannot be combined with a title weight, "
+                                         "proximity or RM3 (they rescore by relevance)");
+    if (o->explain && (o->proximity || o->title_weight != 1.0))
+        return quire_error(QUIRE_EINVAL, "--explain shows BM25's clauses: not with a title "
+                                         "weight or proximity, which rescore the hits");
 
     arena a = ARENA_INIT;
     topk top = {NULL, 0, 0, 0};
     search_result r = SEARCH_RESULT_INIT;
     query_ast ast;
     plan p;
-    const parser_options po = {o->match_any, o->lenient};
+    const parser_options po = {o->match_any, o->lenient, o->plain, o->keep_stopwords};
     int rc = parser_parse(&ast, &a, s->an, o->query, o->query_len, &po);
     if (rc != QUIRE_OK) {
         s->error_offset = ast.error_offset;
@@ -954,32 +1012,69 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     if (rc != QUIRE_OK)
         goto done;
     /* No more hits than live documents: a huge -k (or --offset) costs no memory. The heap
-     * keeps offset + k; the first offset are dropped below. */
+     * keeps offset + k; the first offset are dropped below. A second stage (rerank.h)
+     * rescores a fixed depth whatever k is, so that its top k does not depend on k; RM3
+     * (feedback.h) reads the first pass's best documents. A query that is one approximate
+     * quote ranks by closeness: neither applies. */
     const uint64_t live = quire_index_doc_count(s->ix);
-    const uint64_t want = o->top_k == 0 ? 0 : (uint64_t)o->top_k + o->offset;
+    const bool approx_alone = is_approx_alone(root);
+    rerank_options ro = {o->proximity, o->title_weight, 0.0};
+    if (o->title_weight != 1.0)
+        ro.avg_title_len = avg_title_len(s);
+    const bool second = o->top_k > 0 && !approx_alone && rerank_wanted(&ro);
+    const uint64_t page = o->top_k == 0 ? 0 : (uint64_t)o->top_k + o->offset;
+    uint64_t want = page;
+    if (second && want < RERANK_DEPTH)
+        want = RERANK_DEPTH;
+    if (o->rm3 && o->top_k > 0 && want < o->rm3_docs)
+        want = o->rm3_docs;
+    if (o->rm3 && o->top_k > 0 && (!o->match_any || !feedback_applies(root))) {
+        rc = quire_error(QUIRE_EINVAL, "RM3 expands a ranked OR of words (--any, or --plain "
+                                       "--any): this query has phrases, operators, fields or "
+                                       "required words");
+        goto done;
+    }
     rc = topk_init(&top, live < want ? (uint32_t)live : (uint32_t)want);
     if (rc != QUIRE_OK)
         goto done;
     if (by_date)
         topk_order_by_date(&top, o->sort == SEARCH_SORT_DATE ? 1 : -1);
-
-    for (uint32_t seg = 0; seg < p.segment_count && is_approx_alone(root); seg++)
+    for (uint32_t seg = 0; seg < p.segment_count && approx_alone; seg++)
         rank_by_closeness(&p, seg, root, &top, &r.match_count);
-    for (uint32_t seg = 0; seg < p.segment_count && !is_approx_alone(root); seg++) {
-        cursor *c = NULL;
-        rc = plan_cursor(&c, &a, &p, root, seg);
-        if (rc == QUIRE_OK && c != NULL) {
-            if (!o->exhaustive && !by_date && top.cap > 0 && prune_applies(c))
-                rc = prune_segment(&p, c, seg, &top, &r.match_count, &r.match_count_exact);
-            else
-                rc = match_segment(&p, c, seg, &top, &r.match_count);
-        }
-        cursor_close(c);
+    if (!approx_alone)
+        rc = run_pass(&p, &a, root, &top, &r, o->exhaustive || by_date);
+    if (rc != QUIRE_OK)
+        goto done;
+    if (o->rm3 && o->top_k > 0) {
+        const feedback_options fo = {o->rm3_docs, o->rm3_terms, o->rm3_weight};
+        query_ast expanded;
+        topk_sort(&top);
+        rc = feedback_rm3(&expanded, &a, &p, s->an, &ast, &top, &fo);
+        if (rc == QUIRE_OK)
+            rc = plan_build(&p, &a, s->ix, &expanded, o->k1, o->b);
+        if (rc != QUIRE_OK)
+            goto done;
+        root = expanded.root;
+        r.term_count = expanded.term_count;
+        topk_free(&top);
+        want = second && page < RERANK_DEPTH ? RERANK_DEPTH : page;
+        rc = topk_init(&top, live < want ? (uint32_t)live : (uint32_t)want);
+        r.match_count = 0;
+        r.match_count_exact = true;
+        if (rc == QUIRE_OK)
+            rc = run_pass(&p, &a, root, &top, &r, o->exhaustive);
         if (rc != QUIRE_OK)
             goto done;
     }
 
     topk_sort(&top);
+    if (second) {
+        rc = rerank_top(&top, &a, &p, root, &ro);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+    if (top.count > page)
+        top.count = (uint32_t)page;
     const uint32_t skip = top.count < o->offset ? top.count : o->offset;
     if (top.count > skip) {
         r.hits = quire_calloc(top.count - skip, sizeof *r.hits);

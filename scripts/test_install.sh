@@ -24,7 +24,7 @@ soname=$(readelf -d "$libdir/libquire.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/
 [ -e "$libdir/$soname" ] || { echo "no $soname beside libquire.so"; exit 1; }
 
 expected='quire 0.1.0: 2 hit(s)
-a  0.6756  Tea
+a  0.7109  Tea
    Green [tea] is picked, steamed and dried. Black [tea] is oxidised first.
 b  0.4700  Coffee
    Coffee beans are roasted; some people drink coffee with [tea].'

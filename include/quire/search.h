@@ -129,6 +129,8 @@ QUIRE_API size_t quire_searcher_error_offset(const quire_searcher *s);
 #define QUIRE_SEARCH_ANY         (1u << 0) /* juxtaposed words joined by a ranked OR, not AND */
 #define QUIRE_SEARCH_LENIENT     (1u << 1) /* a malformed query is read as plain words */
 #define QUIRE_SEARCH_EXACT_COUNT (1u << 2) /* score every match: the match count is exact */
+#define QUIRE_SEARCH_PLAIN       (1u << 3) /* every token a word: no operators, quotes, fields */
+#define QUIRE_SEARCH_STOPWORDS   (1u << 4) /* with ANY: rank by stopwords too (default: left out) */
 
 /* How a query runs. Versioned like libgit2's option structs: set `version` to
  * QUIRE_SEARCH_OPTIONS_VERSION (QUIRE_SEARCH_OPTIONS_INIT or quire_search_options_init()
@@ -140,14 +142,14 @@ typedef struct quire_search_options {
     uint32_t top_k;       /* hits to return, best first (default 10); 0: count only */
     uint32_t passages;    /* best passages per hit, 0..64 (default 0: none) */
     size_t passage_bytes; /* target length of a passage in bytes, >= 16 (default 240) */
-    double k1;            /* BM25 term-frequency saturation, >= 0 (default 0.9) */
-    double b;             /* BM25 length normalisation, 0..1 (default 0.4) */
+    double k1;            /* BM25 term-frequency saturation, >= 0 (default 1.2) */
+    double b;             /* BM25 length normalisation, 0..1 (default 0.75) */
 } quire_search_options;
 
 #define QUIRE_SEARCH_OPTIONS_VERSION 1
 #define QUIRE_SEARCH_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 0.9, 0.4                                      \
+        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 1.2, 0.75                                     \
     }
 
 /* Fill *o with the defaults of `version` (QUIRE_SEARCH_OPTIONS_VERSION).

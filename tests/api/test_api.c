@@ -767,3 +767,35 @@ Test(api, optimize_leaves_one_segment_without_deletions)
     quire_reader_close(r);
     cr_expect_eq(quire_verify(index_dir(), NULL, NULL), QUIRE_OK, "%s", quire_errmsg());
 }
+
+Test(api, plain_and_stopwords_flags_read_the_query_as_quire_query_does)
+{
+    build_index();
+    quire_searcher *s = open_searcher();
+    char ids[256];
+    quire_search_options o = QUIRE_SEARCH_OPTIONS_INIT;
+    /* a ranked OR leaves the stopwords out: `the` and `and` are in d1 d2 d3 d4 */
+    o.flags = QUIRE_SEARCH_ANY;
+    quire_results *res = search(s, "the snow and the", &o);
+    hit_ids(res, ids, sizeof ids);
+    cr_expect_str_eq(ids, "d3");
+    quire_results_free(res);
+    o.flags = QUIRE_SEARCH_ANY | QUIRE_SEARCH_STOPWORDS;
+    res = search(s, "the snow and the", &o);
+    hit_ids(res, ids, sizeof ids);
+    cr_expect_str_eq(ids, "d1 d2 d3 d4");
+    quire_results_free(res);
+    /* plain words: AND, NOT and the quotes are words */
+    o.flags = 0;
+    res = search(s, "summit NOT \"trade\"", &o);
+    cr_expect_eq(quire_results_hit_count(res), 0); /* d4 has trade */
+    quire_results_free(res);
+    o.flags = QUIRE_SEARCH_PLAIN | QUIRE_SEARCH_ANY;
+    res = search(s, "summit NOT \"trade\"", &o);
+    hit_ids(res, ids, sizeof ids);
+    cr_expect_str_eq(ids, "d4"); /* `not` left out, summit and trade ranked */
+    quire_results_free(res);
+    o.flags = 1u << 9; /* unknown */
+    cr_expect_eq(quire_search(&res, s, "xi", 2, &o), QUIRE_EINVAL);
+    quire_searcher_free(s);
+}

@@ -2,8 +2,8 @@
  * fuzz_query.c - the query parser, planner and cursors: arbitrary query text searched in
  * the template index. Input: byte 0 picks the options (bit 0: --any, bit 1: --lenient,
  * bits 2-4: top k 0..7, bits 5-6: 0 relevance, 1 date, 2 -date, 3 relevance with --explain,
- * notes, the fallback to close renderings and a passage per hit; bit 7: --offset 2), the
- * rest is the query. Checks: a clear status (OK, a syntax error with an offset inside the
+ * notes, the fallback to close renderings and a passage per hit; bit 7: --offset 2; byte 1: bit 0
+ * --plain, bit 1 --proximity --title-weight 2, bit 2 --rm3), the rest is the query. Checks: a clear status (OK, a syntax error with an offset inside the
  * query, a limit), hits sorted by score then doc id (by date first in a date order, undated
  * last), at most k of them and no more than the match count; with --explain, each hit's
  * clause scores add up to its score.
@@ -20,7 +20,7 @@ static searcher *s;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
+    if (size < 2)
         return 0;
     if (!s && search_open(&s, fz_template_dir()) != QUIRE_OK) {
         fprintf(stderr, "fuzz: cannot open the template: %s\n", quire_errmsg());
@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     search_options o;
     search_options_init(&o);
-    o.query = (const char *)data + 1;
-    o.query_len = size - 1;
+    o.query = (const char *)data + 2;
+    o.query_len = size - 2;
     o.match_any = data[0] & 1;
     o.lenient = (data[0] >> 1) & 1;
     o.top_k = (data[0] >> 2) & 7;
@@ -40,6 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.offset = data[0] >> 7 ? 2 : 0;
     o.explain = o.notes = o.fallback = sort == 3;
     o.passages = sort == 3;
+    o.plain = data[1] & 1;
+    o.proximity = (data[1] >> 1) & 1;
+    o.title_weight = o.proximity ? 2.0 : 1.0;
+    o.rm3 = (data[1] >> 2) & 1;
     search_result r = SEARCH_RESULT_INIT;
     int rc = search_query(&r, s, &o);
     if (rc == QUIRE_OK) {

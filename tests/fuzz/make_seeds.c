@@ -38,6 +38,19 @@ static void put_text(const char *target, int i, uint8_t opt, const char *text)
     quire_buf_free(&b);
 }
 
+/* A query seed: fuzz_query.c's two option bytes (the second 0), then the query. */
+static void put_query(int i, uint8_t opt, const char *text)
+{
+    quire_buf b = QUIRE_BUF_INIT;
+    quire_buf_put_byte(&b, opt);
+    quire_buf_put_byte(&b, 0);
+    quire_buf_put(&b, text, strlen(text));
+    char name[32];
+    snprintf(name, sizeof name, "seed-%02d", i);
+    put("query", name, b.data, b.len);
+    quire_buf_free(&b);
+}
+
 static const char *const texts[] = {
     "Putin visits Moscow; Xi expected a state visit.",
     "Russia\xe2\x80\x99s S-300 and Russian-Chinese talks: 1,000 tonnes, 172.406 km.",
@@ -73,8 +86,8 @@ static const char *const queries[] = {
     "title:\"state visit\"~ zel~0",
     "\"We are waiting for you, dear Mr Chairman\"",
 };
-/* from this one on, byte 0 also asks for --explain, notes and the fallback (bit 5) and a
- * passage per hit (bit 6): fuzz_query.c */
+/* from this one on, byte 0 also asks for --explain, notes, the fallback and a passage per
+ * hit (bits 5-6 both set): fuzz_query.c */
 #define FIRST_APPROX_QUERY 17
 
 /* Passage seeds: real sentences, matches on the words given (see fuzz_passage.c). */
@@ -143,11 +156,13 @@ int main(int argc, char **argv)
     put_passages();
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         put_text("analysis", (int)i, (uint8_t)(i * 3), texts[i]);
-    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
-        put_text("query", (int)i,
-                 (uint8_t)((i % 4) | (2 + i % 6) << 2 |
-                           (i >= FIRST_APPROX_QUERY ? 0x20 | (i % 2) << 6 : 0)),
-                 queries[i]);
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        /* fuzz_query.c reads two option bytes; the second (--plain, --proximity, --rm3)
+         * is 0 here: seed-plain-rm3-proximity and friends set it */
+        put_query((int)i,
+                  (uint8_t)((i % 4) | (2 + i % 6) << 2 | (i >= FIRST_APPROX_QUERY ? 0x60 : 0)),
+                  queries[i]);
+    }
 
     const char *tdir = fz_template_dir();
     uint64_t id = fz_template_segment();

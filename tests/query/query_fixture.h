@@ -295,8 +295,10 @@ FIXTURE_UNUSED static int fx_cmp_hit(const void *pa, const void *pb)
 }
 
 /* Rank docs for `query` (words analysed like the documents; distinct stems) with BM25
- * k1, b, by the textbook formula, one document and one term at a time. Fills hits (room
- * for count) best first and returns how many match. */
+ * k1, b, by the textbook formula, one document and one term at a time. With `any`, a stem
+ * all of whose forms in the query are stopwords is left out, unless every one is (as
+ * quire-query --any does). Fills hits (room for count) best first and returns how many
+ * match. */
 FIXTURE_UNUSED static uint32_t fx_naive_bm25(fx_hit *hits, const fx_doc *docs, uint32_t count,
                                              const char *query, bool any, double k1, double b)
 {
@@ -304,7 +306,20 @@ FIXTURE_UNUSED static uint32_t fx_naive_bm25(fx_hit *hits, const fx_doc *docs, u
     const fx_doc qdoc = {"q", "", query};
     fx_tokens *q = fx_analyse(an, &qdoc);
     char **qstems = malloc((q->count + 1) * sizeof *qstems);
-    const uint32_t qn = fx_distinct(qstems, q->stem, q->count);
+    uint32_t qn = fx_distinct(qstems, q->stem, q->count);
+    if (any) {
+        uint32_t kept = 0;
+        for (uint32_t t = 0; t < qn; t++) {
+            bool content = false;
+            for (uint32_t i = 0; i < q->count; i++)
+                content |= strcmp(q->stem[i], qstems[t]) == 0 &&
+                           !quire_analyzer_is_stopword(an, q->form[i], strlen(q->form[i]));
+            if (content)
+                qstems[kept++] = qstems[t];
+        }
+        if (kept > 0)
+            qn = kept;
+    }
 
     fx_tokens **toks = calloc(count ? count : 1, sizeof *toks);
     double total = 0;

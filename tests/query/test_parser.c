@@ -119,13 +119,34 @@ static parsed parse_with(const char *q, bool any, bool lenient)
     quire_analyzer *an = analyzer();
     arena a = ARENA_INIT;
     query_ast ast;
-    const parser_options o = {any, lenient};
+    const parser_options o = {any, lenient, false, true}; /* stopwords: their own tests */
     r.rc = parser_parse(&ast, &a, an, q, strlen(q), &o);
     r.error_offset = ast.error_offset;
     if (r.rc == QUIRE_OK)
         render(r.ast, sizeof r.ast, ast.root);
     else
         snprintf(r.message, sizeof r.message, "%s", quire_errmsg());
+    arena_free(&a);
+    quire_analyzer_free(an);
+    return r;
+}
+
+/* Parse with every option given, rendering the AST and counting its numbered terms. */
+static parsed parse_opts(const char *q, const parser_options *o, uint32_t *term_count)
+{
+    parsed r;
+    memset(&r, 0, sizeof r);
+    quire_analyzer *an = analyzer();
+    arena a = ARENA_INIT;
+    query_ast ast;
+    r.rc = parser_parse(&ast, &a, an, q, strlen(q), o);
+    r.error_offset = ast.error_offset;
+    if (r.rc == QUIRE_OK)
+        render(r.ast, sizeof r.ast, ast.root);
+    else
+        snprintf(r.message, sizeof r.message, "%s", quire_errmsg());
+    if (term_count != NULL)
+        *term_count = r.rc == QUIRE_OK ? ast.term_count : 0;
     arena_free(&a);
     quire_analyzer_free(an);
     return r;
@@ -484,4 +505,94 @@ Test(parser, prefix_errors)
     expect_error("*", QUIRE_EINVAL, SIZE_MAX, "empty query");
     /* a star inside a phrase that ends no word is punctuation */
     expect_ast("\"a * b\"", false, "\"a b\"");
+}
+
+/* ---- stopwords in a ranked OR, and plain mode (parser.h) ---- */
+
+/* AST of `q` with --any, stopwords left out (the default of quire-query --any). */
+static void expect_any_default(const char *q, const char *want, uint32_t want_terms)
+{
+    const parser_options o = {true, false, false, false};
+    uint32_t terms;
+    const parsed r = parse_opts(q, &o, &terms);
+    cr_expect_eq(r.rc, QUIRE_OK, "'%s': %s", q, r.message);
+    cr_expect_str_eq(r.ast, want, "'%s' (any, stopwords left out)", q);
+    cr_expect_eq(terms, want_terms, "'%s': %u terms numbered, want %u", q, terms, want_terms);
+}
+
+Test(parser, any_mode_leaves_optional_stopwords_out)
+{
+    expect_any_default("the red fox", "OR(red fox)", 2);
+    expect_any_default("What is the effect of a red fox on the hens?",
+                       "OR(what effect red fox hen)", 5);
+    expect_any_default("The Fox", "fox", 1); /* case-folded first */
+    /* only stopwords: nothing else to rank by, so they stay */
+    expect_any_default("to be or not to be", "OR(to be or not)", 4);
+    expect_any_default("the -fox", "AND(the NOT(fox))", 2);
+    /* required words and phrases keep every word */
+    expect_any_default("+the fox", "OPT(the fox)", 2);
+    expect_any_default("the AND fox of", "AND(the fox)", 2);
+    expect_any_default("\"the fox\" of the", "\"the fox\"", 0);
+    expect_any_default("(the OR fox) hen", "OR(OR(the fox) hen)", 3);
+    /* a stem is left out only when every form given of it is a stopword: `being` is not */
+    expect_any_default("being be fox", "OR(be fox)", 2);
+    expect_any_default("be being fox", "OR(be fox)", 2);
+}
+
+Test(parser, stopwords_stay_without_any_or_when_kept)
+{
+    expect_ast("the red fox", false, "AND(the red fox)"); /* AND: every word required */
+    const parser_options keep = {true, false, false, true};
+    uint32_t terms;
+    const parsed r = parse_opts("the red fox", &keep, &terms);
+    cr_expect_str_eq(r.ast, "OR(the red fox)");
+    cr_expect_eq(terms, 3);
+}
+
+Test(parser, a_left_out_word_leaves_the_others_numbered_densely)
+{
+    /* terms are numbered in tree order after the stopwords went: 0..n-1, no hole */
+    const parser_options o = {true, false, false, false};
+    quire_analyzer *an = analyzer();
+    arena a = ARENA_INIT;
+    query_ast ast;
+    const char *q = "the fox of the hen and the dog";
+    cr_assert_eq(parser_parse(&ast, &a, an, q, strlen(q), &o), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(ast.term_count, 3);
+    cr_assert_eq(ast.root->kind, QUERY_OR);
+    cr_assert_eq(ast.root->child_count, 3);
+    for (uint32_t i = 0; i < 3; i++)
+        cr_expect_eq(ast.root->children[i]->term, i, "child %u has term %u", i,
+                     ast.root->children[i]->term);
+    arena_free(&a);
+    quire_analyzer_free(an);
+}
+
+Test(parser, plain_mode_reads_every_token_as_a_word)
+{
+    static const struct {
+        const char *q, *all, *any;
+    } cases[] = {
+        /* LISA's topics are in capitals: AND, OR, NOT are words there */
+        {"INFORMATION AND RETRIEVAL OR NOT", "AND(inform and retriev or not)",
+         "OR(inform retriev)"},
+        {"\"red fox\" title:hen (dog) -cat +owl", "AND(red fox titl hen dog cat owl)",
+         "OR(red fox titl hen dog cat owl)"},
+        {"S-300 date:2022-12-01 fox* a NEAR/3 b", "AND(s 300 date 2022 12 01 fox a near 3 b)",
+         "OR(s 300 date 2022 12 01 fox near 3 b)"},
+        {"fox fox FOX", "fox", "fox"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int any = 0; any < 2; any++) {
+            const parser_options o = {any != 0, false, true, false};
+            const parsed r = parse_opts(cases[i].q, &o, NULL);
+            cr_expect_eq(r.rc, QUIRE_OK, "'%s': %s", cases[i].q, r.message);
+            cr_expect_str_eq(r.ast, any ? cases[i].any : cases[i].all, "'%s' plain%s", cases[i].q,
+                             any ? " any" : "");
+        }
+    }
+    const parser_options o = {true, false, true, false};
+    const parsed empty = parse_opts("\" ( ) !!", &o, NULL);
+    cr_expect_eq(empty.rc, QUIRE_EINVAL);
+    cr_expect_str_eq(empty.message, "empty query");
 }

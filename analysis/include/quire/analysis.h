@@ -111,6 +111,11 @@ bool quire_is_word_char(uint32_t cp);   /* letters, digits, combining marks */
 bool quire_is_quote_char(uint32_t cp);  /* " “ ” „ ‟ « » (a phrase delimiter in queries) */
 bool quire_is_sentence_end(uint32_t cp); /* . ! ? … and their fullwidth forms */
 
+/* Whether `form` (a token's form) is a stopword of the analyzer's language: one of the
+ * function words a ranked bag-of-words query leaves out (query/parser.c). English has
+ * Lucene's 33 (RULES.md "Query stopwords"); other languages none. Indexing ignores it. */
+bool quire_analyzer_is_stopword(const quire_analyzer *an, const char *form, size_t len);
+
 /* The snowball language names this build's libstemmer knows, NULL-terminated. */
 const char **quire_analyzer_languages(void);
 
