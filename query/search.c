@@ -137,7 +137,7 @@ done:
 /* Evaluate `root` over segment `seg`, exhaustively: every match is counted and offered
  * to the heap (prune.c skips what cannot enter, for the shapes it handles). */
 static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
-                         uint64_t *match_count)
+                         uint64_t *match_count, uint64_t *occurrences)
 {
     const quire_segment *segment = quire_index_segment(p->ix, seg);
     const uint32_t doc_count = quire_segment_get_stats(segment)->doc_count;
@@ -152,6 +152,8 @@ static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
             const double norm = scorer_norm(&p->scorer, quire_segment_doc_len(segment, doc));
             topk_push(top, cursor_score(root, norm), base + doc);
             (*match_count)++;
+            if (root->kind == CURSOR_PHRASE)
+                *occurrences += root->freq;
         }
         const int rc = cursor_next(root);
         if (rc != QUIRE_OK)
@@ -443,10 +445,13 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     rc = plan_build(&p, &a, s->ix, &ast, o->k1, o->b);
     if (rc != QUIRE_OK)
         goto done;
-    if (root->kind == QUERY_PHRASE) {
+    /* A one-phrase query counts its occurrences: matched before ranking, or as it goes. */
+    const bool lazy_root = root->kind == QUERY_PHRASE && p.phrases[root->phrase].is_lazy;
+    if (root->kind == QUERY_PHRASE && !lazy_root) {
         r.has_occurrences = true;
         r.occurrence_count = p.phrases[root->phrase].occurrences;
     }
+    uint64_t occurrences = 0;
     /* No more hits than live documents: a huge -k costs no memory. */
     const uint64_t live = quire_index_doc_count(s->ix);
     rc = topk_init(&top, live < o->top_k ? (uint32_t)live : o->top_k);
@@ -458,15 +463,21 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         rc = plan_cursor(&c, &a, &p, root, seg);
         if (rc == QUIRE_OK && c != NULL) {
             if (!o->exhaustive && top.cap > 0 && prune_applies(c))
-                rc = prune_segment(&p, c, seg, &top, &r.match_count, &r.match_count_exact);
+                rc = prune_segment(&p, c, seg, &top, &r.match_count, &occurrences,
+                                   &r.match_count_exact);
             else
-                rc = match_segment(&p, c, seg, &top, &r.match_count);
+                rc = match_segment(&p, c, seg, &top, &r.match_count, &occurrences);
         }
         cursor_close(c);
         if (rc != QUIRE_OK)
             goto done;
     }
 
+    /* counted as it went: exact only if no document was skipped */
+    if (lazy_root && r.match_count_exact) {
+        r.has_occurrences = true;
+        r.occurrence_count = occurrences;
+    }
     topk_sort(&top);
     if (top.count > 0) {
         r.hits = quire_calloc(top.count, sizeof *r.hits);
