@@ -12,14 +12,18 @@
 typedef struct phrase_word {
     quire_postings_cursor *forms; /* one cursor per form of the word (1 for an exact word) */
     uint32_t form_count;          /* opened */
-    uint32_t doc;                 /* smallest doc of its cursors */
-    uint64_t cost;                /* documents holding it at most: its forms' df summed */
-    const uint32_t *pos;          /* its positions in doc pos_doc, ascending */
+    /* A stemmed word of several forms also opens its stem's postings (the forms' docs,
+     * tfs summed), never decoded: their impacts bound the word's tf, per block too. */
+    quire_postings_cursor lead;
+    bool has_lead;
+    uint32_t doc;        /* smallest doc of its cursors */
+    uint64_t cost;       /* documents holding it at most: its stem's df, or its forms' summed */
+    const uint32_t *pos; /* its positions in doc pos_doc, ascending */
     uint32_t pos_count;
     uint32_t pos_doc; /* the doc pos belongs to; QUIRE_DOC_END before the first */
     uint32_t *buf;    /* merged positions when several forms hold the doc */
     uint32_t buf_cap;
-    uint32_t at; /* scan index into pos */
+    uint32_t live_block; /* floor: block_last_doc of the bound cursor's block found live */
 } phrase_word;
 
 typedef struct phrase_state {
@@ -150,6 +154,12 @@ static int open_word(phrase_word *w, arena *a, const quire_segment *seg, const q
     w->forms = arena_alloc(a, (size_t)n * sizeof *w->forms);
     if (w->forms == NULL)
         return oom();
+    if (n > 1) { /* its own postings (an alias reads its one form's) */
+        rc = quire_segment_postings(seg, &stem, &w->lead);
+        if (rc != QUIRE_OK)
+            return rc;
+        w->has_lead = true;
+    }
     for (uint32_t i = 0; i < n; i++) {
         quire_bytes form;
         rc = quire_term_form(&stem, i, key, &form);
@@ -172,6 +182,31 @@ static int cmp_u32(const void *pa, const void *pb)
 {
     const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
     return (a > b) - (a < b);
+}
+
+#define MERGE_WAYS 8 /* the forms of a word in one doc merged head by head; more are sorted */
+
+typedef struct pos_run {
+    const uint32_t *p; /* ascending */
+    uint32_t n;
+} pos_run;
+
+/* Merge k ascending runs of distinct values into out. */
+static void merge_runs(uint32_t *out, pos_run *runs, uint32_t k)
+{
+    for (;;) {
+        uint32_t best = UINT32_MAX, at = k;
+        for (uint32_t i = 0; i < k; i++)
+            if (runs[i].n > 0 && runs[i].p[0] <= best) {
+                best = runs[i].p[0];
+                at = i;
+            }
+        if (at == k)
+            return;
+        *out++ = best;
+        runs[at].p++;
+        runs[at].n--;
+    }
 }
 
 /* The word's tf in doc `d`, which every word is on: its forms' tfs there, summed. */
@@ -211,7 +246,8 @@ static int word_positions(phrase_word *w, uint32_t d)
         w->buf = buf;
         w->buf_cap = total;
     }
-    uint32_t n = 0;
+    pos_run runs[MERGE_WAYS];
+    uint32_t n = 0, k = 0;
     for (uint32_t i = 0; i < w->form_count; i++) {
         if (w->forms[i].doc != d)
             continue;
@@ -222,11 +258,18 @@ static int word_positions(phrase_word *w, uint32_t d)
             return rc;
         if (count > total - n)
             return quire_corrupt("positions disagree with tf in doc %u", (unsigned)d);
-        memcpy(w->buf + n, pos, (size_t)count * sizeof *pos);
+        if (on <= MERGE_WAYS)
+            runs[k++] = (pos_run){pos, count};
+        else
+            memcpy(w->buf + n, pos, (size_t)count * sizeof *pos);
         n += count;
     }
-    /* Each position holds one token, so the forms' lists are disjoint: sorting merges. */
-    qsort(w->buf, n, sizeof *w->buf, cmp_u32);
+    /* Each position holds one token, so the forms' lists are disjoint: merging their runs
+     * (or, for many forms, sorting them) gives the word's. */
+    if (on <= MERGE_WAYS)
+        merge_runs(w->buf, runs, k);
+    else
+        qsort(w->buf, n, sizeof *w->buf, cmp_u32);
     w->pos = w->buf;
     w->pos_count = n;
     w->pos_doc = d;
@@ -318,33 +361,53 @@ static uint32_t lower_bound(const uint32_t *starts, uint32_t n, int64_t v)
     return lo;
 }
 
-/* Starts of b in [from, to], clipped to the field [field_lo, field_hi). */
-static uint64_t count_between(const uint32_t *sb, uint32_t nb, int64_t from, int64_t to,
-                              int64_t field_lo, int64_t field_hi)
+/* An index into ascending starts that only moves forward: the first start >= v, for v
+ * that never decrease from call to call. */
+typedef struct sweep {
+    const uint32_t *s;
+    uint32_t n, i;
+} sweep;
+
+static uint32_t sweep_to(sweep *w, int64_t v)
 {
-    if (from < field_lo)
-        from = field_lo;
-    if (to > field_hi - 1)
-        to = field_hi - 1;
-    if (from > to)
-        return 0;
-    return lower_bound(sb, nb, to + 1) - lower_bound(sb, nb, from);
+    while (w->i < w->n && (int64_t)w->s[w->i] < v)
+        w->i++;
+    return w->i;
 }
 
-/* NEAR pairs (phrase.h, parser.h): a's occurrences at sa[] (la words long), b's at sb[]. */
+/* Starts of b in [from, to] clipped to the field [lo, hi), by two sweeps. */
+static uint64_t sweep_between(sweep *first, sweep *last, int64_t from, int64_t to, int64_t lo,
+                              int64_t hi)
+{
+    if (from < lo)
+        from = lo;
+    if (to > hi - 1)
+        to = hi - 1;
+    if (from > to)
+        return 0;
+    const uint32_t a = sweep_to(first, from);
+    return sweep_to(last, to + 1) - a;
+}
+
+/* NEAR pairs (phrase.h, parser.h): a's occurrences at sa[] (la words long), b's at sb[].
+ * For each a in ascending order, the b starts after it ([a + la, a + la + dist]) and
+ * before it ([a - lb - dist, a - lb]), clipped to a's field: every bound of those windows
+ * rises with a, so four sweeps count them in one pass over sb. */
 static uint64_t count_pairs(const uint32_t *sa, uint32_t na, uint32_t la, const uint32_t *sb,
                             uint32_t nb, uint32_t lb, uint32_t dist, bool ordered,
                             uint32_t title_len)
 {
+    sweep after_lo = {sb, nb, 0}, after_hi = {sb, nb, 0};
+    sweep before_lo = {sb, nb, 0}, before_hi = {sb, nb, 0};
     uint64_t pairs = 0;
     for (uint32_t i = 0; i < na; i++) {
         const int64_t a = sa[i];
         /* occurrences never hold position title_len, so their start tells their field */
         const int64_t lo = a < title_len ? 0 : title_len;
         const int64_t hi = a < title_len ? title_len : INT64_MAX;
-        pairs += count_between(sb, nb, a + la, a + la + dist, lo, hi);
+        pairs += sweep_between(&after_lo, &after_hi, a + la, a + la + dist, lo, hi);
         if (!ordered)
-            pairs += count_between(sb, nb, a - lb - dist, a - lb, lo, hi);
+            pairs += sweep_between(&before_lo, &before_hi, a - lb - dist, a - lb, lo, hi);
     }
     return pairs;
 }
@@ -473,8 +536,10 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
             return rc;
         word_update(w);
         w->pos_doc = QUIRE_DOC_END;
-        for (uint32_t f = 0; f < w->form_count; f++)
+        for (uint32_t f = 0; f < w->form_count && !w->has_lead; f++)
             w->cost += w->forms[f].df;
+        if (w->has_lead)
+            w->cost = w->lead.df;
         uint32_t j = i; /* insertion sort by cost, stable: deterministic */
         for (; j > 0 && st->words[st->order[j - 1]].cost > w->cost; j--)
             st->order[j] = st->order[j - 1];
@@ -489,6 +554,8 @@ static void close_words(phrase_state *st)
     for (uint32_t i = 0; i < st->word_count; i++) {
         for (uint32_t j = 0; j < st->words[i].form_count; j++)
             quire_postings_close(&st->words[i].forms[j]);
+        if (st->words[i].has_lead)
+            quire_postings_close(&st->words[i].lead);
         quire_free(st->words[i].buf);
         st->words[i].buf = NULL;
     }
@@ -669,6 +736,14 @@ int phrase_doc_spans(phrase_span **out, uint32_t *count, arena *a, const quire_s
     return rc;
 }
 
+/* The cursor whose impacts bound the word's tf: its stem's, or its one form's. */
+static quire_postings_cursor *bound_cursor(phrase_word *w)
+{
+    if (w->has_lead)
+        return &w->lead;
+    return w->form_count == 1 ? &w->forms[0] : NULL;
+}
+
 struct phrase_cursor {
     phrase_state st;
     const quire_segment *seg;
@@ -711,13 +786,9 @@ uint64_t phrase_cursor_cost(const phrase_cursor *c)
 void phrase_cursor_word_impacts(const phrase_cursor *c, uint32_t i, const quire_impact **impacts,
                                 uint32_t *count)
 {
-    const phrase_word *w = &c->st.words[i];
-    *impacts = NULL;
-    *count = 0;
-    if (w->form_count == 1) {
-        *impacts = w->forms[0].term_impacts;
-        *count = w->forms[0].term_impact_count;
-    }
+    const quire_postings_cursor *b = bound_cursor(&c->st.words[i]);
+    *impacts = b != NULL ? b->term_impacts : NULL;
+    *count = b != NULL ? b->term_impact_count : 0;
 }
 
 void phrase_cursor_set_floor(phrase_cursor *c, double alpha, double beta)
@@ -725,6 +796,8 @@ void phrase_cursor_set_floor(phrase_cursor *c, double alpha, double beta)
     c->has_floor = true;
     c->floor_alpha = alpha;
     c->floor_beta = beta;
+    for (uint32_t i = 0; i < c->node->word_count; i++)
+        c->st.words[i].live_block = QUIRE_DOC_END; /* live under the old floor only */
 }
 
 uint64_t phrase_cursor_skipped(const phrase_cursor *c)
@@ -763,12 +836,96 @@ static uint64_t freq_bound(const phrase_cursor *c, uint32_t d)
     return m;
 }
 
+/* The most occurrences of the node one occurrence of a word allows: 1 for a phrase; for
+ * NEAR the partners it can have (n + 1 on each side it may pair on). */
+static double word_reach(const query_node *node)
+{
+    if (node->near_split == 0)
+        return 1.0;
+    return ((double)node->near_n + 1.0) * (node->near_ordered ? 1.0 : 2.0);
+}
+
+/* Whether `occurrences` in a document of doc_len tokens are no more than the floor lets
+ * pass over. */
+static bool is_below(const phrase_cursor *c, double occurrences, uint32_t doc_len)
+{
+    return occurrences <= c->floor_alpha + c->floor_beta * (double)doc_len;
+}
+
+/* Whether no document of b's current block can beat the floor: each of its impacts (a
+ * tf no posting of the block exceeds at a doc_len no shorter one has) is below it, and
+ * beta >= 0 makes a longer document need more. */
+static bool block_is_below(const phrase_cursor *c, const quire_postings_cursor *b, double reach)
+{
+    if (b->block_impact_count == 0)
+        return false;
+    for (uint32_t i = 0; i < b->block_impact_count; i++)
+        if (!is_below(c, (double)b->block_impacts[i].tf * reach, b->block_impacts[i].doc_len))
+            return false;
+    return true;
+}
+
+/* align() under a floor (block-max skipping): before a word is advanced, a block of its
+ * postings whose impacts are all below the floor is skipped whole, undecoded; once it
+ * is on the target, its own tf below the floor moves the target on before the other
+ * words are read. Skipped documents are counted (they may have matched). */
+static int align_floor(phrase_cursor *c, uint32_t target, uint32_t *doc)
+{
+    phrase_state *st = &c->st;
+    const uint32_t n = c->node->word_count;
+    const double reach = word_reach(c->node);
+again:
+    for (uint32_t k = 0; k < n; k++) {
+        phrase_word *w = &st->words[st->order[k]];
+        quire_postings_cursor *b = bound_cursor(w);
+        int rc;
+        if (b != NULL) {
+            if ((rc = quire_postings_shallow_advance(b, target)) != QUIRE_OK)
+                return rc;
+            if (b->block_last_doc == QUIRE_DOC_END)
+                goto none; /* past its last block */
+            if (b->block_last_doc != w->live_block) {
+                if (block_is_below(c, b, reach)) {
+                    c->skipped++;
+                    if (b->block_last_doc == QUIRE_DOC_END - 1)
+                        goto none;
+                    target = b->block_last_doc + 1;
+                    goto again;
+                }
+                w->live_block = b->block_last_doc;
+            }
+        }
+        if (w->doc < target && (rc = word_advance(w, target)) != QUIRE_OK)
+            return rc;
+        if (w->doc == QUIRE_DOC_END)
+            goto none;
+        if (w->doc > target) {
+            target = w->doc;
+            goto again;
+        }
+        if (is_below(c, (double)word_tf(w, target) * reach,
+                     quire_segment_doc_len(c->seg, target))) {
+            c->skipped++;
+            if (target == QUIRE_DOC_END - 1)
+                goto none;
+            target++;
+            goto again;
+        }
+    }
+    *doc = target;
+    return QUIRE_OK;
+none:
+    *doc = QUIRE_DOC_END;
+    return QUIRE_OK;
+}
+
 int phrase_cursor_next(phrase_cursor *c, uint32_t target, uint32_t *doc, uint32_t *freq)
 {
     phrase_state *st = &c->st;
     for (;;) {
         uint32_t d;
-        int rc = align(st, c->node->word_count, target, &d);
+        int rc =
+            c->has_floor ? align_floor(c, target, &d) : align(st, c->node->word_count, target, &d);
         if (rc != QUIRE_OK)
             return rc;
         if (d == QUIRE_DOC_END)
