@@ -325,6 +325,7 @@ static int invert_batch(run *r, batch *b)
         info.text_len = d->stored_len;
         info.doc_len = d->doc_len;
         info.title_len = d->title_tokens;
+        info.text_map = quire_bytes_of(clean + d->text_map_off, d->text_map_len);
         int rc = track_id(r, (const char *)info.external_id.ptr, info.external_id.len);
         if (rc == QUIRE_OK)
             rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count);

@@ -206,7 +206,8 @@ static void flush_group(quire_segment_writer *w)
     uint8_t head[2 * QUIRE_VARINT_MAX];
     size_t hl = quire_varint_put(head, w->group_text_off);
     hl += quire_varint_put(head + hl, w->group.len);
-    uint32_t crc = quire_crc32(quire_crc32(0, head, hl), w->group.data, w->group.len);
+    uint32_t crc = quire_crc32(quire_crc32(dmd_crc_seed(QUIRE_FORMAT_VERSION), head, hl),
+                               w->group.data, w->group.len);
     quire_sink_write(s, head, hl);
     quire_sink_write(s, w->group.data, w->group.len);
     quire_sink_put_le32(s, crc);
@@ -240,6 +241,11 @@ static int add_meta(quire_segment_writer *w, const quire_doc_info *info)
     }
     quire_buf_put_varint(g, date_encode(info->date));
     quire_buf_put_varint(g, info->text_len);
+    /* version 3: the text map, checked here so that no writer stores a wrong one */
+    uint32_t map_count;
+    if (quire_text_map_decode(info, NULL, 0, &map_count) != QUIRE_OK)
+        return fail(w, quire_error(QUIRE_EINVAL, "document %u: bad text map", w->doc_count));
+    quire_buf_put_str(g, info->text_map.ptr, info->text_map.len);
     uint8_t pair[12];
     quire_store_le64(pair, quire_id_hash(info->external_id.ptr, info->external_id.len));
     quire_store_le32(pair + 8, w->doc_count);
