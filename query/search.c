@@ -284,6 +284,59 @@ static int copy_highlights(search_highlight **out, const passage_highlight *h, u
     return QUIRE_OK;
 }
 
+/* The hit's text for passage_build(), in *text and in->text: with a text map, only the
+ * bytes of the regions passage_regions() names, each at its offset in a buffer of the
+ * text's length (so only the stored-text blocks under them are inflated); without one,
+ * the whole text. Sets in->text_len, text_tokens, regions (into `regions`, room for
+ * PASSAGE_MAX_COUNT) and region_count. */
+static int hit_text(quire_buf *text, passage_input *in, passage_region *regions,
+                    const quire_segment *seg, uint32_t doc, const search_options *o)
+{
+    quire_doc_info info;
+    int rc = quire_segment_doc_info(seg, doc, &info);
+    if (rc != QUIRE_OK)
+        return rc;
+    in->text_len = info.text_len;
+    in->text_tokens = info.doc_len - info.title_len;
+    const uint32_t cap = quire_text_map_count(in->text_tokens);
+    uint64_t *map = quire_malloc(((size_t)cap + 1) * sizeof *map);
+    if (map == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    uint32_t n = 0;
+    rc = quire_text_map_decode(&info, map, cap, &n);
+    if (rc != QUIRE_OK) {
+        rc = quire_corrupt("segment %llu, document %u: %s",
+                           (unsigned long long)quire_segment_id(seg), doc, quire_errmsg());
+        goto done;
+    }
+    text->len = 0;
+    if (n == 0) { /* no map: the whole text */
+        rc = quire_segment_doc_text(seg, doc, text);
+    } else {
+        uint32_t nr = 0;
+        rc = passage_regions(regions, &nr, in, map, n, o->passages, o->passage_bytes);
+        if (rc == QUIRE_OK && !quire_buf_reserve(text, (size_t)info.text_len + 1))
+            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        quire_buf part = QUIRE_BUF_INIT;
+        for (uint32_t i = 0; i < nr && rc == QUIRE_OK; i++) {
+            part.len = 0;
+            rc = quire_segment_doc_text_range(seg, doc, regions[i].start, regions[i].end, &part);
+            if (rc == QUIRE_OK && part.len > 0)
+                memcpy(text->data + regions[i].start, part.data, part.len);
+        }
+        quire_buf_free(&part);
+        text->len = (size_t)info.text_len;
+        in->regions = regions;
+        in->region_count = nr;
+    }
+    if (rc == QUIRE_OK && text->err)
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+    in->text = (const char *)text->data;
+done:
+    quire_free(map);
+    return rc;
+}
+
 /* Fill hit->passages and hit->title_highlights from the clauses' matches in the hit;
  * matchers[i] is clause i's, open on the hit's segment and not yet past its doc. */
 static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher *s,
@@ -317,23 +370,15 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
             m[nm++] = (passage_match){spans[k].start, spans[k].start + spans[k].len, i};
         quire_free(spans);
     }
-    text->len = 0;
-    if (rc == QUIRE_OK)
-        rc = quire_segment_doc_text(seg, doc, text);
-    if (rc == QUIRE_OK && text->err)
-        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
     if (rc != QUIRE_OK)
         goto done;
-    const passage_input in = {(const char *)text->data,
-                              text->len,
-                              hit->title,
-                              hit->title_len,
-                              quire_segment_title_len(seg, doc),
-                              m,
-                              nm,
-                              c->weights,
-                              c->count};
-    rc = passage_build(&ps, &np, &th, &nth, s->an, &in, o->passages, o->passage_bytes);
+    passage_input in = {NULL, 0,  hit->title, hit->title_len, quire_segment_title_len(seg, doc),
+                        m,    nm, c->weights, c->count,       0,
+                        NULL, 0};
+    passage_region regions[PASSAGE_MAX_COUNT];
+    rc = hit_text(text, &in, regions, seg, doc, o);
+    if (rc == QUIRE_OK)
+        rc = passage_build(&ps, &np, &th, &nth, s->an, &in, o->passages, o->passage_bytes);
     if (rc != QUIRE_OK)
         goto done;
     rc = copy_highlights(&hit->title_highlights, th, nth);
