@@ -35,6 +35,7 @@ struct analyze_worker {
     uint32_t *tok_entry, *tok_pos; /* per token of the current doc */
     uint32_t tok_count, tok_cap;
     uint32_t *fill; /* per entry: next free place in its positions */
+    quire_buf map;  /* the current text's map entries, varint deltas (FORMAT.md "Text map") */
     quire_buf text; /* the batch's stored-text stream */
     quire_buf sanitized;
 };
@@ -86,6 +87,7 @@ void analyze_worker_free(analyze_worker *w)
     quire_free(w->tok_entry);
     quire_free(w->tok_pos);
     quire_free(w->fill);
+    quire_buf_free(&w->map);
     quire_buf_free(&w->text);
     quire_buf_free(&w->sanitized);
     quire_free(w);
@@ -201,19 +203,26 @@ static int add_token(analyze_worker *w, batch *b, const quire_token *t)
     return QUIRE_OK;
 }
 
+/* With `map`, the byte starts of tokens QUIRE_TEXT_MAP_EVERY, 2 * EVERY, ... go there as
+ * varint deltas (the text's map). */
 static int tokenize(analyze_worker *w, batch *b, const char *text, size_t len, uint32_t first_pos,
-                    uint32_t *count, batch_doc *d)
+                    uint32_t *count, batch_doc *d, quire_buf *map)
 {
     quire_token_iter it;
     quire_token t;
     quire_tokens_begin(&it, w->an, text, len, first_pos, false);
     uint32_t n = 0;
+    size_t mapped = 0; /* byte start of the last map entry */
     while (quire_tokens_next(&it, &t)) {
         if (t.pos == UINT32_MAX - 1)
             return quire_error(QUIRE_ELIMIT, "document has over 4 billion tokens");
         int rc = add_token(w, b, &t);
         if (rc != QUIRE_OK)
             return rc;
+        if (map && n > 0 && n % QUIRE_TEXT_MAP_EVERY == 0) {
+            quire_buf_put_varint(map, t.byte_start - mapped);
+            mapped = t.byte_start;
+        }
         n++;
     }
     d->truncated += (uint32_t)it.truncated_count;
@@ -296,13 +305,24 @@ int analyze_batch(analyze_worker *w, batch *b)
 
         new_doc(w);
         uint32_t nt, nx;
+        w->map.len = 0;
         int rc = tokenize(w, b, (const char *)b->clean.data + d->clean_title_off,
-                          d->clean_title_len, 0, &nt, d);
+                          d->clean_title_len, 0, &nt, d, NULL);
         if (rc == QUIRE_OK)
             rc = tokenize(w, b, (const char *)w->text.data + text_start, (size_t)d->stored_len,
-                          nt + 1, &nx, d);
+                          nt + 1, &nx, d, &w->map);
         if (rc != QUIRE_OK)
             return rc;
+        /* the text map: its entry count, then the deltas; none (0 bytes) for a text of at
+         * most QUIRE_TEXT_MAP_EVERY tokens */
+        d->text_map_off = b->clean.len;
+        if (w->map.len > 0) {
+            quire_buf_put_varint(&b->clean, quire_text_map_count(nx));
+            quire_buf_put(&b->clean, w->map.data, w->map.len);
+        }
+        d->text_map_len = b->clean.len - d->text_map_off;
+        if (b->clean.err || w->map.err)
+            return oom();
         if ((uint64_t)nt + nx >= UINT32_MAX - 1)
             return quire_error(QUIRE_ELIMIT, "document has over 4 billion tokens");
         d->title_tokens = nt;

@@ -26,6 +26,7 @@ typedef struct batch_doc {
     size_t clean_title_off, clean_title_len; /* into batch.clean */
     size_t clean_id_off, clean_id_len;       /* into batch.clean */
     uint64_t stored_len;                     /* bytes of text in the stored stream */
+    size_t text_map_off, text_map_len;       /* its encoded text map, into batch.clean */
     uint32_t doc_len, title_tokens;
     uint32_t form_start, form_count; /* into batch.forms */
     uint32_t invalid;                /* invalid UTF-8 sequences replaced */
@@ -44,7 +45,7 @@ typedef struct batch {
     batch_doc *docs;
     uint32_t doc_count, doc_cap;
     /* analysis output */
-    quire_buf clean;     /* sanitised ids and titles */
+    quire_buf clean;     /* sanitised ids and titles, and the texts' maps */
     quire_buf strings;   /* forms and stems */
     quire_buf forms;     /* batch_form records */
     quire_buf positions; /* uint32 */

@@ -399,6 +399,7 @@ static int invert_batch(run *r, batch *b)
         info.src_line = d->text_line ? d->text_line : d->line;
         info.src_column = d->text_column;
         info.src_offset_plus1 = d->text_verbatim && !d->invalid ? d->text_offset + 1 : 0;
+        info.text_map = quire_bytes_of(clean + d->text_map_off, d->text_map_len);
         int rc = track_id(r, (const char *)info.external_id.ptr, info.external_id.len);
         if (rc == QUIRE_OK)
             rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count);

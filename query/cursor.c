@@ -3,6 +3,7 @@
  */
 #include "cursor.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "quire/date.h"
@@ -207,6 +208,46 @@ int cursor_new_list(cursor **out, arena *a, const uint32_t *docs, const uint32_t
     return QUIRE_OK;
 }
 
+static int phrase_sync(cursor *c, uint32_t target)
+{
+    return phrase_cursor_next(c->phrase, target, &c->doc, &c->freq);
+}
+
+int cursor_new_phrase(cursor **out, arena *a, const scorer *s, const quire_segment *seg,
+                      const query_node *node, double weight)
+{
+    *out = NULL;
+    phrase_cursor *pc = NULL;
+    int rc = phrase_cursor_open(&pc, a, seg, node);
+    if (rc != QUIRE_OK || pc == NULL)
+        return rc;
+    cursor *c = new_leaf(a, CURSOR_PHRASE);
+    if (c == NULL) {
+        phrase_cursor_close(pc);
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    }
+    c->phrase = pc;
+    c->weight = weight;
+    c->scorer = s;
+    c->cost = phrase_cursor_cost(pc);
+    /* A phrase occurs at most as often as each of its words, in the same document: the
+     * bound of its rarest single-form word's impacts holds for it too. */
+    c->max_score = weight; /* tf / (tf + norm) < 1 */
+    if (node->near_split == 0)
+        for (uint32_t i = 0; i < node->word_count; i++) {
+            const quire_impact *imp;
+            uint32_t n;
+            phrase_cursor_word_impacts(pc, i, &imp, &n);
+            if (n > 0) {
+                const double b = scorer_impact_bound(s, weight, imp, n);
+                if (b < c->max_score)
+                    c->max_score = b;
+            }
+        }
+    *out = c; /* from here the caller's cursor_close() releases it */
+    return phrase_sync(c, 0);
+}
+
 int cursor_new_all(cursor **out, arena *a, uint32_t doc_count)
 {
     cursor *c = new_leaf(a, CURSOR_ALL);
@@ -285,6 +326,8 @@ int cursor_next(cursor *c)
         c->list_at++;
         c->doc = c->list_at < c->list_count ? c->list_docs[c->list_at] : QUIRE_DOC_END;
         return QUIRE_OK;
+    case CURSOR_PHRASE:
+        return phrase_sync(c, c->doc + 1);
     case CURSOR_ALL:
         all_seek(c, c->doc + 1);
         return QUIRE_OK;
@@ -328,6 +371,8 @@ int cursor_advance(cursor *c, uint32_t target)
     case CURSOR_LIST:
         list_seek(c, target);
         return QUIRE_OK;
+    case CURSOR_PHRASE:
+        return phrase_sync(c, target);
     case CURSOR_ALL:
         all_seek(c, target);
         return QUIRE_OK;
@@ -363,6 +408,8 @@ double cursor_score(const cursor *c, double norm)
     case CURSOR_LIST:
         return scorer_term(c->weight, c->list_freqs[c->list_at], norm) *
                (c->list_scale != NULL ? c->list_scale[c->list_at] : 1.0);
+    case CURSOR_PHRASE:
+        return scorer_term(c->weight, c->freq, norm);
     case CURSOR_ALL:
     case CURSOR_DATE:
         return 0.0;
@@ -377,6 +424,67 @@ double cursor_score(const cursor *c, double norm)
     return sum;
 }
 
+/* A PHRASE leaf's floor as a bound on occurrences: weight * tf / (tf + norm) <= floor
+ * exactly when tf <= floor * norm / (weight - floor), and norm is linear in doc_len. */
+static void phrase_floor(cursor *c, double floor)
+{
+    if (!(floor > 0.0))
+        return; /* every score is > 0: nothing to skip */
+    const scorer *s = c->scorer;
+    if (floor >= c->weight) { /* no tf reaches it */
+        phrase_cursor_set_floor(c->phrase, INFINITY, 0.0);
+        return;
+    }
+    const double r = floor / (c->weight - floor);
+    phrase_cursor_set_floor(c->phrase, r * s->k1 * (1.0 - s->b), r * s->k1 * s->b / s->avgdl);
+}
+
+/* What the other children of c can add at most, when child i is on a document. */
+static double others_max(const cursor *c, uint32_t i)
+{
+    double sum = 0.0;
+    for (uint32_t k = 0; k < c->child_count; k++)
+        if (k != i)
+            sum += c->children[k]->max_score;
+    return sum;
+}
+
+void cursor_set_floor(cursor *c, double floor)
+{
+    switch (c->kind) {
+    case CURSOR_PHRASE:
+        phrase_floor(c, floor);
+        return;
+    case CURSOR_AND:
+    case CURSOR_OR:
+    case CURSOR_OPT:
+        /* A child missing a document, or scoring it lower, loses at most its own part: the
+         * document could only have mattered if that part beat the floor less the rest. */
+        for (uint32_t i = 0; i < c->child_count; i++)
+            cursor_set_floor(c->children[i], floor - others_max(c, i));
+        return;
+    case CURSOR_ANDNOT:
+        /* children[1] excludes: it must see every match, so it gets no floor */
+        cursor_set_floor(c->children[0], floor);
+        return;
+    case CURSOR_TERM:
+    case CURSOR_LIST:
+    case CURSOR_ALL:
+    case CURSOR_DATE:
+        return;
+    }
+}
+
+bool cursor_has_skipped(const cursor *c)
+{
+    if (c->kind == CURSOR_PHRASE)
+        return phrase_cursor_skipped(c->phrase) > 0;
+    for (uint32_t i = 0; i < c->child_count; i++)
+        if (cursor_has_skipped(c->children[i]))
+            return true;
+    return false;
+}
+
 void cursor_close(cursor *c)
 {
     if (c == NULL)
@@ -385,6 +493,11 @@ void cursor_close(cursor *c)
         if (c->is_open)
             quire_postings_close(&c->postings);
         c->is_open = false;
+        return;
+    }
+    if (c->kind == CURSOR_PHRASE) {
+        phrase_cursor_close(c->phrase);
+        c->phrase = NULL;
         return;
     }
     for (uint32_t i = 0; i < c->child_count; i++)

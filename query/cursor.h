@@ -1,8 +1,9 @@
 /*
  * cursor.h - cursors over one segment's matching documents, composed into a tree that
- * mirrors the query: TERM leaves read postings, LIST leaves replay a phrase's matches
- * (found by phrase.c), ALL and DATE leaves walk the documents, AND intersects, OR unites,
- * ANDNOT subtracts, OPT adds an optional part's score to a required part. Evaluation is
+ * mirrors the query: TERM leaves read postings, PHRASE leaves match a phrase or NEAR
+ * lazily (phrase.c's phrase_cursor), LIST leaves replay a clause's matches found before
+ * ranking (title: clauses and prefixes), ALL and DATE leaves walk the documents, AND intersects, OR
+ * unites, ANDNOT subtracts, OPT adds an optional part's score to a required part. Evaluation is
  * document at a time: the root's `doc` is the current match and every child that matches
  * it is positioned on it, so scoring reads each leaf's tf where it stands.
  *
@@ -28,6 +29,8 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "parser.h"
+#include "phrase.h"
 #include "quire/postings.h"
 #include "quire/segment.h"
 #include "quire/status.h"
@@ -38,6 +41,7 @@ typedef enum cursor_kind {
     CURSOR_AND,
     CURSOR_OR,
     CURSOR_LIST,   /* a phrase's precomputed (doc, frequency) pairs, scored with BM25 */
+    CURSOR_PHRASE, /* a phrase or NEAR matched as it goes, its occurrences as tf (BM25) */
     CURSOR_ALL,    /* every document of the segment; scores 0 */
     CURSOR_DATE,   /* documents dated within a range; scores 0 */
     CURSOR_ANDNOT, /* children[0] but not children[1]; scores as children[0] */
@@ -60,6 +64,10 @@ typedef struct cursor {
     uint32_t list_count;
     uint32_t list_at;         /* index of the current entry */
     const double *list_scale; /* per entry, a factor of its score (closeness); NULL: 1 */
+    /* CURSOR_PHRASE (weight as for TERM) */
+    phrase_cursor *phrase;
+    uint32_t freq;        /* occurrences in the current match */
+    const scorer *scorer; /* to turn a floor into a bound on occurrences */
     /* CURSOR_ALL, CURSOR_DATE */
     uint32_t doc_count;   /* documents in the segment */
     const int32_t *dates; /* CURSOR_DATE: per document, days since the epoch or QUIRE_NO_DATE */
@@ -83,6 +91,12 @@ QUIRE_MUST_CHECK int cursor_new_or(cursor **out, arena *a, cursor *const *childr
 /* A leaf over `count` (doc, freq) pairs (borrowed; they must outlive the cursor). */
 QUIRE_MUST_CHECK int cursor_new_list(cursor **out, arena *a, const uint32_t *docs,
                                      const uint32_t *freqs, uint32_t count, double weight);
+/* A leaf matching the phrase or NEAR `node` in `seg` with the given BM25 weight; *out
+ * is NULL when the segment lacks one of its words. max_score: the weight times the best
+ * BM25 factor the impacts of its single-form words allow (for NEAR, the weight). */
+QUIRE_MUST_CHECK int cursor_new_phrase(cursor **out, arena *a, const scorer *s,
+                                       const quire_segment *seg, const query_node *node,
+                                       double weight);
 /* Every document 0..doc_count-1; those whose dates[doc] is within from..to. */
 QUIRE_MUST_CHECK int cursor_new_all(cursor **out, arena *a, uint32_t doc_count);
 QUIRE_MUST_CHECK int cursor_new_date(cursor **out, arena *a, const int32_t *dates,
@@ -96,6 +110,14 @@ QUIRE_MUST_CHECK int cursor_next(cursor *c);
 QUIRE_MUST_CHECK int cursor_advance(cursor *c, uint32_t target);
 /* BM25 score of the current match; `norm` is scorer_norm() of its doc_len. */
 double cursor_score(const cursor *c, double norm);
+/* Tell the tree that only documents scoring above `floor` matter from now on (pruning:
+ * the top-k threshold less what the rest of the query can add). PHRASE leaves then pass
+ * over documents whose bound is at most their share of it without reading positions; a
+ * cursor may then miss such a document or score it lower than it is, but only when its
+ * true score is <= floor. The floor only rises; -INFINITY (the start) means none.
+ * Returns whether some leaf may have skipped a match so far (the count is then a bound). */
+void cursor_set_floor(cursor *c, double floor);
+bool cursor_has_skipped(const cursor *c);
 /* Close the postings of the whole tree (memory stays in the arena). Accepts NULL. */
 void cursor_close(cursor *c);
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quire/segment.h"
+
 /* The tokens of one field, as byte ranges: token i has position first_pos + i. */
 typedef struct token_map {
     size_t *bs; /* byte start of token i */
@@ -35,15 +37,18 @@ static void token_map_free(token_map *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Tokenise text[0..len) from position first_pos, through token index need_idx and then
- * on while tokens start within `margin` bytes after its end. */
-static int tokenize(token_map *t, quire_analyzer *an, const char *text, size_t len,
+/* Tokenise text[base..base + len) from position first_pos, through token index need_idx
+ * and then on while tokens start within `margin` bytes after its end (byte offsets are
+ * text's: base is added). */
+static int tokenize(token_map *t, quire_analyzer *an, const char *text, size_t base, size_t len,
                     uint32_t first_pos, uint32_t need_idx, size_t margin)
 {
     quire_token_iter it;
     quire_token tok;
-    quire_tokens_begin(&it, an, text, len, first_pos, false);
+    quire_tokens_begin(&it, an, text + base, len, first_pos, false);
     while (quire_tokens_next(&it, &tok)) {
+        tok.byte_start += base;
+        tok.byte_end += base;
         if (t->n > need_idx && tok.byte_start > t->be[need_idx] + margin) {
             t->more = true;
             break;
@@ -148,12 +153,6 @@ static int cmp_window(const void *pa, const void *pb)
     const window *a = pa, *b = pb;
     if (a->score != b->score)
         return a->score > b->score ? -1 : 1;
-    return (a->ws > b->ws) - (a->ws < b->ws);
-}
-
-static int cmp_start(const void *pa, const void *pb)
-{
-    const window *a = pa, *b = pb;
     return (a->ws > b->ws) - (a->ws < b->ws);
 }
 
@@ -296,6 +295,13 @@ static int highlights(passage_highlight **out, uint32_t *count, const token_map 
     return QUIRE_OK;
 }
 
+static void passage_free_one(passage *p)
+{
+    quire_free(p->highlights);
+    p->highlights = NULL;
+    p->highlight_count = 0;
+}
+
 void passage_free(passage *p, uint32_t n)
 {
     if (p == NULL)
@@ -334,6 +340,376 @@ static int split_matches(const passage_input *in, passage_match **title, uint32_
     return QUIRE_OK;
 }
 
+/* Build passage *p from window w of the tokens t, whose bytes are known in [lo, hi) of
+ * the text: widened over punctuation clinging to its first and last words (at most 16
+ * bytes, never into white space, a neighbouring token or unknown bytes, ending on
+ * character bounds), with the highlights of the matches m[0..nm) (sorted, t's token
+ * indices). more_before / more_after: the text goes on before lo / after hi. */
+static int make_passage(passage *p, const window *w, const token_map *t, const uint8_t *u,
+                        size_t lo, size_t hi, bool more_before, bool more_after,
+                        const passage_match *m, uint32_t nm)
+{
+    p->score = w->score;
+    p->cut_before = w->ws > 0 || more_before;
+    p->cut_after = w->we < t->n || more_after;
+    size_t start = t->bs[w->ws], floor = w->ws > 0 ? t->be[w->ws - 1] : lo;
+    while (start > floor && t->bs[w->ws] - start < 16 && !is_space(u[start - 1]))
+        start--;
+    while (start < t->bs[w->ws] && (u[start] & 0xC0) == 0x80)
+        start++;
+    size_t end = t->be[w->we - 1];
+    const size_t ceil = w->we < t->n ? t->bs[w->we] : hi;
+    while (end < ceil && end - t->be[w->we - 1] < 16 && !is_space(u[end]))
+        end++;
+    while (end < ceil && (u[end] & 0xC0) == 0x80)
+        end++;
+    p->start = start;
+    p->end = end;
+    return highlights(&p->highlights, &p->highlight_count, t, m, nm, w->ws, w->we);
+}
+
+/* A text without matches: its opening window, from the text's first region (or all). */
+static int opening_passage(passage **out, uint32_t *np, quire_analyzer *an, const passage_input *in,
+                           size_t max_bytes)
+{
+    const size_t len =
+        in->regions != NULL && in->region_count > 0 ? in->regions[0].end : in->text_len;
+    token_map tx = {0};
+    sentences sent = {0};
+    int rc = tokenize(&tx, an, in->text, 0, len, in->title_tokens + 1, 0, 2 * max_bytes);
+    if (rc != QUIRE_OK || tx.n == 0) /* nothing to show */
+        goto done;
+    rc = cut_sentences(&sent, &tx, in->text);
+    if (rc != QUIRE_OK)
+        goto done;
+    passage *ps = quire_calloc(1, sizeof *ps);
+    if (ps == NULL) {
+        rc = oom();
+        goto done;
+    }
+    const window w = opening_window(&tx, &sent, max_bytes);
+    rc = make_passage(ps, &w, &tx, (const uint8_t *)in->text, 0, len, false,
+                      tx.more || len < in->text_len, NULL, 0);
+    *out = ps;
+    *np = 1;
+done:
+    quire_free(sent.sid);
+    quire_free(sent.first);
+    token_map_free(&tx);
+    return rc;
+}
+
+/* Stage 1 (passage.h): up to `count` matches of m[0..n) (text token indices, sorted by
+ * start) whose neighbourhoods of about a passage's length, `span` tokens around them,
+ * score best (as windows do) and do not overlap; their indices into picked, ascending. */
+static int pick_matches(uint32_t *picked, uint32_t *np, const passage_match *m, uint32_t n,
+                        const double *weights, uint32_t clause_count, uint32_t span, uint32_t count)
+{
+    window *cand = quire_malloc((size_t)n * sizeof *cand);
+    uint32_t *counts = quire_calloc(clause_count, sizeof *counts);
+    uint32_t *which = quire_malloc((size_t)n * sizeof *which);
+    if (cand == NULL || counts == NULL || which == NULL) {
+        quire_free(cand);
+        quire_free(counts);
+        quire_free(which);
+        return oom();
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        window w;
+        w.ws = m[i].start > span / 2 ? m[i].start - span / 2 : 0;
+        w.we = w.ws + span > m[i].end ? w.ws + span : m[i].end;
+        w.score = score_window(m, n, w.ws, w.we, weights, counts);
+        cand[i] = w;
+    }
+    /* best first, then earliest (cmp_window); `which` keeps each one's match */
+    for (uint32_t i = 0; i < n; i++)
+        which[i] = i;
+    for (uint32_t i = 1; i < n; i++) { /* insertion sort: stable, n is a hit's matches */
+        const uint32_t x = which[i];
+        uint32_t j = i;
+        for (; j > 0 && cmp_window(&cand[which[j - 1]], &cand[x]) > 0; j--)
+            which[j] = which[j - 1];
+        which[j] = x;
+    }
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < n && kept < count; i++) {
+        const window *c = &cand[which[i]];
+        bool overlaps = false;
+        for (uint32_t k = 0; k < kept && !overlaps; k++)
+            overlaps = c->ws < cand[picked[k]].we && cand[picked[k]].ws < c->we;
+        if (!overlaps)
+            picked[kept++] = which[i];
+    }
+    for (uint32_t i = 1; i < kept; i++) { /* ascending */
+        const uint32_t x = picked[i];
+        uint32_t j = i;
+        for (; j > 0 && picked[j - 1] > x; j--)
+            picked[j] = picked[j - 1];
+        picked[j] = x;
+    }
+    *np = kept;
+    quire_free(cand);
+    quire_free(counts);
+    quire_free(which);
+    return QUIRE_OK;
+}
+
+/* The region around text tokens [a, b): from a map point more than max_bytes before the
+ * map point at or before a, to one more than max_bytes after the map point at or after b
+ * (or the text's ends), so that a window of the match cannot reach the region's edges.
+ * at[j] is the byte start of text token j * EVERY, for j in 0..n_at (at[0] = 0). */
+static passage_region region_of(const uint64_t *at, uint32_t n_at, size_t text_len, uint32_t a,
+                                uint32_t b, size_t max_bytes)
+{
+    const uint64_t margin = (uint64_t)max_bytes + 1;
+    uint32_t c = a / QUIRE_TEXT_MAP_EVERY, j = c;
+    if (c >= n_at)
+        c = j = n_at - 1;
+    while (j > 0 && at[c] - at[j] < margin)
+        j--;
+    passage_region r = {(size_t)at[j], text_len, j * QUIRE_TEXT_MAP_EVERY, 1};
+    uint32_t e = (b + QUIRE_TEXT_MAP_EVERY - 1) / QUIRE_TEXT_MAP_EVERY;
+    if (e >= n_at)
+        return r;
+    uint32_t k = e;
+    while (k < n_at && at[k] - at[e] < margin)
+        k++;
+    if (k < n_at)
+        r.end = (size_t)at[k];
+    return r;
+}
+
+/* Regions of the picked matches, merged where they meet (their caps added). */
+static uint32_t regions_of(passage_region *out, const uint64_t *at, uint32_t n_at, size_t text_len,
+                           const passage_match *m, const uint32_t *picked, uint32_t np,
+                           size_t max_bytes)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        const passage_region r =
+            region_of(at, n_at, text_len, m[picked[i]].start, m[picked[i]].end, max_bytes);
+        if (n > 0 && r.start <= out[n - 1].end) { /* picked is ascending: so are starts */
+            if (r.end > out[n - 1].end)
+                out[n - 1].end = r.end;
+            out[n - 1].cap++;
+            continue;
+        }
+        out[n++] = r;
+    }
+    return n;
+}
+
+/* Tokens per passage of max_bytes at the text's mean bytes per token: stage 1's span. */
+static uint32_t span_tokens(const passage_input *in, size_t max_bytes)
+{
+    if (in->text_len == 0 || in->text_tokens == 0)
+        return 1;
+    const double t = (double)max_bytes * in->text_tokens / (double)in->text_len;
+    return t < 1 ? 1 : t > UINT32_MAX / 4 ? UINT32_MAX / 4 : (uint32_t)t;
+}
+
+int passage_regions(passage_region *out, uint32_t *n, const passage_input *in, const uint64_t *map,
+                    uint32_t map_count, uint32_t count, size_t max_bytes)
+{
+    *n = 0;
+    if (count == 0 || count > PASSAGE_MAX_COUNT || max_bytes < 16)
+        return quire_error(QUIRE_EINVAL, "passages: count must be 1..%d and length >= 16",
+                           PASSAGE_MAX_COUNT);
+    passage_match *mt = NULL, *mx = NULL;
+    uint32_t nt = 0, nx = 0, picked[PASSAGE_MAX_COUNT], np = 0;
+    uint64_t *at = quire_malloc(((size_t)map_count + 1) * sizeof *at);
+    int rc = at == NULL ? oom() : split_matches(in, &mt, &nt, &mx, &nx);
+    if (rc != QUIRE_OK)
+        goto done;
+    at[0] = 0;
+    memcpy(at + 1, map, (size_t)map_count * sizeof *map);
+    if (nx == 0) { /* the opening: a map point at least 3 * max_bytes in */
+        uint32_t j = 0;
+        while (j <= map_count && at[j] < 3 * (uint64_t)max_bytes)
+            j++;
+        out[0] = (passage_region){0, j <= map_count ? (size_t)at[j] : in->text_len, 0, 1};
+        *n = 1;
+        goto done;
+    }
+    rc = pick_matches(picked, &np, mx, nx, in->weights, in->clause_count,
+                      span_tokens(in, max_bytes), count);
+    if (rc == QUIRE_OK)
+        *n = regions_of(out, at, map_count + 1, in->text_len, mx, picked, np, max_bytes);
+done:
+    quire_free(at);
+    quire_free(mt);
+    quire_free(mx);
+    return rc;
+}
+
+static int cmp_passage(const void *pa, const void *pb)
+{
+    const passage *a = pa, *b = pb;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+static int cmp_passage_start(const void *pa, const void *pb)
+{
+    const passage *a = pa, *b = pb;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+/* Stage 2 in one region: the windows of the matches in it (those at least max_bytes from
+ * an edge that is not the text's), scored, the best `r->cap` that do not overlap made
+ * into passages appended to ps. `t` holds the region's tokens; mx the text's matches. */
+static int region_passages(passage *ps, uint32_t *np, const passage_input *in,
+                           const passage_region *r, const token_map *t, const passage_match *mx,
+                           uint32_t nx, size_t max_bytes)
+{
+    sentences sent = {0};
+    passage_match *m = quire_malloc(((size_t)nx + 1) * sizeof *m);
+    window *cand = quire_malloc(((size_t)nx + 1) * sizeof *cand);
+    uint32_t *counts = quire_calloc(in->clause_count, sizeof *counts);
+    int rc = m == NULL || cand == NULL || counts == NULL ? oom() : QUIRE_OK;
+    if (rc != QUIRE_OK || t->n == 0)
+        goto done;
+    uint32_t nm = 0;
+    for (uint32_t i = 0; i < nx; i++) /* the region's matches, in its token indices */
+        if (mx[i].start >= r->first_token && mx[i].end <= r->first_token + t->n) {
+            m[nm] = mx[i];
+            m[nm].start -= r->first_token;
+            m[nm].end -= r->first_token;
+            nm++;
+        }
+    rc = cut_sentences(&sent, t, in->text);
+    if (rc != QUIRE_OK)
+        goto done;
+    const bool more_before = r->start > 0, more_after = r->end < in->text_len;
+    uint32_t nc = 0;
+    /* A window of a match whose first byte lies within max_bytes of an edge of the region
+     * (one that is not the text's) could reach the edge's token and take it for a
+     * sentence's bound: such matches are left out, unless that leaves none (a text with
+     * long runs of separators between its map points). */
+    for (int pass = 0; pass < 2 && nc == 0; pass++)
+        for (uint32_t i = 0; i < nm; i++) {
+            const size_t at = t->bs[m[i].start];
+            if (pass == 0 && ((more_before && at - r->start <= max_bytes) ||
+                              (more_after && t->be[t->n - 1] - at <= max_bytes)))
+                continue;
+            window w = window_for(t, &sent, m[i].start, m[i].end, max_bytes);
+            if (nc > 0 && cand[nc - 1].ws == w.ws && cand[nc - 1].we == w.we)
+                continue;
+            w.score = score_window(m, nm, w.ws, w.we, in->weights, counts);
+            cand[nc++] = w;
+        }
+    qsort(cand, nc, sizeof *cand, cmp_window);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < nc && kept < r->cap; i++) {
+        bool overlaps = false;
+        for (uint32_t k = 0; k < kept && !overlaps; k++)
+            overlaps = cand[i].ws < cand[k].we && cand[k].ws < cand[i].we;
+        if (!overlaps)
+            cand[kept++] = cand[i];
+    }
+    for (uint32_t i = 0; i < kept && rc == QUIRE_OK; i++) {
+        rc = make_passage(&ps[*np], &cand[i], t, (const uint8_t *)in->text, r->start, r->end,
+                          more_before, more_after, m, nm);
+        (*np)++;
+    }
+done:
+    quire_free(sent.sid);
+    quire_free(sent.first);
+    quire_free(m);
+    quire_free(cand);
+    quire_free(counts);
+    return rc;
+}
+
+/* The passages of a text with matches: stage 1 picks matches, each gets a region (from
+ * in->regions, or from the tokens of the whole text when no map gave them: the same
+ * regions either way), and stage 2 chooses the windows in each. */
+static int match_passages(passage **out, uint32_t *np_out, quire_analyzer *an,
+                          const passage_input *in, const passage_match *mx, uint32_t nx,
+                          uint32_t count, size_t max_bytes)
+{
+    token_map full = {0};
+    passage_region own[PASSAGE_MAX_COUNT];
+    const passage_region *regions = in->regions;
+    uint32_t region_count = in->region_count, np = 0;
+    uint64_t *at = NULL;
+    passage *ps = NULL;
+    int rc = QUIRE_OK;
+    if (regions == NULL) {
+        /* no map: tokenise the whole text, and make the map of it */
+        rc = tokenize(&full, an, in->text, 0, in->text_len, in->title_tokens + 1, UINT32_MAX, 0);
+        uint32_t last = 0;
+        for (uint32_t i = 0; i < nx; i++)
+            if (mx[i].end > last)
+                last = mx[i].end;
+        if (rc == QUIRE_OK && full.n < last)
+            rc = quire_corrupt("passages: a match at position %u of %u text tokens",
+                               (unsigned)(last - 1), (unsigned)full.n);
+        const uint32_t n_at = full.n > 0 ? quire_text_map_count(full.n) + 1 : 1;
+        at = rc == QUIRE_OK ? quire_malloc((size_t)n_at * sizeof *at) : NULL;
+        if (rc == QUIRE_OK && at == NULL)
+            rc = oom();
+        if (rc != QUIRE_OK)
+            goto done;
+        at[0] = 0;
+        for (uint32_t j = 1; j < n_at; j++)
+            at[j] = full.bs[j * QUIRE_TEXT_MAP_EVERY];
+        uint32_t picked[PASSAGE_MAX_COUNT], npicked = 0;
+        rc = pick_matches(picked, &npicked, mx, nx, in->weights, in->clause_count,
+                          span_tokens(in, max_bytes), count);
+        if (rc != QUIRE_OK)
+            goto done;
+        region_count = regions_of(own, at, n_at, in->text_len, mx, picked, npicked, max_bytes);
+        regions = own;
+    }
+    uint32_t cap = 0;
+    for (uint32_t i = 0; i < region_count; i++)
+        cap += regions[i].cap;
+    ps = quire_calloc(cap + 1, sizeof *ps);
+    if (ps == NULL) {
+        rc = oom();
+        goto done;
+    }
+    for (uint32_t i = 0; i < region_count && rc == QUIRE_OK; i++) {
+        const passage_region *r = &regions[i];
+        token_map t = {0};
+        if (full.bs != NULL) { /* a view of the whole text's tokens */
+            uint32_t n = 0;
+            while (r->first_token + n < full.n && full.bs[r->first_token + n] < r->end)
+                n++;
+            t.bs = full.bs + r->first_token;
+            t.be = full.be + r->first_token;
+            t.n = r->first_token < full.n ? n : 0;
+        } else {
+            rc = tokenize(&t, an, in->text, r->start, r->end - r->start,
+                          in->title_tokens + 1 + r->first_token, UINT32_MAX, 0);
+        }
+        if (rc == QUIRE_OK)
+            rc = region_passages(ps, &np, in, r, &t, mx, nx, max_bytes);
+        if (full.bs == NULL)
+            token_map_free(&t);
+    }
+    if (rc != QUIRE_OK)
+        goto done;
+    /* the best `count`, in text order (regions are disjoint: so are their windows) */
+    qsort(ps, np, sizeof *ps, cmp_passage);
+    while (np > count)
+        passage_free_one(&ps[--np]);
+    qsort(ps, np, sizeof *ps, cmp_passage_start);
+    for (uint32_t i = 1; i < np; i++)
+        if (ps[i].start < ps[i - 1].end) /* both widened into one gap */
+            ps[i].start = ps[i - 1].end;
+    *out = ps;
+    *np_out = np;
+    ps = NULL;
+done:
+    passage_free(ps, np);
+    quire_free(at);
+    token_map_free(&full);
+    return rc;
+}
+
 int passage_build(passage **out, uint32_t *n_out, passage_highlight **title_hl,
                   uint32_t *title_hl_count, quire_analyzer *an, const passage_input *in,
                   uint32_t count, size_t max_bytes)
@@ -345,12 +721,9 @@ int passage_build(passage **out, uint32_t *n_out, passage_highlight **title_hl,
     if (count == 0 || count > PASSAGE_MAX_COUNT || max_bytes < 16)
         return quire_error(QUIRE_EINVAL, "passages: count must be 1..%d and length >= 16",
                            PASSAGE_MAX_COUNT);
-    token_map tt = {0}, tx = {0};
-    sentences sent = {0};
+    token_map tt = {0};
     passage_match *mt = NULL, *mx = NULL;
     uint32_t nt = 0, nx = 0;
-    window *cand = NULL;
-    uint32_t *counts = NULL;
     passage *ps = NULL;
     uint32_t np = 0;
     int rc = split_matches(in, &mt, &nt, &mx, &nx);
@@ -363,7 +736,7 @@ int passage_build(passage **out, uint32_t *n_out, passage_highlight **title_hl,
         for (uint32_t i = 0; i < nt; i++)
             if (mt[i].end > last)
                 last = mt[i].end;
-        rc = tokenize(&tt, an, in->title, in->title_len, 0, last - 1, 0);
+        rc = tokenize(&tt, an, in->title, 0, in->title_len, 0, last - 1, 0);
         if (rc == QUIRE_OK && tt.n < last)
             rc = quire_corrupt("passages: a title match at position %u of %u tokens",
                                (unsigned)(last - 1), (unsigned)tt.n);
@@ -373,94 +746,15 @@ int passage_build(passage **out, uint32_t *n_out, passage_highlight **title_hl,
             goto done;
     }
 
-    /* Text: tokens up to 2 * max_bytes past the last match. */
-    uint32_t last = 0;
-    for (uint32_t i = 0; i < nx; i++)
-        if (mx[i].end > last)
-            last = mx[i].end;
-    rc = tokenize(&tx, an, in->text, in->text_len, in->title_tokens + 1, last > 0 ? last - 1 : 0,
-                  2 * max_bytes);
-    if (rc == QUIRE_OK && nx > 0 && tx.n < last)
-        rc = quire_corrupt("passages: a match at position %u of %u text tokens",
-                           (unsigned)(last - 1), (unsigned)tx.n);
+    /* Text: the region(s) around the chosen matches (see passage.h). */
+    if (nx == 0) {
+        rc = opening_passage(&ps, &np, an, in, max_bytes);
+        goto out;
+    }
+    rc = match_passages(&ps, &np, an, in, mx, nx, count, max_bytes);
+out:
     if (rc != QUIRE_OK)
         goto done;
-    if (tx.n == 0)
-        goto done; /* nothing to show */
-    rc = cut_sentences(&sent, &tx, in->text);
-    if (rc != QUIRE_OK)
-        goto done;
-
-    uint32_t nc = 0;
-    if (nx > 0) {
-        cand = quire_malloc((size_t)nx * sizeof *cand);
-        counts = quire_calloc(in->clause_count, sizeof *counts);
-        if (cand == NULL || counts == NULL) {
-            rc = oom();
-            goto done;
-        }
-        for (uint32_t i = 0; i < nx; i++) {
-            window w = window_for(&tx, &sent, mx[i].start, mx[i].end, max_bytes);
-            if (nc > 0 && cand[nc - 1].ws == w.ws && cand[nc - 1].we == w.we)
-                continue;
-            w.score = score_window(mx, nx, w.ws, w.we, in->weights, counts);
-            cand[nc++] = w;
-        }
-        qsort(cand, nc, sizeof *cand, cmp_window);
-        /* Keep the best that overlap no kept one; kept ones are moved to the front. */
-        uint32_t kept = 0;
-        for (uint32_t i = 0; i < nc && kept < count; i++) {
-            bool overlaps = false;
-            for (uint32_t k = 0; k < kept && !overlaps; k++)
-                overlaps = cand[i].ws < cand[k].we && cand[k].ws < cand[i].we;
-            if (!overlaps)
-                cand[kept++] = cand[i];
-        }
-        nc = kept;
-    } else {
-        cand = quire_malloc(sizeof *cand);
-        if (cand == NULL) {
-            rc = oom();
-            goto done;
-        }
-        cand[0] = opening_window(&tx, &sent, max_bytes);
-        nc = 1;
-    }
-    qsort(cand, nc, sizeof *cand, cmp_start);
-
-    ps = quire_calloc(nc, sizeof *ps);
-    if (ps == NULL) {
-        rc = oom();
-        goto done;
-    }
-    const uint8_t *u = (const uint8_t *)in->text;
-    for (uint32_t i = 0; i < nc; i++) {
-        const window *w = &cand[i];
-        passage *p = &ps[np++];
-        p->score = w->score;
-        p->cut_before = w->ws > 0;
-        p->cut_after = w->we < tx.n || tx.more;
-        /* Widen over punctuation clinging to the first and last words, at most 16 bytes,
-         * never into white space or a neighbouring token, ending on character bounds. */
-        size_t start = tx.bs[w->ws], floor = w->ws > 0 ? tx.be[w->ws - 1] : 0;
-        while (start > floor && tx.bs[w->ws] - start < 16 && !is_space(u[start - 1]))
-            start--;
-        while (start < tx.bs[w->ws] && (u[start] & 0xC0) == 0x80)
-            start++;
-        size_t end = tx.be[w->we - 1];
-        const size_t ceil = w->we < tx.n ? tx.bs[w->we] : in->text_len;
-        while (end < ceil && end - tx.be[w->we - 1] < 16 && !is_space(u[end]))
-            end++;
-        while (end < ceil && (u[end] & 0xC0) == 0x80)
-            end++;
-        if (np > 1 && start < ps[np - 2].end) /* both widened into one gap */
-            start = ps[np - 2].end;
-        p->start = start;
-        p->end = end;
-        rc = highlights(&p->highlights, &p->highlight_count, &tx, mx, nx, w->ws, w->we);
-        if (rc != QUIRE_OK)
-            goto done;
-    }
     *out = ps;
     *n_out = np;
     ps = NULL;
@@ -471,13 +765,8 @@ done:
         *title_hl_count = 0;
     }
     passage_free(ps, np);
-    quire_free(counts);
-    quire_free(cand);
-    quire_free(sent.sid);
-    quire_free(sent.first);
     quire_free(mt);
     quire_free(mx);
     token_map_free(&tt);
-    token_map_free(&tx);
     return rc;
 }

@@ -12,20 +12,28 @@
 typedef struct phrase_word {
     quire_postings_cursor *forms; /* one cursor per form of the word (1 for an exact word) */
     uint32_t form_count;          /* opened */
-    uint32_t doc;                 /* smallest doc of its cursors */
-    const uint32_t *pos;          /* its positions in the current doc, ascending */
+    /* A stemmed word of several forms also opens its stem's postings (the forms' docs,
+     * tfs summed), never decoded: their impacts bound the word's tf, per block too. */
+    quire_postings_cursor lead;
+    bool has_lead;
+    uint32_t doc;        /* smallest doc of its cursors */
+    uint64_t cost;       /* documents holding it at most: its stem's df, or its forms' summed */
+    const uint32_t *pos; /* its positions in doc pos_doc, ascending */
     uint32_t pos_count;
-    uint32_t *buf; /* merged positions when several forms hold the doc */
+    uint32_t pos_doc; /* the doc pos belongs to; QUIRE_DOC_END before the first */
+    uint32_t *buf;    /* merged positions when several forms hold the doc */
     uint32_t buf_cap;
-    uint32_t at; /* scan index into pos */
+    uint32_t live_block; /* floor: block_last_doc of the bound cursor's block found live */
 } phrase_word;
 
 typedef struct phrase_state {
     phrase_word *words;
     uint32_t word_count; /* with cursors to close */
+    uint32_t *order;     /* word indexes by ascending cost: the order they lead in */
+    uint32_t *by_tf;     /* scratch: word indexes by ascending tf in the current doc */
     uint32_t *docs, *freqs;
     uint32_t count, cap;
-    uint32_t *starts[2]; /* NEAR: the operands' occurrences in the current doc */
+    uint32_t *starts[2]; /* the occurrences in the current doc (NEAR: of each operand) */
     uint32_t starts_cap[2];
     /* A quote with parts (parser.h part_count): per part, its occurrences in the current
      * doc (starts, count, room) and which of them lie on a chain (on, same indexes) */
@@ -148,9 +156,10 @@ static int open_alts(phrase_word *w, arena *a, const quire_segment *seg, const q
     return w->form_count > 0 ? QUIRE_OK : QUIRE_ENOTFOUND;
 }
 
-/* Open word i's cursors. QUIRE_ENOTFOUND when the segment lacks it. */
+/* Open word i's cursors (with_bounds: also a stemmed word's stem postings, for their
+ * impacts). QUIRE_ENOTFOUND when the segment lacks it. */
 static int open_word(phrase_word *w, arena *a, const quire_segment *seg, const query_word *qw,
-                     bool stemmed, bool prefix)
+                     bool stemmed, bool prefix, bool with_bounds)
 {
     const quire_bytes key = quire_bytes_of(qw->text, qw->len);
     if (qw->alts != NULL)
@@ -171,6 +180,15 @@ static int open_word(phrase_word *w, arena *a, const quire_segment *seg, const q
     w->forms = arena_alloc(a, (size_t)n * sizeof *w->forms);
     if (w->forms == NULL)
         return oom();
+    /* its own postings (an alias reads its one form's), for a phrase's bounds; not for
+     * NEAR, whose pairs its tfs bound too loosely to skip anything (callgrind: the NEAR
+     * queries cost 4.6% more with them, parsing their skip data) */
+    if (n > 1 && with_bounds) {
+        rc = quire_segment_postings(seg, &stem, &w->lead);
+        if (rc != QUIRE_OK)
+            return rc;
+        w->has_lead = true;
+    }
     for (uint32_t i = 0; i < n; i++) {
         quire_bytes form;
         rc = quire_term_form(&stem, i, key, &form);
@@ -195,9 +213,47 @@ static int cmp_u32(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-/* The word's positions in doc `d` (every cursor of it that is on d). */
+#define MERGE_WAYS 8 /* the forms of a word in one doc merged head by head; more are sorted */
+
+typedef struct pos_run {
+    const uint32_t *p; /* ascending */
+    uint32_t n;
+} pos_run;
+
+/* Merge k ascending runs of distinct values into out. */
+static void merge_runs(uint32_t *out, pos_run *runs, uint32_t k)
+{
+    for (;;) {
+        uint32_t best = UINT32_MAX, at = k;
+        for (uint32_t i = 0; i < k; i++)
+            if (runs[i].n > 0 && runs[i].p[0] <= best) {
+                best = runs[i].p[0];
+                at = i;
+            }
+        if (at == k)
+            return;
+        *out++ = best;
+        runs[at].p++;
+        runs[at].n--;
+    }
+}
+
+/* The word's tf in doc `d`, which every word is on: its forms' tfs there, summed. */
+static uint32_t word_tf(const phrase_word *w, uint32_t d)
+{
+    uint64_t tf = 0;
+    for (uint32_t i = 0; i < w->form_count; i++)
+        if (w->forms[i].doc == d)
+            tf += w->forms[i].tf;
+    return tf > UINT32_MAX ? UINT32_MAX : (uint32_t)tf;
+}
+
+/* The word's positions in doc `d` (every cursor of it that is on d), decoded once per
+ * doc: a word's positions are read only when a check needs them. */
 static int word_positions(phrase_word *w, uint32_t d)
 {
+    if (w->pos_doc == d)
+        return QUIRE_OK;
     uint32_t on = 0, total = 0;
     quire_postings_cursor *only = NULL;
     for (uint32_t i = 0; i < w->form_count; i++)
@@ -206,8 +262,12 @@ static int word_positions(phrase_word *w, uint32_t d)
             total += w->forms[i].tf;
             only = &w->forms[i];
         }
-    if (on == 1)
-        return quire_postings_positions(only, &w->pos, &w->pos_count);
+    if (on == 1) {
+        const int rc = quire_postings_positions(only, &w->pos, &w->pos_count);
+        if (rc == QUIRE_OK)
+            w->pos_doc = d;
+        return rc;
+    }
     if (total > w->buf_cap) {
         uint32_t *buf = quire_realloc(w->buf, (size_t)total * sizeof *buf);
         if (buf == NULL)
@@ -215,7 +275,8 @@ static int word_positions(phrase_word *w, uint32_t d)
         w->buf = buf;
         w->buf_cap = total;
     }
-    uint32_t n = 0;
+    pos_run runs[MERGE_WAYS];
+    uint32_t n = 0, k = 0;
     for (uint32_t i = 0; i < w->form_count; i++) {
         if (w->forms[i].doc != d)
             continue;
@@ -226,71 +287,92 @@ static int word_positions(phrase_word *w, uint32_t d)
             return rc;
         if (count > total - n)
             return quire_corrupt("positions disagree with tf in doc %u", (unsigned)d);
-        memcpy(w->buf + n, pos, (size_t)count * sizeof *pos);
+        if (on <= MERGE_WAYS)
+            runs[k++] = (pos_run){pos, count};
+        else
+            memcpy(w->buf + n, pos, (size_t)count * sizeof *pos);
         n += count;
     }
-    /* Each position holds one token, so the forms' lists are disjoint: sorting merges. */
-    qsort(w->buf, n, sizeof *w->buf, cmp_u32);
+    /* Each position holds one token, so the forms' lists are disjoint: merging their runs
+     * (or, for many forms, sorting them) gives the word's. */
+    if (on <= MERGE_WAYS)
+        merge_runs(w->buf, runs, k);
+    else
+        qsort(w->buf, n, sizeof *w->buf, cmp_u32);
     w->pos = w->buf;
     w->pos_count = n;
+    w->pos_doc = d;
     return QUIRE_OK;
 }
 
-/* Occurrences of the phrase words[0..n) in the current doc: for each position of the word
- * with the fewest, check every other word at its offset. Starts rise, so every scan index
- * only moves forward: linear in the positions read. With `starts`, also writes each
- * occurrence's first position there (room for the fewest positions of a word). */
-static uint32_t count_in_doc(phrase_word *words, uint32_t n, uint32_t limit, uint32_t *starts)
+/* Grow *buf to hold `need` values. */
+static int reserve(uint32_t **buf, uint32_t *cap, uint32_t need)
 {
-    uint32_t anchor = 0;
+    if (need <= *cap)
+        return QUIRE_OK;
+    uint32_t *b = quire_realloc(*buf, (size_t)need * sizeof *b);
+    if (b == NULL)
+        return oom();
+    *buf = b;
+    *cap = need;
+    return QUIRE_OK;
+}
+
+/* The occurrences of the phrase words[0..n) in doc `d` (every word on it), as their
+ * starts in *buf (grown as needed), ascending; those ending past `limit` are left out.
+ * The word with the lowest tf proposes the starts (each of its positions, less its
+ * offset in the phrase); then each other word, by ascending tf, keeps the starts where it
+ * stands at its offset (a merge of two ascending lists). A word's positions are decoded
+ * only when starts remain for it to check, so a document that lacks the phrase usually
+ * costs the positions of its rarest two or three words, not of all. */
+static int phrase_starts(phrase_state *st, phrase_word *words, uint32_t n, uint32_t d,
+                         uint32_t limit, uint32_t **buf, uint32_t *cap, uint32_t *count)
+{
+    *count = 0;
+    uint32_t *by = st->by_tf;
+    uint32_t *tf = st->by_tf + n; /* tf of word i at tf[i] */
     for (uint32_t i = 0; i < n; i++) {
-        words[i].at = 0;
-        if (words[i].pos_count < words[anchor].pos_count)
-            anchor = i;
+        tf[i] = word_tf(&words[i], d);
+        uint32_t j = i; /* insertion sort, stable: equal tfs keep phrase order */
+        for (; j > 0 && tf[by[j - 1]] > tf[i]; j--)
+            by[j] = by[j - 1];
+        by[j] = i;
     }
-    uint32_t freq = 0;
-    const phrase_word *a = &words[anchor];
+    const uint32_t anchor = by[0];
+    phrase_word *a = &words[anchor];
+    int rc = word_positions(a, d);
+    if (rc == QUIRE_OK)
+        rc = reserve(buf, cap, a->pos_count);
+    if (rc != QUIRE_OK)
+        return rc;
+    uint32_t *s = *buf, m = 0;
     for (uint32_t k = 0; k < a->pos_count; k++) {
         if (a->pos[k] < anchor)
             continue;
         const uint32_t start = a->pos[k] - anchor;
         if ((uint64_t)start + n > limit)
             break;
-        bool all = true;
-        for (uint32_t i = 0; i < n && all; i++) {
-            if (i == anchor)
-                continue;
-            phrase_word *w = &words[i];
-            const uint32_t want = start + i;
-            while (w->at < w->pos_count && w->pos[w->at] < want)
-                w->at++;
-            if (w->at == w->pos_count)
-                return freq; /* no later start can match either */
-            all = w->pos[w->at] == want;
+        s[m++] = start;
+    }
+    for (uint32_t r = 1; r < n && m > 0; r++) {
+        const uint32_t i = by[r];
+        phrase_word *w = &words[i];
+        rc = word_positions(w, d);
+        if (rc != QUIRE_OK)
+            return rc;
+        uint32_t kept = 0, at = 0;
+        for (uint32_t k = 0; k < m; k++) {
+            const uint32_t want = s[k] + i;
+            while (at < w->pos_count && w->pos[at] < want)
+                at++;
+            if (at == w->pos_count)
+                break; /* no later start can match either */
+            if (w->pos[at] == want)
+                s[kept++] = s[k];
         }
-        if (all && starts != NULL)
-            starts[freq] = start;
-        freq += all;
+        m = kept;
     }
-    return freq;
-}
-
-/* The occurrences of words[0..n) as starts in *buf (grown as needed); their count. */
-static int occurrence_starts(phrase_word *words, uint32_t n, uint32_t **buf, uint32_t *cap,
-                             uint32_t *count)
-{
-    uint32_t fewest = UINT32_MAX;
-    for (uint32_t i = 0; i < n; i++)
-        if (words[i].pos_count < fewest)
-            fewest = words[i].pos_count;
-    if (fewest > *cap) {
-        uint32_t *b = quire_realloc(*buf, (size_t)fewest * sizeof *b);
-        if (b == NULL)
-            return oom();
-        *buf = b;
-        *cap = fewest;
-    }
-    *count = count_in_doc(words, n, UINT32_MAX, *buf);
+    *count = m;
     return QUIRE_OK;
 }
 
@@ -308,39 +390,56 @@ static uint32_t lower_bound(const uint32_t *starts, uint32_t n, int64_t v)
     return lo;
 }
 
-/* Starts of b in [from, to], clipped to the field [field_lo, field_hi). */
-static uint64_t count_between(const uint32_t *sb, uint32_t nb, int64_t from, int64_t to,
-                              int64_t field_lo, int64_t field_hi)
+/* An index into ascending starts that only moves forward: the first start >= v, for v
+ * that never decrease from call to call. */
+typedef struct sweep {
+    const uint32_t *s;
+    uint32_t n, i;
+} sweep;
+
+static uint32_t sweep_to(sweep *w, int64_t v)
 {
-    if (from < field_lo)
-        from = field_lo;
-    if (to > field_hi - 1)
-        to = field_hi - 1;
-    if (from > to)
-        return 0;
-    return lower_bound(sb, nb, to + 1) - lower_bound(sb, nb, from);
+    while (w->i < w->n && (int64_t)w->s[w->i] < v)
+        w->i++;
+    return w->i;
 }
 
-/* NEAR pairs (phrase.h, parser.h): a's occurrences at sa[] (la words long), b's at sb[]. */
+/* Starts of b in [from, to] clipped to the field [lo, hi), by two sweeps. */
+static uint64_t sweep_between(sweep *first, sweep *last, int64_t from, int64_t to, int64_t lo,
+                              int64_t hi)
+{
+    if (from < lo)
+        from = lo;
+    if (to > hi - 1)
+        to = hi - 1;
+    if (from > to)
+        return 0;
+    const uint32_t a = sweep_to(first, from);
+    return sweep_to(last, to + 1) - a;
+}
+
+/* NEAR pairs (phrase.h, parser.h): a's occurrences at sa[] (la words long), b's at sb[].
+ * For each a in ascending order, the b starts after it ([a + la, a + la + dist]) and
+ * before it ([a - lb - dist, a - lb]), clipped to a's field: every bound of those windows
+ * rises with a, so four sweeps count them in one pass over sb. */
 static uint64_t count_pairs(const uint32_t *sa, uint32_t na, uint32_t la, const uint32_t *sb,
                             uint32_t nb, uint32_t lb, uint32_t dist, bool ordered,
                             uint32_t title_len)
 {
+    sweep after_lo = {sb, nb, 0}, after_hi = {sb, nb, 0};
+    sweep before_lo = {sb, nb, 0}, before_hi = {sb, nb, 0};
     uint64_t pairs = 0;
     for (uint32_t i = 0; i < na; i++) {
         const int64_t a = sa[i];
         /* occurrences never hold position title_len, so their start tells their field */
         const int64_t lo = a < title_len ? 0 : title_len;
         const int64_t hi = a < title_len ? title_len : INT64_MAX;
-        pairs += count_between(sb, nb, a + la, a + la + dist, lo, hi);
+        pairs += sweep_between(&after_lo, &after_hi, a + la, a + la + dist, lo, hi);
         if (!ordered)
-            pairs += count_between(sb, nb, a - lb - dist, a - lb, lo, hi);
+            pairs += sweep_between(&before_lo, &before_hi, a - lb - dist, a - lb, lo, hi);
     }
     return pairs;
 }
-
-/* The first index of starts[0..n) holding a value >= v. */
-static uint32_t lower_bound(const uint32_t *starts, uint32_t n, int64_t v);
 
 /* A quote with parts in the current doc (parser.h part_count): the occurrences of each
  * part, then, part by part, those that end a chain of the parts before (an occurrence of
@@ -349,16 +448,16 @@ static uint32_t lower_bound(const uint32_t *starts, uint32_t n, int64_t v);
  * from the last part, those that continue into a whole chain (st->part_on). An
  * occurrence must end by `limit` (title:). Returns in *freq the last part's occurrences
  * that complete a chain. */
-static int chain_in_doc(phrase_state *st, const query_node *node, uint32_t title_len,
-                        uint32_t limit, bool spans, uint32_t *freq)
+static int chain_in_doc(phrase_state *st, const query_node *node, uint32_t d,
+                        uint32_t title_len, uint32_t limit, bool spans, uint32_t *freq)
 {
     const uint32_t k = node->part_count, gap = node->near_n;
     *freq = 0;
     uint32_t from = 0;
     for (uint32_t i = 0; i < k; i++) {
         const uint32_t len = node->part_ends[i] - from;
-        int rc = occurrence_starts(st->words + from, len, &st->part_starts[i], &st->part_caps[i],
-                                   &st->part_counts[i]);
+        int rc = phrase_starts(st, st->words + from, len, d, UINT32_MAX, &st->part_starts[i],
+                               &st->part_caps[i], &st->part_counts[i]);
         if (rc != QUIRE_OK)
             return rc;
         const uint32_t n = st->part_counts[i];
@@ -435,6 +534,40 @@ static int chain_in_doc(phrase_state *st, const query_node *node, uint32_t title
     return QUIRE_OK;
 }
 
+/* The occurrences of `node` in doc `d` of `seg`, which every word is on: a phrase's
+ * occurrences, or a NEAR's pairs (b's occurrences are not read when a has none). */
+static int doc_freq(phrase_state *st, const quire_segment *seg, const query_node *node, uint32_t d,
+                    uint32_t *freq)
+{
+    const uint32_t n = node->word_count;
+    *freq = 0;
+    if (node->part_count > 1)
+        return chain_in_doc(st, node, d, quire_segment_title_len(seg, d),
+                            node->field == QUERY_FIELD_TITLE ? quire_segment_title_len(seg, d)
+                                                             : UINT32_MAX,
+                            false, freq);
+    if (node->near_split == 0) {
+        /* A match must end before `limit`: the title's length for title:, else anywhere. */
+        const uint32_t limit =
+            node->field == QUERY_FIELD_TITLE ? quire_segment_title_len(seg, d) : UINT32_MAX;
+        return phrase_starts(st, st->words, n, d, limit, &st->starts[0], &st->starts_cap[0], freq);
+    }
+    const uint32_t split = node->near_split;
+    uint32_t na = 0, nb = 0;
+    int rc =
+        phrase_starts(st, st->words, split, d, UINT32_MAX, &st->starts[0], &st->starts_cap[0], &na);
+    if (rc == QUIRE_OK && na > 0)
+        rc = phrase_starts(st, st->words + split, n - split, d, UINT32_MAX, &st->starts[1],
+                           &st->starts_cap[1], &nb);
+    if (rc != QUIRE_OK || na == 0 || nb == 0)
+        return rc;
+    const uint64_t pairs =
+        count_pairs(st->starts[0], na, split, st->starts[1], nb, n - split, node->near_n,
+                    node->near_ordered, quire_segment_title_len(seg, d));
+    *freq = pairs > UINT32_MAX ? UINT32_MAX : (uint32_t)pairs;
+    return QUIRE_OK;
+}
+
 static int push_match(phrase_state *st, uint32_t doc, uint32_t freq)
 {
     if (st->count == st->cap) {
@@ -455,74 +588,58 @@ static int push_match(phrase_state *st, uint32_t doc, uint32_t freq)
     return QUIRE_OK;
 }
 
+/* The first doc >= target that every word holds, in *doc (QUIRE_DOC_END if none): the
+ * words are advanced in st->order, rarest first, and one that lands beyond the target
+ * raises it and starts the round again (galloping: each advance skips whole blocks). */
+static int align(phrase_state *st, uint32_t n, uint32_t target, uint32_t *doc)
+{
+again:
+    for (uint32_t k = 0; k < n; k++) {
+        phrase_word *w = &st->words[st->order[k]];
+        if (w->doc < target) {
+            const int rc = word_advance(w, target);
+            if (rc != QUIRE_OK)
+                return rc;
+        }
+        if (w->doc == QUIRE_DOC_END) {
+            *doc = QUIRE_DOC_END;
+            return QUIRE_OK;
+        }
+        if (w->doc > target) {
+            target = w->doc;
+            goto again;
+        }
+    }
+    *doc = target;
+    return QUIRE_OK;
+}
+
+static int check_doc(const quire_segment *seg, uint32_t d)
+{
+    const uint32_t doc_count = quire_segment_get_stats(seg)->doc_count;
+    if (d >= doc_count)
+        return quire_corrupt("segment %llu: posting for doc %u of %u",
+                             (unsigned long long)quire_segment_id(seg), (unsigned)d,
+                             (unsigned)doc_count);
+    return QUIRE_OK;
+}
+
 static int scan(phrase_state *st, const quire_segment *seg, const query_node *node)
 {
-    const uint32_t n = node->word_count;
-    const uint32_t doc_count = quire_segment_get_stats(seg)->doc_count;
     uint32_t target = 0;
     for (;;) {
-        bool agreed = true;
-        for (uint32_t i = 0; i < n; i++) {
-            phrase_word *w = &st->words[i];
-            if (w->doc < target) {
-                const int rc = word_advance(w, target);
-                if (rc != QUIRE_OK)
-                    return rc;
-            }
-            if (w->doc == QUIRE_DOC_END)
-                return QUIRE_OK;
-            if (w->doc > target) {
-                target = w->doc;
-                agreed = false;
-                break;
-            }
-        }
-        if (!agreed)
-            continue;
-        if (target >= doc_count)
-            return quire_corrupt("segment %llu: posting for doc %u of %u",
-                                 (unsigned long long)quire_segment_id(seg), (unsigned)target,
-                                 (unsigned)doc_count);
-        for (uint32_t i = 0; i < n; i++) {
-            const int rc = word_positions(&st->words[i], target);
-            if (rc != QUIRE_OK)
-                return rc;
-        }
-        /* A match must end before `limit`: the title's length for title:, else anywhere. */
-        const uint32_t limit =
-            node->field == QUERY_FIELD_TITLE ? quire_segment_title_len(seg, target) : UINT32_MAX;
-        uint32_t freq;
-        if (node->part_count > 1) {
-            const int rc =
-                chain_in_doc(st, node, quire_segment_title_len(seg, target), limit, false, &freq);
-            if (rc != QUIRE_OK)
-                return rc;
-        } else if (node->near_split > 0) {
-            const uint32_t split = node->near_split;
-            uint32_t na = 0, nb = 0;
-            int rc = occurrence_starts(st->words, split, &st->starts[0], &st->starts_cap[0], &na);
-            if (rc == QUIRE_OK)
-                rc = occurrence_starts(st->words + split, n - split, &st->starts[1],
-                                       &st->starts_cap[1], &nb);
-            if (rc != QUIRE_OK)
-                return rc;
-            const uint64_t pairs = na == 0 || nb == 0
-                                       ? 0
-                                       : count_pairs(st->starts[0], na, split, st->starts[1], nb,
-                                                     n - split, node->near_n, node->near_ordered,
-                                                     quire_segment_title_len(seg, target));
-            freq = pairs > UINT32_MAX ? UINT32_MAX : (uint32_t)pairs;
-        } else {
-            freq = count_in_doc(st->words, n, limit, NULL);
-        }
-        if (freq > 0) {
-            const int rc = push_match(st, target, freq);
-            if (rc != QUIRE_OK)
-                return rc;
-        }
-        if (target == QUIRE_DOC_END - 1)
+        uint32_t d, freq;
+        int rc = align(st, node->word_count, target, &d);
+        if (rc != QUIRE_OK || d == QUIRE_DOC_END)
+            return rc;
+        if ((rc = check_doc(seg, d)) != QUIRE_OK ||
+            (rc = doc_freq(st, seg, node, d, &freq)) != QUIRE_OK)
+            return rc;
+        if (freq > 0 && (rc = push_match(st, d, freq)) != QUIRE_OK)
+            return rc;
+        if (d == QUIRE_DOC_END - 1)
             return QUIRE_OK;
-        target++;
+        target = d + 1;
     }
 }
 
@@ -530,8 +647,11 @@ static int scan(phrase_state *st, const quire_segment *seg, const query_node *no
  * segment lacks a word. */
 static int open_words(phrase_state *st, arena *a, const quire_segment *seg, const query_node *node)
 {
-    st->words = arena_alloc(a, (size_t)node->word_count * sizeof *st->words);
-    if (st->words == NULL)
+    const uint32_t n = node->word_count;
+    st->words = arena_alloc(a, (size_t)n * sizeof *st->words);
+    st->order = arena_alloc(a, (size_t)n * sizeof *st->order);
+    st->by_tf = arena_alloc(a, (size_t)n * 2 * sizeof *st->by_tf);
+    if (st->words == NULL || st->order == NULL || st->by_tf == NULL)
         return oom();
     if (node->part_count > 1) {
         const size_t k = node->part_count;
@@ -543,25 +663,41 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
             return oom();
         st->part_total = node->part_count;
     }
-    for (uint32_t i = 0; i < node->word_count; i++) {
+    for (uint32_t i = 0; i < n; i++) {
         st->word_count = i + 1; /* so cleanup closes what this word opened */
         const bool stemmed =
             node->near_split > 0 ? node->near_stemmed[i >= node->near_split] : node->is_stemmed;
-        const int rc = open_word(&st->words[i], a, seg, &node->words[i], stemmed, node->is_prefix);
+        phrase_word *w = &st->words[i];
+        const int rc =
+            open_word(w, a, seg, &node->words[i], stemmed, node->is_prefix, node->near_split == 0);
         if (rc != QUIRE_OK)
             return rc;
-        word_update(&st->words[i]);
+        word_update(w);
+        w->pos_doc = QUIRE_DOC_END;
+        for (uint32_t f = 0; f < w->form_count && !w->has_lead; f++)
+            w->cost += w->forms[f].df;
+        if (w->has_lead)
+            w->cost = w->lead.df;
+        uint32_t j = i; /* insertion sort by cost, stable: deterministic */
+        for (; j > 0 && st->words[st->order[j - 1]].cost > w->cost; j--)
+            st->order[j] = st->order[j - 1];
+        st->order[j] = i;
     }
     return QUIRE_OK;
 }
 
+/* Close the cursors and free the buffers; closing twice is harmless. */
 static void close_words(phrase_state *st)
 {
     for (uint32_t i = 0; i < st->word_count; i++) {
         for (uint32_t j = 0; j < st->words[i].form_count; j++)
             quire_postings_close(&st->words[i].forms[j]);
+        if (st->words[i].has_lead)
+            quire_postings_close(&st->words[i].lead);
         quire_free(st->words[i].buf);
+        st->words[i].buf = NULL;
     }
+    st->word_count = 0;
     quire_free(st->docs);
     quire_free(st->freqs);
     quire_free(st->starts[0]);
@@ -571,6 +707,8 @@ static void close_words(phrase_state *st)
         quire_free(st->part_on[i]);
     }
     quire_free(st->chain);
+    st->docs = st->freqs = st->starts[0] = st->starts[1] = st->chain = NULL;
+    st->part_total = 0;
 }
 
 int phrase_match_segment(phrase_matches *out, arena *a, const quire_segment *seg,
@@ -699,16 +837,12 @@ int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
         if (rc == QUIRE_OK && st->words[i].doc != doc)
             return QUIRE_OK; /* a word the document lacks: no span */
     }
-    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
-        rc = word_positions(&st->words[i], doc);
-    if (rc != QUIRE_OK)
-        return rc;
     const uint32_t title_len = quire_segment_title_len(m->seg, doc);
     if (node->part_count > 1) {
         /* each part's occurrences on a whole chain, as spans of their own */
         uint32_t freq;
         const uint32_t limit = node->field == QUERY_FIELD_TITLE ? title_len : UINT32_MAX;
-        rc = chain_in_doc(st, node, title_len, limit, true, &freq);
+        rc = chain_in_doc(st, node, doc, title_len, limit, true, &freq);
         for (uint32_t i = 0, from = 0; i < node->part_count && rc == QUIRE_OK; i++) {
             for (uint32_t j = 0; j < st->part_counts[i] && rc == QUIRE_OK; j++)
                 if (st->part_on[i][j])
@@ -719,9 +853,11 @@ int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
     } else if (node->near_split > 0) {
         const uint32_t split = node->near_split, lb = n - split;
         uint32_t na = 0, nb = 0;
-        rc = occurrence_starts(st->words, split, &st->starts[0], &st->starts_cap[0], &na);
-        if (rc == QUIRE_OK)
-            rc = occurrence_starts(st->words + split, lb, &st->starts[1], &st->starts_cap[1], &nb);
+        rc = phrase_starts(st, st->words, split, doc, UINT32_MAX, &st->starts[0],
+                           &st->starts_cap[0], &na);
+        if (rc == QUIRE_OK && na > 0)
+            rc = phrase_starts(st, st->words + split, lb, doc, UINT32_MAX, &st->starts[1],
+                               &st->starts_cap[1], &nb);
         for (uint32_t i = 0; i < na && rc == QUIRE_OK; i++)
             if (has_partner(st->starts[0][i], split, st->starts[1], nb, lb, true, node, title_len))
                 rc = push_span(&spans, &n_spans, &cap, st->starts[0][i], split);
@@ -730,11 +866,11 @@ int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
                 rc = push_span(&spans, &n_spans, &cap, st->starts[1][i], lb);
     } else {
         uint32_t found = 0;
-        rc = occurrence_starts(st->words, n, &st->starts[0], &st->starts_cap[0], &found);
         const uint32_t limit = node->field == QUERY_FIELD_TITLE ? title_len : UINT32_MAX;
+        rc =
+            phrase_starts(st, st->words, n, doc, limit, &st->starts[0], &st->starts_cap[0], &found);
         for (uint32_t i = 0; i < found && rc == QUIRE_OK; i++)
-            if ((uint64_t)st->starts[0][i] + n <= limit)
-                rc = push_span(&spans, &n_spans, &cap, st->starts[0][i], n);
+            rc = push_span(&spans, &n_spans, &cap, st->starts[0][i], n);
     }
     if (rc != QUIRE_OK) {
         quire_free(spans);
@@ -754,4 +890,223 @@ int phrase_doc_spans(phrase_span **out, uint32_t *count, arena *a, const quire_s
         rc = phrase_matcher_spans(m, doc, out, count);
     phrase_matcher_close(m);
     return rc;
+}
+
+/* The cursor whose impacts bound the word's tf: its stem's, or its one form's. */
+static quire_postings_cursor *bound_cursor(phrase_word *w)
+{
+    if (w->has_lead)
+        return &w->lead;
+    return w->form_count == 1 ? &w->forms[0] : NULL;
+}
+
+struct phrase_cursor {
+    phrase_state st;
+    const quire_segment *seg;
+    const query_node *node;
+    bool has_floor;     /* candidates are checked against the floor below */
+    double floor_alpha; /* worth confirming: freq bound > alpha + beta * doc_len */
+    double floor_beta;  /* >= 0 */
+    uint64_t skipped;   /* candidates passed over under a floor, unconfirmed */
+};
+
+int phrase_cursor_open(phrase_cursor **out, arena *a, const quire_segment *seg,
+                       const query_node *node)
+{
+    *out = NULL;
+    phrase_cursor *c = arena_alloc(a, sizeof *c);
+    if (c == NULL)
+        return oom();
+    c->seg = seg;
+    c->node = node;
+    const int rc = open_words(&c->st, a, seg, node);
+    if (rc != QUIRE_OK) {
+        close_words(&c->st);
+        return rc == QUIRE_ENOTFOUND ? QUIRE_OK : rc;
+    }
+    *out = c;
+    return QUIRE_OK;
+}
+
+void phrase_cursor_close(phrase_cursor *c)
+{
+    if (c != NULL)
+        close_words(&c->st);
+}
+
+uint64_t phrase_cursor_cost(const phrase_cursor *c)
+{
+    return c->st.words[c->st.order[0]].cost;
+}
+
+void phrase_cursor_word_impacts(const phrase_cursor *c, uint32_t i, const quire_impact **impacts,
+                                uint32_t *count)
+{
+    const quire_postings_cursor *b = bound_cursor(&c->st.words[i]);
+    *impacts = b != NULL ? b->term_impacts : NULL;
+    *count = b != NULL ? b->term_impact_count : 0;
+}
+
+void phrase_cursor_set_floor(phrase_cursor *c, double alpha, double beta)
+{
+    c->has_floor = true;
+    c->floor_alpha = alpha;
+    c->floor_beta = beta;
+    for (uint32_t i = 0; i < c->node->word_count; i++)
+        c->st.words[i].live_block = QUIRE_DOC_END; /* live under the old floor only */
+}
+
+uint64_t phrase_cursor_skipped(const phrase_cursor *c)
+{
+    return c->skipped;
+}
+
+static uint64_t min_tf(const phrase_word *words, uint32_t n, uint32_t d)
+{
+    uint64_t m = UINT64_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint32_t tf = word_tf(&words[i], d);
+        if (tf < m)
+            m = tf;
+    }
+    return m;
+}
+
+/* The most occurrences `node` can have in doc d, from the words' tfs alone: a phrase
+ * occurs at most as often as its rarest word; a NEAR pair needs an occurrence of each
+ * operand, and each occurrence pairs with at most n + 1 of the other's on each side. */
+static uint64_t freq_bound(const phrase_cursor *c, uint32_t d)
+{
+    const query_node *node = c->node;
+    const phrase_word *w = c->st.words;
+    if (node->near_split == 0)
+        return min_tf(w, node->word_count, d);
+    const uint64_t ta = min_tf(w, node->near_split, d);
+    const uint64_t tb = min_tf(w + node->near_split, node->word_count - node->near_split, d);
+    const uint64_t reach = ((uint64_t)node->near_n + 1) * (node->near_ordered ? 1 : 2);
+    uint64_t m = ta * tb;
+    if (ta * reach < m)
+        m = ta * reach;
+    if (tb * reach < m)
+        m = tb * reach;
+    return m;
+}
+
+/* The most occurrences of the node one occurrence of a word allows: 1 for a phrase; for
+ * NEAR the partners it can have (n + 1 on each side it may pair on). */
+static double word_reach(const query_node *node)
+{
+    if (node->near_split == 0)
+        return 1.0;
+    return ((double)node->near_n + 1.0) * (node->near_ordered ? 1.0 : 2.0);
+}
+
+/* Whether `occurrences` in a document of doc_len tokens are no more than the floor lets
+ * pass over. */
+static bool is_below(const phrase_cursor *c, double occurrences, uint32_t doc_len)
+{
+    return occurrences <= c->floor_alpha + c->floor_beta * (double)doc_len;
+}
+
+/* Whether no document of b's current block can beat the floor: each of its impacts (a
+ * tf no posting of the block exceeds at a doc_len no shorter one has) is below it, and
+ * beta >= 0 makes a longer document need more. */
+static bool block_is_below(const phrase_cursor *c, const quire_postings_cursor *b, double reach)
+{
+    if (b->block_impact_count == 0)
+        return false;
+    for (uint32_t i = 0; i < b->block_impact_count; i++)
+        if (!is_below(c, (double)b->block_impacts[i].tf * reach, b->block_impacts[i].doc_len))
+            return false;
+    return true;
+}
+
+/* align() under a floor (block-max skipping): before a word is advanced, a block of its
+ * postings whose impacts are all below the floor is skipped whole, undecoded; once it
+ * is on the target, its own tf below the floor moves the target on before the other
+ * words are read. Skipped documents are counted (they may have matched). */
+static int align_floor(phrase_cursor *c, uint32_t target, uint32_t *doc)
+{
+    phrase_state *st = &c->st;
+    const uint32_t n = c->node->word_count;
+    const double reach = word_reach(c->node);
+again:
+    for (uint32_t k = 0; k < n; k++) {
+        phrase_word *w = &st->words[st->order[k]];
+        quire_postings_cursor *b = bound_cursor(w);
+        int rc;
+        if (b != NULL) {
+            if ((rc = quire_postings_shallow_advance(b, target)) != QUIRE_OK)
+                return rc;
+            if (b->block_last_doc == QUIRE_DOC_END)
+                goto none; /* past its last block */
+            if (b->block_last_doc != w->live_block) {
+                if (block_is_below(c, b, reach)) {
+                    c->skipped++;
+                    if (b->block_last_doc == QUIRE_DOC_END - 1)
+                        goto none;
+                    target = b->block_last_doc + 1;
+                    goto again;
+                }
+                w->live_block = b->block_last_doc;
+            }
+        }
+        if (w->doc < target && (rc = word_advance(w, target)) != QUIRE_OK)
+            return rc;
+        if (w->doc == QUIRE_DOC_END)
+            goto none;
+        if (w->doc > target) {
+            target = w->doc;
+            goto again;
+        }
+        if (is_below(c, (double)word_tf(w, target) * reach,
+                     quire_segment_doc_len(c->seg, target))) {
+            c->skipped++;
+            if (target == QUIRE_DOC_END - 1)
+                goto none;
+            target++;
+            goto again;
+        }
+    }
+    *doc = target;
+    return QUIRE_OK;
+none:
+    *doc = QUIRE_DOC_END;
+    return QUIRE_OK;
+}
+
+int phrase_cursor_next(phrase_cursor *c, uint32_t target, uint32_t *doc, uint32_t *freq)
+{
+    phrase_state *st = &c->st;
+    for (;;) {
+        uint32_t d;
+        int rc =
+            c->has_floor ? align_floor(c, target, &d) : align(st, c->node->word_count, target, &d);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (d == QUIRE_DOC_END)
+            break;
+        if ((rc = check_doc(c->seg, d)) != QUIRE_OK)
+            return rc;
+        if (c->has_floor &&
+            (double)freq_bound(c, d) <=
+                c->floor_alpha + c->floor_beta * (double)quire_segment_doc_len(c->seg, d)) {
+            c->skipped++;
+        } else {
+            uint32_t f;
+            if ((rc = doc_freq(st, c->seg, c->node, d, &f)) != QUIRE_OK)
+                return rc;
+            if (f > 0) {
+                *doc = d;
+                *freq = f;
+                return QUIRE_OK;
+            }
+        }
+        if (d == QUIRE_DOC_END - 1)
+            break;
+        target = d + 1;
+    }
+    *doc = QUIRE_DOC_END;
+    *freq = 0;
+    return QUIRE_OK;
 }

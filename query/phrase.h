@@ -24,6 +24,7 @@
 
 #include "arena.h"
 #include "parser.h"
+#include "quire/postings.h"
 #include "quire/segment.h"
 #include "quire/status.h"
 
@@ -65,5 +66,33 @@ QUIRE_MUST_CHECK int phrase_matcher_open(phrase_doc_matcher **out, arena *a,
 QUIRE_MUST_CHECK int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
                                           uint32_t *count);
 void phrase_matcher_close(phrase_doc_matcher *m);
+
+/* A lazy matcher of `node` over one segment, for ranking: it moves from match to match
+ * like a cursor, finding each by the rules above (documents holding every word, the
+ * rarest word leading and the others advanced to it, skipping whole blocks; then the
+ * positions, decoded word by word, rarest first, only while a start survives), so a query
+ * that needs the top k pays only for the documents it visits. Open: *out is NULL when the
+ * segment lacks a word (nothing matches). QUIRE_OK, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+typedef struct phrase_cursor phrase_cursor;
+QUIRE_MUST_CHECK int phrase_cursor_open(phrase_cursor **out, arena *a, const quire_segment *seg,
+                                        const query_node *node);
+/* The first match at doc >= target: *doc (QUIRE_DOC_END when none is left) and its
+ * occurrences *freq. Targets must not decrease. */
+QUIRE_MUST_CHECK int phrase_cursor_next(phrase_cursor *c, uint32_t target, uint32_t *doc,
+                                        uint32_t *freq);
+/* From now on, pass over a document without reading its positions when the most
+ * occurrences it can hold (from its words' tfs: the rarest word's tf for a phrase; for
+ * NEAR the operands' tfs and n) is <= alpha + beta * its doc_len, beta >= 0: the ranking
+ * gives such a document no chance (cursor.c derives alpha and beta from BM25). Such
+ * documents may match unseen, so counts become lower bounds: skipped() counts them. */
+void phrase_cursor_set_floor(phrase_cursor *c, double alpha, double beta);
+uint64_t phrase_cursor_skipped(const phrase_cursor *c);
+/* Documents holding the rarest word: a bound on the matches. */
+uint64_t phrase_cursor_cost(const phrase_cursor *c);
+/* Word i's impacts over the whole segment when it reads a single form (an exact word, or
+ * a stem of one form), so that its tf bounds the phrase's in every document; else none. */
+void phrase_cursor_word_impacts(const phrase_cursor *c, uint32_t i, const quire_impact **impacts,
+                                uint32_t *count);
+void phrase_cursor_close(phrase_cursor *c);
 
 #endif

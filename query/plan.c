@@ -70,34 +70,108 @@ static int check_prefix(const plan *p, arena *a, const query_node *node)
     return rc;
 }
 
+/* Live documents holding `key` (a form or a stem), summed over the segments. */
+static int key_df(const plan *p, quire_term_kind kind, quire_bytes key, uint64_t *df)
+{
+    *df = 0;
+    for (uint32_t s = 0; s < p->segment_count; s++) {
+        quire_term t;
+        int rc = quire_segment_lookup(quire_index_segment(p->ix, s), kind, key, &t);
+        if (rc == QUIRE_ENOTFOUND)
+            continue;
+        uint64_t live_df;
+        if (rc == QUIRE_OK)
+            rc = quire_index_live_df(p->ix, s, &t, &live_df);
+        if (rc != QUIRE_OK)
+            return rc;
+        *df += live_df;
+    }
+    return QUIRE_OK;
+}
+
+/* A lazy phrase's weight: its words' idfs summed (a word given twice counts twice, as in
+ * Lucene's PhraseQuery), times k1 + 1. */
+static int lazy_weight(plan_phrase *ph, const plan *p)
+{
+    const query_node *node = ph->node;
+    double idf = 0.0;
+    for (uint32_t w = 0; w < node->word_count; w++) {
+        const bool stemmed =
+            node->near_split > 0 ? node->near_stemmed[w >= node->near_split] : node->is_stemmed;
+        uint64_t df;
+        const int rc = key_df(p, stemmed ? QUIRE_TERM_STEM : QUIRE_TERM_FORM,
+                              quire_bytes_of(node->words[w].text, node->words[w].len), &df);
+        if (rc != QUIRE_OK)
+            return rc;
+        idf += scorer_idf(&p->scorer, df);
+    }
+    ph->weight = idf * (p->scorer.k1 + 1.0);
+    return QUIRE_OK;
+}
+
+/* Match the phrase over every segment into ph->in_seg, with its live df and occurrences. */
+static int match_whole(plan_phrase *ph, const plan *p, arena *a, size_t nseg)
+{
+    ph->in_seg = arena_alloc(a, (nseg + 1) * sizeof *ph->in_seg);
+    if (ph->in_seg == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    ph->df = ph->occurrences = 0;
+    for (uint32_t s = 0; s < p->segment_count; s++) {
+        const int rc = ph->node->is_approx
+                           ? approx_match_segment(&ph->in_seg[s], a, p->ix, s, ph->node)
+                           : phrase_match_segment(&ph->in_seg[s], a,
+                                                  quire_index_segment(p->ix, s), ph->node);
+        if (rc != QUIRE_OK)
+            return rc;
+        const phrase_matches *m = &ph->in_seg[s];
+        for (uint32_t k = 0; k < m->count; k++) {
+            if (quire_index_is_deleted(p->ix, s, m->docs[k]))
+                continue;
+            ph->df++;
+            ph->occurrences += m->freqs[k];
+        }
+    }
+    return QUIRE_OK;
+}
+
 static int match_phrases(plan *p, arena *a, size_t nseg)
 {
     for (uint32_t i = 0; i < p->phrase_count; i++) {
         plan_phrase *ph = &p->phrases[i];
+        /* Lazy (matched as the ranking reads it, phrase.h's cursor): a plain phrase or
+         * NEAR over the whole document. Not a prefix or a title: phrase, nor an ellipsis
+         * quote (its occurrences are not bounded by a word's tf times a fixed reach), a
+         * fuzzy word (its weight is its variants') or an approximate quote (approx.h). */
+        ph->is_lazy = !ph->node->is_prefix && ph->node->field == QUERY_FIELD_ANY &&
+                      ph->node->part_count == 0 && !ph->node->is_fuzzy && !ph->node->is_approx;
+        if (ph->is_lazy) {
+            const int rc = lazy_weight(ph, p);
+            if (rc != QUIRE_OK)
+                return rc;
+            continue;
+        }
         if (ph->node->is_prefix) {
             const int rc = check_prefix(p, a, ph->node);
             if (rc != QUIRE_OK)
                 return rc;
         }
-        ph->in_seg = arena_alloc(a, nseg * sizeof *ph->in_seg);
-        if (ph->in_seg == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
-        for (uint32_t s = 0; s < p->segment_count; s++) {
-            const int rc = ph->node->is_approx
-                               ? approx_match_segment(&ph->in_seg[s], a, p->ix, s, ph->node)
-                               : phrase_match_segment(&ph->in_seg[s], a,
-                                                      quire_index_segment(p->ix, s), ph->node);
-            if (rc != QUIRE_OK)
-                return rc;
-            const phrase_matches *m = &ph->in_seg[s];
-            for (uint32_t k = 0; k < m->count; k++) {
-                if (quire_index_is_deleted(p->ix, s, m->docs[k]))
-                    continue;
-                ph->df++;
-                ph->occurrences += m->freqs[k];
-            }
-        }
+        const int rc = match_whole(ph, p, a, nseg);
+        if (rc != QUIRE_OK)
+            return rc;
         ph->weight = scorer_weight(&p->scorer, ph->df);
+    }
+    return QUIRE_OK;
+}
+
+int plan_match_lazy(plan *p, arena *a)
+{
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        plan_phrase *ph = &p->phrases[i];
+        if (!ph->is_lazy || ph->in_seg != NULL)
+            continue;
+        const int rc = match_whole(ph, p, a, p->segment_count);
+        if (rc != QUIRE_OK)
+            return rc;
     }
     return QUIRE_OK;
 }
@@ -270,6 +344,15 @@ int plan_cursor(cursor **out, arena *a, const plan *p, const query_node *node, u
     }
     case QUERY_PHRASE: {
         const plan_phrase *ph = &p->phrases[node->phrase];
+        if (ph->is_lazy) {
+            rc = cursor_new_phrase(out, a, &p->scorer, quire_index_segment(p->ix, seg), node,
+                                   ph->weight);
+            if (rc != QUIRE_OK) {
+                cursor_close(*out);
+                *out = NULL;
+            }
+            return rc;
+        }
         const phrase_matches *m = &ph->in_seg[seg];
         if (m->count == 0)
             return QUIRE_OK;

@@ -3,11 +3,16 @@
  * summed over the snapshot's segments, its BM25 weight), the term looked up once per
  * segment, and, per segment, the cursor tree that mirrors the AST.
  *
- * Phrases are matched in plan_build(), before any scoring: their BM25 weight needs their
- * document frequency, which no dictionary holds, so a first pass finds every match in
- * every segment (phrase.c) and counts the live documents exactly. The matches are kept
- * (8 bytes per matching document) and replayed by LIST cursors, so positions are read
- * once. Date filters read the segment's dates into an array once per query.
+ * Phrases and NEAR groups are weighted from their words' statistics, as Lucene and
+ * Xapian weigh a phrase: the sum of the words' idfs (each word's df from the dictionary:
+ * its exact form's, or its stem's for a ~stemmed word or a NEAR operand's word), times
+ * k1 + 1. So nothing needs matching before ranking, and each is a PHRASE cursor matched
+ * lazily, whose bound lets pruning pass over documents without reading their positions.
+ * Prefixes and title: clauses keep a weight from their exact document frequency, which
+ * no dictionary holds: plan_build() finds every match of them in every segment
+ * (phrase.c) and counts the live documents exactly; the matches are kept (8 bytes per
+ * matching document) and replayed by LIST cursors, so positions are read once. Date
+ * filters read the segment's dates into an array once per query.
  *
  * Segments are evaluated one after the other (their doc ids are disjoint and ascending),
  * each with its own cursor tree, all feeding one top-k: the result is the same as one
@@ -38,10 +43,11 @@ typedef struct plan_term {
 
 typedef struct plan_phrase {
     const query_node *node; /* its PHRASE node */
-    uint64_t df;            /* live documents holding it, exact */
-    uint64_t occurrences;   /* its occurrences in them */
-    double weight;          /* scorer_weight(df) */
-    phrase_matches *in_seg; /* per segment: its matches, deleted documents included */
+    bool is_lazy;           /* matched by a PHRASE cursor; else matched here (LIST) */
+    uint64_t df;            /* not lazy: live documents holding it, exact */
+    uint64_t occurrences;   /* not lazy: its occurrences in them */
+    double weight;          /* lazy: sum of its words' idfs * (k1 + 1); else scorer_weight(df) */
+    phrase_matches *in_seg; /* not lazy, per segment: its matches, deleted documents included */
 } plan_phrase;
 
 typedef struct plan {
@@ -64,6 +70,11 @@ QUIRE_MUST_CHECK int plan_build(plan *p, arena *a, const quire_index *ix, const 
 /* Read every document's date into p->dates (done by plan_build when the query has a date
  * filter; a date sort asks for it too). QUIRE_OK, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
 QUIRE_MUST_CHECK int plan_read_dates(plan *p, arena *a);
+
+/* Match each lazy phrase over the whole index as an eager one is (in_seg, df, occurrences)
+ * while keeping its weight and its lazy cursors: for --explain, which reads each clause's
+ * documents and tf per hit. QUIRE_OK, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int plan_match_lazy(plan *p, arena *a);
 
 /* The cursor tree of `node` over segment `seg`, positioned on its first match; *out is
  * NULL when nothing in the segment can match (an AND with a term the segment lacks).

@@ -10,7 +10,8 @@
 
 bool prune_applies(const cursor *root)
 {
-    return root->kind == CURSOR_OR || root->kind == CURSOR_TERM || root->kind == CURSOR_LIST;
+    return root->kind == CURSOR_OR || root->kind == CURSOR_TERM || root->kind == CURSOR_LIST ||
+           root->kind == CURSOR_PHRASE;
 }
 
 /* The value a bound must exceed for its document to be worth scoring: the threshold less
@@ -20,8 +21,15 @@ static double beatable(double threshold)
     return threshold - 1e-9 * fabs(threshold);
 }
 
+/* Each clause's floor (cursor_set_floor): the limit less what the other clauses can add. */
+static void set_floors(cursor *const *ord, uint32_t n, const double *upto, double limit)
+{
+    for (uint32_t i = 0; i < n; i++)
+        cursor_set_floor(ord[i], limit - (upto[n - 1] - ord[i]->max_score));
+}
+
 int prune_segment(const plan *p, cursor *root, uint32_t seg, topk *top, uint64_t *match_count,
-                  bool *count_exact)
+                  uint64_t *occurrences, bool *count_exact)
 {
     const quire_segment *segment = quire_index_segment(p->ix, seg);
     const uint32_t doc_count = quire_segment_get_stats(segment)->doc_count;
@@ -53,6 +61,7 @@ int prune_segment(const plan *p, cursor *root, uint32_t seg, topk *top, uint64_t
     uint32_t ess = 0; /* ord[ess..n) are essential */
     while (ess < n && upto[ess] <= limit)
         ess++;
+    set_floors(ord, n, upto, limit);
     for (;;) {
         if (ess > 0)
             *count_exact = false;
@@ -70,6 +79,8 @@ int prune_segment(const plan *p, cursor *root, uint32_t seg, topk *top, uint64_t
         }
         if (!quire_index_is_deleted(p->ix, seg, d)) {
             (*match_count)++;
+            if (root->kind == CURSOR_PHRASE)
+                *occurrences += root->freq; /* a one-clause query: root is ord[0], on d */
             const double norm = scorer_norm(&p->scorer, quire_segment_doc_len(segment, d));
             double bound = ess > 0 ? upto[ess - 1] : 0.0;
             for (uint32_t i = ess; i < n; i++)
@@ -86,7 +97,10 @@ int prune_segment(const plan *p, cursor *root, uint32_t seg, topk *top, uint64_t
             if (bound > limit) {
                 root->doc = d; /* every clause holding d is on it: score as exhaustively */
                 topk_push(top, cursor_score(root, norm), base + d);
+                const double was_limit = limit;
                 limit = beatable(topk_threshold(top));
+                if (limit != was_limit)
+                    set_floors(ord, n, upto, limit);
             }
         }
         const uint32_t was = ess;
@@ -96,7 +110,7 @@ int prune_segment(const plan *p, cursor *root, uint32_t seg, topk *top, uint64_t
             if (ord[i]->doc == d && (rc = cursor_next(ord[i])) != QUIRE_OK)
                 goto done;
     }
-    if (ess > 0)
+    if (ess > 0 || cursor_has_skipped(root))
         *count_exact = false;
 done:
     quire_free(ord);

@@ -218,7 +218,7 @@ typedef struct search_result {
     uint64_t match_count;      /* live documents matching the query: exact if ... */
     bool match_count_exact;    /* ... this is set, else a lower bound (pruning skipped some) */
     uint32_t term_count;       /* distinct stems the query was analysed into */
-    bool has_occurrences;      /* the query is one phrase: occurrence_count is set */
+    bool has_occurrences;      /* one-phrase query, counted exactly: occurrence_count set */
     uint64_t occurrence_count; /* its occurrences in the matching documents, exact */
     char *hint; /* owned; NULL, or why nothing matched when it can say (a quote with an
                  * ellipsis: how many documents hold each part alone) */

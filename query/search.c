@@ -272,7 +272,7 @@ int search_open_index(searcher **out, quire_index *ix, const char *dir)
  * to the heap (prune.c skips what cannot enter, for the shapes it handles), with its date
  * when the heap orders by date. */
 static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
-                         uint64_t *match_count)
+                         uint64_t *match_count, uint64_t *occurrences)
 {
     const int32_t *dates = top->by_date != 0 && p->dates != NULL ? p->dates[seg] : NULL;
     const quire_segment *segment = quire_index_segment(p->ix, seg);
@@ -291,6 +291,8 @@ static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
             else
                 topk_push(top, cursor_score(root, norm), base + doc);
             (*match_count)++;
+            if (root->kind == CURSOR_PHRASE)
+                *occurrences += root->freq;
         }
         const int rc = cursor_next(root);
         if (rc != QUIRE_OK)
@@ -425,6 +427,59 @@ static int copy_highlights(search_highlight **out, const passage_highlight *h, u
         (*out)[i].source = walk ? walk_to(walk, h[i].start) : (search_source){0, 0, UINT64_MAX};
     }
     return QUIRE_OK;
+}
+
+/* The hit's text for passage_build(), in *text and in->text: with a text map and not
+ * `whole`, only the bytes of the regions passage_regions() names, each at its offset in a buffer of the
+ * text's length (so only the stored-text blocks under them are inflated); without one,
+ * the whole text. Sets in->text_len, text_tokens, regions (into `regions`, room for
+ * PASSAGE_MAX_COUNT) and region_count. */
+static int hit_text(quire_buf *text, passage_input *in, passage_region *regions,
+                    const quire_segment *seg, uint32_t doc, const search_options *o, bool whole)
+{
+    quire_doc_info info;
+    int rc = quire_segment_doc_info(seg, doc, &info);
+    if (rc != QUIRE_OK)
+        return rc;
+    in->text_len = info.text_len;
+    in->text_tokens = info.doc_len - info.title_len;
+    const uint32_t cap = quire_text_map_count(in->text_tokens);
+    uint64_t *map = quire_malloc(((size_t)cap + 1) * sizeof *map);
+    if (map == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    uint32_t n = 0;
+    rc = quire_text_map_decode(&info, map, cap, &n);
+    if (rc != QUIRE_OK) {
+        rc = quire_corrupt("segment %llu, document %u: %s",
+                           (unsigned long long)quire_segment_id(seg), doc, quire_errmsg());
+        goto done;
+    }
+    text->len = 0;
+    if (n == 0 || whole) { /* no map (or all of it wanted): the whole text */
+        rc = quire_segment_doc_text(seg, doc, text);
+    } else {
+        uint32_t nr = 0;
+        rc = passage_regions(regions, &nr, in, map, n, o->passages, o->passage_bytes);
+        if (rc == QUIRE_OK && !quire_buf_reserve(text, (size_t)info.text_len + 1))
+            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        quire_buf part = QUIRE_BUF_INIT;
+        for (uint32_t i = 0; i < nr && rc == QUIRE_OK; i++) {
+            part.len = 0;
+            rc = quire_segment_doc_text_range(seg, doc, regions[i].start, regions[i].end, &part);
+            if (rc == QUIRE_OK && part.len > 0)
+                memcpy(text->data + regions[i].start, part.data, part.len);
+        }
+        quire_buf_free(&part);
+        text->len = (size_t)info.text_len;
+        in->regions = regions;
+        in->region_count = nr;
+    }
+    if (rc == QUIRE_OK && text->err)
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+    in->text = (const char *)text->data;
+done:
+    quire_free(map);
+    return rc;
 }
 
 /* Fill hit->passages and hit->title_highlights from the clauses' matches in the hit;
@@ -605,24 +660,21 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
         quire_free(spans);
     }
     text->len = 0;
+    /* Walking to source positions (a plain text file's lines and columns) and placing
+     * renderings tokenise from the text's start: they need all of it. Otherwise the text
+     * map lets only the passages' regions be read. */
+    const bool whole = hit->source.column != 0 || hit->rendering_count > 0;
+    passage_input in = {NULL,     0,  hit->title, hit->title_len, quire_segment_title_len(seg, doc),
+                        m,        nm, weights,    c->count + extra, 0,
+                        NULL,     0};
+    passage_region regions[PASSAGE_MAX_COUNT];
     if (rc == QUIRE_OK)
-        rc = quire_segment_doc_text(seg, doc, text);
-    if (rc == QUIRE_OK && text->err)
-        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        rc = hit_text(text, &in, regions, seg, doc, o, whole);
     if (rc == QUIRE_OK)
         rc = locate_renderings(hit, s->an, (const char *)text->data, text->len,
                                quire_segment_title_len(seg, doc));
     if (rc != QUIRE_OK)
         goto done;
-    const passage_input in = {(const char *)text->data,
-                              text->len,
-                              hit->title,
-                              hit->title_len,
-                              quire_segment_title_len(seg, doc),
-                              m,
-                              nm,
-                              weights,
-                              c->count + extra};
     rc = passage_build(&ps, &np, &th, &nth, s->an, &in, o->passages, o->passage_bytes);
     if (rc != QUIRE_OK)
         goto done;
@@ -927,16 +979,17 @@ static double avg_title_len(searcher *s)
 
 /* One pass of `root` over every segment into `top`, counting matches into r. */
 static int run_pass(const plan *p, arena *a, const query_node *root, topk *top, search_result *r,
-                    bool exhaustive)
+                    uint64_t *occurrences, bool exhaustive)
 {
     for (uint32_t seg = 0; seg < p->segment_count; seg++) {
         cursor *c = NULL;
         int rc = plan_cursor(&c, a, p, root, seg);
         if (rc == QUIRE_OK && c != NULL) {
             if (!exhaustive && top->cap > 0 && prune_applies(c))
-                rc = prune_segment(p, c, seg, top, &r->match_count, &r->match_count_exact);
+                rc = prune_segment(p, c, seg, top, &r->match_count, occurrences,
+                                   &r->match_count_exact);
             else
-                rc = match_segment(p, c, seg, top, &r->match_count);
+                rc = match_segment(p, c, seg, top, &r->match_count, occurrences);
         }
         cursor_close(c);
         if (rc != QUIRE_OK)
@@ -991,7 +1044,9 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     rc = plan_build(&p, &a, s->ix, &ast, o->k1, o->b);
     if (rc != QUIRE_OK)
         goto done;
-    if (root->kind == QUERY_PHRASE) {
+    /* A one-phrase query counts its occurrences: matched before ranking, or as it goes. */
+    const bool lazy_root = root->kind == QUERY_PHRASE && p.phrases[root->phrase].is_lazy;
+    if (root->kind == QUERY_PHRASE && !lazy_root) {
         r.has_occurrences = true;
         r.occurrence_count = p.phrases[root->phrase].occurrences;
     }
@@ -1016,6 +1071,7 @@ int search_query(search_result *out, searcher *s, const search_options *o)
      * rescores a fixed depth whatever k is, so that its top k does not depend on k; RM3
      * (feedback.h) reads the first pass's best documents. A query that is one approximate
      * quote ranks by closeness: neither applies. */
+    uint64_t occurrences = 0;
     const uint64_t live = quire_index_doc_count(s->ix);
     const bool approx_alone = is_approx_alone(root);
     rerank_options ro = {o->proximity, o->title_weight, 0.0};
@@ -1042,7 +1098,7 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     for (uint32_t seg = 0; seg < p.segment_count && approx_alone; seg++)
         rank_by_closeness(&p, seg, root, &top, &r.match_count);
     if (!approx_alone)
-        rc = run_pass(&p, &a, root, &top, &r, o->exhaustive || by_date);
+        rc = run_pass(&p, &a, root, &top, &r, &occurrences, o->exhaustive || by_date);
     if (rc != QUIRE_OK)
         goto done;
     if (o->rm3 && o->top_k > 0) {
@@ -1062,11 +1118,16 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         r.match_count = 0;
         r.match_count_exact = true;
         if (rc == QUIRE_OK)
-            rc = run_pass(&p, &a, root, &top, &r, o->exhaustive);
+            rc = run_pass(&p, &a, root, &top, &r, &occurrences, o->exhaustive);
         if (rc != QUIRE_OK)
             goto done;
     }
 
+    /* counted as it went: exact only if no document was skipped */
+    if (lazy_root && r.match_count_exact) {
+        r.has_occurrences = true;
+        r.occurrence_count = occurrences;
+    }
     topk_sort(&top);
     if (second) {
         rc = rerank_top(&top, &a, &p, root, &ro);
@@ -1096,7 +1157,9 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     }
     if (o->explain) {
         explain_ctx *ec;
-        rc = explain_build(&r.explain, &ec, &a, &p, root, is_approx_alone(root));
+        rc = plan_match_lazy(&p, &a);
+        if (rc == QUIRE_OK)
+            rc = explain_build(&r.explain, &ec, &a, &p, root, is_approx_alone(root));
         for (uint32_t i = 0; i < r.hit_count && rc == QUIRE_OK; i++)
             rc = explain_hit(&r.hits[i], ec);
         if (rc != QUIRE_OK)

@@ -243,3 +243,38 @@ int quire_pfor_unpack(uint32_t *out, size_t count, const uint8_t *in, size_t ava
     *used = (size_t)(p - in);
     return QUIRE_OK;
 }
+
+int quire_pfor_skip(size_t count, const uint8_t *in, size_t avail, size_t *used)
+{
+    if (avail < 1 || count == 0 || count > QUIRE_BITPACK_MAX)
+        return QUIRE_ECORRUPT;
+    const uint8_t *p = in, *end = in + avail;
+    unsigned head = *p++;
+    unsigned w = head & QUIRE_PFOR_WIDTH;
+    unsigned exc = 0;
+    if (head & QUIRE_PFOR_EXCEPTIONS) {
+        if (p == end)
+            return QUIRE_ECORRUPT;
+        exc = *p++;
+        if (exc == 0 || exc > count || w >= 32)
+            return QUIRE_ECORRUPT;
+    }
+    if (w > 32)
+        return QUIRE_ECORRUPT;
+    size_t len = quire_bitpack_len(count, w);
+    if (len > (size_t)(end - p))
+        return QUIRE_ECORRUPT;
+    p += len;
+    int last = -1;
+    for (unsigned k = 0; k < exc; k++) {
+        uint32_t high;
+        if (p == end || (int)*p <= last || *p >= count)
+            return QUIRE_ECORRUPT;
+        last = *p++;
+        if (quire_varint_get32(&high, &p, end) != QUIRE_OK || high == 0 ||
+            high > (UINT32_MAX >> w))
+            return QUIRE_ECORRUPT;
+    }
+    *used = (size_t)(p - in);
+    return QUIRE_OK;
+}

@@ -468,6 +468,8 @@ int quire_postings_end(quire_postings_writer *w, quire_postings_meta *meta)
 
 /* ---- cursor ---- */
 
+#define SMALL_GROUPS 16 /* groups of a positions chunk tracked without an allocation */
+
 struct quire_postings_cursor_state {
     uint32_t block_count;
     uint32_t block;    /* decoded block, UINT32_MAX before the first */
@@ -486,15 +488,22 @@ struct quire_postings_cursor_state {
     uint32_t one_last_doc;
     uint64_t one_doc_at[2], one_pos_at[2];
     uint32_t one_imp_at[2];
-    /* positions cache: the chunk of block pos_block, checked and opened, its groups
-     * unpacked into pos on demand (pos_done values so far, the next at pos_next) and each
-     * posting's deltas summed the first time its positions are asked for */
+    /* positions cache: the chunk of block pos_block, checked and opened; its groups (of
+     * QUIRE_BITPACK_MAX values) found by skipping, in order, as far as a posting asks
+     * (group_off[0..groups_found] known), and only the groups holding an asked posting's
+     * values unpacked into pos; each posting's deltas summed the first time its
+     * positions are asked for */
     uint32_t pos_block; /* chunk opened, UINT32_MAX if none */
     uint32_t *pos;
     size_t pos_cap;
-    uint64_t pos_start[BLOCK + 1]; /* index of each posting's first position */
-    uint64_t pos_done;             /* values unpacked */
-    const uint8_t *pos_next, *pos_end;
+    uint64_t pos_start[BLOCK + 1];      /* index of each posting's first position */
+    const uint8_t *pos_chunk, *pos_end; /* the chunk's groups */
+    size_t *group_off;                  /* per group: its first byte in the chunk */
+    uint8_t *group_done;                /* per group: unpacked into pos */
+    size_t groups_cap;                  /* of the two; the small ones below, or allocated */
+    size_t small_off[SMALL_GROUPS + 1];
+    uint8_t small_done[SMALL_GROUPS + 1];
+    uint64_t groups_found; /* groups whose offset is known, less the one after */
     uint8_t pos_summed[BLOCK];
 };
 
@@ -772,6 +781,10 @@ void quire_postings_close(quire_postings_cursor *c)
 {
     if (c->st) {
         quire_free(c->st->pos);
+        if (c->st->group_off != c->st->small_off) {
+            quire_free(c->st->group_off);
+            quire_free(c->st->group_done);
+        }
         quire_free(c->st);
         c->st = NULL;
     }
@@ -899,8 +912,8 @@ int quire_postings_shallow_advance(quire_postings_cursor *c, uint32_t target)
     return QUIRE_OK;
 }
 
-/* Open the current block's positions chunk: check its size and CRC, size the buffer.
- * Its groups are unpacked by unpack_to() as postings ask for them. */
+/* Open the current block's positions chunk: check its size and CRC, size the buffers.
+ * Its groups are found and unpacked by unpack_range() as postings ask for them. */
 static int open_chunk(quire_postings_cursor *c)
 {
     cstate *s = c->st;
@@ -934,8 +947,38 @@ static int open_chunk(quire_postings_cursor *c)
             return quire_error(QUIRE_ENOMEM, "%s: out of memory", c->pos_name);
         s->pos_cap = cap;
     }
-    s->pos_done = 0;
-    s->pos_next = p;
+    const uint64_t groups = (total + QUIRE_BITPACK_MAX - 1) / QUIRE_BITPACK_MAX;
+    if (s->groups_cap == 0) { /* most chunks: no allocation */
+        s->group_off = s->small_off;
+        s->group_done = s->small_done;
+        s->groups_cap = SMALL_GROUPS + 1;
+    }
+    if (groups + 1 > s->groups_cap) {
+        size_t cap = s->groups_cap * 2;
+        while (cap < groups + 1)
+            cap *= 2;
+        if (s->group_off != s->small_off) {
+            quire_free(s->group_off);
+            quire_free(s->group_done);
+        }
+        s->group_off = NULL;
+        s->group_done = NULL;
+        s->groups_cap = 0;
+        size_t *off = quire_malloc(cap * sizeof *off);
+        uint8_t *done = quire_malloc(cap);
+        if (!off || !done) {
+            quire_free(off);
+            quire_free(done);
+            return quire_error(QUIRE_ENOMEM, "%s: out of memory", c->pos_name);
+        }
+        s->group_off = off;
+        s->group_done = done;
+        s->groups_cap = cap;
+    }
+    memset(s->group_done, 0, (size_t)groups);
+    s->group_off[0] = 0;
+    s->groups_found = 0;
+    s->pos_chunk = p;
     s->pos_end = end;
     memset(s->pos_summed, 0, sizeof s->pos_summed);
     s->pos_block = b;
@@ -944,31 +987,67 @@ static int open_chunk(quire_postings_cursor *c)
     return QUIRE_OK;
 }
 
-/* Unpack the open chunk's groups until at least `upto` values are out; after the last
- * group, the chunk must be used up exactly. */
-static int unpack_to(quire_postings_cursor *c, uint64_t upto)
+/* Values of group g of the open chunk. */
+static size_t group_values(const cstate *s, uint64_t g)
+{
+    const uint64_t total = s->pos_start[s->count], first = g * QUIRE_BITPACK_MAX;
+    return total - first < QUIRE_BITPACK_MAX ? (size_t)(total - first) : QUIRE_BITPACK_MAX;
+}
+
+static int bad_group(quire_postings_cursor *c)
+{
+    c->st->pos_block = UINT32_MAX;
+    return quire_corrupt("%s: block %u: bad group", c->pos_name, c->st->block);
+}
+
+/* Make the values [from, upto) of the open chunk available in pos: the groups before them
+ * are skipped (their lengths read, not their values) and only the groups holding them are
+ * unpacked, so a posting late in a block of a frequent word costs its own groups, not
+ * every value before it. Once the last group is found, the chunk must be used up exactly. */
+static int unpack_range(quire_postings_cursor *c, uint64_t from, uint64_t upto)
 {
     cstate *s = c->st;
-    const uint64_t total = s->pos_start[s->count];
-    const uint8_t *p = s->pos_next, *end = s->pos_end;
-    while (s->pos_done < upto) {
-        size_t n = total - s->pos_done < QUIRE_BITPACK_MAX ? (size_t)(total - s->pos_done)
-                                                           : QUIRE_BITPACK_MAX,
-               used;
-        if (p == end || (p[0] & QUIRE_PFOR_SPARE) ||
-            quire_pfor_unpack(s->pos + s->pos_done, n, p, (size_t)(end - p), &used) != QUIRE_OK) {
-            s->pos_block = UINT32_MAX;
-            return quire_corrupt("%s: block %u: bad group", c->pos_name, s->block);
-        }
-        p += used;
-        s->pos_done += n;
-        if (s->pos_done == total && p != end) {
+    if (from >= upto)
+        return QUIRE_OK;
+    const uint64_t g0 = from / QUIRE_BITPACK_MAX, g1 = (upto - 1) / QUIRE_BITPACK_MAX;
+    if (g0 == g1 && g0 < s->groups_found && s->group_done[g0])
+        return QUIRE_OK; /* the common case: a posting in a group already unpacked */
+    const uint64_t groups = (s->pos_start[s->count] + QUIRE_BITPACK_MAX - 1) / QUIRE_BITPACK_MAX;
+    const size_t chunk_len = (size_t)(s->pos_end - s->pos_chunk);
+    while (s->groups_found <= g1) { /* find where groups_found + 1 starts */
+        const uint64_t g = s->groups_found;
+        const size_t at = s->group_off[g];
+        size_t used;
+        /* a group wanted is unpacked right away (which measures it too), one before
+         * them only measured */
+        const int rc =
+            at == chunk_len || (s->pos_chunk[at] & QUIRE_PFOR_SPARE) ? QUIRE_ECORRUPT
+            : g >= g0
+                ? quire_pfor_unpack(s->pos + g * QUIRE_BITPACK_MAX, group_values(s, g),
+                                    s->pos_chunk + at, chunk_len - at, &used)
+                : quire_pfor_skip(group_values(s, g), s->pos_chunk + at, chunk_len - at, &used);
+        if (rc != QUIRE_OK)
+            return bad_group(c);
+        s->group_done[g] = g >= g0;
+        s->group_off[g + 1] = at + used;
+        s->groups_found++;
+        if (s->groups_found == groups && at + used != chunk_len) {
             s->pos_block = UINT32_MAX;
             return quire_corrupt("%s: block %u: %zu stray bytes", c->pos_name, s->block,
-                                 (size_t)(end - p));
+                                 chunk_len - (at + used));
         }
     }
-    s->pos_next = p;
+    for (uint64_t g = g0; g <= g1; g++) {
+        if (s->group_done[g])
+            continue;
+        const size_t at = s->group_off[g];
+        size_t used;
+        if (quire_pfor_unpack(s->pos + g * QUIRE_BITPACK_MAX, group_values(s, g), s->pos_chunk + at,
+                              chunk_len - at, &used) != QUIRE_OK ||
+            at + used != s->group_off[g + 1])
+            return bad_group(c);
+        s->group_done[g] = 1;
+    }
     return QUIRE_OK;
 }
 
@@ -983,7 +1062,7 @@ int quire_postings_positions(quire_postings_cursor *c, const uint32_t **position
     if (s->pos_block != s->block && (rc = open_chunk(c)) != QUIRE_OK)
         return rc;
     const uint32_t i = s->i;
-    if ((rc = unpack_to(c, s->pos_start[i + 1])) != QUIRE_OK)
+    if ((rc = unpack_range(c, s->pos_start[i], s->pos_start[i + 1])) != QUIRE_OK)
         return rc;
     uint32_t *v = s->pos + s->pos_start[i];
     if (!s->pos_summed[i]) {

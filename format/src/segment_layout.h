@@ -8,10 +8,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "quire/bytes.h"
+#include "quire/segment.h"
+
 #define DMD_GROUP_DOCS     64 /* doc records per CRC-checked group in .dmd */
-#define DMD_SOURCE_VERSION                                                                         \
-    3                         /* first version whose .dmd records say where a text lies in         \
-                               * its source file (src_line, src_column, src_offset) */
+/* first version whose .dmd records say where a text lies in its source file (src_line,
+ * src_column, src_offset); the same version gave them a text map (QUIRE_TEXT_MAP_VERSION) */
+#define DMD_SOURCE_VERSION 3
 #define TER_STATS_LEN      64 /* .ter's index region: counts + where the dictionary index is */
 #define STO_INDEX_ENTRY    16 /* per block: stream offset u64, file offset u64 */
 #define STO_BLOCK_OVERHEAD 12 /* ulen u32, clen u32, ..., crc u32 */
@@ -27,6 +30,18 @@ static inline void segment_file_path(char *out, size_t cap, const char *dir, uin
                                      const char *ext)
 {
     snprintf(out, cap, "%s/seg-%08llx.%s", dir, (unsigned long long)id, ext);
+}
+
+/* Where a .dmd group's CRC starts: 0 before version 3; from version 3 the CRC of the
+ * file's version (le32), so that a group is only read under the record layout it was
+ * written with (a damaged version field cannot make a version-3 group parse as 2). */
+static inline uint32_t dmd_crc_seed(uint32_t version)
+{
+    if (version < QUIRE_TEXT_MAP_VERSION)
+        return 0;
+    const uint8_t v[4] = {(uint8_t)version, (uint8_t)(version >> 8), (uint8_t)(version >> 16),
+                          (uint8_t)(version >> 24)};
+    return quire_crc32(0, v, sizeof v);
 }
 
 /* zigzag-coded date + 1, 0 = no date */

@@ -405,20 +405,25 @@ int quire_segment_doc_info(const quire_segment *seg, uint32_t doc, quire_doc_inf
         quire_varint_get(&glen, &p, end) != QUIRE_OK || glen + 4 != (uint64_t)(end - p))
         return quire_corrupt("%s: document group %llu is damaged", name, (unsigned long long)g);
     const uint8_t *rec_end = p + glen;
-    /* from DMD_SOURCE_VERSION on the crc starts with the version (the header's bytes) */
-    const uint32_t crc0 = seg->dmd_version >= DMD_SOURCE_VERSION ? quire_crc32(0, base + 8, 4) : 0;
-    if (quire_crc32(crc0, base + off, (size_t)(rec_end - (base + off))) != quire_load_le32(rec_end))
+    /* the header's version (checked at open) decides the records' layout: from version 3
+     * each has a text map and where its text lies in its source file */
+    const uint32_t version = seg->dmd_version;
+    const bool has_map = version >= QUIRE_TEXT_MAP_VERSION;
+    if (quire_crc32(dmd_crc_seed(version), base + off, (size_t)(rec_end - (base + off))) !=
+        quire_load_le32(rec_end))
         return quire_corrupt("%s: document group %llu checksum mismatch", name,
                              (unsigned long long)g);
     quire_bytes origin = {NULL, 0};
     for (uint32_t d = (uint32_t)(g * DMD_GROUP_DOCS);; d++) {
         quire_doc_info info;
         uint64_t date, text_len, src_line = 0, src_column = 0, src_offset = 0;
+        info.text_map = quire_bytes_of(NULL, 0);
         if (str_get(&info.external_id, &p, rec_end) != QUIRE_OK ||
             str_get(&info.title, &p, rec_end) != QUIRE_OK ||
             str_get(&info.origin, &p, rec_end) != QUIRE_OK ||
             quire_varint_get(&date, &p, rec_end) != QUIRE_OK ||
-            quire_varint_get(&text_len, &p, rec_end) != QUIRE_OK || date > UINT32_MAX + 1ull)
+            quire_varint_get(&text_len, &p, rec_end) != QUIRE_OK || date > UINT32_MAX + 1ull ||
+            (has_map && str_get(&info.text_map, &p, rec_end) != QUIRE_OK))
             return quire_corrupt("%s: record of document %u is damaged", name, d);
         if (seg->dmd_version >= DMD_SOURCE_VERSION &&
             (quire_varint_get(&src_line, &p, rec_end) != QUIRE_OK ||
@@ -448,6 +453,49 @@ int quire_segment_doc_info(const quire_segment *seg, uint32_t doc, quire_doc_inf
         }
         text_off += text_len;
     }
+}
+
+void quire_text_map_encode(quire_buf *out, const uint64_t *byte_starts, uint32_t count)
+{
+    quire_buf_put_varint(out, count);
+    for (uint32_t i = 0; i < count; i++)
+        quire_buf_put_varint(out, byte_starts[i] - (i > 0 ? byte_starts[i - 1] : 0));
+}
+
+int quire_text_map_decode(const quire_doc_info *info, uint64_t *out, uint32_t cap, uint32_t *count)
+{
+    *count = 0;
+    if (info->text_map.len == 0)
+        return QUIRE_OK;
+    const uint8_t *p = info->text_map.ptr, *end = p + info->text_map.len;
+    uint64_t n;
+    if (quire_varint_get(&n, &p, end) != QUIRE_OK)
+        return quire_corrupt("text map: damaged count");
+    if (n == 0)
+        return p == end ? QUIRE_OK : quire_corrupt("text map: stray bytes");
+    const uint32_t text_tokens = info->doc_len - info->title_len;
+    if (n != quire_text_map_count(text_tokens))
+        return quire_corrupt("text map: %llu entries for %u tokens of text", (unsigned long long)n,
+                             (unsigned)text_tokens);
+    if (out != NULL && n > cap)
+        return quire_error(QUIRE_EINVAL, "text map: %llu entries, room for %u",
+                           (unsigned long long)n, (unsigned)cap);
+    uint64_t at = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t delta;
+        /* token starts strictly ascend (each token has at least one byte), inside the text */
+        if (quire_varint_get(&delta, &p, end) != QUIRE_OK || delta == 0 ||
+            delta >= info->text_len - at)
+            return quire_corrupt("text map: entry %llu is damaged or outside the text",
+                                 (unsigned long long)i);
+        at += delta;
+        if (out != NULL)
+            out[i] = at;
+    }
+    if (p != end)
+        return quire_corrupt("text map: stray bytes");
+    *count = (uint32_t)n;
+    return QUIRE_OK;
 }
 
 uint64_t quire_segment_store_block_count(const quire_segment *seg)
@@ -573,6 +621,63 @@ int quire_segment_doc_text(const quire_segment *seg, uint32_t doc, quire_buf *ou
         size_t from = (size_t)(want - start);
         size_t n = tmp.len - from < left ? tmp.len - from : (size_t)left;
         quire_buf_put(out, tmp.data + from, n);
+        want += n;
+        left -= n;
+    }
+    quire_buf_free(&tmp);
+    if (rc == QUIRE_OK && out->err)
+        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+    return rc;
+}
+
+int quire_segment_doc_text_range(const quire_segment *seg, uint32_t doc, uint64_t from, uint64_t to,
+                                 quire_buf *out)
+{
+    quire_doc_info info;
+    int rc = quire_segment_doc_info(seg, doc, &info);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (from > to || to > info.text_len)
+        return quire_error(QUIRE_EINVAL, "%s: bytes %llu..%llu of document %u's %llu",
+                           seg->name[QUIRE_SEG_STO], (unsigned long long)from,
+                           (unsigned long long)to, doc, (unsigned long long)info.text_len);
+    if (from == to)
+        return QUIRE_OK;
+    /* as quire_segment_doc_text(), from the block holding byte `from` to the one holding
+     * byte `to` - 1 */
+    uint64_t want = info.text_off + from, left = to - from;
+    uint64_t lo = 0, hi = seg->sto_blocks;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (quire_load_le64(seg->sto_index + mid * STO_INDEX_ENTRY) <= want)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    quire_buf tmp = QUIRE_BUF_INIT;
+    for (uint64_t b = lo; left > 0; b++) {
+        if (b >= seg->sto_blocks) {
+            rc = quire_corrupt("%s: document %u's text runs past the last block",
+                               seg->name[QUIRE_SEG_STO], doc);
+            break;
+        }
+        uint64_t start = 0;
+        quire_bytes enc = {NULL, 0};
+        rc = store_block(seg, b, &start, &enc);
+        if (rc != QUIRE_OK)
+            break;
+        tmp.len = 0;
+        rc = want < start ? QUIRE_OK : inflate_prefix(seg, enc, b, want - start + left, &tmp);
+        if (rc != QUIRE_OK)
+            break;
+        if (want < start || want - start > tmp.len) {
+            rc = quire_corrupt("%s: block index disagrees with block %llu's length",
+                               seg->name[QUIRE_SEG_STO], (unsigned long long)b);
+            break;
+        }
+        size_t at = (size_t)(want - start);
+        size_t n = tmp.len - at < left ? tmp.len - at : (size_t)left;
+        quire_buf_put(out, tmp.data + at, n);
         want += n;
         left -= n;
     }

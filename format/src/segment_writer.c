@@ -205,12 +205,11 @@ static void flush_group(quire_segment_writer *w)
     /* group: varint text_off of its first doc, varint byte length, records, crc; the crc
      * starts with the file's version (from DMD_SOURCE_VERSION on), which decides how the
      * records read, so that a damaged version byte cannot make them read otherwise */
-    uint8_t head[2 * QUIRE_VARINT_MAX], version[4];
+    uint8_t head[2 * QUIRE_VARINT_MAX];
     size_t hl = quire_varint_put(head, w->group_text_off);
     hl += quire_varint_put(head + hl, w->group.len);
-    quire_store_le32(version, QUIRE_FORMAT_VERSION);
-    uint32_t crc =
-        quire_crc32(quire_crc32(quire_crc32(0, version, 4), head, hl), w->group.data, w->group.len);
+    uint32_t crc = quire_crc32(quire_crc32(dmd_crc_seed(QUIRE_FORMAT_VERSION), head, hl),
+                               w->group.data, w->group.len);
     quire_sink_write(s, head, hl);
     quire_sink_write(s, w->group.data, w->group.len);
     quire_sink_put_le32(s, crc);
@@ -244,6 +243,11 @@ static int add_meta(quire_segment_writer *w, const quire_doc_info *info)
     }
     quire_buf_put_varint(g, date_encode(info->date));
     quire_buf_put_varint(g, info->text_len);
+    /* version 3: the text map, checked here so that no writer stores a wrong one */
+    uint32_t map_count;
+    if (quire_text_map_decode(info, NULL, 0, &map_count) != QUIRE_OK)
+        return fail(w, quire_error(QUIRE_EINVAL, "document %u: bad text map", w->doc_count));
+    quire_buf_put_str(g, info->text_map.ptr, info->text_map.len);
     /* QUIRE_FORMAT_VERSION >= DMD_SOURCE_VERSION */
     quire_buf_put_varint(g, info->src_line);
     quire_buf_put_varint(g, info->src_column);

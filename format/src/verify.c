@@ -151,6 +151,10 @@ static void check_documents(vctx *v, const uint32_t *doc_tokens)
             problem(v, "document %u: stored text has %zu bytes, not %llu", d, text.len,
                     (unsigned long long)info.text_len);
         text_total += info.text_len;
+        uint32_t map_count;
+        if (quire_text_map_decode(&info, NULL, 0, &map_count) != QUIRE_OK)
+            problem(v, "seg-%08llx.dmd: document %u: %s", (unsigned long long)quire_segment_id(seg),
+                    d, quire_errmsg());
         if (doc_tokens && doc_tokens[d] != info.doc_len)
             problem(v, "document %u: %u positions in the postings, length says %u", d,
                     doc_tokens[d], info.doc_len);

@@ -198,7 +198,9 @@ QUIRE_API uint64_t quire_results_match_count(const quire_results *res, bool *exa
 
 /* For a query that is one phrase, one NEAR group or one prefix: true, and *count (may be
  * NULL) gets its occurrences (a NEAR group's pairs) in the matching documents, exact.
- * False for other queries. */
+ * False for other queries, and for a phrase or NEAR group whose match count is a lower
+ * bound (pruning passed over documents without reading their positions; top_k 0 or
+ * QUIRE_SEARCH_EXACT_COUNT count them all). */
 QUIRE_API bool quire_results_occurrences(const quire_results *res, uint64_t *count);
 
 /* The i-th hit, best first. */

@@ -1,6 +1,7 @@
 /*
  * test_bitpack.c - bit packing: round trips for every width and count, exact sizes, no
- * reads past the given bytes, short input refused.
+ * reads past the given bytes, short input refused; measuring a patched group without
+ * unpacking it (quire_pfor_skip) agrees with unpacking it.
  */
 #include "quire/bitpack.h"
 
@@ -110,9 +111,15 @@ Test(bitpack, patched_groups_decode_what_they_encode_and_never_beat_plain_by_les
             cr_assert_eq(quire_pfor_unpack(out, count, exact, len, &used), QUIRE_OK);
             cr_assert_eq(used, len);
             cr_assert_arr_eq(out, in, count * sizeof *in, "count %zu", count);
-            for (size_t cut = 0; cut < len; cut++)
+            size_t skipped = 0; /* measuring a group without unpacking it */
+            cr_assert_eq(quire_pfor_skip(count, exact, len, &skipped), QUIRE_OK);
+            cr_assert_eq(skipped, len, "count %zu: skip measures %zu of %zu", count, skipped, len);
+            for (size_t cut = 0; cut < len; cut++) {
                 cr_assert_eq(quire_pfor_unpack(out, count, exact, cut, &used), QUIRE_ECORRUPT,
                              "count %zu cut at %zu of %zu", count, cut, len);
+                cr_assert_eq(quire_pfor_skip(count, exact, cut, &used), QUIRE_ECORRUPT,
+                             "skip: count %zu cut at %zu of %zu", count, cut, len);
+            }
             free(exact);
             free(buf);
         }
@@ -177,4 +184,33 @@ Test(bitpack, patched_groups_refuse_malformed_exceptions)
         cr_expect_eq(quire_pfor_unpack(out, 4, bad[k].p, bad[k].len, &used), QUIRE_ECORRUPT,
                      "case %zu", k);
     cr_expect_eq(quire_pfor_unpack(out, 0, ok, sizeof ok, &used), QUIRE_ECORRUPT);
+}
+
+Test(bitpack, skipping_a_patched_group_agrees_with_unpacking_it_on_any_bytes)
+{
+    /* random bytes, mostly not a valid group: skip and unpack accept the same ones, and
+     * measure them the same */
+    uint64_t seed = 11;
+    uint8_t buf[700];
+    uint32_t out[QUIRE_BITPACK_MAX];
+    uint32_t accepted = 0;
+    for (int round = 0; round < 200000; round++) {
+        const size_t count = 1 + (rng_next(&seed) % QUIRE_BITPACK_MAX);
+        const size_t len = (rng_next(&seed) % sizeof buf);
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (uint8_t)rng_next(&seed);
+        if (len > 0 && (rng_next(&seed) % 2)) /* plausible heads: a width, maybe exceptions */
+            buf[0] = (uint8_t)((rng_next(&seed) % 34) | ((rng_next(&seed) % 2) ? 0x80u : 0u));
+        if (len > 1 && (buf[0] & 0x80u))
+            buf[1] = (uint8_t)(1 + (rng_next(&seed) % 4));
+        size_t a = 0, b = 0;
+        const int ru = quire_pfor_unpack(out, count, buf, len, &a);
+        const int rs = quire_pfor_skip(count, buf, len, &b);
+        cr_assert_eq(ru, rs, "round %d: unpack %d, skip %d", round, ru, rs);
+        if (ru == QUIRE_OK) {
+            cr_assert_eq(a, b, "round %d", round);
+            accepted++;
+        }
+    }
+    cr_expect_gt(accepted, 1000, "only %u valid groups drawn", accepted);
 }

@@ -5,7 +5,8 @@
  * with the naive model in segment_model.h: statistics, lookups that hit and miss, postings
  * with positions, stems as the union of their forms, term iteration and prefix seeks,
  * document metadata and text. quire_segment_verify() finds nothing; writing the same input
- * twice gives the same bytes.
+ * twice gives the same bytes. Text maps (version 3) read back as written, ranges of a text
+ * read back its bytes, and the writer refuses a map that does not fit its document.
  */
 #include "quire/segment.h"
 
@@ -302,4 +303,161 @@ Test(segment, documents_without_terms_or_text)
     cr_expect_eq(quire_segment_verify(seg, collect, &r), QUIRE_OK, "%s", r.first);
     quire_segment_close(seg);
     remove_dir(dir);
+}
+
+/* ---- text maps (format version 3) and reading part of a text ---- */
+
+static uint64_t tm_rng(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 33;
+}
+
+Test(segment, text_maps_read_back_as_written_and_bad_ones_are_refused)
+{
+    char *dir = make_dir();
+    quire_segment_writer *w = NULL;
+    cr_assert_eq(quire_segment_writer_new(&w, dir, 6), QUIRE_OK, "%s", quire_errmsg());
+    /* 150 documents (three .dmd groups) of 0..20,000 bytes and as many tokens as their
+     * bytes allow, with maps of random ascending offsets; every fifth without a map */
+    enum { DOCS = 150 };
+    uint64_t rng = 15, want[DOCS][320];
+    uint32_t want_count[DOCS], tokens[DOCS];
+    uint64_t lens[DOCS];
+    quire_buf text = QUIRE_BUF_INIT, map = QUIRE_BUF_INIT;
+    for (uint32_t d = 0; d < DOCS; d++) {
+        lens[d] = tm_rng(&rng) % 20000;
+        tokens[d] = (uint32_t)(tm_rng(&rng) % (lens[d] / 2 + 1));
+        const uint32_t n = d % 5 == 4 ? 0 : quire_text_map_count(tokens[d]);
+        const uint64_t step = lens[d] / (n + 1); /* >= 128: n <= lens / 128 */
+        for (uint32_t k = 0; k < n; k++)         /* ascending, inside the text */
+            want[d][k] = (k + 1) * step + tm_rng(&rng) % (step / 2);
+        want_count[d] = n;
+        text.len = 0;
+        for (uint64_t i = 0; i < lens[d]; i++)
+            quire_buf_put_byte(&text, (uint8_t)('a' + (d + i) % 26));
+        map.len = 0;
+        if (n > 0)
+            quire_text_map_encode(&map, want[d], n);
+        quire_doc_info info;
+        memset(&info, 0, sizeof info);
+        info.external_id = quire_bytes_of("x", 1);
+        info.origin = quire_bytes_of("o", 1);
+        info.date = QUIRE_NO_DATE;
+        info.text_len = lens[d];
+        info.doc_len = tokens[d] + 3;
+        info.title_len = 3;
+        info.text_map = quire_bytes_of(map.data, map.len);
+        cr_assert_eq(quire_segment_writer_add_doc(w, &info, quire_bytes_of(text.data, text.len)),
+                     QUIRE_OK, "doc %u: %s", d, quire_errmsg());
+    }
+    quire_segment_stats st;
+    cr_assert_eq(quire_segment_writer_finish(w, &st), QUIRE_OK, "%s", quire_errmsg());
+    quire_segment *seg = NULL;
+    cr_assert_eq(quire_segment_open(&seg, dir, 6), QUIRE_OK, "%s", quire_errmsg());
+    uint64_t got[320];
+    for (uint32_t d = 0; d < DOCS; d++) {
+        quire_doc_info info;
+        cr_assert_eq(quire_segment_doc_info(seg, d, &info), QUIRE_OK, "%s", quire_errmsg());
+        uint32_t n;
+        cr_assert_eq(quire_text_map_decode(&info, got, 320, &n), QUIRE_OK, "doc %u: %s", d,
+                     quire_errmsg());
+        cr_expect_eq(n, want_count[d], "doc %u: %u entries, wrote %u", d, n, want_count[d]);
+        for (uint32_t k = 0; k < n && k < want_count[d]; k++)
+            cr_expect_eq(got[k], want[d][k], "doc %u entry %u", d, k);
+        if (n > 0)
+            cr_expect_eq(quire_text_map_decode(&info, got, n - 1, &n), QUIRE_EINVAL);
+        /* ranges of the text: only their bytes, across block boundaries */
+        for (int r = 0; r < 4 && lens[d] > 0; r++) {
+            const uint64_t a = tm_rng(&rng) % lens[d], b = a + tm_rng(&rng) % (lens[d] - a + 1);
+            quire_buf part = QUIRE_BUF_INIT;
+            cr_assert_eq(quire_segment_doc_text_range(seg, d, a, b, &part), QUIRE_OK, "%s",
+                         quire_errmsg());
+            cr_expect_eq(part.len, b - a, "doc %u bytes %llu..%llu", d, (unsigned long long)a,
+                         (unsigned long long)b);
+            bool same = part.len == b - a;
+            for (uint64_t i = 0; same && i < part.len; i++)
+                same = part.data[i] == (uint8_t)('a' + (d + a + i) % 26);
+            cr_expect(same, "doc %u: bytes %llu..%llu differ", d, (unsigned long long)a,
+                      (unsigned long long)b);
+            quire_buf_free(&part);
+        }
+        quire_buf part = QUIRE_BUF_INIT;
+        cr_expect_eq(quire_segment_doc_text_range(seg, d, 0, lens[d] + 1, &part), QUIRE_EINVAL);
+        quire_buf_free(&part);
+    }
+    quire_segment_close(seg);
+    remove_dir(dir);
+
+    /* the writer refuses maps that do not describe the document */
+    dir = make_dir();
+    cr_assert_eq(quire_segment_writer_new(&w, dir, 7), QUIRE_OK, "%s", quire_errmsg());
+    quire_doc_info info;
+    memset(&info, 0, sizeof info);
+    info.external_id = quire_bytes_of("x", 1);
+    info.origin = quire_bytes_of("o", 1);
+    info.text_len = 1000;
+    info.doc_len = 200; /* 200 text tokens: 3 entries */
+    const uint64_t wrong_count[2] = {10, 20}, not_ascending[3] = {10, 10, 30},
+                   outside[3] = {10, 20, 1000}, fine[3] = {10, 20, 999};
+    const struct {
+        const uint64_t *v;
+        uint32_t n;
+        int rc;
+    } cases[] = {{wrong_count, 2, QUIRE_EINVAL},
+                 {not_ascending, 3, QUIRE_EINVAL},
+                 {outside, 3, QUIRE_EINVAL},
+                 {fine, 3, QUIRE_OK}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        map.len = 0;
+        quire_text_map_encode(&map, cases[c].v, cases[c].n);
+        info.text_map = quire_bytes_of(map.data, map.len);
+        uint32_t n;
+        cr_expect_eq(quire_text_map_decode(&info, NULL, 0, &n),
+                     cases[c].rc == QUIRE_OK ? QUIRE_OK : QUIRE_ECORRUPT, "case %zu", c);
+        if (cases[c].rc == QUIRE_OK) /* the writer's sticky error would end the others */
+            continue;
+        quire_segment_writer *w2 = NULL;
+        char *d2 = make_dir();
+        cr_assert_eq(quire_segment_writer_new(&w2, d2, 8), QUIRE_OK, "%s", quire_errmsg());
+        cr_expect_eq(quire_segment_writer_add_doc_meta(w2, &info), cases[c].rc, "case %zu", c);
+        quire_segment_writer_abort(w2);
+        remove_dir(d2);
+    }
+    quire_segment_writer_abort(w);
+    remove_dir(dir);
+    quire_buf_free(&text);
+    quire_buf_free(&map);
+}
+
+Test(segment, a_version_2_segment_reads_without_text_maps)
+{
+    const char *src = getenv("QUIRE_SOURCE_DIR");
+    if (src == NULL)
+        cr_skip_test("QUIRE_SOURCE_DIR is not set (run through ctest)");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/tests/golden/v2-sample", src);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/seg-00000001.dmd", dir);
+    quire_buf head = QUIRE_BUF_INIT;
+    cr_assert_eq(quire_read_file(&head, path), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_load_le32(head.data + 8), 2, "the golden segment is of version 2");
+    quire_buf_free(&head);
+    quire_segment *seg = NULL;
+    cr_assert_eq(quire_segment_open(&seg, dir, 1), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_segment_get_stats(seg)->doc_count, 5);
+    for (uint32_t d = 0; d < 5; d++) {
+        quire_doc_info info;
+        cr_assert_eq(quire_segment_doc_info(seg, d, &info), QUIRE_OK, "%s", quire_errmsg());
+        cr_expect_eq(info.text_map.len, 0, "doc %u", d);
+        cr_expect_gt(info.doc_len - info.title_len, QUIRE_TEXT_MAP_EVERY, "doc %u is long", d);
+        uint32_t n = 1;
+        cr_expect_eq(quire_text_map_decode(&info, NULL, 0, &n), QUIRE_OK);
+        cr_expect_eq(n, 0, "doc %u: no map", d);
+        cr_expect(info.external_id.len > 4 && memcmp(info.external_id.ptr + 1, "0", 1) == 0,
+                  "doc %u: id '%.*s'", d, (int)info.external_id.len, info.external_id.ptr);
+    }
+    report r = {0, ""};
+    cr_expect_eq(quire_segment_verify(seg, collect, &r), QUIRE_OK, "%s", r.first);
+    quire_segment_close(seg);
 }

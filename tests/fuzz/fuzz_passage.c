@@ -6,13 +6,16 @@
  * indexer stores them). Matches may lie in the title (positions 0..T-1), in the text (T+1
  * on) or outside every token. Checks: a clear status; at most `count` passages, in text
  * order, disjoint, inside the text and on character boundaries, each with ascending,
- * disjoint highlights inside it; title highlights inside the title.
+ * disjoint highlights inside it; title highlights inside the title. And the text map's
+ * way (passage_regions(), then only the regions' bytes given) gives the same passages as
+ * the whole text does.
  */
 #include <string.h>
 
 #include "fuzz_common.h"
 #include "passage.h"
 #include "quire/analysis.h"
+#include "quire/segment.h"
 
 static quire_analyzer *an;
 
@@ -87,8 +90,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         matches[i].end = s + 1 + mb[3 * i + 1] % 8;
         matches[i].clause = mb[3 * i + 2] % clauses;
     }
-    passage_input in = {xcopy,   text_len, tcopy,   title_len, title_tokens,
-                        matches, nm,       weights, clauses};
+    /* the text's tokens and its map, as the indexer makes it */
+    uint32_t text_tokens = 0;
+    uint64_t map[1024];
+    quire_tokens_begin(&it, an, xcopy, text_len, 0, false);
+    while (quire_tokens_next(&it, &tok)) {
+        const uint32_t k = text_tokens / QUIRE_TEXT_MAP_EVERY;
+        if (text_tokens % QUIRE_TEXT_MAP_EVERY == 0 && k > 0 && k <= 1024)
+            map[k - 1] = tok.byte_start;
+        text_tokens++;
+    }
+    passage_input in = {xcopy, text_len, tcopy,   title_len,   title_tokens, matches,
+                        nm,    weights,  clauses, text_tokens, NULL,         0};
     passage *ps = NULL;
     uint32_t n = 0, thn = 0;
     passage_highlight *th = NULL;
@@ -104,6 +117,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              text_len);
         }
         check_highlights(th, thn, tcopy, 0, title_len, title_len);
+        const uint32_t map_count = quire_text_map_count(text_tokens);
+        passage_region regions[8];
+        uint32_t nr = 0;
+        if (map_count > 0 && map_count <= 1024 &&
+            passage_regions(regions, &nr, &in, map, map_count, count, max_bytes) == QUIRE_OK) {
+            /* only the regions' bytes, the rest unreadable garbage */
+            char *part = malloc(text_len + 1);
+            memset(part, 0xFF, text_len + 1);
+            for (uint32_t i = 0; i < nr; i++) {
+                FZ_CHECK(regions[i].start <= regions[i].end && regions[i].end <= text_len);
+                FZ_CHECK(i == 0 || regions[i].start > regions[i - 1].end);
+                memcpy(part + regions[i].start, xcopy + regions[i].start,
+                       regions[i].end - regions[i].start);
+            }
+            passage_input rin = in;
+            rin.text = part;
+            rin.regions = regions;
+            rin.region_count = nr;
+            passage *rp = NULL;
+            uint32_t rn = 0, rthn = 0;
+            passage_highlight *rth = NULL;
+            FZ_CHECK(passage_build(&rp, &rn, &rth, &rthn, an, &rin, count, max_bytes) == QUIRE_OK);
+            FZ_CHECK(rn == n);
+            for (uint32_t i = 0; i < n && i < rn; i++) {
+                FZ_CHECK(rp[i].start == ps[i].start && rp[i].end == ps[i].end);
+                FZ_CHECK(rp[i].cut_before == ps[i].cut_before &&
+                         rp[i].cut_after == ps[i].cut_after);
+                FZ_CHECK(rp[i].highlight_count == ps[i].highlight_count);
+                for (uint32_t k = 0; k < rp[i].highlight_count && k < ps[i].highlight_count; k++)
+                    FZ_CHECK(rp[i].highlights[k].start == ps[i].highlights[k].start &&
+                             rp[i].highlights[k].end == ps[i].highlights[k].end);
+            }
+            passage_free(rp, rn);
+            quire_free(rth);
+            free(part);
+        }
         passage_free(ps, n);
         quire_free(th);
     } else {

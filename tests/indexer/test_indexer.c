@@ -3,8 +3,9 @@
  * segments and merged equals a one-shot run (stats, every term's postings with positions,
  * every document's metadata and text); two runs one after another search like one run over
  * both inputs; 1, 2 and 4 threads write the same bytes; stop-on-error commits nothing;
- * a held lock, another language and an empty input set are answered as documented. Every
- * index written is opened and verified.
+ * a held lock, another language and an empty input set are answered as documented; every
+ * document's text map names the bytes of its tokens. Every index written is opened and
+ * verified.
  *
  * The real-data tests read the first Reuters-21578 records from $QUIRE_SHARED/corpora and
  * are skipped when the corpus is not there.
@@ -25,6 +26,7 @@
 
 #include "indexer.h"
 #include "query.h"
+#include "quire/analysis.h"
 #include "quire/index.h"
 #include "quire/manifest.h"
 #include "quire/segment.h"
@@ -528,6 +530,65 @@ Test(indexer, merged_segments_equal_a_one_shot_index)
                          (unsigned long long)sb.file_bytes[f]);
     uint64_t terms = expect_same_content(a.dir, b.dir);
     cr_expect_eq(terms, sa.forms + sa.stems);
+    free(input);
+}
+
+/* Every document's text map (FORMAT.md "Text map") names the byte start of every 64th
+ * token of its stored text, as the analyzer cuts it. */
+static void expect_text_maps(const char *dir)
+{
+    quire_index *ix = NULL;
+    cr_assert_eq(quire_index_open(&ix, dir, NULL), QUIRE_OK, "%s", quire_errmsg());
+    quire_analyzer *an = NULL;
+    const quire_manifest *m = quire_index_manifest(ix);
+    const quire_analyzer_opts opts = {m->language, m->keep_diacritics, 0};
+    cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK, "%s", quire_errmsg());
+    quire_buf text = QUIRE_BUF_INIT;
+    uint64_t *map = NULL, mapped = 0;
+    for (uint32_t s = 0; s < quire_index_segment_count(ix); s++) {
+        const quire_segment *seg = quire_index_segment(ix, s);
+        for (uint32_t d = 0; d < quire_segment_get_stats(seg)->doc_count; d++) {
+            quire_doc_info info;
+            cr_assert_eq(quire_segment_doc_info(seg, d, &info), QUIRE_OK, "%s", quire_errmsg());
+            text.len = 0;
+            cr_assert_eq(quire_segment_doc_text(seg, d, &text), QUIRE_OK, "%s", quire_errmsg());
+            const uint32_t cap = info.doc_len / QUIRE_TEXT_MAP_EVERY + 1;
+            map = realloc(map, cap * sizeof *map);
+            uint32_t n;
+            cr_assert_eq(quire_text_map_decode(&info, map, cap, &n), QUIRE_OK, "%s",
+                         quire_errmsg());
+            cr_expect_eq(n, quire_text_map_count(info.doc_len - info.title_len),
+                         "segment %u doc %u: %u entries for %u tokens", s, d, n,
+                         info.doc_len - info.title_len);
+            quire_token_iter it;
+            quire_token tok;
+            quire_tokens_begin(&it, an, (const char *)text.data, text.len, 0, false);
+            for (uint32_t i = 0; quire_tokens_next(&it, &tok); i++)
+                if (i > 0 && i % QUIRE_TEXT_MAP_EVERY == 0 && i / QUIRE_TEXT_MAP_EVERY <= n) {
+                    cr_expect_eq(map[i / QUIRE_TEXT_MAP_EVERY - 1], tok.byte_start,
+                                 "segment %u doc %u: entry %u", s, d, i / QUIRE_TEXT_MAP_EVERY - 1);
+                    mapped++;
+                }
+        }
+    }
+    cr_expect_gt(mapped, 1000, "only %llu map entries checked", (unsigned long long)mapped);
+    free(map);
+    quire_buf_free(&text);
+    quire_analyzer_free(an);
+    quire_index_close(ix);
+}
+
+Test(indexer, text_maps_name_the_bytes_of_every_64th_token)
+{
+    char *input = strdup(tmp_path("reuters.jsonl"));
+    write_slice(input, corpus_path("reuters21578"), 0, 3000, -1);
+    run_args a = {.dir = tmp_path("one"), .inputs = {input}, .input_count = 1};
+    cr_assert_eq(index_run(&a, NULL), QUIRE_OK, "%s", quire_errmsg());
+    expect_text_maps(a.dir);
+    /* flushed into several segments and merged: the maps are copied with the documents */
+    run_args b = {.dir = tmp_path("many"), .inputs = {input}, .input_count = 1, .memory = 2 * MIB};
+    cr_assert_eq(index_run(&b, NULL), QUIRE_OK, "%s", quire_errmsg());
+    expect_text_maps(b.dir);
     free(input);
 }
 

@@ -9,7 +9,10 @@
  *   - the oracle: random phrases and words from a real corpus (CACM + Reuters-21578);
  *     for every hit, every passage's highlights must be exactly the brute-force
  *     occurrences (re-tokenized stored text) that meet the passage, clipped to it and
- *     merged where they overlap, and the title's all its occurrences.
+ *     merged where they overlap, and the title's all its occurrences;
+ *   - text maps: an index of format version 2 (no maps: whole texts tokenised) and one of
+ *     today (maps: only regions read) give the same passages; and on long Wikipedia
+ *     articles passage_build() from the regions' bytes alone equals it from the whole text.
  */
 #include "query.h"
 
@@ -20,7 +23,9 @@
 #include <unistd.h>
 
 #include "oracle_corpus.h"
+#include "passage.h"
 #include "quire/analysis.h"
+#include "quire/date.h"
 #include "quire/index.h"
 #include "test_util.h"
 
@@ -503,6 +508,282 @@ Test(passage, highlights_agree_with_a_brute_force_scan, .timeout = 600)
 
     search_close(s);
     free_corpus(&c);
+    free(idx);
+    remove_tmp(dir);
+}
+
+/* ---- text maps: passages from part of the text are those of the whole ---- */
+
+static bool same_passages(const search_hit *a, const search_hit *b)
+{
+    if (a->passage_count != b->passage_count)
+        return false;
+    for (uint32_t k = 0; k < a->passage_count; k++) {
+        const search_passage *p = &a->passages[k], *q = &b->passages[k];
+        if (p->start != q->start || p->end != q->end || p->cut_before != q->cut_before ||
+            p->cut_after != q->cut_after || p->highlight_count != q->highlight_count)
+            return false;
+        for (uint32_t i = 0; i < p->highlight_count; i++)
+            if (p->highlights[i].start != q->highlights[i].start ||
+                p->highlights[i].end != q->highlights[i].end)
+                return false;
+    }
+    return true;
+}
+
+/* JSON string of s[0..n) to f (the stored text is valid UTF-8: only escapes needed). */
+static void put_json_string(FILE *f, const uint8_t *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t c = s[i];
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* The live documents of the index at `idx` as JSON Lines (id, title, date, text) in `path`:
+ * the same titles and texts, whatever the plain-text title rules are now. */
+static void export_index(const char *idx, const char *path)
+{
+    quire_index *ix = NULL;
+    cr_assert_eq(quire_index_open(&ix, idx, NULL), QUIRE_OK, "%s", quire_errmsg());
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    quire_buf text = QUIRE_BUF_INIT;
+    for (uint32_t s = 0; s < quire_index_segment_count(ix); s++) {
+        const quire_segment *seg = quire_index_segment(ix, s);
+        for (uint32_t d = 0; d < quire_segment_get_stats(seg)->doc_count; d++) {
+            if (quire_index_is_deleted(ix, s, d))
+                continue;
+            quire_doc_info info;
+            cr_assert_eq(quire_segment_doc_info(seg, d, &info), QUIRE_OK);
+            text.len = 0;
+            cr_assert_eq(quire_segment_doc_text(seg, d, &text), QUIRE_OK, "%s", quire_errmsg());
+            fputs("{\"id\":", f);
+            put_json_string(f, info.external_id.ptr, info.external_id.len);
+            fputs(",\"title\":", f);
+            put_json_string(f, info.title.ptr, info.title.len);
+            if (info.date != QUIRE_NO_DATE) {
+                char day[11];
+                quire_date_format(info.date, day);
+                fprintf(f, ",\"date\":\"%s\"", day);
+            }
+            fputs(",\"text\":", f);
+            put_json_string(f, text.data, text.len);
+            fputs("}\n", f);
+        }
+    }
+    quire_buf_free(&text);
+    cr_assert_eq(fclose(f), 0);
+    quire_index_close(ix);
+}
+
+Test(passage, a_version_2_index_without_text_maps_gives_the_same_passages, .timeout = 300)
+{
+    /* tests/golden/v2-sample: the sample articles indexed by the version-2 writer (no
+     * text maps: the whole text is tokenised); the same documents (its titles and texts,
+     * exported as JSON Lines, since plain-text titles are cut otherwise now) indexed now
+     * (maps: only the regions around the chosen matches are inflated and tokenised) */
+    const char *src = env_or_skip("QUIRE_SOURCE_DIR");
+    char golden[4096];
+    snprintf(golden, sizeof golden, "%s/tests/golden/v2-sample", src);
+    char *dir = make_tmp();
+    const char *bin = env_or_skip("QUIRE_BINARY_DIR");
+    char jsonl[4200];
+    snprintf(jsonl, sizeof jsonl, "%s/docs.jsonl", dir);
+    export_index(golden, jsonl);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s/quire-index' --quiet '%s/idx' '%s'", bin, dir, jsonl);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char idx[4200];
+    snprintf(idx, sizeof idx, "%s/idx", dir);
+    searcher *old = NULL, *now = NULL;
+    cr_assert_eq(search_open(&old, golden), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(search_open(&now, idx), QUIRE_OK, "%s", quire_errmsg());
+
+    corpus c;
+    load_corpus(&c, idx);
+    uint32_t compared = 0, passages = 0;
+    char q[1024];
+    for (int round = 0; round < 400; round++) { /* words of at most 64 bytes: q has room */
+        /* 1-3 words of a random document (a ranked OR), or a 2-4 word phrase of it */
+        const odoc *d = &c.docs[rnd(c.count)];
+        const bool phrase = rnd(2) == 0;
+        const uint32_t n = phrase ? 2 + rnd(3) : 1 + rnd(3);
+        if (d->count[1] < n + 1)
+            continue;
+        const uint32_t at = rnd(d->count[1] - n);
+        q[0] = '\0';
+        bool ok = true;
+        for (uint32_t i = 0; i < n && ok; i++) {
+            const uint32_t t = phrase ? at + i : rnd(d->count[1]);
+            const char *w = d->field[1] + d->start[1][t];
+            const size_t len = d->end[1][t] - d->start[1][t];
+            ok = plain_word(w, len);
+            snprintf(q + strlen(q), sizeof q - strlen(q), "%s%.*s",
+                     i ? (phrase ? " " : " OR ") : "", (int)len, w);
+        }
+        if (!ok)
+            continue;
+        if (strlen(q) + 3 > sizeof q)
+            continue;
+        if (phrase) { /* quoted */
+            memmove(q + 1, q, strlen(q) + 1);
+            q[0] = '"';
+            strcat(q, "\"");
+        }
+        const uint32_t count = 1 + rnd(3);
+        const size_t bytes = rnd(2) ? 240 : 40 + rnd(400);
+        search_result a = run(old, q, 5, count, bytes), b = run(now, q, 5, count, bytes);
+        cr_expect_eq(a.hit_count, b.hit_count, "%s", q);
+        for (uint32_t h = 0; h < a.hit_count && h < b.hit_count; h++) {
+            cr_expect_str_eq(a.hits[h].external_id, b.hits[h].external_id, "%s", q);
+            cr_expect(same_passages(&a.hits[h], &b.hits[h]),
+                      "%s (%u passages of %zu bytes): hit %s differs", q, count, bytes,
+                      b.hits[h].external_id);
+            passages += b.hits[h].passage_count;
+        }
+        compared++;
+        search_result_free(&a);
+        search_result_free(&b);
+    }
+    cr_expect_gt(compared, 200);
+    cr_expect_gt(passages, 500);
+    free_corpus(&c);
+    search_close(old);
+    search_close(now);
+    remove_tmp(dir);
+}
+
+Test(passage, the_text_map_way_equals_the_whole_text_on_long_articles, .timeout = 600)
+{
+    /* 300 articles of the Wikipedia sample (most of several thousand tokens), and on each
+     * the matches of three of its words: passage_build() given the whole text, and given
+     * only the bytes of the regions passage_regions() names from the text's map, must
+     * choose the same passages with the same highlights */
+    const char *shared = env_or_skip("QUIRE_SHARED");
+    char wiki[1024];
+    snprintf(wiki, sizeof wiki, "%s/corpora/enwiki-sample/corpus.jsonl.gz", shared);
+    if (access(wiki, R_OK) != 0)
+        cr_skip_test("%s not found", wiki);
+    char *dir = make_tmp();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "zcat '%s' | head -n 300 > '%s/wiki.jsonl'", wiki, dir);
+    cr_assert_eq(system(cmd), 0);
+    char inputs[4200];
+    snprintf(inputs, sizeof inputs, "'%s/wiki.jsonl'", dir);
+    char *idx = index_inputs(dir, inputs);
+    quire_index *ix = NULL;
+    cr_assert_eq(quire_index_open(&ix, idx, NULL), QUIRE_OK, "%s", quire_errmsg());
+    quire_analyzer *an = NULL;
+    const quire_analyzer_opts opts = {"english", false, 0};
+    cr_assert_eq(quire_analyzer_new(&an, &opts), QUIRE_OK, "%s", quire_errmsg());
+    const quire_segment *seg = quire_index_segment(ix, 0);
+    quire_buf text = QUIRE_BUF_INIT;
+    uint32_t compared = 0, regional = 0;
+    for (uint32_t d = 0; d < quire_segment_get_stats(seg)->doc_count; d++) {
+        quire_doc_info info;
+        cr_assert_eq(quire_segment_doc_info(seg, d, &info), QUIRE_OK, "%s", quire_errmsg());
+        text.len = 0;
+        cr_assert_eq(quire_segment_doc_text(seg, d, &text), QUIRE_OK, "%s", quire_errmsg());
+        const uint32_t n = info.doc_len - info.title_len, map_count = quire_text_map_count(n);
+        if (map_count == 0)
+            continue;
+        uint64_t *map = malloc((size_t)map_count * sizeof *map);
+        uint32_t got;
+        cr_assert_eq(quire_text_map_decode(&info, map, map_count, &got), QUIRE_OK);
+        cr_assert_eq(got, map_count);
+        /* three words of the text as clauses: every occurrence of their forms */
+        char **forms = calloc(n, sizeof *forms);
+        quire_token_iter it;
+        quire_token tok;
+        quire_tokens_begin(&it, an, (const char *)text.data, text.len, 0, false);
+        for (uint32_t i = 0; quire_tokens_next(&it, &tok) && i < n; i++)
+            forms[i] = strdup(tok.form);
+        const char *pick[3] = {forms[rnd(n)], forms[rnd(n)], forms[rnd(n)]};
+        passage_match *m = malloc(((size_t)n + 1) * sizeof *m);
+        uint32_t nm = 0;
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t c = 0; c < 3; c++)
+                if (strcmp(forms[i], pick[c]) == 0) {
+                    const uint32_t pos = info.title_len + 1 + i;
+                    m[nm++] = (passage_match){pos, pos + 1, c};
+                    break;
+                }
+        const double weights[3] = {0.5 + rnd(40) / 10.0, 1.0, 2.5};
+        const uint32_t count = 1 + rnd(3);
+        const size_t bytes = rnd(2) ? 240 : 40 + rnd(600);
+        const passage_input whole = {(const char *)text.data,
+                                     text.len,
+                                     "",
+                                     0,
+                                     info.title_len,
+                                     m,
+                                     nm,
+                                     weights,
+                                     3,
+                                     n,
+                                     NULL,
+                                     0};
+        passage *pa = NULL, *pb = NULL;
+        uint32_t na = 0, nb = 0, th = 0;
+        passage_highlight *tha = NULL;
+        cr_assert_eq(passage_build(&pa, &na, &tha, &th, an, &whole, count, bytes), QUIRE_OK, "%s",
+                     quire_errmsg());
+        quire_free(tha);
+        passage_region regions[PASSAGE_MAX_COUNT];
+        uint32_t nr = 0;
+        cr_assert_eq(passage_regions(regions, &nr, &whole, map, map_count, count, bytes), QUIRE_OK);
+        char *part = malloc(text.len + 1);
+        memset(part, '#', text.len + 1); /* bytes outside the regions: not the text's */
+        size_t given = 0;
+        for (uint32_t i = 0; i < nr; i++) {
+            memcpy(part + regions[i].start, text.data + regions[i].start,
+                   regions[i].end - regions[i].start);
+            given += regions[i].end - regions[i].start;
+        }
+        regional += given < text.len;
+        passage_input partial = whole;
+        partial.text = part;
+        partial.regions = regions;
+        partial.region_count = nr;
+        cr_assert_eq(passage_build(&pb, &nb, &tha, &th, an, &partial, count, bytes), QUIRE_OK, "%s",
+                     quire_errmsg());
+        quire_free(tha);
+        cr_expect_eq(na, nb, "doc %u: %u passages, %u from the regions", d, na, nb);
+        for (uint32_t k = 0; k < na && k < nb; k++) {
+            cr_expect(pa[k].start == pb[k].start && pa[k].end == pb[k].end &&
+                          pa[k].cut_before == pb[k].cut_before &&
+                          pa[k].cut_after == pb[k].cut_after &&
+                          pa[k].highlight_count == pb[k].highlight_count,
+                      "doc %u passage %u: %zu..%zu, from the regions %zu..%zu", d, k, pa[k].start,
+                      pa[k].end, pb[k].start, pb[k].end);
+            for (uint32_t i = 0; i < pa[k].highlight_count && i < pb[k].highlight_count; i++)
+                cr_expect(pa[k].highlights[i].start == pb[k].highlights[i].start &&
+                              pa[k].highlights[i].end == pb[k].highlights[i].end,
+                          "doc %u passage %u highlight %u", d, k, i);
+        }
+        passage_free(pa, na);
+        passage_free(pb, nb);
+        free(part);
+        free(m);
+        for (uint32_t i = 0; i < n; i++)
+            free(forms[i]);
+        free(forms);
+        free(map);
+        compared++;
+    }
+    cr_expect_gt(compared, 250);
+    cr_expect_gt(regional, 200, "only %u texts read in part", regional);
+    quire_buf_free(&text);
+    quire_analyzer_free(an);
+    quire_index_close(ix);
     free(idx);
     remove_tmp(dir);
 }

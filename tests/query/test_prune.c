@@ -7,6 +7,12 @@
  * top k, doc ids and scores bit for bit, with k from 1 to 100; the pruned match count
  * must be a lower bound, exact whenever it says so, and pruning must really skip (the
  * test fails if it never does).
+ *
+ * The same for phrases and NEAR groups, which are matched lazily and whose floors let
+ * them pass over documents without reading positions (cursor_set_floor): one phrase of
+ * 2-4 words (stopwords often), a quote of 5-10, a NEAR of words or phrases, and ORs and
+ * ANDs of them with words and NOTs; for a one-phrase query the occurrence count must be
+ * exact whenever it is given.
  */
 #include "query.h"
 
@@ -65,6 +71,26 @@ static bool add_phrase(char *q, size_t cap, const corpus *c)
     return true;
 }
 
+/* Append n consecutive words of a random document's text, as `open` w1 ... wn `close`
+ * (a phrase: open and close are quotes; else joined by `join`). */
+static bool add_run(char *q, size_t cap, const corpus *c, uint32_t n, const char *open,
+                    const char *join, const char *close)
+{
+    const odoc *d = &c->docs[rnd(c->count)];
+    if (d->count[1] < n)
+        return false;
+    const uint32_t t = rnd(d->count[1] - n + 1);
+    for (uint32_t i = t; i < t + n; i++)
+        if (!plain_word(d->field[1] + d->start[1][i], d->end[1][i] - d->start[1][i]))
+            return false;
+    snprintf(q + strlen(q), cap - strlen(q), "%s", open);
+    for (uint32_t i = t; i < t + n; i++)
+        snprintf(q + strlen(q), cap - strlen(q), "%s%.*s", i > t ? join : "",
+                 (int)(d->end[1][i] - d->start[1][i]), d->field[1] + d->start[1][i]);
+    snprintf(q + strlen(q), cap - strlen(q), "%s", close);
+    return true;
+}
+
 static void compare(searcher *s, const char *q, bool any, uint32_t k, uint32_t *pruned)
 {
     search_result full = run(s, q, any, k, true);
@@ -87,6 +113,9 @@ static void compare(searcher *s, const char *q, bool any, uint32_t k, uint32_t *
         cr_expect_eq(fast.match_count, full.match_count, "%s: count says exact", q);
     else
         (*pruned)++;
+    cr_expect(!fast.has_occurrences || fast.match_count_exact, "%s", q);
+    if (fast.has_occurrences)
+        cr_expect_eq(fast.occurrence_count, full.occurrence_count, "%s: occurrences", q);
     search_result_free(&full);
     search_result_free(&fast);
 }
@@ -160,6 +189,105 @@ Test(prune, maxscore_returns_the_exhaustive_top_k, .timeout = 600)
     }
     cr_expect_gt(pruned, done / 4, "pruning skipped documents in only %u of %u queries",
                  (unsigned)pruned, (unsigned)done);
+
+    search_close(s);
+    free_corpus(&c);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+/* A random phrase clause: a phrase of 2-4 words, a quote of 5-10, or a NEAR of two words
+ * or phrases (stemmed words, exact phrases), ordered or not. */
+static bool add_phrase_clause(char *q, size_t cap, const corpus *c)
+{
+    const uint32_t kind = rnd(4);
+    if (kind == 0)
+        return add_run(q, cap, c, 2 + rnd(3), "\"", " ", "\"");
+    if (kind == 1)
+        return add_run(q, cap, c, 5 + rnd(6), "\"", " ", "\"");
+    bool ok = rnd(2) ? add_word(q, cap, c) : add_run(q, cap, c, 2, "\"", " ", "\"");
+    snprintf(q + strlen(q), cap - strlen(q), " %sNEAR/%u ", rnd(3) == 0 ? "O" : "",
+             (unsigned)rnd(8));
+    return ok && (rnd(2) ? add_word(q, cap, c) : add_run(q, cap, c, 2, "\"", " ", "\""));
+}
+
+Test(prune, lazy_phrases_return_the_exhaustive_top_k, .timeout = 600)
+{
+    const char *shared = env_or_skip("QUIRE_SHARED");
+    const char *bin = env_or_skip("QUIRE_BINARY_DIR");
+    char cacm[1024], reuters[1024];
+    snprintf(cacm, sizeof cacm, "%s/corpora/cacm/corpus.jsonl.gz", shared);
+    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
+    if (access(cacm, R_OK) != 0 || access(reuters, R_OK) != 0)
+        cr_skip_test("corpora not found under %s/corpora", shared);
+    char dir[] = "/tmp/quire-prune-test-XXXXXX";
+    cr_assert(mkdtemp(dir) != NULL);
+    char cmd[8192];
+    /* two segments (CACM, then Reuters) and deleted documents, as above */
+    snprintf(cmd, sizeof cmd,
+             "zcat '%s' | head -n 3000 | sed 's/^{\"id\": \"/{\"id\": \"reuters-/' > "
+             "'%s/reuters.jsonl' && "
+             "'%s/quire-index' --quiet '%s/idx' '%s' && "
+             "'%s/quire-index' --quiet '%s/idx' '%s/reuters.jsonl' && "
+             "seq 1 2 801 > '%s/gone' && '%s/quire-index' --quiet --delete-from '%s/gone' '%s/idx'",
+             reuters, dir, bin, dir, cacm, bin, dir, dir, dir, bin, dir, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char idx[256];
+    snprintf(idx, sizeof idx, "%s/idx", dir);
+    corpus c;
+    load_corpus(&c, idx);
+    searcher *s = NULL;
+    cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
+
+    static const uint32_t ks[] = {1, 3, 10, 100};
+    uint32_t done = 0, pruned = 0, single_pruned = 0;
+    char q[8192];
+    while (done < 800) {
+        q[0] = '\0';
+        const uint32_t shape = rnd(5);
+        bool ok = true, any = false;
+        if (shape <= 1) { /* one phrase clause alone */
+            ok = add_phrase_clause(q, sizeof q, &c);
+        } else if (shape == 2) { /* phrase clauses and words, ranked OR */
+            const uint32_t n = 2 + rnd(4);
+            for (uint32_t i = 0; i < n && ok; i++) {
+                if (i > 0)
+                    strcat(q, " OR ");
+                ok = rnd(2) ? add_phrase_clause(q, sizeof q, &c) : add_word(q, sizeof q, &c);
+            }
+        } else if (shape == 3) { /* (phrase AND word) OR ..., (phrase -word) OR ... */
+            const bool not = rnd(3) == 0;
+            strcat(q, "(");
+            ok = add_phrase_clause(q, sizeof q, &c);
+            strcat(q, not ? " -" : " AND ");
+            ok = ok && add_word(q, sizeof q, &c);
+            strcat(q, ") OR ");
+            if (rnd(2))
+                ok = ok && add_phrase_clause(q, sizeof q, &c);
+            else /* a common word: the group above then holds most of the score */
+                strcat(q, rnd(2) ? "the" : "of");
+        } else { /* --any: +phrase word -word phrase */
+            any = true;
+            strcat(q, "+");
+            ok = add_run(q, sizeof q, &c, 2, "\"", " ", "\"");
+            strcat(q, " ");
+            ok = ok && add_word(q, sizeof q, &c);
+            strcat(q, " -");
+            ok = ok && add_word(q, sizeof q, &c);
+            strcat(q, " ");
+            ok = ok && add_phrase_clause(q, sizeof q, &c);
+        }
+        if (!ok)
+            continue;
+        const uint32_t was = pruned;
+        compare(s, q, any, ks[rnd(4)], &pruned);
+        single_pruned += shape <= 1 && pruned > was;
+        done++;
+    }
+    cr_expect_gt(pruned, done / 8, "pruning skipped documents in only %u of %u queries",
+                 (unsigned)pruned, (unsigned)done);
+    cr_expect_gt(single_pruned, 30, "one-phrase queries skipped documents %u times",
+                 (unsigned)single_pruned);
 
     search_close(s);
     free_corpus(&c);

@@ -1,6 +1,7 @@
 /*
  * test_search.c - the query library end to end on indexes built in the test: AND / OR
- * semantics, BM25 scores against a naive computation from the raw documents, tie-breaking,
+ * semantics, BM25 scores against a naive computation from the raw documents (words, and
+ * phrases and NEAR weighted by their words' idfs), tie-breaking,
  * top-k, and the refusals (empty query, analyzer mismatch, no index, bad parameters).
  */
 #include "query.h"
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "query_fixture.h"
+#include "scorer.h"
 
 static const fx_doc docs[] = {
     {"d0", "Putin expects a visit", "The president expects Xi to visit Moscow in spring."},
@@ -225,6 +227,136 @@ Test(search, scores_are_bm25_as_computed_from_the_documents)
             }
     fx_remove_index(one);
     fx_remove_index(three);
+}
+
+/* ---- phrases and NEAR: weighted by their words' idfs (plan.h) ---- */
+
+/* Occurrences in t of the words ws[0..n) (forms, or stems when `stems`) at consecutive
+ * positions of one field. */
+static uint32_t naive_phrase_tf(const fx_tokens *t, char *const *ws, uint32_t n, bool stems)
+{
+    uint32_t tf = 0;
+    for (uint32_t i = 0; i + n <= t->count; i++) {
+        bool all = true;
+        for (uint32_t k = 0; k < n && all; k++)
+            all = strcmp(stems ? t->stem[i + k] : t->form[i + k], ws[k]) == 0 &&
+                  t->pos[i + k] == t->pos[i] + k;
+        tf += all;
+    }
+    return tf;
+}
+
+/* Pairs of a stem a and a stem b in one field with at most `dist` words between (a first
+ * when `ordered`): parser.h's rule for one-word operands. */
+static uint32_t naive_near_tf(const fx_tokens *t, const char *a, const char *b, uint32_t dist,
+                              bool ordered)
+{
+    uint32_t pairs = 0;
+    for (uint32_t i = 0; i < t->count; i++)
+        for (uint32_t j = 0; j < t->count; j++) {
+            if (i == j || strcmp(t->stem[i], a) != 0 || strcmp(t->stem[j], b) != 0)
+                continue;
+            if ((i < t->title_len) != (j < t->title_len) || (ordered && j < i))
+                continue;
+            const uint32_t gap = (i < j ? j - i : i - j) - 1;
+            pairs += gap <= dist;
+        }
+    return pairs;
+}
+
+/* Documents holding `w` as a form (or a stem). */
+static uint32_t naive_df(fx_tokens *const *toks, uint32_t count, const char *w, bool stem)
+{
+    uint32_t df = 0;
+    for (uint32_t d = 0; d < count; d++) {
+        bool has = false;
+        for (uint32_t i = 0; i < toks[d]->count && !has; i++)
+            has = strcmp(stem ? toks[d]->stem[i] : toks[d]->form[i], w) == 0;
+        df += has;
+    }
+    return df;
+}
+
+typedef struct phrase_case {
+    const char *query;
+    const char *words[4]; /* forms (exact) or stems; NEAR: a, b */
+    uint32_t n;
+    bool stems;
+    int near; /* 0, or NEAR's n + 1 */
+    bool ordered;
+} phrase_case;
+
+Test(search, a_phrase_scores_its_occurrences_weighted_by_its_words_idfs)
+{
+    static const phrase_case cases[] = {
+        {"\"gas exports\"", {"gas", "exports"}, 2, false, 0, false},
+        {"\"uzbekistan asked russia\"", {"uzbekistan", "asked", "russia"}, 3, false, 0, false},
+        {"\"rates rates\"", {"rates", "rates"}, 2, false, 0, false}, /* overlapping: 2 in d2 */
+        {"\"in spring\"", {"in", "spring"}, 2, false, 0, false},
+        {"\"uzbekistan\"", {"uzbekistan"}, 1, false, 0, false},
+        {"~\"visiting uzbekistan\"", {"visit", "uzbekistan"}, 2, true, 0, false},
+        {"putin NEAR/3 visit", {"putin", "visit"}, 2, true, 4, false},
+        {"uzbekistan NEAR/5 gas", {"uzbekistan", "gas"}, 2, true, 6, false},
+        {"spring ONEAR/5 moscow", {"spring", "moscow"}, 2, true, 6, true},
+    };
+    char *dirs[2] = {fx_build_index(docs, DOC_COUNT, NULL, 0, NULL),
+                     fx_build_index(docs, DOC_COUNT, three_segments, 3, NULL)};
+    quire_analyzer *an = fx_analyzer();
+    fx_tokens *toks[DOC_COUNT];
+    double total = 0;
+    for (uint32_t d = 0; d < DOC_COUNT; d++) {
+        toks[d] = fx_analyse(an, &docs[d]);
+        total += toks[d]->count;
+    }
+    const double k1 = SCORER_DEFAULT_K1, b = SCORER_DEFAULT_B, avgdl = total / DOC_COUNT;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const phrase_case *pc = &cases[c];
+        double idf = 0;
+        for (uint32_t k = 0; k < pc->n; k++) {
+            const double df = naive_df(toks, DOC_COUNT, pc->words[k], pc->stems);
+            idf += log(1.0 + (DOC_COUNT - df + 0.5) / (df + 0.5));
+        }
+        fx_hit want[DOC_COUNT];
+        uint32_t want_count = 0;
+        uint64_t want_occ = 0;
+        for (uint32_t d = 0; d < DOC_COUNT; d++) {
+            const uint32_t tf =
+                pc->near ? naive_near_tf(toks[d], pc->words[0], pc->words[1],
+                                         (uint32_t)pc->near - 1, pc->ordered)
+                         : naive_phrase_tf(toks[d], (char *const *)pc->words, pc->n, pc->stems);
+            if (tf == 0)
+                continue;
+            const double dl = toks[d]->count;
+            want[want_count].doc = d;
+            want[want_count++].score = idf * (k1 + 1) * tf / (tf + k1 * (1 - b + b * dl / avgdl));
+            want_occ += tf;
+        }
+        cr_assert_gt(want_count, 0, "%s: the naive scan finds nothing", pc->query);
+        qsort(want, want_count, sizeof *want, fx_cmp_hit);
+        for (int i = 0; i < 2; i++) {
+            search_result r;
+            cr_assert_eq(run(&r, dirs[i], pc->query, false, 10), QUIRE_OK, "%s: %s", pc->query,
+                         quire_errmsg());
+            cr_expect_eq(r.hit_count, want_count, "%s: %u hits, naive %u", pc->query,
+                         (unsigned)r.hit_count, (unsigned)want_count);
+            cr_expect(r.match_count_exact && r.has_occurrences, "%s", pc->query);
+            cr_expect_eq(r.occurrence_count, want_occ, "%s: %llu occurrences, naive %llu",
+                         pc->query, (unsigned long long)r.occurrence_count,
+                         (unsigned long long)want_occ);
+            for (uint32_t h = 0; h < r.hit_count && h < want_count; h++) {
+                cr_expect_eq(r.hits[h].doc_id, want[h].doc, "%s rank %u", pc->query, h + 1);
+                cr_expect(fabs(r.hits[h].score - want[h].score) <= 1e-9,
+                          "%s rank %u: score %.12f, naive %.12f", pc->query, h + 1, r.hits[h].score,
+                          want[h].score);
+            }
+            search_result_free(&r);
+        }
+    }
+    for (uint32_t d = 0; d < DOC_COUNT; d++)
+        fx_tokens_free(toks[d]);
+    quire_analyzer_free(an);
+    fx_remove_index(dirs[0]);
+    fx_remove_index(dirs[1]);
 }
 
 Test(search, one_segment_or_several_rank_alike)

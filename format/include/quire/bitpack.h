@@ -63,4 +63,11 @@ size_t quire_pfor_pack(uint8_t *out, const uint32_t *in, size_t count);
 QUIRE_MUST_CHECK int quire_pfor_unpack(uint32_t *out, size_t count, const uint8_t *in,
                                        size_t avail, size_t *used);
 
+/* The bytes (*used) of the patched group of `count` values at `in`, found without
+ * unpacking it: its head, exception count, packed length and exceptions are read and
+ * checked as quire_pfor_unpack() checks them, but for the exceptions' high parts against
+ * the values. QUIRE_OK or QUIRE_ECORRUPT (no message set). */
+QUIRE_MUST_CHECK int quire_pfor_skip(size_t count, const uint8_t *in, size_t avail,
+                                     size_t *used);
+
 #endif

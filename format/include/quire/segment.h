@@ -4,7 +4,8 @@
  *   .ter  term dictionary (forms and stems) + segment statistics
  *   .doc  postings: doc blocks and skip data      .pos  positions
  *   .len  per document: length in tokens, title length in tokens (fixed 8 bytes a doc)
- *   .dmd  per document: external id, title, origin, date, where its text is in .sto
+ *   .dmd  per document: external id, title, origin, date, where its text is in .sto,
+ *         and (version 3) its text map: the bytes of every 64th token of its text
  *   .sto  the original text of every document, zlib-compressed in blocks
  *
  * Two kinds of terms share the dictionary (FORMAT.md "Terms: forms and stems"):
@@ -69,7 +70,29 @@ typedef struct quire_doc_info {
     uint64_t src_offset_plus1; /* 1 + the byte offset of the text's start when the text is
                                 * the file's bytes unchanged (plain text, not converted from
                                 * another encoding, no invalid UTF-8 replaced); else 0 */
+    /* its text map, encoded (FORMAT.md "Text map"); empty: none (before version 3) */
+    quire_bytes text_map;
 } quire_doc_info;
+
+/* A document's text map (format version 3, FORMAT.md "Text map"): the byte offset in its
+ * text of every QUIRE_TEXT_MAP_EVERY-th token of the text (text tokens EVERY, 2 * EVERY,
+ * ..., counted from 0), so that a reader can tokenise a part of a long text from a known
+ * position instead of the whole text from its start (passages). */
+#define QUIRE_TEXT_MAP_EVERY   64
+#define QUIRE_TEXT_MAP_VERSION 3 /* the first format version whose .dmd records have one */
+/* The number of entries of a complete map of a text of `text_tokens` tokens. */
+static inline uint32_t quire_text_map_count(uint32_t text_tokens)
+{
+    return text_tokens > 0 ? (text_tokens - 1) / QUIRE_TEXT_MAP_EVERY : 0;
+}
+/* Append the encoding of `count` strictly ascending byte offsets to `out`. */
+void quire_text_map_encode(quire_buf *out, const uint64_t *byte_starts, uint32_t count);
+/* Decode info's map into out (room for `cap` entries), *count of them: 0 when the
+ * document has none (an empty map, or one written before version 3), else
+ * quire_text_map_count() of its text tokens, ascending and inside its text.
+ * QUIRE_OK, QUIRE_ECORRUPT (damaged, or not as described), QUIRE_EINVAL (cap too small). */
+QUIRE_MUST_CHECK int quire_text_map_decode(const quire_doc_info *info, uint64_t *out, uint32_t cap,
+                                           uint32_t *count);
 
 typedef struct quire_segment_stats {
     uint32_t doc_count;
@@ -140,6 +163,10 @@ QUIRE_MUST_CHECK int quire_segment_doc_info(const quire_segment *seg, uint32_t d
                                             quire_doc_info *out);
 /* Append the document's stored text (exactly as indexed: valid UTF-8) to `out`. */
 QUIRE_MUST_CHECK int quire_segment_doc_text(const quire_segment *seg, uint32_t doc, quire_buf *out);
+/* Bytes [from, to) of document doc's text (to <= its text_len), appended to *out: only the
+ * stored-text blocks they overlap are inflated, each no further than `to`. */
+QUIRE_MUST_CHECK int quire_segment_doc_text_range(const quire_segment *seg, uint32_t doc,
+                                                  uint64_t from, uint64_t to, quire_buf *out);
 
 /* Check everything: every CRC of every block, every structural invariant (sorted terms,
  * ascending doc ids, df equal to postings, positions inside documents, stem alias and
