@@ -1,7 +1,7 @@
 /*
  * test_golden.c - indexes written by earlier format versions stay readable. The folder
- * tests/data/golden/v2 is an index written by format version 2 (tests/data/golden/README.md:
- * two runs of tests/data/golden/make_index.sh over two sample articles and the 300
+ * tests/golden/v2 is an index written by format version 2 (tests/golden/README.md:
+ * two runs of tests/golden/make_index.sh over two sample articles and the 300
  * generated documents of make_corpus.py, with one replacement and two deletions), committed
  * as bytes and never rewritten. This suite opens it with today's readers and checks:
  *   - that its files really are version 2 (the header's version field), and verify;
@@ -37,7 +37,7 @@ static char *golden_dir(void)
     const char *src = env_or_skip("QUIRE_SOURCE_DIR");
     char *p = malloc(strlen(src) + 64);
     cr_assert(p != NULL);
-    sprintf(p, "%s/tests/data/golden/v2", src);
+    sprintf(p, "%s/tests/golden/v2", src);
     return p;
 }
 
@@ -346,7 +346,7 @@ static void build_fresh(const char *tmp)
     const char *bin = env_or_skip("QUIRE_BINARY_DIR");
     char cmd[8192];
     snprintf(cmd, sizeof cmd,
-             "bash '%s/tests/data/golden/make_index.sh' '%s/quire-index' '%s/fresh'", src, bin,
+             "bash '%s/tests/golden/make_index.sh' '%s/quire-index' '%s/fresh'", src, bin,
              tmp);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make_corpus.py - writes the two JSON Lines files the golden indexes are built from
-(tests/data/golden/README.md): part1.jsonl (documents g000..g199) and part2.jsonl
+(tests/golden/README.md): part1.jsonl (documents g000..g199) and part2.jsonl
 (g200..g299, and a new version of g010). Deterministic: every fact the golden test
 checks follows from these formulas, not from the indexer.
 
