@@ -26,7 +26,7 @@ typedef struct entry {
 
 struct analyze_worker {
     quire_analyzer *an;
-    int zlib_level;
+    quire_store_encoder *enc;
     slot *slots;
     uint32_t slot_mask;
     uint32_t stamp;
@@ -71,7 +71,11 @@ int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, in
         quire_free(w);
         return rc;
     }
-    w->zlib_level = zlib_level;
+    rc = quire_store_encoder_new(&w->enc, zlib_level);
+    if (rc != QUIRE_OK) {
+        analyze_worker_free(w);
+        return rc;
+    }
     *out = w;
     return QUIRE_OK;
 }
@@ -81,6 +85,7 @@ void analyze_worker_free(analyze_worker *w)
     if (!w)
         return;
     quire_analyzer_free(w->an);
+    quire_store_encoder_free(w->enc);
     quire_free(w->slots);
     quire_free(w->entries);
     quire_free(w->tok_entry);
@@ -314,7 +319,7 @@ int analyze_batch(analyze_worker *w, batch *b)
     /* stored text: the batch's stream cut into blocks */
     for (size_t off = 0; off < w->text.len; off += QUIRE_STORE_BLOCK) {
         size_t n = w->text.len - off < QUIRE_STORE_BLOCK ? w->text.len - off : QUIRE_STORE_BLOCK;
-        int rc = quire_store_block_encode(&b->store, w->text.data + off, n, w->zlib_level);
+        int rc = quire_store_encoder_encode(w->enc, &b->store, w->text.data + off, n);
         if (rc != QUIRE_OK)
             return rc;
     }

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "framing.h"
 #include "quire/segment.h"
@@ -470,49 +470,22 @@ int quire_segment_store_block(const quire_segment *seg, uint64_t i, quire_bytes 
     return store_block(seg, i, &off, encoded_block);
 }
 
-/* Inflate the first `limit` bytes of block i (all of it if limit >= its length) into out
- * (appending). Its CRC, over the compressed bytes, was checked by store_block(); a full
- * inflate also checks the length, a partial one that the prefix inflates. */
-static int inflate_prefix(const quire_segment *seg, quire_bytes enc, uint64_t i, uint64_t limit,
-                          quire_buf *out)
+/* Inflate block i whole into out (appending), with libdeflate: it checks that the
+ * block's DEFLATE data decode to exactly its length. Its CRC, over the compressed bytes,
+ * was checked by store_block(). */
+static int inflate_block(const quire_segment *seg, quire_bytes enc, uint64_t i, quire_buf *out)
 {
-    const uint32_t full = quire_load_le32(enc.ptr), clen = quire_load_le32(enc.ptr + 4);
-    if (limit < full) {
-        /* + 1: never a NULL buffer to inflate into, even for 0 bytes (UB, fuzz_segment) */
-        if (!quire_buf_reserve(out, (size_t)limit + 1))
-            return quire_error(QUIRE_ENOMEM, "out of memory");
-        z_stream zs;
-        memset(&zs, 0, sizeof zs);
-        if (inflateInit2(&zs, -15) != Z_OK)
-            return quire_error(QUIRE_ENOMEM, "zlib: inflateInit2 failed");
-        zs.next_in = (Bytef *)(uintptr_t)(enc.ptr + 8);
-        zs.avail_in = clen;
-        zs.next_out = out->data + out->len;
-        zs.avail_out = (uInt)limit;
-        const int zrc = inflate(&zs, Z_SYNC_FLUSH);
-        const size_t got = zs.total_out;
-        inflateEnd(&zs);
-        if ((zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) || got != limit)
-            return quire_corrupt("%s: block %llu does not inflate to its length",
-                                 seg->name[QUIRE_SEG_STO], (unsigned long long)i);
-        out->len += (size_t)limit;
-        return QUIRE_OK;
-    }
-    const uint32_t ulen = full;
-    if (!quire_buf_reserve(out, (size_t)ulen + 1)) /* + 1: as above */
+    const uint32_t ulen = quire_load_le32(enc.ptr), clen = quire_load_le32(enc.ptr + 4);
+    /* + 1: never a NULL buffer to inflate into, even for 0 bytes (UB, fuzz_segment) */
+    if (!quire_buf_reserve(out, (size_t)ulen + 1))
         return quire_error(QUIRE_ENOMEM, "out of memory");
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (inflateInit2(&zs, -15) != Z_OK)
-        return quire_error(QUIRE_ENOMEM, "zlib: inflateInit2 failed");
-    zs.next_in = (Bytef *)(uintptr_t)(enc.ptr + 8);
-    zs.avail_in = clen;
-    zs.next_out = out->data + out->len;
-    zs.avail_out = ulen;
-    int zrc = inflate(&zs, Z_FINISH);
-    size_t got = zs.total_out;
-    inflateEnd(&zs);
-    if (zrc != Z_STREAM_END || got != ulen)
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    if (!d)
+        return quire_error(QUIRE_ENOMEM, "libdeflate: out of memory for a decompressor");
+    enum libdeflate_result r =
+        libdeflate_deflate_decompress(d, enc.ptr + 8, clen, out->data + out->len, ulen, NULL);
+    libdeflate_free_decompressor(d);
+    if (r != LIBDEFLATE_SUCCESS)
         return quire_corrupt("%s: block %llu does not inflate to its length",
                              seg->name[QUIRE_SEG_STO], (unsigned long long)i);
     out->len += ulen;
@@ -548,8 +521,7 @@ int quire_segment_doc_text(const quire_segment *seg, uint32_t doc, quire_buf *ou
         if (rc != QUIRE_OK)
             break;
         tmp.len = 0;
-        /* inflate no further than the document's end: on average half the block */
-        rc = want < start ? QUIRE_OK : inflate_prefix(seg, enc, b, want - start + left, &tmp);
+        rc = want < start ? QUIRE_OK : inflate_block(seg, enc, b, &tmp);
         if (rc != QUIRE_OK)
             break;
         if (want < start || want - start > tmp.len) {
