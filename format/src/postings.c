@@ -66,33 +66,50 @@ static uint32_t len_decode(uint8_t code)
 
 /* ---- impacts: the Pareto frontier of (tf high, doc_len low) ---- */
 
-static int impact_cmp_tf_desc(const void *a, const void *b)
-{
-    const quire_impact *x = a, *y = b;
-    if (x->tf != y->tf)
-        return x->tf > y->tf ? -1 : 1;
-    if (x->doc_len != y->doc_len)
-        return x->doc_len < y->doc_len ? -1 : 1;
-    return 0;
-}
-
-/* Reduce `v` in place to its frontier, tf and doc_len both strictly ascending. */
+/* Reduce `v` in place to its frontier, tf and doc_len both strictly ascending: the pairs
+ * that no other pair beats on both (higher or equal tf and shorter or equal doc_len), one
+ * of each duplicate. Pair i is kept when its tf is the largest of its doc_len and larger
+ * than every tf of a shorter doc_len. The writer calls this with len_codes (<= 255),
+ * so a table by doc_len replaces a sort; a few pairs are compared directly. */
 static uint32_t frontier(quire_impact *v, uint32_t n)
 {
-    qsort(v, n, sizeof *v, impact_cmp_tf_desc);
-    uint32_t kept = 0;
-    uint64_t best_len = UINT64_MAX;
-    for (uint32_t i = 0; i < n; i++) {
-        if (v[i].doc_len < best_len) {
-            best_len = v[i].doc_len;
-            v[kept++] = v[i];
+    if (n <= 16) {
+        quire_impact out[16];
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            bool beaten = false; /* by another pair, or by an equal one before it */
+            for (uint32_t j = 0; j < n && !beaten; j++)
+                beaten = j != i && v[j].tf >= v[i].tf && v[j].doc_len <= v[i].doc_len &&
+                         (v[j].tf > v[i].tf || v[j].doc_len < v[i].doc_len || j < i);
+            if (beaten)
+                continue;
+            uint32_t k = kept++; /* insert by doc_len, ascending (tf follows) */
+            for (; k > 0 && out[k - 1].doc_len > v[i].doc_len; k--)
+                out[k] = out[k - 1];
+            out[k] = v[i];
         }
+        memcpy(v, out, kept * sizeof *v);
+        return kept;
     }
-    for (uint32_t i = 0; i < kept / 2; i++) {
-        quire_impact t = v[i];
-        v[i] = v[kept - 1 - i];
-        v[kept - 1 - i] = t;
+    uint32_t best[256], lo = 255, hi = 0;
+    memset(best, 0, sizeof best);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = v[i].doc_len;
+        if (c > 255)
+            c = 255; /* not reached: the writer's doc_len are codes */
+        if (v[i].tf > best[c])
+            best[c] = v[i].tf;
+        lo = c < lo ? c : lo;
+        hi = c > hi ? c : hi;
     }
+    uint32_t kept = 0, top = 0;
+    for (uint32_t c = lo; c <= hi; c++)
+        if (best[c] > top) {
+            top = best[c];
+            v[kept].tf = top;
+            v[kept].doc_len = c;
+            kept++;
+        }
     return kept;
 }
 
