@@ -53,8 +53,10 @@ void batch_reset(batch *b);
 void batch_free(batch *b);
 
 typedef struct analyze_worker analyze_worker;
+/* `vocab_bytes`: the most the worker's vocabulary (each form met, with its stem and hashes)
+ * may take before it is emptied and filled again. */
 QUIRE_MUST_CHECK int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts,
-                                        int zlib_level);
+                                        int zlib_level, size_t vocab_bytes);
 void analyze_worker_free(analyze_worker *w);
 quire_analyzer *analyze_worker_analyzer(analyze_worker *w);
 /* Analyse a filled batch in place. */

@@ -1090,9 +1090,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     size_t memory = opts->memory ? opts->memory : (size_t)1 << 30;
     /* Budget: batches in flight take about 8x their text (copies, tokens, positions,
      * compressed blocks); each analyzer's stem cache gets 1/16 of the budget shared
-     * between the workers (1 to 64 MiB each); a fifth is left for what is not counted
-     * (allocator overhead, the writer's buffers, pages a merge maps); the inverter gets
-     * the rest, at least 4 MiB. */
+     * between the workers (1 to 64 MiB each), and each worker's vocabulary as much; a
+     * fifth is left for what is not counted (allocator overhead, the writer's buffers,
+     * pages a merge maps); the inverter gets the rest, at least 4 MiB. */
     r.batch_bytes = memory / 128;
     if (r.batch_bytes < 64 * 1024)
         r.batch_bytes = 64 * 1024;
@@ -1106,7 +1106,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         cache_each = (size_t)64 << 20;
     r.aopts.stem_cache_bytes = cache_each;
     size_t reserve =
-        (size_t)r.nslots * r.batch_bytes * 8 + cache_each * (size_t)nworkers + memory / 5;
+        (size_t)r.nslots * r.batch_bytes * 8 + 2 * cache_each * (size_t)nworkers + memory / 5;
     size_t inv_budget = memory > reserve + (4u << 20) ? memory - reserve : (4u << 20);
 
     analyze_worker **workers = NULL;
@@ -1118,7 +1118,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
             rc = quire_error(QUIRE_ENOMEM, "out of memory");
     }
     for (int i = 0; rc == QUIRE_OK && i < nworkers; i++)
-        rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 1 : opts->zlib_level);
+        rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 1 : opts->zlib_level,
+                                cache_each);
     if (rc == QUIRE_OK) {
         snprintf(r.analyzer_id, sizeof r.analyzer_id, "%s",
                  quire_analyzer_id(analyze_worker_analyzer(workers[0])));
