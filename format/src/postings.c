@@ -189,6 +189,8 @@ int quire_postings_meta_decode(quire_postings_meta *m, const uint8_t **p, const 
         quire_varint_get(&m->pos_len, &q, end) != QUIRE_OK)
         return quire_corrupt("postings meta: truncated or overlong varint");
     m->pos_off = 0;
+    m->is_inline = false;
+    m->inline_doc = m->inline_pos = NULL;
     if (m->pos_len > 0 && quire_varint_get(&m->pos_off, &q, end) != QUIRE_OK)
         return quire_corrupt("postings meta: truncated or overlong varint");
     if (m->df == 0 || m->df == UINT32_MAX || extra > UINT64_MAX - m->df)
@@ -198,6 +200,46 @@ int quire_postings_meta_decode(quire_postings_meta *m, const uint8_t **p, const 
     if (m->doc_len == 0 || m->doc_off > UINT64_MAX - m->doc_len ||
         m->pos_off > UINT64_MAX - m->pos_len)
         return quire_corrupt("postings meta: byte range out of range");
+    *p = q;
+    return QUIRE_OK;
+}
+
+void quire_postings_meta_encode_inline(quire_buf *out, const quire_postings_meta *m)
+{
+    quire_buf_put_varint(out, m->df);
+    quire_buf_put_varint(out, m->cf - m->df);
+    quire_buf_put_varint(out, m->doc_len);
+    quire_buf_put_varint(out, m->pos_len);
+    quire_buf_put(out, m->inline_doc, (size_t)m->doc_len);
+    if (m->pos_len > 0)
+        quire_buf_put(out, m->inline_pos, (size_t)m->pos_len);
+}
+
+int quire_postings_meta_decode_inline(quire_postings_meta *m, const uint8_t **p,
+                                      const uint8_t *end)
+{
+    uint64_t extra;
+    const uint8_t *q = *p;
+    if (quire_varint_get32(&m->df, &q, end) != QUIRE_OK ||
+        quire_varint_get(&extra, &q, end) != QUIRE_OK ||
+        quire_varint_get(&m->doc_len, &q, end) != QUIRE_OK ||
+        quire_varint_get(&m->pos_len, &q, end) != QUIRE_OK)
+        return quire_corrupt("inline postings: truncated or overlong varint");
+    if (m->df == 0 || m->df > BLOCK || extra > UINT32_MAX)
+        return quire_corrupt("inline postings: df %u, cf-df %llu out of range", m->df,
+                             (unsigned long long)extra);
+    if (m->doc_len == 0 || m->doc_len > (uint64_t)(end - q) ||
+        m->pos_len > (uint64_t)(end - q) - m->doc_len)
+        return quire_corrupt("inline postings: %llu + %llu bytes in a %zu-byte entry",
+                             (unsigned long long)m->doc_len, (unsigned long long)m->pos_len,
+                             (size_t)(end - q));
+    m->cf = m->df + extra;
+    m->is_inline = true;
+    m->doc_off = m->pos_off = 0;
+    m->inline_doc = q;
+    q += m->doc_len;
+    m->inline_pos = m->pos_len ? q : NULL;
+    q += m->pos_len;
     *p = q;
     return QUIRE_OK;
 }
@@ -224,7 +266,14 @@ struct quire_postings_writer {
     quire_buf chunk;               /* its positions chunk being encoded */
     quire_impact *term_front;      /* uncapped frontier over written blocks */
     uint32_t term_front_count, term_front_cap;
+    uint32_t inline_max; /* format 3: a one-block term of at most this many bytes is inline */
+    bool inlined;        /* the term just ended is inline: its bytes are in scratch, chunk */
 };
+
+void quire_postings_writer_set_inline(quire_postings_writer *w, uint32_t max_bytes)
+{
+    w->inline_max = max_bytes;
+}
 
 int quire_postings_writer_new(quire_postings_writer **out, quire_sink *doc_out, quire_sink *pos_out)
 {
@@ -267,6 +316,7 @@ void quire_postings_begin(quire_postings_writer *w, bool with_positions)
     w->pos_start = w->pos_out ? w->pos_out->offset : 0;
     w->skip.len = 0;
     w->term_front_count = 0;
+    w->inlined = false;
 }
 
 static int writer_fail(quire_postings_writer *w, int rc)
@@ -355,14 +405,25 @@ static int flush_block(quire_postings_writer *w, bool only)
                 b->data[b->len++] = (uint8_t)front[0].doc_len;
         }
     }
-    uint32_t crc = quire_crc32(0, b->data, b->len);
-    if (w->with_positions) {
+    if (w->with_positions)
         encode_chunk(w, !only);
-        if (only) /* w->pos_count >= 1: the chunk is never empty */
-            crc = quire_crc32(crc, w->chunk.data, w->chunk.len);
-    }
-    quire_buf_put_le32(b, crc);
     if (b->err || w->chunk.err)
+        return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+    if (only && b->len + (w->with_positions ? w->chunk.len : 0) <= w->inline_max) {
+        /* inline (format 3): the bytes stay in scratch and chunk, without a crc, for the
+         * dictionary entry, whose block's crc covers them */
+        w->inlined = true;
+        w->prev_block_last = w->docs[n - 1];
+        w->blocks++;
+        w->count = 0;
+        w->pos_count = 0;
+        return QUIRE_OK;
+    }
+    uint32_t crc = quire_crc32(0, b->data, b->len);
+    if (w->with_positions && only) /* w->pos_count >= 1: the chunk is never empty */
+        crc = quire_crc32(crc, w->chunk.data, w->chunk.len);
+    quire_buf_put_le32(b, crc);
+    if (b->err)
         return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
     quire_sink_write(w->doc_out, b->data, b->len);
     if (w->with_positions)
@@ -476,6 +537,16 @@ int quire_postings_end(quire_postings_writer *w, quire_postings_meta *meta)
     }
     meta->df = w->df;
     meta->cf = w->cf;
+    meta->is_inline = w->inlined;
+    meta->inline_doc = meta->inline_pos = NULL;
+    if (w->inlined) {
+        meta->doc_off = meta->pos_off = 0;
+        meta->doc_len = w->scratch.len;
+        meta->inline_doc = w->scratch.data;
+        meta->pos_len = w->with_positions ? w->chunk.len : 0;
+        meta->inline_pos = w->with_positions ? w->chunk.data : NULL;
+        return QUIRE_OK;
+    }
     meta->doc_off = w->doc_start;
     meta->doc_len = w->doc_out->offset - w->doc_start;
     meta->pos_off = w->with_positions ? w->pos_start : 0;
@@ -492,6 +563,7 @@ struct quire_postings_cursor_state {
     uint32_t i, count; /* current index in the decoded block, its postings */
     bool started;
     bool has_positions;
+    uint8_t crc_len; /* CRC_LEN, or 0 for inline postings (the dictionary's crc covers them) */
     uint32_t docs[BLOCK], tfs[BLOCK];
     /* skip data (multi-block terms); a one-block term uses index 0 of small arrays */
     uint32_t *last_doc; /* per block */
@@ -563,10 +635,10 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
     uint32_t n = block_size(c, b);
     const uint8_t *p = c->doc_file.ptr + s->doc_at[b];
     size_t len = (size_t)(s->doc_at[b + 1] - s->doc_at[b]);
-    if (len < MIN_BLOCK_LEN)
+    if (len < (size_t)(MIN_BLOCK_LEN - CRC_LEN) + s->crc_len)
         return quire_corrupt("%s: block %u: %zu bytes", c->doc_name, b, len);
-    const uint8_t *end = p + len - CRC_LEN;
-    if (block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
+    const uint8_t *end = p + len - s->crc_len;
+    if (s->crc_len && block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
         return crc_mismatch(c, b);
     bool tfs_one = (p[0] & QUIRE_PFOR_SPARE) != 0;
     size_t used;
@@ -627,10 +699,10 @@ static int open_single(quire_postings_cursor *c)
     cstate *s = c->st;
     const uint8_t *p = c->doc_file.ptr + c->meta.doc_off;
     size_t len = (size_t)c->meta.doc_len;
-    if (len < CRC_LEN + 2)
+    if (len < (size_t)s->crc_len + 2)
         return quire_corrupt("%s: %zu bytes for one posting", c->doc_name, len);
-    const uint8_t *end = p + len - CRC_LEN;
-    if (block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
+    const uint8_t *end = p + len - s->crc_len;
+    if (s->crc_len && block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
         return crc_mismatch(c, 0);
     uint32_t doc;
     if (quire_varint_get32(&doc, &p, end) != QUIRE_OK || end - p != 1 || doc == QUIRE_DOC_END ||
@@ -722,6 +794,15 @@ int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file, qu
     c->doc_file = doc_file;
     c->pos_file = pos_file;
     c->meta = *meta;
+    if (meta->is_inline) { /* the bytes are the dictionary entry's */
+        if (meta->df > BLOCK || !meta->inline_doc || (meta->pos_len && !meta->inline_pos))
+            return quire_corrupt("%s: inline postings of %u documents", c->doc_name, meta->df);
+        c->doc_file = quire_bytes_of(meta->inline_doc, (size_t)meta->doc_len);
+        c->pos_file = quire_bytes_of(meta->inline_pos, (size_t)meta->pos_len);
+        c->meta.doc_off = c->meta.pos_off = 0;
+        doc_file = c->doc_file;
+        pos_file = c->pos_file;
+    }
     c->df = meta->df;
     c->doc = 0;
     if (meta->df == 0 || meta->df == UINT32_MAX || meta->cf < meta->df || meta->doc_len == 0 ||
@@ -751,6 +832,7 @@ int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file, qu
     s->block = UINT32_MAX;
     s->pos_block = UINT32_MAX;
     s->has_positions = meta->pos_len > 0;
+    s->crc_len = meta->is_inline ? 0 : CRC_LEN;
     int rc;
     if (n == 1) {
         s->last_doc = &s->one_last_doc;

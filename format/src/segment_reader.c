@@ -25,6 +25,7 @@ struct quire_segment {
     uint64_t dmd_groups;
     const uint8_t *sto_index;
     uint64_t sto_blocks;
+    uint32_t ter_version; /* the .ter header's format version: 3 has inline postings */
 };
 
 static int open_files(quire_segment *seg, const char *dir)
@@ -47,6 +48,8 @@ static int open_files(quire_segment *seg, const char *dir)
         if (rc != QUIRE_OK)
             return rc;
         seg->stats.file_bytes[i] = seg->map[i].bytes.len;
+        if (i == QUIRE_SEG_TER)
+            seg->ter_version = quire_load_le32(seg->map[i].bytes.ptr + 8);
     }
     return QUIRE_OK;
 }
@@ -248,7 +251,17 @@ static int decode_term(const quire_segment *seg, quire_bytes key, quire_bytes va
             return quire_corrupt("%s: damaged entry for a form", name);
         return QUIRE_OK;
     }
-    if (kind == TERM_VALUE_STEM && is_stem) {
+    const bool v3 = seg->ter_version >= 3;
+    if (kind == TERM_VALUE_FORM_INLINE && !is_stem && v3) {
+        out->kind = QUIRE_TERM_FORM;
+        out->has_positions = true;
+        out->form_count = 1;
+        if (quire_postings_meta_decode_inline(&out->postings, &p, end) != QUIRE_OK || p != end ||
+            out->postings.df > seg->stats.doc_count || out->postings.pos_len == 0)
+            return quire_corrupt("%s: damaged entry for a form", name);
+        return QUIRE_OK;
+    }
+    if ((kind == TERM_VALUE_STEM || (kind == TERM_VALUE_STEM_INLINE && v3)) && is_stem) {
         out->kind = QUIRE_TERM_STEM;
         uint64_t n;
         if (quire_varint_get(&n, &p, end) != QUIRE_OK || n < 2 || n > value.len)
@@ -261,6 +274,12 @@ static int decode_term(const quire_segment *seg, quire_bytes key, quire_bytes va
                 return quire_corrupt("%s: damaged form list of a stem", name);
         }
         out->forms = quire_bytes_of(forms, (size_t)(p - forms));
+        if (kind == TERM_VALUE_STEM_INLINE) {
+            if (quire_postings_meta_decode_inline(&out->postings, &p, end) != QUIRE_OK ||
+                p != end || out->postings.df > seg->stats.doc_count || out->postings.pos_len != 0)
+                return quire_corrupt("%s: damaged entry for a stem", name);
+            return QUIRE_OK;
+        }
         if (quire_postings_meta_decode(&out->postings, &p, end) != QUIRE_OK || p != end ||
             check_meta(seg, &out->postings, false) != QUIRE_OK)
             return quire_corrupt("%s: damaged entry for a stem", name);

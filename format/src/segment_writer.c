@@ -86,6 +86,8 @@ int quire_segment_writer_new(quire_segment_writer **out, const char *dir, uint64
         rc = quire_postings_writer_new(&w->postings, &w->sink[QUIRE_SEG_DOC],
                                        &w->sink[QUIRE_SEG_POS]);
     if (rc == QUIRE_OK)
+        quire_postings_writer_set_inline(w->postings, QUIRE_INLINE_MAX);
+    if (rc == QUIRE_OK)
         rc = quire_termdict_writer_new(&w->dict, &w->sink[QUIRE_SEG_TER]);
     if (rc != QUIRE_OK) {
         quire_segment_writer_abort(w);
@@ -394,7 +396,13 @@ int quire_segment_writer_end_term(quire_segment_writer *w)
     int rc = quire_postings_end(w->postings, &meta);
     if (rc != QUIRE_OK)
         return fail(w, rc);
-    quire_postings_meta_encode(&w->value, &meta);
+    if (meta.is_inline) {
+        w->value.data[0] =
+            w->term_kind == TERM_VALUE_FORM ? TERM_VALUE_FORM_INLINE : TERM_VALUE_STEM_INLINE;
+        quire_postings_meta_encode_inline(&w->value, &meta);
+    } else {
+        quire_postings_meta_encode(&w->value, &meta);
+    }
     if (w->value.err)
         return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
     rc = quire_termdict_add(w->dict, quire_bytes_of(w->key.data, w->key.len),

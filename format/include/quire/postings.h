@@ -52,12 +52,26 @@ typedef struct quire_postings_meta {
     uint64_t doc_len;   /* bytes of blocks + skip data in .doc */
     uint64_t pos_off;   /* first byte of its position chunks in .pos */
     uint64_t pos_len;   /* bytes in .pos; 0 for a term without positions */
+    /* Format 3: a term of one block (df <= 128) whose .doc bytes, less their CRC, and .pos
+     * bytes take at most the writer's inline limit together lives inline in its dictionary
+     * entry (FORMAT.md "Inline postings"): inline_doc and inline_pos view those bytes,
+     * doc_off and pos_off are 0, doc_len and pos_len their lengths. */
+    bool is_inline;
+    const uint8_t *inline_doc, *inline_pos;
 } quire_postings_meta;
+
+/* The inline limit format 3's segment writer sets, in bytes. */
+#define QUIRE_INLINE_MAX 48
 
 /* Encode / decode a meta as varints (for dictionary values). decode checks bounds. */
 void quire_postings_meta_encode(quire_buf *out, const quire_postings_meta *m);
 QUIRE_MUST_CHECK int quire_postings_meta_decode(quire_postings_meta *m, const uint8_t **p,
                                                 const uint8_t *end);
+/* The same for inline postings: df, cf - df, doc_len, pos_len (varints), then the bytes.
+ * decode sets the views into [*p, end) and checks df <= 128 and the lengths. */
+void quire_postings_meta_encode_inline(quire_buf *out, const quire_postings_meta *m);
+QUIRE_MUST_CHECK int quire_postings_meta_decode_inline(quire_postings_meta *m, const uint8_t **p,
+                                                       const uint8_t *end);
 
 /* ---- writing ---- */
 
@@ -67,6 +81,11 @@ typedef struct quire_postings_writer quire_postings_writer;
 QUIRE_MUST_CHECK int quire_postings_writer_new(quire_postings_writer **out, quire_sink *doc_out,
                                                quire_sink *pos_out);
 void quire_postings_writer_free(quire_postings_writer *w);
+
+/* Let a term of one block whose bytes (less the CRC) take at most `max_bytes` be inline:
+ * quire_postings_end then writes nothing and hands the bytes back in the meta (views into
+ * the writer, valid until the next begin). 0, the default, never inlines (format 2). */
+void quire_postings_writer_set_inline(quire_postings_writer *w, uint32_t max_bytes);
 
 /* Start a term. `with_positions` false writes no .pos data for it. */
 void quire_postings_begin(quire_postings_writer *w, bool with_positions);

@@ -32,7 +32,7 @@
 
 /* Files are written with QUIRE_FORMAT_VERSION; readers accept QUIRE_FORMAT_MIN_VERSION up to
  * it (FORMAT.md "Versions"). */
-#define QUIRE_FORMAT_VERSION     2
+#define QUIRE_FORMAT_VERSION     3
 #define QUIRE_FORMAT_MIN_VERSION 1
 #define QUIRE_STEM_PREFIX        0xFF /* first byte of a stem's dictionary key */
 
