@@ -43,6 +43,8 @@ struct analyze_worker {
     uint32_t vslot_mask;
     quire_buf words; /* forms and stems of the vocabulary, back to back */
     size_t vocab_max;
+    uint32_t epoch; /* how many times the vocabulary was emptied */
+    uint32_t index; /* the worker's number */
     uint32_t stamp;
     entry *entries;
     uint32_t entry_count, entry_cap;
@@ -75,7 +77,7 @@ void batch_free(batch *b)
 }
 
 int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, int zlib_level,
-                       size_t vocab_bytes)
+                       size_t vocab_bytes, uint32_t index)
 {
     *out = NULL;
     analyze_worker *w = quire_calloc(1, sizeof *w);
@@ -92,6 +94,7 @@ int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, in
         return rc;
     }
     w->vocab_max = vocab_bytes;
+    w->index = index;
     *out = w;
     return QUIRE_OK;
 }
@@ -157,6 +160,7 @@ static void new_doc(analyze_worker *w)
         w->vw_count = 0;
         w->words.len = 0;
         memset(w->vslots, 0, ((size_t)w->vslot_mask + 1) * sizeof *w->vslots);
+        w->epoch++; /* the words' numbers mean other words now */
     }
     if (++w->stamp == 0) { /* wrapped: clear so stale stamps cannot match */
         for (uint32_t v = 0; v < w->vw_count; v++)
@@ -320,6 +324,7 @@ static int emit_forms(analyze_worker *w, batch *b, batch_doc *d)
         out[e].stem_hash = x->stem_hash;
         out[e].tf = w->entries[e].count;
         out[e].pos_off = (uint32_t)(pos_base + at);
+        out[e].word = w->entries[e].word;
         at += w->entries[e].count;
     }
     uint32_t *pos = (uint32_t *)(void *)(b->positions.data + b->positions.len);
@@ -344,6 +349,7 @@ static size_t put_clean(analyze_worker *w, quire_buf *dst, const char *s, size_t
 
 int analyze_batch(analyze_worker *w, batch *b)
 {
+    b->worker = w->index;
     w->text.len = 0;
     w->text.err = QUIRE_OK;
     for (uint32_t i = 0; i < b->doc_count; i++) {
@@ -364,6 +370,7 @@ int analyze_batch(analyze_worker *w, batch *b)
             return oom();
 
         new_doc(w);
+        d->vocab_epoch = w->epoch;
         uint32_t nt, nx;
         int rc = tokenize(w, (const char *)b->clean.data + d->clean_title_off, d->clean_title_len,
                           0, &nt, d);

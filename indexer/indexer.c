@@ -315,6 +315,7 @@ static int invert_batch(run *r, batch *b)
             o->stem_hash = f->stem_hash;
             o->tf = f->tf;
             o->positions = positions + f->pos_off;
+            o->word = f->word;
         }
         quire_doc_info info;
         memset(&info, 0, sizeof info);
@@ -327,7 +328,8 @@ static int invert_batch(run *r, batch *b)
         info.title_len = d->title_tokens;
         int rc = track_id(r, (const char *)info.external_id.ptr, info.external_id.len);
         if (rc == QUIRE_OK)
-            rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count);
+            rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count, b->worker,
+                                  d->vocab_epoch);
         if (rc != QUIRE_OK)
             return rc;
         r->sum->docs_added++;
@@ -1119,7 +1121,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     for (int i = 0; rc == QUIRE_OK && i < nworkers; i++)
         rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 1 : opts->zlib_level,
-                                cache_each);
+                                cache_each, (uint32_t)i);
     if (rc == QUIRE_OK) {
         snprintf(r.analyzer_id, sizeof r.analyzer_id, "%s",
                  quire_analyzer_id(analyze_worker_analyzer(workers[0])));

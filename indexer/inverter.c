@@ -50,6 +50,16 @@ typedef struct sort_entry {
     uint32_t index;
 } sort_entry;
 
+/* A source's vocabulary numbers -> form terms (NONE: not looked up yet), valid for one
+ * epoch of the source and one generation of the inverter (its tables are emptied at each
+ * flush). */
+typedef struct word_map {
+    uint32_t *ids;
+    uint32_t cap;
+    uint32_t epoch;
+    uint64_t gen;
+} word_map;
+
 struct inverter {
     char *dir;
     size_t budget;
@@ -68,6 +78,9 @@ struct inverter {
     uint32_t touched_cap;
     uint32_t *scratch; /* positions decoded at flush */
     uint32_t scratch_cap;
+    word_map maps[INVERTER_SOURCES];
+    uint64_t gen; /* flushes so far */
+    size_t map_bytes;
 };
 
 static int oom(void)
@@ -228,6 +241,7 @@ static void reset(inverter *inv)
     inv->arena_bytes = 0;
     inv->postings_bytes = 0;
     inv->doc_count = 0;
+    inv->gen++; /* every word map is stale */
 }
 
 void inverter_free(inverter *inv)
@@ -239,6 +253,8 @@ void inverter_free(inverter *inv)
     quire_free(inv->doc_lens);
     quire_free(inv->touched);
     quire_free(inv->scratch);
+    for (int i = 0; i < INVERTER_SOURCES; i++)
+        quire_free(inv->maps[i].ids);
     quire_free(inv->dir);
     quire_free(inv);
 }
@@ -248,7 +264,7 @@ size_t inverter_memory(const inverter *inv)
     /* flush sorts each table with a sort_entry and an order slot per term: count them now,
      * so the flush itself stays inside the budget */
     size_t flush = ((size_t)inv->forms.count + inv->stems.count) * (sizeof(sort_entry) + 4);
-    return flush + inv->postings_bytes + inv->arena_bytes +
+    return flush + inv->postings_bytes + inv->arena_bytes + inv->map_bytes +
            ((size_t)inv->forms.cap + inv->stems.cap) * sizeof(term) +
            ((size_t)inv->forms.slot_mask + inv->stems.slot_mask + 2) * sizeof(uint32_t) +
            (size_t)inv->doc_cap * sizeof(uint32_t);
@@ -275,10 +291,37 @@ int inverter_add_store_block(inverter *inv, quire_bytes encoded)
     return quire_segment_writer_add_store_block(inv->writer, encoded);
 }
 
+/* Make map[w] exist (NONE if new). */
+static int map_reserve(inverter *inv, word_map *m, uint32_t w)
+{
+    if (w < m->cap)
+        return QUIRE_OK;
+    uint32_t cap = m->cap ? m->cap : 4096;
+    while (cap <= w)
+        cap *= 2;
+    uint32_t *n = quire_realloc(m->ids, (size_t)cap * sizeof *n);
+    if (!n)
+        return oom();
+    memset(n + m->cap, 0xff, (size_t)(cap - m->cap) * sizeof *n);
+    inv->map_bytes += (size_t)(cap - m->cap) * sizeof *n;
+    m->ids = n;
+    m->cap = cap;
+    return QUIRE_OK;
+}
+
 int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *forms,
-                     uint32_t form_count)
+                     uint32_t form_count, uint32_t source, uint32_t epoch)
 {
     int rc;
+    if (source >= INVERTER_SOURCES)
+        return quire_error(QUIRE_EINVAL, "inverter: source %u", source);
+    word_map *wm = &inv->maps[source];
+    if (wm->epoch != epoch || wm->gen != inv->gen) {
+        if (wm->cap)
+            memset(wm->ids, 0xff, (size_t)wm->cap * sizeof *wm->ids);
+        wm->epoch = epoch;
+        wm->gen = inv->gen;
+    }
     if (!inv->writer && (rc = open_writer(inv)) != QUIRE_OK)
         return rc;
     if (inv->doc_count == inv->doc_cap) {
@@ -306,10 +349,16 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
     for (uint32_t f = 0; f < form_count; f++) {
         const inv_form *in = &forms[f];
         uint32_t fi, si;
-        bool added;
-        rc = table_get(inv, &inv->forms, in->form, in->form_len, in->form_hash, &fi, &added);
-        if (rc != QUIRE_OK)
+        bool added = false;
+        if ((rc = map_reserve(inv, wm, in->word)) != QUIRE_OK)
             return rc;
+        fi = wm->ids[in->word];
+        if (fi == NONE) {
+            rc = table_get(inv, &inv->forms, in->form, in->form_len, in->form_hash, &fi, &added);
+            if (rc != QUIRE_OK)
+                return rc;
+            wm->ids[in->word] = fi;
+        }
         if (added) {
             bool stem_added;
             rc = table_get(inv, &inv->stems, in->stem, in->stem_len, in->stem_hash, &si,
