@@ -328,8 +328,8 @@ static int invert_batch(run *r, batch *b)
         info.title_len = d->title_tokens;
         int rc = track_id(r, (const char *)info.external_id.ptr, info.external_id.len);
         if (rc == QUIRE_OK)
-            rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count, b->worker,
-                                  d->vocab_epoch);
+            rc =
+                inverter_add_doc(r->inv, &info, r->forms, d->form_count, b->worker, d->vocab_epoch);
         if (rc != QUIRE_OK)
             return rc;
         r->sum->docs_added++;
@@ -1092,9 +1092,10 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     size_t memory = opts->memory ? opts->memory : (size_t)1 << 30;
     /* Budget: batches in flight take about 8x their text (copies, tokens, positions,
      * compressed blocks); each analyzer's stem cache gets 1/16 of the budget shared
-     * between the workers (1 to 64 MiB each), and each worker's vocabulary as much; a
-     * fifth is left for what is not counted (allocator overhead, the writer's buffers,
-     * pages a merge maps); the inverter gets the rest, at least 4 MiB. */
+     * between the workers (1 to 64 MiB each), and each worker's vocabulary as much, and
+     * the inverter's map of its words (4 bytes each, under a tenth of that); a fifth is
+     * left for what is not counted (allocator overhead, the writer's buffers, pages a
+     * merge maps); the inverter gets the rest, at least 4 MiB. */
     r.batch_bytes = memory / 128;
     if (r.batch_bytes < 64 * 1024)
         r.batch_bytes = 64 * 1024;
@@ -1107,8 +1108,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     if (cache_each > ((size_t)64 << 20))
         cache_each = (size_t)64 << 20;
     r.aopts.stem_cache_bytes = cache_each;
-    size_t reserve =
-        (size_t)r.nslots * r.batch_bytes * 8 + 2 * cache_each * (size_t)nworkers + memory / 5;
+    size_t reserve = (size_t)r.nslots * r.batch_bytes * 8 +
+                     (2 * cache_each + cache_each / 10) * (size_t)nworkers + memory / 5;
     size_t inv_budget = memory > reserve + (4u << 20) ? memory - reserve : (4u << 20);
 
     analyze_worker **workers = NULL;

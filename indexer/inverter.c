@@ -261,10 +261,14 @@ void inverter_free(inverter *inv)
 
 size_t inverter_memory(const inverter *inv)
 {
-    /* flush sorts each table with a sort_entry and an order slot per term: count them now,
-     * so the flush itself stays inside the budget */
-    size_t flush = ((size_t)inv->forms.count + inv->stems.count) * (sizeof(sort_entry) + 4);
-    return flush + inv->postings_bytes + inv->arena_bytes + inv->map_bytes +
+    /* flush sorts each table in turn with two sort_entries and an order slot per term:
+     * count them now, so the flush itself stays inside the budget */
+    size_t most = inv->forms.count > inv->stems.count ? inv->forms.count : inv->stems.count;
+    size_t flush = most * (2 * sizeof(sort_entry) + 4);
+    /* map_bytes is left out: it depends on which worker analysed which batch, and the
+     * flush points must not (the index does not depend on the number of threads); a map
+     * takes 4 bytes per word of a worker's vocabulary, and the indexer sets that aside */
+    return flush + inv->postings_bytes + inv->arena_bytes +
            ((size_t)inv->forms.cap + inv->stems.cap) * sizeof(term) +
            ((size_t)inv->forms.slot_mask + inv->stems.slot_mask + 2) * sizeof(uint32_t) +
            (size_t)inv->doc_cap * sizeof(uint32_t);
@@ -435,11 +439,47 @@ static int cmp_bytes(const void *a, const void *b)
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
+/* Sort by key: an LSD radix sort of the 8-byte prefixes, 8 bits a pass (a pass where
+ * every entry has the same digit is skipped), then each run of equal prefixes, where longer
+ * keys differ later, by the comparison. `tmp` has room for n entries. */
+static void sort_entries(sort_entry *e, sort_entry *tmp, uint32_t n)
+{
+    sort_entry *from = e, *to = tmp;
+    for (unsigned shift = 0; shift < 64 && n > 1; shift += 8) {
+        uint32_t count[256] = {0};
+        for (uint32_t i = 0; i < n; i++)
+            count[(from[i].prefix >> shift) & 255]++;
+        if (count[(from[0].prefix >> shift) & 255] == n)
+            continue;
+        uint32_t at = 0;
+        for (unsigned d = 0; d < 256; d++) {
+            uint32_t c = count[d];
+            count[d] = at;
+            at += c;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            to[count[(from[i].prefix >> shift) & 255]++] = from[i];
+        sort_entry *x = from;
+        from = to;
+        to = x;
+    }
+    if (from != e)
+        memcpy(e, from, (size_t)n * sizeof *e);
+    for (uint32_t i = 0; i < n;) {
+        uint32_t j = i + 1;
+        while (j < n && e[j].prefix == e[i].prefix)
+            j++;
+        if (j - i > 1)
+            qsort(e + i, j - i, sizeof *e, cmp_sort_entries);
+        i = j;
+    }
+}
+
 /* Terms of a table in key order (caller frees). */
 static int sorted_order(const term_table *t, uint32_t **out)
 {
     uint32_t *order = quire_malloc(((size_t)t->count + 1) * sizeof *order);
-    sort_entry *e = quire_malloc(((size_t)t->count + 1) * sizeof *e);
+    sort_entry *e = quire_malloc(((size_t)t->count + 1) * 2 * sizeof *e);
     if (!order || !e) {
         quire_free(order);
         quire_free(e);
@@ -455,7 +495,7 @@ static int sorted_order(const term_table *t, uint32_t **out)
         e[i].len = x->key_len;
         e[i].index = i;
     }
-    qsort(e, t->count, sizeof *e, cmp_sort_entries);
+    sort_entries(e, e + t->count + 1, t->count);
     for (uint32_t i = 0; i < t->count; i++)
         order[i] = e[i].index;
     quire_free(e);
@@ -486,17 +526,14 @@ static int write_postings(inverter *inv, const term *e, bool positions)
                 inv->scratch = n;
                 inv->scratch_cap = tf;
             }
-            uint32_t pos = 0;
-            for (uint32_t k = 0; k < tf; k++) {
-                uint32_t d;
-                if (quire_varint_get32(&d, &p, end) != QUIRE_OK)
+            for (uint32_t k = 0; k < tf; k++) /* the gaps, as the writer takes them */
+                if (quire_varint_get32(&inv->scratch[k], &p, end) != QUIRE_OK)
                     return corrupt_buffer();
-                pos += d;
-                inv->scratch[k] = pos;
-            }
         }
-        int rc = quire_segment_writer_add_posting(
-            inv->writer, doc, tf, positions ? inv->scratch : NULL, inv->doc_lens[doc]);
+        int rc = positions ? quire_segment_writer_add_posting_gaps(inv->writer, doc, tf,
+                                                                   inv->scratch, inv->doc_lens[doc])
+                           : quire_segment_writer_add_posting(inv->writer, doc, tf, NULL,
+                                                              inv->doc_lens[doc]);
         if (rc != QUIRE_OK)
             return rc;
     }

@@ -57,6 +57,8 @@ QUIRE_MUST_CHECK int inverter_add_store_block(inverter *inv, quire_bytes encoded
 /* True when the memory in use has reached the budget: the caller flushes at a point where
  * the stored-text blocks cover every document added (a batch boundary). */
 bool inverter_is_full(const inverter *inv);
+/* The memory counted against the budget: everything but the word maps (4 bytes per word
+ * of each source's vocabulary), which the caller sets aside. */
 size_t inverter_memory(const inverter *inv);
 /* Write the buffered postings as a segment (nothing if no document was added). */
 QUIRE_MUST_CHECK int inverter_flush(inverter *inv);

@@ -454,8 +454,23 @@ static int flush_block(quire_postings_writer *w, bool only)
     return QUIRE_OK;
 }
 
+static int add_posting(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
+                       const uint32_t *positions, bool gaps, uint32_t doc_len);
+
 int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
                        const uint32_t *positions, uint32_t doc_len)
+{
+    return add_posting(w, doc_id, tf, positions, false, doc_len);
+}
+
+int quire_postings_add_gaps(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
+                            const uint32_t *gaps, uint32_t doc_len)
+{
+    return add_posting(w, doc_id, tf, gaps, true, doc_len);
+}
+
+static int add_posting(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
+                       const uint32_t *positions, bool gaps, uint32_t doc_len)
 {
     if (w->err)
         return w->err;
@@ -469,12 +484,14 @@ int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
     if (w->with_positions) {
         if (!positions)
             return quire_error(QUIRE_EINVAL, "postings writer: doc %u: no positions", doc_id);
-        for (uint32_t i = 1; i < tf; i++)
-            if (positions[i] < positions[i - 1])
-                return quire_error(QUIRE_EINVAL,
-                                   "postings writer: doc %u: positions not "
-                                   "ascending",
-                                   doc_id);
+        if (!gaps) { /* gaps are checked as they are copied, below */
+            for (uint32_t i = 1; i < tf; i++)
+                if (positions[i] < positions[i - 1])
+                    return quire_error(QUIRE_EINVAL,
+                                       "postings writer: doc %u: positions not "
+                                       "ascending",
+                                       doc_id);
+        }
     }
     if (w->count == BLOCK) {
         int rc = flush_block(w, false);
@@ -493,9 +510,20 @@ int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
             w->pos_cap = cap;
         }
         uint32_t *dst = w->pos + w->pos_count;
-        dst[0] = positions[0];
-        for (uint32_t i = 1; i < tf; i++)
-            dst[i] = positions[i] - positions[i - 1];
+        if (gaps) {
+            uint64_t sum = 0;
+            for (uint32_t i = 0; i < tf; i++) {
+                dst[i] = positions[i];
+                sum += positions[i];
+            }
+            if (sum > UINT32_MAX) /* nothing is kept: pos_count has not moved */
+                return quire_error(QUIRE_EINVAL, "postings writer: doc %u: positions overflow",
+                                   doc_id);
+        } else {
+            dst[0] = positions[0];
+            for (uint32_t i = 1; i < tf; i++)
+                dst[i] = positions[i] - positions[i - 1];
+        }
         w->pos_count += tf;
     }
     w->docs[w->count] = doc_id;

@@ -386,6 +386,20 @@ int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc, uint
     return QUIRE_OK;
 }
 
+int quire_segment_writer_add_posting_gaps(quire_segment_writer *w, uint32_t doc, uint32_t tf,
+                                          const uint32_t *gaps, uint32_t doc_len)
+{
+    if (w->err)
+        return w->err;
+    if (doc >= w->doc_count)
+        return fail(w, quire_error(QUIRE_EINVAL, "posting for doc %u of %u", doc, w->doc_count));
+    int rc = quire_postings_add_gaps(w->postings, doc, tf, gaps, doc_len);
+    if (rc != QUIRE_OK)
+        return fail(w, rc);
+    w->posting_count++;
+    return QUIRE_OK;
+}
+
 int quire_segment_writer_end_term(quire_segment_writer *w)
 {
     if (w->err)

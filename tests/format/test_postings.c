@@ -977,3 +977,77 @@ Test(postings, inline_example_of_format_md)
     quire_buf_free(&e);
     mterm_free(&t);
 }
+
+/* quire_postings_add_gaps writes what quire_postings_add writes from the same positions,
+ * and refuses gaps that sum past 2^32 - 1. */
+Test(postings, positions_as_gaps_write_the_same_bytes)
+{
+    uint64_t rng = 80;
+    for (int k = 0; k < 20; k++) {
+        mterm t = gen_term(&rng, 1 + rng_below(&rng, 400), 1 + rng_below(&rng, 20), 50, true);
+        quire_buf out[2] = {QUIRE_BUF_INIT, QUIRE_BUF_INIT};
+        for (int way = 0; way < 2; way++) {
+            char dir[] = "/tmp/quire-gaps-XXXXXX", dp[64], pp[64];
+            cr_assert_not_null(mkdtemp(dir));
+            snprintf(dp, sizeof dp, "%s/d", dir);
+            snprintf(pp, sizeof pp, "%s/p", dir);
+            quire_sink doc, pos;
+            cr_assert_eq(quire_sink_open(&doc, dp), QUIRE_OK);
+            cr_assert_eq(quire_sink_open(&pos, pp), QUIRE_OK);
+            quire_postings_writer *w;
+            cr_assert_eq(quire_postings_writer_new(&w, &doc, &pos), QUIRE_OK);
+            quire_postings_begin(w, true);
+            uint32_t g[1000];
+            for (uint32_t i = 0; i < t.df; i++) {
+                const uint32_t *p = t.pos + t.pos_at[i];
+                if (way == 0) {
+                    cr_assert_eq(quire_postings_add(w, t.docs[i], t.tfs[i], p, t.lens[i]),
+                                 QUIRE_OK);
+                    continue;
+                }
+                for (uint32_t j = 0; j < t.tfs[i]; j++)
+                    g[j] = j ? p[j] - p[j - 1] : p[0];
+                cr_assert_eq(quire_postings_add_gaps(w, t.docs[i], t.tfs[i], g, t.lens[i]),
+                             QUIRE_OK);
+            }
+            quire_postings_meta m;
+            cr_assert_eq(quire_postings_end(w, &m), QUIRE_OK);
+            quire_postings_writer_free(w);
+            cr_assert_eq(quire_sink_finish(&doc), QUIRE_OK);
+            cr_assert_eq(quire_sink_finish(&pos), QUIRE_OK);
+            size_t n;
+            for (int file = 0; file < 2; file++) {
+                FILE *f = fopen(file ? pp : dp, "rb");
+                cr_assert_not_null(f);
+                uint8_t buf[65536];
+                while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+                    quire_buf_put(&out[way], buf, n);
+                fclose(f);
+            }
+            unlink(dp);
+            unlink(pp);
+            rmdir(dir);
+        }
+        cr_assert(out[0].len == out[1].len && memcmp(out[0].data, out[1].data, out[0].len) == 0);
+        quire_buf_free(&out[0]);
+        quire_buf_free(&out[1]);
+        mterm_free(&t);
+    }
+    quire_sink doc;
+    char dir[] = "/tmp/quire-gaps-XXXXXX", dp[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(dp, sizeof dp, "%s/d", dir);
+    cr_assert_eq(quire_sink_open(&doc, dp), QUIRE_OK);
+    quire_postings_writer *w;
+    cr_assert_eq(quire_postings_writer_new(&w, &doc, &doc), QUIRE_OK);
+    quire_postings_begin(w, true);
+    const uint32_t big[2] = {UINT32_MAX - 5, 6};
+    cr_expect_eq(quire_postings_add_gaps(w, 3, 2, big, UINT32_MAX), QUIRE_EINVAL);
+    const uint32_t ok[2] = {UINT32_MAX - 5, 5};
+    cr_expect_eq(quire_postings_add_gaps(w, 3, 2, ok, UINT32_MAX), QUIRE_OK);
+    quire_postings_writer_free(w);
+    quire_sink_abort(&doc);
+    unlink(dp);
+    rmdir(dir);
+    quire_error_clear();
+}

@@ -94,6 +94,10 @@ void quire_postings_begin(quire_postings_writer *w, bool with_positions);
  * document's length in tokens, used for the impacts. */
 QUIRE_MUST_CHECK int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
                                         const uint32_t *positions, uint32_t doc_len);
+/* The same with the positions given as gaps: the first position, then each position
+ * minus the one before (their sum must stay below 2^32). */
+QUIRE_MUST_CHECK int quire_postings_add_gaps(quire_postings_writer *w, uint32_t doc_id,
+                                             uint32_t tf, const uint32_t *gaps, uint32_t doc_len);
 /* End the term: write the last block and the skip data, fill *meta. A term with no
  * posting is an error (QUIRE_EINVAL). */
 QUIRE_MUST_CHECK int quire_postings_end(quire_postings_writer *w, quire_postings_meta *meta);

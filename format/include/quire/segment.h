@@ -198,6 +198,10 @@ QUIRE_MUST_CHECK int quire_segment_writer_begin_stem(quire_segment_writer *w, qu
 QUIRE_MUST_CHECK int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc,
                                                       uint32_t tf, const uint32_t *positions,
                                                       uint32_t doc_len);
+/* The same with the positions as gaps (quire_postings_add_gaps). */
+QUIRE_MUST_CHECK int quire_segment_writer_add_posting_gaps(quire_segment_writer *w, uint32_t doc,
+                                                           uint32_t tf, const uint32_t *gaps,
+                                                           uint32_t doc_len);
 QUIRE_MUST_CHECK int quire_segment_writer_end_term(quire_segment_writer *w);
 /* A stem with one form: an alias of that form, whose postings were written before. */
 QUIRE_MUST_CHECK int quire_segment_writer_add_alias_stem(quire_segment_writer *w, quire_bytes stem,
