@@ -226,8 +226,9 @@ static size_t scan_token(const uint8_t *t, size_t len, size_t start, term_builde
     return end;
 }
 
-void analysis_ascii_table(uint8_t table[128])
+void analysis_ascii_table(uint8_t table[256])
 {
+    memset(table, 0, 256);
     for (unsigned b = 0; b < 128; b++) {
         const int cls = quire_uc_class_low[b];
         /* as scan_token's ASCII loop folds them */
@@ -249,18 +250,17 @@ void analysis_ascii_table(uint8_t table[128])
 static size_t scan_ascii(const uint8_t *ascii_form, const uint8_t *t, size_t len, size_t start,
                          char *form, size_t *form_len)
 {
-    size_t p = start, n = 0;
-    while (p < len && t[p] < 0x80 && ascii_form[t[p]] != 0) {
-        if (n == QUIRE_MAX_TERM_BYTES)
-            return 0;
-        form[n++] = (char)ascii_form[t[p]];
-        p++;
-    }
+    const size_t lim = len - start > QUIRE_MAX_TERM_BYTES ? start + QUIRE_MAX_TERM_BYTES : len;
+    size_t p = start;
+    uint8_t c;
+    while (p < lim && (c = ascii_form[t[p]]) != 0)
+        form[p++ - start] = (char)c;
+    const size_t n = p - start;
     if (n == 0)
         return 0;
     if (p < len) {
         const uint8_t b = t[p];
-        if (b >= 0x80)
+        if (b >= 0x80 || ascii_form[b] != 0) /* non-ASCII, or a run too long to keep */
             return 0;
         const int cls = quire_uc_class_low[b];
         if (cls == QUIRE_CL_APOS || cls == QUIRE_CL_MARK || cls == QUIRE_CL_IGNORABLE)
