@@ -26,6 +26,7 @@ typedef struct term {
     uint32_t link;       /* forms: their stem; stems: tf summed in the current doc */
     uint32_t cur_doc;    /* stems: the doc `link` sums for, NONE before the first */
     uint32_t form_count; /* stems only */
+    uint32_t big;        /* its pre-encoded blocks in inverter.bigs, NONE if it has none */
 } term;
 
 typedef struct term_table {
@@ -81,6 +82,12 @@ struct inverter {
     word_map maps[INVERTER_SOURCES];
     uint64_t gen; /* flushes so far */
     size_t map_bytes;
+    /* Terms of more than QUIRE_BLOCK_DOCS postings: their full blocks, encoded as the next
+     * posting comes (so that the flush copies them); `buf` then holds only the postings
+     * after them. */
+    quire_postings_blocks *bigs;
+    uint32_t big_count, big_cap;
+    uint32_t blk_docs[QUIRE_BLOCK_DOCS], blk_tfs[QUIRE_BLOCK_DOCS], blk_lens[QUIRE_BLOCK_DOCS];
 };
 
 static int oom(void)
@@ -177,6 +184,7 @@ static int table_get(inverter *inv, term_table *t, const char *key, uint32_t len
     e->last_doc = NONE;
     e->cur_doc = NONE;
     e->next = NONE;
+    e->big = NONE;
     t->slots[s] = t->count;
     *out = t->count++;
     *added = true;
@@ -207,6 +215,82 @@ static int term_reserve(inverter *inv, term *e, size_t extra)
 static inline void put_varint(term *e, uint64_t v)
 {
     e->len += (uint32_t)quire_varint_put(e->buf + e->len, v);
+}
+
+static int corrupt_buffer(void)
+{
+    return quire_error(QUIRE_EINVAL, "inverter: postings buffer does not decode (a bug)");
+}
+
+static int scratch_reserve(inverter *inv, size_t n)
+{
+    if (n <= inv->scratch_cap)
+        return QUIRE_OK;
+    if (n > UINT32_MAX)
+        return quire_error(QUIRE_ELIMIT, "postings of one block exceed 2^32 positions");
+    uint32_t *s = quire_realloc(inv->scratch, n * sizeof *s);
+    if (!s)
+        return oom();
+    inv->scratch = s;
+    inv->scratch_cap = (uint32_t)n;
+    return QUIRE_OK;
+}
+
+/* Postings of `e` that are in its buffer, not yet in its pre-encoded blocks. */
+static uint32_t buffered(const inverter *inv, const term *e)
+{
+    return e->big == NONE ? e->df : e->df - inv->bigs[e->big].df;
+}
+
+/* `e`'s buffer holds a full block and a posting comes after it: encode the block. */
+static int encode_buffered(inverter *inv, term *e, bool positions)
+{
+    if (e->big == NONE) {
+        if (inv->big_count == inv->big_cap) {
+            uint32_t cap = inv->big_cap ? inv->big_cap * 2 : 256;
+            quire_postings_blocks *n = quire_realloc(inv->bigs, (size_t)cap * sizeof *n);
+            if (!n)
+                return oom();
+            inv->postings_bytes += (size_t)(cap - inv->big_cap) * sizeof *n;
+            inv->bigs = n;
+            inv->big_cap = cap;
+        }
+        quire_postings_blocks_init(&inv->bigs[inv->big_count], positions);
+        e->big = inv->big_count++;
+    }
+    quire_postings_blocks *b = &inv->bigs[e->big];
+    const uint8_t *p = e->buf, *end = e->buf + e->len;
+    uint32_t doc = b->blocks ? b->last_doc : NONE;
+    size_t gaps = 0;
+    for (uint32_t i = 0; i < QUIRE_BLOCK_DOCS; i++) {
+        uint32_t gap, tf;
+        if (quire_varint_get32(&gap, &p, end) != QUIRE_OK ||
+            quire_varint_get32(&tf, &p, end) != QUIRE_OK)
+            return corrupt_buffer();
+        doc = doc + 1 + gap;
+        inv->blk_docs[i] = doc;
+        inv->blk_tfs[i] = tf;
+        inv->blk_lens[i] = inv->doc_lens[doc];
+        if (positions) {
+            int rc = scratch_reserve(inv, gaps + tf);
+            if (rc != QUIRE_OK)
+                return rc;
+            for (uint32_t k = 0; k < tf; k++)
+                if (quire_varint_get32(&inv->scratch[gaps + k], &p, end) != QUIRE_OK)
+                    return corrupt_buffer();
+            gaps += tf;
+        }
+    }
+    if (p != end)
+        return corrupt_buffer();
+    size_t before = quire_postings_blocks_bytes(b);
+    int rc = quire_postings_blocks_add(b, inv->blk_docs, inv->blk_tfs, inv->blk_lens, inv->scratch,
+                                       gaps);
+    if (rc != QUIRE_OK)
+        return rc;
+    inv->postings_bytes += quire_postings_blocks_bytes(b) - before;
+    e->len = 0;
+    return QUIRE_OK;
 }
 
 int inverter_new(inverter **out, const char *dir, size_t memory_budget, inverter_next_id_fn next_id,
@@ -242,6 +326,9 @@ static void reset(inverter *inv)
     inv->postings_bytes = 0;
     inv->doc_count = 0;
     inv->gen++; /* every word map is stale */
+    for (uint32_t i = 0; i < inv->big_count; i++)
+        quire_postings_blocks_free(&inv->bigs[i]);
+    inv->big_count = 0;
 }
 
 void inverter_free(inverter *inv)
@@ -255,6 +342,7 @@ void inverter_free(inverter *inv)
     quire_free(inv->scratch);
     for (int i = 0; i < INVERTER_SOURCES; i++)
         quire_free(inv->maps[i].ids);
+    quire_free(inv->bigs);
     quire_free(inv->dir);
     quire_free(inv);
 }
@@ -378,6 +466,9 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
         }
         term *fe = &inv->forms.terms[fi];
         si = fe->link;
+        if (buffered(inv, fe) == QUIRE_BLOCK_DOCS &&
+            (rc = encode_buffered(inv, fe, true)) != QUIRE_OK)
+            return rc;
         /* form posting: doc gap, tf, position gaps */
         rc = term_reserve(inv, fe, (size_t)(2 + in->tf) * QUIRE_VARINT_MAX);
         if (rc != QUIRE_OK)
@@ -402,6 +493,9 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
     }
     for (uint32_t i = 0; i < touched; i++) {
         term *st = &inv->stems.terms[inv->touched[i]];
+        if (buffered(inv, st) == QUIRE_BLOCK_DOCS &&
+            (rc = encode_buffered(inv, st, false)) != QUIRE_OK)
+            return rc;
         rc = term_reserve(inv, st, 2 * QUIRE_VARINT_MAX);
         if (rc != QUIRE_OK)
             return rc;
@@ -503,15 +597,17 @@ static int sorted_order(const term_table *t, uint32_t **out)
     return QUIRE_OK;
 }
 
-static int corrupt_buffer(void)
-{
-    return quire_error(QUIRE_EINVAL, "inverter: postings buffer does not decode (a bug)");
-}
-
 static int write_postings(inverter *inv, const term *e, bool positions)
 {
     const uint8_t *p = e->buf, *end = e->buf + e->len;
     uint32_t doc = NONE;
+    if (e->big != NONE) {
+        const quire_postings_blocks *b = &inv->bigs[e->big];
+        int rc = quire_segment_writer_add_blocks(inv->writer, b);
+        if (rc != QUIRE_OK)
+            return rc;
+        doc = b->last_doc;
+    }
     while (p < end) {
         uint32_t gap, tf;
         if (quire_varint_get32(&gap, &p, end) != QUIRE_OK ||
@@ -519,13 +615,9 @@ static int write_postings(inverter *inv, const term *e, bool positions)
             return corrupt_buffer();
         doc = doc + 1 + gap;
         if (positions) {
-            if (tf > inv->scratch_cap) {
-                uint32_t *n = quire_realloc(inv->scratch, (size_t)tf * sizeof *n);
-                if (!n)
-                    return oom();
-                inv->scratch = n;
-                inv->scratch_cap = tf;
-            }
+            int rc = scratch_reserve(inv, tf);
+            if (rc != QUIRE_OK)
+                return rc;
             for (uint32_t k = 0; k < tf; k++) /* the gaps, as the writer takes them */
                 if (quire_varint_get32(&inv->scratch[k], &p, end) != QUIRE_OK)
                     return corrupt_buffer();

@@ -326,23 +326,81 @@ static int writer_fail(quire_postings_writer *w, int rc)
     return w->err;
 }
 
-/* Fold the pending block's frontier into the term's; `v` holds the block's frontier. */
-static int merge_term_front(quire_postings_writer *w, const quire_impact *v, uint32_t n)
+/* Fold a block's frontier `v` into a term's uncapped frontier (*front, *count of *cap). */
+static int merge_front(quire_impact **front, uint32_t *count, uint32_t *cap,
+                       const quire_impact *v, uint32_t n)
 {
-    uint32_t need = w->term_front_count + n;
-    if (need > w->term_front_cap) {
-        uint32_t cap = w->term_front_cap ? w->term_front_cap * 2 : 64;
-        while (cap < need)
-            cap *= 2;
-        quire_impact *t = quire_realloc(w->term_front, cap * sizeof *t);
+    uint32_t need = *count + n;
+    if (need > *cap) {
+        uint32_t c = *cap ? *cap * 2 : 64;
+        while (c < need)
+            c *= 2;
+        quire_impact *t = quire_realloc(*front, c * sizeof *t);
         if (!t)
             return quire_error(QUIRE_ENOMEM, "postings writer: out of memory");
-        w->term_front = t;
-        w->term_front_cap = cap;
+        *front = t;
+        *cap = c;
     }
-    memcpy(w->term_front + w->term_front_count, v, n * sizeof *v);
-    w->term_front_count = frontier(w->term_front, need);
+    memcpy(*front + *count, v, n * sizeof *v);
+    *count = frontier(*front, need);
     return QUIRE_OK;
+}
+
+static int merge_term_front(quire_postings_writer *w, const quire_impact *v, uint32_t n)
+{
+    return merge_front(&w->term_front, &w->term_front_count, &w->term_front_cap, v, n);
+}
+
+/* A block that is not its term's only one, encoded: its .doc bytes with their crc into
+ * `doc`, its positions chunk with its crc into `chunk` (if `positions`), its skip entry
+ * appended to `skip`, and its uncapped frontier into front[] (*front_count pairs). `block`
+ * is its number in the term, prev_last the last doc of the block before it. */
+static void encode_full_block(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
+                              uint32_t n, const uint32_t *pos, size_t pos_count, bool positions,
+                              uint32_t block, uint32_t prev_last, quire_buf *doc,
+                              quire_buf *chunk, quire_buf *skip, quire_impact *front,
+                              uint32_t *front_count)
+{
+    quire_impact capped[BLOCK_IMPACTS];
+    for (uint32_t i = 0; i < n; i++) {
+        front[i].tf = tfs[i];
+        front[i].doc_len = len_encode(lens[i]); /* ties after rounding collapse */
+    }
+    *front_count = frontier(front, n);
+    uint32_t capped_count = cap_frontier(capped, front, *front_count, BLOCK_IMPACTS);
+    uint32_t gaps[BLOCK], tfm1[BLOCK], tf_or = 0;
+    uint32_t prev = block == 0 ? UINT32_MAX : prev_last; /* -1 wraps */
+    for (uint32_t i = 0; i < n; i++) {
+        gaps[i] = docs[i] - prev - 1;
+        prev = docs[i];
+        tfm1[i] = tfs[i] - 1;
+        tf_or |= tfm1[i];
+    }
+    doc->len = 0;
+    if (quire_buf_reserve(doc, 2 * quire_pfor_max_len(n) + 4)) {
+        uint8_t *head = doc->data;
+        doc->len += quire_pfor_pack(doc->data, gaps, n);
+        if (tf_or == 0)
+            *head |= QUIRE_PFOR_SPARE; /* every tf is 1: no tf group */
+        else
+            doc->len += quire_pfor_pack(doc->data + doc->len, tfm1, n);
+        quire_buf_put_le32(doc, quire_crc32(0, doc->data, doc->len));
+    }
+    chunk->len = 0;
+    if (positions) {
+        for (size_t at = 0; at < pos_count; at += QUIRE_BITPACK_MAX) {
+            size_t k = pos_count - at < QUIRE_BITPACK_MAX ? pos_count - at : QUIRE_BITPACK_MAX;
+            if (!quire_buf_reserve(chunk, quire_pfor_max_len(k)))
+                return;
+            chunk->len += quire_pfor_pack(chunk->data + chunk->len, pos + at, k);
+        }
+        quire_buf_put_le32(chunk, quire_crc32(0, chunk->data, chunk->len));
+    }
+    quire_buf_put_varint(skip, docs[n - 1] - (block == 0 ? 0 : prev_last));
+    quire_buf_put_varint(skip, doc->len);
+    if (positions)
+        quire_buf_put_varint(skip, chunk->len);
+    put_impacts(skip, capped, capped_count);
 }
 
 static int sink_err(quire_sink *s)
@@ -371,22 +429,43 @@ static int flush_block(quire_postings_writer *w, bool only)
 {
     uint32_t n = w->count;
     quire_buf *b = &w->scratch;
-    quire_impact front[BLOCK], capped[BLOCK_IMPACTS];
+    quire_impact front[BLOCK];
+    if (!only) {
+        uint32_t front_count;
+        encode_full_block(w->docs, w->tfs, w->doc_lens, n, w->pos, w->pos_count,
+                          w->with_positions, w->blocks, w->prev_block_last, b, &w->chunk,
+                          &w->skip, front, &front_count);
+        if (b->err || w->chunk.err || w->skip.err)
+            return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+        quire_sink_write(w->doc_out, b->data, b->len);
+        if (w->with_positions)
+            quire_sink_write(w->pos_out, w->chunk.data, w->chunk.len);
+        int rc = sink_err(w->doc_out);
+        if (rc == QUIRE_OK && w->with_positions)
+            rc = sink_err(w->pos_out);
+        if (rc == QUIRE_OK)
+            rc = merge_term_front(w, front, front_count);
+        if (rc != QUIRE_OK)
+            return writer_fail(w, rc);
+        w->prev_block_last = w->docs[n - 1];
+        w->blocks++;
+        w->count = 0;
+        w->pos_count = 0;
+        return QUIRE_OK;
+    }
     for (uint32_t i = 0; i < n; i++) {
         front[i].tf = w->tfs[i];
         front[i].doc_len = len_encode(w->doc_lens[i]); /* ties after rounding collapse */
     }
-    uint32_t front_count = frontier(front, n);
-    uint32_t capped_count = cap_frontier(capped, front, front_count, BLOCK_IMPACTS);
-    uint64_t doc_before = w->doc_out->offset, pos_before = w->pos_out ? w->pos_out->offset : 0;
+    (void)frontier(front, n); /* front[0] holds the shortest length */
 
     b->len = 0;
-    if (only && n == 1) {
+    if (n == 1) {
         quire_buf_put_varint(b, w->docs[0]);
         quire_buf_put_byte(b, (uint8_t)front[0].doc_len);
     } else {
         uint32_t gaps[BLOCK], tfm1[BLOCK], tf_or = 0;
-        uint32_t prev = w->blocks == 0 ? UINT32_MAX : w->prev_block_last; /* -1 wraps */
+        uint32_t prev = UINT32_MAX; /* -1 wraps */
         for (uint32_t i = 0; i < n; i++) {
             gaps[i] = w->docs[i] - prev - 1;
             prev = w->docs[i];
@@ -401,49 +480,30 @@ static int flush_block(quire_postings_writer *w, bool only)
             else
                 b->len += quire_pfor_pack(b->data + b->len, tfm1, n);
             /* the one-block form's impact: (max tf, shortest length); max tf is the tfs' */
-            if (only)
-                b->data[b->len++] = (uint8_t)front[0].doc_len;
+            b->data[b->len++] = (uint8_t)front[0].doc_len;
         }
     }
     if (w->with_positions)
-        encode_chunk(w, !only);
+        encode_chunk(w, false);
     if (b->err || w->chunk.err)
         return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
-    if (only && b->len + (w->with_positions ? w->chunk.len : 0) <= w->inline_max) {
+    if (b->len + (w->with_positions ? w->chunk.len : 0) <= w->inline_max) {
         /* inline (format 3): the bytes stay in scratch and chunk, without a crc, for the
          * dictionary entry, whose block's crc covers them */
         w->inlined = true;
-        w->prev_block_last = w->docs[n - 1];
-        w->blocks++;
-        w->count = 0;
-        w->pos_count = 0;
-        return QUIRE_OK;
-    }
-    uint32_t crc = quire_crc32(0, b->data, b->len);
-    if (w->with_positions && only) /* w->pos_count >= 1: the chunk is never empty */
-        crc = quire_crc32(crc, w->chunk.data, w->chunk.len);
-    quire_buf_put_le32(b, crc);
-    if (b->err)
-        return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
-    quire_sink_write(w->doc_out, b->data, b->len);
-    if (w->with_positions)
-        quire_sink_write(w->pos_out, w->chunk.data, w->chunk.len);
-    int rc = sink_err(w->doc_out);
-    if (rc == QUIRE_OK && w->with_positions)
-        rc = sink_err(w->pos_out);
-    if (rc != QUIRE_OK)
-        return writer_fail(w, rc);
-
-    if (!only) {
-        uint32_t last = w->docs[n - 1];
-        quire_buf_put_varint(&w->skip, last - (w->blocks == 0 ? 0 : w->prev_block_last));
-        quire_buf_put_varint(&w->skip, w->doc_out->offset - doc_before);
-        if (w->with_positions)
-            quire_buf_put_varint(&w->skip, w->pos_out->offset - pos_before);
-        put_impacts(&w->skip, capped, capped_count);
-        if (w->skip.err)
+    } else {
+        uint32_t crc = quire_crc32(0, b->data, b->len);
+        if (w->with_positions) /* w->pos_count >= 1: the chunk is never empty */
+            crc = quire_crc32(crc, w->chunk.data, w->chunk.len);
+        quire_buf_put_le32(b, crc);
+        if (b->err)
             return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
-        rc = merge_term_front(w, front, front_count);
+        quire_sink_write(w->doc_out, b->data, b->len);
+        if (w->with_positions)
+            quire_sink_write(w->pos_out, w->chunk.data, w->chunk.len);
+        int rc = sink_err(w->doc_out);
+        if (rc == QUIRE_OK && w->with_positions)
+            rc = sink_err(w->pos_out);
         if (rc != QUIRE_OK)
             return writer_fail(w, rc);
     }
@@ -451,6 +511,106 @@ static int flush_block(quire_postings_writer *w, bool only)
     w->blocks++;
     w->count = 0;
     w->pos_count = 0;
+    return QUIRE_OK;
+}
+
+/* ---- pre-encoded blocks ---- */
+
+void quire_postings_blocks_init(quire_postings_blocks *b, bool with_positions)
+{
+    memset(b, 0, sizeof *b);
+    b->doc = (quire_buf)QUIRE_BUF_INIT;
+    b->pos = (quire_buf)QUIRE_BUF_INIT;
+    b->skip = (quire_buf)QUIRE_BUF_INIT;
+    b->with_positions = with_positions;
+}
+
+void quire_postings_blocks_free(quire_postings_blocks *b)
+{
+    quire_buf_free(&b->doc);
+    quire_buf_free(&b->pos);
+    quire_buf_free(&b->skip);
+    quire_free(b->front);
+    memset(b, 0, sizeof *b);
+}
+
+size_t quire_postings_blocks_bytes(const quire_postings_blocks *b)
+{
+    return b->doc.cap + b->pos.cap + b->skip.cap + (size_t)b->front_cap * sizeof(quire_impact);
+}
+
+int quire_postings_blocks_add(quire_postings_blocks *b, const uint32_t *docs, const uint32_t *tfs,
+                              const uint32_t *doc_lens, const uint32_t *gaps, size_t gap_count)
+{
+    uint64_t cf = 0;
+    for (uint32_t i = 0; i < BLOCK; i++) {
+        if (tfs[i] == 0 || doc_lens[i] < tfs[i] || docs[i] == QUIRE_DOC_END ||
+            (i > 0 ? docs[i] <= docs[i - 1] : b->blocks > 0 && docs[0] <= b->last_doc))
+            return quire_error(QUIRE_EINVAL, "postings blocks: posting %u out of order", i);
+        cf += tfs[i];
+    }
+    if (b->with_positions) {
+        uint64_t sum = 0;
+        for (size_t i = 0, k = 0, end = 0; i < BLOCK; i++) {
+            sum = 0;
+            for (end += tfs[i]; k < end && k < gap_count; k++)
+                sum += gaps[k];
+            if (sum > UINT32_MAX)
+                return quire_error(QUIRE_EINVAL, "postings blocks: positions overflow");
+        }
+        if (gap_count != cf)
+            return quire_error(QUIRE_EINVAL, "postings blocks: %zu positions for cf %llu",
+                               gap_count, (unsigned long long)cf);
+    }
+    quire_buf doc = QUIRE_BUF_INIT, chunk = QUIRE_BUF_INIT;
+    quire_impact front[BLOCK];
+    uint32_t front_count;
+    encode_full_block(docs, tfs, doc_lens, BLOCK, gaps, gap_count, b->with_positions, b->blocks,
+                      b->last_doc, &doc, &chunk, &b->skip, front, &front_count);
+    quire_buf_put(&b->doc, doc.data, doc.len);
+    if (b->with_positions)
+        quire_buf_put(&b->pos, chunk.data, chunk.len);
+    int rc = doc.err || chunk.err || b->doc.err || b->pos.err || b->skip.err
+                 ? quire_error(QUIRE_ENOMEM, "postings blocks: out of memory")
+                 : merge_front(&b->front, &b->front_count, &b->front_cap, front, front_count);
+    quire_buf_free(&doc);
+    quire_buf_free(&chunk);
+    if (rc != QUIRE_OK)
+        return rc;
+    b->blocks++;
+    b->last_doc = docs[BLOCK - 1];
+    b->df += BLOCK;
+    b->cf += cf;
+    return QUIRE_OK;
+}
+
+int quire_postings_add_blocks(quire_postings_writer *w, const quire_postings_blocks *b)
+{
+    if (w->err)
+        return w->err;
+    if (!w->in_term || w->df != 0 || b->with_positions != w->with_positions)
+        return quire_error(QUIRE_EINVAL, "postings writer: blocks not right after begin");
+    if (b->blocks == 0)
+        return QUIRE_OK;
+    quire_sink_write(w->doc_out, b->doc.data, b->doc.len);
+    if (w->with_positions)
+        quire_sink_write(w->pos_out, b->pos.data, b->pos.len);
+    int rc = sink_err(w->doc_out);
+    if (rc == QUIRE_OK && w->with_positions)
+        rc = sink_err(w->pos_out);
+    if (rc != QUIRE_OK)
+        return writer_fail(w, rc);
+    quire_buf_put(&w->skip, b->skip.data, b->skip.len);
+    if (w->skip.err)
+        return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+    rc = merge_term_front(w, b->front, b->front_count);
+    if (rc != QUIRE_OK)
+        return writer_fail(w, rc);
+    w->blocks = b->blocks;
+    w->prev_block_last = b->last_doc;
+    w->last_doc = b->last_doc;
+    w->df = b->df;
+    w->cf = b->cf;
     return QUIRE_OK;
 }
 

@@ -386,6 +386,20 @@ int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc, uint
     return QUIRE_OK;
 }
 
+int quire_segment_writer_add_blocks(quire_segment_writer *w, const quire_postings_blocks *blocks)
+{
+    if (w->err)
+        return w->err;
+    if (blocks->blocks && blocks->last_doc >= w->doc_count)
+        return fail(w, quire_error(QUIRE_EINVAL, "posting for doc %u of %u", blocks->last_doc,
+                                   w->doc_count));
+    int rc = quire_postings_add_blocks(w->postings, blocks);
+    if (rc != QUIRE_OK)
+        return fail(w, rc);
+    w->posting_count += blocks->df;
+    return QUIRE_OK;
+}
+
 int quire_segment_writer_add_posting_gaps(quire_segment_writer *w, uint32_t doc, uint32_t tf,
                                           const uint32_t *gaps, uint32_t doc_len)
 {

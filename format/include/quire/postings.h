@@ -98,6 +98,36 @@ QUIRE_MUST_CHECK int quire_postings_add(quire_postings_writer *w, uint32_t doc_i
  * minus the one before (their sum must stay below 2^32). */
 QUIRE_MUST_CHECK int quire_postings_add_gaps(quire_postings_writer *w, uint32_t doc_id,
                                              uint32_t tf, const uint32_t *gaps, uint32_t doc_len);
+/* Pre-encoded blocks: a term's first full blocks of QUIRE_BLOCK_DOCS postings encoded as
+ * their postings come (by the indexer's inverter, while workers analyse), so that writing
+ * the term later copies their bytes. Only blocks that are not the term's last: a caller
+ * encodes a block once a posting after it exists. */
+typedef struct quire_postings_blocks {
+    quire_buf doc, pos, skip; /* the blocks as .doc and .pos hold them; their skip entries */
+    quire_impact *front;      /* the uncapped impact frontier over them */
+    uint32_t front_count, front_cap;
+    uint32_t blocks;   /* encoded so far */
+    uint32_t last_doc; /* of the last block */
+    uint32_t df;
+    uint64_t cf;
+    bool with_positions;
+} quire_postings_blocks;
+
+void quire_postings_blocks_init(quire_postings_blocks *b, bool with_positions);
+void quire_postings_blocks_free(quire_postings_blocks *b);
+/* Bytes it holds (allocated), for memory budgets. */
+size_t quire_postings_blocks_bytes(const quire_postings_blocks *b);
+/* Encode the next QUIRE_BLOCK_DOCS postings: doc ids ascending (after the blocks before),
+ * their tfs and document lengths, and (with positions) their positions as gaps per
+ * posting (first as is, then differences), gap_count = the sum of the tfs. */
+QUIRE_MUST_CHECK int quire_postings_blocks_add(quire_postings_blocks *b, const uint32_t *docs,
+                                               const uint32_t *tfs, const uint32_t *doc_lens,
+                                               const uint32_t *gaps, size_t gap_count);
+/* Right after quire_postings_begin: write the term's pre-encoded blocks (with_positions as
+ * the term's); then add the rest of its postings (at least one) and end it. */
+QUIRE_MUST_CHECK int quire_postings_add_blocks(quire_postings_writer *w,
+                                               const quire_postings_blocks *b);
+
 /* End the term: write the last block and the skip data, fill *meta. A term with no
  * posting is an error (QUIRE_EINVAL). */
 QUIRE_MUST_CHECK int quire_postings_end(quire_postings_writer *w, quire_postings_meta *meta);

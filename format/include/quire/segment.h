@@ -198,6 +198,9 @@ QUIRE_MUST_CHECK int quire_segment_writer_begin_stem(quire_segment_writer *w, qu
 QUIRE_MUST_CHECK int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc,
                                                       uint32_t tf, const uint32_t *positions,
                                                       uint32_t doc_len);
+/* Right after begin_form / begin_stem: the term's pre-encoded first blocks (postings.h). */
+QUIRE_MUST_CHECK int quire_segment_writer_add_blocks(quire_segment_writer *w,
+                                                     const quire_postings_blocks *blocks);
 /* The same with the positions as gaps (quire_postings_add_gaps). */
 QUIRE_MUST_CHECK int quire_segment_writer_add_posting_gaps(quire_segment_writer *w, uint32_t doc,
                                                            uint32_t tf, const uint32_t *gaps,
