@@ -1051,3 +1051,114 @@ Test(postings, positions_as_gaps_write_the_same_bytes)
     rmdir(dir);
     quire_error_clear();
 }
+
+/* Pre-encoded blocks (quire_postings_blocks): a term's full blocks but the last encoded
+ * ahead, then copied by quire_postings_add_blocks, give the bytes the writer writes from
+ * the postings one by one. */
+static void write_two_ways(const mterm *t, quire_buf out[2])
+{
+    for (int way = 0; way < 2; way++) {
+        char dir[] = "/tmp/quire-blocks-XXXXXX", dp[64], pp[64];
+        cr_assert_not_null(mkdtemp(dir));
+        snprintf(dp, sizeof dp, "%s/d", dir);
+        snprintf(pp, sizeof pp, "%s/p", dir);
+        quire_sink doc, pos;
+        cr_assert_eq(quire_sink_open(&doc, dp), QUIRE_OK);
+        cr_assert_eq(quire_sink_open(&pos, pp), QUIRE_OK);
+        quire_postings_writer *w;
+        cr_assert_eq(quire_postings_writer_new(&w, &doc, &pos), QUIRE_OK);
+        quire_postings_writer_set_inline(w, QUIRE_INLINE_MAX);
+        quire_postings_begin(w, t->with_pos);
+        uint32_t from = 0;
+        quire_postings_blocks b;
+        quire_postings_blocks_init(&b, t->with_pos);
+        if (way == 1) {
+            uint32_t *g = malloc((t->pos_at[t->df] + 1) * sizeof *g);
+            cr_assert_not_null(g);
+            for (; from + QUIRE_BLOCK_DOCS < t->df; from += QUIRE_BLOCK_DOCS) {
+                size_t n = 0;
+                for (uint32_t i = from; i < from + QUIRE_BLOCK_DOCS && t->with_pos; i++)
+                    for (uint64_t k = t->pos_at[i]; k < t->pos_at[i + 1]; k++, n++)
+                        g[n] = k == t->pos_at[i] ? t->pos[k] : t->pos[k] - t->pos[k - 1];
+                cr_assert_eq(quire_postings_blocks_add(&b, t->docs + from, t->tfs + from,
+                                                       t->lens + from, g, n),
+                             QUIRE_OK, "%s", quire_errmsg());
+            }
+            free(g);
+            cr_assert_eq(b.df, from);
+            cr_assert_eq(quire_postings_add_blocks(w, &b), QUIRE_OK);
+        }
+        for (uint32_t i = from; i < t->df; i++)
+            cr_assert_eq(quire_postings_add(w, t->docs[i], t->tfs[i],
+                                            t->with_pos ? t->pos + t->pos_at[i] : NULL,
+                                            t->lens[i]),
+                         QUIRE_OK);
+        quire_postings_meta m;
+        cr_assert_eq(quire_postings_end(w, &m), QUIRE_OK);
+        cr_assert_eq(m.df, t->df);
+        cr_assert_eq(m.cf, t->pos_at[t->df]);
+        quire_postings_blocks_free(&b);
+        quire_postings_writer_free(w);
+        cr_assert_eq(quire_sink_finish(&doc), QUIRE_OK);
+        cr_assert_eq(quire_sink_finish(&pos), QUIRE_OK);
+        for (int file = 0; file < 2; file++) {
+            FILE *f = fopen(file ? pp : dp, "rb");
+            cr_assert_not_null(f);
+            uint8_t buf[65536];
+            size_t n;
+            while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+                quire_buf_put(&out[way], buf, n);
+            fclose(f);
+        }
+        unlink(dp);
+        unlink(pp);
+        rmdir(dir);
+    }
+}
+
+Test(postings, pre_encoded_blocks_write_the_same_bytes)
+{
+    uint64_t rng = 81;
+    static const uint32_t dfs[] = {1, 128, 129, 256, 257, 1000, 20000};
+    for (size_t k = 0; k < 2 * sizeof dfs / sizeof dfs[0]; k++) {
+        mterm t = gen_term(&rng, dfs[k / 2], 1 + rng_below(&rng, 30), 40, k % 2 == 0);
+        quire_buf out[2] = {QUIRE_BUF_INIT, QUIRE_BUF_INIT};
+        write_two_ways(&t, out);
+        cr_assert(out[0].len == out[1].len && memcmp(out[0].data, out[1].data, out[0].len) == 0,
+                  "df %u: %zu and %zu bytes", t.df, out[0].len, out[1].len);
+        quire_buf_free(&out[0]);
+        quire_buf_free(&out[1]);
+        mterm_free(&t);
+    }
+}
+
+Test(postings, pre_encoded_blocks_refuse_bad_input)
+{
+    uint32_t docs[QUIRE_BLOCK_DOCS], tfs[QUIRE_BLOCK_DOCS], lens[QUIRE_BLOCK_DOCS],
+        gaps[QUIRE_BLOCK_DOCS];
+    for (uint32_t i = 0; i < QUIRE_BLOCK_DOCS; i++) {
+        docs[i] = 10 + 2 * i;
+        tfs[i] = 1;
+        lens[i] = 5;
+        gaps[i] = 3;
+    }
+    quire_postings_blocks b;
+    quire_postings_blocks_init(&b, true);
+    cr_expect_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS - 1),
+                 QUIRE_EINVAL, "positions do not add up to cf");
+    cr_assert_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS), QUIRE_OK);
+    cr_expect_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS),
+                 QUIRE_EINVAL, "doc ids not after the last block's");
+    for (uint32_t i = 0; i < QUIRE_BLOCK_DOCS; i++)
+        docs[i] += 1000;
+    tfs[5] = 0;
+    cr_expect_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS - 1),
+                 QUIRE_EINVAL, "tf 0");
+    tfs[5] = 1;
+    docs[7] = docs[6];
+    cr_expect_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS),
+                 QUIRE_EINVAL, "a doc id twice");
+    cr_expect_eq(b.blocks, 1);
+    quire_postings_blocks_free(&b);
+    quire_error_clear();
+}
