@@ -342,6 +342,7 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n, int l
         rc = flush_text(w, &p, true);
     quire_buf_free(&p.text);
     quire_buf_free(&p.enc);
+    quire_store_encoder_free(p.encoder);
     return rc;
 }
 
