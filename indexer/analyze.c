@@ -43,8 +43,9 @@ struct analyze_worker {
     uint32_t vslot_mask;
     quire_buf words; /* forms and stems of the vocabulary, back to back */
     size_t vocab_max;
-    uint32_t epoch; /* how many times the vocabulary was emptied */
-    uint32_t index; /* the worker's number */
+    uint32_t epoch;   /* how many times the vocabulary was emptied */
+    uint64_t lookups; /* tokens looked up in it */
+    uint32_t index;   /* the worker's number */
     uint32_t stamp;
     entry *entries;
     uint32_t entry_count, entry_cap;
@@ -122,6 +123,14 @@ quire_analyzer *analyze_worker_analyzer(analyze_worker *w)
     return w->an;
 }
 
+void analyze_worker_stem_stats(const analyze_worker *w, uint64_t *asked, uint64_t *cached)
+{
+    uint64_t calls, hits;
+    quire_analyzer_stem_stats(w->an, &calls, &hits);
+    *asked = w->lookups;
+    *cached = w->lookups - (calls - hits); /* every token, less Snowball's runs */
+}
+
 static int oom(void)
 {
     return quire_error(QUIRE_ENOMEM, "out of memory while analysing");
@@ -177,6 +186,7 @@ static int find_word(analyze_worker *w, const quire_token *t, uint32_t *out)
         if (rc != QUIRE_OK)
             return rc;
     }
+    w->lookups++;
     uint64_t h = inverter_hash(t->form, t->form_len);
     uint32_t i = (uint32_t)h & w->vslot_mask;
     for (uint32_t v; (v = w->vslots[i]) != 0; i = (i + 1) & w->vslot_mask) {

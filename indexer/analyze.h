@@ -64,6 +64,9 @@ QUIRE_MUST_CHECK int analyze_worker_new(analyze_worker **out, const quire_analyz
                                         int zlib_level, size_t vocab_bytes, uint32_t index);
 void analyze_worker_free(analyze_worker *w);
 quire_analyzer *analyze_worker_analyzer(analyze_worker *w);
+/* Stems asked for (one per token) and how many came without running Snowball (from the
+ * vocabulary, or the analyzer's own cache). */
+void analyze_worker_stem_stats(const analyze_worker *w, uint64_t *asked, uint64_t *cached);
 /* Analyse a filled batch in place. */
 QUIRE_MUST_CHECK int analyze_batch(analyze_worker *w, batch *b);
 

@@ -1163,7 +1163,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     for (int i = 0; workers && i < nworkers; i++) {
         if (workers[i]) {
             uint64_t calls, hits;
-            quire_analyzer_stem_stats(analyze_worker_analyzer(workers[i]), &calls, &hits);
+            analyze_worker_stem_stats(workers[i], &calls, &hits);
             summary->stem_calls += calls;
             summary->stem_hits += hits;
         }
