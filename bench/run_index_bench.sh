@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run_index_bench.sh - build (Release) and run the indexing benchmark of the first
 # milestone: Reuters-21578 with 1 and 2 threads (3 runs each), the Wikipedia sample with
-# 2 threads and with --memory 64M (1 run each), /usr/bin/time -v on quire-index --memory 64M,
-# and the peers (Xapian, SQLite FTS5) on the same corpora where they were built.
+# 1 and 2 threads and with 2 threads and --memory 64M (1 run each), /usr/bin/time -v on
+# quire-index --memory 64M, and the peers (Xapian, SQLite FTS5) on the same corpora where they were built.
 # Results go to bench/out/<time>/ (gitignored) and are printed.
 #
 #   bench/run_index_bench.sh [--install] [--build-dir DIR] [--rev REV | --worktree]
@@ -119,6 +119,7 @@ if [ "$peers" = 1 ]; then
     [ -x "$fts" ] && step reuters-fts5 "$fts" --runs "$runs" "$reuters"
 fi
 if [ "$wiki" = 1 ]; then
+    step enwiki-t1 "$bi" --runs 1 --warmup read --threads 1 "$enwiki"
     step enwiki-t2 "$bi" --runs 1 --warmup read --threads 2 "$enwiki"
     step enwiki-t2-m64 "$bi" --runs 1 --warmup read --threads 2 --memory 64M "$enwiki"
     # The same budget checked from outside, with the CLI as a user runs it.

@@ -2,10 +2,12 @@
  * analyze.c - the workers' half of indexing; see analyze.h.
  *
  * Per document: title tokens take positions 0..T-1, text tokens T+1.. (FORMAT.md "Terms:
- * forms and stems"). Distinct forms are found with a small open-addressing table whose slots
- * carry the number of the document that filled them, so nothing is cleared between
- * documents; the positions of each form are then gathered by a counting sort of the
- * document's tokens (already in position order).
+ * forms and stems"). Each token's form is looked up in the worker's vocabulary (every form
+ * met so far, with its stem and the inverter's hashes of both), so a known form costs one
+ * probe and neither stemming nor hashing its stem again; a word carries the number of the
+ * document that last used it and its entry there, so the document's distinct forms are
+ * found without clearing anything between documents. The positions of each form are then
+ * gathered by a counting sort of the document's tokens (already in position order).
  */
 #include "analyze.h"
 
@@ -13,22 +15,37 @@
 
 #include "quire/segment.h"
 
-typedef struct slot {
-    uint32_t stamp; /* the document that filled it */
-    uint32_t entry;
-} slot;
+/* A word of the worker's vocabulary: a form met in some document, with its stem and both
+ * hashes, so that a form seen before costs one probe and no stemming. `stamp` and `entry`
+ * say where the word is in the current document's list, if it is in it. */
+typedef struct vword {
+    uint64_t form_hash, stem_hash;
+    uint32_t form_off, stem_off; /* into the worker's `words` */
+    uint32_t form_len, stem_len;
+    uint32_t stamp; /* the document that last used it */
+    uint32_t entry; /* its entry in that document */
+} vword;
 
+/* A distinct form of the current document. */
 typedef struct entry {
-    uint32_t form_off, form_len, stem_off, stem_len; /* into batch.strings */
-    uint64_t form_hash;
+    uint32_t word; /* in the vocabulary */
     uint32_t count;
 } entry;
 
 struct analyze_worker {
     quire_analyzer *an;
-    int zlib_level;
-    slot *slots;
-    uint32_t slot_mask;
+    quire_store_encoder *enc;
+    /* the vocabulary: open addressing over `vw` (slot = index + 1, 0 empty), emptied at a
+     * document boundary once it takes more than vocab_max bytes */
+    vword *vw;
+    uint32_t vw_count, vw_cap;
+    uint32_t *vslots;
+    uint32_t vslot_mask;
+    quire_buf words; /* forms and stems of the vocabulary, back to back */
+    size_t vocab_max;
+    uint32_t epoch;   /* how many times the vocabulary was emptied */
+    uint64_t lookups; /* tokens looked up in it */
+    uint32_t index;   /* the worker's number */
     uint32_t stamp;
     entry *entries;
     uint32_t entry_count, entry_cap;
@@ -61,7 +78,8 @@ void batch_free(batch *b)
     memset(b, 0, sizeof *b);
 }
 
-int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, int zlib_level)
+int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, int zlib_level,
+                       size_t vocab_bytes, uint32_t index)
 {
     *out = NULL;
     analyze_worker *w = quire_calloc(1, sizeof *w);
@@ -72,7 +90,13 @@ int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, in
         quire_free(w);
         return rc;
     }
-    w->zlib_level = zlib_level;
+    rc = quire_store_encoder_new(&w->enc, zlib_level);
+    if (rc != QUIRE_OK) {
+        analyze_worker_free(w);
+        return rc;
+    }
+    w->vocab_max = vocab_bytes;
+    w->index = index;
     *out = w;
     return QUIRE_OK;
 }
@@ -82,7 +106,10 @@ void analyze_worker_free(analyze_worker *w)
     if (!w)
         return;
     quire_analyzer_free(w->an);
-    quire_free(w->slots);
+    quire_store_encoder_free(w->enc);
+    quire_free(w->vw);
+    quire_free(w->vslots);
+    quire_buf_free(&w->words);
     quire_free(w->entries);
     quire_free(w->tok_entry);
     quire_free(w->tok_pos);
@@ -98,28 +125,40 @@ quire_analyzer *analyze_worker_analyzer(analyze_worker *w)
     return w->an;
 }
 
+void analyze_worker_stem_stats(const analyze_worker *w, uint64_t *asked, uint64_t *cached)
+{
+    uint64_t calls, hits;
+    quire_analyzer_stem_stats(w->an, &calls, &hits);
+    *asked = w->lookups;
+    *cached = w->lookups - (calls - hits); /* every token, less Snowball's runs */
+}
+
 static int oom(void)
 {
     return quire_error(QUIRE_ENOMEM, "out of memory while analysing");
 }
 
-static int grow_slots(analyze_worker *w)
+static size_t vocab_bytes(const analyze_worker *w)
 {
-    uint32_t n = w->slot_mask ? (w->slot_mask + 1) * 2 : 1024;
-    slot *s = quire_calloc(n, sizeof *s);
+    return (size_t)w->vw_cap * sizeof(vword) + ((size_t)w->vslot_mask + 1) * sizeof(uint32_t) +
+           w->words.cap;
+}
+
+static int grow_vslots(analyze_worker *w)
+{
+    uint32_t n = w->vslot_mask ? (w->vslot_mask + 1) * 2 : 4096;
+    uint32_t *s = quire_calloc(n, sizeof *s);
     if (!s)
         return oom();
-    /* re-insert this document's entries */
-    for (uint32_t e = 0; e < w->entry_count; e++) {
-        uint32_t i = (uint32_t)w->entries[e].form_hash & (n - 1);
-        while (s[i].stamp == w->stamp)
+    for (uint32_t v = 0; v < w->vw_count; v++) {
+        uint32_t i = (uint32_t)w->vw[v].form_hash & (n - 1);
+        while (s[i] != 0)
             i = (i + 1) & (n - 1);
-        s[i].stamp = w->stamp;
-        s[i].entry = e;
+        s[i] = v + 1;
     }
-    quire_free(w->slots);
-    w->slots = s;
-    w->slot_mask = n - 1;
+    quire_free(w->vslots);
+    w->vslots = s;
+    w->vslot_mask = n - 1;
     return QUIRE_OK;
 }
 
@@ -127,15 +166,74 @@ static void new_doc(analyze_worker *w)
 {
     w->entry_count = 0;
     w->tok_count = 0;
+    if (w->vw_count > 0 && vocab_bytes(w) > w->vocab_max) {
+        /* full: start again (the analyzer's stem cache still knows the stems) */
+        w->vw_count = 0;
+        w->words.len = 0;
+        memset(w->vslots, 0, ((size_t)w->vslot_mask + 1) * sizeof *w->vslots);
+        w->epoch++; /* the words' numbers mean other words now */
+    }
     if (++w->stamp == 0) { /* wrapped: clear so stale stamps cannot match */
-        if (w->slots)
-            memset(w->slots, 0, ((size_t)w->slot_mask + 1) * sizeof *w->slots);
+        for (uint32_t v = 0; v < w->vw_count; v++)
+            w->vw[v].stamp = 0;
         w->stamp = 1;
     }
 }
 
+/* The vocabulary's word for a token's form, added (and stemmed) if new. */
+static int find_word(analyze_worker *w, const quire_token *t, uint32_t *out)
+{
+    if (!w->vslots || ((uint64_t)w->vw_count + 1) * 2 > (uint64_t)w->vslot_mask + 1) {
+        int rc = grow_vslots(w);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    w->lookups++;
+    uint64_t h = inverter_hash(t->form, t->form_len);
+    uint32_t i = (uint32_t)h & w->vslot_mask;
+    for (uint32_t v; (v = w->vslots[i]) != 0; i = (i + 1) & w->vslot_mask) {
+        const vword *x = &w->vw[v - 1];
+        if (x->form_hash == h && x->form_len == t->form_len &&
+            memcmp(w->words.data + x->form_off, t->form, t->form_len) == 0) {
+            *out = v - 1;
+            return QUIRE_OK;
+        }
+    }
+    if (w->vw_count == w->vw_cap) {
+        uint32_t cap = w->vw_cap ? w->vw_cap * 2 : 4096;
+        vword *n = quire_realloc(w->vw, (size_t)cap * sizeof *n);
+        if (!n)
+            return oom();
+        w->vw = n;
+        w->vw_cap = cap;
+    }
+    /* Stem once per distinct word, not per token nor per document. */
+    const char *stem;
+    size_t stem_len;
+    int rc = quire_analyzer_stem(w->an, t->form, t->form_len, &stem, &stem_len);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (w->words.len + t->form_len + stem_len > UINT32_MAX)
+        return quire_error(QUIRE_ELIMIT, "vocabulary too large");
+    vword *x = &w->vw[w->vw_count];
+    x->form_off = (uint32_t)w->words.len;
+    x->form_len = (uint32_t)t->form_len;
+    quire_buf_put(&w->words, t->form, t->form_len);
+    x->stem_off = (uint32_t)w->words.len;
+    x->stem_len = (uint32_t)stem_len;
+    quire_buf_put(&w->words, stem, stem_len);
+    if (w->words.err)
+        return oom();
+    x->form_hash = h;
+    x->stem_hash = inverter_hash(stem, stem_len);
+    x->stamp = 0;
+    w->vslots[i] = ++w->vw_count;
+    *out = w->vw_count - 1;
+    return QUIRE_OK;
+}
+
 /* Record one token of the current document. */
-static int add_token(analyze_worker *w, batch *b, const quire_token *t)
+static int add_token(analyze_worker *w, const quire_token *t)
 {
     if (w->tok_count == w->tok_cap) {
         uint32_t cap = w->tok_cap ? w->tok_cap * 2 : 4096;
@@ -149,24 +247,12 @@ static int add_token(analyze_worker *w, batch *b, const quire_token *t)
         w->tok_pos = p;
         w->tok_cap = cap;
     }
-    if (!w->slots || (w->entry_count + 1) * 2 > w->slot_mask + 1) {
-        int rc = grow_slots(w);
-        if (rc != QUIRE_OK)
-            return rc;
-    }
-    uint64_t h = inverter_hash(t->form, t->form_len);
-    uint32_t i = (uint32_t)h & w->slot_mask;
-    uint32_t e = UINT32_MAX;
-    while (w->slots[i].stamp == w->stamp) {
-        const entry *x = &w->entries[w->slots[i].entry];
-        if (x->form_hash == h && x->form_len == t->form_len &&
-            memcmp(b->strings.data + x->form_off, t->form, t->form_len) == 0) {
-            e = w->slots[i].entry;
-            break;
-        }
-        i = (i + 1) & w->slot_mask;
-    }
-    if (e == UINT32_MAX) {
+    uint32_t v = 0;
+    int rc = find_word(w, t, &v);
+    if (rc != QUIRE_OK)
+        return rc;
+    vword *x = &w->vw[v];
+    if (x->stamp != w->stamp) { /* the word's first token in this document */
         if (w->entry_count == w->entry_cap) {
             uint32_t cap = w->entry_cap ? w->entry_cap * 2 : 1024;
             entry *n = quire_realloc(w->entries, (size_t)cap * sizeof *n);
@@ -175,29 +261,13 @@ static int add_token(analyze_worker *w, batch *b, const quire_token *t)
             w->entries = n;
             w->entry_cap = cap;
         }
-        e = w->entry_count++;
-        entry *x = &w->entries[e];
-        x->form_off = (uint32_t)b->strings.len;
-        x->form_len = (uint32_t)t->form_len;
-        quire_buf_put(&b->strings, t->form, t->form_len);
-        /* Stem once per distinct word of the document, not per token. */
-        const char *stem;
-        size_t stem_len;
-        int rc = quire_analyzer_stem(w->an, t->form, t->form_len, &stem, &stem_len);
-        if (rc != QUIRE_OK)
-            return rc;
-        x->stem_off = (uint32_t)b->strings.len;
-        x->stem_len = (uint32_t)stem_len;
-        quire_buf_put(&b->strings, stem, stem_len);
-        x->form_hash = h;
-        x->count = 0;
-        if (b->strings.err || b->strings.len > UINT32_MAX)
-            return oom();
-        w->slots[i].stamp = w->stamp;
-        w->slots[i].entry = e;
+        x->stamp = w->stamp;
+        x->entry = w->entry_count++;
+        w->entries[x->entry].word = v;
+        w->entries[x->entry].count = 0;
     }
-    w->entries[e].count++;
-    w->tok_entry[w->tok_count] = e;
+    w->entries[x->entry].count++;
+    w->tok_entry[w->tok_count] = x->entry;
     w->tok_pos[w->tok_count] = t->pos;
     w->tok_count++;
     return QUIRE_OK;
@@ -205,7 +275,7 @@ static int add_token(analyze_worker *w, batch *b, const quire_token *t)
 
 /* With `map`, the byte starts of tokens QUIRE_TEXT_MAP_EVERY, 2 * EVERY, ... go there as
  * varint deltas (the text's map). */
-static int tokenize(analyze_worker *w, batch *b, const char *text, size_t len, uint32_t first_pos,
+static int tokenize(analyze_worker *w, const char *text, size_t len, uint32_t first_pos,
                     uint32_t *count, batch_doc *d, quire_buf *map)
 {
     quire_token_iter it;
@@ -216,7 +286,7 @@ static int tokenize(analyze_worker *w, batch *b, const char *text, size_t len, u
     while (quire_tokens_next(&it, &t)) {
         if (t.pos == UINT32_MAX - 1)
             return quire_error(QUIRE_ELIMIT, "document has over 4 billion tokens");
-        int rc = add_token(w, b, &t);
+        int rc = add_token(w, &t);
         if (rc != QUIRE_OK)
             return rc;
         if (map && n > 0 && n % QUIRE_TEXT_MAP_EVERY == 0) {
@@ -248,19 +318,33 @@ static int emit_forms(analyze_worker *w, batch *b, batch_doc *d)
     if (pos_base + w->tok_count > UINT32_MAX)
         return quire_error(QUIRE_ELIMIT, "batch too large");
     uint32_t at = 0;
+    size_t strings = 0;
+    for (uint32_t e = 0; e < w->entry_count; e++) {
+        const vword *x = &w->vw[w->entries[e].word];
+        strings += x->form_len + x->stem_len;
+    }
+    if (b->strings.len + strings > UINT32_MAX)
+        return quire_error(QUIRE_ELIMIT, "batch too large");
+    if (!quire_buf_reserve(&b->strings, strings))
+        return oom();
     batch_form *out = (batch_form *)(void *)(b->forms.data + b->forms.len);
     for (uint32_t e = 0; e < w->entry_count; e++) {
-        const entry *x = &w->entries[e];
+        const vword *x = &w->vw[w->entries[e].word];
         fill[e] = at;
-        out[e].form_off = x->form_off;
+        out[e].form_off = (uint32_t)b->strings.len;
         out[e].form_len = x->form_len;
-        out[e].stem_off = x->stem_off;
+        memcpy(b->strings.data + b->strings.len, w->words.data + x->form_off, x->form_len);
+        b->strings.len += x->form_len;
+        out[e].stem_off = (uint32_t)b->strings.len;
         out[e].stem_len = x->stem_len;
+        memcpy(b->strings.data + b->strings.len, w->words.data + x->stem_off, x->stem_len);
+        b->strings.len += x->stem_len;
         out[e].form_hash = x->form_hash;
-        out[e].stem_hash = inverter_hash(b->strings.data + x->stem_off, x->stem_len);
-        out[e].tf = x->count;
+        out[e].stem_hash = x->stem_hash;
+        out[e].tf = w->entries[e].count;
         out[e].pos_off = (uint32_t)(pos_base + at);
-        at += x->count;
+        out[e].word = w->entries[e].word;
+        at += w->entries[e].count;
     }
     uint32_t *pos = (uint32_t *)(void *)(b->positions.data + b->positions.len);
     for (uint32_t k = 0; k < w->tok_count; k++)
@@ -284,6 +368,7 @@ static size_t put_clean(analyze_worker *w, quire_buf *dst, const char *s, size_t
 
 int analyze_batch(analyze_worker *w, batch *b)
 {
+    b->worker = w->index;
     w->text.len = 0;
     w->text.err = QUIRE_OK;
     for (uint32_t i = 0; i < b->doc_count; i++) {
@@ -304,12 +389,13 @@ int analyze_batch(analyze_worker *w, batch *b)
             return oom();
 
         new_doc(w);
+        d->vocab_epoch = w->epoch;
         uint32_t nt, nx;
         w->map.len = 0;
-        int rc = tokenize(w, b, (const char *)b->clean.data + d->clean_title_off,
+        int rc = tokenize(w, (const char *)b->clean.data + d->clean_title_off,
                           d->clean_title_len, 0, &nt, d, NULL);
         if (rc == QUIRE_OK)
-            rc = tokenize(w, b, (const char *)w->text.data + text_start, (size_t)d->stored_len,
+            rc = tokenize(w, (const char *)w->text.data + text_start, (size_t)d->stored_len,
                           nt + 1, &nx, d, &w->map);
         if (rc != QUIRE_OK)
             return rc;
@@ -334,7 +420,7 @@ int analyze_batch(analyze_worker *w, batch *b)
     /* stored text: the batch's stream cut into blocks */
     for (size_t off = 0; off < w->text.len; off += QUIRE_STORE_BLOCK) {
         size_t n = w->text.len - off < QUIRE_STORE_BLOCK ? w->text.len - off : QUIRE_STORE_BLOCK;
-        int rc = quire_store_block_encode(&b->store, w->text.data + off, n, w->zlib_level);
+        int rc = quire_store_encoder_encode(w->enc, &b->store, w->text.data + off, n);
         if (rc != QUIRE_OK)
             return rc;
     }

@@ -31,12 +31,14 @@ typedef struct batch_doc {
     uint32_t form_start, form_count; /* into batch.forms */
     uint32_t invalid;                /* invalid UTF-8 sequences replaced */
     uint32_t truncated;              /* over-long words cut */
+    uint32_t vocab_epoch;            /* of the worker's vocabulary its forms' words are in */
 } batch_doc;
 
 typedef struct batch_form {
     uint32_t form_off, form_len, stem_off, stem_len; /* into batch.strings */
     uint64_t form_hash, stem_hash;
     uint32_t tf, pos_off; /* into batch.positions */
+    uint32_t word;        /* the form's number in the worker's vocabulary (of the doc's epoch) */
 } batch_form;
 
 typedef struct batch {
@@ -51,16 +53,24 @@ typedef struct batch {
     quire_buf positions; /* uint32 */
     quire_buf store;     /* encoded stored-text blocks, back to back */
     int error;           /* analysis error, QUIRE_OK if none */
+    uint32_t worker;     /* the worker that analysed it: whose vocabulary `word`s number */
 } batch;
 
 void batch_reset(batch *b);
 void batch_free(batch *b);
 
 typedef struct analyze_worker analyze_worker;
+/* `vocab_bytes`: the most the worker's vocabulary (each form met, with its stem and hashes)
+ * may take before it is emptied and filled again. */
+/* `index` (< INVERTER_SOURCES) tells the worker's vocabulary from the others' for the
+ * inverter. */
 QUIRE_MUST_CHECK int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts,
-                                        int zlib_level);
+                                        int zlib_level, size_t vocab_bytes, uint32_t index);
 void analyze_worker_free(analyze_worker *w);
 quire_analyzer *analyze_worker_analyzer(analyze_worker *w);
+/* Stems asked for (one per token) and how many came without running Snowball (from the
+ * vocabulary, or the analyzer's own cache). */
+void analyze_worker_stem_stats(const analyze_worker *w, uint64_t *asked, uint64_t *cached);
 /* Analyse a filled batch in place. */
 QUIRE_MUST_CHECK int analyze_batch(analyze_worker *w, batch *b);
 

@@ -385,6 +385,7 @@ static int invert_batch(run *r, batch *b)
             o->stem_hash = f->stem_hash;
             o->tf = f->tf;
             o->positions = positions + f->pos_off;
+            o->word = f->word;
         }
         quire_doc_info info;
         memset(&info, 0, sizeof info);
@@ -402,7 +403,8 @@ static int invert_batch(run *r, batch *b)
         info.text_map = quire_bytes_of(clean + d->text_map_off, d->text_map_len);
         int rc = track_id(r, (const char *)info.external_id.ptr, info.external_id.len);
         if (rc == QUIRE_OK)
-            rc = inverter_add_doc(r->inv, &info, r->forms, d->form_count);
+            rc =
+                inverter_add_doc(r->inv, &info, r->forms, d->form_count, b->worker, d->vocab_epoch);
         if (rc != QUIRE_OK)
             return rc;
         r->sum->docs_added++;
@@ -1186,9 +1188,10 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     size_t memory = opts->memory ? opts->memory : (size_t)1 << 30;
     /* Budget: batches in flight take about 8x their text (copies, tokens, positions,
      * compressed blocks); each analyzer's stem cache gets 1/16 of the budget shared
-     * between the workers (1 to 64 MiB each); a fifth is left for what is not counted
-     * (allocator overhead, the writer's buffers, pages a merge maps); the inverter gets
-     * the rest, at least 4 MiB. */
+     * between the workers (1 to 64 MiB each), and each worker's vocabulary as much, and
+     * the inverter's map of its words (4 bytes each, under a tenth of that); a fifth is
+     * left for what is not counted (allocator overhead, the writer's buffers, pages a
+     * merge maps); the inverter gets the rest, at least 4 MiB. */
     r.batch_bytes = memory / 128;
     if (r.batch_bytes < 64 * 1024)
         r.batch_bytes = 64 * 1024;
@@ -1201,8 +1204,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     if (cache_each > ((size_t)64 << 20))
         cache_each = (size_t)64 << 20;
     r.aopts.stem_cache_bytes = cache_each;
-    size_t reserve =
-        (size_t)r.nslots * r.batch_bytes * 8 + cache_each * (size_t)nworkers + memory / 5;
+    size_t reserve = (size_t)r.nslots * r.batch_bytes * 8 +
+                     (2 * cache_each + cache_each / 10) * (size_t)nworkers + memory / 5;
     size_t inv_budget = memory > reserve + (4u << 20) ? memory - reserve : (4u << 20);
 
     analyze_worker **workers = NULL;
@@ -1214,7 +1217,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
             rc = quire_error(QUIRE_ENOMEM, "out of memory");
     }
     for (int i = 0; rc == QUIRE_OK && i < nworkers; i++)
-        rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 1 : opts->zlib_level);
+        rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 1 : opts->zlib_level,
+                                cache_each, (uint32_t)i);
     if (rc == QUIRE_OK) {
         snprintf(r.analyzer_id, sizeof r.analyzer_id, "%s",
                  quire_analyzer_id(analyze_worker_analyzer(workers[0])));
@@ -1255,7 +1259,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     for (int i = 0; workers && i < nworkers; i++) {
         if (workers[i]) {
             uint64_t calls, hits;
-            quire_analyzer_stem_stats(analyze_worker_analyzer(workers[i]), &calls, &hits);
+            analyze_worker_stem_stats(workers[i], &calls, &hits);
             summary->stem_calls += calls;
             summary->stem_hits += hits;
         }

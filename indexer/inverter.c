@@ -26,6 +26,7 @@ typedef struct term {
     uint32_t link;       /* forms: their stem; stems: tf summed in the current doc */
     uint32_t cur_doc;    /* stems: the doc `link` sums for, NONE before the first */
     uint32_t form_count; /* stems only */
+    uint32_t big;        /* its pre-encoded blocks in inverter.bigs, NONE if it has none */
 } term;
 
 typedef struct term_table {
@@ -50,6 +51,16 @@ typedef struct sort_entry {
     uint32_t index;
 } sort_entry;
 
+/* A source's vocabulary numbers -> form terms (NONE: not looked up yet), valid for one
+ * epoch of the source and one generation of the inverter (its tables are emptied at each
+ * flush). */
+typedef struct word_map {
+    uint32_t *ids;
+    uint32_t cap;
+    uint32_t epoch;
+    uint64_t gen;
+} word_map;
+
 struct inverter {
     char *dir;
     size_t budget;
@@ -68,6 +79,15 @@ struct inverter {
     uint32_t touched_cap;
     uint32_t *scratch; /* positions decoded at flush */
     uint32_t scratch_cap;
+    word_map maps[INVERTER_SOURCES];
+    uint64_t gen; /* flushes so far */
+    size_t map_bytes;
+    /* Terms of more than QUIRE_BLOCK_DOCS postings: their full blocks, encoded as the next
+     * posting comes (so that the flush copies them); `buf` then holds only the postings
+     * after them. */
+    quire_postings_blocks *bigs;
+    uint32_t big_count, big_cap;
+    uint32_t blk_docs[QUIRE_BLOCK_DOCS], blk_tfs[QUIRE_BLOCK_DOCS], blk_lens[QUIRE_BLOCK_DOCS];
 };
 
 static int oom(void)
@@ -164,6 +184,7 @@ static int table_get(inverter *inv, term_table *t, const char *key, uint32_t len
     e->last_doc = NONE;
     e->cur_doc = NONE;
     e->next = NONE;
+    e->big = NONE;
     t->slots[s] = t->count;
     *out = t->count++;
     *added = true;
@@ -194,6 +215,82 @@ static int term_reserve(inverter *inv, term *e, size_t extra)
 static inline void put_varint(term *e, uint64_t v)
 {
     e->len += (uint32_t)quire_varint_put(e->buf + e->len, v);
+}
+
+static int corrupt_buffer(void)
+{
+    return quire_error(QUIRE_EINVAL, "inverter: postings buffer does not decode (a bug)");
+}
+
+static int scratch_reserve(inverter *inv, size_t n)
+{
+    if (n <= inv->scratch_cap)
+        return QUIRE_OK;
+    if (n > UINT32_MAX)
+        return quire_error(QUIRE_ELIMIT, "postings of one block exceed 2^32 positions");
+    uint32_t *s = quire_realloc(inv->scratch, n * sizeof *s);
+    if (!s)
+        return oom();
+    inv->scratch = s;
+    inv->scratch_cap = (uint32_t)n;
+    return QUIRE_OK;
+}
+
+/* Postings of `e` that are in its buffer, not yet in its pre-encoded blocks. */
+static uint32_t buffered(const inverter *inv, const term *e)
+{
+    return e->big == NONE ? e->df : e->df - inv->bigs[e->big].df;
+}
+
+/* `e`'s buffer holds a full block and a posting comes after it: encode the block. */
+static int encode_buffered(inverter *inv, term *e, bool positions)
+{
+    if (e->big == NONE) {
+        if (inv->big_count == inv->big_cap) {
+            uint32_t cap = inv->big_cap ? inv->big_cap * 2 : 256;
+            quire_postings_blocks *n = quire_realloc(inv->bigs, (size_t)cap * sizeof *n);
+            if (!n)
+                return oom();
+            inv->postings_bytes += (size_t)(cap - inv->big_cap) * sizeof *n;
+            inv->bigs = n;
+            inv->big_cap = cap;
+        }
+        quire_postings_blocks_init(&inv->bigs[inv->big_count], positions);
+        e->big = inv->big_count++;
+    }
+    quire_postings_blocks *b = &inv->bigs[e->big];
+    const uint8_t *p = e->buf, *end = e->buf + e->len;
+    uint32_t doc = b->blocks ? b->last_doc : NONE;
+    size_t gaps = 0;
+    for (uint32_t i = 0; i < QUIRE_BLOCK_DOCS; i++) {
+        uint32_t gap, tf;
+        if (quire_varint_get32(&gap, &p, end) != QUIRE_OK ||
+            quire_varint_get32(&tf, &p, end) != QUIRE_OK)
+            return corrupt_buffer();
+        doc = doc + 1 + gap;
+        inv->blk_docs[i] = doc;
+        inv->blk_tfs[i] = tf;
+        inv->blk_lens[i] = inv->doc_lens[doc];
+        if (positions) {
+            int rc = scratch_reserve(inv, gaps + tf);
+            if (rc != QUIRE_OK)
+                return rc;
+            for (uint32_t k = 0; k < tf; k++)
+                if (quire_varint_get32(&inv->scratch[gaps + k], &p, end) != QUIRE_OK)
+                    return corrupt_buffer();
+            gaps += tf;
+        }
+    }
+    if (p != end)
+        return corrupt_buffer();
+    size_t before = quire_postings_blocks_bytes(b);
+    int rc = quire_postings_blocks_add(b, inv->blk_docs, inv->blk_tfs, inv->blk_lens, inv->scratch,
+                                       gaps);
+    if (rc != QUIRE_OK)
+        return rc;
+    inv->postings_bytes += quire_postings_blocks_bytes(b) - before;
+    e->len = 0;
+    return QUIRE_OK;
 }
 
 int inverter_new(inverter **out, const char *dir, size_t memory_budget, inverter_next_id_fn next_id,
@@ -228,6 +325,10 @@ static void reset(inverter *inv)
     inv->arena_bytes = 0;
     inv->postings_bytes = 0;
     inv->doc_count = 0;
+    inv->gen++; /* every word map is stale */
+    for (uint32_t i = 0; i < inv->big_count; i++)
+        quire_postings_blocks_free(&inv->bigs[i]);
+    inv->big_count = 0;
 }
 
 void inverter_free(inverter *inv)
@@ -239,15 +340,22 @@ void inverter_free(inverter *inv)
     quire_free(inv->doc_lens);
     quire_free(inv->touched);
     quire_free(inv->scratch);
+    for (int i = 0; i < INVERTER_SOURCES; i++)
+        quire_free(inv->maps[i].ids);
+    quire_free(inv->bigs);
     quire_free(inv->dir);
     quire_free(inv);
 }
 
 size_t inverter_memory(const inverter *inv)
 {
-    /* flush sorts each table with a sort_entry and an order slot per term: count them now,
-     * so the flush itself stays inside the budget */
-    size_t flush = ((size_t)inv->forms.count + inv->stems.count) * (sizeof(sort_entry) + 4);
+    /* flush sorts each table in turn with two sort_entries and an order slot per term:
+     * count them now, so the flush itself stays inside the budget */
+    size_t most = inv->forms.count > inv->stems.count ? inv->forms.count : inv->stems.count;
+    size_t flush = most * (2 * sizeof(sort_entry) + 4);
+    /* map_bytes is left out: it depends on which worker analysed which batch, and the
+     * flush points must not (the index does not depend on the number of threads); a map
+     * takes 4 bytes per word of a worker's vocabulary, and the indexer sets that aside */
     return flush + inv->postings_bytes + inv->arena_bytes +
            ((size_t)inv->forms.cap + inv->stems.cap) * sizeof(term) +
            ((size_t)inv->forms.slot_mask + inv->stems.slot_mask + 2) * sizeof(uint32_t) +
@@ -275,10 +383,37 @@ int inverter_add_store_block(inverter *inv, quire_bytes encoded)
     return quire_segment_writer_add_store_block(inv->writer, encoded);
 }
 
+/* Make map[w] exist (NONE if new). */
+static int map_reserve(inverter *inv, word_map *m, uint32_t w)
+{
+    if (w < m->cap)
+        return QUIRE_OK;
+    uint32_t cap = m->cap ? m->cap : 4096;
+    while (cap <= w)
+        cap *= 2;
+    uint32_t *n = quire_realloc(m->ids, (size_t)cap * sizeof *n);
+    if (!n)
+        return oom();
+    memset(n + m->cap, 0xff, (size_t)(cap - m->cap) * sizeof *n);
+    inv->map_bytes += (size_t)(cap - m->cap) * sizeof *n;
+    m->ids = n;
+    m->cap = cap;
+    return QUIRE_OK;
+}
+
 int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *forms,
-                     uint32_t form_count)
+                     uint32_t form_count, uint32_t source, uint32_t epoch)
 {
     int rc;
+    if (source >= INVERTER_SOURCES)
+        return quire_error(QUIRE_EINVAL, "inverter: source %u", source);
+    word_map *wm = &inv->maps[source];
+    if (wm->epoch != epoch || wm->gen != inv->gen) {
+        if (wm->cap)
+            memset(wm->ids, 0xff, (size_t)wm->cap * sizeof *wm->ids);
+        wm->epoch = epoch;
+        wm->gen = inv->gen;
+    }
     if (!inv->writer && (rc = open_writer(inv)) != QUIRE_OK)
         return rc;
     if (inv->doc_count == inv->doc_cap) {
@@ -306,10 +441,16 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
     for (uint32_t f = 0; f < form_count; f++) {
         const inv_form *in = &forms[f];
         uint32_t fi, si;
-        bool added;
-        rc = table_get(inv, &inv->forms, in->form, in->form_len, in->form_hash, &fi, &added);
-        if (rc != QUIRE_OK)
+        bool added = false;
+        if ((rc = map_reserve(inv, wm, in->word)) != QUIRE_OK)
             return rc;
+        fi = wm->ids[in->word];
+        if (fi == NONE) {
+            rc = table_get(inv, &inv->forms, in->form, in->form_len, in->form_hash, &fi, &added);
+            if (rc != QUIRE_OK)
+                return rc;
+            wm->ids[in->word] = fi;
+        }
         if (added) {
             bool stem_added;
             rc = table_get(inv, &inv->stems, in->stem, in->stem_len, in->stem_hash, &si,
@@ -325,6 +466,9 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
         }
         term *fe = &inv->forms.terms[fi];
         si = fe->link;
+        if (buffered(inv, fe) == QUIRE_BLOCK_DOCS &&
+            (rc = encode_buffered(inv, fe, true)) != QUIRE_OK)
+            return rc;
         /* form posting: doc gap, tf, position gaps */
         rc = term_reserve(inv, fe, (size_t)(2 + in->tf) * QUIRE_VARINT_MAX);
         if (rc != QUIRE_OK)
@@ -349,6 +493,9 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
     }
     for (uint32_t i = 0; i < touched; i++) {
         term *st = &inv->stems.terms[inv->touched[i]];
+        if (buffered(inv, st) == QUIRE_BLOCK_DOCS &&
+            (rc = encode_buffered(inv, st, false)) != QUIRE_OK)
+            return rc;
         rc = term_reserve(inv, st, 2 * QUIRE_VARINT_MAX);
         if (rc != QUIRE_OK)
             return rc;
@@ -386,11 +533,47 @@ static int cmp_bytes(const void *a, const void *b)
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
+/* Sort by key: an LSD radix sort of the 8-byte prefixes, 8 bits a pass (a pass where
+ * every entry has the same digit is skipped), then each run of equal prefixes, where longer
+ * keys differ later, by the comparison. `tmp` has room for n entries. */
+static void sort_entries(sort_entry *e, sort_entry *tmp, uint32_t n)
+{
+    sort_entry *from = e, *to = tmp;
+    for (unsigned shift = 0; shift < 64 && n > 1; shift += 8) {
+        uint32_t count[256] = {0};
+        for (uint32_t i = 0; i < n; i++)
+            count[(from[i].prefix >> shift) & 255]++;
+        if (count[(from[0].prefix >> shift) & 255] == n)
+            continue;
+        uint32_t at = 0;
+        for (unsigned d = 0; d < 256; d++) {
+            uint32_t c = count[d];
+            count[d] = at;
+            at += c;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            to[count[(from[i].prefix >> shift) & 255]++] = from[i];
+        sort_entry *x = from;
+        from = to;
+        to = x;
+    }
+    if (from != e)
+        memcpy(e, from, (size_t)n * sizeof *e);
+    for (uint32_t i = 0; i < n;) {
+        uint32_t j = i + 1;
+        while (j < n && e[j].prefix == e[i].prefix)
+            j++;
+        if (j - i > 1)
+            qsort(e + i, j - i, sizeof *e, cmp_sort_entries);
+        i = j;
+    }
+}
+
 /* Terms of a table in key order (caller frees). */
 static int sorted_order(const term_table *t, uint32_t **out)
 {
     uint32_t *order = quire_malloc(((size_t)t->count + 1) * sizeof *order);
-    sort_entry *e = quire_malloc(((size_t)t->count + 1) * sizeof *e);
+    sort_entry *e = quire_malloc(((size_t)t->count + 1) * 2 * sizeof *e);
     if (!order || !e) {
         quire_free(order);
         quire_free(e);
@@ -406,7 +589,7 @@ static int sorted_order(const term_table *t, uint32_t **out)
         e[i].len = x->key_len;
         e[i].index = i;
     }
-    qsort(e, t->count, sizeof *e, cmp_sort_entries);
+    sort_entries(e, e + t->count + 1, t->count);
     for (uint32_t i = 0; i < t->count; i++)
         order[i] = e[i].index;
     quire_free(e);
@@ -414,15 +597,17 @@ static int sorted_order(const term_table *t, uint32_t **out)
     return QUIRE_OK;
 }
 
-static int corrupt_buffer(void)
-{
-    return quire_error(QUIRE_EINVAL, "inverter: postings buffer does not decode (a bug)");
-}
-
 static int write_postings(inverter *inv, const term *e, bool positions)
 {
     const uint8_t *p = e->buf, *end = e->buf + e->len;
     uint32_t doc = NONE;
+    if (e->big != NONE) {
+        const quire_postings_blocks *b = &inv->bigs[e->big];
+        int rc = quire_segment_writer_add_blocks(inv->writer, b);
+        if (rc != QUIRE_OK)
+            return rc;
+        doc = b->last_doc;
+    }
     while (p < end) {
         uint32_t gap, tf;
         if (quire_varint_get32(&gap, &p, end) != QUIRE_OK ||
@@ -430,24 +615,17 @@ static int write_postings(inverter *inv, const term *e, bool positions)
             return corrupt_buffer();
         doc = doc + 1 + gap;
         if (positions) {
-            if (tf > inv->scratch_cap) {
-                uint32_t *n = quire_realloc(inv->scratch, (size_t)tf * sizeof *n);
-                if (!n)
-                    return oom();
-                inv->scratch = n;
-                inv->scratch_cap = tf;
-            }
-            uint32_t pos = 0;
-            for (uint32_t k = 0; k < tf; k++) {
-                uint32_t d;
-                if (quire_varint_get32(&d, &p, end) != QUIRE_OK)
+            int rc = scratch_reserve(inv, tf);
+            if (rc != QUIRE_OK)
+                return rc;
+            for (uint32_t k = 0; k < tf; k++) /* the gaps, as the writer takes them */
+                if (quire_varint_get32(&inv->scratch[k], &p, end) != QUIRE_OK)
                     return corrupt_buffer();
-                pos += d;
-                inv->scratch[k] = pos;
-            }
         }
-        int rc = quire_segment_writer_add_posting(
-            inv->writer, doc, tf, positions ? inv->scratch : NULL, inv->doc_lens[doc]);
+        int rc = positions ? quire_segment_writer_add_posting_gaps(inv->writer, doc, tf,
+                                                                   inv->scratch, inv->doc_lens[doc])
+                           : quire_segment_writer_add_posting(inv->writer, doc, tf, NULL,
+                                                              inv->doc_lens[doc]);
         if (rc != QUIRE_OK)
             return rc;
     }

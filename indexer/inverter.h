@@ -30,7 +30,13 @@ typedef struct inv_form {
     uint64_t form_hash, stem_hash;
     uint32_t tf;
     const uint32_t *positions; /* tf ascending */
+    uint32_t word; /* its number in its source's vocabulary: the same number, the same form */
 } inv_form;
+
+/* Sources of documents (the analysis workers), each numbering its forms in a vocabulary
+ * that it empties now and then (a new epoch): the inverter maps (source, number) to its
+ * term, so a form it has seen from that source costs no hash lookup. */
+#define INVERTER_SOURCES 64
 
 /* Called when a segment has been written; the inverter owns nothing of it after. */
 typedef int (*inverter_segment_fn)(void *ctx, uint64_t segment_id, const quire_segment_stats *st);
@@ -41,14 +47,18 @@ QUIRE_MUST_CHECK int inverter_new(inverter **out, const char *dir, size_t memory
                                   inverter_next_id_fn next_id, inverter_segment_fn done, void *ctx);
 void inverter_free(inverter *inv);
 
-/* Add a document: its metadata (text_off ignored), and its forms. Stored-text blocks for
- * the documents added go in with inverter_add_store_block, in stream order. */
+/* Add a document: its metadata (text_off ignored), and its forms, numbered in the
+ * vocabulary of `source` (< INVERTER_SOURCES) as of `epoch`. Stored-text blocks for the
+ * documents added go in with inverter_add_store_block, in stream order. */
 QUIRE_MUST_CHECK int inverter_add_doc(inverter *inv, const quire_doc_info *info,
-                                      const inv_form *forms, uint32_t form_count);
+                                      const inv_form *forms, uint32_t form_count, uint32_t source,
+                                      uint32_t epoch);
 QUIRE_MUST_CHECK int inverter_add_store_block(inverter *inv, quire_bytes encoded);
 /* True when the memory in use has reached the budget: the caller flushes at a point where
  * the stored-text blocks cover every document added (a batch boundary). */
 bool inverter_is_full(const inverter *inv);
+/* The memory counted against the budget: everything but the word maps (4 bytes per word
+ * of each source's vocabulary), which the caller sets aside. */
 size_t inverter_memory(const inverter *inv);
 /* Write the buffered postings as a segment (nothing if no document was added). */
 QUIRE_MUST_CHECK int inverter_flush(inverter *inv);

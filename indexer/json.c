@@ -98,6 +98,20 @@ static int parse_string(parser *ps, const char **out, size_t *out_len)
     unsigned char *w = NULL; /* write position once an escape was seen */
     for (;;) {
         unsigned char *run = p;
+        /* eight bytes at a time while none of them is a control character, '"' or '\\'
+         * (the zero-byte test of each against 0x22 and 0x5c, and a less-than-0x20 test),
+         * then the table for the byte that stops the run */
+        while (ps->end - p >= 8) {
+            uint64_t v, q, b;
+            memcpy(&v, p, 8);
+            q = v ^ UINT64_C(0x2222222222222222);
+            b = v ^ UINT64_C(0x5c5c5c5c5c5c5c5c);
+            const uint64_t ones = UINT64_C(0x0101010101010101),
+                           highs = UINT64_C(0x8080808080808080);
+            if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((v - 0x20 * ones) & ~v)) & highs)
+                break;
+            p += 8;
+        }
         while (p < ps->end && !string_stop[*p])
             p++;
         if (w) {

@@ -275,6 +275,7 @@ static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_ter
 typedef struct pending_text {
     quire_buf text, enc;
     int level;
+    quire_store_encoder *encoder; /* made at the first block */
 } pending_text;
 
 static int flush_text(quire_segment_writer *w, pending_text *p, bool all)
@@ -284,7 +285,10 @@ static int flush_text(quire_segment_writer *w, pending_text *p, bool all)
     while (rc == QUIRE_OK && p->text.len - off >= (all ? 1 : QUIRE_STORE_BLOCK)) {
         size_t n = p->text.len - off < QUIRE_STORE_BLOCK ? p->text.len - off : QUIRE_STORE_BLOCK;
         p->enc.len = 0;
-        rc = quire_store_block_encode(&p->enc, p->text.data + off, n, p->level);
+        if (!p->encoder)
+            rc = quire_store_encoder_new(&p->encoder, p->level);
+        if (rc == QUIRE_OK)
+            rc = quire_store_encoder_encode(p->encoder, &p->enc, p->text.data + off, n);
         if (rc == QUIRE_OK)
             rc = quire_segment_writer_add_store_block(w, quire_bytes_of(p->enc.data, p->enc.len));
         off += n;
@@ -298,7 +302,7 @@ static int flush_text(quire_segment_writer *w, pending_text *p, bool all)
 
 static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n, int level)
 {
-    pending_text p = {QUIRE_BUF_INIT, QUIRE_BUF_INIT, level};
+    pending_text p = {QUIRE_BUF_INIT, QUIRE_BUF_INIT, level, NULL};
     int rc = QUIRE_OK;
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
         const quire_segment *seg = ins[i].seg;
@@ -338,6 +342,7 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n, int l
         rc = flush_text(w, &p, true);
     quire_buf_free(&p.text);
     quire_buf_free(&p.enc);
+    quire_store_encoder_free(p.encoder);
     return rc;
 }
 

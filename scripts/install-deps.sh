@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config   # compiler and build
-  zlib1g-dev                         # stored text compression, CRC-32
+  zlib1g-dev                         # gzip input, CRC-32
+  libdeflate-dev                     # stored text compression
   libstemmer-dev                     # Snowball stemmers
   libcriterion-dev                   # unit tests
   clang libclang-rt-14-dev           # fuzz targets (libFuzzer, sanitizer runtimes)

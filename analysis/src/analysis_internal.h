@@ -39,6 +39,10 @@ struct quire_analyzer {
     uint64_t stem_hits;
 
     char stem_out[QUIRE_MAX_TERM_BYTES + 8]; /* quire_analyzer_stem's result */
+    /* The tokenizer's ASCII fast path: per byte, its form byte if it is an ASCII word
+     * character (made from the class table exactly as the general path folds it), else 0
+     * (every byte >= 0x80 included). */
+    uint8_t ascii_form[256];
 };
 
 /* Decode the valid UTF-8 character at text[at] (at < len). Returns its length (1..4) and
@@ -61,5 +65,8 @@ bool analysis_fold_diacritics(char *out, size_t *out_len, size_t cap, const char
  * stem was cut to QUIRE_MAX_TERM_BYTES. */
 void analysis_stem(quire_analyzer *an, const char *prefold, size_t len, const char **stem,
                    size_t *stem_len, bool *truncated);
+
+/* Fill the ASCII fast path's table (tokenizer.c). */
+void analysis_ascii_table(uint8_t table[256]);
 
 #endif

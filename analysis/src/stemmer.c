@@ -77,6 +77,7 @@ int quire_analyzer_new(quire_analyzer **out, const quire_analyzer_opts *opts)
         return quire_error(QUIRE_ENOMEM, "analyzer: out of memory");
     an->language = language;
     an->keep_diacritics = keep;
+    analysis_ascii_table(an->ascii_form);
 
     const char *fold = keep ? "keep-diacritics" : "fold-diacritics";
     const size_t id_cap = strlen(language) + strlen(fold) + 32;

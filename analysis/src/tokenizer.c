@@ -4,8 +4,12 @@
  * are done here, one code point at a time as the token is scanned, from the generated
  * fold entries; stemming goes through the analyzer's cache (stemmer.c).
  *
- * The scan never allocates. ASCII letters and digits take a fast path; everything else is
- * decoded strictly and classified by the generated tables.
+ * The scan never allocates. A token of ASCII letters and digits ended by a character
+ * that cannot join it to more (RULES.md "The ASCII fast path") is cut by scan_ascii, a
+ * table lookup a byte; any other token goes through scan_token, the general path, where
+ * ASCII letters and digits take a shorter loop and everything else is decoded strictly and
+ * classified by the generated tables. The fast path only decides when the general path
+ * would give the same token; the differential tests in tests/analysis check it.
  */
 #include "quire/analysis.h"
 
@@ -222,6 +226,57 @@ static size_t scan_token(const uint8_t *t, size_t len, size_t start, term_builde
     return end;
 }
 
+void analysis_ascii_table(uint8_t table[256])
+{
+    memset(table, 0, 256);
+    for (unsigned b = 0; b < 128; b++) {
+        const int cls = quire_uc_class_low[b];
+        /* as scan_token's ASCII loop folds them */
+        if (cls == QUIRE_CL_LETTER)
+            table[b] = (uint8_t)(b | 0x20);
+        else if (cls == QUIRE_CL_LOWER || cls == QUIRE_CL_DIGIT)
+            table[b] = (uint8_t)b;
+        else
+            table[b] = 0;
+    }
+}
+
+/* The ASCII fast path: from the word character t[start], a run of ASCII letters and digits
+ * folded into form[]. Returns the token's byte_end, or 0 when the general path must cut the
+ * token: the run's first byte is not ASCII, the run is longer than QUIRE_MAX_TERM_BYTES (it
+ * would be cut), or the byte after it could make the token go on (rules 2-5: a byte of a
+ * non-ASCII character, an apostrophe, a mark or ignorable, `.` or `,` between a digit and
+ * what may be a digit, a hyphen after a letter before a blank or a line break). */
+static size_t scan_ascii(const uint8_t *ascii_form, const uint8_t *t, size_t len, size_t start,
+                         char *form, size_t *form_len)
+{
+    const size_t lim = len - start > QUIRE_MAX_TERM_BYTES ? start + QUIRE_MAX_TERM_BYTES : len;
+    size_t p = start;
+    uint8_t c;
+    while (p < lim && (c = ascii_form[t[p]]) != 0)
+        form[p++ - start] = (char)c;
+    const size_t n = p - start;
+    if (n == 0)
+        return 0;
+    if (p < len) {
+        const uint8_t b = t[p];
+        if (b >= 0x80 || ascii_form[b] != 0) /* non-ASCII, or a run too long to keep */
+            return 0;
+        const int cls = quire_uc_class_low[b];
+        if (cls == QUIRE_CL_APOS || cls == QUIRE_CL_MARK || cls == QUIRE_CL_IGNORABLE)
+            return 0;
+        const bool digit = quire_uc_class_low[t[p - 1]] == QUIRE_CL_DIGIT;
+        if ((b == '.' || b == ',') && digit && p + 1 < len &&
+            (t[p + 1] >= 0x80 || quire_uc_class_low[t[p + 1]] == QUIRE_CL_DIGIT))
+            return 0;
+        if (b == '-' && !digit && p + 1 < len &&
+            (t[p + 1] == ' ' || t[p + 1] == '\t' || t[p + 1] == '\r' || t[p + 1] == '\n'))
+            return 0;
+    }
+    *form_len = n;
+    return p;
+}
+
 void quire_tokens_begin(quire_token_iter *it, quire_analyzer *an, const char *text, size_t len,
                         uint32_t first_pos, bool want_stem)
 {
@@ -233,6 +288,8 @@ void quire_tokens_begin(quire_token_iter *it, quire_analyzer *an, const char *te
     it->want_stem = want_stem;
     it->invalid_count = 0;
     it->truncated_count = 0;
+    it->general_only = false;
+    it->fast_count = 0;
     it->form[0] = '\0';
     it->prefold[0] = '\0';
 }
@@ -273,22 +330,31 @@ bool quire_tokens_next(quire_token_iter *it, quire_token *tok)
             it->at = it->len;
             return false;
         }
-        term_builder tb = {it->prefold,
-                           0,
-                           QUIRE_MAX_TERM_BYTES,
-                           it->form,
-                           0,
-                           QUIRE_MAX_TERM_BYTES,
-                           it->an->keep_diacritics,
-                           false};
-        const size_t end = scan_token(it->text, it->len, start, &tb);
+        size_t end = 0, fm_len = 0;
+        bool truncated = false;
+        if (!it->general_only)
+            end = scan_ascii(it->an->ascii_form, it->text, it->len, start, it->form, &fm_len);
+        if (end != 0) {
+            it->fast_count++;
+        } else {
+            term_builder tb = {it->prefold,
+                               0,
+                               QUIRE_MAX_TERM_BYTES,
+                               it->form,
+                               0,
+                               QUIRE_MAX_TERM_BYTES,
+                               it->an->keep_diacritics,
+                               false};
+            end = scan_token(it->text, it->len, start, &tb);
+            fm_len = tb.fm_len;
+            truncated = tb.cut;
+        }
         it->at = end;
-        if (tb.fm_len == 0) /* rule 1: e.g. a lone combining mark, folded away */
+        if (fm_len == 0) /* rule 1: e.g. a lone combining mark, folded away */
             continue;
-        bool truncated = tb.cut;
-        it->form[tb.fm_len] = '\0';
+        it->form[fm_len] = '\0';
         tok->form = it->form;
-        tok->form_len = tb.fm_len;
+        tok->form_len = fm_len;
         tok->stem = NULL;
         tok->stem_len = 0;
         if (it->want_stem) {
@@ -299,7 +365,7 @@ bool quire_tokens_next(quire_token_iter *it, quire_token *tok)
              * belongs to one stem: "abbé" and "abbe" share the form "abbe", and so must
              * share its stem. The prefold buffer is free now: it holds the stem, which so
              * lives as long as the form (until the next call on this iterator). */
-            analysis_stem(it->an, it->form, tb.fm_len, &stem, &stem_len, &stem_cut);
+            analysis_stem(it->an, it->form, fm_len, &stem, &stem_len, &stem_cut);
             memcpy(it->prefold, stem, stem_len);
             it->prefold[stem_len] = '\0';
             tok->stem = it->prefold;

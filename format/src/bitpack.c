@@ -30,19 +30,22 @@ size_t quire_bitpack_pack(uint8_t *out, const uint32_t *in, size_t count, unsign
         return 0;
     const uint64_t mask = (UINT64_C(1) << bits) - 1;
     uint64_t acc = 0;
-    unsigned have = 0; /* bits pending in acc, < 8 between values */
+    unsigned have = 0; /* bits pending in acc, < 32 between values */
     size_t n = 0;
     for (size_t i = 0; i < count; i++) {
         acc |= ((uint64_t)in[i] & mask) << have;
         have += bits;
-        while (have >= 8) {
-            out[n++] = (uint8_t)acc;
-            acc >>= 8;
-            have -= 8;
+        if (have >= 32) {
+            quire_store_le32(out + n, (uint32_t)acc);
+            n += 4;
+            acc >>= 32;
+            have -= 32;
         }
     }
-    if (have > 0)
+    for (; have > 0; have = have > 8 ? have - 8 : 0) {
         out[n++] = (uint8_t)acc;
+        acc >>= 8;
+    }
     return n;
 }
 
@@ -167,39 +170,57 @@ int quire_bitpack_unpack(uint32_t *out, size_t count, unsigned bits, const uint8
 
 /* ---- patched groups ---- */
 
+/* Values of bit length in (w, top]: the exceptions at width w. */
+static size_t above_count(const size_t *hist, unsigned w, unsigned top)
+{
+    size_t n = 0;
+    for (unsigned len = w + 1; len <= top; len++)
+        n += hist[len];
+    return n;
+}
+
 size_t quire_pfor_pack(uint8_t *out, const uint32_t *in, size_t count)
 {
-    /* cost(w) from a histogram of bit lengths: O(33*33) per group, not O(33*count). The
-     * head byte is common to every w; w = top has no exceptions (and no count byte). */
+    /* cost(w) from a histogram of bit lengths, over the lengths present only. The head byte
+     * is common to every w; w = top has no exceptions (and no count byte). Going down from
+     * top, the exceptions only grow: once their bytes alone (the count byte, and at least
+     * an index and a high byte each) reach the best cost, no smaller w can win. */
     size_t hist[33] = {0};
-    unsigned top = 0;
+    uint64_t present = 0;
+    uint32_t acc = 0;
     for (size_t i = 0; i < count; i++) {
         unsigned len = in[i] ? 32u - (unsigned)__builtin_clz(in[i]) : 0u;
         hist[len]++;
-        if (len > top)
-            top = len;
+        present |= UINT64_C(1) << len;
+        acc |= in[i];
     }
+    unsigned top = acc ? 32u - (unsigned)__builtin_clz(acc) : 0u;
     unsigned best_w = top;
     size_t best = quire_bitpack_len(count, top);
+    size_t above = 0; /* values longer than w */
     for (unsigned w = top; w-- > 0;) {
+        above += hist[w + 1];
+        if (1 + 2 * above >= best)
+            break;
         size_t cost = 1 + quire_bitpack_len(count, w); /* + the exception count */
-        for (unsigned len = w + 1; len <= top; len++)
+        for (uint64_t m = present >> (w + 1); m; m &= m - 1) {
+            unsigned len = w + 1 + (unsigned)__builtin_ctzll(m);
             cost += hist[len] * (1 + (len - w + 6) / 7); /* index + varint of high bits */
+        }
         if (cost < best) {
             best = cost;
             best_w = w;
         }
     }
-    size_t n = 0, exc = 0;
-    for (size_t i = 0; i < count; i++)
-        exc += best_w < 32 && in[i] >> best_w != 0;
+    size_t n = 0;
+    size_t exc = best_w < top ? above_count(hist, best_w, top) : 0;
     out[n++] = (uint8_t)(best_w | (exc ? QUIRE_PFOR_EXCEPTIONS : 0u));
     if (exc)
         out[n++] = (uint8_t)exc;
     n += quire_bitpack_pack(out + n, in, count, best_w);
     if (exc)
         for (size_t i = 0; i < count; i++) {
-            uint32_t high = best_w < 32 ? in[i] >> best_w : 0;
+            uint32_t high = in[i] >> best_w; /* best_w < top <= 32 */
             if (high) {
                 out[n++] = (uint8_t)i;
                 n += quire_varint_put(out + n, high);

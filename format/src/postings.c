@@ -66,33 +66,50 @@ static uint32_t len_decode(uint8_t code)
 
 /* ---- impacts: the Pareto frontier of (tf high, doc_len low) ---- */
 
-static int impact_cmp_tf_desc(const void *a, const void *b)
-{
-    const quire_impact *x = a, *y = b;
-    if (x->tf != y->tf)
-        return x->tf > y->tf ? -1 : 1;
-    if (x->doc_len != y->doc_len)
-        return x->doc_len < y->doc_len ? -1 : 1;
-    return 0;
-}
-
-/* Reduce `v` in place to its frontier, tf and doc_len both strictly ascending. */
+/* Reduce `v` in place to its frontier, tf and doc_len both strictly ascending: the pairs
+ * that no other pair beats on both (higher or equal tf and shorter or equal doc_len), one
+ * of each duplicate. Pair i is kept when its tf is the largest of its doc_len and larger
+ * than every tf of a shorter doc_len. The writer calls this with len_codes (<= 255),
+ * so a table by doc_len replaces a sort; a few pairs are compared directly. */
 static uint32_t frontier(quire_impact *v, uint32_t n)
 {
-    qsort(v, n, sizeof *v, impact_cmp_tf_desc);
-    uint32_t kept = 0;
-    uint64_t best_len = UINT64_MAX;
-    for (uint32_t i = 0; i < n; i++) {
-        if (v[i].doc_len < best_len) {
-            best_len = v[i].doc_len;
-            v[kept++] = v[i];
+    if (n <= 16) {
+        quire_impact out[16];
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            bool beaten = false; /* by another pair, or by an equal one before it */
+            for (uint32_t j = 0; j < n && !beaten; j++)
+                beaten = j != i && v[j].tf >= v[i].tf && v[j].doc_len <= v[i].doc_len &&
+                         (v[j].tf > v[i].tf || v[j].doc_len < v[i].doc_len || j < i);
+            if (beaten)
+                continue;
+            uint32_t k = kept++; /* insert by doc_len, ascending (tf follows) */
+            for (; k > 0 && out[k - 1].doc_len > v[i].doc_len; k--)
+                out[k] = out[k - 1];
+            out[k] = v[i];
         }
+        memcpy(v, out, kept * sizeof *v);
+        return kept;
     }
-    for (uint32_t i = 0; i < kept / 2; i++) {
-        quire_impact t = v[i];
-        v[i] = v[kept - 1 - i];
-        v[kept - 1 - i] = t;
+    uint32_t best[256], lo = 255, hi = 0;
+    memset(best, 0, sizeof best);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = v[i].doc_len;
+        if (c > 255)
+            c = 255; /* not reached: the writer's doc_len are codes */
+        if (v[i].tf > best[c])
+            best[c] = v[i].tf;
+        lo = c < lo ? c : lo;
+        hi = c > hi ? c : hi;
     }
+    uint32_t kept = 0, top = 0;
+    for (uint32_t c = lo; c <= hi; c++)
+        if (best[c] > top) {
+            top = best[c];
+            v[kept].tf = top;
+            v[kept].doc_len = c;
+            kept++;
+        }
     return kept;
 }
 
@@ -172,6 +189,8 @@ int quire_postings_meta_decode(quire_postings_meta *m, const uint8_t **p, const 
         quire_varint_get(&m->pos_len, &q, end) != QUIRE_OK)
         return quire_corrupt("postings meta: truncated or overlong varint");
     m->pos_off = 0;
+    m->is_inline = false;
+    m->inline_doc = m->inline_pos = NULL;
     if (m->pos_len > 0 && quire_varint_get(&m->pos_off, &q, end) != QUIRE_OK)
         return quire_corrupt("postings meta: truncated or overlong varint");
     if (m->df == 0 || m->df == UINT32_MAX || extra > UINT64_MAX - m->df)
@@ -181,6 +200,46 @@ int quire_postings_meta_decode(quire_postings_meta *m, const uint8_t **p, const 
     if (m->doc_len == 0 || m->doc_off > UINT64_MAX - m->doc_len ||
         m->pos_off > UINT64_MAX - m->pos_len)
         return quire_corrupt("postings meta: byte range out of range");
+    *p = q;
+    return QUIRE_OK;
+}
+
+void quire_postings_meta_encode_inline(quire_buf *out, const quire_postings_meta *m)
+{
+    quire_buf_put_varint(out, m->df);
+    quire_buf_put_varint(out, m->cf - m->df);
+    quire_buf_put_varint(out, m->doc_len);
+    quire_buf_put_varint(out, m->pos_len);
+    quire_buf_put(out, m->inline_doc, (size_t)m->doc_len);
+    if (m->pos_len > 0)
+        quire_buf_put(out, m->inline_pos, (size_t)m->pos_len);
+}
+
+int quire_postings_meta_decode_inline(quire_postings_meta *m, const uint8_t **p,
+                                      const uint8_t *end)
+{
+    uint64_t extra;
+    const uint8_t *q = *p;
+    if (quire_varint_get32(&m->df, &q, end) != QUIRE_OK ||
+        quire_varint_get(&extra, &q, end) != QUIRE_OK ||
+        quire_varint_get(&m->doc_len, &q, end) != QUIRE_OK ||
+        quire_varint_get(&m->pos_len, &q, end) != QUIRE_OK)
+        return quire_corrupt("inline postings: truncated or overlong varint");
+    if (m->df == 0 || m->df > BLOCK || extra > UINT32_MAX)
+        return quire_corrupt("inline postings: df %u, cf-df %llu out of range", m->df,
+                             (unsigned long long)extra);
+    if (m->doc_len == 0 || m->doc_len > (uint64_t)(end - q) ||
+        m->pos_len > (uint64_t)(end - q) - m->doc_len)
+        return quire_corrupt("inline postings: %llu + %llu bytes in a %zu-byte entry",
+                             (unsigned long long)m->doc_len, (unsigned long long)m->pos_len,
+                             (size_t)(end - q));
+    m->cf = m->df + extra;
+    m->is_inline = true;
+    m->doc_off = m->pos_off = 0;
+    m->inline_doc = q;
+    q += m->doc_len;
+    m->inline_pos = m->pos_len ? q : NULL;
+    q += m->pos_len;
     *p = q;
     return QUIRE_OK;
 }
@@ -207,7 +266,14 @@ struct quire_postings_writer {
     quire_buf chunk;               /* its positions chunk being encoded */
     quire_impact *term_front;      /* uncapped frontier over written blocks */
     uint32_t term_front_count, term_front_cap;
+    uint32_t inline_max; /* format 3: a one-block term of at most this many bytes is inline */
+    bool inlined;        /* the term just ended is inline: its bytes are in scratch, chunk */
 };
+
+void quire_postings_writer_set_inline(quire_postings_writer *w, uint32_t max_bytes)
+{
+    w->inline_max = max_bytes;
+}
 
 int quire_postings_writer_new(quire_postings_writer **out, quire_sink *doc_out, quire_sink *pos_out)
 {
@@ -250,6 +316,7 @@ void quire_postings_begin(quire_postings_writer *w, bool with_positions)
     w->pos_start = w->pos_out ? w->pos_out->offset : 0;
     w->skip.len = 0;
     w->term_front_count = 0;
+    w->inlined = false;
 }
 
 static int writer_fail(quire_postings_writer *w, int rc)
@@ -259,23 +326,81 @@ static int writer_fail(quire_postings_writer *w, int rc)
     return w->err;
 }
 
-/* Fold the pending block's frontier into the term's; `v` holds the block's frontier. */
-static int merge_term_front(quire_postings_writer *w, const quire_impact *v, uint32_t n)
+/* Fold a block's frontier `v` into a term's uncapped frontier (*front, *count of *cap). */
+static int merge_front(quire_impact **front, uint32_t *count, uint32_t *cap,
+                       const quire_impact *v, uint32_t n)
 {
-    uint32_t need = w->term_front_count + n;
-    if (need > w->term_front_cap) {
-        uint32_t cap = w->term_front_cap ? w->term_front_cap * 2 : 64;
-        while (cap < need)
-            cap *= 2;
-        quire_impact *t = quire_realloc(w->term_front, cap * sizeof *t);
+    uint32_t need = *count + n;
+    if (need > *cap) {
+        uint32_t c = *cap ? *cap * 2 : 64;
+        while (c < need)
+            c *= 2;
+        quire_impact *t = quire_realloc(*front, c * sizeof *t);
         if (!t)
             return quire_error(QUIRE_ENOMEM, "postings writer: out of memory");
-        w->term_front = t;
-        w->term_front_cap = cap;
+        *front = t;
+        *cap = c;
     }
-    memcpy(w->term_front + w->term_front_count, v, n * sizeof *v);
-    w->term_front_count = frontier(w->term_front, need);
+    memcpy(*front + *count, v, n * sizeof *v);
+    *count = frontier(*front, need);
     return QUIRE_OK;
+}
+
+static int merge_term_front(quire_postings_writer *w, const quire_impact *v, uint32_t n)
+{
+    return merge_front(&w->term_front, &w->term_front_count, &w->term_front_cap, v, n);
+}
+
+/* A block that is not its term's only one, encoded: its .doc bytes with their crc into
+ * `doc`, its positions chunk with its crc into `chunk` (if `positions`), its skip entry
+ * appended to `skip`, and its uncapped frontier into front[] (*front_count pairs). `block`
+ * is its number in the term, prev_last the last doc of the block before it. */
+static void encode_full_block(const uint32_t *docs, const uint32_t *tfs, const uint32_t *lens,
+                              uint32_t n, const uint32_t *pos, size_t pos_count, bool positions,
+                              uint32_t block, uint32_t prev_last, quire_buf *doc,
+                              quire_buf *chunk, quire_buf *skip, quire_impact *front,
+                              uint32_t *front_count)
+{
+    quire_impact capped[BLOCK_IMPACTS];
+    for (uint32_t i = 0; i < n; i++) {
+        front[i].tf = tfs[i];
+        front[i].doc_len = len_encode(lens[i]); /* ties after rounding collapse */
+    }
+    *front_count = frontier(front, n);
+    uint32_t capped_count = cap_frontier(capped, front, *front_count, BLOCK_IMPACTS);
+    uint32_t gaps[BLOCK], tfm1[BLOCK], tf_or = 0;
+    uint32_t prev = block == 0 ? UINT32_MAX : prev_last; /* -1 wraps */
+    for (uint32_t i = 0; i < n; i++) {
+        gaps[i] = docs[i] - prev - 1;
+        prev = docs[i];
+        tfm1[i] = tfs[i] - 1;
+        tf_or |= tfm1[i];
+    }
+    doc->len = 0;
+    if (quire_buf_reserve(doc, 2 * quire_pfor_max_len(n) + 4)) {
+        uint8_t *head = doc->data;
+        doc->len += quire_pfor_pack(doc->data, gaps, n);
+        if (tf_or == 0)
+            *head |= QUIRE_PFOR_SPARE; /* every tf is 1: no tf group */
+        else
+            doc->len += quire_pfor_pack(doc->data + doc->len, tfm1, n);
+        quire_buf_put_le32(doc, quire_crc32(0, doc->data, doc->len));
+    }
+    chunk->len = 0;
+    if (positions) {
+        for (size_t at = 0; at < pos_count; at += QUIRE_BITPACK_MAX) {
+            size_t k = pos_count - at < QUIRE_BITPACK_MAX ? pos_count - at : QUIRE_BITPACK_MAX;
+            if (!quire_buf_reserve(chunk, quire_pfor_max_len(k)))
+                return;
+            chunk->len += quire_pfor_pack(chunk->data + chunk->len, pos + at, k);
+        }
+        quire_buf_put_le32(chunk, quire_crc32(0, chunk->data, chunk->len));
+    }
+    quire_buf_put_varint(skip, docs[n - 1] - (block == 0 ? 0 : prev_last));
+    quire_buf_put_varint(skip, doc->len);
+    if (positions)
+        quire_buf_put_varint(skip, chunk->len);
+    put_impacts(skip, capped, capped_count);
 }
 
 static int sink_err(quire_sink *s)
@@ -304,22 +429,43 @@ static int flush_block(quire_postings_writer *w, bool only)
 {
     uint32_t n = w->count;
     quire_buf *b = &w->scratch;
-    quire_impact front[BLOCK], capped[BLOCK_IMPACTS];
+    quire_impact front[BLOCK];
+    if (!only) {
+        uint32_t front_count;
+        encode_full_block(w->docs, w->tfs, w->doc_lens, n, w->pos, w->pos_count,
+                          w->with_positions, w->blocks, w->prev_block_last, b, &w->chunk,
+                          &w->skip, front, &front_count);
+        if (b->err || w->chunk.err || w->skip.err)
+            return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+        quire_sink_write(w->doc_out, b->data, b->len);
+        if (w->with_positions)
+            quire_sink_write(w->pos_out, w->chunk.data, w->chunk.len);
+        int rc = sink_err(w->doc_out);
+        if (rc == QUIRE_OK && w->with_positions)
+            rc = sink_err(w->pos_out);
+        if (rc == QUIRE_OK)
+            rc = merge_term_front(w, front, front_count);
+        if (rc != QUIRE_OK)
+            return writer_fail(w, rc);
+        w->prev_block_last = w->docs[n - 1];
+        w->blocks++;
+        w->count = 0;
+        w->pos_count = 0;
+        return QUIRE_OK;
+    }
     for (uint32_t i = 0; i < n; i++) {
         front[i].tf = w->tfs[i];
         front[i].doc_len = len_encode(w->doc_lens[i]); /* ties after rounding collapse */
     }
-    uint32_t front_count = frontier(front, n);
-    uint32_t capped_count = cap_frontier(capped, front, front_count, BLOCK_IMPACTS);
-    uint64_t doc_before = w->doc_out->offset, pos_before = w->pos_out ? w->pos_out->offset : 0;
+    (void)frontier(front, n); /* front[0] holds the shortest length */
 
     b->len = 0;
-    if (only && n == 1) {
+    if (n == 1) {
         quire_buf_put_varint(b, w->docs[0]);
         quire_buf_put_byte(b, (uint8_t)front[0].doc_len);
     } else {
         uint32_t gaps[BLOCK], tfm1[BLOCK], tf_or = 0;
-        uint32_t prev = w->blocks == 0 ? UINT32_MAX : w->prev_block_last; /* -1 wraps */
+        uint32_t prev = UINT32_MAX; /* -1 wraps */
         for (uint32_t i = 0; i < n; i++) {
             gaps[i] = w->docs[i] - prev - 1;
             prev = w->docs[i];
@@ -334,38 +480,30 @@ static int flush_block(quire_postings_writer *w, bool only)
             else
                 b->len += quire_pfor_pack(b->data + b->len, tfm1, n);
             /* the one-block form's impact: (max tf, shortest length); max tf is the tfs' */
-            if (only)
-                b->data[b->len++] = (uint8_t)front[0].doc_len;
+            b->data[b->len++] = (uint8_t)front[0].doc_len;
         }
     }
-    uint32_t crc = quire_crc32(0, b->data, b->len);
-    if (w->with_positions) {
-        encode_chunk(w, !only);
-        if (only) /* w->pos_count >= 1: the chunk is never empty */
-            crc = quire_crc32(crc, w->chunk.data, w->chunk.len);
-    }
-    quire_buf_put_le32(b, crc);
+    if (w->with_positions)
+        encode_chunk(w, false);
     if (b->err || w->chunk.err)
         return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
-    quire_sink_write(w->doc_out, b->data, b->len);
-    if (w->with_positions)
-        quire_sink_write(w->pos_out, w->chunk.data, w->chunk.len);
-    int rc = sink_err(w->doc_out);
-    if (rc == QUIRE_OK && w->with_positions)
-        rc = sink_err(w->pos_out);
-    if (rc != QUIRE_OK)
-        return writer_fail(w, rc);
-
-    if (!only) {
-        uint32_t last = w->docs[n - 1];
-        quire_buf_put_varint(&w->skip, last - (w->blocks == 0 ? 0 : w->prev_block_last));
-        quire_buf_put_varint(&w->skip, w->doc_out->offset - doc_before);
-        if (w->with_positions)
-            quire_buf_put_varint(&w->skip, w->pos_out->offset - pos_before);
-        put_impacts(&w->skip, capped, capped_count);
-        if (w->skip.err)
+    if (b->len + (w->with_positions ? w->chunk.len : 0) <= w->inline_max) {
+        /* inline (format 3): the bytes stay in scratch and chunk, without a crc, for the
+         * dictionary entry, whose block's crc covers them */
+        w->inlined = true;
+    } else {
+        uint32_t crc = quire_crc32(0, b->data, b->len);
+        if (w->with_positions) /* w->pos_count >= 1: the chunk is never empty */
+            crc = quire_crc32(crc, w->chunk.data, w->chunk.len);
+        quire_buf_put_le32(b, crc);
+        if (b->err)
             return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
-        rc = merge_term_front(w, front, front_count);
+        quire_sink_write(w->doc_out, b->data, b->len);
+        if (w->with_positions)
+            quire_sink_write(w->pos_out, w->chunk.data, w->chunk.len);
+        int rc = sink_err(w->doc_out);
+        if (rc == QUIRE_OK && w->with_positions)
+            rc = sink_err(w->pos_out);
         if (rc != QUIRE_OK)
             return writer_fail(w, rc);
     }
@@ -376,8 +514,123 @@ static int flush_block(quire_postings_writer *w, bool only)
     return QUIRE_OK;
 }
 
+/* ---- pre-encoded blocks ---- */
+
+void quire_postings_blocks_init(quire_postings_blocks *b, bool with_positions)
+{
+    memset(b, 0, sizeof *b);
+    b->doc = (quire_buf)QUIRE_BUF_INIT;
+    b->pos = (quire_buf)QUIRE_BUF_INIT;
+    b->skip = (quire_buf)QUIRE_BUF_INIT;
+    b->with_positions = with_positions;
+}
+
+void quire_postings_blocks_free(quire_postings_blocks *b)
+{
+    quire_buf_free(&b->doc);
+    quire_buf_free(&b->pos);
+    quire_buf_free(&b->skip);
+    quire_free(b->front);
+    memset(b, 0, sizeof *b);
+}
+
+size_t quire_postings_blocks_bytes(const quire_postings_blocks *b)
+{
+    return b->doc.cap + b->pos.cap + b->skip.cap + (size_t)b->front_cap * sizeof(quire_impact);
+}
+
+int quire_postings_blocks_add(quire_postings_blocks *b, const uint32_t *docs, const uint32_t *tfs,
+                              const uint32_t *doc_lens, const uint32_t *gaps, size_t gap_count)
+{
+    uint64_t cf = 0;
+    for (uint32_t i = 0; i < BLOCK; i++) {
+        if (tfs[i] == 0 || doc_lens[i] < tfs[i] || docs[i] == QUIRE_DOC_END ||
+            (i > 0 ? docs[i] <= docs[i - 1] : b->blocks > 0 && docs[0] <= b->last_doc))
+            return quire_error(QUIRE_EINVAL, "postings blocks: posting %u out of order", i);
+        cf += tfs[i];
+    }
+    if (b->with_positions) {
+        uint64_t sum = 0;
+        for (size_t i = 0, k = 0, end = 0; i < BLOCK; i++) {
+            sum = 0;
+            for (end += tfs[i]; k < end && k < gap_count; k++)
+                sum += gaps[k];
+            if (sum > UINT32_MAX)
+                return quire_error(QUIRE_EINVAL, "postings blocks: positions overflow");
+        }
+        if (gap_count != cf)
+            return quire_error(QUIRE_EINVAL, "postings blocks: %zu positions for cf %llu",
+                               gap_count, (unsigned long long)cf);
+    }
+    quire_buf doc = QUIRE_BUF_INIT, chunk = QUIRE_BUF_INIT;
+    quire_impact front[BLOCK];
+    uint32_t front_count;
+    encode_full_block(docs, tfs, doc_lens, BLOCK, gaps, gap_count, b->with_positions, b->blocks,
+                      b->last_doc, &doc, &chunk, &b->skip, front, &front_count);
+    quire_buf_put(&b->doc, doc.data, doc.len);
+    if (b->with_positions)
+        quire_buf_put(&b->pos, chunk.data, chunk.len);
+    int rc = doc.err || chunk.err || b->doc.err || b->pos.err || b->skip.err
+                 ? quire_error(QUIRE_ENOMEM, "postings blocks: out of memory")
+                 : merge_front(&b->front, &b->front_count, &b->front_cap, front, front_count);
+    quire_buf_free(&doc);
+    quire_buf_free(&chunk);
+    if (rc != QUIRE_OK)
+        return rc;
+    b->blocks++;
+    b->last_doc = docs[BLOCK - 1];
+    b->df += BLOCK;
+    b->cf += cf;
+    return QUIRE_OK;
+}
+
+int quire_postings_add_blocks(quire_postings_writer *w, const quire_postings_blocks *b)
+{
+    if (w->err)
+        return w->err;
+    if (!w->in_term || w->df != 0 || b->with_positions != w->with_positions)
+        return quire_error(QUIRE_EINVAL, "postings writer: blocks not right after begin");
+    if (b->blocks == 0)
+        return QUIRE_OK;
+    quire_sink_write(w->doc_out, b->doc.data, b->doc.len);
+    if (w->with_positions)
+        quire_sink_write(w->pos_out, b->pos.data, b->pos.len);
+    int rc = sink_err(w->doc_out);
+    if (rc == QUIRE_OK && w->with_positions)
+        rc = sink_err(w->pos_out);
+    if (rc != QUIRE_OK)
+        return writer_fail(w, rc);
+    quire_buf_put(&w->skip, b->skip.data, b->skip.len);
+    if (w->skip.err)
+        return writer_fail(w, quire_error(QUIRE_ENOMEM, "postings writer: out of memory"));
+    rc = merge_term_front(w, b->front, b->front_count);
+    if (rc != QUIRE_OK)
+        return writer_fail(w, rc);
+    w->blocks = b->blocks;
+    w->prev_block_last = b->last_doc;
+    w->last_doc = b->last_doc;
+    w->df = b->df;
+    w->cf = b->cf;
+    return QUIRE_OK;
+}
+
+static int add_posting(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
+                       const uint32_t *positions, bool gaps, uint32_t doc_len);
+
 int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
                        const uint32_t *positions, uint32_t doc_len)
+{
+    return add_posting(w, doc_id, tf, positions, false, doc_len);
+}
+
+int quire_postings_add_gaps(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
+                            const uint32_t *gaps, uint32_t doc_len)
+{
+    return add_posting(w, doc_id, tf, gaps, true, doc_len);
+}
+
+static int add_posting(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
+                       const uint32_t *positions, bool gaps, uint32_t doc_len)
 {
     if (w->err)
         return w->err;
@@ -391,12 +644,14 @@ int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
     if (w->with_positions) {
         if (!positions)
             return quire_error(QUIRE_EINVAL, "postings writer: doc %u: no positions", doc_id);
-        for (uint32_t i = 1; i < tf; i++)
-            if (positions[i] < positions[i - 1])
-                return quire_error(QUIRE_EINVAL,
-                                   "postings writer: doc %u: positions not "
-                                   "ascending",
-                                   doc_id);
+        if (!gaps) { /* gaps are checked as they are copied, below */
+            for (uint32_t i = 1; i < tf; i++)
+                if (positions[i] < positions[i - 1])
+                    return quire_error(QUIRE_EINVAL,
+                                       "postings writer: doc %u: positions not "
+                                       "ascending",
+                                       doc_id);
+        }
     }
     if (w->count == BLOCK) {
         int rc = flush_block(w, false);
@@ -415,9 +670,20 @@ int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
             w->pos_cap = cap;
         }
         uint32_t *dst = w->pos + w->pos_count;
-        dst[0] = positions[0];
-        for (uint32_t i = 1; i < tf; i++)
-            dst[i] = positions[i] - positions[i - 1];
+        if (gaps) {
+            uint64_t sum = 0;
+            for (uint32_t i = 0; i < tf; i++) {
+                dst[i] = positions[i];
+                sum += positions[i];
+            }
+            if (sum > UINT32_MAX) /* nothing is kept: pos_count has not moved */
+                return quire_error(QUIRE_EINVAL, "postings writer: doc %u: positions overflow",
+                                   doc_id);
+        } else {
+            dst[0] = positions[0];
+            for (uint32_t i = 1; i < tf; i++)
+                dst[i] = positions[i] - positions[i - 1];
+        }
         w->pos_count += tf;
     }
     w->docs[w->count] = doc_id;
@@ -459,6 +725,16 @@ int quire_postings_end(quire_postings_writer *w, quire_postings_meta *meta)
     }
     meta->df = w->df;
     meta->cf = w->cf;
+    meta->is_inline = w->inlined;
+    meta->inline_doc = meta->inline_pos = NULL;
+    if (w->inlined) {
+        meta->doc_off = meta->pos_off = 0;
+        meta->doc_len = w->scratch.len;
+        meta->inline_doc = w->scratch.data;
+        meta->pos_len = w->with_positions ? w->chunk.len : 0;
+        meta->inline_pos = w->with_positions ? w->chunk.data : NULL;
+        return QUIRE_OK;
+    }
     meta->doc_off = w->doc_start;
     meta->doc_len = w->doc_out->offset - w->doc_start;
     meta->pos_off = w->with_positions ? w->pos_start : 0;
@@ -477,6 +753,7 @@ struct quire_postings_cursor_state {
     uint32_t i, count; /* current index in the decoded block, its postings */
     bool started;
     bool has_positions;
+    uint8_t crc_len; /* CRC_LEN, or 0 for inline postings (the dictionary's crc covers them) */
     uint32_t docs[BLOCK], tfs[BLOCK];
     /* skip data (multi-block terms); a one-block term uses index 0 of small arrays */
     uint32_t *last_doc; /* per block */
@@ -555,10 +832,10 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
     uint32_t n = block_size(c, b);
     const uint8_t *p = c->doc_file.ptr + s->doc_at[b];
     size_t len = (size_t)(s->doc_at[b + 1] - s->doc_at[b]);
-    if (len < MIN_BLOCK_LEN)
+    if (len < (size_t)(MIN_BLOCK_LEN - CRC_LEN) + s->crc_len)
         return quire_corrupt("%s: block %u: %zu bytes", c->doc_name, b, len);
-    const uint8_t *end = p + len - CRC_LEN;
-    if (block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
+    const uint8_t *end = p + len - s->crc_len;
+    if (s->crc_len && block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
         return crc_mismatch(c, b);
     bool tfs_one = (p[0] & QUIRE_PFOR_SPARE) != 0;
     size_t used;
@@ -619,10 +896,10 @@ static int open_single(quire_postings_cursor *c)
     cstate *s = c->st;
     const uint8_t *p = c->doc_file.ptr + c->meta.doc_off;
     size_t len = (size_t)c->meta.doc_len;
-    if (len < CRC_LEN + 2)
+    if (len < (size_t)s->crc_len + 2)
         return quire_corrupt("%s: %zu bytes for one posting", c->doc_name, len);
-    const uint8_t *end = p + len - CRC_LEN;
-    if (block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
+    const uint8_t *end = p + len - s->crc_len;
+    if (s->crc_len && block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
         return crc_mismatch(c, 0);
     uint32_t doc;
     if (quire_varint_get32(&doc, &p, end) != QUIRE_OK || end - p != 1 || doc == QUIRE_DOC_END ||
@@ -714,6 +991,15 @@ int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file, qu
     c->doc_file = doc_file;
     c->pos_file = pos_file;
     c->meta = *meta;
+    if (meta->is_inline) { /* the bytes are the dictionary entry's */
+        if (meta->df > BLOCK || !meta->inline_doc || (meta->pos_len && !meta->inline_pos))
+            return quire_corrupt("%s: inline postings of %u documents", c->doc_name, meta->df);
+        c->doc_file = quire_bytes_of(meta->inline_doc, (size_t)meta->doc_len);
+        c->pos_file = quire_bytes_of(meta->inline_pos, (size_t)meta->pos_len);
+        c->meta.doc_off = c->meta.pos_off = 0;
+        doc_file = c->doc_file;
+        pos_file = c->pos_file;
+    }
     c->df = meta->df;
     c->doc = 0;
     if (meta->df == 0 || meta->df == UINT32_MAX || meta->cf < meta->df || meta->doc_len == 0 ||
@@ -743,6 +1029,7 @@ int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file, qu
     s->block = UINT32_MAX;
     s->pos_block = UINT32_MAX;
     s->has_positions = meta->pos_len > 0;
+    s->crc_len = meta->is_inline ? 0 : CRC_LEN;
     int rc;
     if (n == 1) {
         s->last_doc = &s->one_last_doc;

@@ -19,8 +19,14 @@
 #define STO_INDEX_ENTRY    16 /* per block: stream offset u64, file offset u64 */
 #define STO_BLOCK_OVERHEAD 12 /* ulen u32, clen u32, ..., crc u32 */
 
-/* First byte of a dictionary value. */
-enum { TERM_VALUE_FORM = 0, TERM_VALUE_STEM = 1, TERM_VALUE_ALIAS = 2 };
+/* First byte of a dictionary value; the inline kinds are format 3's. */
+enum {
+    TERM_VALUE_FORM = 0,
+    TERM_VALUE_STEM = 1,
+    TERM_VALUE_ALIAS = 2,
+    TERM_VALUE_FORM_INLINE = 3,
+    TERM_VALUE_STEM_INLINE = 4
+};
 
 static const char kind_tags[6][4] = {{'T', 'E', 'R', ' '}, {'D', 'O', 'C', ' '},
                                      {'P', 'O', 'S', ' '}, {'L', 'E', 'N', ' '},

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "framing.h"
@@ -26,6 +27,7 @@ struct quire_segment {
     uint32_t dmd_version; /* of the .dmd file: records of DMD_SOURCE_VERSION on have more */
     const uint8_t *sto_index;
     uint64_t sto_blocks;
+    uint32_t ter_version; /* the .ter header's format version: 3 has inline postings */
 };
 
 static int open_files(quire_segment *seg, const char *dir)
@@ -48,6 +50,8 @@ static int open_files(quire_segment *seg, const char *dir)
         if (rc != QUIRE_OK)
             return rc;
         seg->stats.file_bytes[i] = seg->map[i].bytes.len;
+        if (i == QUIRE_SEG_TER)
+            seg->ter_version = quire_load_le32(seg->map[i].bytes.ptr + 8);
     }
     return QUIRE_OK;
 }
@@ -250,7 +254,17 @@ static int decode_term(const quire_segment *seg, quire_bytes key, quire_bytes va
             return quire_corrupt("%s: damaged entry for a form", name);
         return QUIRE_OK;
     }
-    if (kind == TERM_VALUE_STEM && is_stem) {
+    const bool v3 = seg->ter_version >= 3;
+    if (kind == TERM_VALUE_FORM_INLINE && !is_stem && v3) {
+        out->kind = QUIRE_TERM_FORM;
+        out->has_positions = true;
+        out->form_count = 1;
+        if (quire_postings_meta_decode_inline(&out->postings, &p, end) != QUIRE_OK || p != end ||
+            out->postings.df > seg->stats.doc_count || out->postings.pos_len == 0)
+            return quire_corrupt("%s: damaged entry for a form", name);
+        return QUIRE_OK;
+    }
+    if ((kind == TERM_VALUE_STEM || (kind == TERM_VALUE_STEM_INLINE && v3)) && is_stem) {
         out->kind = QUIRE_TERM_STEM;
         uint64_t n;
         if (quire_varint_get(&n, &p, end) != QUIRE_OK || n < 2 || n > value.len)
@@ -263,6 +277,12 @@ static int decode_term(const quire_segment *seg, quire_bytes key, quire_bytes va
                 return quire_corrupt("%s: damaged form list of a stem", name);
         }
         out->forms = quire_bytes_of(forms, (size_t)(p - forms));
+        if (kind == TERM_VALUE_STEM_INLINE) {
+            if (quire_postings_meta_decode_inline(&out->postings, &p, end) != QUIRE_OK ||
+                p != end || out->postings.df > seg->stats.doc_count || out->postings.pos_len != 0)
+                return quire_corrupt("%s: damaged entry for a stem", name);
+            return QUIRE_OK;
+        }
         if (quire_postings_meta_decode(&out->postings, &p, end) != QUIRE_OK || p != end ||
             check_meta(seg, &out->postings, false) != QUIRE_OK)
             return quire_corrupt("%s: damaged entry for a stem", name);
@@ -531,36 +551,45 @@ int quire_segment_store_block(const quire_segment *seg, uint64_t i, quire_bytes 
     return store_block(seg, i, &off, encoded_block);
 }
 
-/* Inflate the first `limit` bytes of block i (all of it if limit >= its length) into out
- * (appending). Its CRC, over the compressed bytes, was checked by store_block(); a full
- * inflate also checks the length, a partial one that the prefix inflates. */
+/* Inflate block i whole into out (appending), with libdeflate: it checks that the
+ * block's DEFLATE data decode to exactly its length. Its CRC, over the compressed bytes,
+ * was checked by store_block(). */
+static int inflate_block(const quire_segment *seg, quire_bytes enc, uint64_t i, quire_buf *out)
+{
+    const uint32_t ulen = quire_load_le32(enc.ptr), clen = quire_load_le32(enc.ptr + 4);
+    /* + 1: never a NULL buffer to inflate into, even for 0 bytes (UB, fuzz_segment) */
+    if (!quire_buf_reserve(out, (size_t)ulen + 1))
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    if (!d)
+        return quire_error(QUIRE_ENOMEM, "libdeflate: out of memory for a decompressor");
+    enum libdeflate_result r =
+        libdeflate_deflate_decompress(d, enc.ptr + 8, clen, out->data + out->len, ulen, NULL);
+    libdeflate_free_decompressor(d);
+    if (r != LIBDEFLATE_SUCCESS)
+        return quire_corrupt("%s: block %llu does not inflate to its length",
+                             seg->name[QUIRE_SEG_STO], (unsigned long long)i);
+    out->len += ulen;
+    return QUIRE_OK;
+}
+
+/* Inflate the first `limit` bytes of block i into out (appending). libdeflate decodes
+ * whole blocks only, so a prefix of under half the block is inflated by zlib, which can
+ * stop there (passages read a region of a long text, FORMAT.md "Text map"); a longer one
+ * is the whole block by libdeflate, cut. */
 static int inflate_prefix(const quire_segment *seg, quire_bytes enc, uint64_t i, uint64_t limit,
                           quire_buf *out)
 {
     const uint32_t full = quire_load_le32(enc.ptr), clen = quire_load_le32(enc.ptr + 4);
-    if (limit < full) {
-        /* + 1: never a NULL buffer to inflate into, even for 0 bytes (UB, fuzz_segment) */
-        if (!quire_buf_reserve(out, (size_t)limit + 1))
-            return quire_error(QUIRE_ENOMEM, "out of memory");
-        z_stream zs;
-        memset(&zs, 0, sizeof zs);
-        if (inflateInit2(&zs, -15) != Z_OK)
-            return quire_error(QUIRE_ENOMEM, "zlib: inflateInit2 failed");
-        zs.next_in = (Bytef *)(uintptr_t)(enc.ptr + 8);
-        zs.avail_in = clen;
-        zs.next_out = out->data + out->len;
-        zs.avail_out = (uInt)limit;
-        const int zrc = inflate(&zs, Z_SYNC_FLUSH);
-        const size_t got = zs.total_out;
-        inflateEnd(&zs);
-        if ((zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) || got != limit)
-            return quire_corrupt("%s: block %llu does not inflate to its length",
-                                 seg->name[QUIRE_SEG_STO], (unsigned long long)i);
-        out->len += (size_t)limit;
-        return QUIRE_OK;
+    if (limit >= full / 2) {
+        const size_t at = out->len;
+        const int rc = inflate_block(seg, enc, i, out);
+        if (rc == QUIRE_OK && limit < full)
+            out->len = at + (size_t)limit;
+        return rc;
     }
-    const uint32_t ulen = full;
-    if (!quire_buf_reserve(out, (size_t)ulen + 1)) /* + 1: as above */
+    /* + 1: never a NULL buffer to inflate into, even for 0 bytes (UB, fuzz_segment) */
+    if (!quire_buf_reserve(out, (size_t)limit + 1))
         return quire_error(QUIRE_ENOMEM, "out of memory");
     z_stream zs;
     memset(&zs, 0, sizeof zs);
@@ -569,14 +598,14 @@ static int inflate_prefix(const quire_segment *seg, quire_bytes enc, uint64_t i,
     zs.next_in = (Bytef *)(uintptr_t)(enc.ptr + 8);
     zs.avail_in = clen;
     zs.next_out = out->data + out->len;
-    zs.avail_out = ulen;
-    int zrc = inflate(&zs, Z_FINISH);
-    size_t got = zs.total_out;
+    zs.avail_out = (uInt)limit;
+    const int zrc = inflate(&zs, Z_SYNC_FLUSH);
+    const size_t got = zs.total_out;
     inflateEnd(&zs);
-    if (zrc != Z_STREAM_END || got != ulen)
+    if ((zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) || got != limit)
         return quire_corrupt("%s: block %llu does not inflate to its length",
                              seg->name[QUIRE_SEG_STO], (unsigned long long)i);
-    out->len += ulen;
+    out->len += (size_t)limit;
     return QUIRE_OK;
 }
 
@@ -609,8 +638,7 @@ int quire_segment_doc_text(const quire_segment *seg, uint32_t doc, quire_buf *ou
         if (rc != QUIRE_OK)
             break;
         tmp.len = 0;
-        /* inflate no further than the document's end: on average half the block */
-        rc = want < start ? QUIRE_OK : inflate_prefix(seg, enc, b, want - start + left, &tmp);
+        rc = want < start ? QUIRE_OK : inflate_block(seg, enc, b, &tmp);
         if (rc != QUIRE_OK)
             break;
         if (want < start || want - start > tmp.len) {

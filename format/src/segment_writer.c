@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "framing.h"
 #include "quire/ids.h"
@@ -36,6 +36,7 @@ struct quire_segment_writer {
     bool own_store;         /* add_doc mode: the writer compresses */
     bool meta_mode;         /* add_doc_meta mode */
     quire_buf pending_text; /* add_doc mode: text not yet in a block */
+    quire_store_encoder *enc; /* add_doc mode: made at the first block */
     quire_buf block;        /* scratch for one encoded block */
     quire_buf group;        /* .dmd records of the current group */
     quire_buf last_origin;  /* origin of the group's previous record */
@@ -85,6 +86,8 @@ int quire_segment_writer_new(quire_segment_writer **out, const char *dir, uint64
         rc = quire_postings_writer_new(&w->postings, &w->sink[QUIRE_SEG_DOC],
                                        &w->sink[QUIRE_SEG_POS]);
     if (rc == QUIRE_OK)
+        quire_postings_writer_set_inline(w->postings, QUIRE_INLINE_MAX);
+    if (rc == QUIRE_OK)
         rc = quire_termdict_writer_new(&w->dict, &w->sink[QUIRE_SEG_TER]);
     if (rc != QUIRE_OK) {
         quire_segment_writer_abort(w);
@@ -103,6 +106,7 @@ void quire_segment_writer_abort(quire_segment_writer *w)
     quire_postings_writer_free(w->postings);
     quire_termdict_writer_free(w->dict);
     quire_buf_free(&w->pending_text);
+    quire_store_encoder_free(w->enc);
     quire_buf_free(&w->block);
     quire_buf_free(&w->group);
     quire_buf_free(&w->last_origin);
@@ -117,35 +121,67 @@ void quire_segment_writer_abort(quire_segment_writer *w)
 
 /* ---- stored text ---- */
 
-int quire_store_block_encode(quire_buf *out, const uint8_t *text, size_t len, int zlib_level)
+struct quire_store_encoder {
+    struct libdeflate_compressor *c;
+};
+
+int quire_store_encoder_new(quire_store_encoder **out, int level)
+{
+    *out = NULL;
+    if (level < 0 || level > 12)
+        return quire_error(QUIRE_EINVAL, "stored-text level %d (0 to 12)", level);
+    quire_store_encoder *e = quire_calloc(1, sizeof *e);
+    if (!e)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    e->c = libdeflate_alloc_compressor(level);
+    if (!e->c) {
+        quire_free(e);
+        return quire_error(QUIRE_ENOMEM, "libdeflate: out of memory for a compressor");
+    }
+    *out = e;
+    return QUIRE_OK;
+}
+
+void quire_store_encoder_free(quire_store_encoder *e)
+{
+    if (!e)
+        return;
+    libdeflate_free_compressor(e->c);
+    quire_free(e);
+}
+
+int quire_store_encoder_encode(quire_store_encoder *e, quire_buf *out, const uint8_t *text,
+                               size_t len)
 {
     if (len > QUIRE_STORE_BLOCK_MAX)
         return quire_error(QUIRE_EINVAL, "stored-text block of %zu bytes (the most is %d)", len,
                            QUIRE_STORE_BLOCK_MAX);
-    uLong bound = compressBound((uLong)len) + 64;
+    size_t bound = libdeflate_deflate_compress_bound(e->c, len);
     size_t start = out->len;
     if (!quire_buf_reserve(out, 8 + bound + 4))
         return quire_error(QUIRE_ENOMEM, "out of memory");
     uint8_t *head = out->data + start;
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    /* Raw deflate (windowBits -15): the block's own CRC-32 replaces zlib's adler32. */
-    if (deflateInit2(&zs, zlib_level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return quire_error(QUIRE_ENOMEM, "zlib: deflateInit2 failed");
-    zs.next_in = (Bytef *)(uintptr_t)text;
-    zs.avail_in = (uInt)len;
-    zs.next_out = head + 8;
-    zs.avail_out = (uInt)bound;
-    int zrc = deflate(&zs, Z_FINISH);
-    size_t clen = zs.total_out;
-    deflateEnd(&zs);
-    if (zrc != Z_STREAM_END)
-        return quire_error(QUIRE_EIO, "zlib: deflate failed (%d)", zrc);
+    /* Raw DEFLATE (RFC 1951, what zlib's windowBits -15 reads): the block's own CRC-32
+     * replaces a zlib or gzip wrapper's check. */
+    size_t clen = libdeflate_deflate_compress(e->c, text, len, head + 8, bound);
+    if (clen == 0)
+        return quire_error(QUIRE_EIO, "libdeflate: a block of %zu bytes did not fit its bound", len);
     quire_store_le32(head, (uint32_t)len);
     quire_store_le32(head + 4, (uint32_t)clen);
     quire_store_le32(head + 8 + clen, quire_crc32(0, head, 8 + clen));
     out->len = start + 8 + clen + 4;
     return QUIRE_OK;
+}
+
+int quire_store_block_encode(quire_buf *out, const uint8_t *text, size_t len, int level)
+{
+    quire_store_encoder *e;
+    int rc = quire_store_encoder_new(&e, level);
+    if (rc != QUIRE_OK)
+        return rc;
+    rc = quire_store_encoder_encode(e, out, text, len);
+    quire_store_encoder_free(e);
+    return rc;
 }
 
 int quire_segment_writer_add_store_block(quire_segment_writer *w, quire_bytes encoded)
@@ -179,7 +215,9 @@ static int flush_pending_text(quire_segment_writer *w, bool all)
         if (n > QUIRE_STORE_BLOCK)
             n = QUIRE_STORE_BLOCK;
         w->block.len = 0;
-        int rc = quire_store_block_encode(&w->block, w->pending_text.data + done, n, 6);
+        int rc = w->enc ? QUIRE_OK : quire_store_encoder_new(&w->enc, 6);
+        if (rc == QUIRE_OK)
+            rc = quire_store_encoder_encode(w->enc, &w->block, w->pending_text.data + done, n);
         if (rc != QUIRE_OK)
             return fail(w, rc);
         rc = quire_segment_writer_add_store_block(w, quire_bytes_of(w->block.data, w->block.len));
@@ -360,6 +398,34 @@ int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc, uint
     return QUIRE_OK;
 }
 
+int quire_segment_writer_add_blocks(quire_segment_writer *w, const quire_postings_blocks *blocks)
+{
+    if (w->err)
+        return w->err;
+    if (blocks->blocks && blocks->last_doc >= w->doc_count)
+        return fail(w, quire_error(QUIRE_EINVAL, "posting for doc %u of %u", blocks->last_doc,
+                                   w->doc_count));
+    int rc = quire_postings_add_blocks(w->postings, blocks);
+    if (rc != QUIRE_OK)
+        return fail(w, rc);
+    w->posting_count += blocks->df;
+    return QUIRE_OK;
+}
+
+int quire_segment_writer_add_posting_gaps(quire_segment_writer *w, uint32_t doc, uint32_t tf,
+                                          const uint32_t *gaps, uint32_t doc_len)
+{
+    if (w->err)
+        return w->err;
+    if (doc >= w->doc_count)
+        return fail(w, quire_error(QUIRE_EINVAL, "posting for doc %u of %u", doc, w->doc_count));
+    int rc = quire_postings_add_gaps(w->postings, doc, tf, gaps, doc_len);
+    if (rc != QUIRE_OK)
+        return fail(w, rc);
+    w->posting_count++;
+    return QUIRE_OK;
+}
+
 int quire_segment_writer_end_term(quire_segment_writer *w)
 {
     if (w->err)
@@ -370,7 +436,13 @@ int quire_segment_writer_end_term(quire_segment_writer *w)
     int rc = quire_postings_end(w->postings, &meta);
     if (rc != QUIRE_OK)
         return fail(w, rc);
-    quire_postings_meta_encode(&w->value, &meta);
+    if (meta.is_inline) {
+        w->value.data[0] =
+            w->term_kind == TERM_VALUE_FORM ? TERM_VALUE_FORM_INLINE : TERM_VALUE_STEM_INLINE;
+        quire_postings_meta_encode_inline(&w->value, &meta);
+    } else {
+        quire_postings_meta_encode(&w->value, &meta);
+    }
     if (w->value.err)
         return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
     rc = quire_termdict_add(w->dict, quire_bytes_of(w->key.data, w->key.len),

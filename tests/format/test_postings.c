@@ -47,10 +47,9 @@ static void mterm_free(mterm *t)
 }
 
 /* A term of `df` postings: doc gaps around `spread`, tf mostly small, up to max_tf. */
-static mterm gen_term(uint64_t *rng, uint32_t df, uint32_t spread, uint32_t max_tf,
-                      bool with_pos)
+static mterm gen_term(uint64_t *rng, uint32_t df, uint32_t spread, uint32_t max_tf, bool with_pos)
 {
-    mterm t = {df, malloc(df * 4), malloc(df * 4), malloc(df * 4), malloc((df + 1) * 8),
+    mterm t = {df,   malloc(df * 4), malloc(df * 4), malloc(df * 4), malloc((df + 1) * 8),
                NULL, with_pos};
     uint64_t doc = rng_below(rng, spread);
     uint64_t total = 0;
@@ -112,8 +111,7 @@ static void write_terms(files *f, const mterm *terms, size_t n, quire_postings_m
         quire_postings_begin(w, t->with_pos);
         for (uint32_t i = 0; i < t->df; i++)
             cr_assert_eq(quire_postings_add(w, t->docs[i], t->tfs[i],
-                                            t->with_pos ? t->pos + t->pos_at[i] : NULL,
-                                            t->lens[i]),
+                                            t->with_pos ? t->pos + t->pos_at[i] : NULL, t->lens[i]),
                          QUIRE_OK);
         cr_assert_eq(quire_postings_end(w, &metas[k]), QUIRE_OK);
         cr_assert_eq(metas[k].df, t->df);
@@ -200,8 +198,8 @@ static uint32_t model_frontier(const mterm *t, uint32_t from, uint32_t to, quire
         uint32_t li = model_quantize(t->lens[i]);
         for (uint32_t j = from; j < to && !beaten; j++) {
             uint32_t lj = model_quantize(t->lens[j]);
-            beaten = (t->tfs[j] >= t->tfs[i] && lj <= li) &&
-                     (t->tfs[j] > t->tfs[i] || lj < li || j < i);
+            beaten =
+                (t->tfs[j] >= t->tfs[i] && lj <= li) && (t->tfs[j] > t->tfs[i] || lj < li || j < i);
         }
         if (!beaten)
             out[n++] = (quire_impact){t->tfs[i], li};
@@ -270,8 +268,7 @@ static void expect_positions(quire_postings_cursor *c, const mterm *t, uint32_t 
 }
 
 /* Walk with next(), checking everything, and block impacts once per block. */
-static void check_next(const files *f, const mterm *t, const quire_postings_meta *m,
-                       uint64_t *rng)
+static void check_next(const files *f, const mterm *t, const quire_postings_meta *m, uint64_t *rng)
 {
     quire_postings_cursor c;
     cr_assert_eq(quire_postings_open(&c, f->doc.bytes, f->pos.bytes, m), QUIRE_OK);
@@ -314,11 +311,11 @@ static void check_advance(const files *f, const mterm *t, const quire_postings_m
                 cr_assert_eq(c.block_last_doc, QUIRE_DOC_END);
             } else {
                 uint32_t b = i / QUIRE_BLOCK_DOCS;
-                uint32_t to = (b + 1) * QUIRE_BLOCK_DOCS < t->df ? (b + 1) * QUIRE_BLOCK_DOCS
-                                                                 : t->df;
+                uint32_t to =
+                    (b + 1) * QUIRE_BLOCK_DOCS < t->df ? (b + 1) * QUIRE_BLOCK_DOCS : t->df;
                 cr_assert_eq(c.block_last_doc, t->docs[to - 1], "shallow to %u", target);
-                check_impacts(t, b * QUIRE_BLOCK_DOCS, to, c.block_impacts,
-                              c.block_impact_count, impact_cap(t, false));
+                check_impacts(t, b * QUIRE_BLOCK_DOCS, to, c.block_impacts, c.block_impact_count,
+                              impact_cap(t, false));
             }
         }
         if (rng_below(rng, 4) == 0 && started && c.doc != QUIRE_DOC_END) {
@@ -343,8 +340,7 @@ static void check_advance(const files *f, const mterm *t, const quire_postings_m
     quire_postings_close(&c);
 }
 
-static void check_term(const files *f, const mterm *t, const quire_postings_meta *m,
-                       uint64_t *rng)
+static void check_term(const files *f, const mterm *t, const quire_postings_meta *m, uint64_t *rng)
 {
     check_next(f, t, m, rng);
     for (int k = 0; k < 3; k++)
@@ -362,8 +358,7 @@ Test(postings, decodes_what_it_encodes_on_random_terms)
         uint32_t df = (uint32_t)(1 + rng_next(&rng) % 100000 / (1 + rng_next(&rng) % 5000));
         if (k == 0)
             df = 100000;
-        terms[k] = gen_term(&rng, df, 1 + rng_below(&rng, 200), k % 5 == 0 ? 1000 : 20,
-                            k % 3 != 2);
+        terms[k] = gen_term(&rng, df, 1 + rng_below(&rng, 200), k % 5 == 0 ? 1000 : 20, k % 3 != 2);
     }
     files f;
     write_terms(&f, terms, N, metas);
@@ -428,7 +423,8 @@ Test(postings, decodes_a_doc_with_over_a_million_positions)
     t.pos = malloc(t.pos_at[3] * 4);
     for (uint64_t i = 0; i < t.pos_at[3]; i++)
         t.pos[i] = (uint32_t)(i - (i >= t.pos_at[1] ? t.pos_at[1] : 0) +
-                              (i >= t.pos_at[2] ? 5000000 : 0)) * 3;
+                              (i >= t.pos_at[2] ? 5000000 : 0)) *
+                   3;
     for (int i = 0; i < 3; i++)
         t.lens[i] = t.pos[t.pos_at[i + 1] - 1] + 1;
     round_trip_one(&t, 4);
@@ -704,7 +700,7 @@ Test(postings, reports_doc_lengths_floored_to_their_one_byte_code)
 
 Test(postings, meta_decode_refuses_damage)
 {
-    quire_postings_meta m = {10, 25, 1000, 77, 5000, 99}, m2;
+    quire_postings_meta m = {10, 25, 1000, 77, 5000, 99, false, NULL, NULL}, m2;
     quire_buf b = QUIRE_BUF_INIT;
     quire_postings_meta_encode(&b, &m);
     for (size_t len = 0; len < b.len; len++) {
@@ -769,4 +765,394 @@ Test(postings, stays_at_the_end_after_advancing_past_it)
         files_free(&f);
         mterm_free(&t);
     }
+}
+
+/* ---- inline postings (format 3) ---- */
+
+/* Write `n` terms with the writer's inline limit `max`; an inline term's entry (as
+ * quire_postings_meta_encode_inline writes it) goes to entries[k] and metas[k] is decoded
+ * back from it, so its views point there. Non-inline terms go to the files as usual. */
+static void write_terms_inline(files *f, const mterm *terms, size_t n, quire_postings_meta *metas,
+                               quire_buf *entries, uint32_t max)
+{
+    strcpy(f->dir, "/tmp/quire-postings-XXXXXX");
+    cr_assert_not_null(mkdtemp(f->dir));
+    snprintf(f->doc_path, sizeof f->doc_path, "%s/t.doc", f->dir);
+    snprintf(f->pos_path, sizeof f->pos_path, "%s/t.pos", f->dir);
+    quire_sink doc, pos;
+    cr_assert_eq(quire_sink_open(&doc, f->doc_path), QUIRE_OK);
+    cr_assert_eq(quire_sink_open(&pos, f->pos_path), QUIRE_OK);
+    quire_sink_put_le32(&doc, 0x12345678);
+    quire_sink_put_le32(&pos, 0x12345678);
+    quire_postings_writer *w;
+    cr_assert_eq(quire_postings_writer_new(&w, &doc, &pos), QUIRE_OK);
+    quire_postings_writer_set_inline(w, max);
+    for (size_t k = 0; k < n; k++) {
+        const mterm *t = &terms[k];
+        quire_postings_begin(w, t->with_pos);
+        uint64_t doc_before = doc.offset, pos_before = pos.offset;
+        for (uint32_t i = 0; i < t->df; i++)
+            cr_assert_eq(quire_postings_add(w, t->docs[i], t->tfs[i],
+                                            t->with_pos ? t->pos + t->pos_at[i] : NULL, t->lens[i]),
+                         QUIRE_OK);
+        quire_postings_meta m;
+        cr_assert_eq(quire_postings_end(w, &m), QUIRE_OK);
+        entries[k] = (quire_buf)QUIRE_BUF_INIT;
+        if (!m.is_inline) {
+            metas[k] = m;
+            continue;
+        }
+        cr_assert_eq(doc.offset, doc_before, "an inline term wrote to .doc");
+        cr_assert_eq(pos.offset, pos_before, "an inline term wrote to .pos");
+        cr_assert_leq(m.doc_len + m.pos_len, max);
+        cr_assert_eq(m.pos_len > 0, t->with_pos);
+        quire_postings_meta_encode_inline(&entries[k], &m);
+        const uint8_t *p = entries[k].data;
+        cr_assert_eq(
+            quire_postings_meta_decode_inline(&metas[k], &p, entries[k].data + entries[k].len),
+            QUIRE_OK);
+        cr_assert_eq(p, entries[k].data + entries[k].len);
+        cr_assert(metas[k].is_inline);
+        cr_assert(meta_eq(&metas[k], &m));
+        cr_assert(memcmp(metas[k].inline_doc, m.inline_doc, (size_t)m.doc_len) == 0);
+    }
+    quire_postings_writer_free(w);
+    cr_assert_eq(quire_sink_finish(&doc), QUIRE_OK);
+    cr_assert_eq(quire_sink_finish(&pos), QUIRE_OK);
+    cr_assert_eq(quire_map_open(&f->doc, f->doc_path), QUIRE_OK);
+    cr_assert_eq(quire_map_open(&f->pos, f->pos_path), QUIRE_OK);
+}
+
+Test(postings, inline_terms_decode_what_they_encode)
+{
+    uint64_t rng = 77;
+    enum { N = 300 };
+    mterm terms[N];
+    quire_postings_meta metas[N];
+    quire_buf entries[N];
+    for (uint32_t max = 48; max <= 100000; max = max * 2083) {
+        for (int k = 0; k < N; k++) {
+            uint32_t df = 1 + rng_below(&rng, k % 10 == 0 ? 300 : 12);
+            terms[k] =
+                gen_term(&rng, df, 1 + rng_below(&rng, 50), k % 7 == 0 ? 300 : 4, k % 4 != 3);
+        }
+        files f;
+        write_terms_inline(&f, terms, N, metas, entries, max);
+        uint32_t inlined = 0;
+        for (int k = 0; k < N; k++) {
+            cr_assert(metas[k].is_inline || terms[k].df > 1 || max < 100000,
+                      "a one-posting term under a large limit is inline");
+            cr_assert(!metas[k].is_inline || terms[k].df <= QUIRE_BLOCK_DOCS);
+            inlined += metas[k].is_inline;
+            check_term(&f, &terms[k], &metas[k], &rng);
+        }
+        cr_expect_gt(inlined, N / 4, "limit %u: %u of %d terms inline", max, inlined, N);
+        cr_expect_lt(inlined, N, "limit %u: every term inline", max);
+        files_free(&f);
+        for (int k = 0; k < N; k++) {
+            mterm_free(&terms[k]);
+            quire_buf_free(&entries[k]);
+        }
+    }
+}
+
+/* An inline term's bytes are those the files would hold, less the crc (FORMAT.md "Inline
+ * postings"); a term is inline exactly when they take at most the limit. */
+Test(postings, inline_bytes_are_the_file_bytes_less_their_crc)
+{
+    uint64_t rng = 78;
+    for (int k = 0; k < 200; k++) {
+        mterm t = gen_term(&rng, 1 + rng_below(&rng, 128), 1 + rng_below(&rng, 30), 6, k % 3 != 0);
+        quire_postings_meta fm, im;
+        files f, g;
+        write_terms(&f, &t, 1, &fm); /* no inline limit: in the files, with its crc */
+        uint64_t bytes = fm.doc_len - 4 + fm.pos_len;
+        quire_buf e;
+        write_terms_inline(&g, &t, 1, &im, &e, (uint32_t)bytes);
+        cr_assert(im.is_inline, "a term of exactly the limit is inline");
+        cr_assert_eq(im.doc_len, fm.doc_len - 4);
+        cr_assert_eq(im.pos_len, fm.pos_len);
+        cr_assert(memcmp(im.inline_doc, f.doc.bytes.ptr + fm.doc_off, (size_t)im.doc_len) == 0);
+        if (fm.pos_len)
+            cr_assert(memcmp(im.inline_pos, f.pos.bytes.ptr + fm.pos_off, (size_t)im.pos_len) == 0);
+        files_free(&g);
+        quire_buf_free(&e);
+        quire_postings_meta m2;
+        write_terms_inline(&g, &t, 1, &m2, &e, (uint32_t)bytes - 1);
+        cr_assert(!m2.is_inline, "a term of one byte more than the limit is not inline");
+        cr_assert(m2.df == fm.df && m2.cf == fm.cf && m2.doc_len == fm.doc_len &&
+                  m2.pos_len == fm.pos_len);
+        files_free(&g);
+        quire_buf_free(&e);
+        files_free(&f);
+        mterm_free(&t);
+    }
+}
+
+Test(postings, inline_meta_decode_refuses_damage)
+{
+    uint64_t rng = 79;
+    mterm t = gen_term(&rng, 5, 10, 3, true);
+    quire_postings_meta m;
+    quire_buf e;
+    files f;
+    write_terms_inline(&f, &t, 1, &m, &e, 1000);
+    cr_assert(m.is_inline);
+    quire_postings_meta m2;
+    for (size_t len = 0; len < e.len; len++) {
+        const uint8_t *p = e.data;
+        cr_expect_eq(quire_postings_meta_decode_inline(&m2, &p, e.data + len), QUIRE_ECORRUPT,
+                     "truncated to %zu of %zu bytes", len, e.len);
+    }
+    static const uint8_t bad[][6] = {
+        {0, 0, 2, 0, 9, 9},   /* df 0 */
+        {129, 1, 0, 2, 0, 9}, /* df 129: more than one block */
+        {1, 0, 0, 0, 9, 9},   /* no .doc bytes */
+        {1, 0, 5, 0, 9, 9},   /* 5 .doc bytes in 2 */
+        {1, 0, 1, 3, 9, 9},   /* 3 .pos bytes in 1 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const uint8_t *p = bad[i];
+        cr_expect_eq(quire_postings_meta_decode_inline(&m2, &p, bad[i] + 6), QUIRE_ECORRUPT,
+                     "case %zu", i);
+    }
+    /* Every byte of the postings flipped: an error or sane postings, never a crash (the
+     * dictionary block's crc is what catches damage to inline postings). */
+    for (size_t at = 0; at < e.len; at++)
+        for (int bit = 0; bit < 8; bit++) {
+            quire_buf d = QUIRE_BUF_INIT;
+            quire_buf_put(&d, e.data, e.len);
+            d.data[at] ^= (uint8_t)(1u << bit);
+            const uint8_t *p = d.data;
+            if (quire_postings_meta_decode_inline(&m2, &p, d.data + d.len) == QUIRE_OK) {
+                quire_postings_cursor c;
+                if (quire_postings_open(&c, quire_bytes_of(NULL, 0), quire_bytes_of(NULL, 0),
+                                        &m2) == QUIRE_OK) {
+                    uint32_t last = 0, n = 0;
+                    while (quire_postings_next(&c) == QUIRE_OK && c.doc != QUIRE_DOC_END) {
+                        cr_assert(n == 0 || c.doc > last);
+                        last = c.doc;
+                        cr_assert_leq(++n, m2.df);
+                        const uint32_t *pp;
+                        uint32_t cnt;
+                        if (quire_postings_positions(&c, &pp, &cnt) == QUIRE_OK)
+                            cr_assert_eq(cnt, c.tf);
+                    }
+                }
+                quire_postings_close(&c);
+            }
+            quire_buf_free(&d);
+        }
+    quire_error_clear();
+    files_free(&f);
+    quire_buf_free(&e);
+    mterm_free(&t);
+}
+
+/* The example of FORMAT.md "Inline postings", byte for byte (the kind byte is the
+ * segment writer's). */
+Test(postings, inline_example_of_format_md)
+{
+    mterm t = {1, malloc(4), malloc(4), malloc(4), malloc(16), malloc(4), true};
+    t.docs[0] = 300;
+    t.tfs[0] = 1;
+    t.lens[0] = 12;
+    t.pos_at[0] = 0;
+    t.pos_at[1] = 1;
+    t.pos[0] = 7;
+    quire_postings_meta m;
+    quire_buf e;
+    files f;
+    write_terms_inline(&f, &t, 1, &m, &e, QUIRE_INLINE_MAX);
+    static const uint8_t want[] = {0x01, 0x00, 0x03, 0x02, 0xAC, 0x02, 0x0C, 0x03, 0x07};
+    cr_assert_eq(e.len, sizeof want);
+    cr_assert(memcmp(e.data, want, sizeof want) == 0);
+    files_free(&f);
+    quire_buf_free(&e);
+    mterm_free(&t);
+}
+
+/* quire_postings_add_gaps writes what quire_postings_add writes from the same positions,
+ * and refuses gaps that sum past 2^32 - 1. */
+Test(postings, positions_as_gaps_write_the_same_bytes)
+{
+    uint64_t rng = 80;
+    for (int k = 0; k < 20; k++) {
+        mterm t = gen_term(&rng, 1 + rng_below(&rng, 400), 1 + rng_below(&rng, 20), 50, true);
+        quire_buf out[2] = {QUIRE_BUF_INIT, QUIRE_BUF_INIT};
+        for (int way = 0; way < 2; way++) {
+            char dir[] = "/tmp/quire-gaps-XXXXXX", dp[64], pp[64];
+            cr_assert_not_null(mkdtemp(dir));
+            snprintf(dp, sizeof dp, "%s/d", dir);
+            snprintf(pp, sizeof pp, "%s/p", dir);
+            quire_sink doc, pos;
+            cr_assert_eq(quire_sink_open(&doc, dp), QUIRE_OK);
+            cr_assert_eq(quire_sink_open(&pos, pp), QUIRE_OK);
+            quire_postings_writer *w;
+            cr_assert_eq(quire_postings_writer_new(&w, &doc, &pos), QUIRE_OK);
+            quire_postings_begin(w, true);
+            uint32_t g[1000];
+            for (uint32_t i = 0; i < t.df; i++) {
+                const uint32_t *p = t.pos + t.pos_at[i];
+                if (way == 0) {
+                    cr_assert_eq(quire_postings_add(w, t.docs[i], t.tfs[i], p, t.lens[i]),
+                                 QUIRE_OK);
+                    continue;
+                }
+                for (uint32_t j = 0; j < t.tfs[i]; j++)
+                    g[j] = j ? p[j] - p[j - 1] : p[0];
+                cr_assert_eq(quire_postings_add_gaps(w, t.docs[i], t.tfs[i], g, t.lens[i]),
+                             QUIRE_OK);
+            }
+            quire_postings_meta m;
+            cr_assert_eq(quire_postings_end(w, &m), QUIRE_OK);
+            quire_postings_writer_free(w);
+            cr_assert_eq(quire_sink_finish(&doc), QUIRE_OK);
+            cr_assert_eq(quire_sink_finish(&pos), QUIRE_OK);
+            size_t n;
+            for (int file = 0; file < 2; file++) {
+                FILE *f = fopen(file ? pp : dp, "rb");
+                cr_assert_not_null(f);
+                uint8_t buf[65536];
+                while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+                    quire_buf_put(&out[way], buf, n);
+                fclose(f);
+            }
+            unlink(dp);
+            unlink(pp);
+            rmdir(dir);
+        }
+        cr_assert(out[0].len == out[1].len && memcmp(out[0].data, out[1].data, out[0].len) == 0);
+        quire_buf_free(&out[0]);
+        quire_buf_free(&out[1]);
+        mterm_free(&t);
+    }
+    quire_sink doc;
+    char dir[] = "/tmp/quire-gaps-XXXXXX", dp[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(dp, sizeof dp, "%s/d", dir);
+    cr_assert_eq(quire_sink_open(&doc, dp), QUIRE_OK);
+    quire_postings_writer *w;
+    cr_assert_eq(quire_postings_writer_new(&w, &doc, &doc), QUIRE_OK);
+    quire_postings_begin(w, true);
+    const uint32_t big[2] = {UINT32_MAX - 5, 6};
+    cr_expect_eq(quire_postings_add_gaps(w, 3, 2, big, UINT32_MAX), QUIRE_EINVAL);
+    const uint32_t ok[2] = {UINT32_MAX - 5, 5};
+    cr_expect_eq(quire_postings_add_gaps(w, 3, 2, ok, UINT32_MAX), QUIRE_OK);
+    quire_postings_writer_free(w);
+    quire_sink_abort(&doc);
+    unlink(dp);
+    rmdir(dir);
+    quire_error_clear();
+}
+
+/* Pre-encoded blocks (quire_postings_blocks): a term's full blocks but the last encoded
+ * ahead, then copied by quire_postings_add_blocks, give the bytes the writer writes from
+ * the postings one by one. */
+static void write_two_ways(const mterm *t, quire_buf out[2])
+{
+    for (int way = 0; way < 2; way++) {
+        char dir[] = "/tmp/quire-blocks-XXXXXX", dp[64], pp[64];
+        cr_assert_not_null(mkdtemp(dir));
+        snprintf(dp, sizeof dp, "%s/d", dir);
+        snprintf(pp, sizeof pp, "%s/p", dir);
+        quire_sink doc, pos;
+        cr_assert_eq(quire_sink_open(&doc, dp), QUIRE_OK);
+        cr_assert_eq(quire_sink_open(&pos, pp), QUIRE_OK);
+        quire_postings_writer *w;
+        cr_assert_eq(quire_postings_writer_new(&w, &doc, &pos), QUIRE_OK);
+        quire_postings_writer_set_inline(w, QUIRE_INLINE_MAX);
+        quire_postings_begin(w, t->with_pos);
+        uint32_t from = 0;
+        quire_postings_blocks b;
+        quire_postings_blocks_init(&b, t->with_pos);
+        if (way == 1) {
+            uint32_t *g = malloc((t->pos_at[t->df] + 1) * sizeof *g);
+            cr_assert_not_null(g);
+            for (; from + QUIRE_BLOCK_DOCS < t->df; from += QUIRE_BLOCK_DOCS) {
+                size_t n = 0;
+                for (uint32_t i = from; i < from + QUIRE_BLOCK_DOCS && t->with_pos; i++)
+                    for (uint64_t k = t->pos_at[i]; k < t->pos_at[i + 1]; k++, n++)
+                        g[n] = k == t->pos_at[i] ? t->pos[k] : t->pos[k] - t->pos[k - 1];
+                cr_assert_eq(quire_postings_blocks_add(&b, t->docs + from, t->tfs + from,
+                                                       t->lens + from, g, n),
+                             QUIRE_OK, "%s", quire_errmsg());
+            }
+            free(g);
+            cr_assert_eq(b.df, from);
+            cr_assert_eq(quire_postings_add_blocks(w, &b), QUIRE_OK);
+        }
+        for (uint32_t i = from; i < t->df; i++)
+            cr_assert_eq(quire_postings_add(w, t->docs[i], t->tfs[i],
+                                            t->with_pos ? t->pos + t->pos_at[i] : NULL, t->lens[i]),
+                         QUIRE_OK);
+        quire_postings_meta m;
+        cr_assert_eq(quire_postings_end(w, &m), QUIRE_OK);
+        cr_assert_eq(m.df, t->df);
+        cr_assert_eq(m.cf, t->pos_at[t->df]);
+        quire_postings_blocks_free(&b);
+        quire_postings_writer_free(w);
+        cr_assert_eq(quire_sink_finish(&doc), QUIRE_OK);
+        cr_assert_eq(quire_sink_finish(&pos), QUIRE_OK);
+        for (int file = 0; file < 2; file++) {
+            FILE *f = fopen(file ? pp : dp, "rb");
+            cr_assert_not_null(f);
+            uint8_t buf[65536];
+            size_t n;
+            while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+                quire_buf_put(&out[way], buf, n);
+            fclose(f);
+        }
+        unlink(dp);
+        unlink(pp);
+        rmdir(dir);
+    }
+}
+
+Test(postings, pre_encoded_blocks_write_the_same_bytes)
+{
+    uint64_t rng = 81;
+    static const uint32_t dfs[] = {1, 128, 129, 256, 257, 1000, 20000};
+    for (size_t k = 0; k < 2 * sizeof dfs / sizeof dfs[0]; k++) {
+        mterm t = gen_term(&rng, dfs[k / 2], 1 + rng_below(&rng, 30), 40, k % 2 == 0);
+        quire_buf out[2] = {QUIRE_BUF_INIT, QUIRE_BUF_INIT};
+        write_two_ways(&t, out);
+        cr_assert(out[0].len == out[1].len &&
+                      (out[0].len == 0 || memcmp(out[0].data, out[1].data, out[0].len) == 0),
+                  "df %u: %zu and %zu bytes", t.df, out[0].len, out[1].len);
+        quire_buf_free(&out[0]);
+        quire_buf_free(&out[1]);
+        mterm_free(&t);
+    }
+}
+
+Test(postings, pre_encoded_blocks_refuse_bad_input)
+{
+    uint32_t docs[QUIRE_BLOCK_DOCS], tfs[QUIRE_BLOCK_DOCS], lens[QUIRE_BLOCK_DOCS],
+        gaps[QUIRE_BLOCK_DOCS];
+    for (uint32_t i = 0; i < QUIRE_BLOCK_DOCS; i++) {
+        docs[i] = 10 + 2 * i;
+        tfs[i] = 1;
+        lens[i] = 5;
+        gaps[i] = 3;
+    }
+    quire_postings_blocks b;
+    quire_postings_blocks_init(&b, true);
+    cr_expect_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS - 1),
+                 QUIRE_EINVAL, "positions do not add up to cf");
+    cr_assert_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS), QUIRE_OK);
+    cr_expect_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS),
+                 QUIRE_EINVAL, "doc ids not after the last block's");
+    for (uint32_t i = 0; i < QUIRE_BLOCK_DOCS; i++)
+        docs[i] += 1000;
+    tfs[5] = 0;
+    cr_expect_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS - 1),
+                 QUIRE_EINVAL, "tf 0");
+    tfs[5] = 1;
+    docs[7] = docs[6];
+    cr_expect_eq(quire_postings_blocks_add(&b, docs, tfs, lens, gaps, QUIRE_BLOCK_DOCS),
+                 QUIRE_EINVAL, "a doc id twice");
+    cr_expect_eq(b.blocks, 1);
+    quire_postings_blocks_free(&b);
+    quire_error_clear();
 }

@@ -23,7 +23,7 @@ Test(postings_hostile, df_near_2_to_32_is_refused)
     uint8_t doc[8];
     empty_skip(doc);
     for (uint32_t df = UINT32_MAX - 127; df < UINT32_MAX; df++) {
-        quire_postings_meta m = {df, (uint64_t)df + 5, 0, sizeof doc, 0, 0};
+        quire_postings_meta m = {df, (uint64_t)df + 5, 0, sizeof doc, 0, 0, false, NULL, NULL};
         quire_postings_cursor c;
         int rc =
             quire_postings_open(&c, quire_bytes_of(doc, sizeof doc), quire_bytes_of("", 0), &m);
@@ -35,7 +35,7 @@ Test(postings_hostile, df_near_2_to_32_is_refused)
 /* The same metas through the dictionary's encoding: decoded, then refused at open. */
 Test(postings_hostile, encoded_meta_with_huge_df)
 {
-    quire_postings_meta m = {UINT32_MAX - 1, UINT32_MAX, 0, 8, 0, 0}, back;
+    quire_postings_meta m = {UINT32_MAX - 1, UINT32_MAX, 0, 8, 0, 0, false, NULL, NULL}, back;
     quire_buf b = QUIRE_BUF_INIT;
     quire_postings_meta_encode(&b, &m);
     const uint8_t *p = b.data;

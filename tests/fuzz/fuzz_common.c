@@ -140,6 +140,8 @@ static void make_template(void)
             if (i % 9 == 8)
                 fputs(".", f);
         }
+        if (d % 10 == 0) /* rare words: terms small enough to be inline (format 3) */
+            fprintf(f, " unique%d pair%d", d, d / 20);
         fputs(" the end.\"}\n", f);
     }
     fclose(f);

@@ -1,7 +1,9 @@
 /*
  * fuzz_postings.c - the postings and positions decoders on arbitrary bytes.
  * Input: a postings meta as the dictionary stores it (varints: df cf doc_off doc_len
- * pos_off pos_len), a le32 n, then n bytes of .doc and the rest as .pos. A cursor walks
+ * pos_off pos_len), a le32 n, then n bytes of .doc and the rest as .pos; or, after a first
+ * byte 0xFF, inline postings as format 3's dictionary stores them (varints df cf-df
+ * doc_len pos_len, then those bytes), read with empty files. A cursor walks
  * every posting with its positions; a second one jumps (advance, shallow_advance) to
  * targets taken from the .pos bytes. Checks: doc ids strictly ascend and never reach past
  * QUIRE_DOC_END, tf >= 1, a posting has tf positions, never descending; a cursor gives at most
@@ -75,6 +77,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *p = data, *end = data + size;
     quire_postings_meta m;
+    if (size > 0 && data[0] == 0xFF) { /* inline */
+        uint8_t *v = malloc(size); /* a copy, so that ASan sees reads past the entry */
+        memcpy(v, data + 1, size - 1);
+        const uint8_t *q = v;
+        if (quire_postings_meta_decode_inline(&m, &q, v + size - 1) == QUIRE_OK) {
+            quire_bytes none = quire_bytes_of(NULL, 0);
+            walk(none, none, &m);
+            jump(none, none, &m, q, (size_t)(v + size - 1 - q));
+        }
+        free(v);
+        quire_error_clear();
+        return 0;
+    }
     if (quire_postings_meta_decode(&m, &p, end) != QUIRE_OK || end - p < 4)
         return 0;
     size_t n = quire_load_le32(p);

@@ -219,17 +219,42 @@ int main(int argc, char **argv)
         }
         quire_postings_meta m = t.postings;
         quire_buf b = QUIRE_BUF_INIT;
-        uint64_t doc_off = m.doc_off, pos_off = m.pos_off;
-        m.doc_off = 0;
-        m.pos_off = 0;
-        quire_postings_meta_encode(&b, &m);
-        quire_buf_put_le32(&b, (uint32_t)m.doc_len);
-        quire_buf_put(&b, file[QUIRE_SEG_DOC] + doc_off, (size_t)m.doc_len);
-        quire_buf_put(&b, file[QUIRE_SEG_POS] + pos_off, (size_t)m.pos_len);
+        if (m.is_inline) { /* format 3: the entry's inline bytes, after 0xFF */
+            quire_buf_put_byte(&b, 0xFF);
+            quire_postings_meta_encode_inline(&b, &m);
+        } else {
+            uint64_t doc_off = m.doc_off, pos_off = m.pos_off;
+            m.doc_off = 0;
+            m.pos_off = 0;
+            quire_postings_meta_encode(&b, &m);
+            quire_buf_put_le32(&b, (uint32_t)m.doc_len);
+            quire_buf_put(&b, file[QUIRE_SEG_DOC] + doc_off, (size_t)m.doc_len);
+            quire_buf_put(&b, file[QUIRE_SEG_POS] + pos_off, (size_t)m.pos_len);
+        }
         char name[64];
         snprintf(name, sizeof name, "%s-%s", terms[i].kind == QUIRE_TERM_STEM ? "stem" : "form",
                  terms[i].key);
         put("postings", name, b.data, b.len);
+        quire_buf_free(&b);
+    }
+    /* and the first inline form and stem (format 3) of the template */
+    for (int kind = 0; kind < 2; kind++) {
+        quire_segment_term_iter it;
+        quire_bytes key;
+        quire_term t;
+        if (quire_segment_terms_seek(&it, seg, (quire_term_kind)kind, quire_bytes_of("", 0)) !=
+            QUIRE_OK)
+            abort();
+        while (quire_segment_terms_next(&it, &key, &t) == QUIRE_OK && !t.postings.is_inline)
+            ;
+        if (!t.postings.is_inline) {
+            fprintf(stderr, "no inline term in the template\n");
+            return 1;
+        }
+        quire_buf b = QUIRE_BUF_INIT;
+        quire_buf_put_byte(&b, 0xFF);
+        quire_postings_meta_encode_inline(&b, &t.postings);
+        put("postings", kind ? "stem-inline" : "form-inline", b.data, b.len);
         quire_buf_free(&b);
     }
     quire_segment_close(seg);

@@ -286,3 +286,46 @@ Test(json, rejects_broken_lines)
     expect_error("{\"id\": \"a\tb\"}", "control character in string", 9);
     expect_error("{\"id\": \"a\\", "unterminated string", 7);
 }
+
+/* Strings are scanned eight bytes at a time: a quote, a backslash or a control character
+ * at any offset of the window (and UTF-8 bytes beside them) is still seen. */
+Test(json, sees_every_stop_byte_at_every_offset)
+{
+    for (size_t len = 0; len < 40; len++)
+        for (size_t at = 0; at <= len; at++) {
+            char text[128], want[64];
+            size_t n = 0, w = 0;
+            n += (size_t)snprintf(text + n, sizeof text - n, "{\"text\": \"");
+            for (size_t i = 0; i < len; i++) {
+                if (i == at) { /* an escape here */
+                    memcpy(text + n, "\\n", 2);
+                    n += 2;
+                    want[w++] = '\n';
+                } else {
+                    char c = i % 5 == 4 ? '\xc3' : (char)('a' + i % 26);
+                    text[n++] = c;
+                    want[w++] = c;
+                    if (c == '\xc3') {
+                        text[n++] = '\xa9';
+                        want[w++] = '\xa9';
+                    }
+                }
+            }
+            n += (size_t)snprintf(text + n, sizeof text - n, "\"}");
+            json_value v[4];
+            json_error err;
+            char *copy;
+            cr_assert_eq(parse(text, v, &err, &copy), QUIRE_OK, "%s", text);
+            expect_string(&v[3], want, w);
+            free(copy);
+            /* and a raw control character there instead is refused where it stands */
+            size_t off = 10;
+            for (size_t i = 0; i < at; i++)
+                off += i % 5 == 4 ? 2 : 1;
+            char bad[128];
+            memcpy(bad, text, n + 1);
+            bad[off] = '\x01';
+            bad[off + 1] = 'x'; /* the escape's second byte */
+            expect_error(bad, "control character in string", off);
+        }
+}

@@ -63,6 +63,9 @@ typedef struct quire_token_iter {
     bool want_stem;
     size_t invalid_count;   /* invalid UTF-8 sequences met so far */
     size_t truncated_count; /* words cut to QUIRE_MAX_TERM_BYTES so far */
+    bool general_only;      /* tests: cut every token on the general path, never the ASCII
+                             * fast path (RULES.md "The ASCII fast path"); set after begin */
+    size_t fast_count;      /* tokens the ASCII fast path cut so far */
     char form[QUIRE_MAX_TERM_BYTES + 8];
     char prefold[QUIRE_MAX_TERM_BYTES + 8];
 } quire_token_iter;

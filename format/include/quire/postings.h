@@ -52,12 +52,26 @@ typedef struct quire_postings_meta {
     uint64_t doc_len;   /* bytes of blocks + skip data in .doc */
     uint64_t pos_off;   /* first byte of its position chunks in .pos */
     uint64_t pos_len;   /* bytes in .pos; 0 for a term without positions */
+    /* Format 3: a term of one block (df <= 128) whose .doc bytes, less their CRC, and .pos
+     * bytes take at most the writer's inline limit together lives inline in its dictionary
+     * entry (FORMAT.md "Inline postings"): inline_doc and inline_pos view those bytes,
+     * doc_off and pos_off are 0, doc_len and pos_len their lengths. */
+    bool is_inline;
+    const uint8_t *inline_doc, *inline_pos;
 } quire_postings_meta;
+
+/* The inline limit format 3's segment writer sets, in bytes. */
+#define QUIRE_INLINE_MAX 48
 
 /* Encode / decode a meta as varints (for dictionary values). decode checks bounds. */
 void quire_postings_meta_encode(quire_buf *out, const quire_postings_meta *m);
 QUIRE_MUST_CHECK int quire_postings_meta_decode(quire_postings_meta *m, const uint8_t **p,
                                                 const uint8_t *end);
+/* The same for inline postings: df, cf - df, doc_len, pos_len (varints), then the bytes.
+ * decode sets the views into [*p, end) and checks df <= 128 and the lengths. */
+void quire_postings_meta_encode_inline(quire_buf *out, const quire_postings_meta *m);
+QUIRE_MUST_CHECK int quire_postings_meta_decode_inline(quire_postings_meta *m, const uint8_t **p,
+                                                       const uint8_t *end);
 
 /* ---- writing ---- */
 
@@ -68,6 +82,11 @@ QUIRE_MUST_CHECK int quire_postings_writer_new(quire_postings_writer **out, quir
                                                quire_sink *pos_out);
 void quire_postings_writer_free(quire_postings_writer *w);
 
+/* Let a term of one block whose bytes (less the CRC) take at most `max_bytes` be inline:
+ * quire_postings_end then writes nothing and hands the bytes back in the meta (views into
+ * the writer, valid until the next begin). 0, the default, never inlines (format 2). */
+void quire_postings_writer_set_inline(quire_postings_writer *w, uint32_t max_bytes);
+
 /* Start a term. `with_positions` false writes no .pos data for it. */
 void quire_postings_begin(quire_postings_writer *w, bool with_positions);
 /* Add one posting: doc ids strictly ascending within a term; tf >= 1; `positions` has
@@ -75,6 +94,40 @@ void quire_postings_begin(quire_postings_writer *w, bool with_positions);
  * document's length in tokens, used for the impacts. */
 QUIRE_MUST_CHECK int quire_postings_add(quire_postings_writer *w, uint32_t doc_id, uint32_t tf,
                                         const uint32_t *positions, uint32_t doc_len);
+/* The same with the positions given as gaps: the first position, then each position
+ * minus the one before (their sum must stay below 2^32). */
+QUIRE_MUST_CHECK int quire_postings_add_gaps(quire_postings_writer *w, uint32_t doc_id,
+                                             uint32_t tf, const uint32_t *gaps, uint32_t doc_len);
+/* Pre-encoded blocks: a term's first full blocks of QUIRE_BLOCK_DOCS postings encoded as
+ * their postings come (by the indexer's inverter, while workers analyse), so that writing
+ * the term later copies their bytes. Only blocks that are not the term's last: a caller
+ * encodes a block once a posting after it exists. */
+typedef struct quire_postings_blocks {
+    quire_buf doc, pos, skip; /* the blocks as .doc and .pos hold them; their skip entries */
+    quire_impact *front;      /* the uncapped impact frontier over them */
+    uint32_t front_count, front_cap;
+    uint32_t blocks;   /* encoded so far */
+    uint32_t last_doc; /* of the last block */
+    uint32_t df;
+    uint64_t cf;
+    bool with_positions;
+} quire_postings_blocks;
+
+void quire_postings_blocks_init(quire_postings_blocks *b, bool with_positions);
+void quire_postings_blocks_free(quire_postings_blocks *b);
+/* Bytes it holds (allocated), for memory budgets. */
+size_t quire_postings_blocks_bytes(const quire_postings_blocks *b);
+/* Encode the next QUIRE_BLOCK_DOCS postings: doc ids ascending (after the blocks before),
+ * their tfs and document lengths, and (with positions) their positions as gaps per
+ * posting (first as is, then differences), gap_count = the sum of the tfs. */
+QUIRE_MUST_CHECK int quire_postings_blocks_add(quire_postings_blocks *b, const uint32_t *docs,
+                                               const uint32_t *tfs, const uint32_t *doc_lens,
+                                               const uint32_t *gaps, size_t gap_count);
+/* Right after quire_postings_begin: write the term's pre-encoded blocks (with_positions as
+ * the term's); then add the rest of its postings (at least one) and end it. */
+QUIRE_MUST_CHECK int quire_postings_add_blocks(quire_postings_writer *w,
+                                               const quire_postings_blocks *b);
+
 /* End the term: write the last block and the skip data, fill *meta. A term with no
  * posting is an error (QUIRE_EINVAL). */
 QUIRE_MUST_CHECK int quire_postings_end(quire_postings_writer *w, quire_postings_meta *meta);

@@ -210,9 +210,17 @@ QUIRE_MUST_CHECK int quire_segment_writer_add_store_block(quire_segment_writer *
 #define QUIRE_STORE_BLOCK     (4 * 1024)  /* uncompressed bytes a stored-text block aims at */
 #define QUIRE_STORE_BLOCK_MAX (16 * 1024) /* the most a reader accepts (FORMAT.md) */
 /* Compress `len` bytes of text into one encoded stored-text block appended to `out`
- * (FORMAT.md ".sto"): thread-safe, for the indexer's workers. */
+ * (FORMAT.md ".sto"): thread-safe, for the indexer's workers. `level` is the DEFLATE
+ * level, 0 (stored) to 12 (libdeflate's levels; 1 is the fastest that compresses). */
 QUIRE_MUST_CHECK int quire_store_block_encode(quire_buf *out, const uint8_t *text, size_t len,
-                                              int zlib_level);
+                                              int level);
+/* The same with a compressor made once and reused (its tables are set up at each
+ * quire_store_block_encode() call otherwise): one per thread. */
+typedef struct quire_store_encoder quire_store_encoder;
+QUIRE_MUST_CHECK int quire_store_encoder_new(quire_store_encoder **out, int level);
+void quire_store_encoder_free(quire_store_encoder *e);
+QUIRE_MUST_CHECK int quire_store_encoder_encode(quire_store_encoder *e, quire_buf *out,
+                                                const uint8_t *text, size_t len);
 /* The encoded blocks of a segment's stored text, in order (for merging by copy). */
 uint64_t quire_segment_store_block_count(const quire_segment *seg);
 QUIRE_MUST_CHECK int quire_segment_store_block(const quire_segment *seg, uint64_t i,
@@ -226,6 +234,13 @@ QUIRE_MUST_CHECK int quire_segment_writer_begin_stem(quire_segment_writer *w, qu
 QUIRE_MUST_CHECK int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc,
                                                       uint32_t tf, const uint32_t *positions,
                                                       uint32_t doc_len);
+/* Right after begin_form / begin_stem: the term's pre-encoded first blocks (postings.h). */
+QUIRE_MUST_CHECK int quire_segment_writer_add_blocks(quire_segment_writer *w,
+                                                     const quire_postings_blocks *blocks);
+/* The same with the positions as gaps (quire_postings_add_gaps). */
+QUIRE_MUST_CHECK int quire_segment_writer_add_posting_gaps(quire_segment_writer *w, uint32_t doc,
+                                                           uint32_t tf, const uint32_t *gaps,
+                                                           uint32_t doc_len);
 QUIRE_MUST_CHECK int quire_segment_writer_end_term(quire_segment_writer *w);
 /* A stem with one form: an alias of that form, whose postings were written before. */
 QUIRE_MUST_CHECK int quire_segment_writer_add_alias_stem(quire_segment_writer *w, quire_bytes stem,
