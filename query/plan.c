@@ -94,7 +94,6 @@ static int match_phrases(plan *p, arena *a, size_t nseg)
                 ph->occurrences += m->freqs[k];
             }
         }
-        ph->weight = scorer_weight(&p->scorer, ph->df);
     }
     return QUIRE_OK;
 }
@@ -132,7 +131,11 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, d
     p->term_count = term_count;
     p->phrase_count = ast->phrase_count;
     p->segment_count = quire_index_segment_count(ix);
-    scorer_init(&p->scorer, k1, b, quire_index_doc_count(ix), quire_index_total_tokens(ix));
+    p->k1 = k1;
+    p->b = b;
+    p->doc_count = quire_index_doc_count(ix);
+    p->total_tokens = quire_index_total_tokens(ix);
+    scorer_init(&p->scorer, k1, b, p->doc_count, p->total_tokens);
     p->terms = arena_alloc(a, ((size_t)term_count + 1) * sizeof *p->terms);
     p->phrases = arena_alloc(a, ((size_t)p->phrase_count + 1) * sizeof *p->phrases);
     if (p->terms == NULL || p->phrases == NULL)
@@ -161,12 +164,57 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, d
                 return drc;
             pt->df += live_df;
         }
-        pt->weight = scorer_weight(&p->scorer, pt->df);
     }
     int rc = match_phrases(p, a, nseg);
     if (rc == QUIRE_OK && ast->has_dates)
         rc = read_dates(p, a, nseg);
+    if (rc == QUIRE_OK)
+        plan_weigh(p);
     return rc;
+}
+
+/* The statistics vector: [documents, tokens, df of each term, then df and occurrences of
+ * each phrase]. Every entry is a count over the index's live documents, so the vectors of
+ * disjoint indexes add up to the vector of their union. */
+uint32_t plan_stats_count(const plan *p)
+{
+    return 2 + p->term_count + 2 * p->phrase_count;
+}
+
+void plan_stats_get(const plan *p, uint64_t *out)
+{
+    out[0] = p->doc_count;
+    out[1] = p->total_tokens;
+    for (uint32_t t = 0; t < p->term_count; t++)
+        out[2 + t] = p->terms[t].df;
+    uint64_t *ph = out + 2 + p->term_count;
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        ph[2 * i] = p->phrases[i].df;
+        ph[2 * i + 1] = p->phrases[i].occurrences;
+    }
+}
+
+void plan_stats_set(plan *p, const uint64_t *in)
+{
+    p->doc_count = in[0];
+    p->total_tokens = in[1];
+    for (uint32_t t = 0; t < p->term_count; t++)
+        p->terms[t].df = in[2 + t];
+    const uint64_t *ph = in + 2 + p->term_count;
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        p->phrases[i].df = ph[2 * i];
+        p->phrases[i].occurrences = ph[2 * i + 1];
+    }
+    plan_weigh(p);
+}
+
+void plan_weigh(plan *p)
+{
+    scorer_init(&p->scorer, p->k1, p->b, p->doc_count, p->total_tokens);
+    for (uint32_t t = 0; t < p->term_count; t++)
+        p->terms[t].weight = scorer_weight(&p->scorer, p->terms[t].df);
+    for (uint32_t i = 0; i < p->phrase_count; i++)
+        p->phrases[i].weight = scorer_weight(&p->scorer, p->phrases[i].df);
 }
 
 /* The cursor of an AND or OR node's children: see plan_cursor(). NOT children of an AND

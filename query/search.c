@@ -19,6 +19,7 @@
 #include "quire/analysis.h"
 #include "quire/date.h"
 #include "quire/index.h"
+#include "search_job.h"
 #include "topk.h"
 
 struct searcher {
@@ -414,9 +415,42 @@ static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
     return rc;
 }
 
-int search_query(search_result *out, searcher *s, const search_options *o)
+struct search_job {
+    searcher *s;
+    search_options o;
+    arena a;
+    query_ast ast;
+    plan p;
+    topk top;
+    uint64_t match_count;
+    bool match_count_exact;
+};
+
+void search_job_free(search_job *j)
 {
-    memset(out, 0, sizeof *out);
+    if (j == NULL)
+        return;
+    topk_free(&j->top);
+    arena_free(&j->a);
+    quire_free(j);
+}
+
+/* The external id of global doc `doc_id`, for ties in the heap. */
+static int id_of(void *ctx, uint64_t doc_id, quire_bytes *out)
+{
+    const quire_index *ix = ctx;
+    const uint32_t seg = locate_segment(ix, doc_id);
+    quire_doc_info info;
+    const int rc = quire_segment_doc_info(quire_index_segment(ix, seg),
+                                          (uint32_t)(doc_id - quire_index_doc_base(ix, seg)), &info);
+    if (rc == QUIRE_OK)
+        *out = info.external_id;
+    return rc;
+}
+
+int search_job_begin(search_job **out, searcher *s, const search_options *o)
+{
+    *out = NULL;
     s->error_offset = SIZE_MAX;
     if (!(o->k1 >= 0.0) || !isfinite(o->k1))
         return quire_error(QUIRE_EINVAL, "k1 must be a finite number >= 0");
@@ -427,71 +461,136 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     if (o->passages > 0 && o->passage_bytes < 16)
         return quire_error(QUIRE_EINVAL, "a passage must be at least 16 bytes long");
 
-    arena a = ARENA_INIT;
-    topk top = {NULL, 0, 0};
-    search_result r = SEARCH_RESULT_INIT;
-    query_ast ast;
-    plan p;
+    search_job *j = quire_calloc(1, sizeof *j);
+    if (j == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    j->s = s;
+    j->o = *o;
+    j->a = (arena)ARENA_INIT;
+    j->match_count_exact = true;
     const parser_options po = {o->match_any, o->lenient};
-    int rc = parser_parse(&ast, &a, s->an, o->query, o->query_len, &po);
+    int rc = parser_parse(&j->ast, &j->a, s->an, o->query, o->query_len, &po);
     if (rc != QUIRE_OK) {
-        s->error_offset = ast.error_offset;
+        s->error_offset = j->ast.error_offset;
         goto done;
     }
-    const query_node *root = ast.root;
-    r.term_count = ast.term_count;
-    rc = plan_build(&p, &a, s->ix, &ast, o->k1, o->b);
+    rc = plan_build(&j->p, &j->a, s->ix, &j->ast, o->k1, o->b);
+done:
     if (rc != QUIRE_OK)
-        goto done;
-    if (root->kind == QUERY_PHRASE) {
-        r.has_occurrences = true;
-        r.occurrence_count = p.phrases[root->phrase].occurrences;
-    }
-    /* No more hits than live documents: a huge -k costs no memory. */
-    const uint64_t live = quire_index_doc_count(s->ix);
-    rc = topk_init(&top, live < o->top_k ? (uint32_t)live : o->top_k);
-    if (rc != QUIRE_OK)
-        goto done;
+        search_job_free(j);
+    else
+        *out = j;
+    return rc;
+}
 
-    for (uint32_t seg = 0; seg < p.segment_count; seg++) {
+uint32_t search_job_stats_count(const search_job *j)
+{
+    return plan_stats_count(&j->p);
+}
+
+void search_job_stats(const search_job *j, uint64_t *out)
+{
+    plan_stats_get(&j->p, out);
+}
+
+int search_job_rank(search_job *j, const uint64_t *stats, uint32_t top_k, bool with_ids)
+{
+    plan *p = &j->p;
+    if (stats != NULL)
+        plan_stats_set(p, stats);
+    /* No more hits than live documents: a huge -k costs no memory. */
+    const uint64_t live = quire_index_doc_count(j->s->ix);
+    int rc = topk_init(&j->top, live < top_k ? (uint32_t)live : top_k);
+    if (rc != QUIRE_OK)
+        return rc;
+    topk_set_ids(&j->top, id_of, j->s->ix);
+    for (uint32_t seg = 0; seg < p->segment_count && rc == QUIRE_OK; seg++) {
         cursor *c = NULL;
-        rc = plan_cursor(&c, &a, &p, root, seg);
+        rc = plan_cursor(&c, &j->a, p, j->ast.root, seg);
         if (rc == QUIRE_OK && c != NULL) {
-            if (!o->exhaustive && top.cap > 0 && prune_applies(c))
-                rc = prune_segment(&p, c, seg, &top, &r.match_count, &r.match_count_exact);
+            if (!j->o.exhaustive && j->top.cap > 0 && prune_applies(c))
+                rc = prune_segment(p, c, seg, &j->top, &j->match_count, &j->match_count_exact);
             else
-                rc = match_segment(&p, c, seg, &top, &r.match_count);
+                rc = match_segment(p, c, seg, &j->top, &j->match_count);
         }
         cursor_close(c);
-        if (rc != QUIRE_OK)
-            goto done;
     }
+    if (rc == QUIRE_OK)
+        rc = j->top.err;
+    if (rc == QUIRE_OK)
+        rc = topk_sort(&j->top);
+    if (rc == QUIRE_OK && with_ids)
+        rc = topk_resolve_all(&j->top);
+    return rc;
+}
 
-    topk_sort(&top);
-    if (top.count > 0) {
-        r.hits = quire_calloc(top.count, sizeof *r.hits);
-        if (r.hits == NULL) {
+void search_job_counts(const search_job *j, search_result *r)
+{
+    r->match_count = j->match_count;
+    r->match_count_exact = j->match_count_exact;
+    r->term_count = j->ast.term_count;
+    r->has_occurrences = j->ast.root->kind == QUERY_PHRASE;
+    r->occurrence_count =
+        r->has_occurrences ? j->p.phrases[j->ast.root->phrase].occurrences : 0;
+}
+
+uint32_t search_job_hit_count(const search_job *j)
+{
+    return j->top.count;
+}
+
+const topk_entry *search_job_entry(const search_job *j, uint32_t i)
+{
+    return &j->top.heap[i];
+}
+
+int search_job_fill(search_job *j, const uint32_t *which, uint32_t n, search_hit *hits)
+{
+    int rc = QUIRE_OK;
+    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
+        rc = fill_hit(&hits[i], j->s->ix, &j->top.heap[which[i]]);
+    if (rc == QUIRE_OK && j->o.passages > 0 && n > 0) {
+        search_result r = SEARCH_RESULT_INIT;
+        r.hits = hits;
+        r.hit_count = n;
+        rc = all_passages(&r, &j->a, j->s, &j->p, j->ast.root, &j->o);
+    }
+    return rc;
+}
+
+int search_query(search_result *out, searcher *s, const search_options *o)
+{
+    memset(out, 0, sizeof *out);
+    search_result r = SEARCH_RESULT_INIT;
+    search_job *j = NULL;
+    int rc = search_job_begin(&j, s, o);
+    if (rc == QUIRE_OK)
+        rc = search_job_rank(j, NULL, o->top_k, false);
+    if (rc != QUIRE_OK)
+        goto done;
+    search_job_counts(j, &r);
+    const uint32_t n = search_job_hit_count(j);
+    uint32_t *which = n > 0 ? quire_malloc((size_t)n * sizeof *which) : NULL;
+    if (n > 0) {
+        r.hits = quire_calloc(n, sizeof *r.hits);
+        if (r.hits == NULL || which == NULL) {
+            quire_free(which);
             rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
             goto done;
         }
+        r.hit_count = n; /* so search_result_free() frees half-filled hits */
     }
-    for (uint32_t i = 0; i < top.count; i++) {
-        r.hit_count = i + 1; /* so search_result_free() frees a half-filled hit */
-        rc = fill_hit(&r.hits[i], s->ix, &top.heap[i]);
-        if (rc != QUIRE_OK)
-            goto done;
-    }
-    if (o->passages > 0 && top.count > 0) {
-        rc = all_passages(&r, &a, s, &p, root, o);
-        if (rc != QUIRE_OK)
-            goto done;
-    }
+    for (uint32_t i = 0; i < n; i++)
+        which[i] = i;
+    rc = search_job_fill(j, which, n, r.hits);
+    quire_free(which);
+    if (rc != QUIRE_OK)
+        goto done;
     *out = r;
     memset(&r, 0, sizeof r);
 done:
     search_result_free(&r);
-    topk_free(&top);
-    arena_free(&a);
+    search_job_free(j);
     return rc;
 }
 
