@@ -859,8 +859,11 @@ static int commit(run *r)
         new_id = r->run_segments[0];
     if (rc != QUIRE_OK)
         return rc;
-    if (!have_new && r->have_base && !r->deleted_any && !r->opts->optimize)
-        return QUIRE_OK; /* nothing new: the last commit stands */
+    if (!have_new && r->have_base && !r->deleted_any && !r->opts->optimize) {
+        /* nothing new: the last commit stands (a shard set's vote is still cast) */
+        return r->opts->before_commit ? r->opts->before_commit(r->opts->before_commit_ctx)
+                                      : QUIRE_OK;
+    }
 
     uint32_t nbase = r->ix ? quire_index_segment_count(r->ix) : 0;
     centry *es = quire_calloc(nbase + 2, sizeof *es);
@@ -951,6 +954,8 @@ static int commit(run *r)
             next.segments[j] = next.segments[j - 1];
         next.segments[j] = x;
     }
+    if (rc == QUIRE_OK && r->opts->before_commit)
+        rc = r->opts->before_commit(r->opts->before_commit_ctx);
     if (rc == QUIRE_OK)
         rc = quire_manifest_commit(dir, &next);
     if (rc == QUIRE_OK) {
@@ -1020,7 +1025,11 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
             rc = QUIRE_OK;
         if (rc == QUIRE_OK)
             rc = prepare_ids(&r, r.have_base);
-        if (rc == QUIRE_OK && opts->input_count) {
+        if (rc == QUIRE_OK && opts->feed) {
+            rc = source_open_feed(&r.src, opts->feed, opts->feed_ctx);
+            if (rc == QUIRE_OK)
+                rc = dry_run(&r);
+        } else if (rc == QUIRE_OK && opts->input_count) {
             source_opts so = {opts->stop_on_error, warn_cb, &r, max_doc_bytes(opts),
                               " (a document is analysed whole, in about 5 bytes of memory "
                               "per byte of text: the most is a sixth of --memory)"};
@@ -1129,7 +1138,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     if (rc == QUIRE_OK)
         rc = inverter_new(&r.inv, dir, inv_budget, next_id, segment_done, &r);
-    if (rc == QUIRE_OK && opts->input_count) {
+    if (rc == QUIRE_OK && opts->feed) {
+        rc = source_open_feed(&r.src, opts->feed, opts->feed_ctx);
+    } else if (rc == QUIRE_OK && opts->input_count) {
         source_opts so = {opts->stop_on_error, warn_cb, &r, max_doc_bytes(opts),
                           " (a document is analysed whole, in about 5 bytes of memory "
                           "per byte of text: the most is a sixth of --memory)"};

@@ -20,10 +20,12 @@
 #include "quire/date.h"
 #include "quire/index.h"
 #include "search_job.h"
+#include "shards.h"
 #include "topk.h"
 
 struct searcher {
-    quire_index *ix;
+    quire_index *ix; /* NULL for a shard set */
+    shard_set *shards;
     quire_analyzer *an;
     char *dir; /* for messages */
     bool fell_back;
@@ -71,9 +73,34 @@ void search_close(searcher *s)
         return;
     quire_analyzer_free(s->an);
     quire_index_close(s->ix);
+    shard_set_close(s->shards);
     quire_free(s->dir);
     quire_free(s->fallback_message);
     quire_free(s);
+}
+
+const quire_index *search_index(const searcher *s)
+{
+    return s->ix;
+}
+
+int search_open_shards(searcher **out, const char *dir, const quire_comm *comm)
+{
+    *out = NULL;
+    searcher *s = quire_calloc(1, sizeof *s);
+    if (s == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    s->error_offset = SIZE_MAX;
+    const int rc = shard_set_open(&s->shards, dir, comm);
+    if (rc != QUIRE_OK) {
+        quire_free(s);
+        return rc;
+    }
+    const char *why = NULL;
+    s->fell_back = shard_set_fell_back(s->shards, &why);
+    s->fallback_message = s->fell_back && why ? quire_strndup(why, strlen(why)) : NULL;
+    *out = s;
+    return QUIRE_OK;
 }
 
 bool search_fell_back(const searcher *s, const char **message)
@@ -561,6 +588,8 @@ int search_job_fill(search_job *j, const uint32_t *which, uint32_t n, search_hit
 int search_query(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
+    if (s->shards != NULL)
+        return shard_set_query(out, s->shards, o, &s->error_offset);
     search_result r = SEARCH_RESULT_INIT;
     search_job *j = NULL;
     int rc = search_job_begin(&j, s, o);

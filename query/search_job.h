@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "query.h"
+#include "quire/index.h"
 #include "topk.h"
 
 typedef struct search_job search_job;
@@ -44,5 +45,8 @@ const topk_entry *search_job_entry(const search_job *j, uint32_t i);
 QUIRE_MUST_CHECK int search_job_fill(search_job *j, const uint32_t *which, uint32_t n,
                                      search_hit *hits);
 void search_job_free(search_job *j);
+
+/* The index a searcher of one index has open. */
+const quire_index *search_index(const searcher *s);
 
 #endif
