@@ -3,6 +3,7 @@
  */
 #include "prune.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -14,10 +15,13 @@ bool prune_applies(const cursor *root)
 }
 
 /* The value a bound must exceed for its document to be worth scoring: the threshold less
- * a relative slack for rounding (bounds are summed in another order than scores). */
+ * a relative slack for rounding (bounds are summed in another order than scores). A
+ * document that only ties the threshold can still enter (its external id may rank before
+ * the worst kept one's, topk.h), so a threshold of 0, where no relative slack is left, is
+ * passed by a bound of 0 too. */
 static double beatable(double threshold)
 {
-    return threshold - 1e-9 * fabs(threshold);
+    return threshold == 0.0 ? -DBL_MIN : threshold - 1e-9 * fabs(threshold);
 }
 
 int prune_segment(const plan *p, cursor *root, uint32_t seg, topk *top, uint64_t *match_count,
