@@ -164,8 +164,10 @@ if [ $mpi = 1 ]; then
         ls "$tmp/k2/shard-1" | grep -q 'seg-00000003' && break
         sleep 0.025
     done
+    files=$(ls "$tmp/k2/shard-1" | grep -c '^seg-')
     if [ -n "$victim" ]; then kill -9 "$victim"; else fail "rank 1 not found"; fi
     wait "$runner"; rc=$?
+    echo "killed rank 1 (pid ${victim:-none}) with $files segment files in shard-1; mpirun exited $rc"
     [ $rc != 0 ] && ok || fail "the killed run exited 0"
     after=$(gens)
     [ "$before" = "$after" ] && ok || fail "shards moved after the kill: before '$before', after '$after'"
