@@ -10,12 +10,13 @@
 #     passages, exact counts;
 #   - quire-query --shards (alone and under mpirun) prints what quire-query prints for the
 #     one index, and exits alike;
-#   - a nightly update (2000 new articles, 500 replaced, 300 deleted by id) applied to the
+#   - a nightly update (2158 new articles, 520 replaced, 300 deleted by id) applied to the
 #     sets (alone and by 2 ranks) equals a fresh index of the resulting documents;
 #   - a set whose shard was built with another analyzer, or lacks a shard, is refused,
 #     naming the shard;
 #   - a rank killed (SIGKILL) in the middle of an update leaves every shard at its last
 #     commit (--verify, generation, documents), and the next run completes.
+# The sanitizer tree runs it on the first 6,000 articles and fewer queries (see below).
 # Without mpirun (a build without MPI) the MPI parts are skipped, saying so; CI installs
 # Open MPI (scripts/install-deps.sh), so they run there.
 set -u
@@ -49,7 +50,11 @@ fi
 # ASan tree, so leak checks stay on for the runs without mpirun only.
 mpirun_() { ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" mpirun --oversubscribe "$@"; }
 
-zcat "$corpus" > "$tmp/reuters.jsonl"
+# The sanitizer tree (a -O0 build, several times slower) runs the same checks on the first
+# 6,000 articles with a quarter of the queries, to stay within a few minutes.
+docs=21578 one_stride=1 mpi_stride=4 random=200
+if [ "${QUIRE_SANITIZE:-OFF}" = ON ]; then docs=6000 one_stride=4 mpi_stride=16 random=50; fi
+zcat "$corpus" | head -n "$docs" > "$tmp/reuters.jsonl"
 index "$tmp/one" "$tmp/reuters.jsonl" || fail "one index"
 
 check() { # label, shard_check args...
@@ -63,14 +68,14 @@ check() { # label, shard_check args...
 
 # ---- building: one process, then 1, 2, 4 ranks
 index --shards --shard-count 4 --chunk 1M "$tmp/s4" "$tmp/reuters.jsonl" || fail "4 shards, one process"
-check "4 shards, one process" "$bin/tests/shard_check" "$tmp/s4" "$tmp/one" "$queries" 200
+check "4 shards, one process" "$bin/tests/shard_check" "$tmp/s4" "$tmp/one" "$queries" $random $one_stride
 if [ $mpi = 1 ]; then
     for n in 1 2 4; do
         mpirun_ -n $n "$bin/quire-index" --quiet --shards --chunk 1M "$tmp/m$n" "$tmp/reuters.jsonl" ||
             fail "mpirun -n $n quire-index --shards"
-        check "$n shards, mpirun -n $n" mpirun_ -n $n "$bin/tests/shard_check" "$tmp/m$n" "$tmp/one" "$queries" 100 4
+        check "$n shards, mpirun -n $n" mpirun_ -n $n "$bin/tests/shard_check" "$tmp/m$n" "$tmp/one" "$queries" $((random / 2)) $mpi_stride
     done
-    check "4 shards, mpirun -n 2" mpirun_ -n 2 "$bin/tests/shard_check" "$tmp/m4" "$tmp/one" "$queries" 50 8
+    check "4 shards, mpirun -n 2" mpirun_ -n 2 "$bin/tests/shard_check" "$tmp/m4" "$tmp/one" "$queries" $((random / 4)) $((mpi_stride * 2))
     # the same shards whoever reads the inputs
     same=1
     for f in $(cd "$tmp/s4" && find . -type f ! -name LOCK | sort); do
@@ -113,11 +118,13 @@ index --language french "$tmp/bad/shard-2" "$tmp/x.jsonl"
 index --shards --shard-count 3 "$tmp/s4" "$tmp/x.jsonl" 2> "$tmp/err.txt"
 [ $? = 1 ] && grep -q "has 4 shards, not 3" "$tmp/err.txt" && ok || fail "another shard count was not refused: $(cat "$tmp/err.txt")"
 
-# ---- a nightly update: 2000 new articles, 500 replaced, 300 deleted by id
-head -n 15000 "$tmp/reuters.jsonl" > "$tmp/base.jsonl"
-sed -n '15001,17000p' "$tmp/reuters.jsonl" > "$tmp/night.jsonl"
-# replacements: 500 base articles with another text (every 29th of the first 14500)
-awk 'NR % 29 == 0 && NR <= 14500' "$tmp/base.jsonl" |
+# ---- a nightly update: a tenth of the articles new, every 29th of the base replaced, every
+# 47th deleted by id (300 at most)
+base=$((docs * 7 / 10))
+head -n $base "$tmp/reuters.jsonl" > "$tmp/base.jsonl"
+sed -n "$((base + 1)),$((base + docs / 10))p" "$tmp/reuters.jsonl" > "$tmp/night.jsonl"
+# replacements: every 29th base article with another text
+awk 'NR % 29 == 0' "$tmp/base.jsonl" |
     sed 's/"text": "/"text": "Revised tonight, new crude oil figures. /' >> "$tmp/night.jsonl"
 # deletions: every 47th id of the base that is not replaced
 awk 'NR % 47 == 0 && NR % 29 != 0' "$tmp/base.jsonl" | sed 's/^{"id": "\([^"]*\)".*/\1/' | head -n 300 > "$tmp/gone.txt"
@@ -129,19 +136,19 @@ cat "$tmp/night.jsonl" >> "$tmp/fresh.jsonl"
 index "$tmp/fresh" "$tmp/fresh.jsonl" || fail "fresh index"
 index --shards --shard-count 4 --chunk 1M "$tmp/n4" "$tmp/base.jsonl" || fail "nightly base, one process"
 index --shards --delete-from "$tmp/gone.txt" --chunk 1M "$tmp/n4" "$tmp/night.jsonl" || fail "nightly update, one process"
-check "nightly, 4 shards, one process" "$bin/tests/shard_check" "$tmp/n4" "$tmp/fresh" "$queries" 200
+check "nightly, 4 shards, one process" "$bin/tests/shard_check" "$tmp/n4" "$tmp/fresh" "$queries" $random $one_stride
 if [ $mpi = 1 ]; then
     mpirun_ -n 2 "$bin/quire-index" --quiet --shards --chunk 1M "$tmp/n2" "$tmp/base.jsonl" || fail "nightly base, 2 ranks"
     mpirun_ -n 2 "$bin/quire-index" --quiet --shards --delete-from "$tmp/gone.txt" --chunk 1M "$tmp/n2" "$tmp/night.jsonl" ||
         fail "nightly update, 2 ranks"
-    check "nightly, mpirun -n 2" mpirun_ -n 2 "$bin/tests/shard_check" "$tmp/n2" "$tmp/fresh" "$queries" 100 4
+    check "nightly, mpirun -n 2" mpirun_ -n 2 "$bin/tests/shard_check" "$tmp/n2" "$tmp/fresh" "$queries" $((random / 2)) $mpi_stride
 fi
 
 # ---- a rank killed in the middle of an update
 if [ $mpi = 1 ]; then
     # A long update: the whole collection again under other ids, with little memory, so
     # that each rank flushes segments for a while before the vote.
-    sed 's/^{"id": "/{"id": "again-/' "$tmp/reuters.jsonl" > "$tmp/again.jsonl"
+    zcat "$corpus" | sed 's/^{"id": "/{"id": "again-/' > "$tmp/again.jsonl" # all of it, in both trees
     cp -r "$tmp/m2" "$tmp/k2"
     gens() { for s in 0 1; do "$bin/quire-index" --stats "$tmp/k2/shard-$s" | awk '/^index/ {print $4} /^documents/ {print $2}'; done | tr '\n' ' '; }
     before=$(gens)
@@ -174,11 +181,11 @@ if [ $mpi = 1 ]; then
     for s in 0 1; do
         "$bin/quire-index" --verify "$tmp/k2/shard-$s" > /dev/null 2>&1 && ok || fail "shard $s does not verify after the kill"
     done
-    check "after the kill, mpirun -n 2" mpirun_ -n 2 "$bin/tests/shard_check" "$tmp/k2" "$tmp/one" "$queries" 20 8
+    check "after the kill, mpirun -n 2" mpirun_ -n 2 "$bin/tests/shard_check" "$tmp/k2" "$tmp/one" "$queries" $((random / 10)) $((mpi_stride * 2))
     mpirun_ -n 2 "$bin/quire-index" --quiet --shards --chunk 4M "$tmp/k2" "$tmp/again.jsonl" || fail "the run after the kill"
     cat "$tmp/reuters.jsonl" "$tmp/again.jsonl" > "$tmp/both.jsonl"
     index "$tmp/both" "$tmp/both.jsonl"
-    check "the run after the kill completed, mpirun -n 2" mpirun_ -n 2 "$bin/tests/shard_check" "$tmp/k2" "$tmp/both" "$queries" 50 8
+    check "the run after the kill completed, mpirun -n 2" mpirun_ -n 2 "$bin/tests/shard_check" "$tmp/k2" "$tmp/both" "$queries" $((random / 4)) $((mpi_stride * 2))
 fi
 
 echo "shards: $checks passed, $failures failed"
