@@ -6,11 +6,12 @@
 #   bench/run_shards_bench.sh [--bin DIR] [--corpus FILE.jsonl(.gz)] [--ranks "1 2"] [--runs N]
 #
 #   --bin DIR     quire-index, quire-query (default: a Release build of the working tree in
-#                 bench/build-shards)
+#                 bench/build/shards)
 #   --corpus F    JSON Lines to index (default: Reuters-21578 from ../shared, 18.8 MB)
 #   --ranks LIST  rank counts for the indexing table (default "1 2": this machine has 2
 #                 cores; on a 16-core machine give "1 2 4 8 16")
 #   --runs N      runs per indexing figure, the median is shown (default 3)
+#   --chunk SIZE  --chunk of the sharded runs (default 4M: Reuters in 5 pieces)
 #
 # Indexing: wall seconds (median) and speed-up against one process with --threads 1, for
 # one process with --threads N and for `mpirun -n N quire-index --shards` (each rank
@@ -26,20 +27,22 @@ corpus=${QUIRE_SHARED:-$root/../shared}/corpora/reuters21578/corpus.jsonl.gz
 bin=""
 ranks="1 2"
 runs=3
+chunk=4M
 while [ $# -gt 0 ]; do
     case "$1" in
     --bin) bin=$2; shift ;;
     --corpus) corpus=$2; shift ;;
     --ranks) ranks=$2; shift ;;
     --runs) runs=$2; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --chunk) chunk=$2; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "run_shards_bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
 command -v mpirun >/dev/null || { echo "run_shards_bench.sh: needs mpirun (scripts/install-deps.sh)" >&2; exit 2; }
 if [ -z "$bin" ]; then
-    bin=$here/build-shards
+    bin=$here/build/shards
     cmake -S "$root" -B "$bin" -DCMAKE_BUILD_TYPE=Release -DQUIRE_TESTS=OFF -DQUIRE_BENCH=OFF >/dev/null
     cmake --build "$bin" -j"$(nproc)" >/dev/null
 fi
@@ -59,18 +62,17 @@ docs=$(grep -c . "$tmp/corpus.jsonl")
 
 now() { date +%s.%N; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# wall seconds of one run of "$@", the index directory removed first
+# "wall cpu" seconds of one run of "$@" (cpu: user + system of it and its children, the
+# ranks included), the index directory removed first
 timed() {
     rm -rf "$tmp/ix"
-    local t0 t1
-    t0=$(now)
-    "$@" > /dev/null
-    t1=$(now)
-    echo "$t1 - $t0" | bc -l
+    local TIMEFORMAT='%R %U %S'
+    { time "$@" > /dev/null; } 2> "$tmp/time"
+    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$tmp/time"
 }
-fig() { # runs, command...
+fig() { # runs, command...: the run of median wall time
     local n=$1; shift
-    for _ in $(seq 1 "$n"); do timed "$@"; done | median
+    for _ in $(seq 1 "$n"); do timed "$@"; done | sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'
 }
 
 {
@@ -80,19 +82,23 @@ echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(git -C "$root" rev-parse --short H
 echo
 echo "## Indexing"
 echo
-echo "Median of $runs runs, wall seconds; speed-up against one process with --threads 1."
+echo "The run of median wall time out of $runs; CPU: user + system of the run and its ranks; speed-up: wall time against one process with --threads 1. Load average when it started: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: compare within one run)."
 echo
-echo "| run | processes x threads | seconds | MB/s | speed-up |"
-echo "|---|---|---|---|---|"
-base=$(fig "$runs" "$bin/quire-index" --quiet --threads 1 "$tmp/ix" "$tmp/corpus.jsonl")
+echo "| run | processes x threads | wall s | CPU s | MB/s | speed-up |"
+echo "|---|---|---|---|---|---|"
+row() { # label, procs x threads, "wall cpu"
+    set -- "$1" "$2" $3
+    [ -n "${base:-}" ] || base=$3
+    printf '| %s | %s | %.2f | %.2f | %.1f | %.2f |\n' "$1" "$2" "$3" "$4" "$(echo "$mb / $3" | bc -l)" "$(echo "$base / $3" | bc -l)"
+}
 for n in $ranks; do
-    t=$(fig "$runs" "$bin/quire-index" --quiet --threads "$n" "$tmp/ix" "$tmp/corpus.jsonl")
-    printf '| one index, --threads %s | 1 x %s | %.2f | %.1f | %.2f |\n' "$n" "$n" "$t" "$(echo "$mb / $t" | bc -l)" "$(echo "$base / $t" | bc -l)"
+    row "one index, --threads $n" "1 x $n" "$(fig "$runs" "$bin/quire-index" --quiet --threads "$n" "$tmp/ix" "$tmp/corpus.jsonl")"
 done
 for n in $ranks; do
-    t=$(fig "$runs" mpirun --oversubscribe -n "$n" "$bin/quire-index" --quiet --shards --threads 1 "$tmp/ix" "$tmp/corpus.jsonl")
-    printf '| mpirun -n %s --shards (%s shards) | %s x 1 | %.2f | %.1f | %.2f |\n' "$n" "$n" "$n" "$t" "$(echo "$mb / $t" | bc -l)" "$(echo "$base / $t" | bc -l)"
+    row "mpirun -n $n --shards ($n shards, --chunk $chunk)" "$n x 1" "$(fig "$runs" mpirun --oversubscribe -n "$n" "$bin/quire-index" --quiet --shards --threads 1 --chunk "$chunk" "$tmp/ix" "$tmp/corpus.jsonl")"
 done
+echo
+echo "16 ranks: not measured here (a 2-core machine); run with --ranks \"1 2 4 8 16\" on a 16-core one."
 echo
 echo "mpirun's own start-up is inside these times (about 0.4 s here for 2 ranks)."
 echo
