@@ -67,8 +67,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 timed() {
     rm -rf "$tmp/ix"
     local TIMEFORMAT='%R %U %S'
-    { time "$@" > /dev/null; } 2> "$tmp/time"
-    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$tmp/time"
+    { time "$@" > /dev/null 2> "$tmp/err"; } 2> "$tmp/time"
+    tail -n 1 "$tmp/time" | awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }'
 }
 fig() { # runs, command...: the run of median wall time
     local n=$1; shift
