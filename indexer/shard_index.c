@@ -39,11 +39,13 @@ typedef struct feed {
     bool over;      /* no more rounds: the last one is done, or a process failed */
     bool secondary; /* this process stopped because another one failed */
     bool voted;     /* the pass's vote is cast */
+    bool read_failed; /* this process could not read its chunk (the message says so) */
     int vote_rc;
     quire_buf *send, *recv; /* size each */
     uint32_t at_proc;       /* decoding recv[at_proc] at at_off */
     size_t at_off;
     uint64_t input_bytes, bytes_sent;
+    char origin[4096]; /* the current document's origin, NUL-terminated */
 } feed;
 
 static bool ends_with(const char *s, const char *suffix)
@@ -236,6 +238,12 @@ static int do_round(feed *f, bool failed)
     const uint64_t c = f->round * f->size + f->rank;
     if (!failed && c < f->pl->count)
         rc = read_chunk(f, &f->pl->chunks[c]);
+    if (rc != QUIRE_OK) {
+        char msg[2048];
+        snprintf(msg, sizeof msg, "%s", quire_errmsg());
+        rc = quire_error(rc, "rank %u reading the inputs: %s", (unsigned)f->rank, msg);
+        f->read_failed = true;
+    }
     uint64_t any = failed || rc != QUIRE_OK;
     const int src = quire_comm_sum(f->o->comm, &any, 1);
     if (src != QUIRE_OK)
@@ -304,11 +312,10 @@ static int next_doc(void *ctx, source_doc *d)
     d->date = (int32_t)quire_load_le32(date);
     d->line = quire_load_le64(line);
     /* origin must be NUL-terminated: it is followed by the date, so copy it out */
-    static _Thread_local char origin_buf[4096];
-    const size_t n = origin_len < sizeof origin_buf - 1 ? origin_len : sizeof origin_buf - 1;
-    memcpy(origin_buf, origin, n);
-    origin_buf[n] = '\0';
-    d->origin = origin_buf;
+    const size_t n = origin_len < sizeof f->origin - 1 ? origin_len : sizeof f->origin - 1;
+    memcpy(f->origin, origin, n);
+    f->origin[n] = '\0';
+    d->origin = f->origin;
     return QUIRE_OK;
 }
 
@@ -426,7 +433,7 @@ static int run_pass(const shard_index_opts *o, const plan *pl, uint32_t pass,
     memset(&sum, 0, sizeof sum);
     if (rc == QUIRE_OK)
         rc = indexer_run(&ix, &sum);
-    if (rc != QUIRE_OK && !f.secondary && rc != f.vote_rc) {
+    if (rc != QUIRE_OK && !f.secondary && !f.read_failed && rc != f.vote_rc) {
         char msg[2048];
         snprintf(msg, sizeof msg, "%s", quire_errmsg());
         rc = quire_error(rc, "shard %u: %s", (unsigned)shard, msg);
