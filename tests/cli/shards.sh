@@ -14,6 +14,8 @@
 #     sets (alone and by 2 ranks) equals a fresh index of the resulting documents;
 #   - a set whose shard was built with another analyzer, or lacks a shard, is refused,
 #     naming the shard;
+#   - a run whose shard 1 is locked by another writer fails naming shard 1 and commits no
+#     shard (shard 0 was ready to);
 #   - a rank killed (SIGKILL) in the middle of an update leaves every shard at its last
 #     commit (--verify, generation, documents), and the next run completes.
 # The sanitizer tree runs it on the first 6,000 articles and fewer queries (see below).
@@ -142,6 +144,21 @@ if [ $mpi = 1 ]; then
     mpirun_ -n 2 "$bin/quire-index" --quiet --shards --delete-from "$tmp/gone.txt" --chunk 1M "$tmp/n2" "$tmp/night.jsonl" ||
         fail "nightly update, 2 ranks"
     check "nightly, mpirun -n 2" mpirun_ -n 2 "$bin/tests/shard_check" "$tmp/n2" "$tmp/fresh" "$queries" $((random / 2)) $mpi_stride
+fi
+
+# ---- a run that fails on one shard names it and commits no shard
+if [ $mpi = 1 ]; then
+    cp -r "$tmp/m2" "$tmp/f2"
+    gens_of() { for s in 0 1; do "$bin/quire-index" --stats "$1/shard-$s" | awk '/^index/ {print $4}'; done | tr '\n' ' '; }
+    before=$(gens_of "$tmp/f2")
+    flock "$tmp/f2/shard-1/LOCK" sleep 4 & holder=$! # another writer holds shard 1 for 4 s
+    sleep 0.2
+    mpirun_ -n 2 "$bin/quire-index" --quiet --shards "$tmp/f2" "$tmp/night.jsonl" > /dev/null 2> "$tmp/err.txt"; rc=$?
+    wait "$holder"
+    [ $rc != 0 ] && grep -q "shard 1:.*lock" "$tmp/err.txt" && grep -q "every shard of .* keeps its last commit" "$tmp/err.txt" && ok ||
+        fail "a failed shard was not named (exit $rc): $(head -n 3 "$tmp/err.txt")"
+    [ "$(gens_of "$tmp/f2")" = "$before" ] && ok || fail "a shard committed although shard 1 failed: $before -> $(gens_of "$tmp/f2")"
+    mpirun_ -n 2 "$bin/quire-index" --quiet --shards "$tmp/f2" "$tmp/night.jsonl" && ok || fail "the run after the failure"
 fi
 
 # ---- a rank killed in the middle of an update
