@@ -36,9 +36,9 @@ typedef struct feed {
     const plan *pl;
     uint32_t rank, size, pass;
     uint64_t round, rounds;
-    bool over;      /* no more rounds: the last one is done, or a process failed */
-    bool secondary; /* this process stopped because another one failed */
-    bool voted;     /* the pass's vote is cast */
+    bool over;        /* no more rounds: the last one is done, or a process failed */
+    bool secondary;   /* this process stopped because another one failed */
+    bool voted;       /* the pass's vote is cast */
     bool read_failed; /* this process could not read its chunk (the message says so) */
     int vote_rc;
     quire_buf *send, *recv; /* size each */
@@ -99,8 +99,10 @@ static int make_plan(plan *pl, const shard_index_opts *o, uint32_t size)
         source_entry_info(pl->walk, i, &path, &bytes, &is_file);
         const bool is_stdin = !is_file && strcmp(path, "-") == 0;
         if (is_stdin && size > 1)
-            return quire_error(QUIRE_EINVAL, "standard input cannot be split between %u "
-                               "processes: give files", (unsigned)size);
+            return quire_error(QUIRE_EINVAL,
+                               "standard input cannot be split between %u "
+                               "processes: give files",
+                               (unsigned)size);
         const bool split = is_file && bytes > cb && splittable(path);
         if (group_count > 0 && (split || is_stdin || group_bytes + bytes > cb)) {
             rc = add_chunk(pl, group, group_count, 0, 0);
@@ -483,7 +485,8 @@ int shard_index_run(const shard_index_opts *o, shard_index_summary *out)
     if (rc == QUIRE_OK && quire_comm_rank(comm) != 0)
         rc = quire_shardset_read(&set, o->ix.index_dir);
     if (rc == QUIRE_OK && set.shard_count % size != 0)
-        rc = quire_error(QUIRE_EINVAL, "%s: %u shards cannot be shared by %u processes (it "
+        rc = quire_error(QUIRE_EINVAL,
+                         "%s: %u shards cannot be shared by %u processes (it "
                          "must divide the shard count)",
                          o->ix.index_dir, (unsigned)set.shard_count, (unsigned)size);
     if (rc == QUIRE_OK)
@@ -497,14 +500,13 @@ int shard_index_run(const shard_index_opts *o, shard_index_summary *out)
     for (uint32_t pass = 0; pass < out->passes && rc == QUIRE_OK; pass++)
         rc = run_pass(&run, &pl, pass, out, &set);
     /* Every process's counts, summed. */
-    uint64_t v[16] = {out->total.docs_added,     out->total.docs_skipped,
-                      out->total.warnings,       out->total.invalid_utf8,
-                      out->total.text_bytes,     out->total.input_bytes,
-                      out->total.tokens,         out->total.segments_flushed,
-                      out->total.docs_replaced,  out->total.docs_deleted,
-                      out->total.delete_missing, out->total.merges,
-                      out->total.segments,       out->total.stem_calls,
-                      out->total.stem_hits,      out->bytes_sent};
+    uint64_t v[16] = {
+        out->total.docs_added,   out->total.docs_skipped,     out->total.warnings,
+        out->total.invalid_utf8, out->total.text_bytes,       out->total.input_bytes,
+        out->total.tokens,       out->total.segments_flushed, out->total.docs_replaced,
+        out->total.docs_deleted, out->total.delete_missing,   out->total.merges,
+        out->total.segments,     out->total.stem_calls,       out->total.stem_hits,
+        out->bytes_sent};
     if (quire_comm_sum(comm, v, 16) == QUIRE_OK) {
         indexer_summary *t = &out->total;
         t->docs_added = v[0];
@@ -525,8 +527,7 @@ int shard_index_run(const shard_index_opts *o, shard_index_summary *out)
         out->bytes_sent = v[15];
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    out->total.seconds =
-        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    out->total.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     source_close(pl.walk);
     quire_free(pl.chunks);
     quire_shardset_free(&set);

@@ -38,11 +38,11 @@ typedef struct shard_index_opts {
 } shard_index_opts;
 
 typedef struct shard_index_summary {
-    indexer_summary total;   /* summed over every shard of every process */
-    uint32_t shard_count;    /* of the set */
-    uint32_t passes;         /* S / P */
-    uint64_t chunks;         /* input chunks */
-    uint64_t bytes_sent;     /* bytes of documents this process sent to others (itself too) */
+    indexer_summary total; /* summed over every shard of every process */
+    uint32_t shard_count;  /* of the set */
+    uint32_t passes;       /* S / P */
+    uint64_t chunks;       /* input chunks */
+    uint64_t bytes_sent;   /* bytes of documents this process sent to others (itself too) */
 } shard_index_summary;
 
 /* Run on every process (collective). QUIRE_OK when every shard committed (or, dry run,

@@ -19,9 +19,9 @@
 struct shard_set {
     const quire_comm *comm;
     quire_shardset set;
-    uint32_t count;     /* shards of this process */
-    uint32_t *shard;    /* their numbers, ascending */
-    searcher **search;  /* their searchers */
+    uint32_t count;    /* shards of this process */
+    uint32_t *shard;   /* their numbers, ascending */
+    searcher **search; /* their searchers */
 };
 
 void shard_set_close(shard_set *s)
@@ -119,8 +119,8 @@ static int bad_message(void)
  * messages get the shard's number. */
 static bool about_shard(int rc)
 {
-    return rc == QUIRE_ECORRUPT || rc == QUIRE_EIO || rc == QUIRE_ENOMEM ||
-           rc == QUIRE_EVERSION || rc == QUIRE_ENOTFOUND || rc == QUIRE_EMISMATCH;
+    return rc == QUIRE_ECORRUPT || rc == QUIRE_EIO || rc == QUIRE_ENOMEM || rc == QUIRE_EVERSION ||
+           rc == QUIRE_ENOTFOUND || rc == QUIRE_EMISMATCH;
 }
 
 static int shard_error(int rc, uint32_t shard)
@@ -443,8 +443,7 @@ static int collect_hits(search_result *res, const quire_buf *all, uint32_t n)
     return got == n ? QUIRE_OK : bad_message();
 }
 
-int shard_set_query(search_result *out, shard_set *s, const search_options *o,
-                    size_t *error_offset)
+int shard_set_query(search_result *out, shard_set *s, const search_options *o, size_t *error_offset)
 {
     memset(out, 0, sizeof *out);
     *error_offset = SIZE_MAX;

@@ -132,4 +132,3 @@ int quire_comm_agree(const quire_comm *comm, int rc)
     quire_buf_free(&all);
     return out;
 }
-

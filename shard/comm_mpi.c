@@ -20,8 +20,7 @@ bool quire_comm_have_mpi(void)
  * hydra) started this process. */
 static bool launched(void)
 {
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
-                                       "PMI_SIZE"};
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         if (getenv(vars[i]) != NULL)
             return true;
@@ -148,8 +147,7 @@ int quire_comm_mpi_exchange(const quire_comm *c, const quire_buf *send, quire_bu
     uint64_t *in_len = quire_calloc(size, sizeof *in_len);
     int *sc = quire_calloc(size, sizeof *sc), *sd = quire_calloc(size, sizeof *sd);
     int *rcnt = quire_calloc(size, sizeof *rcnt), *rd = quire_calloc(size, sizeof *rd);
-    if (out_len == NULL || in_len == NULL || sc == NULL || sd == NULL || rcnt == NULL ||
-        rd == NULL)
+    if (out_len == NULL || in_len == NULL || sc == NULL || sd == NULL || rcnt == NULL || rd == NULL)
         quire_comm_mpi_abort(2); /* the others would wait for us forever */
     uint8_t *sendbuf = NULL, *recvbuf = NULL;
     int rc = QUIRE_OK;

@@ -39,9 +39,9 @@ Test(shardset, bytes_are_those_of_format_md)
     quire_buf b = QUIRE_BUF_INIT;
     const quire_shardset t = {3, 1, "ab", "en", true};
     cr_assert_eq(quire_shardset_encode(&b, &t), QUIRE_OK);
-    static const uint8_t want[] = {'Q', 'U', 'I', 'R', 'S', 'H', 'D', '1', 1, 0, 0, 0, 3, 0,
-                                   0,   0,   1,   0,   0,   0,   1,   2,   0, 0, 0, 'a', 'b', 2,
-                                   0,   0,   0,   'e', 'n'};
+    static const uint8_t want[] = {'Q', 'U', 'I', 'R', 'S', 'H', 'D', '1', 1, 0,   0,
+                                   0,   3,   0,   0,   0,   1,   0,   0,   0, 1,   2,
+                                   0,   0,   0,   'a', 'b', 2,   0,   0,   0, 'e', 'n'};
     cr_assert_eq(b.len, sizeof want + 4);
     cr_expect_eq(memcmp(b.data, want, sizeof want), 0);
     cr_expect_eq(quire_load_le32(b.data + sizeof want), quire_crc32(0, want, sizeof want));

@@ -194,10 +194,18 @@ int main(int argc, char **argv)
     }
     fclose(f);
     static const char *const shapes[] = {
-        "%s -%s",         "(%s OR %s) %s",          "%s NOT (%s OR %s)",
-        "title:%s",       "%s OR %s OR %s",         "+%s %s %s",
-        "%s NEAR/5 %s",   "%s ONEAR/2 %s",          "date:1987-03-01..1987-03-31 %s",
-        "%s date:..1987-03-15 -%s", "~\"%s %s\"",  "%s* %s",
+        "%s -%s",
+        "(%s OR %s) %s",
+        "%s NOT (%s OR %s)",
+        "title:%s",
+        "%s OR %s OR %s",
+        "+%s %s %s",
+        "%s NEAR/5 %s",
+        "%s ONEAR/2 %s",
+        "date:1987-03-01..1987-03-31 %s",
+        "%s date:..1987-03-15 -%s",
+        "~\"%s %s\"",
+        "%s* %s",
     };
     for (long i = 0; i < random && nwords > 0; i++) {
         const char *shape = shapes[rnd(sizeof shapes / sizeof shapes[0])];

@@ -19,9 +19,9 @@
 #include "quire/bytes.h"
 #include "quire/status.h"
 
-#define QUIRE_SHARDSET_FILE    "shardset"
-#define QUIRE_SHARDSET_MAX     4096 /* shards in a set */
-#define QUIRE_SHARD_HASH_ID64  1    /* quire_id_hash(id) mod shard_count */
+#define QUIRE_SHARDSET_FILE   "shardset"
+#define QUIRE_SHARDSET_MAX    4096 /* shards in a set */
+#define QUIRE_SHARD_HASH_ID64 1    /* quire_id_hash(id) mod shard_count */
 
 typedef struct quire_shardset {
     uint32_t shard_count; /* 1..QUIRE_SHARDSET_MAX */
