@@ -479,6 +479,8 @@ int search_job_begin(search_job **out, searcher *s, const search_options *o)
 {
     *out = NULL;
     s->error_offset = SIZE_MAX;
+    if (s->ix == NULL)
+        return quire_error(QUIRE_EINVAL, "search_job_begin: a searcher of one index only");
     if (!(o->k1 >= 0.0) || !isfinite(o->k1))
         return quire_error(QUIRE_EINVAL, "k1 must be a finite number >= 0");
     if (!(o->b >= 0.0 && o->b <= 1.0))

@@ -486,18 +486,20 @@ int shard_set_query(search_result *out, shard_set *s, const search_options *o, s
     /* 3. Each shard's top k, scored with them. */
     for (uint32_t i = 0; i < s->count && rc == QUIRE_OK; i++)
         rc = shard_error(search_job_rank(jobs[i], stats, o->top_k, true), s->shard[i]);
-    rc = agree(comm, rc);
-    if (rc != QUIRE_OK)
-        goto done;
-    uint64_t counts[2] = {0, 0}; /* matches, shards whose count is a lower bound */
-    for (uint32_t i = 0; i < s->count; i++) {
+    /* One sum for both: processes that failed, and the counts (a collective less a query). */
+    uint64_t counts[3] = {rc != QUIRE_OK, 0, 0}; /* failed, matches, inexact shards */
+    for (uint32_t i = 0; i < s->count && rc == QUIRE_OK; i++) {
         search_job_counts(jobs[i], &r);
-        counts[0] += r.match_count;
-        counts[1] += !r.match_count_exact;
+        counts[1] += r.match_count;
+        counts[2] += !r.match_count_exact;
     }
-    rc = quire_comm_sum(comm, counts, 2);
-    if (rc != QUIRE_OK)
+    const int crc = quire_comm_sum(comm, counts, 3);
+    if (crc != QUIRE_OK || counts[0] > 0) {
+        rc = crc != QUIRE_OK ? crc : agree(comm, rc); /* all fail, with the failed message */
         goto done;
+    }
+    counts[0] = counts[1];
+    counts[1] = counts[2];
     r.match_count = counts[0];
     r.match_count_exact = counts[1] == 0;
     /* 4. The best k overall, chosen on process 0 from each process's best k. */

@@ -4,6 +4,9 @@
  * (comm.c): a search over a shard set in one process runs the very code an MPI run does,
  * with a communicator of size 1.
  *
+ * The MPI side lives in a plugin loaded only when an MPI launcher started the process
+ * (mpi_plugin.h), so that the programs do not load Open MPI otherwise.
+ *
  * Every operation is collective: each process of the communicator calls it, in the same
  * order, with the same sizes where sizes must agree. Errors come back as quire codes (an
  * MPI error is QUIRE_EIO with MPI's message), though by default MPI ends the whole job on
@@ -34,7 +37,7 @@ uint32_t quire_comm_rank(const quire_comm *c);
 uint32_t quire_comm_size(const quire_comm *c);
 /* "mpi" or "single". */
 const char *quire_comm_kind(const quire_comm *c);
-/* Whether this build has MPI at all. */
+/* Whether this build made the MPI plugin (libquire-mpi.so). */
 bool quire_comm_have_mpi(void);
 
 /* v[0..n) := the element-wise sum of every process's v. */
@@ -54,22 +57,5 @@ QUIRE_MUST_CHECK int quire_comm_exchange(const quire_comm *c, const quire_buf *s
  * and message; elsewhere its own, or QUIRE_EIO "another process ... failed". So that a
  * failure on one process never leaves the others waiting in a collective. Collective. */
 QUIRE_MUST_CHECK int quire_comm_agree(const quire_comm *comm, int rc);
-
-/* Internal: the MPI implementation's hooks (comm_mpi.c, or comm_nompi.c without MPI). */
-QUIRE_MUST_CHECK int quire_comm_mpi_start(quire_comm *c, int *argc, char ***argv, bool *started);
-void quire_comm_mpi_finish(quire_comm *c);
-_Noreturn void quire_comm_mpi_abort(int code);
-QUIRE_MUST_CHECK int quire_comm_mpi_sum(uint64_t *v, size_t n);
-QUIRE_MUST_CHECK int quire_comm_mpi_gather(const quire_comm *c, const quire_buf *mine,
-                                           quire_buf *all, uint64_t *lens);
-QUIRE_MUST_CHECK int quire_comm_mpi_bcast(const quire_comm *c, quire_buf *b);
-QUIRE_MUST_CHECK int quire_comm_mpi_exchange(const quire_comm *c, const quire_buf *send,
-                                             quire_buf *recv);
-
-struct quire_comm {
-    uint32_t rank;
-    uint32_t size;
-    bool is_mpi;
-};
 
 #endif

@@ -1,211 +1,95 @@
 /*
- * comm_mpi.c - the communicator over MPI (built when CMake finds MPI): MPI_COMM_WORLD,
- * initialised only when a launcher started this process, byte payloads as MPI_BYTE.
- * MPI counts are ints: a payload over INT_MAX bytes in one operation is refused
- * (QUIRE_ELIMIT), which the callers' round sizes stay far below.
+ * comm_mpi.c - the MPI plugin (libquire-mpi.so): MPI_COMM_WORLD, errors returned rather
+ * than fatal, byte payloads as MPI_BYTE. See mpi_plugin.h.
  */
-#include "comm.h"
+#include "mpi_plugin.h"
 
-#include <limits.h>
 #include <mpi.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-bool quire_comm_have_mpi(void)
+static int init(int *rank, int *size)
 {
-    return true;
+    int provided = 0;
+    int err = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+    /* Errors come back to quire (reported naming the operation) rather than ending the job
+     * with MPI's own message. */
+    if (err == MPI_SUCCESS)
+        err = MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    if (err == MPI_SUCCESS)
+        err = MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    if (err == MPI_SUCCESS)
+        err = MPI_Comm_size(MPI_COMM_WORLD, size);
+    return err;
 }
 
-/* Whether an MPI launcher (Open MPI's mpirun, a PMI or PMIx one: Slurm's srun, MPICH's
- * hydra) started this process. */
-static bool launched(void)
+static void finalize(void)
 {
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        if (getenv(vars[i]) != NULL)
-            return true;
-    return false;
+    (void)MPI_Finalize();
 }
 
-static int mpi_failed(int err, const char *what)
+static void abort_job(int code)
+{
+    (void)MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code);
+}
+
+static void error_string(int err, char *out, size_t cap)
 {
     char msg[MPI_MAX_ERROR_STRING];
     int len = 0;
     if (MPI_Error_string(err, msg, &len) != MPI_SUCCESS)
         len = 0;
     msg[len] = '\0';
-    return quire_error(QUIRE_EIO, "MPI %s: %s", what, len > 0 ? msg : "error");
+    snprintf(out, cap, "%s", len > 0 ? msg : "error");
 }
 
-int quire_comm_mpi_start(quire_comm *c, int *argc, char ***argv, bool *started)
+static int sum_u64(uint64_t *v, int n)
 {
-    *started = false;
-    if (!launched())
-        return QUIRE_OK;
-    int provided = 0, rank = 0, size = 1;
-    int err = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
-    if (err != MPI_SUCCESS)
-        return mpi_failed(err, "init");
-    /* Errors come back to us (and are reported naming the operation) rather than ending
-     * the job with MPI's own message. */
-    err = MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-    if (err == MPI_SUCCESS)
-        err = MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (err == MPI_SUCCESS)
-        err = MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (err != MPI_SUCCESS)
-        return mpi_failed(err, "init");
-    c->rank = (uint32_t)rank;
-    c->size = (uint32_t)size;
-    *started = true;
-    return QUIRE_OK;
+    return MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 }
 
-void quire_comm_mpi_finish(quire_comm *c)
+static int max_int(int *v)
 {
-    (void)c;
-    (void)MPI_Finalize();
+    return MPI_Allreduce(MPI_IN_PLACE, v, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 }
 
-void quire_comm_mpi_abort(int code)
+static int allgather_u64(uint64_t mine, uint64_t *all)
 {
-    (void)MPI_Abort(MPI_COMM_WORLD, code);
-    exit(code);
+    return MPI_Allgather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, MPI_COMM_WORLD);
 }
 
-int quire_comm_mpi_sum(uint64_t *v, size_t n)
+static int alltoall_u64(const uint64_t *send, uint64_t *recv)
 {
-    if (n > INT_MAX)
-        return quire_error(QUIRE_ELIMIT, "MPI sum of %zu counters", n);
-    const int err = MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-    return err == MPI_SUCCESS ? QUIRE_OK : mpi_failed(err, "allreduce");
+    return MPI_Alltoall(send, 1, MPI_UINT64_T, recv, 1, MPI_UINT64_T, MPI_COMM_WORLD);
 }
 
-static int too_big(size_t n, const char *what)
+static int bcast_u64(uint64_t *v)
 {
-    return quire_error(QUIRE_ELIMIT, "MPI %s of %zu bytes (at most %d in one operation)", what, n,
-                       INT_MAX);
+    return MPI_Bcast(v, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
 }
 
-int quire_comm_mpi_gather(const quire_comm *c, const quire_buf *mine, quire_buf *all,
-                          uint64_t *lens)
+static int bcast_bytes(void *p, int n)
 {
-    const uint32_t size = c->size;
-    uint64_t len = mine->len;
-    /* Every process learns every length, so all agree on whether the gather can be done. */
-    int err = MPI_Allgather(&len, 1, MPI_UINT64_T, lens, 1, MPI_UINT64_T, MPI_COMM_WORLD);
-    if (err != MPI_SUCCESS)
-        return mpi_failed(err, "gather");
-    uint64_t total = 0;
-    for (uint32_t r = 0; r < size; r++)
-        total += lens[r];
-    if (total > INT_MAX)
-        return too_big(total, "gather");
-    int *counts = quire_calloc(size, sizeof *counts);
-    int *displs = quire_calloc(size, sizeof *displs);
-    if (counts == NULL || displs == NULL || (c->rank == 0 && !quire_buf_reserve(all, total + 1)))
-        quire_comm_mpi_abort(2); /* the others would wait for us forever */
-    uint64_t at = 0;
-    for (uint32_t r = 0; r < size; r++) {
-        counts[r] = (int)lens[r];
-        displs[r] = (int)at;
-        at += lens[r];
-    }
-    err = MPI_Gatherv(mine->data, (int)len, MPI_BYTE, c->rank == 0 ? all->data + all->len : NULL,
-                      counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
-    quire_free(counts);
-    quire_free(displs);
-    if (err != MPI_SUCCESS)
-        return mpi_failed(err, "gatherv");
-    if (c->rank == 0)
-        all->len += total;
-    return QUIRE_OK;
+    return MPI_Bcast(p, n, MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
-int quire_comm_mpi_bcast(const quire_comm *c, quire_buf *b)
+static int gatherv_bytes(const void *send, int n, void *recv, const int *counts,
+                         const int *displs)
 {
-    uint64_t len = b->len;
-    int err = MPI_Bcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-    if (err != MPI_SUCCESS)
-        return mpi_failed(err, "bcast");
-    if (len > INT_MAX)
-        return too_big(len, "bcast");
-    if (c->rank != 0) {
-        b->len = 0;
-        if (!quire_buf_reserve(b, len > 0 ? len : 1))
-            return quire_error(QUIRE_ENOMEM, "out of memory");
-        b->len = len;
-    }
-    err = MPI_Bcast(b->data, (int)len, MPI_BYTE, 0, MPI_COMM_WORLD);
-    return err == MPI_SUCCESS ? QUIRE_OK : mpi_failed(err, "bcast");
+    return MPI_Gatherv(send, n, MPI_BYTE, recv, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
-int quire_comm_mpi_exchange(const quire_comm *c, const quire_buf *send, quire_buf *recv)
+static int alltoallv_bytes(const void *send, const int *sc, const int *sd, void *recv,
+                           const int *rc, const int *rd)
 {
-    const uint32_t size = c->size;
-    uint64_t *out_len = quire_calloc(size, sizeof *out_len);
-    uint64_t *in_len = quire_calloc(size, sizeof *in_len);
-    int *sc = quire_calloc(size, sizeof *sc), *sd = quire_calloc(size, sizeof *sd);
-    int *rcnt = quire_calloc(size, sizeof *rcnt), *rd = quire_calloc(size, sizeof *rd);
-    if (out_len == NULL || in_len == NULL || sc == NULL || sd == NULL || rcnt == NULL || rd == NULL)
-        quire_comm_mpi_abort(2); /* the others would wait for us forever */
-    uint8_t *sendbuf = NULL, *recvbuf = NULL;
-    int rc = QUIRE_OK;
-    uint64_t out_total = 0, in_total = 0;
-    for (uint32_t r = 0; r < size; r++) {
-        out_len[r] = send[r].len;
-        out_total += send[r].len;
-    }
-    int err = MPI_Alltoall(out_len, 1, MPI_UINT64_T, in_len, 1, MPI_UINT64_T, MPI_COMM_WORLD);
-    for (uint32_t r = 0; r < size; r++)
-        in_total += in_len[r];
-    /* All agree on whether the round fits MPI's int counts before moving any byte. */
-    int bad = err != MPI_SUCCESS || out_total > INT_MAX || in_total > INT_MAX, any_bad = 0;
-    const int err2 = MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (err != MPI_SUCCESS || err2 != MPI_SUCCESS) {
-        rc = mpi_failed(err != MPI_SUCCESS ? err : err2, "alltoall");
-        goto done;
-    }
-    if (any_bad) {
-        rc = too_big(out_total > in_total ? out_total : in_total, "exchange round");
-        goto done;
-    }
-    sendbuf = quire_malloc(out_total > 0 ? out_total : 1);
-    recvbuf = quire_malloc(in_total > 0 ? in_total : 1);
-    if (sendbuf == NULL || recvbuf == NULL)
-        quire_comm_mpi_abort(2);
-    uint64_t at = 0;
-    for (uint32_t r = 0; r < size; r++) {
-        if (send[r].len > 0)
-            memcpy(sendbuf + at, send[r].data, send[r].len);
-        sc[r] = (int)send[r].len;
-        sd[r] = (int)at;
-        at += send[r].len;
-    }
-    at = 0;
-    for (uint32_t r = 0; r < size; r++) {
-        rcnt[r] = (int)in_len[r];
-        rd[r] = (int)at;
-        at += in_len[r];
-    }
-    err = MPI_Alltoallv(sendbuf, sc, sd, MPI_BYTE, recvbuf, rcnt, rd, MPI_BYTE, MPI_COMM_WORLD);
-    if (err != MPI_SUCCESS) {
-        rc = mpi_failed(err, "alltoallv");
-        goto done;
-    }
-    for (uint32_t r = 0; r < size; r++)
-        quire_buf_put(&recv[r], recvbuf + rd[r], in_len[r]);
-    for (uint32_t r = 0; r < size && rc == QUIRE_OK; r++)
-        if (recv[r].err)
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
-done:
-    quire_free(out_len);
-    quire_free(in_len);
-    quire_free(sc);
-    quire_free(sd);
-    quire_free(rcnt);
-    quire_free(rd);
-    quire_free(sendbuf);
-    quire_free(recvbuf);
-    return rc;
+    return MPI_Alltoallv(send, sc, sd, MPI_BYTE, recv, rc, rd, MPI_BYTE, MPI_COMM_WORLD);
 }
+
+/* What comm.c looks up with dlsym(). */
+extern const quire_mpi_ops quire_mpi_plugin;
+const quire_mpi_ops quire_mpi_plugin = {
+    QUIRE_MPI_PLUGIN_ABI, init,      finalize,     abort_job,     error_string,
+    sum_u64,              max_int,   allgather_u64, alltoall_u64, bcast_u64,
+    bcast_bytes,          gatherv_bytes, alltoallv_bytes,
+};

@@ -6,7 +6,7 @@
 #   - the 4 shards made by 1 process and by 4 ranks are byte-identical;
 #   - tests/shard/shard_check runs the 700 queries of bench/queries/reuters.quire.tsv (AND
 #     and ranked OR, k 10 with passages and k 100) and 200 random boolean ones on every set,
-#     in one process (every 4th query under mpirun, 100 random), against the one index: ids, order, scores (bit for bit),
+#     in one process (every 8th query under mpirun, 100 random), against the one index: ids, order, scores (bit for bit),
 #     passages, exact counts;
 #   - quire-query --shards (alone and under mpirun) prints what quire-query prints for the
 #     one index, and exits alike;
@@ -54,7 +54,7 @@ mpirun_() { ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" mpirun --oversubscri
 
 # The sanitizer tree (a -O0 build, several times slower) runs the same checks on the first
 # 6,000 articles with a quarter of the queries, to stay within a few minutes.
-docs=21578 one_stride=1 mpi_stride=4 random=200
+docs=21578 one_stride=1 mpi_stride=8 random=200
 if [ "${QUIRE_SANITIZE:-OFF}" = ON ]; then docs=6000 one_stride=4 mpi_stride=16 random=50; fi
 zcat "$corpus" | head -n "$docs" > "$tmp/reuters.jsonl"
 index "$tmp/one" "$tmp/reuters.jsonl" || fail "one index"
