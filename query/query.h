@@ -104,6 +104,11 @@ typedef struct searcher searcher;
  * built with; QUIRE_EINVAL for a language libstemmer lacks; QUIRE_ECORRUPT, QUIRE_EVERSION,
  * QUIRE_EIO, QUIRE_ENOMEM from opening the index. Messages name `dir`. */
 QUIRE_MUST_CHECK int search_open(searcher **out, const char *dir);
+/* A searcher on an index the caller opened and keeps open until search_close() (libquire's
+ * readers share one index between the searchers of many threads; the index is only read).
+ * `dir` names it in messages. QUIRE_EMISMATCH, QUIRE_EINVAL, QUIRE_ENOMEM as above. */
+struct quire_index;
+QUIRE_MUST_CHECK int search_open_index(searcher **out, struct quire_index *ix, const char *dir);
 void search_close(searcher *s);
 /* Whether an older manifest was used because the newest was damaged; *message (may be
  * NULL; owned by `s`) then names the damaged file. */

@@ -25,6 +25,7 @@
 
 struct searcher {
     quire_index *ix; /* NULL for a shard set */
+    bool borrowed; /* ix is the caller's (search_open_index), not closed here */
     shard_set *shards;
     quire_analyzer *an;
     char *dir; /* for messages */
@@ -72,7 +73,8 @@ void search_close(searcher *s)
     if (s == NULL)
         return;
     quire_analyzer_free(s->an);
-    quire_index_close(s->ix);
+    if (!s->borrowed)
+        quire_index_close(s->ix);
     shard_set_close(s->shards);
     quire_free(s->dir);
     quire_free(s->fallback_message);
@@ -110,6 +112,25 @@ bool search_fell_back(const searcher *s, const char **message)
     return s->fell_back;
 }
 
+/* Build the analyzer the manifest describes, then check it is the one that made the
+ * index: same language and options but other tokenizer rules would silently miss. */
+static int make_analyzer(searcher *s, const char *dir)
+{
+    const quire_manifest *m = quire_index_manifest(s->ix);
+    const quire_analyzer_opts opts = {m->language, m->keep_diacritics, 0};
+    int rc = quire_analyzer_new(&s->an, &opts);
+    if (rc != QUIRE_OK)
+        return rc;
+    const char *want = m->analyzer_id != NULL ? m->analyzer_id : "";
+    const char *have = quire_analyzer_id(s->an);
+    if (strcmp(want, have) != 0)
+        return quire_error(QUIRE_EMISMATCH,
+                           "%s: index was built with analyzer \"%s\" but this build analyses "
+                           "queries as \"%s\"; rebuild the index",
+                           dir, want, have);
+    return QUIRE_OK;
+}
+
 int search_open(searcher **out, const char *dir)
 {
     int rc;
@@ -138,26 +159,31 @@ int search_open(searcher **out, const char *dir)
             goto done;
         }
     }
-
-    /* Build the analyzer the manifest describes, then check it is the one that made the
-     * index: same language and options but other tokenizer rules would silently miss. */
-    const quire_manifest *m = quire_index_manifest(s->ix);
-    const quire_analyzer_opts opts = {m->language, m->keep_diacritics, 0};
-    rc = quire_analyzer_new(&s->an, &opts);
+    rc = make_analyzer(s, dir);
     if (rc != QUIRE_OK)
         goto done;
-    const char *want = m->analyzer_id != NULL ? m->analyzer_id : "";
-    const char *have = quire_analyzer_id(s->an);
-    if (strcmp(want, have) != 0) {
-        rc = quire_error(QUIRE_EMISMATCH,
-                         "%s: index was built with analyzer \"%s\" but this build analyses "
-                         "queries as \"%s\"; rebuild the index",
-                         dir, want, have);
-        goto done;
-    }
     *out = s;
     s = NULL;
 done:
+    search_close(s);
+    return rc;
+}
+
+int search_open_index(searcher **out, quire_index *ix, const char *dir)
+{
+    *out = NULL;
+    searcher *s = quire_calloc(1, sizeof *s);
+    if (s == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    s->ix = ix;
+    s->borrowed = true;
+    s->dir = quire_strndup(dir, strlen(dir));
+    int rc = s->dir != NULL ? make_analyzer(s, dir)
+                            : quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    if (rc == QUIRE_OK) {
+        *out = s;
+        s = NULL;
+    }
     search_close(s);
     return rc;
 }
