@@ -939,7 +939,9 @@ static int commit(run *r)
     if (!have_new && r->have_base && !r->deleted_any && !r->opts->optimize) {
         r->sum->generation = r->base.generation;
         r->sum->segments = r->base.segment_count;
-        return QUIRE_OK; /* nothing new: the last commit stands */
+        /* nothing new: the last commit stands (a shard set's vote is still cast) */
+        return r->opts->before_commit ? r->opts->before_commit(r->opts->before_commit_ctx)
+                                      : QUIRE_OK;
     }
 
     uint32_t nbase = r->ix ? quire_index_segment_count(r->ix) : 0;
@@ -1031,6 +1033,8 @@ static int commit(run *r)
             next.segments[j] = next.segments[j - 1];
         next.segments[j] = x;
     }
+    if (rc == QUIRE_OK && r->opts->before_commit)
+        rc = r->opts->before_commit(r->opts->before_commit_ctx);
     if (rc == QUIRE_OK)
         rc = quire_manifest_commit(dir, &next);
     if (rc == QUIRE_OK) {
@@ -1113,7 +1117,11 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
             rc = QUIRE_OK;
         if (rc == QUIRE_OK)
             rc = prepare_ids(&r, r.have_base);
-        if (rc == QUIRE_OK && opts->input_count) {
+        if (rc == QUIRE_OK && opts->feed) {
+            rc = source_open_feed(&r.src, opts->feed, opts->feed_ctx);
+            if (rc == QUIRE_OK)
+                rc = dry_run(&r);
+        } else if (rc == QUIRE_OK && opts->input_count) {
             const source_opts so = source_options(&r);
             rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
             if (rc == QUIRE_OK)
@@ -1229,7 +1237,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     if (rc == QUIRE_OK)
         rc = inverter_new(&r.inv, dir, inv_budget, next_id, segment_done, &r);
-    if (rc == QUIRE_OK && opts->input_count) {
+    if (rc == QUIRE_OK && opts->feed) {
+        rc = source_open_feed(&r.src, opts->feed, opts->feed_ctx);
+    } else if (rc == QUIRE_OK && opts->input_count) {
         const source_opts so = source_options(&r);
         rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
     }

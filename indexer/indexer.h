@@ -23,6 +23,8 @@ typedef struct indexer_progress {
     bool final; /* the last call */
 } indexer_progress;
 
+struct source_doc; /* source.h */
+
 typedef void (*indexer_progress_fn)(void *ctx, const indexer_progress *p);
 typedef void (*indexer_warn_fn)(void *ctx, const char *message);
 /* What a run did not do, for a machine-readable summary: an input or a document skipped
@@ -59,6 +61,13 @@ typedef struct indexer_opts {
     size_t delete_count;
     bool dry_run;  /* only count what would be added, replaced and deleted; write nothing */
     bool optimize; /* merge the whole index into one segment without deleted documents */
+    /* Shard sets (#16): documents from `feed` instead of `inputs` (source.h), and
+     * `before_commit`, called when everything is written and only the manifest's rename
+     * is left: an error from it abandons the run as any error does (nothing committed). */
+    int (*feed)(void *ctx, struct source_doc *doc);
+    void *feed_ctx;
+    int (*before_commit)(void *ctx);
+    void *before_commit_ctx;
     indexer_progress_fn progress;
     void *progress_ctx;
     indexer_warn_fn warn;

@@ -16,10 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "comm.h"
 #include "indexer.h"
+#include "shard_index.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
 #include "quire/segment.h"
+#include "quire/shardset.h"
 #include "source.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -81,6 +84,12 @@ static void usage(FILE *f)
           "  --optimize          merge the whole index into one segment without deleted\n"
           "                      documents (needs free disk space about the index's size)\n"
           "  --quiet             no progress, no summary\n"
+          "  --shards            INDEX is a shard set (INDEX/shardset, INDEX/shard-<r>):\n"
+          "                      each document goes to the shard its id hashes to; under\n"
+          "                      mpirun the processes share the inputs and the shards\n"
+          "  --shard-count N     shards of a new shard set (default: one per process)\n"
+          "  --chunk SIZE        with --shards: inputs are read in pieces of about SIZE,\n"
+          "                      one process each (default: 16M)\n"
           "  --stats INDEX       print the index's statistics\n"
           "  --verify INDEX      check every checksum and invariant of the index; report the\n"
           "                      first problem of each file and a count of the rest\n"
@@ -628,14 +637,79 @@ static int export_jsonl(const char *const *inputs, size_t count, int encoding, b
     return failed ? EXIT_FAILED : skipped ? EXIT_SKIPPED : EXIT_DONE;
 }
 
+/* --shards: index into a shard set, as one process or as one rank of an MPI job (every
+ * rank runs this; only rank 0 prints the summary). */
+static int run_shards(indexer_opts *o, uint32_t shard_count, size_t chunk, bool quiet)
+{
+    quire_comm *comm = NULL;
+    if (quire_comm_start(&comm, NULL, NULL) != QUIRE_OK) {
+        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
+        return 1;
+    }
+    const bool root = quire_comm_rank(comm) == 0;
+    o->progress = NULL; /* documents arrive from every process: no total to show */
+    shard_index_opts so = {*o, shard_count, chunk, comm};
+    shard_index_summary sum;
+    const int rc = shard_index_run(&so, &sum);
+    int code = 0;
+    if (rc != QUIRE_OK) {
+        if (root)
+            fprintf(stderr,
+                    "quire-index: %s\nquire-index: nothing committed by the failed pass; every "
+                    "shard of %s keeps its last commit\n",
+                    quire_errmsg(), o->index_dir);
+        code = 1;
+    } else if (root && o->dry_run) {
+        const indexer_summary *t = &sum.total;
+        printf("dry run, nothing written: %s would get %llu new document%s, %llu replaced, "
+               "%llu deleted (%llu --delete id%s not found, %llu inputs skipped)\n",
+               o->index_dir, (unsigned long long)(t->docs_added - t->docs_replaced),
+               t->docs_added - t->docs_replaced == 1 ? "" : "s",
+               (unsigned long long)t->docs_replaced, (unsigned long long)t->docs_deleted,
+               (unsigned long long)t->delete_missing, t->delete_missing == 1 ? "" : "s",
+               (unsigned long long)t->docs_skipped);
+    } else if (root && !quiet) {
+        const indexer_summary *t = &sum.total;
+        const double text_mb = (double)t->text_bytes / MIB;
+        printf("indexed %llu document%s (%llu skipped, %llu warnings) into %u shards of %s "
+               "by %u process%s (%s), %u pass%s over %llu input chunk%s\n",
+               (unsigned long long)t->docs_added, t->docs_added == 1 ? "" : "s",
+               (unsigned long long)t->docs_skipped, (unsigned long long)t->warnings,
+               (unsigned)sum.shard_count, o->index_dir, (unsigned)quire_comm_size(comm),
+               quire_comm_size(comm) == 1 ? "" : "es", quire_comm_kind(comm), (unsigned)sum.passes,
+               sum.passes == 1 ? "" : "es", (unsigned long long)sum.chunks,
+               sum.chunks == 1 ? "" : "s");
+        printf("  %llu new, %llu replaced an older version, %llu deleted by id; %u merge%s of "
+               "committed segments\n",
+               (unsigned long long)(t->docs_added - t->docs_replaced),
+               (unsigned long long)t->docs_replaced, (unsigned long long)t->docs_deleted,
+               t->merges, t->merges == 1 ? "" : "s");
+        printf("  input %.2f MB read, %.2f MB of documents exchanged, %.2f MB of text, %llu "
+               "tokens\n",
+               (double)t->input_bytes / MIB, (double)sum.bytes_sent / MIB, text_mb,
+               (unsigned long long)t->tokens);
+        printf("  %.2f s, %.1f MB/s of text, %.0f docs/s\n", t->seconds,
+               t->seconds > 0 ? text_mb / t->seconds : 0,
+               t->seconds > 0 ? (double)t->docs_added / t->seconds : 0);
+    }
+    if (fflush(stdout) != 0 && code == 0) {
+        fprintf(stderr, "quire-index: writing standard output: %s\n", strerror(errno));
+        code = 1;
+    }
+    quire_comm_finish(comm);
+    return code;
+}
+
 static int run_cli(int argc, char **argv, const char **positional, id_list *ids, skip_list *skips)
 {
     indexer_opts o;
     memset(&o, 0, sizeof o);
     o.keep_diacritics = -1;
     o.zlib_level = -1;
-    bool quiet = false;
+    bool quiet = false, shards = false;
     const char *summary_path = NULL;
+    uint32_t shard_count = 0;
+    size_t chunk = 0;
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -729,6 +803,26 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
             o.allow_empty = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
+        } else if (strcmp(a, "--shards") == 0) {
+            shards = true;
+        } else if (strcmp(a, "--shard-count") == 0 && val) {
+            char *end;
+            long n = strtol(val, &end, 10);
+            if (*end || n < 1 || n > QUIRE_SHARDSET_MAX) {
+                fprintf(stderr, "quire-index: --shard-count %s: expected 1 to %d\n", val,
+                        QUIRE_SHARDSET_MAX);
+                return 2;
+            }
+            shard_count = (uint32_t)n;
+            i++;
+        } else if (strcmp(a, "--chunk") == 0 && val) {
+            size_t n;
+            if (parse_size(val, &n) != 0) {
+                fprintf(stderr, "quire-index: --chunk %s: expected a size like 16M\n", val);
+                return 2;
+            }
+            chunk = n;
+            i++;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "quire-index: unknown option or missing value: %s (see --help)\n", a);
             return 2;
@@ -751,6 +845,18 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
     o.warn = tty ? warn : warn_plain;
     o.on_skip = on_skip;
     o.skip_ctx = skips;
+    if ((shard_count || chunk) && !shards) {
+        fprintf(stderr, "quire-index: --shard-count and --chunk go with --shards\n");
+        return 2;
+    }
+    if (shards)
+    {
+        if (summary_path != NULL) {
+            fprintf(stderr, "quire-index: --summary-json does not go with --shards yet\n");
+            return 2;
+        }
+        return run_shards(&o, shard_count, chunk, quiet);
+    }
 
     indexer_summary sum;
     int rc = indexer_run(&o, &sum);

@@ -70,6 +70,7 @@ typedef struct entry {
     size_t path_off; /* offset in names of the NUL-terminated path */
     size_t msg_off;  /* ENTRY_PROBLEM: offset in names of the message */
     uint64_t size;   /* bytes, for a regular file; else 0 */
+    uint64_t range_start, range_end; /* source_open_part: only these bytes (end 0: all) */
 } entry;
 
 typedef enum doc_format { FORMAT_PLAIN, FORMAT_JSONL, FORMAT_TREC } doc_format;
@@ -123,6 +124,9 @@ struct source {
 
     int err; /* sticky: the first error returned */
     uint64_t bytes_read, bytes_total, warnings, skipped;
+    source_feed_fn feed; /* source_open_feed: documents come from here */
+    void *feed_ctx;
+    uint64_t range_left; /* bytes the current entry's range still allows (UINT64_MAX: all) */
     char msg[4096 + 512];
 };
 
@@ -134,7 +138,10 @@ static int vproblem(source *s, int code, const char *path, uint64_t line, bool s
                     const char *fmt, va_list ap)
 {
     int n;
-    if (line)
+    if (line && s->cur && s->cur->range_start > 0)
+        n = snprintf(s->msg, sizeof s->msg, "%s: line %llu after byte %llu: ", path,
+                     (unsigned long long)line, (unsigned long long)s->cur->range_start);
+    else if (line)
         n = snprintf(s->msg, sizeof s->msg, "%s:%llu: ", path, (unsigned long long)line);
     else
         n = snprintf(s->msg, sizeof s->msg, "%s: ", path);
@@ -221,7 +228,7 @@ static entry *add_entry(source *s, entry_kind kind, const char *path)
         s->entry_cap = cap;
     }
     entry *e = &s->entries[s->entry_count];
-    *e = (entry){kind, QUIRE_OK, 0, 0, 0};
+    *e = (entry){kind, QUIRE_OK, 0, 0, 0, 0, 0};
     if (!names_put(s, path, strlen(path), &e->path_off))
         return NULL;
     s->entry_count++;
@@ -377,6 +384,7 @@ int source_open(source **out, const char *const *inputs, size_t input_count,
     s->conv_text = (quire_buf)QUIRE_BUF_INIT;
     s->iconv_latin1 = s->iconv_cp1252 = (iconv_t)-1;
     s->r.fd = -1;
+    s->range_left = UINT64_MAX;
 
     int rc = QUIRE_OK;
     for (size_t i = 0; i < input_count && rc == QUIRE_OK; i++) {
@@ -452,7 +460,9 @@ static int report_cut(source *s, const char *lost)
 
 static int read_raw(source *s, reader *r, void *p, size_t n, size_t *got)
 {
-    ssize_t k = read_some(r->fd, p, n);
+    if (n > s->range_left)
+        n = (size_t)s->range_left;
+    ssize_t k = n > 0 ? read_some(r->fd, p, n) : 0;
     if (k < 0) {
         *got = 0;
         r->raw_eof = true;
@@ -460,6 +470,8 @@ static int read_raw(source *s, reader *r, void *p, size_t n, size_t *got)
     }
     *got = (size_t)k;
     r->raw_eof = k == 0;
+    if (s->range_left != UINT64_MAX)
+        s->range_left -= (uint64_t)k;
     r->file_bytes += (size_t)k;
     s->bytes_read += (size_t)k;
     return QUIRE_OK;
@@ -865,10 +877,16 @@ static int open_next(source *s)
         return rc != QUIRE_OK ? rc : NEXT_SKIP;
     }
     int fd = 0;
+    s->range_left = e->range_end > e->range_start ? e->range_end - e->range_start : UINT64_MAX;
     if (e->kind == ENTRY_FILE) {
         fd = open(s->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             int rc = skip_problem(s, QUIRE_EIO, 0, "%s", strerror(errno));
+            return rc != QUIRE_OK ? rc : NEXT_SKIP;
+        }
+        if (e->range_start > 0 && lseek(fd, (off_t)e->range_start, SEEK_SET) < 0) {
+            int rc = problem(s, QUIRE_EIO, 0, "seek: %s", strerror(errno));
+            close(fd);
             return rc != QUIRE_OK ? rc : NEXT_SKIP;
         }
     }
@@ -882,7 +900,7 @@ static int open_next(source *s)
         return rc;
     reader *r = &s->r;
     size_t sniff = r->len - r->pos < SNIFF_BYTES ? r->len - r->pos : SNIFF_BYTES;
-    if (looks_binary(r->buf + r->pos, sniff)) {
+    if (e->range_start == 0 && looks_binary(r->buf + r->pos, sniff)) {
         rc = skip_problem(s, QUIRE_EINVAL, 0, "binary file, skipped");
         return rc != QUIRE_OK ? rc : NEXT_SKIP;
     }
@@ -996,7 +1014,7 @@ static int next_jsonl(source *s, source_doc *doc)
         }
         if (rc != QUIRE_OK)
             return rc;
-        if (line_no == 1) {
+        if (line_no == 1 && s->cur->range_start == 0) {
             size_t bom = skip_bom(line, len);
             line += bom;
             len -= bom;
@@ -1771,6 +1789,12 @@ int source_next(source *s, source_doc *doc)
         return quire_error(QUIRE_EINVAL, "source_next: bad argument");
     if (s->err)
         return s->err;
+    if (s->feed) {
+        const int rc = s->feed(s->feed_ctx, doc);
+        if (rc < 0)
+            s->err = rc;
+        return rc;
+    }
     for (;;) {
         int rc = QUIRE_OK;
         if (!s->file_open)
@@ -1847,4 +1871,80 @@ uint64_t source_warning_count(const source *s)
 uint64_t source_skipped_count(const source *s)
 {
     return s ? s->skipped : 0;
+}
+
+/* ---------------------------------------------------------------- parts and feeds */
+
+int source_open_feed(source **out, source_feed_fn feed, void *ctx)
+{
+    *out = NULL;
+    source *s = quire_calloc(1, sizeof *s);
+    if (!s)
+        return quire_error(QUIRE_ENOMEM, "out of memory opening the inputs");
+    s->names = (quire_buf)QUIRE_BUF_INIT;
+    s->id = (quire_buf)QUIRE_BUF_INIT;
+    s->title = (quire_buf)QUIRE_BUF_INIT;
+    s->text = (quire_buf)QUIRE_BUF_INIT;
+    s->conv_title = (quire_buf)QUIRE_BUF_INIT;
+    s->conv_text = (quire_buf)QUIRE_BUF_INIT;
+    s->iconv_latin1 = s->iconv_cp1252 = (iconv_t)-1; /* opened when first needed */
+    s->r.fd = -1;
+    s->range_left = UINT64_MAX;
+    s->feed = feed;
+    s->feed_ctx = ctx;
+    *out = s;
+    return QUIRE_OK;
+}
+
+size_t source_entry_count(const source *s)
+{
+    return s->entry_count;
+}
+
+void source_entry_info(const source *s, size_t i, const char **path, uint64_t *size,
+                       bool *is_file)
+{
+    const entry *e = &s->entries[i];
+    *path = (const char *)s->names.data + e->path_off;
+    *size = e->size;
+    *is_file = e->kind == ENTRY_FILE;
+}
+
+int source_open_part(source **out, const source *walk, size_t first, size_t count,
+                     uint64_t start, uint64_t end, const source_opts *opts)
+{
+    *out = NULL;
+    if (first > walk->entry_count || count > walk->entry_count - first ||
+        (end > start && count != 1))
+        return quire_error(QUIRE_EINVAL, "source_open_part: bad argument");
+    source *s = NULL;
+    int rc = source_open(&s, NULL, 0, opts);
+    for (size_t i = first; i < first + count && rc == QUIRE_OK; i++) {
+        const entry *w = &walk->entries[i];
+        const char *path = (const char *)walk->names.data + w->path_off;
+        entry *e = add_entry(s, w->kind, path);
+        if (!e) {
+            rc = quire_error(QUIRE_ENOMEM, "out of memory opening the inputs");
+            break;
+        }
+        e->code = w->code;
+        e->size = w->size;
+        if (end > start) {
+            e->range_start = start;
+            e->range_end = end;
+            e->size = end - start;
+        }
+        s->bytes_total += e->size;
+        if (w->kind == ENTRY_PROBLEM) {
+            const char *msg = (const char *)walk->names.data + w->msg_off;
+            if (!names_put(s, msg, strlen(msg), &e->msg_off))
+                rc = quire_error(QUIRE_ENOMEM, "out of memory opening the inputs");
+        }
+    }
+    if (rc != QUIRE_OK) {
+        source_close(s);
+        return rc;
+    }
+    *out = s;
+    return QUIRE_OK;
 }

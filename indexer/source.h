@@ -96,6 +96,26 @@ void source_close(source *s);
  * 1 at the end, or a negative code (stop-on-error, or out of memory). */
 QUIRE_MUST_CHECK int source_next(source *s, source_doc *doc);
 
+/* Documents from elsewhere (a shard set's exchange of documents between processes): each
+ * source_next() asks `feed`, whose answer (QUIRE_OK with *doc filled, 1 at the end, or an
+ * error) it returns as is. */
+typedef int (*source_feed_fn)(void *ctx, source_doc *doc);
+QUIRE_MUST_CHECK int source_open_feed(source **out, source_feed_fn feed, void *ctx);
+
+/* The walk of a source_open()ed source, before reading it: its entries (files in reading
+ * order, "-", and problems met while walking, reported when reached), each with its path,
+ * its size (regular files) and whether it is a file to read. */
+size_t source_entry_count(const source *s);
+void source_entry_info(const source *s, size_t i, const char **path, uint64_t *size,
+                       bool *is_file);
+/* A source over entries [first, first + count) of `walk`, read as source_open() would read
+ * them; with end > start (count 1, an uncompressed JSON Lines file), only its bytes
+ * [start, end), which must begin and end at line starts (or the file's end): lines are
+ * numbered from the range's start and reported as "path: line N after byte START". */
+QUIRE_MUST_CHECK int source_open_part(source **out, const source *walk, size_t first,
+                                      size_t count, uint64_t start, uint64_t end,
+                                      const source_opts *opts);
+
 /* Progress: input bytes consumed so far, and the total when known (sum of the regular
  * files' sizes, found by a first walk that source_open does), else 0. For .gz files these
  * count compressed bytes. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "prose.h"
+#include "comm.h"
 #include "query.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
@@ -44,7 +45,11 @@ typedef struct cli {
     const char *show; /* --show ID, or NULL */
     const char *diff_open; /* around the words of a rendering that differ from the quote */
     const char *diff_close;
+    bool shards; /* --shards: INDEX is a shard set */
 } cli;
+
+/* Under mpirun every rank runs the queries; only rank 0 prints (results and errors). */
+static bool silent_rank;
 
 typedef enum opt_id {
     OPT_TOP,
@@ -76,6 +81,7 @@ typedef enum opt_id {
     OPT_SORT,
     OPT_OFFSET,
     OPT_SHOW,
+    OPT_SHARDS,
     OPT_HELP,
     OPT_VERSION,
     OPT_CLOSENESS,
@@ -149,6 +155,9 @@ static const struct option_spec {
     {OPT_DIFF_OPEN, 0, "mark-diff-open", "S",
      "text before the words of a rendering that differ, without colour (default {{)"},
     {OPT_DIFF_CLOSE, 0, "mark-diff-close", "S", "text after them (default }})"},
+    {OPT_SHARDS, 0, "shards", NULL,
+     "INDEX is a shard set (INDEX/shardset): search every shard as one index; under\n"
+     "                     mpirun each rank searches its shards (scatter-gather)"},
     {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, "show the version and exit"},
 };
@@ -375,6 +384,9 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
         return 0;
     case OPT_DIFF_CLOSE:
         c->diff_close = value;
+        return 0;
+    case OPT_SHARDS:
+        c->shards = true;
         return 0;
     case OPT_HELP:
         usage(stdout);
@@ -1102,6 +1114,8 @@ static void print_count(const search_result *r, output_format format, const char
 
 static void print_result(const cli *c, const search_result *r, const char *batch_qid)
 {
+    if (silent_rank)
+        return;
     if (c->count_only) {
         print_count(r, c->format, batch_qid);
         return;
@@ -1139,6 +1153,8 @@ static void print_result(const cli *c, const search_result *r, const char *batch
 
 static void report_query_error(const searcher *s, const char *query, size_t len, const char *where)
 {
+    if (silent_rank)
+        return;
     (void)fprintf(stderr, "quire-query: %s%s\n", where, quire_errmsg());
     const size_t at = search_error_offset(s);
     if (at == SIZE_MAX || at > len)
@@ -1260,7 +1276,7 @@ static int run_batch(cli *c, searcher *s)
     if (f == NULL)
         return fail("%s: %s", c->batch, strerror(errno));
     FILE *tf = NULL;
-    if (c->timings != NULL && (tf = fopen(c->timings, "w")) == NULL) {
+    if (c->timings != NULL && !silent_rank && (tf = fopen(c->timings, "w")) == NULL) {
         if (f != stdin)
             (void)fclose(f);
         return fail("%s: %s", c->timings, strerror(errno));
@@ -1283,8 +1299,9 @@ static int run_batch(cli *c, searcher *s)
         char *tab = memchr(line, '\t', len);
         char where[512];
         if (tab == NULL) {
-            (void)fprintf(stderr, "quire-query: %s:%lu: no tab between query id and query\n",
-                          c->batch, line_no);
+            if (!silent_rank)
+                (void)fprintf(stderr, "quire-query: %s:%lu: no tab between query id and query\n",
+                              c->batch, line_no);
             any_error = true;
             continue;
         }
@@ -1393,15 +1410,29 @@ int main(int argc, char **argv)
     int exit_code = EXIT_ERROR;
     searcher *s = NULL;
     search_result r = SEARCH_RESULT_INIT;
-    int rc = search_open(&s, dir);
-    if (rc == QUIRE_OK) {
+    quire_comm *comm = NULL;
+    int rc;
+    if (c.shards) {
+        /* a shard set ranks by BM25 alone for now (query/search.c, search_job_begin):
+         * no notes on names, no fallback to close renderings */
+        c.search.notes = false;
+        c.search.fallback = false;
+        rc = quire_comm_start(&comm, NULL, NULL);
+        silent_rank = rc == QUIRE_OK && quire_comm_rank(comm) != 0;
+        if (rc == QUIRE_OK)
+            rc = search_open_shards(&s, dir, comm);
+    } else {
+        rc = search_open(&s, dir);
+    }
+    if (rc == QUIRE_OK && !silent_rank) {
         const char *why;
         if (search_fell_back(s, &why))
             (void)fprintf(stderr, "quire-query: warning: %s (using an older generation)\n",
                           why ? why : "newest manifest damaged");
     }
     if (rc != QUIRE_OK) {
-        fail("%s", quire_errmsg());
+        if (!silent_rank)
+            fail("%s", quire_errmsg());
     } else if (c.batch != NULL) {
         exit_code = run_batch(&c, s);
     } else if ((rc = search_query(&r, s, &c.search)) != QUIRE_OK) {
@@ -1414,6 +1445,7 @@ int main(int argc, char **argv)
         exit_code = fail("writing the results: %s", strerror(errno));
     search_result_free(&r);
     search_close(s);
+    quire_comm_finish(comm);
     free(text);
     return exit_code;
 }

@@ -89,23 +89,22 @@ static int key_df(const plan *p, quire_term_kind kind, quire_bytes key, uint64_t
     return QUIRE_OK;
 }
 
-/* A lazy phrase's weight: its words' idfs summed (a word given twice counts twice, as in
- * Lucene's PhraseQuery), times k1 + 1. */
-static int lazy_weight(plan_phrase *ph, const plan *p)
+/* A lazy phrase's words' document frequencies, its weight's statistics (plan_weigh). */
+static int lazy_word_dfs(plan_phrase *ph, const plan *p, arena *a)
 {
     const query_node *node = ph->node;
-    double idf = 0.0;
+    ph->word_df = arena_alloc(a, ((size_t)node->word_count + 1) * sizeof *ph->word_df);
+    if (ph->word_df == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
     for (uint32_t w = 0; w < node->word_count; w++) {
         const bool stemmed =
             node->near_split > 0 ? node->near_stemmed[w >= node->near_split] : node->is_stemmed;
-        uint64_t df;
         const int rc = key_df(p, stemmed ? QUIRE_TERM_STEM : QUIRE_TERM_FORM,
-                              quire_bytes_of(node->words[w].text, node->words[w].len), &df);
+                              quire_bytes_of(node->words[w].text, node->words[w].len),
+                              &ph->word_df[w]);
         if (rc != QUIRE_OK)
             return rc;
-        idf += scorer_idf(&p->scorer, df);
     }
-    ph->weight = idf * (p->scorer.k1 + 1.0);
     return QUIRE_OK;
 }
 
@@ -145,7 +144,7 @@ static int match_phrases(plan *p, arena *a, size_t nseg)
         ph->is_lazy = !ph->node->is_prefix && ph->node->field == QUERY_FIELD_ANY &&
                       ph->node->part_count == 0 && !ph->node->is_fuzzy && !ph->node->is_approx;
         if (ph->is_lazy) {
-            const int rc = lazy_weight(ph, p);
+            const int rc = lazy_word_dfs(ph, p, a);
             if (rc != QUIRE_OK)
                 return rc;
             continue;
@@ -158,7 +157,6 @@ static int match_phrases(plan *p, arena *a, size_t nseg)
         const int rc = match_whole(ph, p, a, nseg);
         if (rc != QUIRE_OK)
             return rc;
-        ph->weight = scorer_weight(&p->scorer, ph->df);
     }
     return QUIRE_OK;
 }
@@ -211,7 +209,11 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, d
     p->term_count = term_count;
     p->phrase_count = ast->phrase_count;
     p->segment_count = quire_index_segment_count(ix);
-    scorer_init(&p->scorer, k1, b, quire_index_doc_count(ix), quire_index_total_tokens(ix));
+    p->k1 = k1;
+    p->b = b;
+    p->doc_count = quire_index_doc_count(ix);
+    p->total_tokens = quire_index_total_tokens(ix);
+    scorer_init(&p->scorer, k1, b, p->doc_count, p->total_tokens);
     p->terms = arena_alloc(a, ((size_t)term_count + 1) * sizeof *p->terms);
     p->phrases = arena_alloc(a, ((size_t)p->phrase_count + 1) * sizeof *p->phrases);
     if (p->terms == NULL || p->phrases == NULL)
@@ -240,17 +242,86 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, d
                 return drc;
             pt->df += live_df;
         }
-        pt->weight = scorer_weight(&p->scorer, pt->df);
     }
     int rc = match_phrases(p, a, nseg);
     if (rc == QUIRE_OK && ast->has_dates)
         rc = read_dates(p, a, nseg);
+    if (rc == QUIRE_OK)
+        plan_weigh(p);
     return rc;
 }
 
 int plan_read_dates(plan *p, arena *a)
 {
     return read_dates(p, a, p->segment_count > 0 ? p->segment_count : 1);
+}
+
+/* The statistics vector: [documents, tokens, df of each term, then df and occurrences of
+ * each phrase, then the df of each word of each phrase (what a lazy phrase's weight comes
+ * from; 0 for the others)]. Every entry is a count over the index's live documents, so the
+ * vectors of disjoint indexes add up to the vector of their union. */
+uint32_t plan_stats_count(const plan *p)
+{
+    uint32_t words = 0;
+    for (uint32_t i = 0; i < p->phrase_count; i++)
+        words += p->phrases[i].node->word_count;
+    return 2 + p->term_count + 2 * p->phrase_count + words;
+}
+
+void plan_stats_get(const plan *p, uint64_t *out)
+{
+    out[0] = p->doc_count;
+    out[1] = p->total_tokens;
+    for (uint32_t t = 0; t < p->term_count; t++)
+        out[2 + t] = p->terms[t].df;
+    uint64_t *ph = out + 2 + p->term_count;
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        ph[2 * i] = p->phrases[i].df;
+        ph[2 * i + 1] = p->phrases[i].occurrences;
+    }
+    uint64_t *w = ph + 2 * p->phrase_count;
+    for (uint32_t i = 0; i < p->phrase_count; i++)
+        for (uint32_t k = 0; k < p->phrases[i].node->word_count; k++)
+            *w++ = p->phrases[i].word_df != NULL ? p->phrases[i].word_df[k] : 0;
+}
+
+void plan_stats_set(plan *p, const uint64_t *in)
+{
+    p->doc_count = in[0];
+    p->total_tokens = in[1];
+    for (uint32_t t = 0; t < p->term_count; t++)
+        p->terms[t].df = in[2 + t];
+    const uint64_t *ph = in + 2 + p->term_count;
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        p->phrases[i].df = ph[2 * i];
+        p->phrases[i].occurrences = ph[2 * i + 1];
+    }
+    const uint64_t *w = ph + 2 * p->phrase_count;
+    for (uint32_t i = 0; i < p->phrase_count; i++)
+        for (uint32_t k = 0; k < p->phrases[i].node->word_count; k++, w++)
+            if (p->phrases[i].word_df != NULL)
+                p->phrases[i].word_df[k] = *w;
+    plan_weigh(p);
+}
+
+void plan_weigh(plan *p)
+{
+    scorer_init(&p->scorer, p->k1, p->b, p->doc_count, p->total_tokens);
+    for (uint32_t t = 0; t < p->term_count; t++)
+        p->terms[t].weight = scorer_weight(&p->scorer, p->terms[t].df);
+    for (uint32_t i = 0; i < p->phrase_count; i++) {
+        plan_phrase *ph = &p->phrases[i];
+        if (!ph->is_lazy) {
+            ph->weight = scorer_weight(&p->scorer, ph->df);
+            continue;
+        }
+        /* its words' idfs summed (a word given twice counts twice, as in Lucene's
+         * PhraseQuery), times k1 + 1 */
+        double idf = 0.0;
+        for (uint32_t k = 0; k < ph->node->word_count; k++)
+            idf += scorer_idf(&p->scorer, ph->word_df[k]);
+        ph->weight = idf * (p->scorer.k1 + 1.0);
+    }
 }
 
 /* The cursor of an AND or OR node's children: see plan_cursor(). NOT children of an AND

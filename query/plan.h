@@ -47,6 +47,7 @@ typedef struct plan_phrase {
     uint64_t df;            /* not lazy: live documents holding it, exact */
     uint64_t occurrences;   /* not lazy: its occurrences in them */
     double weight;          /* lazy: sum of its words' idfs * (k1 + 1); else scorer_weight(df) */
+    uint64_t *word_df;      /* lazy: each word's live df (its weight's statistics); else NULL */
     phrase_matches *in_seg; /* not lazy, per segment: its matches, deleted documents included */
 } plan_phrase;
 
@@ -60,6 +61,9 @@ typedef struct plan {
     uint32_t phrase_count;
     int32_t **dates; /* per segment, per document (QUIRE_NO_DATE if none); NULL if unused */
     uint32_t segment_count;
+    double k1, b;          /* BM25 parameters the scorer was made with */
+    uint64_t doc_count;    /* live documents the statistics count (N) */
+    uint64_t total_tokens; /* their tokens */
 } plan;
 
 /* Look every term up in every segment, match every phrase, compute the statistics.
@@ -75,6 +79,18 @@ QUIRE_MUST_CHECK int plan_read_dates(plan *p, arena *a);
  * while keeping its weight and its lazy cursors: for --explain, which reads each clause's
  * documents and tf per hit. QUIRE_OK, QUIRE_ECORRUPT, QUIRE_ENOMEM. */
 QUIRE_MUST_CHECK int plan_match_lazy(plan *p, arena *a);
+
+/* Statistics from outside (a shard set: query/shards.h). plan_build() computes the index's
+ * own statistics and weights; a search over several indexes takes each one's vector
+ * (plan_stats_get: plan_stats_count() counters that add up over disjoint indexes), sums
+ * them, and gives every plan the sum (plan_stats_set), which recomputes the weights, so
+ * that each index scores as one index of all their documents would. */
+uint32_t plan_stats_count(const plan *p);
+void plan_stats_get(const plan *p, uint64_t *out);
+void plan_stats_set(plan *p, const uint64_t *in);
+/* The scorer and every weight from the statistics in `p` (plan_build and plan_stats_set
+ * call it). */
+void plan_weigh(plan *p);
 
 /* The cursor tree of `node` over segment `seg`, positioned on its first match; *out is
  * NULL when nothing in the segment can match (an AND with a term the segment lacks).

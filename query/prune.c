@@ -3,6 +3,7 @@
  */
 #include "prune.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -15,10 +16,13 @@ bool prune_applies(const cursor *root)
 }
 
 /* The value a bound must exceed for its document to be worth scoring: the threshold less
- * a relative slack for rounding (bounds are summed in another order than scores). */
+ * a relative slack for rounding (bounds are summed in another order than scores). A
+ * document that only ties the threshold can still enter (its external id may rank before
+ * the worst kept one's, topk.h), so a threshold of 0, where no relative slack is left, is
+ * passed by a bound of 0 too. */
 static double beatable(double threshold)
 {
-    return threshold - 1e-9 * fabs(threshold);
+    return threshold == 0.0 ? -DBL_MIN : threshold - 1e-9 * fabs(threshold);
 }
 
 /* Each clause's floor (cursor_set_floor): the limit less what the other clauses can add. */

@@ -294,6 +294,16 @@ struct quire_index;
 const struct quire_index *search_index(const searcher *s);
 const char *search_dir(const searcher *s);
 
+/* A shard set (DIR/shardset and DIR/shard-<r>, quire/shardset.h) searched as one index:
+ * every query combines the shards' statistics and top k (query/shards.h). `comm` is the
+ * communicator of the processes that serve the set (shard/comm.h: MPI ranks, or one
+ * process opening every shard); it must outlive the searcher. Every process calls
+ * search_query() with the same queries in the same order; process 0 gets the hits, the
+ * others the counts. Errors as search_open(), naming the shard, and QUIRE_ENOTFOUND when
+ * DIR is no shard set. */
+typedef struct quire_comm quire_comm;
+QUIRE_MUST_CHECK int search_open_shards(searcher **out, const char *dir, const quire_comm *comm);
+
 /* search_open + search_query + search_close. */
 QUIRE_MUST_CHECK int search_run(search_result *out, const char *dir, const search_options *o);
 

@@ -15,7 +15,7 @@
  *
  * Everything is computed in double. A document's score is summed over the query's terms
  * in query order whatever order the cursors were advanced in, so equal documents get
- * bit-identical scores and ties are broken by doc id alone.
+ * bit-identical scores and ties are broken by external id alone (topk.h).
  */
 #ifndef QUERY_SCORER_H
 #define QUERY_SCORER_H

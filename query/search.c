@@ -25,11 +25,14 @@
 #include "quire/date.h"
 #include "quire/index.h"
 #include "rerank.h"
+#include "search_job.h"
+#include "shards.h"
 #include "topk.h"
 
 struct searcher {
-    quire_index *ix;
+    quire_index *ix; /* NULL for a shard set */
     bool borrowed; /* ix is the caller's (search_open_index), not closed here */
+    shard_set *shards;
     quire_analyzer *an;
     char *dir; /* for messages */
     bool fell_back;
@@ -179,9 +182,29 @@ void search_close(searcher *s)
     quire_analyzer_free(s->an);
     if (!s->borrowed)
         quire_index_close(s->ix);
+    shard_set_close(s->shards);
     quire_free(s->dir);
     quire_free(s->fallback_message);
     quire_free(s);
+}
+
+int search_open_shards(searcher **out, const char *dir, const quire_comm *comm)
+{
+    *out = NULL;
+    searcher *s = quire_calloc(1, sizeof *s);
+    if (s == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    s->error_offset = SIZE_MAX;
+    const int rc = shard_set_open(&s->shards, dir, comm);
+    if (rc != QUIRE_OK) {
+        quire_free(s);
+        return rc;
+    }
+    const char *why = NULL;
+    s->fell_back = shard_set_fell_back(s->shards, &why);
+    s->fallback_message = s->fell_back && why ? quire_strndup(why, strlen(why)) : NULL;
+    *out = s;
+    return QUIRE_OK;
 }
 
 bool search_fell_back(const searcher *s, const char **message)
@@ -998,7 +1021,207 @@ static int run_pass(const plan *p, arena *a, const query_node *root, topk *top, 
     return QUIRE_OK;
 }
 
-int search_query(search_result *out, searcher *s, const search_options *o)
+struct search_job {
+    searcher *s;
+    search_options o;
+    arena a;
+    query_ast ast;
+    plan p;
+    topk top;
+    uint64_t match_count;
+    uint64_t occurrences; /* a lazy phrase alone: counted as it is matched */
+    bool match_count_exact;
+};
+
+void search_job_free(search_job *j)
+{
+    if (j == NULL)
+        return;
+    topk_free(&j->top);
+    arena_free(&j->a);
+    quire_free(j);
+}
+
+/* The external id of global doc `doc_id`, for ties in the heap. */
+static int id_of(void *ctx, uint64_t doc_id, quire_bytes *out)
+{
+    const quire_index *ix = ctx;
+    const uint32_t seg = locate_segment(ix, doc_id);
+    quire_doc_info info;
+    const int rc = quire_segment_doc_info(quire_index_segment(ix, seg),
+                                          (uint32_t)(doc_id - quire_index_doc_base(ix, seg)), &info);
+    if (rc == QUIRE_OK)
+        *out = info.external_id;
+    return rc;
+}
+
+/* Whether the query has what the shard path does not search (fuzzy words, approximate
+ * quotes, ellipsis quotes: their statistics are not in plan_stats yet). */
+static bool has_variants(const query_node *n)
+{
+    if (n->kind == QUERY_PHRASE && (n->is_fuzzy || n->is_approx || n->part_count > 0))
+        return true;
+    for (uint32_t i = 0; i < n->child_count; i++)
+        if (has_variants(n->children[i]))
+            return true;
+    return false;
+}
+
+int search_job_begin(search_job **out, searcher *s, const search_options *o)
+{
+    *out = NULL;
+    s->error_offset = SIZE_MAX;
+    if (s->ix == NULL)
+        return quire_error(QUIRE_EINVAL, "search_job_begin: a searcher of one index only");
+    if (!(o->k1 >= 0.0) || !isfinite(o->k1))
+        return quire_error(QUIRE_EINVAL, "k1 must be a finite number >= 0");
+    if (!(o->b >= 0.0 && o->b <= 1.0))
+        return quire_error(QUIRE_EINVAL, "b must be between 0 and 1");
+    if (o->passages > PASSAGE_MAX_COUNT)
+        return quire_error(QUIRE_EINVAL, "at most %d passages per hit", PASSAGE_MAX_COUNT);
+    if (o->passages > 0 && o->passage_bytes < 16)
+        return quire_error(QUIRE_EINVAL, "a passage must be at least 16 bytes long");
+    if (!(o->closeness > 0 && o->closeness <= 1))
+        return quire_error(QUIRE_EINVAL, "the closeness must be above 0 and at most 1");
+    if (!(o->title_weight > 0.0) || !isfinite(o->title_weight))
+        return quire_error(QUIRE_EINVAL, "the title weight must be a finite number > 0");
+    if (o->rm3 &&
+        (o->rm3_docs == 0 || o->rm3_terms == 0 || !(o->rm3_weight >= 0.0 && o->rm3_weight <= 1.0)))
+        return quire_error(QUIRE_EINVAL, "RM3 needs at least one feedback document and term, "
+                                         "and a query weight between 0 and 1");
+    if (o->sort != SEARCH_SORT_RELEVANCE && (o->rm3 || o->proximity || o->title_weight != 1.0))
+        return quire_error(QUIRE_EINVAL, "a date order cannot be combined with a title weight, "
+                                         "proximity or RM3 (they rescore by relevance)");
+    if (o->explain && (o->proximity || o->title_weight != 1.0))
+        return quire_error(QUIRE_EINVAL, "--explain shows BM25's clauses: not with a title "
+                                         "weight or proximity, which rescore the hits");
+
+    if (o->sort != SEARCH_SORT_RELEVANCE || o->offset > 0 || o->explain || o->rm3 ||
+        o->proximity || o->title_weight != 1.0 || o->notes || o->fallback)
+        return quire_error(QUIRE_EINVAL, "a shard set ranks by BM25 alone for now: no --sort, "
+                                         "--offset, --explain, notes, close renderings, "
+                                         "--title-weight, --proximity or --rm3");
+    search_job *j = quire_calloc(1, sizeof *j);
+    if (j == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    j->s = s;
+    j->o = *o;
+    j->a = (arena)ARENA_INIT;
+    j->match_count_exact = true;
+    const parser_options po = {o->match_any, o->lenient, o->plain, o->keep_stopwords};
+    int rc = parser_parse(&j->ast, &j->a, s->an, o->query, o->query_len, &po);
+    if (rc != QUIRE_OK) {
+        s->error_offset = j->ast.error_offset;
+        goto done;
+    }
+    if (has_variants(j->ast.root)) {
+        rc = quire_error(QUIRE_EINVAL, "a shard set does not search fuzzy words (word~), "
+                                       "approximate quotes (\"...\"~) or quotes with an "
+                                       "ellipsis yet: search a shard's index for them");
+        goto done;
+    }
+    rc = plan_build(&j->p, &j->a, s->ix, &j->ast, o->k1, o->b);
+done:
+    if (rc != QUIRE_OK)
+        search_job_free(j);
+    else
+        *out = j;
+    return rc;
+}
+
+uint32_t search_job_stats_count(const search_job *j)
+{
+    return plan_stats_count(&j->p);
+}
+
+void search_job_stats(const search_job *j, uint64_t *out)
+{
+    plan_stats_get(&j->p, out);
+}
+
+int search_job_rank(search_job *j, const uint64_t *stats, uint32_t top_k, bool with_ids)
+{
+    plan *p = &j->p;
+    if (stats != NULL)
+        plan_stats_set(p, stats);
+    /* No more hits than live documents: a huge -k costs no memory. */
+    const uint64_t live = quire_index_doc_count(j->s->ix);
+    int rc = topk_init(&j->top, live < top_k ? (uint32_t)live : top_k);
+    if (rc != QUIRE_OK)
+        return rc;
+    topk_set_ids(&j->top, id_of, j->s->ix);
+    for (uint32_t seg = 0; seg < p->segment_count && rc == QUIRE_OK; seg++) {
+        cursor *c = NULL;
+        rc = plan_cursor(&c, &j->a, p, j->ast.root, seg);
+        if (rc == QUIRE_OK && c != NULL) {
+            if (!j->o.exhaustive && j->top.cap > 0 && prune_applies(c))
+                rc = prune_segment(p, c, seg, &j->top, &j->match_count, &j->occurrences,
+                                   &j->match_count_exact);
+            else
+                rc = match_segment(p, c, seg, &j->top, &j->match_count, &j->occurrences);
+        }
+        cursor_close(c);
+    }
+    if (rc == QUIRE_OK)
+        rc = j->top.err;
+    if (rc == QUIRE_OK)
+        rc = topk_sort(&j->top);
+    if (rc == QUIRE_OK && with_ids)
+        rc = topk_resolve_all(&j->top);
+    return rc;
+}
+
+void search_job_counts(const search_job *j, search_result *r)
+{
+    r->match_count = j->match_count;
+    r->match_count_exact = j->match_count_exact;
+    r->term_count = j->ast.term_count;
+    const query_node *root = j->ast.root;
+    const bool lazy = root->kind == QUERY_PHRASE && j->p.phrases[root->phrase].is_lazy;
+    /* a lazy phrase's count is exact only if no document was skipped */
+    r->has_occurrences = root->kind == QUERY_PHRASE && (!lazy || j->match_count_exact);
+    r->occurrence_count = !r->has_occurrences ? 0
+                          : lazy              ? j->occurrences
+                                              : j->p.phrases[root->phrase].occurrences;
+}
+
+bool search_job_is_phrase(const search_job *j)
+{
+    return j->ast.root->kind == QUERY_PHRASE;
+}
+
+bool search_job_is_lazy(const search_job *j)
+{
+    return search_job_is_phrase(j) && j->p.phrases[j->ast.root->phrase].is_lazy;
+}
+
+uint32_t search_job_hit_count(const search_job *j)
+{
+    return j->top.count;
+}
+
+const topk_entry *search_job_entry(const search_job *j, uint32_t i)
+{
+    return &j->top.heap[i];
+}
+
+int search_job_fill(search_job *j, const uint32_t *which, uint32_t n, search_hit *hits)
+{
+    int rc = QUIRE_OK;
+    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
+        rc = fill_hit(&hits[i], j->s->ix, &j->top.heap[which[i]]);
+    if (rc == QUIRE_OK && j->o.passages > 0 && n > 0) {
+        search_result r = SEARCH_RESULT_INIT;
+        r.hits = hits;
+        r.hit_count = n;
+        rc = all_passages(&r, &j->a, j->s, &j->p, j->ast.root, &j->o, NULL);
+    }
+    return rc;
+}
+
+/* search_query over one index: every feature (the shard path, shards.c, ranks with
+ * search_job_* and refuses what it does not do). */
+static int search_one(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
     s->error_offset = SIZE_MAX;
@@ -1026,7 +1249,8 @@ int search_query(search_result *out, searcher *s, const search_options *o)
                                          "weight or proximity, which rescore the hits");
 
     arena a = ARENA_INIT;
-    topk top = {NULL, 0, 0, 0};
+    topk top;
+    memset(&top, 0, sizeof top);
     search_result r = SEARCH_RESULT_INIT;
     query_ast ast;
     plan p;
@@ -1093,6 +1317,7 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     rc = topk_init(&top, live < want ? (uint32_t)live : (uint32_t)want);
     if (rc != QUIRE_OK)
         goto done;
+    topk_set_ids(&top, id_of, (void *)s->ix);
     if (by_date)
         topk_order_by_date(&top, o->sort == SEARCH_SORT_DATE ? 1 : -1);
     for (uint32_t seg = 0; seg < p.segment_count && approx_alone; seg++)
@@ -1104,8 +1329,9 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     if (o->rm3 && o->top_k > 0) {
         const feedback_options fo = {o->rm3_docs, o->rm3_terms, o->rm3_weight};
         query_ast expanded;
-        topk_sort(&top);
-        rc = feedback_rm3(&expanded, &a, &p, s->an, &ast, &top, &fo);
+        rc = topk_sort(&top);
+        if (rc == QUIRE_OK)
+            rc = feedback_rm3(&expanded, &a, &p, s->an, &ast, &top, &fo);
         if (rc == QUIRE_OK)
             rc = plan_build(&p, &a, s->ix, &expanded, o->k1, o->b);
         if (rc != QUIRE_OK)
@@ -1115,6 +1341,7 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         topk_free(&top);
         want = second && page < RERANK_DEPTH ? RERANK_DEPTH : page;
         rc = topk_init(&top, live < want ? (uint32_t)live : (uint32_t)want);
+        topk_set_ids(&top, id_of, (void *)s->ix);
         r.match_count = 0;
         r.match_count_exact = true;
         if (rc == QUIRE_OK)
@@ -1128,7 +1355,12 @@ int search_query(search_result *out, searcher *s, const search_options *o)
         r.has_occurrences = true;
         r.occurrence_count = occurrences;
     }
-    topk_sort(&top);
+    if (rc == QUIRE_OK)
+        rc = top.err;
+    if (rc == QUIRE_OK)
+        rc = topk_sort(&top);
+    if (rc != QUIRE_OK)
+        goto done;
     if (second) {
         rc = rerank_top(&top, &a, &p, root, &ro);
         if (rc != QUIRE_OK)
@@ -1181,6 +1413,14 @@ done:
     topk_free(&top);
     arena_free(&a);
     return rc;
+}
+
+int search_query(search_result *out, searcher *s, const search_options *o)
+{
+    memset(out, 0, sizeof *out);
+    if (s->shards != NULL)
+        return shard_set_query(out, s->shards, o, &s->error_offset);
+    return search_one(out, s, o);
 }
 
 int search_run(search_result *out, const char *dir, const search_options *o)

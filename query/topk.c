@@ -5,15 +5,14 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "quire/date.h"
 
 int topk_init(topk *t, uint32_t k)
 {
-    t->count = 0;
+    memset(t, 0, sizeof *t);
     t->cap = k;
-    t->heap = NULL;
-    t->by_date = 0;
     if (k > 0) {
         t->heap = quire_calloc(k, sizeof *t->heap);
         if (t->heap == NULL)
@@ -30,11 +29,55 @@ void topk_free(topk *t)
     t->cap = 0;
 }
 
+void topk_set_ids(topk *t, topk_id_fn id_of, void *ctx)
+{
+    t->id_of = id_of;
+    t->id_ctx = ctx;
+}
+
+int topk_compare_ids(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+    const int c = memcmp(a, b, a_len < b_len ? a_len : b_len);
+    if (c != 0)
+        return c;
+    return (a_len > b_len) - (a_len < b_len);
+}
+
 bool topk_better(const topk_entry *a, const topk_entry *b)
 {
     if (a->score != b->score)
         return a->score > b->score;
+    if (a->id != NULL && b->id != NULL) {
+        const int c = topk_compare_ids(a->id, a->id_len, b->id, b->id_len);
+        if (c != 0)
+            return c < 0;
+    }
     return a->doc_id < b->doc_id;
+}
+
+static void resolve(topk *t, topk_entry *e)
+{
+    if (e->id != NULL || t->id_of == NULL || t->err != QUIRE_OK)
+        return;
+    quire_bytes id;
+    const int rc = t->id_of(t->id_ctx, e->doc_id, &id);
+    if (rc != QUIRE_OK) {
+        t->err = rc;
+        return;
+    }
+    /* An empty id still needs a non-NULL pointer to count as known. */
+    e->id = id.len > 0 ? id.ptr : (const uint8_t *)"";
+    e->id_len = id.len;
+}
+
+/* topk_better, looking the ids up on an exact tie. */
+static bool better(topk *t, topk_entry *a, topk_entry *b)
+{
+    if (a->score == b->score) {
+        resolve(t, a);
+        resolve(t, b);
+    }
+    return topk_better(a, b);
 }
 
 void topk_order_by_date(topk *t, int direction)
@@ -43,18 +86,19 @@ void topk_order_by_date(topk *t, int direction)
 }
 
 /* Whether `a` ranks before `b` in t's order. */
-static bool ranks_before(const topk *t, const topk_entry *a, const topk_entry *b)
+static bool ranks_before(topk *t, topk_entry *a, topk_entry *b)
 {
     if (t->by_date != 0 && a->date != b->date) {
         if (a->date == QUIRE_NO_DATE || b->date == QUIRE_NO_DATE)
             return b->date == QUIRE_NO_DATE; /* undated last, either way */
         return t->by_date > 0 ? a->date < b->date : a->date > b->date;
     }
-    return topk_better(a, b);
+    return better(t, a, b);
 }
 
-static void sift_down(const topk *t, topk_entry *h, uint32_t n, uint32_t i)
+static void sift_down(topk *t, uint32_t n, uint32_t i)
 {
+    topk_entry *h = t->heap;
     for (;;) {
         uint32_t worst = i;
         const uint32_t l = 2 * i + 1, r = 2 * i + 2;
@@ -73,7 +117,7 @@ static void sift_down(const topk *t, topk_entry *h, uint32_t n, uint32_t i)
 
 void topk_push_dated(topk *t, double score, uint64_t doc_id, int32_t date)
 {
-    const topk_entry e = {score, doc_id, date};
+    topk_entry e = {score, doc_id, NULL, 0, date};
     if (t->count < t->cap) {
         uint32_t i = t->count++;
         while (i > 0) {
@@ -89,7 +133,7 @@ void topk_push_dated(topk *t, double score, uint64_t doc_id, int32_t date)
     if (t->cap == 0 || !ranks_before(t, &e, &t->heap[0]))
         return;
     t->heap[0] = e;
-    sift_down(t, t->heap, t->count, 0);
+    sift_down(t, t->count, 0);
 }
 
 void topk_push(topk *t, double score, uint64_t doc_id)
@@ -104,7 +148,14 @@ double topk_threshold(const topk *t)
     return t->count < t->cap ? -INFINITY : t->heap[0].score;
 }
 
-void topk_sort(topk *t)
+int topk_resolve_all(topk *t)
+{
+    for (uint32_t i = 0; i < t->count; i++)
+        resolve(t, &t->heap[i]);
+    return t->err;
+}
+
+int topk_sort(topk *t)
 {
     /* Heapsort in place: repeatedly move the worst to the end of the shrinking heap, which
      * leaves the array best first. */
@@ -112,6 +163,7 @@ void topk_sort(topk *t)
         const topk_entry worst = t->heap[0];
         t->heap[0] = t->heap[n - 1];
         t->heap[n - 1] = worst;
-        sift_down(t, t->heap, n - 1, 0);
+        sift_down(t, n - 1, 0);
     }
+    return t->err;
 }

@@ -9,6 +9,7 @@ packages=(
   libstemmer-dev                     # Snowball stemmers
   libcriterion-dev                   # unit tests
   clang libclang-rt-14-dev           # fuzz targets (libFuzzer, sanitizer runtimes)
+  openmpi-bin libopenmpi-dev         # shard sets across processes and hosts (mpirun, MPI)
   mandoc                             # lints the man pages (tests/man_lint.sh)
 )
 missing=()

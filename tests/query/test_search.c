@@ -187,10 +187,10 @@ static void check_against_naive(const fx_doc *d, uint32_t count, const char *dir
                 cr_expect(fabs(want[j].score - r.hits[i].score) <= tol,
                           "'%s': doc %s scores %.12f, naive %.12f", query, d[doc].id,
                           r.hits[i].score, want[j].score);
-        if (i > 0) /* best first, ties by ascending doc id */
+        if (i > 0) /* best first, ties by ascending external id */
             cr_expect(r.hits[i - 1].score > r.hits[i].score ||
                           (r.hits[i - 1].score == r.hits[i].score &&
-                           r.hits[i - 1].doc_id < r.hits[i].doc_id),
+                           strcmp(r.hits[i - 1].external_id, r.hits[i].external_id) < 0),
                       "'%s': ranks %u and %u out of order", query, i, i + 1);
     }
     search_result_free(&r);
@@ -380,7 +380,7 @@ Test(search, one_segment_or_several_rank_alike)
     fx_remove_index(three);
 }
 
-Test(search, equal_scores_rank_by_ascending_doc_id)
+Test(search, equal_scores_rank_by_ascending_external_id)
 {
     /* d4 and d5 are the same document; in three_segments they sit in different segments */
     char *dir = fx_build_index(docs, DOC_COUNT, three_segments, 3, NULL);
@@ -393,13 +393,46 @@ Test(search, equal_scores_rank_by_ascending_doc_id)
     cr_expect_eq(r.hits[0].doc_id, 4);
     cr_expect_eq(r.hits[1].doc_id, 5);
     search_result_free(&r);
-    /* with k = 1 the lower doc id wins the tie */
+    /* with k = 1 the lower external id wins the tie */
     cr_assert_eq(run(&r, dir, "gas", false, 1), QUIRE_OK, "%s", quire_errmsg());
     cr_assert_eq(r.hit_count, 1);
     cr_expect_str_eq(r.hits[0].external_id, "d4");
     cr_expect_eq(r.match_count, 2);
     search_result_free(&r);
     fx_remove_index(dir);
+}
+
+/* Ties follow the external ids, not the order the documents were indexed in: the same
+ * ranking whatever segments, merges or shards hold them. */
+Test(search, ties_rank_by_external_id_not_by_index_order)
+{
+    static const fx_doc twins[] = {
+        {"zulu", "", "Gas prices rose."},
+        {"alpha", "", "Gas prices rose."},
+        {"mike", "", "Gas prices rose."},
+        {"alpha2", "", "Gas prices fell, gas."},
+    };
+    const uint32_t split[] = {2, 2};
+    for (int segs = 0; segs < 2; segs++) {
+        char *dir = fx_build_index(twins, 4, segs ? split : NULL, segs ? 2 : 0, NULL);
+        search_result r;
+        cr_assert_eq(run(&r, dir, "gas", false, 10), QUIRE_OK, "%s", quire_errmsg());
+        cr_assert_eq(r.hit_count, 4);
+        cr_expect_str_eq(r.hits[0].external_id, "alpha2"); /* tf 2: no tie */
+        cr_expect_str_eq(r.hits[1].external_id, "alpha");
+        cr_expect_str_eq(r.hits[2].external_id, "mike");
+        cr_expect_str_eq(r.hits[3].external_id, "zulu");
+        cr_expect_eq(r.hits[1].score, r.hits[3].score);
+        search_result_free(&r);
+        /* k = 2 keeps the best of the tie by id, pruning or not */
+        for (int any = 0; any < 2; any++) {
+            cr_assert_eq(run(&r, dir, "gas", any, 2), QUIRE_OK, "%s", quire_errmsg());
+            cr_assert_eq(r.hit_count, 2);
+            cr_expect_str_eq(r.hits[1].external_id, "alpha");
+            search_result_free(&r);
+        }
+        fx_remove_index(dir);
+    }
 }
 
 /* The count is exact, or flagged as a lower bound when pruning skipped documents. */

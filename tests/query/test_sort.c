@@ -53,7 +53,7 @@ static bool add_word(char *q, size_t cap, const corpus *c)
 
 static search_sort order;
 
-/* The date order of the oracle: search_hit by date (undated last), score, doc id. */
+/* The date order of the oracle: search_hit by date (undated last), score, external id. */
 static int cmp_dated(const void *pa, const void *pb)
 {
     const search_hit *a = pa, *b = pb;
@@ -65,6 +65,14 @@ static int cmp_dated(const void *pa, const void *pb)
     }
     if (a->score != b->score)
         return a->score > b->score ? -1 : 1;
+    /* an exact tie: the lower external id (bytes as unsigned, a prefix first), topk.h */
+    const size_t n = a->external_id_len < b->external_id_len ? a->external_id_len
+                                                             : b->external_id_len;
+    const int c = memcmp(a->external_id, b->external_id, n);
+    if (c != 0)
+        return c;
+    if (a->external_id_len != b->external_id_len)
+        return a->external_id_len < b->external_id_len ? -1 : 1;
     return (a->doc_id > b->doc_id) - (a->doc_id < b->doc_id);
 }
 

@@ -1,11 +1,13 @@
 /*
- * test_topk.c - the bounded heap: keeps the k best, ranks ties by doc id, any input order.
+ * test_topk.c - the bounded heap: keeps the k best, ranks ties by external id (by doc id
+ * without an id lookup), any input order.
  */
 #include "topk.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int cmp_entry(const void *a, const void *b)
 {
@@ -40,7 +42,7 @@ Test(topk, keeps_the_k_best_in_rank_order)
         cr_assert_eq(topk_init(&h, ks[t]), QUIRE_OK);
         for (uint32_t i = 0; i < N; i++)
             topk_push(&h, shuffled[i].score, shuffled[i].doc_id);
-        topk_sort(&h);
+        cr_assert_eq(topk_sort(&h), QUIRE_OK);
         const uint32_t want = ks[t] < N ? ks[t] : N;
         cr_assert_eq(h.count, want);
         for (uint32_t i = 0; i < want; i++) {
@@ -64,8 +66,78 @@ Test(topk, threshold_is_the_worst_kept_score_once_full)
     cr_expect_eq(topk_threshold(&h), 4.0);
     topk_push(&h, 4.0, 0); /* ties the worst with a lower doc id: enters */
     cr_expect_eq(topk_threshold(&h), 4.0);
-    topk_sort(&h);
+    cr_assert_eq(topk_sort(&h), QUIRE_OK);
     cr_expect_eq(h.heap[0].doc_id, 2);
     cr_expect_eq(h.heap[1].doc_id, 0);
+    topk_free(&h);
+}
+
+/* Ids of doc i: a permutation of names, so that id order is not doc order; "b" is a
+ * prefix of "ba" and must rank before it. */
+static const char *const tie_ids[] = {"d", "ba", "c", "b", "a\xff", "a", "e", "bb"};
+#define TIE_COUNT (sizeof tie_ids / sizeof tie_ids[0])
+
+static int tie_id_of(void *ctx, uint64_t doc_id, quire_bytes *out)
+{
+    int *calls = ctx;
+    (*calls)++;
+    if (doc_id >= TIE_COUNT)
+        return quire_error(QUIRE_EINVAL, "no doc %llu", (unsigned long long)doc_id);
+    *out = quire_bytes_of(tie_ids[doc_id], strlen(tie_ids[doc_id]));
+    return QUIRE_OK;
+}
+
+Test(topk, exact_ties_rank_by_external_id_whatever_the_doc_ids)
+{
+    /* doc 0..7 all tie at 1.0, doc 8 scores more and needs no id */
+    static const char *const want[] = {"a", "a\xff", "b", "ba", "bb", "c", "d", "e"};
+    for (uint32_t k = 1; k <= TIE_COUNT; k++)
+        for (uint32_t rot = 0; rot < TIE_COUNT; rot++) {
+            topk h;
+            int calls = 0;
+            cr_assert_eq(topk_init(&h, k), QUIRE_OK);
+            topk_set_ids(&h, tie_id_of, &calls);
+            for (uint32_t i = 0; i < TIE_COUNT; i++)
+                topk_push(&h, 1.0, (i + rot) % TIE_COUNT);
+            cr_assert_eq(topk_sort(&h), QUIRE_OK);
+            cr_assert_eq(h.count, k);
+            for (uint32_t i = 0; i < k; i++)
+                cr_expect_str_eq((const char *)h.heap[i].id, want[i], "k=%u rot=%u rank %u", k, rot,
+                                 i);
+            topk_free(&h);
+        }
+}
+
+Test(topk, ids_are_looked_up_only_on_ties)
+{
+    topk h;
+    int calls = 0;
+    cr_assert_eq(topk_init(&h, 3), QUIRE_OK);
+    topk_set_ids(&h, tie_id_of, &calls);
+    for (uint32_t i = 0; i < 100; i++)
+        topk_push(&h, (double)i, 1000 + i); /* distinct scores: no lookup while pushing */
+    cr_expect_eq(calls, 0);
+    topk_free(&h);
+    cr_assert_eq(topk_init(&h, 2), QUIRE_OK);
+    topk_set_ids(&h, tie_id_of, &calls);
+    topk_push(&h, 2.0, 0);
+    topk_push(&h, 1.0, 1);
+    topk_push(&h, 1.0, 3); /* ties the worst: "b" beats "ba" */
+    cr_expect_eq(calls, 2);
+    cr_assert_eq(topk_sort(&h), QUIRE_OK);
+    cr_expect_eq(h.heap[0].doc_id, 0);
+    cr_expect_eq(h.heap[1].doc_id, 3);
+    topk_free(&h);
+}
+
+Test(topk, a_failed_id_lookup_is_reported_by_sort)
+{
+    topk h;
+    int calls = 0;
+    cr_assert_eq(topk_init(&h, 2), QUIRE_OK);
+    topk_set_ids(&h, tie_id_of, &calls);
+    topk_push(&h, 1.0, 0);
+    topk_push(&h, 1.0, 99);
+    cr_expect_eq(topk_sort(&h), QUIRE_EINVAL);
     topk_free(&h);
 }
