@@ -38,9 +38,12 @@ typedef struct search_options {
     bool exhaustive;      /* score every match (exact count) instead of pruning (prune.h) */
     uint32_t passages;    /* best passages per hit, 0..PASSAGE_MAX_COUNT (0: none) */
     size_t passage_bytes; /* target length of a passage, >= 16 */
+    uint64_t deadline_ns; /* CLOCK_MONOTONIC time (ns) past which the query stops with
+                           * QUIRE_ELIMIT; 0: none (quire-serve's time per request) */
 } search_options;
 
-/* Defaults: AND, top 10, k1 0.9, b 0.4, no passages (240 bytes when asked), empty query. */
+/* Defaults: AND, top 10, k1 0.9, b 0.4, no passages (240 bytes when asked), empty query,
+ * no deadline. */
 void search_options_init(search_options *o);
 
 /* Bytes [start, end) of a hit's text (or title) that the query matched. */
@@ -96,6 +99,9 @@ typedef struct search_result {
 
 void search_result_free(search_result *r);
 
+/* A searcher holds one snapshot of an index (index.h: one commit) and an analyzer with a
+ * stem cache, and remembers the last query's error offset: it is for one thread at a
+ * time. Threads share a snapshot by each opening a searcher on it (search_open_index). */
 typedef struct searcher searcher;
 
 /* Open the index in `dir` and build the analyzer its manifest names. Returns QUIRE_OK;
@@ -105,6 +111,16 @@ typedef struct searcher searcher;
  * QUIRE_EIO, QUIRE_ENOMEM from opening the index. Messages name `dir`. */
 QUIRE_MUST_CHECK int search_open(searcher **out, const char *dir);
 void search_close(searcher *s);
+/* A searcher over a snapshot opened elsewhere (quire_index_open), which it borrows: `ix`
+ * must stay open until the searcher is closed. Reading a snapshot changes nothing in it,
+ * so any number of searchers, one per thread, may share one. Checks and returns as
+ * search_open(); `dir` is the index's directory (its id index files are read from there,
+ * and messages name it). */
+struct quire_index;
+QUIRE_MUST_CHECK int search_open_index(searcher **out, const struct quire_index *ix,
+                                       const char *dir);
+/* The generation (manifest number) of the commit the searcher reads. */
+uint64_t search_generation(const searcher *s);
 /* Whether an older manifest was used because the newest was damaged; *message (may be
  * NULL; owned by `s`) then names the damaged file. */
 bool search_fell_back(const searcher *s, const char **message);
@@ -117,6 +133,35 @@ QUIRE_MUST_CHECK int search_query(search_result *out, searcher *s, const search_
 /* After search_query() failed on the query text: the byte offset in it of what is wrong,
  * or SIZE_MAX when the error has no place (empty query, not a syntax error). */
 size_t search_error_offset(const searcher *s);
+
+/* A stored document, whole. */
+typedef struct search_doc {
+    uint64_t doc_id;        /* global, in the searcher's snapshot */
+    char *external_id;      /* owned, NUL-terminated */
+    size_t external_id_len; /* bytes */
+    char *title;            /* owned, NUL-terminated; empty if none */
+    size_t title_len;       /* bytes */
+    int32_t date;           /* days since the epoch, QUIRE_NO_DATE if none */
+    char *text;             /* owned, NUL-terminated: the stored text as indexed */
+    size_t text_len;        /* bytes */
+    /* With a query: every match of it in the document (byte offsets into text / title,
+     * ascending, disjoint), found as passages find them (README "Passages"). */
+    search_highlight *highlights; /* owned */
+    uint32_t highlight_count;
+    search_highlight *title_highlights; /* owned */
+    uint32_t title_highlight_count;
+} search_doc;
+
+void search_doc_free(search_doc *d);
+
+/* The live document whose external id is id[0..id_len) (the newest, should a snapshot
+ * hold several), found with each segment's id index (a scan of .dmd for a segment without
+ * one). With `o` and a non-empty o->query, the query's matches in it are highlighted
+ * (o->passages and o->passage_bytes are ignored; the document need not match). Returns
+ * QUIRE_OK; QUIRE_ENOTFOUND if no live document has that id; for the query, what
+ * search_query() returns; QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int search_get_doc(search_doc *out, searcher *s, const char *id, size_t id_len,
+                                    const search_options *o);
 
 /* search_open + search_query + search_close. */
 QUIRE_MUST_CHECK int search_run(search_result *out, const char *dir, const search_options *o);

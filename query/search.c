@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "cursor.h"
@@ -18,11 +19,15 @@
 #include "prune.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
+#include "quire/ids.h"
 #include "quire/index.h"
 #include "topk.h"
 
 struct searcher {
-    quire_index *ix;
+    const quire_index *ix; /* the snapshot read */
+    quire_index *own_ix;   /* ix when search_open() opened it; NULL when borrowed */
+    quire_ids **ids;       /* per segment, opened by the first search_get_doc; NULL: none */
+    bool ids_opened;
     quire_analyzer *an;
     char *dir; /* for messages */
     bool fell_back;
@@ -69,7 +74,11 @@ void search_close(searcher *s)
     if (s == NULL)
         return;
     quire_analyzer_free(s->an);
-    quire_index_close(s->ix);
+    if (s->ids != NULL)
+        for (uint32_t i = 0; i < quire_index_segment_count(s->ix); i++)
+            quire_ids_close(s->ids[i]);
+    quire_free(s->ids);
+    quire_index_close(s->own_ix);
     quire_free(s->dir);
     quire_free(s->fallback_message);
     quire_free(s);
@@ -80,6 +89,25 @@ bool search_fell_back(const searcher *s, const char **message)
     if (message != NULL)
         *message = s->fallback_message;
     return s->fell_back;
+}
+
+/* Build the analyzer the manifest describes, then check it is the one that made the
+ * index: same language and options but other tokenizer rules would silently miss. */
+static int open_analyzer(searcher *s, const char *dir)
+{
+    const quire_manifest *m = quire_index_manifest(s->ix);
+    const quire_analyzer_opts opts = {m->language, m->keep_diacritics, 0};
+    int rc = quire_analyzer_new(&s->an, &opts);
+    if (rc != QUIRE_OK)
+        return rc;
+    const char *want = m->analyzer_id != NULL ? m->analyzer_id : "";
+    const char *have = quire_analyzer_id(s->an);
+    if (strcmp(want, have) != 0)
+        return quire_error(QUIRE_EMISMATCH,
+                           "%s: index was built with analyzer \"%s\" but this build analyses "
+                           "queries as \"%s\"; rebuild the index",
+                           dir, want, have);
+    return QUIRE_OK;
 }
 
 int search_open(searcher **out, const char *dir)
@@ -95,7 +123,8 @@ int search_open(searcher **out, const char *dir)
         goto done;
     }
 
-    rc = quire_index_open(&s->ix, dir, &s->fell_back);
+    rc = quire_index_open(&s->own_ix, dir, &s->fell_back);
+    s->ix = s->own_ix;
     if (rc == QUIRE_ENOTFOUND) {
         rc = quire_error(QUIRE_ENOTFOUND, "%s: not an index (no manifest)", dir);
         goto done;
@@ -110,23 +139,9 @@ int search_open(searcher **out, const char *dir)
             goto done;
         }
     }
-
-    /* Build the analyzer the manifest describes, then check it is the one that made the
-     * index: same language and options but other tokenizer rules would silently miss. */
-    const quire_manifest *m = quire_index_manifest(s->ix);
-    const quire_analyzer_opts opts = {m->language, m->keep_diacritics, 0};
-    rc = quire_analyzer_new(&s->an, &opts);
+    rc = open_analyzer(s, dir);
     if (rc != QUIRE_OK)
         goto done;
-    const char *want = m->analyzer_id != NULL ? m->analyzer_id : "";
-    const char *have = quire_analyzer_id(s->an);
-    if (strcmp(want, have) != 0) {
-        rc = quire_error(QUIRE_EMISMATCH,
-                         "%s: index was built with analyzer \"%s\" but this build analyses "
-                         "queries as \"%s\"; rebuild the index",
-                         dir, want, have);
-        goto done;
-    }
     *out = s;
     s = NULL;
 done:
@@ -134,10 +149,46 @@ done:
     return rc;
 }
 
+int search_open_index(searcher **out, const quire_index *ix, const char *dir)
+{
+    *out = NULL;
+    searcher *s = quire_calloc(1, sizeof *s);
+    if (s == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    s->ix = ix;
+    s->dir = quire_strndup(dir, strlen(dir));
+    int rc = s->dir == NULL ? quire_error(QUIRE_ENOMEM, "%s: out of memory", dir)
+                            : open_analyzer(s, dir);
+    if (rc != QUIRE_OK) {
+        search_close(s);
+        return rc;
+    }
+    *out = s;
+    return QUIRE_OK;
+}
+
+uint64_t search_generation(const searcher *s)
+{
+    return quire_index_manifest(s->ix)->generation;
+}
+
+/* Whether the query's deadline has passed; QUIRE_ELIMIT with a message if so. */
+static int check_deadline(const search_options *o)
+{
+    if (o->deadline_ns == 0)
+        return QUIRE_OK;
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    const uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (now < o->deadline_ns)
+        return QUIRE_OK;
+    return quire_error(QUIRE_ELIMIT, "the query ran past its time limit");
+}
+
 /* Evaluate `root` over segment `seg`, exhaustively: every match is counted and offered
  * to the heap (prune.c skips what cannot enter, for the shapes it handles). */
 static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
-                         uint64_t *match_count)
+                         uint64_t *match_count, const search_options *o)
 {
     const quire_segment *segment = quire_index_segment(p->ix, seg);
     const uint32_t doc_count = quire_segment_get_stats(segment)->doc_count;
@@ -151,7 +202,9 @@ static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
         if (!quire_index_is_deleted(p->ix, seg, doc)) {
             const double norm = scorer_norm(&p->scorer, quire_segment_doc_len(segment, doc));
             topk_push(top, cursor_score(root, norm), base + doc);
-            (*match_count)++;
+            /* Every 4096 matches, a look at the clock (~20 ns): the cost is noise. */
+            if ((++*match_count & 4095) == 0 && check_deadline(o) != QUIRE_OK)
+                return QUIRE_ELIMIT;
         }
         const int rc = cursor_next(root);
         if (rc != QUIRE_OK)
@@ -404,7 +457,8 @@ static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
             rc = phrase_matcher_open(&m[opened], a, quire_index_segment(s->ix, seg),
                                      &c.nodes[opened]);
         for (; i < r->hit_count && r->hits[order[i].hit].segment == seg && rc == QUIRE_OK; i++)
-            rc = hit_passages(&r->hits[order[i].hit], m, s, &c, o, &text);
+            if ((rc = check_deadline(o)) == QUIRE_OK)
+                rc = hit_passages(&r->hits[order[i].hit], m, s, &c, o, &text);
         for (uint32_t k = 0; k < opened; k++)
             phrase_matcher_close(m[k]);
         if (rc != QUIRE_OK)
@@ -455,12 +509,14 @@ int search_query(search_result *out, searcher *s, const search_options *o)
 
     for (uint32_t seg = 0; seg < p.segment_count; seg++) {
         cursor *c = NULL;
-        rc = plan_cursor(&c, &a, &p, root, seg);
+        rc = check_deadline(o);
+        if (rc == QUIRE_OK)
+            rc = plan_cursor(&c, &a, &p, root, seg);
         if (rc == QUIRE_OK && c != NULL) {
             if (!o->exhaustive && top.cap > 0 && prune_applies(c))
                 rc = prune_segment(&p, c, seg, &top, &r.match_count, &r.match_count_exact);
             else
-                rc = match_segment(&p, c, seg, &top, &r.match_count);
+                rc = match_segment(&p, c, seg, &top, &r.match_count, o);
         }
         cursor_close(c);
         if (rc != QUIRE_OK)
@@ -492,6 +548,171 @@ done:
     search_result_free(&r);
     topk_free(&top);
     arena_free(&a);
+    return rc;
+}
+
+void search_doc_free(search_doc *d)
+{
+    if (d == NULL)
+        return;
+    quire_free(d->external_id);
+    quire_free(d->title);
+    quire_free(d->text);
+    quire_free(d->highlights);
+    quire_free(d->title_highlights);
+    memset(d, 0, sizeof *d);
+}
+
+/* Open each segment's id index, once per searcher; a segment without one (format version
+ * 1) keeps NULL and is scanned. */
+static int open_ids(searcher *s)
+{
+    if (s->ids_opened)
+        return QUIRE_OK;
+    const uint32_t n = quire_index_segment_count(s->ix);
+    s->ids = quire_calloc((size_t)n + 1, sizeof *s->ids);
+    if (s->ids == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", s->dir);
+    for (uint32_t i = 0; i < n; i++) {
+        const quire_segment *seg = quire_index_segment(s->ix, i);
+        const int rc = quire_ids_open(&s->ids[i], s->dir, quire_segment_id(seg),
+                                      quire_segment_get_stats(seg)->doc_count);
+        if (rc != QUIRE_OK && rc != QUIRE_ENOTFOUND)
+            return rc; /* s->ids stays, closed by search_close() */
+    }
+    s->ids_opened = true;
+    return QUIRE_OK;
+}
+
+typedef struct id_probe {
+    const quire_index *ix;
+    uint32_t seg;
+    const char *id;
+    size_t len;
+    uint32_t found; /* highest live doc of seg with that id, UINT32_MAX if none */
+    int rc;
+} id_probe;
+
+static void probe_doc(void *ctx, uint32_t doc)
+{
+    id_probe *p = ctx;
+    if (p->rc != QUIRE_OK || quire_index_is_deleted(p->ix, p->seg, doc))
+        return;
+    quire_doc_info info;
+    p->rc = quire_segment_doc_info(quire_index_segment(p->ix, p->seg), doc, &info);
+    if (p->rc == QUIRE_OK && info.external_id.len == p->len &&
+        memcmp(info.external_id.ptr, p->id, p->len) == 0 &&
+        (p->found == UINT32_MAX || doc > p->found))
+        p->found = doc;
+}
+
+/* The live document with external id `id`: the newest segment's first (documents replace
+ * older ones, so a snapshot holds one live copy; the newest wins should it hold more). */
+static int find_id(searcher *s, const char *id, size_t len, uint32_t *seg_out, uint32_t *doc_out)
+{
+    int rc = open_ids(s);
+    if (rc != QUIRE_OK)
+        return rc;
+    const uint64_t hash = quire_id_hash(id, len);
+    for (uint32_t seg = quire_index_segment_count(s->ix); seg-- > 0;) {
+        id_probe p = {s->ix, seg, id, len, UINT32_MAX, QUIRE_OK};
+        if (s->ids[seg] != NULL) {
+            rc = quire_ids_find(s->ids[seg], hash, probe_doc, &p);
+        } else {
+            const uint32_t n = quire_segment_get_stats(quire_index_segment(s->ix, seg))->doc_count;
+            for (uint32_t doc = 0; doc < n && p.rc == QUIRE_OK; doc++)
+                probe_doc(&p, doc);
+        }
+        if (rc == QUIRE_OK)
+            rc = p.rc;
+        if (rc != QUIRE_OK)
+            return rc;
+        if (p.found != UINT32_MAX) {
+            *seg_out = seg;
+            *doc_out = p.found;
+            return QUIRE_OK;
+        }
+    }
+    return QUIRE_ENOTFOUND;
+}
+
+int search_get_doc(search_doc *out, searcher *s, const char *id, size_t id_len,
+                   const search_options *o)
+{
+    memset(out, 0, sizeof *out);
+    s->error_offset = SIZE_MAX;
+    uint32_t seg = 0, doc = 0;
+    int rc = find_id(s, id, id_len, &seg, &doc);
+    if (rc == QUIRE_ENOTFOUND)
+        return quire_error(QUIRE_ENOTFOUND, "no document with that id");
+    if (rc != QUIRE_OK)
+        return rc;
+
+    arena a = ARENA_INIT;
+    quire_buf text = QUIRE_BUF_INIT;
+    search_result r = SEARCH_RESULT_INIT;
+    r.hits = quire_calloc(1, sizeof *r.hits);
+    if (r.hits == NULL) {
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        goto done;
+    }
+    r.hit_count = 1;
+    const topk_entry e = {0.0, quire_index_doc_base(s->ix, seg) + doc};
+    rc = fill_hit(&r.hits[0], s->ix, &e);
+    if (rc == QUIRE_OK)
+        rc = quire_segment_doc_text(quire_index_segment(s->ix, seg), doc, &text);
+    if (rc == QUIRE_OK && text.err)
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+    if (rc != QUIRE_OK)
+        goto done;
+    if (o != NULL && o->query_len > 0) {
+        /* One passage of at least the whole text is the whole text (passage.h: a window
+         * grows by whole sentences while it fits), so its highlights are every match. */
+        search_options whole = *o;
+        whole.passages = 1;
+        whole.passage_bytes = text.len + 16;
+        query_ast ast;
+        plan p;
+        const parser_options po = {o->match_any, o->lenient};
+        rc = parser_parse(&ast, &a, s->an, o->query, o->query_len, &po);
+        if (rc != QUIRE_OK) {
+            s->error_offset = ast.error_offset;
+            goto done;
+        }
+        rc = plan_build(&p, &a, s->ix, &ast, o->k1, o->b);
+        if (rc == QUIRE_OK)
+            rc = all_passages(&r, &a, s, &p, ast.root, &whole);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+    search_hit *h = &r.hits[0];
+    out->text = quire_strndup(text.len > 0 ? (const char *)text.data : "", text.len);
+    if (out->text == NULL) {
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        goto done;
+    }
+    out->text_len = text.len;
+    out->doc_id = h->doc_id;
+    out->date = h->date;
+    out->external_id = h->external_id;
+    out->external_id_len = h->external_id_len;
+    out->title = h->title;
+    out->title_len = h->title_len;
+    out->title_highlights = h->title_highlights;
+    out->title_highlight_count = h->title_highlight_count;
+    h->external_id = h->title = NULL;
+    h->title_highlights = NULL;
+    if (h->passage_count > 0) {
+        out->highlights = h->passages[0].highlights;
+        out->highlight_count = h->passages[0].highlight_count;
+        h->passages[0].highlights = NULL;
+    }
+done:
+    search_result_free(&r);
+    quire_buf_free(&text);
+    arena_free(&a);
+    if (rc != QUIRE_OK)
+        search_doc_free(out);
     return rc;
 }
 
