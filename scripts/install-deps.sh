@@ -8,6 +8,8 @@ packages=(
   libstemmer-dev                     # Snowball stemmers
   libcriterion-dev                   # unit tests
   clang libclang-rt-14-dev           # fuzz targets (libFuzzer, sanitizer runtimes)
+  libmicrohttpd-dev                  # quire-serve's HTTP server
+  python3 chromium                   # quire-serve's tests: HTTP client, a real browser
 )
 missing=()
 for p in "${packages[@]}"; do
