@@ -47,6 +47,7 @@ typedef struct api_response {
     bool owned;               /* body was malloc'd: api_response_free() frees it */
     bool cacheable;           /* a page asset (the same for the binary's lifetime) */
     uint64_t engine_us;       /* microseconds spent in the backend */
+    uint64_t total_us;        /* ... and in the whole request (set by server.c) */
 } api_response;
 
 /* Answer req. Never fails: errors are answers (4xx, 5xx with a JSON body {"error": ...});
