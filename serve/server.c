@@ -215,7 +215,7 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
     return (size_t)(o - s);
 }
 
-static void log_mhd(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[512];

@@ -152,6 +152,28 @@ try:
     check("no document" in b.eval("document.getElementById('error-message').textContent"),
           "an unknown id says so")
 
+    # What an engine with approximate quotes and name variants (#11) adds: notes on a result
+    # and a hit, and highlights that say how a word differs. The page's renderer is given
+    # such a hit directly, since this engine does not produce them yet.
+    fake = b.eval("""(() => {
+      const hit = {rank: 1, id: 'x', title: 'A title', date: null, score: 1.5,
+        title_highlights: [], notes: ['also in the index: Zelenskyy (2 documents)',
+                                      {text: 'no exact match; 2 close renderings'}, 42],
+        passages: [{start: 10, end: 30, cut_before: true, cut_after: false,
+                    text: 'we are waiting for you',
+                    highlights: [[10, 16, 'same'], {start: 17, end: 24, kind: 'substituted'},
+                                 [25, 32, '<b>x']]}]};
+      const li = renderHit(hit, new URLSearchParams(), 3);
+      return {notes: Array.from(li.querySelectorAll('.note')).map(e => e.textContent),
+              marks: Array.from(li.querySelectorAll('mark')).map(e => [e.className, e.textContent])};
+    })()""")
+    check(fake["notes"] == ["also in the index: Zelenskyy (2 documents)",
+                            "no exact match; 2 close renderings"],
+          f"a hit's notes are shown as text: {fake['notes']}")
+    check(fake["marks"] == [["hl-same", "we are"], ["hl-substituted", "waiting"],
+                            ["hl-bx", "for you"]],
+          f"highlight kinds become classes, sanitised: {fake['marks']}")
+
     errs = b.errors()
     check(not errs, f"no script error or CSP violation: {errs}")
 finally:

@@ -237,7 +237,7 @@ try:
               b"\r\nConnection: close\r\n\r\n")
     check(big.startswith(b"HTTP/1.1 413"), f"20 KB of headers: {big[:60]}")
     huge = raw(b"GET /?" + b"z" * 1000000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
-    check(huge == b"" or huge[9:10] == b"4", f"a 1 MB request is refused: {huge[:60]}")
+    check(huge[9:12] in (b"413", b"414", b"431"), f"a 1 MB request is refused: {huge[:60]}")
     chunked = raw(b"GET /api/search?q=putin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
                   b"\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
     check(chunked.startswith(b"HTTP/1.1 413"), f"a chunked body: {chunked[:60]}")
