@@ -106,10 +106,8 @@ int main(int argc, char **argv)
             return 0;
         }
         if (a[0] != '-' || strcmp(a, "-") == 0) {
-            if (dir != NULL) {
-                usage(stderr);
-                return fail("one INDEX only");
-            }
+            if (dir != NULL)
+                return fail("one INDEX only (see --help)");
             dir = a;
             continue;
         }
@@ -147,10 +145,8 @@ int main(int argc, char **argv)
             return fail(msg);
         }
     }
-    if (dir == NULL) {
-        usage(stderr);
-        return fail("missing INDEX");
-    }
+    if (dir == NULL)
+        return fail("missing INDEX (usage: quire-serve [options] INDEX; see --help)");
     char listen_copy[sizeof listen];
     strcpy(listen_copy, listen);
     if (!split_listen(listen_copy, &o.host, &o.port)) {
@@ -158,6 +154,16 @@ int main(int argc, char **argv)
         (void)snprintf(msg, sizeof msg, "--listen: expected HOST:PORT, not '%s'", listen);
         return fail(msg);
     }
+
+    /* Before the address is printed: whoever reads it may signal at once. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    (void)sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    (void)sigaction(SIGPIPE, &sa, NULL);
 
     backend *b = NULL;
     backend_error err;
@@ -180,15 +186,6 @@ int main(int argc, char **argv)
            (unsigned long long)info.generation, (unsigned long long)info.doc_count,
            server_address(srv));
     (void)fflush(stdout);
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    (void)sigemptyset(&sa.sa_mask);
-    (void)sigaction(SIGINT, &sa, NULL);
-    (void)sigaction(SIGTERM, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    (void)sigaction(SIGPIPE, &sa, NULL);
 
     char last_error[512] = "";
     while (stop_signal == 0) {
