@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "assets.h"
-#include "json.h"
+#include "json_writer.h"
 
 #define DEFAULT_COUNT         10
 #define DEFAULT_PASSAGES      1

@@ -1,12 +1,12 @@
 /*
- * json.h - JSON text built in a growable buffer, for the API's answers. Strings are
+ * json_writer.h - JSON text built in a growable buffer, for the API's answers. Strings are
  * written as the engine reads text (invalid UTF-8 as U+FFFD) with `"`, `\`, control
  * characters, `<`, `>`, `&`, U+2028 and U+2029 escaped, so that no answer can be read as
  * markup or script even by a client that sniffs it. A failed allocation is sticky: the
  * buffer is then marked failed and later writes do nothing.
  */
-#ifndef SERVE_JSON_H
-#define SERVE_JSON_H
+#ifndef SERVE_JSON_WRITER_H
+#define SERVE_JSON_WRITER_H
 
 #include <stdbool.h>
 #include <stddef.h>

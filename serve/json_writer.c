@@ -1,7 +1,7 @@
 /*
- * json.c - json.h.
+ * json_writer.c - json_writer.h.
  */
-#include "json.h"
+#include "json_writer.h"
 
 #include <stdarg.h>
 #include <stdio.h>
