@@ -134,8 +134,8 @@ QUIRE_MUST_CHECK int search_query(search_result *out, searcher *s, const search_
  * or SIZE_MAX when the error has no place (empty query, not a syntax error). */
 size_t search_error_offset(const searcher *s);
 
-/* A stored document, whole. */
-typedef struct search_doc {
+/* A stored document, whole, with a query's matches marked (quire-serve's document view). */
+typedef struct search_marked_doc {
     uint64_t doc_id;        /* global, in the searcher's snapshot */
     char *external_id;      /* owned, NUL-terminated */
     size_t external_id_len; /* bytes */
@@ -150,9 +150,9 @@ typedef struct search_doc {
     uint32_t highlight_count;
     search_highlight *title_highlights; /* owned */
     uint32_t title_highlight_count;
-} search_doc;
+} search_marked_doc;
 
-void search_doc_free(search_doc *d);
+void search_marked_doc_free(search_marked_doc *d);
 
 /* The live document whose external id is id[0..id_len) (the newest, should a snapshot
  * hold several), found with each segment's id index (a scan of .dmd for a segment without
@@ -160,8 +160,8 @@ void search_doc_free(search_doc *d);
  * (o->passages and o->passage_bytes are ignored; the document need not match). Returns
  * QUIRE_OK; QUIRE_ENOTFOUND if no live document has that id; for the query, what
  * search_query() returns; QUIRE_ECORRUPT, QUIRE_ENOMEM. */
-QUIRE_MUST_CHECK int search_get_doc(search_doc *out, searcher *s, const char *id, size_t id_len,
-                                    const search_options *o);
+QUIRE_MUST_CHECK int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id,
+                                           size_t id_len, const search_options *o);
 
 /* search_open + search_query + search_close. */
 QUIRE_MUST_CHECK int search_run(search_result *out, const char *dir, const search_options *o);

@@ -26,7 +26,7 @@
 struct searcher {
     const quire_index *ix; /* the snapshot read */
     quire_index *own_ix;   /* ix when search_open() opened it; NULL when borrowed */
-    quire_ids **ids;       /* per segment, opened by the first search_get_doc; NULL: none */
+    quire_ids **ids;       /* per segment, opened by the first search_get_marked_doc; NULL: none */
     bool ids_opened;
     quire_analyzer *an;
     char *dir; /* for messages */
@@ -551,7 +551,7 @@ done:
     return rc;
 }
 
-void search_doc_free(search_doc *d)
+void search_marked_doc_free(search_marked_doc *d)
 {
     if (d == NULL)
         return;
@@ -636,8 +636,8 @@ static int find_id(searcher *s, const char *id, size_t len, uint32_t *seg_out, u
     return QUIRE_ENOTFOUND;
 }
 
-int search_get_doc(search_doc *out, searcher *s, const char *id, size_t id_len,
-                   const search_options *o)
+int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id, size_t id_len,
+                          const search_options *o)
 {
     memset(out, 0, sizeof *out);
     s->error_offset = SIZE_MAX;
@@ -712,7 +712,7 @@ done:
     quire_buf_free(&text);
     arena_free(&a);
     if (rc != QUIRE_OK)
-        search_doc_free(out);
+        search_marked_doc_free(out);
     return rc;
 }
 

@@ -445,7 +445,7 @@ int backend_search(backend_worker *w, const backend_query *q, backend_result *ou
 }
 
 typedef struct doc_impl {
-    search_doc d;
+    search_marked_doc d;
     backend_span *spans;
 } doc_impl;
 
@@ -455,7 +455,7 @@ void backend_doc_free(backend_doc *d)
         return;
     doc_impl *impl = d->impl;
     if (impl != NULL) {
-        search_doc_free(&impl->d);
+        search_marked_doc_free(&impl->d);
         free(impl->spans);
         free(impl);
     }
@@ -482,13 +482,13 @@ int backend_get_doc(backend_worker *w, const char *id, size_t id_len, const back
         o.query = q->text;
         o.query_len = q->text_len;
     }
-    const int rc = search_get_doc(&impl->d, w->s, id, id_len, &o);
+    const int rc = search_get_marked_doc(&impl->d, w->s, id, id_len, &o);
     if (rc != QUIRE_OK) {
         query_failed(err, rc, w->s, 0, q != NULL ? q->text_len : 0, o.deadline_ns);
         backend_doc_free(out);
         return -1;
     }
-    const search_doc *d = &impl->d;
+    const search_marked_doc *d = &impl->d;
     impl->spans =
         calloc((size_t)d->highlight_count + d->title_highlight_count + 1, sizeof *impl->spans);
     if (impl->spans == NULL) {

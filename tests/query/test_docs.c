@@ -1,7 +1,7 @@
 /*
  * test_docs.c - what quire-serve needs from the query library beyond search_query():
  * searchers sharing one snapshot (search_open_index), one searcher per thread; a document
- * fetched by its external id with every match of a query highlighted (search_get_doc),
+ * fetched by its external id with every match of a query highlighted (search_get_marked_doc),
  * including replaced, deleted and unknown ids and segments without an id index; the
  * per-query deadline.
  */
@@ -57,7 +57,7 @@ static void lower_span(char *out, size_t cap, const char *s, size_t start, size_
     out[n] = '\0';
 }
 
-Test(search_doc, returns_the_stored_document_and_what_search_says_of_it)
+Test(search_marked_doc, returns_the_stored_document_and_what_search_says_of_it)
 {
     char *dir = make_tmp();
     char *idx = index_sample(dir);
@@ -70,9 +70,9 @@ Test(search_doc, returns_the_stored_document_and_what_search_says_of_it)
     cr_assert(r.hit_count >= 2);
     for (uint32_t i = 0; i < r.hit_count; i++) {
         const search_hit *h = &r.hits[i];
-        search_doc d;
-        cr_assert_eq(search_get_doc(&d, s, h->external_id, h->external_id_len, NULL), QUIRE_OK,
-                     "%s", quire_errmsg());
+        search_marked_doc d;
+        cr_assert_eq(search_get_marked_doc(&d, s, h->external_id, h->external_id_len, NULL),
+                     QUIRE_OK, "%s", quire_errmsg());
         cr_expect_str_eq(d.external_id, h->external_id);
         cr_expect_str_eq(d.title, h->title);
         cr_expect_eq(d.date, h->date);
@@ -91,7 +91,7 @@ Test(search_doc, returns_the_stored_document_and_what_search_says_of_it)
         cr_expect(strstr(file, d.text + d.text_len / 2) != NULL, "the text's second half is the "
                                                                  "file's end");
         cr_expect(strlen(d.text) == d.text_len);
-        search_doc_free(&d);
+        search_marked_doc_free(&d);
     }
     search_result_free(&r);
     search_close(s);
@@ -101,7 +101,7 @@ Test(search_doc, returns_the_stored_document_and_what_search_says_of_it)
 
 /* For a phrase the occurrence count is exact (README "Ranking and counts"); the document
  * view marks every one of them, and nothing else. */
-Test(search_doc, highlights_every_occurrence_of_a_phrase)
+Test(search_marked_doc, highlights_every_occurrence_of_a_phrase)
 {
     char *dir = make_tmp();
     char *idx = index_sample(dir);
@@ -120,9 +120,9 @@ Test(search_doc, highlights_every_occurrence_of_a_phrase)
         char want[64];
         lower_span(want, sizeof want, phrases[q], 1, strlen(phrases[q]) - 1);
         for (uint32_t i = 0; i < r.hit_count; i++) {
-            search_doc d;
+            search_marked_doc d;
             cr_assert_eq(
-                search_get_doc(&d, s, r.hits[i].external_id, r.hits[i].external_id_len, &o),
+                search_get_marked_doc(&d, s, r.hits[i].external_id, r.hits[i].external_id_len, &o),
                 QUIRE_OK, "%s", quire_errmsg());
             marked += d.highlight_count + d.title_highlight_count;
             for (uint32_t k = 0; k < d.highlight_count; k++) {
@@ -134,7 +134,7 @@ Test(search_doc, highlights_every_occurrence_of_a_phrase)
                 lower_span(got, sizeof got, d.text, h->start, h->end);
                 cr_expect_str_eq(got, want, "%s in %s at %zu", phrases[q], d.external_id, h->start);
             }
-            search_doc_free(&d);
+            search_marked_doc_free(&d);
         }
         cr_expect_eq(marked, r.occurrence_count, "%s: %llu marked, %llu occurrences", phrases[q],
                      (unsigned long long)marked, (unsigned long long)r.occurrence_count);
@@ -145,7 +145,7 @@ Test(search_doc, highlights_every_occurrence_of_a_phrase)
     remove_tmp(dir);
 }
 
-Test(search_doc, a_document_that_does_not_match_has_no_highlights)
+Test(search_marked_doc, a_document_that_does_not_match_has_no_highlights)
 {
     char *dir = make_tmp();
     char *idx = index_sample(dir);
@@ -153,32 +153,32 @@ Test(search_doc, a_document_that_does_not_match_has_no_highlights)
     cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
     search_options o;
     options_for(&o, "zzzunknownword");
-    search_doc d;
+    search_marked_doc d;
     const char *id = "tests/data/000_9f4ac158bb6fb716.txt";
-    cr_assert_eq(search_get_doc(&d, s, id, strlen(id), &o), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(search_get_marked_doc(&d, s, id, strlen(id), &o), QUIRE_OK, "%s", quire_errmsg());
     cr_expect_eq(d.highlight_count, 0);
     cr_expect(d.text_len > 100);
-    search_doc_free(&d);
+    search_marked_doc_free(&d);
     search_close(s);
     free(idx);
     remove_tmp(dir);
 }
 
-Test(search_doc, refuses_unknown_ids_and_malformed_queries)
+Test(search_marked_doc, refuses_unknown_ids_and_malformed_queries)
 {
     char *dir = make_tmp();
     char *idx = index_sample(dir);
     searcher *s = NULL;
     cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
-    search_doc d;
-    cr_expect_eq(search_get_doc(&d, s, "nosuch", 6, NULL), QUIRE_ENOTFOUND);
-    cr_expect_eq(search_get_doc(&d, s, "tests/data/000_9f4ac158bb6fb716.tx", 34, NULL),
+    search_marked_doc d;
+    cr_expect_eq(search_get_marked_doc(&d, s, "nosuch", 6, NULL), QUIRE_ENOTFOUND);
+    cr_expect_eq(search_get_marked_doc(&d, s, "tests/data/000_9f4ac158bb6fb716.tx", 34, NULL),
                  QUIRE_ENOTFOUND, "a prefix of an id is no id");
-    cr_expect_eq(search_get_doc(&d, s, "", 0, NULL), QUIRE_ENOTFOUND);
+    cr_expect_eq(search_get_marked_doc(&d, s, "", 0, NULL), QUIRE_ENOTFOUND);
     search_options o;
     options_for(&o, "putin (xi");
     const char *id = "tests/data/000_9f4ac158bb6fb716.txt";
-    cr_expect_eq(search_get_doc(&d, s, id, strlen(id), &o), QUIRE_EINVAL);
+    cr_expect_eq(search_get_marked_doc(&d, s, id, strlen(id), &o), QUIRE_EINVAL);
     cr_expect_eq(search_error_offset(s), 6, "the caret goes under the '('");
     cr_expect_eq(d.text, NULL, "nothing handed out on failure");
     search_close(s);
@@ -199,20 +199,20 @@ static void index_jsonl(const char *idx, const char *dir, const char *name, cons
 
 static void expect_text(searcher *s, const char *id, const char *want)
 {
-    search_doc d;
-    const int rc = search_get_doc(&d, s, id, strlen(id), NULL);
+    search_marked_doc d;
+    const int rc = search_get_marked_doc(&d, s, id, strlen(id), NULL);
     if (want == NULL) {
         cr_expect_eq(rc, QUIRE_ENOTFOUND, "%s is gone", id);
         return;
     }
     cr_assert_eq(rc, QUIRE_OK, "%s: %s", id, quire_errmsg());
     cr_expect_str_eq(d.text, want, "%s", id);
-    search_doc_free(&d);
+    search_marked_doc_free(&d);
 }
 
 /* Replaced and deleted documents across segments; a segment without an id index (format
  * version 1 wrote none) is scanned instead, with the same answers. */
-Test(search_doc, finds_the_live_version_of_a_replaced_document)
+Test(search_marked_doc, finds_the_live_version_of_a_replaced_document)
 {
     char *dir = make_tmp();
     char idx[4200];
