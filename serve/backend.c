@@ -27,6 +27,7 @@
 typedef struct snapshot {
     quire_index *ix;
     uint64_t generation;
+    char fell_back[512]; /* why an older commit was opened (newest damaged), or "" */
     uint32_t refs; /* the backend's (while current) + one per worker on it; under b->lock */
 } snapshot;
 
@@ -99,6 +100,8 @@ static int open_snapshot(snapshot **out, const char *dir, backend_error *err)
                 quire_index_close(ix);
                 return fail(err, BACKEND_FAILED, "%s: out of memory", dir);
             }
+            if (fell_back)
+                (void)snprintf(snap->fell_back, sizeof snap->fell_back, "%s", quire_errmsg());
             snap->ix = ix;
             snap->generation = quire_index_manifest(ix)->generation;
             snap->refs = 1;
@@ -177,8 +180,9 @@ int backend_refresh(backend *b, bool *changed, backend_error *err)
         return -1;
     (void)pthread_mutex_lock(&b->lock);
     snapshot *old = NULL;
-    /* The newest manifest may be damaged and the open fall back to the one we have. */
-    if (snap->generation != b->current->generation) {
+    /* The newest manifest may be damaged and the open fall back to the one we have (or,
+     * were that one damaged since, an older one: never go back). */
+    if (snap->generation > b->current->generation) {
         old = b->current;
         b->current = snap;
         snap = NULL;
@@ -188,8 +192,14 @@ int backend_refresh(backend *b, bool *changed, backend_error *err)
     b->highest_seen = highest;
     (void)pthread_mutex_unlock(&b->lock);
     unref(b, old);
-    if (snap != NULL)
+    if (snap != NULL) {
+        /* Not newer: the new manifest is damaged (or half-written by a writer that died). */
+        const bool damaged = snap->fell_back[0] != '\0';
+        if (damaged)
+            (void)fail(err, BACKEND_FAILED, "%s", snap->fell_back);
         unref(b, snap);
+        return damaged ? -1 : 0;
+    }
     return 0;
 }
 
@@ -201,6 +211,7 @@ void backend_get_info(backend *b, backend_info *out)
     out->generation = b->current->generation;
     out->doc_count = quire_index_doc_count(ix);
     out->segment_count = quire_index_segment_count(ix);
+    (void)snprintf(out->fell_back, sizeof out->fell_back, "%s", b->current->fell_back);
     (void)pthread_mutex_unlock(&b->lock);
     out->sort_by_date = false; /* TODO(#10): the engine's --sort date */
 }

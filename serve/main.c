@@ -182,6 +182,9 @@ int main(int argc, char **argv)
                       server_address(srv));
     backend_info info;
     backend_get_info(b, &info);
+    if (info.fell_back[0] != '\0')
+        (void)fprintf(stderr, "quire-serve: warning: %s (serving an older generation)\n",
+                      info.fell_back);
     printf("quire-serve: %s (generation %llu, %llu documents) on http://%s/\n", dir,
            (unsigned long long)info.generation, (unsigned long long)info.doc_count,
            server_address(srv));
@@ -200,6 +203,9 @@ int main(int argc, char **argv)
         } else if (changed) {
             last_error[0] = '\0';
             backend_get_info(b, &info);
+            if (info.fell_back[0] != '\0')
+                (void)fprintf(stderr, "quire-serve: warning: %s (serving an older generation)\n",
+                              info.fell_back);
             printf("quire-serve: generation %llu, %llu documents\n",
                    (unsigned long long)info.generation, (unsigned long long)info.doc_count);
             (void)fflush(stdout);

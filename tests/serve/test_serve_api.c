@@ -242,3 +242,42 @@ Test(serve_api, follows_a_new_commit_between_requests)
     api_response_free(&r);
     unserve(&s);
 }
+
+/* A damaged newest manifest: the current commit stays, the refresh says why, once; the
+ * next good commit (numbered above the damaged one) is picked up. */
+Test(serve_api, keeps_its_commit_when_the_newest_manifest_is_damaged)
+{
+    served s;
+    serve(&s);
+    char path[400];
+    snprintf(path, sizeof path, "%s/idx/manifest-%016x", dir, 2);
+    FILE *f = fopen(path, "wb");
+    cr_assert(f != NULL);
+    cr_assert_eq(fwrite("QUIRMAN garbage", 1, 15, f), 15);
+    cr_assert_eq(fclose(f), 0);
+    bool changed = true;
+    backend_error err;
+    cr_expect_eq(backend_refresh(s.b, &changed, &err), -1);
+    cr_expect(!changed);
+    cr_expect(strstr(err.message, "manifest-0000000000000002") != NULL, "%s", err.message);
+    cr_expect_eq(backend_refresh(s.b, &changed, &err), 0, "said once");
+    backend_info info;
+    backend_get_info(s.b, &info);
+    cr_expect_eq(info.generation, 1);
+    fake_params p = {{"q"}, {"putin"}};
+    api_response r = get(&s, "/api/search", &p);
+    cr_expect_eq(r.status, 200);
+    cr_expect(strstr(r.body, "\"generation\":1,") != NULL, "%s", r.body);
+    api_response_free(&r);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "printf '{\"id\":\"w\",\"text\":\"a walrus\"}\\n' | '%s/quire-index' --quiet "
+             "'%s/idx' -",
+             env("QUIRE_BINARY_DIR"), dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    cr_expect_eq(backend_refresh(s.b, &changed, &err), 0, "%s", err.message);
+    cr_expect(changed);
+    backend_get_info(s.b, &info);
+    cr_expect_eq(info.generation, 3, "the next commit is numbered above the damaged one");
+    unserve(&s);
+}
