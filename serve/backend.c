@@ -28,7 +28,7 @@ typedef struct snapshot {
     quire_index *ix;
     uint64_t generation;
     char fell_back[512]; /* why an older commit was opened (newest damaged), or "" */
-    uint32_t refs; /* the backend's (while current) + one per worker on it; under b->lock */
+    uint32_t refs;       /* the backend's (while current) + one per worker on it; under b->lock */
 } snapshot;
 
 struct backend {

@@ -119,7 +119,7 @@ typedef struct backend_info {
     uint64_t generation;
     uint64_t doc_count; /* live documents */
     uint32_t segment_count;
-    bool sort_by_date; /* the engine sorts by date (BACKEND_SORT_DATE*) */
+    bool sort_by_date;   /* the engine sorts by date (BACKEND_SORT_DATE*) */
     char fell_back[512]; /* why an older commit than the newest is served, or "" */
 } backend_info;
 
