@@ -112,7 +112,7 @@ static void warn_cb(void *ctx, const char *msg)
 
 static void report_progress(run *r, bool final)
 {
-    if (!r->opts->progress)
+    if (!r->opts->progress || !r->src)
         return;
     indexer_progress p = {r->sum->docs_added, source_bytes_read(r->src), source_bytes_total(r->src),
                           elapsed(r), final};
@@ -121,6 +121,12 @@ static void report_progress(run *r, bool final)
 
 /* ---- reading ---- */
 
+/* The next document: from the inputs, or from the caller's stream (opts->docs). */
+static int next_doc(run *r, source_doc *d)
+{
+    return r->src ? source_next(r->src, d) : r->opts->docs(r->opts->docs_ctx, d);
+}
+
 /* Fill a batch from the source. Returns QUIRE_OK (b->doc_count may be 0 at the end). */
 static int fill_batch(run *r, batch *b, bool *at_end)
 {
@@ -128,7 +134,7 @@ static int fill_batch(run *r, batch *b, bool *at_end)
     *at_end = false;
     while (b->raw.len < r->batch_bytes) {
         source_doc d;
-        int rc = source_next(r->src, &d);
+        int rc = next_doc(r, &d);
         if (rc == 1) {
             *at_end = true;
             break;
@@ -273,7 +279,7 @@ static int dry_run(run *r)
     int rc = QUIRE_OK;
     while (rc == QUIRE_OK) {
         source_doc d;
-        rc = source_next(r->src, &d);
+        rc = next_doc(r, &d);
         if (rc == 1) {
             rc = QUIRE_OK;
             break;
@@ -998,6 +1004,11 @@ static size_t max_doc_bytes(const indexer_opts *opts)
     return most < ((size_t)1 << 30) ? most : (size_t)1 << 30;
 }
 
+size_t indexer_max_doc_bytes(const indexer_opts *opts)
+{
+    return max_doc_bytes(opts);
+}
+
 int indexer_run(const indexer_opts *opts, indexer_summary *summary)
 {
     run r;
@@ -1012,6 +1023,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     int rc = check_language(opts->language);
     if (rc != QUIRE_OK)
         return rc;
+    if (opts->docs && (opts->input_count || opts->dry_run))
+        return quire_error(QUIRE_EINVAL, "%s: documents from memory go without inputs and "
+                                         "not in a dry run", dir);
     if (opts->dry_run) {
         /* no lock, no cleanup, nothing written: read the last commit and the inputs */
         rc = quire_manifest_read_latest(&r.base, dir, NULL);
@@ -1042,9 +1056,11 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         summary->seconds = elapsed(&r);
         return rc;
     }
-    rc = quire_lock_acquire(&lock, dir);
-    if (rc != QUIRE_OK)
-        return rc;
+    if (!opts->lock_held) {
+        rc = quire_lock_acquire(&lock, dir);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
     rc = quire_manifest_read_latest(&r.base, dir, NULL);
     if (rc == QUIRE_OK) {
         r.have_base = true;
@@ -1135,7 +1151,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
                           "per byte of text: the most is a sixth of --memory)"};
         rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
     }
-    if (rc == QUIRE_OK && r.src) {
+    if (rc == QUIRE_OK && (r.src || opts->docs)) {
         pthread_mutex_init(&r.mu, NULL);
         pthread_cond_init(&r.cv, NULL);
         rc = threads == 1 ? run_inline(&r, workers[0]) : run_threaded(&r, workers, nworkers);

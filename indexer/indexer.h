@@ -13,6 +13,7 @@
 
 #include "quire/segment.h"
 #include "quire/status.h"
+#include "source.h"
 
 typedef struct indexer_progress {
     uint64_t docs;
@@ -24,6 +25,10 @@ typedef struct indexer_progress {
 
 typedef void (*indexer_progress_fn)(void *ctx, const indexer_progress *p);
 typedef void (*indexer_warn_fn)(void *ctx, const char *message);
+/* The next document of a caller's own stream (libquire's writer, lib/writer.c): QUIRE_OK
+ * with *doc filled (its strings valid until the next call; origin NUL-terminated), 1 at
+ * the end, or a negative code, which ends the run without committing. */
+typedef int (*indexer_doc_fn)(void *ctx, source_doc *doc);
 
 typedef struct indexer_opts {
     const char *index_dir;
@@ -46,6 +51,12 @@ typedef struct indexer_opts {
     void *progress_ctx;
     indexer_warn_fn warn;
     void *warn_ctx;
+    /* Documents from memory (libquire's writer): read from `docs` instead of `inputs`
+     * (input_count must be 0; not with dry_run). Checked like the inputs' documents but
+     * for max_doc_bytes, which the caller enforces (indexer_max_doc_bytes()). */
+    indexer_doc_fn docs;
+    void *docs_ctx;
+    bool lock_held; /* the caller holds the index's writer lock (quire_lock_acquire) */
 } indexer_opts;
 
 typedef struct indexer_summary {
@@ -69,6 +80,10 @@ typedef struct indexer_summary {
 } indexer_summary;
 
 QUIRE_MUST_CHECK int indexer_run(const indexer_opts *opts, indexer_summary *summary);
+
+/* The largest document (title and text, in bytes) a run with `opts` reads; a source
+ * skips larger ones with a warning. */
+size_t indexer_max_doc_bytes(const indexer_opts *opts);
 
 /* Statistics of an existing index: its segments' stats added up. */
 typedef struct index_stats {

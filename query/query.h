@@ -110,15 +110,12 @@ typedef struct searcher searcher;
  * built with; QUIRE_EINVAL for a language libstemmer lacks; QUIRE_ECORRUPT, QUIRE_EVERSION,
  * QUIRE_EIO, QUIRE_ENOMEM from opening the index. Messages name `dir`. */
 QUIRE_MUST_CHECK int search_open(searcher **out, const char *dir);
-void search_close(searcher *s);
-/* A searcher over a snapshot opened elsewhere (quire_index_open), which it borrows: `ix`
- * must stay open until the searcher is closed. Reading a snapshot changes nothing in it,
- * so any number of searchers, one per thread, may share one. Checks and returns as
- * search_open(); `dir` is the index's directory (its id index files are read from there,
- * and messages name it). */
+/* A searcher on an index the caller opened and keeps open until search_close() (libquire's
+ * readers share one index between the searchers of many threads; the index is only read).
+ * `dir` names it in messages. QUIRE_EMISMATCH, QUIRE_EINVAL, QUIRE_ENOMEM as above. */
 struct quire_index;
-QUIRE_MUST_CHECK int search_open_index(searcher **out, const struct quire_index *ix,
-                                       const char *dir);
+QUIRE_MUST_CHECK int search_open_index(searcher **out, struct quire_index *ix, const char *dir);
+void search_close(searcher *s);
 /* The generation (manifest number) of the commit the searcher reads. */
 uint64_t search_generation(const searcher *s);
 /* Whether an older manifest was used because the newest was damaged; *message (may be

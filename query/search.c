@@ -24,9 +24,9 @@
 #include "topk.h"
 
 struct searcher {
-    const quire_index *ix; /* the snapshot read */
-    quire_index *own_ix;   /* ix when search_open() opened it; NULL when borrowed */
-    quire_ids **ids;       /* per segment, opened by the first search_get_marked_doc; NULL: none */
+    quire_index *ix;
+    bool borrowed;   /* ix is the caller's (search_open_index), not closed here */
+    quire_ids **ids; /* per segment, opened by the first search_get_marked_doc; NULL: none */
     bool ids_opened;
     quire_analyzer *an;
     char *dir; /* for messages */
@@ -78,7 +78,8 @@ void search_close(searcher *s)
         for (uint32_t i = 0; i < quire_index_segment_count(s->ix); i++)
             quire_ids_close(s->ids[i]);
     quire_free(s->ids);
-    quire_index_close(s->own_ix);
+    if (!s->borrowed)
+        quire_index_close(s->ix);
     quire_free(s->dir);
     quire_free(s->fallback_message);
     quire_free(s);
@@ -93,7 +94,7 @@ bool search_fell_back(const searcher *s, const char **message)
 
 /* Build the analyzer the manifest describes, then check it is the one that made the
  * index: same language and options but other tokenizer rules would silently miss. */
-static int open_analyzer(searcher *s, const char *dir)
+static int make_analyzer(searcher *s, const char *dir)
 {
     const quire_manifest *m = quire_index_manifest(s->ix);
     const quire_analyzer_opts opts = {m->language, m->keep_diacritics, 0};
@@ -123,8 +124,7 @@ int search_open(searcher **out, const char *dir)
         goto done;
     }
 
-    rc = quire_index_open(&s->own_ix, dir, &s->fell_back);
-    s->ix = s->own_ix;
+    rc = quire_index_open(&s->ix, dir, &s->fell_back);
     if (rc == QUIRE_ENOTFOUND) {
         rc = quire_error(QUIRE_ENOTFOUND, "%s: not an index (no manifest)", dir);
         goto done;
@@ -139,7 +139,7 @@ int search_open(searcher **out, const char *dir)
             goto done;
         }
     }
-    rc = open_analyzer(s, dir);
+    rc = make_analyzer(s, dir);
     if (rc != QUIRE_OK)
         goto done;
     *out = s;
@@ -149,22 +149,23 @@ done:
     return rc;
 }
 
-int search_open_index(searcher **out, const quire_index *ix, const char *dir)
+int search_open_index(searcher **out, quire_index *ix, const char *dir)
 {
     *out = NULL;
     searcher *s = quire_calloc(1, sizeof *s);
     if (s == NULL)
         return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
     s->ix = ix;
+    s->borrowed = true;
     s->dir = quire_strndup(dir, strlen(dir));
-    int rc = s->dir == NULL ? quire_error(QUIRE_ENOMEM, "%s: out of memory", dir)
-                            : open_analyzer(s, dir);
-    if (rc != QUIRE_OK) {
-        search_close(s);
-        return rc;
+    int rc = s->dir != NULL ? make_analyzer(s, dir)
+                            : quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    if (rc == QUIRE_OK) {
+        *out = s;
+        s = NULL;
     }
-    *out = s;
-    return QUIRE_OK;
+    search_close(s);
+    return rc;
 }
 
 uint64_t search_generation(const searcher *s)

@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev           # fuzz targets (libFuzzer, sanitizer runtimes)
   libmicrohttpd-dev                  # quire-serve's HTTP server
   python3 chromium                   # quire-serve's tests: HTTP client, a real browser
+  mandoc                             # lints the man pages (tests/man_lint.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -243,7 +243,7 @@ Test(search_marked_doc, finds_the_live_version_of_a_replaced_document)
 }
 
 typedef struct worker {
-    const quire_index *ix;
+    quire_index *ix;
     const char *dir;
     const char *query;
     char ids[1024]; /* the hits' ids and scores, for comparison */

@@ -2,7 +2,7 @@
  * status.h - error codes, the thread-local error message, and the allocation hook.
  *
  * Every fallible function in quire's libraries returns an int: QUIRE_OK (0) or one of the
- * negative codes below. The function that detects a problem sets a one-line message naming
+ * negative codes of quire/common.h. The function that detects a problem sets a one-line message naming
  * the file and what is wrong (quire_error), and callers propagate the code unchanged.
  * Library code never prints or exits; only the programs' main.c do.
  *
@@ -14,21 +14,11 @@
 
 #include <stddef.h>
 
-#define QUIRE_MUST_CHECK __attribute__((warn_unused_result))
-#define QUIRE_PRINTF(a, b) __attribute__((format(printf, a, b)))
+/* The codes, QUIRE_MUST_CHECK, quire_errmsg(), quire_strerror() and quire_error_clear()
+ * are libquire's public ones (include/quire/common.h). */
+#include "quire/common.h"
 
-enum {
-    QUIRE_OK = 0,
-    QUIRE_ENOMEM = -1,    /* an allocation failed */
-    QUIRE_EIO = -2,       /* a system call failed (disk full, permission, ...) */
-    QUIRE_ECORRUPT = -3,  /* bytes on disk are not what the format allows */
-    QUIRE_EVERSION = -4,  /* a file of a format version this build does not read */
-    QUIRE_ENOTFOUND = -5, /* a looked-up thing is absent (not an error in itself) */
-    QUIRE_EINVAL = -6,    /* bad argument or bad user input */
-    QUIRE_ELOCKED = -7,   /* another writer holds the index lock */
-    QUIRE_EMISMATCH = -8, /* index built with another analyzer than the one asked for */
-    QUIRE_ELIMIT = -9,    /* a documented limit was exceeded (query depth, term length...) */
-};
+#define QUIRE_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 /* Set the thread's error message and return `code` (so callers write
  * `return quire_error(QUIRE_EIO, "%s: %s", path, strerror(errno));`). */
@@ -36,11 +26,6 @@ int quire_error(int code, const char *fmt, ...) QUIRE_PRINTF(2, 3);
 
 /* Report corruption: one function to break on in a debugger. Returns QUIRE_ECORRUPT. */
 int quire_corrupt(const char *fmt, ...) QUIRE_PRINTF(1, 2);
-
-/* The thread's last message, or a generic text for `code` if none was set. Never NULL. */
-const char *quire_errmsg(void);
-const char *quire_strerror(int code);
-void quire_error_clear(void);
 
 /* Allocation. quire_free accepts NULL. quire_realloc keeps `p` valid on failure. */
 void *quire_malloc(size_t n);

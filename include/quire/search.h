@@ -1,0 +1,256 @@
+/*
+ * quire/search.h - reading an index: a reader opened on one commit, searchers made from
+ * it, and the results of a query (hits, counts, passages with byte offsets and
+ * highlights). See quire/quire.h for an overview and an example.
+ *
+ * Threads (LMDB's MDB_env / MDB_txn split): a quire_reader is immutable once open and may
+ * be shared by any number of threads; its reference count is atomic. A quire_searcher
+ * holds one thread's state (the index's analyzer with its stemmer and caches, the last
+ * error's offset) and must be used by one thread at a time; make one per thread, cheaply,
+ * from the shared reader. A quire_results belongs to whoever got it and may be read from
+ * any thread, but not freed while another reads it.
+ *
+ * Snapshots: a reader sees the commit that was newest when it was opened, whatever
+ * writers commit later; quire_reader_reopen() gives a reader on a newer commit. A
+ * searcher keeps its reader alive (a reference), so a reader may be closed while
+ * searchers made from it still run: its files stay mapped until the last one is freed.
+ */
+#ifndef QUIRE_SEARCH_H
+#define QUIRE_SEARCH_H
+
+#include "quire/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- readers ---- */
+
+typedef struct quire_reader quire_reader;
+
+/* Open the index in directory `dir` read-only, on its newest commit whose manifest is
+ * good (if the newest is damaged, the one before it; quire_reader_fallback() then says
+ * so). Takes no lock: writers may commit meanwhile. *out gets a reader with one
+ * reference, owned by the caller (quire_reader_close()); NULL on failure.
+ * @return QUIRE_OK; QUIRE_ENOTFOUND if `dir` holds no index; QUIRE_EMISMATCH if the index
+ *   was built with an analyzer this build does not reproduce (other tokenizer rules);
+ *   QUIRE_EINVAL if its language is one this build's libstemmer lacks; QUIRE_ECORRUPT,
+ *   QUIRE_EVERSION (a format this build does not read), QUIRE_EIO, QUIRE_ENOMEM. */
+QUIRE_API QUIRE_MUST_CHECK int quire_reader_open(quire_reader **out, const char *dir);
+
+/* Take one more reference to `r` (for another owner, e.g. a request that outlives a
+ * server's swap to a newer reader) and return `r`. Thread-safe. Each reference is given
+ * back with quire_reader_close(). */
+QUIRE_API quire_reader *quire_reader_ref(quire_reader *r);
+
+/* Give back one reference. The reader is freed (its files unmapped) when the last
+ * reference, its searchers' included, is gone. Accepts NULL. Thread-safe. */
+QUIRE_API void quire_reader_close(quire_reader *r);
+
+/* A reader on the newest commit of `r`'s index: if a commit newer than r's was made, *out
+ * gets a new reader on it (one reference, the caller's); if not, *out gets `r` itself
+ * with one more reference. Either way `r` is unchanged and its caller still owns its own
+ * reference: the usual swap is `if (quire_reader_reopen(&n, r) == QUIRE_OK) {
+ * quire_reader_close(r); r = n; }`. Compare quire_reader_generation() to see whether it
+ * moved. Thread-safe.
+ * @return QUIRE_OK, or the codes of quire_reader_open() (*out NULL; `r` still valid). */
+QUIRE_API QUIRE_MUST_CHECK int quire_reader_reopen(quire_reader **out, quire_reader *r);
+
+/* The generation (commit number, 1 for the first commit) the reader sees. */
+QUIRE_API uint64_t quire_reader_generation(const quire_reader *r);
+
+/* NULL, or when the newest manifest was damaged and an older commit was opened instead,
+ * a message naming the damaged file. Owned by `r`. */
+QUIRE_API const char *quire_reader_fallback(const quire_reader *r);
+
+/* The index's Snowball language ("english") and analyzer id
+ * ("quire-analysis/2 english fold-diacritics"). Owned by `r`. */
+QUIRE_API const char *quire_reader_language(const quire_reader *r);
+QUIRE_API const char *quire_reader_analyzer(const quire_reader *r);
+
+/* Statistics of the reader's commit (what `quire-index --stats` prints). New values may
+ * be added at the end in later versions. */
+typedef enum quire_stat {
+    QUIRE_STAT_DOCS = 0,         /* live documents */
+    QUIRE_STAT_DELETED_DOCS,     /* deleted, not yet merged away */
+    QUIRE_STAT_TOKENS,           /* tokens of the live documents, titles included */
+    QUIRE_STAT_SEGMENTS,         /* segments */
+    QUIRE_STAT_FORMS,            /* distinct word forms, summed over segments */
+    QUIRE_STAT_STEMS,            /* distinct stems, summed over segments */
+    QUIRE_STAT_POSTINGS,         /* postings, summed over segments */
+    QUIRE_STAT_TEXT_BYTES,       /* stored text, uncompressed, deleted documents included */
+    QUIRE_STAT_DICTIONARY_BYTES, /* size on disk of the term dictionaries (.ter) */
+    QUIRE_STAT_POSTINGS_BYTES,   /* ... of the postings (.doc) */
+    QUIRE_STAT_POSITIONS_BYTES,  /* ... of the positions (.pos) */
+    QUIRE_STAT_DOCUMENTS_BYTES,  /* ... of lengths and document metadata (.len .dmd) */
+    QUIRE_STAT_STORED_BYTES,     /* ... of the compressed stored text (.sto) */
+} quire_stat;
+
+/* Put statistic `which` of the reader's commit in *out.
+ * @return QUIRE_OK, or QUIRE_EINVAL for a `which` this library does not know (*out 0). */
+QUIRE_API QUIRE_MUST_CHECK int quire_reader_stat(const quire_reader *r, quire_stat which,
+                                                 uint64_t *out);
+
+/* One problem found by quire_verify(), as a line of text (valid during the call only). */
+typedef void (*quire_report_fn)(void *ctx, const char *line);
+
+/* Check the index in `dir` (its newest good commit) completely: every checksum of every
+ * block, every structural invariant (sorted terms, ascending doc ids, document
+ * frequencies equal to the postings, positions inside documents), the id tables. Each
+ * problem goes to `report` (may be NULL) as one line. Takes no lock; reads everything,
+ * so it takes about as long as reading the index's files.
+ * @return QUIRE_OK if the index is sound; QUIRE_ECORRUPT if a problem was found or the
+ *   index cannot be opened (also reported); QUIRE_ENOMEM. */
+QUIRE_API QUIRE_MUST_CHECK int quire_verify(const char *dir, quire_report_fn report, void *ctx);
+
+/* ---- searchers ---- */
+
+typedef struct quire_searcher quire_searcher;
+
+/* A searcher on `r`, for one thread at a time. It takes a reference to `r` (so `r` may be
+ * closed by the caller meanwhile) and builds the index's analyzer. *out is owned by the
+ * caller (quire_searcher_free()); NULL on failure.
+ * @return QUIRE_OK; QUIRE_EINVAL, QUIRE_EMISMATCH (see quire_reader_open()); QUIRE_ENOMEM. */
+QUIRE_API QUIRE_MUST_CHECK int quire_searcher_new(quire_searcher **out, quire_reader *r);
+
+/* Free the searcher and give back its reference to its reader. Accepts NULL. Results it
+ * gave stay valid: they own their data. */
+QUIRE_API void quire_searcher_free(quire_searcher *s);
+
+/* The reader `s` searches (borrowed: valid while `s` is). */
+QUIRE_API quire_reader *quire_searcher_reader(const quire_searcher *s);
+
+/* After quire_search() failed with QUIRE_EINVAL or QUIRE_ELIMIT on the query text: the byte
+ * offset in the query of what is wrong (for a caret under it), or SIZE_MAX when the
+ * error has no place (an empty query, a bad option). */
+QUIRE_API size_t quire_searcher_error_offset(const quire_searcher *s);
+
+/* Flags of quire_search_options. */
+#define QUIRE_SEARCH_ANY         (1u << 0) /* juxtaposed words joined by a ranked OR, not AND */
+#define QUIRE_SEARCH_LENIENT     (1u << 1) /* a malformed query is read as plain words */
+#define QUIRE_SEARCH_EXACT_COUNT (1u << 2) /* score every match: the match count is exact */
+
+/* How a query runs. Versioned like libgit2's option structs: set `version` to
+ * QUIRE_SEARCH_OPTIONS_VERSION (QUIRE_SEARCH_OPTIONS_INIT or quire_search_options_init()
+ * do); later versions add fields at the end, and the library reads only the fields of
+ * the version it is given. */
+typedef struct quire_search_options {
+    unsigned int version; /* QUIRE_SEARCH_OPTIONS_VERSION */
+    unsigned int flags;   /* QUIRE_SEARCH_* */
+    uint32_t top_k;       /* hits to return, best first (default 10); 0: count only */
+    uint32_t passages;    /* best passages per hit, 0..64 (default 0: none) */
+    size_t passage_bytes; /* target length of a passage in bytes, >= 16 (default 240) */
+    double k1;            /* BM25 term-frequency saturation, >= 0 (default 0.9) */
+    double b;             /* BM25 length normalisation, 0..1 (default 0.4) */
+} quire_search_options;
+
+#define QUIRE_SEARCH_OPTIONS_VERSION 1
+#define QUIRE_SEARCH_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 0.9, 0.4                                      \
+    }
+
+/* Fill *o with the defaults of `version` (QUIRE_SEARCH_OPTIONS_VERSION).
+ * @return QUIRE_OK, or QUIRE_EINVAL for a version this library does not know. */
+QUIRE_API QUIRE_MUST_CHECK int quire_search_options_init(quire_search_options *o,
+                                                         unsigned int version);
+
+typedef struct quire_results quire_results;
+typedef struct quire_hit quire_hit;
+typedef struct quire_passage quire_passage;
+
+/* Run the query `query` (`query_len` bytes of UTF-8, the language of quire-query(1):
+ * words by stem, "exact phrases", ~"stemmed phrases", AND OR NOT - + ( ), title:, date:,
+ * NEAR/n, ONEAR/n, prefix*) on the searcher's reader, with `opts` (NULL: the defaults).
+ * Hits are ranked by BM25, best first, ties by internal document order. *out gets the
+ * results, owned by the caller (quire_results_free()); NULL on failure. Not thread-safe
+ * for one `s`; thread-safe across searchers, also of one reader.
+ * @return QUIRE_OK (also when nothing matched: 0 hits); QUIRE_EINVAL for a malformed query
+ *   (quire_errmsg() says what, quire_searcher_error_offset() where; "empty query" when it
+ *   has no word) or a bad option (k1 < 0, b outside 0..1, passages > 64, passage_bytes <
+ *   16, an unknown options version); QUIRE_ELIMIT past a query limit (1024 words, 256 in
+ *   a phrase, 64 levels of nesting, a prefix matching more than 1024 words);
+ *   QUIRE_ECORRUPT, QUIRE_EIO, QUIRE_ENOMEM. */
+QUIRE_API QUIRE_MUST_CHECK int quire_search(quire_results **out, quire_searcher *s,
+                                            const char *query, size_t query_len,
+                                            const quire_search_options *opts);
+
+/* Free the results and everything borrowed from them (hits, passages, strings). Accepts
+ * NULL. */
+QUIRE_API void quire_results_free(quire_results *res);
+
+/* ---- results ----
+ * Everything below is borrowed from the quire_results it came from and valid until
+ * quire_results_free(). Objects are opaque and read through functions, so that later
+ * versions can add to them (TODO(#11): explain data per hit and the kind of each
+ * highlight, exact or approximate, as more accessors) without breaking programs built
+ * against this one. An index `i` past its count gives NULL (or an empty span {0, 0}). */
+
+/* The hits returned: min(top_k, matching documents). */
+QUIRE_API size_t quire_results_hit_count(const quire_results *res);
+
+/* Documents matching the query. When *exact (may be NULL) is false the count is a lower
+ * bound: a ranked OR or one-word query skips documents that cannot enter the top k
+ * (MaxScore); QUIRE_SEARCH_EXACT_COUNT or top_k 0 make it exact. */
+QUIRE_API uint64_t quire_results_match_count(const quire_results *res, bool *exact);
+
+/* For a query that is one phrase, one NEAR group or one prefix: true, and *count (may be
+ * NULL) gets its occurrences (a NEAR group's pairs) in the matching documents, exact.
+ * False for other queries. */
+QUIRE_API bool quire_results_occurrences(const quire_results *res, uint64_t *count);
+
+/* The i-th hit, best first. */
+QUIRE_API const quire_hit *quire_results_hit(const quire_results *res, size_t i);
+
+/* The document's id as it was added (NUL-terminated; it may hold NUL bytes: *len, may be
+ * NULL, gets its length in bytes). */
+QUIRE_API const char *quire_hit_id(const quire_hit *h, size_t *len);
+
+/* Its title, "" if none (NUL-terminated, *len as above). */
+QUIRE_API const char *quire_hit_title(const quire_hit *h, size_t *len);
+
+/* Its date as "YYYY-MM-DD", or NULL if it has none. */
+QUIRE_API const char *quire_hit_date(const quire_hit *h);
+
+/* Its BM25 score for the query. */
+QUIRE_API double quire_hit_score(const quire_hit *h);
+
+/* Bytes [start, end) of a document's text or title. */
+typedef struct quire_span {
+    size_t start; /* byte offset, inclusive */
+    size_t end;   /* byte offset, exclusive */
+} quire_span;
+
+/* The parts of the title the query matched (with passages asked for; else none), as byte
+ * offsets into quire_hit_title(), ascending and disjoint. */
+QUIRE_API size_t quire_hit_title_highlight_count(const quire_hit *h);
+QUIRE_API quire_span quire_hit_title_highlight(const quire_hit *h, size_t i);
+
+/* The hit's best passages (quire_search_options.passages of them at most), in text order. */
+QUIRE_API size_t quire_hit_passage_count(const quire_hit *h);
+QUIRE_API const quire_passage *quire_hit_passage(const quire_hit *h, size_t i);
+
+/* Where the passage lies in the document's text as indexed (the text given to the writer,
+ * with invalid UTF-8 replaced by U+FFFD), as byte offsets: so a quote can be checked
+ * against its source. */
+QUIRE_API quire_span quire_passage_span(const quire_passage *p);
+
+/* The passage's bytes (those of quire_passage_span()), NUL-terminated; *len (may be NULL)
+ * gets their length. */
+QUIRE_API const char *quire_passage_text(const quire_passage *p, size_t *len);
+
+/* Whether the text goes on before the passage's start / after its end (print an
+ * ellipsis). */
+QUIRE_API bool quire_passage_cut_before(const quire_passage *p);
+QUIRE_API bool quire_passage_cut_after(const quire_passage *p);
+
+/* What the query matched inside the passage: byte offsets into the document's text (not
+ * into the passage), ascending and disjoint, all within quire_passage_span(). */
+QUIRE_API size_t quire_passage_highlight_count(const quire_passage *p);
+QUIRE_API quire_span quire_passage_highlight(const quire_passage *p, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

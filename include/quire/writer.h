@@ -1,0 +1,176 @@
+/*
+ * quire/writer.h - changing an index: a writer holds the index's lock, gathers added,
+ * replaced and deleted documents into a transaction, and commits it atomically (or
+ * aborts it). See quire/quire.h for an overview and an example.
+ *
+ * Transactions: nothing a writer does is visible to readers until quire_writer_commit()
+ * returns QUIRE_OK; then a reader opened (or reopened) sees all of it, and readers opened
+ * before see none of it. A failed commit, quire_writer_abort(), quire_writer_close()
+ * with changes pending, or a crash or kill of the process at any moment leaves the index
+ * at its last commit (the files of an unfinished commit are removed by the next writer).
+ *
+ * Order: the changes of one transaction apply in the order they were made, and the newest
+ * wins: adding a document whose id is in the index, or was added earlier in the
+ * transaction, replaces it; deleting an id removes it from the index and drops the
+ * documents with that id added earlier in the transaction; a document added after the
+ * delete is kept.
+ *
+ * Memory: a transaction's documents wait for the commit in memory up to an eighth of the
+ * writer's memory budget, then in an unlinked temporary file in the index directory, so
+ * a transaction can be larger than memory. The commit indexes them with the budget and
+ * threads of the options, by the same code and with the same results as quire-index(1)
+ * indexing files.
+ *
+ * Threads: a writer is for one thread at a time (calls on one writer must not overlap).
+ * Readers and searchers in other threads and processes go on during a commit.
+ * One writer per index at a time, across processes and within one: quire_writer_open()
+ * on an index whose lock is held fails with QUIRE_ELOCKED.
+ */
+#ifndef QUIRE_WRITER_H
+#define QUIRE_WRITER_H
+
+#include "quire/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct quire_writer quire_writer;
+
+/* A warning (a document whose invalid UTF-8 was replaced, a delete of an id the index
+ * does not hold, a merge put off for lack of disk space): one line, valid during the call
+ * only. Called during quire_writer_commit(), possibly from one of the threads it starts,
+ * never twice at once. */
+typedef void (*quire_warn_fn)(void *ctx, const char *message);
+
+/* How a writer indexes. Versioned (see quire_search_options): set `version` to
+ * QUIRE_WRITER_OPTIONS_VERSION (QUIRE_WRITER_OPTIONS_INIT does). */
+typedef struct quire_writer_options {
+    unsigned int version; /* QUIRE_WRITER_OPTIONS_VERSION */
+    const char *language; /* Snowball stemmer of a new index; NULL: "english", or the
+                           * index's own. An existing index keeps its language: another
+                           * one is QUIRE_EMISMATCH */
+    int keep_diacritics;  /* -1: the index's setting (a new index folds é to e); 0 fold;
+                           * 1 keep. Another setting than an existing index's: QUIRE_EMISMATCH */
+    size_t memory;        /* indexing memory budget in bytes, >= 1 MiB (0: 1 GiB) */
+    int threads;          /* analysis threads, 1..64 (0: the number of cores); the index
+                           * is the same whatever the number */
+    int store_level;      /* zlib level 0..9 of the stored text (-1: 1, the fastest) */
+    quire_warn_fn warn;   /* may be NULL: warnings are only counted */
+    void *warn_ctx;       /* passed to warn */
+} quire_writer_options;
+
+#define QUIRE_WRITER_OPTIONS_VERSION 1
+#define QUIRE_WRITER_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        QUIRE_WRITER_OPTIONS_VERSION, NULL, -1, 0, 0, -1, NULL, NULL                               \
+    }
+
+/* Open a writer on the index in directory `dir`, creating the directory (and its parents)
+ * if needed; a new index has no commit until the first quire_writer_commit(). Takes the
+ * index's writer lock, held until quire_writer_close(). `opts` may be NULL (the
+ * defaults). *out is owned by the caller (quire_writer_close()); NULL on failure.
+ * @return QUIRE_OK; QUIRE_ELOCKED if another writer (in this process or another) holds
+ *   the lock (the message names its pid); QUIRE_EINVAL for an unknown language (the
+ *   message lists the known ones) or a bad option; QUIRE_EMISMATCH if the index has
+ *   another language or diacritics setting than asked for; QUIRE_ECORRUPT, QUIRE_EVERSION
+ *   for a damaged index or one of a format this build does not write; QUIRE_EIO,
+ *   QUIRE_ENOMEM. */
+QUIRE_API QUIRE_MUST_CHECK int quire_writer_open(quire_writer **out, const char *dir,
+                                                 const quire_writer_options *opts);
+
+/* Give up what is pending, as quire_writer_abort() does (commit first to keep it), then
+ * release the lock and free the writer. Accepts NULL. */
+QUIRE_API void quire_writer_close(quire_writer *w);
+
+/* A document to add. Versioned (see quire_search_options): set `version` to
+ * QUIRE_DOCUMENT_VERSION (QUIRE_DOCUMENT_INIT does). Strings are borrowed for the call
+ * only: the writer copies what it keeps. */
+typedef struct quire_document {
+    unsigned int version; /* QUIRE_DOCUMENT_VERSION */
+    const char *id;       /* the document's id, required: not empty, no NUL byte */
+    size_t id_len;        /* bytes */
+    const char *title;    /* may be NULL (no title); searched as the title: field */
+    size_t title_len;     /* bytes */
+    const char *date;     /* "YYYY-MM-DD" (NUL-terminated), or NULL: no date */
+    const char *text;     /* UTF-8 (invalid sequences are replaced by U+FFFD and warned
+                           * about); may be NULL with text_len 0 */
+    size_t text_len;      /* bytes */
+    const char *origin;   /* where it came from (a path, a URL), NUL-terminated, stored
+                           * with the document and named in warnings; NULL or "":
+                           * "(api)" */
+    uint64_t line;        /* line of `origin` it came from, for warnings; 0: none */
+} quire_document;
+
+#define QUIRE_DOCUMENT_VERSION 1
+#define QUIRE_DOCUMENT_INIT                                                                        \
+    {                                                                                              \
+        QUIRE_DOCUMENT_VERSION, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, 0                           \
+    }
+
+/* Add `doc` to the transaction; it replaces any document with the same id (see "Order"
+ * above) when the transaction commits.
+ * @return QUIRE_OK; QUIRE_EINVAL for an empty id or one with a NUL byte, a date that is
+ *   not a real YYYY-MM-DD, a NULL string with a non-zero length or an unknown document
+ *   version (the transaction is unchanged and goes on); QUIRE_ELIMIT for a title and text
+ *   together larger than a sixth of the memory budget (a document is analysed whole, in
+ *   about 5 bytes of memory per byte of text; likewise unchanged); QUIRE_ENOMEM (likewise
+ *   unchanged); QUIRE_EIO or QUIRE_ENOMEM while moving the transaction to its temporary
+ *   file: the transaction is then broken, every later call on it returns this error until
+ *   it ends (commit returns it and commits nothing, or abort). */
+QUIRE_API QUIRE_MUST_CHECK int quire_writer_add(quire_writer *w, const quire_document *doc);
+
+/* Delete the document with id `id` (`id_len` bytes) when the transaction commits (see
+ * "Order" above). An id the index does not hold is no error: it is counted in
+ * quire_commit_info.deletes_missing and warned about at the commit.
+ * @return QUIRE_OK; QUIRE_EINVAL for an empty id or one with a NUL byte (transaction
+ *   unchanged); QUIRE_ENOMEM (the transaction is broken, as for quire_writer_add()). */
+QUIRE_API QUIRE_MUST_CHECK int quire_writer_delete(quire_writer *w, const char *id, size_t id_len);
+
+/* What a commit did. Versioned (see quire_search_options): set `version` to
+ * QUIRE_COMMIT_INFO_VERSION before the call; the library fills the fields of that version. */
+typedef struct quire_commit_info {
+    unsigned int version;     /* QUIRE_COMMIT_INFO_VERSION */
+    uint64_t generation;      /* the index's generation after the call (the last one if
+                               * there was nothing to commit) */
+    uint64_t docs_added;      /* documents added (replacements included) */
+    uint64_t docs_replaced;   /* ... of them replacing a document of the same id */
+    uint64_t docs_deleted;    /* documents of the index removed by quire_writer_delete() */
+    uint64_t deletes_missing; /* deleted ids the index did not hold */
+    uint64_t tokens;          /* tokens of the added documents */
+    uint64_t invalid_utf8;    /* invalid UTF-8 sequences replaced in them */
+    uint32_t merges;          /* merges of committed segments (merge policy or optimize) */
+    uint32_t segments;        /* segments of the index after the commit */
+} quire_commit_info;
+
+#define QUIRE_COMMIT_INFO_VERSION 1
+#define QUIRE_COMMIT_INFO_INIT                                                                     \
+    {                                                                                              \
+        QUIRE_COMMIT_INFO_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0                                       \
+    }
+
+/* Index the transaction's documents, apply its deletes, let the merge policy merge
+ * segments, and commit it all as the index's next generation (durably: fsynced before
+ * this returns). With nothing pending on an existing index, nothing is written. The
+ * transaction ends either way and the writer (still holding the lock) is ready for the
+ * next one. `info` (may be NULL) is filled on QUIRE_OK.
+ * @return QUIRE_OK; QUIRE_EIO (disk full, ...), QUIRE_ENOMEM, QUIRE_ECORRUPT (a damaged
+ *   segment met while merging): nothing was committed, the index keeps its last commit;
+ *   the error of a broken transaction (see quire_writer_add()); QUIRE_EINVAL for an
+ *   unknown `info` version (checked first: nothing done, the transaction stays). */
+QUIRE_API QUIRE_MUST_CHECK int quire_writer_commit(quire_writer *w, quire_commit_info *info);
+
+/* quire_writer_commit(), and merge the whole index into one segment without deleted
+ * documents in the same commit (searches get faster; it needs free disk space about the
+ * size of the index, and rewrites all of it). Returns as quire_writer_commit(). */
+QUIRE_API QUIRE_MUST_CHECK int quire_writer_optimize(quire_writer *w, quire_commit_info *info);
+
+/* Give up the transaction: its documents and deletes are dropped, the index keeps its
+ * last commit, the writer (still holding the lock) is ready for the next one. */
+QUIRE_API void quire_writer_abort(quire_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,460 @@
+/*
+ * reader.c - libquire's read side (include/quire/search.h) over the query library: a
+ * quire_reader owns one opened index snapshot (format/'s quire_index, read-only after
+ * open, so threads share it) with an atomic reference count; a quire_searcher is query/'s
+ * searcher borrowing that snapshot (search_open_index), plus a reference; quire_results
+ * wraps a search_result with the small objects the accessors hand out. The work of a
+ * query is all in query/search.c; this file converts and owns.
+ */
+#include "quire/search.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "indexer.h"
+#include "query.h"
+#include "quire/date.h"
+#include "quire/index.h"
+#include "quire/manifest.h"
+#include "quire/segment.h"
+
+struct quire_reader {
+    atomic_size_t refs;
+    quire_index *ix;
+    char *dir;      /* as given, for messages and reopen */
+    char *fallback; /* the damaged manifest's message, or NULL */
+};
+
+struct quire_searcher {
+    quire_reader *reader; /* one reference */
+    searcher *s;
+};
+
+struct quire_passage {
+    const search_passage *p;
+};
+
+struct quire_hit {
+    const search_hit *h;
+    quire_passage *passages; /* h->passage_count of them, inside quire_results.passages */
+    char date[11];           /* YYYY-MM-DD, or "" */
+};
+
+struct quire_results {
+    search_result r;
+    quire_hit *hits;         /* r.hit_count */
+    quire_passage *passages; /* every hit's, back to back */
+};
+
+static void reader_free(quire_reader *r)
+{
+    quire_index_close(r->ix);
+    quire_free(r->dir);
+    quire_free(r->fallback);
+    quire_free(r);
+}
+
+int quire_reader_open(quire_reader **out, const char *dir)
+{
+    *out = NULL;
+    if (dir == NULL)
+        return quire_error(QUIRE_EINVAL, "quire_reader_open: no directory");
+    quire_reader *r = quire_calloc(1, sizeof *r);
+    if (r == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    atomic_init(&r->refs, 1);
+    bool fell_back = false;
+    int rc = QUIRE_OK;
+    r->dir = quire_strndup(dir, strlen(dir));
+    if (r->dir == NULL)
+        rc = quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    if (rc == QUIRE_OK)
+        rc = quire_index_open(&r->ix, dir, &fell_back);
+    if (rc == QUIRE_ENOTFOUND)
+        rc = quire_error(QUIRE_ENOTFOUND, "%s: not an index (no manifest)", dir);
+    if (rc == QUIRE_OK && fell_back) {
+        const char *msg = quire_errmsg();
+        r->fallback = quire_strndup(msg, strlen(msg));
+        if (r->fallback == NULL)
+            rc = quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    }
+    /* A searcher made at once checks that this build analyses as the index was built:
+     * better refused here than at the first query of some thread. */
+    searcher *probe = NULL;
+    if (rc == QUIRE_OK)
+        rc = search_open_index(&probe, r->ix, dir);
+    search_close(probe);
+    if (rc != QUIRE_OK) {
+        reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return QUIRE_OK;
+}
+
+quire_reader *quire_reader_ref(quire_reader *r)
+{
+    atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+    return r;
+}
+
+void quire_reader_close(quire_reader *r)
+{
+    if (r == NULL)
+        return;
+    /* acq_rel: the last owner sees every other owner's reads done before it frees */
+    if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
+        reader_free(r);
+}
+
+int quire_reader_reopen(quire_reader **out, quire_reader *r)
+{
+    *out = NULL;
+    quire_manifest m;
+    memset(&m, 0, sizeof m);
+    int rc = quire_manifest_read_latest(&m, r->dir, NULL);
+    if (rc == QUIRE_ENOTFOUND)
+        return quire_error(QUIRE_ENOTFOUND, "%s: not an index any more (no manifest)", r->dir);
+    if (rc != QUIRE_OK)
+        return rc;
+    const bool same = m.generation == quire_reader_generation(r);
+    quire_manifest_free(&m);
+    if (same) {
+        *out = quire_reader_ref(r);
+        return QUIRE_OK;
+    }
+    return quire_reader_open(out, r->dir);
+}
+
+uint64_t quire_reader_generation(const quire_reader *r)
+{
+    return quire_index_manifest(r->ix)->generation;
+}
+
+const char *quire_reader_fallback(const quire_reader *r)
+{
+    return r->fallback;
+}
+
+const char *quire_reader_language(const quire_reader *r)
+{
+    const char *l = quire_index_manifest(r->ix)->language;
+    return l != NULL ? l : "";
+}
+
+const char *quire_reader_analyzer(const quire_reader *r)
+{
+    const char *a = quire_index_manifest(r->ix)->analyzer_id;
+    return a != NULL ? a : "";
+}
+
+int quire_reader_stat(const quire_reader *r, quire_stat which, uint64_t *out)
+{
+    *out = 0;
+    if ((unsigned)which > QUIRE_STAT_STORED_BYTES)
+        return quire_error(QUIRE_EINVAL, "quire_reader_stat: unknown statistic %d", (int)which);
+    const quire_manifest *m = quire_index_manifest(r->ix);
+    /* the same sums as indexer_stats() (quire-index --stats), from this snapshot */
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < m->segment_count; i++) {
+        const quire_segment_stats *st = quire_segment_get_stats(quire_index_segment(r->ix, i));
+        const quire_manifest_segment *ms = &m->segments[i];
+        switch (which) {
+        case QUIRE_STAT_DOCS:
+            v += st->doc_count - ms->deleted_count;
+            break;
+        case QUIRE_STAT_DELETED_DOCS:
+            v += ms->deleted_count;
+            break;
+        case QUIRE_STAT_TOKENS:
+            v += st->total_tokens - ms->deleted_tokens;
+            break;
+        case QUIRE_STAT_SEGMENTS:
+            v++;
+            break;
+        case QUIRE_STAT_FORMS:
+            v += st->form_count;
+            break;
+        case QUIRE_STAT_STEMS:
+            v += st->stem_count;
+            break;
+        case QUIRE_STAT_POSTINGS:
+            v += st->posting_count;
+            break;
+        case QUIRE_STAT_TEXT_BYTES:
+            v += st->text_bytes;
+            break;
+        case QUIRE_STAT_DICTIONARY_BYTES:
+            v += st->file_bytes[QUIRE_SEG_TER];
+            break;
+        case QUIRE_STAT_POSTINGS_BYTES:
+            v += st->file_bytes[QUIRE_SEG_DOC];
+            break;
+        case QUIRE_STAT_POSITIONS_BYTES:
+            v += st->file_bytes[QUIRE_SEG_POS];
+            break;
+        case QUIRE_STAT_DOCUMENTS_BYTES:
+            v += st->file_bytes[QUIRE_SEG_LEN] + st->file_bytes[QUIRE_SEG_DMD];
+            break;
+        case QUIRE_STAT_STORED_BYTES:
+            v += st->file_bytes[QUIRE_SEG_STO];
+            break;
+        }
+    }
+    *out = v;
+    return QUIRE_OK;
+}
+
+static void report_nothing(void *ctx, const char *line)
+{
+    (void)ctx;
+    (void)line;
+}
+
+int quire_verify(const char *dir, quire_report_fn report, void *ctx)
+{
+    if (dir == NULL)
+        return quire_error(QUIRE_EINVAL, "quire_verify: no directory");
+    return indexer_verify(dir, report != NULL ? report : report_nothing, ctx);
+}
+
+/* ---- searchers ---- */
+
+int quire_searcher_new(quire_searcher **out, quire_reader *r)
+{
+    *out = NULL;
+    quire_searcher *s = quire_calloc(1, sizeof *s);
+    if (s == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", r->dir);
+    const int rc = search_open_index(&s->s, r->ix, r->dir);
+    if (rc != QUIRE_OK) {
+        quire_free(s);
+        return rc;
+    }
+    s->reader = quire_reader_ref(r);
+    *out = s;
+    return QUIRE_OK;
+}
+
+void quire_searcher_free(quire_searcher *s)
+{
+    if (s == NULL)
+        return;
+    search_close(s->s);
+    quire_reader_close(s->reader);
+    quire_free(s);
+}
+
+quire_reader *quire_searcher_reader(const quire_searcher *s)
+{
+    return s->reader;
+}
+
+size_t quire_searcher_error_offset(const quire_searcher *s)
+{
+    return search_error_offset(s->s);
+}
+
+int quire_search_options_init(quire_search_options *o, unsigned int version)
+{
+    if (version != QUIRE_SEARCH_OPTIONS_VERSION)
+        return quire_error(QUIRE_EINVAL, "search options version %u (this library knows 1)",
+                           version);
+    const quire_search_options d = QUIRE_SEARCH_OPTIONS_INIT;
+    *o = d;
+    return QUIRE_OK;
+}
+
+static int wrap_results(quire_results *res)
+{
+    const search_result *r = &res->r;
+    size_t passages = 0;
+    for (uint32_t i = 0; i < r->hit_count; i++)
+        passages += r->hits[i].passage_count;
+    if (r->hit_count > 0) {
+        res->hits = quire_calloc(r->hit_count, sizeof *res->hits);
+        if (res->hits == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    }
+    if (passages > 0) {
+        res->passages = quire_calloc(passages, sizeof *res->passages);
+        if (res->passages == NULL)
+            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    }
+    size_t at = 0;
+    for (uint32_t i = 0; i < r->hit_count; i++) {
+        const search_hit *h = &r->hits[i];
+        quire_hit *qh = &res->hits[i];
+        qh->h = h;
+        if (h->date != QUIRE_NO_DATE)
+            quire_date_format(h->date, qh->date);
+        qh->passages = res->passages + at;
+        for (uint32_t k = 0; k < h->passage_count; k++)
+            res->passages[at++].p = &h->passages[k];
+    }
+    return QUIRE_OK;
+}
+
+int quire_search(quire_results **out, quire_searcher *s, const char *query, size_t query_len,
+                 const quire_search_options *opts)
+{
+    *out = NULL;
+    const quire_search_options defaults = QUIRE_SEARCH_OPTIONS_INIT;
+    if (opts == NULL)
+        opts = &defaults;
+    if (opts->version != QUIRE_SEARCH_OPTIONS_VERSION)
+        return quire_error(QUIRE_EINVAL, "search options version %u (this library knows 1)",
+                           opts->version);
+    if (query == NULL && query_len > 0)
+        return quire_error(QUIRE_EINVAL, "quire_search: no query text");
+    if (opts->flags & ~(QUIRE_SEARCH_ANY | QUIRE_SEARCH_LENIENT | QUIRE_SEARCH_EXACT_COUNT))
+        return quire_error(QUIRE_EINVAL, "search options: unknown flags 0x%x", opts->flags);
+    search_options o;
+    search_options_init(&o);
+    o.query = query != NULL ? query : "";
+    o.query_len = query_len;
+    o.match_any = (opts->flags & QUIRE_SEARCH_ANY) != 0;
+    o.lenient = (opts->flags & QUIRE_SEARCH_LENIENT) != 0;
+    o.exhaustive = (opts->flags & QUIRE_SEARCH_EXACT_COUNT) != 0;
+    o.top_k = opts->top_k;
+    o.k1 = opts->k1;
+    o.b = opts->b;
+    o.passages = opts->passages;
+    o.passage_bytes = opts->passage_bytes;
+
+    quire_results *res = quire_calloc(1, sizeof *res);
+    if (res == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+    int rc = search_query(&res->r, s->s, &o);
+    if (rc == QUIRE_OK)
+        rc = wrap_results(res);
+    if (rc != QUIRE_OK) {
+        quire_results_free(res);
+        return rc;
+    }
+    *out = res;
+    return QUIRE_OK;
+}
+
+void quire_results_free(quire_results *res)
+{
+    if (res == NULL)
+        return;
+    search_result_free(&res->r);
+    quire_free(res->hits);
+    quire_free(res->passages);
+    quire_free(res);
+}
+
+/* ---- results ---- */
+
+size_t quire_results_hit_count(const quire_results *res)
+{
+    return res->r.hit_count;
+}
+
+uint64_t quire_results_match_count(const quire_results *res, bool *exact)
+{
+    if (exact != NULL)
+        *exact = res->r.match_count_exact;
+    return res->r.match_count;
+}
+
+bool quire_results_occurrences(const quire_results *res, uint64_t *count)
+{
+    if (count != NULL)
+        *count = res->r.has_occurrences ? res->r.occurrence_count : 0;
+    return res->r.has_occurrences;
+}
+
+const quire_hit *quire_results_hit(const quire_results *res, size_t i)
+{
+    return i < res->r.hit_count ? &res->hits[i] : NULL;
+}
+
+const char *quire_hit_id(const quire_hit *h, size_t *len)
+{
+    if (len != NULL)
+        *len = h->h->external_id_len;
+    return h->h->external_id;
+}
+
+const char *quire_hit_title(const quire_hit *h, size_t *len)
+{
+    if (len != NULL)
+        *len = h->h->title_len;
+    return h->h->title;
+}
+
+const char *quire_hit_date(const quire_hit *h)
+{
+    return h->date[0] != '\0' ? h->date : NULL;
+}
+
+double quire_hit_score(const quire_hit *h)
+{
+    return h->h->score;
+}
+
+static quire_span span_of(const search_highlight *hl, size_t count, size_t i)
+{
+    const quire_span none = {0, 0};
+    if (i >= count)
+        return none;
+    const quire_span s = {hl[i].start, hl[i].end};
+    return s;
+}
+
+size_t quire_hit_title_highlight_count(const quire_hit *h)
+{
+    return h->h->title_highlight_count;
+}
+
+quire_span quire_hit_title_highlight(const quire_hit *h, size_t i)
+{
+    return span_of(h->h->title_highlights, h->h->title_highlight_count, i);
+}
+
+size_t quire_hit_passage_count(const quire_hit *h)
+{
+    return h->h->passage_count;
+}
+
+const quire_passage *quire_hit_passage(const quire_hit *h, size_t i)
+{
+    return i < h->h->passage_count ? &h->passages[i] : NULL;
+}
+
+quire_span quire_passage_span(const quire_passage *p)
+{
+    const quire_span s = {p->p->start, p->p->end};
+    return s;
+}
+
+const char *quire_passage_text(const quire_passage *p, size_t *len)
+{
+    if (len != NULL)
+        *len = p->p->end - p->p->start;
+    return p->p->text;
+}
+
+bool quire_passage_cut_before(const quire_passage *p)
+{
+    return p->p->cut_before;
+}
+
+bool quire_passage_cut_after(const quire_passage *p)
+{
+    return p->p->cut_after;
+}
+
+size_t quire_passage_highlight_count(const quire_passage *p)
+{
+    return p->p->highlight_count;
+}
+
+quire_span quire_passage_highlight(const quire_passage *p, size_t i)
+{
+    return span_of(p->p->highlights, p->p->highlight_count, i);
+}
