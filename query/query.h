@@ -60,10 +60,13 @@ typedef struct search_options {
     uint32_t rm3_docs;   /* feedback documents (default 10) */
     uint32_t rm3_terms;  /* feedback terms (default 10) */
     double rm3_weight;   /* the original query's share, 0..1 (default 0.5) */
+    uint64_t deadline_ns; /* CLOCK_MONOTONIC time (ns) past which the query stops with
+                           * QUIRE_ELIMIT; 0: none (quire-serve's time per request) */
 } search_options;
 
 /* Defaults: AND, top 10, k1 1.2, b 0.75, no passages (240 bytes when asked), empty query,
- * BM25 alone (title weight 1, no proximity, no RM3; RM3's defaults 10 / 10 / 0.5). */
+ * BM25 alone (title weight 1, no proximity, no RM3; RM3's defaults 10 / 10 / 0.5), no
+ * deadline. */
 void search_options_init(search_options *o);
 
 /* Where something lies in the file a document came from (format 3 indexes; README
@@ -239,6 +242,9 @@ typedef struct search_result {
 
 void search_result_free(search_result *r);
 
+/* A searcher holds one snapshot of an index (index.h: one commit) and an analyzer with a
+ * stem cache, and remembers the last query's error offset: it is for one thread at a
+ * time. Threads share a snapshot by each opening a searcher on it (search_open_index). */
 typedef struct searcher searcher;
 
 /* Open the index in `dir` and build the analyzer its manifest names. Returns QUIRE_OK;
@@ -253,6 +259,8 @@ QUIRE_MUST_CHECK int search_open(searcher **out, const char *dir);
 struct quire_index;
 QUIRE_MUST_CHECK int search_open_index(searcher **out, struct quire_index *ix, const char *dir);
 void search_close(searcher *s);
+/* The generation (manifest number) of the commit the searcher reads. */
+uint64_t search_generation(const searcher *s);
 /* Whether an older manifest was used because the newest was damaged; *message (may be
  * NULL; owned by `s`) then names the damaged file. */
 bool search_fell_back(const searcher *s, const char **message);
@@ -303,6 +311,35 @@ const char *search_dir(const searcher *s);
  * DIR is no shard set. */
 typedef struct quire_comm quire_comm;
 QUIRE_MUST_CHECK int search_open_shards(searcher **out, const char *dir, const quire_comm *comm);
+
+/* A stored document, whole, with a query's matches marked (quire-serve's document view). */
+typedef struct search_marked_doc {
+    uint64_t doc_id;        /* global, in the searcher's snapshot */
+    char *external_id;      /* owned, NUL-terminated */
+    size_t external_id_len; /* bytes */
+    char *title;            /* owned, NUL-terminated; empty if none */
+    size_t title_len;       /* bytes */
+    int32_t date;           /* days since the epoch, QUIRE_NO_DATE if none */
+    char *text;             /* owned, NUL-terminated: the stored text as indexed */
+    size_t text_len;        /* bytes */
+    /* With a query: every match of it in the document (byte offsets into text / title,
+     * ascending, disjoint), found as passages find them (README "Passages"). */
+    search_highlight *highlights; /* owned */
+    uint32_t highlight_count;
+    search_highlight *title_highlights; /* owned */
+    uint32_t title_highlight_count;
+} search_marked_doc;
+
+void search_marked_doc_free(search_marked_doc *d);
+
+/* The live document whose external id is id[0..id_len) (the newest, should a snapshot
+ * hold several), found with each segment's id index (a scan of .dmd for a segment without
+ * one). With `o` and a non-empty o->query, the query's matches in it are highlighted
+ * (o->passages and o->passage_bytes are ignored; the document need not match). Returns
+ * QUIRE_OK; QUIRE_ENOTFOUND if no live document has that id; for the query, what
+ * search_query() returns; QUIRE_ECORRUPT, QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id,
+                                           size_t id_len, const search_options *o);
 
 /* search_open + search_query + search_close. */
 QUIRE_MUST_CHECK int search_run(search_result *out, const char *dir, const search_options *o);

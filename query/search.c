@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "approx.h"
 #include "arena.h"
@@ -23,6 +24,7 @@
 #include "prune.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
+#include "quire/ids.h"
 #include "quire/index.h"
 #include "rerank.h"
 #include "search_job.h"
@@ -31,8 +33,10 @@
 
 struct searcher {
     quire_index *ix; /* NULL for a shard set */
-    bool borrowed; /* ix is the caller's (search_open_index), not closed here */
+    bool borrowed;   /* ix is the caller's (search_open_index), not closed here */
     shard_set *shards;
+    quire_ids **ids; /* per segment, opened by the first search_get_marked_doc; NULL: none */
+    bool ids_opened;
     quire_analyzer *an;
     char *dir; /* for messages */
     bool fell_back;
@@ -180,6 +184,10 @@ void search_close(searcher *s)
     if (s == NULL)
         return;
     quire_analyzer_free(s->an);
+    if (s->ids != NULL)
+        for (uint32_t i = 0; i < quire_index_segment_count(s->ix); i++)
+            quire_ids_close(s->ids[i]);
+    quire_free(s->ids);
     if (!s->borrowed)
         quire_index_close(s->ix);
     shard_set_close(s->shards);
@@ -291,11 +299,30 @@ int search_open_index(searcher **out, quire_index *ix, const char *dir)
     return rc;
 }
 
+uint64_t search_generation(const searcher *s)
+{
+    return quire_index_manifest(s->ix)->generation;
+}
+
+/* Whether the query's deadline has passed; QUIRE_ELIMIT with a message if so. */
+static int check_deadline(const search_options *o)
+{
+    if (o->deadline_ns == 0)
+        return QUIRE_OK;
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    const uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (now < o->deadline_ns)
+        return QUIRE_OK;
+    return quire_error(QUIRE_ELIMIT, "the query ran past its time limit");
+}
+
 /* Evaluate `root` over segment `seg`, exhaustively: every match is counted and offered
  * to the heap (prune.c skips what cannot enter, for the shapes it handles), with its date
  * when the heap orders by date. */
 static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
-                         uint64_t *match_count, uint64_t *occurrences)
+                         uint64_t *match_count, uint64_t *occurrences,
+                         const search_options *o)
 {
     const int32_t *dates = top->by_date != 0 && p->dates != NULL ? p->dates[seg] : NULL;
     const quire_segment *segment = quire_index_segment(p->ix, seg);
@@ -313,9 +340,11 @@ static int match_segment(const plan *p, cursor *root, uint32_t seg, topk *top,
                 topk_push_dated(top, cursor_score(root, norm), base + doc, dates[doc]);
             else
                 topk_push(top, cursor_score(root, norm), base + doc);
-            (*match_count)++;
             if (root->kind == CURSOR_PHRASE)
                 *occurrences += root->freq;
+            /* Every 4096 matches, a look at the clock (~20 ns): the cost is noise. */
+            if ((++*match_count & 4095) == 0 && check_deadline(o) != QUIRE_OK)
+                return QUIRE_ELIMIT;
         }
         const int rc = cursor_next(root);
         if (rc != QUIRE_OK)
@@ -778,7 +807,8 @@ static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
                                          &c.nodes[opened]);
         }
         for (; i < r->hit_count && r->hits[order[i].hit].segment == seg && rc == QUIRE_OK; i++)
-            rc = hit_passages(&r->hits[order[i].hit], m, s, &c, o, &text, a, quote_of_phrase);
+            if ((rc = check_deadline(o)) == QUIRE_OK)
+                rc = hit_passages(&r->hits[order[i].hit], m, s, &c, o, &text, a, quote_of_phrase);
         for (uint32_t k = 0; k < opened; k++)
             phrase_matcher_close(m[k]);
         if (rc != QUIRE_OK)
@@ -1002,17 +1032,19 @@ static double avg_title_len(searcher *s)
 
 /* One pass of `root` over every segment into `top`, counting matches into r. */
 static int run_pass(const plan *p, arena *a, const query_node *root, topk *top, search_result *r,
-                    uint64_t *occurrences, bool exhaustive)
+                    uint64_t *occurrences, bool exhaustive, const search_options *o)
 {
     for (uint32_t seg = 0; seg < p->segment_count; seg++) {
         cursor *c = NULL;
-        int rc = plan_cursor(&c, a, p, root, seg);
+        int rc = check_deadline(o);
+        if (rc == QUIRE_OK)
+            rc = plan_cursor(&c, a, p, root, seg);
         if (rc == QUIRE_OK && c != NULL) {
             if (!exhaustive && top->cap > 0 && prune_applies(c))
                 rc = prune_segment(p, c, seg, top, &r->match_count, occurrences,
                                    &r->match_count_exact);
             else
-                rc = match_segment(p, c, seg, top, &r->match_count, occurrences);
+                rc = match_segment(p, c, seg, top, &r->match_count, occurrences, o);
         }
         cursor_close(c);
         if (rc != QUIRE_OK)
@@ -1158,7 +1190,7 @@ int search_job_rank(search_job *j, const uint64_t *stats, uint32_t top_k, bool w
                 rc = prune_segment(p, c, seg, &j->top, &j->match_count, &j->occurrences,
                                    &j->match_count_exact);
             else
-                rc = match_segment(p, c, seg, &j->top, &j->match_count, &j->occurrences);
+                rc = match_segment(p, c, seg, &j->top, &j->match_count, &j->occurrences, &j->o);
         }
         cursor_close(c);
     }
@@ -1323,7 +1355,7 @@ static int search_one(search_result *out, searcher *s, const search_options *o)
     for (uint32_t seg = 0; seg < p.segment_count && approx_alone; seg++)
         rank_by_closeness(&p, seg, root, &top, &r.match_count);
     if (!approx_alone)
-        rc = run_pass(&p, &a, root, &top, &r, &occurrences, o->exhaustive || by_date);
+        rc = run_pass(&p, &a, root, &top, &r, &occurrences, o->exhaustive || by_date, o);
     if (rc != QUIRE_OK)
         goto done;
     if (o->rm3 && o->top_k > 0) {
@@ -1345,7 +1377,7 @@ static int search_one(search_result *out, searcher *s, const search_options *o)
         r.match_count = 0;
         r.match_count_exact = true;
         if (rc == QUIRE_OK)
-            rc = run_pass(&p, &a, root, &top, &r, &occurrences, o->exhaustive);
+            rc = run_pass(&p, &a, root, &top, &r, &occurrences, o->exhaustive, o);
         if (rc != QUIRE_OK)
             goto done;
     }
@@ -1421,6 +1453,183 @@ int search_query(search_result *out, searcher *s, const search_options *o)
     if (s->shards != NULL)
         return shard_set_query(out, s->shards, o, &s->error_offset);
     return search_one(out, s, o);
+}
+
+void search_marked_doc_free(search_marked_doc *d)
+{
+    if (d == NULL)
+        return;
+    quire_free(d->external_id);
+    quire_free(d->title);
+    quire_free(d->text);
+    quire_free(d->highlights);
+    quire_free(d->title_highlights);
+    memset(d, 0, sizeof *d);
+}
+
+/* Open each segment's id index, once per searcher; a segment without one (format version
+ * 1) keeps NULL and is scanned. */
+static int open_ids(searcher *s)
+{
+    if (s->ids_opened)
+        return QUIRE_OK;
+    const uint32_t n = quire_index_segment_count(s->ix);
+    s->ids = quire_calloc((size_t)n + 1, sizeof *s->ids);
+    if (s->ids == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", s->dir);
+    for (uint32_t i = 0; i < n; i++) {
+        const quire_segment *seg = quire_index_segment(s->ix, i);
+        const int rc = quire_ids_open(&s->ids[i], s->dir, quire_segment_id(seg),
+                                      quire_segment_get_stats(seg)->doc_count);
+        if (rc != QUIRE_OK && rc != QUIRE_ENOTFOUND)
+            return rc; /* s->ids stays, closed by search_close() */
+    }
+    s->ids_opened = true;
+    return QUIRE_OK;
+}
+
+typedef struct id_probe {
+    const quire_index *ix;
+    uint32_t seg;
+    const char *id;
+    size_t len;
+    uint32_t found; /* highest live doc of seg with that id, UINT32_MAX if none */
+    int rc;
+} id_probe;
+
+static void probe_doc(void *ctx, uint32_t doc)
+{
+    id_probe *p = ctx;
+    if (p->rc != QUIRE_OK || quire_index_is_deleted(p->ix, p->seg, doc))
+        return;
+    quire_doc_info info;
+    p->rc = quire_segment_doc_info(quire_index_segment(p->ix, p->seg), doc, &info);
+    if (p->rc == QUIRE_OK && info.external_id.len == p->len &&
+        memcmp(info.external_id.ptr, p->id, p->len) == 0 &&
+        (p->found == UINT32_MAX || doc > p->found))
+        p->found = doc;
+}
+
+/* The live document with external id `id`: the newest segment's first (documents replace
+ * older ones, so a snapshot holds one live copy; the newest wins should it hold more). */
+static int find_id(searcher *s, const char *id, size_t len, uint32_t *seg_out, uint32_t *doc_out)
+{
+    int rc = open_ids(s);
+    if (rc != QUIRE_OK)
+        return rc;
+    const uint64_t hash = quire_id_hash(id, len);
+    for (uint32_t seg = quire_index_segment_count(s->ix); seg-- > 0;) {
+        id_probe p = {s->ix, seg, id, len, UINT32_MAX, QUIRE_OK};
+        if (s->ids[seg] != NULL) {
+            rc = quire_ids_find(s->ids[seg], hash, probe_doc, &p);
+        } else {
+            const uint32_t n = quire_segment_get_stats(quire_index_segment(s->ix, seg))->doc_count;
+            for (uint32_t doc = 0; doc < n && p.rc == QUIRE_OK; doc++)
+                probe_doc(&p, doc);
+        }
+        if (rc == QUIRE_OK)
+            rc = p.rc;
+        if (rc != QUIRE_OK)
+            return rc;
+        if (p.found != UINT32_MAX) {
+            *seg_out = seg;
+            *doc_out = p.found;
+            return QUIRE_OK;
+        }
+    }
+    return QUIRE_ENOTFOUND;
+}
+
+int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id, size_t id_len,
+                          const search_options *o)
+{
+    memset(out, 0, sizeof *out);
+    s->error_offset = SIZE_MAX;
+    uint32_t seg = 0, doc = 0;
+    int rc = find_id(s, id, id_len, &seg, &doc);
+    if (rc == QUIRE_ENOTFOUND)
+        return quire_error(QUIRE_ENOTFOUND, "no document with that id");
+    if (rc != QUIRE_OK)
+        return rc;
+
+    arena a = ARENA_INIT;
+    quire_buf text = QUIRE_BUF_INIT;
+    search_result r = SEARCH_RESULT_INIT;
+    r.hits = quire_calloc(1, sizeof *r.hits);
+    if (r.hits == NULL) {
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        goto done;
+    }
+    r.hit_count = 1;
+    topk_entry e;
+    memset(&e, 0, sizeof e);
+    e.doc_id = quire_index_doc_base(s->ix, seg) + doc;
+    rc = fill_hit(&r.hits[0], s->ix, &e);
+    if (rc == QUIRE_OK)
+        rc = quire_segment_doc_text(quire_index_segment(s->ix, seg), doc, &text);
+    if (rc == QUIRE_OK && text.err)
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+    if (rc != QUIRE_OK)
+        goto done;
+    if (o != NULL && o->query_len > 0) {
+        /* One passage of at least the whole text is the whole text (passage.h: a window
+         * grows by whole sentences while it fits), so its highlights are every match. */
+        search_options whole = *o;
+        whole.passages = 1;
+        whole.passage_bytes = text.len + 16;
+        query_ast ast;
+        plan p;
+        const parser_options po = {o->match_any, o->lenient, o->plain, o->keep_stopwords};
+        rc = parser_parse(&ast, &a, s->an, o->query, o->query_len, &po);
+        if (rc != QUIRE_OK) {
+            s->error_offset = ast.error_offset;
+            goto done;
+        }
+        rc = resolve_variants(ast.root, &a, s, o);
+        if (rc == QUIRE_OK)
+            rc = plan_build(&p, &a, s->ix, &ast, o->k1, o->b);
+        /* approximate quotes numbered in phrase order, as search_query numbers them */
+        uint32_t *quote_of_phrase =
+            rc == QUIRE_OK ? arena_alloc(&a, ((size_t)p.phrase_count + 1) * sizeof(uint32_t))
+                           : NULL;
+        if (rc == QUIRE_OK && quote_of_phrase == NULL)
+            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        for (uint32_t i = 0, q = 0; rc == QUIRE_OK && i < p.phrase_count; i++)
+            quote_of_phrase[i] = p.phrases[i].node->is_approx ? q++ : UINT32_MAX;
+        if (rc == QUIRE_OK)
+            rc = all_passages(&r, &a, s, &p, ast.root, &whole, quote_of_phrase);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+    search_hit *h = &r.hits[0];
+    out->text = quire_strndup(text.len > 0 ? (const char *)text.data : "", text.len);
+    if (out->text == NULL) {
+        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        goto done;
+    }
+    out->text_len = text.len;
+    out->doc_id = h->doc_id;
+    out->date = h->date;
+    out->external_id = h->external_id;
+    out->external_id_len = h->external_id_len;
+    out->title = h->title;
+    out->title_len = h->title_len;
+    out->title_highlights = h->title_highlights;
+    out->title_highlight_count = h->title_highlight_count;
+    h->external_id = h->title = NULL;
+    h->title_highlights = NULL;
+    if (h->passage_count > 0) {
+        out->highlights = h->passages[0].highlights;
+        out->highlight_count = h->passages[0].highlight_count;
+        h->passages[0].highlights = NULL;
+    }
+done:
+    search_result_free(&r);
+    quire_buf_free(&text);
+    arena_free(&a);
+    if (rc != QUIRE_OK)
+        search_marked_doc_free(out);
+    return rc;
 }
 
 int search_run(search_result *out, const char *dir, const search_options *o)

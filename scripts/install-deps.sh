@@ -10,6 +10,8 @@ packages=(
   libcriterion-dev                   # unit tests
   clang libclang-rt-14-dev           # fuzz targets (libFuzzer, sanitizer runtimes)
   openmpi-bin libopenmpi-dev         # shard sets across processes and hosts (mpirun, MPI)
+  libmicrohttpd-dev                  # quire-serve's HTTP server
+  python3 chromium                   # quire-serve's tests: HTTP client, a real browser
   mandoc                             # lints the man pages (tests/man_lint.sh)
 )
 missing=()
