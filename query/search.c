@@ -1124,9 +1124,10 @@ int search_job_begin(search_job **out, searcher *s, const search_options *o)
     if (o->sort != SEARCH_SORT_RELEVANCE && (o->rm3 || o->proximity || o->title_weight != 1.0))
         return quire_error(QUIRE_EINVAL, "a date order cannot be combined with a title weight, "
                                          "proximity or RM3 (they rescore by relevance)");
-    if (o->explain && (o->proximity || o->title_weight != 1.0))
+    if (o->explain && (o->proximity || o->title_weight != 1.0 || o->rm3))
         return quire_error(QUIRE_EINVAL, "--explain shows BM25's clauses: not with a title "
-                                         "weight or proximity, which rescore the hits");
+                                         "weight, proximity or RM3, which rescore or reweigh "
+                                         "the hits");
 
     if (o->sort != SEARCH_SORT_RELEVANCE || o->offset > 0 || o->explain || o->rm3 ||
         o->proximity || o->title_weight != 1.0 || o->notes || o->fallback)
@@ -1276,9 +1277,10 @@ static int search_one(search_result *out, searcher *s, const search_options *o)
     if (o->sort != SEARCH_SORT_RELEVANCE && (o->rm3 || o->proximity || o->title_weight != 1.0))
         return quire_error(QUIRE_EINVAL, "a date order cannot be combined with a title weight, "
                                          "proximity or RM3 (they rescore by relevance)");
-    if (o->explain && (o->proximity || o->title_weight != 1.0))
+    if (o->explain && (o->proximity || o->title_weight != 1.0 || o->rm3))
         return quire_error(QUIRE_EINVAL, "--explain shows BM25's clauses: not with a title "
-                                         "weight or proximity, which rescore the hits");
+                                         "weight, proximity or RM3, which rescore or reweigh "
+                                         "the hits");
 
     arena a = ARENA_INIT;
     topk top;

@@ -61,7 +61,7 @@ grep -q '^1 Q0 1 1 ' "$tmp/bool.run" || fail "boolean query 1 does not find docu
 # title weight and proximity (their parts would not add up to the score): status 2, a
 # message naming the conflict; with relevance order they run.
 for opts in "--sort date --proximity" "--sort -date --title-weight 3" "--sort date --any --rm3" \
-    "--explain --proximity" "--explain --title-weight 2"; do
+    "--explain --proximity" "--explain --title-weight 2" "--explain --any --rm3"; do
     # shellcheck disable=SC2086
     "$bin/quire-query" $opts "$tmp/idx" catalogues >/dev/null 2>"$tmp/combo.err"
     st=$?
