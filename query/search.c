@@ -1087,24 +1087,9 @@ static int id_of(void *ctx, uint64_t doc_id, quire_bytes *out)
     return rc;
 }
 
-/* Whether the query has what the shard path does not search (fuzzy words, approximate
- * quotes, ellipsis quotes: their statistics are not in plan_stats yet). */
-static bool has_variants(const query_node *n)
+/* The options' values and combinations: QUIRE_OK, or QUIRE_EINVAL with the message. */
+static int check_options(const search_options *o)
 {
-    if (n->kind == QUERY_PHRASE && (n->is_fuzzy || n->is_approx || n->part_count > 0))
-        return true;
-    for (uint32_t i = 0; i < n->child_count; i++)
-        if (has_variants(n->children[i]))
-            return true;
-    return false;
-}
-
-int search_job_begin(search_job **out, searcher *s, const search_options *o)
-{
-    *out = NULL;
-    s->error_offset = SIZE_MAX;
-    if (s->ix == NULL)
-        return quire_error(QUIRE_EINVAL, "search_job_begin: a searcher of one index only");
     if (!(o->k1 >= 0.0) || !isfinite(o->k1))
         return quire_error(QUIRE_EINVAL, "k1 must be a finite number >= 0");
     if (!(o->b >= 0.0 && o->b <= 1.0))
@@ -1128,6 +1113,30 @@ int search_job_begin(search_job **out, searcher *s, const search_options *o)
         return quire_error(QUIRE_EINVAL, "--explain shows BM25's clauses: not with a title "
                                          "weight, proximity or RM3, which rescore or reweigh "
                                          "the hits");
+    return QUIRE_OK;
+}
+
+/* Whether the query has what the shard path does not search (fuzzy words, approximate
+ * quotes, ellipsis quotes: their statistics are not in plan_stats yet). */
+static bool has_variants(const query_node *n)
+{
+    if (n->kind == QUERY_PHRASE && (n->is_fuzzy || n->is_approx || n->part_count > 0))
+        return true;
+    for (uint32_t i = 0; i < n->child_count; i++)
+        if (has_variants(n->children[i]))
+            return true;
+    return false;
+}
+
+int search_job_begin(search_job **out, searcher *s, const search_options *o)
+{
+    *out = NULL;
+    s->error_offset = SIZE_MAX;
+    if (s->ix == NULL)
+        return quire_error(QUIRE_EINVAL, "search_job_begin: a searcher of one index only");
+    int vrc = check_options(o);
+    if (vrc != QUIRE_OK)
+        return vrc;
 
     if (o->sort != SEARCH_SORT_RELEVANCE || o->offset > 0 || o->explain || o->rm3 ||
         o->proximity || o->title_weight != 1.0 || o->notes || o->fallback)
@@ -1258,29 +1267,9 @@ static int search_one(search_result *out, searcher *s, const search_options *o)
 {
     memset(out, 0, sizeof *out);
     s->error_offset = SIZE_MAX;
-    if (!(o->k1 >= 0.0) || !isfinite(o->k1))
-        return quire_error(QUIRE_EINVAL, "k1 must be a finite number >= 0");
-    if (!(o->b >= 0.0 && o->b <= 1.0))
-        return quire_error(QUIRE_EINVAL, "b must be between 0 and 1");
-    if (o->passages > PASSAGE_MAX_COUNT)
-        return quire_error(QUIRE_EINVAL, "at most %d passages per hit", PASSAGE_MAX_COUNT);
-    if (o->passages > 0 && o->passage_bytes < 16)
-        return quire_error(QUIRE_EINVAL, "a passage must be at least 16 bytes long");
-    if (!(o->closeness > 0 && o->closeness <= 1))
-        return quire_error(QUIRE_EINVAL, "the closeness must be above 0 and at most 1");
-    if (!(o->title_weight > 0.0) || !isfinite(o->title_weight))
-        return quire_error(QUIRE_EINVAL, "the title weight must be a finite number > 0");
-    if (o->rm3 &&
-        (o->rm3_docs == 0 || o->rm3_terms == 0 || !(o->rm3_weight >= 0.0 && o->rm3_weight <= 1.0)))
-        return quire_error(QUIRE_EINVAL, "RM3 needs at least one feedback document and term, "
-                                         "and a query weight between 0 and 1");
-    if (o->sort != SEARCH_SORT_RELEVANCE && (o->rm3 || o->proximity || o->title_weight != 1.0))
-        return quire_error(QUIRE_EINVAL, "a date order cannot be combined with a title weight, "
-                                         "proximity or RM3 (they rescore by relevance)");
-    if (o->explain && (o->proximity || o->title_weight != 1.0 || o->rm3))
-        return quire_error(QUIRE_EINVAL, "--explain shows BM25's clauses: not with a title "
-                                         "weight, proximity or RM3, which rescore or reweigh "
-                                         "the hits");
+    int vrc = check_options(o);
+    if (vrc != QUIRE_OK)
+        return vrc;
 
     arena a = ARENA_INIT;
     topk top;
