@@ -209,8 +209,81 @@ static bool query_param(const params *p, const api_limits *l, bool required, con
     return true;
 }
 
+/* "line":L,"column":C,"<offset_name>":O of a source position, null where unknown. */
+static void write_position(json_buf *b, const backend_source *s, const char *offset_name)
+{
+    if (s->line > 0)
+        json_printf(b, "\"line\":%llu", (unsigned long long)s->line);
+    else
+        json_lit(b, "\"line\":null");
+    if (s->column > 0)
+        json_printf(b, ",\"column\":%u", (unsigned)s->column);
+    else
+        json_lit(b, ",\"column\":null");
+    if (s->offset != UINT64_MAX)
+        json_printf(b, ",\"%s\":%llu", offset_name, (unsigned long long)s->offset);
+    else
+        json_printf(b, ",\"%s\":null", offset_name);
+}
+
+/* ,"end":O of a span ending at byte `end` of a text starting at doc's offset (or null). */
+static void write_end(json_buf *b, const backend_source *doc, size_t end)
+{
+    if (doc->offset != UINT64_MAX)
+        json_printf(b, ",\"end\":%llu", (unsigned long long)(doc->offset + end));
+    else
+        json_lit(b, ",\"end\":null");
+}
+
+/* A passage's "source" (plain text files only: where it and its highlights lie in the
+ * file), as quire-query's print_json_passage_source. */
+static void write_passage_source(json_buf *b, const backend_passage *p, const backend_source *doc)
+{
+    if (doc->column == 0)
+        return;
+    json_lit(b, ",\"source\":{");
+    write_position(b, &p->source, "start");
+    write_end(b, doc, p->end);
+    json_lit(b, ",\"highlights\":[");
+    for (uint32_t i = 0; i < p->highlight_count; i++) {
+        json_lit(b, i ? ",{" : "{");
+        write_position(b, &p->highlight_sources[i], "start");
+        write_end(b, doc, p->highlights[i].end);
+        json_lit(b, "}");
+    }
+    json_lit(b, "]}");
+}
+
+static const char *const word_kinds[] = {"same", "stem", "variant", "substituted", "inserted"};
+
+static void write_renderings(json_buf *b, const backend_hit *h)
+{
+    if (h->rendering_count == 0)
+        return;
+    json_lit(b, ",\"renderings\":[");
+    for (uint32_t k = 0; k < h->rendering_count; k++) {
+        const backend_rendering *x = &h->renderings[k];
+        json_printf(b,
+                    "%s{\"quote\":%u,\"closeness\":%.6f,\"field\":\"%s\",\"start\":%zu,"
+                    "\"end\":%zu,\"words\":[",
+                    k ? "," : "", (unsigned)x->quote, x->closeness,
+                    x->in_title ? "title" : "text", x->start, x->end);
+        for (uint32_t t = 0; t < x->token_count; t++) {
+            const backend_aligned *a = &x->tokens[t];
+            json_printf(b, "%s{\"kind\":\"%s\",\"word\":%d,\"start\":%zu,\"end\":%zu}",
+                        t ? "," : "", word_kinds[a->kind], (int)a->word, a->start, a->end);
+        }
+        json_lit(b, "],\"missing\":[");
+        for (uint32_t w = 0; w < x->missing_count; w++)
+            json_printf(b, "%s%u", w ? "," : "", (unsigned)x->missing[w]);
+        json_lit(b, "]}");
+    }
+    json_lit(b, "]");
+}
+
 /* The hit object of quire-query --format json, rank counted from 1 over all pages. */
-static void write_hit(json_buf *b, const backend_hit *h, uint32_t rank, bool passages)
+static void write_hit(json_buf *b, const backend_result *r, const backend_hit *h, uint32_t rank,
+                      bool passages)
 {
     json_printf(b, "{\"rank\":%u,\"id\":", (unsigned)rank);
     json_string(b, h->id, h->id_len);
@@ -219,6 +292,11 @@ static void write_hit(json_buf *b, const backend_hit *h, uint32_t rank, bool pas
     json_lit(b, ",\"date\":");
     json_date(b, h->date);
     json_printf(b, ",\"score\":%.4f", h->score);
+    json_lit(b, ",\"origin\":");
+    json_string(b, h->origin, h->origin_len);
+    json_lit(b, ",\"source\":{");
+    write_position(b, &h->source, "offset");
+    json_lit(b, "}");
     if (passages) {
         json_lit(b, ",\"title_highlights\":");
         json_spans(b, h->title_highlights, h->title_highlight_count);
@@ -233,11 +311,122 @@ static void write_hit(json_buf *b, const backend_hit *h, uint32_t rank, bool pas
             json_string(b, p->text, p->end - p->start);
             json_lit(b, ",\"highlights\":");
             json_spans(b, p->highlights, p->highlight_count);
+            write_passage_source(b, p, &h->source);
             json_lit(b, "}");
         }
         json_lit(b, "]");
     }
+    write_renderings(b, h);
+    if (r->explain != NULL && h->clause_scores != NULL) {
+        json_lit(b, ",\"explain\":[");
+        bool any = false;
+        for (uint32_t k = 0; k < r->explain->clause_count; k++) {
+            if (h->clause_tfs[k] == 0 && h->clause_scores[k] == 0)
+                continue;
+            json_printf(b, "%s{\"clause\":%u,\"tf\":%llu,\"score\":%.6f}", any ? "," : "",
+                        (unsigned)k, (unsigned long long)h->clause_tfs[k], h->clause_scores[k]);
+            any = true;
+        }
+        json_lit(b, "]");
+    }
     json_lit(b, "}");
+}
+
+static void write_forms(json_buf *b, const backend_form *f, uint32_t n)
+{
+    json_lit(b, "[");
+    for (uint32_t k = 0; k < n; k++) {
+        json_lit(b, k ? ",{\"form\":" : "{\"form\":");
+        json_string(b, f[k].form, strlen(f[k].form));
+        json_printf(b, ",\"documents\":%llu", (unsigned long long)f[k].docs);
+        if (f[k].distance >= 0)
+            json_printf(b, ",\"distance\":%d", (int)f[k].distance);
+        json_lit(b, "}");
+    }
+    json_lit(b, "]");
+}
+
+static void write_explain(json_buf *b, const backend_explain *e)
+{
+    json_lit(b, ",\"explain\":{\"parsed\":");
+    json_string(b, e->parsed, strlen(e->parsed));
+    json_lit(b, ",\"clauses\":[");
+    for (uint32_t i = 0; i < e->clause_count; i++) {
+        const backend_clause *c = &e->clauses[i];
+        json_lit(b, i ? ",{\"label\":" : "{\"label\":");
+        json_string(b, c->label, strlen(c->label));
+        json_lit(b, ",\"kind\":");
+        json_string(b, c->kind, strlen(c->kind));
+        json_printf(b, ",\"excluded\":%s", c->negated ? "true" : "false");
+        if (c->stem != NULL) {
+            json_lit(b, ",\"stem\":");
+            json_string(b, c->stem, strlen(c->stem));
+        }
+        json_printf(b, ",\"documents\":%llu,\"occurrences\":%llu,\"weight\":%.6f",
+                    (unsigned long long)c->df, (unsigned long long)c->occurrences, c->weight);
+        if (c->distance >= 0)
+            json_printf(b, ",\"distance\":%d,\"not_searched\":%u", (int)c->distance,
+                        (unsigned)c->forms_more);
+        json_lit(b, ",\"forms\":");
+        write_forms(b, c->forms, c->form_count);
+        if (c->word_count > 0) {
+            json_lit(b, ",\"word_weights\":[");
+            for (uint32_t k = 0; k < c->word_count; k++)
+                json_printf(b, "%s%.6f", k ? "," : "", c->word_weights[k]);
+            json_lit(b, "]");
+        }
+        json_lit(b, "}");
+    }
+    json_lit(b, "]}");
+}
+
+/* The fields of quire-query's last JSON line on the query's variants, when there is
+ * something to say (query/main.c print_json_query): hint, fell_back, quotes, notes, fuzzy
+ * and, with explain=1, explain. */
+static void write_query_fields(json_buf *b, const backend_result *r)
+{
+    if (r->hint != NULL) {
+        json_lit(b, ",\"hint\":");
+        json_string(b, r->hint, strlen(r->hint));
+    }
+    if (r->quote_count == 0 && r->note_count == 0 && r->fuzzy_count == 0 && r->explain == NULL)
+        return;
+    json_printf(b, ",\"fell_back\":%s,\"quotes\":[", r->fell_back ? "true" : "false");
+    for (uint32_t i = 0; i < r->quote_count; i++) {
+        const backend_quote *q = &r->quotes[i];
+        json_lit(b, i ? ",{\"words\":[" : "{\"words\":[");
+        for (uint32_t k = 0; k < q->word_count; k++) {
+            if (k > 0)
+                json_lit(b, ",");
+            json_string(b, q->words[k], strlen(q->words[k]));
+        }
+        json_printf(b,
+                    "],\"threshold\":%g,\"exact_documents\":%llu,\"close_documents\":%llu,"
+                    "\"renderings\":%llu}",
+                    q->threshold, (unsigned long long)q->exact_docs,
+                    (unsigned long long)q->close_docs, (unsigned long long)q->renderings);
+    }
+    json_lit(b, "],\"notes\":[");
+    for (uint32_t i = 0; i < r->note_count; i++) {
+        const backend_note *n = &r->notes[i];
+        json_lit(b, i ? ",{\"word\":" : "{\"word\":");
+        json_string(b, n->word, strlen(n->word));
+        json_lit(b, ",\"variants\":");
+        write_forms(b, n->variants, n->variant_count);
+        json_printf(b, ",\"more\":%u}", (unsigned)n->more);
+    }
+    json_lit(b, "],\"fuzzy\":[");
+    for (uint32_t i = 0; i < r->fuzzy_count; i++) {
+        const backend_fuzzy *f = &r->fuzzy[i];
+        json_lit(b, i ? ",{\"word\":" : "{\"word\":");
+        json_string(b, f->word, strlen(f->word));
+        json_printf(b, ",\"distance\":%d,\"lowered_from\":%d,\"searched\":%u,\"in_reach\":%u}",
+                    (int)f->distance, (int)f->lowered_from, (unsigned)f->searched,
+                    (unsigned)f->matched);
+    }
+    json_lit(b, "]");
+    if (r->explain != NULL)
+        write_explain(b, r->explain);
 }
 
 static void search(api_response *out, backend_worker *w, const api_limits *l,
@@ -253,7 +442,8 @@ static void search(api_response *out, backend_worker *w, const api_limits *l,
         !count_param(&p, "count", DEFAULT_COUNT, 1, l->count, &q.count) ||
         !count_param(&p, "passages", DEFAULT_PASSAGES, 0, l->passages, &q.passages) ||
         !count_param(&p, "length", DEFAULT_PASSAGE_BYTES, 16, (uint32_t)l->passage_bytes,
-                     &passage_bytes))
+                     &passage_bytes) ||
+        !flag_param(&p, "explain", &q.explain))
         return;
     q.passage_bytes = passage_bytes;
     size_t sort_len = 0;
@@ -289,12 +479,14 @@ static void search(api_response *out, backend_worker *w, const api_limits *l,
                 r.match_count_exact ? "true" : "false");
     if (r.has_occurrences)
         json_printf(&b, ",\"occurrences\":%llu", (unsigned long long)r.occurrence_count);
-    json_printf(&b, ",\"offset\":%u,\"count\":%u,\"sort\":\"%s\",\"hits\":[", (unsigned)q.offset,
+    json_printf(&b, ",\"offset\":%u,\"count\":%u,\"sort\":\"%s\"", (unsigned)q.offset,
                 (unsigned)q.count, sort_names[q.sort]);
+    write_query_fields(&b, &r);
+    json_lit(&b, ",\"hits\":[");
     for (uint32_t i = 0; i < r.hit_count; i++) {
         if (i > 0)
             json_lit(&b, ",");
-        write_hit(&b, &r.hits[i], q.offset + i + 1, q.passages > 0);
+        write_hit(&b, &r, &r.hits[i], q.offset + i + 1, q.passages > 0);
     }
     json_lit(&b, "]}");
     backend_result_free(&r);
@@ -361,7 +553,8 @@ static void info(api_response *out, backend *be, const api_limits *l)
     json_printf(&b, "{\"generation\":%llu,\"documents\":%llu,\"segments\":%u,",
                 (unsigned long long)in.generation, (unsigned long long)in.doc_count,
                 (unsigned)in.segment_count);
-    json_printf(&b, "\"sort\":[\"relevance\"%s],", in.sort_by_date ? ",\"date\",\"-date\"" : "");
+    json_printf(&b, "\"sort\":[\"relevance\"%s],\"explain\":%s,",
+                in.sort_by_date ? ",\"date\",\"-date\"" : "", in.explain ? "true" : "false");
     json_printf(&b,
                 "\"limits\":{\"query_bytes\":%zu,\"count\":%u,\"offset\":%u,\"passages\":%u,"
                 "\"passage_bytes\":%zu,\"time_ms\":%u}}",

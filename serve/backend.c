@@ -3,9 +3,9 @@
  * snapshot, reference-counted, and a searcher per worker opened on it with
  * search_open_index(). When libquire (#12) lands, this file alone moves onto it.
  *
- * What the query library does not have yet is done here: paging (top offset + count,
- * the first offset dropped) and the date filter (the query wrapped as `(q) AND date:a..b`).
- * Sorting by date waits for the engine's (#10) and is refused as BACKEND_UNSUPPORTED.
+ * Sorting, paging, notes on names, close renderings and explain are the engine's
+ * (search_options); the date filter is done here, the query wrapped as
+ * `(q) AND date:a..b`.
  */
 #include "backend.h"
 
@@ -213,7 +213,8 @@ void backend_get_info(backend *b, backend_info *out)
     out->segment_count = quire_index_segment_count(ix);
     (void)snprintf(out->fell_back, sizeof out->fell_back, "%s", b->current->fell_back);
     (void)pthread_mutex_unlock(&b->lock);
-    out->sort_by_date = false; /* TODO(#10): the engine's --sort date */
+    out->sort_by_date = true;
+    out->explain = true;
 }
 
 int backend_worker_new(backend_worker **out, backend *b, backend_error *err)
@@ -286,9 +287,13 @@ static int with_dates(const backend_query *q, char **buf, const char **text, siz
     return 0;
 }
 
+/* quire-query's defaults: notes on names, close renderings for a quote without exact
+ * matches (README "Approximate quotes and spelling variants"). */
 static void options_of(search_options *o, const backend_query *q)
 {
     search_options_init(o);
+    o->notes = true;
+    o->fallback = true;
     o->match_any = q->match_any;
     o->deadline_ns = q->deadline_ns;
 }
@@ -318,6 +323,15 @@ typedef struct result_impl {
     backend_hit *hits;
     backend_passage *passages;
     backend_span *spans;
+    backend_source *sources;
+    backend_rendering *renderings;
+    backend_aligned *tokens;
+    backend_form *forms;
+    backend_quote *quotes;
+    backend_note *notes;
+    backend_fuzzy *fuzzy;
+    backend_clause *clauses;
+    backend_explain explain;
 } result_impl;
 
 void backend_result_free(backend_result *r)
@@ -330,6 +344,14 @@ void backend_result_free(backend_result *r)
         free(impl->hits);
         free(impl->passages);
         free(impl->spans);
+        free(impl->sources);
+        free(impl->renderings);
+        free(impl->tokens);
+        free(impl->forms);
+        free(impl->quotes);
+        free(impl->notes);
+        free(impl->fuzzy);
+        free(impl->clauses);
         free(impl);
     }
     memset(r, 0, sizeof *r);
@@ -344,28 +366,138 @@ static const backend_span *copy_spans(backend_span **at, const search_highlight 
     return first;
 }
 
-/* Point the backend's hits at the search result's (hits from `from` on). */
-static int convert(backend_result *out, result_impl *impl, uint32_t from, backend_error *err)
+static backend_source source_of(const search_source *s)
+{
+    return (backend_source){s->line, s->column, s->offset};
+}
+
+static const backend_form *copy_forms(backend_form **at, const search_form *f, uint32_t n)
+{
+    backend_form *first = *at;
+    for (uint32_t i = 0; i < n; i++)
+        first[i] = (backend_form){f[i].form, f[i].docs, f[i].distance};
+    *at += n;
+    return first;
+}
+
+/* The backend's renderings of a hit from the engine's, tokens from *tok on. */
+static const backend_rendering *copy_renderings(backend_rendering **at, backend_aligned **tok,
+                                                const search_hit *h)
+{
+    backend_rendering *first = *at;
+    for (uint32_t i = 0; i < h->rendering_count; i++) {
+        const search_rendering *x = &h->renderings[i];
+        backend_aligned *t = *tok;
+        for (uint32_t k = 0; k < x->token_count; k++)
+            t[k] = (backend_aligned){x->tokens[k].word, (backend_word_kind)x->tokens[k].kind,
+                                     x->tokens[k].start, x->tokens[k].end};
+        *tok += x->token_count;
+        first[i] = (backend_rendering){x->quote, x->in_title, x->closeness, x->start, x->end,
+                                       t, x->token_count, x->missing, x->missing_count};
+    }
+    *at += h->rendering_count;
+    return first;
+}
+
+/* The result-level findings: quotes, notes, fuzzy words, explain. */
+static int convert_query(backend_result *out, result_impl *impl, backend_error *err)
 {
     const search_result *r = &impl->r;
-    const uint32_t n = r->hit_count > from ? r->hit_count - from : 0;
-    size_t passages = 0, spans = 0;
-    for (uint32_t i = from; i < r->hit_count; i++) {
+    size_t forms = 0;
+    for (uint32_t i = 0; i < r->note_count; i++)
+        forms += r->notes[i].variant_count;
+    const uint32_t clauses = r->explain != NULL ? r->explain->clause_count : 0;
+    for (uint32_t i = 0; i < clauses; i++)
+        forms += r->explain->clauses[i].form_count;
+    impl->forms = calloc(forms + 1, sizeof *impl->forms);
+    impl->quotes = calloc((size_t)r->quote_count + 1, sizeof *impl->quotes);
+    impl->notes = calloc((size_t)r->note_count + 1, sizeof *impl->notes);
+    impl->fuzzy = calloc((size_t)r->fuzzy_count + 1, sizeof *impl->fuzzy);
+    impl->clauses = calloc((size_t)clauses + 1, sizeof *impl->clauses);
+    if (impl->forms == NULL || impl->quotes == NULL || impl->notes == NULL ||
+        impl->fuzzy == NULL || impl->clauses == NULL)
+        return fail(err, BACKEND_FAILED, "out of memory");
+    backend_form *f = impl->forms;
+    for (uint32_t i = 0; i < r->quote_count; i++) {
+        const search_quote *q = &r->quotes[i];
+        impl->quotes[i] = (backend_quote){(const char *const *)q->words, q->word_count,
+                                          q->threshold, q->exact_docs, q->close_docs,
+                                          q->renderings};
+    }
+    for (uint32_t i = 0; i < r->note_count; i++) {
+        const search_word_note *n = &r->notes[i];
+        impl->notes[i] = (backend_note){n->word, copy_forms(&f, n->variants, n->variant_count),
+                                        n->variant_count, n->more};
+    }
+    for (uint32_t i = 0; i < r->fuzzy_count; i++) {
+        const search_fuzzy *z = &r->fuzzy[i];
+        impl->fuzzy[i] =
+            (backend_fuzzy){z->word, z->distance, z->lowered_from, z->searched, z->matched};
+    }
+    for (uint32_t i = 0; i < clauses; i++) {
+        const search_clause *c = &r->explain->clauses[i];
+        impl->clauses[i] = (backend_clause){c->label,
+                                            c->kind,
+                                            c->stem,
+                                            c->negated,
+                                            c->df,
+                                            c->weight,
+                                            c->occurrences,
+                                            copy_forms(&f, c->forms, c->form_count),
+                                            c->form_count,
+                                            c->forms_more,
+                                            c->distance,
+                                            c->word_weights,
+                                            c->word_count};
+    }
+    out->hint = r->hint;
+    out->fell_back = r->fell_back;
+    out->quotes = impl->quotes;
+    out->quote_count = r->quote_count;
+    out->notes = impl->notes;
+    out->note_count = r->note_count;
+    out->fuzzy = impl->fuzzy;
+    out->fuzzy_count = r->fuzzy_count;
+    if (r->explain != NULL) {
+        impl->explain = (backend_explain){r->explain->parsed, impl->clauses, clauses};
+        out->explain = &impl->explain;
+    }
+    return 0;
+}
+
+/* Point the backend's hits at the search result's. */
+static int convert(backend_result *out, result_impl *impl, backend_error *err)
+{
+    const search_result *r = &impl->r;
+    const uint32_t n = r->hit_count;
+    size_t passages = 0, spans = 0, sources = 0, renderings = 0, tokens = 0;
+    for (uint32_t i = 0; i < n; i++) {
         const search_hit *h = &r->hits[i];
         passages += h->passage_count;
         spans += h->title_highlight_count;
         for (uint32_t k = 0; k < h->passage_count; k++)
-            spans += h->passages[k].highlight_count;
+            sources += h->passages[k].highlight_count;
+        renderings += h->rendering_count;
+        for (uint32_t k = 0; k < h->rendering_count; k++)
+            tokens += h->renderings[k].token_count;
     }
+    spans += sources;
     impl->hits = calloc((size_t)n + 1, sizeof *impl->hits);
     impl->passages = calloc(passages + 1, sizeof *impl->passages);
     impl->spans = calloc(spans + 1, sizeof *impl->spans);
-    if (impl->hits == NULL || impl->passages == NULL || impl->spans == NULL)
+    impl->sources = calloc(sources + 1, sizeof *impl->sources);
+    impl->renderings = calloc(renderings + 1, sizeof *impl->renderings);
+    impl->tokens = calloc(tokens + 1, sizeof *impl->tokens);
+    if (impl->hits == NULL || impl->passages == NULL || impl->spans == NULL ||
+        impl->sources == NULL || impl->renderings == NULL || impl->tokens == NULL)
         return fail(err, BACKEND_FAILED, "out of memory");
     backend_passage *p = impl->passages;
     backend_span *sp = impl->spans;
+    backend_source *src = impl->sources;
+    backend_rendering *rend = impl->renderings;
+    backend_aligned *tok = impl->tokens;
     for (uint32_t i = 0; i < n; i++) {
-        const search_hit *h = &r->hits[from + i];
+        const search_hit *h = &r->hits[i];
         backend_hit *bh = &impl->hits[i];
         bh->id = h->external_id;
         bh->id_len = h->external_id_len;
@@ -373,6 +505,9 @@ static int convert(backend_result *out, result_impl *impl, uint32_t from, backen
         bh->title_len = h->title_len;
         bh->date = h->date == QUIRE_NO_DATE ? BACKEND_NO_DATE : h->date;
         bh->score = h->score;
+        bh->origin = h->origin != NULL ? h->origin : "";
+        bh->origin_len = h->origin != NULL ? h->origin_len : 0;
+        bh->source = source_of(&h->source);
         bh->title_highlights = copy_spans(&sp, h->title_highlights, h->title_highlight_count);
         bh->title_highlight_count = h->title_highlight_count;
         bh->passages = p;
@@ -386,7 +521,15 @@ static int convert(backend_result *out, result_impl *impl, uint32_t from, backen
             p->text = sp0->text;
             p->highlights = copy_spans(&sp, sp0->highlights, sp0->highlight_count);
             p->highlight_count = sp0->highlight_count;
+            p->source = source_of(&sp0->source);
+            p->highlight_sources = src;
+            for (uint32_t j = 0; j < sp0->highlight_count; j++)
+                *src++ = source_of(&sp0->highlights[j].source);
         }
+        bh->renderings = copy_renderings(&rend, &tok, h);
+        bh->rendering_count = h->rendering_count;
+        bh->clause_scores = h->clause_scores;
+        bh->clause_tfs = h->clause_tfs;
     }
     out->hits = impl->hits;
     out->hit_count = n;
@@ -394,7 +537,7 @@ static int convert(backend_result *out, result_impl *impl, uint32_t from, backen
     out->match_count_exact = r->match_count_exact;
     out->has_occurrences = r->has_occurrences;
     out->occurrence_count = r->occurrence_count;
-    return 0;
+    return convert_query(out, impl, err);
 }
 
 int backend_search(backend_worker *w, const backend_query *q, backend_result *out,
@@ -403,8 +546,6 @@ int backend_search(backend_worker *w, const backend_query *q, backend_result *ou
     memset(out, 0, sizeof *out);
     memset(err, 0, sizeof *err);
     err->error_offset = SIZE_MAX;
-    if (q->sort != BACKEND_SORT_RELEVANCE)
-        return fail(err, BACKEND_UNSUPPORTED, "sorting by date is not in this engine yet");
     if (attach(w, err) != 0)
         return -1;
     char *buf;
@@ -423,9 +564,14 @@ int backend_search(backend_worker *w, const backend_query *q, backend_result *ou
     options_of(&o, q);
     o.query = text;
     o.query_len = len;
-    o.top_k = q->offset + q->count;
+    o.top_k = q->count;
+    o.offset = q->offset;
+    o.sort = q->sort == BACKEND_SORT_DATE        ? SEARCH_SORT_DATE
+             : q->sort == BACKEND_SORT_DATE_DESC ? SEARCH_SORT_DATE_DESC
+                                                 : SEARCH_SORT_RELEVANCE;
     o.passages = q->passages;
     o.passage_bytes = q->passage_bytes;
+    o.explain = q->explain;
     const int rc = search_query(&impl->r, w->s, &o);
     free(buf);
     if (rc != QUIRE_OK) {
@@ -448,7 +594,7 @@ int backend_search(backend_worker *w, const backend_query *q, backend_result *ou
         backend_result_free(out);
         return -1;
     }
-    if (convert(out, impl, q->offset, err) != 0) {
+    if (convert(out, impl, err) != 0) {
         backend_result_free(out);
         return -1;
     }

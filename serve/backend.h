@@ -53,8 +53,17 @@ typedef struct backend_query {
     uint32_t count;       /* hits to return after them */
     uint32_t passages;    /* best passages per hit, 0 for none */
     size_t passage_bytes; /* target length of a passage */
+    bool explain;         /* fill backend_result.explain and each hit's clause scores */
     uint64_t deadline_ns; /* CLOCK_MONOTONIC; past it the search stops (BACKEND_TOO_SLOW) */
 } backend_query;
+
+/* Where something lies in the file a document came from (README "Passages"): line and
+ * column 1-based, 0 when unknown; offset in bytes, UINT64_MAX when unknown. */
+typedef struct backend_source {
+    uint64_t line;
+    uint32_t column;
+    uint64_t offset;
+} backend_source;
 
 typedef struct backend_span {
     size_t start; /* bytes, inclusive */
@@ -71,7 +80,37 @@ typedef struct backend_passage {
     const char *text;
     const backend_span *highlights;
     uint32_t highlight_count;
+    backend_source source;                    /* of start */
+    const backend_source *highlight_sources; /* of each highlight's start */
 } backend_passage;
+
+/* How a token of an approximate quote's rendering stands to the quote (README
+ * "Approximate quotes and spelling variants"). */
+typedef enum backend_word_kind {
+    BACKEND_WORD_SAME,
+    BACKEND_WORD_STEM,
+    BACKEND_WORD_VARIANT,
+    BACKEND_WORD_SUBSTITUTED,
+    BACKEND_WORD_INSERTED,
+} backend_word_kind;
+
+typedef struct backend_aligned {
+    int32_t word; /* the quote word it stands for; -1: inserted */
+    backend_word_kind kind;
+    size_t start, end; /* bytes into the text (or the title) */
+} backend_aligned;
+
+/* One rendering of an approximate quote in a hit. */
+typedef struct backend_rendering {
+    uint32_t quote; /* index into backend_result.quotes */
+    bool in_title;  /* offsets into the title, else into the text */
+    double closeness;
+    size_t start, end;
+    const backend_aligned *tokens; /* every token of the window, in order */
+    uint32_t token_count;
+    const uint32_t *missing; /* the quote words no token stands for */
+    uint32_t missing_count;
+} backend_rendering;
 
 typedef struct backend_hit {
     const char *id; /* external id */
@@ -84,7 +123,70 @@ typedef struct backend_hit {
     uint32_t title_highlight_count;
     const backend_passage *passages; /* in text order */
     uint32_t passage_count;
+    const char *origin; /* the file it came from */
+    size_t origin_len;
+    backend_source source; /* where its text starts in that file */
+    const backend_rendering *renderings; /* of approximate quotes, best first */
+    uint32_t rendering_count;
+    /* With explain: each clause's part of the score and tf (backend_explain.clauses order) */
+    const double *clause_scores;
+    const uint64_t *clause_tfs;
 } backend_hit;
+
+/* A word's form in the index, with its documents. */
+typedef struct backend_form {
+    const char *form;
+    uint64_t docs;
+    int32_t distance; /* from the query word; -1 when not a variant */
+} backend_form;
+
+/* An approximate quote of the query (or an exact one that fell back), with what it found. */
+typedef struct backend_quote {
+    const char *const *words;
+    uint32_t word_count;
+    double threshold;
+    uint64_t exact_docs, close_docs, renderings;
+} backend_quote;
+
+/* A name of the query with other spellings in the index. */
+typedef struct backend_note {
+    const char *word;
+    const backend_form *variants; /* most documents first */
+    uint32_t variant_count;
+    uint32_t more; /* further variants not listed */
+} backend_note;
+
+/* A fuzzy word of the query (word~). */
+typedef struct backend_fuzzy {
+    const char *word;
+    int32_t distance;     /* searched; -1: none */
+    int32_t lowered_from; /* the default distance, when lowered; else -1 */
+    uint32_t searched;
+    uint32_t matched; /* forms within the distance */
+} backend_fuzzy;
+
+/* One clause of the query as quire-query --explain shows it. */
+typedef struct backend_clause {
+    const char *label;
+    const char *kind;
+    const char *stem; /* words; else NULL */
+    bool negated;
+    uint64_t df;
+    double weight;
+    uint64_t occurrences;
+    const backend_form *forms;
+    uint32_t form_count;
+    uint32_t forms_more;
+    int32_t distance; /* fuzzy; else -1 */
+    const double *word_weights; /* approximate quotes */
+    uint32_t word_count;
+} backend_clause;
+
+typedef struct backend_explain {
+    const char *parsed;
+    const backend_clause *clauses;
+    uint32_t clause_count;
+} backend_explain;
 
 /* A search's answer. Everything it points to is owned by it: backend_result_free(). */
 typedef struct backend_result {
@@ -95,6 +197,15 @@ typedef struct backend_result {
     uint64_t occurrence_count;
     const backend_hit *hits; /* after `offset`, at most `count` */
     uint32_t hit_count;
+    const char *hint;  /* why nothing matched, when the engine can say; else NULL */
+    bool fell_back;    /* a quote without exact matches was searched approximately */
+    const backend_quote *quotes; /* the query's approximate quotes, in query order */
+    uint32_t quote_count;
+    const backend_note *notes; /* names with other spellings in the index */
+    uint32_t note_count;
+    const backend_fuzzy *fuzzy; /* the query's fuzzy words */
+    uint32_t fuzzy_count;
+    const backend_explain *explain; /* with backend_query.explain; else NULL */
     void *impl;
 } backend_result;
 
@@ -120,6 +231,7 @@ typedef struct backend_info {
     uint64_t doc_count; /* live documents */
     uint32_t segment_count;
     bool sort_by_date;   /* the engine sorts by date (BACKEND_SORT_DATE*) */
+    bool explain;        /* the engine explains scores (backend_query.explain) */
     char fell_back[512]; /* why an older commit than the newest is served, or "" */
 } backend_info;
 

@@ -32,26 +32,25 @@ def cli(*args):
     return r
 
 
-# What quire-query's JSON has that the API does not give yet (issue #10's way back to the
-# source file: origin and source positions); the rest must be equal, field for field.
-CLI_ONLY = ("origin", "source")
-
-
-def strip_cli_only(v):
-    if isinstance(v, list) and all(isinstance(x, tuple) and len(x) == 2 and
-                                   isinstance(x[0], str) for x in v) and v:
-        return [(k, strip_cli_only(x)) for k, x in v if k not in CLI_ONLY]
-    if isinstance(v, list):
-        return [strip_cli_only(x) for x in v]
-    return v
+def cli_lines(query, *args):
+    r = cli(*args, "--", idx, query)
+    check(r.returncode in (0, 1), f"quire-query {query!r}: exit {r.returncode} {r.stderr}")
+    return [json.loads(line, object_pairs_hook=list) for line in r.stdout.splitlines()]
 
 
 def cli_hits(query, *args):
-    r = cli(*args, "--", idx, query)
-    check(r.returncode in (0, 1), f"quire-query {query!r}: exit {r.returncode} {r.stderr}")
-    lines = [json.loads(line, object_pairs_hook=list) for line in r.stdout.splitlines()]
-    # the hits: the last line is about the query (no rank)
-    return [strip_cli_only(x) for x in lines if "rank" in dict(x)]
+    # the hits, whole (origin and source included): the last line is about the query
+    return [x for x in cli_lines(query, *args) if "rank" in dict(x)]
+
+
+# The fields of quire-query's last line that the API's answer has too, with the same values
+# (README "Approximate quotes and spelling variants", "Explain").
+QUERY_FIELDS = ("hint", "fell_back", "quotes", "notes", "fuzzy", "explain")
+
+
+def cli_query_fields(query, *args):
+    last = [x for x in cli_lines(query, *args) if "rank" not in dict(x)][-1]
+    return [(k, v) for k, v in last if k in QUERY_FIELDS]
 
 
 def cli_count(query):
@@ -125,14 +124,95 @@ try:
     st, _, res = api("/api/search?q=" + q('"no limits"'))
     check(dict(res).get("occurrences") == 2, "a phrase's occurrences")
 
-    # --- paging: ranks go on, pages are slices of the top k
-    want = cli_hits("putin", "-k", "5")
-    for offset, count in ((0, 2), (2, 2), (4, 2), (5, 2)):
-        st, _, res = api(f"/api/search?q=putin&offset={offset}&count={count}")
-        got = field(res, "hits")
-        check(got == want[offset:offset + count],
-              f"offset {offset} count {count}: {[field(x, 'id') for x in got]}")
-        check(field(res, "offset") == offset and field(res, "count") == count, "paging echoed")
+    # --- approximate quotes, fuzzy words, notes on names, the fall-back to close renderings
+    # and explain: hits (renderings with each word's kind) and the query's fields are
+    # quire-query's, field for field, in order
+    variant_queries = ['"We are waiting for you, dear Mr Chairman"', '"dear Mr Chairman"~',
+                       '"dear Mr Chairman"~0.5 putin', "Zelensky", "zelensky~", "zelenskyy~1 xi",
+                       '"no limits" Zelensky', "Zelensky OR \"no limits\"~", "xi~",
+                       '"this phrase is nowhere"', '"no ... limits"', "title:putin~",
+                       '"limits ... Uzbekistan visit"']
+    for query in variant_queries:
+        for extra_api, extra_cli in (("", []), ("&passages=2&length=100",
+                                                ["--passages", "2", "--passage-length", "100"]),
+                                     ("&explain=1", ["--explain"]),
+                                     ("&passages=0", ["--passages", "0"])):
+            path = f"/api/search?q={q(query)}{extra_api}"
+            status, h, res = api(path)
+            check(status == 200, f"{path}: {status} {res}")
+            if status != 200:
+                continue
+            want = cli_hits(query, *extra_cli)
+            got = field(res, "hits")
+            check(got == want, f"{query!r}{extra_api}: the API's hits are quire-query's\n"
+                               f"  api: {got}\n  cli: {want}")
+            got_q = [(k, v) for k, v in res if k in QUERY_FIELDS]
+            want_q = cli_query_fields(query, *extra_cli)
+            check(got_q == want_q, f"{query!r}{extra_api}: the query's fields are quire-query's"
+                                   f"\n  api: {got_q}\n  cli: {want_q}")
+    # what those fields hold, on this corpus (so the comparison above compares something)
+    st, r = srv.json("/api/search?q=" + q('"We are waiting for you, dear Mr Chairman"'))
+    check(r.get("fell_back") is True and r["quotes"][0]["exact_documents"] == 0 and
+          r["matches"] == 3, f"an exact quote without exact matches falls back: {r}")
+    kinds = {w["kind"] for hit in r["hits"] for x in hit["renderings"] for w in x["words"]}
+    check({"same", "substituted"} <= kinds, f"its renderings say how each word differs: {kinds}")
+    st, r = srv.json("/api/search?q=Zelensky")
+    notes = r.get("notes")
+    check(notes and notes[0]["word"] == "zelensky" and
+          sorted(v["form"] for v in notes[0]["variants"]) == ["zelenskiy", "zelenskyy"],
+          f"a name with other spellings in the index has a note: {notes}")
+    st, r = srv.json("/api/search?q=zelensky~")
+    check([x["word"] for x in r.get("fuzzy", [])] == ["zelensky"] and r["matches"] == 5,
+          f"a fuzzy word finds the spellings: {r}")
+    st, r = srv.json("/api/search?q=" + q('"limits ... Uzbekistan visit"'))
+    check("alone, \"limits\" is in 2 documents" in r.get("hint", ""),
+          f"a quote with an ellipsis that matches nothing has a hint: {r}")
+    st, r = srv.json("/api/search?q=putin")
+    check(not {"fell_back", "notes", "explain"} & set(r),
+          f"a plain query has none of those fields: {list(r)}")
+    st, r = srv.json("/api/search?q=putin&explain=1")
+    check(r["explain"]["parsed"] == "putin" and all("explain" in x for x in r["hits"]),
+          f"explain=1: {r}")
+
+    # --- paging and sorting: quire-query's --offset and --sort, hit for hit
+    for sort in ("relevance", "date", "-date"):
+        for query in ("putin", "putin OR uzbekistan", "xi -putin", '"no limits" OR zelensky'):
+            for offset, count in ((0, 2), (2, 2), (4, 2), (5, 2), (1, 10), (0, 10)):
+                path = (f"/api/search?q={q(query)}&offset={offset}&count={count}"
+                        f"&sort={q(sort)}")
+                st, _, res = api(path)
+                check(st == 200, f"{path}: {st} {res}")
+                if st != 200:
+                    continue
+                got = field(res, "hits")
+                want = cli_hits(query, "-k", str(count), "--offset", str(offset), "--sort", sort)
+                check(got == want, f"{path}: {[field(x, 'id') for x in got]} vs "
+                                   f"{[field(x, 'id') for x in want]}")
+                check(field(res, "offset") == offset and field(res, "count") == count and
+                      field(res, "sort") == sort, f"{path}: paging and sort echoed")
+    # the pages are slices of the whole order
+    for sort in ("relevance", "date", "-date"):
+        want = cli_hits("putin", "-k", "5", "--sort", sort)
+        got = []
+        for offset in (0, 2, 4):
+            st, _, res = api(f"/api/search?q=putin&offset={offset}&count=2&sort={q(sort)}")
+            got += field(res, "hits")
+        check(got == want, f"sort {sort}: three pages are the top 5")
+    st, _, res = api("/api/search?q=putin&sort=date&count=5")
+    dates = [field(x, "date") for x in field(res, "hits")]
+    known = [x for x in dates if x is not None]
+    check(known == sorted(known) and len(known) >= 2 and dates[:len(known)] == known,
+          f"oldest first, undated last: {dates}")
+    st, _, res = api("/api/search?q=putin&sort=-date&count=5")
+    dates = [field(x, "date") for x in field(res, "hits")]
+    known = [x for x in dates if x is not None]
+    check(known == sorted(known, reverse=True) and dates[:len(known)] == known,
+          f"newest first, undated last: {dates}")
+    st, _, res = api("/api/search?q=putin&sort=date&from=2022-12-31")
+    got = field(res, "hits")
+    want = cli_hits("putin date:2022-12-31..", "--sort", "date")
+    check([field(x, "id") for x in got] == [field(x, "id") for x in want] and got,
+          "a date order with the date filter")
 
     # --- date filter: as the query language's date: range
     for frm, to, expr in (("2022-12-31", "2022-12-31", "date:2022-12-31"),
@@ -201,9 +281,10 @@ try:
                        ("any=2", "any"), ("from=2022-13-01", "from"), ("to=yesterday", "to")):
         st, _, res = api("/api/search?q=putin&" + path)
         check(st == 400 and dict(res)["error"].startswith(name + ":"), f"{path}: {st} {res}")
-    st, _, res = api("/api/search?q=putin&sort=date")
-    expect_date = "date" in info["sort"]
-    check((st == 200) == expect_date, f"sort=date as /api/info says ({info['sort']}): {st} {res}")
+    check(info["sort"] == ["relevance", "date", "-date"] and info["explain"] is True,
+          f"/api/info lists the orders and explain: {info}")
+    st, _, res = api("/api/search?q=putin&explain=yes")
+    check(st == 400 and dict(res)["error"].startswith("explain:"), f"explain=yes: {st} {res}")
 
     # --- 404: unknown documents and pages; nothing reaches the file system
     st, _, res = api("/api/doc/nosuch")
