@@ -1,5 +1,6 @@
 // app.js - the search page of quire-serve. State lives in the URL (?q=...&from=&to=&sort=
-// &offset=&count=&any=1, and &doc=ID for a document), so a search can be shared and the
+// &offset=&count=&any=1, and &doc=ID for a document, &mark=Q to mark another query's
+// matches in it), so a search can be shared and the
 // back button works. Everything shown comes from /api/search and /api/doc/ID and goes
 // into the DOM as text (textContent, createTextNode): never as markup.
 'use strict';
@@ -19,30 +20,67 @@ function el(tag, cls, text) {
 }
 
 // Append to `parent` the bytes [from, to) of `bytes` (a UTF-8 Uint8Array whose first byte
-// is byte `base` of the field), with the spans (absolute byte offsets) as <mark>. Each
-// piece is one element holding one text node, with its byte offset in data-b, so that a
-// selection can be mapped back to bytes. A span is [start, end] or, from engines that
-// say how a match differs, [start, end, kind] or {start, end, kind}.
-function appendMarked(parent, bytes, base, spans, from, to) {
-  let at = from;
-  const piece = (tag, a, b, kind) => {
-    const e = el(tag, kind ? 'hl-' + kind : null, dec.decode(bytes.subarray(a - base, b - base)));
+// is byte `base` of the field), with the spans (absolute byte offsets, [start, end]) as
+// <mark>. Each piece is one element holding one text node, with its byte offset in data-b,
+// so that a selection can be mapped back to bytes. `diffs` (optional, ascending, disjoint:
+// {start, end, kind, title}) are the words of an approximate quote's rendering that differ
+// from the quote: inside a mark they are pieces of their own, class "diff diff-KIND".
+function appendMarked(parent, bytes, base, spans, from, to, diffs) {
+  const piece = (into, tag, a, b, cls) => {
+    const e = el(tag, cls || null, dec.decode(bytes.subarray(a - base, b - base)));
     e.dataset.b = String(a);
-    parent.append(e);
+    into.append(e);
     return e;
   };
+  // a mark over [s, e): its differing words as pieces inside it, the rest as spans
+  const markPiece = (s, e) => {
+    const inside = (diffs || []).filter((d) => d.end > s && d.start < e);
+    if (inside.length === 0) return piece(parent, 'mark', s, e);
+    const m = el('mark');
+    m.dataset.b = String(s);
+    let at = s;
+    for (const d of inside) {
+      const ds = Math.max(d.start, at), de = Math.min(d.end, e);
+      if (de <= ds) continue;
+      if (ds > at) piece(m, 'span', at, ds);
+      const kind = String(d.kind).replace(/[^a-z_-]/gi, '');
+      const w = piece(m, 'span', ds, de, 'diff diff-' + kind);
+      if (d.title) w.title = d.title;
+      at = de;
+    }
+    if (at < e) piece(m, 'span', at, e);
+    parent.append(m);
+    return m;
+  };
+  let at = from;
   const marks = [];
   for (const sp of spans || []) {
-    const s = Math.max(Array.isArray(sp) ? sp[0] : sp.start, at);
-    const e = Math.min(Array.isArray(sp) ? sp[1] : sp.end, to);
-    const kind = Array.isArray(sp) ? sp[2] : sp.kind;
+    const s = Math.max(sp[0], at);
+    const e = Math.min(sp[1], to);
     if (e <= s) continue;
-    if (s > at) piece('span', at, s);
-    marks.push(piece('mark', s, e, typeof kind === 'string' ? kind.replace(/[^a-z_-]/gi, '') : null));
+    if (s > at) piece(parent, 'span', at, s);
+    marks.push(markPiece(s, e));
     at = e;
   }
-  if (at < to) piece('span', at, to);
+  if (at < to) piece(parent, 'span', at, to);
   return marks;
+}
+
+// The words of a hit's renderings in one field ('text' or 'title') that differ from the
+// quote, as appendMarked's diffs: each with its kind and, as a tooltip, the quote word it
+// stands for.
+function diffsOf(hit, field, quotes) {
+  const out = [];
+  for (const r of hit.renderings || []) {
+    if (r.field !== field) continue;
+    const words = (quotes && quotes[r.quote] && quotes[r.quote].words) || [];
+    for (const w of r.words) {
+      if (w.kind === 'same') continue;
+      const of = w.word >= 0 && w.word < words.length ? ' (quote: ' + words[w.word] + ')' : '';
+      out.push({start: w.start, end: w.end, kind: w.kind, title: w.kind + of});
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
 }
 
 function params() {
@@ -112,35 +150,86 @@ async function showCitation(text) {
   }
 }
 
-// Notes an engine may attach to a result or a hit (approximate quotes, name variants:
-// strings, or objects with a `text`), shown as text.
-function renderNotes(container, notes) {
-  for (const n of notes || []) {
-    const t = typeof n === 'string' ? n : n && typeof n.text === 'string' ? n.text : null;
-    if (t) container.append(el('p', 'note', t));
+const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
+
+// What quire-query says before the hits (query/main.c print_word_notes, print_fuzzy_notes,
+// print_quote_notes, and its hint), from the answer's fields: a list of strings.
+function resultNotes(body) {
+  const out = [];
+  if (typeof body.hint === 'string') out.push('Hint: ' + body.hint);
+  const quotes = body.quotes || [];
+  if (quotes.length === 1) {
+    const q = quotes[0];
+    if (q.exact_documents === 0 && q.renderings > 0 && (body.fell_back || body.hits.length > 0))
+      out.push('No exact match; ' + plural(q.renderings, 'close rendering', 'close renderings') +
+               ' (the words that differ from the quote are marked):');
   }
+  for (const n of body.notes || []) {
+    const forms = n.variants.map((v, k) => v.form + ' (' +
+        (k === 0 ? plural(v.documents, 'document', 'documents') : v.documents) + ')');
+    out.push(n.word + ': also in the index: ' + forms.join(', ') +
+             (n.more > 0 ? ' and ' + n.more + ' more' : '') + '; ' + n.word + '~ finds them');
+  }
+  for (const f of body.fuzzy || []) {
+    if (f.lowered_from >= 0)
+      out.push(f.word + '~: more than 1024 forms within ' + f.lowered_from +
+               ' edits; searched within ' + f.distance);
+    if (f.in_reach > f.searched)
+      out.push(f.word + '~: ' + f.in_reach + ' forms within ' +
+               plural(f.distance, 'edit', 'edits') + '; the ' + f.searched + ' closest searched');
+    else if (f.distance < 0)
+      out.push(f.word + '~: a word of 1-2 characters has no variants by default; write ' +
+               f.word + '~1');
+  }
+  return out;
 }
 
-function docLink(id, p) {
+// What a hit of an approximate quote says, in one line: each rendering's closeness and
+// the quote words it lacks.
+function hitNotes(hit, quotes) {
+  const parts = (hit.renderings || []).map((r, k) => {
+    const words = (quotes && quotes[r.quote] && quotes[r.quote].words) || [];
+    const missing = r.missing.map((w) => words[w]).filter((w) => w !== undefined);
+    return (k === 0 ? 'Rendering ' : 'rendering ') + (k + 1) + ': closeness ' +
+        r.closeness.toFixed(4) + (r.field === 'title' ? ', in the title' : '') +
+        (missing.length ? ', missing: ' + missing.join(' ') : '');
+  });
+  return parts.length ? [parts.join(' · ')] : [];
+}
+
+// Notes (strings) shown as text.
+function renderNotes(container, notes) {
+  for (const t of notes)
+    container.append(el('p', 'note', t));
+}
+
+// The document view's URL; `mark` (optional) is the query whose matches it marks, when it
+// is not the search's own (the close renderings of a quote that fell back).
+function docLink(id, p, mark) {
   const u = new URLSearchParams();
   for (const k of ['q', 'from', 'to', 'sort', 'offset', 'count', 'any']) {
     const v = p.get(k);
     if (v !== null && v !== '') u.set(k, v);
   }
+  if (mark) u.set('mark', mark);
   u.set('doc', id);
   return '/?' + u.toString();
 }
 
-function renderHit(hit, p, generation) {
+// A hit of `body` (the answer: its quotes name the renderings' words).
+function renderHit(hit, p, body) {
+  const generation = body.generation;
   const li = el('li', 'hit');
   li.dataset.id = hit.id;
   li.value = hit.rank;
   const h = el('h3', 'hit-title');
   const a = el('a');
-  a.href = docLink(hit.id, p);
+  // a quote that fell back matched approximately: so must the document view's marks
+  a.href = docLink(hit.id, p, body.fell_back ? (p.get('q') || '').trim() + '~' : null);
   const title = enc.encode(hit.title || '');
   if (title.length > 0)
-    appendMarked(a, title, 0, hit.title_highlights, 0, title.length);
+    appendMarked(a, title, 0, hit.title_highlights, 0, title.length,
+                 diffsOf(hit, 'title', body.quotes));
   else
     a.append(el('span', 'muted', '(no title)'));
   h.append(a);
@@ -151,15 +240,16 @@ function renderHit(hit, p, generation) {
               el('span', 'score', 'score ' + hit.score.toFixed(4)));
   li.append(meta);
   const notes = el('div', 'notes');
-  renderNotes(notes, hit.notes);
+  renderNotes(notes, hitNotes(hit, body.quotes));
   if (notes.childNodes.length > 0) li.append(notes);
+  const diffs = diffsOf(hit, 'text', body.quotes);
   for (const ps of hit.passages || []) {
     const q = el('p', 'passage');
     q.dataset.start = String(ps.start);
     q.dataset.end = String(ps.end);
     if (ps.cut_before) q.append(el('span', 'cut', '…'));
     const bytes = enc.encode(ps.text);
-    appendMarked(q, bytes, ps.start, ps.highlights, ps.start, ps.start + bytes.length);
+    appendMarked(q, bytes, ps.start, ps.highlights, ps.start, ps.start + bytes.length, diffs);
     if (ps.cut_after) q.append(el('span', 'cut', '…'));
     const cite = el('button', 'cite', 'Cite');
     cite.type = 'button';
@@ -188,11 +278,11 @@ async function runSearch(p) {
   }
   const notes = $('notes');
   notes.textContent = '';
-  renderNotes(notes, body.notes);
+  renderNotes(notes, resultNotes(body));
   show('notes', notes.childNodes.length > 0);
   const hits = $('hits');
   hits.textContent = '';
-  for (const hit of body.hits) hits.append(renderHit(hit, p, body.generation));
+  for (const hit of body.hits) hits.append(renderHit(hit, p, body));
   const n = body.matches;
   const first = body.offset + 1, last = body.offset + body.hits.length;
   let summary = (body.matches_exact ? '' : 'at least ') + n + ' matching document' + (n === 1 ? '' : 's');
@@ -257,7 +347,9 @@ async function showDoc(p) {
   show('results', false);
   show('notes', false);
   const id = p.get('doc');
-  const q = apiQuery(p, ['q', 'any']);
+  const mark = new URLSearchParams(p);
+  if (p.get('mark')) mark.set('q', p.get('mark'));
+  const q = apiQuery(mark, ['q', 'any']);
   const {status, body} = await getJSON('/api/doc/' + encodeURIComponent(id) + (q ? '?' + q : ''));
   if (status !== 200) {
     showError(body, p.get('q'));
@@ -265,6 +357,7 @@ async function showDoc(p) {
   }
   const back = new URLSearchParams(p);
   back.delete('doc');
+  back.delete('mark');
   $('back').href = '/?' + back.toString();
   const title = enc.encode(body.title || '');
   const h = $('doc-title');

@@ -2,7 +2,9 @@
 the sample corpus: a query typed in the box runs a search whose hits and highlights are in
 the DOM; the URL holds the search and loads it again; paging; a malformed query shows its
 caret; the document view marks every match and "copy as citation" gives the exact bytes,
-id and offsets; no script error, no CSP violation. Screenshots go to
+id and offsets; sorting by date from the select; a note on a name's other spellings; a quote
+without exact matches shows its close renderings with the differing words marked in
+another colour; no script error, no CSP violation. Screenshots go to
 $QUIRE_BINARY_DIR/artifacts/ (CI keeps them)."""
 
 import json
@@ -157,27 +159,80 @@ try:
     check("no document" in b.eval("document.getElementById('error-message').textContent"),
           "an unknown id says so")
 
-    # What an engine with approximate quotes and name variants (#11) adds: notes on a result
-    # and a hit, and highlights that say how a word differs. The page's renderer is given
-    # such a hit directly, since this engine does not produce them yet.
-    fake = b.eval("""(() => {
-      const hit = {rank: 1, id: 'x', title: 'A title', date: null, score: 1.5,
-        title_highlights: [], notes: ['also in the index: Zelenskyy (2 documents)',
-                                      {text: 'no exact match; 2 close renderings'}, 42],
-        passages: [{start: 10, end: 30, cut_before: true, cut_after: false,
-                    text: 'we are waiting for you',
-                    highlights: [[10, 16, 'same'], {start: 17, end: 24, kind: 'substituted'},
-                                 [25, 32, '<b>x']]}]};
-      const li = renderHit(hit, new URLSearchParams(), 3);
-      return {notes: Array.from(li.querySelectorAll('.note')).map(e => e.textContent),
-              marks: Array.from(li.querySelectorAll('mark')).map(e => [e.className, e.textContent])};
-    })()""")
-    check(fake["notes"] == ["also in the index: Zelenskyy (2 documents)",
-                            "no exact match; 2 close renderings"],
-          f"a hit's notes are shown as text: {fake['notes']}")
-    check(fake["marks"] == [["hl-same", "we are"], ["hl-substituted", "waiting"],
-                            ["hl-bx", "for you"]],
-          f"highlight kinds become classes, sanitised: {fake['marks']}")
+    # Sorting by date: the select is live, and the order is quire-query --sort's.
+    def cli_ids(query, *args):
+        r = subprocess.run([os.path.join(u.BIN, "quire-query"), "--format", "json", *args,
+                            "--", idx, query], capture_output=True, text=True)
+        return [json.loads(x)["id"] for x in r.stdout.splitlines() if '"rank"' in x]
+
+    check(b.open(srv.url + "/"), "the page loads again")
+    opts = b.eval("Array.from(document.getElementById('sort').options)"
+                  ".map(o => [o.value, o.disabled])")
+    check(opts == [["relevance", False], ["date", False], ["-date", False]],
+          f"every order can be chosen: {opts}")
+    check(b.open(srv.url + "/?q=putin&sort=date"), "a date-sorted search loads")
+    got = texts("#hits .hit .id")
+    check(got == cli_ids("putin", "--sort", "date") and len(got) == 5,
+          f"oldest first, as quire-query --sort date: {got}")
+    dates = texts("#hits .hit-meta .date")
+    check(dates == sorted(dates) and len(dates) >= 2, f"the dates shown ascend: {dates}")
+    check(b.eval("document.getElementById('sort').value") == "date", "the select shows the order")
+    b.screenshot(os.path.join(art, "quire-serve-date.png"))
+    b.eval("document.body.dataset.state = ''; const s = document.getElementById('sort'); "
+           "s.value = '-date'; s.dispatchEvent(new Event('change'))")
+    check(b.wait_for("document.body.dataset.state === 'ready'"), "choosing newest first reloads")
+    got = texts("#hits .hit .id")
+    check(got == cli_ids("putin", "--sort", "-date"),
+          f"newest first, as quire-query --sort -date: {got}")
+    check("sort=-date" in b.eval("location.search"), "the URL holds the order")
+
+    # A name with other spellings in the index: quire-query's note, above the results.
+    check(b.open(srv.url + "/?q=Zelensky"), "a search for a name loads")
+    r = subprocess.run([os.path.join(u.BIN, "quire-query"), "--color", "never", "--", idx,
+                        "Zelensky"], capture_output=True, text=True)
+    want = [x[len("note: "):] for x in r.stdout.splitlines() if x.startswith("note: ")]
+    notes = texts("#notes .note")
+    check(not b.eval("document.getElementById('notes').hidden") and notes == want and want,
+          f"the note on Zelensky is quire-query's: {notes} vs {want}")
+
+    # An exact quote without exact matches: its close renderings, what differs marked.
+    quote = '"We are waiting for you, dear Mr Chairman"'
+    check(b.open(srv.url + "/?q=" + urllib.parse.quote(quote)), "a quote that falls back loads")
+    notes = texts("#notes .note")
+    check(notes and notes[0].startswith("No exact match; 4 close renderings"),
+          f"the page says it shows close renderings: {notes}")
+    check(texts("#hits .hit .id") == cli_ids(quote), "the hits are quire-query's")
+    st, res = srv.json("/api/search?q=" + urllib.parse.quote(quote) + "&passages=2")
+    first = res["hits"][0]
+    want = [(w["kind"], res["hits"][0]["passages"][0]["text"].encode()[
+        w["start"] - first["passages"][0]["start"]:w["end"] - first["passages"][0]["start"]]
+        .decode()) for x in first["renderings"] for w in x["words"] if w["kind"] != "same"]
+    diffs = b.eval("Array.from(document.querySelectorAll('#hits .hit:first-child .passage "
+                   "mark .diff')).map(e => [e.className.replace('diff diff-', ''), "
+                   "e.textContent])")
+    check(diffs and sorted(map(tuple, diffs)) == sorted(want) and
+          ["substituted", "President"] in diffs,
+          f"the differing words are marked with their kind: {diffs} vs {want}")
+    colours = b.eval("(() => { const d = document.querySelector('#hits .passage mark .diff'); "
+                     "return [getComputedStyle(d).backgroundColor, "
+                     "getComputedStyle(d.parentElement).backgroundColor]; })()")
+    check(colours[0] != colours[1], f"in another colour than the rest of the mark: {colours}")
+    hit_notes = texts("#hits .hit:first-child .note")
+    check(hit_notes and hit_notes[0].startswith(
+        f"Rendering 1: closeness {first['renderings'][0]['closeness']:.4f}"),
+          f"the hit says how close its rendering is: {hit_notes}")
+    marks = texts("#hits .hit:first-child .passage mark")
+    check(marks and marks[0] == "We are waiting for you, dear Mr. President",
+          f"a rendering is one highlight: {marks}")
+    b.screenshot(os.path.join(art, "quire-serve-variants.png"))
+    # its document view marks the close renderings, not the exact quote (which is not there)
+    b.eval("document.body.dataset.state = ''; "
+           "document.querySelector('#hits .hit:first-child .hit-title a').click()")
+    check(b.wait_for("document.body.dataset.state === 'ready' && "
+                     "!document.getElementById('doc').hidden"), "the document view opens")
+    doc_marks = texts("#doc-text mark")
+    check(len(doc_marks) == 2 and doc_marks[0] == "We are waiting for you, dear Mr. President",
+          f"the document view marks the renderings: {doc_marks}")
 
     errs = b.errors()
     check(not errs, f"no script error or CSP violation: {errs}")

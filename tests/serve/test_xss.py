@@ -122,6 +122,30 @@ try:
             b.eval("document.getElementById('cite-doc').click()")
             check(b.eval(SAFE) == CLEAN, "citing it injects nothing")
 
+        # Notes on a name's spellings and the close renderings of an approximate quote,
+        # whose differing words split the hostile passages into pieces: text all the same.
+        for query, what in (("Payloaf OR payload", "payloaf: also in the index: payload"),
+                            ('"payload number is here <script> window pwned"~0.5',
+                             "close rendering")):
+            check(b.open(srv.url + "/?count=20&q=" + q(query)), f"{query!r} loads")
+            state = b.eval(SAFE)
+            check(state == CLEAN, f"{query!r}: nothing injected, nothing ran: {state}")
+            notes = b.eval("Array.from(document.querySelectorAll('.note'))"
+                           ".map(e => e.textContent).join('\\n')")
+            check(what in notes, f"{query!r}: the note is shown: {notes!r}")
+            passages = b.eval("Array.from(document.querySelectorAll('#hits .passage'))"
+                              ".map(e => e.textContent).join('\\n')")
+            st, res = srv.json("/api/search?count=20&passages=2&q=" + q(query))
+            want = [p["text"] for hit in res["hits"] for p in hit["passages"]]
+            check(want and all(t in passages for t in want) and
+                  any("<" in t for t in want), f"{query!r}: the passages are their text")
+            tags = b.eval("Array.from(document.querySelectorAll('#hits .passage *'))"
+                          ".map(e => e.tagName).filter(t => !['SPAN', 'MARK', 'BUTTON']"
+                          ".includes(t))")
+            check(tags == [], f"{query!r}: only the page's own elements in passages: {tags}")
+        diffs = b.eval("document.querySelectorAll('#hits .passage mark .diff').length")
+        check(diffs > 0, f"the approximate quote's differing words are marked: {diffs}")
+
         # A hostile query: echoed in the box and in the error's caret line as text.
         bad = "\"</textarea><script>window.__pwned='query'</script><img src=x onerror=alert(1)>"
         check(b.open(srv.url + "/?q=" + q(bad)), "a hostile malformed query loads")
