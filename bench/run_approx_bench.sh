@@ -9,7 +9,9 @@
 #   --corpus NAME  reuters (Reuters-21578, default) or enwiki (the Wikipedia sample); may be
 #                  repeated
 #   --base REF     the commit whose quire-query the exact queries are compared with
-#                  (default main; built from `git archive REF` into bench/build/obj-REF)
+#                  (default main; built from `git archive REF` into bench/build/obj-REF);
+#                  it searches an index its own quire-index wrote, so REF may predate a
+#                  format change
 #   --scan N       quotes per corpus also answered by the brute-force scan (default 100 on
 #                  Reuters, 10 on the Wikipedia sample, where one scan takes seconds)
 #   --runs N       timed passes (default 5; a query's latency is its median)
@@ -128,6 +130,7 @@ for c in "${names[@]}"; do
     esac
     echo "== $title: index, queries" >&2
     "$obj/quire-index" --quiet "$work/$c.idx" "$src"
+    "$base_obj/quire-index" --quiet "$work/$c.base.idx" "$src"
     python3 "$here/make_approx_queries.py" "$src" "$work/$c"
     qq="$obj/quire-query"
     echo "== $title: approximate and exact quotes" >&2
@@ -146,9 +149,10 @@ for c in "${names[@]}"; do
     for r in $(seq 1 "$runs"); do
         for side in new base; do
             bin=$qq
-            [ $side = base ] && bin=$base_obj/quire-query
+            idx=$work/$c.idx
+            [ $side = base ] && bin=$base_obj/quire-query idx=$work/$c.base.idx
             "$bin" --batch "$here/queries/$c.quire.tsv" --timings "$work/$c.exact-$side.$r.t" \
-                "$work/$c.idx" >/dev/null 2>&1 || true
+                "$idx" >/dev/null 2>&1 || true
         done
     done
     cp "$work"/*.t "$out/" 2>/dev/null || true
@@ -201,7 +205,7 @@ for d in sorted({r[1] for r in rows}):
           f"{pct([int(r[5]) for r in g], 50)} |")
 print()
 EOF
-        echo "Exact queries (bench/queries/$c.quire.tsv), this tree against $base, p50 ms per class:"
+        echo "Exact queries (bench/queries/$c.quire.tsv), this tree against $base (each on the index its own quire-index wrote), p50 ms per class:"
         echo
         python3 - "$work/$c" "$runs" <<'EOF'
 import sys, math, statistics
@@ -228,9 +232,10 @@ EOF
         echo "== $title: callgrind, exact queries" >&2
         for side in new base; do
             bin=$qq
-            [ $side = base ] && bin=$base_obj/quire-query
+            idx=$work/$c.idx
+            [ $side = base ] && bin=$base_obj/quire-query idx=$work/$c.base.idx
             valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" --batch \
-                "$here/queries/$c.quire.tsv" "$work/$c.idx" >/dev/null 2>"$work/$c.cg-$side.log" || true
+                "$here/queries/$c.quire.tsv" "$idx" >/dev/null 2>"$work/$c.cg-$side.log" || true
         done
         a=$(sed -n 's/.*refs: *//p' "$work/$c.cg-new.log" | tr -d ,)
         b=$(sed -n 's/.*refs: *//p' "$work/$c.cg-base.log" | tr -d ,)
