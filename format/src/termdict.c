@@ -413,6 +413,28 @@ int quire_termdict_seek(quire_termdict_iter *it, const quire_termdict *d, quire_
     return rc;
 }
 
+int quire_termdict_seek_forward(quire_termdict_iter *it, quire_bytes from)
+{
+    const quire_termdict *d = it->d;
+    const uint64_t k = it->block;
+    /* on a yielded key below `from`, in the block that holds `from`'s place */
+    if (!it->pending && !it->at_end && it->at != NULL && it->left_in_block > 0 &&
+        key_cmp(it->key, it->key_len, from.ptr, from.len) < 0 &&
+        (k + 1 == d->block_count ||
+         key_cmp(d->keys[k + 1], d->key_lens[k + 1], from.ptr, from.len) > 0)) {
+        while (it->left_in_block > 0) {
+            const int rc = step(it);
+            if (rc != QUIRE_OK)
+                return rc;
+            if (key_cmp(it->key, it->key_len, from.ptr, from.len) >= 0) {
+                it->pending = true;
+                return QUIRE_OK;
+            }
+        }
+    }
+    return quire_termdict_seek(it, d, from);
+}
+
 int quire_termdict_seek_ordinal(quire_termdict_iter *it, const quire_termdict *d,
                                 uint64_t ordinal)
 {
