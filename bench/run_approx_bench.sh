@@ -190,7 +190,10 @@ print(f"Approximate quotes through the library (bench_approx quotes): p50 {pct(q
       f"p50 {pct([b / a for a, b in s], 50):.0f}x (min {min(b / a for a, b in s):.0f}x); the scan's "
       f"documents were quire's for every one.")
 print()
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[2]) if not l.startswith("#")]
+lines = open(sys.argv[2]).read().splitlines()
+rows = [l.split("\t") for l in lines if not l.startswith("#")]
+refused = [l.split(": ")[-1] for l in lines if l.startswith("# refused")]
+lowered = [l.split(": ")[-1] for l in lines if l.startswith("# lowered")]
 print("| fuzzy word expansion | words | p50 ms | p95 ms | dictionary scan p50 ms | scan / walk p50 | keys read p50 (share of the forms) | seeks p50 |")
 print("|---|---|---|---|---|---|---|---|")
 for d in sorted({r[1] for r in rows}):
@@ -204,6 +207,14 @@ for d in sorted({r[1] for r in rows}):
           f"{pct(keys, 50)} ({100 * pct(keys, 50) / forms:.1f}% of {forms}) | "
           f"{pct([int(r[5]) for r in g], 50)} |")
 print()
+if lowered and lowered[0] != "0":
+    print(f"{lowered[0]} of the words had more forms than the cap within their default "
+          f"distance and were expanded at the next smaller one, as quire-query does (with a "
+          f"note); the row is the distance used, the time includes the attempt refused.")
+    print()
+if refused and refused[0] != "0":
+    print(f"{refused[0]} words were refused at every distance.")
+    print()
 EOF
         echo "Exact queries (bench/queries/$c.quire.tsv), this tree against $base (each on the index its own quire-index wrote), p50 ms per class:"
         echo
