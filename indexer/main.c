@@ -23,6 +23,7 @@
 #include "quire/date.h"
 #include "quire/segment.h"
 #include "quire/shardset.h"
+#include "quire/size.h"
 #include "source.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -108,43 +109,6 @@ static void usage(FILE *f)
           "     that had bytes; --verify or --stats found problems\n"
           "  2  bad usage\n",
           f);
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v <= 0)
-        return -1;
-    double mult = 1;
-    switch (*end) {
-    case 'k':
-    case 'K':
-        mult = 1024.0;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mult = MIB;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mult = MIB * 1024.0;
-        end++;
-        break;
-    default:
-        break;
-    }
-    if (*end == 'i' || *end == 'B' || *end == 'b')
-        end++;
-    if (*end == 'B')
-        end++;
-    if (*end != '\0' || v * mult < 1024.0 * 1024.0 || v * mult > 1e15)
-        return -1;
-    *out = (size_t)(v * mult);
-    return 0;
 }
 
 static void warn(void *ctx, const char *msg)
@@ -746,7 +710,7 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
         } else if (strcmp(a, "--keep-diacritics") == 0) {
             o.keep_diacritics = 1;
         } else if (strcmp(a, "--memory") == 0 && val) {
-            if (parse_size(val, &o.memory) != 0) {
+            if (quire_parse_size(val, (size_t)1 << 20, &o.memory) != QUIRE_OK) {
                 fprintf(stderr,
                         "quire-index: --memory %s: expected a size of at least 1M, "
                         "like 64M or 2G\n",
@@ -817,7 +781,7 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
             i++;
         } else if (strcmp(a, "--chunk") == 0 && val) {
             size_t n;
-            if (parse_size(val, &n) != 0) {
+            if (quire_parse_size(val, (size_t)1 << 20, &n) != QUIRE_OK) {
                 fprintf(stderr, "quire-index: --chunk %s: expected a size like 16M\n", val);
                 return 2;
             }
