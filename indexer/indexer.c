@@ -30,7 +30,7 @@
 #include "quire/ids.h"
 #include "quire/index.h"
 #include "quire/manifest.h"
-#include "source.h"
+#include "ingest.h"
 
 enum { SLOT_FREE, SLOT_FILLED, SLOT_ANALYZING, SLOT_ANALYZED };
 
@@ -55,7 +55,7 @@ typedef struct run {
     uint64_t *created;        /* merge outputs of the commit (removed if it fails) */
     bool space_refused;       /* check_space said no */
     uint32_t created_count, created_cap;
-    source *src;
+    ingest *in; /* the run's documents: inputs, a feed, or the caller's (opts->docs) */
     size_t batch_bytes;
     inverter *inv;
     inv_form *forms; /* scratch for one document */
@@ -120,34 +120,29 @@ static void skip_cb(void *ctx, const char *path, uint64_t line, const char *reas
 
 static size_t max_doc_bytes(const indexer_opts *opts);
 
-/* The source's options for this run. */
-static source_opts source_options(run *r)
+/* Open the run's documents: the inputs, the shard set's feed, or the caller's stream;
+ * r->in stays NULL for a run without documents (deletions, --optimize). */
+static int open_ingest(run *r)
 {
     const indexer_opts *o = r->opts;
-    source_opts so = {.stop_on_error = o->stop_on_error,
-                      .warn = warn_cb,
-                      .warn_ctx = r,
-                      .max_doc_bytes = max_doc_bytes(o),
-                      .max_doc_why = " (a document is analysed whole, in about 5 bytes of "
-                                     "memory per byte of text: the most is a sixth of --memory)",
-                      .skip = skip_cb,
-                      .skip_ctx = r,
-                      .encoding = (source_encoding)o->encoding};
-    return so;
-}
-
-/* Every input path must exist unless allow_missing: checked before anything is locked,
- * created or read, so that a mistyped path leaves nothing behind. */
-static int check_inputs(const indexer_opts *o)
-{
-    for (size_t i = 0; i < o->input_count && !o->allow_missing; i++) {
-        struct stat st;
-        if (o->inputs[i] && strcmp(o->inputs[i], "-") != 0 && stat(o->inputs[i], &st) != 0 &&
-            (errno == ENOENT || errno == ENOTDIR))
-            return quire_error(QUIRE_ENOTFOUND, "input %s: no such file or directory",
-                               o->inputs[i]);
-    }
-    return QUIRE_OK;
+    const ingest_opts io = {.inputs = o->inputs,
+                            .input_count = o->feed || o->docs ? 0 : o->input_count,
+                            .feed = o->feed ? o->feed : o->docs,
+                            .feed_ctx = o->feed ? o->feed_ctx : o->docs_ctx,
+                            .allow_missing = o->allow_missing,
+                            .stop_on_error = o->stop_on_error,
+                            .encoding = (source_encoding)o->encoding,
+                            .max_doc_bytes = max_doc_bytes(o),
+                            .max_doc_why = " (a document is analysed whole, in about 5 bytes of "
+                                           "memory per byte of text: the most is a sixth of "
+                                           "--memory)",
+                            .warn = warn_cb,
+                            .warn_ctx = r,
+                            .skip = skip_cb,
+                            .skip_ctx = r};
+    if (io.feed == NULL && io.input_count == 0)
+        return QUIRE_OK;
+    return ingest_open(&r->in, &io);
 }
 
 /* A run whose inputs had bytes, or lost something, and gave no document fails unless
@@ -167,21 +162,19 @@ static int check_not_empty(const run *r)
 
 static void report_progress(run *r, bool final)
 {
-    if (!r->opts->progress || !r->src)
+    if (!r->opts->progress || !r->in)
         return;
-    indexer_progress p = {r->sum->docs_added, source_bytes_read(r->src), source_bytes_total(r->src),
+    indexer_progress p = {r->sum->docs_added, ingest_bytes_read(r->in), ingest_bytes_total(r->in),
                           elapsed(r), final};
     r->opts->progress(r->opts->progress_ctx, &p);
 }
 
 /* ---- reading ---- */
 
-/* The next document: from the inputs, or from the caller's stream (opts->docs). Fields a
- * stream leaves alone (where the text lies in a source file) are 0. */
+/* The next document (ingest.h: fields a stream leaves alone are 0). */
 static int next_doc(run *r, source_doc *d)
 {
-    memset(d, 0, sizeof *d);
-    return r->src ? source_next(r->src, d) : r->opts->docs(r->opts->docs_ctx, d);
+    return ingest_next(r->in, d);
 }
 
 /* Fill a batch from the source. Returns QUIRE_OK (b->doc_count may be 0 at the end). */
@@ -1101,7 +1094,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     quire_lock *lock = NULL;
     int rc = check_language(opts->language);
     if (rc == QUIRE_OK)
-        rc = check_inputs(opts);
+        rc = ingest_check_inputs(opts->inputs, opts->input_count, opts->allow_missing);
     if (rc != QUIRE_OK)
         return rc;
     if (opts->docs && (opts->input_count || opts->dry_run))
@@ -1117,24 +1110,18 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
             rc = QUIRE_OK;
         if (rc == QUIRE_OK)
             rc = prepare_ids(&r, r.have_base);
-        if (rc == QUIRE_OK && opts->feed) {
-            rc = source_open_feed(&r.src, opts->feed, opts->feed_ctx);
-            if (rc == QUIRE_OK)
-                rc = dry_run(&r);
-        } else if (rc == QUIRE_OK && opts->input_count) {
-            const source_opts so = source_options(&r);
-            rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
-            if (rc == QUIRE_OK)
-                rc = dry_run(&r);
-            if (r.src) {
-                summary->docs_skipped = source_skipped_count(r.src);
-                summary->input_bytes = source_bytes_read(r.src);
-            }
+        if (rc == QUIRE_OK)
+            rc = open_ingest(&r);
+        if (rc == QUIRE_OK && r.in)
+            rc = dry_run(&r);
+        if (r.in && !opts->feed) {
+            summary->docs_skipped = ingest_skipped_count(r.in);
+            summary->input_bytes = ingest_bytes_read(r.in);
             if (rc == QUIRE_OK)
                 rc = check_not_empty(&r);
         }
         summary->generation = r.have_base ? r.base.generation : 0;
-        source_close(r.src);
+        ingest_close(r.in);
         idmap_free(r.ids);
         for (uint32_t i = 0; r.pending && r.ix && i < quire_index_segment_count(r.ix); i++)
             quire_deletes_free(&r.pending[i]);
@@ -1237,13 +1224,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     if (rc == QUIRE_OK)
         rc = inverter_new(&r.inv, dir, inv_budget, next_id, segment_done, &r);
-    if (rc == QUIRE_OK && opts->feed) {
-        rc = source_open_feed(&r.src, opts->feed, opts->feed_ctx);
-    } else if (rc == QUIRE_OK && opts->input_count) {
-        const source_opts so = source_options(&r);
-        rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
-    }
-    if (rc == QUIRE_OK && (r.src || opts->docs)) {
+    if (rc == QUIRE_OK)
+        rc = open_ingest(&r);
+    if (rc == QUIRE_OK && r.in) {
         pthread_mutex_init(&r.mu, NULL);
         pthread_cond_init(&r.cv, NULL);
         rc = threads == 1 ? run_inline(&r, workers[0]) : run_threaded(&r, workers, nworkers);
@@ -1252,9 +1235,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     if (rc == QUIRE_OK)
         rc = inverter_flush(r.inv);
-    if (r.src) {
-        summary->docs_skipped = source_skipped_count(r.src);
-        summary->input_bytes = source_bytes_read(r.src);
+    if (r.in) {
+        summary->docs_skipped = ingest_skipped_count(r.in);
+        summary->input_bytes = ingest_bytes_read(r.in);
     }
     if (rc == QUIRE_OK)
         rc = check_not_empty(&r);
@@ -1277,9 +1260,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     quire_free(workers);
     summary->seconds = elapsed(&r);
-    if (r.src && rc == QUIRE_OK)
+    if (r.in && rc == QUIRE_OK)
         report_progress(&r, true);
-    source_close(r.src);
+    ingest_close(r.in);
     inverter_free(r.inv);
     for (uint32_t i = 0; r.slots && i < r.nslots; i++)
         batch_free(&r.slots[i]);

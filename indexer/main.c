@@ -18,6 +18,7 @@
 
 #include "comm.h"
 #include "indexer.h"
+#include "ingest.h"
 #include "shard_index.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
@@ -552,30 +553,27 @@ static int parse_encoding(const char *v, int *out)
     return -1;
 }
 
-/* --export-jsonl: the documents of `inputs` as quire's sources read them (files, folders,
- * TREC, JSON Lines, gzip), one JSON object a line, for other tools (bench/ feeds them to
- * the peers). Bad items are skipped with a warning naming file and line, as when indexing.
+/* --export-jsonl: the documents of `inputs` as an indexing run reads them (ingest.h:
+ * files, folders, TREC, JSON Lines, gzip), one JSON object a line, for other tools (bench/
+ * feeds them to the peers). Bad items are skipped with a warning naming file and line, as when indexing.
  * Exit as an indexing run would: 0, 3 if something was skipped, 1 if an input does not
  * exist (unless allow_missing), the inputs could not be read or the output written. */
 static int export_jsonl(const char *const *inputs, size_t count, int encoding, bool allow_missing)
 {
-    for (size_t i = 0; i < count && !allow_missing; i++) {
-        struct stat st;
-        if (strcmp(inputs[i], "-") != 0 && stat(inputs[i], &st) != 0 &&
-            (errno == ENOENT || errno == ENOTDIR)) {
-            fprintf(stderr, "quire-index: input %s: no such file or directory\n", inputs[i]);
-            return EXIT_FAILED;
-        }
-    }
-    source *src = NULL;
-    const source_opts so = {.warn = warn_export, .encoding = (source_encoding)encoding};
-    if (source_open(&src, inputs, count, &so) != QUIRE_OK) {
+    ingest *in = NULL;
+    const ingest_opts io = {.inputs = inputs,
+                            .input_count = count,
+                            .allow_missing = allow_missing,
+                            .encoding = (source_encoding)encoding,
+                            .warn = warn_export};
+    if (ingest_check_inputs(inputs, count, allow_missing) != QUIRE_OK ||
+        ingest_open(&in, &io) != QUIRE_OK) {
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
         return EXIT_FAILED;
     }
     source_doc d;
     int rc;
-    while ((rc = source_next(src, &d)) == QUIRE_OK) {
+    while ((rc = ingest_next(in, &d)) == QUIRE_OK) {
         fputs("{\"id\":", stdout);
         put_json_string(stdout, d.external_id, d.external_id_len);
         fputs(",\"title\":", stdout);
@@ -590,10 +588,10 @@ static int export_jsonl(const char *const *inputs, size_t count, int encoding, b
         fputs("}\n", stdout);
     }
     const bool failed = rc < 0; /* bad items were skipped with a warning, as indexing does */
-    const bool skipped = source_skipped_count(src) > 0;
+    const bool skipped = ingest_skipped_count(in) > 0;
     if (rc < 0)
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
-    source_close(src);
+    ingest_close(in);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "quire-index: writing standard output: %s\n", strerror(errno));
         return EXIT_FAILED;
