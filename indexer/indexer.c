@@ -25,6 +25,7 @@
 #include "inverter.h"
 #include "merge_policy.h"
 #include "quire/analysis.h"
+#include "quire/array.h"
 #include "quire/ids.h"
 #include "quire/index.h"
 #include "quire/manifest.h"
@@ -83,14 +84,9 @@ static int segment_done(void *ctx, uint64_t id, const quire_segment_stats *st)
 {
     run *r = ctx;
     (void)st;
-    if (r->run_segment_count == r->run_segment_cap) {
-        uint32_t cap = r->run_segment_cap ? r->run_segment_cap * 2 : 16;
-        uint64_t *n = quire_realloc(r->run_segments, cap * sizeof *n);
-        if (!n)
-            return quire_error(QUIRE_ENOMEM, "out of memory");
-        r->run_segments = n;
-        r->run_segment_cap = cap;
-    }
+    int rc = QUIRE_ARRAY_RESERVE(r->run_segments, r->run_segment_count, r->run_segment_cap, 16);
+    if (rc != QUIRE_OK)
+        return rc;
     r->run_segments[r->run_segment_count++] = id;
     r->sum->segments_flushed++;
     return QUIRE_OK;
@@ -184,14 +180,9 @@ static int fill_batch(run *r, batch *b, bool *at_end)
         }
         if (rc != QUIRE_OK)
             return rc;
-        if (b->doc_count == b->doc_cap) {
-            uint32_t cap = b->doc_cap ? b->doc_cap * 2 : 256;
-            batch_doc *n = quire_realloc(b->docs, cap * sizeof *n);
-            if (!n)
-                return quire_error(QUIRE_ENOMEM, "out of memory");
-            b->docs = n;
-            b->doc_cap = cap;
-        }
+        rc = QUIRE_ARRAY_RESERVE(b->docs, b->doc_count, b->doc_cap, 256);
+        if (rc != QUIRE_OK)
+            return rc;
         batch_doc *bd = &b->docs[b->doc_count++];
         memset(bd, 0, sizeof *bd);
         size_t olen = strlen(d.origin);
@@ -321,6 +312,18 @@ static int prepare_ids(run *r, bool need_index)
         }
     }
     return rc;
+}
+
+/* Free what prepare_ids() and track_id() made. */
+static void free_ids(run *r)
+{
+    idmap_free(r->ids);
+    for (uint32_t i = 0; r->pending && r->ix && i < quire_index_segment_count(r->ix); i++)
+        quire_deletes_free(&r->pending[i]);
+    quire_free(r->pending);
+    quire_free(r->pending_tokens);
+    quire_index_close(r->ix);
+    quire_buf_free(&r->run_dead);
 }
 
 /* --dry-run: read the inputs, count what they would add and replace; write nothing. */
@@ -822,13 +825,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         }
         summary->generation = r.t.have_base ? r.t.base.generation : 0;
         ingest_close(r.in);
-        idmap_free(r.ids);
-        for (uint32_t i = 0; r.pending && r.ix && i < quire_index_segment_count(r.ix); i++)
-            quire_deletes_free(&r.pending[i]);
-        quire_free(r.pending);
-        quire_free(r.pending_tokens);
-        quire_index_close(r.ix);
-        quire_buf_free(&r.run_dead);
+        free_ids(&r);
         txn_end(&r.t);
         summary->seconds = elapsed(&r);
         return rc;
@@ -943,13 +940,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     quire_free(r.state);
     quire_free(r.forms);
     quire_free(r.run_segments);
-    idmap_free(r.ids);
-    for (uint32_t i = 0; r.pending && r.ix && i < quire_index_segment_count(r.ix); i++)
-        quire_deletes_free(&r.pending[i]);
-    quire_free(r.pending);
-    quire_free(r.pending_tokens);
-    quire_index_close(r.ix);
-    quire_buf_free(&r.run_dead);
+    free_ids(&r);
     txn_end(&r.t);
     return rc;
 }

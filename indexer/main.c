@@ -19,12 +19,13 @@
 #include "comm.h"
 #include "indexer.h"
 #include "ingest.h"
-#include "shard_index.h"
 #include "quire/analysis.h"
+#include "quire/array.h"
 #include "quire/date.h"
 #include "quire/segment.h"
 #include "quire/shardset.h"
 #include "quire/size.h"
+#include "shard_index.h"
 #include "source.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -275,15 +276,10 @@ static void report_line(void *ctx, const char *line)
     while (g < v->count && strcmp(v->groups[g].key, key) != 0)
         g++;
     if (g == v->count) {
-        if (v->count == v->cap) {
-            size_t cap = v->cap ? v->cap * 2 : 16;
-            verify_group *n = realloc(v->groups, cap * sizeof *n);
-            if (!n) { /* out of memory: print it rather than lose it */
-                printf("%s\n", line);
-                return;
-            }
-            v->groups = n;
-            v->cap = cap;
+        int rc = QUIRE_ARRAY_RESERVE(v->groups, v->count, v->cap, 16);
+        if (rc != QUIRE_OK) { /* out of memory: print it rather than lose it */
+            printf("%s\n", line);
+            return;
         }
         v->groups[g] = (verify_group){strdup(key), strdup(line), 0};
         if (!v->groups[g].key || !v->groups[g].first) {
@@ -346,15 +342,10 @@ static int push_id(id_list *l, const char *id)
         fprintf(stderr, "quire-index: --delete: an empty id\n");
         return -1;
     }
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **n = realloc(l->v, cap * sizeof *n);
-        if (!n) {
-            fprintf(stderr, "quire-index: out of memory\n");
-            return -1;
-        }
-        l->v = n;
-        l->cap = cap;
+    int rc = QUIRE_ARRAY_RESERVE(l->v, l->count, l->cap, 16);
+    if (rc != QUIRE_OK) {
+        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
+        return -1;
     }
     l->v[l->count] = strdup(id);
     if (!l->v[l->count]) {
@@ -438,15 +429,10 @@ static void on_skip(void *ctx, indexer_skip_kind kind, const char *what, uint64_
                     const char *reason)
 {
     skip_list *l = ctx;
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        skip_entry *n = realloc(l->v, cap * sizeof *n);
-        if (!n) {
-            l->lost = true;
-            return;
-        }
-        l->v = n;
-        l->cap = cap;
+    int rc = QUIRE_ARRAY_RESERVE(l->v, l->count, l->cap, 16);
+    if (rc != QUIRE_OK) {
+        l->lost = true;
+        return;
     }
     skip_entry e = {kind, strdup(what), line, strdup(reason)};
     if (!e.what || !e.reason) {

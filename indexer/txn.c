@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "quire/array.h"
 #include "quire/fileio.h"
 #include "quire/index.h"
 #include "quire/segment.h"
@@ -74,16 +75,10 @@ uint64_t txn_segment_id(txn *t)
 
 int txn_created(txn *t, uint64_t id)
 {
-    if (t->created_count == t->created_cap) {
-        uint32_t cap = t->created_cap ? t->created_cap * 2 : 16;
-        uint64_t *n = quire_realloc(t->created, cap * sizeof *n);
-        if (!n)
-            return quire_error(QUIRE_ENOMEM, "out of memory");
-        t->created = n;
-        t->created_cap = cap;
-    }
-    t->created[t->created_count++] = id;
-    return QUIRE_OK;
+    int rc = QUIRE_ARRAY_RESERVE(t->created, t->created_count, t->created_cap, 16);
+    if (rc == QUIRE_OK)
+        t->created[t->created_count++] = id;
+    return rc;
 }
 
 int txn_next_generation(const txn *t, uint64_t *gen)

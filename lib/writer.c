@@ -34,6 +34,7 @@
 #include "indexer.h"
 #include "ingest.h"
 #include "quire/analysis.h"
+#include "quire/array.h"
 #include "quire/bytes.h"
 #include "quire/date.h"
 #include "quire/manifest.h"
@@ -369,14 +370,9 @@ int quire_writer_delete(quire_writer *w, const char *id, size_t id_len)
         return quire_error(QUIRE_EINVAL, "delete: an empty id");
     if (has_nul(id, id_len))
         return quire_error(QUIRE_EINVAL, "delete: an id with a NUL byte");
-    if (w->del_count == w->del_cap) {
-        const size_t cap = w->del_cap ? w->del_cap * 2 : 16;
-        deleted_id *n = quire_realloc(w->dels, cap * sizeof *n);
-        if (n == NULL)
-            return writer_fail(w, quire_error(QUIRE_ENOMEM, "delete: out of memory"));
-        w->dels = n;
-        w->del_cap = cap;
-    }
+    int rc = QUIRE_ARRAY_RESERVE(w->dels, w->del_count, w->del_cap, 16);
+    if (rc != QUIRE_OK)
+        return writer_fail(w, quire_error(rc, "delete: out of memory"));
     deleted_id *d = &w->dels[w->del_count];
     d->id = quire_strndup(id, id_len);
     if (d->id == NULL)
@@ -415,14 +411,9 @@ int quire_writer_add_files(quire_writer *w, const char *const *paths, size_t cou
     int rc = ingest_check_inputs(paths, count, opts->allow_missing);
     if (rc != QUIRE_OK)
         return rc;
-    if (w->group_count == w->group_cap) {
-        const size_t cap = w->group_cap ? w->group_cap * 2 : 4;
-        file_group *n = quire_realloc(w->groups, cap * sizeof *n);
-        if (n == NULL)
-            return writer_fail(w, quire_error(QUIRE_ENOMEM, "add files: out of memory"));
-        w->groups = n;
-        w->group_cap = cap;
-    }
+    rc = QUIRE_ARRAY_RESERVE(w->groups, w->group_count, w->group_cap, 4);
+    if (rc != QUIRE_OK)
+        return writer_fail(w, quire_error(rc, "add files: out of memory"));
     file_group *g = &w->groups[w->group_count];
     memset(g, 0, sizeof *g);
     g->paths = quire_calloc(count, sizeof *g->paths);
