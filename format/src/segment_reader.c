@@ -392,6 +392,20 @@ int quire_segment_terms_seek(quire_segment_term_iter *it, const quire_segment *s
     return quire_termdict_seek(&it->it, seg->dict, k);
 }
 
+int quire_segment_terms_seek_forward(quire_segment_term_iter *it, quire_bytes from)
+{
+    uint8_t buf[QUIRE_DICT_MAX_KEY];
+    quire_bytes k = from;
+    if (it->kind == QUIRE_TERM_STEM) {
+        if (from.len + 1 > sizeof buf)
+            return QUIRE_EINVAL;
+        buf[0] = QUIRE_STEM_PREFIX;
+        memcpy(buf + 1, from.ptr, from.len);
+        k = quire_bytes_of(buf, from.len + 1);
+    }
+    return quire_termdict_seek_forward(&it->it, k);
+}
+
 int quire_segment_terms_next(quire_segment_term_iter *it, quire_bytes *key, quire_term *term)
 {
     int rc = quire_termdict_next(&it->it);
