@@ -45,6 +45,7 @@
 
 #include "indexer.h"
 #include "quire/segment.h"
+#include "quire/size.h"
 
 #define MIB (1024.0 * 1024.0)
 #define MAX_RUNS 100
@@ -125,30 +126,6 @@ static double max_of(const double *v, int n)
 static double tv_s(struct timeval tv)
 {
     return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v <= 0)
-        return -1;
-    double mult = 1;
-    switch (*end) {
-    case 'k': case 'K': mult = 1024.0; end++; break;
-    case 'm': case 'M': mult = MIB; end++; break;
-    case 'g': case 'G': mult = MIB * 1024.0; end++; break;
-    default: break;
-    }
-    if (*end == 'i')
-        end++;
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end != '\0' || v * mult < MIB || v * mult > 1e15)
-        return -1;
-    *out = (size_t)(v * mult);
-    return 0;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -366,7 +343,7 @@ int main(int argc, char **argv)
             store_level = atoi(val);
             i++;
         } else if (strcmp(a, "--memory") == 0 && val) {
-            if (parse_size(val, &memory) != 0) {
+            if (quire_parse_size(val, (size_t)1 << 20, &memory) != QUIRE_OK) {
                 fprintf(stderr, "bench_index: --memory %s: expected a size like 64M\n", val);
                 return 2;
             }

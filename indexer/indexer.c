@@ -11,37 +11,34 @@
  */
 #include "indexer.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "analyze.h"
 #include "idmap.h"
+#include "ingest.h"
 #include "inverter.h"
-#include "merger.h"
+#include "merge_policy.h"
 #include "quire/analysis.h"
+#include "quire/array.h"
 #include "quire/ids.h"
 #include "quire/index.h"
 #include "quire/manifest.h"
-#include "source.h"
+#include "txn.h"
 
 enum { SLOT_FREE, SLOT_FILLED, SLOT_ANALYZING, SLOT_ANALYZED };
 
 typedef struct run {
     const indexer_opts *opts;
     indexer_summary *sum;
-    quire_manifest base; /* the last commit (generation 0 if new) */
-    bool have_base;
+    txn t; /* the transaction: lock, the last commit, segment ids, what it created */
     quire_analyzer_opts aopts;
     char analyzer_id[256];
-    uint64_t next_segment_id;
     uint64_t *run_segments; /* flushed by this run, in order */
     uint32_t run_segment_count, run_segment_cap;
     /* replace and delete by id */
@@ -52,10 +49,7 @@ typedef struct run {
     bool deleted_any;         /* pending differs from ix's deletions */
     uint32_t ordinal;         /* documents of this run so far */
     quire_buf run_dead;       /* bit per run ordinal: replaced later in the run */
-    uint64_t *created;        /* merge outputs of the commit (removed if it fails) */
-    bool space_refused;       /* check_space said no */
-    uint32_t created_count, created_cap;
-    source *src;
+    ingest *in; /* the run's documents: inputs, a feed, or the caller's (opts->docs) */
     size_t batch_bytes;
     inverter *inv;
     inv_form *forms; /* scratch for one document */
@@ -83,21 +77,16 @@ static double elapsed(const run *r)
 static uint64_t next_id(void *ctx)
 {
     run *r = ctx;
-    return r->next_segment_id++;
+    return txn_segment_id(&r->t);
 }
 
 static int segment_done(void *ctx, uint64_t id, const quire_segment_stats *st)
 {
     run *r = ctx;
     (void)st;
-    if (r->run_segment_count == r->run_segment_cap) {
-        uint32_t cap = r->run_segment_cap ? r->run_segment_cap * 2 : 16;
-        uint64_t *n = quire_realloc(r->run_segments, cap * sizeof *n);
-        if (!n)
-            return quire_error(QUIRE_ENOMEM, "out of memory");
-        r->run_segments = n;
-        r->run_segment_cap = cap;
-    }
+    int rc = QUIRE_ARRAY_RESERVE(r->run_segments, r->run_segment_count, r->run_segment_cap, 16);
+    if (rc != QUIRE_OK)
+        return rc;
     r->run_segments[r->run_segment_count++] = id;
     r->sum->segments_flushed++;
     return QUIRE_OK;
@@ -120,34 +109,29 @@ static void skip_cb(void *ctx, const char *path, uint64_t line, const char *reas
 
 static size_t max_doc_bytes(const indexer_opts *opts);
 
-/* The source's options for this run. */
-static source_opts source_options(run *r)
+/* Open the run's documents: the inputs, the shard set's feed, or the caller's stream;
+ * r->in stays NULL for a run without documents (deletions, --optimize). */
+static int open_ingest(run *r)
 {
     const indexer_opts *o = r->opts;
-    source_opts so = {.stop_on_error = o->stop_on_error,
-                      .warn = warn_cb,
-                      .warn_ctx = r,
-                      .max_doc_bytes = max_doc_bytes(o),
-                      .max_doc_why = " (a document is analysed whole, in about 5 bytes of "
-                                     "memory per byte of text: the most is a sixth of --memory)",
-                      .skip = skip_cb,
-                      .skip_ctx = r,
-                      .encoding = (source_encoding)o->encoding};
-    return so;
-}
-
-/* Every input path must exist unless allow_missing: checked before anything is locked,
- * created or read, so that a mistyped path leaves nothing behind. */
-static int check_inputs(const indexer_opts *o)
-{
-    for (size_t i = 0; i < o->input_count && !o->allow_missing; i++) {
-        struct stat st;
-        if (o->inputs[i] && strcmp(o->inputs[i], "-") != 0 && stat(o->inputs[i], &st) != 0 &&
-            (errno == ENOENT || errno == ENOTDIR))
-            return quire_error(QUIRE_ENOTFOUND, "input %s: no such file or directory",
-                               o->inputs[i]);
-    }
-    return QUIRE_OK;
+    const ingest_opts io = {.inputs = o->inputs,
+                            .input_count = o->feed || o->docs ? 0 : o->input_count,
+                            .feed = o->feed ? o->feed : o->docs,
+                            .feed_ctx = o->feed ? o->feed_ctx : o->docs_ctx,
+                            .allow_missing = o->allow_missing,
+                            .stop_on_error = o->stop_on_error,
+                            .encoding = (source_encoding)o->encoding,
+                            .max_doc_bytes = max_doc_bytes(o),
+                            .max_doc_why = " (a document is analysed whole, in about 5 bytes of "
+                                           "memory per byte of text: the most is a sixth of "
+                                           "--memory)",
+                            .warn = warn_cb,
+                            .warn_ctx = r,
+                            .skip = skip_cb,
+                            .skip_ctx = r};
+    if (io.feed == NULL && io.input_count == 0)
+        return QUIRE_OK;
+    return ingest_open(&r->in, &io);
 }
 
 /* A run whose inputs had bytes, or lost something, and gave no document fails unless
@@ -167,21 +151,19 @@ static int check_not_empty(const run *r)
 
 static void report_progress(run *r, bool final)
 {
-    if (!r->opts->progress || !r->src)
+    if (!r->opts->progress || !r->in)
         return;
-    indexer_progress p = {r->sum->docs_added, source_bytes_read(r->src), source_bytes_total(r->src),
+    indexer_progress p = {r->sum->docs_added, ingest_bytes_read(r->in), ingest_bytes_total(r->in),
                           elapsed(r), final};
     r->opts->progress(r->opts->progress_ctx, &p);
 }
 
 /* ---- reading ---- */
 
-/* The next document: from the inputs, or from the caller's stream (opts->docs). Fields a
- * stream leaves alone (where the text lies in a source file) are 0. */
+/* The next document (ingest.h: fields a stream leaves alone are 0). */
 static int next_doc(run *r, source_doc *d)
 {
-    memset(d, 0, sizeof *d);
-    return r->src ? source_next(r->src, d) : r->opts->docs(r->opts->docs_ctx, d);
+    return ingest_next(r->in, d);
 }
 
 /* Fill a batch from the source. Returns QUIRE_OK (b->doc_count may be 0 at the end). */
@@ -198,14 +180,9 @@ static int fill_batch(run *r, batch *b, bool *at_end)
         }
         if (rc != QUIRE_OK)
             return rc;
-        if (b->doc_count == b->doc_cap) {
-            uint32_t cap = b->doc_cap ? b->doc_cap * 2 : 256;
-            batch_doc *n = quire_realloc(b->docs, cap * sizeof *n);
-            if (!n)
-                return quire_error(QUIRE_ENOMEM, "out of memory");
-            b->docs = n;
-            b->doc_cap = cap;
-        }
+        rc = QUIRE_ARRAY_RESERVE(b->docs, b->doc_count, b->doc_cap, 256);
+        if (rc != QUIRE_OK)
+            return rc;
         batch_doc *bd = &b->docs[b->doc_count++];
         memset(bd, 0, sizeof *bd);
         size_t olen = strlen(d.origin);
@@ -297,7 +274,7 @@ static int prepare_ids(run *r, bool need_index)
     }
     if (rc != QUIRE_OK)
         return rc;
-    if (r->ix && r->have_base && quire_index_manifest(r->ix)->generation != r->base.generation)
+    if (r->ix && r->t.have_base && quire_index_manifest(r->ix)->generation != r->t.base.generation)
         return quire_error(QUIRE_EIO, "%s: the index changed while opening it", dir);
     uint32_t n = r->ix ? quire_index_segment_count(r->ix) : 0;
     r->pending = quire_calloc(n + 1, sizeof *r->pending);
@@ -335,6 +312,18 @@ static int prepare_ids(run *r, bool need_index)
         }
     }
     return rc;
+}
+
+/* Free what prepare_ids() and track_id() made. */
+static void free_ids(run *r)
+{
+    idmap_free(r->ids);
+    for (uint32_t i = 0; r->pending && r->ix && i < quire_index_segment_count(r->ix); i++)
+        quire_deletes_free(&r->pending[i]);
+    quire_free(r->pending);
+    quire_free(r->pending_tokens);
+    quire_index_close(r->ix);
+    quire_buf_free(&r->run_dead);
 }
 
 /* --dry-run: read the inputs, count what they would add and replace; write nothing. */
@@ -618,327 +607,45 @@ static int check_analyzer(run *r)
     const indexer_opts *o = r->opts;
     const char *lang = o->language;
     bool keep = o->keep_diacritics == 1;
-    if (r->have_base) {
-        if (lang && strcmp(lang, r->base.language) != 0)
+    if (r->t.have_base) {
+        if (lang && strcmp(lang, r->t.base.language) != 0)
             return quire_error(QUIRE_EMISMATCH,
                                "%s: index was built with language '%s', not '%s' (an index has "
                                "one language; use another index directory)",
-                               o->index_dir, r->base.language, lang);
-        if (o->keep_diacritics != -1 && keep != r->base.keep_diacritics)
+                               o->index_dir, r->t.base.language, lang);
+        if (o->keep_diacritics != -1 && keep != r->t.base.keep_diacritics)
             return quire_error(QUIRE_EMISMATCH, "%s: index was built with diacritics %s",
-                               o->index_dir, r->base.keep_diacritics ? "kept" : "folded");
-        lang = r->base.language;
-        keep = r->base.keep_diacritics;
+                               o->index_dir, r->t.base.keep_diacritics ? "kept" : "folded");
+        lang = r->t.base.language;
+        keep = r->t.base.keep_diacritics;
     }
     r->aopts.language = lang ? lang : "english";
     r->aopts.keep_diacritics = keep;
     return QUIRE_OK;
 }
 
-/* A merge maps its inputs, and the pages it touches between two drops grow with the number
- * of inputs (every input's streams, and the kernel maps 64 KiB around each fault): merging
- * at most this many at once keeps that bounded, at the cost of one more pass over the data
- * per level. It is also the merge policy's fan-in. */
-#define MERGE_FANIN 8
-/* Merge policy: a segment's level is 0 below MERGE_FLOOR live tokens and one more for each
- * factor of 8 above it (1 up to 8 x MERGE_FLOOR, 2 up to 64 x ...); when MERGE_FANIN segments share
- * a level they are merged into one of the next level, and a segment more than half deleted is
- * rewritten without its deleted documents. So at most MERGE_FANIN - 1 segments per level: about 7 *
- * log8(index/1M tokens) + 7 segments, and every token is rewritten about once per level it climbs.
- */
-#define MERGE_FLOOR ((uint64_t)1 << 20)
-
-static int remember_created(run *r, uint64_t id)
-{
-    if (r->created_count == r->created_cap) {
-        uint32_t cap = r->created_cap ? r->created_cap * 2 : 16;
-        uint64_t *n = quire_realloc(r->created, cap * sizeof *n);
-        if (!n)
-            return quire_error(QUIRE_ENOMEM, "out of memory");
-        r->created = n;
-        r->created_cap = cap;
-    }
-    r->created[r->created_count++] = id;
-    return QUIRE_OK;
-}
-
-/* Refuse a merge that could fill the disk: its output is at most about the size of its
- * inputs (deleted documents are left out; stored text of inputs with deletions is
- * compressed again), and the inputs stay on disk until two commits later. */
-static int check_space(run *r, uint64_t input_bytes, uint32_t inputs)
-{
-    const char *dir = r->opts->index_dir;
-    uint64_t need = input_bytes + input_bytes / 50 + (64u << 10);
-    struct statvfs vs;
-    if (statvfs(dir, &vs) != 0)
-        return QUIRE_OK; /* cannot tell: the writes will say */
-    uint64_t avail = (uint64_t)vs.f_bavail * (uint64_t)vs.f_frsize;
-    if (getenv("QUIRE_TEST_FREE_BYTES")) /* tests: pretend the disk has this much free */
-        avail = strtoull(getenv("QUIRE_TEST_FREE_BYTES"), NULL, 10);
-    if (avail >= need)
-        return QUIRE_OK;
-    r->space_refused = true;
-    return quire_error(QUIRE_EIO,
-                       "%s: merging %u segment%s needs up to %.1f MB of free disk space and "
-                       "%.1f MB are free; nothing was merged (free some space, or index into a "
-                       "directory on a larger disk)",
-                       dir, inputs, inputs == 1 ? "" : "s", (double)need / 1048576.0,
-                       (double)avail / 1048576.0);
-}
-
-static uint64_t segment_bytes(const quire_segment *seg)
-{
-    const quire_segment_stats *st = quire_segment_get_stats(seg);
-    uint64_t b = 0;
-    for (int f = 0; f < QUIRE_SEG_FILE_COUNT; f++)
-        b += st->file_bytes[f];
-    return b;
-}
-
-/* Merge open segments segs[0..n) (dels may be NULL) into a new segment *out_id, after
- * checking the disk has room. QUIRE_ENOTFOUND if nothing was alive (no segment made). */
-static int merge_open(run *r, quire_segment *const *segs, const quire_deletes *const *dels,
-                      uint32_t n, uint64_t *out_id, quire_segment_stats *st)
-{
-    uint64_t bytes = 0;
-    for (uint32_t i = 0; i < n; i++)
-        bytes += segment_bytes(segs[i]);
-    int rc = check_space(r, bytes, n);
-    if (rc != QUIRE_OK)
-        return rc;
-    *out_id = r->next_segment_id++;
-    return merger_run(r->opts->index_dir, (const quire_segment *const *)segs, dels, n, *out_id,
-                      r->opts->zlib_level, st);
-}
-
-/* Merge segments ids[0..n) into a new segment *out_id. */
-static int merge_group(run *r, const uint64_t *ids, uint32_t n, uint64_t *out_id,
-                       quire_segment_stats *st)
-{
-    const char *dir = r->opts->index_dir;
-    quire_segment **segs = quire_calloc(n, sizeof *segs);
-    if (!segs)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
-    int rc = QUIRE_OK;
-    for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
-        rc = quire_segment_open(&segs[i], dir, ids[i]);
-    if (rc == QUIRE_OK)
-        rc = merge_open(r, segs, NULL, n, out_id, st);
-    for (uint32_t i = 0; i < n; i++)
-        quire_segment_close(segs[i]);
-    quire_free(segs);
-    return rc;
-}
-
-/* Merge the run's segments into one, MERGE_FANIN at a time, level by level. Doc order is
- * kept: groups are consecutive and each level's outputs stay in order. r->run_segments
- * always lists exactly the run's segments on disk, so a failure removes them all. */
-static int merge_run_segments(run *r, uint64_t *out_id, quire_segment_stats *st)
-{
-    const char *dir = r->opts->index_dir;
-    while (r->run_segment_count > 1) {
-        uint32_t n = r->run_segment_count, outs = 0;
-        for (uint32_t g = 0; g < n; g += MERGE_FANIN) {
-            uint32_t k = n - g < MERGE_FANIN ? n - g : MERGE_FANIN;
-            uint64_t merged = r->run_segments[g];
-            if (k > 1) {
-                int rc = merge_group(r, r->run_segments + g, k, &merged, st);
-                if (rc != QUIRE_OK) {
-                    /* keep the list true: this level's outputs, then what is not merged */
-                    memmove(r->run_segments + outs, r->run_segments + g,
-                            (n - g) * sizeof *r->run_segments);
-                    r->run_segment_count = outs + (n - g);
-                    return rc;
-                }
-                for (uint32_t i = 0; i < k; i++)
-                    quire_segment_remove(dir, r->run_segments[g + i]);
-            }
-            r->run_segments[outs++] = merged; /* outs <= g: inputs ahead are untouched */
-        }
-        r->run_segment_count = outs;
-    }
-    *out_id = r->run_segments[0];
-    quire_segment *seg;
-    int rc = quire_segment_open(&seg, dir, *out_id);
-    if (rc == QUIRE_OK) {
-        *st = *quire_segment_get_stats(seg);
-        quire_segment_close(seg);
-    }
-    return rc;
-}
-
-/* Read generation gen-1's manifest if it is there and good (cleanup keeps its files). */
-static bool read_previous(const char *dir, uint64_t gen, quire_manifest *prev)
-{
-    if (gen < 2)
-        return false;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/manifest-%016llx", dir, (unsigned long long)(gen - 1));
-    quire_buf b = QUIRE_BUF_INIT;
-    bool ok = quire_read_file(&b, path) == QUIRE_OK &&
-              quire_manifest_parse(prev, b.data, b.len, path) == QUIRE_OK;
-    quire_buf_free(&b);
-    return ok;
-}
-
-/* One segment of the commit being built. */
-typedef struct centry {
-    quire_manifest_segment ms; /* as it will be committed (deletions filled at the end) */
-    quire_segment *seg;        /* open */
-    bool own_seg;              /* seg opened here (else borrowed from r->ix) */
-    quire_deletes del;         /* its deletions (bits NULL: none) */
-    bool del_changed;          /* a new deletion file must be written */
-    bool uncommitted;          /* made by this run: removed when merged away */
-} centry;
-
-static void centry_free(centry *e)
-{
-    if (e->own_seg)
-        quire_segment_close(e->seg);
-    quire_deletes_free(&e->del);
-    memset(e, 0, sizeof *e);
-}
-
-static uint64_t live_tokens(const centry *e)
-{
-    return e->ms.total_tokens - e->ms.deleted_tokens;
-}
-
-static uint32_t level_of(const centry *e)
-{
-    uint64_t t = live_tokens(e);
-    uint32_t level = 0;
-    for (uint64_t cap = MERGE_FLOOR; t >= cap && level < 20; cap *= MERGE_FANIN)
-        level++;
-    return level;
-}
-
-/* Merge es[idx[0]], ..., es[idx[n-1]] (idx ascending) into one entry at es[idx[0]]; the
- * others leave the list. */
-static int merge_entries(run *r, centry *es, uint32_t *count, const uint32_t *idx, uint32_t n)
-{
-    quire_segment **segs = quire_calloc(n, sizeof *segs);
-    const quire_deletes **dels = quire_calloc(n, sizeof *dels);
-    if (!segs || !dels) {
-        quire_free(segs);
-        quire_free(dels);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        segs[i] = es[idx[i]].seg;
-        dels[i] = es[idx[i]].del.bits ? &es[idx[i]].del : NULL;
-    }
-    uint64_t out_id = 0;
-    quire_segment_stats st;
-    int rc = merge_open(r, segs, dels, n, &out_id, &st);
-    quire_free(segs);
-    quire_free(dels);
-    bool nothing_alive = rc == QUIRE_ENOTFOUND;
-    if (rc != QUIRE_OK && !nothing_alive)
-        return rc;
-    if (!nothing_alive)
-        rc = remember_created(r, out_id);
-    centry out;
-    memset(&out, 0, sizeof out);
-    if (rc == QUIRE_OK && !nothing_alive) {
-        rc = quire_segment_open(&out.seg, r->opts->index_dir, out_id);
-        out.own_seg = rc == QUIRE_OK;
-        out.ms.id = out_id;
-        out.ms.doc_count = st.doc_count;
-        out.ms.total_tokens = st.total_tokens;
-        out.uncommitted = true;
-    }
-    if (rc != QUIRE_OK) {
-        centry_free(&out);
-        return rc;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        centry *e = &es[idx[i]];
-        if (e->uncommitted)
-            quire_segment_remove(r->opts->index_dir, e->ms.id);
-        centry_free(e);
-    }
-    if (!nothing_alive)
-        es[idx[0]] = out;
-    uint32_t w = 0, k = nothing_alive ? 0 : 1;
-    for (uint32_t i = 0; i < *count; i++) {
-        while (k < n && idx[k] < i)
-            k++;
-        bool gone = k < n && idx[k] == i;
-        if (!gone)
-            es[w++] = es[i];
-    }
-    *count = w;
-    r->sum->merges++;
-    return QUIRE_OK;
-}
-
-/* The merge policy (see MERGE_FLOOR), or with --optimize everything into one segment. */
-static int apply_merges(run *r, centry *es, uint32_t *count)
-{
-    uint32_t idx[MERGE_FANIN];
-    if (r->opts->optimize) {
-        /* level by level, MERGE_FANIN at a time, until one segment without deletions */
-        while (*count > 1 || (*count == 1 && es[0].del.deleted_count)) {
-            for (uint32_t g = 0; g < *count; g++) {
-                uint32_t k = *count - g < MERGE_FANIN ? *count - g : MERGE_FANIN;
-                if (k == 1 && !es[g].del.deleted_count && *count > 1)
-                    continue;
-                for (uint32_t i = 0; i < k; i++)
-                    idx[i] = g + i;
-                int rc = merge_entries(r, es, count, idx, k);
-                if (rc != QUIRE_OK)
-                    return rc;
-            }
-        }
-        return QUIRE_OK;
-    }
-    for (;;) {
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < *count && n == 0; i++)
-            if ((uint64_t)es[i].del.deleted_count * 2 > es[i].ms.doc_count)
-                idx[n++] = i;
-        for (uint32_t level = 0; level <= 20 && n == 0; level++) {
-            for (uint32_t i = 0; i < *count && n < MERGE_FANIN; i++)
-                if (level_of(&es[i]) == level)
-                    idx[n++] = i;
-            if (n < MERGE_FANIN)
-                n = 0;
-        }
-        if (n == 0)
-            return QUIRE_OK;
-        r->space_refused = false;
-        int rc = merge_entries(r, es, count, idx, n);
-        if (rc != QUIRE_OK && r->space_refused) {
-            /* the policy can wait for a night with more room; the commit goes on */
-            char msg[700];
-            snprintf(msg, sizeof msg, "%s", quire_errmsg());
-            if (r->opts->warn)
-                r->opts->warn(r->opts->warn_ctx, msg);
-            r->sum->warnings++;
-            return QUIRE_OK;
-        }
-        if (rc != QUIRE_OK)
-            return rc;
-    }
-}
-
+/* Build the commit: the last commit's segments with their new deletions, the run's
+ * segment (its own segments merged into one), the merge policy; then the manifest, in
+ * the run's transaction. */
 static int commit(run *r)
 {
     const char *dir = r->opts->index_dir;
+    merge_ctx m = {&r->t,         r->opts->zlib_level, r->opts->optimize,
+                   r->opts->warn, r->opts->warn_ctx,   r->sum,
+                   false};
     int rc = QUIRE_OK;
     uint64_t new_id = 0;
     quire_segment_stats st;
     bool have_new = r->run_segment_count > 0;
     if (r->run_segment_count > 1)
-        rc = merge_run_segments(r, &new_id, &st);
+        rc = merge_run_segments(&m, r->run_segments, &r->run_segment_count, &new_id, &st);
     else if (have_new)
         new_id = r->run_segments[0];
     if (rc != QUIRE_OK)
         return rc;
-    if (!have_new && r->have_base && !r->deleted_any && !r->opts->optimize) {
-        r->sum->generation = r->base.generation;
-        r->sum->segments = r->base.segment_count;
+    if (!have_new && r->t.have_base && !r->deleted_any && !r->opts->optimize) {
+        r->sum->generation = r->t.base.generation;
+        r->sum->segments = r->t.base.segment_count;
         /* nothing new: the last commit stands (a shard set's vote is still cast) */
         return r->opts->before_commit ? r->opts->before_commit(r->opts->before_commit_ctx)
                                       : QUIRE_OK;
@@ -992,17 +699,15 @@ static int commit(run *r)
     /* the new segment is listed in r->run_segments; merges below take it over */
     if (rc == QUIRE_OK && have_new) {
         r->run_segment_count = 0;
-        rc = remember_created(r, new_id);
+        rc = txn_created(&r->t, new_id);
     }
     if (rc == QUIRE_OK)
-        rc = apply_merges(r, es, &count);
+        rc = merge_apply_policy(&m, es, &count);
 
     quire_manifest next;
     memset(&next, 0, sizeof next);
-    uint64_t highest = 0;
     if (rc == QUIRE_OK)
-        rc = quire_manifest_highest_generation(dir, &highest);
-    next.generation = highest + 1;
+        rc = txn_next_generation(&r->t, &next.generation);
     for (uint32_t i = 0; i < count && rc == QUIRE_OK; i++) {
         centry *e = &es[i];
         if (!e->del.bits || !e->del.deleted_count) {
@@ -1014,7 +719,7 @@ static int commit(run *r)
             e->ms.deletes_gen = next.generation;
         }
     }
-    next.next_segment_id = r->next_segment_id;
+    next.next_segment_id = r->t.next_segment_id;
     next.analyzer_id = r->analyzer_id;
     next.language = (char *)(uintptr_t)r->aopts.language;
     next.keep_diacritics = r->aopts.keep_diacritics;
@@ -1036,16 +741,11 @@ static int commit(run *r)
     if (rc == QUIRE_OK && r->opts->before_commit)
         rc = r->opts->before_commit(r->opts->before_commit_ctx);
     if (rc == QUIRE_OK)
-        rc = quire_manifest_commit(dir, &next);
+        rc = txn_commit(&r->t, &next);
     if (rc == QUIRE_OK) {
-        r->created_count = 0; /* committed: theirs to keep */
         r->sum->generation = next.generation;
         r->sum->committed = true;
         r->sum->segments = count;
-        /* Files neither this commit nor the one before needs can go now. */
-        uint32_t removed;
-        int crc = quire_index_cleanup(dir, &next, r->have_base ? &r->base : NULL, &removed);
-        (void)crc; /* a file left behind is removed by the next run */
     }
     quire_free(next.segments);
     for (uint32_t i = 0; i < count; i++)
@@ -1098,10 +798,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     clock_gettime(CLOCK_MONOTONIC, &r.start);
     const char *dir = opts->index_dir;
 
-    quire_lock *lock = NULL;
     int rc = check_language(opts->language);
     if (rc == QUIRE_OK)
-        rc = check_inputs(opts);
+        rc = ingest_check_inputs(opts->inputs, opts->input_count, opts->allow_missing);
     if (rc != QUIRE_OK)
         return rc;
     if (opts->docs && (opts->input_count || opts->dry_run))
@@ -1111,78 +810,37 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
                            dir);
     if (opts->dry_run) {
         /* no lock, no cleanup, nothing written: read the last commit and the inputs */
-        rc = quire_manifest_read_latest(&r.base, dir, NULL);
-        r.have_base = rc == QUIRE_OK;
-        if (rc == QUIRE_ENOTFOUND)
-            rc = QUIRE_OK;
+        rc = txn_begin(&r.t, dir, TXN_READ_ONLY);
         if (rc == QUIRE_OK)
-            rc = prepare_ids(&r, r.have_base);
-        if (rc == QUIRE_OK && opts->feed) {
-            rc = source_open_feed(&r.src, opts->feed, opts->feed_ctx);
-            if (rc == QUIRE_OK)
-                rc = dry_run(&r);
-        } else if (rc == QUIRE_OK && opts->input_count) {
-            const source_opts so = source_options(&r);
-            rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
-            if (rc == QUIRE_OK)
-                rc = dry_run(&r);
-            if (r.src) {
-                summary->docs_skipped = source_skipped_count(r.src);
-                summary->input_bytes = source_bytes_read(r.src);
-            }
+            rc = prepare_ids(&r, r.t.have_base);
+        if (rc == QUIRE_OK)
+            rc = open_ingest(&r);
+        if (rc == QUIRE_OK && r.in)
+            rc = dry_run(&r);
+        if (r.in && !opts->feed) {
+            summary->docs_skipped = ingest_skipped_count(r.in);
+            summary->input_bytes = ingest_bytes_read(r.in);
             if (rc == QUIRE_OK)
                 rc = check_not_empty(&r);
         }
-        summary->generation = r.have_base ? r.base.generation : 0;
-        source_close(r.src);
-        idmap_free(r.ids);
-        for (uint32_t i = 0; r.pending && r.ix && i < quire_index_segment_count(r.ix); i++)
-            quire_deletes_free(&r.pending[i]);
-        quire_free(r.pending);
-        quire_free(r.pending_tokens);
-        quire_index_close(r.ix);
-        quire_buf_free(&r.run_dead);
-        quire_manifest_free(&r.base);
+        summary->generation = r.t.have_base ? r.t.base.generation : 0;
+        ingest_close(r.in);
+        free_ids(&r);
+        txn_end(&r.t);
         summary->seconds = elapsed(&r);
         return rc;
     }
-    if (!opts->lock_held) {
-        rc = quire_lock_acquire(&lock, dir);
-        if (rc != QUIRE_OK)
-            return rc;
-    }
-    rc = quire_manifest_read_latest(&r.base, dir, NULL);
-    if (rc == QUIRE_OK) {
-        r.have_base = true;
-        r.next_segment_id = r.base.next_segment_id;
-    } else if (rc == QUIRE_ENOTFOUND) {
-        rc = QUIRE_OK;
-        r.next_segment_id = 1;
-    }
+    /* the lock (unless the caller holds it) and the last commit; a failure goes through
+     * to the end, where the transaction ends with nothing written */
+    rc = txn_begin(&r.t, dir, opts->lock_held ? TXN_LOCK_HELD : TXN_LOCK);
     if (rc == QUIRE_OK)
         rc = check_analyzer(&r);
-    /* Remove what an interrupted run left: files neither the last commit nor the one
-     * before it needs. */
-    if (rc == QUIRE_OK && r.have_base) {
-        quire_manifest prev;
-        bool have_prev = read_previous(dir, r.base.generation, &prev);
-        int crc = quire_index_cleanup(dir, &r.base, have_prev ? &prev : NULL, NULL);
-        (void)crc;
-        if (have_prev) {
-            if (prev.next_segment_id > r.next_segment_id)
-                r.next_segment_id = prev.next_segment_id;
-            quire_manifest_free(&prev);
-        }
-    } else if (rc == QUIRE_OK) {
-        quire_manifest none;
-        memset(&none, 0, sizeof none);
-        int crc = quire_index_cleanup(dir, &none, NULL, NULL);
-        (void)crc;
-    }
+    if (rc == QUIRE_OK)
+        txn_cleanup(&r.t);
 
     /* the last commit's ids (a document with one of them replaces it) and --delete */
     if (rc == QUIRE_OK)
-        rc = prepare_ids(&r, r.have_base);
+        rc = prepare_ids(&r, r.t.have_base);
 
     int threads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
@@ -1230,20 +888,16 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     if (rc == QUIRE_OK) {
         snprintf(r.analyzer_id, sizeof r.analyzer_id, "%s",
                  quire_analyzer_id(analyze_worker_analyzer(workers[0])));
-        if (r.have_base && strcmp(r.analyzer_id, r.base.analyzer_id) != 0)
+        if (r.t.have_base && strcmp(r.analyzer_id, r.t.base.analyzer_id) != 0)
             rc = quire_error(QUIRE_EMISMATCH,
                              "%s: index was built by analyzer '%s'; this build's is '%s'", dir,
-                             r.base.analyzer_id, r.analyzer_id);
+                             r.t.base.analyzer_id, r.analyzer_id);
     }
     if (rc == QUIRE_OK)
         rc = inverter_new(&r.inv, dir, inv_budget, next_id, segment_done, &r);
-    if (rc == QUIRE_OK && opts->feed) {
-        rc = source_open_feed(&r.src, opts->feed, opts->feed_ctx);
-    } else if (rc == QUIRE_OK && opts->input_count) {
-        const source_opts so = source_options(&r);
-        rc = source_open(&r.src, opts->inputs, opts->input_count, &so);
-    }
-    if (rc == QUIRE_OK && (r.src || opts->docs)) {
+    if (rc == QUIRE_OK)
+        rc = open_ingest(&r);
+    if (rc == QUIRE_OK && r.in) {
         pthread_mutex_init(&r.mu, NULL);
         pthread_cond_init(&r.cv, NULL);
         rc = threads == 1 ? run_inline(&r, workers[0]) : run_threaded(&r, workers, nworkers);
@@ -1252,9 +906,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     if (rc == QUIRE_OK)
         rc = inverter_flush(r.inv);
-    if (r.src) {
-        summary->docs_skipped = source_skipped_count(r.src);
-        summary->input_bytes = source_bytes_read(r.src);
+    if (r.in) {
+        summary->docs_skipped = ingest_skipped_count(r.in);
+        summary->input_bytes = ingest_bytes_read(r.in);
     }
     if (rc == QUIRE_OK)
         rc = check_not_empty(&r);
@@ -1263,8 +917,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     if (rc != QUIRE_OK) { /* never committed: remove what this run wrote */
         for (uint32_t i = 0; i < r.run_segment_count; i++)
             quire_segment_remove(dir, r.run_segments[i]);
-        for (uint32_t i = 0; i < r.created_count; i++)
-            quire_segment_remove(dir, r.created[i]);
+        txn_abort(&r.t);
     }
     for (int i = 0; workers && i < nworkers; i++) {
         if (workers[i]) {
@@ -1277,9 +930,9 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     quire_free(workers);
     summary->seconds = elapsed(&r);
-    if (r.src && rc == QUIRE_OK)
+    if (r.in && rc == QUIRE_OK)
         report_progress(&r, true);
-    source_close(r.src);
+    ingest_close(r.in);
     inverter_free(r.inv);
     for (uint32_t i = 0; r.slots && i < r.nslots; i++)
         batch_free(&r.slots[i]);
@@ -1287,16 +940,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     quire_free(r.state);
     quire_free(r.forms);
     quire_free(r.run_segments);
-    quire_free(r.created);
-    idmap_free(r.ids);
-    for (uint32_t i = 0; r.pending && r.ix && i < quire_index_segment_count(r.ix); i++)
-        quire_deletes_free(&r.pending[i]);
-    quire_free(r.pending);
-    quire_free(r.pending_tokens);
-    quire_index_close(r.ix);
-    quire_buf_free(&r.run_dead);
-    quire_manifest_free(&r.base);
-    quire_lock_release(lock);
+    free_ids(&r);
+    txn_end(&r.t);
     return rc;
 }
 

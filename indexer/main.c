@@ -18,11 +18,14 @@
 
 #include "comm.h"
 #include "indexer.h"
-#include "shard_index.h"
+#include "ingest.h"
 #include "quire/analysis.h"
+#include "quire/array.h"
 #include "quire/date.h"
 #include "quire/segment.h"
 #include "quire/shardset.h"
+#include "quire/size.h"
+#include "shard_index.h"
 #include "source.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -108,43 +111,6 @@ static void usage(FILE *f)
           "     that had bytes; --verify or --stats found problems\n"
           "  2  bad usage\n",
           f);
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v <= 0)
-        return -1;
-    double mult = 1;
-    switch (*end) {
-    case 'k':
-    case 'K':
-        mult = 1024.0;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mult = MIB;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mult = MIB * 1024.0;
-        end++;
-        break;
-    default:
-        break;
-    }
-    if (*end == 'i' || *end == 'B' || *end == 'b')
-        end++;
-    if (*end == 'B')
-        end++;
-    if (*end != '\0' || v * mult < 1024.0 * 1024.0 || v * mult > 1e15)
-        return -1;
-    *out = (size_t)(v * mult);
-    return 0;
 }
 
 static void warn(void *ctx, const char *msg)
@@ -310,15 +276,10 @@ static void report_line(void *ctx, const char *line)
     while (g < v->count && strcmp(v->groups[g].key, key) != 0)
         g++;
     if (g == v->count) {
-        if (v->count == v->cap) {
-            size_t cap = v->cap ? v->cap * 2 : 16;
-            verify_group *n = realloc(v->groups, cap * sizeof *n);
-            if (!n) { /* out of memory: print it rather than lose it */
-                printf("%s\n", line);
-                return;
-            }
-            v->groups = n;
-            v->cap = cap;
+        int rc = QUIRE_ARRAY_RESERVE(v->groups, v->count, v->cap, 16);
+        if (rc != QUIRE_OK) { /* out of memory: print it rather than lose it */
+            printf("%s\n", line);
+            return;
         }
         v->groups[g] = (verify_group){strdup(key), strdup(line), 0};
         if (!v->groups[g].key || !v->groups[g].first) {
@@ -381,15 +342,10 @@ static int push_id(id_list *l, const char *id)
         fprintf(stderr, "quire-index: --delete: an empty id\n");
         return -1;
     }
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **n = realloc(l->v, cap * sizeof *n);
-        if (!n) {
-            fprintf(stderr, "quire-index: out of memory\n");
-            return -1;
-        }
-        l->v = n;
-        l->cap = cap;
+    int rc = QUIRE_ARRAY_RESERVE(l->v, l->count, l->cap, 16);
+    if (rc != QUIRE_OK) {
+        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
+        return -1;
     }
     l->v[l->count] = strdup(id);
     if (!l->v[l->count]) {
@@ -473,15 +429,10 @@ static void on_skip(void *ctx, indexer_skip_kind kind, const char *what, uint64_
                     const char *reason)
 {
     skip_list *l = ctx;
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        skip_entry *n = realloc(l->v, cap * sizeof *n);
-        if (!n) {
-            l->lost = true;
-            return;
-        }
-        l->v = n;
-        l->cap = cap;
+    int rc = QUIRE_ARRAY_RESERVE(l->v, l->count, l->cap, 16);
+    if (rc != QUIRE_OK) {
+        l->lost = true;
+        return;
     }
     skip_entry e = {kind, strdup(what), line, strdup(reason)};
     if (!e.what || !e.reason) {
@@ -588,30 +539,27 @@ static int parse_encoding(const char *v, int *out)
     return -1;
 }
 
-/* --export-jsonl: the documents of `inputs` as quire's sources read them (files, folders,
- * TREC, JSON Lines, gzip), one JSON object a line, for other tools (bench/ feeds them to
- * the peers). Bad items are skipped with a warning naming file and line, as when indexing.
+/* --export-jsonl: the documents of `inputs` as an indexing run reads them (ingest.h:
+ * files, folders, TREC, JSON Lines, gzip), one JSON object a line, for other tools (bench/
+ * feeds them to the peers). Bad items are skipped with a warning naming file and line, as when indexing.
  * Exit as an indexing run would: 0, 3 if something was skipped, 1 if an input does not
  * exist (unless allow_missing), the inputs could not be read or the output written. */
 static int export_jsonl(const char *const *inputs, size_t count, int encoding, bool allow_missing)
 {
-    for (size_t i = 0; i < count && !allow_missing; i++) {
-        struct stat st;
-        if (strcmp(inputs[i], "-") != 0 && stat(inputs[i], &st) != 0 &&
-            (errno == ENOENT || errno == ENOTDIR)) {
-            fprintf(stderr, "quire-index: input %s: no such file or directory\n", inputs[i]);
-            return EXIT_FAILED;
-        }
-    }
-    source *src = NULL;
-    const source_opts so = {.warn = warn_export, .encoding = (source_encoding)encoding};
-    if (source_open(&src, inputs, count, &so) != QUIRE_OK) {
+    ingest *in = NULL;
+    const ingest_opts io = {.inputs = inputs,
+                            .input_count = count,
+                            .allow_missing = allow_missing,
+                            .encoding = (source_encoding)encoding,
+                            .warn = warn_export};
+    if (ingest_check_inputs(inputs, count, allow_missing) != QUIRE_OK ||
+        ingest_open(&in, &io) != QUIRE_OK) {
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
         return EXIT_FAILED;
     }
     source_doc d;
     int rc;
-    while ((rc = source_next(src, &d)) == QUIRE_OK) {
+    while ((rc = ingest_next(in, &d)) == QUIRE_OK) {
         fputs("{\"id\":", stdout);
         put_json_string(stdout, d.external_id, d.external_id_len);
         fputs(",\"title\":", stdout);
@@ -626,10 +574,10 @@ static int export_jsonl(const char *const *inputs, size_t count, int encoding, b
         fputs("}\n", stdout);
     }
     const bool failed = rc < 0; /* bad items were skipped with a warning, as indexing does */
-    const bool skipped = source_skipped_count(src) > 0;
+    const bool skipped = ingest_skipped_count(in) > 0;
     if (rc < 0)
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
-    source_close(src);
+    ingest_close(in);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "quire-index: writing standard output: %s\n", strerror(errno));
         return EXIT_FAILED;
@@ -746,7 +694,7 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
         } else if (strcmp(a, "--keep-diacritics") == 0) {
             o.keep_diacritics = 1;
         } else if (strcmp(a, "--memory") == 0 && val) {
-            if (parse_size(val, &o.memory) != 0) {
+            if (quire_parse_size(val, (size_t)1 << 20, &o.memory) != QUIRE_OK) {
                 fprintf(stderr,
                         "quire-index: --memory %s: expected a size of at least 1M, "
                         "like 64M or 2G\n",
@@ -817,7 +765,7 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
             i++;
         } else if (strcmp(a, "--chunk") == 0 && val) {
             size_t n;
-            if (parse_size(val, &n) != 0) {
+            if (quire_parse_size(val, (size_t)1 << 20, &n) != QUIRE_OK) {
                 fprintf(stderr, "quire-index: --chunk %s: expected a size like 16M\n", val);
                 return 2;
             }

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quire/array.h"
+
 /* A merge reads its inputs through memory maps, and every page it touches counts in its
  * resident memory; every DROP_EVERY postings and positions copied it lets them go, so a merge of
  * any size stays within a few tens of MiB. */
@@ -129,14 +131,10 @@ typedef struct dropped {
 
 static int dropped_add(dropped *d, quire_bytes key)
 {
-    if (d->count + 2 > d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 64;
-        size_t *n = quire_realloc(d->off, cap * sizeof *n);
-        if (!n)
-            return quire_error(QUIRE_ENOMEM, "out of memory");
-        d->off = n;
-        d->cap = cap;
-    }
+    /* room for the key's start and, after it, the end */
+    int rc = QUIRE_ARRAY_RESERVE(d->off, d->count + 1, d->cap, 64);
+    if (rc != QUIRE_OK)
+        return rc;
     d->off[d->count++] = d->bytes.len;
     quire_buf_put(&d->bytes, key.ptr, key.len);
     d->off[d->count] = d->bytes.len;
@@ -217,15 +215,9 @@ static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_ter
                 if (!has[i])
                     continue;
                 for (uint32_t f = 0; f < ins[i].term.form_count && rc == QUIRE_OK; f++) {
-                    if (nf == forms_cap) {
-                        forms_cap = forms_cap ? forms_cap * 2 : 16;
-                        quire_bytes *nb = quire_realloc(forms, forms_cap * sizeof *nb);
-                        if (!nb) {
-                            rc = quire_error(QUIRE_ENOMEM, "out of memory");
-                            break;
-                        }
-                        forms = nb;
-                    }
+                    rc = QUIRE_ARRAY_RESERVE(forms, nf, forms_cap, 16);
+                    if (rc != QUIRE_OK)
+                        break;
                     rc = quire_term_form(&ins[i].term, f, ins[i].key, &forms[nf]);
                     nf++;
                 }

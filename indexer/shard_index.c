@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "quire/analysis.h"
+#include "quire/array.h"
 #include "quire/shardset.h"
 #include "source.h"
 
@@ -70,16 +71,10 @@ static bool splittable(const char *path)
 
 static int add_chunk(plan *pl, size_t first, size_t count, uint64_t start, uint64_t end)
 {
-    if (pl->count == pl->cap) {
-        const size_t cap = pl->cap ? pl->cap * 2 : 64;
-        chunk *c = quire_realloc(pl->chunks, cap * sizeof *c);
-        if (c == NULL)
-            return quire_error(QUIRE_ENOMEM, "out of memory");
-        pl->chunks = c;
-        pl->cap = cap;
-    }
-    pl->chunks[pl->count++] = (chunk){first, count, start, end};
-    return QUIRE_OK;
+    int rc = QUIRE_ARRAY_RESERVE(pl->chunks, pl->count, pl->cap, 64);
+    if (rc == QUIRE_OK)
+        pl->chunks[pl->count++] = (chunk){first, count, start, end};
+    return rc;
 }
 
 static int make_plan(plan *pl, const shard_index_opts *o, uint32_t size)

@@ -50,6 +50,7 @@
 
 #include "json.h"
 #include "quire/analysis.h"
+#include "quire/array.h"
 #include "quire/bytes.h"
 
 enum {
@@ -219,14 +220,9 @@ static bool names_put(source *s, const char *str, size_t n, size_t *off)
 
 static entry *add_entry(source *s, entry_kind kind, const char *path)
 {
-    if (s->entry_count == s->entry_cap) {
-        size_t cap = s->entry_cap ? s->entry_cap * 2 : 64;
-        entry *e = quire_realloc(s->entries, cap * sizeof *e);
-        if (!e)
-            return NULL;
-        s->entries = e;
-        s->entry_cap = cap;
-    }
+    int rc = QUIRE_ARRAY_RESERVE(s->entries, s->entry_count, s->entry_cap, 64);
+    if (rc != QUIRE_OK)
+        return NULL;
     entry *e = &s->entries[s->entry_count];
     *e = (entry){kind, QUIRE_OK, 0, 0, 0, 0, 0};
     if (!names_put(s, path, strlen(path), &e->path_off))
@@ -287,16 +283,9 @@ static int walk_dir(source *s, const char *path, const struct stat *st)
     for (struct dirent *d; (d = readdir(dir)) != NULL; errno = 0) {
         if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
             continue;
-        if (count == cap) {
-            size_t new_cap = cap ? cap * 2 : 32;
-            char **n = quire_realloc(names, new_cap * sizeof *n);
-            if (!n) {
-                rc = QUIRE_ENOMEM;
-                goto done;
-            }
-            names = n;
-            cap = new_cap;
-        }
+        rc = QUIRE_ARRAY_RESERVE(names, count, cap, 32);
+        if (rc != QUIRE_OK)
+            goto done;
         names[count] = quire_strndup(d->d_name, strlen(d->d_name));
         if (!names[count]) {
             rc = QUIRE_ENOMEM;
@@ -311,16 +300,9 @@ static int walk_dir(source *s, const char *path, const struct stat *st)
     if (count > 1)
         qsort(names, count, sizeof *names, compare_names);
 
-    if (s->ancestor_count == s->ancestor_cap) {
-        size_t new_cap = s->ancestor_cap ? s->ancestor_cap * 2 : 16;
-        dir_id *a = quire_realloc(s->ancestors, new_cap * sizeof *a);
-        if (!a) {
-            rc = QUIRE_ENOMEM;
-            goto done;
-        }
-        s->ancestors = a;
-        s->ancestor_cap = new_cap;
-    }
+    rc = QUIRE_ARRAY_RESERVE(s->ancestors, s->ancestor_count, s->ancestor_cap, 16);
+    if (rc != QUIRE_OK)
+        goto done;
     s->ancestors[s->ancestor_count++] = (dir_id){st->st_dev, st->st_ino};
     for (size_t i = 0; i < count && rc == QUIRE_OK; i++) {
         size_t name_len = strlen(names[i]);

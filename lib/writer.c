@@ -7,6 +7,11 @@
  * with the deleted ids as its delete list, so documents from memory are analysed,
  * inverted, merged and committed by exactly the code that indexes files.
  *
+ * Files (quire_writer_add_files): a group of paths with the sequence number of its call and
+ * the count of records logged before it; at the commit its documents are read through the
+ * ingest library (indexer/ingest.h) between those records and the next, with the same
+ * delete rule, so they have the same fields and source positions as quire-index's.
+ *
  * Order within a transaction (writer.h "Order") from the indexer's rule that deletes apply
  * before the run's documents: each change gets a sequence number; a document is dropped
  * from the run when its id was deleted later in the transaction, and every deleted id goes
@@ -27,10 +32,22 @@
 #include <unistd.h>
 
 #include "indexer.h"
+#include "ingest.h"
 #include "quire/analysis.h"
+#include "quire/array.h"
 #include "quire/bytes.h"
 #include "quire/date.h"
 #include "quire/manifest.h"
+
+/* The paths of one quire_writer_add_files() call, read at the commit after the log's
+ * first `at_record` records. */
+typedef struct file_group {
+    char **paths; /* owned copies */
+    size_t count;
+    uint64_t seq;     /* of the call */
+    size_t at_record; /* records added before the call */
+    quire_files_options opts;
+} file_group;
 
 typedef struct deleted_id {
     char *id; /* owned, NUL-terminated */
@@ -59,11 +76,17 @@ struct quire_writer {
     FILE *spill;       /* the log's older records (unlinked file), or NULL */
     deleted_id *dels;  /* in the order given; sorted by id, then seq, at commit */
     size_t del_count, del_cap;
+    file_group *groups; /* quire_writer_add_files() calls, in order */
+    size_t group_count, group_cap;
+    size_t records; /* records added to the log */
     /* reading the log back during the commit */
     size_t read_at;   /* next record in `log` when there is no spill file */
     quire_buf record; /* the record read from the spill file */
     quire_buf origin; /* the current document's origin, NUL-terminated */
     uint64_t live;    /* documents handed to the indexer */
+    size_t records_read;
+    size_t group_next; /* the next group to read */
+    ingest *files;     /* groups[group_next]'s documents, being read; or NULL */
 };
 
 static int writer_fail(quire_writer *w, int rc)
@@ -95,8 +118,19 @@ static void reset_transaction(quire_writer *w)
     for (size_t i = 0; i < w->del_count; i++)
         quire_free(w->dels[i].id);
     w->del_count = 0;
+    for (size_t g = 0; g < w->group_count; g++) {
+        for (size_t i = 0; i < w->groups[g].count; i++)
+            quire_free(w->groups[g].paths[i]);
+        quire_free(w->groups[g].paths);
+    }
+    w->group_count = 0;
+    w->records = 0;
+    ingest_close(w->files);
+    w->files = NULL;
     w->read_at = 0;
     w->live = 0;
+    w->records_read = 0;
+    w->group_next = 0;
 }
 
 static int check_language(const char *lang)
@@ -216,6 +250,7 @@ void quire_writer_close(quire_writer *w)
         return;
     reset_transaction(w);
     quire_free(w->dels);
+    quire_free(w->groups);
     quire_lock_release(w->lock);
     quire_free(w->language);
     quire_free(w->dir);
@@ -321,6 +356,7 @@ int quire_writer_add(quire_writer *w, const quire_document *doc)
     }
     quire_store_le32(b->data + start, (uint32_t)body);
     w->seq++;
+    w->records++;
     if (b->len > w->spill_at)
         return spill(w);
     return QUIRE_OK;
@@ -334,14 +370,9 @@ int quire_writer_delete(quire_writer *w, const char *id, size_t id_len)
         return quire_error(QUIRE_EINVAL, "delete: an empty id");
     if (has_nul(id, id_len))
         return quire_error(QUIRE_EINVAL, "delete: an id with a NUL byte");
-    if (w->del_count == w->del_cap) {
-        const size_t cap = w->del_cap ? w->del_cap * 2 : 16;
-        deleted_id *n = quire_realloc(w->dels, cap * sizeof *n);
-        if (n == NULL)
-            return writer_fail(w, quire_error(QUIRE_ENOMEM, "delete: out of memory"));
-        w->dels = n;
-        w->del_cap = cap;
-    }
+    int rc = QUIRE_ARRAY_RESERVE(w->dels, w->del_count, w->del_cap, 16);
+    if (rc != QUIRE_OK)
+        return writer_fail(w, quire_error(rc, "delete: out of memory"));
     deleted_id *d = &w->dels[w->del_count];
     d->id = quire_strndup(id, id_len);
     if (d->id == NULL)
@@ -349,6 +380,59 @@ int quire_writer_delete(quire_writer *w, const char *id, size_t id_len)
     d->len = id_len;
     d->seq = w->seq++;
     w->del_count++;
+    return QUIRE_OK;
+}
+
+_Static_assert(QUIRE_ENCODING_AUTO == (int)SOURCE_ENCODING_AUTO &&
+                   QUIRE_ENCODING_UTF8 == (int)SOURCE_ENCODING_UTF8 &&
+                   QUIRE_ENCODING_LATIN1 == (int)SOURCE_ENCODING_LATIN1 &&
+                   QUIRE_ENCODING_CP1252 == (int)SOURCE_ENCODING_CP1252,
+               "the public encodings are the sources'");
+
+int quire_writer_add_files(quire_writer *w, const char *const *paths, size_t count,
+                           const quire_files_options *opts)
+{
+    const quire_files_options defaults = QUIRE_FILES_OPTIONS_INIT;
+    if (opts == NULL)
+        opts = &defaults;
+    if (w->err != QUIRE_OK)
+        return broken(w);
+    if (opts->version != QUIRE_FILES_OPTIONS_VERSION)
+        return quire_error(QUIRE_EINVAL, "files options version %u (this library knows 1)",
+                           opts->version);
+    if (opts->encoding < QUIRE_ENCODING_AUTO || opts->encoding > QUIRE_ENCODING_CP1252)
+        return quire_error(QUIRE_EINVAL, "files options: encoding %d, expected 0 to 3",
+                           opts->encoding);
+    if (paths == NULL || count == 0)
+        return quire_error(QUIRE_EINVAL, "add files: no paths");
+    for (size_t i = 0; i < count; i++)
+        if (paths[i] == NULL || paths[i][0] == '\0')
+            return quire_error(QUIRE_EINVAL, "add files: path %zu is empty", i + 1);
+    int rc = ingest_check_inputs(paths, count, opts->allow_missing);
+    if (rc != QUIRE_OK)
+        return rc;
+    rc = QUIRE_ARRAY_RESERVE(w->groups, w->group_count, w->group_cap, 4);
+    if (rc != QUIRE_OK)
+        return writer_fail(w, quire_error(rc, "add files: out of memory"));
+    file_group *g = &w->groups[w->group_count];
+    memset(g, 0, sizeof *g);
+    g->paths = quire_calloc(count, sizeof *g->paths);
+    for (size_t i = 0; g->paths != NULL && i < count; i++) {
+        g->paths[i] = quire_strndup(paths[i], strlen(paths[i]));
+        if (g->paths[i] == NULL)
+            break;
+        g->count++;
+    }
+    if (g->count < count) {
+        for (size_t i = 0; i < g->count; i++)
+            quire_free(g->paths[i]);
+        quire_free(g->paths);
+        return writer_fail(w, quire_error(QUIRE_ENOMEM, "add files: out of memory"));
+    }
+    g->seq = w->seq++;
+    g->at_record = w->records;
+    g->opts = *opts;
+    w->group_count++;
     return QUIRE_OK;
 }
 
@@ -447,14 +531,62 @@ static int get_str(const uint8_t **p, const uint8_t *end, const char **s, size_t
 }
 
 /* indexer_doc_fn: the log's documents that no later delete drops, in order. */
+static void forward_warning(void *ctx, const char *message);
+
+/* The next document of the files of groups[group_next], opened at its first call: QUIRE_OK,
+ * 1 when the group is done (closed, group_next moved on), or an error. */
+static int next_file_doc(quire_writer *w, source_doc *doc)
+{
+    const file_group *g = &w->groups[w->group_next];
+    int rc = QUIRE_OK;
+    if (w->files == NULL) {
+        const ingest_opts io = {.inputs = (const char *const *)g->paths,
+                                .input_count = g->count,
+                                .allow_missing = g->opts.allow_missing,
+                                .stop_on_error = g->opts.stop_on_error,
+                                .encoding = (source_encoding)g->opts.encoding,
+                                .max_doc_bytes = w->max_doc,
+                                .max_doc_why = " (a document is analysed whole, in about 5 bytes "
+                                               "of memory per byte of text: the most is a "
+                                               "sixth of the memory budget)",
+                                .warn = forward_warning,
+                                .warn_ctx = w};
+        rc = ingest_open(&w->files, &io);
+    }
+    while (rc == QUIRE_OK) {
+        rc = ingest_next(w->files, doc);
+        if (rc == QUIRE_OK && deleted_after(w, doc->external_id, doc->external_id_len, g->seq))
+            continue;
+        break;
+    }
+    if (rc == 1) {
+        ingest_close(w->files);
+        w->files = NULL;
+        w->group_next++;
+    }
+    return rc;
+}
+
 static int next_doc(void *ctx, source_doc *doc)
 {
     quire_writer *w = ctx;
     for (;;) {
+        /* a group of files takes its place among the records: after the ones added before
+         * its call */
+        if (w->group_next < w->group_count &&
+            w->groups[w->group_next].at_record == w->records_read) {
+            const int frc = next_file_doc(w, doc);
+            if (frc == 1)
+                continue;
+            if (frc == QUIRE_OK)
+                w->live++;
+            return frc;
+        }
         const uint8_t *p = NULL, *end = NULL;
         const int rc = next_record(w, &p, &end);
         if (rc != QUIRE_OK)
             return rc;
+        w->records_read++;
         uint64_t seq, line;
         const char *origin;
         size_t origin_len;

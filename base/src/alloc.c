@@ -3,10 +3,13 @@
  * (and all after it) with quire_alloc_fail_at(n) to check that every path returns
  * QUIRE_ENOMEM cleanly and leaks nothing.
  */
+#include <assert.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "quire/array.h"
 #include "quire/status.h"
 
 static atomic_long alloc_count;   /* allocations since the last quire_alloc_fail_at() */
@@ -60,4 +63,35 @@ char *quire_strndup(const char *s, size_t n)
     memcpy(d, s, n);
     d[n] = '\0';
     return d;
+}
+
+int quire_array_grow(void *items_ptr, size_t item_size, void *cap_ptr, size_t cap_size,
+                     size_t first)
+{
+    assert(cap_size == sizeof(uint32_t) || cap_size == sizeof(size_t));
+    size_t cap = 0, max = SIZE_MAX;
+    if (cap_size == sizeof(uint32_t)) {
+        uint32_t c;
+        memcpy(&c, cap_ptr, sizeof c);
+        cap = c;
+        max = UINT32_MAX;
+    } else {
+        memcpy(&cap, cap_ptr, sizeof cap);
+    }
+    const size_t n = cap ? cap * 2 : first;
+    if (n < cap || n > max || item_size == 0 || n > SIZE_MAX / item_size)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    void *items;
+    memcpy(&items, items_ptr, sizeof items);
+    void *grown = quire_realloc(items, n * item_size);
+    if (grown == NULL)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    memcpy(items_ptr, &grown, sizeof grown);
+    if (cap_size == sizeof(uint32_t)) {
+        const uint32_t c = (uint32_t)n;
+        memcpy(cap_ptr, &c, sizeof c);
+    } else {
+        memcpy(cap_ptr, &n, sizeof n);
+    }
+    return QUIRE_OK;
 }

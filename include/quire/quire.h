@@ -2,8 +2,9 @@
  * quire/quire.h - libquire, the full-text search engine behind quire-index(1) and
  * quire-query(1): the one header a program includes.
  *
- *   quire_writer    takes an index's lock; adds, replaces and deletes documents by id in
- *                   transactions committed atomically; optimizes      (quire/writer.h)
+ *   quire_writer    takes an index's lock; adds (from memory or from files), replaces
+ *                   and deletes documents by id in transactions committed atomically;
+ *                   optimizes                                         (quire/writer.h)
  *   quire_reader    an index opened read-only on one commit; shared by all threads,
  *                   reference counted, reopened on a newer commit on request
  *   quire_searcher  one thread's searcher on a reader: runs queries

@@ -120,6 +120,45 @@ typedef struct quire_document {
  *   it ends (commit returns it and commits nothing, or abort). */
 QUIRE_API QUIRE_MUST_CHECK int quire_writer_add(quire_writer *w, const quire_document *doc);
 
+/* How quire_writer_add_files() reads its inputs. Versioned (see quire_search_options):
+ * set `version` to QUIRE_FILES_OPTIONS_VERSION (QUIRE_FILES_OPTIONS_INIT does). */
+typedef struct quire_files_options {
+    unsigned int version; /* QUIRE_FILES_OPTIONS_VERSION */
+    int encoding;         /* how the bytes are read: QUIRE_ENCODING_AUTO (UTF-8, but a
+                           * document that is not and reads as cp1252 is read as cp1252,
+                           * with a warning), _UTF8, _LATIN1 or _CP1252 */
+    bool allow_missing;   /* a path that does not exist is skipped (with a warning at the
+                           * commit) instead of refused by the call */
+    bool stop_on_error;   /* a bad item (an unreadable file, a broken JSON line, a cut gzip
+                           * stream) fails the commit; else it is skipped with a warning */
+} quire_files_options;
+
+enum { QUIRE_ENCODING_AUTO = 0, QUIRE_ENCODING_UTF8, QUIRE_ENCODING_LATIN1, QUIRE_ENCODING_CP1252 };
+
+#define QUIRE_FILES_OPTIONS_VERSION 1
+#define QUIRE_FILES_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        QUIRE_FILES_OPTIONS_VERSION, QUIRE_ENCODING_AUTO, false, false                             \
+    }
+
+/* Add the documents of `paths[0..count)` to the transaction, as quire-index(1) reads its
+ * INPUTs (README "Inputs"): a file, a folder (recursively, entries sorted by name), JSON
+ * Lines, TREC SGML, a .gz of any of these, each document with its id, title, date and
+ * where its text lies in the file. The paths are copied; the files are read when the
+ * transaction commits (a file changed in between is read as it is then), by the same code
+ * as quire-index, so the index is the same. Their documents take the call's place in the
+ * transaction's order (see "Order" above): they replace what was added before the call
+ * and are replaced, or deleted, by what comes after. A document larger than a sixth of
+ * the memory budget is skipped with a warning. `opts` may be NULL (the defaults).
+ * @return QUIRE_OK; QUIRE_ENOTFOUND for a path that does not exist (unless allow_missing:
+ *   the transaction is unchanged and goes on); QUIRE_EINVAL for no paths, a NULL or empty
+ *   path, or bad options (likewise unchanged); QUIRE_ENOMEM (the transaction is broken,
+ *   as for quire_writer_add()). At the commit, with stop_on_error, a bad item fails it
+ *   with QUIRE_EINVAL or QUIRE_EIO naming the file and line (nothing committed). */
+QUIRE_API QUIRE_MUST_CHECK int quire_writer_add_files(quire_writer *w, const char *const *paths,
+                                                      size_t count,
+                                                      const quire_files_options *opts);
+
 /* Delete the document with id `id` (`id_len` bytes) when the transaction commits (see
  * "Order" above). An id the index does not hold is no error: it is counted in
  * quire_commit_info.deletes_missing and warned about at the commit.

@@ -419,6 +419,101 @@ Test(api, changes_apply_in_the_order_made)
     quire_searcher_free(s);
 }
 
+static void write_text(const char *name, const char *text, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/%s", tmp_root, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0);
+}
+
+Test(api, files_take_their_place_in_the_order_made)
+{
+    char jsonl[400], plain[400];
+    write_text("in.jsonl",
+               "{\"id\":\"f1\",\"title\":\"File one\",\"date\":\"2020-01-02\","
+               "\"text\":\"delta from the file\"}\n"
+               "{\"id\":\"f2\",\"text\":\"epsilon from the file\"}\n"
+               "{\"id\":\"f3\",\"text\":\"zeta from the file\"}\n",
+               jsonl, sizeof jsonl);
+    write_text("note.txt", "date 2019-05-06\nA plain note\n\nEta in a plain file.\n", plain,
+               sizeof plain);
+    quire_writer *w = open_writer();
+    const doc before = {"f1", NULL, NULL, "theta before the file"};
+    const doc after = {"f2", NULL, NULL, "iota after the file"};
+    add_doc(w, &before); /* replaced by the file's f1 */
+    const char *paths[] = {jsonl, plain};
+    cr_assert_eq(quire_writer_add_files(w, paths, 2, NULL), QUIRE_OK, "%s", quire_errmsg());
+    add_doc(w, &after);                                      /* replaces the file's f2 */
+    cr_assert_eq(quire_writer_delete(w, "f3", 2), QUIRE_OK); /* drops the file's f3 */
+    quire_commit_info info = QUIRE_COMMIT_INFO_INIT;
+    cr_assert_eq(quire_writer_commit(w, &info), QUIRE_OK, "%s", quire_errmsg());
+    quire_writer_close(w);
+    cr_expect_eq(info.docs_added, 5, "theta's f1, the file's f1 and f2, the note, iota's f2: %llu",
+                 (unsigned long long)info.docs_added);
+    cr_expect_eq(info.docs_replaced, 2, "f1 and f2");
+
+    quire_searcher *s = open_searcher();
+    expect_ids(s, "delta", "f1");
+    expect_ids(s, "theta", "");
+    expect_ids(s, "epsilon", "");
+    expect_ids(s, "iota", "f2");
+    expect_ids(s, "zeta", "");
+    char want[420];
+    snprintf(want, sizeof want, "%s", plain);
+    expect_ids(s, "eta", want);
+    quire_results *res = search(s, "delta", NULL);
+    cr_assert_eq(quire_results_hit_count(res), 1);
+    const quire_hit *h = quire_results_hit(res, 0);
+    cr_expect_str_eq(quire_hit_title(h, NULL), "File one");
+    cr_expect_str_eq(quire_hit_date(h), "2020-01-02");
+    quire_results_free(res);
+    res = search(s, "eta", NULL);
+    cr_assert_eq(quire_results_hit_count(res), 1);
+    cr_expect_str_eq(quire_hit_date(quire_results_hit(res, 0)), "2019-05-06");
+    quire_results_free(res);
+    quire_searcher_free(s);
+}
+
+Test(api, files_that_are_not_there_or_bad)
+{
+    char missing[400], bad[400];
+    snprintf(missing, sizeof missing, "%s/not-there.jsonl", tmp_root);
+    write_text("bad.jsonl", "{\"id\":\"g1\",\"text\":\"kappa\"}\n{\"id\":\n", bad, sizeof bad);
+    quire_writer *w = open_writer();
+    const char *paths[] = {missing};
+    cr_expect_eq(quire_writer_add_files(w, paths, 1, NULL), QUIRE_ENOTFOUND);
+    cr_expect(strstr(quire_errmsg(), missing) != NULL, "%s", quire_errmsg());
+    cr_expect_eq(quire_writer_add_files(w, paths, 0, NULL), QUIRE_EINVAL);
+    quire_files_options o = QUIRE_FILES_OPTIONS_INIT;
+    o.encoding = 9;
+    cr_expect_eq(quire_writer_add_files(w, paths, 1, &o), QUIRE_EINVAL);
+    o.encoding = QUIRE_ENCODING_AUTO;
+    o.allow_missing = true;
+    cr_expect_eq(quire_writer_add_files(w, paths, 1, &o), QUIRE_OK, "%s", quire_errmsg());
+    /* the transaction went on: a bad line is skipped, the rest commits */
+    const char *bad_paths[] = {bad};
+    cr_assert_eq(quire_writer_add_files(w, bad_paths, 1, NULL), QUIRE_OK, "%s", quire_errmsg());
+    quire_commit_info info = QUIRE_COMMIT_INFO_INIT;
+    cr_assert_eq(quire_writer_commit(w, &info), QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_eq(info.docs_added, 1);
+    /* with stop_on_error the bad line fails the commit: nothing of it is committed */
+    const doc lambda = {"g2", NULL, NULL, "lambda"};
+    add_doc(w, &lambda);
+    quire_files_options strict = QUIRE_FILES_OPTIONS_INIT;
+    strict.stop_on_error = true;
+    cr_assert_eq(quire_writer_add_files(w, bad_paths, 1, &strict), QUIRE_OK);
+    const int rc = quire_writer_commit(w, NULL);
+    cr_expect(rc == QUIRE_EINVAL || rc == QUIRE_EIO, "commit gave %d", rc);
+    cr_expect(strstr(quire_errmsg(), bad) != NULL, "%s", quire_errmsg());
+    quire_writer_close(w);
+    quire_searcher *s = open_searcher();
+    expect_ids(s, "kappa", "g1");
+    expect_ids(s, "lambda", "");
+    quire_searcher_free(s);
+}
+
 Test(api, nothing_is_visible_before_commit_and_abort_drops_it)
 {
     quire_writer *w = open_writer();

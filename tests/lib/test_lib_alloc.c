@@ -129,3 +129,55 @@ Test(lib_alloc, every_failing_allocation_returns_enomem_and_keeps_a_commit)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_expect_eq(system(cmd), 0);
 }
+
+/* Files added to the transaction (read through the ingest library at the commit) and a
+ * delete: f and g added, a deleted. */
+static int files_scenario(const char *dir, const char *path)
+{
+    quire_writer *w = NULL;
+    const quire_writer_options o = one_thread();
+    int rc = quire_writer_open(&w, dir, &o);
+    const char *paths[] = {path};
+    if (rc == QUIRE_OK)
+        rc = quire_writer_add_files(w, paths, 1, NULL);
+    if (rc == QUIRE_OK)
+        rc = quire_writer_delete(w, "a", 1);
+    if (rc == QUIRE_OK)
+        rc = quire_writer_commit(w, NULL);
+    quire_writer_close(w);
+    return rc;
+}
+
+Test(lib_alloc, files_every_failing_allocation_returns_enomem_and_keeps_a_commit)
+{
+    char dir[] = "/tmp/quire-lib-alloc-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[300];
+    snprintf(path, sizeof path, "%s.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("{\"id\":\"f\",\"title\":\"Eff\",\"text\":\"Tea from a file.\"}\n"
+          "{\"id\":\"g\",\"date\":\"2020-02-02\",\"text\":\"More tea, \\\"green tea\\\".\"}\n",
+          f);
+    cr_assert_eq(fclose(f), 0);
+    build_base(dir);
+    cr_assert_eq(files_scenario(dir, path), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(live_docs(dir), 4); /* b, c, f, g */
+    long n = 1;
+    for (; n < 100000; n++) {
+        build_base(dir);
+        quire_alloc_fail_at(n);
+        const int rc = files_scenario(dir, path);
+        const long used = quire_alloc_fail_at(0);
+        if (rc == QUIRE_OK && used < n)
+            break;
+        if (rc != QUIRE_OK)
+            cr_assert_eq(rc, QUIRE_ENOMEM, "N = %ld: %d %s", n, rc, quire_errmsg());
+        const uint64_t docs = live_docs(dir);
+        cr_assert(docs == 3 || docs == 4, "N = %ld: %llu documents", n, (unsigned long long)docs);
+    }
+    cr_expect_gt(n, 20, "the scenario allocates more than that");
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, path);
+    cr_expect_eq(system(cmd), 0);
+}

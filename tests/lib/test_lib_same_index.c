@@ -54,7 +54,7 @@ static size_t list_files(const char *dir, char **names, size_t cap)
     return n;
 }
 
-static void expect_same_files(const char *a, const char *b)
+static void expect_same_files(const char *a, const char *b, bool with_dmd)
 {
     char *na[64], *nb[64];
     const size_t ca = list_files(a, na, 64), cb = list_files(b, nb, 64);
@@ -69,7 +69,7 @@ static void expect_same_files(const char *a, const char *b)
         cr_assert_eq(quire_read_file(&x, pa), QUIRE_OK);
         cr_assert_eq(quire_read_file(&y, pb), QUIRE_OK);
         const size_t n = strlen(na[i]);
-        if (n < 4 || strcmp(na[i] + n - 4, ".dmd") != 0) /* .dmd: expect_same_documents */
+        if (with_dmd || n < 4 || strcmp(na[i] + n - 4, ".dmd") != 0) /* else see below */
             cr_expect(x.len == y.len && memcmp(x.data, y.data, x.len) == 0, "%s differs", na[i]);
         quire_buf_free(&x);
         quire_buf_free(&y);
@@ -183,7 +183,56 @@ Test(lib_same_index, writer_from_memory_equals_quire_index_on_the_files)
     cr_expect_eq(info.tokens, sum.tokens);
     cr_expect_eq(added, sum.docs_added);
 
-    expect_same_files(by_cli, by_api);
+    expect_same_files(by_cli, by_api, false); /* .dmd: expect_same_documents */
     expect_same_documents(by_cli, by_api);
+    rm_tree(root);
+}
+
+/* The same paths given to quire_writer_add_files(): read by the same ingest library at the
+ * commit, with where each plain file's text starts, so every byte of every file is the
+ * same, .dmd too. */
+Test(lib_same_index, writer_add_files_equals_quire_index_byte_for_byte)
+{
+    const char *src_dir = getenv("QUIRE_SOURCE_DIR");
+    cr_assert_not_null(src_dir, "run through ctest");
+    char inputs[4][512];
+    snprintf(inputs[0], sizeof inputs[0], "%s/tests/data/000_9f4ac158bb6fb716.txt", src_dir);
+    snprintf(inputs[1], sizeof inputs[1], "%s/tests/data/inputs/docs.jsonl", src_dir);
+    snprintf(inputs[2], sizeof inputs[2], "%s/tests/data/inputs/sample.trec", src_dir);
+    snprintf(inputs[3], sizeof inputs[3], "%s/tests/data", src_dir);
+    const char *in[4] = {inputs[0], inputs[1], inputs[2], inputs[3]};
+    char root[] = "/tmp/quire-same-XXXXXX";
+    cr_assert_not_null(mkdtemp(root));
+    char by_cli[600], by_api[600];
+    snprintf(by_cli, sizeof by_cli, "%s/cli", root);
+    snprintf(by_api, sizeof by_api, "%s/api", root);
+
+    indexer_opts o;
+    memset(&o, 0, sizeof o);
+    o.index_dir = by_cli;
+    o.inputs = in;
+    o.input_count = 4;
+    o.keep_diacritics = -1;
+    o.zlib_level = -1;
+    o.threads = 2;
+    indexer_summary sum;
+    cr_assert_eq(indexer_run(&o, &sum), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_gt(sum.docs_added, 5);
+
+    quire_writer *w = NULL;
+    quire_writer_options wo = QUIRE_WRITER_OPTIONS_INIT;
+    wo.threads = 2;
+    cr_assert_eq(quire_writer_open(&w, by_api, &wo), QUIRE_OK, "%s", quire_errmsg());
+    /* in two calls: the order of the documents is the order of the paths either way */
+    cr_assert_eq(quire_writer_add_files(w, in, 1, NULL), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_writer_add_files(w, in + 1, 3, NULL), QUIRE_OK, "%s", quire_errmsg());
+    quire_commit_info info = QUIRE_COMMIT_INFO_INIT;
+    cr_assert_eq(quire_writer_commit(w, &info), QUIRE_OK, "%s", quire_errmsg());
+    quire_writer_close(w);
+    cr_expect_eq(info.docs_added, sum.docs_added);
+    cr_expect_eq(info.docs_replaced, sum.docs_replaced);
+    cr_expect_eq(info.tokens, sum.tokens);
+
+    expect_same_files(by_cli, by_api, true);
     rm_tree(root);
 }
