@@ -9,7 +9,9 @@
 #   --corpus NAME  reuters (Reuters-21578, default) or enwiki (the Wikipedia sample); may be
 #                  repeated
 #   --base REF     the commit whose quire-query the exact queries are compared with
-#                  (default main; built from `git archive REF` into bench/build/obj-REF)
+#                  (default main; built from `git archive REF` into bench/build/obj-REF);
+#                  it searches an index its own quire-index wrote, so REF may predate a
+#                  format change
 #   --scan N       quotes per corpus also answered by the brute-force scan (default 100 on
 #                  Reuters, 10 on the Wikipedia sample, where one scan takes seconds)
 #   --runs N       timed passes (default 5; a query's latency is its median)
@@ -128,6 +130,7 @@ for c in "${names[@]}"; do
     esac
     echo "== $title: index, queries" >&2
     "$obj/quire-index" --quiet "$work/$c.idx" "$src"
+    "$base_obj/quire-index" --quiet "$work/$c.base.idx" "$src"
     python3 "$here/make_approx_queries.py" "$src" "$work/$c"
     qq="$obj/quire-query"
     echo "== $title: approximate and exact quotes" >&2
@@ -146,9 +149,10 @@ for c in "${names[@]}"; do
     for r in $(seq 1 "$runs"); do
         for side in new base; do
             bin=$qq
-            [ $side = base ] && bin=$base_obj/quire-query
+            idx=$work/$c.idx
+            [ $side = base ] && bin=$base_obj/quire-query idx=$work/$c.base.idx
             "$bin" --batch "$here/queries/$c.quire.tsv" --timings "$work/$c.exact-$side.$r.t" \
-                "$work/$c.idx" >/dev/null 2>&1 || true
+                "$idx" >/dev/null 2>&1 || true
         done
     done
     cp "$work"/*.t "$out/" 2>/dev/null || true
@@ -186,7 +190,10 @@ print(f"Approximate quotes through the library (bench_approx quotes): p50 {pct(q
       f"p50 {pct([b / a for a, b in s], 50):.0f}x (min {min(b / a for a, b in s):.0f}x); the scan's "
       f"documents were quire's for every one.")
 print()
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[2]) if not l.startswith("#")]
+lines = open(sys.argv[2]).read().splitlines()
+rows = [l.split("\t") for l in lines if not l.startswith("#")]
+refused = [l.split(": ")[-1] for l in lines if l.startswith("# refused")]
+lowered = [l.split(": ")[-1] for l in lines if l.startswith("# lowered")]
 print("| fuzzy word expansion | words | p50 ms | p95 ms | dictionary scan p50 ms | scan / walk p50 | keys read p50 (share of the forms) | seeks p50 |")
 print("|---|---|---|---|---|---|---|---|")
 for d in sorted({r[1] for r in rows}):
@@ -200,8 +207,16 @@ for d in sorted({r[1] for r in rows}):
           f"{pct(keys, 50)} ({100 * pct(keys, 50) / forms:.1f}% of {forms}) | "
           f"{pct([int(r[5]) for r in g], 50)} |")
 print()
+if lowered and lowered[0] != "0":
+    print(f"{lowered[0]} of the words had more forms than the cap within their default "
+          f"distance and were expanded at the next smaller one, as quire-query does (with a "
+          f"note); the row is the distance used, the time includes the attempt refused.")
+    print()
+if refused and refused[0] != "0":
+    print(f"{refused[0]} words were refused at every distance.")
+    print()
 EOF
-        echo "Exact queries (bench/queries/$c.quire.tsv), this tree against $base, p50 ms per class:"
+        echo "Exact queries (bench/queries/$c.quire.tsv), this tree against $base (each on the index its own quire-index wrote), p50 ms per class:"
         echo
         python3 - "$work/$c" "$runs" <<'EOF'
 import sys, math, statistics
@@ -228,9 +243,10 @@ EOF
         echo "== $title: callgrind, exact queries" >&2
         for side in new base; do
             bin=$qq
-            [ $side = base ] && bin=$base_obj/quire-query
+            idx=$work/$c.idx
+            [ $side = base ] && bin=$base_obj/quire-query idx=$work/$c.base.idx
             valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" --batch \
-                "$here/queries/$c.quire.tsv" "$work/$c.idx" >/dev/null 2>"$work/$c.cg-$side.log" || true
+                "$here/queries/$c.quire.tsv" "$idx" >/dev/null 2>"$work/$c.cg-$side.log" || true
         done
         a=$(sed -n 's/.*refs: *//p' "$work/$c.cg-new.log" | tr -d ,)
         b=$(sed -n 's/.*refs: *//p' "$work/$c.cg-base.log" | tr -d ,)

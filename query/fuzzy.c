@@ -492,8 +492,7 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
                     continue;
                 if (stats != NULL)
                     stats->seeks++;
-                rc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_FORM,
-                                              quire_bytes_of(target, target_len));
+                rc = quire_segment_terms_seek_forward(&it, quire_bytes_of(target, target_len));
                 target_len = 0;
                 continue;
             }

@@ -4,6 +4,7 @@
  * index CRCs, .len wholly, counts agreeing between files); the blocks read later carry
  * their own CRCs, checked when used. See FORMAT.md "Segment files".
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libdeflate.h>
@@ -25,6 +26,10 @@ struct quire_segment {
     const uint8_t *dmd_index;
     uint64_t dmd_groups;
     uint32_t dmd_version; /* of the .dmd file: records of DMD_SOURCE_VERSION on have more */
+    /* one bit per .dmd group whose CRC has been checked: a group is checked on first use,
+     * not on every look-up (the map is read-only, so the answer cannot change); bits are set
+     * by any thread, relaxed, since a missed bit only means one more check */
+    _Atomic uint64_t *dmd_checked;
     const uint8_t *sto_index;
     uint64_t sto_blocks;
     uint32_t ter_version; /* the .ter header's format version: 3 has inline postings */
@@ -148,6 +153,11 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
     }
     seg->dmd_index = seg->map[QUIRE_SEG_DMD].bytes.ptr + mf->index_off;
     seg->dmd_version = quire_load_le32(seg->map[QUIRE_SEG_DMD].bytes.ptr + 8); /* checked */
+    seg->dmd_checked = quire_calloc((size_t)(seg->dmd_groups + 63) / 64 + 1, sizeof(uint64_t));
+    if (seg->dmd_checked == NULL) {
+        rc = quire_error(QUIRE_ENOMEM, "%s: out of memory", seg->name[QUIRE_SEG_DMD]);
+        goto fail;
+    }
     for (uint64_t g = 0; g < seg->dmd_groups; g++) {
         uint64_t off = quire_load_le64(seg->dmd_index + g * 8);
         uint64_t prev = g ? quire_load_le64(seg->dmd_index + (g - 1) * 8) : FRAME_HEADER_LEN - 1;
@@ -201,6 +211,7 @@ void quire_segment_close(quire_segment *seg)
         quire_map_close(&seg->map[i]);
         quire_free(seg->name[i]);
     }
+    quire_free((void *)seg->dmd_checked);
     quire_free(seg);
 }
 
@@ -381,6 +392,20 @@ int quire_segment_terms_seek(quire_segment_term_iter *it, const quire_segment *s
     return quire_termdict_seek(&it->it, seg->dict, k);
 }
 
+int quire_segment_terms_seek_forward(quire_segment_term_iter *it, quire_bytes from)
+{
+    uint8_t buf[QUIRE_DICT_MAX_KEY];
+    quire_bytes k = from;
+    if (it->kind == QUIRE_TERM_STEM) {
+        if (from.len + 1 > sizeof buf)
+            return QUIRE_EINVAL;
+        buf[0] = QUIRE_STEM_PREFIX;
+        memcpy(buf + 1, from.ptr, from.len);
+        k = quire_bytes_of(buf, from.len + 1);
+    }
+    return quire_termdict_seek_forward(&it->it, k);
+}
+
 int quire_segment_terms_next(quire_segment_term_iter *it, quire_bytes *key, quire_term *term)
 {
     int rc = quire_termdict_next(&it->it);
@@ -429,10 +454,15 @@ int quire_segment_doc_info(const quire_segment *seg, uint32_t doc, quire_doc_inf
      * each has a text map and where its text lies in its source file */
     const uint32_t version = seg->dmd_version;
     const bool has_map = version >= QUIRE_TEXT_MAP_VERSION;
-    if (quire_crc32(dmd_crc_seed(version), base + off, (size_t)(rec_end - (base + off))) !=
-        quire_load_le32(rec_end))
-        return quire_corrupt("%s: document group %llu checksum mismatch", name,
-                             (unsigned long long)g);
+    _Atomic uint64_t *checked = &seg->dmd_checked[g / 64];
+    const uint64_t bit = 1ull << (g % 64);
+    if ((atomic_load_explicit(checked, memory_order_relaxed) & bit) == 0) {
+        if (quire_crc32(dmd_crc_seed(version), base + off, (size_t)(rec_end - (base + off))) !=
+            quire_load_le32(rec_end))
+            return quire_corrupt("%s: document group %llu checksum mismatch", name,
+                                 (unsigned long long)g);
+        atomic_fetch_or_explicit(checked, bit, memory_order_relaxed);
+    }
     quire_bytes origin = {NULL, 0};
     for (uint32_t d = (uint32_t)(g * DMD_GROUP_DOCS);; d++) {
         quire_doc_info info;

@@ -12,10 +12,12 @@
  * Keys are strictly ascending; `shared` is the longest prefix shared with the previous key
  * of the block, so a key that follows another differs at byte `shared` by a larger byte
  * (or is longer): the reader checks the order in O(1) per key. The index is parsed once at
- * open; a lookup is a binary search in it, then a CRC check and a scan of one block.
+ * open; a lookup is a binary search in it, then a CRC check (once per block and open
+ * dictionary) and a scan of one block.
  */
 #include "quire/termdict.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #define B QUIRE_DICT_BLOCK_TERMS
@@ -167,6 +169,10 @@ struct quire_termdict {
     const uint8_t **keys;   /* first key of each block (views into bytes) */
     uint32_t *key_lens;     /* bytes */
     uint64_t *block_at;     /* block_count + 1 offsets into bytes; the last is index_off */
+    /* a bit per block whose CRC has been checked: each block is checked on first use, not
+     * on every look-up (the bytes are read-only); set relaxed by any thread, since a
+     * missed bit only costs one more check */
+    _Atomic uint64_t *checked;
 };
 
 void quire_termdict_close(quire_termdict *d)
@@ -201,8 +207,9 @@ int quire_termdict_open(quire_termdict **out, quire_bytes bytes, uint64_t index_
         return quire_corrupt("%s: %llu terms in a %llu-byte index", name,
                              (unsigned long long)count, (unsigned long long)index_len);
     size_t name_len = strlen(name);
+    const size_t check_words = (size_t)(blocks + 63) / 64;
     size_t arrays = (size_t)blocks * (sizeof(uint8_t *) + sizeof(uint32_t) + sizeof(uint64_t)) +
-                    sizeof(uint64_t);
+                    sizeof(uint64_t) + check_words * sizeof(uint64_t);
     quire_termdict *d = quire_malloc(sizeof *d + arrays);
     char *name_copy = quire_strndup(name, name_len);
     if (!d || !name_copy) {
@@ -215,7 +222,10 @@ int quire_termdict_open(quire_termdict **out, quire_bytes bytes, uint64_t index_
     d->count = count;
     d->block_count = blocks;
     d->block_at = (uint64_t *)(void *)(d + 1);
-    d->keys = (const uint8_t **)(void *)(d->block_at + blocks + 1);
+    d->checked = (_Atomic uint64_t *)(void *)(d->block_at + blocks + 1);
+    for (size_t i = 0; i < check_words; i++)
+        atomic_init(&d->checked[i], 0);
+    d->keys = (const uint8_t **)(void *)(d->checked + check_words);
     d->key_lens = (uint32_t *)(void *)(d->keys + blocks);
 
     int rc = QUIRE_OK;
@@ -272,8 +282,13 @@ static int load_block(quire_termdict_iter *it, uint64_t k)
     const uint8_t *p = d->bytes.ptr + d->block_at[k];
     size_t len = (size_t)(d->block_at[k + 1] - d->block_at[k]);
     const uint8_t *end = p + len - CRC_LEN;
-    if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
-        return quire_corrupt("%s: block %llu: CRC mismatch", d->name, (unsigned long long)k);
+    _Atomic uint64_t *checked = &d->checked[k / 64];
+    const uint64_t bit = 1ull << (k % 64);
+    if ((atomic_load_explicit(checked, memory_order_relaxed) & bit) == 0) {
+        if (quire_crc32(0, p, len - CRC_LEN) != quire_load_le32(end))
+            return quire_corrupt("%s: block %llu: CRC mismatch", d->name, (unsigned long long)k);
+        atomic_fetch_or_explicit(checked, bit, memory_order_relaxed);
+    }
     it->block = k;
     it->at = p;
     it->block_end = end;
@@ -396,6 +411,28 @@ int quire_termdict_seek(quire_termdict_iter *it, const quire_termdict *d, quire_
         }
     }
     return rc;
+}
+
+int quire_termdict_seek_forward(quire_termdict_iter *it, quire_bytes from)
+{
+    const quire_termdict *d = it->d;
+    const uint64_t k = it->block;
+    /* on a yielded key below `from`, in the block that holds `from`'s place */
+    if (!it->pending && !it->at_end && it->at != NULL && it->left_in_block > 0 &&
+        key_cmp(it->key, it->key_len, from.ptr, from.len) < 0 &&
+        (k + 1 == d->block_count ||
+         key_cmp(d->keys[k + 1], d->key_lens[k + 1], from.ptr, from.len) > 0)) {
+        while (it->left_in_block > 0) {
+            const int rc = step(it);
+            if (rc != QUIRE_OK)
+                return rc;
+            if (key_cmp(it->key, it->key_len, from.ptr, from.len) >= 0) {
+                it->pending = true;
+                return QUIRE_OK;
+            }
+        }
+    }
+    return quire_termdict_seek(it, d, from);
 }
 
 int quire_termdict_seek_ordinal(quire_termdict_iter *it, const quire_termdict *d,

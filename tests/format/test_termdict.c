@@ -207,6 +207,30 @@ static void check_dict(const key *k, size_t n, uint64_t seed)
             cr_assert_eq(rc, QUIRE_OK);
             expect_entry(&it, k, i);
         }
+        /* seek_forward from a key yielded below the probe: as a seek */
+        if (i > 0) {
+            /* k[start] < probe, mostly in the probe's block, sometimes blocks before */
+            const size_t back = (size_t)(rng_next(&rng) % (j % 4 == 0 ? i : (i < 40 ? i : 40)));
+            const size_t start = i - 1 - back;
+            cr_assert_eq(quire_termdict_seek_ordinal(&it, d, start), QUIRE_OK);
+            const size_t steps = (size_t)(rng_next(&rng) % 3);
+            size_t at = start;
+            cr_assert_eq(quire_termdict_next(&it), QUIRE_OK);
+            for (size_t s = 0; s < steps && at + 1 < i; s++, at++)
+                cr_assert_eq(quire_termdict_next(&it), QUIRE_OK);
+            expect_entry(&it, k, at);
+            cr_assert_eq(quire_termdict_seek_forward(&it, quire_bytes_of(probes[j].p, probes[j].len)),
+                         QUIRE_OK);
+            for (size_t x = i; x < n + 1 && x < i + 40; x++) {
+                rc = quire_termdict_next(&it);
+                if (x == n) {
+                    cr_assert_eq(rc, QUIRE_ENOTFOUND);
+                    break;
+                }
+                cr_assert_eq(rc, QUIRE_OK);
+                expect_entry(&it, k, x);
+            }
+        }
         /* seek_ordinal */
         if (n > 0) {
             size_t o = (size_t)(rng_next(&rng) % n);

@@ -150,6 +150,10 @@ typedef struct quire_segment_term_iter {
 } quire_segment_term_iter;
 QUIRE_MUST_CHECK int quire_segment_terms_seek(quire_segment_term_iter *it, const quire_segment *seg,
                                               quire_term_kind kind, quire_bytes from);
+/* quire_segment_terms_seek again, for a `from` above the key last yielded (cheaper when
+ * it is near: quire_termdict_seek_forward). */
+QUIRE_MUST_CHECK int quire_segment_terms_seek_forward(quire_segment_term_iter *it,
+                                                      quire_bytes from);
 /* Next term: QUIRE_OK with *key and *term, QUIRE_ENOTFOUND past the last of the kind. */
 QUIRE_MUST_CHECK int quire_segment_terms_next(quire_segment_term_iter *it, quire_bytes *key,
                                               quire_term *term);

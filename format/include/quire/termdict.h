@@ -80,6 +80,10 @@ typedef struct quire_termdict_iter {
 /* Position at the first key >= `from` (empty `from`: the first key). */
 QUIRE_MUST_CHECK int quire_termdict_seek(quire_termdict_iter *it, const quire_termdict *d,
                                          quire_bytes from);
+/* As quire_termdict_seek on it's own dictionary, for a `from` above the key `it` last
+ * yielded: when `from` lies in the same block, the scan goes on from where it is instead
+ * of from the block's start (a walk that seeks forward many times, e.g. fuzzy words). */
+QUIRE_MUST_CHECK int quire_termdict_seek_forward(quire_termdict_iter *it, quire_bytes from);
 /* Position at ordinal `ordinal`. QUIRE_ENOTFOUND if `ordinal` >= the count. */
 QUIRE_MUST_CHECK int quire_termdict_seek_ordinal(quire_termdict_iter *it,
                                                  const quire_termdict *d, uint64_t ordinal);
