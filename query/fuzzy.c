@@ -805,3 +805,269 @@ int fuzzy_resolve(query_node *node, arena *a, const quire_index *ix)
     w->alt_count = u;
     return QUIRE_OK;
 }
+
+/* ---- a shard set: each index's matches, united as one index of them all would ---- */
+
+/* Bounds-checked reading of the records below (a short record is a bug, not data). */
+typedef struct fz_reader {
+    const uint8_t *p, *end;
+    bool bad;
+} fz_reader;
+
+static uint64_t fz_get64(fz_reader *r)
+{
+    if (r->end - r->p < 8) {
+        r->bad = true;
+        r->p = r->end;
+        return 0;
+    }
+    const uint64_t v = quire_load_le64(r->p);
+    r->p += 8;
+    return v;
+}
+
+static uint32_t fz_get32(fz_reader *r)
+{
+    if (r->end - r->p < 4) {
+        r->bad = true;
+        r->p = r->end;
+        return 0;
+    }
+    const uint32_t v = quire_load_le32(r->p);
+    r->p += 4;
+    return v;
+}
+
+static const char *fz_get_bytes(fz_reader *r, size_t *len)
+{
+    const uint64_t n = fz_get64(r);
+    if ((uint64_t)(r->end - r->p) < n) {
+        r->bad = true;
+        r->p = r->end;
+        return NULL;
+    }
+    const char *at = (const char *)r->p;
+    r->p += n;
+    *len = (size_t)n;
+    return at;
+}
+
+static void fz_put_bytes(quire_buf *b, const char *p, size_t n)
+{
+    quire_buf_put_le64(b, n);
+    quire_buf_put(b, p, n);
+}
+
+static int fz_bad(void)
+{
+    return quire_error(QUIRE_EIO, "shard set: a process sent a malformed fuzzy expansion");
+}
+
+int fuzzy_resolve_local(const query_node *node, arena *a, const quire_index *ix, quire_buf *out)
+{
+    const query_word *w = &node->words[0];
+    uint32_t cps[FUZZY_MAX_CHARS];
+    const uint32_t chars = fuzzy_decode(cps, w->text, w->len);
+    const int32_t dist =
+        node->fuzzy_distance >= 0 ? node->fuzzy_distance : fuzzy_default_distance(chars);
+    fuzzy_expansion e;
+    memset(&e, 0, sizeof e);
+    int rc = QUIRE_OK;
+    int32_t used = dist;
+    if (dist >= 0)
+        rc = fuzzy_expand(&e, a, ix, w->text, w->len, (uint32_t)dist, UINT32_MAX);
+    while (rc == QUIRE_ELIMIT && node->fuzzy_distance < 0 && used > 0) {
+        used--;
+        rc = fuzzy_expand(&e, a, ix, w->text, w->len, (uint32_t)used, UINT32_MAX);
+    }
+    if (rc != QUIRE_OK)
+        return rc;
+    query_word *stem_forms;
+    uint32_t stem_count;
+    rc = fuzzy_stem_forms(&stem_forms, &stem_count, a, ix, w->stem, w->stem_len);
+    if (rc != QUIRE_OK)
+        return rc;
+    quire_buf_put_le32(out, (uint32_t)dist);
+    quire_buf_put_le32(out, (uint32_t)used);
+    quire_buf_put_le32(out, e.count);
+    for (uint32_t i = 0; i < e.count; i++) {
+        fz_put_bytes(out, e.forms[i].form, e.forms[i].len);
+        quire_buf_put_le32(out, e.forms[i].distance);
+        quire_buf_put_le64(out, e.forms[i].df);
+    }
+    quire_buf_put_le32(out, stem_count);
+    for (uint32_t i = 0; i < stem_count; i++)
+        fz_put_bytes(out, stem_forms[i].text, stem_forms[i].len);
+    return out->err ? oom() : QUIRE_OK;
+}
+
+int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, uint32_t parts)
+{
+    found *items = NULL;
+    size_t count = 0, cap = 0;
+    query_word *stems = NULL;
+    uint32_t nstem = 0, stem_cap = 0;
+    int32_t dist = -1, used = INT32_MAX;
+    int rc = QUIRE_OK;
+    /* the distance every index could search: the smallest of theirs */
+    for (uint32_t p = 0; p < parts; p++) {
+        fz_reader r = {at[p], end[p], false};
+        dist = (int32_t)fz_get32(&r);
+        const int32_t u = (int32_t)fz_get32(&r);
+        if (r.bad)
+            return fz_bad();
+        used = u < used ? u : used;
+    }
+    for (uint32_t p = 0; p < parts && rc == QUIRE_OK; p++) {
+        fz_reader r = {at[p], end[p], false};
+        (void)fz_get64(&r); /* dist, used */
+        const uint32_t n = fz_get32(&r);
+        for (uint32_t i = 0; i < n && !r.bad && rc == QUIRE_OK; i++) {
+            size_t len = 0;
+            const char *form = fz_get_bytes(&r, &len);
+            const uint32_t distance = fz_get32(&r);
+            const uint64_t df = fz_get64(&r);
+            if (r.bad || (int64_t)distance > used)
+                continue;
+            if (count == cap) {
+                cap = cap ? cap * 2 : 64;
+                found *g = quire_realloc(items, cap * sizeof *g);
+                if (g == NULL) {
+                    rc = oom();
+                    break;
+                }
+                items = g;
+            }
+            items[count++] = (found){(char *)form, len, distance, df};
+        }
+        const uint32_t ns = fz_get32(&r);
+        for (uint32_t i = 0; i < ns && !r.bad && rc == QUIRE_OK; i++) {
+            size_t len = 0;
+            const char *form = fz_get_bytes(&r, &len);
+            if (r.bad)
+                break;
+            if (nstem == stem_cap) {
+                stem_cap = stem_cap ? stem_cap * 2 : 16;
+                query_word *g = quire_realloc(stems, (size_t)stem_cap * sizeof *g);
+                if (g == NULL) {
+                    rc = oom();
+                    break;
+                }
+                stems = g;
+            }
+            memset(&stems[nstem], 0, sizeof stems[nstem]);
+            stems[nstem].text = form;
+            stems[nstem++].len = len;
+        }
+        if (rc == QUIRE_OK && r.bad)
+            rc = fz_bad();
+        at[p] = r.p;
+    }
+    if (rc != QUIRE_OK)
+        goto done;
+    /* as fuzzy_expand: one entry per distinct form, its documents summed, the closest kept */
+    if (count > 1)
+        qsort(items, count, sizeof *items, cmp_form);
+    size_t distinct = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (distinct > 0 && cmp_form(&items[distinct - 1], &items[i]) == 0) {
+            items[distinct - 1].df += items[i].df;
+            continue;
+        }
+        items[distinct++] = items[i];
+    }
+    if (distinct > 1)
+        qsort(items, distinct, sizeof *items, cmp_closest);
+    const uint32_t keep = distinct < FUZZY_MAX_FORMS ? (uint32_t)distinct : FUZZY_MAX_FORMS;
+    if (nstem > 1)
+        qsort(stems, nstem, sizeof *stems, cmp_word);
+    uint32_t u = 0;
+    for (uint32_t i = 0; i < nstem; i++)
+        if (u == 0 || cmp_word(&stems[u - 1], &stems[i]) != 0)
+            stems[u++] = stems[i];
+    quire_buf_put_le32(out, (uint32_t)used);
+    quire_buf_put_le32(out, (uint32_t)(used != dist ? dist : -1));
+    quire_buf_put_le32(out, (uint32_t)distinct);
+    quire_buf_put_le32(out, keep);
+    for (uint32_t i = 0; i < keep; i++) {
+        fz_put_bytes(out, items[i].form, items[i].len);
+        quire_buf_put_le32(out, items[i].distance);
+        quire_buf_put_le64(out, items[i].df);
+    }
+    quire_buf_put_le32(out, u);
+    for (uint32_t i = 0; i < u; i++)
+        fz_put_bytes(out, stems[i].text, stems[i].len);
+    if (out->err)
+        rc = oom();
+done:
+    quire_free(items);
+    quire_free(stems);
+    return rc;
+}
+
+int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *end)
+{
+    fz_reader r = {*at, end, false};
+    node->expansion = arena_alloc(a, sizeof *node->expansion);
+    if (node->expansion == NULL)
+        return oom();
+    fuzzy_expansion *e = node->expansion;
+    memset(e, 0, sizeof *e);
+    e->distance = (int32_t)fz_get32(&r);
+    e->lowered_from = (int32_t)fz_get32(&r);
+    e->matched = fz_get32(&r);
+    e->count = fz_get32(&r);
+    if (r.bad || e->count > e->matched || e->count > (uint64_t)(r.end - r.p))
+        return fz_bad();
+    e->forms = arena_alloc(a, ((size_t)e->count + 1) * sizeof *e->forms);
+    if (e->forms == NULL)
+        return oom();
+    for (uint32_t i = 0; i < e->count && !r.bad; i++) {
+        fuzzy_form *f = &e->forms[i];
+        const char *form = fz_get_bytes(&r, &f->len);
+        f->distance = fz_get32(&r);
+        f->df = fz_get64(&r);
+        if (r.bad)
+            break;
+        f->form = arena_strndup(a, form, f->len);
+        if (f->form == NULL)
+            return oom();
+    }
+    const uint32_t ns = fz_get32(&r);
+    if (r.bad || ns > (uint64_t)(r.end - r.p))
+        return fz_bad();
+    query_word *w = &node->words[0];
+    const size_t room = (size_t)e->count + ns + 1;
+    query_word *alts = arena_alloc(a, room * sizeof *alts);
+    if (alts == NULL)
+        return oom();
+    memset(alts, 0, room * sizeof *alts);
+    uint32_t n = 0;
+    alts[n].text = w->text; /* the word itself, in the index or not */
+    alts[n++].len = w->len;
+    for (uint32_t i = 0; i < e->count; i++) {
+        alts[n].text = e->forms[i].form;
+        alts[n++].len = e->forms[i].len;
+    }
+    for (uint32_t i = 0; i < ns && !r.bad; i++) {
+        size_t len = 0;
+        const char *form = fz_get_bytes(&r, &len);
+        if (r.bad)
+            break;
+        alts[n].text = arena_strndup(a, form, len);
+        alts[n].len = len;
+        if (alts[n++].text == NULL)
+            return oom();
+    }
+    if (r.bad)
+        return fz_bad();
+    qsort(alts, n, sizeof *alts, cmp_word);
+    uint32_t u = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (u == 0 || cmp_word(&alts[u - 1], &alts[i]) != 0)
+            alts[u++] = alts[i];
+    w->alts = alts;
+    w->alt_count = u;
+    *at = r.p;
+    return QUIRE_OK;
+}

@@ -117,4 +117,21 @@ QUIRE_MUST_CHECK int fuzzy_stem_forms(query_word **out, uint32_t *count, arena *
  * stem, into node->words[0].alts (never NULL after this) and node->expansion. */
 QUIRE_MUST_CHECK int fuzzy_resolve(query_node *node, arena *a, const quire_index *ix);
 
+/* A shard set (query/shards.h) expands a fuzzy word as one index of all its shards would:
+ * each shard's every matching form (distance, live documents) and its stem's forms, at the
+ * distance its own walks allowed (fuzzy_resolve_local, appended to *out); then, on one
+ * process, the records of every shard for the word (at[i]..end[i], each moved past it)
+ * merged (fuzzy_merge: the smallest distance any shard could search, the forms within it
+ * united with their documents summed, the FUZZY_MAX_FORMS closest kept) into *out; then
+ * every shard resolves the word from the merged record (fuzzy_apply, *at moved past it),
+ * as fuzzy_resolve would have over one index. The FUZZY_MAX_SCAN limit applies to each
+ * shard's segments. QUIRE_OK, the errors of fuzzy_resolve, QUIRE_EIO for a malformed
+ * record, QUIRE_ENOMEM. */
+QUIRE_MUST_CHECK int fuzzy_resolve_local(const query_node *node, arena *a, const quire_index *ix,
+                                         quire_buf *out);
+QUIRE_MUST_CHECK int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end,
+                                 uint32_t parts);
+QUIRE_MUST_CHECK int fuzzy_apply(query_node *node, arena *a, const uint8_t **at,
+                                 const uint8_t *end);
+
 #endif

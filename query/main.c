@@ -1413,8 +1413,8 @@ int main(int argc, char **argv)
     quire_comm *comm = NULL;
     int rc;
     if (c.shards) {
-        /* a shard set ranks by BM25 alone for now (query/search.c, search_job_begin):
-         * no notes on names, no fallback to close renderings */
+        /* a shard set does not make notes on names or fall back to close renderings yet
+         * (query/search.c, search_job_begin refuses them): the query runs without */
         c.search.notes = false;
         c.search.fallback = false;
         rc = quire_comm_start(&comm, NULL, NULL);

@@ -232,6 +232,12 @@ int rerank_top(topk *top, arena *a, const plan *p, const query_node *root, const
             phrase_matcher_close(m[k]);
     }
     quire_free(occ);
+    /* Ties among the new scores go by external id, as in the heap (topk.h): the ids of
+     * entries that tie are looked up, then they are sorted again. */
+    if (rc == QUIRE_OK)
+        qsort(top->heap, top->count, sizeof *top->heap, cmp_rank);
+    if (rc == QUIRE_OK)
+        rc = topk_resolve_ties(top);
     if (rc == QUIRE_OK)
         qsort(top->heap, top->count, sizeof *top->heap, cmp_rank);
     return rc;

@@ -43,6 +43,8 @@ struct searcher {
     char *fallback_message; /* the index's message when it fell back */
     size_t error_offset;    /* of the last query's syntax error, SIZE_MAX if none */
     double avg_title_len;   /* title tokens per live document; < 0 until counted */
+    bool titles_counted;    /* title_tokens is known */
+    uint64_t title_tokens;  /* of the live documents */
 };
 
 size_t search_error_offset(const searcher *s)
@@ -818,23 +820,26 @@ static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
     return rc;
 }
 
-/* A quote with an ellipsis that matched nothing: how many documents hold each part alone,
- * as r->hint (nothing when out of memory: a hint is no result). */
-static int ellipsis_hint(search_result *r, arena *a, const plan *p, const query_node *root)
+/* The part `k` of an ellipsis quote `root`, as a quote of its own. */
+static query_node ellipsis_part(const query_node *root, uint32_t k)
 {
-    char msg[1024];
-    int n = snprintf(msg, sizeof msg,
-                     "no document holds the parts in this order within %u words of each other; "
-                     "alone,",
-                     (unsigned)root->near_n);
-    for (uint32_t k = 0, from = 0; k < root->part_count && n > 0 && (size_t)n < sizeof msg; k++) {
-        query_node part = *root;
-        part.words = root->words + from;
-        part.word_count = root->part_ends[k] - from;
-        part.part_count = 0;
-        part.part_ends = NULL;
-        part.near_n = 0;
-        part.near_ordered = false;
+    query_node part = *root;
+    const uint32_t from = k == 0 ? 0 : root->part_ends[k - 1];
+    part.words = root->words + from;
+    part.word_count = root->part_ends[k] - from;
+    part.part_count = 0;
+    part.part_ends = NULL;
+    part.near_n = 0;
+    part.near_ordered = false;
+    return part;
+}
+
+/* How many live documents of the index hold each part of ellipsis quote `root` alone, into
+ * dfs[0..root->part_count). */
+static int ellipsis_part_dfs(arena *a, const plan *p, const query_node *root, uint64_t *dfs)
+{
+    for (uint32_t k = 0; k < root->part_count; k++) {
+        query_node part = ellipsis_part(root, k);
         uint64_t df = 0;
         for (uint32_t s = 0; s < p->segment_count; s++) {
             phrase_matches m;
@@ -844,6 +849,22 @@ static int ellipsis_hint(search_result *r, arena *a, const plan *p, const query_
             for (uint32_t i = 0; i < m.count; i++)
                 df += !quire_index_is_deleted(p->ix, s, m.docs[i]);
         }
+        dfs[k] = df;
+    }
+    return QUIRE_OK;
+}
+
+/* The hint of ellipsis_hint from the parts' document counts (one index's, or a set's). */
+static void ellipsis_hint_of(search_result *r, const query_node *root, const uint64_t *dfs)
+{
+    char msg[1024];
+    int n = snprintf(msg, sizeof msg,
+                     "no document holds the parts in this order within %u words of each other; "
+                     "alone,",
+                     (unsigned)root->near_n);
+    for (uint32_t k = 0; k < root->part_count && n > 0 && (size_t)n < sizeof msg; k++) {
+        const query_node part = ellipsis_part(root, k);
+        const uint64_t df = dfs[k];
         n += snprintf(msg + n, sizeof msg - (size_t)n, "%s \"", k == 0 ? "" : ",");
         for (uint32_t w = 0; w < part.word_count && (size_t)n < sizeof msg; w++)
             n +=
@@ -851,11 +872,22 @@ static int ellipsis_hint(search_result *r, arena *a, const plan *p, const query_
         if ((size_t)n < sizeof msg)
             n += snprintf(msg + n, sizeof msg - (size_t)n, "\" is in %llu document%s",
                           (unsigned long long)df, df == 1 ? "" : "s");
-        from = root->part_ends[k];
     }
     if (n > 0)
         r->hint = quire_strndup(msg, strlen(msg)); /* cut at sizeof msg if it had to be */
-    return QUIRE_OK;
+}
+
+/* A quote with an ellipsis that matched nothing: how many documents hold each part alone,
+ * as r->hint (nothing when out of memory: a hint is no result). */
+static int ellipsis_hint(search_result *r, arena *a, const plan *p, const query_node *root)
+{
+    uint64_t *dfs = arena_alloc(a, ((size_t)root->part_count + 1) * sizeof *dfs);
+    if (dfs == NULL)
+        return QUIRE_OK;
+    const int rc = ellipsis_part_dfs(a, p, root, dfs);
+    if (rc == QUIRE_OK)
+        ellipsis_hint_of(r, root, dfs);
+    return rc;
 }
 
 /* A query that is one approximate quote ranks its hits by closeness (approx.h), the
@@ -1012,10 +1044,10 @@ static int resolve_variants(query_node *n, arena *a, searcher *s, const search_o
     return QUIRE_OK;
 }
 
-/* Title tokens per live document, counted once per searcher (for BM25F's mean length). */
-static double avg_title_len(searcher *s)
+/* Title tokens of the live documents, counted once per searcher (a shard set sums them). */
+static uint64_t title_tokens(searcher *s)
 {
-    if (s->avg_title_len < 0) {
+    if (!s->titles_counted) {
         uint64_t total = 0;
         for (uint32_t seg = 0; seg < quire_index_segment_count(s->ix); seg++) {
             const quire_segment *segment = quire_index_segment(s->ix, seg);
@@ -1024,6 +1056,17 @@ static double avg_title_len(searcher *s)
                 if (!quire_index_is_deleted(s->ix, seg, d))
                     total += quire_segment_title_len(segment, d);
         }
+        s->title_tokens = total;
+        s->titles_counted = true;
+    }
+    return s->title_tokens;
+}
+
+/* Title tokens per live document, counted once per searcher (for BM25F's mean length). */
+static double avg_title_len(searcher *s)
+{
+    if (s->avg_title_len < 0 || !s->titles_counted) {
+        const uint64_t total = title_tokens(s);
         const uint64_t live = quire_index_doc_count(s->ix);
         s->avg_title_len = live > 0 ? (double)total / (double)live : 0.0;
     }
@@ -1063,6 +1106,7 @@ struct search_job {
     uint64_t match_count;
     uint64_t occurrences; /* a lazy phrase alone: counted as it is matched */
     bool match_count_exact;
+    bool planned; /* plan_build done (a fuzzy word waits for the set's expansion) */
 };
 
 void search_job_free(search_job *j)
@@ -1116,16 +1160,85 @@ static int check_options(const search_options *o)
     return QUIRE_OK;
 }
 
-/* Whether the query has what the shard path does not search (fuzzy words, approximate
- * quotes, ellipsis quotes: their statistics are not in plan_stats yet). */
+/* Whether the query has what the shard path does not search (approximate quotes: what they
+ * search comes from each index's dictionary). */
 static bool has_variants(const query_node *n)
 {
-    if (n->kind == QUERY_PHRASE && (n->is_fuzzy || n->is_approx || n->part_count > 0))
+    if (n->kind == QUERY_PHRASE && n->is_approx)
         return true;
     for (uint32_t i = 0; i < n->child_count; i++)
         if (has_variants(n->children[i]))
             return true;
     return false;
+}
+
+/* The fuzzy words of the query, in the order resolve_variants() meets them. */
+static uint32_t count_fuzzy(const query_node *n)
+{
+    if (n->kind == QUERY_PHRASE)
+        return n->is_fuzzy;
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n->child_count; i++)
+        c += count_fuzzy(n->children[i]);
+    return c;
+}
+
+static int fuzzy_local_all(const query_node *n, arena *a, const quire_index *ix, quire_buf *out)
+{
+    if (n->kind == QUERY_PHRASE)
+        return n->is_fuzzy ? fuzzy_resolve_local(n, a, ix, out) : QUIRE_OK;
+    for (uint32_t i = 0; i < n->child_count; i++) {
+        const int rc = fuzzy_local_all(n->children[i], a, ix, out);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
+static int fuzzy_apply_all(query_node *n, arena *a, const uint8_t **at, const uint8_t *end)
+{
+    if (n->kind == QUERY_PHRASE)
+        return n->is_fuzzy ? fuzzy_apply(n, a, at, end) : QUIRE_OK;
+    for (uint32_t i = 0; i < n->child_count; i++) {
+        const int rc = fuzzy_apply_all(n->children[i], a, at, end);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return QUIRE_OK;
+}
+
+/* Plan the parsed query (and read the dates a date order needs). */
+static int job_plan(search_job *j)
+{
+    int rc = plan_build(&j->p, &j->a, j->s->ix, &j->ast, j->o.k1, j->o.b);
+    if (rc == QUIRE_OK && j->o.sort != SEARCH_SORT_RELEVANCE)
+        rc = plan_read_dates(&j->p, &j->a);
+    j->planned = rc == QUIRE_OK;
+    return rc;
+}
+
+uint32_t search_job_fuzzy_count(const search_job *j)
+{
+    return count_fuzzy(j->ast.root);
+}
+
+int search_job_fuzzy_local(search_job *j, quire_buf *out)
+{
+    return fuzzy_local_all(j->ast.root, &j->a, j->s->ix, out);
+}
+
+int search_job_fuzzy_apply(search_job *j, const uint8_t *merged, size_t len)
+{
+    const uint8_t *at = merged;
+    int rc = fuzzy_apply_all(j->ast.root, &j->a, &at, merged + len);
+    if (rc == QUIRE_OK && at != merged + len)
+        rc = quire_error(QUIRE_EIO, "shard set: a process sent a malformed fuzzy expansion");
+    return rc == QUIRE_OK ? job_plan(j) : rc;
+}
+
+int search_job_summaries(search_job *j, search_result *r)
+{
+    return summarize_fuzzy(r, &j->p);
 }
 
 int search_job_begin(search_job **out, searcher *s, const search_options *o)
@@ -1138,11 +1251,9 @@ int search_job_begin(search_job **out, searcher *s, const search_options *o)
     if (vrc != QUIRE_OK)
         return vrc;
 
-    if (o->sort != SEARCH_SORT_RELEVANCE || o->offset > 0 || o->explain || o->rm3 ||
-        o->proximity || o->title_weight != 1.0 || o->notes || o->fallback)
-        return quire_error(QUIRE_EINVAL, "a shard set ranks by BM25 alone for now: no --sort, "
-                                         "--offset, --explain, notes, close renderings, "
-                                         "--title-weight, --proximity or --rm3");
+    if (o->explain || o->rm3 || o->notes || o->fallback)
+        return quire_error(QUIRE_EINVAL, "a shard set does not do --explain, notes, close "
+                                         "renderings or --rm3 yet: search one index for them");
     search_job *j = quire_calloc(1, sizeof *j);
     if (j == NULL)
         return quire_error(QUIRE_ENOMEM, "query: out of memory");
@@ -1157,12 +1268,13 @@ int search_job_begin(search_job **out, searcher *s, const search_options *o)
         goto done;
     }
     if (has_variants(j->ast.root)) {
-        rc = quire_error(QUIRE_EINVAL, "a shard set does not search fuzzy words (word~), "
-                                       "approximate quotes (\"...\"~) or quotes with an "
-                                       "ellipsis yet: search a shard's index for them");
+        rc = quire_error(QUIRE_EINVAL, "a shard set does not search approximate quotes "
+                                       "(\"...\"~) yet: search a shard's index for them");
         goto done;
     }
-    rc = plan_build(&j->p, &j->a, s->ix, &j->ast, o->k1, o->b);
+    /* fuzzy words wait for the set's expansion (search_job_fuzzy_apply) */
+    if (count_fuzzy(j->ast.root) == 0)
+        rc = job_plan(j);
 done:
     if (rc != QUIRE_OK)
         search_job_free(j);
@@ -1173,6 +1285,8 @@ done:
 
 uint32_t search_job_stats_count(const search_job *j)
 {
+    if (!j->planned)
+        return 0;
     return plan_stats_count(&j->p);
 }
 
@@ -1181,22 +1295,63 @@ void search_job_stats(const search_job *j, uint64_t *out)
     plan_stats_get(&j->p, out);
 }
 
-int search_job_rank(search_job *j, const uint64_t *stats, uint32_t top_k, bool with_ids)
+/* The options' rescoring (rerank.h), whose first pass keeps RERANK_DEPTH hits at least. */
+static rerank_options job_rerank(const search_job *j)
+{
+    const rerank_options ro = {j->o.proximity, j->o.title_weight, 0.0};
+    return ro;
+}
+
+bool search_job_rescores(const search_job *j)
+{
+    const rerank_options ro = job_rerank(j);
+    return j->o.top_k > 0 && rerank_wanted(&ro);
+}
+
+uint64_t search_job_depth(const search_job *j)
+{
+    const uint64_t page = j->o.top_k == 0 ? 0 : (uint64_t)j->o.top_k + j->o.offset;
+    return search_job_rescores(j) && page < RERANK_DEPTH ? RERANK_DEPTH : page;
+}
+
+uint64_t search_job_title_tokens(const search_job *j)
+{
+    return title_tokens(j->s);
+}
+
+void search_job_truncate(search_job *j, uint32_t n)
+{
+    if (n < j->top.count)
+        j->top.count = n;
+}
+
+int search_job_rescore(search_job *j, double avg_title_len)
+{
+    rerank_options ro = job_rerank(j);
+    ro.avg_title_len = avg_title_len;
+    return rerank_top(&j->top, &j->a, &j->p, j->ast.root, &ro);
+}
+
+int search_job_rank(search_job *j, const uint64_t *stats, bool with_ids)
 {
     plan *p = &j->p;
     if (stats != NULL)
         plan_stats_set(p, stats);
-    /* No more hits than live documents: a huge -k costs no memory. */
-    const uint64_t live = quire_index_doc_count(j->s->ix);
-    int rc = topk_init(&j->top, live < top_k ? (uint32_t)live : top_k);
+    /* No more hits than live documents: a huge -k (or --offset) costs no memory. */
+    const uint64_t live = quire_index_doc_count(j->s->ix), want = search_job_depth(j);
+    int rc = topk_init(&j->top, live < want ? (uint32_t)live : (uint32_t)want);
     if (rc != QUIRE_OK)
         return rc;
     topk_set_ids(&j->top, id_of, j->s->ix);
+    /* a date order: every match, with its date */
+    const bool by_date = j->o.sort != SEARCH_SORT_RELEVANCE;
+    if (by_date)
+        topk_order_by_date(&j->top, j->o.sort == SEARCH_SORT_DATE ? 1 : -1);
     for (uint32_t seg = 0; seg < p->segment_count && rc == QUIRE_OK; seg++) {
         cursor *c = NULL;
         rc = plan_cursor(&c, &j->a, p, j->ast.root, seg);
         if (rc == QUIRE_OK && c != NULL) {
-            if (!j->o.exhaustive && j->top.cap > 0 && prune_applies(c))
+            if (!j->o.exhaustive && !by_date && j->top.cap > 0 && prune_applies(c))
                 rc = prune_segment(p, c, seg, &j->top, &j->match_count, &j->occurrences,
                                    &j->match_count_exact);
             else
@@ -1225,6 +1380,22 @@ void search_job_counts(const search_job *j, search_result *r)
     r->occurrence_count = !r->has_occurrences ? 0
                           : lazy              ? j->occurrences
                                               : j->p.phrases[root->phrase].occurrences;
+}
+
+uint32_t search_job_hint_parts(const search_job *j)
+{
+    const query_node *root = j->ast.root;
+    return root->kind == QUERY_PHRASE && root->part_count > 1 ? root->part_count : 0;
+}
+
+int search_job_hint_counts(search_job *j, uint64_t *dfs)
+{
+    return ellipsis_part_dfs(&j->a, &j->p, j->ast.root, dfs);
+}
+
+void search_job_hint(const search_job *j, const uint64_t *dfs, search_result *r)
+{
+    ellipsis_hint_of(r, j->ast.root, dfs);
 }
 
 bool search_job_is_phrase(const search_job *j)

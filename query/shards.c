@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "comm.h"
+#include "fuzzy.h"
 #include "quire/index.h"
 #include "quire/manifest.h"
 #include "quire/shardset.h"
@@ -188,18 +189,97 @@ int shard_set_open(shard_set **out, const char *dir, const quire_comm *comm)
 
 /* ---- a query ---- */
 
+/* On process 0: every shard's records for the query's fuzzy words (each process sent its
+ * shards' count, then each shard's records with their length) merged, one per word. */
+static int merge_fuzzy(quire_buf *merged, const quire_buf *all, const uint64_t *lens,
+                       uint32_t size, uint32_t words)
+{
+    reader r = {all->data, all->data + all->len, false};
+    uint32_t parts = 0;
+    for (uint32_t p = 0; p < size; p++) {
+        reader q = {r.p, r.p + lens[p], false};
+        parts += get32(&q);
+        r.p += lens[p];
+    }
+    const uint8_t **at = quire_calloc((size_t)parts + 1, sizeof *at);
+    const uint8_t **end = quire_calloc((size_t)parts + 1, sizeof *end);
+    int rc = at && end ? QUIRE_OK : quire_error(QUIRE_ENOMEM, "out of memory");
+    r.p = all->data;
+    uint32_t n = 0;
+    for (uint32_t p = 0; p < size && rc == QUIRE_OK && !r.bad; p++) {
+        const uint32_t m = get32(&r);
+        for (uint32_t i = 0; i < m && !r.bad && n < parts; i++) {
+            const uint64_t len = get64(&r);
+            at[n] = get_bytes(&r, len);
+            end[n] = at[n] + len;
+            n++;
+        }
+    }
+    if (rc == QUIRE_OK && (r.bad || n != parts))
+        rc = bad_message();
+    for (uint32_t w = 0; w < words && rc == QUIRE_OK; w++)
+        rc = fuzzy_merge(merged, at, end, parts);
+    for (uint32_t i = 0; i < parts && rc == QUIRE_OK; i++)
+        if (at[i] != end[i])
+            rc = bad_message();
+    quire_free(at);
+    quire_free(end);
+    return rc;
+}
+
+/* Expand the query's fuzzy words over the whole set and plan every shard's job with them. */
+static int expand_fuzzy(search_job *const *jobs, const shard_set *s, uint32_t words)
+{
+    const quire_comm *comm = s->comm;
+    quire_buf mine = QUIRE_BUF_INIT, one = QUIRE_BUF_INIT, all = QUIRE_BUF_INIT;
+    uint64_t *lens = quire_calloc(quire_comm_size(comm), sizeof *lens);
+    int rc = lens != NULL ? QUIRE_OK : quire_error(QUIRE_ENOMEM, "out of memory");
+    quire_buf_put_le32(&mine, s->count);
+    for (uint32_t i = 0; i < s->count && rc == QUIRE_OK; i++) {
+        one.len = 0;
+        rc = shard_error(search_job_fuzzy_local(jobs[i], &one), s->shard[i]);
+        put_bytes(&mine, one.data, one.len);
+    }
+    if (rc == QUIRE_OK && (mine.err || one.err))
+        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+    rc = agree(comm, rc);
+    if (rc == QUIRE_OK)
+        rc = quire_comm_gather(comm, &mine, &all, lens);
+    one.len = 0;
+    if (rc == QUIRE_OK && quire_comm_rank(comm) == 0)
+        rc = merge_fuzzy(&one, &all, lens, quire_comm_size(comm), words);
+    rc = agree(comm, rc);
+    if (rc == QUIRE_OK)
+        rc = quire_comm_bcast(comm, &one);
+    for (uint32_t i = 0; i < s->count && rc == QUIRE_OK; i++)
+        rc = shard_error(search_job_fuzzy_apply(jobs[i], one.data, one.len), s->shard[i]);
+    rc = agree(comm, rc);
+    quire_free(lens);
+    quire_buf_free(&mine);
+    quire_buf_free(&one);
+    quire_buf_free(&all);
+    return rc;
+}
+
 typedef struct candidate {
-    topk_entry e;   /* score, external id (doc_id: unused) */
+    topk_entry e;   /* score, external id, date (doc_id: unused) */
     uint32_t shard; /* shard number */
     uint32_t index; /* rank of the hit in its shard's top k */
+    int by_date;    /* the order (topk.h): 0 by score, 1 oldest first, -1 newest first */
 } candidate;
+
+/* The heap order of the options (topk_order_by_date). */
+static int order_of(const search_options *o)
+{
+    return o->sort == SEARCH_SORT_DATE ? 1 : o->sort == SEARCH_SORT_DATE_DESC ? -1 : 0;
+}
 
 static int cmp_candidate(const void *pa, const void *pb)
 {
     const candidate *a = pa, *b = pb;
-    if (topk_better(&a->e, &b->e))
+    if (topk_before(a->by_date, &a->e, &b->e))
         return -1;
-    if (topk_better(&b->e, &a->e))
+    if (topk_before(a->by_date, &b->e, &a->e))
         return 1;
     return (a->shard > b->shard) - (a->shard < b->shard);
 }
@@ -211,7 +291,34 @@ static void put_candidates(quire_buf *b, const candidate *c, uint32_t n)
         put_double(b, c[i].e.score);
         quire_buf_put_le32(b, c[i].shard);
         quire_buf_put_le32(b, c[i].index);
+        quire_buf_put_le32(b, (uint32_t)c[i].e.date);
         put_bytes(b, c[i].e.id, c[i].e.id_len);
+    }
+}
+
+static void put_source(quire_buf *b, const search_source *src)
+{
+    quire_buf_put_le64(b, src->line);
+    quire_buf_put_le32(b, src->column);
+    quire_buf_put_le64(b, src->offset);
+}
+
+static search_source get_source(reader *r)
+{
+    search_source src;
+    src.line = get64(r);
+    src.column = get32(r);
+    src.offset = get64(r);
+    return src;
+}
+
+static void put_spans(quire_buf *b, const search_highlight *h, uint32_t n)
+{
+    quire_buf_put_le32(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        quire_buf_put_le64(b, h[i].start);
+        quire_buf_put_le64(b, h[i].end);
+        put_source(b, &h[i].source);
     }
 }
 
@@ -225,11 +332,9 @@ static void put_hit(quire_buf *b, uint32_t pos, const search_hit *h)
     put_bytes(b, h->external_id, h->external_id_len);
     put_bytes(b, h->title, h->title_len);
     quire_buf_put_le32(b, (uint32_t)h->date);
-    quire_buf_put_le32(b, h->title_highlight_count);
-    for (uint32_t i = 0; i < h->title_highlight_count; i++) {
-        quire_buf_put_le64(b, h->title_highlights[i].start);
-        quire_buf_put_le64(b, h->title_highlights[i].end);
-    }
+    put_bytes(b, h->origin, h->origin_len);
+    put_source(b, &h->source);
+    put_spans(b, h->title_highlights, h->title_highlight_count);
     quire_buf_put_le32(b, h->passage_count);
     for (uint32_t k = 0; k < h->passage_count; k++) {
         const search_passage *p = &h->passages[k];
@@ -237,11 +342,8 @@ static void put_hit(quire_buf *b, uint32_t pos, const search_hit *h)
         quire_buf_put_le64(b, p->end);
         quire_buf_put_byte(b, (uint8_t)(p->cut_before | p->cut_after << 1));
         put_bytes(b, p->text, p->end - p->start);
-        quire_buf_put_le32(b, p->highlight_count);
-        for (uint32_t i = 0; i < p->highlight_count; i++) {
-            quire_buf_put_le64(b, p->highlights[i].start);
-            quire_buf_put_le64(b, p->highlights[i].end);
-        }
+        put_source(b, &p->source);
+        put_spans(b, p->highlights, p->highlight_count);
     }
 }
 
@@ -260,7 +362,7 @@ static int get_spans(reader *r, search_highlight **out, uint32_t *count)
     *count = 0;
     if (n == 0)
         return QUIRE_OK;
-    if ((uint64_t)(r->end - r->p) < (uint64_t)n * 16)
+    if ((uint64_t)(r->end - r->p) < (uint64_t)n * 36)
         return bad_message();
     *out = quire_calloc(n, sizeof **out);
     if (*out == NULL)
@@ -268,6 +370,7 @@ static int get_spans(reader *r, search_highlight **out, uint32_t *count)
     for (uint32_t i = 0; i < n; i++) {
         (*out)[i].start = (size_t)get64(r);
         (*out)[i].end = (size_t)get64(r);
+        (*out)[i].source = get_source(r);
     }
     *count = n;
     return QUIRE_OK;
@@ -283,9 +386,11 @@ static int get_hit(reader *r, search_hit *h)
     h->external_id = dup_bytes(r, &h->external_id_len);
     h->title = dup_bytes(r, &h->title_len);
     h->date = (int32_t)get32(r);
+    h->origin = dup_bytes(r, &h->origin_len);
+    h->source = get_source(r);
     if (r->bad)
         return bad_message();
-    if (h->external_id == NULL || h->title == NULL)
+    if (h->external_id == NULL || h->title == NULL || h->origin == NULL)
         return quire_error(QUIRE_ENOMEM, "out of memory");
     int rc = get_spans(r, &h->title_highlights, &h->title_highlight_count);
     if (rc != QUIRE_OK)
@@ -303,6 +408,7 @@ static int get_hit(reader *r, search_hit *h)
         const uint8_t *flags = get_bytes(r, 1);
         size_t len;
         p->text = dup_bytes(r, &len);
+        p->source = get_source(r);
         if (r->bad || flags == NULL || len != p->end - p->start)
             return bad_message();
         if (p->text == NULL)
@@ -314,9 +420,9 @@ static int get_hit(reader *r, search_hit *h)
     return rc != QUIRE_OK ? rc : r->bad ? bad_message() : QUIRE_OK;
 }
 
-/* The k best of this process's shards, sorted. */
+/* The k best of this process's shards, sorted in the order by_date. */
 static int local_candidates(candidate **out, uint32_t *count, search_job *const *jobs,
-                            const shard_set *s, uint32_t k)
+                            const shard_set *s, uint64_t k, int by_date)
 {
     uint64_t total = 0;
     for (uint32_t i = 0; i < s->count; i++)
@@ -327,15 +433,16 @@ static int local_candidates(candidate **out, uint32_t *count, search_job *const 
     uint32_t n = 0;
     for (uint32_t i = 0; i < s->count; i++)
         for (uint32_t h = 0; h < search_job_hit_count(jobs[i]); h++)
-            (*out)[n++] = (candidate){*search_job_entry(jobs[i], h), s->shard[i], h};
+            (*out)[n++] = (candidate){*search_job_entry(jobs[i], h), s->shard[i], h, by_date};
     qsort(*out, n, sizeof **out, cmp_candidate);
-    *count = n < k ? n : k;
+    *count = n < k ? n : (uint32_t)k;
     return QUIRE_OK;
 }
 
-/* On process 0: the k best of every process's candidates, as (shard, index) pairs. */
-static int pick_winners(quire_buf *winners, const quire_buf *all, const uint64_t *lens,
-                        uint32_t size, uint32_t k)
+/* On process 0: every process's candidates (as put_candidates wrote them, their ids
+ * pointing into `all`) in *out, sorted in the order by_date. */
+static int read_candidates(candidate **out, uint32_t *count, const quire_buf *all,
+                           const uint64_t *lens, uint32_t size, int by_date)
 {
     reader r = {all->data, all->data + all->len, false};
     uint64_t total = 0;
@@ -355,18 +462,36 @@ static int pick_winners(quire_buf *winners, const quire_buf *all, const uint64_t
             c[n].e.score = get_double(&r);
             c[n].shard = get32(&r);
             c[n].index = get32(&r);
+            c[n].e.date = (int32_t)get32(&r);
             c[n].e.id_len = (size_t)get64(&r);
             c[n].e.id = get_bytes(&r, c[n].e.id_len);
             c[n].e.id = c[n].e.id != NULL ? c[n].e.id : (const uint8_t *)"";
+            c[n].by_date = by_date;
             n++;
         }
     }
-    int rc = r.bad ? bad_message() : QUIRE_OK;
+    if (r.bad) {
+        quire_free(c);
+        return bad_message();
+    }
+    qsort(c, n, sizeof *c, cmp_candidate);
+    *out = c;
+    *count = n;
+    return QUIRE_OK;
+}
+
+/* On process 0: the best of every process's candidates from the skip-th, k at most, as
+ * (shard, index) pairs. */
+static int pick_winners(quire_buf *winners, const quire_buf *all, const uint64_t *lens,
+                        uint32_t size, int by_date, uint64_t skip, uint64_t k)
+{
+    candidate *c = NULL;
+    uint32_t n = 0;
+    int rc = read_candidates(&c, &n, all, lens, size, by_date);
     if (rc == QUIRE_OK) {
-        qsort(c, n, sizeof *c, cmp_candidate);
-        const uint32_t keep = n < k ? n : k;
-        quire_buf_put_le32(winners, keep);
-        for (uint32_t i = 0; i < keep; i++) {
+        const uint64_t from = skip < n ? skip : n, to = n - from < k ? n : from + k;
+        quire_buf_put_le32(winners, (uint32_t)(to - from));
+        for (uint64_t i = from; i < to; i++) {
             quire_buf_put_le32(winners, c[i].shard);
             quire_buf_put_le32(winners, c[i].index);
         }
@@ -374,6 +499,62 @@ static int pick_winners(quire_buf *winners, const quire_buf *all, const uint64_t
             rc = quire_error(QUIRE_ENOMEM, "out of memory");
     }
     quire_free(c);
+    return rc;
+}
+
+/* On process 0: the depth-th best of every process's candidates (the last that a first pass
+ * over one index of the set keeps), as a flag (1: there are depth candidates or more), its
+ * score and external id; 0 alone: every candidate is kept. */
+static int pick_cutoff(quire_buf *cut, const quire_buf *all, const uint64_t *lens, uint32_t size,
+                       uint64_t depth)
+{
+    candidate *c = NULL;
+    uint32_t n = 0;
+    int rc = read_candidates(&c, &n, all, lens, size, 0);
+    if (rc == QUIRE_OK) {
+        /* (each process sent its best depth only: n may be depth when the set has more) */
+        quire_buf_put_byte(cut, n >= depth && depth > 0);
+        if (n >= depth && depth > 0) {
+            put_double(cut, c[depth - 1].e.score);
+            put_bytes(cut, c[depth - 1].e.id, c[depth - 1].e.id_len);
+        }
+        if (cut->err)
+            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+    }
+    quire_free(c);
+    return rc;
+}
+
+/* Keep each job's hits that rank at or before the cutoff pick_cutoff chose (the set's best
+ * depth by the first pass), and rescore them with the set's mean title length. */
+static int rescore_kept(const quire_buf *cut, search_job *const *jobs, const shard_set *s,
+                        double avg_title_len)
+{
+    reader r = {cut->data, cut->data + cut->len, false};
+    const uint8_t *more = get_bytes(&r, 1);
+    if (more == NULL)
+        return bad_message();
+    topk_entry limit;
+    memset(&limit, 0, sizeof limit);
+    if (more[0]) {
+        limit.score = get_double(&r);
+        limit.id_len = (size_t)get64(&r);
+        limit.id = get_bytes(&r, limit.id_len);
+        if (r.bad || limit.id == NULL)
+            return bad_message();
+    }
+    int rc = QUIRE_OK;
+    for (uint32_t i = 0; i < s->count && rc == QUIRE_OK; i++) {
+        uint32_t keep = search_job_hit_count(jobs[i]);
+        if (more[0]) { /* sorted: the first that the cutoff beats ends the kept ones */
+            keep = 0;
+            while (keep < search_job_hit_count(jobs[i]) &&
+                   !topk_better(&limit, search_job_entry(jobs[i], keep)))
+                keep++;
+        }
+        search_job_truncate(jobs[i], keep);
+        rc = shard_error(search_job_rescore(jobs[i], avg_title_len), s->shard[i]);
+    }
     return rc;
 }
 
@@ -468,9 +649,14 @@ int shard_set_query(search_result *out, shard_set *s, const search_options *o, s
         }
     }
     rc = agree(comm, rc);
+    /* 1b. Fuzzy words: expanded over the whole set, then planned. */
+    const uint32_t fuzzy = rc == QUIRE_OK ? search_job_fuzzy_count(jobs[0]) : 0;
+    if (fuzzy > 0)
+        rc = expand_fuzzy(jobs, s, fuzzy);
     if (rc != QUIRE_OK)
         goto done;
     const uint32_t n = search_job_stats_count(jobs[0]);
+    const bool rescore = search_job_rescores(jobs[0]);
     stats = quire_calloc((size_t)n + 2, sizeof *stats);
     uint64_t *one = quire_calloc((size_t)n + 1, sizeof *one);
     if (stats == NULL || one == NULL)
@@ -479,13 +665,15 @@ int shard_set_query(search_result *out, shard_set *s, const search_options *o, s
         search_job_stats(jobs[i], one);
         for (uint32_t k = 0; k < n; k++)
             stats[k] += one[k];
+        /* after them, the title tokens (a title weight's mean title length) */
+        stats[n] += rescore ? search_job_title_tokens(jobs[i]) : 0;
     }
     quire_free(one);
     /* 2. The whole set's statistics: the same vector on every process. */
-    rc = quire_comm_sum(comm, stats, n);
-    /* 3. Each shard's top k, scored with them. */
+    rc = quire_comm_sum(comm, stats, n + 1);
+    /* 3. Each shard's top k (offset + k, or the depth a rescoring reads), scored with them. */
     for (uint32_t i = 0; i < s->count && rc == QUIRE_OK; i++)
-        rc = shard_error(search_job_rank(jobs[i], stats, o->top_k, true), s->shard[i]);
+        rc = shard_error(search_job_rank(jobs[i], stats, true), s->shard[i]);
     /* One sum for both: processes that failed, and the counts (a collective less a query). */
     /* failed, matches, inexact shards, a one-phrase query's occurrences (counted by each
      * shard as it matched a lazy phrase), shards whose occurrence count is not exact */
@@ -513,9 +701,67 @@ int shard_set_query(search_result *out, shard_set *s, const search_options *o, s
     r.match_count_exact = counts[2] == 0;
     r.has_occurrences = phrase && counts[4] == 0;
     r.occurrence_count = !r.has_occurrences ? 0 : lazy ? counts[3] : eager_occurrences;
-    /* 4. The best k overall, chosen on process 0 from each process's best k. */
+    /* What the result says of the query's fuzzy words (the same on every shard). */
+    if (root)
+        rc = search_job_summaries(jobs[0], &r);
+    rc = agree(comm, rc);
+    if (rc != QUIRE_OK)
+        goto done;
+    /* An ellipsis quote that matched nothing: each part's documents in the whole set. */
+    const uint32_t parts = r.match_count == 0 ? search_job_hint_parts(jobs[0]) : 0;
+    if (parts > 0) {
+        uint64_t *dfs = quire_calloc((size_t)parts + 1, sizeof *dfs);
+        uint64_t *mine_dfs = quire_calloc((size_t)parts + 1, sizeof *mine_dfs);
+        if (dfs == NULL || mine_dfs == NULL)
+            quire_comm_abort(comm, 2);
+        for (uint32_t i = 0; i < s->count && rc == QUIRE_OK; i++) {
+            rc = shard_error(search_job_hint_counts(jobs[i], mine_dfs), s->shard[i]);
+            for (uint32_t k = 0; k < parts; k++)
+                dfs[k] += mine_dfs[k];
+        }
+        rc = agree(comm, rc);
+        if (rc == QUIRE_OK)
+            rc = quire_comm_sum(comm, dfs, parts);
+        if (rc == QUIRE_OK && root)
+            search_job_hint(jobs[0], dfs, &r);
+        quire_free(dfs);
+        quire_free(mine_dfs);
+        if (rc != QUIRE_OK)
+            goto done;
+    }
+    const int by_date = order_of(o);
+    const uint64_t page = o->top_k == 0 ? 0 : (uint64_t)o->top_k + o->offset;
     uint32_t keep = 0;
-    rc = local_candidates(&cand, &keep, jobs, s, o->top_k);
+    /* 3b. A rescoring (rerank.h) reads the set's best depth by the first pass: process 0
+     * finds the depth-th of them, each shard rescores those of its hits that rank before. */
+    if (rescore) {
+        const uint64_t depth = search_job_depth(jobs[0]);
+        rc = local_candidates(&cand, &keep, jobs, s, depth, 0);
+        if (rc == QUIRE_OK) {
+            put_candidates(&mine, cand, keep);
+            if (mine.err)
+                rc = quire_error(QUIRE_ENOMEM, "out of memory");
+        }
+        quire_free(cand);
+        cand = NULL;
+        rc = agree(comm, rc);
+        if (rc == QUIRE_OK)
+            rc = quire_comm_gather(comm, &mine, &all, lens);
+        if (rc == QUIRE_OK && root)
+            rc = pick_cutoff(&winners, &all, lens, size, depth);
+        rc = agree(comm, rc);
+        if (rc == QUIRE_OK)
+            rc = quire_comm_bcast(comm, &winners);
+        const double avg_title = stats[0] > 0 ? (double)stats[n] / (double)stats[0] : 0.0;
+        if (rc == QUIRE_OK)
+            rc = rescore_kept(&winners, jobs, s, avg_title);
+        rc = agree(comm, rc);
+        if (rc != QUIRE_OK)
+            goto done;
+        mine.len = all.len = winners.len = 0;
+    }
+    /* 4. The best offset + k overall, chosen on process 0 from each process's best. */
+    rc = local_candidates(&cand, &keep, jobs, s, page, by_date);
     if (rc == QUIRE_OK) {
         put_candidates(&mine, cand, keep);
         if (mine.err)
@@ -525,7 +771,7 @@ int shard_set_query(search_result *out, shard_set *s, const search_options *o, s
     if (rc == QUIRE_OK)
         rc = quire_comm_gather(comm, &mine, &all, lens);
     if (rc == QUIRE_OK && root)
-        rc = pick_winners(&winners, &all, lens, size, o->top_k);
+        rc = pick_winners(&winners, &all, lens, size, by_date, o->offset, o->top_k);
     rc = agree(comm, rc);
     if (rc == QUIRE_OK)
         rc = quire_comm_bcast(comm, &winners);

@@ -85,15 +85,29 @@ void topk_order_by_date(topk *t, int direction)
     t->by_date = direction < 0 ? -1 : 1;
 }
 
+/* Whether the dates alone order `a` and `b` (by_date != 0 and they differ); *before: a first. */
+static bool dates_decide(int by_date, const topk_entry *a, const topk_entry *b, bool *before)
+{
+    if (by_date == 0 || a->date == b->date)
+        return false;
+    if (a->date == QUIRE_NO_DATE || b->date == QUIRE_NO_DATE)
+        *before = b->date == QUIRE_NO_DATE; /* undated last, either way */
+    else
+        *before = by_date > 0 ? a->date < b->date : a->date > b->date;
+    return true;
+}
+
+bool topk_before(int by_date, const topk_entry *a, const topk_entry *b)
+{
+    bool before;
+    return dates_decide(by_date, a, b, &before) ? before : topk_better(a, b);
+}
+
 /* Whether `a` ranks before `b` in t's order. */
 static bool ranks_before(topk *t, topk_entry *a, topk_entry *b)
 {
-    if (t->by_date != 0 && a->date != b->date) {
-        if (a->date == QUIRE_NO_DATE || b->date == QUIRE_NO_DATE)
-            return b->date == QUIRE_NO_DATE; /* undated last, either way */
-        return t->by_date > 0 ? a->date < b->date : a->date > b->date;
-    }
-    return better(t, a, b);
+    bool before;
+    return dates_decide(t->by_date, a, b, &before) ? before : better(t, a, b);
 }
 
 static void sift_down(topk *t, uint32_t n, uint32_t i)
@@ -152,6 +166,16 @@ int topk_resolve_all(topk *t)
 {
     for (uint32_t i = 0; i < t->count; i++)
         resolve(t, &t->heap[i]);
+    return t->err;
+}
+
+int topk_resolve_ties(topk *t)
+{
+    for (uint32_t i = 1; i < t->count; i++)
+        if (t->heap[i].score == t->heap[i - 1].score) {
+            resolve(t, &t->heap[i - 1]);
+            resolve(t, &t->heap[i]);
+        }
     return t->err;
 }
 

@@ -51,6 +51,9 @@ void topk_set_ids(topk *t, topk_id_fn id_of, void *ctx);
 /* Whether `a` ranks before `b`: by score, then by external id when both are known, then by
  * doc id. */
 bool topk_better(const topk_entry *a, const topk_entry *b);
+/* Whether `a` ranks before `b` in the order of a heap with by_date `by_date` (0, 1, -1):
+ * topk_better after the dates (for a merge of several heaps' sorted entries). */
+bool topk_before(int by_date, const topk_entry *a, const topk_entry *b);
 /* Order by date instead (before any push): direction 1 oldest first, -1 newest first. */
 void topk_order_by_date(topk *t, int direction);
 /* Order of two external ids on a tie: < 0 when `a` ranks first. */
@@ -69,5 +72,9 @@ QUIRE_MUST_CHECK int topk_sort(topk *t);
 /* Look up the id of every kept entry (a merge of several heaps compares them all).
  * QUIRE_OK, or the id lookup's first error. */
 QUIRE_MUST_CHECK int topk_resolve_all(topk *t);
+/* In entries sorted by score (after a rescoring changed their scores), look up the id of
+ * each that ties with a neighbour, so that sorting them again orders the ties by id.
+ * QUIRE_OK, or the id lookup's first error. */
+QUIRE_MUST_CHECK int topk_resolve_ties(topk *t);
 
 #endif

@@ -9,7 +9,8 @@
 #     in one process (every 8th query under mpirun, 100 random), against the one index: ids, order, scores (bit for bit),
 #     passages, exact counts;
 #   - quire-query --shards (alone and under mpirun) prints what quire-query prints for the
-#     one index, and exits alike;
+#     one index, and exits alike, also with --offset, --sort date/-date, --proximity and
+#     --title-weight (shard_check runs those on its queries too);
 #   - a nightly update (2158 new articles, 520 replaced, 300 deleted by id) applied to the
 #     sets (alone and by 2 ranks) equals a fresh index of the resulting documents;
 #   - a set whose shard was built with another analyzer, or lacks a shard, is refused,
@@ -98,6 +99,38 @@ for q in 'oil prices' '"crude oil"' 'coffee -brazil' 'zzzznothing'; do
         if [ $want = $got ] && cmp -s "$tmp/want.txt" "$tmp/got.txt"; then ok; else fail "mpirun quire-query --shards '$q' (exit $got, want $want)"; cat "$tmp/err.txt" >&2; fi
     fi
 done
+# the options beyond BM25 alone: a page further on, date orders, the rescorers; fuzzy words
+# (and their notes), quotes with an ellipsis (and the hint when nothing matches)
+n_opts=0
+while IFS='|' read -r opts q; do
+    # shellcheck disable=SC2086 # the options are words
+    "$bin/quire-query" --color never --exact-count $opts "$tmp/one" "$q" > "$tmp/want.txt" 2> "$tmp/want.err"; want=$?
+    # shellcheck disable=SC2086
+    "$bin/quire-query" --color never --exact-count $opts --shards "$tmp/s4" "$q" > "$tmp/got.txt" 2> "$tmp/got.err"; got=$?
+    # stdout and stderr (notes, hints, refusals) alike
+    if [ $want = $got ] && cmp -s "$tmp/want.txt" "$tmp/got.txt" && cmp -s "$tmp/want.err" "$tmp/got.err"; then ok; else fail "quire-query $opts --shards '$q' (exit $got, want $want)"; fi
+    if [ $mpi = 1 ]; then # (mpirun reads stdin: not the list)
+        # shellcheck disable=SC2086
+        mpirun_ -n 4 "$bin/quire-query" --color never --exact-count $opts --shards "$tmp/m4" "$q" > "$tmp/got.txt" 2>"$tmp/err.txt" < /dev/null; got=$?
+        if [ $want = $got ] && cmp -s "$tmp/want.txt" "$tmp/got.txt"; then ok; else fail "mpirun quire-query $opts --shards '$q' (exit $got, want $want)"; cat "$tmp/err.txt" >&2; fi
+    fi
+    n_opts=$((n_opts + 1))
+done <<'EOF_OPTS'
+--offset 10 -k 5|oil prices
+--offset 100000|oil
+--sort date -k 15|coffee OR cocoa
+--sort -date --offset 4|"crude oil"
+--any|opek~ prices petrolium~2
+--offset 3|pric~ -oil~
+|"opec ... zzzzunknown"
+--sort date|"crude oil ... prices"
+--sort date --format trec|title:wheat
+--proximity|oil prices opec
+--title-weight 3 --offset 2|gold mine
+--proximity --title-weight 0.5 -k 20 --any|interest rates bank
+--sort date --proximity|oil
+EOF_OPTS
+[ "$n_opts" = 13 ] && ok || fail "ran $n_opts of the 13 option checks"
 grep -v '^#' "$queries" | head -n 100 > "$tmp/batch.tsv"
 "$bin/quire-query" --batch "$tmp/batch.tsv" "$tmp/one" > "$tmp/want.trec"
 "$bin/quire-query" --batch "$tmp/batch.tsv" --shards "$tmp/s4" > "$tmp/got.trec"

@@ -12,7 +12,10 @@
  * (--any), with k = 10 and passages, and k = 100 without; then RANDOM boolean queries
  * (default 200) built with a fixed seed from the words of the file (every
  * STRIDE-th query of the file is run, default 1; all give words): NOT, OR with AND,
- * parentheses, title:, date: ranges, NEAR, --exact-count. Prints 'N passed, N failed'.
+ * parentheses, title:, date: ranges, NEAR, prefixes, fuzzy words, quotes with an ellipsis
+ * (and their hint when nothing matches), --exact-count. Each query of the file runs once
+ * more, and half the random ones run, with one of: --offset, --sort date, --sort -date,
+ * --proximity, --title-weight, both. Prints 'N passed, N failed'.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,18 @@ static const char *compare(const search_result *one, const search_result *set, u
         return "occurrences";
     if (set->has_occurrences && one->match_count_exact && !one->has_occurrences)
         return "occurrences given by the set only, on an exact count";
+    if ((one->hint == NULL) != (set->hint == NULL) ||
+        (one->hint != NULL && strcmp(one->hint, set->hint) != 0))
+        return "hint";
+    if (one->fuzzy_count != set->fuzzy_count)
+        return "fuzzy words";
+    for (uint32_t i = 0; i < one->fuzzy_count; i++) {
+        const search_fuzzy *a = &one->fuzzy[i], *b = &set->fuzzy[i];
+        if (strcmp(a->word, b->word) != 0 || a->distance != b->distance ||
+            a->lowered_from != b->lowered_from || a->searched != b->searched ||
+            a->matched != b->matched)
+            return "fuzzy expansion";
+    }
     if (one->hit_count != set->hit_count)
         return "hit count";
     for (uint32_t i = 0; i < one->hit_count; i++) {
@@ -78,8 +93,15 @@ static const char *compare(const search_result *one, const search_result *set, u
     return "";
 }
 
-static void check(searcher *set, searcher *one, const char *qid, const char *q, bool any,
-                  uint32_t k, uint32_t passages, bool exhaustive)
+/* The options a query runs with besides BM25 alone: none, --offset, --sort date, --sort
+ * -date with --offset, --proximity, --title-weight, both with --offset. */
+enum { PLAIN, OFFSET, DATE, DATE_DESC, PROXIMITY, TITLE, RESCORED, VARIANTS };
+static const char *const variant_name[VARIANTS] = {
+    "", " offset 7", " sort date", " sort -date offset 3", " proximity", " title-weight 2.5",
+    " proximity title-weight 0.5 offset 4"};
+
+static void check_as(searcher *set, searcher *one, const char *qid, const char *q, bool any,
+                     uint32_t k, uint32_t passages, bool exhaustive, int variant)
 {
     search_options o;
     search_options_init(&o);
@@ -89,6 +111,12 @@ static void check(searcher *set, searcher *one, const char *qid, const char *q, 
     o.top_k = k;
     o.passages = passages;
     o.exhaustive = exhaustive;
+    o.offset = variant == OFFSET ? 7 : variant == DATE_DESC ? 3 : variant == RESCORED ? 4 : 0;
+    o.sort = variant == DATE        ? SEARCH_SORT_DATE
+             : variant == DATE_DESC ? SEARCH_SORT_DATE_DESC
+                                    : SEARCH_SORT_RELEVANCE;
+    o.proximity = variant == PROXIMITY || variant == RESCORED;
+    o.title_weight = variant == TITLE ? 2.5 : variant == RESCORED ? 0.5 : 1.0;
     search_result a = SEARCH_RESULT_INIT, b = SEARCH_RESULT_INIT;
     const int rb = search_query(&b, set, &o);
     char bmsg[512];
@@ -103,15 +131,22 @@ static void check(searcher *set, searcher *one, const char *qid, const char *q, 
         if (diff[0] != '\0') {
             fails++;
             if (fails <= 20)
-                printf("FAIL %s %s k=%u%s: '%s': %s differs (rank %u)%s%s\n", qid,
-                       any ? "any" : "all", (unsigned)k, exhaustive ? " exact" : "", q, diff,
-                       (unsigned)rank, rb != QUIRE_OK ? ": " : "", bmsg);
+                printf("FAIL %s %s k=%u%s%s: '%s': %s differs (rank %u)%s%s\n", qid,
+                       any ? "any" : "all", (unsigned)k, exhaustive ? " exact" : "",
+                       variant_name[variant], q, diff, (unsigned)rank,
+                       rb != QUIRE_OK ? ": " : "", bmsg);
         } else {
             passes++;
         }
     }
     search_result_free(&a);
     search_result_free(&b);
+}
+
+static void check(searcher *set, searcher *one, const char *qid, const char *q, bool any,
+                  uint32_t k, uint32_t passages, bool exhaustive)
+{
+    check_as(set, one, qid, q, any, k, passages, exhaustive, PLAIN);
 }
 
 /* `shape` with each "%s" replaced by the next of w[]. */
@@ -180,6 +215,10 @@ int main(int argc, char **argv)
             check(set, one, line, q, any, 10, 1, false);
             check(set, one, line, q, any, 100, 0, false);
         }
+        /* and once with one of the other options, in turn */
+        if (run_it)
+            check_as(set, one, line, q, seen % 2 == 0, 10, 1, false,
+                     1 + (int)((seen / stride) % (VARIANTS - 1)));
         /* plain words of the file, for the random queries */
         char copy[4096];
         snprintf(copy, sizeof copy, "%s", q);
@@ -210,6 +249,10 @@ int main(int argc, char **argv)
         "%s date:..1987-03-15 -%s",
         "~\"%s %s\"",
         "%s* %s",
+        "%s~ %s",
+        "%s~1 OR %s~ -%s",
+        "\"%s ... %s\"",
+        "\"%s %s ... %s\"",
     };
     for (long i = 0; i < random && nwords > 0; i++) {
         const char *shape = shapes[rnd(sizeof shapes / sizeof shapes[0])];
@@ -225,7 +268,11 @@ int main(int argc, char **argv)
         char qid[32];
         snprintf(qid, sizeof qid, "random-%ld", i);
         const bool any = rnd(2) == 1;
-        check(set, one, qid, q, any, 1 + rnd(50), rnd(3) == 0 ? 2 : 0, rnd(4) == 0);
+        const uint32_t k = 1 + rnd(50), passages = rnd(3) == 0 ? 2 : 0;
+        const bool exhaustive = rnd(4) == 0;
+        const uint32_t variant = rnd(2 * VARIANTS); /* half of them BM25 alone */
+        check_as(set, one, qid, q, any, k, passages, exhaustive,
+                 variant < VARIANTS ? (int)variant : PLAIN);
     }
     for (size_t i = 0; i < nwords; i++)
         free(words[i]);
