@@ -28,18 +28,7 @@
 #include "oracle_corpus.h"
 #include "quire/analysis.h"
 #include "test_util.h"
-
-static search_result query(searcher *s, const char *q, uint32_t k)
-{
-    search_options o;
-    search_options_init(&o);
-    o.query = q;
-    o.query_len = strlen(q);
-    o.top_k = k;
-    search_result r;
-    cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s: %s", q, quire_errmsg());
-    return r;
-}
+#include "sample_hits.h"
 
 /* The article numbers (000..004) of the hits in rank order, space-separated. */
 static void ranked_hits(char *out, size_t cap, searcher *s, const char *q)

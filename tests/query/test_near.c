@@ -29,50 +29,7 @@
 #include "quire/date.h"
 #include "quire/index.h"
 #include "test_util.h"
-
-static search_result query(searcher *s, const char *q, uint32_t k)
-{
-    search_options o;
-    search_options_init(&o);
-    o.query = q;
-    o.query_len = strlen(q);
-    o.top_k = k;
-    search_result r;
-    cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s: %s", q, quire_errmsg());
-    return r;
-}
-
-/* ---- the sample articles ---- */
-
-/* The article numbers (000..004) of every match, sorted, space-separated. */
-static void sample_hits(char *out, size_t cap, searcher *s, const char *q)
-{
-    search_result r = query(s, q, 100);
-    char nums[5][4];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < r.hit_count && n < 5; i++) {
-        const char *base = strrchr(r.hits[i].external_id, '/');
-        base = base ? base + 1 : r.hits[i].external_id;
-        snprintf(nums[n++], sizeof nums[0], "%.3s", base);
-    }
-    qsort(nums, n, sizeof nums[0], (int (*)(const void *, const void *))strcmp);
-    out[0] = '\0';
-    for (uint32_t i = 0; i < n; i++) {
-        if (i > 0)
-            strncat(out, " ", cap - strlen(out) - 1);
-        strncat(out, nums[i], cap - strlen(out) - 1);
-    }
-    cr_expect_eq(r.match_count, n, "%s: match_count %llu, hits %u", q,
-                 (unsigned long long)r.match_count, (unsigned)n);
-    search_result_free(&r);
-}
-
-static void expect_sample(searcher *s, const char *q, const char *want)
-{
-    char got[64];
-    sample_hits(got, sizeof got, s, q);
-    cr_expect_str_eq(got, want, "query %s", q);
-}
+#include "sample_hits.h"
 
 /* ---- the oracle: the brute-force corpus (oracle_corpus.h) ---- */
 
