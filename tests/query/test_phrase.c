@@ -23,6 +23,7 @@
 #include "quire/index.h"
 #include "test_util.h"
 #include "sample_hits.h"
+#include "corpus_fixture.h"
 
 /* ---- the sample articles ---- */
 
@@ -154,24 +155,8 @@ static const char *const quote_pairs[][2] = {
 
 Test(phrase, agrees_with_a_brute_force_scan_of_the_stored_text, .timeout = 600)
 {
-    const char *shared = env_or_skip("QUIRE_SHARED");
-    char cacm[1024], reuters[1024];
-    snprintf(cacm, sizeof cacm, "%s/corpora/cacm/corpus.jsonl.gz", shared);
-    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
-    if (access(cacm, R_OK) != 0 || access(reuters, R_OK) != 0)
-        cr_skip_test("corpora not found under %s/corpora", shared);
     char *dir = make_tmp();
-    char cmd[4096];
-    /* Reuters ids are renamed: CACM uses the same numbers, and an id indexed twice is
-     * one document (the later replaces the earlier). */
-    snprintf(
-        cmd, sizeof cmd,
-        "zcat '%s' | head -n 3000 | sed 's/^{\"id\": \"/{\"id\": \"reuters-/' > '%s/reuters.jsonl'",
-        reuters, dir);
-    cr_assert_eq(system(cmd), 0);
-    char inputs[4096];
-    snprintf(inputs, sizeof inputs, "'%s' '%s/reuters.jsonl'", cacm, dir);
-    char *idx = index_inputs(dir, inputs);
+    char *idx = cacm_reuters_index(dir, 3000);
     corpus c;
     load_corpus(&c, idx);
     cr_assert_gt(c.count, 6000);

@@ -25,7 +25,7 @@
 
 #include "oracle_corpus.h"
 #include "test_util.h"
-#include "ranking_fixture.h"
+#include "corpus_fixture.h"
 
 static search_result run(searcher *s, const char *q, bool any, uint32_t k, bool exhaustive)
 {
