@@ -1,5 +1,6 @@
 /*
- * corpus_fixture.h - the real-corpus indexes the query oracles share: CACM and the first
+ * corpus_fixture.h - the real-corpus indexes the query oracles share: the first documents
+ * of one corpus (test_approx.c, test_explain.c, test_passage.c), CACM and the first
  * Reuters-21578 articles in one run (test_phrase.c, test_near.c, test_passage.c), or in
  * two segments with deletions (test_prune.c, test_sort.c), and a random word of a
  * document to put in a query. Static functions: include it once per test file, after
@@ -43,6 +44,24 @@ TEST_UTIL_UNUSED static char *cacm_reuters_index(const char *dir, unsigned reute
     cr_assert_eq(system(cmd), 0);
     char inputs[4096];
     snprintf(inputs, sizeof inputs, "'%s' '%s/reuters.jsonl'", cacm, dir);
+    return index_inputs(dir, inputs);
+}
+
+/* An index in dir/idx of the first n documents of the shared corpus `name` (its folder
+ * under $QUIRE_SHARED/corpora, e.g. "reuters21578"), in one run. Skips the test when the
+ * corpus is not there. Returns dir/idx (malloc'd, as index_inputs()). */
+TEST_UTIL_UNUSED static char *corpus_head_index(const char *dir, const char *name, unsigned n)
+{
+    const char *shared = env_or_skip("QUIRE_SHARED");
+    char src[1024];
+    snprintf(src, sizeof src, "%s/corpora/%s/corpus.jsonl.gz", shared, name);
+    if (access(src, R_OK) != 0)
+        cr_skip_test("%s not found", src);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "zcat '%s' | head -n %u > '%s/head.jsonl'", src, n, dir);
+    cr_assert_eq(system(cmd), 0);
+    char inputs[4096];
+    snprintf(inputs, sizeof inputs, "'%s/head.jsonl'", dir);
     return index_inputs(dir, inputs);
 }
 

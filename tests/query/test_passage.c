@@ -652,18 +652,8 @@ Test(passage, the_text_map_way_equals_the_whole_text_on_long_articles, .timeout 
      * the matches of three of its words: passage_build() given the whole text, and given
      * only the bytes of the regions passage_regions() names from the text's map, must
      * choose the same passages with the same highlights */
-    const char *shared = env_or_skip("QUIRE_SHARED");
-    char wiki[1024];
-    snprintf(wiki, sizeof wiki, "%s/corpora/enwiki-sample/corpus.jsonl.gz", shared);
-    if (access(wiki, R_OK) != 0)
-        cr_skip_test("%s not found", wiki);
     char *dir = make_tmp();
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "zcat '%s' | head -n 300 > '%s/wiki.jsonl'", wiki, dir);
-    cr_assert_eq(system(cmd), 0);
-    char inputs[4200];
-    snprintf(inputs, sizeof inputs, "'%s/wiki.jsonl'", dir);
-    char *idx = index_inputs(dir, inputs);
+    char *idx = corpus_head_index(dir, "enwiki-sample", 300);
     quire_index *ix = NULL;
     cr_assert_eq(quire_index_open(&ix, idx, NULL), QUIRE_OK, "%s", quire_errmsg());
     quire_analyzer *an = NULL;
