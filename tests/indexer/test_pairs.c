@@ -6,7 +6,9 @@
  * words' forms, every such adjacency has its pair term; and every phrase answer (hits,
  * scores, exact counts, passages and their highlights, explain's clauses) on random phrases
  * full of common words, quotes, title: phrases, NEAR, approximate quotes, prefixes and
- * fuzzy words is the same on every index. Skipped when the corpus is not there.
+ * fuzzy words is the same on every index; so are those of the committed version-3 golden
+ * index updated with pairs (version-3 and version-4 segments together) and then merged.
+ * Skipped when the corpus is not there.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -105,27 +107,37 @@ static void append_edges(const char *out)
     cr_assert_eq(fclose(f), 0);
 }
 
-static void run_index(const char *dir, const char *input, size_t memory, bool pairs, bool optimize)
+static void run_index_deleting(const char *dir, const char *const *inputs, size_t n,
+                               size_t memory, bool pairs, bool optimize,
+                               const char *const *deletes, size_t delete_count)
 {
     if (pairs)
         unsetenv("QUIRE_NO_PAIRS");
     else
         setenv("QUIRE_NO_PAIRS", "1", 1);
-    const char *inputs[1] = {input};
     indexer_opts o;
     memset(&o, 0, sizeof o);
     o.index_dir = dir;
-    o.inputs = input ? inputs : NULL;
-    o.input_count = input ? 1 : 0;
+    o.inputs = inputs;
+    o.input_count = n;
     o.keep_diacritics = -1;
     o.memory = memory;
     o.threads = 1;
     o.zlib_level = -1;
     o.optimize = optimize;
+    o.delete_ids = deletes;
+    o.delete_count = delete_count;
     indexer_summary sum;
     int rc = indexer_run(&o, &sum);
     unsetenv("QUIRE_NO_PAIRS");
     cr_assert_eq(rc, QUIRE_OK, "%s: %s", dir, quire_errmsg());
+}
+
+static void run_index(const char *dir, const char *input, size_t memory, bool pairs, bool optimize)
+{
+    const char *inputs[1] = {input};
+    run_index_deleting(dir, input ? inputs : NULL, input ? 1 : 0, memory, pairs, optimize, NULL,
+                       0);
 }
 
 static void report_problem(void *ctx, const char *line)
@@ -539,4 +551,63 @@ Test(pairs, phrase_answers_are_the_same_with_without_and_with_mixed_pairs, .init
     free(all);
     free(first);
     free(second);
+}
+
+/* The committed version-3 golden index (tests/golden/v3: no pairs, a deletion file)
+ * updated by today's writer with pairs, so that version-3 and version-4 segments with
+ * pairs answer together, against the same documents indexed without pairs. */
+Test(pairs, a_version_3_index_updated_with_pairs_answers_as_without, .init = setup_tmp,
+     .fini = teardown_tmp, .timeout = 900)
+{
+    const char *src = getenv("QUIRE_SOURCE_DIR");
+    if (src == NULL)
+        cr_skip_test("QUIRE_SOURCE_DIR not set");
+    char *more = strdup(tmp_path("more.jsonl"));
+    write_slice(more, 0, 1500);
+    append_edges(more);
+    char golden[600], articles[600], part1[600], part2[600], cmd[1400];
+    snprintf(golden, sizeof golden, "%s/tests/golden/v3", src);
+    snprintf(articles, sizeof articles, "%s/tests/golden/articles.jsonl", src);
+    snprintf(part1, sizeof part1, "%s/tests/golden/part1.jsonl", src);
+    snprintf(part2, sizeof part2, "%s/tests/golden/part2.jsonl", src);
+    char *mixed = strdup(tmp_path("mixed")), *ref = strdup(tmp_path("ref"));
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s'", golden, mixed);
+    cr_assert_eq(system(cmd), 0);
+    /* the golden's two runs (tests/golden/make_index.sh), without pairs */
+    const char *const run1[] = {articles, part1}, *const run2[] = {part2};
+    const char *const deletes[] = {"g007", "g150"};
+    run_index_deleting(ref, run1, 2, 256 * MIB, false, false, NULL, 0);
+    run_index_deleting(ref, run2, 1, 256 * MIB, false, false, deletes, 2);
+    /* then the same update of both: with pairs on the golden, without on the reference */
+    run_index(mixed, more, 256 * MIB, true, false);
+    run_index(ref, more, 256 * MIB, false, false);
+    uint32_t segs;
+    const uint32_t with = segments_with_pairs(mixed, &segs);
+    cr_log_info("golden + update: %u of %u segments with pairs", with, segs);
+    cr_expect(with > 0 && with < segs, "%u of %u segments with pairs", with, segs);
+    cr_expect_eq(segments_with_pairs(ref, &segs), 0);
+    expect_valid(mixed);
+    expect_valid(ref);
+    quire_analyzer *an = NULL;
+    const quire_analyzer_opts ao = {"english", false, 0};
+    cr_assert_eq(quire_analyzer_new(&an, &ao), QUIRE_OK);
+    char *queries[MAX_QUERIES];
+    uint32_t n = make_queries(queries, more, an);
+    static const char *const golden_phrases[] = {"\"objective and fair\"", "\"alpha beta\"",
+                                                 "\"of the\" alpha", "\"in the\" OR beta"};
+    for (size_t g = 0; g < sizeof golden_phrases / sizeof golden_phrases[0] && n < MAX_QUERIES;
+         g++)
+        queries[n++] = strdup(golden_phrases[g]);
+    expect_same_answers(mixed, ref, queries, n);
+    /* and once merged into one segment (which then holds no pairs) */
+    run_index(mixed, NULL, 256 * MIB, true, true);
+    cr_expect_eq(segments_with_pairs(mixed, &segs), 0);
+    expect_valid(mixed);
+    expect_same_answers(mixed, ref, queries, n);
+    for (uint32_t q = 0; q < n; q++)
+        free(queries[q]);
+    quire_analyzer_free(an);
+    free(more);
+    free(mixed);
+    free(ref);
 }
