@@ -672,10 +672,11 @@ static bool is_pair_word(const quire_segment *seg, const query_node *node, uint3
 
 /* Pair terms: in each run of words matched together (the phrase; each NEAR operand; each
  * part of a quote), from the left, two adjacent words of the segment's pair set are read
- * as their pair term: word i's cursor becomes the pair's and word i + 1 is covered. The
- * segment holds every occurrence of every pair of its set, so a pair it lacks occurs
- * nowhere in it: QUIRE_ENOTFOUND (no match here). */
-static int use_pairs(phrase_state *st, const quire_segment *seg, const query_node *node)
+ * as their pair term: word i's one cursor is the pair's and word i + 1 is covered (neither
+ * opens its form). The segment holds every occurrence of every pair of its set, so a pair
+ * it lacks occurs nowhere in it: QUIRE_ENOTFOUND (no match here). */
+static int open_pairs(phrase_state *st, arena *ar, const quire_segment *seg,
+                      const query_node *node)
 {
     const uint32_t n = node->word_count;
     for (uint32_t i = 0; i + 1 < n; i++) {
@@ -701,21 +702,17 @@ static int use_pairs(phrase_state *st, const quire_segment *seg, const query_nod
                                  (unsigned long long)quire_segment_id(seg),
                                  (int)(a->len + 1 + b->len), (const char *)key);
         phrase_word *w = &st->words[i], *next = &st->words[i + 1];
-        quire_postings_cursor c;
-        rc = quire_segment_postings(seg, &t, &c);
-        if (rc == QUIRE_OK)
-            rc = quire_postings_next(&c);
-        if (rc != QUIRE_OK) {
-            quire_postings_close(&c);
+        w->forms = arena_alloc(ar, sizeof *w->forms);
+        if (w->forms == NULL)
+            return oom();
+        rc = quire_segment_postings(seg, &t, &w->forms[0]);
+        if (rc != QUIRE_OK)
             return rc;
-        }
-        quire_postings_close(&w->forms[0]); /* an exact word: its one form */
-        w->forms[0] = c;
+        w->form_count = 1; /* closed by close_words from here */
+        rc = quire_postings_next(&w->forms[0]);
+        if (rc != QUIRE_OK)
+            return rc;
         w->is_pair = true;
-        w->cost = c.df;
-        word_update(w);
-        quire_postings_close(&next->forms[0]);
-        next->form_count = 0;
         next->covered = true;
         next->doc = QUIRE_DOC_END;
         i++; /* the next word is this pair's */
@@ -743,13 +740,21 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
             return oom();
         st->part_total = node->part_count;
     }
+    st->word_count = n; /* cleanup closes what each word opened (none: nothing) */
+    if (quire_segment_has_pairs(seg)) {
+        const int rc = open_pairs(st, a, seg, node);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
     for (uint32_t i = 0; i < n; i++) {
-        st->word_count = i + 1; /* so cleanup closes what this word opened */
         const bool stemmed =
             node->near_split > 0 ? node->near_stemmed[i >= node->near_split] : node->is_stemmed;
         phrase_word *w = &st->words[i];
-        const int rc =
-            open_word(w, a, seg, &node->words[i], stemmed, node->is_prefix, node->near_split == 0);
+        if (w->covered)
+            continue;
+        const int rc = w->is_pair ? QUIRE_OK
+                                  : open_word(w, a, seg, &node->words[i], stemmed, node->is_prefix,
+                                              node->near_split == 0);
         if (rc != QUIRE_OK)
             return rc;
         word_update(w);
@@ -758,11 +763,6 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
             w->cost += w->forms[f].df;
         if (w->has_lead)
             w->cost = w->lead.df;
-    }
-    if (quire_segment_has_pairs(seg)) {
-        const int rc = use_pairs(st, seg, node);
-        if (rc != QUIRE_OK)
-            return rc;
     }
     st->order_count = 0;
     for (uint32_t i = 0; i < n; i++) {

@@ -166,6 +166,8 @@ static uint32_t segments_with_pairs(const char *dir, uint32_t *segments)
     return n;
 }
 
+TestSuite(pairs, .init = setup_tmp, .fini = teardown_tmp, .timeout = 900);
+
 /* ------------------------------------------------------------ the pair terms themselves */
 
 typedef struct occ {
@@ -235,8 +237,7 @@ static uint32_t adjacent(const occ *a, uint32_t na, const occ *b, uint32_t nb, o
     return n;
 }
 
-Test(pairs, every_pair_term_is_exactly_the_adjacent_occurrences_of_its_words, .init = setup_tmp,
-     .fini = teardown_tmp, .timeout = 600)
+Test(pairs, every_pair_term_is_exactly_the_adjacent_occurrences_of_its_words)
 {
     char *input = strdup(tmp_path("reuters.jsonl"));
     write_slice(input, 0, DOCS);
@@ -415,9 +416,10 @@ static uint32_t make_queries(char **out, const char *input, quire_analyzer *an)
         out[q++] = strdup(one);
         snprintf(one, sizeof one, "\"%s\" OR \"%s %s\"", buf, words[rnd(nw)], words[rnd(nw)]);
         out[q++] = strdup(one);
+    }
+    for (uint32_t r = 0; r < runs; r++)
         for (uint32_t w = 0; w < 4; w++)
             free(toks[r][w]);
-    }
     while (q + 3 < MAX_QUERIES - 40) {
         const uint32_t len = 2 + rnd(4);
         size_t at = 0;
@@ -503,8 +505,7 @@ static void expect_same_answers(const char *dir_a, const char *dir_b, char **que
     cr_expect_gt(matched, n / 2, "only %u of %u queries matched", matched, n);
 }
 
-Test(pairs, phrase_answers_are_the_same_with_without_and_with_mixed_pairs, .init = setup_tmp,
-     .fini = teardown_tmp, .timeout = 900)
+Test(pairs, phrase_answers_are_the_same_with_without_and_with_mixed_pairs)
 {
     char *all = strdup(tmp_path("all.jsonl")), *first = strdup(tmp_path("first.jsonl")),
          *second = strdup(tmp_path("second.jsonl"));
@@ -513,8 +514,8 @@ Test(pairs, phrase_answers_are_the_same_with_without_and_with_mixed_pairs, .init
     write_slice(second, DOCS / 2, DOCS / 2);
     append_edges(all);
     append_edges(second);
-    const char *with = strdup(tmp_path("with")), *without = strdup(tmp_path("without")),
-               *mixed = strdup(tmp_path("mixed")), *merged = strdup(tmp_path("merged"));
+    char *with = strdup(tmp_path("with")), *without = strdup(tmp_path("without")),
+         *mixed = strdup(tmp_path("mixed")), *merged = strdup(tmp_path("merged"));
     run_index(with, all, 256 * MIB, true, false);
     run_index(without, all, 256 * MIB, false, false);
     /* mixed: a segment without pairs, then segments with them, merged among themselves */
@@ -551,13 +552,16 @@ Test(pairs, phrase_answers_are_the_same_with_without_and_with_mixed_pairs, .init
     free(all);
     free(first);
     free(second);
+    free(with);
+    free(without);
+    free(mixed);
+    free(merged);
 }
 
 /* The committed version-3 golden index (tests/golden/v3: no pairs, a deletion file)
  * updated by today's writer with pairs, so that version-3 and version-4 segments with
  * pairs answer together, against the same documents indexed without pairs. */
-Test(pairs, a_version_3_index_updated_with_pairs_answers_as_without, .init = setup_tmp,
-     .fini = teardown_tmp, .timeout = 900)
+Test(pairs, a_version_3_index_updated_with_pairs_answers_as_without)
 {
     const char *src = getenv("QUIRE_SOURCE_DIR");
     if (src == NULL)
@@ -583,7 +587,6 @@ Test(pairs, a_version_3_index_updated_with_pairs_answers_as_without, .init = set
     run_index(ref, more, 256 * MIB, false, false);
     uint32_t segs;
     const uint32_t with = segments_with_pairs(mixed, &segs);
-    cr_log_info("golden + update: %u of %u segments with pairs", with, segs);
     cr_expect(with > 0 && with < segs, "%u of %u segments with pairs", with, segs);
     cr_expect_eq(segments_with_pairs(ref, &segs), 0);
     expect_valid(mixed);
