@@ -482,8 +482,8 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
             break;
         const uint8_t *key = it.it.key;
         const size_t key_len = it.it.key_len;
-        if (key_len > 0 && key[0] == QUIRE_STEM_PREFIX)
-            break; /* the stems follow the forms */
+        if (key_len > 0 && key[0] >= QUIRE_PAIR_PREFIX)
+            break; /* pair terms (version 4) and stems follow the forms */
         if (stats != NULL)
             stats->keys++;
         if (target_len > 0) {
