@@ -17,7 +17,7 @@ import math
 import statistics
 from collections import defaultdict
 
-CLASSES = ["rare", "and", "or", "phrase", "quote", "near", "prefix", "or+passages",
+CLASSES = ["rare", "and", "or", "phrase", "quote", "near", "nearx", "prefix", "or+passages",
            "phrase+passages"]
 NAMES = {"quire": "quire", "xapian": "Xapian", "fts5": "FTS5"}
 

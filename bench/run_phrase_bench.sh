@@ -15,7 +15,9 @@
 #                  index afresh
 #
 # The queries are the phrase, quote and near classes of bench/queries/CORPUS.*.tsv
-# (make_queries.py: the same queries in each engine's syntax), and the phrases again with
+# (make_queries.py: the same queries in each engine's syntax), nearx (the near queries
+# with quire's two words quoted: exact forms, as Xapian's NEAR matches; quire's bare
+# words in NEAR match by stem, a larger problem), and the phrases again with
 # one passage per hit (quire --passages 1 --format json; Xapian MSet::snippet; FTS5
 # snippet()). Warm: one untimed pass, then N passes with the engines taking turns.
 # The report (OUT/phrase.md) gives per class p50/p95/p99 (latency_stats.py), quire's p95
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift ;;
     --out) out=$2; shift ;;
     --peer-cache) peer_cache=$2; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run_phrase_bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -108,6 +110,15 @@ for c in "${names[@]}"; do
     esac
     for e in quire xapian fts5; do
         grep -E '^(phrase|quote|near)-' "$here/queries/$c.$e.tsv" >"$work/$c.q.$e.tsv"
+        # nearx: the NEAR queries with quire's words quoted, so that quire matches exact
+        # forms there as Xapian's NEAR does (STEM_SOME: positions for unstemmed terms
+        # only); the peers' queries are those of near (FTS5 has Porter stems only).
+        if [ $e = quire ]; then
+            sed -nE 's/^near-([0-9]+)\t([^ ]+) NEAR\/5 ([^ ]+)$/nearx-\1\t"\2" NEAR\/5 "\3"/p' \
+                "$work/$c.q.$e.tsv" >>"$work/$c.q.$e.tsv"
+        else
+            sed -n 's/^near-/nearx-/p' "$work/$c.q.$e.tsv" >>"$work/$c.q.$e.tsv"
+        fi
         sed -n 's/^phrase-/phrase+passages-/p' "$work/$c.q.$e.tsv" >"$work/$c.p.$e.tsv"
     done
     for e in "${engines[@]}"; do
@@ -185,7 +196,7 @@ w = {e: load(e, "w") for e in E}
 p = {e: load(e, "p") for e in E}
 print("| class | quire p95 / quire p50 | fastest peer p50 / quire p50 | base p50 / quire p50 |")
 print("|---|---|---|---|")
-for cl in ("phrase", "quote", "near"):
+for cl in ("phrase", "quote", "near", "nearx"):
     v = {e: [t for q, t in w[e].items() if q.startswith(cl + "-")] for e in E}
     q50 = pct(v["quire"], 50)
     peer = min(pct(v["xapian"], 50), pct(v["fts5"], 50))
@@ -211,7 +222,7 @@ def table(title, key):
     print()
     print("| query | quire ms | base ms | Xapian ms | FTS5 ms |")
     print("|---|---|---|---|---|")
-    qs = [q for q in w[key] if q.split("-")[0] in ("phrase", "quote", "near")]
+    qs = [q for q in w[key] if q.split("-")[0] in ("phrase", "quote", "near", "nearx")]
     for q in sorted(qs, key=lambda q: -w[key][q])[:10]:
         cells = " | ".join(f"{w[e][q] / 1000:.3f}" if q in w[e] else "-" for e in E)
         print(f"| {q} `{text.get(q, '')[:60]}` | {cells} |")
