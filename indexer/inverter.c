@@ -420,6 +420,29 @@ static int map_reserve(inverter *inv, word_map *m, uint32_t w)
     return QUIRE_OK;
 }
 
+/* Appends a form's or a pair's posting in `doc` to e: doc gap, tf, position gaps,
+ * encoding its buffered postings first when they fill a block. */
+static inline int add_positional_posting(inverter *inv, term *e, const inv_form *in,
+                                         uint32_t doc)
+{
+    int rc;
+    if (buffered(inv, e) == QUIRE_BLOCK_DOCS && (rc = encode_buffered(inv, e, true)) != QUIRE_OK)
+        return rc;
+    rc = term_reserve(inv, e, (size_t)(2 + in->tf) * QUIRE_VARINT_MAX);
+    if (rc != QUIRE_OK)
+        return rc;
+    put_varint(e, doc - (e->last_doc + 1));
+    put_varint(e, in->tf);
+    uint32_t prev = 0;
+    for (uint32_t k = 0; k < in->tf; k++) {
+        put_varint(e, in->positions[k] - prev);
+        prev = in->positions[k];
+    }
+    e->last_doc = doc;
+    e->df++;
+    return QUIRE_OK;
+}
+
 /* A pair term's posting in `doc`: as a form's (doc gap, tf, position gaps), no stem. */
 static int add_pair(inverter *inv, const inv_form *in, uint32_t doc)
 {
@@ -428,22 +451,7 @@ static int add_pair(inverter *inv, const inv_form *in, uint32_t doc)
     int rc = table_get(inv, &inv->pairs, in->form, in->form_len, in->form_hash, &pi, &added);
     if (rc != QUIRE_OK)
         return rc;
-    term *pe = &inv->pairs.terms[pi];
-    if (buffered(inv, pe) == QUIRE_BLOCK_DOCS && (rc = encode_buffered(inv, pe, true)) != QUIRE_OK)
-        return rc;
-    rc = term_reserve(inv, pe, (size_t)(2 + in->tf) * QUIRE_VARINT_MAX);
-    if (rc != QUIRE_OK)
-        return rc;
-    put_varint(pe, doc - (pe->last_doc + 1));
-    put_varint(pe, in->tf);
-    uint32_t prev = 0;
-    for (uint32_t k = 0; k < in->tf; k++) {
-        put_varint(pe, in->positions[k] - prev);
-        prev = in->positions[k];
-    }
-    pe->last_doc = doc;
-    pe->df++;
-    return QUIRE_OK;
+    return add_positional_posting(inv, &inv->pairs.terms[pi], in, doc);
 }
 
 int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *forms,
@@ -512,22 +520,9 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
         }
         term *fe = &inv->forms.terms[fi];
         si = fe->link;
-        if (buffered(inv, fe) == QUIRE_BLOCK_DOCS &&
-            (rc = encode_buffered(inv, fe, true)) != QUIRE_OK)
-            return rc;
-        /* form posting: doc gap, tf, position gaps */
-        rc = term_reserve(inv, fe, (size_t)(2 + in->tf) * QUIRE_VARINT_MAX);
+        rc = add_positional_posting(inv, fe, in, doc);
         if (rc != QUIRE_OK)
             return rc;
-        put_varint(fe, doc - (fe->last_doc + 1));
-        put_varint(fe, in->tf);
-        uint32_t prev = 0;
-        for (uint32_t k = 0; k < in->tf; k++) {
-            put_varint(fe, in->positions[k] - prev);
-            prev = in->positions[k];
-        }
-        fe->last_doc = doc;
-        fe->df++;
         /* stem: sum tf over its forms in this doc, written once the doc is done */
         term *st = &inv->stems.terms[si];
         if (st->cur_doc != doc) {
