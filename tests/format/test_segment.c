@@ -19,30 +19,11 @@
 #include <unistd.h>
 
 #include "segment_model.h"
+#include "tmp_dir.h"
 
 static char *make_dir(void)
 {
-    char *dir = strdup("/tmp/quire-segment-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    return dir;
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char path[512];
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-    free(dir);
+    return make_dir_named("quire-segment");
 }
 
 typedef struct report {
