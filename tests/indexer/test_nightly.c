@@ -25,53 +25,11 @@
 #include "quire/index.h"
 #include "quire/manifest.h"
 #include "quire/segment.h"
-
-static char tmp_root[256];
-
-static void rm_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                    continue;
-                char sub[1024];
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
+#include "tmp_root.h"
 
 static void setup_tmp(void)
 {
-    snprintf(tmp_root, sizeof tmp_root, "/tmp/quire-test-nightly-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_root), "mkdtemp: %s", strerror(errno));
-}
-
-static void teardown_tmp(void)
-{
-    if (tmp_root[0])
-        rm_tree(tmp_root);
-    tmp_root[0] = '\0';
-}
-
-static char *tmp_path(const char *name)
-{
-    static char paths[16][512];
-    static int next;
-    char *p = paths[next++ % 16];
-    snprintf(p, 512, "%s/%s", tmp_root, name);
-    return p;
+    tmp_setup_named("quire-test-nightly");
 }
 
 static uint64_t warnings_seen;

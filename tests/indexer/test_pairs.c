@@ -26,35 +26,14 @@
 #include "quire/index.h"
 #include "quire/postings.h"
 #include "quire/segment.h"
+#include "tmp_root.h"
 
 #define MIB  ((size_t)1 << 20)
 #define DOCS 4000
 
-static char tmp_root[256];
-
 static void setup_tmp(void)
 {
-    snprintf(tmp_root, sizeof tmp_root, "/tmp/quire-test-pairs-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmp_root), "mkdtemp: %s", strerror(errno));
-}
-
-static void teardown_tmp(void)
-{
-    if (tmp_root[0]) {
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-        cr_expect_eq(system(cmd), 0);
-    }
-    tmp_root[0] = '\0';
-}
-
-static char *tmp_path(const char *name)
-{
-    static char paths[16][512];
-    static int next;
-    char *p = paths[next++ % 16];
-    snprintf(p, 512, "%s/%s", tmp_root, name);
-    return p;
+    tmp_setup_named("quire-test-pairs");
 }
 
 static const char *corpus_path(void)
