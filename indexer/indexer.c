@@ -134,18 +134,36 @@ static int open_ingest(run *r)
     return ingest_open(&r->in, &io);
 }
 
+/* The input bytes read and the items skipped by the run's documents, into the summary:
+ * the ingest's, or those of the caller's stream when it reads files itself. */
+static void count_inputs(run *r)
+{
+    const indexer_opts *o = r->opts;
+    if (o->docs) {
+        uint64_t total;
+        r->sum->input_bytes = 0;
+        r->sum->docs_skipped = 0;
+        if (o->docs_counts)
+            o->docs_counts(o->docs_ctx, &r->sum->input_bytes, &total, &r->sum->docs_skipped);
+    } else if (r->in && !o->feed) {
+        r->sum->docs_skipped = ingest_skipped_count(r->in);
+        r->sum->input_bytes = ingest_bytes_read(r->in);
+    }
+}
+
 /* A run whose inputs had bytes, or lost something, and gave no document fails unless
  * allow_empty: a nightly job must not take "nothing indexed" for success. */
 static int check_not_empty(const run *r)
 {
     const indexer_opts *o = r->opts;
     const indexer_summary *s = r->sum;
-    if (o->allow_empty || o->input_count == 0 || s->docs_added > 0 ||
+    const size_t inputs = o->docs ? o->docs_input_count : o->input_count;
+    if (o->allow_empty || inputs == 0 || s->docs_added > 0 ||
         (s->docs_skipped == 0 && s->input_bytes == 0))
         return QUIRE_OK;
     return quire_error(QUIRE_EINVAL,
                        "no document was indexed from the %zu input%s (%llu skipped, %.2f MB read)",
-                       o->input_count, o->input_count == 1 ? "" : "s",
+                       inputs, inputs == 1 ? "" : "s",
                        (unsigned long long)s->docs_skipped, (double)s->input_bytes / 1048576.0);
 }
 
@@ -155,6 +173,10 @@ static void report_progress(run *r, bool final)
         return;
     indexer_progress p = {r->sum->docs_added, ingest_bytes_read(r->in), ingest_bytes_total(r->in),
                           elapsed(r), final};
+    if (r->opts->docs && r->opts->docs_counts) {
+        uint64_t skipped;
+        r->opts->docs_counts(r->opts->docs_ctx, &p.bytes_read, &p.bytes_total, &skipped);
+    }
     r->opts->progress(r->opts->progress_ctx, &p);
 }
 
@@ -803,11 +825,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         rc = ingest_check_inputs(opts->inputs, opts->input_count, opts->allow_missing);
     if (rc != QUIRE_OK)
         return rc;
-    if (opts->docs && (opts->input_count || opts->dry_run))
-        return quire_error(QUIRE_EINVAL,
-                           "%s: documents from memory go without inputs and "
-                           "not in a dry run",
-                           dir);
+    if (opts->docs && opts->input_count)
+        return quire_error(QUIRE_EINVAL, "%s: documents from memory go without inputs", dir);
     if (opts->dry_run) {
         /* no lock, no cleanup, nothing written: read the last commit and the inputs */
         rc = txn_begin(&r.t, dir, TXN_READ_ONLY);
@@ -817,9 +836,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
             rc = open_ingest(&r);
         if (rc == QUIRE_OK && r.in)
             rc = dry_run(&r);
-        if (r.in && !opts->feed) {
-            summary->docs_skipped = ingest_skipped_count(r.in);
-            summary->input_bytes = ingest_bytes_read(r.in);
+        if (r.in && (!opts->feed || opts->docs)) {
+            count_inputs(&r);
             if (rc == QUIRE_OK)
                 rc = check_not_empty(&r);
         }
@@ -912,10 +930,8 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     if (rc == QUIRE_OK)
         rc = inverter_flush(r.inv);
-    if (r.in) {
-        summary->docs_skipped = ingest_skipped_count(r.in);
-        summary->input_bytes = ingest_bytes_read(r.in);
-    }
+    if (r.in)
+        count_inputs(&r);
     if (rc == QUIRE_OK)
         rc = check_not_empty(&r);
     if (rc == QUIRE_OK)

@@ -75,11 +75,18 @@ typedef struct indexer_opts {
     indexer_skip_fn on_skip; /* may be NULL */
     void *skip_ctx;
     /* Documents from memory (libquire's writer): read from `docs` instead of `inputs`
-     * (input_count must be 0; not with dry_run). Checked like the inputs' documents but
+     * (input_count must be 0; a dry run counts them). Checked like the inputs' documents but
      * for max_doc_bytes, which the caller enforces (indexer_max_doc_bytes()). */
     indexer_doc_fn docs;
     void *docs_ctx;
     bool lock_held; /* the caller holds the index's writer lock (quire_lock_acquire) */
+    /* What lies behind `docs` when the caller reads files itself (libquire's writer,
+     * quire_writer_add_files): the number of input paths, for the allow_empty check and
+     * its message (0: none, no check), and the bytes read and total and the items skipped
+     * so far, for progress and the summary (may be NULL: all 0). */
+    size_t docs_input_count;
+    void (*docs_counts)(void *ctx, uint64_t *bytes_read, uint64_t *bytes_total,
+                        uint64_t *skipped);
 } indexer_opts;
 
 typedef struct indexer_summary {

@@ -1,6 +1,7 @@
 /*
- * main.c - quire-index: command line, progress, summary, exit codes. All the work is in
- * the indexer library (indexer.h); this file only parses, prints and maps errors.
+ * main.c - quire-index: command line, progress, summary, exit codes. A client of libquire's
+ * public API (quire/quire.h: the writer, quire_files_read, the reader's statistics,
+ * quire_verify) and base's helpers; this file only parses, prints and maps errors.
  *
  * Exit codes (README "Exit status"): 0 done, every input read and indexed; 1 the run failed
  * (nothing committed) or --verify found problems; 2 bad usage; 3 done with something
@@ -16,17 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "comm.h"
-#include "indexer.h"
-#include "ingest.h"
-#include "quire/analysis.h"
+#include "quire/analysis.h" /* quire_utf8_next */
 #include "quire/array.h"
-#include "quire/date.h"
-#include "quire/segment.h"
-#include "quire/shardset.h"
+#include "quire/quire.h"
+#include "quire/shards.h"
 #include "quire/size.h"
-#include "shard_index.h"
-#include "source.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -125,7 +120,7 @@ static void warn_plain(void *ctx, const char *msg)
     fprintf(stderr, "quire-index: warning: %s\n", msg);
 }
 
-static void progress(void *ctx, const indexer_progress *p)
+static void progress(void *ctx, const quire_progress *p)
 {
     (void)ctx;
     double mb = (double)p->bytes_read / MIB;
@@ -154,24 +149,45 @@ static double peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0; /* KiB on Linux */
 }
 
+/* What --stats and a run's summary print of an index (quire_reader_stat()). */
+typedef struct index_stats {
+    uint64_t generation;
+    uint64_t v[QUIRE_STAT_STORED_BYTES + 1]; /* by quire_stat */
+    char language[64];
+    char analyzer_id[128];
+} index_stats;
+
+static int read_stats(const char *dir, index_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    quire_reader *r;
+    int rc = quire_reader_open(&r, dir);
+    if (rc != QUIRE_OK)
+        return rc;
+    out->generation = quire_reader_generation(r);
+    snprintf(out->language, sizeof out->language, "%s", quire_reader_language(r));
+    snprintf(out->analyzer_id, sizeof out->analyzer_id, "%s", quire_reader_analyzer(r));
+    for (int i = 0; rc == QUIRE_OK && i <= QUIRE_STAT_STORED_BYTES; i++)
+        rc = quire_reader_stat(r, (quire_stat)i, &out->v[i]);
+    quire_reader_close(r);
+    return rc;
+}
+
 static void print_components(const index_stats *s, double input_mb)
 {
     static const struct {
         const char *what;
-        int files[2];
-    } parts[] = {{"dictionary (.ter)", {QUIRE_SEG_TER, -1}},
-                 {"postings (.doc)", {QUIRE_SEG_DOC, -1}},
-                 {"positions (.pos)", {QUIRE_SEG_POS, -1}},
-                 {"documents (.len .dmd)", {QUIRE_SEG_LEN, QUIRE_SEG_DMD}},
-                 {"stored text (.sto)", {QUIRE_SEG_STO, -1}}};
+        quire_stat stat;
+    } parts[] = {{"dictionary (.ter)", QUIRE_STAT_DICTIONARY_BYTES},
+                 {"postings (.doc)", QUIRE_STAT_POSTINGS_BYTES},
+                 {"positions (.pos)", QUIRE_STAT_POSITIONS_BYTES},
+                 {"documents (.len .dmd)", QUIRE_STAT_DOCUMENTS_BYTES},
+                 {"stored text (.sto)", QUIRE_STAT_STORED_BYTES}};
     double total = 0, no_text = 0;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        double mb = 0;
-        for (int k = 0; k < 2; k++)
-            if (parts[i].files[k] >= 0)
-                mb += (double)s->file_bytes[parts[i].files[k]] / MIB;
+        const double mb = (double)s->v[parts[i].stat] / MIB;
         total += mb;
-        if (parts[i].files[0] != QUIRE_SEG_STO)
+        if (parts[i].stat != QUIRE_STAT_STORED_BYTES)
             no_text += mb;
         if (input_mb > 0)
             printf("  %-24s %10.2f MB  %5.1f%% of text\n", parts[i].what, mb,
@@ -205,23 +221,26 @@ static int do_stats(const char *dir)
     if (index_missing(dir))
         return EXIT_FAILED;
     index_stats s;
-    int rc = indexer_stats(dir, &s);
+    int rc = read_stats(dir, &s);
     if (rc != QUIRE_OK) {
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
         return 1;
     }
-    double text_mb = (double)s.text_bytes / MIB;
-    printf("index            %s (generation %llu, %u segment%s)\n", dir,
-           (unsigned long long)s.generation, s.segment_count, s.segment_count == 1 ? "" : "s");
+    const uint64_t segments = s.v[QUIRE_STAT_SEGMENTS];
+    double text_mb = (double)s.v[QUIRE_STAT_TEXT_BYTES] / MIB;
+    printf("index            %s (generation %llu, %llu segment%s)\n", dir,
+           (unsigned long long)s.generation, (unsigned long long)segments,
+           segments == 1 ? "" : "s");
     printf("language         %s\n", s.language);
     printf("analyzer         %s\n", s.analyzer_id);
-    printf("documents        %llu", (unsigned long long)s.docs);
-    if (s.deleted_docs)
-        printf(" (+%llu deleted, not yet merged away)", (unsigned long long)s.deleted_docs);
-    printf("\ntokens           %llu\n", (unsigned long long)s.total_tokens);
+    printf("documents        %llu", (unsigned long long)s.v[QUIRE_STAT_DOCS]);
+    if (s.v[QUIRE_STAT_DELETED_DOCS])
+        printf(" (+%llu deleted, not yet merged away)",
+               (unsigned long long)s.v[QUIRE_STAT_DELETED_DOCS]);
+    printf("\ntokens           %llu\n", (unsigned long long)s.v[QUIRE_STAT_TOKENS]);
     printf("distinct terms   %llu forms, %llu stems (summed over segments)\n",
-           (unsigned long long)s.forms, (unsigned long long)s.stems);
-    printf("postings         %llu\n", (unsigned long long)s.postings);
+           (unsigned long long)s.v[QUIRE_STAT_FORMS], (unsigned long long)s.v[QUIRE_STAT_STEMS]);
+    printf("postings         %llu\n", (unsigned long long)s.v[QUIRE_STAT_POSTINGS]);
     printf("stored text      %.2f MB\n", text_mb);
     printf("size by component (%% of the text indexed):\n");
     print_components(&s, text_mb);
@@ -303,7 +322,7 @@ static int do_verify(const char *dir, bool all)
     if (index_missing(dir))
         return EXIT_FAILED;
     verify_report v = {all, dir, NULL, 0, 0, "", SIZE_MAX, 0};
-    int rc = indexer_verify(dir, report_line, &v);
+    int rc = quire_verify(dir, report_line, &v);
     for (size_t i = 0; i < v.count; i++) {
         printf("%s\n", v.groups[i].first);
         if (v.groups[i].more)
@@ -384,7 +403,6 @@ static int read_ids(id_list *l, const char *path)
     return rc;
 }
 
-/* Parse argv, run, print; returns the exit code. `positional` has room for argc items. */
 /* A JSON string: valid UTF-8 kept (invalid bytes become U+FFFD), quotes, backslashes
  * and control characters escaped. */
 static void put_json_string(FILE *f, const char *s, size_t len)
@@ -411,9 +429,9 @@ static void warn_export(void *ctx, const char *message)
     fprintf(stderr, "quire-index: %s\n", message);
 }
 
-/* What a run skipped, for --summary-json (indexer_skip_fn). */
+/* What a run skipped, for --summary-json (quire_skip_fn). */
 typedef struct skip_entry {
-    indexer_skip_kind kind;
+    quire_skip_kind kind;
     char *what;
     uint64_t line;
     char *reason;
@@ -425,7 +443,7 @@ typedef struct skip_list {
     bool lost; /* out of memory: the list is incomplete (the counts are not) */
 } skip_list;
 
-static void on_skip(void *ctx, indexer_skip_kind kind, const char *what, uint64_t line,
+static void on_skip(void *ctx, quire_skip_kind kind, const char *what, uint64_t line,
                     const char *reason)
 {
     skip_list *l = ctx;
@@ -453,26 +471,41 @@ static void skip_list_free(skip_list *l)
     free(l->v);
 }
 
+/* The command line, parsed. */
+typedef struct cli {
+    quire_writer_options w; /* language, memory, ..., dry_run, allow_empty */
+    quire_files_options files;
+    bool optimize, quiet, shards, tty;
+    const char *summary_path;
+    uint32_t shard_count;
+    size_t chunk;
+    const char *index_dir;
+    const char *const *inputs;
+    size_t input_count;
+    const char *const *delete_ids;
+    size_t delete_count;
+} cli;
+
 /* --summary-json: the run as one JSON object (README "Exit status"). The only JSON this
  * program writes besides --export-jsonl's documents. */
-static void write_summary_json(FILE *f, const indexer_opts *o, const indexer_summary *sum,
+static void write_summary_json(FILE *f, const cli *c, const quire_commit_info *sum,
                                const skip_list *skips, int exit_code, const char *error)
 {
     static const char *const status[] = {"ok", "failed", "usage", "warnings"};
     fprintf(f, "{\"status\":\"%s\",\"exit\":%d,\"index\":", status[exit_code], exit_code);
-    put_json_string(f, o->index_dir, strlen(o->index_dir));
+    put_json_string(f, c->index_dir, strlen(c->index_dir));
     fprintf(f, ",\"dry_run\":%s,\"committed\":%s,\"generation\":%llu",
-            o->dry_run ? "true" : "false", sum->committed ? "true" : "false",
+            c->w.dry_run ? "true" : "false", sum->committed ? "true" : "false",
             (unsigned long long)sum->generation);
     fprintf(f,
             ",\"added\":%llu,\"replaced\":%llu,\"deleted\":%llu,\"skipped\":%llu,"
             "\"delete_not_found\":%llu,\"warnings\":%llu",
             (unsigned long long)(sum->docs_added - sum->docs_replaced),
             (unsigned long long)sum->docs_replaced, (unsigned long long)sum->docs_deleted,
-            (unsigned long long)sum->docs_skipped, (unsigned long long)sum->delete_missing,
+            (unsigned long long)sum->docs_skipped, (unsigned long long)sum->deletes_missing,
             (unsigned long long)sum->warnings);
-    for (int kind = INDEXER_SKIPPED; kind <= INDEXER_DELETE_NOT_FOUND; kind++) {
-        fputs(kind == INDEXER_SKIPPED ? ",\"skipped_inputs\":[" : ",\"ids_not_found\":[", f);
+    for (int kind = QUIRE_SKIP_INPUT; kind <= QUIRE_SKIP_DELETE_MISSING; kind++) {
+        fputs(kind == QUIRE_SKIP_INPUT ? ",\"skipped_inputs\":[" : ",\"ids_not_found\":[", f);
         bool first = true;
         for (size_t i = 0; i < skips->count; i++) {
             const skip_entry *e = &skips->v[i];
@@ -480,7 +513,7 @@ static void write_summary_json(FILE *f, const indexer_opts *o, const indexer_sum
                 continue;
             fputs(first ? "" : ",", f);
             first = false;
-            if (kind == INDEXER_DELETE_NOT_FOUND) {
+            if (kind == QUIRE_SKIP_DELETE_MISSING) {
                 put_json_string(f, e->what, strlen(e->what));
                 continue;
             }
@@ -507,7 +540,7 @@ static void write_summary_json(FILE *f, const indexer_opts *o, const indexer_sum
 }
 
 /* Write the summary to `path` ("-": stdout); false (after a message) if it could not be. */
-static bool summary_to(const char *path, const indexer_opts *o, const indexer_summary *sum,
+static bool summary_to(const char *path, const cli *c, const quire_commit_info *sum,
                        const skip_list *skips, int exit_code, const char *error)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
@@ -515,7 +548,7 @@ static bool summary_to(const char *path, const indexer_opts *o, const indexer_su
         fprintf(stderr, "quire-index: --summary-json %s: %s\n", path, strerror(errno));
         return false;
     }
-    write_summary_json(f, o, sum, skips, exit_code, error);
+    write_summary_json(f, c, sum, skips, exit_code, error);
     const bool ok = f == stdout ? fflush(f) == 0 : fclose(f) == 0;
     if (!ok)
         fprintf(stderr, "quire-index: --summary-json %s: %s\n", path, strerror(errno));
@@ -526,105 +559,96 @@ static int parse_encoding(const char *v, int *out)
 {
     static const struct {
         const char *name;
-        source_encoding e;
-    } names[] = {{"auto", SOURCE_ENCODING_AUTO},          {"utf-8", SOURCE_ENCODING_UTF8},
-                 {"utf8", SOURCE_ENCODING_UTF8},          {"latin1", SOURCE_ENCODING_LATIN1},
-                 {"iso-8859-1", SOURCE_ENCODING_LATIN1},  {"cp1252", SOURCE_ENCODING_CP1252},
-                 {"windows-1252", SOURCE_ENCODING_CP1252}};
+        int e;
+    } names[] = {{"auto", QUIRE_ENCODING_AUTO},          {"utf-8", QUIRE_ENCODING_UTF8},
+                 {"utf8", QUIRE_ENCODING_UTF8},          {"latin1", QUIRE_ENCODING_LATIN1},
+                 {"iso-8859-1", QUIRE_ENCODING_LATIN1},  {"cp1252", QUIRE_ENCODING_CP1252},
+                 {"windows-1252", QUIRE_ENCODING_CP1252}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcasecmp(v, names[i].name) == 0) {
-            *out = (int)names[i].e;
+            *out = names[i].e;
             return 0;
         }
     return -1;
 }
 
-/* --export-jsonl: the documents of `inputs` as an indexing run reads them (ingest.h:
- * files, folders, TREC, JSON Lines, gzip), one JSON object a line, for other tools (bench/
- * feeds them to the peers). Bad items are skipped with a warning naming file and line, as when indexing.
- * Exit as an indexing run would: 0, 3 if something was skipped, 1 if an input does not
- * exist (unless allow_missing), the inputs could not be read or the output written. */
-static int export_jsonl(const char *const *inputs, size_t count, int encoding, bool allow_missing)
+/* One exported document (quire_document_fn): a JSON object on a line. */
+static int export_doc(void *ctx, const quire_document *d)
 {
-    ingest *in = NULL;
-    const ingest_opts io = {.inputs = inputs,
-                            .input_count = count,
-                            .allow_missing = allow_missing,
-                            .encoding = (source_encoding)encoding,
-                            .warn = warn_export};
-    if (ingest_check_inputs(inputs, count, allow_missing) != QUIRE_OK ||
-        ingest_open(&in, &io) != QUIRE_OK) {
+    (void)ctx;
+    fputs("{\"id\":", stdout);
+    put_json_string(stdout, d->id, d->id_len);
+    fputs(",\"title\":", stdout);
+    put_json_string(stdout, d->title, d->title_len);
+    if (d->date != NULL)
+        printf(",\"date\":\"%s\"", d->date);
+    fputs(",\"text\":", stdout);
+    put_json_string(stdout, d->text, d->text_len);
+    fputs("}\n", stdout);
+    return 0;
+}
+
+/* --export-jsonl: the documents of `inputs` as an indexing run reads them
+ * (quire_files_read(): files, folders, TREC, JSON Lines, gzip), one JSON object a line,
+ * for other tools (bench/ feeds them to the peers). Bad items are skipped with a warning
+ * naming file and line, as when indexing. Exit as an indexing run would: 0, 3 if
+ * something was skipped, 1 if an input does not exist (unless allow_missing), the inputs
+ * could not be read or the output written. */
+static int export_jsonl(const char *const *inputs, size_t count, const quire_files_options *fo)
+{
+    uint64_t skipped = 0;
+    const int rc = quire_files_read(inputs, count, fo, export_doc, NULL, warn_export, NULL,
+                                    &skipped);
+    if (rc != QUIRE_OK)
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
-        return EXIT_FAILED;
-    }
-    source_doc d;
-    int rc;
-    while ((rc = ingest_next(in, &d)) == QUIRE_OK) {
-        fputs("{\"id\":", stdout);
-        put_json_string(stdout, d.external_id, d.external_id_len);
-        fputs(",\"title\":", stdout);
-        put_json_string(stdout, d.title, d.title_len);
-        if (d.date != QUIRE_NO_DATE) {
-            char day[11];
-            quire_date_format(d.date, day);
-            printf(",\"date\":\"%s\"", day);
-        }
-        fputs(",\"text\":", stdout);
-        put_json_string(stdout, d.text, d.text_len);
-        fputs("}\n", stdout);
-    }
-    const bool failed = rc < 0; /* bad items were skipped with a warning, as indexing does */
-    const bool skipped = ingest_skipped_count(in) > 0;
-    if (rc < 0)
-        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
-    ingest_close(in);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "quire-index: writing standard output: %s\n", strerror(errno));
         return EXIT_FAILED;
     }
-    return failed ? EXIT_FAILED : skipped ? EXIT_SKIPPED : EXIT_DONE;
+    return rc != QUIRE_OK ? EXIT_FAILED : skipped > 0 ? EXIT_SKIPPED : EXIT_DONE;
 }
 
 /* --shards: index into a shard set, as one process or as one rank of an MPI job (every
  * rank runs this; only rank 0 prints the summary). */
-static int run_shards(indexer_opts *o, uint32_t shard_count, size_t chunk, bool quiet)
+static int run_shards(const cli *c)
 {
-    quire_comm *comm = NULL;
-    if (quire_comm_start(&comm, NULL, NULL) != QUIRE_OK) {
-        fprintf(stderr, "quire-index: %s\n", quire_errmsg());
-        return 1;
-    }
-    const bool root = quire_comm_rank(comm) == 0;
-    o->progress = NULL; /* documents arrive from every process: no total to show */
-    shard_index_opts so = {*o, shard_count, chunk, comm};
-    shard_index_summary sum;
-    const int rc = shard_index_run(&so, &sum);
+    quire_shards_options so = QUIRE_SHARDS_OPTIONS_INIT;
+    so.writer = c->w;
+    so.writer.progress = NULL; /* documents arrive from every process: no total to show */
+    so.files = c->files;
+    so.shard_count = c->shard_count;
+    so.chunk_bytes = c->chunk;
+    so.optimize = c->optimize;
+    quire_shards_info sum = QUIRE_SHARDS_INFO_INIT;
+    const int rc = quire_shards_index(c->index_dir, c->inputs, c->input_count, c->delete_ids,
+                                      c->delete_count, &so, &sum);
+    const bool root = sum.rank == 0;
     int code = 0;
     if (rc != QUIRE_OK) {
         if (root)
             fprintf(stderr,
                     "quire-index: %s\nquire-index: nothing committed by the failed pass; every "
                     "shard of %s keeps its last commit\n",
-                    quire_errmsg(), o->index_dir);
+                    quire_errmsg(), c->index_dir);
         code = 1;
-    } else if (root && o->dry_run) {
-        const indexer_summary *t = &sum.total;
+    } else if (root && c->w.dry_run) {
+        const quire_commit_info *t = &sum.total;
         printf("dry run, nothing written: %s would get %llu new document%s, %llu replaced, "
                "%llu deleted (%llu --delete id%s not found, %llu inputs skipped)\n",
-               o->index_dir, (unsigned long long)(t->docs_added - t->docs_replaced),
+               c->index_dir, (unsigned long long)(t->docs_added - t->docs_replaced),
                t->docs_added - t->docs_replaced == 1 ? "" : "s",
                (unsigned long long)t->docs_replaced, (unsigned long long)t->docs_deleted,
-               (unsigned long long)t->delete_missing, t->delete_missing == 1 ? "" : "s",
+               (unsigned long long)t->deletes_missing, t->deletes_missing == 1 ? "" : "s",
                (unsigned long long)t->docs_skipped);
-    } else if (root && !quiet) {
-        const indexer_summary *t = &sum.total;
+    } else if (root && !c->quiet) {
+        const quire_commit_info *t = &sum.total;
         const double text_mb = (double)t->text_bytes / MIB;
         printf("indexed %llu document%s (%llu skipped, %llu warnings) into %u shards of %s "
                "by %u process%s (%s), %u pass%s over %llu input chunk%s\n",
                (unsigned long long)t->docs_added, t->docs_added == 1 ? "" : "s",
                (unsigned long long)t->docs_skipped, (unsigned long long)t->warnings,
-               (unsigned)sum.shard_count, o->index_dir, (unsigned)quire_comm_size(comm),
-               quire_comm_size(comm) == 1 ? "" : "es", quire_comm_kind(comm), (unsigned)sum.passes,
+               (unsigned)sum.shard_count, c->index_dir, (unsigned)sum.processes,
+               sum.processes == 1 ? "" : "es", sum.transport, (unsigned)sum.passes,
                sum.passes == 1 ? "" : "es", (unsigned long long)sum.chunks,
                sum.chunks == 1 ? "" : "s");
         printf("  %llu new, %llu replaced an older version, %llu deleted by id; %u merge%s of "
@@ -644,20 +668,41 @@ static int run_shards(indexer_opts *o, uint32_t shard_count, size_t chunk, bool 
         fprintf(stderr, "quire-index: writing standard output: %s\n", strerror(errno));
         code = 1;
     }
-    quire_comm_finish(comm);
     return code;
 }
 
+/* One run on one index through the writer: check the options and the inputs (before the
+ * directory is created), open, delete, add the inputs, commit (or optimize). QUIRE_OK or
+ * the first error (its message set); *info says what the commit did. */
+static int write_index(const cli *c, quire_commit_info *info)
+{
+    int rc = quire_writer_options_check(&c->w);
+    if (rc == QUIRE_OK && c->input_count > 0)
+        rc = quire_files_check(c->inputs, c->input_count, &c->files);
+    if (rc != QUIRE_OK)
+        return rc;
+    quire_writer *w = NULL;
+    rc = quire_writer_open(&w, c->index_dir, &c->w);
+    for (size_t i = 0; rc == QUIRE_OK && i < c->delete_count; i++)
+        rc = quire_writer_delete(w, c->delete_ids[i], strlen(c->delete_ids[i]));
+    if (rc == QUIRE_OK && c->input_count > 0)
+        rc = quire_writer_add_files(w, c->inputs, c->input_count, &c->files);
+    if (rc == QUIRE_OK)
+        rc = c->optimize ? quire_writer_optimize(w, info) : quire_writer_commit(w, info);
+    quire_writer_close(w);
+    return rc;
+}
+
+/* Parse argv, run, print; returns the exit code. `positional` has room for argc items. */
 static int run_cli(int argc, char **argv, const char **positional, id_list *ids, skip_list *skips)
 {
-    indexer_opts o;
-    memset(&o, 0, sizeof o);
-    o.keep_diacritics = -1;
-    o.zlib_level = -1;
-    bool quiet = false, shards = false;
-    const char *summary_path = NULL;
-    uint32_t shard_count = 0;
-    size_t chunk = 0;
+    cli c;
+    memset(&c, 0, sizeof c);
+    const quire_writer_options wdef = QUIRE_WRITER_OPTIONS_INIT;
+    const quire_files_options fdef = QUIRE_FILES_OPTIONS_INIT;
+    c.w = wdef;
+    c.files = fdef;
+    c.w.memory_name = "--memory";
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -666,8 +711,10 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
             usage(stdout);
             return 0;
         } else if (strcmp(a, "--version") == 0) {
+            int oldest;
+            const int format = quire_format_version(&oldest);
             printf("quire-index %s (index format %d; reads formats %d to %d)\n", QUIRE_VERSION,
-                   QUIRE_FORMAT_VERSION, QUIRE_FORMAT_MIN_VERSION, QUIRE_FORMAT_VERSION);
+                   format, oldest, format);
             return 0;
         } else if (strcmp(a, "--stats") == 0 || strcmp(a, "--verify") == 0 ||
                    strcmp(a, "--verify-all") == 0) {
@@ -682,19 +729,19 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
             if (i + 1 >= argc)
                 return bad_usage("--export-jsonl needs at least one INPUT");
             return export_jsonl((const char *const *)argv + i + 1, (size_t)(argc - i - 1),
-                                o.encoding, o.allow_missing);
+                                &c.files);
         } else if (strcmp(a, "--language") == 0 && val) {
             if (strcmp(val, "list") == 0) {
-                for (const char **l = quire_analyzer_languages(); *l; l++)
+                for (const char *const *l = quire_languages(); *l; l++)
                     printf("%s\n", *l);
                 return 0;
             }
-            o.language = val;
+            c.w.language = val;
             i++;
         } else if (strcmp(a, "--keep-diacritics") == 0) {
-            o.keep_diacritics = 1;
+            c.w.keep_diacritics = 1;
         } else if (strcmp(a, "--memory") == 0 && val) {
-            if (quire_parse_size(val, (size_t)1 << 20, &o.memory) != QUIRE_OK) {
+            if (quire_parse_size(val, (size_t)1 << 20, &c.w.memory) != QUIRE_OK) {
                 fprintf(stderr,
                         "quire-index: --memory %s: expected a size of at least 1M, "
                         "like 64M or 2G\n",
@@ -709,7 +756,7 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
                 fprintf(stderr, "quire-index: --threads %s: expected 1 to 64\n", val);
                 return 2;
             }
-            o.threads = (int)n;
+            c.w.threads = (int)n;
             i++;
         } else if (strcmp(a, "--store-level") == 0 && val) {
             char *end;
@@ -718,10 +765,10 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
                 fprintf(stderr, "quire-index: --store-level %s: expected 0 to 9\n", val);
                 return 2;
             }
-            o.zlib_level = (int)n;
+            c.w.store_level = (int)n;
             i++;
         } else if (strcmp(a, "--encoding") == 0 && val) {
-            if (parse_encoding(val, &o.encoding) != 0) {
+            if (parse_encoding(val, &c.files.encoding) != 0) {
                 fprintf(stderr,
                         "quire-index: --encoding %s: expected auto, utf-8, latin1 or cp1252\n",
                         val);
@@ -729,7 +776,7 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
             }
             i++;
         } else if (strcmp(a, "--summary-json") == 0 && val) {
-            summary_path = val;
+            c.summary_path = val;
             i++;
         } else if (strcmp(a, "--delete") == 0 && val) {
             if (push_id(ids, val) != 0)
@@ -740,28 +787,28 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
                 return 1;
             i++;
         } else if (strcmp(a, "--dry-run") == 0) {
-            o.dry_run = true;
+            c.w.dry_run = true;
         } else if (strcmp(a, "--optimize") == 0) {
-            o.optimize = true;
+            c.optimize = true;
         } else if (strcmp(a, "--stop-on-error") == 0) {
-            o.stop_on_error = true;
+            c.files.stop_on_error = true;
         } else if (strcmp(a, "--allow-missing") == 0) {
-            o.allow_missing = true;
+            c.files.allow_missing = true;
         } else if (strcmp(a, "--allow-empty") == 0) {
-            o.allow_empty = true;
+            c.w.allow_empty = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            quiet = true;
+            c.quiet = true;
         } else if (strcmp(a, "--shards") == 0) {
-            shards = true;
+            c.shards = true;
         } else if (strcmp(a, "--shard-count") == 0 && val) {
             char *end;
             long n = strtol(val, &end, 10);
-            if (*end || n < 1 || n > QUIRE_SHARDSET_MAX) {
+            if (*end || n < 1 || n > QUIRE_SHARDS_MAX) {
                 fprintf(stderr, "quire-index: --shard-count %s: expected 1 to %d\n", val,
-                        QUIRE_SHARDSET_MAX);
+                        QUIRE_SHARDS_MAX);
                 return 2;
             }
-            shard_count = (uint32_t)n;
+            c.shard_count = (uint32_t)n;
             i++;
         } else if (strcmp(a, "--chunk") == 0 && val) {
             size_t n;
@@ -769,7 +816,7 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
                 fprintf(stderr, "quire-index: --chunk %s: expected a size like 16M\n", val);
                 return 2;
             }
-            chunk = n;
+            c.chunk = n;
             i++;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "quire-index: unknown option or missing value: %s (see --help)\n", a);
@@ -778,53 +825,53 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
             positional[npos++] = a;
         }
     }
-    bool no_inputs_ok = ids->count > 0 || o.optimize;
+    bool no_inputs_ok = ids->count > 0 || c.optimize;
     if (npos < 1 || (npos < 2 && !no_inputs_ok))
         return bad_usage(npos < 1 ? "need an INDEX directory and at least one INPUT"
                                   : "need at least one INPUT after the INDEX directory");
-    o.delete_ids = (const char *const *)ids->v;
-    o.delete_count = ids->count;
-    o.index_dir = positional[0];
-    o.inputs = positional + 1;
-    o.input_count = (size_t)npos - 1;
-    bool tty = isatty(STDERR_FILENO);
-    if (!quiet && tty)
-        o.progress = progress;
-    o.warn = tty ? warn : warn_plain;
-    o.on_skip = on_skip;
-    o.skip_ctx = skips;
-    if ((shard_count || chunk) && !shards) {
+    c.delete_ids = (const char *const *)ids->v;
+    c.delete_count = ids->count;
+    c.index_dir = positional[0];
+    c.inputs = positional + 1;
+    c.input_count = (size_t)npos - 1;
+    c.tty = isatty(STDERR_FILENO);
+    if (!c.quiet && c.tty)
+        c.w.progress = progress;
+    c.w.warn = c.tty ? warn : warn_plain;
+    c.w.skip = on_skip;
+    c.w.skip_ctx = skips;
+    if ((c.shard_count || c.chunk) && !c.shards) {
         fprintf(stderr, "quire-index: --shard-count and --chunk go with --shards\n");
         return 2;
     }
-    if (shards)
+    if (c.shards)
     {
-        if (summary_path != NULL) {
+        if (c.summary_path != NULL) {
             fprintf(stderr, "quire-index: --summary-json does not go with --shards yet\n");
             return 2;
         }
-        return run_shards(&o, shard_count, chunk, quiet);
+        return run_shards(&c);
     }
 
-    indexer_summary sum;
-    int rc = indexer_run(&o, &sum);
+    quire_commit_info sum = QUIRE_COMMIT_INFO_INIT;
+    int rc = write_index(&c, &sum);
     const int code = rc != QUIRE_OK ? EXIT_FAILED : sum.docs_skipped ? EXIT_SKIPPED : EXIT_DONE;
-    if (rc == QUIRE_OK && o.dry_run) {
+    if (rc == QUIRE_OK && c.w.dry_run) {
         printf("dry run, nothing written: %s would get %llu new document%s, %llu replaced, "
                "%llu deleted (%llu --delete id%s not found, %llu skipped)\n",
-               o.index_dir, (unsigned long long)(sum.docs_added - sum.docs_replaced),
+               c.index_dir, (unsigned long long)(sum.docs_added - sum.docs_replaced),
                sum.docs_added - sum.docs_replaced == 1 ? "" : "s",
                (unsigned long long)sum.docs_replaced, (unsigned long long)sum.docs_deleted,
-               (unsigned long long)sum.delete_missing, sum.delete_missing == 1 ? "" : "s",
+               (unsigned long long)sum.deletes_missing, sum.deletes_missing == 1 ? "" : "s",
                (unsigned long long)sum.docs_skipped);
-        if (summary_path && !summary_to(summary_path, &o, &sum, skips, code, NULL))
+        if (c.summary_path && !summary_to(c.summary_path, &c, &sum, skips, code, NULL))
             return EXIT_FAILED;
         return code;
     }
     if (rc != QUIRE_OK) {
         char error[1024];
         snprintf(error, sizeof error, "%s", quire_errmsg());
-        if (tty)
+        if (c.tty)
             fputs("\r\033[K", stderr);
         fprintf(stderr, "quire-index: %s\n", error);
         if (rc == QUIRE_ENOTFOUND && strncmp(error, "input ", 6) == 0)
@@ -832,28 +879,30 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
         else if (rc == QUIRE_EINVAL && strncmp(error, "no document was indexed", 23) == 0)
             fprintf(stderr, "quire-index: (--allow-empty commits such a run)\n");
         index_stats s;
-        if (indexer_stats(o.index_dir, &s) == QUIRE_OK) {
+        if (read_stats(c.index_dir, &s) == QUIRE_OK) {
             sum.generation = s.generation;
             fprintf(stderr,
                     "quire-index: nothing committed; %s keeps its last commit "
                     "(generation %llu, %llu documents)\n",
-                    o.index_dir, (unsigned long long)s.generation, (unsigned long long)s.docs);
+                    c.index_dir, (unsigned long long)s.generation,
+                    (unsigned long long)s.v[QUIRE_STAT_DOCS]);
         } else {
             sum.generation = 0;
             fprintf(stderr, "quire-index: nothing committed\n");
         }
         sum.committed = false;
-        if (summary_path)
-            (void)summary_to(summary_path, &o, &sum, skips, code, error);
+        if (c.summary_path)
+            (void)summary_to(c.summary_path, &c, &sum, skips, code, error);
         return code;
     }
-    if (!quiet) {
+    if (!c.quiet) {
         double in_mb = (double)sum.input_bytes / MIB, text_mb = (double)sum.text_bytes / MIB;
         index_stats s;
         printf("indexed %llu document%s (%llu skipped, %llu warnings) into %s, generation %llu%s\n",
                (unsigned long long)sum.docs_added, sum.docs_added == 1 ? "" : "s",
-               (unsigned long long)sum.docs_skipped, (unsigned long long)sum.warnings, o.index_dir,
-               (unsigned long long)sum.generation, sum.committed ? "" : " (nothing changed)");
+               (unsigned long long)sum.docs_skipped, (unsigned long long)sum.warnings,
+               c.index_dir, (unsigned long long)sum.generation,
+               sum.committed ? "" : " (nothing changed)");
         printf("  %llu new, %llu replaced an older version, %llu deleted by id; %u merge%s of "
                "committed segments\n",
                (unsigned long long)(sum.docs_added - sum.docs_replaced),
@@ -869,20 +918,23 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
                sum.segments_flushed > 1 ? " and merged into one" : "",
                (unsigned long long)sum.stem_calls,
                sum.stem_calls ? 100.0 * (double)sum.stem_hits / (double)sum.stem_calls : 0.0);
-        if (indexer_stats(o.index_dir, &s) == QUIRE_OK) {
-            printf("  index now: %llu documents, %llu forms, %llu stems, %llu postings, %u "
+        if (read_stats(c.index_dir, &s) == QUIRE_OK) {
+            const uint64_t segments = s.v[QUIRE_STAT_SEGMENTS];
+            printf("  index now: %llu documents, %llu forms, %llu stems, %llu postings, %llu "
                    "segment%s\n",
-                   (unsigned long long)s.docs, (unsigned long long)s.forms,
-                   (unsigned long long)s.stems, (unsigned long long)s.postings, s.segment_count,
-                   s.segment_count == 1 ? "" : "s");
+                   (unsigned long long)s.v[QUIRE_STAT_DOCS],
+                   (unsigned long long)s.v[QUIRE_STAT_FORMS],
+                   (unsigned long long)s.v[QUIRE_STAT_STEMS],
+                   (unsigned long long)s.v[QUIRE_STAT_POSTINGS], (unsigned long long)segments,
+                   segments == 1 ? "" : "s");
             printf("  size by component (%% of the text indexed in all runs):\n");
-            print_components(&s, (double)s.text_bytes / MIB);
+            print_components(&s, (double)s.v[QUIRE_STAT_TEXT_BYTES] / MIB);
         }
         if (code == EXIT_SKIPPED)
             printf("finished with warnings: %llu skipped (exit status 3)\n",
                    (unsigned long long)sum.docs_skipped);
     }
-    if (summary_path && !summary_to(summary_path, &o, &sum, skips, code, NULL))
+    if (c.summary_path && !summary_to(c.summary_path, &c, &sum, skips, code, NULL))
         return EXIT_FAILED;
     return code;
 }

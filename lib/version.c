@@ -3,6 +3,8 @@
  */
 #include "quire/version.h"
 
+#include "quire/segment.h"
+
 const char *quire_version(void)
 {
     return QUIRE_VERSION_STRING;
@@ -17,4 +19,11 @@ int quire_version_number(int *major, int *minor, int *patch)
     if (patch != NULL)
         *patch = QUIRE_VERSION_PATCH;
     return QUIRE_VERSION_NUMBER;
+}
+
+int quire_format_version(int *oldest)
+{
+    if (oldest != NULL)
+        *oldest = QUIRE_FORMAT_MIN_VERSION;
+    return QUIRE_FORMAT_VERSION;
 }

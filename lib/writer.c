@@ -26,6 +26,7 @@
 #include "quire/writer.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,13 @@ struct quire_writer {
     int store_level;
     quire_warn_fn warn;
     void *warn_ctx;
+    quire_progress_fn progress;
+    void *progress_ctx;
+    quire_skip_fn skip;
+    void *skip_ctx;
+    bool dry_run;     /* no lock, nothing written */
+    bool allow_empty; /* (writer.h) */
+    char max_doc_why[160]; /* the too-large warning's reason, naming the budget */
     size_t max_doc;      /* title + text bytes a document may have */
     size_t spill_at;     /* log bytes kept in memory before the file takes them */
     uint64_t generation; /* of the last commit seen (0: none yet) */
@@ -87,6 +95,8 @@ struct quire_writer {
     size_t records_read;
     size_t group_next; /* the next group to read */
     ingest *files;     /* groups[group_next]'s documents, being read; or NULL */
+    /* the files' counts: of the groups read and closed, and their warnings */
+    uint64_t files_read, files_total, files_skipped, files_warnings;
 };
 
 static int writer_fail(quire_writer *w, int rc)
@@ -128,6 +138,7 @@ static void reset_transaction(quire_writer *w)
     ingest_close(w->files);
     w->files = NULL;
     w->read_at = 0;
+    w->files_read = w->files_total = w->files_skipped = w->files_warnings = 0;
     w->live = 0;
     w->records_read = 0;
     w->group_next = 0;
@@ -180,33 +191,60 @@ static int check_index(quire_writer *w)
     return rc;
 }
 
-int quire_writer_open(quire_writer **out, const char *dir, const quire_writer_options *opts)
+/* `in` (NULL: the defaults) as a version-2 struct in *o: a version-1 one ends at warn_ctx
+ * and allows empty commits (as the library did then). */
+static int take_options(quire_writer_options *o, const quire_writer_options *in)
+{
+    const quire_writer_options defaults = QUIRE_WRITER_OPTIONS_INIT;
+    *o = defaults;
+    if (in == NULL)
+        return QUIRE_OK;
+    if (in->version == 1) {
+        memcpy(o, in, offsetof(quire_writer_options, progress));
+        o->allow_empty = true;
+    } else if (in->version == QUIRE_WRITER_OPTIONS_VERSION) {
+        *o = *in;
+    } else {
+        return quire_error(QUIRE_EINVAL, "writer options version %u (this library knows 1 and 2)",
+                           in->version);
+    }
+    if (o->memory != 0 && o->memory < ((size_t)1 << 20))
+        return quire_error(QUIRE_EINVAL, "writer options: memory %zu bytes, the least is 1 MiB",
+                           o->memory);
+    if (o->threads < 0 || o->threads > 64)
+        return quire_error(QUIRE_EINVAL, "writer options: threads %d, expected 0 to 64",
+                           o->threads);
+    if (o->store_level < -1 || o->store_level > 9)
+        return quire_error(QUIRE_EINVAL, "writer options: store_level %d, expected -1 to 9",
+                           o->store_level);
+    if (o->keep_diacritics < -1 || o->keep_diacritics > 1)
+        return quire_error(QUIRE_EINVAL, "writer options: keep_diacritics %d, expected -1 to 1",
+                           o->keep_diacritics);
+    return o->language != NULL ? check_language(o->language) : QUIRE_OK;
+}
+
+int quire_writer_options_check(const quire_writer_options *opts)
+{
+    quire_writer_options o;
+    return take_options(&o, opts);
+}
+
+const char *const *quire_languages(void)
+{
+    return quire_analyzer_languages();
+}
+
+int quire_writer_open(quire_writer **out, const char *dir, const quire_writer_options *in)
 {
     *out = NULL;
-    const quire_writer_options defaults = QUIRE_WRITER_OPTIONS_INIT;
-    if (opts == NULL)
-        opts = &defaults;
     if (dir == NULL || dir[0] == '\0')
         return quire_error(QUIRE_EINVAL, "quire_writer_open: no directory");
-    if (opts->version != QUIRE_WRITER_OPTIONS_VERSION)
-        return quire_error(QUIRE_EINVAL, "writer options version %u (this library knows 1)",
-                           opts->version);
-    if (opts->memory != 0 && opts->memory < ((size_t)1 << 20))
-        return quire_error(QUIRE_EINVAL, "writer options: memory %zu bytes, the least is 1 MiB",
-                           opts->memory);
-    if (opts->threads < 0 || opts->threads > 64)
-        return quire_error(QUIRE_EINVAL, "writer options: threads %d, expected 0 to 64",
-                           opts->threads);
-    if (opts->store_level < -1 || opts->store_level > 9)
-        return quire_error(QUIRE_EINVAL, "writer options: store_level %d, expected -1 to 9",
-                           opts->store_level);
-    if (opts->keep_diacritics < -1 || opts->keep_diacritics > 1)
-        return quire_error(QUIRE_EINVAL, "writer options: keep_diacritics %d, expected -1 to 1",
-                           opts->keep_diacritics);
     /* before the lock, which creates the directory: a mistyped language leaves nothing */
-    int rc = opts->language != NULL ? check_language(opts->language) : QUIRE_OK;
+    quire_writer_options o;
+    int rc = take_options(&o, in);
     if (rc != QUIRE_OK)
         return rc;
+    const quire_writer_options *opts = &o;
 
     quire_writer *w = quire_calloc(1, sizeof *w);
     if (w == NULL)
@@ -221,12 +259,22 @@ int quire_writer_open(quire_writer **out, const char *dir, const quire_writer_op
     w->store_level = opts->store_level;
     w->warn = opts->warn;
     w->warn_ctx = opts->warn_ctx;
+    w->progress = opts->progress;
+    w->progress_ctx = opts->progress_ctx;
+    w->skip = opts->skip;
+    w->skip_ctx = opts->skip_ctx;
+    w->dry_run = opts->dry_run;
+    w->allow_empty = opts->allow_empty;
+    snprintf(w->max_doc_why, sizeof w->max_doc_why,
+             " (a document is analysed whole, in about 5 bytes of memory per byte of text: the "
+             "most is a sixth of %.40s)",
+             opts->memory_name != NULL ? opts->memory_name : "the memory budget");
     w->dir = quire_strndup(dir, strlen(dir));
     if (opts->language != NULL)
         w->language = quire_strndup(opts->language, strlen(opts->language));
     if (w->dir == NULL || (opts->language != NULL && w->language == NULL))
         rc = quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
-    if (rc == QUIRE_OK)
+    if (rc == QUIRE_OK && !w->dry_run)
         rc = quire_lock_acquire(&w->lock, dir);
     if (rc == QUIRE_OK)
         rc = check_index(w);
@@ -266,6 +314,13 @@ void quire_writer_abort(quire_writer *w)
 
 static int spill(quire_writer *w)
 {
+    if (w->spill == NULL && w->dry_run) {
+        /* a dry run writes nothing in the index's directory, which may not exist */
+        w->spill = tmpfile();
+        if (w->spill == NULL)
+            return writer_fail(w, quire_error(QUIRE_EIO, "temporary file for the transaction: %s",
+                                              strerror(errno)));
+    }
     if (w->spill == NULL) {
         /* in the index's directory: on the disk that will hold the index anyway, and
          * unlinked at once, so a crash leaves nothing behind */
@@ -397,18 +452,7 @@ int quire_writer_add_files(quire_writer *w, const char *const *paths, size_t cou
         opts = &defaults;
     if (w->err != QUIRE_OK)
         return broken(w);
-    if (opts->version != QUIRE_FILES_OPTIONS_VERSION)
-        return quire_error(QUIRE_EINVAL, "files options version %u (this library knows 1)",
-                           opts->version);
-    if (opts->encoding < QUIRE_ENCODING_AUTO || opts->encoding > QUIRE_ENCODING_CP1252)
-        return quire_error(QUIRE_EINVAL, "files options: encoding %d, expected 0 to 3",
-                           opts->encoding);
-    if (paths == NULL || count == 0)
-        return quire_error(QUIRE_EINVAL, "add files: no paths");
-    for (size_t i = 0; i < count; i++)
-        if (paths[i] == NULL || paths[i][0] == '\0')
-            return quire_error(QUIRE_EINVAL, "add files: path %zu is empty", i + 1);
-    int rc = ingest_check_inputs(paths, count, opts->allow_missing);
+    int rc = quire_files_check(paths, count, opts);
     if (rc != QUIRE_OK)
         return rc;
     rc = QUIRE_ARRAY_RESERVE(w->groups, w->group_count, w->group_cap, 4);
@@ -533,6 +577,33 @@ static int get_str(const uint8_t **p, const uint8_t *end, const char **s, size_t
 /* indexer_doc_fn: the log's documents that no later delete drops, in order. */
 static void forward_warning(void *ctx, const char *message);
 
+/* A warning of the files (counted here: the indexer counts only its own). */
+static void file_warning(void *ctx, const char *message)
+{
+    quire_writer *w = ctx;
+    w->files_warnings++;
+    forward_warning(w, message);
+}
+
+/* Something of the files lost (source_skip_fn). */
+static void file_skip(void *ctx, const char *path, uint64_t line, const char *reason)
+{
+    const quire_writer *w = ctx;
+    if (w->skip != NULL)
+        w->skip(w->skip_ctx, QUIRE_SKIP_INPUT, path, line, reason);
+}
+
+/* The files' counts so far (indexer_opts.docs_counts): the groups read, and the one being
+ * read. */
+static void file_counts(void *ctx, uint64_t *bytes_read, uint64_t *bytes_total, uint64_t *skipped)
+{
+    const quire_writer *w = ctx;
+    *bytes_read = w->files_read + (w->files ? ingest_bytes_read(w->files) : 0);
+    *bytes_total = w->files_total + (w->files ? ingest_bytes_total(w->files) : 0);
+    *skipped = w->files_skipped + (w->files ? ingest_skipped_count(w->files) : 0);
+}
+
+
 /* The next document of the files of groups[group_next], opened at its first call: QUIRE_OK,
  * 1 when the group is done (closed, group_next moved on), or an error. */
 static int next_file_doc(quire_writer *w, source_doc *doc)
@@ -546,11 +617,11 @@ static int next_file_doc(quire_writer *w, source_doc *doc)
                                 .stop_on_error = g->opts.stop_on_error,
                                 .encoding = (source_encoding)g->opts.encoding,
                                 .max_doc_bytes = w->max_doc,
-                                .max_doc_why = " (a document is analysed whole, in about 5 bytes "
-                                               "of memory per byte of text: the most is a "
-                                               "sixth of the memory budget)",
-                                .warn = forward_warning,
-                                .warn_ctx = w};
+                                .max_doc_why = w->max_doc_why,
+                                .warn = file_warning,
+                                .warn_ctx = w,
+                                .skip = file_skip,
+                                .skip_ctx = w};
         rc = ingest_open(&w->files, &io);
     }
     while (rc == QUIRE_OK) {
@@ -560,6 +631,9 @@ static int next_file_doc(quire_writer *w, source_doc *doc)
         break;
     }
     if (rc == 1) {
+        w->files_read += ingest_bytes_read(w->files);
+        w->files_total += ingest_bytes_total(w->files);
+        w->files_skipped += ingest_skipped_count(w->files);
         ingest_close(w->files);
         w->files = NULL;
         w->group_next++;
@@ -623,10 +697,26 @@ static void forward_warning(void *ctx, const char *message)
         w->warn(w->warn_ctx, message);
 }
 
+static void forward_progress(void *ctx, const indexer_progress *p)
+{
+    const quire_writer *w = ctx;
+    const quire_progress q = {p->docs, p->bytes_read, p->bytes_total, p->seconds, p->final};
+    w->progress(w->progress_ctx, &q);
+}
+
+static void forward_skip(void *ctx, indexer_skip_kind kind, const char *what, uint64_t line,
+                         const char *reason)
+{
+    const quire_writer *w = ctx;
+    /* the indexer reads no files here (the writer's own ingest does): only deletes */
+    if (w->skip != NULL && kind == INDEXER_DELETE_NOT_FOUND)
+        w->skip(w->skip_ctx, QUIRE_SKIP_DELETE_MISSING, what, line, reason);
+}
+
 static int commit(quire_writer *w, quire_commit_info *info, bool optimize)
 {
-    if (info != NULL && info->version != QUIRE_COMMIT_INFO_VERSION)
-        return quire_error(QUIRE_EINVAL, "commit info version %u (this library knows 1)",
+    if (info != NULL && info->version != 1 && info->version != QUIRE_COMMIT_INFO_VERSION)
+        return quire_error(QUIRE_EINVAL, "commit info version %u (this library knows 1 and 2)",
                            info->version);
     int rc = w->err != QUIRE_OK ? broken(w) : QUIRE_OK;
     if (rc == QUIRE_OK && w->spill != NULL) {
@@ -663,14 +753,26 @@ static int commit(quire_writer *w, quire_commit_info *info, bool optimize)
         o.docs = next_doc;
         o.docs_ctx = w;
         o.lock_held = true;
+        o.dry_run = w->dry_run;
+        o.allow_empty = w->allow_empty;
+        o.on_skip = forward_skip;
+        o.skip_ctx = w;
+        if (w->progress != NULL) {
+            o.progress = forward_progress;
+            o.progress_ctx = w;
+        }
+        for (size_t g = 0; g < w->group_count; g++)
+            o.docs_input_count += w->groups[g].count;
+        o.docs_counts = file_counts;
         rc = indexer_run(&o, &sum);
     }
     quire_free(ids);
+    sum.warnings += w->files_warnings;
     reset_transaction(w);
     if (rc != QUIRE_OK)
         return rc;
     uint32_t segments = sum.segments;
-    if (sum.generation != 0) {
+    if (sum.generation != 0 && !w->dry_run) {
         w->generation = sum.generation;
     } else { /* nothing to commit: the last commit stands, say what it holds */
         quire_manifest m;
@@ -690,6 +792,17 @@ static int commit(quire_writer *w, quire_commit_info *info, bool optimize)
         info->merges = sum.merges;
         info->segments = segments;
     }
+    if (info != NULL && info->version >= 2) {
+        info->committed = sum.committed;
+        info->docs_skipped = sum.docs_skipped;
+        info->warnings = sum.warnings;
+        info->input_bytes = sum.input_bytes;
+        info->text_bytes = sum.text_bytes;
+        info->segments_flushed = sum.segments_flushed;
+        info->stem_calls = sum.stem_calls;
+        info->stem_hits = sum.stem_hits;
+        info->seconds = sum.seconds;
+    }
     return QUIRE_OK;
 }
 
@@ -701,4 +814,77 @@ int quire_writer_commit(quire_writer *w, quire_commit_info *info)
 int quire_writer_optimize(quire_writer *w, quire_commit_info *info)
 {
     return commit(w, info, true);
+}
+
+/* ---- files without a writer ---- */
+
+static int check_files_args(const char *const *paths, size_t count, const quire_files_options *opts)
+{
+    if (opts->version != QUIRE_FILES_OPTIONS_VERSION)
+        return quire_error(QUIRE_EINVAL, "files options version %u (this library knows 1)",
+                           opts->version);
+    if (opts->encoding < QUIRE_ENCODING_AUTO || opts->encoding > QUIRE_ENCODING_CP1252)
+        return quire_error(QUIRE_EINVAL, "files options: encoding %d, expected 0 to 3",
+                           opts->encoding);
+    if (paths == NULL || count == 0)
+        return quire_error(QUIRE_EINVAL, "add files: no paths");
+    for (size_t i = 0; i < count; i++)
+        if (paths[i] == NULL || paths[i][0] == '\0')
+            return quire_error(QUIRE_EINVAL, "add files: path %zu is empty", i + 1);
+    return QUIRE_OK;
+}
+
+int quire_files_check(const char *const *paths, size_t count, const quire_files_options *opts)
+{
+    const quire_files_options defaults = QUIRE_FILES_OPTIONS_INIT;
+    if (opts == NULL)
+        opts = &defaults;
+    const int rc = check_files_args(paths, count, opts);
+    return rc != QUIRE_OK ? rc : ingest_check_inputs(paths, count, opts->allow_missing);
+}
+
+int quire_files_read(const char *const *paths, size_t count, const quire_files_options *opts,
+                     quire_document_fn each, void *ctx, quire_warn_fn warn, void *warn_ctx,
+                     uint64_t *skipped)
+{
+    const quire_files_options defaults = QUIRE_FILES_OPTIONS_INIT;
+    if (opts == NULL)
+        opts = &defaults;
+    if (skipped != NULL)
+        *skipped = 0;
+    int rc = quire_files_check(paths, count, opts);
+    if (rc != QUIRE_OK)
+        return rc;
+    ingest *in = NULL;
+    const ingest_opts io = {.inputs = paths,
+                            .input_count = count,
+                            .allow_missing = opts->allow_missing,
+                            .stop_on_error = opts->stop_on_error,
+                            .encoding = (source_encoding)opts->encoding,
+                            .warn = warn,
+                            .warn_ctx = warn_ctx};
+    rc = ingest_open(&in, &io);
+    source_doc d;
+    while (rc == QUIRE_OK && (rc = ingest_next(in, &d)) == QUIRE_OK) {
+        char day[11];
+        if (d.date != QUIRE_NO_DATE)
+            quire_date_format(d.date, day);
+        const quire_document doc = {QUIRE_DOCUMENT_VERSION,
+                                    d.external_id,
+                                    d.external_id_len,
+                                    d.title,
+                                    d.title_len,
+                                    d.date != QUIRE_NO_DATE ? day : NULL,
+                                    d.text,
+                                    d.text_len,
+                                    d.origin,
+                                    d.line};
+        rc = each(ctx, &doc);
+    }
+    if (rc == 1)
+        rc = QUIRE_OK; /* the end */
+    if (in != NULL && skipped != NULL)
+        *skipped = ingest_skipped_count(in);
+    ingest_close(in);
+    return rc;
 }

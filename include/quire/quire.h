@@ -11,6 +11,8 @@
  *   quire_results   a query's hits (id, title, date, score), match count (exact or a
  *                   lower bound), passages with byte offsets and highlights
  *                                                                        (quire/search.h)
+ *   shard sets      quire_shards_index(): a shard set written by one process or an MPI
+ *                   job                                                 (quire/shards.h)
  *   errors          QUIRE_OK or a negative QUIRE_E* code; quire_errmsg() (quire/common.h)
  *   versions        QUIRE_VERSION_*, quire_version()                    (quire/version.h)
  *
@@ -49,6 +51,7 @@
 
 #include "quire/common.h"
 #include "quire/search.h"
+#include "quire/shards.h"
 #include "quire/version.h"
 #include "quire/writer.h"
 

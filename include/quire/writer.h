@@ -43,8 +43,35 @@ typedef struct quire_writer quire_writer;
  * never twice at once. */
 typedef void (*quire_warn_fn)(void *ctx, const char *message);
 
+/* Progress of a commit reading its documents: documents indexed so far, input bytes of
+ * quire_writer_add_files()'s files read so far and their total where known (0 for
+ * standard input, and before the first file is opened), seconds since the commit began;
+ * `final` on the last call (after a successful read of everything). Valid during the
+ * call only. */
+typedef struct quire_progress {
+    uint64_t docs;
+    uint64_t bytes_read;
+    uint64_t bytes_total;
+    double seconds;
+    bool final;
+} quire_progress;
+
+/* Called during quire_writer_commit() in the committing thread, every few thousand
+ * documents (about a batch of the memory budget) and once at the end. */
+typedef void (*quire_progress_fn)(void *ctx, const quire_progress *p);
+
+/* What a commit did not do, for a machine-readable report: an input or a document of the
+ * files skipped (QUIRE_SKIP_INPUT: `what` its file, `line` its line or 0 for the file as a
+ * whole, `reason` why), or a deleted id the index does not hold (QUIRE_SKIP_DELETE_MISSING:
+ * `what` the id, line 0, reason ""). Called besides the warning, from the committing thread,
+ * never twice at once; the strings are valid during the call only. */
+typedef enum quire_skip_kind { QUIRE_SKIP_INPUT = 0, QUIRE_SKIP_DELETE_MISSING = 1 } quire_skip_kind;
+typedef void (*quire_skip_fn)(void *ctx, quire_skip_kind kind, const char *what, uint64_t line,
+                              const char *reason);
+
 /* How a writer indexes. Versioned (see quire_search_options): set `version` to
- * QUIRE_WRITER_OPTIONS_VERSION (QUIRE_WRITER_OPTIONS_INIT does). */
+ * QUIRE_WRITER_OPTIONS_VERSION (QUIRE_WRITER_OPTIONS_INIT does); a version-1 struct ends
+ * at warn_ctx, and behaves as version 2 with the later fields 0 but allow_empty true. */
 typedef struct quire_writer_options {
     unsigned int version; /* QUIRE_WRITER_OPTIONS_VERSION */
     const char *language; /* Snowball stemmer of a new index; NULL: "english", or the
@@ -58,17 +85,45 @@ typedef struct quire_writer_options {
     int store_level;      /* zlib level 0..9 of the stored text (-1: 1, the fastest) */
     quire_warn_fn warn;   /* may be NULL: warnings are only counted */
     void *warn_ctx;       /* passed to warn */
+    /* version 2 */
+    quire_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+    quire_skip_fn skip; /* may be NULL */
+    void *skip_ctx;
+    bool dry_run;     /* the writer takes no lock and writes nothing, not even the index
+                       * directory: a commit reads the transaction and counts what it would
+                       * add, replace and delete (quire_commit_info), then ends it */
+    bool allow_empty; /* a commit whose files (quire_writer_add_files) had bytes, or lost
+                       * something, but gave no document succeeds; without it such a
+                       * commit fails with QUIRE_EINVAL and commits nothing (a nightly job
+                       * must not take "nothing indexed" for success) */
+    const char *memory_name; /* how warnings name the memory budget (a program's option,
+                              * "--memory"); NULL: "the memory budget". Borrowed until
+                              * quire_writer_close() */
 } quire_writer_options;
 
-#define QUIRE_WRITER_OPTIONS_VERSION 1
+#define QUIRE_WRITER_OPTIONS_VERSION 2
 #define QUIRE_WRITER_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        QUIRE_WRITER_OPTIONS_VERSION, NULL, -1, 0, 0, -1, NULL, NULL                               \
+        QUIRE_WRITER_OPTIONS_VERSION, NULL, -1, 0, 0, -1, NULL, NULL, NULL, NULL, NULL, NULL,      \
+            false, false, NULL                                                                     \
     }
+
+/* Check `opts` (may be NULL) as quire_writer_open() does, touching nothing on disk: a
+ * program can refuse a bad option, then a missing input (quire_files_check()), before
+ * quire_writer_open() creates the index directory. Thread-safe.
+ * @return QUIRE_OK; QUIRE_EINVAL for an unknown language (the message lists the known
+ *   ones), a bad value or an unknown options version. */
+QUIRE_API QUIRE_MUST_CHECK int quire_writer_options_check(const quire_writer_options *opts);
+
+/* The Snowball languages this build can stem, as a NULL-terminated array of names
+ * ("english", ...); static storage, thread-safe. */
+QUIRE_API const char *const *quire_languages(void);
 
 /* Open a writer on the index in directory `dir`, creating the directory (and its parents)
  * if needed; a new index has no commit until the first quire_writer_commit(). Takes the
- * index's writer lock, held until quire_writer_close(). `opts` may be NULL (the
+ * index's writer lock, held until quire_writer_close(). With opts->dry_run it does
+ * neither: a missing directory is a new index, and other writers go on. `opts` may be NULL (the
  * defaults). *out is owned by the caller (quire_writer_close()); NULL on failure.
  * @return QUIRE_OK; QUIRE_ELOCKED if another writer (in this process or another) holds
  *   the lock (the message names its pid); QUIRE_EINVAL for an unknown language (the
@@ -159,6 +214,35 @@ QUIRE_API QUIRE_MUST_CHECK int quire_writer_add_files(quire_writer *w, const cha
                                                       size_t count,
                                                       const quire_files_options *opts);
 
+/* Check `paths[0..count)` as quire_writer_add_files() does, without a writer: every path
+ * exists ("-", standard input, always does) unless opts->allow_missing. `opts` may be
+ * NULL. Thread-safe; reads only the file system's entries.
+ * @return QUIRE_OK; QUIRE_ENOTFOUND naming the first missing path ("input PATH: no such
+ *   file or directory"); QUIRE_EINVAL for no paths, a NULL or empty one, bad options. */
+QUIRE_API QUIRE_MUST_CHECK int quire_files_check(const char *const *paths, size_t count,
+                                                 const quire_files_options *opts);
+
+/* One document read by quire_files_read(): `doc`'s strings are valid during the call
+ * only (its id, title and text are not NUL-terminated; date is "YYYY-MM-DD" or NULL;
+ * origin the file it came from; line its line, or 0). Return 0 to go on, anything else to
+ * stop the reading (quire_files_read() then returns that value). */
+typedef int (*quire_document_fn)(void *ctx, const quire_document *doc);
+
+/* Read the documents of `paths[0..count)` exactly as quire_writer_add_files() reads them at
+ * a commit (same formats, fields, encodings, skips and size limit for a writer with the
+ * default memory budget), and hand each to `each`, in order, in the calling thread:
+ * quire-index --export-jsonl is this. Warnings (a skipped item, a re-read encoding) go
+ * to `warn` (may be NULL); *skipped (may be NULL) gets the number of inputs and documents
+ * skipped. `opts` may be NULL. Thread-safe (one call per thread at a time per ctx).
+ * @return QUIRE_OK; the value `each` stopped with; QUIRE_ENOTFOUND, QUIRE_EINVAL as
+ *   quire_files_check(); with opts->stop_on_error, QUIRE_EINVAL or QUIRE_EIO for the first
+ *   bad item (naming the file and line); QUIRE_ENOMEM. */
+QUIRE_API QUIRE_MUST_CHECK int quire_files_read(const char *const *paths, size_t count,
+                                                const quire_files_options *opts,
+                                                quire_document_fn each, void *ctx,
+                                                quire_warn_fn warn, void *warn_ctx,
+                                                uint64_t *skipped);
+
 /* Delete the document with id `id` (`id_len` bytes) when the transaction commits (see
  * "Order" above). An id the index does not hold is no error: it is counted in
  * quire_commit_info.deletes_missing and warned about at the commit.
@@ -167,12 +251,14 @@ QUIRE_API QUIRE_MUST_CHECK int quire_writer_add_files(quire_writer *w, const cha
 QUIRE_API QUIRE_MUST_CHECK int quire_writer_delete(quire_writer *w, const char *id, size_t id_len);
 
 /* What a commit did. Versioned (see quire_search_options): set `version` to
- * QUIRE_COMMIT_INFO_VERSION before the call; the library fills the fields of that version. */
+ * QUIRE_COMMIT_INFO_VERSION before the call; the library fills the fields of that version
+ * (a version-1 struct ends at segments). */
 typedef struct quire_commit_info {
     unsigned int version;     /* QUIRE_COMMIT_INFO_VERSION */
     uint64_t generation;      /* the index's generation after the call (the last one if
-                               * there was nothing to commit) */
-    uint64_t docs_added;      /* documents added (replacements included) */
+                               * there was nothing to commit, or a dry run; 0: none) */
+    uint64_t docs_added;      /* documents added (replacements included); a dry run:
+                               * that would be */
     uint64_t docs_replaced;   /* ... of them replacing a document of the same id */
     uint64_t docs_deleted;    /* documents of the index removed by quire_writer_delete() */
     uint64_t deletes_missing; /* deleted ids the index did not hold */
@@ -180,12 +266,24 @@ typedef struct quire_commit_info {
     uint64_t invalid_utf8;    /* invalid UTF-8 sequences replaced in them */
     uint32_t merges;          /* merges of committed segments (merge policy or optimize) */
     uint32_t segments;        /* segments of the index after the commit */
+    /* version 2 */
+    bool committed;            /* a new generation was committed (false: nothing changed,
+                                * or a dry run) */
+    uint64_t docs_skipped;     /* inputs and documents of the files skipped (unreadable,
+                                * bad lines, binary, cut gzip streams, too large) */
+    uint64_t warnings;         /* warnings given */
+    uint64_t input_bytes;      /* bytes of the files read */
+    uint64_t text_bytes;       /* bytes of title and text analysed */
+    uint32_t segments_flushed; /* segments written before the commit's own final merge */
+    uint64_t stem_calls;       /* calls of the stemmer, and those its cache answered */
+    uint64_t stem_hits;
+    double seconds;            /* the commit's wall time */
 } quire_commit_info;
 
-#define QUIRE_COMMIT_INFO_VERSION 1
+#define QUIRE_COMMIT_INFO_VERSION 2
 #define QUIRE_COMMIT_INFO_INIT                                                                     \
     {                                                                                              \
-        QUIRE_COMMIT_INFO_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0                                       \
+        QUIRE_COMMIT_INFO_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0, 0, 0, 0        \
     }
 
 /* Index the transaction's documents, apply its deletes, let the merge policy merge
