@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quire/reader.h"
+
 /* Rows of the dynamic programme hold distances saturated at max + 1 <= 3, so a byte. */
 typedef uint8_t cell;
 
@@ -808,47 +810,16 @@ int fuzzy_resolve(query_node *node, arena *a, const quire_index *ix)
 
 /* ---- a shard set: each index's matches, united as one index of them all would ---- */
 
-/* Bounds-checked reading of the records below (a short record is a bug, not data). */
-typedef struct fz_reader {
-    const uint8_t *p, *end;
-    bool bad;
-} fz_reader;
+/* Bounds-checked reading of the records below (quire/reader.h). */
+typedef quire_reader fz_reader;
 
-static uint64_t fz_get64(fz_reader *r)
-{
-    if (r->end - r->p < 8) {
-        r->bad = true;
-        r->p = r->end;
-        return 0;
-    }
-    const uint64_t v = quire_load_le64(r->p);
-    r->p += 8;
-    return v;
-}
-
-static uint32_t fz_get32(fz_reader *r)
-{
-    if (r->end - r->p < 4) {
-        r->bad = true;
-        r->p = r->end;
-        return 0;
-    }
-    const uint32_t v = quire_load_le32(r->p);
-    r->p += 4;
-    return v;
-}
-
+/* A le64 length, then that many bytes. */
 static const char *fz_get_bytes(fz_reader *r, size_t *len)
 {
-    const uint64_t n = fz_get64(r);
-    if ((uint64_t)(r->end - r->p) < n) {
-        r->bad = true;
-        r->p = r->end;
-        return NULL;
-    }
-    const char *at = (const char *)r->p;
-    r->p += n;
-    *len = (size_t)n;
+    const uint64_t n = quire_reader_get64(r);
+    const char *at = (const char *)quire_reader_bytes(r, n);
+    if (at != NULL)
+        *len = (size_t)n;
     return at;
 }
 
@@ -912,21 +883,21 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
     /* the distance every index could search: the smallest of theirs */
     for (uint32_t p = 0; p < parts; p++) {
         fz_reader r = {at[p], end[p], false};
-        dist = (int32_t)fz_get32(&r);
-        const int32_t u = (int32_t)fz_get32(&r);
+        dist = (int32_t)quire_reader_get32(&r);
+        const int32_t u = (int32_t)quire_reader_get32(&r);
         if (r.bad)
             return fz_bad();
         used = u < used ? u : used;
     }
     for (uint32_t p = 0; p < parts && rc == QUIRE_OK; p++) {
         fz_reader r = {at[p], end[p], false};
-        (void)fz_get64(&r); /* dist, used */
-        const uint32_t n = fz_get32(&r);
+        (void)quire_reader_get64(&r); /* dist, used */
+        const uint32_t n = quire_reader_get32(&r);
         for (uint32_t i = 0; i < n && !r.bad && rc == QUIRE_OK; i++) {
             size_t len = 0;
             const char *form = fz_get_bytes(&r, &len);
-            const uint32_t distance = fz_get32(&r);
-            const uint64_t df = fz_get64(&r);
+            const uint32_t distance = quire_reader_get32(&r);
+            const uint64_t df = quire_reader_get64(&r);
             if (r.bad || (int64_t)distance > used)
                 continue;
             if (count == cap) {
@@ -940,7 +911,7 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
             }
             items[count++] = (found){(char *)form, len, distance, df};
         }
-        const uint32_t ns = fz_get32(&r);
+        const uint32_t ns = quire_reader_get32(&r);
         for (uint32_t i = 0; i < ns && !r.bad && rc == QUIRE_OK; i++) {
             size_t len = 0;
             const char *form = fz_get_bytes(&r, &len);
@@ -1013,10 +984,10 @@ int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *e
         return oom();
     fuzzy_expansion *e = node->expansion;
     memset(e, 0, sizeof *e);
-    e->distance = (int32_t)fz_get32(&r);
-    e->lowered_from = (int32_t)fz_get32(&r);
-    e->matched = fz_get32(&r);
-    e->count = fz_get32(&r);
+    e->distance = (int32_t)quire_reader_get32(&r);
+    e->lowered_from = (int32_t)quire_reader_get32(&r);
+    e->matched = quire_reader_get32(&r);
+    e->count = quire_reader_get32(&r);
     if (r.bad || e->count > e->matched || e->count > (uint64_t)(r.end - r.p))
         return fz_bad();
     e->forms = arena_alloc(a, ((size_t)e->count + 1) * sizeof *e->forms);
@@ -1025,15 +996,15 @@ int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *e
     for (uint32_t i = 0; i < e->count && !r.bad; i++) {
         fuzzy_form *f = &e->forms[i];
         const char *form = fz_get_bytes(&r, &f->len);
-        f->distance = fz_get32(&r);
-        f->df = fz_get64(&r);
+        f->distance = quire_reader_get32(&r);
+        f->df = quire_reader_get64(&r);
         if (r.bad)
             break;
         f->form = arena_strndup(a, form, f->len);
         if (f->form == NULL)
             return oom();
     }
-    const uint32_t ns = fz_get32(&r);
+    const uint32_t ns = quire_reader_get32(&r);
     if (r.bad || ns > (uint64_t)(r.end - r.p))
         return fz_bad();
     query_word *w = &node->words[0];
