@@ -626,6 +626,28 @@ static int cmp_closest(const void *pa, const void *pb)
     return cmp_bytes(a->form, a->len, b->form, b->len);
 }
 
+/* Sort items[0..count) by form, unite equal forms (documents summed; the first one's
+ * distance kept; an `owned` duplicate's form freed), then sort the distinct ones closest
+ * first. Returns how many are distinct. */
+static size_t unite_forms(found *items, size_t count, bool owned)
+{
+    if (count > 1)
+        qsort(items, count, sizeof *items, cmp_form);
+    size_t distinct = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (distinct > 0 && cmp_form(&items[distinct - 1], &items[i]) == 0) {
+            items[distinct - 1].df += items[i].df;
+            if (owned)
+                quire_free(items[i].form);
+            continue;
+        }
+        items[distinct++] = items[i];
+    }
+    if (distinct > 1)
+        qsort(items, distinct, sizeof *items, cmp_closest);
+    return distinct;
+}
+
 int fuzzy_expand(fuzzy_expansion *out, arena *a, const quire_index *ix, const char *form,
                  size_t len, uint32_t max, uint32_t cap)
 {
@@ -648,20 +670,7 @@ int fuzzy_expand(fuzzy_expansion *out, arena *a, const quire_index *ix, const ch
     if (rc != QUIRE_OK)
         goto done;
     /* one entry per distinct form, its documents summed over the segments */
-    if (c.count > 1)
-        qsort(c.items, c.count, sizeof *c.items, cmp_form);
-    size_t distinct = 0;
-    for (size_t i = 0; i < c.count; i++) {
-        if (distinct > 0 && cmp_form(&c.items[distinct - 1], &c.items[i]) == 0) {
-            c.items[distinct - 1].df += c.items[i].df;
-            quire_free(c.items[i].form);
-            continue;
-        }
-        c.items[distinct++] = c.items[i];
-    }
-    c.count = distinct;
-    if (c.count > 1)
-        qsort(c.items, c.count, sizeof *c.items, cmp_closest);
+    c.count = unite_forms(c.items, c.count, true);
     out->matched = (uint32_t)c.count;
     out->count = c.count < cap ? (uint32_t)c.count : cap;
     out->forms = arena_alloc(a, ((size_t)out->count + 1) * sizeof *out->forms);
@@ -937,18 +946,7 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
     if (rc != QUIRE_OK)
         goto done;
     /* as fuzzy_expand: one entry per distinct form, its documents summed, the closest kept */
-    if (count > 1)
-        qsort(items, count, sizeof *items, cmp_form);
-    size_t distinct = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (distinct > 0 && cmp_form(&items[distinct - 1], &items[i]) == 0) {
-            items[distinct - 1].df += items[i].df;
-            continue;
-        }
-        items[distinct++] = items[i];
-    }
-    if (distinct > 1)
-        qsort(items, distinct, sizeof *items, cmp_closest);
+    const size_t distinct = unite_forms(items, count, false);
     const uint32_t keep = distinct < FUZZY_MAX_FORMS ? (uint32_t)distinct : FUZZY_MAX_FORMS;
     if (nstem > 1)
         qsort(stems, nstem, sizeof *stems, cmp_word);
