@@ -9,6 +9,10 @@
 #                  wrote, so REF may predate a format change
 #   --corpus NAME  reuters (default) or enwiki (the Wikipedia sample); may be repeated
 #   --runs N       timed passes per engine (default 5; a query's latency is its median)
+#   --peer-cache DIR  keep Xapian's and FTS5's indexes in DIR/CORPUS-ENGINE and reuse them
+#                  on later runs (they do not change with quire's code; on the Wikipedia
+#                  sample, building them takes ~15 minutes); quire and the base always
+#                  index afresh
 #
 # The queries are the phrase, quote and near classes of bench/queries/CORPUS.*.tsv
 # (make_queries.py: the same queries in each engine's syntax), and the phrases again with
@@ -25,6 +29,7 @@ corpora=$(cd "$root/../shared/corpora" 2>/dev/null && pwd || echo /work/shared/c
 base=main
 runs=5
 out=""
+peer_cache=""
 names=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -32,7 +37,8 @@ while [ $# -gt 0 ]; do
     --corpus) names+=("$2"); shift ;;
     --runs) runs=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --peer-cache) peer_cache=$2; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "run_phrase_bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -105,6 +111,14 @@ for c in "${names[@]}"; do
         sed -n 's/^phrase-/phrase+passages-/p' "$work/$c.q.$e.tsv" >"$work/$c.p.$e.tsv"
     done
     for e in "${engines[@]}"; do
+        if [ -n "$peer_cache" ] && { [ $e = xapian ] || [ $e = fts5 ]; }; then
+            mkdir -p "$peer_cache"
+            if [ -e "$peer_cache/$c-$e.done" ]; then
+                echo "run_phrase_bench.sh: $c: $e's index from $peer_cache" >&2
+                ln -sfn "$(cd "$peer_cache" && pwd)/$c-$e" "$work/$c-$e"
+                continue
+            fi
+        fi
         echo "run_phrase_bench.sh: $c: indexing with $e" >&2
         case $e in
         quire) "$obj/quire-index" -q "$work/$c-$e" "$src" ;;
@@ -112,6 +126,12 @@ for c in "${names[@]}"; do
         xapian) "$obj/bench/xapian_index" --runs 1 --warmup none --keep "$work/$c-$e" --opt idvalue "$src" ;;
         fts5) "$obj/bench/fts5_index" --runs 1 --warmup none --keep "$work/$c-$e" "$src" ;;
         esac >"$out/$c.$e.index.log" 2>&1
+        if [ -n "$peer_cache" ] && { [ $e = xapian ] || [ $e = fts5 ]; }; then
+            rm -rf "${peer_cache:?}/$c-$e"
+            mv "$work/$c-$e" "$peer_cache/$c-$e"
+            touch "$peer_cache/$c-$e.done"
+            ln -sfn "$(cd "$peer_cache" && pwd)/$c-$e" "$work/$c-$e"
+        fi
     done
     echo "run_phrase_bench.sh: $c: warm-up, then $runs timed passes" >&2
     for e in "${engines[@]}"; do

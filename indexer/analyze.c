@@ -25,7 +25,19 @@ typedef struct vword {
     uint32_t form_len, stem_len;
     uint32_t stamp; /* the document that last used it */
     uint32_t entry; /* its entry in that document */
+    uint32_t common; /* 1 + its index in the common words (pair terms), 0: not one */
 } vword;
+
+/* Pair terms (FORMAT.md "Pair terms"): a pair of common words a, b is numbered
+ * a * PAIR_WORDS_MAX + b; the list has fewer than PAIR_WORDS_MAX words. */
+#define PAIR_WORDS_MAX 64
+
+/* A distinct pair of the current document. */
+typedef struct pair_entry {
+    uint32_t id;            /* a * PAIR_WORDS_MAX + b */
+    uint32_t first, second; /* their vocabulary words */
+    uint32_t count;
+} pair_entry;
 
 /* A distinct form of the current document. */
 typedef struct entry {
@@ -54,6 +66,16 @@ struct analyze_worker {
     uint32_t tok_count, tok_cap;
     uint32_t *fill; /* per entry: next free place in its positions */
     quire_buf map;  /* the current text's map entries, varint deltas (FORMAT.md "Text map") */
+    /* pair terms: the common words (none: no pairs), per pair id the document that last
+     * had it and its entry there, the document's pairs and each pair token's entry */
+    const char *const *common;
+    uint32_t common_count;
+    uint32_t pair_stamp[PAIR_WORDS_MAX * PAIR_WORDS_MAX];
+    uint32_t pair_at[PAIR_WORDS_MAX * PAIR_WORDS_MAX];
+    pair_entry *pairs;
+    uint32_t pair_count, pair_cap;
+    uint32_t *ptok_entry, *ptok_pos; /* per pair occurrence of the current doc */
+    uint32_t ptok_count, ptok_cap;
     quire_buf text; /* the batch's stored-text stream */
     quire_buf sanitized;
 };
@@ -98,6 +120,11 @@ int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, in
     }
     w->vocab_max = vocab_bytes;
     w->index = index;
+    if (inverter_pairs_enabled()) {
+        w->common = quire_analyzer_common_words(w->an, &w->common_count);
+        if (w->common_count >= PAIR_WORDS_MAX) /* cannot be numbered: no pairs */
+            w->common_count = 0;
+    }
     *out = w;
     return QUIRE_OK;
 }
@@ -115,6 +142,9 @@ void analyze_worker_free(analyze_worker *w)
     quire_free(w->tok_entry);
     quire_free(w->tok_pos);
     quire_free(w->fill);
+    quire_free(w->pairs);
+    quire_free(w->ptok_entry);
+    quire_free(w->ptok_pos);
     quire_buf_free(&w->map);
     quire_buf_free(&w->text);
     quire_buf_free(&w->sanitized);
@@ -167,6 +197,8 @@ static void new_doc(analyze_worker *w)
 {
     w->entry_count = 0;
     w->tok_count = 0;
+    w->pair_count = 0;
+    w->ptok_count = 0;
     if (w->vw_count > 0 && vocab_bytes(w) > w->vocab_max) {
         /* full: start again (the analyzer's stem cache still knows the stems) */
         w->vw_count = 0;
@@ -177,6 +209,7 @@ static void new_doc(analyze_worker *w)
     if (++w->stamp == 0) { /* wrapped: clear so stale stamps cannot match */
         for (uint32_t v = 0; v < w->vw_count; v++)
             w->vw[v].stamp = 0;
+        memset(w->pair_stamp, 0, sizeof w->pair_stamp);
         w->stamp = 1;
     }
 }
@@ -222,6 +255,10 @@ static int find_word(analyze_worker *w, const quire_token *t, uint32_t *out)
     x->form_hash = h;
     x->stem_hash = inverter_hash(stem, stem_len);
     x->stamp = 0;
+    x->common = 0;
+    for (uint32_t c = 0; c < w->common_count; c++)
+        if (strlen(w->common[c]) == t->form_len && memcmp(w->common[c], t->form, t->form_len) == 0)
+            x->common = c + 1;
     w->vslots[i] = ++w->vw_count;
     *out = w->vw_count - 1;
     return QUIRE_OK;
@@ -350,6 +387,102 @@ static int emit_forms(analyze_worker *w, batch *b, batch_doc *d)
     return QUIRE_OK;
 }
 
+/* The current document's pairs of common words at adjacent positions (a title's last
+ * token and the text's first are never adjacent: position T lies between). */
+static int find_pairs(analyze_worker *w)
+{
+    for (uint32_t k = 1; k < w->tok_count; k++) {
+        if (w->tok_pos[k] != w->tok_pos[k - 1] + 1)
+            continue;
+        const uint32_t va = w->entries[w->tok_entry[k - 1]].word;
+        const uint32_t vb = w->entries[w->tok_entry[k]].word;
+        const uint32_t ca = w->vw[va].common, cb = w->vw[vb].common;
+        if (ca == 0 || cb == 0)
+            continue;
+        const uint32_t id = (ca - 1) * PAIR_WORDS_MAX + (cb - 1);
+        if (w->pair_stamp[id] != w->stamp) {
+            if (QUIRE_ARRAY_RESERVE(w->pairs, w->pair_count, w->pair_cap, 64) != QUIRE_OK)
+                return oom();
+            w->pair_stamp[id] = w->stamp;
+            w->pair_at[id] = w->pair_count;
+            w->pairs[w->pair_count++] = (pair_entry){id, va, vb, 0};
+        }
+        if (w->ptok_count == w->ptok_cap) {
+            uint32_t cap = w->ptok_cap ? w->ptok_cap * 2 : 1024;
+            uint32_t *a = quire_realloc(w->ptok_entry, (size_t)cap * sizeof *a);
+            if (!a)
+                return oom();
+            w->ptok_entry = a;
+            uint32_t *p = quire_realloc(w->ptok_pos, (size_t)cap * sizeof *p);
+            if (!p)
+                return oom();
+            w->ptok_pos = p;
+            w->ptok_cap = cap;
+        }
+        w->pairs[w->pair_at[id]].count++;
+        w->ptok_entry[w->ptok_count] = w->pair_at[id];
+        w->ptok_pos[w->ptok_count] = w->tok_pos[k - 1];
+        w->ptok_count++;
+    }
+    return QUIRE_OK;
+}
+
+/* Emit the current document's pair terms into the batch, after its forms: key "a b",
+ * no stem, word INV_PAIR_WORD, the first word's positions. */
+static int emit_pairs(analyze_worker *w, batch *b, batch_doc *d)
+{
+    d->pair_count = 0;
+    if (w->common_count == 0)
+        return QUIRE_OK;
+    int rc = find_pairs(w);
+    if (rc != QUIRE_OK || w->pair_count == 0)
+        return rc;
+    uint32_t *fill = quire_realloc(w->fill, (size_t)w->pair_count * sizeof *fill);
+    if (!fill)
+        return oom();
+    w->fill = fill;
+    size_t pos_base = b->positions.len / sizeof(uint32_t);
+    size_t strings = 0;
+    for (uint32_t e = 0; e < w->pair_count; e++)
+        strings +=
+            (size_t)w->vw[w->pairs[e].first].form_len + 1 + w->vw[w->pairs[e].second].form_len;
+    if (pos_base + w->ptok_count > UINT32_MAX || b->strings.len + strings > UINT32_MAX)
+        return quire_error(QUIRE_ELIMIT, "batch too large");
+    if (!quire_buf_reserve(&b->positions, (size_t)w->ptok_count * sizeof(uint32_t)) ||
+        !quire_buf_reserve(&b->forms, (size_t)w->pair_count * sizeof(batch_form)) ||
+        !quire_buf_reserve(&b->strings, strings))
+        return oom();
+    batch_form *out = (batch_form *)(void *)(b->forms.data + b->forms.len);
+    uint32_t at = 0;
+    for (uint32_t e = 0; e < w->pair_count; e++) {
+        const vword *x = &w->vw[w->pairs[e].first], *y = &w->vw[w->pairs[e].second];
+        fill[e] = at;
+        char *k = (char *)b->strings.data + b->strings.len;
+        memcpy(k, w->words.data + x->form_off, x->form_len);
+        k[x->form_len] = QUIRE_PAIR_SEPARATOR;
+        memcpy(k + x->form_len + 1, w->words.data + y->form_off, y->form_len);
+        const uint32_t len = x->form_len + 1 + y->form_len;
+        out[e].form_off = (uint32_t)b->strings.len;
+        out[e].form_len = len;
+        out[e].stem_off = (uint32_t)b->strings.len;
+        out[e].stem_len = 0;
+        out[e].form_hash = inverter_hash(k, len);
+        out[e].stem_hash = 0;
+        b->strings.len += len;
+        out[e].tf = w->pairs[e].count;
+        out[e].pos_off = (uint32_t)(pos_base + at);
+        out[e].word = INV_PAIR_WORD;
+        at += w->pairs[e].count;
+    }
+    uint32_t *pos = (uint32_t *)(void *)(b->positions.data + b->positions.len);
+    for (uint32_t k = 0; k < w->ptok_count; k++) /* in position order already */
+        pos[fill[w->ptok_entry[k]]++] = w->ptok_pos[k];
+    b->forms.len += (size_t)w->pair_count * sizeof(batch_form);
+    b->positions.len += (size_t)w->ptok_count * sizeof(uint32_t);
+    d->pair_count = w->pair_count;
+    return QUIRE_OK;
+}
+
 /* Copy `s` into dst as valid UTF-8; returns the number of invalid sequences replaced. */
 static size_t put_clean(analyze_worker *w, quire_buf *dst, const char *s, size_t len)
 {
@@ -410,6 +543,8 @@ int analyze_batch(analyze_worker *w, batch *b)
         d->title_tokens = nt;
         d->doc_len = nt + nx;
         rc = emit_forms(w, b, d);
+        if (rc == QUIRE_OK)
+            rc = emit_pairs(w, b, d);
         if (rc != QUIRE_OK)
             return rc;
     }

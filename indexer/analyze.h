@@ -29,6 +29,7 @@ typedef struct batch_doc {
     size_t text_map_off, text_map_len;       /* its encoded text map, into batch.clean */
     uint32_t doc_len, title_tokens;
     uint32_t form_start, form_count; /* into batch.forms */
+    uint32_t pair_count; /* pair terms, in batch.forms after its forms (INV_PAIR_WORD) */
     uint32_t invalid;                /* invalid UTF-8 sequences replaced */
     uint32_t truncated;              /* over-long words cut */
     uint32_t vocab_epoch;            /* of the worker's vocabulary its forms' words are in */

@@ -356,14 +356,15 @@ static int invert_batch(run *r, batch *b)
     const char *strings = (const char *)b->strings.data;
     for (uint32_t i = 0; i < b->doc_count; i++) {
         const batch_doc *d = &b->docs[i];
-        if (d->form_count > r->forms_cap) {
-            inv_form *n = quire_realloc(r->forms, d->form_count * sizeof *n);
+        const uint32_t terms = d->form_count + d->pair_count; /* its pairs follow its forms */
+        if (terms > r->forms_cap) {
+            inv_form *n = quire_realloc(r->forms, terms * sizeof *n);
             if (!n)
                 return quire_error(QUIRE_ENOMEM, "out of memory");
             r->forms = n;
-            r->forms_cap = d->form_count;
+            r->forms_cap = terms;
         }
-        for (uint32_t k = 0; k < d->form_count; k++) {
+        for (uint32_t k = 0; k < terms; k++) {
             const batch_form *f = &bf[d->form_start + k];
             inv_form *o = &r->forms[k];
             o->form = strings + f->form_off;
@@ -392,8 +393,7 @@ static int invert_batch(run *r, batch *b)
         info.text_map = quire_bytes_of(clean + d->text_map_off, d->text_map_len);
         int rc = track_id(r, (const char *)info.external_id.ptr, info.external_id.len);
         if (rc == QUIRE_OK)
-            rc =
-                inverter_add_doc(r->inv, &info, r->forms, d->form_count, b->worker, d->vocab_epoch);
+            rc = inverter_add_doc(r->inv, &info, r->forms, terms, b->worker, d->vocab_epoch);
         if (rc != QUIRE_OK)
             return rc;
         r->sum->docs_added++;
@@ -895,6 +895,12 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     }
     if (rc == QUIRE_OK)
         rc = inverter_new(&r.inv, dir, inv_budget, next_id, segment_done, &r);
+    if (rc == QUIRE_OK && inverter_pairs_enabled()) {
+        uint32_t n = 0;
+        const char *const *common =
+            quire_analyzer_common_words(analyze_worker_analyzer(workers[0]), &n);
+        rc = inverter_set_pair_set(r.inv, common, n);
+    }
     if (rc == QUIRE_OK)
         rc = open_ingest(&r);
     if (rc == QUIRE_OK && r.in) {

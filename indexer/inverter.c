@@ -70,6 +70,8 @@ struct inverter {
     inverter_segment_fn done;
     void *ctx;
     term_table forms, stems;
+    term_table pairs;   /* pair terms (key "a b"), when pair_set is not empty */
+    quire_buf pair_set; /* the pair set's encoding (quire_pair_set_encode); empty: no pairs */
     arena_chunk *arena;
     size_t arena_bytes;
     size_t postings_bytes;        /* sum of term buffer capacities */
@@ -320,6 +322,7 @@ static void reset(inverter *inv)
 {
     table_free(&inv->forms);
     table_free(&inv->stems);
+    table_free(&inv->pairs);
     while (inv->arena) {
         arena_chunk *p = inv->arena->prev;
         quire_free(inv->arena);
@@ -347,7 +350,17 @@ void inverter_free(inverter *inv)
         quire_free(inv->maps[i].ids);
     quire_free(inv->bigs);
     quire_free(inv->dir);
+    quire_buf_free(&inv->pair_set);
     quire_free(inv);
+}
+
+int inverter_set_pair_set(inverter *inv, const char *const *words, uint32_t count)
+{
+    inv->pair_set.len = 0;
+    if (count == 0 || count >= 64) /* analyze.c numbers pairs of fewer than 64 words */
+        return QUIRE_OK;
+    quire_pair_set_encode(&inv->pair_set, words, count);
+    return inv->pair_set.err ? oom() : QUIRE_OK;
 }
 
 size_t inverter_memory(const inverter *inv)
@@ -355,13 +368,16 @@ size_t inverter_memory(const inverter *inv)
     /* flush sorts each table in turn with two sort_entries and an order slot per term:
      * count them now, so the flush itself stays inside the budget */
     size_t most = inv->forms.count > inv->stems.count ? inv->forms.count : inv->stems.count;
+    if (inv->pairs.count > most)
+        most = inv->pairs.count;
     size_t flush = most * (2 * sizeof(sort_entry) + 4);
     /* map_bytes is left out: it depends on which worker analysed which batch, and the
      * flush points must not (the index does not depend on the number of threads); a map
      * takes 4 bytes per word of a worker's vocabulary, and the indexer sets that aside */
     return flush + inv->postings_bytes + inv->arena_bytes +
-           ((size_t)inv->forms.cap + inv->stems.cap) * sizeof(term) +
+           ((size_t)inv->forms.cap + inv->stems.cap + inv->pairs.cap) * sizeof(term) +
            ((size_t)inv->forms.slot_mask + inv->stems.slot_mask + 2) * sizeof(uint32_t) +
+           (inv->pairs.slots ? ((size_t)inv->pairs.slot_mask + 1) * sizeof(uint32_t) : 0) +
            (size_t)inv->doc_cap * sizeof(uint32_t);
 }
 
@@ -404,6 +420,32 @@ static int map_reserve(inverter *inv, word_map *m, uint32_t w)
     return QUIRE_OK;
 }
 
+/* A pair term's posting in `doc`: as a form's (doc gap, tf, position gaps), no stem. */
+static int add_pair(inverter *inv, const inv_form *in, uint32_t doc)
+{
+    uint32_t pi;
+    bool added;
+    int rc = table_get(inv, &inv->pairs, in->form, in->form_len, in->form_hash, &pi, &added);
+    if (rc != QUIRE_OK)
+        return rc;
+    term *pe = &inv->pairs.terms[pi];
+    if (buffered(inv, pe) == QUIRE_BLOCK_DOCS && (rc = encode_buffered(inv, pe, true)) != QUIRE_OK)
+        return rc;
+    rc = term_reserve(inv, pe, (size_t)(2 + in->tf) * QUIRE_VARINT_MAX);
+    if (rc != QUIRE_OK)
+        return rc;
+    put_varint(pe, doc - (pe->last_doc + 1));
+    put_varint(pe, in->tf);
+    uint32_t prev = 0;
+    for (uint32_t k = 0; k < in->tf; k++) {
+        put_varint(pe, in->positions[k] - prev);
+        prev = in->positions[k];
+    }
+    pe->last_doc = doc;
+    pe->df++;
+    return QUIRE_OK;
+}
+
 int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *forms,
                      uint32_t form_count, uint32_t source, uint32_t epoch)
 {
@@ -439,6 +481,13 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
         const inv_form *in = &forms[f];
         uint32_t fi, si;
         bool added = false;
+        if (in->word == INV_PAIR_WORD) {
+            if (inv->pair_set.len == 0)
+                continue; /* pairs off for this inverter */
+            if ((rc = add_pair(inv, in, doc)) != QUIRE_OK)
+                return rc;
+            continue;
+        }
         if ((rc = map_reserve(inv, wm, in->word)) != QUIRE_OK)
             return rc;
         fi = wm->ids[in->word];
@@ -645,6 +694,23 @@ static int write_terms(inverter *inv)
     }
     quire_free(order);
     order = NULL;
+    /* pair terms (version 4): the set, then the pairs in key order, between forms and stems */
+    if (rc == QUIRE_OK && inv->pair_set.len > 0) {
+        rc = quire_segment_writer_add_pair_set(
+            inv->writer, quire_bytes_of(inv->pair_set.data, inv->pair_set.len));
+        if (rc == QUIRE_OK)
+            rc = sorted_order(&inv->pairs, &order);
+        for (uint32_t i = 0; rc == QUIRE_OK && i < inv->pairs.count; i++) {
+            const term *e = &inv->pairs.terms[order[i]];
+            rc = quire_segment_writer_begin_pair(inv->writer, quire_bytes_of(e->key, e->key_len));
+            if (rc == QUIRE_OK)
+                rc = write_postings(inv, e, true);
+            if (rc == QUIRE_OK)
+                rc = quire_segment_writer_end_term(inv->writer);
+        }
+        quire_free(order);
+        order = NULL;
+    }
     if (rc == QUIRE_OK)
         rc = sorted_order(&inv->stems, &order);
     for (uint32_t i = 0; rc == QUIRE_OK && i < inv->stems.count; i++) {

@@ -12,14 +12,30 @@
 #ifndef QUIRE_INVERTER_H
 #define QUIRE_INVERTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "quire/bytes.h"
 #include "quire/segment.h"
 #include "quire/status.h"
 
 typedef struct inverter inverter;
+
+/* inv_form.word of a pair term (format version 4, FORMAT.md "Pair terms"): `form` is the
+ * pair's key without its prefix byte ("first second"), there is no stem, and the positions
+ * are those of the first word. A document's pairs follow its forms. */
+#define INV_PAIR_WORD UINT32_MAX
+
+/* Whether this run indexes pair terms: yes unless the environment sets QUIRE_NO_PAIRS to
+ * something other than "" or "0" (README "Pair terms"; for tests and benchmarks). */
+static inline bool inverter_pairs_enabled(void)
+{
+    const char *e = getenv("QUIRE_NO_PAIRS");
+    return e == NULL || e[0] == '\0' || strcmp(e, "0") == 0;
+}
 
 /* One distinct form of a document. */
 typedef struct inv_form {
@@ -53,6 +69,10 @@ void inverter_free(inverter *inv);
 QUIRE_MUST_CHECK int inverter_add_doc(inverter *inv, const quire_doc_info *info,
                                       const inv_form *forms, uint32_t form_count, uint32_t source,
                                       uint32_t epoch);
+/* Index pair terms of these common words (ascending; none when count is 0): each segment
+ * the inverter writes from now on holds the pair set and every pair the documents' pairs
+ * gave. Call before the first document. */
+QUIRE_MUST_CHECK int inverter_set_pair_set(inverter *inv, const char *const *words, uint32_t count);
 QUIRE_MUST_CHECK int inverter_add_store_block(inverter *inv, quire_bytes encoded);
 /* True when the memory in use has reached the budget: the caller flushes at a point where
  * the stored-text blocks cover every document added (a batch boundary). */

@@ -202,8 +202,9 @@ static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_ter
             /* held only by deleted documents: gone from the merged segment */
             if (kind == QUIRE_TERM_FORM)
                 rc = dropped_add(gone, key);
-        } else if (kind == QUIRE_TERM_FORM) {
-            rc = quire_segment_writer_begin_form(w, key);
+        } else if (kind == QUIRE_TERM_FORM || kind == QUIRE_TERM_PAIR) {
+            rc = kind == QUIRE_TERM_FORM ? quire_segment_writer_begin_form(w, key)
+                                         : quire_segment_writer_begin_pair(w, key);
             for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
                 if (has[i])
                     rc = copy_postings(w, &ins[i], true);
@@ -379,6 +380,19 @@ int merger_run(const char *dir, const quire_segment *const *inputs,
         rc = copy_documents(w, ins, input_count, zlib_level < 0 ? 1 : zlib_level);
     if (rc == QUIRE_OK)
         rc = merge_kind(w, ins, input_count, QUIRE_TERM_FORM, &gone);
+    /* Pair terms (version 4) carry over only when every input has the same pair set: a
+     * pair list must hold every occurrence in its segment, and an input without pairs
+     * (versions 1-3, pairs off) would leave its occurrences out. */
+    bool pairs = input_count > 0 && quire_segment_has_pairs(ins[0].seg);
+    const quire_bytes set = pairs ? quire_segment_pair_set(ins[0].seg) : quire_bytes_of("", 0);
+    for (uint32_t i = 1; i < input_count && pairs; i++) {
+        const quire_bytes o = quire_segment_pair_set(ins[i].seg);
+        pairs = o.len == set.len && memcmp(o.ptr, set.ptr, set.len) == 0;
+    }
+    if (rc == QUIRE_OK && pairs)
+        rc = quire_segment_writer_add_pair_set(w, set);
+    if (rc == QUIRE_OK && pairs)
+        rc = merge_kind(w, ins, input_count, QUIRE_TERM_PAIR, &gone);
     if (rc == QUIRE_OK)
         rc = merge_kind(w, ins, input_count, QUIRE_TERM_STEM, &gone);
     if (rc == QUIRE_OK) {

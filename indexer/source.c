@@ -8,7 +8,7 @@
  *   - the walk: source_open() expands the inputs into a list of entries (files, "-", or a
  *     problem met on the way, kept in order so it is reported when reading reaches it);
  *   - the reader: one growable window of decoded bytes over the current file, filled by
- *     read() (1 MiB at a time) or by inflate() for gzip data, whatever the file name says;
+ *     read() (1 MiB at a time) or by ISA-L's inflater for gzip data, whatever the file name says;
  *   - the formats: JSON Lines (memchr for line ends, json.c decodes in place), TREC (scan
  *     for <DOC> ... </DOC>, one block in memory at a time) and plain text (whole file).
  * A record's views point into the window or into the source's own buffers, valid until
@@ -46,7 +46,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <isa-l/igzip_lib.h>
 
 #include "json.h"
 #include "quire/analysis.h"
@@ -54,7 +54,7 @@
 #include "quire/bytes.h"
 
 enum {
-    READ_CHUNK = 1 << 20, /* bytes asked of read() / produced by inflate() at a time */
+    READ_CHUNK = 1 << 20, /* bytes asked of read() / produced by the inflater at a time */
     SNIFF_BYTES = 8192,   /* what binary detection and format sniffing look at */
 };
 
@@ -80,15 +80,15 @@ typedef enum doc_format { FORMAT_PLAIN, FORMAT_JSONL, FORMAT_TREC } doc_format;
 typedef struct reader {
     int fd;
     bool is_gz;
-    bool z_ready;         /* inflateInit2 done */
-    bool member_done;     /* inflate reached the end of a gzip member */
+    bool member_done;     /* the inflater reached the end of a gzip member */
     bool raw_eof;         /* read() said end of file */
     bool at_eof;          /* no more decoded bytes will come */
     bool truncated;       /* the data ended early (read error, cut or bad gzip): drop the
                              record it cut */
     const char *cut_what; /* why it ended early, reported when the reading reaches it */
     char cut_detail[160];
-    z_stream z;
+    struct inflate_state *z; /* ISA-L's gzip inflater (it checks each member's CRC-32 and
+                                length), allocated at the first gzip file */
     uint8_t *raw; /* compressed input */
     size_t raw_cap;
     char *buf;
@@ -391,18 +391,6 @@ int source_open(source **out, const char *const *inputs, size_t input_count,
 
 /* ---------------------------------------------------------------- the reader */
 
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
-{
-    (void)opaque;
-    return quire_calloc(items, size);
-}
-
-static void z_free(voidpf opaque, voidpf p)
-{
-    (void)opaque;
-    quire_free(p);
-}
-
 /* read() what is asked, retrying EINTR. */
 static ssize_t read_some(int fd, void *p, size_t n)
 {
@@ -481,48 +469,74 @@ static int make_room(source *s, reader *r)
     return QUIRE_OK;
 }
 
+/* What ISA-L's inflater says of corrupt data, in words. */
+static const char *isal_problem(int rc)
+{
+    switch (rc) {
+    case ISAL_INVALID_BLOCK:
+        return "invalid block";
+    case ISAL_INVALID_SYMBOL:
+        return "invalid code";
+    case ISAL_INVALID_LOOKBACK:
+        return "invalid distance too far back";
+    case ISAL_INVALID_WRAPPER:
+        return "incorrect header";
+    case ISAL_UNSUPPORTED_METHOD:
+        return "unknown compression method";
+    case ISAL_INCORRECT_CHECKSUM:
+        return "incorrect data check";
+    default:
+        return "corrupt data";
+    }
+}
+
 /* Inflate into the window until some bytes come out or the stream ends. */
 static int inflate_some(source *s, reader *r, size_t *produced)
 {
+    struct inflate_state *z = r->z;
     *produced = 0;
     for (;;) {
-        if (r->z.avail_in == 0 && !r->raw_eof) {
+        if (z->avail_in == 0 && !r->raw_eof) {
             size_t got;
             int rc = read_raw(s, r, r->raw, r->raw_cap, &got);
             if (rc != QUIRE_OK || r->truncated)
                 return rc;
-            r->z.next_in = r->raw;
-            r->z.avail_in = (uInt)got;
+            z->next_in = r->raw;
+            z->avail_in = (uint32_t)got;
         }
         if (r->member_done) {
             /* Another gzip member may follow (gzip -c a b > c); anything else ends it. */
-            if (r->z.avail_in == 0) {
+            if (z->avail_in == 0) {
                 r->at_eof = true;
                 return QUIRE_OK;
             }
-            if (r->z.next_in[0] != 0x1f) {
+            if (z->next_in[0] != 0x1f) {
                 r->at_eof = true;
                 return QUIRE_OK;
             }
-            if (inflateReset(&r->z) != Z_OK)
-                return cut_short(s, "gzip: ", "cannot restart the stream");
+            uint8_t *next_in = z->next_in;
+            uint32_t avail_in = z->avail_in;
+            isal_inflate_reset(z);
+            z->crc_flag = ISAL_GZIP;
+            z->next_in = next_in;
+            z->avail_in = avail_in;
             r->member_done = false;
         }
-        r->z.next_out = (Bytef *)r->buf + r->len;
-        r->z.avail_out = (uInt)(r->cap - r->len);
-        int zrc = inflate(&r->z, Z_NO_FLUSH);
-        size_t n = (size_t)((char *)r->z.next_out - (r->buf + r->len));
+        const uint32_t in_before = z->avail_in;
+        z->next_out = (uint8_t *)r->buf + r->len;
+        z->avail_out = (uint32_t)(r->cap - r->len);
+        int zrc = isal_inflate(z);
+        size_t n = (size_t)((char *)z->next_out - (r->buf + r->len));
         r->len += n;
         *produced = n;
-        if (zrc == Z_STREAM_END) {
+        if (zrc < 0)
+            return cut_short(s, "gzip: ", isal_problem(zrc));
+        if (z->block_state == ISAL_BLOCK_FINISH)
             r->member_done = true;
-        } else if (zrc == Z_MEM_ERROR) {
-            return out_of_memory(s);
-        } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
-            return cut_short(s, "gzip: ", r->z.msg ? r->z.msg : "corrupt data");
-        } else if (n == 0 && r->z.avail_in == 0 && r->raw_eof) {
+        else if (n == 0 && z->avail_in == 0 && r->raw_eof)
             return cut_short(s, "truncated gzip stream", "");
-        }
+        else if (n == 0 && z->avail_in == in_before && z->avail_in > 0)
+            return cut_short(s, "gzip: ", "corrupt data"); /* no progress at all */
         if (n > 0)
             return QUIRE_OK;
     }
@@ -581,7 +595,7 @@ static int reader_start(source *s, int fd)
 {
     reader *r = &s->r;
     r->fd = fd;
-    r->is_gz = r->z_ready = r->member_done = r->raw_eof = r->at_eof = r->truncated = false;
+    r->is_gz = r->member_done = r->raw_eof = r->at_eof = r->truncated = false;
     r->cut_what = NULL;
     r->pos = r->len = 0;
     r->file_bytes = 0;
@@ -604,14 +618,15 @@ static int reader_start(source *s, int fd)
             r->raw_cap = r->len;
         }
         memcpy(r->raw, r->buf, r->len);
-        memset(&r->z, 0, sizeof r->z);
-        r->z.zalloc = z_alloc;
-        r->z.zfree = z_free;
-        r->z.next_in = r->raw;
-        r->z.avail_in = (uInt)r->len;
-        if (inflateInit2(&r->z, 15 + 16) != Z_OK) /* 15: max window, +16: gzip only */
-            return out_of_memory(s);
-        r->z_ready = true;
+        if (!r->z) {
+            r->z = quire_malloc(sizeof *r->z);
+            if (!r->z)
+                return out_of_memory(s);
+        }
+        isal_inflate_init(r->z);
+        r->z->crc_flag = ISAL_GZIP; /* parse the gzip header, check CRC-32 and length */
+        r->z->next_in = r->raw;
+        r->z->avail_in = (uint32_t)r->len;
         r->is_gz = true;
         r->at_eof = false;
         r->pos = r->len = 0;
@@ -622,9 +637,6 @@ static int reader_start(source *s, int fd)
 static void reader_stop(source *s)
 {
     reader *r = &s->r;
-    if (r->z_ready)
-        inflateEnd(&r->z);
-    r->z_ready = false;
     if (r->fd >= 0 && s->cur && s->cur->kind == ENTRY_FILE) /* stdin stays open */
         close(r->fd);
     r->fd = -1;
@@ -1832,6 +1844,7 @@ void source_close(source *s)
         iconv_close(s->iconv_cp1252);
     quire_free(s->r.buf);
     quire_free(s->r.raw);
+    quire_free(s->r.z);
     quire_free(s);
 }
 

@@ -541,8 +541,8 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
             break;
         const uint8_t *key = it->key;
         const size_t key_len = it->key_len;
-        if (key_len > 0 && key[0] == QUIRE_STEM_PREFIX)
-            break; /* the stems follow the forms */
+        if (key_len > 0 && key[0] >= QUIRE_PAIR_PREFIX)
+            break; /* pair terms (version 4) and stems follow the forms */
         if (stats != NULL)
             stats->keys++;
         if (target_len > 0) {

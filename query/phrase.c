@@ -24,12 +24,18 @@ typedef struct phrase_word {
     uint32_t *buf;    /* merged positions when several forms hold the doc */
     uint32_t buf_cap;
     uint32_t live_block; /* floor: block_last_doc of the bound cursor's block found live */
+    /* Pair terms (FORMAT.md "Pair terms"): with is_pair, forms[0] is the pair of this word
+     * and the next, whose positions are this word's where the next follows it, so it
+     * checks both offsets; the next word is then `covered`: no cursor, never read. */
+    bool is_pair;
+    bool covered;
 } phrase_word;
 
 typedef struct phrase_state {
     phrase_word *words;
     uint32_t word_count; /* with cursors to close */
     uint32_t *order;     /* word indexes by ascending cost: the order they lead in */
+    uint32_t order_count; /* words in it: all but the covered ones */
     uint32_t *by_tf;     /* scratch: word indexes by ascending tf in the current doc */
     uint32_t *docs, *freqs;
     uint32_t count, cap;
@@ -331,9 +337,12 @@ static int phrase_starts(phrase_state *st, phrase_word *words, uint32_t n, uint3
     *count = 0;
     uint32_t *by = st->by_tf;
     uint32_t *tf = st->by_tf + n; /* tf of word i at tf[i] */
+    uint32_t active = 0;          /* words read: all but those a pair covers */
     for (uint32_t i = 0; i < n; i++) {
+        if (words[i].covered)
+            continue;
         tf[i] = word_tf(&words[i], d);
-        uint32_t j = i; /* insertion sort, stable: equal tfs keep phrase order */
+        uint32_t j = active++; /* insertion sort, stable: equal tfs keep phrase order */
         for (; j > 0 && tf[by[j - 1]] > tf[i]; j--)
             by[j] = by[j - 1];
         by[j] = i;
@@ -354,7 +363,7 @@ static int phrase_starts(phrase_state *st, phrase_word *words, uint32_t n, uint3
             break;
         s[m++] = start;
     }
-    for (uint32_t r = 1; r < n && m > 0; r++) {
+    for (uint32_t r = 1; r < active && m > 0; r++) {
         const uint32_t i = by[r];
         phrase_word *w = &words[i];
         rc = word_positions(w, d);
@@ -546,6 +555,11 @@ static int doc_freq(phrase_state *st, const quire_segment *seg, const query_node
                             node->field == QUERY_FIELD_TITLE ? quire_segment_title_len(seg, d)
                                                              : UINT32_MAX,
                             false, freq);
+    if (node->near_split == 0 && node->field != QUERY_FIELD_TITLE && n == 2 &&
+        st->words[0].is_pair) {
+        *freq = word_tf(&st->words[0], d); /* the phrase is one pair term: its tf */
+        return QUIRE_OK;
+    }
     if (node->near_split == 0) {
         /* A match must end before `limit`: the title's length for title:, else anywhere. */
         const uint32_t limit =
@@ -593,6 +607,8 @@ static int push_match(phrase_state *st, uint32_t doc, uint32_t freq)
  * raises it and starts the round again (galloping: each advance skips whole blocks). */
 static int align(phrase_state *st, uint32_t n, uint32_t target, uint32_t *doc)
 {
+    (void)n;
+    n = st->order_count;
 again:
     for (uint32_t k = 0; k < n; k++) {
         phrase_word *w = &st->words[st->order[k]];
@@ -643,6 +659,67 @@ static int scan(phrase_state *st, const quire_segment *seg, const query_node *no
     }
 }
 
+/* Whether word i of `node` is matched as its exact form (not a stem, prefix or fuzzy word)
+ * and in the segment's pair set. */
+static bool is_pair_word(const quire_segment *seg, const query_node *node, uint32_t i)
+{
+    const bool stemmed =
+        node->near_split > 0 ? node->near_stemmed[i >= node->near_split] : node->is_stemmed;
+    const query_word *qw = &node->words[i];
+    return !stemmed && !node->is_prefix && qw->alts == NULL &&
+           quire_segment_is_pair_word(seg, quire_bytes_of(qw->text, qw->len));
+}
+
+/* Pair terms: in each run of words matched together (the phrase; each NEAR operand; each
+ * part of a quote), from the left, two adjacent words of the segment's pair set are read
+ * as their pair term: word i's one cursor is the pair's and word i + 1 is covered (neither
+ * opens its form). The segment holds every occurrence of every pair of its set, so a pair
+ * it lacks occurs nowhere in it: QUIRE_ENOTFOUND (no match here). */
+static int open_pairs(phrase_state *st, arena *ar, const quire_segment *seg,
+                      const query_node *node)
+{
+    const uint32_t n = node->word_count;
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        bool run_ends = node->near_split > 0 && i + 1 == node->near_split;
+        for (uint32_t k = 0; node->part_count > 1 && k < node->part_count; k++)
+            run_ends = run_ends || node->part_ends[k] == i + 1;
+        if (run_ends || !is_pair_word(seg, node, i) || !is_pair_word(seg, node, i + 1))
+            continue;
+        const query_word *a = &node->words[i], *b = &node->words[i + 1];
+        uint8_t key[QUIRE_DICT_MAX_KEY];
+        if ((size_t)a->len + 1 + b->len > sizeof key)
+            continue;
+        memcpy(key, a->text, a->len);
+        key[a->len] = QUIRE_PAIR_SEPARATOR;
+        memcpy(key + a->len + 1, b->text, b->len);
+        quire_term t;
+        int rc = quire_segment_lookup(seg, QUIRE_TERM_PAIR,
+                                      quire_bytes_of(key, (size_t)a->len + 1 + b->len), &t);
+        if (rc != QUIRE_OK)
+            return rc; /* ENOTFOUND: the pair, so the phrase, occurs nowhere here */
+        if (!t.has_positions)
+            return quire_corrupt("segment %llu: pair '%.*s' has no positions",
+                                 (unsigned long long)quire_segment_id(seg),
+                                 (int)(a->len + 1 + b->len), (const char *)key);
+        phrase_word *w = &st->words[i], *next = &st->words[i + 1];
+        w->forms = arena_alloc(ar, sizeof *w->forms);
+        if (w->forms == NULL)
+            return oom();
+        rc = quire_segment_postings(seg, &t, &w->forms[0]);
+        if (rc != QUIRE_OK)
+            return rc;
+        w->form_count = 1; /* closed by close_words from here */
+        rc = quire_postings_next(&w->forms[0]);
+        if (rc != QUIRE_OK)
+            return rc;
+        w->is_pair = true;
+        next->covered = true;
+        next->doc = QUIRE_DOC_END;
+        i++; /* the next word is this pair's */
+    }
+    return QUIRE_OK;
+}
+
 /* Open the cursors of every word of `node` into st->words. QUIRE_ENOTFOUND when the
  * segment lacks a word. */
 static int open_words(phrase_state *st, arena *a, const quire_segment *seg, const query_node *node)
@@ -663,13 +740,21 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
             return oom();
         st->part_total = node->part_count;
     }
+    st->word_count = n; /* cleanup closes what each word opened (none: nothing) */
+    if (quire_segment_has_pairs(seg)) {
+        const int rc = open_pairs(st, a, seg, node);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
     for (uint32_t i = 0; i < n; i++) {
-        st->word_count = i + 1; /* so cleanup closes what this word opened */
         const bool stemmed =
             node->near_split > 0 ? node->near_stemmed[i >= node->near_split] : node->is_stemmed;
         phrase_word *w = &st->words[i];
-        const int rc =
-            open_word(w, a, seg, &node->words[i], stemmed, node->is_prefix, node->near_split == 0);
+        if (w->covered)
+            continue;
+        const int rc = w->is_pair ? QUIRE_OK
+                                  : open_word(w, a, seg, &node->words[i], stemmed, node->is_prefix,
+                                              node->near_split == 0);
         if (rc != QUIRE_OK)
             return rc;
         word_update(w);
@@ -678,8 +763,13 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
             w->cost += w->forms[f].df;
         if (w->has_lead)
             w->cost = w->lead.df;
-        uint32_t j = i; /* insertion sort by cost, stable: deterministic */
-        for (; j > 0 && st->words[st->order[j - 1]].cost > w->cost; j--)
+    }
+    st->order_count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (st->words[i].covered)
+            continue;
+        uint32_t j = st->order_count++; /* insertion sort by cost, stable: deterministic */
+        for (; j > 0 && st->words[st->order[j - 1]].cost > st->words[i].cost; j--)
             st->order[j] = st->order[j - 1];
         st->order[j] = i;
     }
@@ -832,6 +922,8 @@ int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
     const uint32_t n = node->word_count;
     int rc = QUIRE_OK;
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
+        if (st->words[i].covered)
+            continue;
         if (st->words[i].doc < doc)
             rc = word_advance(&st->words[i], doc);
         if (rc == QUIRE_OK && st->words[i].doc != doc)
@@ -942,7 +1034,9 @@ uint64_t phrase_cursor_cost(const phrase_cursor *c)
 void phrase_cursor_word_impacts(const phrase_cursor *c, uint32_t i, const quire_impact **impacts,
                                 uint32_t *count)
 {
-    const quire_postings_cursor *b = bound_cursor(&c->st.words[i]);
+    /* a covered word's occurrences in the phrase are its pair's */
+    const quire_postings_cursor *b =
+        bound_cursor(&c->st.words[i > 0 && c->st.words[i].covered ? i - 1 : i]);
     *impacts = b != NULL ? b->term_impacts : NULL;
     *count = b != NULL ? b->term_impact_count : 0;
 }
@@ -965,6 +1059,8 @@ static uint64_t min_tf(const phrase_word *words, uint32_t n, uint32_t d)
 {
     uint64_t m = UINT64_MAX;
     for (uint32_t i = 0; i < n; i++) {
+        if (words[i].covered)
+            continue;
         const uint32_t tf = word_tf(&words[i], d);
         if (tf < m)
             m = tf;
@@ -1028,7 +1124,7 @@ static bool block_is_below(const phrase_cursor *c, const quire_postings_cursor *
 static int align_floor(phrase_cursor *c, uint32_t target, uint32_t *doc)
 {
     phrase_state *st = &c->st;
-    const uint32_t n = c->node->word_count;
+    const uint32_t n = st->order_count;
     const double reach = word_reach(c->node);
 again:
     for (uint32_t k = 0; k < n; k++) {

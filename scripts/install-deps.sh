@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config   # compiler and build
   zlib1g-dev                         # gzip input, CRC-32
   libdeflate-dev                     # stored text compression
+  libisal-dev                        # gzip input (ISA-L's inflater)
   libstemmer-dev                     # Snowball stemmers
   libcriterion-dev                   # unit tests
   clang libclang-rt-14-dev           # fuzz targets (libFuzzer, sanitizer runtimes)

@@ -29,3 +29,14 @@ bool quire_analyzer_is_stopword(const quire_analyzer *an, const char *form, size
             return true;
     return false;
 }
+
+const char *const *quire_analyzer_common_words(const quire_analyzer *an, uint32_t *count)
+{
+    const char *lang = quire_analyzer_language(an);
+    if (lang == NULL || (strcmp(lang, "english") != 0 && strcmp(lang, "porter") != 0)) {
+        *count = 0;
+        return NULL;
+    }
+    *count = (uint32_t)(sizeof english / sizeof english[0]);
+    return english;
+}

@@ -5,6 +5,7 @@
 #ifndef QUIRE_SEGMENT_LAYOUT_H
 #define QUIRE_SEGMENT_LAYOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,8 +26,12 @@ enum {
     TERM_VALUE_STEM = 1,
     TERM_VALUE_ALIAS = 2,
     TERM_VALUE_FORM_INLINE = 3,
-    TERM_VALUE_STEM_INLINE = 4
+    TERM_VALUE_STEM_INLINE = 4,
+    TERM_VALUE_PAIR_SET = 5 /* format 4: the key 0xFE alone, the segment's pair set */
 };
+
+/* Whether `set` is a well-formed pair set (FORMAT.md "Pair terms"); segment_writer.c. */
+bool segment_pair_set_is_valid(quire_bytes set);
 
 static const char kind_tags[6][4] = {{'T', 'E', 'R', ' '}, {'D', 'O', 'C', ' '},
                                      {'P', 'O', 'S', ' '}, {'L', 'E', 'N', ' '},

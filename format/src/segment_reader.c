@@ -35,6 +35,7 @@ struct quire_segment {
     uint64_t sto_blocks;
     uint32_t ter_version; /* the .ter header's format version: 3 has inline postings */
     revdict *rvd;         /* .rvd (version 4), NULL if the segment has none */
+    quire_bytes pair_set; /* version 4: the pair set's encoding (after its kind); empty: none */
 };
 
 static int open_files(quire_segment *seg, const char *dir)
@@ -97,7 +98,9 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
     uint64_t di_off = quire_load_le64(st + 48), di_len = quire_load_le64(st + 56);
     if (doc_count >= UINT32_MAX || di_off < FRAME_HEADER_LEN || di_off > tf->index_off ||
         di_len > tf->index_off - di_off ||
-        tf->count != seg->stats.form_count + seg->stats.stem_count) {
+        (seg->ter_version < QUIRE_PAIR_VERSION
+             ? tf->count != seg->stats.form_count + seg->stats.stem_count
+             : tf->count < seg->stats.form_count + seg->stats.stem_count)) {
         rc = quire_corrupt("%s: statistics block is inconsistent", tname);
         goto fail;
     }
@@ -114,6 +117,20 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
 
     seg->doc_file = body_of(seg, QUIRE_SEG_DOC);
     seg->pos_file = body_of(seg, QUIRE_SEG_POS);
+    if (tf->count > seg->stats.form_count + seg->stats.stem_count) {
+        /* version 4: the pair part (the set, then pair terms) */
+        const uint8_t set_key = QUIRE_PAIR_PREFIX;
+        quire_bytes v;
+        rc = quire_termdict_get(seg->dict, quire_bytes_of(&set_key, 1), &v, NULL);
+        if (rc == QUIRE_ENOTFOUND)
+            rc = quire_corrupt("%s: pair terms without a pair set", tname);
+        if (rc == QUIRE_OK && (v.len < 1 || v.ptr[0] != TERM_VALUE_PAIR_SET ||
+                               !segment_pair_set_is_valid(quire_bytes_of(v.ptr + 1, v.len - 1))))
+            rc = quire_corrupt("%s: damaged pair set", tname);
+        if (rc != QUIRE_OK)
+            goto fail;
+        seg->pair_set = quire_bytes_of(v.ptr + 1, v.len - 1);
+    }
 
     /* .len: fixed records, checked wholly now since every query reads them */
     const frame_footer *lf = &seg->foot[QUIRE_SEG_LEN];
@@ -280,8 +297,12 @@ static int decode_term(const quire_segment *seg, quire_bytes key, quire_bytes va
         return quire_corrupt("%s: empty dictionary entry", name);
     int kind = *p++;
     bool is_stem = key.len > 0 && key.ptr[0] == QUIRE_STEM_PREFIX;
+    const bool is_pair = key.len > 0 && key.ptr[0] == QUIRE_PAIR_PREFIX;
+    if (is_pair && (seg->ter_version < QUIRE_PAIR_VERSION || key.len < 4 ||
+                    (kind != TERM_VALUE_FORM && kind != TERM_VALUE_FORM_INLINE)))
+        return quire_corrupt("%s: damaged pair entry", name);
     if (kind == TERM_VALUE_FORM && !is_stem) {
-        out->kind = QUIRE_TERM_FORM;
+        out->kind = is_pair ? QUIRE_TERM_PAIR : QUIRE_TERM_FORM;
         out->has_positions = true;
         out->form_count = 1;
         if (quire_postings_meta_decode(&out->postings, &p, end) != QUIRE_OK || p != end ||
@@ -291,7 +312,7 @@ static int decode_term(const quire_segment *seg, quire_bytes key, quire_bytes va
     }
     const bool v3 = seg->ter_version >= 3;
     if (kind == TERM_VALUE_FORM_INLINE && !is_stem && v3) {
-        out->kind = QUIRE_TERM_FORM;
+        out->kind = is_pair ? QUIRE_TERM_PAIR : QUIRE_TERM_FORM;
         out->has_positions = true;
         out->form_count = 1;
         if (quire_postings_meta_decode_inline(&out->postings, &p, end) != QUIRE_OK || p != end ||
@@ -354,13 +375,15 @@ int quire_segment_lookup(const quire_segment *seg, quire_term_kind kind, quire_b
 {
     uint8_t buf[QUIRE_DICT_MAX_KEY];
     quire_bytes k = key;
-    if (kind == QUIRE_TERM_STEM) {
-        if (key.len + 1 > sizeof buf)
+    if (kind == QUIRE_TERM_STEM || kind == QUIRE_TERM_PAIR) {
+        if (key.len + 1 > sizeof buf || (kind == QUIRE_TERM_PAIR && seg->pair_set.len == 0))
             return QUIRE_ENOTFOUND;
-        buf[0] = QUIRE_STEM_PREFIX;
+        buf[0] = kind == QUIRE_TERM_STEM ? QUIRE_STEM_PREFIX : QUIRE_PAIR_PREFIX;
         memcpy(buf + 1, key.ptr, key.len);
         k = quire_bytes_of(buf, key.len + 1);
-    } else if (key.len == 0 || key.ptr[0] == QUIRE_STEM_PREFIX) {
+        if (kind == QUIRE_TERM_PAIR && key.len < 3)
+            return QUIRE_ENOTFOUND;
+    } else if (key.len == 0 || key.ptr[0] >= QUIRE_PAIR_PREFIX) {
         return QUIRE_ENOTFOUND;
     }
     quire_bytes value;
@@ -406,10 +429,10 @@ int quire_segment_terms_seek(quire_segment_term_iter *it, const quire_segment *s
     quire_bytes k = from;
     it->kind = kind;
     it->seg = seg;
-    if (kind == QUIRE_TERM_STEM) {
+    if (kind == QUIRE_TERM_STEM || kind == QUIRE_TERM_PAIR) {
         if (from.len + 1 > sizeof buf)
             return QUIRE_EINVAL;
-        buf[0] = QUIRE_STEM_PREFIX;
+        buf[0] = kind == QUIRE_TERM_STEM ? QUIRE_STEM_PREFIX : QUIRE_PAIR_PREFIX;
         memcpy(buf + 1, from.ptr, from.len);
         k = quire_bytes_of(buf, from.len + 1);
     }
@@ -420,10 +443,10 @@ int quire_segment_terms_seek_forward(quire_segment_term_iter *it, quire_bytes fr
 {
     uint8_t buf[QUIRE_DICT_MAX_KEY];
     quire_bytes k = from;
-    if (it->kind == QUIRE_TERM_STEM) {
+    if (it->kind == QUIRE_TERM_STEM || it->kind == QUIRE_TERM_PAIR) {
         if (from.len + 1 > sizeof buf)
             return QUIRE_EINVAL;
-        buf[0] = QUIRE_STEM_PREFIX;
+        buf[0] = it->kind == QUIRE_TERM_STEM ? QUIRE_STEM_PREFIX : QUIRE_PAIR_PREFIX;
         memcpy(buf + 1, from.ptr, from.len);
         k = quire_bytes_of(buf, from.len + 1);
     }
@@ -435,15 +458,57 @@ int quire_segment_terms_next(quire_segment_term_iter *it, quire_bytes *key, quir
     int rc = quire_termdict_next(&it->it);
     if (rc != QUIRE_OK)
         return rc;
-    bool is_stem = it->it.key_len > 0 && it->it.key[0] == QUIRE_STEM_PREFIX;
-    if (is_stem != (it->kind == QUIRE_TERM_STEM))
+    /* forms, then (version 4) the pair set and pair terms (0xFE), then stems (0xFF) */
+    const uint8_t first = it->it.key_len > 0 ? it->it.key[0] : 0;
+    if (it->kind == QUIRE_TERM_PAIR && first == QUIRE_PAIR_PREFIX && it->it.key_len == 1) {
+        rc = quire_termdict_next(&it->it); /* the pair set: not a term */
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    const uint8_t lead = it->it.key_len > 0 ? it->it.key[0] : 0;
+    const quire_term_kind kind = lead == QUIRE_STEM_PREFIX   ? QUIRE_TERM_STEM
+                                 : lead == QUIRE_PAIR_PREFIX ? QUIRE_TERM_PAIR
+                                                             : QUIRE_TERM_FORM;
+    if (kind != it->kind)
         return QUIRE_ENOTFOUND;
     quire_bytes k = quire_bytes_of(it->it.key, it->it.key_len);
     rc = decode_term(it->seg, k, it->it.value, term);
     if (rc != QUIRE_OK)
         return rc;
-    *key = is_stem ? quire_bytes_of(it->it.key + 1, it->it.key_len - 1) : k;
+    *key = kind != QUIRE_TERM_FORM ? quire_bytes_of(it->it.key + 1, it->it.key_len - 1) : k;
     return QUIRE_OK;
+}
+
+uint64_t quire_segment_term_count(const quire_segment *seg)
+{
+    return seg->foot[QUIRE_SEG_TER].count;
+}
+
+bool quire_segment_has_pairs(const quire_segment *seg)
+{
+    return seg->pair_set.len > 0;
+}
+
+quire_bytes quire_segment_pair_set(const quire_segment *seg)
+{
+    return seg->pair_set;
+}
+
+bool quire_segment_is_pair_word(const quire_segment *seg, quire_bytes form)
+{
+    const uint8_t *p = seg->pair_set.ptr, *end = p + seg->pair_set.len;
+    uint64_t n;
+    if (seg->pair_set.len == 0 || quire_varint_get(&n, &p, end) != QUIRE_OK)
+        return false;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t len;
+        if (quire_varint_get(&len, &p, end) != QUIRE_OK || len > (uint64_t)(end - p))
+            return false; /* checked at open */
+        if (len == form.len && memcmp(p, form.ptr, form.len) == 0)
+            return true;
+        p += len;
+    }
+    return false;
 }
 
 /* ---- documents ---- */

@@ -52,6 +52,10 @@ struct quire_segment_writer {
     quire_buf value; /* current term's dictionary value */
     int term_kind;   /* TERM_VALUE_* of the term begun, -1 if none */
     uint64_t form_count, stem_count, posting_count;
+    uint64_t pair_count; /* pair terms written (version 4) */
+    bool has_pair_set;   /* the pair set entry is written: pairs may follow */
+    bool in_pair;        /* the term begun is a pair */
+    bool stems_begun;    /* a stem is written: no pair may follow */
 };
 
 static int fail(quire_segment_writer *w, int rc)
@@ -348,8 +352,11 @@ static int begin_term(quire_segment_writer *w, int kind, const uint8_t *key, siz
     if (w->term_kind != -1)
         return fail(w, quire_error(QUIRE_EINVAL, "term begun before the last one ended"));
     w->key.len = 0;
-    if (stem)
+    w->in_pair = false;
+    if (stem) {
         quire_buf_put_byte(&w->key, QUIRE_STEM_PREFIX);
+        w->stems_begun = true;
+    }
     quire_buf_put(&w->key, key, key_len);
     w->value.len = 0;
     quire_buf_put_byte(&w->value, (uint8_t)kind);
@@ -361,12 +368,85 @@ static int begin_term(quire_segment_writer *w, int kind, const uint8_t *key, siz
 
 int quire_segment_writer_begin_form(quire_segment_writer *w, quire_bytes form)
 {
-    if (form.len == 0 || form.ptr[0] == QUIRE_STEM_PREFIX)
+    if (form.len == 0 || form.ptr[0] >= QUIRE_PAIR_PREFIX || w->has_pair_set)
         return fail(w, quire_error(QUIRE_EINVAL, "bad form key"));
     int rc = begin_term(w, TERM_VALUE_FORM, form.ptr, form.len, false);
     if (rc == QUIRE_OK)
         quire_postings_begin(w->postings, true);
     return rc;
+}
+
+void quire_pair_set_encode(quire_buf *out, const char *const *words, uint32_t count)
+{
+    quire_buf_put_varint(out, count);
+    for (uint32_t i = 0; i < count; i++)
+        quire_buf_put_str(out, words[i], strlen(words[i]));
+}
+
+/* Whether `set` is a well-formed pair set: count >= 1, then count words, each 1 to 255
+ * bytes, none holding the separator or starting with a prefix byte, strictly ascending. */
+bool segment_pair_set_is_valid(quire_bytes set)
+{
+    const uint8_t *p = set.ptr, *end = set.ptr + set.len;
+    uint64_t n;
+    if (quire_varint_get(&n, &p, end) != QUIRE_OK || n == 0 || n > set.len)
+        return false;
+    quire_bytes prev = {NULL, 0};
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t len;
+        if (quire_varint_get(&len, &p, end) != QUIRE_OK || len == 0 || len > 255 ||
+            len > (uint64_t)(end - p) || p[0] >= QUIRE_PAIR_PREFIX ||
+            memchr(p, QUIRE_PAIR_SEPARATOR, (size_t)len) != NULL)
+            return false;
+        if (i > 0) {
+            size_t m = prev.len < len ? prev.len : (size_t)len;
+            int c = memcmp(prev.ptr, p, m);
+            if (c > 0 || (c == 0 && prev.len >= len))
+                return false;
+        }
+        prev = quire_bytes_of(p, (size_t)len);
+        p += len;
+    }
+    return p == end;
+}
+
+int quire_segment_writer_add_pair_set(quire_segment_writer *w, quire_bytes encoded)
+{
+    if (w->err)
+        return w->err;
+    if (w->has_pair_set || w->stems_begun || w->term_kind != -1 ||
+        !segment_pair_set_is_valid(encoded))
+        return fail(w, quire_error(QUIRE_EINVAL, "pair set out of place or malformed"));
+    const uint8_t key = QUIRE_PAIR_PREFIX;
+    w->value.len = 0;
+    quire_buf_put_byte(&w->value, TERM_VALUE_PAIR_SET);
+    quire_buf_put(&w->value, encoded.ptr, encoded.len);
+    if (w->value.err)
+        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+    int rc = quire_termdict_add(w->dict, quire_bytes_of(&key, 1),
+                                quire_bytes_of(w->value.data, w->value.len));
+    if (rc != QUIRE_OK)
+        return fail(w, rc);
+    w->has_pair_set = true;
+    return QUIRE_OK;
+}
+
+int quire_segment_writer_begin_pair(quire_segment_writer *w, quire_bytes pair)
+{
+    const uint8_t *sep = pair.len > 2 ? memchr(pair.ptr, QUIRE_PAIR_SEPARATOR, pair.len) : NULL;
+    if (!w->has_pair_set || w->stems_begun || sep == NULL || sep == pair.ptr ||
+        sep == pair.ptr + pair.len - 1 || pair.ptr[0] >= QUIRE_PAIR_PREFIX)
+        return fail(w, quire_error(QUIRE_EINVAL, "bad pair key"));
+    uint8_t prefix = QUIRE_PAIR_PREFIX;
+    int rc = begin_term(w, TERM_VALUE_FORM, &prefix, 1, false);
+    if (rc != QUIRE_OK)
+        return rc;
+    quire_buf_put(&w->key, pair.ptr, pair.len);
+    if (w->key.err)
+        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+    w->in_pair = true;
+    quire_postings_begin(w->postings, true);
+    return QUIRE_OK;
 }
 
 int quire_segment_writer_begin_stem(quire_segment_writer *w, quire_bytes stem,
@@ -397,7 +477,7 @@ int quire_segment_writer_add_posting(quire_segment_writer *w, uint32_t doc, uint
     int rc = quire_postings_add(w->postings, doc, tf, positions, doc_len);
     if (rc != QUIRE_OK)
         return fail(w, rc);
-    w->posting_count++;
+    w->posting_count += !w->in_pair;
     return QUIRE_OK;
 }
 
@@ -411,7 +491,7 @@ int quire_segment_writer_add_blocks(quire_segment_writer *w, const quire_posting
     int rc = quire_postings_add_blocks(w->postings, blocks);
     if (rc != QUIRE_OK)
         return fail(w, rc);
-    w->posting_count += blocks->df;
+    w->posting_count += w->in_pair ? 0 : blocks->df;
     return QUIRE_OK;
 }
 
@@ -425,7 +505,7 @@ int quire_segment_writer_add_posting_gaps(quire_segment_writer *w, uint32_t doc,
     int rc = quire_postings_add_gaps(w->postings, doc, tf, gaps, doc_len);
     if (rc != QUIRE_OK)
         return fail(w, rc);
-    w->posting_count++;
+    w->posting_count += !w->in_pair;
     return QUIRE_OK;
 }
 
@@ -452,12 +532,15 @@ int quire_segment_writer_end_term(quire_segment_writer *w)
                             quire_bytes_of(w->value.data, w->value.len));
     if (rc != QUIRE_OK)
         return fail(w, rc);
-    if (w->term_kind == TERM_VALUE_FORM) {
+    if (w->in_pair)
+        w->pair_count++;
+    else if (w->term_kind == TERM_VALUE_FORM) {
         w->form_count++;
         quire_buf_put_str(&w->forms, w->key.data, w->key.len); /* for .rvd */
     } else
         w->stem_count++;
     w->term_kind = -1;
+    w->in_pair = false;
     return QUIRE_OK;
 }
 
@@ -536,8 +619,8 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
         }
     }
     if (rc == QUIRE_OK) {
-        finish_plain(&w->sink[QUIRE_SEG_DOC], w->form_count + w->stem_count);
-        finish_plain(&w->sink[QUIRE_SEG_POS], w->form_count);
+        finish_plain(&w->sink[QUIRE_SEG_DOC], w->form_count + w->stem_count + w->pair_count);
+        finish_plain(&w->sink[QUIRE_SEG_POS], w->form_count + w->pair_count);
         finish_plain(&w->sink[QUIRE_SEG_LEN], w->doc_count);
         finish_with_index(&w->sink[QUIRE_SEG_DMD], &w->dmd_index, w->doc_count);
         finish_with_index(&w->sink[QUIRE_SEG_STO], &w->sto_index, w->sto_blocks);

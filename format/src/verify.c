@@ -84,7 +84,11 @@ static int check_postings(vctx *v, quire_bytes key, const quire_term *t, uint32_
                      tl = quire_segment_title_len(seg, c.doc);
             for (uint32_t i = 0; i < count; i++) {
                 /* title at 0..tl-1, text at tl+1..dl */
-                if ((i > 0 && pos[i] <= pos[i - 1]) || pos[i] == tl || pos[i] > dl) {
+                /* a pair's position is its first word's: the second is at pos + 1, in
+                 * the same field */
+                const bool pair_end =
+                    t->kind == QUIRE_TERM_PAIR && (pos[i] + 1 == tl || pos[i] >= dl);
+                if ((i > 0 && pos[i] <= pos[i - 1]) || pos[i] == tl || pos[i] > dl || pair_end) {
                     problem(v, "term '%.*s': position %u outside document %u (length %u)",
                             (int)key.len, key.ptr, pos[i], c.doc, dl);
                     break;
@@ -218,7 +222,43 @@ int quire_segment_verify(const quire_segment *seg, quire_report_fn report, void 
             }
         }
     }
+    /* version 4: pair terms, each "first second" of two words of the pair set */
+    uint64_t pairs = 0;
+    if (rc == QUIRE_OK && quire_segment_has_pairs(seg)) {
+        int irc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_PAIR, quire_bytes_of("", 0));
+        prev_key.len = 0;
+        while (irc == QUIRE_OK && rc == QUIRE_OK) {
+            quire_term t;
+            irc = quire_segment_terms_next(&it, &key, &t);
+            if (irc == QUIRE_ENOTFOUND)
+                break;
+            if (irc != QUIRE_OK) {
+                problem(&v, "dictionary: %s", quire_errmsg());
+                break;
+            }
+            if (pairs > 0 && cmp_keys(prev_key, key) >= 0)
+                problem(&v, "dictionary: pair '%.*s' is out of order", (int)key.len, key.ptr);
+            memcpy(prev_buf, key.ptr, key.len);
+            prev_key = quire_bytes_of(prev_buf, key.len);
+            pairs++;
+            const uint8_t *sep = memchr(key.ptr, QUIRE_PAIR_SEPARATOR, key.len);
+            if (sep == NULL ||
+                !quire_segment_is_pair_word(seg,
+                                            quire_bytes_of(key.ptr, (size_t)(sep - key.ptr))) ||
+                !quire_segment_is_pair_word(
+                    seg, quire_bytes_of(sep + 1, key.len - (size_t)(sep + 1 - key.ptr))))
+                problem(&v, "pair '%.*s' is not two words of the pair set", (int)key.len, key.ptr);
+            uint64_t cf;
+            rc = check_postings(&v, key, &t, NULL, &cf);
+        }
+    }
     if (rc == QUIRE_OK) {
+        const uint64_t dict_terms =
+            st->form_count + st->stem_count + pairs + (quire_segment_has_pairs(seg) ? 1 : 0);
+        if (dict_terms != quire_segment_term_count(seg))
+            problem(&v, "dictionary holds %llu entries, forms, stems, pairs and pair set %llu",
+                    (unsigned long long)quire_segment_term_count(seg),
+                    (unsigned long long)dict_terms);
         if (forms != st->form_count || stems != st->stem_count)
             problem(&v, "dictionary holds %llu forms and %llu stems, statistics say %llu and %llu",
                     (unsigned long long)forms, (unsigned long long)stems,

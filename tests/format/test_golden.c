@@ -1,6 +1,7 @@
 /*
  * test_golden.c - indexes written by earlier format versions stay readable. The folder
- * tests/golden/v2 is an index written by format version 2 (tests/golden/README.md:
+ * tests/golden/v2 is an index written by format version 2 (and tests/golden/v3 one written
+ * by version 3, read by the same checks through test_golden_v3.c) (tests/golden/README.md:
  * two runs of tests/golden/make_index.sh over two sample articles and the 300
  * generated documents of make_corpus.py, with one replacement and two deletions), committed
  * as bytes and never rewritten. This suite opens it with today's readers and checks:
@@ -24,6 +25,15 @@
 #include "quire/index.h"
 #include "quire/segment.h"
 
+/* The golden index this build of the suite reads: tests/golden/v<GOLDEN_VERSION>.
+ * test_golden_v3.c includes this file with GOLDEN_VERSION 3; compiled alone it is 2. */
+#ifndef GOLDEN_VERSION
+#define GOLDEN_VERSION 2
+#endif
+#define GOLDEN_STR_(x) #x
+#define GOLDEN_STR(x) GOLDEN_STR_(x)
+#define GOLDEN_NAME "v" GOLDEN_STR(GOLDEN_VERSION)
+
 static const char *env_or_skip(const char *name)
 {
     const char *v = getenv(name);
@@ -37,19 +47,19 @@ static char *golden_dir(void)
     const char *src = env_or_skip("QUIRE_SOURCE_DIR");
     char *p = malloc(strlen(src) + 64);
     cr_assert(p != NULL);
-    sprintf(p, "%s/tests/golden/v2", src);
+    sprintf(p, "%s/tests/golden/" GOLDEN_NAME, src);
     return p;
 }
 
 /* A copy of the golden index in a new temporary folder (readers write nothing, but a test
- * should not risk the committed bytes). Returns the folder; the index is in <it>/v2. */
+ * should not risk the committed bytes). Returns the folder; the index is in <it>/v<GOLDEN_VERSION>. */
 static char *copy_golden(void)
 {
     char tmpl[] = "/tmp/quire-golden-XXXXXX";
     cr_assert(mkdtemp(tmpl) != NULL);
     char *g = golden_dir();
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/v2'", g, tmpl);
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/" GOLDEN_NAME "'", g, tmpl);
     cr_assert_eq(system(cmd), 0);
     free(g);
     return strdup(tmpl);
@@ -130,9 +140,9 @@ static void doc_title(uint32_t i, char *out, size_t cap)
     snprintf(out, cap, "Golden document %u%s", i, i % 50 == 0 ? " Caf\xc3\xa9" : "");
 }
 
-/* ---- the files are version 2 ---- */
+/* ---- the files are of version GOLDEN_VERSION ---- */
 
-Test(golden, files_are_version_2)
+Test(golden, files_are_of_their_version)
 {
     char *g = golden_dir();
     static const char *const names[] = {
@@ -147,7 +157,7 @@ Test(golden, files_are_version_2)
         char *b = read_file(p, &len);
         cr_assert(len >= 64, "%s", names[i]);
         cr_expect(memcmp(b, "QUIR", 4) == 0, "%s: magic", names[i]);
-        cr_expect_eq(quire_load_le32((const uint8_t *)b + 8), 2u, "%s: version", names[i]);
+        cr_expect_eq(quire_load_le32((const uint8_t *)b + 8), (uint32_t)GOLDEN_VERSION, "%s: version", names[i]);
         free(b);
         free(p);
     }
@@ -155,7 +165,7 @@ Test(golden, files_are_version_2)
     size_t len;
     char *b = read_file(p, &len);
     cr_expect(memcmp(b, "QUIRMAN ", 8) == 0);
-    cr_expect_eq(quire_load_le32((const uint8_t *)b + 8), 2u, "manifest version");
+    cr_expect_eq(quire_load_le32((const uint8_t *)b + 8), (uint32_t)GOLDEN_VERSION, "manifest version");
     free(b);
     free(p);
     free(g);
@@ -172,7 +182,7 @@ static void report_line(void *ctx, const char *line)
 Test(golden, opens_and_verifies)
 {
     char *tmp = copy_golden();
-    char *dir = join(tmp, "v2");
+    char *dir = join(tmp, GOLDEN_NAME);
     quire_index *ix = NULL;
     cr_assert_eq(quire_index_open(&ix, dir, NULL), QUIRE_OK, "%s", quire_errmsg());
     cr_assert_eq(quire_index_segment_count(ix), 2);
@@ -212,7 +222,7 @@ static void expect_doc(const quire_segment *seg, uint32_t d, const char *id, con
 Test(golden, documents_and_stored_text)
 {
     char *tmp = copy_golden();
-    char *dir = join(tmp, "v2");
+    char *dir = join(tmp, GOLDEN_NAME);
     const char *src = env_or_skip("QUIRE_SOURCE_DIR");
     quire_index *ix = NULL;
     cr_assert_eq(quire_index_open(&ix, dir, NULL), QUIRE_OK, "%s", quire_errmsg());
@@ -293,7 +303,7 @@ static void expect_count(searcher *s, const char *q, uint64_t docs, int64_t occu
 Test(golden, counts)
 {
     char *tmp = copy_golden();
-    char *dir = join(tmp, "v2");
+    char *dir = join(tmp, GOLDEN_NAME);
     searcher *s = NULL;
     cr_assert_eq(search_open(&s, dir), QUIRE_OK, "%s", quire_errmsg());
     /* Live generated documents: i = 0..299 but 7 and 150 (298), the old 10 replaced by
@@ -456,7 +466,7 @@ Test(golden, same_answers_as_a_fresh_index)
 {
     char *tmp = copy_golden();
     build_fresh(tmp);
-    char *old_dir = join(tmp, "v2"), *new_dir = join(tmp, "fresh");
+    char *old_dir = join(tmp, GOLDEN_NAME), *new_dir = join(tmp, "fresh");
     expect_same_answers(old_dir, new_dir);
     free(old_dir);
     free(new_dir);
@@ -477,13 +487,13 @@ Test(golden, update_and_optimize)
              "'{\"id\": \"g020\", \"text\": \"extra words beta\"}' >'%s/more.jsonl'",
              tmp);
     cr_assert_eq(system(cmd), 0);
-    static const char *const dirs[] = {"v2", "fresh"};
+    static const char *const dirs[] = {GOLDEN_NAME, "fresh"};
     for (int i = 0; i < 2; i++) {
         snprintf(cmd, sizeof cmd, "'%s/quire-index' --quiet --delete g033 '%s/%s' '%s/more.jsonl'",
                  bin, tmp, dirs[i], tmp);
         cr_assert_eq(system(cmd), 0, "%s", cmd);
     }
-    char *old_dir = join(tmp, "v2"), *new_dir = join(tmp, "fresh");
+    char *old_dir = join(tmp, GOLDEN_NAME), *new_dir = join(tmp, "fresh");
     expect_same_answers(old_dir, new_dir);
     expect_count_in(old_dir, "alpha", 298 - 1 + 1 - 1); /* g033 deleted, x1 added, g020 replaced */
     for (int i = 0; i < 2; i++) {

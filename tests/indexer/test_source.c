@@ -839,6 +839,47 @@ Test(source, corrupt_gzip_is_reported)
     run_free(r);
 }
 
+/* gzip(1)'s own output (a header with the file's name) reads; a wrong CRC-32 in the
+ * trailer, the data intact, is reported as such: the inflater checks every member. */
+Test(source, gzip_tool_output_and_a_wrong_crc)
+{
+    char *dir = tmp_dir();
+    char *plain = path_join(dir, "named.jsonl");
+    const char *lines = "{\"id\": \"a\", \"text\": \"first\"}\n"
+                        "{\"id\": \"b\", \"text\": \"second\"}\n";
+    write_file(plain, lines, strlen(lines));
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "gzip -c '%s' > '%s.gz' && cp '%s.gz' '%s/bad.jsonl.gz'", plain,
+             plain, plain, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char *gz = path_join(dir, "named.jsonl.gz");
+    run *r = collect1(gz);
+    cr_expect_eq(r->rc, 1); /* the end */
+    cr_expect_eq(r->count, 2);
+    cr_expect_eq(r->warn_count, 0);
+    run_free(r);
+
+    char *bad = path_join(dir, "bad.jsonl.gz");
+    FILE *f = fopen(bad, "r+b");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, -8, SEEK_END), 0); /* the trailer: CRC-32, then the length */
+    int c = fgetc(f);
+    cr_assert_eq(fseek(f, -8, SEEK_END), 0);
+    cr_assert_neq(fputc(c ^ 0x5a, f), EOF);
+    cr_assert_eq(fclose(f), 0);
+    r = collect1(bad);
+    cr_expect_eq(r->rc, 1);
+    cr_expect_eq(r->count, 2); /* whole lines, read before the trailer was checked */
+    cr_assert_geq(r->warn_count, 1);
+    cr_expect(strstr(r->warnings[0], "gzip: incorrect data check") != NULL, "%s", r->warnings[0]);
+    run_free(r);
+    rm_rf(dir);
+    free(bad);
+    free(gz);
+    free(plain);
+    free(dir);
+}
+
 Test(source, one_megabyte_line)
 {
     char *dir = tmp_dir();

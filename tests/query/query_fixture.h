@@ -165,6 +165,57 @@ FIXTURE_UNUSED static void fx_write_segment(const char *dir, uint64_t id, const 
         }
         cr_assert_eq(quire_segment_writer_end_term(w), QUIRE_OK, "%s", quire_errmsg());
     }
+    /* Pair terms (FORMAT.md "Pair terms", version 4) in odd-numbered segments, so that the
+     * query tests run over segments with pairs, without, and indexes that mix them: every
+     * two tokens at adjacent positions whose forms are both common words. */
+    if (id % 2 == 1) {
+        uint32_t nw = 0;
+        const char *const *cw = quire_analyzer_common_words(an, &nw);
+        quire_buf set = QUIRE_BUF_INIT;
+        quire_pair_set_encode(&set, cw, nw);
+        cr_assert_eq(quire_segment_writer_add_pair_set(w, quire_bytes_of(set.data, set.len)),
+                     QUIRE_OK, "%s", quire_errmsg());
+        quire_buf_free(&set);
+        char **all_pairs = malloc((total + 1) * sizeof *all_pairs);
+        char **pairs = malloc((total + 1) * sizeof *pairs);
+        uint32_t np = 0;
+        for (uint32_t d = 0; d < count; d++)
+            for (uint32_t i = 1; i < toks[d]->count; i++) {
+                const char *a = toks[d]->form[i - 1], *b = toks[d]->form[i];
+                if (toks[d]->pos[i] != toks[d]->pos[i - 1] + 1 ||
+                    !quire_analyzer_is_stopword(an, a, strlen(a)) ||
+                    !quire_analyzer_is_stopword(an, b, strlen(b)))
+                    continue;
+                all_pairs[np] = malloc(strlen(a) + strlen(b) + 2);
+                sprintf(all_pairs[np], "%s %s", a, b);
+                np++;
+            }
+        const uint32_t pair_count = fx_distinct(pairs, all_pairs, np);
+        for (uint32_t p = 0; p < pair_count; p++) {
+            cr_assert_eq(
+                quire_segment_writer_begin_pair(w, quire_bytes_of(pairs[p], strlen(pairs[p]))),
+                QUIRE_OK, "%s", quire_errmsg());
+            for (uint32_t d = 0; d < count; d++) {
+                uint32_t tf = 0;
+                for (uint32_t i = 1; i < toks[d]->count; i++) {
+                    const size_t la = strlen(toks[d]->form[i - 1]);
+                    if (toks[d]->pos[i] == toks[d]->pos[i - 1] + 1 &&
+                        strncmp(pairs[p], toks[d]->form[i - 1], la) == 0 && pairs[p][la] == ' ' &&
+                        strcmp(pairs[p] + la + 1, toks[d]->form[i]) == 0)
+                        positions[tf++] = toks[d]->pos[i - 1];
+                }
+                if (tf > 0)
+                    cr_assert_eq(
+                        quire_segment_writer_add_posting(w, d, tf, positions, toks[d]->count),
+                        QUIRE_OK, "%s", quire_errmsg());
+            }
+            cr_assert_eq(quire_segment_writer_end_term(w), QUIRE_OK, "%s", quire_errmsg());
+        }
+        for (uint32_t p = 0; p < np; p++)
+            free(all_pairs[p]);
+        free(all_pairs);
+        free(pairs);
+    }
     for (uint32_t s = 0; s < stem_count; s++) {
         /* the forms this stem was made from */
         uint32_t k = 0;

@@ -28,18 +28,8 @@
 #include "oracle_corpus.h"
 #include "quire/analysis.h"
 #include "test_util.h"
-
-static search_result query(searcher *s, const char *q, uint32_t k)
-{
-    search_options o;
-    search_options_init(&o);
-    o.query = q;
-    o.query_len = strlen(q);
-    o.top_k = k;
-    search_result r;
-    cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s: %s", q, quire_errmsg());
-    return r;
-}
+#include "corpus_fixture.h"
+#include "sample_hits.h"
 
 /* The article numbers (000..004) of the hits in rank order, space-separated. */
 static void ranked_hits(char *out, size_t cap, searcher *s, const char *q)
@@ -348,18 +338,8 @@ static const char *const separators[] = {" ", " ", " ", ", ", " - ", "; ", " (",
 
 Test(approx, agrees_with_a_brute_force_scan_of_every_window, .timeout = 900)
 {
-    const char *shared = env_or_skip("QUIRE_SHARED");
-    char reuters[1024];
-    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
-    if (access(reuters, R_OK) != 0)
-        cr_skip_test("%s not found", reuters);
     char *dir = make_tmp();
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "zcat '%s' | head -n 3000 > '%s/reuters.jsonl'", reuters, dir);
-    cr_assert_eq(system(cmd), 0);
-    char inputs[4096];
-    snprintf(inputs, sizeof inputs, "'%s/reuters.jsonl'", dir);
-    char *idx = index_inputs(dir, inputs);
+    char *idx = corpus_head_index(dir, "reuters21578", 3000);
     oracle o;
     oracle_init(&o, idx);
     cr_assert_gt(o.c.count, 2900);

@@ -19,6 +19,7 @@
 
 #include "oracle_corpus.h"
 #include "test_util.h"
+#include "corpus_fixture.h"
 
 static search_result run(searcher *s, const char *q, uint32_t k, bool explain, bool notes)
 {
@@ -134,18 +135,8 @@ Test(explain, fuzzy_words_notes_and_fallback_on_the_sample)
 
 Test(explain, clause_parts_add_up_to_the_score, .timeout = 600)
 {
-    const char *shared = env_or_skip("QUIRE_SHARED");
-    char reuters[1024];
-    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
-    if (access(reuters, R_OK) != 0)
-        cr_skip_test("%s not found", reuters);
     char *dir = make_tmp();
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "zcat '%s' | head -n 3000 > '%s/reuters.jsonl'", reuters, dir);
-    cr_assert_eq(system(cmd), 0);
-    char inputs[4096];
-    snprintf(inputs, sizeof inputs, "'%s/reuters.jsonl'", dir);
-    char *idx = index_inputs(dir, inputs);
+    char *idx = corpus_head_index(dir, "reuters21578", 3000);
     corpus c;
     load_corpus(&c, idx);
     searcher *s = NULL;

@@ -28,6 +28,7 @@
 #include "quire/date.h"
 #include "quire/index.h"
 #include "test_util.h"
+#include "corpus_fixture.h"
 
 static search_result run(searcher *s, const char *q, uint32_t k, uint32_t passages, size_t bytes)
 {
@@ -448,24 +449,8 @@ static void check_hits(searcher *s, const corpus *c, const char *q, const clause
 
 Test(passage, highlights_agree_with_a_brute_force_scan, .timeout = 600)
 {
-    const char *shared = env_or_skip("QUIRE_SHARED");
-    char cacm[1024], reuters[1024];
-    snprintf(cacm, sizeof cacm, "%s/corpora/cacm/corpus.jsonl.gz", shared);
-    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
-    if (access(cacm, R_OK) != 0 || access(reuters, R_OK) != 0)
-        cr_skip_test("corpora not found under %s/corpora", shared);
     char *dir = make_tmp();
-    char cmd[4096];
-    /* Reuters ids are renamed: CACM uses the same numbers, and an id indexed twice is
-     * one document (the later replaces the earlier). */
-    snprintf(
-        cmd, sizeof cmd,
-        "zcat '%s' | head -n 2000 | sed 's/^{\"id\": \"/{\"id\": \"reuters-/' > '%s/reuters.jsonl'",
-        reuters, dir);
-    cr_assert_eq(system(cmd), 0);
-    char inputs[4096];
-    snprintf(inputs, sizeof inputs, "'%s' '%s/reuters.jsonl'", cacm, dir);
-    char *idx = index_inputs(dir, inputs);
+    char *idx = cacm_reuters_index(dir, 2000);
     corpus c;
     load_corpus(&c, idx);
     searcher *s = NULL;
@@ -667,18 +652,8 @@ Test(passage, the_text_map_way_equals_the_whole_text_on_long_articles, .timeout 
      * the matches of three of its words: passage_build() given the whole text, and given
      * only the bytes of the regions passage_regions() names from the text's map, must
      * choose the same passages with the same highlights */
-    const char *shared = env_or_skip("QUIRE_SHARED");
-    char wiki[1024];
-    snprintf(wiki, sizeof wiki, "%s/corpora/enwiki-sample/corpus.jsonl.gz", shared);
-    if (access(wiki, R_OK) != 0)
-        cr_skip_test("%s not found", wiki);
     char *dir = make_tmp();
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "zcat '%s' | head -n 300 > '%s/wiki.jsonl'", wiki, dir);
-    cr_assert_eq(system(cmd), 0);
-    char inputs[4200];
-    snprintf(inputs, sizeof inputs, "'%s/wiki.jsonl'", dir);
-    char *idx = index_inputs(dir, inputs);
+    char *idx = corpus_head_index(dir, "enwiki-sample", 300);
     quire_index *ix = NULL;
     cr_assert_eq(quire_index_open(&ix, idx, NULL), QUIRE_OK, "%s", quire_errmsg());
     quire_analyzer *an = NULL;

@@ -22,50 +22,10 @@
 #include "quire/date.h"
 #include "quire/index.h"
 #include "test_util.h"
-
-static search_result query(searcher *s, const char *q, uint32_t k)
-{
-    search_options o;
-    search_options_init(&o);
-    o.query = q;
-    o.query_len = strlen(q);
-    o.top_k = k;
-    search_result r;
-    cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s: %s", q, quire_errmsg());
-    return r;
-}
+#include "sample_hits.h"
+#include "corpus_fixture.h"
 
 /* ---- the sample articles ---- */
-
-/* The article numbers (000..004) of every match, sorted, space-separated. */
-static void sample_hits(char *out, size_t cap, searcher *s, const char *q)
-{
-    search_result r = query(s, q, 100);
-    char nums[5][4];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < r.hit_count && n < 5; i++) {
-        const char *base = strrchr(r.hits[i].external_id, '/');
-        base = base ? base + 1 : r.hits[i].external_id;
-        snprintf(nums[n++], sizeof nums[0], "%.3s", base);
-    }
-    qsort(nums, n, sizeof nums[0], (int (*)(const void *, const void *))strcmp);
-    out[0] = '\0';
-    for (uint32_t i = 0; i < n; i++) {
-        if (i > 0)
-            strncat(out, " ", cap - strlen(out) - 1);
-        strncat(out, nums[i], cap - strlen(out) - 1);
-    }
-    cr_expect_eq(r.match_count, n, "%s: match_count %llu, hits %u", q,
-                 (unsigned long long)r.match_count, (unsigned)n);
-    search_result_free(&r);
-}
-
-static void expect_sample(searcher *s, const char *q, const char *want)
-{
-    char got[64];
-    sample_hits(got, sizeof got, s, q);
-    cr_expect_str_eq(got, want, "query %s", q);
-}
 
 Test(phrase, finds_the_examples_of_the_sample_corpus)
 {
@@ -195,24 +155,8 @@ static const char *const quote_pairs[][2] = {
 
 Test(phrase, agrees_with_a_brute_force_scan_of_the_stored_text, .timeout = 600)
 {
-    const char *shared = env_or_skip("QUIRE_SHARED");
-    char cacm[1024], reuters[1024];
-    snprintf(cacm, sizeof cacm, "%s/corpora/cacm/corpus.jsonl.gz", shared);
-    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
-    if (access(cacm, R_OK) != 0 || access(reuters, R_OK) != 0)
-        cr_skip_test("corpora not found under %s/corpora", shared);
     char *dir = make_tmp();
-    char cmd[4096];
-    /* Reuters ids are renamed: CACM uses the same numbers, and an id indexed twice is
-     * one document (the later replaces the earlier). */
-    snprintf(
-        cmd, sizeof cmd,
-        "zcat '%s' | head -n 3000 | sed 's/^{\"id\": \"/{\"id\": \"reuters-/' > '%s/reuters.jsonl'",
-        reuters, dir);
-    cr_assert_eq(system(cmd), 0);
-    char inputs[4096];
-    snprintf(inputs, sizeof inputs, "'%s' '%s/reuters.jsonl'", cacm, dir);
-    char *idx = index_inputs(dir, inputs);
+    char *idx = cacm_reuters_index(dir, 3000);
     corpus c;
     load_corpus(&c, idx);
     cr_assert_gt(c.count, 6000);

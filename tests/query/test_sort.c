@@ -18,6 +18,7 @@
 #include "oracle_corpus.h"
 #include "quire/date.h"
 #include "test_util.h"
+#include "corpus_fixture.h"
 
 static search_result run(searcher *s, const char *q, bool any, uint32_t k, uint32_t offset,
                          search_sort sort, bool exhaustive)
@@ -34,21 +35,6 @@ static search_result run(searcher *s, const char *q, bool any, uint32_t k, uint3
     search_result r;
     cr_assert_eq(search_query(&r, s, &o), QUIRE_OK, "%s: %s", q, quire_errmsg());
     return r;
-}
-
-static bool add_word(char *q, size_t cap, const corpus *c)
-{
-    const odoc *d = &c->docs[rnd(c->count)];
-    const int f = d->count[1] > 0 ? 1 : 0;
-    if (d->count[f] == 0)
-        return false;
-    const uint32_t t = rnd(d->count[f]);
-    const char *w = d->field[f] + d->start[f][t];
-    const size_t n = d->end[f][t] - d->start[f][t];
-    if (!plain_word(w, n))
-        return false;
-    snprintf(q + strlen(q), cap - strlen(q), "%.*s", (int)n, w);
-    return true;
 }
 
 static search_sort order;
@@ -95,25 +81,8 @@ static void expect_page(const search_result *got, const search_hit *want, uint32
 
 Test(sort, pages_and_date_orders_agree_with_the_whole_ranking, .timeout = 600)
 {
-    const char *shared = env_or_skip("QUIRE_SHARED");
-    const char *bin = env_or_skip("QUIRE_BINARY_DIR");
-    char cacm[1024], reuters[1024];
-    snprintf(cacm, sizeof cacm, "%s/corpora/cacm/corpus.jsonl.gz", shared);
-    snprintf(reuters, sizeof reuters, "%s/corpora/reuters21578/corpus.jsonl.gz", shared);
-    if (access(cacm, R_OK) != 0 || access(reuters, R_OK) != 0)
-        cr_skip_test("corpora not found under %s/corpora", shared);
-    char dir[] = "/tmp/quire-sort-test-XXXXXX";
-    cr_assert(mkdtemp(dir) != NULL);
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd,
-             "zcat '%s' | head -n 3000 | sed 's/^{\"id\": \"/{\"id\": \"reuters-/' > "
-             "'%s/reuters.jsonl' && "
-             "'%s/quire-index' --quiet '%s/idx' '%s' && "
-             "'%s/quire-index' --quiet '%s/idx' '%s/reuters.jsonl' && "
-             "seq 1 2 801 > '%s/gone' && '%s/quire-index' --quiet --delete-from '%s/gone' '%s/idx'",
-             reuters, dir, bin, dir, cacm, bin, dir, dir, dir, bin, dir, dir);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
-    char idx[256];
+    char *dir = two_segment_index();
+    char idx[4200];
     snprintf(idx, sizeof idx, "%s/idx", dir);
     corpus c;
     load_corpus(&c, idx);
@@ -177,6 +146,5 @@ Test(sort, pages_and_date_orders_agree_with_the_whole_ranking, .timeout = 600)
 
     search_close(s);
     free_corpus(&c);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
+    remove_tmp(dir);
 }

@@ -119,6 +119,11 @@ bool quire_is_sentence_end(uint32_t cp); /* . ! ? … and their fullwidth forms 
  * Lucene's 33 (RULES.md "Query stopwords"); other languages none. Indexing ignores it. */
 bool quire_analyzer_is_stopword(const quire_analyzer *an, const char *form, size_t len);
 
+/* The same list, ascending by bytes (*count words; NULL and 0 for a language without
+ * one): the common words whose adjacent pairs an index holds as pair terms (format
+ * version 4, FORMAT.md "Pair terms"). */
+const char *const *quire_analyzer_common_words(const quire_analyzer *an, uint32_t *count);
+
 /* The snowball language names this build's libstemmer knows, NULL-terminated. */
 const char **quire_analyzer_languages(void);
 

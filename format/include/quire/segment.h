@@ -36,10 +36,17 @@
 #define QUIRE_FORMAT_VERSION     4
 #define QUIRE_FORMAT_MIN_VERSION 1
 #define QUIRE_STEM_PREFIX        0xFF /* first byte of a stem's dictionary key */
+/* Pair terms (format version 4, FORMAT.md "Pair terms"): two adjacent forms of common
+ * words as one term, key 0xFE + first + ' ' + second, with the positions of the first
+ * word; the key 0xFE alone holds the segment's pair set (the common words). */
+#define QUIRE_PAIR_PREFIX    0xFE
+#define QUIRE_PAIR_SEPARATOR 0x20
+#define QUIRE_PAIR_VERSION   4 /* the first format version with pair terms */
 
 typedef enum quire_term_kind {
     QUIRE_TERM_FORM = 0,
     QUIRE_TERM_STEM = 1,
+    QUIRE_TERM_PAIR = 2, /* key: "first second" (QUIRE_PAIR_SEPARATOR between), no prefix */
 } quire_term_kind;
 
 /* A looked-up term. Views point into the segment's maps: valid while it is open. */
@@ -133,6 +140,22 @@ const quire_segment_stats *quire_segment_get_stats(const quire_segment *seg);
 QUIRE_MUST_CHECK int quire_segment_lookup(const quire_segment *seg, quire_term_kind kind,
                                           quire_bytes key, quire_term *out);
 
+/* Pair terms (version 4): whether the segment holds the pairs of a pair set (its
+ * dictionary has the 0xFE entry): then every two adjacent tokens of one field whose forms
+ * are both in the set are a posting of the pair term "first second" (positions: the
+ * first's), so a pair missing from the dictionary occurs nowhere in the segment. A segment
+ * without one (versions 1-3, or written with pairs off) has no pair terms. */
+bool quire_segment_has_pairs(const quire_segment *seg);
+/* Entries of the dictionary: forms, stems and (version 4) pair terms and the pair set. */
+uint64_t quire_segment_term_count(const quire_segment *seg);
+/* Whether `form` is in the segment's pair set (false when it has none). */
+bool quire_segment_is_pair_word(const quire_segment *seg, quire_bytes form);
+/* The pair set's encoding (FORMAT.md "Pair terms": count, then the words), for a merge
+ * to compare and copy; empty when the segment has none. */
+quire_bytes quire_segment_pair_set(const quire_segment *seg);
+/* Append the encoding of a pair set of `count` words (strictly ascending, each 1 to 255
+ * bytes of a form, no separator byte) to `out`. */
+void quire_pair_set_encode(quire_buf *out, const char *const *words, uint32_t count);
 /* The i-th form of a stem (0 <= i < form_count) as bytes; for an alias stem, i = 0. */
 QUIRE_MUST_CHECK int quire_term_form(const quire_term *t, uint32_t i, quire_bytes key_of_stem,
                                      quire_bytes *form);
@@ -258,6 +281,13 @@ QUIRE_MUST_CHECK int quire_segment_writer_add_posting_gaps(quire_segment_writer 
                                                            uint32_t tf, const uint32_t *gaps,
                                                            uint32_t doc_len);
 QUIRE_MUST_CHECK int quire_segment_writer_end_term(quire_segment_writer *w);
+/* Pair terms (version 4), after every form and before any stem: first the pair set
+ * (quire_pair_set_encode's bytes), then each pair in key order ("first second", no
+ * prefix), its postings as a form's (positions of the first word), ended by end_term.
+ * Pair postings are not counted in the stats' posting_count nor form_count. */
+QUIRE_MUST_CHECK int quire_segment_writer_add_pair_set(quire_segment_writer *w,
+                                                       quire_bytes encoded);
+QUIRE_MUST_CHECK int quire_segment_writer_begin_pair(quire_segment_writer *w, quire_bytes pair);
 /* A stem with one form: an alias of that form, whose postings were written before. */
 QUIRE_MUST_CHECK int quire_segment_writer_add_alias_stem(quire_segment_writer *w, quire_bytes stem,
                                                          quire_bytes form);
