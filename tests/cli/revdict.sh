@@ -54,6 +54,21 @@ if [ ${#merged[@]} -eq 1 ]; then
     diff -q "$tmp/with.txt" "$tmp/merged.txt" >/dev/null || fail "answers differ after the merge"
 fi
 
+# a version-3 index (tests/golden/v3, no .rvd) with a version-4 segment added: the same
+# answers as with that segment's .rvd removed
+cp -r "$src/tests/golden/v3" "$tmp/v3"
+chmod -R u+w "$tmp/v3"
+"$bin/quire-index" --quiet "$tmp/v3" "${articles[@]}" >/dev/null 2>&1 || fail "appending to tests/golden/v3"
+v3r=("$tmp"/v3/seg-*.rvd)
+[ ${#v3r[@]} -eq 1 ] || fail "the segment added to v3: ${#v3r[@]} .rvd files"
+answers "$tmp/v3" >"$tmp/v3.txt"
+grep -q zelenskyy "$tmp/v3.txt" || fail "v3 + new segment: Zelensky~ does not find zelenskyy"
+cp -r "$tmp/v3" "$tmp/v3plain"
+rm -f "$tmp"/v3plain/seg-*.rvd
+answers "$tmp/v3plain" >"$tmp/v3plain.txt"
+diff -q "$tmp/v3.txt" "$tmp/v3plain.txt" >/dev/null || fail "v3 + new segment: answers differ without its .rvd"
+"$bin/quire-index" --verify "$tmp/v3" >/dev/null 2>&1 || fail "--verify of v3 + new segment"
+
 # damaged: a flipped byte in a block, a truncated file, another kind's bytes
 damage() { # damage NAME CMD: copy the index, run CMD on its first .rvd, expect a refusal
     local name=$1 cmd=$2
