@@ -95,7 +95,7 @@ int revdict_write(const char *dir, uint64_t id, const quire_buf *forms, uint64_t
         return quire_error(QUIRE_ENOMEM, "out of memory");
     }
     /* every form reversed, into rev (the same bytes, each key where its form was) */
-    const uint8_t *p = forms->data, *end = forms->data + forms->len;
+    const uint8_t *p = forms->data, *end = p != NULL ? p + forms->len : p;
     uint64_t n = 0;
     bool valid = true;
     while (p < end && n < form_count) {
