@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quire/reader.h"
+
 /* Rows of the dynamic programme hold distances saturated at max + 1 <= 3, so a byte. */
 typedef uint8_t cell;
 
@@ -50,6 +52,9 @@ static bool same(uint32_t x, uint32_t y)
 typedef struct fuzzy_pattern {
     uint32_t m;
     cell cap; /* max + 1: rows saturate there */
+    bool reverse; /* the key and the pattern are both read backwards: a digraph is hp, hk */
+    bool limited; /* limit[] is not max everywhere (the split walk) */
+    cell limit[FUZZY_MAX_CHARS + 1]; /* a cell of column j above limit[j] is taken as cap */
     uint32_t b[FUZZY_MAX_CHARS + 1];
     uint32_t cb[FUZZY_MAX_CHARS + 1];
     cell ins[FUZZY_MAX_CHARS + 1];
@@ -60,6 +65,10 @@ static void pattern_init(fuzzy_pattern *pt, const uint32_t *b, uint32_t m, uint3
 {
     pt->m = m;
     pt->cap = (cell)(max + 1);
+    pt->reverse = false;
+    pt->limited = false;
+    for (uint32_t j = 0; j <= m; j++)
+        pt->limit[j] = (cell)max;
     for (uint32_t j = 1; j <= m; j++) {
         pt->b[j] = b[j - 1];
         pt->cb[j] = canon(b[j - 1]);
@@ -75,12 +84,40 @@ static cell min2(cell a, cell b)
     return a < b ? a : b;
 }
 
+/* The pattern b[0..m) read backwards (b is already reversed): the digraphs are then h
+ * before p or k. */
+static void pattern_reverse(fuzzy_pattern *pt, const uint32_t *b, uint32_t m)
+{
+    pt->reverse = true;
+    for (uint32_t j = 1; j <= m; j++) {
+        /* a repeat is free either side of its run: forwards the run's later letters go
+         * free, so backwards its first ones must (a lower bound of the forward cost) */
+        pt->ins[j] = (j >= 2 && same(b[j - 1], b[j - 2])) || (j < m && same(b[j - 1], b[j])) ? 0 : 1;
+        pt->dig[j] = 0;
+        if (j >= 2 && b[j - 2] == 'h' && (b[j - 1] == 'p' || b[j - 1] == 'k'))
+            pt->dig[j] = b[j - 1] == 'p' ? 'f' : 'h';
+    }
+}
+
+/* A cell above its column's limit is as good as cap (no alignment through it counts). */
+static cell limited(cell v, const fuzzy_pattern *pt, uint32_t j)
+{
+    return v > pt->limit[j] ? pt->cap : v;
+}
+
+/* Whether the key character c may begin a digraph (its next character then completes
+ * it): p or k forwards, h backwards. */
+static bool digraph_start(const fuzzy_pattern *pt, uint32_t c)
+{
+    return pt->reverse ? c == 'h' : c == 'p' || c == 'k';
+}
+
 /* Row 0: the pattern's first j characters inserted (repeats free). */
 static cell first_row(cell *out, const fuzzy_pattern *pt)
 {
     out[0] = 0;
     for (uint32_t j = 1; j <= pt->m; j++)
-        out[j] = min2((cell)(out[j - 1] + pt->ins[j]), pt->cap);
+        out[j] = limited(min2((cell)(out[j - 1] + pt->ins[j]), pt->cap), pt, j);
     return 0;
 }
 
@@ -94,9 +131,11 @@ static cell next_row(cell *out, const cell *r1, const cell *r2, uint32_t i, uint
     const cell cap = pt->cap;
     const cell del = i >= 2 && ca == cp ? 0 : 1;
     /* the character the key's digraph (ap, ac) stands for */
-    const uint32_t dch =
+    uint32_t dch =
         i >= 2 && ac == 'h' && (ap == 'p' || ap == 'k') ? (ap == 'p' ? 'f' : 'h') : 0;
-    out[0] = min2((cell)(r1[0] + del), cap);
+    if (pt->reverse)
+        dch = i >= 2 && ap == 'h' && (ac == 'p' || ac == 'k') ? (ac == 'p' ? 'f' : 'h') : 0;
+    out[0] = limited(min2((cell)(r1[0] + del), cap), pt, 0);
     cell lo = out[0];
     for (uint32_t j = 1; j <= m; j++) {
         cell v = (cell)(r1[j] + del);
@@ -108,7 +147,7 @@ static cell next_row(cell *out, const cell *r1, const cell *r2, uint32_t i, uint
             v = min2(v, r2[j - 1]);
         if (pt->dig[j] != 0 && pt->dig[j] == ac)
             v = min2(v, r1[j - 2]);
-        v = min2(v, cap);
+        v = limited(min2(v, cap), pt, j);
         out[j] = v;
         if (v < lo)
             lo = v;
@@ -264,13 +303,26 @@ static uint32_t dfa_step(walk *w, uint32_t s, uint32_t ac, uint32_t ap)
     cell rows[2 * (FUZZY_MAX_CHARS + 1)];
     memcpy(rows, w->row_pool + st.rows + m1, m1 * sizeof *rows); /* now the row before */
     const cell *r2 = w->row_pool + st.rows;
+    if (w->pt.reverse && st.started && canon(ac_rep) == canon(ap_rep))
+        for (uint32_t j = 0; j < m1; j++) /* backwards: the run's first letter went free too */
+            rows[j] = min2(rows[j], r2[j]);
     const cell lo = next_row(rows + m1, rows, r2, st.started ? 2 : 1, ap_rep, ac_rep, &w->pt);
     cell before = w->max + 1;
     for (uint32_t j = 0; j < m1; j++)
         if (rows[j] < before)
             before = rows[j];
-    const bool dead = st.started && lo > w->max &&
-                      (uint32_t)before + (ac_rep == 'p' || ac_rep == 'k' ? 0u : 1u) > w->max;
+    bool dead = st.started && lo > w->max &&
+                (uint32_t)before + (digraph_start(&w->pt, ac_rep) ? 0u : 1u) > w->max;
+    if (!dead && st.started && lo > w->max && w->pt.limited) {
+        /* with column limits: the row before feeds a live cell only by a transposition
+         * into column j + 2, or a digraph into column j + 1, within that column's limit */
+        const bool dg = digraph_start(&w->pt, ac_rep);
+        dead = true;
+        for (uint32_t j = 0; j < m1 && dead; j++)
+            if ((j + 2 < m1 && rows[j] + 1u <= w->pt.limit[j + 2]) ||
+                (dg && j + 1 < m1 && rows[j] <= w->pt.limit[j + 1]))
+                dead = false;
+    }
     const uint32_t id = dfa_state_of(w, rows, input < ns ? input : ns, true, dead);
     if (id != UINT32_MAX)
         w->next_pool[w->states[s].next + input] = (int32_t)id;
@@ -424,18 +476,26 @@ static int cmp_key(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
     return (na > nb) - (na < nb);
 }
 
-int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32_t len,
-                       uint32_t max, fuzzy_visit_fn visit, void *ctx, fuzzy_walk_stats *stats)
+/* The walk over the keys from where `it` was sought (a form dictionary: the .ter, whose
+ * stems end it, or a .rvd), against pattern[0..len) within max; `reverse` and the column
+ * limits (NULL: max everywhere) as in fuzzy_pattern. visit gets each key whose (limited)
+ * row ends within max, with that row's distance. */
+static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t len, uint32_t max,
+                     bool reverse, const cell *limits, fuzzy_visit_fn visit, void *ctx,
+                     fuzzy_walk_stats *stats)
 {
-    if (max > FUZZY_MAX_DISTANCE || len > FUZZY_MAX_CHARS)
-        return quire_error(QUIRE_EINVAL, "fuzzy: distance %u or length %u out of range",
-                           (unsigned)max, (unsigned)len);
     walk *w = quire_calloc(1, sizeof *w);
     if (w == NULL)
         return oom();
     w->cp_count = 0;
     w->prev_len = 0;
     pattern_init(&w->pt, pattern, len, max);
+    if (reverse)
+        pattern_reverse(&w->pt, pattern, len);
+    if (limits != NULL) {
+        memcpy(w->pt.limit, limits, ((size_t)len + 1) * sizeof *limits);
+        w->pt.limited = true;
+    }
     w->max = max;
     /* the characters a row can tell apart (next_live): the pattern's, and p k q h f i y
      * (digraphs and the classes' other members) */
@@ -471,17 +531,16 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
     }
     dfa_reset(w);
     w->sid[0] = dfa_start(w);
-    quire_segment_term_iter it;
     uint8_t target[QUIRE_DICT_MAX_KEY + 4];
     size_t target_len = 0;
     uint32_t reads = 0;
-    int rc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_FORM, quire_bytes_of("", 0));
+    int rc = QUIRE_OK;
     while (rc == QUIRE_OK) {
-        rc = quire_termdict_next(&it.it);
+        rc = quire_termdict_next(it);
         if (rc != QUIRE_OK)
             break;
-        const uint8_t *key = it.it.key;
-        const size_t key_len = it.it.key_len;
+        const uint8_t *key = it->key;
+        const size_t key_len = it->key_len;
         if (key_len > 0 && key[0] >= QUIRE_PAIR_PREFIX)
             break; /* pair terms (version 4) and stems follow the forms */
         if (stats != NULL)
@@ -492,7 +551,7 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
                     continue;
                 if (stats != NULL)
                     stats->seeks++;
-                rc = quire_segment_terms_seek_forward(&it, quire_bytes_of(target, target_len));
+                rc = quire_termdict_seek_forward(it, quire_bytes_of(target, target_len));
                 target_len = 0;
                 continue;
             }
@@ -546,6 +605,189 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
     quire_free(w->table);
     quire_free(w);
     return rc;
+}
+
+
+/* ---- the split walk: a segment with reversed forms (.rvd, version 4) ----
+ *
+ * A key within max (2: at distance 1 the plain walk reads fewer keys) of the pattern p = p1 p2 (p1 its first h characters) has an
+ * alignment whose edits split into those ending at column <= h of p (e1) and those
+ * starting at column >= h + 1 (e2), with e1 + e2 <= max. With c1 + c2 = max - 1, either
+ * e1 <= c1 or e2 <= c2. So the forms are those found by two walks, each far narrower
+ * than one within max everywhere: forwards over the .ter with the cells of columns 0..h
+ * limited to c1, and backwards over the .rvd (key and pattern reversed) with the cells of
+ * the reversed pattern's columns 0..m-h-1 (p's columns h+1..m) limited to c2. A limited
+ * cell only makes a row larger, so each walk's prefix pruning stays right and a key it
+ * yields may still be nearer than its row says: every key found is scored again with
+ * fuzzy_distance. The two lists are united in key order, so visit sees exactly what the
+ * plain walk would give it. A pattern holding f or h (whose digraph equivalences are
+ * not symmetric under reversal: phh = f forwards, hhp costs 1 backwards) and a short
+ * one (below FUZZY_SPLIT_MIN characters) are walked plainly. */
+#define FUZZY_SPLIT_MIN 4
+
+static bool split_applies(const quire_segment *seg, const uint32_t *pattern, uint32_t len,
+                          uint32_t max)
+{
+    if (quire_segment_revdict(seg) == NULL || max < 2 || len < FUZZY_SPLIT_MIN)
+        return false;
+    for (uint32_t j = 0; j < len; j++)
+        if (pattern[j] == 'f' || pattern[j] == 'h')
+            return false;
+    return true;
+}
+
+typedef struct split_found {
+    uint8_t *form; /* quire_malloc'd, in key order once sorted */
+    size_t len;
+    uint32_t distance;
+} split_found;
+
+typedef struct split_ctx {
+    const uint32_t *pattern;
+    uint32_t len, max;
+    split_found *items; /* the backward walk's forms */
+    size_t count, cap;
+    size_t next; /* the forward pass: items before it were given to visit */
+    fuzzy_visit_fn visit;
+    void *ctx;
+} split_ctx;
+
+static uint32_t exact_distance(const split_ctx *c, const uint8_t *form, size_t len)
+{
+    uint32_t cps[FUZZY_MAX_CHARS + 1];
+    uint32_t n = 0;
+    for (size_t i = 0; i < len && n <= FUZZY_MAX_CHARS;)
+        cps[n++] = quire_utf8_next(form, len, &i);
+    if (n > FUZZY_MAX_CHARS)
+        return c->max + 1; /* as the plain walk: too long to score */
+    return fuzzy_distance(cps, n, c->pattern, c->len, c->max);
+}
+
+/* The backward walk: each reversed key found, turned back into its form and kept. */
+static int visit_backward(void *ctx, quire_bytes key, uint32_t distance)
+{
+    (void)distance;
+    split_ctx *c = ctx;
+    uint8_t form[QUIRE_DICT_MAX_KEY];
+    if (!quire_revdict_reverse(form, key.ptr, key.len))
+        return quire_corrupt("a reversed form is not UTF-8");
+    const uint32_t d = exact_distance(c, form, key.len);
+    if (d > c->max)
+        return QUIRE_OK;
+    if (c->count == c->cap) {
+        const size_t cap = c->cap ? c->cap * 2 : 32;
+        split_found *g = quire_realloc(c->items, cap * sizeof *g);
+        if (g == NULL)
+            return oom();
+        c->items = g;
+        c->cap = cap;
+    }
+    split_found *f = &c->items[c->count];
+    f->form = quire_malloc(key.len > 0 ? key.len : 1);
+    if (f->form == NULL)
+        return oom();
+    memcpy(f->form, form, key.len);
+    f->len = key.len;
+    f->distance = d;
+    c->count++;
+    return QUIRE_OK;
+}
+
+static int cmp_split(const void *pa, const void *pb)
+{
+    const split_found *a = pa, *b = pb;
+    return cmp_key(a->form, a->len, b->form, b->len);
+}
+
+/* The forward walk: the backward walk's forms below each key go first, then the key. */
+static int visit_forward(void *ctx, quire_bytes key, uint32_t distance)
+{
+    (void)distance;
+    split_ctx *c = ctx;
+    while (c->next < c->count) {
+        const split_found *f = &c->items[c->next];
+        const int cmp = cmp_key(f->form, f->len, key.ptr, key.len);
+        if (cmp > 0)
+            break;
+        c->next++;
+        if (cmp == 0)
+            break; /* found by both: given below */
+        const int rc = c->visit(c->ctx, quire_bytes_of(f->form, f->len), f->distance);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    const uint32_t d = exact_distance(c, key.ptr, key.len);
+    if (d > c->max)
+        return QUIRE_OK;
+    return c->visit(c->ctx, key, d);
+}
+
+static int split_walk(const quire_segment *seg, const uint32_t *pattern, uint32_t len,
+                      uint32_t max, fuzzy_visit_fn visit, void *ctx, fuzzy_walk_stats *stats)
+{
+    /* e1 (columns 0..h) within c1 forwards, or e2 (columns h+1..m) within c2 backwards */
+    /* c1 = max - 1, c2 = 0 at h = len / 2: on the Wikipedia sample's dictionary the
+     * fewest keys (58,076 read at the p50 of bench_approx's distance-2 words, against
+     * 113,774 for c1 = 0, c2 = 1, 89,483 for h = 0.4 len, 132,220 for the plain walk) */
+    const uint32_t h = len / 2, c1 = max - 1, c2 = 0;
+    cell fwd[FUZZY_MAX_CHARS + 1], bwd[FUZZY_MAX_CHARS + 1];
+    uint32_t rev[FUZZY_MAX_CHARS];
+    for (uint32_t j = 0; j <= len; j++) {
+        fwd[j] = (cell)(j <= h ? c1 : max);
+        bwd[j] = (cell)(j + h + 1 <= len ? c2 : max);
+    }
+    for (uint32_t j = 0; j < len; j++)
+        rev[j] = pattern[len - 1 - j];
+    split_ctx c = {pattern, len, max, NULL, 0, 0, 0, visit, ctx};
+    quire_termdict_iter rit;
+    int rc = quire_termdict_seek(&rit, quire_segment_revdict(seg), quire_bytes_of("", 0));
+    if (rc == QUIRE_OK)
+        rc = walk_dict(&rit, rev, len, max, true, bwd, visit_backward, &c, stats);
+    if (rc == QUIRE_ENOTFOUND)
+        rc = QUIRE_OK;
+    if (rc == QUIRE_OK && c.count > 1)
+        qsort(c.items, c.count, sizeof *c.items, cmp_split);
+    quire_segment_term_iter it;
+    if (rc == QUIRE_OK)
+        rc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_FORM, quire_bytes_of("", 0));
+    if (rc == QUIRE_OK)
+        rc = walk_dict(&it.it, pattern, len, max, false, fwd, visit_forward, &c, stats);
+    if (rc == QUIRE_ENOTFOUND)
+        rc = QUIRE_OK;
+    for (; rc == QUIRE_OK && c.next < c.count; c.next++)
+        rc = visit(ctx, quire_bytes_of(c.items[c.next].form, c.items[c.next].len),
+                   c.items[c.next].distance);
+    if (rc == QUIRE_ENOTFOUND)
+        rc = QUIRE_OK;
+    for (size_t i = 0; i < c.count; i++)
+        quire_free(c.items[i].form);
+    quire_free(c.items);
+    return rc;
+}
+
+int fuzzy_segment_walk_plain(const quire_segment *seg, const uint32_t *pattern, uint32_t len,
+                             uint32_t max, fuzzy_visit_fn visit, void *ctx,
+                             fuzzy_walk_stats *stats)
+{
+    if (max > FUZZY_MAX_DISTANCE || len > FUZZY_MAX_CHARS)
+        return quire_error(QUIRE_EINVAL, "fuzzy: distance %u or length %u out of range",
+                           (unsigned)max, (unsigned)len);
+    quire_segment_term_iter it;
+    int rc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_FORM, quire_bytes_of("", 0));
+    if (rc == QUIRE_OK)
+        rc = walk_dict(&it.it, pattern, len, max, false, NULL, visit, ctx, stats);
+    return rc == QUIRE_ENOTFOUND ? QUIRE_OK : rc;
+}
+
+int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32_t len,
+                       uint32_t max, fuzzy_visit_fn visit, void *ctx, fuzzy_walk_stats *stats)
+{
+    if (max > FUZZY_MAX_DISTANCE || len > FUZZY_MAX_CHARS)
+        return quire_error(QUIRE_EINVAL, "fuzzy: distance %u or length %u out of range",
+                           (unsigned)max, (unsigned)len);
+    if (split_applies(seg, pattern, len, max))
+        return split_walk(seg, pattern, len, max, visit, ctx, stats);
+    return fuzzy_segment_walk_plain(seg, pattern, len, max, visit, ctx, stats);
 }
 
 typedef struct found {
@@ -624,6 +866,28 @@ static int cmp_closest(const void *pa, const void *pb)
     return cmp_bytes(a->form, a->len, b->form, b->len);
 }
 
+/* Sort items[0..count) by form, unite equal forms (documents summed; the first one's
+ * distance kept; an `owned` duplicate's form freed), then sort the distinct ones closest
+ * first. Returns how many are distinct. */
+static size_t unite_forms(found *items, size_t count, bool owned)
+{
+    if (count > 1)
+        qsort(items, count, sizeof *items, cmp_form);
+    size_t distinct = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (distinct > 0 && cmp_form(&items[distinct - 1], &items[i]) == 0) {
+            items[distinct - 1].df += items[i].df;
+            if (owned)
+                quire_free(items[i].form);
+            continue;
+        }
+        items[distinct++] = items[i];
+    }
+    if (distinct > 1)
+        qsort(items, distinct, sizeof *items, cmp_closest);
+    return distinct;
+}
+
 int fuzzy_expand(fuzzy_expansion *out, arena *a, const quire_index *ix, const char *form,
                  size_t len, uint32_t max, uint32_t cap)
 {
@@ -646,20 +910,7 @@ int fuzzy_expand(fuzzy_expansion *out, arena *a, const quire_index *ix, const ch
     if (rc != QUIRE_OK)
         goto done;
     /* one entry per distinct form, its documents summed over the segments */
-    if (c.count > 1)
-        qsort(c.items, c.count, sizeof *c.items, cmp_form);
-    size_t distinct = 0;
-    for (size_t i = 0; i < c.count; i++) {
-        if (distinct > 0 && cmp_form(&c.items[distinct - 1], &c.items[i]) == 0) {
-            c.items[distinct - 1].df += c.items[i].df;
-            quire_free(c.items[i].form);
-            continue;
-        }
-        c.items[distinct++] = c.items[i];
-    }
-    c.count = distinct;
-    if (c.count > 1)
-        qsort(c.items, c.count, sizeof *c.items, cmp_closest);
+    c.count = unite_forms(c.items, c.count, true);
     out->matched = (uint32_t)c.count;
     out->count = c.count < cap ? (uint32_t)c.count : cap;
     out->forms = arena_alloc(a, ((size_t)out->count + 1) * sizeof *out->forms);
@@ -808,47 +1059,16 @@ int fuzzy_resolve(query_node *node, arena *a, const quire_index *ix)
 
 /* ---- a shard set: each index's matches, united as one index of them all would ---- */
 
-/* Bounds-checked reading of the records below (a short record is a bug, not data). */
-typedef struct fz_reader {
-    const uint8_t *p, *end;
-    bool bad;
-} fz_reader;
+/* Bounds-checked reading of the records below (quire/reader.h). */
+typedef quire_reader fz_reader;
 
-static uint64_t fz_get64(fz_reader *r)
-{
-    if (r->end - r->p < 8) {
-        r->bad = true;
-        r->p = r->end;
-        return 0;
-    }
-    const uint64_t v = quire_load_le64(r->p);
-    r->p += 8;
-    return v;
-}
-
-static uint32_t fz_get32(fz_reader *r)
-{
-    if (r->end - r->p < 4) {
-        r->bad = true;
-        r->p = r->end;
-        return 0;
-    }
-    const uint32_t v = quire_load_le32(r->p);
-    r->p += 4;
-    return v;
-}
-
+/* A le64 length, then that many bytes. */
 static const char *fz_get_bytes(fz_reader *r, size_t *len)
 {
-    const uint64_t n = fz_get64(r);
-    if ((uint64_t)(r->end - r->p) < n) {
-        r->bad = true;
-        r->p = r->end;
-        return NULL;
-    }
-    const char *at = (const char *)r->p;
-    r->p += n;
-    *len = (size_t)n;
+    const uint64_t n = quire_reader_get64(r);
+    const char *at = (const char *)quire_reader_bytes(r, n);
+    if (at != NULL)
+        *len = (size_t)n;
     return at;
 }
 
@@ -912,21 +1132,21 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
     /* the distance every index could search: the smallest of theirs */
     for (uint32_t p = 0; p < parts; p++) {
         fz_reader r = {at[p], end[p], false};
-        dist = (int32_t)fz_get32(&r);
-        const int32_t u = (int32_t)fz_get32(&r);
+        dist = (int32_t)quire_reader_get32(&r);
+        const int32_t u = (int32_t)quire_reader_get32(&r);
         if (r.bad)
             return fz_bad();
         used = u < used ? u : used;
     }
     for (uint32_t p = 0; p < parts && rc == QUIRE_OK; p++) {
         fz_reader r = {at[p], end[p], false};
-        (void)fz_get64(&r); /* dist, used */
-        const uint32_t n = fz_get32(&r);
+        (void)quire_reader_get64(&r); /* dist, used */
+        const uint32_t n = quire_reader_get32(&r);
         for (uint32_t i = 0; i < n && !r.bad && rc == QUIRE_OK; i++) {
             size_t len = 0;
             const char *form = fz_get_bytes(&r, &len);
-            const uint32_t distance = fz_get32(&r);
-            const uint64_t df = fz_get64(&r);
+            const uint32_t distance = quire_reader_get32(&r);
+            const uint64_t df = quire_reader_get64(&r);
             if (r.bad || (int64_t)distance > used)
                 continue;
             if (count == cap) {
@@ -940,7 +1160,7 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
             }
             items[count++] = (found){(char *)form, len, distance, df};
         }
-        const uint32_t ns = fz_get32(&r);
+        const uint32_t ns = quire_reader_get32(&r);
         for (uint32_t i = 0; i < ns && !r.bad && rc == QUIRE_OK; i++) {
             size_t len = 0;
             const char *form = fz_get_bytes(&r, &len);
@@ -966,18 +1186,7 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
     if (rc != QUIRE_OK)
         goto done;
     /* as fuzzy_expand: one entry per distinct form, its documents summed, the closest kept */
-    if (count > 1)
-        qsort(items, count, sizeof *items, cmp_form);
-    size_t distinct = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (distinct > 0 && cmp_form(&items[distinct - 1], &items[i]) == 0) {
-            items[distinct - 1].df += items[i].df;
-            continue;
-        }
-        items[distinct++] = items[i];
-    }
-    if (distinct > 1)
-        qsort(items, distinct, sizeof *items, cmp_closest);
+    const size_t distinct = unite_forms(items, count, false);
     const uint32_t keep = distinct < FUZZY_MAX_FORMS ? (uint32_t)distinct : FUZZY_MAX_FORMS;
     if (nstem > 1)
         qsort(stems, nstem, sizeof *stems, cmp_word);
@@ -1013,10 +1222,10 @@ int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *e
         return oom();
     fuzzy_expansion *e = node->expansion;
     memset(e, 0, sizeof *e);
-    e->distance = (int32_t)fz_get32(&r);
-    e->lowered_from = (int32_t)fz_get32(&r);
-    e->matched = fz_get32(&r);
-    e->count = fz_get32(&r);
+    e->distance = (int32_t)quire_reader_get32(&r);
+    e->lowered_from = (int32_t)quire_reader_get32(&r);
+    e->matched = quire_reader_get32(&r);
+    e->count = quire_reader_get32(&r);
     if (r.bad || e->count > e->matched || e->count > (uint64_t)(r.end - r.p))
         return fz_bad();
     e->forms = arena_alloc(a, ((size_t)e->count + 1) * sizeof *e->forms);
@@ -1025,15 +1234,15 @@ int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *e
     for (uint32_t i = 0; i < e->count && !r.bad; i++) {
         fuzzy_form *f = &e->forms[i];
         const char *form = fz_get_bytes(&r, &f->len);
-        f->distance = fz_get32(&r);
-        f->df = fz_get64(&r);
+        f->distance = quire_reader_get32(&r);
+        f->df = quire_reader_get64(&r);
         if (r.bad)
             break;
         f->form = arena_strndup(a, form, f->len);
         if (f->form == NULL)
             return oom();
     }
-    const uint32_t ns = fz_get32(&r);
+    const uint32_t ns = quire_reader_get32(&r);
     if (r.bad || ns > (uint64_t)(r.end - r.p))
         return fz_bad();
     query_word *w = &node->words[0];

@@ -84,6 +84,13 @@ QUIRE_MUST_CHECK int fuzzy_segment_walk(const quire_segment *seg, const uint32_t
                                         uint32_t len, uint32_t max, fuzzy_visit_fn visit, void *ctx,
                                         fuzzy_walk_stats *stats);
 
+/* The same walk over the .ter alone, whatever the segment holds (fuzzy_segment_walk splits
+ * it in two over the .ter and the .rvd where the segment has one, fuzzy.c "the split walk";
+ * both give visit the same forms in the same order: tests compare them). */
+QUIRE_MUST_CHECK int fuzzy_segment_walk_plain(const quire_segment *seg, const uint32_t *pattern,
+                                              uint32_t len, uint32_t max, fuzzy_visit_fn visit,
+                                              void *ctx, fuzzy_walk_stats *stats);
+
 typedef struct fuzzy_form {
     const char *form; /* NUL-terminated, in the arena */
     size_t len;       /* bytes */

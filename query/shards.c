@@ -13,6 +13,7 @@
 #include "fuzzy.h"
 #include "quire/index.h"
 #include "quire/manifest.h"
+#include "quire/reader.h"
 #include "quire/shardset.h"
 #include "search_job.h"
 #include "topk.h"
@@ -47,45 +48,21 @@ bool shard_set_fell_back(const shard_set *s, const char **message)
 
 /* ---- reading what others sent (bounds-checked: a short message is a bug, not data) ---- */
 
-typedef struct reader {
-    const uint8_t *p, *end;
-    bool bad;
-} reader;
+typedef quire_reader reader; /* quire/reader.h */
 
 static uint64_t get64(reader *r)
 {
-    if (r->end - r->p < 8) {
-        r->bad = true;
-        r->p = r->end;
-        return 0;
-    }
-    const uint64_t v = quire_load_le64(r->p);
-    r->p += 8;
-    return v;
+    return quire_reader_get64(r);
 }
 
 static uint32_t get32(reader *r)
 {
-    if (r->end - r->p < 4) {
-        r->bad = true;
-        r->p = r->end;
-        return 0;
-    }
-    const uint32_t v = quire_load_le32(r->p);
-    r->p += 4;
-    return v;
+    return quire_reader_get32(r);
 }
 
 static const uint8_t *get_bytes(reader *r, uint64_t n)
 {
-    if ((uint64_t)(r->end - r->p) < n) {
-        r->bad = true;
-        r->p = r->end;
-        return NULL;
-    }
-    const uint8_t *at = r->p;
-    r->p += n;
-    return at;
+    return quire_reader_bytes(r, n);
 }
 
 static double get_double(reader *r)

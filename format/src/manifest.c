@@ -381,7 +381,8 @@ static bool parse_segment_name(const char *name, uint64_t *id)
             *id = v;
             return true;
         }
-    if (strcmp(c + 1, "ids") == 0) { /* the segment's id index (FORMAT.md "Id index") */
+    if (strcmp(c + 1, "ids") == 0 || /* the segment's id index (FORMAT.md "Id index") */
+        strcmp(c + 1, "rvd") == 0) { /* its reversed forms (FORMAT.md "Reversed forms") */
         *id = v;
         return true;
     }

@@ -12,6 +12,7 @@
 
 #include "framing.h"
 #include "quire/segment.h"
+#include "revdict.h"
 #include "segment_layout.h"
 
 struct quire_segment {
@@ -33,6 +34,7 @@ struct quire_segment {
     const uint8_t *sto_index;
     uint64_t sto_blocks;
     uint32_t ter_version; /* the .ter header's format version: 3 has inline postings */
+    revdict *rvd;         /* .rvd (version 4), NULL if the segment has none */
     quire_bytes pair_set; /* version 4: the pair set's encoding (after its kind); empty: none */
 };
 
@@ -212,6 +214,10 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
                            (unsigned long long)seg->stats.text_bytes);
         goto fail;
     }
+    /* .rvd (version 4): optional, checked at open when there */
+    rc = revdict_open(&seg->rvd, dir, id, seg->stats.form_count);
+    if (rc != QUIRE_OK)
+        goto fail;
     *out = seg;
     return QUIRE_OK;
 fail:
@@ -224,12 +230,30 @@ void quire_segment_close(quire_segment *seg)
     if (!seg)
         return;
     quire_termdict_close(seg->dict);
+    revdict_close(seg->rvd);
     for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++) {
         quire_map_close(&seg->map[i]);
         quire_free(seg->name[i]);
     }
     quire_free((void *)seg->dmd_checked);
     quire_free(seg);
+}
+
+const quire_termdict *quire_segment_revdict(const quire_segment *seg)
+{
+    return seg->rvd != NULL ? seg->rvd->dict : NULL;
+}
+
+int quire_segment_verify_revdict(const quire_segment *seg, quire_report_fn report, void *ctx,
+                                 uint64_t *problems)
+{
+    if (seg->rvd == NULL)
+        return QUIRE_OK;
+    const int64_t n = revdict_verify(seg->rvd, seg, report, ctx);
+    if (n < 0)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    *problems += (uint64_t)n;
+    return QUIRE_OK;
 }
 
 uint64_t quire_segment_id(const quire_segment *seg)

@@ -16,6 +16,7 @@
 #include "framing.h"
 #include "quire/ids.h"
 #include "quire/segment.h"
+#include "revdict.h"
 #include "segment_layout.h"
 
 const char *const quire_segment_file_ext[QUIRE_SEG_FILE_COUNT] = {"ter", "doc", "pos",
@@ -43,6 +44,7 @@ struct quire_segment_writer {
     uint64_t group_text_off;
     quire_buf dmd_index; /* u64 per group */
     quire_buf id_pairs;  /* .ids: hash le64, doc le32 per document */
+    quire_buf forms;     /* .rvd: every form (varint length, bytes), in order */
     quire_buf sto_index; /* STO_INDEX_ENTRY per block */
     uint64_t sto_blocks;
     /* terms */
@@ -116,6 +118,7 @@ void quire_segment_writer_abort(quire_segment_writer *w)
     quire_buf_free(&w->last_origin);
     quire_buf_free(&w->dmd_index);
     quire_buf_free(&w->id_pairs);
+    quire_buf_free(&w->forms);
     quire_buf_free(&w->sto_index);
     quire_buf_free(&w->key);
     quire_buf_free(&w->value);
@@ -531,9 +534,10 @@ int quire_segment_writer_end_term(quire_segment_writer *w)
         return fail(w, rc);
     if (w->in_pair)
         w->pair_count++;
-    else if (w->term_kind == TERM_VALUE_FORM)
+    else if (w->term_kind == TERM_VALUE_FORM) {
         w->form_count++;
-    else
+        quire_buf_put_str(&w->forms, w->key.data, w->key.len); /* for .rvd */
+    } else
         w->stem_count++;
     w->term_kind = -1;
     w->in_pair = false;
@@ -635,6 +639,10 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
     }
     if (rc == QUIRE_OK)
         rc = quire_ids_write(w->dir, w->id, w->id_pairs.data, w->doc_count);
+    if (rc == QUIRE_OK && w->forms.err)
+        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+    if (rc == QUIRE_OK)
+        rc = revdict_write(w->dir, w->id, &w->forms, w->form_count);
     if (rc != QUIRE_OK) {
         char path[4096];
         for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++) {
@@ -643,6 +651,8 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
             unlink(path);
         }
         segment_file_path(path, sizeof path, w->dir, w->id, "ids");
+        unlink(path);
+        segment_file_path(path, sizeof path, w->dir, w->id, "rvd");
         unlink(path);
     }
     w->err = rc;
@@ -658,5 +668,7 @@ void quire_segment_remove(const char *dir, uint64_t id)
         unlink(path);
     }
     segment_file_path(path, sizeof path, dir, id, "ids");
+    unlink(path);
+    segment_file_path(path, sizeof path, dir, id, "rvd");
     unlink(path);
 }

@@ -270,6 +270,8 @@ int quire_segment_verify(const quire_segment *seg, quire_report_fn report, void 
             problem(&v, "forms' positions add up to %llu tokens, statistics say %llu",
                     (unsigned long long)form_cf, (unsigned long long)st->total_tokens);
         check_documents(&v, doc_tokens);
+        /* its reversed forms (version 4), if it has them */
+        rc = quire_segment_verify_revdict(seg, report, ctx, &v.problems);
     }
     quire_free(doc_tokens);
     if (rc != QUIRE_OK)

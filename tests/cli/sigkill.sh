@@ -169,7 +169,7 @@ for ((i = 0; i < runs; i++)); do
     fi
     "$bin/quire-index" --verify "$idx" >/dev/null 2>&1 || fail "$where: --verify after the next run"
     for s in $(seg_ids); do
-        [ "$(ls "$idx"/seg-"$s".* | wc -l)" -eq 7 ] || fail "$where: segment $s has not 7 files (six and .ids)"
+        [ "$(ls "$idx"/seg-"$s".* | wc -l)" -eq 8 ] || fail "$where: segment $s has not 8 files (six, .ids and .rvd)"
     done
     ls "$idx" | grep -q '\.tmp$' && fail "$where: a .tmp file is left: $(ls "$idx" | tr '\n' ' ')"
     [ "$(ls "$idx" | grep -c '^manifest-')" -le 2 ] || fail "$where: more than two manifests"

@@ -63,7 +63,7 @@ tidy() {
     ls "$idx" | grep -q '\.tmp$' && fail "$where: a .tmp file is left: $(ls "$idx" | tr '\n' ' ')"
     [ "$(ls "$idx" | grep -c '^manifest-')" -le 2 ] || fail "$where: more than two manifests"
     for s in $(seg_ids); do
-        [ "$(ls "$idx"/seg-"$s".* | grep -vc '\.del-')" -eq 7 ] || fail "$where: segment $s has not 7 files (six and .ids)"
+        [ "$(ls "$idx"/seg-"$s".* | grep -vc '\.del-')" -eq 8 ] || fail "$where: segment $s has not 8 files (six, .ids and .rvd)"
     done
     segs=$("$bin/quire-index" --stats "$idx" | sed -n 's/.*generation [0-9]*, \([0-9]*\) segment.*/\1/p')
     [ "$(seg_ids | wc -l)" -le $((segs + 8)) ] || fail "$where: $(seg_ids | wc -l) segments on disk for $segs"

@@ -251,7 +251,8 @@ Test(fuzzy, walk_finds_what_a_scan_of_the_dictionary_finds, .timeout = 600)
     load_dict(&d, seg);
     cr_assert_gt(d.count, 10000);
 
-    hit_list walked = {0}, scanned = {0};
+    cr_assert_not_null(quire_segment_revdict(seg), "a version-4 segment has its .rvd");
+    hit_list walked = {0}, scanned = {0}, plain = {0};
     uint64_t keys_read = 0, walks = 0, matches = 0, long_keys = 0, long_walks = 0;
     for (uint32_t q = 0; q < 600; q++) {
         uint32_t w[FUZZY_MAX_CHARS];
@@ -280,6 +281,18 @@ Test(fuzzy, walk_finds_what_a_scan_of_the_dictionary_finds, .timeout = 600)
                 push_hit(&scanned, (const uint8_t *)d.forms[i], strlen(d.forms[i]), di);
         }
         char *word = encode(w, n);
+        /* the plain walk (segments without .rvd) against the same scan */
+        clear_hits(&plain);
+        cr_assert_eq(fuzzy_segment_walk_plain(seg, w, n, max, visit_push, &plain, NULL), QUIRE_OK,
+                     "%s", quire_errmsg());
+        cr_expect_eq(plain.count, scanned.count, "'%s'~%u: plain walk %u forms, scan %u", word,
+                     (unsigned)max, (unsigned)plain.count, (unsigned)scanned.count);
+        for (uint32_t i = 0; i < plain.count && i < scanned.count; i++) {
+            cr_expect_str_eq(plain.forms[i], scanned.forms[i], "'%s'~%u: plain form %u", word,
+                             (unsigned)max, (unsigned)i);
+            cr_expect_eq(plain.dists[i], scanned.dists[i], "'%s'~%u: plain %s", word,
+                         (unsigned)max, scanned.forms[i]);
+        }
         cr_expect_eq(walked.count, scanned.count, "'%s'~%u: walk %u forms, scan %u", word,
                      (unsigned)max, (unsigned)walked.count, (unsigned)scanned.count);
         for (uint32_t i = 0; i < walked.count && i < scanned.count; i++) {
@@ -309,10 +322,83 @@ Test(fuzzy, walk_finds_what_a_scan_of_the_dictionary_finds, .timeout = 600)
                 (unsigned long long)matches);
     clear_hits(&walked);
     clear_hits(&scanned);
+    clear_hits(&plain);
+    free(plain.forms);
+    free(plain.dists);
     free(walked.forms);
     free(walked.dists);
     free(scanned.forms);
     free(scanned.dists);
+    free_dict(&d);
+    quire_index_close(ix);
+    free(idx);
+    remove_tmp(dir);
+}
+
+/* The split walk (forwards over the .ter, backwards over the .rvd) gives visit what the
+ * plain walk gives it, form for form, distance for distance, in the same order, on the
+ * whole Reuters-21578 dictionary: dictionary forms re-spelled, random words (doubled
+ * letters and the transliteration letters made common), at distances 1 and 2. */
+Test(fuzzy, split_walk_gives_what_the_plain_walk_gives, .timeout = 900)
+{
+    char *dir;
+    char *idx = reuters_index(&dir, 30000);
+    quire_index *ix = NULL;
+    cr_assert_eq(quire_index_open(&ix, idx, NULL), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_index_segment_count(ix), 1);
+    const quire_segment *seg = quire_index_segment(ix, 0);
+    cr_assert_not_null(quire_segment_revdict(seg));
+    dict d;
+    load_dict(&d, seg);
+    cr_assert_gt(d.count, 40000);
+    hit_list split = {0}, plain = {0};
+    uint64_t split_keys = 0, plain_keys = 0, matches = 0;
+    static const char pool[] = "aabcdeeiiklllmnoopqrssttuyyk";
+    for (uint32_t q = 0; q < 1500; q++) {
+        uint32_t w[FUZZY_MAX_CHARS];
+        uint32_t n;
+        if (q % 4 == 3) {
+            n = 4 + rnd(9);
+            for (uint32_t i = 0; i < n; i++)
+                w[i] = i > 0 && rnd(4) == 0 ? w[i - 1] : (uint8_t)pool[rnd(sizeof pool - 1)];
+        } else {
+            const uint32_t f = rnd(d.count);
+            n = d.n[f];
+            memcpy(w, d.cps[f], n * sizeof *w);
+            if (q % 4 != 0)
+                n = respell(w, n);
+        }
+        const uint32_t max = 1 + q % 2;
+        fuzzy_walk_stats ss = {0, 0, 0}, ps = {0, 0, 0};
+        clear_hits(&split);
+        clear_hits(&plain);
+        cr_assert_eq(fuzzy_segment_walk(seg, w, n, max, visit_push, &split, &ss), QUIRE_OK, "%s",
+                     quire_errmsg());
+        cr_assert_eq(fuzzy_segment_walk_plain(seg, w, n, max, visit_push, &plain, &ps), QUIRE_OK,
+                     "%s", quire_errmsg());
+        char *word = encode(w, n);
+        cr_expect_eq(split.count, plain.count, "'%s'~%u: split %u forms, plain %u", word,
+                     (unsigned)max, (unsigned)split.count, (unsigned)plain.count);
+        for (uint32_t i = 0; i < split.count && i < plain.count; i++) {
+            cr_expect_str_eq(split.forms[i], plain.forms[i], "'%s'~%u: form %u", word,
+                             (unsigned)max, (unsigned)i);
+            cr_expect_eq(split.dists[i], plain.dists[i], "'%s'~%u: %s", word, (unsigned)max,
+                         plain.forms[i]);
+        }
+        free(word);
+        split_keys += ss.keys;
+        plain_keys += ps.keys;
+        matches += plain.count;
+    }
+    cr_log_info("1500 words: keys read %llu split, %llu plain; %llu matches",
+                (unsigned long long)split_keys, (unsigned long long)plain_keys,
+                (unsigned long long)matches);
+    clear_hits(&split);
+    clear_hits(&plain);
+    free(split.forms);
+    free(split.dists);
+    free(plain.forms);
+    free(plain.dists);
     free_dict(&d);
     quire_index_close(ix);
     free(idx);

@@ -181,6 +181,14 @@ QUIRE_MUST_CHECK int quire_segment_terms_seek_forward(quire_segment_term_iter *i
 QUIRE_MUST_CHECK int quire_segment_terms_next(quire_segment_term_iter *it, quire_bytes *key,
                                               quire_term *term);
 
+/* The segment's reversed form dictionary (FORMAT.md "Reversed forms (.rvd)", version 4):
+ * every form with its code points in reverse order, sorted, values empty; NULL for a
+ * segment without one (format versions 1-3). Opened and checked with the segment. */
+const quire_termdict *quire_segment_revdict(const quire_segment *seg);
+/* Write s[0..len) (UTF-8) with its code points in reverse order to out[0..len): a .rvd
+ * key from its form and back. false (out unspecified) if s is not well-formed UTF-8. */
+bool quire_revdict_reverse(uint8_t *out, const uint8_t *s, size_t len);
+
 /* Document lengths: an array of doc_count uint32 pairs is cheap to reach, so these
  * never fail (doc must be < doc_count). */
 uint32_t quire_segment_doc_len(const quire_segment *seg, uint32_t doc);
@@ -208,6 +216,10 @@ void quire_segment_drop_pages(const quire_segment *seg);
 QUIRE_MUST_CHECK int quire_segment_check_file(const quire_segment *seg, int file);
 QUIRE_MUST_CHECK int quire_segment_verify(const quire_segment *seg, quire_report_fn report,
                                           void *ctx);
+/* The .rvd part of quire_segment_verify (problems counted into *problems). */
+QUIRE_MUST_CHECK int quire_segment_verify_revdict(const quire_segment *seg,
+                                                  quire_report_fn report, void *ctx,
+                                                  uint64_t *problems);
 
 /* ---- writing ---- */
 
