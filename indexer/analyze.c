@@ -48,6 +48,9 @@ typedef struct entry {
 struct analyze_worker {
     quire_analyzer *an;
     quire_store_encoder *enc;
+    int level;         /* of the stored text */
+    store_dict *sd;    /* the run's dictionary, NULL: none (DEFLATE blocks) */
+    bool enc_has_dict; /* enc uses sd's dictionary (or sd has none) */
     /* the vocabulary: open addressing over `vw` (slot = index + 1, 0 empty), emptied at a
      * document boundary once it takes more than vocab_max bytes */
     vword *vw;
@@ -120,6 +123,7 @@ int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, in
     }
     w->vocab_max = vocab_bytes;
     w->index = index;
+    w->level = zlib_level;
     if (inverter_pairs_enabled()) {
         w->common = quire_analyzer_common_words(w->an, &w->common_count);
         if (w->common_count >= PAIR_WORDS_MAX) /* cannot be numbered: no pairs */
@@ -149,6 +153,31 @@ void analyze_worker_free(analyze_worker *w)
     quire_buf_free(&w->text);
     quire_buf_free(&w->sanitized);
     quire_free(w);
+}
+
+void analyze_worker_set_store_dict(analyze_worker *w, store_dict *sd)
+{
+    w->sd = sd;
+}
+
+/* The encoder for the run's dictionary, on the first batch this worker compresses: the
+ * first batch of the run (seq 0) trains it; the others wait for it. */
+static int use_store_dict(analyze_worker *w, const batch *b)
+{
+    int rc = b->seq == 0 ? store_dict_train(w->sd, w->text.data, w->text.len) : QUIRE_OK;
+    quire_bytes dict = {NULL, 0};
+    if (rc == QUIRE_OK)
+        rc = store_dict_wait(w->sd, &dict);
+    if (rc == QUIRE_OK && dict.len > 0) {
+        quire_store_encoder *e;
+        rc = quire_store_encoder_new_dict(&e, w->level, dict);
+        if (rc == QUIRE_OK) {
+            quire_store_encoder_free(w->enc);
+            w->enc = e;
+        }
+    }
+    w->enc_has_dict = rc == QUIRE_OK;
+    return rc;
 }
 
 quire_analyzer *analyze_worker_analyzer(analyze_worker *w)
@@ -549,6 +578,11 @@ int analyze_batch(analyze_worker *w, batch *b)
             return rc;
     }
     /* stored text: the batch's stream cut into blocks */
+    if (w->sd && !w->enc_has_dict) {
+        int rc = use_store_dict(w, b);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
     for (size_t off = 0; off < w->text.len; off += QUIRE_STORE_BLOCK) {
         size_t n = w->text.len - off < QUIRE_STORE_BLOCK ? w->text.len - off : QUIRE_STORE_BLOCK;
         int rc = quire_store_encoder_encode(w->enc, &b->store, w->text.data + off, n);

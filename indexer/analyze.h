@@ -13,6 +13,7 @@
 #include "inverter.h"
 #include "quire/analysis.h"
 #include "quire/bytes.h"
+#include "store_dict.h"
 
 typedef struct batch_doc {
     /* raw, filled by the reader (offsets into batch.raw) */
@@ -68,6 +69,8 @@ typedef struct analyze_worker analyze_worker;
 QUIRE_MUST_CHECK int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts,
                                         int zlib_level, size_t vocab_bytes, uint32_t index);
 void analyze_worker_free(analyze_worker *w);
+/* Compress stored text with the run's dictionary `sd` (trained on the batch of seq 0). */
+void analyze_worker_set_store_dict(analyze_worker *w, store_dict *sd);
 quire_analyzer *analyze_worker_analyzer(analyze_worker *w);
 /* Stems asked for (one per token) and how many came without running Snowball (from the
  * vocabulary, or the analyzer's own cache). */

@@ -51,6 +51,8 @@ typedef struct run {
     quire_buf run_dead;       /* bit per run ordinal: replaced later in the run */
     ingest *in; /* the run's documents: inputs, a feed, or the caller's (opts->docs) */
     size_t batch_bytes;
+    store_dict sdict;     /* the stored-text dictionary, trained on the first batch */
+    bool sdict_given;     /* the inverter has it */
     inverter *inv;
     inv_form *forms; /* scratch for one document */
     uint32_t forms_cap;
@@ -376,6 +378,16 @@ static int invert_batch(run *r, batch *b)
     const batch_form *bf = (const batch_form *)(const void *)b->forms.data;
     const uint32_t *positions = (const uint32_t *)(const void *)b->positions.data;
     const char *strings = (const char *)b->strings.data;
+    /* the segments' stored-text dictionary: the run's first batch, analysed by now,
+     * published it */
+    if (!r->sdict_given) {
+        quire_bytes dict;
+        int rc = store_dict_wait(&r->sdict, &dict);
+        if (rc != QUIRE_OK)
+            return rc;
+        inverter_set_store_dict(r->inv, dict);
+        r->sdict_given = true;
+    }
     for (uint32_t i = 0; i < b->doc_count; i++) {
         const batch_doc *d = &b->docs[i];
         const uint32_t terms = d->form_count + d->pair_count; /* its pairs follow its forms */
@@ -487,6 +499,8 @@ static void *worker_main(void *arg)
         r->next_analyze++;
         pthread_mutex_unlock(&r->mu);
         int rc = analyze_batch(wa->w, &r->slots[s]);
+        if (rc != QUIRE_OK)
+            store_dict_fail(&r->sdict); /* whoever waits for it stops */
         pthread_mutex_lock(&r->mu);
         if (rc != QUIRE_OK) {
             set_error(r, rc);
@@ -900,9 +914,14 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         if (!r.slots || !r.state || !workers)
             rc = quire_error(QUIRE_ENOMEM, "out of memory");
     }
-    for (int i = 0; rc == QUIRE_OK && i < nworkers; i++)
-        rc = analyze_worker_new(&workers[i], &r.aopts, opts->zlib_level < 0 ? 1 : opts->zlib_level,
+    store_dict_init(&r.sdict);
+    for (int i = 0; rc == QUIRE_OK && i < nworkers; i++) {
+        rc = analyze_worker_new(&workers[i], &r.aopts,
+                                opts->zlib_level < 0 ? QUIRE_STORE_LEVEL_DEFAULT : opts->zlib_level,
                                 cache_each, (uint32_t)i);
+        if (rc == QUIRE_OK)
+            analyze_worker_set_store_dict(workers[i], &r.sdict);
+    }
     if (rc == QUIRE_OK) {
         snprintf(r.analyzer_id, sizeof r.analyzer_id, "%s",
                  quire_analyzer_id(analyze_worker_analyzer(workers[0])));
@@ -962,6 +981,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
     quire_free(r.state);
     quire_free(r.forms);
     quire_free(r.run_segments);
+    store_dict_free(&r.sdict);
     free_ids(&r);
     txn_end(&r.t);
     return rc;

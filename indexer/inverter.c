@@ -65,6 +65,7 @@ typedef struct word_map {
 
 struct inverter {
     char *dir;
+    quire_bytes store_dict; /* the run's (not owned); empty: none */
     size_t budget;
     inverter_next_id_fn next_id;
     inverter_segment_fn done;
@@ -389,7 +390,15 @@ bool inverter_is_full(const inverter *inv)
 static int open_writer(inverter *inv)
 {
     inv->segment_id = inv->next_id(inv->ctx);
-    return quire_segment_writer_new(&inv->writer, inv->dir, inv->segment_id);
+    int rc = quire_segment_writer_new(&inv->writer, inv->dir, inv->segment_id);
+    if (rc == QUIRE_OK && inv->store_dict.len > 0)
+        rc = quire_segment_writer_set_store_dict(inv->writer, inv->store_dict);
+    return rc;
+}
+
+void inverter_set_store_dict(inverter *inv, quire_bytes dict)
+{
+    inv->store_dict = dict;
 }
 
 int inverter_add_store_block(inverter *inv, quire_bytes encoded)

@@ -74,6 +74,9 @@ QUIRE_MUST_CHECK int inverter_add_doc(inverter *inv, const quire_doc_info *info,
  * gave. Call before the first document. */
 QUIRE_MUST_CHECK int inverter_set_pair_set(inverter *inv, const char *const *words, uint32_t count);
 QUIRE_MUST_CHECK int inverter_add_store_block(inverter *inv, quire_bytes encoded);
+/* The dictionary the stored-text blocks are made with (the run's: it outlives the
+ * inverter), given to every segment written from now on. */
+void inverter_set_store_dict(inverter *inv, quire_bytes dict);
 /* True when the memory in use has reached the budget: the caller flushes at a point where
  * the stored-text blocks cover every document added (a batch boundary). */
 bool inverter_is_full(const inverter *inv);

@@ -293,10 +293,56 @@ static int flush_text(quire_segment_writer *w, pending_text *p, bool all)
     return rc;
 }
 
+/* The merged segment's stored-text dictionary (format 4): the first input's that has one,
+ * so that its blocks (and those of every input with the same one: a run's segments share
+ * theirs) are copied as they are; if none has one (segments written before format 4, or
+ * too small to train on), one trained on the inputs' first text, as a run trains on its
+ * first batch. Empty if there is too little text. */
+static int choose_dict(const input *ins, uint32_t n, quire_buf *dict)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        quire_bytes d = quire_segment_store_dict(ins[i].seg);
+        if (d.len > 0) {
+            quire_buf_put(dict, d.ptr, d.len);
+            return dict->err ? quire_error(QUIRE_ENOMEM, "out of memory") : QUIRE_OK;
+        }
+    }
+    quire_buf sample = QUIRE_BUF_INIT;
+    int rc = QUIRE_OK;
+    for (uint32_t i = 0; i < n && rc == QUIRE_OK && sample.len < QUIRE_STORE_DICT_SAMPLE; i++) {
+        uint64_t blocks = quire_segment_store_block_count(ins[i].seg);
+        for (uint64_t b = 0; b < blocks && rc == QUIRE_OK && sample.len < QUIRE_STORE_DICT_SAMPLE;
+             b++)
+            rc = quire_segment_store_block_text(ins[i].seg, b, &sample);
+    }
+    if (rc == QUIRE_OK && sample.err)
+        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+    if (rc == QUIRE_OK)
+        rc = quire_store_dict_train(dict, sample.data, sample.len);
+    quire_buf_free(&sample);
+    return rc;
+}
+
+/* Whether block `enc` of input seg can go into a file with dictionary `dict` as it is: a
+ * zstd block made with the same dictionary, or a DEFLATE block when there is none. */
+static bool block_fits(const quire_segment *seg, quire_bytes enc, quire_bytes dict)
+{
+    if (quire_store_block_codec(enc) == QUIRE_STORE_DEFLATE)
+        return dict.len == 0;
+    quire_bytes own = quire_segment_store_dict(seg);
+    return own.len == dict.len && memcmp(own.ptr, dict.ptr, dict.len) == 0;
+}
+
 static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n, int level)
 {
     pending_text p = {QUIRE_BUF_INIT, QUIRE_BUF_INIT, level, NULL};
-    int rc = QUIRE_OK;
+    quire_buf dict = QUIRE_BUF_INIT;
+    int rc = choose_dict(ins, n, &dict);
+    const quire_bytes dv = quire_bytes_of(dict.data, dict.len);
+    if (rc == QUIRE_OK && dict.len > 0)
+        rc = quire_segment_writer_set_store_dict(w, dv);
+    if (rc == QUIRE_OK)
+        rc = quire_store_encoder_new_dict(&p.encoder, level, dv);
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
         const quire_segment *seg = ins[i].seg;
         uint32_t docs = quire_segment_get_stats(seg)->doc_count;
@@ -326,8 +372,18 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n, int l
                 quire_segment_drop_pages(seg);
             quire_bytes enc = {NULL, 0};
             rc = quire_segment_store_block(seg, b, &enc);
-            if (rc == QUIRE_OK)
+            if (rc == QUIRE_OK && block_fits(seg, enc, dv)) {
                 rc = quire_segment_writer_add_store_block(w, enc);
+                continue;
+            }
+            /* another coding: decoded and encoded again, the same block for block */
+            p.text.len = 0;
+            if (rc == QUIRE_OK)
+                rc = quire_segment_store_block_text(seg, b, &p.text);
+            if (rc == QUIRE_OK && p.text.err)
+                rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            if (rc == QUIRE_OK)
+                rc = flush_text(w, &p, true);
         }
         quire_segment_drop_pages(seg);
     }
@@ -335,6 +391,7 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n, int l
         rc = flush_text(w, &p, true);
     quire_buf_free(&p.text);
     quire_buf_free(&p.enc);
+    quire_buf_free(&dict);
     quire_store_encoder_free(p.encoder);
     return rc;
 }
@@ -377,7 +434,8 @@ int merger_run(const char *dir, const quire_segment *const *inputs,
     if (rc == QUIRE_OK)
         rc = quire_segment_writer_new(&w, dir, out_id);
     if (rc == QUIRE_OK)
-        rc = copy_documents(w, ins, input_count, zlib_level < 0 ? 1 : zlib_level);
+        rc = copy_documents(w, ins, input_count,
+                            zlib_level < 0 ? QUIRE_STORE_LEVEL_DEFAULT : zlib_level);
     if (rc == QUIRE_OK)
         rc = merge_kind(w, ins, input_count, QUIRE_TERM_FORM, &gone);
     /* Pair terms (version 4) carry over only when every input has the same pair set: a

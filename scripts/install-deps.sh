@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config   # compiler and build
   zlib1g-dev                         # gzip input, CRC-32
   libdeflate-dev                     # stored text compression
+  libzstd-dev                        # stored text compression with a dictionary (format 4)
   libisal-dev                        # gzip input (ISA-L's inflater)
   libstemmer-dev                     # Snowball stemmers
   libcriterion-dev                   # unit tests

@@ -19,6 +19,8 @@
 #define TER_STATS_LEN      64 /* .ter's index region: counts + where the dictionary index is */
 #define STO_INDEX_ENTRY    16 /* per block: stream offset u64, file offset u64 */
 #define STO_BLOCK_OVERHEAD 12 /* ulen u32, clen u32, ..., crc u32 */
+/* a block's first le32: its uncompressed length, and from format 4 its codec in the top byte */
+#define STO_ULEN_MASK 0x00FFFFFFu
 
 /* First byte of a dictionary value; the inline kinds are format 3's. */
 enum {

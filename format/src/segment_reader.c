@@ -4,11 +4,13 @@
  * index CRCs, .len wholly, counts agreeing between files); the blocks read later carry
  * their own CRCs, checked when used. See FORMAT.md "Segment files".
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libdeflate.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "framing.h"
 #include "quire/segment.h"
@@ -35,8 +37,38 @@ struct quire_segment {
     uint64_t sto_blocks;
     uint32_t ter_version; /* the .ter header's format version: 3 has inline postings */
     revdict *rvd;         /* .rvd (version 4), NULL if the segment has none */
+    uint32_t sto_version; /* the .sto's: 4 has a dictionary and zstd blocks */
+    quire_bytes sto_dict; /* into the .sto's index region; empty if none */
+    ZSTD_DDict *sto_ddict; /* made from it at open */
+    /* decompression contexts for zstd blocks, kept for reuse (making one costs more than a
+     * block's decoding): taken and given back under dctx_mu */
+    pthread_mutex_t dctx_mu;
+    ZSTD_DCtx *dctx[4];
+    uint32_t dctx_count;
     quire_bytes pair_set; /* version 4: the pair set's encoding (after its kind); empty: none */
 };
+
+/* A zstd context for one block: one kept, or a new one (NULL: out of memory). */
+static ZSTD_DCtx *dctx_take(quire_segment *seg)
+{
+    ZSTD_DCtx *d = NULL;
+    pthread_mutex_lock(&seg->dctx_mu);
+    if (seg->dctx_count > 0)
+        d = seg->dctx[--seg->dctx_count];
+    pthread_mutex_unlock(&seg->dctx_mu);
+    return d ? d : ZSTD_createDCtx();
+}
+
+static void dctx_give(quire_segment *seg, ZSTD_DCtx *d)
+{
+    pthread_mutex_lock(&seg->dctx_mu);
+    if (seg->dctx_count < sizeof seg->dctx / sizeof seg->dctx[0]) {
+        seg->dctx[seg->dctx_count++] = d;
+        d = NULL;
+    }
+    pthread_mutex_unlock(&seg->dctx_mu);
+    ZSTD_freeDCtx(d);
+}
 
 static int open_files(quire_segment *seg, const char *dir)
 {
@@ -60,6 +92,8 @@ static int open_files(quire_segment *seg, const char *dir)
         seg->stats.file_bytes[i] = seg->map[i].bytes.len;
         if (i == QUIRE_SEG_TER)
             seg->ter_version = quire_load_le32(seg->map[i].bytes.ptr + 8);
+        if (i == QUIRE_SEG_STO)
+            seg->sto_version = quire_load_le32(seg->map[i].bytes.ptr + 8);
     }
     return QUIRE_OK;
 }
@@ -77,6 +111,7 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
     if (!seg)
         return quire_error(QUIRE_ENOMEM, "out of memory");
     seg->id = id;
+    pthread_mutex_init(&seg->dctx_mu, NULL);
     int rc = open_files(seg, dir);
     if (rc != QUIRE_OK)
         goto fail;
@@ -190,11 +225,31 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
     /* .sto: block index */
     const frame_footer *sf = &seg->foot[QUIRE_SEG_STO];
     seg->sto_blocks = sf->count;
-    if (sf->index_len != sf->count * STO_INDEX_ENTRY) {
+    seg->sto_index = seg->map[QUIRE_SEG_STO].bytes.ptr + sf->index_off;
+    uint64_t sto_entries = sf->index_len;
+    if (seg->sto_version >= QUIRE_STORE_DICT_VERSION) {
+        /* format 4: the entries, then the dictionary, then its length (le32) */
+        uint32_t dict_len = sf->index_len >= 4 ? quire_load_le32(seg->sto_index + sf->index_len - 4)
+                                               : UINT32_MAX;
+        if (sf->index_len < 4 || dict_len > QUIRE_STORE_DICT_MAX ||
+            dict_len > sf->index_len - 4) {
+            rc = quire_corrupt("%s: block index has the wrong size", seg->name[QUIRE_SEG_STO]);
+            goto fail;
+        }
+        sto_entries = sf->index_len - 4 - dict_len;
+        seg->sto_dict = quire_bytes_of(seg->sto_index + sto_entries, dict_len);
+        if (dict_len > 0) {
+            seg->sto_ddict = ZSTD_createDDict(seg->sto_dict.ptr, dict_len);
+            if (!seg->sto_ddict) {
+                rc = quire_corrupt("%s: its dictionary does not load", seg->name[QUIRE_SEG_STO]);
+                goto fail;
+            }
+        }
+    }
+    if (sto_entries != sf->count * STO_INDEX_ENTRY) {
         rc = quire_corrupt("%s: block index has the wrong size", seg->name[QUIRE_SEG_STO]);
         goto fail;
     }
-    seg->sto_index = seg->map[QUIRE_SEG_STO].bytes.ptr + sf->index_off;
     for (uint64_t b = 0; b < seg->sto_blocks; b++) {
         uint64_t soff = quire_load_le64(seg->sto_index + b * STO_INDEX_ENTRY);
         uint64_t foff = quire_load_le64(seg->sto_index + b * STO_INDEX_ENTRY + 8);
@@ -236,6 +291,10 @@ void quire_segment_close(quire_segment *seg)
         quire_free(seg->name[i]);
     }
     quire_free((void *)seg->dmd_checked);
+    for (uint32_t i = 0; i < seg->dctx_count; i++)
+        ZSTD_freeDCtx(seg->dctx[i]);
+    ZSTD_freeDDict(seg->sto_ddict);
+    pthread_mutex_destroy(&seg->dctx_mu);
     quire_free(seg);
 }
 
@@ -652,11 +711,18 @@ static int store_block(const quire_segment *seg, uint64_t i, uint64_t *stream_of
                                              : seg->foot[QUIRE_SEG_STO].index_off;
     const uint8_t *p = seg->map[QUIRE_SEG_STO].bytes.ptr + foff;
     uint32_t clen = quire_load_le32(p + 4);
+    const uint32_t head = quire_load_le32(p);
     if ((uint64_t)clen + STO_BLOCK_OVERHEAD != limit - foff ||
-        quire_load_le32(p) > QUIRE_STORE_BLOCK_MAX)
+        (head & STO_ULEN_MASK) > QUIRE_STORE_BLOCK_MAX)
         return quire_corrupt("%s: block %llu has a wrong length", name, (unsigned long long)i);
     if (quire_crc32(0, p, 8 + (size_t)clen) != quire_load_le32(p + 8 + clen))
         return quire_corrupt("%s: block %llu checksum mismatch", name, (unsigned long long)i);
+    /* a zstd block only in a file with a dictionary (so of format 4 on): a codec byte in a
+     * file before 4 reads as a length over the most */
+    const uint32_t codec = head >> 24;
+    if (codec != QUIRE_STORE_DEFLATE && (codec != QUIRE_STORE_ZSTD || seg->sto_ddict == NULL))
+        return quire_corrupt("%s: block %llu has codec %u, which this file cannot hold", name,
+                             (unsigned long long)i, (unsigned)codec);
     *stream_off = quire_load_le64(e);
     *enc = quire_bytes_of(p, (size_t)clen + STO_BLOCK_OVERHEAD);
     return QUIRE_OK;
@@ -670,15 +736,37 @@ int quire_segment_store_block(const quire_segment *seg, uint64_t i, quire_bytes 
     return store_block(seg, i, &off, encoded_block);
 }
 
+quire_bytes quire_segment_store_dict(const quire_segment *seg)
+{
+    return seg->sto_dict;
+}
+
 /* Inflate block i whole into out (appending), with libdeflate: it checks that the
  * block's DEFLATE data decode to exactly its length. Its CRC, over the compressed bytes,
  * was checked by store_block(). */
 static int inflate_block(const quire_segment *seg, quire_bytes enc, uint64_t i, quire_buf *out)
 {
-    const uint32_t ulen = quire_load_le32(enc.ptr), clen = quire_load_le32(enc.ptr + 4);
+    const uint32_t ulen = quire_load_le32(enc.ptr) & STO_ULEN_MASK,
+                   clen = quire_load_le32(enc.ptr + 4);
     /* + 1: never a NULL buffer to inflate into, even for 0 bytes (UB, fuzz_segment) */
     if (!quire_buf_reserve(out, (size_t)ulen + 1))
         return quire_error(QUIRE_ENOMEM, "out of memory");
+    if (quire_store_block_codec(enc) == QUIRE_STORE_ZSTD) {
+        /* a zstd frame with the file's dictionary (store_block checked there is one): it
+         * must decode to exactly ulen bytes, and nothing may follow it */
+        quire_segment *ms = (quire_segment *)seg; /* the context pool only */
+        ZSTD_DCtx *z = dctx_take(ms);
+        if (!z)
+            return quire_error(QUIRE_ENOMEM, "zstd: out of memory for a decompressor");
+        size_t got = ZSTD_decompress_usingDDict(z, out->data + out->len, ulen, enc.ptr + 8, clen,
+                                                seg->sto_ddict);
+        dctx_give(ms, z);
+        if (ZSTD_isError(got) || got != ulen)
+            return quire_corrupt("%s: block %llu does not decode to its length",
+                                 seg->name[QUIRE_SEG_STO], (unsigned long long)i);
+        out->len += ulen;
+        return QUIRE_OK;
+    }
     struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
     if (!d)
         return quire_error(QUIRE_ENOMEM, "libdeflate: out of memory for a decompressor");
@@ -699,8 +787,10 @@ static int inflate_block(const quire_segment *seg, quire_bytes enc, uint64_t i, 
 static int inflate_prefix(const quire_segment *seg, quire_bytes enc, uint64_t i, uint64_t limit,
                           quire_buf *out)
 {
-    const uint32_t full = quire_load_le32(enc.ptr), clen = quire_load_le32(enc.ptr + 4);
-    if (limit >= full / 2) {
+    const uint32_t full = quire_load_le32(enc.ptr) & STO_ULEN_MASK,
+                   clen = quire_load_le32(enc.ptr + 4);
+    /* a zstd block decodes whole (a 4 KiB frame is one zstd block) */
+    if (limit >= full / 2 || quire_store_block_codec(enc) != QUIRE_STORE_DEFLATE) {
         const size_t at = out->len;
         const int rc = inflate_block(seg, enc, i, out);
         if (rc == QUIRE_OK && limit < full)
@@ -845,4 +935,14 @@ void quire_segment_drop_pages(const quire_segment *seg)
 {
     for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++)
         quire_map_drop_pages(&seg->map[i]);
+}
+
+int quire_segment_store_block_text(const quire_segment *seg, uint64_t i, quire_buf *out)
+{
+    uint64_t off;
+    quire_bytes enc;
+    if (i >= seg->sto_blocks)
+        return QUIRE_EINVAL;
+    int rc = store_block(seg, i, &off, &enc);
+    return rc == QUIRE_OK ? inflate_block(seg, enc, i, out) : rc;
 }

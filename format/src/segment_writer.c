@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <libdeflate.h>
+#include <zdict.h>
+#include <zstd.h>
 
 #include "framing.h"
 #include "quire/ids.h"
@@ -47,6 +49,8 @@ struct quire_segment_writer {
     quire_buf forms;     /* .rvd: every form (varint length, bytes), in order */
     quire_buf sto_index; /* STO_INDEX_ENTRY per block */
     uint64_t sto_blocks;
+    quire_buf sto_dict; /* the .sto's zstd dictionary (format 4), empty if none */
+    bool sto_dict_set;
     /* terms */
     quire_buf key;   /* current term's dictionary key */
     quire_buf value; /* current term's dictionary value */
@@ -120,6 +124,7 @@ void quire_segment_writer_abort(quire_segment_writer *w)
     quire_buf_free(&w->id_pairs);
     quire_buf_free(&w->forms);
     quire_buf_free(&w->sto_index);
+    quire_buf_free(&w->sto_dict);
     quire_buf_free(&w->key);
     quire_buf_free(&w->value);
     quire_free(w->dir);
@@ -129,7 +134,9 @@ void quire_segment_writer_abort(quire_segment_writer *w)
 /* ---- stored text ---- */
 
 struct quire_store_encoder {
-    struct libdeflate_compressor *c;
+    struct libdeflate_compressor *c; /* DEFLATE blocks, or */
+    ZSTD_CCtx *zc;                   /* zstd blocks with the dictionary zd */
+    ZSTD_CDict *zd;
 };
 
 int quire_store_encoder_new(quire_store_encoder **out, int level)
@@ -149,11 +156,40 @@ int quire_store_encoder_new(quire_store_encoder **out, int level)
     return QUIRE_OK;
 }
 
+int quire_store_encoder_new_dict(quire_store_encoder **out, int level, quire_bytes dict)
+{
+    if (dict.len == 0 || level == 0)
+        return quire_store_encoder_new(out, level);
+    *out = NULL;
+    if (level < 1 || level > 19)
+        return quire_error(QUIRE_EINVAL, "stored-text level %d (1 to 19 with a dictionary)",
+                           level);
+    quire_store_encoder *e = quire_calloc(1, sizeof *e);
+    if (!e)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    e->zc = ZSTD_createCCtx();
+    e->zd = ZSTD_createCDict(dict.ptr, dict.len, level);
+    /* the frame says neither the dictionary's id (the file has one dictionary) nor the
+     * content size (the block's ulen does): 6 bytes a block fewer */
+    if (!e->zc || !e->zd || ZSTD_isError(ZSTD_CCtx_refCDict(e->zc, e->zd)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(e->zc, ZSTD_c_dictIDFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(e->zc, ZSTD_c_contentSizeFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(e->zc, ZSTD_c_checksumFlag, 0))) {
+        quire_store_encoder_free(e);
+        return quire_error(QUIRE_ENOMEM, "zstd: cannot set up a compressor with the dictionary");
+    }
+    *out = e;
+    return QUIRE_OK;
+}
+
 void quire_store_encoder_free(quire_store_encoder *e)
 {
     if (!e)
         return;
-    libdeflate_free_compressor(e->c);
+    if (e->c)
+        libdeflate_free_compressor(e->c);
+    ZSTD_freeCCtx(e->zc);
+    ZSTD_freeCDict(e->zd);
     quire_free(e);
 }
 
@@ -163,21 +199,77 @@ int quire_store_encoder_encode(quire_store_encoder *e, quire_buf *out, const uin
     if (len > QUIRE_STORE_BLOCK_MAX)
         return quire_error(QUIRE_EINVAL, "stored-text block of %zu bytes (the most is %d)", len,
                            QUIRE_STORE_BLOCK_MAX);
-    size_t bound = libdeflate_deflate_compress_bound(e->c, len);
+    size_t bound = e->zc ? ZSTD_compressBound(len) : libdeflate_deflate_compress_bound(e->c, len);
     size_t start = out->len;
     if (!quire_buf_reserve(out, 8 + bound + 4))
         return quire_error(QUIRE_ENOMEM, "out of memory");
     uint8_t *head = out->data + start;
-    /* Raw DEFLATE (RFC 1951, what zlib's windowBits -15 reads): the block's own CRC-32
-     * replaces a zlib or gzip wrapper's check. */
-    size_t clen = libdeflate_deflate_compress(e->c, text, len, head + 8, bound);
-    if (clen == 0)
-        return quire_error(QUIRE_EIO, "libdeflate: a block of %zu bytes did not fit its bound", len);
-    quire_store_le32(head, (uint32_t)len);
+    size_t clen;
+    uint32_t codec = QUIRE_STORE_DEFLATE;
+    if (e->zc) {
+        clen = ZSTD_compress2(e->zc, head + 8, bound, text, len);
+        if (ZSTD_isError(clen))
+            return quire_error(QUIRE_EIO, "zstd: a block of %zu bytes: %s", len,
+                               ZSTD_getErrorName(clen));
+        codec = QUIRE_STORE_ZSTD;
+    } else {
+        /* Raw DEFLATE (RFC 1951, what zlib's windowBits -15 reads): the block's own CRC-32
+         * replaces a zlib or gzip wrapper's check. */
+        clen = libdeflate_deflate_compress(e->c, text, len, head + 8, bound);
+        if (clen == 0)
+            return quire_error(QUIRE_EIO, "libdeflate: a block of %zu bytes did not fit its bound",
+                               len);
+    }
+    quire_store_le32(head, (uint32_t)len | codec << 24);
     quire_store_le32(head + 4, (uint32_t)clen);
     quire_store_le32(head + 8 + clen, quire_crc32(0, head, 8 + clen));
     out->len = start + 8 + clen + 4;
     return QUIRE_OK;
+}
+
+int quire_store_block_codec(quire_bytes encoded)
+{
+    return encoded.len < 4 ? -1 : (int)(quire_load_le32(encoded.ptr) >> 24);
+}
+
+int quire_store_dict_train(quire_buf *out, const uint8_t *text, size_t len)
+{
+    out->len = 0;
+    if (len > QUIRE_STORE_DICT_SAMPLE)
+        len = QUIRE_STORE_DICT_SAMPLE;
+    /* samples: the text cut as the blocks are; a dictionary pays for itself only over
+     * enough blocks (below 64 of them, none is trained) */
+    size_t count = len / QUIRE_STORE_BLOCK;
+    if (count < 64)
+        return QUIRE_OK;
+    size_t *sizes = quire_calloc(count, sizeof *sizes);
+    if (!sizes || !quire_buf_reserve(out, QUIRE_STORE_DICT_MAX)) {
+        quire_free(sizes);
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < count; i++)
+        sizes[i] = QUIRE_STORE_BLOCK;
+    size_t cap = count * QUIRE_STORE_BLOCK / 16 < QUIRE_STORE_DICT_MAX
+                     ? count * QUIRE_STORE_BLOCK / 16
+                     : QUIRE_STORE_DICT_MAX;
+    size_t n = ZDICT_trainFromBuffer(out->data, cap, text, sizes, (unsigned)count);
+    quire_free(sizes);
+    out->len = ZDICT_isError(n) ? 0 : n; /* nothing learnt: no dictionary */
+    return QUIRE_OK;
+}
+
+int quire_segment_writer_set_store_dict(quire_segment_writer *w, quire_bytes dict)
+{
+    if (w->err)
+        return w->err;
+    if (w->sto_dict_set || w->sto_blocks > 0)
+        return fail(w, quire_error(QUIRE_EINVAL, "stored-text dictionary set after blocks"));
+    if (dict.len > QUIRE_STORE_DICT_MAX)
+        return fail(w, quire_error(QUIRE_EINVAL, "stored-text dictionary of %zu bytes", dict.len));
+    w->sto_dict_set = true;
+    w->sto_dict.len = 0;
+    quire_buf_put(&w->sto_dict, dict.ptr, dict.len);
+    return w->sto_dict.err ? fail(w, quire_error(QUIRE_ENOMEM, "out of memory")) : QUIRE_OK;
 }
 
 int quire_store_block_encode(quire_buf *out, const uint8_t *text, size_t len, int level)
@@ -197,10 +289,14 @@ int quire_segment_writer_add_store_block(quire_segment_writer *w, quire_bytes en
         return w->err;
     if (encoded.len < STO_BLOCK_OVERHEAD)
         return fail(w, quire_error(QUIRE_EINVAL, "stored-text block too short"));
-    uint32_t ulen = quire_load_le32(encoded.ptr);
+    uint32_t ulen = quire_load_le32(encoded.ptr) & STO_ULEN_MASK;
     uint32_t clen = quire_load_le32(encoded.ptr + 4);
+    int codec = quire_store_block_codec(encoded);
     if ((uint64_t)clen + STO_BLOCK_OVERHEAD != encoded.len)
         return fail(w, quire_error(QUIRE_EINVAL, "stored-text block lengths disagree"));
+    if (codec != QUIRE_STORE_DEFLATE && (codec != QUIRE_STORE_ZSTD || w->sto_dict.len == 0))
+        return fail(w, quire_error(QUIRE_EINVAL, "stored-text block of codec %d without its "
+                                                 "dictionary", codec));
     uint8_t entry[STO_INDEX_ENTRY];
     quire_store_le64(entry, w->store_total);
     quire_store_le64(entry + 8, w->sink[QUIRE_SEG_STO].offset);
@@ -623,6 +719,11 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
         finish_plain(&w->sink[QUIRE_SEG_POS], w->form_count + w->pair_count);
         finish_plain(&w->sink[QUIRE_SEG_LEN], w->doc_count);
         finish_with_index(&w->sink[QUIRE_SEG_DMD], &w->dmd_index, w->doc_count);
+        /* .sto (format 4): the block index, then the dictionary and its length */
+        quire_buf_put(&w->sto_index, w->sto_dict.data, w->sto_dict.len);
+        quire_buf_put_le32(&w->sto_index, (uint32_t)w->sto_dict.len);
+        if (w->sto_index.err)
+            rc = quire_error(QUIRE_ENOMEM, "out of memory");
         finish_with_index(&w->sink[QUIRE_SEG_STO], &w->sto_index, w->sto_blocks);
         stats->doc_count = w->doc_count;
         stats->total_tokens = w->total_tokens;

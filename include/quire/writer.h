@@ -82,7 +82,7 @@ typedef struct quire_writer_options {
     size_t memory;        /* indexing memory budget in bytes, >= 1 MiB (0: 1 GiB) */
     int threads;          /* analysis threads, 1..64 (0: the number of cores); the index
                            * is the same whatever the number */
-    int store_level;      /* zlib level 0..9 of the stored text (-1: 1, the fastest) */
+    int store_level;      /* zstd level 1..9 of the stored text, 0 none (-1: 3) */
     quire_warn_fn warn;   /* may be NULL: warnings are only counted */
     void *warn_ctx;       /* passed to warn */
     /* version 2 */

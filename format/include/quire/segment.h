@@ -265,6 +265,37 @@ uint64_t quire_segment_store_block_count(const quire_segment *seg);
 QUIRE_MUST_CHECK int quire_segment_store_block(const quire_segment *seg, uint64_t i,
                                                quire_bytes *encoded_block);
 
+/* Stored text with a dictionary (format 4, FORMAT.md "Stored text"): a .sto file may hold
+ * one zstd dictionary, and its blocks of codec QUIRE_STORE_ZSTD are zstd frames made with
+ * it. The first version whose .sto has one: */
+#define QUIRE_STORE_DICT_VERSION 4
+#define QUIRE_STORE_DEFLATE      0 /* a block's codec: raw DEFLATE (every version) */
+#define QUIRE_STORE_ZSTD         1 /* a zstd frame with the file's dictionary (version 4) */
+#define QUIRE_STORE_DICT_MAX     (64 * 1024) /* the largest dictionary written */
+#define QUIRE_STORE_DICT_SAMPLE  (1024 * 1024) /* text trained on, at most */
+#define QUIRE_STORE_LEVEL_DEFAULT 3 /* the indexer's and merges' level (zstd's default) */
+/* Train a dictionary for stored text on `len` bytes of it (the first
+ * QUIRE_STORE_DICT_SAMPLE are used), replacing *out's contents. Too little text (or text
+ * zstd finds nothing to learn from) gives QUIRE_OK with out->len = 0: store without. */
+QUIRE_MUST_CHECK int quire_store_dict_train(quire_buf *out, const uint8_t *text, size_t len);
+/* An encoder of zstd blocks (codec QUIRE_STORE_ZSTD) with dictionary `dict` at zstd level
+ * `level` (1 to 19); with an empty dict, or level 0, it is quire_store_encoder_new(level)'s
+ * DEFLATE encoder. The dict's bytes are copied. */
+QUIRE_MUST_CHECK int quire_store_encoder_new_dict(quire_store_encoder **out, int level,
+                                                  quire_bytes dict);
+/* The codec of an encoded block (its bytes as quire_segment_store_block gives them). */
+int quire_store_block_codec(quire_bytes encoded_block);
+/* The segment's stored-text dictionary (empty if it has none: before version 4, or none
+ * was trained). */
+quire_bytes quire_segment_store_dict(const quire_segment *seg);
+/* Decode block i whole, appending its text to out (a merge re-encoding old blocks). */
+QUIRE_MUST_CHECK int quire_segment_store_block_text(const quire_segment *seg, uint64_t i,
+                                                    quire_buf *out);
+/* Give the segment's .sto the dictionary its QUIRE_STORE_ZSTD blocks are made with (copied):
+ * before the first such block is added, at most once. */
+QUIRE_MUST_CHECK int quire_segment_writer_set_store_dict(quire_segment_writer *w,
+                                                         quire_bytes dict);
+
 /* Postings for terms go through the writer's postings writer: begin, add..., end. */
 QUIRE_MUST_CHECK int quire_segment_writer_begin_form(quire_segment_writer *w, quire_bytes form);
 QUIRE_MUST_CHECK int quire_segment_writer_begin_stem(quire_segment_writer *w, quire_bytes stem,
