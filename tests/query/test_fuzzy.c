@@ -239,7 +239,7 @@ static char *reuters_index(char **dir_out, uint32_t docs)
     return index_inputs(dir, inputs);
 }
 
-Test(fuzzy, walk_finds_what_a_scan_of_the_dictionary_finds, .timeout = 600)
+Test(fuzzy, walk_finds_what_a_scan_of_the_dictionary_finds, .timeout = 900)
 {
     char *dir;
     char *idx = reuters_index(&dir, 3000);
@@ -405,7 +405,7 @@ Test(fuzzy, split_walk_gives_what_the_plain_walk_gives, .timeout = 900)
     remove_tmp(dir);
 }
 
-Test(fuzzy, expansion_keeps_the_closest_and_reports_the_rest, .timeout = 300)
+Test(fuzzy, expansion_keeps_the_closest_and_reports_the_rest, .timeout = 900)
 {
     const char *src = env_or_skip("QUIRE_SOURCE_DIR");
     char *dir = make_tmp();
@@ -452,7 +452,7 @@ Test(fuzzy, expansion_keeps_the_closest_and_reports_the_rest, .timeout = 300)
     remove_tmp(dir);
 }
 
-Test(fuzzy, a_word_near_too_many_forms_is_refused, .timeout = 300)
+Test(fuzzy, a_word_near_too_many_forms_is_refused, .timeout = 900)
 {
     /* one document of every three-letter word from aaa to jzz: 6,760 forms, 1,135 of them
      * within 2 edits of "bbb" (those with a b) */

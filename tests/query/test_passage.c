@@ -569,7 +569,7 @@ static void export_index(const char *idx, const char *path)
     quire_index_close(ix);
 }
 
-Test(passage, a_version_2_index_without_text_maps_gives_the_same_passages, .timeout = 300)
+Test(passage, a_version_2_index_without_text_maps_gives_the_same_passages, .timeout = 600)
 {
     /* tests/golden/v2-sample: the sample articles indexed by the version-2 writer (no
      * text maps: the whole text is tokenised); the same documents (its titles and texts,
