@@ -109,6 +109,7 @@ typedef struct run_args {
     bool stop_on_error;
     const char *language;
     int keep_diacritics;
+    bool optimize;
 } run_args;
 
 static warnings last_warnings;
@@ -125,6 +126,7 @@ static int index_run(const run_args *a, indexer_summary *sum)
     o.memory = a->memory ? a->memory : 256 * MIB;
     o.threads = a->threads ? a->threads : 1;
     o.stop_on_error = a->stop_on_error;
+    o.optimize = a->optimize;
     o.zlib_level = -1;
     memset(&last_warnings, 0, sizeof last_warnings);
     o.warn = collect_warning;
@@ -951,4 +953,114 @@ Test(indexer, every_allocation_failure_leaves_the_last_commit)
     cr_expect_gt(n, 50, "only %ld allocations: the hook is not reached", n);
     expect_valid(dir);
     cr_expect_eq(stats_of(dir).docs, 3);
+}
+
+/* ---------------------------------------------------------------- stored-text dictionaries */
+
+typedef struct stored_doc {
+    char id[64];
+    quire_buf text;
+} stored_doc;
+
+static int cmp_stored_doc(const void *a, const void *b)
+{
+    return strcmp(((const stored_doc *)a)->id, ((const stored_doc *)b)->id);
+}
+
+/* Every live document's id and stored text, over all segments, sorted by id. */
+static stored_doc *read_stored_docs(const char *dir, size_t *count)
+{
+    quire_index *ix;
+    cr_assert_eq(quire_index_open(&ix, dir, NULL), QUIRE_OK, "%s", quire_errmsg());
+    size_t n = 0, cap = 0;
+    stored_doc *docs = NULL;
+    for (uint32_t s = 0; s < quire_index_segment_count(ix); s++) {
+        const quire_segment *seg = quire_index_segment(ix, s);
+        const uint32_t dc = quire_segment_get_stats(seg)->doc_count;
+        for (uint32_t d = 0; d < dc; d++) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 1024;
+                docs = realloc(docs, cap * sizeof *docs);
+                cr_assert_not_null(docs);
+            }
+            quire_doc_info info;
+            cr_assert_eq(quire_segment_doc_info(seg, d, &info), QUIRE_OK, "%s", quire_errmsg());
+            cr_assert_lt(info.external_id.len, sizeof docs[n].id);
+            memcpy(docs[n].id, info.external_id.ptr, info.external_id.len);
+            docs[n].id[info.external_id.len] = '\0';
+            docs[n].text = (quire_buf)QUIRE_BUF_INIT;
+            cr_assert_eq(quire_segment_doc_text(seg, d, &docs[n].text), QUIRE_OK,
+                         "segment %u doc %u: %s", s, d, quire_errmsg());
+            n++;
+        }
+    }
+    quire_index_close(ix);
+    qsort(docs, n, sizeof *docs, cmp_stored_doc);
+    *count = n;
+    return docs;
+}
+
+/* Runs of different text train different dictionaries, and a run with too little text trains
+ * none (DEFLATE blocks): merged into one segment, which keeps one dictionary, every block
+ * that was made otherwise is re-encoded, and every document's text reads back as it did. */
+Test(indexer, merge_recodes_stored_text_made_with_another_dictionary)
+{
+    char *one = strdup(tmp_path("one.jsonl")), *two = strdup(tmp_path("two.jsonl"));
+    char *small = strdup(tmp_path("small.jsonl"));
+    write_slice(one, corpus_path("reuters21578"), 0, 1500, -1);
+    write_slice(two, corpus_path("reuters21578"), 1500, 1500, -1);
+    write_file(small, "{\"id\": \"tiny\", \"text\": \"a document too small to train on\"}\n");
+    const char *dir = tmp_path("idx");
+    const char *inputs[] = {one, two, small};
+    for (int i = 0; i < 3; i++) {
+        run_args a = {.dir = dir, .inputs = {inputs[i]}, .input_count = 1};
+        cr_assert_eq(index_run(&a, NULL), QUIRE_OK, "%s", quire_errmsg());
+    }
+
+    quire_index *ix;
+    cr_assert_eq(quire_index_open(&ix, dir, NULL), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_index_segment_count(ix), 3, "one segment per run");
+    quire_bytes d0 = quire_segment_store_dict(quire_index_segment(ix, 0));
+    quire_bytes d1 = quire_segment_store_dict(quire_index_segment(ix, 1));
+    quire_bytes d2 = quire_segment_store_dict(quire_index_segment(ix, 2));
+    cr_expect_gt(d0.len, 0, "the first run trained a dictionary");
+    cr_expect_gt(d1.len, 0, "the second run trained a dictionary");
+    cr_expect(d0.len != d1.len || memcmp(d0.ptr, d1.ptr, d0.len) != 0,
+              "different text, different dictionaries");
+    cr_expect_eq(d2.len, 0, "too little text: no dictionary");
+    quire_index_close(ix);
+
+    size_t before_n, after_n;
+    stored_doc *before = read_stored_docs(dir, &before_n);
+    cr_assert_eq(before_n, 3001);
+
+    run_args o = {.dir = dir, .optimize = true};
+    cr_assert_eq(index_run(&o, NULL), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_index_open(&ix, dir, NULL), QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_eq(quire_index_segment_count(ix), 1);
+    cr_expect_gt(quire_segment_store_dict(quire_index_segment(ix, 0)).len, 0);
+    quire_index_close(ix);
+    expect_valid(dir);
+
+    stored_doc *after = read_stored_docs(dir, &after_n);
+    cr_assert_eq(after_n, before_n);
+    size_t differ = 0;
+    for (size_t i = 0; i < after_n; i++) {
+        cr_assert_str_eq(after[i].id, before[i].id);
+        if (after[i].text.len != before[i].text.len ||
+            (after[i].text.len > 0 && memcmp(after[i].text.data, before[i].text.data, after[i].text.len) != 0)) {
+            if (differ++ < 5)
+                cr_log_error("%s: stored text differs after the merge", after[i].id);
+        }
+    }
+    cr_expect_eq(differ, 0, "%zu documents' text changed in the merge", differ);
+    for (size_t i = 0; i < after_n; i++) {
+        quire_buf_free(&before[i].text);
+        quire_buf_free(&after[i].text);
+    }
+    free(before);
+    free(after);
+    free(one);
+    free(two);
+    free(small);
 }
