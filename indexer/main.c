@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "quire/analysis.h" /* quire_utf8_next */
 #include "quire/array.h"
+#include "quire/json_out.h"
 #include "quire/quire.h"
 #include "quire/shards.h"
 #include "quire/size.h"
@@ -403,26 +403,6 @@ static int read_ids(id_list *l, const char *path)
     return rc;
 }
 
-/* A JSON string: valid UTF-8 kept (invalid bytes become U+FFFD), quotes, backslashes
- * and control characters escaped. */
-static void put_json_string(FILE *f, const char *s, size_t len)
-{
-    fputc('"', f);
-    for (size_t i = 0; i < len;) {
-        const size_t at = i;
-        const uint32_t cp = quire_utf8_next((const uint8_t *)s, len, &i);
-        if (cp == '"' || cp == '\\')
-            fprintf(f, "\\%c", (int)cp);
-        else if (cp < 0x20 || cp == 0x7f)
-            fprintf(f, "\\u%04x", (unsigned)cp);
-        else if (cp == 0xFFFD && !(i - at == 3 && (uint8_t)s[at] == 0xEF))
-            fputs("\xef\xbf\xbd", f); /* an invalid sequence */
-        else
-            fwrite(s + at, 1, i - at, f);
-    }
-    fputc('"', f);
-}
-
 static void warn_export(void *ctx, const char *message)
 {
     (void)ctx;
@@ -488,55 +468,56 @@ typedef struct cli {
 
 /* --summary-json: the run as one JSON object (README "Exit status"). The only JSON this
  * program writes besides --export-jsonl's documents. */
-static void write_summary_json(FILE *f, const cli *c, const quire_commit_info *sum,
+static void write_summary_json(quire_json *j, const cli *c, const quire_commit_info *sum,
                                const skip_list *skips, int exit_code, const char *error)
 {
     static const char *const status[] = {"ok", "failed", "usage", "warnings"};
-    fprintf(f, "{\"status\":\"%s\",\"exit\":%d,\"index\":", status[exit_code], exit_code);
-    put_json_string(f, c->index_dir, strlen(c->index_dir));
-    fprintf(f, ",\"dry_run\":%s,\"committed\":%s,\"generation\":%llu",
-            c->w.dry_run ? "true" : "false", sum->committed ? "true" : "false",
-            (unsigned long long)sum->generation);
-    fprintf(f,
-            ",\"added\":%llu,\"replaced\":%llu,\"deleted\":%llu,\"skipped\":%llu,"
-            "\"delete_not_found\":%llu,\"warnings\":%llu",
-            (unsigned long long)(sum->docs_added - sum->docs_replaced),
-            (unsigned long long)sum->docs_replaced, (unsigned long long)sum->docs_deleted,
-            (unsigned long long)sum->docs_skipped, (unsigned long long)sum->deletes_missing,
-            (unsigned long long)sum->warnings);
+    quire_json_printf(j, "{\"status\":\"%s\",\"exit\":%d,\"index\":", status[exit_code], exit_code);
+    quire_json_string(j, c->index_dir, strlen(c->index_dir));
+    quire_json_printf(j, ",\"dry_run\":%s,\"committed\":%s,\"generation\":%llu",
+                      c->w.dry_run ? "true" : "false", sum->committed ? "true" : "false",
+                      (unsigned long long)sum->generation);
+    quire_json_printf(j,
+                      ",\"added\":%llu,\"replaced\":%llu,\"deleted\":%llu,\"skipped\":%llu,"
+                      "\"delete_not_found\":%llu,\"warnings\":%llu",
+                      (unsigned long long)(sum->docs_added - sum->docs_replaced),
+                      (unsigned long long)sum->docs_replaced, (unsigned long long)sum->docs_deleted,
+                      (unsigned long long)sum->docs_skipped,
+                      (unsigned long long)sum->deletes_missing, (unsigned long long)sum->warnings);
     for (int kind = QUIRE_SKIP_INPUT; kind <= QUIRE_SKIP_DELETE_MISSING; kind++) {
-        fputs(kind == QUIRE_SKIP_INPUT ? ",\"skipped_inputs\":[" : ",\"ids_not_found\":[", f);
+        quire_json_lit(j,
+                       kind == QUIRE_SKIP_INPUT ? ",\"skipped_inputs\":[" : ",\"ids_not_found\":[");
         bool first = true;
         for (size_t i = 0; i < skips->count; i++) {
             const skip_entry *e = &skips->v[i];
             if ((int)e->kind != kind)
                 continue;
-            fputs(first ? "" : ",", f);
+            quire_json_lit(j, first ? "" : ",");
             first = false;
             if (kind == QUIRE_SKIP_DELETE_MISSING) {
-                put_json_string(f, e->what, strlen(e->what));
+                quire_json_string(j, e->what, strlen(e->what));
                 continue;
             }
-            fputs("{\"input\":", f);
-            put_json_string(f, e->what, strlen(e->what));
+            quire_json_lit(j, "{\"input\":");
+            quire_json_string(j, e->what, strlen(e->what));
             if (e->line)
-                fprintf(f, ",\"line\":%llu", (unsigned long long)e->line);
+                quire_json_printf(j, ",\"line\":%llu", (unsigned long long)e->line);
             else
-                fputs(",\"line\":null", f);
-            fputs(",\"reason\":", f);
-            put_json_string(f, e->reason, strlen(e->reason));
-            fputc('}', f);
+                quire_json_lit(j, ",\"line\":null");
+            quire_json_lit(j, ",\"reason\":");
+            quire_json_string(j, e->reason, strlen(e->reason));
+            quire_json_raw(j, "}", 1);
         }
-        fputc(']', f);
+        quire_json_raw(j, "]", 1);
     }
     if (skips->lost)
-        fputs(",\"lists_incomplete\":true", f);
-    fputs(",\"error\":", f);
+        quire_json_lit(j, ",\"lists_incomplete\":true");
+    quire_json_lit(j, ",\"error\":");
     if (error)
-        put_json_string(f, error, strlen(error));
+        quire_json_string(j, error, strlen(error));
     else
-        fputs("null", f);
-    fputs("}\n", f);
+        quire_json_lit(j, "null");
+    quire_json_lit(j, "}\n");
 }
 
 /* Write the summary to `path` ("-": stdout); false (after a message) if it could not be. */
@@ -548,8 +529,17 @@ static bool summary_to(const char *path, const cli *c, const quire_commit_info *
         fprintf(stderr, "quire-index: --summary-json %s: %s\n", path, strerror(errno));
         return false;
     }
-    write_summary_json(f, c, sum, skips, exit_code, error);
-    const bool ok = f == stdout ? fflush(f) == 0 : fclose(f) == 0;
+    quire_json j = QUIRE_JSON_INIT(0);
+    write_summary_json(&j, c, sum, skips, exit_code, error);
+    const int wrc = quire_json_flush(&j, f);
+    quire_json_free(&j);
+    if (wrc == QUIRE_ENOMEM) {
+        fprintf(stderr, "quire-index: --summary-json %s: out of memory\n", path);
+        if (f != stdout)
+            (void)fclose(f);
+        return false;
+    }
+    const bool ok = (f == stdout ? fflush(f) == 0 : fclose(f) == 0) && wrc == QUIRE_OK;
     if (!ok)
         fprintf(stderr, "quire-index: --summary-json %s: %s\n", path, strerror(errno));
     return ok;
@@ -572,19 +562,23 @@ static int parse_encoding(const char *v, int *out)
     return -1;
 }
 
-/* One exported document (quire_document_fn): a JSON object on a line. */
+/* One exported document (quire_document_fn): a JSON object on a line, built in `ctx`
+ * (a quire_json reused from document to document). */
 static int export_doc(void *ctx, const quire_document *d)
 {
-    (void)ctx;
-    fputs("{\"id\":", stdout);
-    put_json_string(stdout, d->id, d->id_len);
-    fputs(",\"title\":", stdout);
-    put_json_string(stdout, d->title, d->title_len);
+    quire_json *j = ctx;
+    quire_json_lit(j, "{\"id\":");
+    quire_json_string(j, d->id, d->id_len);
+    quire_json_lit(j, ",\"title\":");
+    quire_json_string(j, d->title, d->title_len);
     if (d->date != NULL)
-        printf(",\"date\":\"%s\"", d->date);
-    fputs(",\"text\":", stdout);
-    put_json_string(stdout, d->text, d->text_len);
-    fputs("}\n", stdout);
+        quire_json_printf(j, ",\"date\":\"%s\"", d->date);
+    quire_json_lit(j, ",\"text\":");
+    quire_json_string(j, d->text, d->text_len);
+    quire_json_lit(j, "}\n");
+    if (quire_json_flush(j, stdout) == QUIRE_ENOMEM)
+        return quire_error(QUIRE_ENOMEM, "out of memory exporting document '%.*s'",
+                           (int)(d->id_len > 200 ? 200 : d->id_len), d->id);
     return 0;
 }
 
@@ -597,8 +591,9 @@ static int export_doc(void *ctx, const quire_document *d)
 static int export_jsonl(const char *const *inputs, size_t count, const quire_files_options *fo)
 {
     uint64_t skipped = 0;
-    const int rc = quire_files_read(inputs, count, fo, export_doc, NULL, warn_export, NULL,
-                                    &skipped);
+    quire_json j = QUIRE_JSON_INIT(0);
+    const int rc = quire_files_read(inputs, count, fo, export_doc, &j, warn_export, NULL, &skipped);
+    quire_json_free(&j);
     if (rc != QUIRE_OK)
         fprintf(stderr, "quire-index: %s\n", quire_errmsg());
     if (fflush(stdout) != 0) {
@@ -654,8 +649,8 @@ static int run_shards(const cli *c)
         printf("  %llu new, %llu replaced an older version, %llu deleted by id; %u merge%s of "
                "committed segments\n",
                (unsigned long long)(t->docs_added - t->docs_replaced),
-               (unsigned long long)t->docs_replaced, (unsigned long long)t->docs_deleted,
-               t->merges, t->merges == 1 ? "" : "s");
+               (unsigned long long)t->docs_replaced, (unsigned long long)t->docs_deleted, t->merges,
+               t->merges == 1 ? "" : "s");
         printf("  input %.2f MB read, %.2f MB of documents exchanged, %.2f MB of text, %llu "
                "tokens\n",
                (double)t->input_bytes / MIB, (double)sum.bytes_sent / MIB, text_mb,
@@ -844,8 +839,7 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
         fprintf(stderr, "quire-index: --shard-count and --chunk go with --shards\n");
         return 2;
     }
-    if (c.shards)
-    {
+    if (c.shards) {
         if (c.summary_path != NULL) {
             fprintf(stderr, "quire-index: --summary-json does not go with --shards yet\n");
             return 2;
@@ -900,9 +894,8 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
         index_stats s;
         printf("indexed %llu document%s (%llu skipped, %llu warnings) into %s, generation %llu%s\n",
                (unsigned long long)sum.docs_added, sum.docs_added == 1 ? "" : "s",
-               (unsigned long long)sum.docs_skipped, (unsigned long long)sum.warnings,
-               c.index_dir, (unsigned long long)sum.generation,
-               sum.committed ? "" : " (nothing changed)");
+               (unsigned long long)sum.docs_skipped, (unsigned long long)sum.warnings, c.index_dir,
+               (unsigned long long)sum.generation, sum.committed ? "" : " (nothing changed)");
         printf("  %llu new, %llu replaced an older version, %llu deleted by id; %u merge%s of "
                "committed segments\n",
                (unsigned long long)(sum.docs_added - sum.docs_replaced),

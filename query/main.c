@@ -13,11 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "prose.h"
 #include "comm.h"
+#include "prose.h"
 #include "query.h"
 #include "quire/analysis.h"
 #include "quire/date.h"
+#include "quire/json_out.h"
 
 #ifndef QUIRE_VERSION
 #define QUIRE_VERSION "unknown"
@@ -42,7 +43,7 @@ typedef struct cli {
     int color;             /* -1 auto (a terminal without NO_COLOR), 0 never, 1 always */
     const char *mark_open; /* around highlights without colour */
     const char *mark_close;
-    const char *show; /* --show ID, or NULL */
+    const char *show;      /* --show ID, or NULL */
     const char *diff_open; /* around the words of a rendering that differ from the quote */
     const char *diff_close;
     bool shards; /* --shards: INDEX is a shard set */
@@ -794,312 +795,304 @@ static void print_trec(const search_result *r, const char *qid, const char *tag,
     }
 }
 
-/* A JSON string: UTF-8 kept (invalid bytes become U+FFFD), quotes, backslashes and
- * control characters escaped. */
-static void print_json_string(const char *s, size_t len)
+/* The JSON lines of one query are built here, then written at once (base's one JSON
+ * writer, as quire-index and quire-serve use); its memory is kept for the next query of a
+ * batch. */
+static quire_json json_out = QUIRE_JSON_INIT(0);
+
+static void flush_json(void)
 {
-    putchar('"');
-    for (size_t i = 0; i < len;) {
-        const uint32_t cp = quire_utf8_next((const uint8_t *)s, len, &i);
-        if (cp == '"' || cp == '\\') {
-            putchar('\\');
-            putchar((int)cp);
-        } else if (cp < 0x20 || cp == 0x7F) {
-            printf("\\u%04x", (unsigned)cp);
-        } else if (cp < 0x80) {
-            putchar((int)cp);
-        } else if (cp < 0x800) {
-            putchar((int)(0xC0 | (cp >> 6)));
-            putchar((int)(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-            putchar((int)(0xE0 | (cp >> 12)));
-            putchar((int)(0x80 | ((cp >> 6) & 0x3F)));
-            putchar((int)(0x80 | (cp & 0x3F)));
-        } else {
-            putchar((int)(0xF0 | (cp >> 18)));
-            putchar((int)(0x80 | ((cp >> 12) & 0x3F)));
-            putchar((int)(0x80 | ((cp >> 6) & 0x3F)));
-            putchar((int)(0x80 | (cp & 0x3F)));
-        }
-    }
-    putchar('"');
+    if (quire_json_flush(&json_out, stdout) == QUIRE_ENOMEM)
+        (void)fprintf(stderr, "quire-query: out of memory writing JSON\n");
 }
 
 /* "line":L,"column":C,"offset":O of a source position, null where unknown. */
-static void print_json_position(const search_source *s, const char *offset_name)
+static void print_json_position(quire_json *j, const search_source *s, const char *offset_name)
 {
     if (s->line > 0)
-        printf("\"line\":%llu", (unsigned long long)s->line);
+        quire_json_printf(j, "\"line\":%llu", (unsigned long long)s->line);
     else
-        (void)fputs("\"line\":null", stdout);
+        quire_json_lit(j, "\"line\":null");
     if (s->column > 0)
-        printf(",\"column\":%u", (unsigned)s->column);
+        quire_json_printf(j, ",\"column\":%u", (unsigned)s->column);
     else
-        (void)fputs(",\"column\":null", stdout);
+        quire_json_lit(j, ",\"column\":null");
     if (s->offset != UINT64_MAX)
-        printf(",\"%s\":%llu", offset_name, (unsigned long long)s->offset);
+        quire_json_printf(j, ",\"%s\":%llu", offset_name, (unsigned long long)s->offset);
     else
-        printf(",\"%s\":null", offset_name);
+        quire_json_printf(j, ",\"%s\":null", offset_name);
 }
 
 /* ,"origin":...,"source":{line, column, offset} of a document's text start. */
-static void print_json_origin(const char *origin, size_t origin_len, const search_source *s)
+static void print_json_origin(quire_json *j, const char *origin, size_t origin_len,
+                              const search_source *s)
 {
-    (void)fputs(",\"origin\":", stdout);
-    print_json_string(origin, origin_len);
-    (void)fputs(",\"source\":{", stdout);
-    print_json_position(s, "offset");
-    putchar('}');
+    quire_json_lit(j, ",\"origin\":");
+    quire_json_string(j, origin, origin_len);
+    quire_json_lit(j, ",\"source\":{");
+    print_json_position(j, s, "offset");
+    quire_json_raw(j, "}", 1);
 }
 
 /* ,"source":{...} of a passage of a plain text file: where it and its highlights lie in
  * the file (byte offsets when the text is the file's bytes). */
-static void print_json_passage_source(const search_passage *p, const search_source *doc)
+static void print_json_passage_source(quire_json *j, const search_passage *p,
+                                      const search_source *doc)
 {
     if (doc->column == 0)
         return;
-    (void)fputs(",\"source\":{", stdout);
-    print_json_position(&p->source, "start");
+    quire_json_lit(j, ",\"source\":{");
+    print_json_position(j, &p->source, "start");
     if (doc->offset != UINT64_MAX)
-        printf(",\"end\":%llu", (unsigned long long)(doc->offset + p->end));
+        quire_json_printf(j, ",\"end\":%llu", (unsigned long long)(doc->offset + p->end));
     else
-        (void)fputs(",\"end\":null", stdout);
-    (void)fputs(",\"highlights\":[", stdout);
+        quire_json_lit(j, ",\"end\":null");
+    quire_json_lit(j, ",\"highlights\":[");
     for (uint32_t i = 0; i < p->highlight_count; i++) {
         const search_highlight *h = &p->highlights[i];
-        (void)fputs(i ? ",{" : "{", stdout);
-        print_json_position(&h->source, "start");
+        quire_json_lit(j, i ? ",{" : "{");
+        print_json_position(j, &h->source, "start");
         if (doc->offset != UINT64_MAX)
-            printf(",\"end\":%llu}", (unsigned long long)(doc->offset + h->end));
+            quire_json_printf(j, ",\"end\":%llu}", (unsigned long long)(doc->offset + h->end));
         else
-            (void)fputs(",\"end\":null}", stdout);
+            quire_json_lit(j, ",\"end\":null}");
     }
-    (void)fputs("]}", stdout);
+    quire_json_lit(j, "]}");
 }
 
-static void print_json_spans(const search_highlight *h, uint32_t n)
+static void print_json_spans(quire_json *j, const search_highlight *h, uint32_t n)
 {
-    putchar('[');
+    quire_json_raw(j, "[", 1);
     for (uint32_t i = 0; i < n; i++)
-        printf("%s[%zu,%zu]", i ? "," : "", h[i].start, h[i].end);
-    putchar(']');
+        quire_json_printf(j, "%s[%zu,%zu]", i ? "," : "", h[i].start, h[i].end);
+    quire_json_raw(j, "]", 1);
 }
 
 static const char *const word_kinds[] = {"same", "stem", "variant", "substituted", "inserted"};
 
-static void print_json_forms(const search_form *f, uint32_t n)
+static void print_json_forms(quire_json *j, const search_form *f, uint32_t n)
 {
-    putchar('[');
+    quire_json_raw(j, "[", 1);
     for (uint32_t k = 0; k < n; k++) {
-        printf("%s{\"form\":", k ? "," : "");
-        print_json_string(f[k].form, strlen(f[k].form));
-        printf(",\"documents\":%llu", (unsigned long long)f[k].docs);
+        quire_json_printf(j, "%s{\"form\":", k ? "," : "");
+        quire_json_string(j, f[k].form, strlen(f[k].form));
+        quire_json_printf(j, ",\"documents\":%llu", (unsigned long long)f[k].docs);
         if (f[k].distance >= 0)
-            printf(",\"distance\":%d", (int)f[k].distance);
-        putchar('}');
+            quire_json_printf(j, ",\"distance\":%d", (int)f[k].distance);
+        quire_json_raw(j, "}", 1);
     }
-    putchar(']');
+    quire_json_raw(j, "]", 1);
 }
 
 /* The last line's fields on the query's variants, when there is something to say:
  * fell_back, quotes, notes, fuzzy and, with --explain, explain. */
-static void print_json_query(const search_result *r)
+static void print_json_query(quire_json *j, const search_result *r)
 {
     if (r->quote_count == 0 && r->note_count == 0 && r->fuzzy_count == 0 && r->explain == NULL)
         return;
-    printf(",\"fell_back\":%s", r->fell_back ? "true" : "false");
-    (void)fputs(",\"quotes\":[", stdout);
+    quire_json_printf(j, ",\"fell_back\":%s", r->fell_back ? "true" : "false");
+    quire_json_lit(j, ",\"quotes\":[");
     for (uint32_t i = 0; i < r->quote_count; i++) {
         const search_quote *q = &r->quotes[i];
-        printf("%s{\"words\":[", i ? "," : "");
+        quire_json_printf(j, "%s{\"words\":[", i ? "," : "");
         for (uint32_t k = 0; k < q->word_count; k++) {
             if (k > 0)
-                putchar(',');
-            print_json_string(q->words[k], strlen(q->words[k]));
+                quire_json_raw(j, ",", 1);
+            quire_json_string(j, q->words[k], strlen(q->words[k]));
         }
-        printf("],\"threshold\":%g,\"exact_documents\":%llu,\"close_documents\":%llu,"
-               "\"renderings\":%llu}",
-               q->threshold, (unsigned long long)q->exact_docs, (unsigned long long)q->close_docs,
-               (unsigned long long)q->renderings);
+        quire_json_printf(j,
+                          "],\"threshold\":%g,\"exact_documents\":%llu,\"close_documents\":%llu,"
+                          "\"renderings\":%llu}",
+                          q->threshold, (unsigned long long)q->exact_docs,
+                          (unsigned long long)q->close_docs, (unsigned long long)q->renderings);
     }
-    (void)fputs("],\"notes\":[", stdout);
+    quire_json_lit(j, "],\"notes\":[");
     for (uint32_t i = 0; i < r->note_count; i++) {
         const search_word_note *n = &r->notes[i];
-        printf("%s{\"word\":", i ? "," : "");
-        print_json_string(n->word, strlen(n->word));
-        (void)fputs(",\"variants\":", stdout);
-        print_json_forms(n->variants, n->variant_count);
-        printf(",\"more\":%u}", (unsigned)n->more);
+        quire_json_printf(j, "%s{\"word\":", i ? "," : "");
+        quire_json_string(j, n->word, strlen(n->word));
+        quire_json_lit(j, ",\"variants\":");
+        print_json_forms(j, n->variants, n->variant_count);
+        quire_json_printf(j, ",\"more\":%u}", (unsigned)n->more);
     }
-    (void)fputs("],\"fuzzy\":[", stdout);
+    quire_json_lit(j, "],\"fuzzy\":[");
     for (uint32_t i = 0; i < r->fuzzy_count; i++) {
         const search_fuzzy *f = &r->fuzzy[i];
-        printf("%s{\"word\":", i ? "," : "");
-        print_json_string(f->word, strlen(f->word));
-        printf(",\"distance\":%d,\"lowered_from\":%d,\"searched\":%u,\"in_reach\":%u}",
-               (int)f->distance, (int)f->lowered_from, (unsigned)f->searched, (unsigned)f->matched);
+        quire_json_printf(j, "%s{\"word\":", i ? "," : "");
+        quire_json_string(j, f->word, strlen(f->word));
+        quire_json_printf(
+            j, ",\"distance\":%d,\"lowered_from\":%d,\"searched\":%u,\"in_reach\":%u}",
+            (int)f->distance, (int)f->lowered_from, (unsigned)f->searched, (unsigned)f->matched);
     }
-    putchar(']');
+    quire_json_raw(j, "]", 1);
     if (r->explain != NULL) {
         const search_explain *e = r->explain;
-        (void)fputs(",\"explain\":{\"parsed\":", stdout);
-        print_json_string(e->parsed, strlen(e->parsed));
-        (void)fputs(",\"clauses\":[", stdout);
+        quire_json_lit(j, ",\"explain\":{\"parsed\":");
+        quire_json_string(j, e->parsed, strlen(e->parsed));
+        quire_json_lit(j, ",\"clauses\":[");
         for (uint32_t i = 0; i < e->clause_count; i++) {
             const search_clause *c = &e->clauses[i];
-            printf("%s{\"label\":", i ? "," : "");
-            print_json_string(c->label, strlen(c->label));
-            printf(",\"kind\":\"%s\",\"excluded\":%s", c->kind, c->negated ? "true" : "false");
+            quire_json_printf(j, "%s{\"label\":", i ? "," : "");
+            quire_json_string(j, c->label, strlen(c->label));
+            quire_json_printf(j, ",\"kind\":\"%s\",\"excluded\":%s", c->kind,
+                              c->negated ? "true" : "false");
             if (c->stem != NULL) {
-                (void)fputs(",\"stem\":", stdout);
-                print_json_string(c->stem, strlen(c->stem));
+                quire_json_lit(j, ",\"stem\":");
+                quire_json_string(j, c->stem, strlen(c->stem));
             }
-            printf(",\"documents\":%llu,\"occurrences\":%llu,\"weight\":%.6f",
-                   (unsigned long long)c->df, (unsigned long long)c->occurrences, c->weight);
+            quire_json_printf(j, ",\"documents\":%llu,\"occurrences\":%llu,\"weight\":%.6f",
+                              (unsigned long long)c->df, (unsigned long long)c->occurrences,
+                              c->weight);
             if (c->distance >= 0)
-                printf(",\"distance\":%d,\"not_searched\":%u", (int)c->distance,
-                       (unsigned)c->forms_more);
-            (void)fputs(",\"forms\":", stdout);
-            print_json_forms(c->forms, c->form_count);
+                quire_json_printf(j, ",\"distance\":%d,\"not_searched\":%u", (int)c->distance,
+                                  (unsigned)c->forms_more);
+            quire_json_lit(j, ",\"forms\":");
+            print_json_forms(j, c->forms, c->form_count);
             if (c->word_count > 0) {
-                (void)fputs(",\"word_weights\":[", stdout);
+                quire_json_lit(j, ",\"word_weights\":[");
                 for (uint32_t k = 0; k < c->word_count; k++)
-                    printf("%s%.6f", k ? "," : "", c->word_weights[k]);
-                putchar(']');
+                    quire_json_printf(j, "%s%.6f", k ? "," : "", c->word_weights[k]);
+                quire_json_raw(j, "]", 1);
             }
-            putchar('}');
+            quire_json_raw(j, "}", 1);
         }
-        (void)fputs("]}", stdout);
+        quire_json_lit(j, "]}");
     }
 }
 
 /* A hit's renderings of approximate quotes and its score by clause (--explain). */
-static void print_json_hit_extras(const search_result *r, const search_hit *h)
+static void print_json_hit_extras(quire_json *j, const search_result *r, const search_hit *h)
 {
     if (h->rendering_count > 0) {
-        (void)fputs(",\"renderings\":[", stdout);
+        quire_json_lit(j, ",\"renderings\":[");
         for (uint32_t k = 0; k < h->rendering_count; k++) {
             const search_rendering *x = &h->renderings[k];
-            printf("%s{\"quote\":%u,\"closeness\":%.6f,\"field\":\"%s\",\"start\":%zu,"
-                   "\"end\":%zu,\"words\":[",
-                   k ? "," : "", (unsigned)x->quote, x->closeness, x->in_title ? "title" : "text",
-                   x->start, x->end);
+            quire_json_printf(j,
+                              "%s{\"quote\":%u,\"closeness\":%.6f,\"field\":\"%s\",\"start\":%zu,"
+                              "\"end\":%zu,\"words\":[",
+                              k ? "," : "", (unsigned)x->quote, x->closeness,
+                              x->in_title ? "title" : "text", x->start, x->end);
             for (uint32_t t = 0; t < x->token_count; t++)
-                printf("%s{\"kind\":\"%s\",\"word\":%d,\"start\":%zu,\"end\":%zu}", t ? "," : "",
-                       word_kinds[x->tokens[t].kind], (int)x->tokens[t].word, x->tokens[t].start,
-                       x->tokens[t].end);
-            (void)fputs("],\"missing\":[", stdout);
+                quire_json_printf(j, "%s{\"kind\":\"%s\",\"word\":%d,\"start\":%zu,\"end\":%zu}",
+                                  t ? "," : "", word_kinds[x->tokens[t].kind],
+                                  (int)x->tokens[t].word, x->tokens[t].start, x->tokens[t].end);
+            quire_json_lit(j, "],\"missing\":[");
             for (uint32_t w = 0; w < x->missing_count; w++)
-                printf("%s%u", w ? "," : "", (unsigned)x->missing[w]);
-            (void)fputs("]}", stdout);
+                quire_json_printf(j, "%s%u", w ? "," : "", (unsigned)x->missing[w]);
+            quire_json_lit(j, "]}");
         }
-        putchar(']');
+        quire_json_raw(j, "]", 1);
     }
     if (r->explain != NULL && h->clause_scores != NULL) {
-        (void)fputs(",\"explain\":[", stdout);
+        quire_json_lit(j, ",\"explain\":[");
         bool any = false;
         for (uint32_t k = 0; k < r->explain->clause_count; k++) {
             if (h->clause_tfs[k] == 0 && h->clause_scores[k] == 0)
                 continue;
-            printf("%s{\"clause\":%u,\"tf\":%llu,\"score\":%.6f}", any ? "," : "", (unsigned)k,
-                   (unsigned long long)h->clause_tfs[k], h->clause_scores[k]);
+            quire_json_printf(j, "%s{\"clause\":%u,\"tf\":%llu,\"score\":%.6f}", any ? "," : "",
+                              (unsigned)k, (unsigned long long)h->clause_tfs[k],
+                              h->clause_scores[k]);
             any = true;
         }
-        putchar(']');
+        quire_json_raw(j, "]", 1);
     }
 }
 
 /* One object per hit and line: rank, id, title, date, score (and qid in a batch); with
  * passages, title_highlights and passages (byte offsets into the title and the text). */
-static void print_json(const search_result *r, const char *qid, bool passages, uint32_t offset)
+static void print_json(quire_json *j, const search_result *r, const char *qid, bool passages,
+                       uint32_t offset)
 {
     for (uint32_t i = 0; i < r->hit_count; i++) {
         const search_hit *h = &r->hits[i];
-        putchar('{');
+        quire_json_raw(j, "{", 1);
         if (qid != NULL) {
-            (void)fputs("\"qid\":", stdout);
-            print_json_string(qid, strlen(qid));
-            putchar(',');
+            quire_json_lit(j, "\"qid\":");
+            quire_json_string(j, qid, strlen(qid));
+            quire_json_raw(j, ",", 1);
         }
-        printf("\"rank\":%llu,\"id\":", (unsigned long long)offset + i + 1);
-        print_json_string(h->external_id, h->external_id_len);
-        (void)fputs(",\"title\":", stdout);
-        print_json_string(h->title, h->title_len);
+        quire_json_printf(j, "\"rank\":%llu,\"id\":", (unsigned long long)offset + i + 1);
+        quire_json_string(j, h->external_id, h->external_id_len);
+        quire_json_lit(j, ",\"title\":");
+        quire_json_string(j, h->title, h->title_len);
         if (h->date == QUIRE_NO_DATE) {
-            (void)fputs(",\"date\":null", stdout);
+            quire_json_lit(j, ",\"date\":null");
         } else {
             char day[11];
             quire_date_format(h->date, day);
-            printf(",\"date\":\"%s\"", day);
+            quire_json_printf(j, ",\"date\":\"%s\"", day);
         }
-        printf(",\"score\":%.4f", h->score);
-        print_json_origin(h->origin, h->origin_len, &h->source);
+        quire_json_printf(j, ",\"score\":%.4f", h->score);
+        print_json_origin(j, h->origin, h->origin_len, &h->source);
         if (h->passages != NULL || h->title_highlights != NULL || passages) {
-            (void)fputs(",\"title_highlights\":", stdout);
-            print_json_spans(h->title_highlights, h->title_highlight_count);
-            (void)fputs(",\"passages\":[", stdout);
+            quire_json_lit(j, ",\"title_highlights\":");
+            print_json_spans(j, h->title_highlights, h->title_highlight_count);
+            quire_json_lit(j, ",\"passages\":[");
             for (uint32_t k = 0; k < h->passage_count; k++) {
                 const search_passage *p = &h->passages[k];
-                printf("%s{\"start\":%zu,\"end\":%zu,\"cut_before\":%s,\"cut_after\":%s,"
-                       "\"text\":",
-                       k ? "," : "", p->start, p->end, p->cut_before ? "true" : "false",
-                       p->cut_after ? "true" : "false");
-                print_json_string(p->text, p->end - p->start);
-                (void)fputs(",\"highlights\":", stdout);
-                print_json_spans(p->highlights, p->highlight_count);
-                print_json_passage_source(p, &h->source);
-                putchar('}');
+                quire_json_printf(j,
+                                  "%s{\"start\":%zu,\"end\":%zu,\"cut_before\":%s,\"cut_after\":%s,"
+                                  "\"text\":",
+                                  k ? "," : "", p->start, p->end, p->cut_before ? "true" : "false",
+                                  p->cut_after ? "true" : "false");
+                quire_json_string(j, p->text, p->end - p->start);
+                quire_json_lit(j, ",\"highlights\":");
+                print_json_spans(j, p->highlights, p->highlight_count);
+                print_json_passage_source(j, p, &h->source);
+                quire_json_raw(j, "}", 1);
             }
-            putchar(']');
+            quire_json_raw(j, "]", 1);
         }
-        print_json_hit_extras(r, h);
-        (void)fputs("}\n", stdout);
+        print_json_hit_extras(j, r, h);
+        quire_json_lit(j, "}\n");
     }
 }
 
 /* After the hits of --format json, one line about the query (it has no "rank"): the query
  * as run, the number of matching documents (exact, or a lower bound as in the text output)
  * and of a phrase's occurrences, the page (offset, top) and the sort; a hint if any. */
-static void print_json_summary(const cli *c, const search_result *r, const char *qid)
+static void print_json_summary(quire_json *j, const cli *c, const search_result *r, const char *qid)
 {
     static const char *const sorts[] = {"relevance", "date", "-date"};
-    putchar('{');
+    quire_json_raw(j, "{", 1);
     if (qid != NULL) {
-        (void)fputs("\"qid\":", stdout);
-        print_json_string(qid, strlen(qid));
-        putchar(',');
+        quire_json_lit(j, "\"qid\":");
+        quire_json_string(j, qid, strlen(qid));
+        quire_json_raw(j, ",", 1);
     }
-    (void)fputs("\"query\":", stdout);
-    print_json_string(c->search.query, c->search.query_len);
-    printf(",\"matches\":%llu,\"matches_exact\":%s", (unsigned long long)r->match_count,
-           r->match_count_exact ? "true" : "false");
+    quire_json_lit(j, "\"query\":");
+    quire_json_string(j, c->search.query, c->search.query_len);
+    quire_json_printf(j, ",\"matches\":%llu,\"matches_exact\":%s",
+                      (unsigned long long)r->match_count, r->match_count_exact ? "true" : "false");
     if (r->has_occurrences)
-        printf(",\"occurrences\":%llu", (unsigned long long)r->occurrence_count);
-    printf(",\"offset\":%u,\"top\":%u,\"hits\":%u,\"sort\":\"%s\"", (unsigned)c->search.offset,
-           (unsigned)c->search.top_k, (unsigned)r->hit_count, sorts[c->search.sort]);
+        quire_json_printf(j, ",\"occurrences\":%llu", (unsigned long long)r->occurrence_count);
+    quire_json_printf(j, ",\"offset\":%u,\"top\":%u,\"hits\":%u,\"sort\":\"%s\"",
+                      (unsigned)c->search.offset, (unsigned)c->search.top_k, (unsigned)r->hit_count,
+                      sorts[c->search.sort]);
     if (r->hint != NULL) {
-        (void)fputs(",\"hint\":", stdout);
-        print_json_string(r->hint, strlen(r->hint));
+        quire_json_lit(j, ",\"hint\":");
+        quire_json_string(j, r->hint, strlen(r->hint));
     }
-    print_json_query(r);
-    (void)fputs("}\n", stdout);
+    print_json_query(j, r);
+    quire_json_lit(j, "}\n");
 }
 
 /* --count: the exact number of matching documents, and of a phrase's occurrences.
  * (Evaluation is exhaustive, so both are exact; an estimate would be labelled as one.) */
-static void print_count(const search_result *r, output_format format, const char *qid)
+static void print_count(quire_json *j, const search_result *r, output_format format,
+                        const char *qid)
 {
     if (format == FORMAT_JSON) {
-        putchar('{');
+        quire_json_raw(j, "{", 1);
         if (qid != NULL) {
-            (void)fputs("\"qid\":", stdout);
-            print_json_string(qid, strlen(qid));
-            putchar(',');
+            quire_json_lit(j, "\"qid\":");
+            quire_json_string(j, qid, strlen(qid));
+            quire_json_raw(j, ",", 1);
         }
-        printf("\"matches\":%llu", (unsigned long long)r->match_count);
+        quire_json_printf(j, "\"matches\":%llu", (unsigned long long)r->match_count);
         if (r->has_occurrences)
-            printf(",\"occurrences\":%llu", (unsigned long long)r->occurrence_count);
-        printf("}\n");
+            quire_json_printf(j, ",\"occurrences\":%llu", (unsigned long long)r->occurrence_count);
+        quire_json_lit(j, "}\n");
         return;
     }
     if (qid != NULL)
@@ -1117,7 +1110,8 @@ static void print_result(const cli *c, const search_result *r, const char *batch
     if (silent_rank)
         return;
     if (c->count_only) {
-        print_count(r, c->format, batch_qid);
+        print_count(&json_out, r, c->format, batch_qid);
+        flush_json();
         return;
     }
     switch (c->format) {
@@ -1125,8 +1119,9 @@ static void print_result(const cli *c, const search_result *r, const char *batch
         print_trec(r, batch_qid ? batch_qid : c->qid, c->tag, c->search.offset);
         break;
     case FORMAT_JSON:
-        print_json(r, batch_qid, c->search.passages > 0, c->search.offset);
-        print_json_summary(c, r, batch_qid);
+        print_json(&json_out, r, batch_qid, c->search.passages > 0, c->search.offset);
+        print_json_summary(&json_out, c, r, batch_qid);
+        flush_json();
         break;
     case FORMAT_TEXT: {
         const bool colour =
@@ -1206,20 +1201,23 @@ static int show_document(const cli *c, const char *dir)
     if (d.date != QUIRE_NO_DATE)
         quire_date_format(d.date, day);
     if (c->format == FORMAT_JSON) {
-        (void)fputs("{\"id\":", stdout);
-        print_json_string(d.external_id, d.external_id_len);
-        (void)fputs(",\"title\":", stdout);
-        print_json_string(d.title, d.title_len);
+        quire_json *j = &json_out;
+        quire_json_lit(j, "{\"id\":");
+        quire_json_string(j, d.external_id, d.external_id_len);
+        quire_json_lit(j, ",\"title\":");
+        quire_json_string(j, d.title, d.title_len);
         if (d.date != QUIRE_NO_DATE)
-            printf(",\"date\":\"%s\"", day);
+            quire_json_printf(j, ",\"date\":\"%s\"", day);
         else
-            (void)fputs(",\"date\":null", stdout);
-        print_json_origin(d.origin, d.origin_len, &d.source);
-        printf(",\"doc_id\":%llu,\"tokens\":%u,\"title_tokens\":%u,\"text_bytes\":%zu,\"text\":",
-               (unsigned long long)d.doc_id, (unsigned)d.doc_len, (unsigned)d.title_tokens,
-               d.text_len);
-        print_json_string(d.text, d.text_len);
-        (void)fputs("}\n", stdout);
+            quire_json_lit(j, ",\"date\":null");
+        print_json_origin(j, d.origin, d.origin_len, &d.source);
+        quire_json_printf(
+            j, ",\"doc_id\":%llu,\"tokens\":%u,\"title_tokens\":%u,\"text_bytes\":%zu,\"text\":",
+            (unsigned long long)d.doc_id, (unsigned)d.doc_len, (unsigned)d.title_tokens,
+            d.text_len);
+        quire_json_string(j, d.text, d.text_len);
+        quire_json_lit(j, "}\n");
+        flush_json();
     } else {
         (void)fputs("id:     ", stdout);
         print_clean(d.external_id, d.external_id_len);
@@ -1441,6 +1439,7 @@ int main(int argc, char **argv)
         print_result(&c, &r, NULL);
         exit_code = r.match_count > 0 ? EXIT_HITS : EXIT_NONE;
     }
+    quire_json_free(&json_out);
     if (exit_code != EXIT_ERROR && fflush(stdout) != 0)
         exit_code = fail("writing the results: %s", strerror(errno));
     search_result_free(&r);

@@ -47,10 +47,10 @@ static void oom(api_response *out)
 }
 
 /* Finish a JSON answer from b (or a 500 if building it failed). */
-static void answer(api_response *out, unsigned status, json_buf *b)
+static void answer(api_response *out, unsigned status, quire_json *b)
 {
     size_t len = 0;
-    char *body = json_take(b, &len);
+    char *body = quire_json_take(b, &len);
     if (body == NULL) {
         oom(out);
         return;
@@ -65,10 +65,10 @@ static void answer(api_response *out, unsigned status, json_buf *b)
 void api_error(api_response *out, unsigned status, const char *message)
 {
     memset(out, 0, sizeof *out);
-    json_buf b = JSON_BUF_INIT;
-    json_lit(&b, "{\"error\":");
-    json_string(&b, message, strlen(message));
-    json_lit(&b, "}");
+    quire_json b = SERVE_JSON_INIT;
+    quire_json_lit(&b, "{\"error\":");
+    quire_json_string(&b, message, strlen(message));
+    quire_json_lit(&b, "}");
     answer(out, status, &b);
 }
 
@@ -94,22 +94,22 @@ static unsigned http_status(backend_status s)
  * went wrong, for the page's caret (the message says "at character N" as quire-query's). */
 static void query_error(api_response *out, const backend_error *err, const char *q, size_t len)
 {
-    json_buf b = JSON_BUF_INIT;
-    json_lit(&b, "{\"error\":");
-    json_string(&b, err->message, strlen(err->message));
+    quire_json b = SERVE_JSON_INIT;
+    quire_json_lit(&b, "{\"error\":");
+    quire_json_string(&b, err->message, strlen(err->message));
     if (err->error_offset != SIZE_MAX && q != NULL) {
         size_t chars = 0;
         for (size_t i = 0; i < err->error_offset && i < len; chars++)
             (void)backend_utf8_next(q, len, &i);
-        json_printf(&b, ",\"offset\":%zu,\"character\":%zu", err->error_offset, chars + 1);
+        quire_json_printf(&b, ",\"offset\":%zu,\"character\":%zu", err->error_offset, chars + 1);
     } else {
-        json_lit(&b, ",\"offset\":null,\"character\":null");
+        quire_json_lit(&b, ",\"offset\":null,\"character\":null");
     }
     if (q != NULL) {
-        json_lit(&b, ",\"query\":");
-        json_string(&b, q, len);
+        quire_json_lit(&b, ",\"query\":");
+        quire_json_string(&b, q, len);
     }
-    json_lit(&b, "}");
+    quire_json_lit(&b, "}");
     answer(out, http_status(err->status), &b);
 }
 
@@ -210,221 +210,222 @@ static bool query_param(const params *p, const api_limits *l, bool required, con
 }
 
 /* "line":L,"column":C,"<offset_name>":O of a source position, null where unknown. */
-static void write_position(json_buf *b, const backend_source *s, const char *offset_name)
+static void write_position(quire_json *b, const backend_source *s, const char *offset_name)
 {
     if (s->line > 0)
-        json_printf(b, "\"line\":%llu", (unsigned long long)s->line);
+        quire_json_printf(b, "\"line\":%llu", (unsigned long long)s->line);
     else
-        json_lit(b, "\"line\":null");
+        quire_json_lit(b, "\"line\":null");
     if (s->column > 0)
-        json_printf(b, ",\"column\":%u", (unsigned)s->column);
+        quire_json_printf(b, ",\"column\":%u", (unsigned)s->column);
     else
-        json_lit(b, ",\"column\":null");
+        quire_json_lit(b, ",\"column\":null");
     if (s->offset != UINT64_MAX)
-        json_printf(b, ",\"%s\":%llu", offset_name, (unsigned long long)s->offset);
+        quire_json_printf(b, ",\"%s\":%llu", offset_name, (unsigned long long)s->offset);
     else
-        json_printf(b, ",\"%s\":null", offset_name);
+        quire_json_printf(b, ",\"%s\":null", offset_name);
 }
 
 /* ,"end":O of a span ending at byte `end` of a text starting at doc's offset (or null). */
-static void write_end(json_buf *b, const backend_source *doc, size_t end)
+static void write_end(quire_json *b, const backend_source *doc, size_t end)
 {
     if (doc->offset != UINT64_MAX)
-        json_printf(b, ",\"end\":%llu", (unsigned long long)(doc->offset + end));
+        quire_json_printf(b, ",\"end\":%llu", (unsigned long long)(doc->offset + end));
     else
-        json_lit(b, ",\"end\":null");
+        quire_json_lit(b, ",\"end\":null");
 }
 
 /* A passage's "source" (plain text files only: where it and its highlights lie in the
  * file), as quire-query's print_json_passage_source. */
-static void write_passage_source(json_buf *b, const backend_passage *p, const backend_source *doc)
+static void write_passage_source(quire_json *b, const backend_passage *p, const backend_source *doc)
 {
     if (doc->column == 0)
         return;
-    json_lit(b, ",\"source\":{");
+    quire_json_lit(b, ",\"source\":{");
     write_position(b, &p->source, "start");
     write_end(b, doc, p->end);
-    json_lit(b, ",\"highlights\":[");
+    quire_json_lit(b, ",\"highlights\":[");
     for (uint32_t i = 0; i < p->highlight_count; i++) {
-        json_lit(b, i ? ",{" : "{");
+        quire_json_lit(b, i ? ",{" : "{");
         write_position(b, &p->highlight_sources[i], "start");
         write_end(b, doc, p->highlights[i].end);
-        json_lit(b, "}");
+        quire_json_lit(b, "}");
     }
-    json_lit(b, "]}");
+    quire_json_lit(b, "]}");
 }
 
 static const char *const word_kinds[] = {"same", "stem", "variant", "substituted", "inserted"};
 
-static void write_renderings(json_buf *b, const backend_hit *h)
+static void write_renderings(quire_json *b, const backend_hit *h)
 {
     if (h->rendering_count == 0)
         return;
-    json_lit(b, ",\"renderings\":[");
+    quire_json_lit(b, ",\"renderings\":[");
     for (uint32_t k = 0; k < h->rendering_count; k++) {
         const backend_rendering *x = &h->renderings[k];
-        json_printf(b,
-                    "%s{\"quote\":%u,\"closeness\":%.6f,\"field\":\"%s\",\"start\":%zu,"
-                    "\"end\":%zu,\"words\":[",
-                    k ? "," : "", (unsigned)x->quote, x->closeness,
-                    x->in_title ? "title" : "text", x->start, x->end);
+        quire_json_printf(b,
+                          "%s{\"quote\":%u,\"closeness\":%.6f,\"field\":\"%s\",\"start\":%zu,"
+                          "\"end\":%zu,\"words\":[",
+                          k ? "," : "", (unsigned)x->quote, x->closeness,
+                          x->in_title ? "title" : "text", x->start, x->end);
         for (uint32_t t = 0; t < x->token_count; t++) {
             const backend_aligned *a = &x->tokens[t];
-            json_printf(b, "%s{\"kind\":\"%s\",\"word\":%d,\"start\":%zu,\"end\":%zu}",
-                        t ? "," : "", word_kinds[a->kind], (int)a->word, a->start, a->end);
+            quire_json_printf(b, "%s{\"kind\":\"%s\",\"word\":%d,\"start\":%zu,\"end\":%zu}",
+                              t ? "," : "", word_kinds[a->kind], (int)a->word, a->start, a->end);
         }
-        json_lit(b, "],\"missing\":[");
+        quire_json_lit(b, "],\"missing\":[");
         for (uint32_t w = 0; w < x->missing_count; w++)
-            json_printf(b, "%s%u", w ? "," : "", (unsigned)x->missing[w]);
-        json_lit(b, "]}");
+            quire_json_printf(b, "%s%u", w ? "," : "", (unsigned)x->missing[w]);
+        quire_json_lit(b, "]}");
     }
-    json_lit(b, "]");
+    quire_json_lit(b, "]");
 }
 
 /* The hit object of quire-query --format json, rank counted from 1 over all pages. */
-static void write_hit(json_buf *b, const backend_result *r, const backend_hit *h, uint32_t rank,
+static void write_hit(quire_json *b, const backend_result *r, const backend_hit *h, uint32_t rank,
                       bool passages)
 {
-    json_printf(b, "{\"rank\":%u,\"id\":", (unsigned)rank);
-    json_string(b, h->id, h->id_len);
-    json_lit(b, ",\"title\":");
-    json_string(b, h->title, h->title_len);
-    json_lit(b, ",\"date\":");
+    quire_json_printf(b, "{\"rank\":%u,\"id\":", (unsigned)rank);
+    quire_json_string(b, h->id, h->id_len);
+    quire_json_lit(b, ",\"title\":");
+    quire_json_string(b, h->title, h->title_len);
+    quire_json_lit(b, ",\"date\":");
     json_date(b, h->date);
-    json_printf(b, ",\"score\":%.4f", h->score);
-    json_lit(b, ",\"origin\":");
-    json_string(b, h->origin, h->origin_len);
-    json_lit(b, ",\"source\":{");
+    quire_json_printf(b, ",\"score\":%.4f", h->score);
+    quire_json_lit(b, ",\"origin\":");
+    quire_json_string(b, h->origin, h->origin_len);
+    quire_json_lit(b, ",\"source\":{");
     write_position(b, &h->source, "offset");
-    json_lit(b, "}");
+    quire_json_lit(b, "}");
     if (passages) {
-        json_lit(b, ",\"title_highlights\":");
+        quire_json_lit(b, ",\"title_highlights\":");
         json_spans(b, h->title_highlights, h->title_highlight_count);
-        json_lit(b, ",\"passages\":[");
+        quire_json_lit(b, ",\"passages\":[");
         for (uint32_t k = 0; k < h->passage_count; k++) {
             const backend_passage *p = &h->passages[k];
-            json_printf(b,
-                        "%s{\"start\":%zu,\"end\":%zu,\"cut_before\":%s,\"cut_after\":%s,"
-                        "\"text\":",
-                        k ? "," : "", p->start, p->end, p->cut_before ? "true" : "false",
-                        p->cut_after ? "true" : "false");
-            json_string(b, p->text, p->end - p->start);
-            json_lit(b, ",\"highlights\":");
+            quire_json_printf(b,
+                              "%s{\"start\":%zu,\"end\":%zu,\"cut_before\":%s,\"cut_after\":%s,"
+                              "\"text\":",
+                              k ? "," : "", p->start, p->end, p->cut_before ? "true" : "false",
+                              p->cut_after ? "true" : "false");
+            quire_json_string(b, p->text, p->end - p->start);
+            quire_json_lit(b, ",\"highlights\":");
             json_spans(b, p->highlights, p->highlight_count);
             write_passage_source(b, p, &h->source);
-            json_lit(b, "}");
+            quire_json_lit(b, "}");
         }
-        json_lit(b, "]");
+        quire_json_lit(b, "]");
     }
     write_renderings(b, h);
     if (r->explain != NULL && h->clause_scores != NULL) {
-        json_lit(b, ",\"explain\":[");
+        quire_json_lit(b, ",\"explain\":[");
         bool any = false;
         for (uint32_t k = 0; k < r->explain->clause_count; k++) {
             if (h->clause_tfs[k] == 0 && h->clause_scores[k] == 0)
                 continue;
-            json_printf(b, "%s{\"clause\":%u,\"tf\":%llu,\"score\":%.6f}", any ? "," : "",
-                        (unsigned)k, (unsigned long long)h->clause_tfs[k], h->clause_scores[k]);
+            quire_json_printf(b, "%s{\"clause\":%u,\"tf\":%llu,\"score\":%.6f}", any ? "," : "",
+                              (unsigned)k, (unsigned long long)h->clause_tfs[k],
+                              h->clause_scores[k]);
             any = true;
         }
-        json_lit(b, "]");
+        quire_json_lit(b, "]");
     }
-    json_lit(b, "}");
+    quire_json_lit(b, "}");
 }
 
-static void write_forms(json_buf *b, const backend_form *f, uint32_t n)
+static void write_forms(quire_json *b, const backend_form *f, uint32_t n)
 {
-    json_lit(b, "[");
+    quire_json_lit(b, "[");
     for (uint32_t k = 0; k < n; k++) {
-        json_lit(b, k ? ",{\"form\":" : "{\"form\":");
-        json_string(b, f[k].form, strlen(f[k].form));
-        json_printf(b, ",\"documents\":%llu", (unsigned long long)f[k].docs);
+        quire_json_lit(b, k ? ",{\"form\":" : "{\"form\":");
+        quire_json_string(b, f[k].form, strlen(f[k].form));
+        quire_json_printf(b, ",\"documents\":%llu", (unsigned long long)f[k].docs);
         if (f[k].distance >= 0)
-            json_printf(b, ",\"distance\":%d", (int)f[k].distance);
-        json_lit(b, "}");
+            quire_json_printf(b, ",\"distance\":%d", (int)f[k].distance);
+        quire_json_lit(b, "}");
     }
-    json_lit(b, "]");
+    quire_json_lit(b, "]");
 }
 
-static void write_explain(json_buf *b, const backend_explain *e)
+static void write_explain(quire_json *b, const backend_explain *e)
 {
-    json_lit(b, ",\"explain\":{\"parsed\":");
-    json_string(b, e->parsed, strlen(e->parsed));
-    json_lit(b, ",\"clauses\":[");
+    quire_json_lit(b, ",\"explain\":{\"parsed\":");
+    quire_json_string(b, e->parsed, strlen(e->parsed));
+    quire_json_lit(b, ",\"clauses\":[");
     for (uint32_t i = 0; i < e->clause_count; i++) {
         const backend_clause *c = &e->clauses[i];
-        json_lit(b, i ? ",{\"label\":" : "{\"label\":");
-        json_string(b, c->label, strlen(c->label));
-        json_lit(b, ",\"kind\":");
-        json_string(b, c->kind, strlen(c->kind));
-        json_printf(b, ",\"excluded\":%s", c->negated ? "true" : "false");
+        quire_json_lit(b, i ? ",{\"label\":" : "{\"label\":");
+        quire_json_string(b, c->label, strlen(c->label));
+        quire_json_lit(b, ",\"kind\":");
+        quire_json_string(b, c->kind, strlen(c->kind));
+        quire_json_printf(b, ",\"excluded\":%s", c->negated ? "true" : "false");
         if (c->stem != NULL) {
-            json_lit(b, ",\"stem\":");
-            json_string(b, c->stem, strlen(c->stem));
+            quire_json_lit(b, ",\"stem\":");
+            quire_json_string(b, c->stem, strlen(c->stem));
         }
-        json_printf(b, ",\"documents\":%llu,\"occurrences\":%llu,\"weight\":%.6f",
-                    (unsigned long long)c->df, (unsigned long long)c->occurrences, c->weight);
+        quire_json_printf(b, ",\"documents\":%llu,\"occurrences\":%llu,\"weight\":%.6f",
+                          (unsigned long long)c->df, (unsigned long long)c->occurrences, c->weight);
         if (c->distance >= 0)
-            json_printf(b, ",\"distance\":%d,\"not_searched\":%u", (int)c->distance,
-                        (unsigned)c->forms_more);
-        json_lit(b, ",\"forms\":");
+            quire_json_printf(b, ",\"distance\":%d,\"not_searched\":%u", (int)c->distance,
+                              (unsigned)c->forms_more);
+        quire_json_lit(b, ",\"forms\":");
         write_forms(b, c->forms, c->form_count);
         if (c->word_count > 0) {
-            json_lit(b, ",\"word_weights\":[");
+            quire_json_lit(b, ",\"word_weights\":[");
             for (uint32_t k = 0; k < c->word_count; k++)
-                json_printf(b, "%s%.6f", k ? "," : "", c->word_weights[k]);
-            json_lit(b, "]");
+                quire_json_printf(b, "%s%.6f", k ? "," : "", c->word_weights[k]);
+            quire_json_lit(b, "]");
         }
-        json_lit(b, "}");
+        quire_json_lit(b, "}");
     }
-    json_lit(b, "]}");
+    quire_json_lit(b, "]}");
 }
 
 /* The fields of quire-query's last JSON line on the query's variants, when there is
  * something to say (query/main.c print_json_query): hint, fell_back, quotes, notes, fuzzy
  * and, with explain=1, explain. */
-static void write_query_fields(json_buf *b, const backend_result *r)
+static void write_query_fields(quire_json *b, const backend_result *r)
 {
     if (r->hint != NULL) {
-        json_lit(b, ",\"hint\":");
-        json_string(b, r->hint, strlen(r->hint));
+        quire_json_lit(b, ",\"hint\":");
+        quire_json_string(b, r->hint, strlen(r->hint));
     }
     if (r->quote_count == 0 && r->note_count == 0 && r->fuzzy_count == 0 && r->explain == NULL)
         return;
-    json_printf(b, ",\"fell_back\":%s,\"quotes\":[", r->fell_back ? "true" : "false");
+    quire_json_printf(b, ",\"fell_back\":%s,\"quotes\":[", r->fell_back ? "true" : "false");
     for (uint32_t i = 0; i < r->quote_count; i++) {
         const backend_quote *q = &r->quotes[i];
-        json_lit(b, i ? ",{\"words\":[" : "{\"words\":[");
+        quire_json_lit(b, i ? ",{\"words\":[" : "{\"words\":[");
         for (uint32_t k = 0; k < q->word_count; k++) {
             if (k > 0)
-                json_lit(b, ",");
-            json_string(b, q->words[k], strlen(q->words[k]));
+                quire_json_lit(b, ",");
+            quire_json_string(b, q->words[k], strlen(q->words[k]));
         }
-        json_printf(b,
-                    "],\"threshold\":%g,\"exact_documents\":%llu,\"close_documents\":%llu,"
-                    "\"renderings\":%llu}",
-                    q->threshold, (unsigned long long)q->exact_docs,
-                    (unsigned long long)q->close_docs, (unsigned long long)q->renderings);
+        quire_json_printf(b,
+                          "],\"threshold\":%g,\"exact_documents\":%llu,\"close_documents\":%llu,"
+                          "\"renderings\":%llu}",
+                          q->threshold, (unsigned long long)q->exact_docs,
+                          (unsigned long long)q->close_docs, (unsigned long long)q->renderings);
     }
-    json_lit(b, "],\"notes\":[");
+    quire_json_lit(b, "],\"notes\":[");
     for (uint32_t i = 0; i < r->note_count; i++) {
         const backend_note *n = &r->notes[i];
-        json_lit(b, i ? ",{\"word\":" : "{\"word\":");
-        json_string(b, n->word, strlen(n->word));
-        json_lit(b, ",\"variants\":");
+        quire_json_lit(b, i ? ",{\"word\":" : "{\"word\":");
+        quire_json_string(b, n->word, strlen(n->word));
+        quire_json_lit(b, ",\"variants\":");
         write_forms(b, n->variants, n->variant_count);
-        json_printf(b, ",\"more\":%u}", (unsigned)n->more);
+        quire_json_printf(b, ",\"more\":%u}", (unsigned)n->more);
     }
-    json_lit(b, "],\"fuzzy\":[");
+    quire_json_lit(b, "],\"fuzzy\":[");
     for (uint32_t i = 0; i < r->fuzzy_count; i++) {
         const backend_fuzzy *f = &r->fuzzy[i];
-        json_lit(b, i ? ",{\"word\":" : "{\"word\":");
-        json_string(b, f->word, strlen(f->word));
-        json_printf(b, ",\"distance\":%d,\"lowered_from\":%d,\"searched\":%u,\"in_reach\":%u}",
-                    (int)f->distance, (int)f->lowered_from, (unsigned)f->searched,
-                    (unsigned)f->matched);
+        quire_json_lit(b, i ? ",{\"word\":" : "{\"word\":");
+        quire_json_string(b, f->word, strlen(f->word));
+        quire_json_printf(
+            b, ",\"distance\":%d,\"lowered_from\":%d,\"searched\":%u,\"in_reach\":%u}",
+            (int)f->distance, (int)f->lowered_from, (unsigned)f->searched, (unsigned)f->matched);
     }
-    json_lit(b, "]");
+    quire_json_lit(b, "]");
     if (r->explain != NULL)
         write_explain(b, r->explain);
 }
@@ -471,24 +472,24 @@ static void search(api_response *out, backend_worker *w, const api_limits *l,
         out->engine_us = engine_us;
         return;
     }
-    json_buf b = JSON_BUF_INIT;
-    json_lit(&b, "{\"query\":");
-    json_string(&b, q.text, q.text_len);
-    json_printf(&b, ",\"generation\":%llu,\"matches\":%llu,\"matches_exact\":%s",
-                (unsigned long long)r.generation, (unsigned long long)r.match_count,
-                r.match_count_exact ? "true" : "false");
+    quire_json b = SERVE_JSON_INIT;
+    quire_json_lit(&b, "{\"query\":");
+    quire_json_string(&b, q.text, q.text_len);
+    quire_json_printf(&b, ",\"generation\":%llu,\"matches\":%llu,\"matches_exact\":%s",
+                      (unsigned long long)r.generation, (unsigned long long)r.match_count,
+                      r.match_count_exact ? "true" : "false");
     if (r.has_occurrences)
-        json_printf(&b, ",\"occurrences\":%llu", (unsigned long long)r.occurrence_count);
-    json_printf(&b, ",\"offset\":%u,\"count\":%u,\"sort\":\"%s\"", (unsigned)q.offset,
-                (unsigned)q.count, sort_names[q.sort]);
+        quire_json_printf(&b, ",\"occurrences\":%llu", (unsigned long long)r.occurrence_count);
+    quire_json_printf(&b, ",\"offset\":%u,\"count\":%u,\"sort\":\"%s\"", (unsigned)q.offset,
+                      (unsigned)q.count, sort_names[q.sort]);
     write_query_fields(&b, &r);
-    json_lit(&b, ",\"hits\":[");
+    quire_json_lit(&b, ",\"hits\":[");
     for (uint32_t i = 0; i < r.hit_count; i++) {
         if (i > 0)
-            json_lit(&b, ",");
+            quire_json_lit(&b, ",");
         write_hit(&b, &r, &r.hits[i], q.offset + i + 1, q.passages > 0);
     }
-    json_lit(&b, "]}");
+    quire_json_lit(&b, "]}");
     backend_result_free(&r);
     answer(out, 200, &b);
     out->engine_us = engine_us;
@@ -511,36 +512,36 @@ static void document(api_response *out, backend_worker *w, const api_limits *l,
     out->engine_us = (now_ns() - t0) / 1000;
     if (rc != 0) {
         if (err.status == BACKEND_NOT_FOUND) {
-            json_buf b = JSON_BUF_INIT;
-            json_lit(&b, "{\"error\":\"no document with this id\",\"id\":");
-            json_string(&b, id, id_len);
-            json_lit(&b, "}");
+            quire_json b = SERVE_JSON_INIT;
+            quire_json_lit(&b, "{\"error\":\"no document with this id\",\"id\":");
+            quire_json_string(&b, id, id_len);
+            quire_json_lit(&b, "}");
             answer(out, 404, &b);
         } else {
             query_error(out, &err, q.text, q.text_len);
         }
         return;
     }
-    json_buf b = JSON_BUF_INIT;
-    json_lit(&b, "{\"id\":");
-    json_string(&b, d.id, d.id_len);
-    json_lit(&b, ",\"title\":");
-    json_string(&b, d.title, d.title_len);
-    json_lit(&b, ",\"date\":");
+    quire_json b = SERVE_JSON_INIT;
+    quire_json_lit(&b, "{\"id\":");
+    quire_json_string(&b, d.id, d.id_len);
+    quire_json_lit(&b, ",\"title\":");
+    quire_json_string(&b, d.title, d.title_len);
+    quire_json_lit(&b, ",\"date\":");
     json_date(&b, d.date);
-    json_printf(&b, ",\"generation\":%llu,\"length\":%zu", (unsigned long long)d.generation,
-                d.text_len);
+    quire_json_printf(&b, ",\"generation\":%llu,\"length\":%zu", (unsigned long long)d.generation,
+                      d.text_len);
     if (q.text != NULL) {
-        json_lit(&b, ",\"query\":");
-        json_string(&b, q.text, q.text_len);
+        quire_json_lit(&b, ",\"query\":");
+        quire_json_string(&b, q.text, q.text_len);
     }
-    json_lit(&b, ",\"title_highlights\":");
+    quire_json_lit(&b, ",\"title_highlights\":");
     json_spans(&b, d.title_highlights, d.title_highlight_count);
-    json_lit(&b, ",\"highlights\":");
+    quire_json_lit(&b, ",\"highlights\":");
     json_spans(&b, d.highlights, d.highlight_count);
-    json_lit(&b, ",\"text\":");
-    json_string(&b, d.text, d.text_len);
-    json_lit(&b, "}");
+    quire_json_lit(&b, ",\"text\":");
+    quire_json_string(&b, d.text, d.text_len);
+    quire_json_lit(&b, "}");
     backend_doc_free(&d);
     answer(out, 200, &b);
 }
@@ -549,17 +550,17 @@ static void info(api_response *out, backend *be, const api_limits *l)
 {
     backend_info in;
     backend_get_info(be, &in);
-    json_buf b = JSON_BUF_INIT;
-    json_printf(&b, "{\"generation\":%llu,\"documents\":%llu,\"segments\":%u,",
-                (unsigned long long)in.generation, (unsigned long long)in.doc_count,
-                (unsigned)in.segment_count);
-    json_printf(&b, "\"sort\":[\"relevance\"%s],\"explain\":%s,",
-                in.sort_by_date ? ",\"date\",\"-date\"" : "", in.explain ? "true" : "false");
-    json_printf(&b,
-                "\"limits\":{\"query_bytes\":%zu,\"count\":%u,\"offset\":%u,\"passages\":%u,"
-                "\"passage_bytes\":%zu,\"time_ms\":%u}}",
-                l->query_bytes, (unsigned)l->count, (unsigned)l->offset, (unsigned)l->passages,
-                l->passage_bytes, (unsigned)l->time_ms);
+    quire_json b = SERVE_JSON_INIT;
+    quire_json_printf(&b, "{\"generation\":%llu,\"documents\":%llu,\"segments\":%u,",
+                      (unsigned long long)in.generation, (unsigned long long)in.doc_count,
+                      (unsigned)in.segment_count);
+    quire_json_printf(&b, "\"sort\":[\"relevance\"%s],\"explain\":%s,",
+                      in.sort_by_date ? ",\"date\",\"-date\"" : "", in.explain ? "true" : "false");
+    quire_json_printf(&b,
+                      "\"limits\":{\"query_bytes\":%zu,\"count\":%u,\"offset\":%u,\"passages\":%u,"
+                      "\"passage_bytes\":%zu,\"time_ms\":%u}}",
+                      l->query_bytes, (unsigned)l->count, (unsigned)l->offset,
+                      (unsigned)l->passages, l->passage_bytes, (unsigned)l->time_ms);
     answer(out, 200, &b);
 }
 

@@ -45,15 +45,6 @@ struct quire_analyzer {
     uint8_t ascii_form[256];
 };
 
-/* Decode the valid UTF-8 character at text[at] (at < len). Returns its length (1..4) and
- * sets *cp, or 0 if text[at] does not start a valid character (overlong forms, surrogates
- * and code points above U+10FFFF are invalid). */
-size_t analysis_utf8_decode(const uint8_t *text, size_t len, size_t at, uint32_t *cp);
-
-/* Skip the maximal invalid sequence starting at text[at] (which does not start a valid
- * character): return the offset of the first byte after it that does, or len. */
-size_t analysis_utf8_skip_invalid(const uint8_t *text, size_t len, size_t at);
-
 /* Append the UTF-8 bytes of `src` with diacritics folded (the "full" fold of each code
  * point) to out[*out_len], stopping at `cap` bytes on a character boundary. Returns false
  * if something had to be left out. `src` must be valid UTF-8. */

@@ -40,7 +40,7 @@ bool analysis_fold_diacritics(char *out, size_t *out_len, size_t cap, const char
             continue;
         }
         uint32_t cp;
-        size_t clen = analysis_utf8_decode(s, src_len, at, &cp);
+        size_t clen = quire_utf8_decode(s, src_len, at, &cp);
         if (clen == 0) /* not reached for valid input; keep the byte rather than loop */
             clen = 1;
         const char *piece = src + at;

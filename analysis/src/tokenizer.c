@@ -86,7 +86,7 @@ static int class_at(const uint8_t *t, size_t len, size_t at)
     if (t[at] < 0x80)
         return quire_uc_class_low[t[at]];
     uint32_t cp;
-    if (analysis_utf8_decode(t, len, at, &cp) == 0)
+    if (quire_utf8_decode(t, len, at, &cp) == 0)
         return QUIRE_CL_OTHER;
     return quire_uc_class(cp);
 }
@@ -178,7 +178,7 @@ static size_t scan_token(const uint8_t *t, size_t len, size_t start, term_builde
             break;
         }
         uint32_t cp;
-        const size_t n = analysis_utf8_decode(t, len, p, &cp);
+        const size_t n = quire_utf8_decode(t, len, p, &cp);
         if (n == 0)
             break;
         const int cls = quire_uc_class(cp);
@@ -309,10 +309,10 @@ static size_t skip_separators(quire_token_iter *it, size_t at)
             continue;
         }
         uint32_t cp;
-        const size_t n = analysis_utf8_decode(t, len, at, &cp);
+        const size_t n = quire_utf8_decode(t, len, at, &cp);
         if (n == 0) {
             it->invalid_count++;
-            at = analysis_utf8_skip_invalid(t, len, at);
+            at = quire_utf8_skip_invalid(t, len, at);
             continue;
         }
         if (quire_uc_is_word_class(quire_uc_class(cp)))

@@ -13,10 +13,10 @@
 
 #include "json_writer.h"
 
-static char *take(json_buf *b)
+static char *take(quire_json *b)
 {
     size_t len = 0;
-    char *s = json_take(b, &len);
+    char *s = quire_json_take(b, &len);
     cr_assert(s != NULL);
     cr_assert_eq(strlen(s), len);
     return s;
@@ -24,9 +24,9 @@ static char *take(json_buf *b)
 
 Test(serve_json, escapes_markup_quotes_and_controls)
 {
-    json_buf b = JSON_BUF_INIT;
+    quire_json b = SERVE_JSON_INIT;
     const char in[] = "<script>\"a\\b\" & 'c'\n\t\x01\x7f</script>\xe2\x80\xa8";
-    json_string(&b, in, sizeof in - 1);
+    quire_json_string(&b, in, sizeof in - 1);
     char *s = take(&b);
     cr_expect_str_eq(s, "\"\\u003cscript\\u003e\\\"a\\\\b\\\" \\u0026 'c'\\u000a\\u0009\\u0001"
                         "\\u007f\\u003c/script\\u003e\\u2028\"");
@@ -35,9 +35,9 @@ Test(serve_json, escapes_markup_quotes_and_controls)
 
 Test(serve_json, keeps_utf8_and_replaces_invalid_bytes)
 {
-    json_buf b = JSON_BUF_INIT;
+    quire_json b = SERVE_JSON_INIT;
     const char in[] = "caf\xc3\xa9 \xe2\x80\x9cq\xe2\x80\x9d \xff x \xef\xbf\xbd \xc3";
-    json_string(&b, in, sizeof in - 1);
+    quire_json_string(&b, in, sizeof in - 1);
     char *s = take(&b);
     cr_expect_str_eq(s, "\"caf\xc3\xa9 \xe2\x80\x9cq\xe2\x80\x9d \xef\xbf\xbd x \xef\xbf\xbd "
                         "\xef\xbf\xbd\"");
@@ -46,20 +46,20 @@ Test(serve_json, keeps_utf8_and_replaces_invalid_bytes)
 
 Test(serve_json, spans_dates_and_numbers)
 {
-    json_buf b = JSON_BUF_INIT;
+    quire_json b = SERVE_JSON_INIT;
     const backend_span h[] = {{1, 5}, {10, 12}};
     json_spans(&b, h, 2);
-    json_lit(&b, " ");
+    quire_json_lit(&b, " ");
     json_spans(&b, NULL, 0);
-    json_lit(&b, " ");
+    quire_json_lit(&b, " ");
     json_date(&b, 19356);
-    json_lit(&b, " ");
+    quire_json_lit(&b, " ");
     json_date(&b, BACKEND_NO_DATE);
-    json_printf(&b, " %s",
-                "a long text to pass the small buffer of json_printf: "
-                "0123456789012345678901234567890123456789012345678901234567890123"
-                "0123456789012345678901234567890123456789012345678901234567890123"
-                "0123456789012345678901234567890123456789012345678901234567890123");
+    quire_json_printf(&b, " %s",
+                      "a long text to pass the small buffer of json_printf: "
+                      "0123456789012345678901234567890123456789012345678901234567890123"
+                      "0123456789012345678901234567890123456789012345678901234567890123"
+                      "0123456789012345678901234567890123456789012345678901234567890123");
     char *s = take(&b);
     cr_expect(strncmp(s, "[[1,5],[10,12]] [] \"2022-12-30\" null a long text", 48) == 0, "%s", s);
     cr_expect(strstr(s, "0123456789012345678901234567890123456789012345678901234567890123"

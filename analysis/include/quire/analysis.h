@@ -29,6 +29,7 @@
 
 #include "quire/bytes.h"
 #include "quire/status.h"
+#include "quire/utf8.h"
 
 /* Longest form or stem kept, in bytes. A longer word is cut to this length at a UTF-8
  * character boundary (it still gets one position), and the iterator counts it. */
@@ -98,16 +99,6 @@ QUIRE_MUST_CHECK int quire_analyzer_stem(quire_analyzer *an, const char *prefold
 
 /* Number of stemmer calls and cache hits so far (for the summary and the tests). */
 void quire_analyzer_stem_stats(const quire_analyzer *an, uint64_t *calls, uint64_t *hits);
-
-/* Make `text` valid UTF-8: if it has invalid sequences, write a copy to `out` with each
- * replaced by U+FFFD (EF BF BD) and return the count; if it is valid, leave `out` empty
- * and return 0 (the caller keeps using `text`). NUL bytes are valid UTF-8 and are kept.
- * On allocation failure out->err is set. */
-size_t quire_utf8_sanitize(quire_buf *out, const char *text, size_t len);
-
-/* Decode one code point at text[*at] (advancing *at by at least 1 byte); invalid bytes
- * give 0xFFFD. For the query parser and the passage builder. */
-uint32_t quire_utf8_next(const uint8_t *text, size_t len, size_t *at);
 
 /* Character classes, the same ones the tokenizer uses. */
 bool quire_is_word_char(uint32_t cp);   /* letters, digits, combining marks */

@@ -1,15 +1,13 @@
 /*
- * utf8.c - strict UTF-8 decoding, quire_utf8_next and quire_utf8_sanitize. An invalid
+ * utf8.c - quire/utf8.h: strict UTF-8 decoding. An invalid
  * sequence is a maximal run of bytes none of which starts a valid character; it reads as
  * one U+FFFD everywhere (tokenizer, sanitizer, quire_utf8_next), so counts agree.
  */
-#include "quire/analysis.h"
+#include "quire/utf8.h"
 
 #include <string.h>
 
-#include "analysis_internal.h"
-
-size_t analysis_utf8_decode(const uint8_t *text, size_t len, size_t at, uint32_t *cp)
+size_t quire_utf8_decode(const uint8_t *text, size_t len, size_t at, uint32_t *cp)
 {
     const uint8_t b0 = text[at];
     const size_t left = len - at;
@@ -49,11 +47,11 @@ size_t analysis_utf8_decode(const uint8_t *text, size_t len, size_t at, uint32_t
     return 0;
 }
 
-size_t analysis_utf8_skip_invalid(const uint8_t *text, size_t len, size_t at)
+size_t quire_utf8_skip_invalid(const uint8_t *text, size_t len, size_t at)
 {
     uint32_t cp;
     at++;
-    while (at < len && analysis_utf8_decode(text, len, at, &cp) == 0)
+    while (at < len && quire_utf8_decode(text, len, at, &cp) == 0)
         at++;
     return at;
 }
@@ -65,9 +63,9 @@ uint32_t quire_utf8_next(const uint8_t *text, size_t len, size_t *at)
         *at = len;
         return 0xFFFD;
     }
-    const size_t n = analysis_utf8_decode(text, len, *at, &cp);
+    const size_t n = quire_utf8_decode(text, len, *at, &cp);
     if (n == 0) {
-        *at = analysis_utf8_skip_invalid(text, len, *at);
+        *at = quire_utf8_skip_invalid(text, len, *at);
         return 0xFFFD;
     }
     *at += n;
@@ -88,7 +86,7 @@ static size_t find_invalid(const uint8_t *text, size_t len, size_t at)
             }
         }
         uint32_t cp;
-        const size_t n = analysis_utf8_decode(text, len, at, &cp);
+        const size_t n = quire_utf8_decode(text, len, at, &cp);
         if (n == 0)
             return at;
         at += n;
@@ -112,7 +110,7 @@ size_t quire_utf8_sanitize(quire_buf *out, const char *text, size_t len)
         quire_buf_put(out, t + at, bad - at);
         quire_buf_put(out, replacement, sizeof replacement);
         count++;
-        at = analysis_utf8_skip_invalid(t, len, bad);
+        at = quire_utf8_skip_invalid(t, len, bad);
         bad = find_invalid(t, len, at);
     }
     quire_buf_put(out, t + at, len - at);
