@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "quire/analysis.h"
+#include "quire/cli.h"
 
 static double now_s(void)
 {
@@ -53,27 +54,71 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
+enum { OPT_NO_STEM, OPT_WARM, OPT_DUMP, OPT_RUNS, OPT_HELP };
+
+/* One table for parsing and --help (quire/cli.h, the style of every quire program). */
+static const quire_cli_option options[] = {
+    {OPT_NO_STEM, 0, "no-stem", NULL, "tokenize and fold only"},
+    {OPT_WARM, 0, "warm", NULL, "one untimed pass first (the stem cache warm)"},
+    {OPT_DUMP, 0, "dump", NULL, "print the tokens instead of timing"},
+    {OPT_RUNS, 0, "runs", "N", "timed passes, 1..101 (default 7)"},
+    {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
+};
+
+static const quire_cli bench_cli = {"bench_analysis", options, sizeof options / sizeof options[0],
+                                    0};
+
+typedef struct args {
+    bool want_stem, dump, warm;
+    int runs;
+} args;
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_analysis [options] FILE\n\noptions:\n");
+    quire_cli_print_options(&bench_cli, f);
+}
+
+static int apply(void *ctx, const quire_cli_option *o, const char *val)
+{
+    args *a = ctx;
+    uint64_t n;
+    switch (o->id) {
+    case OPT_HELP:
+        usage(stdout);
+        return 1;
+    case OPT_NO_STEM:
+        a->want_stem = false;
+        return 0;
+    case OPT_WARM:
+        a->warm = true;
+        return 0;
+    case OPT_DUMP:
+        a->dump = true;
+        return 0;
+    case OPT_RUNS:
+        if (quire_cli_uint(val, 1, 101, &n) != 0)
+            return quire_cli_usage_error(&bench_cli, "--runs %s: expected 1 to 101", val);
+        a->runs = (int)n;
+        return 0;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    bool want_stem = true, dump = false, warm = false;
-    int runs = 7;
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--no-stem") == 0)
-            want_stem = false;
-        else if (strcmp(argv[i], "--warm") == 0)
-            warm = true;
-        else if (strcmp(argv[i], "--dump") == 0)
-            dump = true;
-        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
-            runs = atoi(argv[++i]);
-        else
-            path = argv[i];
-    }
-    if (!path || runs < 1 || runs > 101) {
-        fprintf(stderr, "usage: bench_analysis [--no-stem] [--runs N] [--dump] FILE\n");
+    args a = {true, false, false, 7};
+    int operands = 0;
+    const int parsed = quire_cli_parse(&bench_cli, argc, argv, &operands, apply, &a);
+    if (parsed != 0)
+        return parsed == 1 ? 0 : 2;
+    if (operands != 1) {
+        usage(stderr);
         return 2;
     }
+    const char *path = argv[1];
+    const bool want_stem = a.want_stem, dump = a.dump, warm = a.warm;
+    const int runs = a.runs;
     size_t len;
     char *text = read_file(path, &len);
     if (!text) {

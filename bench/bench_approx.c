@@ -30,6 +30,7 @@
 #include "fuzzy.h"
 #include "query.h"
 #include "quire/analysis.h"
+#include "quire/cli.h"
 #include "quire/index.h"
 
 static double now_us(void)
@@ -444,26 +445,67 @@ static int fuzzy(const char *index, const char *file, int runs)
     return bad ? 1 : 0;
 }
 
+enum { OPT_RUNS, OPT_SCAN, OPT_HELP };
+
+/* One table for parsing and --help (quire/cli.h, the style of every quire program). */
+static const quire_cli_option options[] = {
+    {OPT_RUNS, 0, "runs", "R",
+     "passes over the queries, 1..64 (default 5); a query's time is its median"},
+    {OPT_SCAN, 0, "scan", "N",
+     "quotes: also scan every window of every document for the first N quotes (the oracle)"},
+    {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
+};
+
+static const quire_cli bench_cli = {"bench_approx", options, sizeof options / sizeof options[0], 0};
+
+typedef struct args {
+    int runs, scan_n;
+} args;
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_approx quotes INDEX FILE [--runs R] [--scan N]\n"
+               "       bench_approx fuzzy INDEX FILE [--runs R]\n\noptions:\n");
+    quire_cli_print_options(&bench_cli, f);
+}
+
+static int apply(void *ctx, const quire_cli_option *o, const char *val)
+{
+    args *a = ctx;
+    uint64_t n;
+    switch (o->id) {
+    case OPT_HELP:
+        usage(stdout);
+        return 1;
+    case OPT_RUNS:
+        if (quire_cli_uint(val, 1, 64, &n) != 0)
+            return quire_cli_usage_error(&bench_cli, "--runs %s: expected 1 to 64", val);
+        a->runs = (int)n;
+        return 0;
+    case OPT_SCAN:
+        if (quire_cli_uint(val, 0, 1000000, &n) != 0)
+            return quire_cli_usage_error(&bench_cli, "--scan %s: expected a count", val);
+        a->scan_n = (int)n;
+        return 0;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 4) {
-        fprintf(stderr, "usage: bench_approx quotes INDEX FILE [--runs R] [--scan N]\n"
-                        "       bench_approx fuzzy INDEX FILE [--runs R]\n");
+    args a = {5, 0};
+    int operands = 0;
+    const int parsed = quire_cli_parse(&bench_cli, argc, argv, &operands, apply, &a);
+    if (parsed != 0)
+        return parsed == 1 ? 0 : 2;
+    if (operands != 3) {
+        usage(stderr);
         return 2;
     }
-    int runs = 5, scan_n = 0;
-    for (int i = 4; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--runs") == 0)
-            runs = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--scan") == 0)
-            scan_n = atoi(argv[i + 1]);
-    }
-    if (runs < 1 || runs > 64)
-        runs = 5;
     if (strcmp(argv[1], "quotes") == 0)
-        return quotes(argv[2], argv[3], runs, scan_n);
+        return quotes(argv[2], argv[3], a.runs, a.scan_n);
     if (strcmp(argv[1], "fuzzy") == 0)
-        return fuzzy(argv[2], argv[3], runs);
-    fprintf(stderr, "bench_approx: unknown mode %s\n", argv[1]);
+        return fuzzy(argv[2], argv[3], a.runs);
+    fprintf(stderr, "bench_approx: unknown mode %s (quotes or fuzzy)\n", argv[1]);
     return 2;
 }

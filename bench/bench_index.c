@@ -23,7 +23,7 @@
  * (indexer_summary.text_bytes): the figure the goals are stated in.
  */
 /* nftw (XSI) and wait4 (BSD) are not in plain POSIX 2008. */
-#define _XOPEN_SOURCE 700
+#define _XOPEN_SOURCE   700
 #define _DEFAULT_SOURCE 1
 
 #include <errno.h>
@@ -44,10 +44,11 @@
 #include <unistd.h>
 
 #include "indexer.h"
+#include "quire/cli.h"
 #include "quire/segment.h"
 #include "quire/size.h"
 
-#define MIB (1024.0 * 1024.0)
+#define MIB      (1024.0 * 1024.0)
 #define MAX_RUNS 100
 
 /* What a child sends back through its pipe. */
@@ -297,88 +298,136 @@ static const char *fs_name(const char *path)
     if (statfs(path, &s) != 0)
         return "?";
     switch ((unsigned long)s.f_type) {
-    case 0xEF53UL: return "ext2/3/4";
-    case 0x01021994UL: return "tmpfs";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794C7630UL: return "overlayfs";
-    default: return "other";
+    case 0xEF53UL:
+        return "ext2/3/4";
+    case 0x01021994UL:
+        return "tmpfs";
+    case 0x58465342UL:
+        return "xfs";
+    case 0x9123683EUL:
+        return "btrfs";
+    case 0x794C7630UL:
+        return "overlayfs";
+    default:
+        return "other";
     }
 }
 
+enum {
+    OPT_RUNS,
+    OPT_THREADS,
+    OPT_MEMORY,
+    OPT_STORE_LEVEL,
+    OPT_WARMUP,
+    OPT_TMP,
+    OPT_KEEP,
+    OPT_HELP
+};
+
+/* One table for parsing and --help (quire/cli.h, the style of every quire program). */
+static const quire_cli_option options[] = {
+    {OPT_RUNS, 0, "runs", "N", "timed runs (default 3)"},
+    {OPT_THREADS, 0, "threads", "N", "analysis threads, 0..64 (default 0: the cores)"},
+    {OPT_MEMORY, 0, "memory", "SIZE", "the indexer's memory budget (default 1G)"},
+    {OPT_STORE_LEVEL, 0, "store-level", "N", "zstd level of the stored text, 0..9"},
+    {OPT_WARMUP, 0, "warmup", "WHAT",
+     "full (default: one untimed run), read (read the inputs once) or none"},
+    {OPT_TMP, 0, "tmp", "DIR", "where the indexes are built (default $TMPDIR or /tmp)"},
+    {OPT_KEEP, 0, "keep", "DIR", "keep the last run's index in DIR"},
+    {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
+};
+
+static const quire_cli bench_cli = {"bench_index", options, sizeof options / sizeof options[0], 0};
+
 static void usage(FILE *f)
 {
-    fputs("usage: bench_index [--runs N] [--threads N] [--memory SIZE] [--store-level N]\n"
-          "                   [--warmup full|read|none] [--tmp DIR] [--keep DIR] CORPUS...\n"
+    fputs("usage: bench_index [options] CORPUS...\n"
           "Indexes CORPUS... N times (default 3), each in a forked child into a new temp dir,\n"
           "after one untimed warm-up run, and prints Markdown tables: throughput, CPU time,\n"
-          "peak RSS, index size by component as a share of the text indexed.\n",
+          "peak RSS, index size by component as a share of the text indexed.\n\noptions:\n",
           f);
+    quire_cli_print_options(&bench_cli, f);
+}
+
+typedef struct args {
+    int runs, threads, store_level;
+    size_t memory;
+    const char *keep, *warmup, *label_memory, *tmp_root;
+} args;
+
+static int apply(void *ctx, const quire_cli_option *o, const char *val)
+{
+    args *a = ctx;
+    uint64_t n;
+    switch (o->id) {
+    case OPT_HELP:
+        usage(stdout);
+        return 1;
+    case OPT_RUNS:
+        if (quire_cli_uint(val, 1, MAX_RUNS, &n) != 0)
+            return quire_cli_usage_error(&bench_cli, "--runs %s: expected 1 to %d", val, MAX_RUNS);
+        a->runs = (int)n;
+        return 0;
+    case OPT_THREADS:
+        if (quire_cli_uint(val, 0, 64, &n) != 0)
+            return quire_cli_usage_error(&bench_cli, "--threads %s: expected 0 to 64", val);
+        a->threads = (int)n;
+        return 0;
+    case OPT_STORE_LEVEL:
+        if (quire_cli_uint(val, 0, 9, &n) != 0)
+            return quire_cli_usage_error(&bench_cli, "--store-level %s: expected 0 to 9", val);
+        a->store_level = (int)n;
+        return 0;
+    case OPT_MEMORY:
+        if (quire_parse_size(val, (size_t)1 << 20, &a->memory) != QUIRE_OK)
+            return quire_cli_usage_error(&bench_cli, "--memory %s: expected a size like 64M", val);
+        a->label_memory = val;
+        return 0;
+    case OPT_WARMUP:
+        if (strcmp(val, "full") && strcmp(val, "read") && strcmp(val, "none"))
+            return quire_cli_usage_error(&bench_cli, "--warmup %s: expected full, read or none",
+                                         val);
+        a->warmup = val;
+        return 0;
+    case OPT_TMP:
+        a->tmp_root = val;
+        return 0;
+    case OPT_KEEP:
+        a->keep = val;
+        return 0;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    int runs = 3, threads = 0, store_level = -1;
-    size_t memory = 0;
-    const char *keep = NULL, *warmup = "full", *label_memory = "default (1G)";
-    const char *tmp_root = getenv("TMPDIR");
-    if (!tmp_root || !*tmp_root)
-        tmp_root = "/tmp";
-    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    size_t ninputs = 0;
-    if (!inputs)
-        return 2;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--runs") == 0 && val) {
-            runs = atoi(val);
-            i++;
-        } else if (strcmp(a, "--threads") == 0 && val) {
-            threads = atoi(val);
-            i++;
-        } else if (strcmp(a, "--store-level") == 0 && val) {
-            store_level = atoi(val);
-            i++;
-        } else if (strcmp(a, "--memory") == 0 && val) {
-            if (quire_parse_size(val, (size_t)1 << 20, &memory) != QUIRE_OK) {
-                fprintf(stderr, "bench_index: --memory %s: expected a size like 64M\n", val);
-                return 2;
-            }
-            label_memory = val;
-            i++;
-        } else if (strcmp(a, "--keep") == 0 && val) {
-            keep = val;
-            i++;
-        } else if (strcmp(a, "--tmp") == 0 && val) {
-            tmp_root = val;
-            i++;
-        } else if (strcmp(a, "--warmup") == 0 && val) {
-            warmup = val;
-            i++;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "bench_index: unknown option or missing value: %s\n", a);
-            usage(stderr);
-            return 2;
-        } else {
-            inputs[ninputs++] = a;
-        }
-    }
-    if (ninputs == 0 || runs < 1 || runs > MAX_RUNS || threads < 0 || threads > 64 ||
-        store_level < -1 || store_level > 9 ||
-        (strcmp(warmup, "full") && strcmp(warmup, "read") && strcmp(warmup, "none"))) {
+    args a = {3, 0, -1, 0, NULL, "full", "default (1G)", getenv("TMPDIR")};
+    if (!a.tmp_root || !*a.tmp_root)
+        a.tmp_root = "/tmp";
+    int ninputs = 0;
+    const int parsed = quire_cli_parse(&bench_cli, argc, argv, &ninputs, apply, &a);
+    if (parsed != 0)
+        return parsed == 1 ? 0 : 2;
+    if (ninputs == 0) {
         usage(stderr);
         return 2;
     }
+    const char **inputs = calloc((size_t)ninputs + 1, sizeof *inputs);
+    if (!inputs)
+        return 2;
+    for (int i = 0; i < ninputs; i++)
+        inputs[i] = argv[1 + i];
+    int runs = a.runs, threads = a.threads, store_level = a.store_level;
+    size_t memory = a.memory;
+    const char *keep = a.keep, *warmup = a.warmup, *label_memory = a.label_memory;
+    const char *tmp_root = a.tmp_root;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int eff_threads = threads ? threads : (int)(cores > 0 ? cores : 1);
 
     indexer_opts o;
     memset(&o, 0, sizeof o);
     o.inputs = inputs;
-    o.input_count = ninputs;
+    o.input_count = (size_t)ninputs;
     o.keep_diacritics = -1;
     o.memory = memory;
     o.threads = threads;
@@ -393,7 +442,7 @@ int main(int argc, char **argv)
     }
 
     if (strcmp(warmup, "read") == 0) {
-        for (size_t i = 0; i < ninputs; i++)
+        for (size_t i = 0; i < (size_t)ninputs; i++)
             read_through(inputs[i]);
     } else if (strcmp(warmup, "full") == 0) {
         run_record w;
@@ -424,7 +473,7 @@ int main(int argc, char **argv)
     double mbps = med > 0 ? text_mb / med : 0;
 
     printf("### quire bench_index:");
-    for (size_t i = 0; i < ninputs; i++) {
+    for (size_t i = 0; i < (size_t)ninputs; i++) {
         const char *slash = strrchr(inputs[i], '/');
         const char *base = inputs[i];
         if (slash) { /* show parent/name: the corpus folder is the informative part */
@@ -438,8 +487,8 @@ int main(int argc, char **argv)
     printf(", --threads %d, --memory %s\n\n", eff_threads, label_memory);
     printf("%d timed run%s after warm-up '%s'; index dirs on %s (%s); load average before: "
            "%.2f %.2f %.2f on %ld cores. MB = 2^20 bytes.\n\n",
-           runs, runs == 1 ? "" : "s", warmup, tmp_root, fs_name(keep ? "." : tmp_root),
-           load[0], load[1], load[2], cores);
+           runs, runs == 1 ? "" : "s", warmup, tmp_root, fs_name(keep ? "." : tmp_root), load[0],
+           load[1], load[2], cores);
 
     printf("| figure | value |\n|---|---|\n");
     printf("| input read (files as given, .gz compressed) | %.2f MB |\n", in_mb);
@@ -453,12 +502,11 @@ int main(int argc, char **argv)
     printf("| **MB/s of text** (median) | **%.2f** |\n", mbps);
     printf("| MB/s per analysis thread (%d) | %.2f |\n", eff_threads, mbps / eff_threads);
     printf("| docs/s (median) | %.0f |\n", med > 0 ? (double)s->docs_added / med : 0);
-    printf("| CPU user+sys per run, median | %.3f s (%.0f%% of one core over the run) |\n",
-           med_cpu, med > 0 ? 100.0 * med_cpu / med : 0);
+    printf("| CPU user+sys per run, median | %.3f s (%.0f%% of one core over the run) |\n", med_cpu,
+           med > 0 ? 100.0 * med_cpu / med : 0);
     printf("| CPU-seconds per MB of text | %.4f (= %.2f MB/s per busy core) |\n",
            text_mb > 0 ? med_cpu / text_mb : 0, med_cpu > 0 ? text_mb / med_cpu : 0);
-    printf("| **peak RSS** (max over runs, wait4 ru_maxrss) | **%.1f MB** |\n",
-           max_of(rss, runs));
+    printf("| **peak RSS** (max over runs, wait4 ru_maxrss) | **%.1f MB** |\n", max_of(rss, runs));
     printf("| of which: peak RssAnon / RssFile (sampled every 20 ms, max over runs) | "
            "%.1f MB / %.1f MB |\n",
            max_of(anon, runs), max_of(file, runs));

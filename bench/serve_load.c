@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "quire/cli.h"
+
 typedef struct sample {
     double latency_us;
     double engine_us; /* Server-Timing engine: the search */
@@ -194,33 +196,73 @@ static double pct(const double *v, size_t n, double p)
     return v[k < n ? k : n - 1];
 }
 
+enum { OPT_PORT, OPT_HOST, OPT_CLIENTS, OPT_SECONDS, OPT_PARAMS, OPT_HELP };
+
+/* One table for parsing and --help (quire/cli.h, the style of every quire program). */
+static const quire_cli_option options[] = {
+    {OPT_PORT, 0, "port", "P", "quire-serve's port (needed)"},
+    {OPT_HOST, 0, "host", "H", "its address (default 127.0.0.1)"},
+    {OPT_CLIENTS, 0, "clients", "N", "keep-alive clients at once, 1..1024 (default 1)"},
+    {OPT_SECONDS, 0, "seconds", "S", "how long to run (default 10)"},
+    {OPT_PARAMS, 0, "params", "Q", "more parameters of each request, e.g. 'passages=1'"},
+    {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
+};
+
+static const quire_cli bench_cli = {"bench_serve_load", options, sizeof options / sizeof options[0],
+                                    0};
+
+static int clients = 1;
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_serve_load --port P [options] QUERIES\n\noptions:\n");
+    quire_cli_print_options(&bench_cli, f);
+}
+
+static int apply(void *ctx, const quire_cli_option *o, const char *val)
+{
+    (void)ctx;
+    uint64_t n;
+    switch (o->id) {
+    case OPT_HELP:
+        usage(stdout);
+        return 1;
+    case OPT_PORT:
+        if (quire_cli_uint(val, 1, 65535, &n) != 0)
+            return quire_cli_usage_error(&bench_cli, "--port %s: expected 1 to 65535", val);
+        port = (int)n;
+        return 0;
+    case OPT_HOST:
+        host = val;
+        return 0;
+    case OPT_CLIENTS:
+        if (quire_cli_uint(val, 1, 1024, &n) != 0)
+            return quire_cli_usage_error(&bench_cli, "--clients %s: expected 1 to 1024", val);
+        clients = (int)n;
+        return 0;
+    case OPT_SECONDS:
+        if (quire_cli_uint(val, 1, 86400, &n) != 0)
+            return quire_cli_usage_error(&bench_cli, "--seconds %s: expected 1 to 86400", val);
+        seconds = (int)n;
+        return 0;
+    case OPT_PARAMS:
+        params = val;
+        return 0;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int clients = 1;
-    const char *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
-            port = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
-            host = argv[++i];
-        else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc)
-            clients = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
-            seconds = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--params") == 0 && i + 1 < argc)
-            params = argv[++i];
-        else if (argv[i][0] != '-' && file == NULL)
-            file = argv[i];
-        else {
-            fprintf(stderr, "usage: bench_serve_load --port P [--host H] [--clients N] "
-                            "[--seconds S] [--params 'passages=1'] QUERIES\n");
-            return 2;
-        }
-    }
-    if (port <= 0 || file == NULL || clients < 1 || clients > 1024) {
-        fprintf(stderr, "bench_serve_load: --port and QUERIES are needed\n");
+    int operands = 0;
+    const int parsed = quire_cli_parse(&bench_cli, argc, argv, &operands, apply, NULL);
+    if (parsed != 0)
+        return parsed == 1 ? 0 : 2;
+    if (port <= 0 || operands != 1) {
+        fprintf(stderr, "bench_serve_load: --port and QUERIES are needed (see --help)\n");
         return 2;
     }
+    const char *file = argv[1];
     FILE *f = fopen(file, "r");
     if (f == NULL) {
         fprintf(stderr, "bench_serve_load: %s: %s\n", file, strerror(errno));

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "quire/cli.h"
 #include "treceval.h"
 
 static void print_query(const char *qid, size_t num_ret, size_t num_rel, size_t rel_ret, double map,
@@ -42,24 +43,60 @@ static int load(const char *path, int qrels, te_qrels *q, te_run *r)
     return rc;
 }
 
+enum { OPT_PER_QUERY, OPT_COMPLETE, OPT_HELP };
+
+/* One table for parsing and --help (quire/cli.h), with trec_eval's own -q and -c. */
+static const quire_cli_option options[] = {
+    {OPT_PER_QUERY, 'q', "per-query", NULL, "also print each query's measures"},
+    {OPT_COMPLETE, 'c', "complete", NULL,
+     "average over every query of QRELS (a query without results scores 0)"},
+    {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
+};
+
+static const quire_cli eval_cli = {"bench_trec_eval", options, sizeof options / sizeof options[0],
+                                   0};
+
+typedef struct args {
+    bool per_query, complete;
+} args;
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_trec_eval [-q] [-c] QRELS RUN\n\noptions:\n");
+    quire_cli_print_options(&eval_cli, f);
+}
+
+static int apply(void *ctx, const quire_cli_option *o, const char *val)
+{
+    (void)val;
+    args *a = ctx;
+    switch (o->id) {
+    case OPT_HELP:
+        usage(stdout);
+        return 1;
+    case OPT_PER_QUERY:
+        a->per_query = true;
+        return 0;
+    case OPT_COMPLETE:
+        a->complete = true;
+        return 0;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    bool per_query = false, complete = false;
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-        if (strcmp(argv[i], "-q") == 0) {
-            per_query = true;
-        } else if (strcmp(argv[i], "-c") == 0) {
-            complete = true;
-        } else {
-            fprintf(stderr, "bench_trec_eval: unknown option %s\n", argv[i]);
-            return 2;
-        }
-    }
-    if (argc - i != 2) {
-        fprintf(stderr, "usage: bench_trec_eval [-q] [-c] QRELS RUN\n");
+    args a = {false, false};
+    int operands = 0;
+    const int parsed = quire_cli_parse(&eval_cli, argc, argv, &operands, apply, &a);
+    if (parsed != 0)
+        return parsed == 1 ? 0 : 2;
+    if (operands != 2) {
+        usage(stderr);
         return 2;
     }
+    const bool per_query = a.per_query, complete = a.complete;
+    const int i = 1;
     te_qrels q = {0};
     te_run r = {0};
     te_eval e = {0};

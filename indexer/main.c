@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "quire/array.h"
+#include "quire/cli.h"
 #include "quire/json_out.h"
 #include "quire/quire.h"
 #include "quire/shards.h"
@@ -46,6 +47,89 @@ static int bad_usage(const char *message)
     return EXIT_USAGE;
 }
 
+typedef enum opt_id {
+    OPT_LANGUAGE,
+    OPT_KEEP_DIACRITICS,
+    OPT_MEMORY,
+    OPT_THREADS,
+    OPT_STOP_ON_ERROR,
+    OPT_ALLOW_MISSING,
+    OPT_ALLOW_EMPTY,
+    OPT_ENCODING,
+    OPT_SUMMARY_JSON,
+    OPT_STORE_LEVEL,
+    OPT_DELETE,
+    OPT_DELETE_FROM,
+    OPT_DRY_RUN,
+    OPT_OPTIMIZE,
+    OPT_QUIET,
+    OPT_SHARDS,
+    OPT_SHARD_COUNT,
+    OPT_CHUNK,
+    OPT_STATS,
+    OPT_VERIFY,
+    OPT_VERIFY_ALL,
+    OPT_EXPORT_JSONL,
+    OPT_VERSION,
+    OPT_HELP,
+} opt_id;
+
+/* One table for parsing and --help (quire/cli.h, the style of every quire program). */
+static const quire_cli_option options[] = {
+    {OPT_LANGUAGE, 0, "language", "NAME",
+     "Snowball stemmer language of a new index (default: english; an existing index keeps "
+     "its own). --language list shows all"},
+    {OPT_KEEP_DIACRITICS, 0, "keep-diacritics", NULL,
+     "index é and e as different letters (default: folded)"},
+    {OPT_MEMORY, 0, "memory", "SIZE", "memory budget for indexing, e.g. 64M, 2G (default: 1G)"},
+    {OPT_THREADS, 0, "threads", "N", "analysis threads (default: the number of cores)"},
+    {OPT_STOP_ON_ERROR, 0, "stop-on-error", NULL,
+     "stop at the first bad input, commit nothing (default: warn, skip the bad item, go on)"},
+    {OPT_ALLOW_MISSING, 0, "allow-missing", NULL,
+     "skip an INPUT that does not exist (default: fail, exit 1)"},
+    {OPT_ALLOW_EMPTY, 0, "allow-empty", NULL,
+     "commit a run that indexed nothing although its inputs had bytes or something was "
+     "skipped (default: fail, exit 1)"},
+    {OPT_ENCODING, 0, "encoding", "E",
+     "how input bytes are read: auto (default: UTF-8, but a document that is not and reads as "
+     "cp1252 is read as cp1252, with a note), utf-8, latin1 or cp1252"},
+    {OPT_SUMMARY_JSON, 0, "summary-json", "FILE",
+     "write what was added, replaced, deleted and skipped, and why, as one JSON object to FILE "
+     "(- : standard output)"},
+    {OPT_STORE_LEVEL, 0, "store-level", "N",
+     "zstd level 1-9 of the stored text, 0 = uncompressed (default: 3; 9 makes it a few % "
+     "smaller, indexing slower)"},
+    {OPT_DELETE, 0, "delete", "ID",
+     "remove the document with this id (repeatable); applied before the INPUTs are added"},
+    {OPT_DELETE_FROM, 0, "delete-from", "FILE",
+     "remove the ids listed in FILE, one a line (- : stdin)"},
+    {OPT_DRY_RUN, 0, "dry-run", NULL,
+     "say what would be added, replaced and deleted; write nothing"},
+    {OPT_OPTIMIZE, 0, "optimize", NULL,
+     "merge the whole index into one segment without deleted documents (needs free disk space "
+     "about the index's size)"},
+    {OPT_QUIET, 'q', "quiet", NULL, "no progress, no summary"},
+    {OPT_SHARDS, 0, "shards", NULL,
+     "INDEX is a shard set (INDEX/shardset, INDEX/shard-<r>): each document goes to the shard "
+     "its id hashes to; under mpirun the processes share the inputs and the shards"},
+    {OPT_SHARD_COUNT, 0, "shard-count", "N",
+     "shards of a new shard set (default: one per process)"},
+    {OPT_CHUNK, 0, "chunk", "SIZE",
+     "with --shards: inputs are read in pieces of about SIZE, one process each (default: 16M)"},
+    {OPT_STATS, 0, "stats", "INDEX", "print the index's statistics"},
+    {OPT_VERIFY, 0, "verify", "INDEX",
+     "check every checksum and invariant of the index; report the first problem of each file "
+     "and a count of the rest"},
+    {OPT_VERIFY_ALL, 0, "verify-all", "INDEX", "the same, every problem listed"},
+    {OPT_EXPORT_JSONL, 0, "export-jsonl", NULL,
+     "write the documents of the INPUTs (the operands) as JSON Lines (id, title, date, text) "
+     "on standard output, read as quire reads them"},
+    {OPT_VERSION, 0, "version", NULL, "the version of quire-index and of its index format"},
+    {OPT_HELP, 'h', "help", NULL, "this text"},
+};
+
+static const quire_cli index_cli = {"quire-index", options, sizeof options / sizeof options[0], 0};
+
 static void usage(FILE *f)
 {
     fputs(usage_lines, f);
@@ -57,46 +141,10 @@ static void usage(FILE *f)
           "A document whose id is already in the index replaces the old version (the newest\n"
           "wins, also within one run).\n"
           "\n"
-          "options:\n"
-          "  --language NAME     Snowball stemmer language of a new index (default: english;\n"
-          "                      an existing index keeps its own). --language list shows all\n"
-          "  --keep-diacritics   index é and e as different letters (default: folded)\n"
-          "  --memory SIZE       memory budget for indexing, e.g. 64M, 2G (default: 1G)\n"
-          "  --threads N         analysis threads (default: the number of cores)\n"
-          "  --stop-on-error     stop at the first bad input, commit nothing (default: warn,\n"
-          "                      skip the bad item, go on)\n"
-          "  --allow-missing     skip an INPUT that does not exist (default: fail, exit 1)\n"
-          "  --allow-empty       commit a run that indexed nothing although its inputs had\n"
-          "                      bytes or something was skipped (default: fail, exit 1)\n"
-          "  --encoding E        how input bytes are read: auto (default: UTF-8, but a document\n"
-          "                      that is not and reads as cp1252 is read as cp1252, with a\n"
-          "                      note), utf-8, latin1 or cp1252\n"
-          "  --summary-json FILE write what was added, replaced, deleted and skipped, and why,\n"
-          "                      as one JSON object to FILE (- : standard output)\n"
-          "  --store-level N     zstd level 1-9 of the stored text, 0 = uncompressed\n"
-          "                      (default: 3; 9 makes it a few % smaller, indexing slower)\n"
-          "  --delete ID         remove the document with this id (repeatable); applied\n"
-          "                      before the INPUTs are added\n"
-          "  --delete-from FILE  remove the ids listed in FILE, one a line (- : stdin)\n"
-          "  --dry-run           say what would be added, replaced and deleted; write nothing\n"
-          "  --optimize          merge the whole index into one segment without deleted\n"
-          "                      documents (needs free disk space about the index's size)\n"
-          "  --quiet             no progress, no summary\n"
-          "  --shards            INDEX is a shard set (INDEX/shardset, INDEX/shard-<r>):\n"
-          "                      each document goes to the shard its id hashes to; under\n"
-          "                      mpirun the processes share the inputs and the shards\n"
-          "  --shard-count N     shards of a new shard set (default: one per process)\n"
-          "  --chunk SIZE        with --shards: inputs are read in pieces of about SIZE,\n"
-          "                      one process each (default: 16M)\n"
-          "  --stats INDEX       print the index's statistics\n"
-          "  --verify INDEX      check every checksum and invariant of the index; report the\n"
-          "                      first problem of each file and a count of the rest\n"
-          "  --verify-all INDEX  the same, every problem listed\n"
-          "  --export-jsonl INPUT...  write the INPUTs' documents as JSON Lines (id, title,\n"
-          "                      date, text) on standard output, read as quire reads them\n"
-          "  --version           the version of quire-index and of its index format\n"
-          "  --help              this text\n"
-          "\n"
+          "options:\n",
+          f);
+    quire_cli_print_options(&index_cli, f);
+    fputs("\n"
           "exit status:\n"
           "  0  done: every input read and indexed, the run committed (or nothing changed)\n"
           "  3  done with warnings: inputs or documents were skipped (listed on stderr and by\n"
@@ -464,6 +512,12 @@ typedef struct cli {
     size_t input_count;
     const char *const *delete_ids;
     size_t delete_count;
+    /* while parsing */
+    id_list *ids;           /* --delete, --delete-from */
+    int mode;               /* OPT_STATS, OPT_VERIFY, OPT_VERIFY_ALL, OPT_EXPORT_JSONL, or -1 */
+    const char *mode_name;  /* its long name */
+    const char *mode_index; /* the INDEX of --stats / --verify / --verify-all */
+    int exit_code;          /* what to exit with when apply() stops the parse */
 } cli;
 
 /* --summary-json: the run as one JSON object (README "Exit status"). The only JSON this
@@ -689,6 +743,130 @@ static int write_index(const cli *c, quire_commit_info *info)
 }
 
 /* Parse argv, run, print; returns the exit code. `positional` has room for argc items. */
+/* Apply one option (quire_cli_apply_fn): 0 to go on; 1 to stop with c->exit_code (after
+ * --help, --version, --language list, or a message about a bad value). */
+static int apply(void *ctx, const quire_cli_option *o, const char *val)
+{
+    cli *c = ctx;
+    uint64_t n;
+    switch ((opt_id)o->id) {
+    case OPT_HELP:
+        usage(stdout);
+        return c->exit_code = EXIT_DONE, 1;
+    case OPT_VERSION: {
+        int oldest;
+        const int format = quire_format_version(&oldest);
+        printf("quire-index %s (index format %d; reads formats %d to %d)\n", QUIRE_VERSION, format,
+               oldest, format);
+        return c->exit_code = EXIT_DONE, 1;
+    }
+    case OPT_STATS:
+    case OPT_VERIFY:
+    case OPT_VERIFY_ALL:
+        c->mode_index = val;
+        /* fall through */
+    case OPT_EXPORT_JSONL:
+        if (c->mode >= 0 && c->mode != o->id) {
+            fprintf(stderr, "quire-index: --%s does not go with --%s\n", o->long_name,
+                    c->mode_name);
+            return c->exit_code = EXIT_USAGE, 1;
+        }
+        c->mode = o->id;
+        c->mode_name = o->long_name;
+        return 0;
+    case OPT_LANGUAGE:
+        if (strcmp(val, "list") == 0) {
+            for (const char *const *l = quire_languages(); *l; l++)
+                printf("%s\n", *l);
+            return c->exit_code = EXIT_DONE, 1;
+        }
+        c->w.language = val;
+        return 0;
+    case OPT_KEEP_DIACRITICS:
+        c->w.keep_diacritics = 1;
+        return 0;
+    case OPT_MEMORY:
+        if (quire_parse_size(val, (size_t)1 << 20, &c->w.memory) != QUIRE_OK) {
+            fprintf(stderr,
+                    "quire-index: --memory %s: expected a size of at least 1M, like 64M or 2G\n",
+                    val);
+            return c->exit_code = EXIT_USAGE, 1;
+        }
+        return 0;
+    case OPT_THREADS:
+        if (quire_cli_uint(val, 1, 64, &n) != 0) {
+            fprintf(stderr, "quire-index: --threads %s: expected 1 to 64\n", val);
+            return c->exit_code = EXIT_USAGE, 1;
+        }
+        c->w.threads = (int)n;
+        return 0;
+    case OPT_STORE_LEVEL:
+        if (quire_cli_uint(val, 0, 9, &n) != 0) {
+            fprintf(stderr, "quire-index: --store-level %s: expected 0 to 9\n", val);
+            return c->exit_code = EXIT_USAGE, 1;
+        }
+        c->w.store_level = (int)n;
+        return 0;
+    case OPT_ENCODING:
+        if (parse_encoding(val, &c->files.encoding) != 0) {
+            fprintf(stderr, "quire-index: --encoding %s: expected auto, utf-8, latin1 or cp1252\n",
+                    val);
+            return c->exit_code = EXIT_USAGE, 1;
+        }
+        return 0;
+    case OPT_SUMMARY_JSON:
+        c->summary_path = val;
+        return 0;
+    case OPT_DELETE:
+        if (push_id(c->ids, val) != 0)
+            return c->exit_code = EXIT_FAILED, 1;
+        return 0;
+    case OPT_DELETE_FROM:
+        if (read_ids(c->ids, val) != 0)
+            return c->exit_code = EXIT_FAILED, 1;
+        return 0;
+    case OPT_DRY_RUN:
+        c->w.dry_run = true;
+        return 0;
+    case OPT_OPTIMIZE:
+        c->optimize = true;
+        return 0;
+    case OPT_STOP_ON_ERROR:
+        c->files.stop_on_error = true;
+        return 0;
+    case OPT_ALLOW_MISSING:
+        c->files.allow_missing = true;
+        return 0;
+    case OPT_ALLOW_EMPTY:
+        c->w.allow_empty = true;
+        return 0;
+    case OPT_QUIET:
+        c->quiet = true;
+        return 0;
+    case OPT_SHARDS:
+        c->shards = true;
+        return 0;
+    case OPT_SHARD_COUNT:
+        if (quire_cli_uint(val, 1, QUIRE_SHARDS_MAX, &n) != 0) {
+            fprintf(stderr, "quire-index: --shard-count %s: expected 1 to %d\n", val,
+                    QUIRE_SHARDS_MAX);
+            return c->exit_code = EXIT_USAGE, 1;
+        }
+        c->shard_count = (uint32_t)n;
+        return 0;
+    case OPT_CHUNK: {
+        size_t size;
+        if (quire_parse_size(val, (size_t)1 << 20, &size) != QUIRE_OK) {
+            fprintf(stderr, "quire-index: --chunk %s: expected a size like 16M\n", val);
+            return c->exit_code = EXIT_USAGE, 1;
+        }
+        c->chunk = size;
+        return 0;
+    }
+    }
+    return 0;
+}
+
 static int run_cli(int argc, char **argv, const char **positional, id_list *ids, skip_list *skips)
 {
     cli c;
@@ -698,127 +876,29 @@ static int run_cli(int argc, char **argv, const char **positional, id_list *ids,
     c.w = wdef;
     c.files = fdef;
     c.w.memory_name = "--memory";
+    c.ids = ids;
+    c.mode = -1;
     int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--version") == 0) {
-            int oldest;
-            const int format = quire_format_version(&oldest);
-            printf("quire-index %s (index format %d; reads formats %d to %d)\n", QUIRE_VERSION,
-                   format, oldest, format);
-            return 0;
-        } else if (strcmp(a, "--stats") == 0 || strcmp(a, "--verify") == 0 ||
-                   strcmp(a, "--verify-all") == 0) {
-            if (!val || i + 2 != argc) {
-                char msg[128];
-                snprintf(msg, sizeof msg, "%s takes one INDEX and nothing else", a);
-                return bad_usage(msg);
-            }
-            return strcmp(a, "--stats") == 0 ? do_stats(val)
-                                             : do_verify(val, strcmp(a, "--verify-all") == 0);
-        } else if (strcmp(a, "--export-jsonl") == 0) {
-            if (i + 1 >= argc)
-                return bad_usage("--export-jsonl needs at least one INPUT");
-            return export_jsonl((const char *const *)argv + i + 1, (size_t)(argc - i - 1),
-                                &c.files);
-        } else if (strcmp(a, "--language") == 0 && val) {
-            if (strcmp(val, "list") == 0) {
-                for (const char *const *l = quire_languages(); *l; l++)
-                    printf("%s\n", *l);
-                return 0;
-            }
-            c.w.language = val;
-            i++;
-        } else if (strcmp(a, "--keep-diacritics") == 0) {
-            c.w.keep_diacritics = 1;
-        } else if (strcmp(a, "--memory") == 0 && val) {
-            if (quire_parse_size(val, (size_t)1 << 20, &c.w.memory) != QUIRE_OK) {
-                fprintf(stderr,
-                        "quire-index: --memory %s: expected a size of at least 1M, "
-                        "like 64M or 2G\n",
-                        val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--threads") == 0 && val) {
-            char *end;
-            long n = strtol(val, &end, 10);
-            if (*end || n < 1 || n > 64) {
-                fprintf(stderr, "quire-index: --threads %s: expected 1 to 64\n", val);
-                return 2;
-            }
-            c.w.threads = (int)n;
-            i++;
-        } else if (strcmp(a, "--store-level") == 0 && val) {
-            char *end;
-            long n = strtol(val, &end, 10);
-            if (*end || n < 0 || n > 9) {
-                fprintf(stderr, "quire-index: --store-level %s: expected 0 to 9\n", val);
-                return 2;
-            }
-            c.w.store_level = (int)n;
-            i++;
-        } else if (strcmp(a, "--encoding") == 0 && val) {
-            if (parse_encoding(val, &c.files.encoding) != 0) {
-                fprintf(stderr,
-                        "quire-index: --encoding %s: expected auto, utf-8, latin1 or cp1252\n",
-                        val);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--summary-json") == 0 && val) {
-            c.summary_path = val;
-            i++;
-        } else if (strcmp(a, "--delete") == 0 && val) {
-            if (push_id(ids, val) != 0)
-                return 1;
-            i++;
-        } else if (strcmp(a, "--delete-from") == 0 && val) {
-            if (read_ids(ids, val) != 0)
-                return 1;
-            i++;
-        } else if (strcmp(a, "--dry-run") == 0) {
-            c.w.dry_run = true;
-        } else if (strcmp(a, "--optimize") == 0) {
-            c.optimize = true;
-        } else if (strcmp(a, "--stop-on-error") == 0) {
-            c.files.stop_on_error = true;
-        } else if (strcmp(a, "--allow-missing") == 0) {
-            c.files.allow_missing = true;
-        } else if (strcmp(a, "--allow-empty") == 0) {
-            c.w.allow_empty = true;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            c.quiet = true;
-        } else if (strcmp(a, "--shards") == 0) {
-            c.shards = true;
-        } else if (strcmp(a, "--shard-count") == 0 && val) {
-            char *end;
-            long n = strtol(val, &end, 10);
-            if (*end || n < 1 || n > QUIRE_SHARDS_MAX) {
-                fprintf(stderr, "quire-index: --shard-count %s: expected 1 to %d\n", val,
-                        QUIRE_SHARDS_MAX);
-                return 2;
-            }
-            c.shard_count = (uint32_t)n;
-            i++;
-        } else if (strcmp(a, "--chunk") == 0 && val) {
-            size_t n;
-            if (quire_parse_size(val, (size_t)1 << 20, &n) != QUIRE_OK) {
-                fprintf(stderr, "quire-index: --chunk %s: expected a size like 16M\n", val);
-                return 2;
-            }
-            c.chunk = n;
-            i++;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "quire-index: unknown option or missing value: %s (see --help)\n", a);
-            return 2;
-        } else {
-            positional[npos++] = a;
+    const int parsed = quire_cli_parse(&index_cli, argc, argv, &npos, apply, &c);
+    if (parsed == QUIRE_CLI_USAGE)
+        return EXIT_USAGE;
+    if (parsed != 0)
+        return c.exit_code;
+    for (int i = 0; i < npos; i++)
+        positional[i] = argv[1 + i];
+    if (c.mode == OPT_EXPORT_JSONL) {
+        if (npos == 0)
+            return bad_usage("--export-jsonl needs at least one INPUT");
+        return export_jsonl(positional, (size_t)npos, &c.files);
+    }
+    if (c.mode >= 0) {
+        if (npos != 0) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "--%s takes one INDEX and nothing else", c.mode_name);
+            return bad_usage(msg);
         }
+        return c.mode == OPT_STATS ? do_stats(c.mode_index)
+                                   : do_verify(c.mode_index, c.mode == OPT_VERIFY_ALL);
     }
     bool no_inputs_ok = ids->count > 0 || c.optimize;
     if (npos < 1 || (npos < 2 && !no_inputs_ok))

@@ -17,6 +17,7 @@
 #include "prose.h"
 #include "query.h"
 #include "quire/analysis.h"
+#include "quire/cli.h"
 #include "quire/date.h"
 #include "quire/json_out.h"
 
@@ -93,14 +94,8 @@ typedef enum opt_id {
     OPT_DIFF_CLOSE
 } opt_id;
 
-/* One table for parsing and --help (libgit2 src/cli/cmd_cat_file.c). */
-static const struct option_spec {
-    opt_id id;
-    char short_name;       /* 0 if none */
-    const char *long_name; /* without "--" */
-    const char *arg;       /* NULL for a flag */
-    const char *help;
-} options[] = {
+/* One table for parsing and --help (quire/cli.h, the style of every quire program). */
+static const quire_cli_option options[] = {
     {OPT_TOP, 'k', "top", "N", "show the N best hits (default 10; 0: count only)"},
     {OPT_ALL, 0, "all", NULL, "require every word (default)"},
     {OPT_ANY, 0, "any", NULL, "ranked OR: documents with any of the words"},
@@ -111,8 +106,8 @@ static const struct option_spec {
      "print only the exact number of matching documents (and a phrase's occurrences)"},
     {OPT_LENIENT, 0, "lenient", NULL, "read a malformed query as plain words (default: error)"},
     {OPT_PLAIN, 0, "plain", NULL,
-     "read every query as plain words: no operators, quotes or fields (natural-language\n"
-     "                     topics; with --batch, for a file of TREC-style topics)"},
+     "read every query as plain words: no operators, quotes or fields (natural-language "
+     "topics; with --batch, for a file of TREC-style topics)"},
     {OPT_KEEP_STOPWORDS, 0, "keep-stopwords", NULL,
      "with --any, keep stopwords (the, of, is...) among the optional words (default: left out)"},
     {OPT_PROXIMITY, 0, "proximity", NULL,
@@ -130,8 +125,8 @@ static const struct option_spec {
     {OPT_TIMINGS, 0, "timings", "FILE",
      "with --batch: write 'qid<TAB>microseconds' per query (search + output; for bench/)"},
     {OPT_EXACT, 0, "exact-count", NULL,
-     "score every match, for an exact count (default: a ranked OR skips documents that\n"
-     "                     cannot reach the top k, and its count is a lower bound)"},
+     "score every match, for an exact count (default: a ranked OR skips documents that "
+     "cannot reach the top k, and its count is a lower bound)"},
     {OPT_PASSAGES, 'p', "passages", "N",
      "best passages per hit, highlighted (default 1; 0: none; trec: none)"},
     {OPT_PASSAGE_LENGTH, 0, "passage-length", "BYTES", "target passage length (default 240)"},
@@ -140,8 +135,8 @@ static const struct option_spec {
     {OPT_MARK_OPEN, 0, "mark-open", "S", "text before a highlight without colour (default [[)"},
     {OPT_MARK_CLOSE, 0, "mark-close", "S", "text after a highlight without colour (default ]])"},
     {OPT_SORT, 0, "sort", "ORDER",
-     "relevance (default), date (oldest first) or -date (newest first); ties by relevance,\n"
-     "                     undated documents last; a date order scores every match"},
+     "relevance (default), date (oldest first) or -date (newest first); ties by relevance, "
+     "undated documents last; a date order scores every match"},
     {OPT_OFFSET, 0, "offset", "N", "skip the N best hits first: paging (-k 10 --offset 10)"},
     {OPT_SHOW, 0, "show", "ID",
      "print the stored document ID (title, date, text; --format json: with metadata)"},
@@ -157,12 +152,13 @@ static const struct option_spec {
      "text before the words of a rendering that differ, without colour (default {{)"},
     {OPT_DIFF_CLOSE, 0, "mark-diff-close", "S", "text after them (default }})"},
     {OPT_SHARDS, 0, "shards", NULL,
-     "INDEX is a shard set (INDEX/shardset): search every shard as one index; under\n"
-     "                     mpirun each rank searches its shards (scatter-gather)"},
+     "INDEX is a shard set (INDEX/shardset): search every shard as one index; under "
+     "mpirun each rank searches its shards (scatter-gather)"},
     {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
     {OPT_VERSION, 0, "version", NULL, "show the version and exit"},
 };
-#define OPTION_COUNT (sizeof options / sizeof options[0])
+static const quire_cli query_cli = {"quire-query", options, sizeof options / sizeof options[0],
+                                    QUIRE_CLI_DASH_OPERANDS};
 
 static const char usage_lines[] = "usage: quire-query [options] INDEX QUERY...\n"
                                   "       quire-query [options] --batch FILE INDEX\n"
@@ -178,18 +174,8 @@ static void usage(FILE *f)
                   "(see README.md, \"Query language\").\n"
                   "Exit status: 0 if a document matched, 1 if none, 2 on error.\n\noptions:\n",
                   usage_lines);
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        char left[40];
-        const struct option_spec *o = &options[i];
-        if (o->short_name != 0)
-            (void)snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->long_name,
-                           o->arg ? " " : "", o->arg ? o->arg : "");
-        else
-            (void)snprintf(left, sizeof left, "    --%s%s%s", o->long_name, o->arg ? " " : "",
-                           o->arg ? o->arg : "");
-        (void)fprintf(f, "  %-18s %s\n", left, o->help);
-    }
-    (void)fprintf(f, "  %-18s %s\n", "--", "end of options (for words starting with '-')");
+    quire_cli_print_options(&query_cli, f);
+    (void)fprintf(f, "  %-*s %s\n", 22, "--", "end of options (for words starting with '-')");
 }
 
 /* Print "quire-query: <message>" on stderr; returns EXIT_ERROR. */
@@ -206,12 +192,8 @@ QUIRE_PRINTF(1, 2) static int fail(const char *fmt, ...)
 
 static int parse_count(const char *s, uint32_t *out)
 {
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return -1;
-    const unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+    uint64_t v;
+    if (quire_cli_uint(s, 0, UINT32_MAX, &v) != 0)
         return -1;
     *out = (uint32_t)v;
     return 0;
@@ -219,24 +201,14 @@ static int parse_count(const char *s, uint32_t *out)
 
 static int parse_real(const char *s, double *out)
 {
-    char *end;
-    errno = 0;
-    const double v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
+    return quire_cli_real(s, out);
 }
 
 /* Apply one option; returns -1 (after printing) on a bad value, 1 to exit 0 at once. */
-static int apply(cli *c, const struct option_spec *o, const char *value)
+static int apply(void *ctx, const quire_cli_option *o, const char *value)
 {
-    if (value == NULL) {
-        if (o->arg != NULL) /* parse_args() always gives one */
-            return fail("option --%s needs a value", o->long_name), -1;
-        value = ""; /* a flag */
-    }
-    switch (o->id) {
+    cli *c = ctx;
+    switch ((opt_id)o->id) {
     case OPT_TOP:
         if (parse_count(value, &c->search.top_k) != 0)
             return fail("--top: not a count: '%s'", value), -1;
@@ -396,78 +368,6 @@ static int apply(cli *c, const struct option_spec *o, const char *value)
         printf("quire-query %s\n", QUIRE_VERSION);
         return 1;
     }
-    return 0;
-}
-
-static const struct option_spec *find_long(const char *name, size_t len)
-{
-    for (size_t i = 0; i < OPTION_COUNT; i++)
-        if (strlen(options[i].long_name) == len && memcmp(options[i].long_name, name, len) == 0)
-            return &options[i];
-    return NULL;
-}
-
-static const struct option_spec *find_short(char name)
-{
-    for (size_t i = 0; i < OPTION_COUNT; i++)
-        if (options[i].short_name == name)
-            return &options[i];
-    return NULL;
-}
-
-/* Parse argv: options anywhere before "--", the first other argument is INDEX, the rest
- * are words; after INDEX, a "-word" that is no option is a word (the query's -word). argv is
- * reordered so that the *positional_count positional arguments come first, from argv[1]. Returns 0,
- * 1 (exit 0 now: --help) or -1 (error printed). */
-static int parse_args(cli *c, int argc, char **argv, int *positional_count)
-{
-    int positional = 0;
-    bool options_done = false;
-    for (int i = 1; i < argc; i++) {
-        char *arg = argv[i];
-        if (options_done || arg[0] != '-' || arg[1] == '\0') {
-            argv[1 + positional++] = arg;
-            continue;
-        }
-        if (strcmp(arg, "--") == 0) {
-            options_done = true;
-            continue;
-        }
-        const struct option_spec *o;
-        const char *value = NULL;
-        if (arg[1] == '-') {
-            const char *name = arg + 2;
-            const char *eq = strchr(name, '=');
-            o = find_long(name, eq ? (size_t)(eq - name) : strlen(name));
-            if (o != NULL && eq != NULL) {
-                if (o->arg == NULL)
-                    return fail("option '%s' takes no value", arg), -1;
-                value = eq + 1;
-            }
-        } else {
-            o = arg[2] == '\0' ? find_short(arg[1]) : NULL;
-            if (o == NULL && find_short(arg[1]) != NULL && find_short(arg[1])->arg != NULL) {
-                o = find_short(arg[1]); /* -k5 */
-                value = arg + 2;
-            }
-        }
-        if (o == NULL && arg[1] != '-' && positional > 0) {
-            /* After INDEX, "-word" that is no option is the query's NOT: `putin -xi`. */
-            argv[1 + positional++] = arg;
-            continue;
-        }
-        if (o == NULL)
-            return fail("unknown option '%s' (see --help)", arg), -1;
-        if (o->arg != NULL && value == NULL) {
-            if (i + 1 >= argc)
-                return fail("option '%s' needs a value", arg), -1;
-            value = argv[++i];
-        }
-        const int rc = apply(c, o, value);
-        if (rc != 0)
-            return rc;
-    }
-    *positional_count = positional;
     return 0;
 }
 
@@ -1365,7 +1265,9 @@ int main(int argc, char **argv)
     c.search.fallback = true;
 
     int positional = 0;
-    const int parsed = parse_args(&c, argc, argv, &positional);
+    /* Options anywhere before "--"; the first operand is INDEX, the rest are words, and
+     * after INDEX a "-word" that is no option is the query's NOT (`putin -xi`). */
+    const int parsed = quire_cli_parse(&query_cli, argc, argv, &positional, apply, &c);
     if (parsed != 0)
         return parsed > 0 ? EXIT_HITS : EXIT_ERROR;
     if (c.batch != NULL || c.show != NULL ? positional != 1 : positional < 2) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "quire/cli.h"
 #include "server.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -21,24 +22,48 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
+#ifndef QUIRE_VERSION
+#define QUIRE_VERSION "unknown"
+#endif
+
+typedef enum opt_id {
+    OPT_LISTEN,
+    OPT_THREADS,
+    OPT_MAX_CONNECTIONS,
+    OPT_TIME_LIMIT,
+    OPT_MAX_RESULTS,
+    OPT_MAX_QUERY_BYTES,
+    OPT_POLL,
+    OPT_HELP,
+    OPT_VERSION,
+} opt_id;
+
+/* One table for parsing and --help (quire/cli.h, the style of every quire program). */
+static const quire_cli_option options[] = {
+    {OPT_LISTEN, 0, "listen", "HOST:PORT",
+     "address to listen on (default 127.0.0.1:8080; [::1]:8080 for IPv6; port 0: any free "
+     "port). Another than loopback makes the index readable by other machines, without TLS or "
+     "passwords"},
+    {OPT_THREADS, 0, "threads", "N", "worker threads, one searcher each (default: cores, 2..64)"},
+    {OPT_MAX_CONNECTIONS, 0, "max-connections", "N", "open connections at once (default 256)"},
+    {OPT_TIME_LIMIT, 0, "time-limit", "MS",
+     "time a search may take before it is stopped with 503 (default 5000)"},
+    {OPT_MAX_RESULTS, 0, "max-results", "N", "most hits a request may ask for (default 100)"},
+    {OPT_MAX_QUERY_BYTES, 0, "max-query-bytes", "N", "longest query (default 4096; 413 beyond)"},
+    {OPT_POLL, 0, "poll", "MS", "how often to look for a new commit (default 250)"},
+    {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
+    {OPT_VERSION, 0, "version", NULL, "show the version and exit"},
+};
+
+static const quire_cli serve_cli = {"quire-serve", options, sizeof options / sizeof options[0], 0};
+
 static void usage(FILE *f)
 {
-    (void)fprintf(
-        f, "usage: quire-serve [options] INDEX\n"
-           "Serve a search page and a JSON API over INDEX, read-only, and pick up new commits\n"
-           "of it as quire-index makes them (see README.md, \"quire-serve\").\n\noptions:\n"
-           "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; [::1]:8080 for\n"
-           "                       IPv6; port 0: any free port). Another than loopback makes the\n"
-           "                       index readable by other machines, without TLS or passwords\n"
-           "  --threads N          worker threads, one searcher each (default: cores, 2..64)\n"
-           "  --max-connections N  open connections at once (default 256)\n"
-           "  --time-limit MS      time a search may take before it is stopped with 503\n"
-           "                       (default 5000)\n"
-           "  --max-results N      most hits a request may ask for (default 100)\n"
-           "  --max-query-bytes N  longest query (default 4096; 413 beyond)\n"
-           "  --poll MS            how often to look for a new commit (default 250)\n"
-           "  -h, --help           show this help and exit\n"
-           "      --version        show the version and exit\n");
+    (void)fprintf(f, "usage: quire-serve [options] INDEX\n"
+                     "Serve a search page and a JSON API over INDEX, read-only, and pick up new "
+                     "commits\nof it as quire-index makes them (see README.md, \"quire-serve\")."
+                     "\n\noptions:\n");
+    quire_cli_print_options(&serve_cli, f);
 }
 
 static int fail(const char *msg)
@@ -49,15 +74,74 @@ static int fail(const char *msg)
 
 static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
-    if (*s < '0' || *s > '9')
+    uint64_t v;
+    if (quire_cli_uint(s, min, max, &v) != 0)
         return false;
-    char *end;
-    errno = 0;
-    const unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return false;
-    *out = v;
+    *out = (unsigned long)v;
     return true;
+}
+
+/* What the options set. */
+typedef struct cli {
+    server_options o;
+    unsigned long poll_ms;
+    char listen[300];
+} cli;
+
+/* Apply one option (quire_cli_apply_fn): 0 to go on; 1 to exit 0 (--help, --version);
+ * 2 after a message about a bad value. */
+static int apply(void *ctx, const quire_cli_option *opt, const char *v)
+{
+    cli *c = ctx;
+    unsigned long n = 0;
+    bool ok = true;
+    switch ((opt_id)opt->id) {
+    case OPT_HELP:
+        usage(stdout);
+        return 1;
+    case OPT_VERSION:
+        printf("quire-serve %s\n", QUIRE_VERSION);
+        return 1;
+    case OPT_LISTEN:
+        if (strlen(v) >= sizeof c->listen)
+            return fail("--listen: address too long");
+        strcpy(c->listen, v);
+        return 0;
+    case OPT_THREADS:
+        if ((ok = parse_uint(v, 1, 256, &n)))
+            c->o.threads = (unsigned)n;
+        break;
+    case OPT_MAX_CONNECTIONS:
+        if ((ok = parse_uint(v, 1, 100000, &n)))
+            c->o.max_connections = (unsigned)n;
+        break;
+    case OPT_TIME_LIMIT:
+        if ((ok = parse_uint(v, 1, 3600000, &n)))
+            c->o.limits.time_ms = (uint32_t)n;
+        break;
+    case OPT_MAX_RESULTS:
+        if ((ok = parse_uint(v, 1, 10000, &n)))
+            c->o.limits.count = (uint32_t)n;
+        break;
+    case OPT_MAX_QUERY_BYTES:
+        if ((ok = parse_uint(v, 16, 1 << 20, &n))) {
+            c->o.limits.query_bytes = n;
+            if (c->o.max_request_bytes < 3 * n + 4096)
+                c->o.max_request_bytes = 3 * n + 4096; /* room for a %-encoded query */
+        }
+        break;
+    case OPT_POLL:
+        if ((ok = parse_uint(v, 10, 600000, &n)))
+            c->poll_ms = n;
+        break;
+    }
+    if (!ok) {
+        char msg[400];
+        (void)snprintf(msg, sizeof msg, "--%s: not a number in range: '%s' (see --help)",
+                       opt->long_name, v);
+        return fail(msg);
+    }
+    return 0;
 }
 
 /* "HOST:PORT", "[V6]:PORT" or ":PORT" (loopback) into host and port. */
@@ -85,69 +169,26 @@ static bool split_listen(char *s, const char **host, const char **port)
 
 int main(int argc, char **argv)
 {
-    server_options o;
-    server_options_init(&o);
+    cli c;
+    memset(&c, 0, sizeof c);
+    server_options_init(&c.o);
     const long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    o.threads = cores < 2 ? 2 : cores > 64 ? 64 : (unsigned)cores;
-    unsigned long poll_ms = 250;
-    const char *dir = NULL;
-    char listen[300] = "127.0.0.1:8080";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        unsigned long n;
-        char msg[400];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "--version") == 0) {
-            printf("quire-serve 0.1.0\n");
-            return 0;
-        }
-        if (a[0] != '-' || strcmp(a, "-") == 0) {
-            if (dir != NULL)
-                return fail("one INDEX only (see --help)");
-            dir = a;
-            continue;
-        }
-        if (v == NULL) {
-            (void)snprintf(msg, sizeof msg, "option '%s' needs a value (see --help)", a);
-            return fail(msg);
-        }
-        i++;
-        if (strcmp(a, "--listen") == 0) {
-            if (strlen(v) >= sizeof listen)
-                return fail("--listen: address too long");
-            strcpy(listen, v);
-        } else if (strcmp(a, "--threads") == 0 && parse_uint(v, 1, 256, &n)) {
-            o.threads = (unsigned)n;
-        } else if (strcmp(a, "--max-connections") == 0 && parse_uint(v, 1, 100000, &n)) {
-            o.max_connections = (unsigned)n;
-        } else if (strcmp(a, "--time-limit") == 0 && parse_uint(v, 1, 3600000, &n)) {
-            o.limits.time_ms = (uint32_t)n;
-        } else if (strcmp(a, "--max-results") == 0 && parse_uint(v, 1, 10000, &n)) {
-            o.limits.count = (uint32_t)n;
-        } else if (strcmp(a, "--max-query-bytes") == 0 && parse_uint(v, 16, 1 << 20, &n)) {
-            o.limits.query_bytes = n;
-            if (o.max_request_bytes < 3 * n + 4096)
-                o.max_request_bytes = 3 * n + 4096; /* room for a %-encoded query */
-        } else if (strcmp(a, "--poll") == 0 && parse_uint(v, 10, 600000, &n)) {
-            poll_ms = n;
-        } else {
-            const bool known = !strcmp(a, "--threads") || !strcmp(a, "--max-connections") ||
-                               !strcmp(a, "--time-limit") || !strcmp(a, "--max-results") ||
-                               !strcmp(a, "--max-query-bytes") || !strcmp(a, "--poll");
-            (void)snprintf(msg, sizeof msg,
-                           known ? "%s: not a number in range: '%s' (see --help)"
-                                 : "unknown option '%s' (see --help)",
-                           a, v);
-            return fail(msg);
-        }
-    }
-    if (dir == NULL)
+    c.o.threads = cores < 2 ? 2 : cores > 64 ? 64 : (unsigned)cores;
+    c.poll_ms = 250;
+    strcpy(c.listen, "127.0.0.1:8080");
+    int operands = 0;
+    const int parsed = quire_cli_parse(&serve_cli, argc, argv, &operands, apply, &c);
+    if (parsed != 0)
+        return parsed == 1 ? 0 : 2;
+    if (operands > 1)
+        return fail("one INDEX only (see --help)");
+    if (operands == 0)
         return fail("missing INDEX (usage: quire-serve [options] INDEX; see --help)");
-    char listen_copy[sizeof listen];
+    const char *dir = argv[1];
+    server_options o = c.o;
+    const unsigned long poll_ms = c.poll_ms;
+    const char *listen = c.listen;
+    char listen_copy[sizeof c.listen];
     strcpy(listen_copy, listen);
     if (!split_listen(listen_copy, &o.host, &o.port)) {
         char msg[400];

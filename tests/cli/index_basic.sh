@@ -49,13 +49,21 @@ x 0 --verify "$idx"
 hits=$("$bin/quire-query" "$idx" Uzbekistan | sed -n 's/^[0-9]*\. .*\/\(00[0-4]\)_[0-9a-f]*\.txt  .*/\1/p' | sort | tr '\n' ' ')
 [ "$hits" = "003 004 " ] || fail "quire-query Uzbekistan: hits '$hits', want '003 004 '"
 
-# --help lists every option the parser knows (taken from main.c's own strcmp list).
+# --help and the parser come from one table (quire/cli.h): every option --help lists is
+# one the parser takes (given with a value where --help shows one, never "unknown"), and
+# a name one letter off is answered with the right one.
 x 0 --help
-options=$(grep -o 'strcmp(a, "--[a-z-]*")' "$src/indexer/main.c" | sed 's/.*"\(--[a-z-]*\)".*/\1/' | sort -u)
-[ -n "$options" ] || fail "no options found in indexer/main.c"
+help=$out
+options=$(printf '%s\n' "$help" | sed -n 's/^ *\(-[a-z], \)\{0,1\}\(--[a-z][a-z-]*\).*/\2/p' | sort -u)
+[ "$(printf '%s\n' "$options" | wc -l)" -ge 20 ] || fail "--help lists few options: $options"
 for o in $options; do
-    printf '%s\n' "$out" | grep -q -- "^ *$o\b" || fail "--help does not list $o"
+    "$bin/quire-index" "$o" >/dev/null 2>"$tmp/err" </dev/null
+    grep -q "unknown option" "$tmp/err" && fail "--help lists $o, the parser does not know it"
 done
+x 2 --optimze "$idx"
+printf '%s\n' "$err" | grep -q -- "unknown option '--optimze'; did you mean --optimize?" ||
+    fail "no suggestion for --optimze: '$err'"
+out=$help
 printf '%s\n' "$out" | grep -q '^usage: quire-index' || fail "--help: no usage line"
 
 # Bad usage: exit 2 and a message naming the problem.
