@@ -15,7 +15,9 @@
  *       FILE: qid<TAB>word~ lines. Each word's expansion (fuzzy_expand at its default
  *       distance) R times, its median microseconds, the keys read and seeks, against one
  *       scan of every form of the dictionary computing the distance. Prints qid, distance,
- *       quire_us, scan_us, keys, seeks, dictionary forms, matches (which must agree).
+ *       quire_us, scan_us, keys, seeks, dictionary forms, matches (which must agree), and
+ *       of the keys read those the automaton stepped through (the rest were read on the
+ *       way to a seek's target).
  *
  * The scan loads every document's tokens once (before any timing), so it is timed on
  * scoring alone: the ratio is the pruning's, not the reading's.
@@ -431,9 +433,9 @@ static int fuzzy(const char *index, const char *file, int runs)
                     scanned, e.matched);
             bad++;
         }
-        printf("%s\t%d\t%.1f\t%.1f\t%llu\t%llu\t%llu\t%u\n", line, dist, median(t, runs), ts,
+        printf("%s\t%d\t%.1f\t%.1f\t%llu\t%llu\t%llu\t%u\t%llu\n", line, dist, median(t, runs), ts,
                (unsigned long long)e.stats.keys, (unsigned long long)e.stats.seeks,
-               (unsigned long long)forms, e.matched);
+               (unsigned long long)forms, e.matched, (unsigned long long)e.stats.scored);
         fflush(stdout);
         arena_free(&a);
     }

@@ -81,6 +81,11 @@ QUIRE_MUST_CHECK static inline int quire_varint_get(uint64_t *out, const uint8_t
                                                     const uint8_t *end)
 {
     const uint8_t *q = *p;
+    if (q < end && *q < 0x80) { /* fast path: one byte (most lengths and gaps) */
+        *out = *q;
+        *p = q + 1;
+        return QUIRE_OK;
+    }
     uint64_t v = 0;
     unsigned shift = 0;
     while (q < end) {

@@ -23,7 +23,7 @@
 #include "quire/status.h"
 
 #define QUIRE_DICT_BLOCK_TERMS 32
-#define QUIRE_DICT_MAX_KEY 1024 /* bytes; longer keys are refused (QUIRE_EINVAL) */
+#define QUIRE_DICT_MAX_KEY     1024 /* bytes; longer keys are refused (QUIRE_EINVAL) */
 
 typedef struct quire_termdict_writer quire_termdict_writer;
 
@@ -43,8 +43,7 @@ typedef struct quire_termdict quire_termdict;
  * reader). `index_off` and `index_len` locate the sparse index (the segment trailer
  * records them). Checks the index's CRC and shape. `name` is used in error messages. */
 QUIRE_MUST_CHECK int quire_termdict_open(quire_termdict **out, quire_bytes bytes,
-                                         uint64_t index_off, uint64_t index_len,
-                                         const char *name);
+                                         uint64_t index_off, uint64_t index_len, const char *name);
 void quire_termdict_close(quire_termdict *d);
 uint64_t quire_termdict_count(const quire_termdict *d);
 
@@ -73,8 +72,9 @@ typedef struct quire_termdict_iter {
     uint64_t block;
     const uint8_t *at, *block_end;
     uint32_t left_in_block;
-    bool pending; /* a seek found the key: the next call yields it without moving */
-    bool at_end;  /* past the last key */
+    uint32_t block_terms; /* keys in the loaded block */
+    bool pending;         /* a seek found the key: the next call yields it without moving */
+    bool at_end;          /* past the last key */
 } quire_termdict_iter;
 
 /* Position at the first key >= `from` (empty `from`: the first key). */
@@ -85,8 +85,8 @@ QUIRE_MUST_CHECK int quire_termdict_seek(quire_termdict_iter *it, const quire_te
  * of from the block's start (a walk that seeks forward many times, e.g. fuzzy words). */
 QUIRE_MUST_CHECK int quire_termdict_seek_forward(quire_termdict_iter *it, quire_bytes from);
 /* Position at ordinal `ordinal`. QUIRE_ENOTFOUND if `ordinal` >= the count. */
-QUIRE_MUST_CHECK int quire_termdict_seek_ordinal(quire_termdict_iter *it,
-                                                 const quire_termdict *d, uint64_t ordinal);
+QUIRE_MUST_CHECK int quire_termdict_seek_ordinal(quire_termdict_iter *it, const quire_termdict *d,
+                                                 uint64_t ordinal);
 /* Next key: QUIRE_OK with it->key/value, QUIRE_ENOTFOUND at the end, or QUIRE_ECORRUPT.
  * The first call after a seek yields the key sought. */
 QUIRE_MUST_CHECK int quire_termdict_next(quire_termdict_iter *it);
