@@ -9,6 +9,7 @@
 #include "quire/search.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ struct quire_passage {
 
 struct quire_hit {
     const search_hit *h;
+    size_t clause_count;     /* the explain's clauses (h's clause_scores), or 0 */
     quire_passage *passages; /* h->passage_count of them, inside quire_results.passages */
     char date[11];           /* YYYY-MM-DD, or "" */
 };
@@ -256,13 +258,21 @@ size_t quire_searcher_error_offset(const quire_searcher *s)
     return search_error_offset(s->s);
 }
 
+/* The bytes of quire_search_options that version `v` has (a version-1 caller's struct
+ * ends before closeness). */
+static size_t search_options_size(unsigned int v)
+{
+    return v == 1 ? offsetof(quire_search_options, closeness) : sizeof(quire_search_options);
+}
+
 int quire_search_options_init(quire_search_options *o, unsigned int version)
 {
-    if (version != QUIRE_SEARCH_OPTIONS_VERSION)
-        return quire_error(QUIRE_EINVAL, "search options version %u (this library knows 1)",
-                           version);
-    const quire_search_options d = QUIRE_SEARCH_OPTIONS_INIT;
-    *o = d;
+    if (version < 1 || version > QUIRE_SEARCH_OPTIONS_VERSION)
+        return quire_error(QUIRE_EINVAL, "search options version %u (this library knows 1 to %d)",
+                           version, QUIRE_SEARCH_OPTIONS_VERSION);
+    quire_search_options d = QUIRE_SEARCH_OPTIONS_INIT;
+    d.version = version;
+    memcpy(o, &d, search_options_size(version));
     return QUIRE_OK;
 }
 
@@ -287,6 +297,7 @@ static int wrap_results(quire_results *res)
         const search_hit *h = &r->hits[i];
         quire_hit *qh = &res->hits[i];
         qh->h = h;
+        qh->clause_count = r->explain != NULL ? r->explain->clause_count : 0;
         if (h->date != QUIRE_NO_DATE)
             quire_date_format(h->date, qh->date);
         qh->passages = res->passages + at;
@@ -303,14 +314,20 @@ int quire_search(quire_results **out, quire_searcher *s, const char *query, size
     const quire_search_options defaults = QUIRE_SEARCH_OPTIONS_INIT;
     if (opts == NULL)
         opts = &defaults;
-    if (opts->version != QUIRE_SEARCH_OPTIONS_VERSION)
-        return quire_error(QUIRE_EINVAL, "search options version %u (this library knows 1)",
-                           opts->version);
+    if (opts->version < 1 || opts->version > QUIRE_SEARCH_OPTIONS_VERSION)
+        return quire_error(QUIRE_EINVAL, "search options version %u (this library knows 1 to %d)",
+                           opts->version, QUIRE_SEARCH_OPTIONS_VERSION);
     if (query == NULL && query_len > 0)
         return quire_error(QUIRE_EINVAL, "quire_search: no query text");
-    if (opts->flags & ~(QUIRE_SEARCH_ANY | QUIRE_SEARCH_LENIENT | QUIRE_SEARCH_EXACT_COUNT |
-                        QUIRE_SEARCH_PLAIN | QUIRE_SEARCH_STOPWORDS))
+    const unsigned known = QUIRE_SEARCH_ANY | QUIRE_SEARCH_LENIENT | QUIRE_SEARCH_EXACT_COUNT |
+                           QUIRE_SEARCH_PLAIN | QUIRE_SEARCH_STOPWORDS | QUIRE_SEARCH_EXPLAIN |
+                           QUIRE_SEARCH_NOTES | QUIRE_SEARCH_FALLBACK;
+    if (opts->flags & ~known)
         return quire_error(QUIRE_EINVAL, "search options: unknown flags 0x%x", opts->flags);
+    const double closeness = opts->version >= 2 ? opts->closeness : 0.6;
+    if (!(closeness > 0 && closeness <= 1))
+        return quire_error(QUIRE_EINVAL, "search options: closeness %g is not in (0, 1]",
+                           closeness);
     search_options o;
     search_options_init(&o);
     o.query = query != NULL ? query : "";
@@ -325,6 +342,10 @@ int quire_search(quire_results **out, quire_searcher *s, const char *query, size
     o.b = opts->b;
     o.passages = opts->passages;
     o.passage_bytes = opts->passage_bytes;
+    o.explain = (opts->flags & QUIRE_SEARCH_EXPLAIN) != 0;
+    o.notes = (opts->flags & QUIRE_SEARCH_NOTES) != 0;
+    o.fallback = (opts->flags & QUIRE_SEARCH_FALLBACK) != 0;
+    o.closeness = closeness;
 
     quire_results *res = quire_calloc(1, sizeof *res);
     if (res == NULL)
@@ -460,4 +481,252 @@ size_t quire_passage_highlight_count(const quire_passage *p)
 quire_span quire_passage_highlight(const quire_passage *p, size_t i)
 {
     return span_of(p->p->highlights, p->p->highlight_count, i);
+}
+
+/* ---- explain, notes, fuzzy words, approximate quotes ----
+ * The opaque quire_clause and quire_rendering are the engine's own search_clause and
+ * search_rendering, never dereferenced as anything else. */
+
+static const search_clause *clause_of(const quire_clause *c)
+{
+    return (const search_clause *)(const void *)c;
+}
+
+static const search_rendering *rendering_of(const quire_rendering *r)
+{
+    return (const search_rendering *)(const void *)r;
+}
+
+static quire_form form_of(const search_form *f)
+{
+    const quire_form out = {f->form, f->docs, (int)f->distance};
+    return out;
+}
+
+const char *quire_results_parsed(const quire_results *res)
+{
+    return res->r.explain != NULL ? res->r.explain->parsed : NULL;
+}
+
+size_t quire_results_clause_count(const quire_results *res)
+{
+    return res->r.explain != NULL ? res->r.explain->clause_count : 0;
+}
+
+const quire_clause *quire_results_clause(const quire_results *res, size_t i)
+{
+    if (i >= quire_results_clause_count(res))
+        return NULL;
+    return (const quire_clause *)(const void *)&res->r.explain->clauses[i];
+}
+
+const char *quire_clause_label(const quire_clause *c)
+{
+    return clause_of(c)->label;
+}
+
+const char *quire_clause_kind(const quire_clause *c)
+{
+    return clause_of(c)->kind;
+}
+
+const char *quire_clause_stem(const quire_clause *c)
+{
+    return clause_of(c)->stem;
+}
+
+bool quire_clause_excluded(const quire_clause *c)
+{
+    return clause_of(c)->negated;
+}
+
+uint64_t quire_clause_documents(const quire_clause *c)
+{
+    return clause_of(c)->df;
+}
+
+uint64_t quire_clause_occurrences(const quire_clause *c)
+{
+    return clause_of(c)->occurrences;
+}
+
+double quire_clause_weight(const quire_clause *c)
+{
+    return clause_of(c)->weight;
+}
+
+size_t quire_clause_form_count(const quire_clause *c)
+{
+    return clause_of(c)->form_count;
+}
+
+quire_form quire_clause_form(const quire_clause *c, size_t i)
+{
+    const quire_form none = {NULL, 0, -1};
+    return i < clause_of(c)->form_count ? form_of(&clause_of(c)->forms[i]) : none;
+}
+
+int quire_clause_distance(const quire_clause *c)
+{
+    return (int)clause_of(c)->distance;
+}
+
+size_t quire_clause_forms_not_searched(const quire_clause *c)
+{
+    return clause_of(c)->forms_more;
+}
+
+double quire_hit_clause_score(const quire_hit *h, size_t i, uint64_t *tf)
+{
+    if (tf != NULL)
+        *tf = 0;
+    if (h->h->clause_scores == NULL || i >= h->clause_count)
+        return 0;
+    if (tf != NULL)
+        *tf = h->h->clause_tfs[i];
+    return h->h->clause_scores[i];
+}
+
+size_t quire_results_note_count(const quire_results *res)
+{
+    return res->r.note_count;
+}
+
+const char *quire_results_note_word(const quire_results *res, size_t i)
+{
+    return i < res->r.note_count ? res->r.notes[i].word : NULL;
+}
+
+size_t quire_results_note_variant_count(const quire_results *res, size_t i)
+{
+    return i < res->r.note_count ? res->r.notes[i].variant_count : 0;
+}
+
+quire_form quire_results_note_variant(const quire_results *res, size_t i, size_t k)
+{
+    const quire_form none = {NULL, 0, -1};
+    if (i >= res->r.note_count || k >= res->r.notes[i].variant_count)
+        return none;
+    return form_of(&res->r.notes[i].variants[k]);
+}
+
+size_t quire_results_note_more(const quire_results *res, size_t i)
+{
+    return i < res->r.note_count ? res->r.notes[i].more : 0;
+}
+
+size_t quire_results_fuzzy_count(const quire_results *res)
+{
+    return res->r.fuzzy_count;
+}
+
+quire_fuzzy_word quire_results_fuzzy(const quire_results *res, size_t i)
+{
+    quire_fuzzy_word out = {NULL, -1, -1, 0, 0};
+    if (i < res->r.fuzzy_count) {
+        const search_fuzzy *f = &res->r.fuzzy[i];
+        out.word = f->word;
+        out.distance = (int)f->distance;
+        out.lowered_from = (int)f->lowered_from;
+        out.searched = f->searched;
+        out.in_reach = f->matched;
+    }
+    return out;
+}
+
+size_t quire_results_quote_count(const quire_results *res)
+{
+    return res->r.quote_count;
+}
+
+quire_quote quire_results_quote(const quire_results *res, size_t i)
+{
+    quire_quote out = {0, 0, 0, 0, 0};
+    if (i < res->r.quote_count) {
+        const search_quote *q = &res->r.quotes[i];
+        out.word_count = q->word_count;
+        out.threshold = q->threshold;
+        out.exact_documents = q->exact_docs;
+        out.close_documents = q->close_docs;
+        out.renderings = q->renderings;
+    }
+    return out;
+}
+
+const char *quire_results_quote_word(const quire_results *res, size_t i, size_t k)
+{
+    if (i >= res->r.quote_count || k >= res->r.quotes[i].word_count)
+        return NULL;
+    return res->r.quotes[i].words[k];
+}
+
+bool quire_results_fell_back(const quire_results *res)
+{
+    return res->r.fell_back;
+}
+
+size_t quire_hit_rendering_count(const quire_hit *h)
+{
+    return h->h->rendering_count;
+}
+
+const quire_rendering *quire_hit_rendering(const quire_hit *h, size_t i)
+{
+    if (i >= h->h->rendering_count)
+        return NULL;
+    return (const quire_rendering *)(const void *)&h->h->renderings[i];
+}
+
+size_t quire_rendering_quote(const quire_rendering *r)
+{
+    return rendering_of(r)->quote;
+}
+
+double quire_rendering_closeness(const quire_rendering *r)
+{
+    return rendering_of(r)->closeness;
+}
+
+bool quire_rendering_in_title(const quire_rendering *r)
+{
+    return rendering_of(r)->in_title;
+}
+
+quire_span quire_rendering_span(const quire_rendering *r)
+{
+    const quire_span s = {rendering_of(r)->start, rendering_of(r)->end};
+    return s;
+}
+
+size_t quire_rendering_word_count(const quire_rendering *r)
+{
+    return rendering_of(r)->token_count;
+}
+
+quire_aligned quire_rendering_word(const quire_rendering *r, size_t i)
+{
+    quire_aligned out = {QUIRE_WORD_INSERTED, -1, {0, 0}};
+    const search_rendering *x = rendering_of(r);
+    if (i < x->token_count) {
+        const search_aligned *a = &x->tokens[i];
+        static const quire_word_kind kinds[] = {QUIRE_WORD_SAME, QUIRE_WORD_STEM,
+                                                QUIRE_WORD_VARIANT, QUIRE_WORD_SUBSTITUTED,
+                                                QUIRE_WORD_INSERTED};
+        out.kind = kinds[a->kind];
+        out.quote_word = (int)a->word;
+        out.span.start = a->start;
+        out.span.end = a->end;
+    }
+    return out;
+}
+
+size_t quire_rendering_missing_count(const quire_rendering *r)
+{
+    return rendering_of(r)->missing_count;
+}
+
+size_t quire_rendering_missing(const quire_rendering *r, size_t i)
+{
+    const search_rendering *x = rendering_of(r);
+    return i < x->missing_count ? x->missing[i] : SIZE_MAX;
 }

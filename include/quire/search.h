@@ -131,6 +131,15 @@ QUIRE_API size_t quire_searcher_error_offset(const quire_searcher *s);
 #define QUIRE_SEARCH_EXACT_COUNT (1u << 2) /* score every match: the match count is exact */
 #define QUIRE_SEARCH_PLAIN       (1u << 3) /* every token a word: no operators, quotes, fields */
 #define QUIRE_SEARCH_STOPWORDS   (1u << 4) /* with ANY: rank by stopwords too (default: left out) */
+#define QUIRE_SEARCH_EXPLAIN                                                                       \
+    (1u << 5) /* the parsed query, its clauses, each hit's score by                                \
+               * clause (quire_results_clause(), --explain) */
+#define QUIRE_SEARCH_NOTES                                                                         \
+    (1u << 6) /* note the other spellings in the index of the                                      \
+               * query's words (quire_results_note_count()) */
+#define QUIRE_SEARCH_FALLBACK                                                                      \
+    (1u << 7) /* a query that is one quote without exact matches                                   \
+               * is searched as "..."~ (quire_results_fell_back()) */
 
 /* How a query runs. Versioned like libgit2's option structs: set `version` to
  * QUIRE_SEARCH_OPTIONS_VERSION (QUIRE_SEARCH_OPTIONS_INIT or quire_search_options_init()
@@ -144,15 +153,18 @@ typedef struct quire_search_options {
     size_t passage_bytes; /* target length of a passage in bytes, >= 16 (default 240) */
     double k1;            /* BM25 term-frequency saturation, >= 0 (default 1.2) */
     double b;             /* BM25 length normalisation, 0..1 (default 0.75) */
+    /* version 2: */
+    double closeness; /* approximate quotes ("..."~) match at this closeness or more, in
+                       * (0, 1] (default 0.6; README "Approximate quotes") */
 } quire_search_options;
 
-#define QUIRE_SEARCH_OPTIONS_VERSION 1
+#define QUIRE_SEARCH_OPTIONS_VERSION 2
 #define QUIRE_SEARCH_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 1.2, 0.75                                     \
+        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 1.2, 0.75, 0.6                                \
     }
 
-/* Fill *o with the defaults of `version` (QUIRE_SEARCH_OPTIONS_VERSION).
+/* Fill *o with the defaults of `version` (1 or 2: the fields of that version).
  * @return QUIRE_OK, or QUIRE_EINVAL for a version this library does not know. */
 QUIRE_API QUIRE_MUST_CHECK int quire_search_options_init(quire_search_options *o,
                                                          unsigned int version);
@@ -184,9 +196,8 @@ QUIRE_API void quire_results_free(quire_results *res);
 /* ---- results ----
  * Everything below is borrowed from the quire_results it came from and valid until
  * quire_results_free(). Objects are opaque and read through functions, so that later
- * versions can add to them (TODO(#11): explain data per hit and the kind of each
- * highlight, exact or approximate, as more accessors) without breaking programs built
- * against this one. An index `i` past its count gives NULL (or an empty span {0, 0}). */
+ * versions can add to them without breaking programs built against this one. An index
+ * `i` past its count gives NULL (or an empty span {0, 0}, a zeroed struct). */
 
 /* The hits returned: min(top_k, matching documents). */
 QUIRE_API size_t quire_results_hit_count(const quire_results *res);
@@ -252,6 +263,136 @@ QUIRE_API bool quire_passage_cut_after(const quire_passage *p);
  * into the passage), ascending and disjoint, all within quire_passage_span(). */
 QUIRE_API size_t quire_passage_highlight_count(const quire_passage *p);
 QUIRE_API quire_span quire_passage_highlight(const quire_passage *p, size_t i);
+
+/* ---- what the query searched: explain, notes, fuzzy words, approximate quotes ----
+ * All borrowed from the results, as above. */
+
+/* One form of the index with its live documents (a clause's forms, a word's variants).
+ * `distance`: from the query word (quire-query(1) "word~"), or -1 when not a variant. */
+typedef struct quire_form {
+    const char *form; /* NUL-terminated */
+    uint64_t documents;
+    int distance;
+} quire_form;
+
+/* With QUIRE_SEARCH_EXPLAIN: the query as parsed, e.g. "AND(putin, OR(xi, \"no limits\"))";
+ * NULL without it. */
+QUIRE_API const char *quire_results_parsed(const quire_results *res);
+
+typedef struct quire_clause quire_clause;
+
+/* With QUIRE_SEARCH_EXPLAIN: the query's scoring clauses (words, phrases, NEAR groups,
+ * prefixes, fuzzy words, approximate quotes), in query order; 0 without it. */
+QUIRE_API size_t quire_results_clause_count(const quire_results *res);
+QUIRE_API const quire_clause *quire_results_clause(const quire_results *res, size_t i);
+
+/* The clause as written, roughly ("putin", "\"no limits\"", "zelensky~2"); its kind
+ * ("word", "phrase", "stemmed phrase", "near", "prefix", "fuzzy word", "approximate
+ * quote"); for a word, the stem looked up (else NULL); whether it is under NOT (it then
+ * never adds to a score). */
+QUIRE_API const char *quire_clause_label(const quire_clause *c);
+QUIRE_API const char *quire_clause_kind(const quire_clause *c);
+QUIRE_API const char *quire_clause_stem(const quire_clause *c);
+QUIRE_API bool quire_clause_excluded(const quire_clause *c);
+
+/* Live documents it matches; for phrases, NEAR groups, prefixes and fuzzy words its
+ * occurrences in them (else 0); its BM25 weight, idf * (k1 + 1), times its repeats. */
+QUIRE_API uint64_t quire_clause_documents(const quire_clause *c);
+QUIRE_API uint64_t quire_clause_occurrences(const quire_clause *c);
+QUIRE_API double quire_clause_weight(const quire_clause *c);
+
+/* The forms it reads (a word: its stem's forms; a fuzzy word: the variants searched,
+ * closest first); for a fuzzy word the distance searched (else -1) and how many variants
+ * in reach were not searched (past the cap). */
+QUIRE_API size_t quire_clause_form_count(const quire_clause *c);
+QUIRE_API quire_form quire_clause_form(const quire_clause *c, size_t i);
+QUIRE_API int quire_clause_distance(const quire_clause *c);
+QUIRE_API size_t quire_clause_forms_not_searched(const quire_clause *c);
+
+/* With QUIRE_SEARCH_EXPLAIN: clause `i`'s part of the hit's score (the parts add up to
+ * quire_hit_score(), before a date order or the options beyond BM25), and in *tf (may be
+ * NULL) its term frequency in the document (0: not matched there, or under NOT). 0 for an
+ * `i` past the clause count or without the flag. */
+QUIRE_API double quire_hit_clause_score(const quire_hit *h, size_t i, uint64_t *tf);
+
+/* With QUIRE_SEARCH_NOTES: the query's words that have other spellings in the index
+ * (forms of other stems within distance 1: Zelensky -> Zelenskyy, Zelenskiy), each with
+ * those variants, most documents first, and how many more there are beyond the list. */
+QUIRE_API size_t quire_results_note_count(const quire_results *res);
+QUIRE_API const char *quire_results_note_word(const quire_results *res, size_t i);
+QUIRE_API size_t quire_results_note_variant_count(const quire_results *res, size_t i);
+QUIRE_API quire_form quire_results_note_variant(const quire_results *res, size_t i, size_t k);
+QUIRE_API size_t quire_results_note_more(const quire_results *res, size_t i);
+
+/* A fuzzy word of the query (word~, word~N), in query order. */
+typedef struct quire_fuzzy_word {
+    const char *word; /* its form, NUL-terminated */
+    int distance;     /* searched; -1: none (a word of 1-2 characters) */
+    int lowered_from; /* the default distance it was lowered from (too many forms), or -1 */
+    size_t searched;  /* variants searched, the closest first */
+    size_t in_reach;  /* forms of the index within the distance */
+} quire_fuzzy_word;
+
+QUIRE_API size_t quire_results_fuzzy_count(const quire_results *res);
+QUIRE_API quire_fuzzy_word quire_results_fuzzy(const quire_results *res, size_t i);
+
+/* The query's approximate quotes ("..."~), in query order: its words, the closeness
+ * threshold, the live documents holding it exactly and those with close renderings only,
+ * and the renderings found in all. */
+typedef struct quire_quote {
+    size_t word_count;
+    double threshold;
+    uint64_t exact_documents;
+    uint64_t close_documents;
+    uint64_t renderings;
+} quire_quote;
+
+QUIRE_API size_t quire_results_quote_count(const quire_results *res);
+QUIRE_API quire_quote quire_results_quote(const quire_results *res, size_t i);
+/* Word `k` of quote `i` (NUL-terminated), or NULL. */
+QUIRE_API const char *quire_results_quote_word(const quire_results *res, size_t i, size_t k);
+
+/* Whether a query that was one quote without exact matches was searched approximately
+ * instead (QUIRE_SEARCH_FALLBACK): its hits are then close renderings, not the quote. */
+QUIRE_API bool quire_results_fell_back(const quire_results *res);
+
+typedef struct quire_rendering quire_rendering;
+
+/* With passages asked for: the renderings of the query's approximate quotes in the hit,
+ * best first; what a passage highlights as one span. */
+QUIRE_API size_t quire_hit_rendering_count(const quire_hit *h);
+QUIRE_API const quire_rendering *quire_hit_rendering(const quire_hit *h, size_t i);
+
+/* The quote it renders (index for quire_results_quote()), its closeness in (0, 1] (1:
+ * exact), whether it lies in the title (offsets into quire_hit_title()) or the text, and
+ * its bytes. */
+QUIRE_API size_t quire_rendering_quote(const quire_rendering *r);
+QUIRE_API double quire_rendering_closeness(const quire_rendering *r);
+QUIRE_API bool quire_rendering_in_title(const quire_rendering *r);
+QUIRE_API quire_span quire_rendering_span(const quire_rendering *r);
+
+/* How a word of a rendering stands to the quote. */
+typedef enum quire_word_kind {
+    QUIRE_WORD_SAME = 0,    /* the quote word's form */
+    QUIRE_WORD_STEM,        /* another form of its stem */
+    QUIRE_WORD_VARIANT,     /* a spelling variant of it */
+    QUIRE_WORD_SUBSTITUTED, /* in its place, but another word */
+    QUIRE_WORD_INSERTED,    /* in no quote word's place */
+} quire_word_kind;
+
+/* One word of a rendering: its kind, the quote word it stands for (-1: inserted), its
+ * bytes (into the title or the text, as the rendering). */
+typedef struct quire_aligned {
+    quire_word_kind kind;
+    int quote_word;
+    quire_span span;
+} quire_aligned;
+
+/* Every word of the rendering, in text order; and the quote words no word stands for. */
+QUIRE_API size_t quire_rendering_word_count(const quire_rendering *r);
+QUIRE_API quire_aligned quire_rendering_word(const quire_rendering *r, size_t i);
+QUIRE_API size_t quire_rendering_missing_count(const quire_rendering *r);
+QUIRE_API size_t quire_rendering_missing(const quire_rendering *r, size_t i);
 
 #ifdef __cplusplus
 }

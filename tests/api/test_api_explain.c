@@ -1,0 +1,291 @@
+/*
+ * test_api_explain.c - what libquire says about what a query searched, through
+ * <quire/quire.h> only, on the sample corpus (tests/data, the five seed articles): the
+ * other spellings of a name (QUIRE_SEARCH_NOTES), fuzzy words, approximate quotes with
+ * their renderings word by word, a quote without exact matches searched approximately
+ * (QUIRE_SEARCH_FALLBACK), explain data whose clause scores add up to each hit's score
+ * (QUIRE_SEARCH_EXPLAIN), and version 1 of the search options beside version 2.
+ */
+#define _XOPEN_SOURCE 700
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "quire/quire.h"
+
+static char root[256];
+static quire_reader *reader;
+static quire_searcher *searcher;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void setup(void)
+{
+    const char *src = getenv("QUIRE_SOURCE_DIR");
+    cr_assert(src != NULL, "QUIRE_SOURCE_DIR is not set");
+    snprintf(root, sizeof root, "/tmp/quire-api-explain-XXXXXX");
+    cr_assert(mkdtemp(root) != NULL);
+    char dir[300], inputs[5][400];
+    snprintf(dir, sizeof dir, "%s/index", root);
+    static const char *const seeds[] = {"000_9f4ac158bb6fb716.txt", "001_886f29eb415a0045.txt",
+                                        "002_bbff4ad5db431cf0.txt", "003_b377222dc834d2b2.txt",
+                                        "004_6da4784a313262bc.txt"};
+    const char *paths[5];
+    for (int i = 0; i < 5; i++) {
+        snprintf(inputs[i], sizeof inputs[i], "%s/tests/data/%s", src, seeds[i]);
+        paths[i] = inputs[i];
+    }
+    quire_writer *w = NULL;
+    cr_assert_eq(quire_writer_open(&w, dir, NULL), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_writer_add_files(w, paths, 5, NULL), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_writer_commit(w, NULL), QUIRE_OK, "%s", quire_errmsg());
+    quire_writer_close(w);
+    cr_assert_eq(quire_reader_open(&reader, dir), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_eq(quire_searcher_new(&searcher, reader), QUIRE_OK);
+}
+
+static void teardown(void)
+{
+    quire_searcher_free(searcher);
+    quire_reader_close(reader);
+    nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(api_explain, .init = setup, .fini = teardown);
+
+static quire_results *run(const char *q, unsigned flags, uint32_t passages)
+{
+    quire_search_options o = QUIRE_SEARCH_OPTIONS_INIT;
+    o.flags = flags;
+    o.passages = passages;
+    quire_results *res = NULL;
+    cr_assert_eq(quire_search(&res, searcher, q, strlen(q), &o), QUIRE_OK, "%s: %s", q,
+                 quire_errmsg());
+    return res;
+}
+
+/* "000 003 002": the seed numbers of the hits, best first. */
+static void seeds_of(const quire_results *res, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < quire_results_hit_count(res); i++) {
+        const char *id = quire_hit_id(quire_results_hit(res, i), NULL);
+        const char *slash = strrchr(id, '/');
+        const size_t n = strlen(out);
+        snprintf(out + n, cap - n, "%s%.3s", i ? " " : "", slash ? slash + 1 : id);
+    }
+}
+
+static bool has_variant(const quire_results *res, size_t note, const char *form)
+{
+    for (size_t k = 0; k < quire_results_note_variant_count(res, note); k++) {
+        const quire_form f = quire_results_note_variant(res, note, k);
+        if (strcmp(f.form, form) == 0)
+            return f.documents > 0;
+    }
+    return false;
+}
+
+Test(api_explain, a_name_notes_its_other_spellings_only_when_asked)
+{
+    quire_results *res = run("Zelensky", QUIRE_SEARCH_NOTES, 0);
+    char got[64];
+    seeds_of(res, got, sizeof got);
+    cr_expect_eq(quire_results_hit_count(res), 3, "plain Zelensky: %s", got);
+    cr_assert_eq(quire_results_note_count(res), 1);
+    cr_expect_str_eq(quire_results_note_word(res, 0), "zelensky");
+    cr_expect(has_variant(res, 0, "zelenskyy"), "zelenskyy noted");
+    cr_expect(has_variant(res, 0, "zelenskiy"), "zelenskiy noted");
+    cr_expect_null(quire_results_note_word(res, 1));
+    quire_results_free(res);
+
+    res = run("Zelensky", 0, 0);
+    cr_expect_eq(quire_results_note_count(res), 0);
+    cr_expect_eq(quire_results_fuzzy_count(res), 0);
+    quire_results_free(res);
+}
+
+Test(api_explain, a_fuzzy_word_says_what_it_searched)
+{
+    quire_results *res = run("Zelensky~", 0, 0);
+    cr_expect_eq(quire_results_hit_count(res), 5);
+    cr_assert_eq(quire_results_fuzzy_count(res), 1);
+    const quire_fuzzy_word f = quire_results_fuzzy(res, 0);
+    cr_expect_str_eq(f.word, "zelensky");
+    cr_expect_eq(f.distance, 2, "8 letters: distance 2 by default");
+    cr_expect_eq(f.lowered_from, -1);
+    cr_expect_geq(f.searched, 3, "zelensky, zelenskyy, zelenskiy at least");
+    cr_expect_geq(f.in_reach, f.searched);
+    cr_expect_null(quire_results_fuzzy(res, 1).word);
+    quire_results_free(res);
+}
+
+Test(api_explain, an_approximate_quote_gives_its_renderings_word_by_word)
+{
+    quire_results *res = run("\"We are expecting you, dear Mr Chairman\"~", 0, 1);
+    char got[64];
+    seeds_of(res, got, sizeof got);
+    cr_expect_str_eq(got, "000 003 002", "exact renderings first");
+    cr_assert_eq(quire_results_quote_count(res), 1);
+    const quire_quote q = quire_results_quote(res, 0);
+    cr_expect_eq(q.word_count, 7);
+    cr_expect_eq(q.exact_documents, 2);
+    cr_expect_geq(q.renderings, 3);
+    cr_expect_str_eq(quire_results_quote_word(res, 0, 2), "expecting");
+    cr_expect_null(quire_results_quote_word(res, 0, 7));
+    cr_expect_gt(q.threshold, 0);
+
+    for (size_t i = 0; i < quire_results_hit_count(res); i++) {
+        const quire_hit *h = quire_results_hit(res, i);
+        cr_assert_geq(quire_hit_rendering_count(h), 1, "hit %zu has a rendering", i);
+        const quire_rendering *r = quire_hit_rendering(h, 0);
+        cr_expect_eq(quire_rendering_quote(r), 0);
+        const double c = quire_rendering_closeness(r);
+        cr_expect(i < 2 ? c == 1.0 : c < 1.0 && c >= q.threshold, "hit %zu closeness %g", i, c);
+        /* the rendering lies in a passage, and each of its words inside it */
+        const quire_span span = quire_rendering_span(r);
+        cr_assert(!quire_rendering_in_title(r));
+        const quire_passage *p = quire_hit_passage(h, 0);
+        cr_assert_not_null(p);
+        const quire_span ps = quire_passage_span(p);
+        cr_expect(ps.start <= span.start && span.end <= ps.end, "hit %zu: rendering in passage", i);
+        size_t differing = 0;
+        for (size_t k = 0; k < quire_rendering_word_count(r); k++) {
+            const quire_aligned a = quire_rendering_word(r, k);
+            cr_expect(span.start <= a.span.start && a.span.end <= span.end &&
+                      a.span.start < a.span.end);
+            cr_expect(a.kind == QUIRE_WORD_INSERTED ? a.quote_word == -1
+                                                    : a.quote_word >= 0 && a.quote_word < 7);
+            differing += a.kind != QUIRE_WORD_SAME;
+        }
+        cr_expect(i < 2 ? differing == 0 : differing > 0, "hit %zu: %zu words differ", i,
+                  differing);
+        /* 002 says "waiting for" where the quote says "expecting" */
+        if (i == 2) {
+            size_t len;
+            const char *text = quire_passage_text(p, &len);
+            bool substituted_waiting = false;
+            for (size_t k = 0; k < quire_rendering_word_count(r); k++) {
+                const quire_aligned a = quire_rendering_word(r, k);
+                if (a.kind != QUIRE_WORD_SAME &&
+                    strncmp(text + (a.span.start - ps.start), "waiting", 7) == 0)
+                    substituted_waiting = true;
+            }
+            cr_expect(substituted_waiting, "002's 'waiting' is marked as differing");
+        }
+        cr_expect_eq(quire_rendering_missing(r, quire_rendering_missing_count(r)), SIZE_MAX);
+    }
+    quire_results_free(res);
+}
+
+Test(api_explain, a_quote_without_exact_matches_falls_back_only_when_asked)
+{
+    const char *quote = "\"We are waiting for you, dear Mr Chairman\"";
+    quire_results *res = run(quote, 0, 0);
+    cr_expect_eq(quire_results_hit_count(res), 0);
+    cr_expect(!quire_results_fell_back(res));
+    quire_results_free(res);
+    res = run(quote, QUIRE_SEARCH_FALLBACK, 0);
+    cr_expect(quire_results_fell_back(res));
+    char got[64];
+    seeds_of(res, got, sizeof got);
+    cr_expect_str_eq(got, "002 000 003", "its close renderings");
+    quire_results_free(res);
+}
+
+Test(api_explain, clause_scores_add_up_to_each_hits_score)
+{
+    quire_results *res = run("putin xi -zelensky", QUIRE_SEARCH_EXPLAIN, 0);
+    cr_assert_gt(quire_results_hit_count(res), 0);
+    cr_assert_not_null(quire_results_parsed(res));
+    const size_t n = quire_results_clause_count(res);
+    cr_assert_eq(n, 3, "%s", quire_results_parsed(res));
+    bool excluded = false;
+    for (size_t i = 0; i < n; i++) {
+        const quire_clause *c = quire_results_clause(res, i);
+        cr_expect_str_eq(quire_clause_kind(c), "word");
+        cr_expect_not_null(quire_clause_stem(c));
+        cr_expect_gt(quire_clause_documents(c), 0);
+        cr_expect_gt(quire_clause_form_count(c), 0);
+        cr_expect_not_null(quire_clause_form(c, 0).form);
+        cr_expect_null(quire_clause_form(c, quire_clause_form_count(c)).form);
+        cr_expect_eq(quire_clause_distance(c), -1);
+        if (quire_clause_excluded(c)) {
+            excluded = true;
+            cr_expect_str_eq(quire_clause_label(c), "zelensky");
+        } else {
+            cr_expect_gt(quire_clause_weight(c), 0);
+        }
+    }
+    cr_expect(excluded, "the NOT clause is listed, excluded");
+    cr_expect_null(quire_results_clause(res, n));
+    for (size_t h = 0; h < quire_results_hit_count(res); h++) {
+        const quire_hit *hit = quire_results_hit(res, h);
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t tf = 99;
+            const double part = quire_hit_clause_score(hit, i, &tf);
+            if (quire_clause_excluded(quire_results_clause(res, i)))
+                cr_expect(part == 0 && tf == 0, "a NOT clause adds nothing");
+            else
+                cr_expect(part > 0 && tf > 0, "hit %zu clause %zu: %g, tf %llu", h, i, part,
+                          (unsigned long long)tf);
+            sum += part;
+        }
+        const double score = quire_hit_score(hit);
+        cr_expect(fabs(sum - score) <= 1e-9 * fabs(score), "hit %zu: parts %.12f, score %.12f", h,
+                  sum, score);
+        cr_expect_eq(quire_hit_clause_score(hit, n, NULL), 0);
+    }
+    quire_results_free(res);
+
+    res = run("putin xi", 0, 0);
+    cr_expect_null(quire_results_parsed(res));
+    cr_expect_eq(quire_results_clause_count(res), 0);
+    uint64_t tf = 99;
+    cr_expect_eq(quire_hit_clause_score(quire_results_hit(res, 0), 0, &tf), 0);
+    cr_expect_eq(tf, 0);
+    quire_results_free(res);
+}
+
+Test(api_explain, version_1_options_are_read_without_the_fields_of_version_2)
+{
+    /* a version-1 caller's struct ends before closeness: nothing past it is written */
+    union {
+        quire_search_options o;
+        unsigned char bytes[sizeof(quire_search_options)];
+    } u;
+    memset(u.bytes, 0xAB, sizeof u.bytes);
+    cr_assert_eq(quire_search_options_init(&u.o, 1), QUIRE_OK);
+    for (size_t i = offsetof(quire_search_options, closeness); i < sizeof u.bytes; i++)
+        cr_assert_eq(u.bytes[i], 0xAB, "byte %zu past a version-1 struct was written", i);
+    cr_expect_eq(u.o.version, 1);
+    cr_expect_eq(u.o.top_k, 10);
+    quire_results *res = NULL;
+    const char *q = "\"We are expecting you, dear Mr Chairman\"~";
+    cr_assert_eq(quire_search(&res, searcher, q, strlen(q), &u.o), QUIRE_OK, "%s", quire_errmsg());
+    cr_expect_eq(quire_results_hit_count(res), 3, "version 1: the default closeness");
+    quire_results_free(res);
+
+    quire_search_options o = QUIRE_SEARCH_OPTIONS_INIT;
+    cr_expect_eq(o.closeness, 0.6);
+    o.closeness = 0.99; /* only the exact renderings are that close */
+    cr_assert_eq(quire_search(&res, searcher, q, strlen(q), &o), QUIRE_OK);
+    cr_expect_eq(quire_results_hit_count(res), 2);
+    quire_results_free(res);
+    o.closeness = 0;
+    cr_expect_eq(quire_search(&res, searcher, q, strlen(q), &o), QUIRE_EINVAL);
+    o.closeness = 1.5;
+    cr_expect_eq(quire_search(&res, searcher, q, strlen(q), &o), QUIRE_EINVAL);
+    cr_expect_eq(quire_search_options_init(&o, 3), QUIRE_EINVAL);
+    cr_expect_eq(quire_search_options_init(&o, 0), QUIRE_EINVAL);
+}
