@@ -328,6 +328,9 @@ int quire_search(quire_results **out, quire_searcher *s, const char *query, size
     if (!(closeness > 0 && closeness <= 1))
         return quire_error(QUIRE_EINVAL, "search options: closeness %g is not in (0, 1]",
                            closeness);
+    const int sort = opts->version >= 2 ? opts->sort : QUIRE_SORT_RELEVANCE;
+    if (sort != QUIRE_SORT_RELEVANCE && sort != QUIRE_SORT_DATE && sort != QUIRE_SORT_DATE_DESC)
+        return quire_error(QUIRE_EINVAL, "search options: unknown sort %d", sort);
     search_options o;
     search_options_init(&o);
     o.query = query != NULL ? query : "";
@@ -346,6 +349,10 @@ int quire_search(quire_results **out, quire_searcher *s, const char *query, size
     o.notes = (opts->flags & QUIRE_SEARCH_NOTES) != 0;
     o.fallback = (opts->flags & QUIRE_SEARCH_FALLBACK) != 0;
     o.closeness = closeness;
+    o.offset = opts->version >= 2 ? opts->offset : 0;
+    o.sort = sort == QUIRE_SORT_DATE        ? SEARCH_SORT_DATE
+             : sort == QUIRE_SORT_DATE_DESC ? SEARCH_SORT_DATE_DESC
+                                            : SEARCH_SORT_RELEVANCE;
 
     quire_results *res = quire_calloc(1, sizeof *res);
     if (res == NULL)
@@ -390,6 +397,11 @@ bool quire_results_occurrences(const quire_results *res, uint64_t *count)
     if (count != NULL)
         *count = res->r.has_occurrences ? res->r.occurrence_count : 0;
     return res->r.has_occurrences;
+}
+
+const char *quire_results_hint(const quire_results *res)
+{
+    return res->r.hint;
 }
 
 const quire_hit *quire_results_hit(const quire_results *res, size_t i)

@@ -156,12 +156,21 @@ typedef struct quire_search_options {
     /* version 2: */
     double closeness; /* approximate quotes ("..."~) match at this closeness or more, in
                        * (0, 1] (default 0.6; README "Approximate quotes") */
+    uint32_t offset;  /* skip this many hits first: paging (hits offset + 1 .. offset + top_k) */
+    int sort;         /* QUIRE_SORT_* (default QUIRE_SORT_RELEVANCE) */
 } quire_search_options;
+
+/* The order of the hits (quire_search_options.sort). A date order scores every match (the
+ * count is then exact); ties by score, then internal document order; undated documents
+ * last. */
+#define QUIRE_SORT_RELEVANCE 0 /* BM25 score, best first */
+#define QUIRE_SORT_DATE      1 /* oldest first */
+#define QUIRE_SORT_DATE_DESC 2 /* newest first */
 
 #define QUIRE_SEARCH_OPTIONS_VERSION 2
 #define QUIRE_SEARCH_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 1.2, 0.75, 0.6                                \
+        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 1.2, 0.75, 0.6, 0, QUIRE_SORT_RELEVANCE       \
     }
 
 /* Fill *o with the defaults of `version` (1 or 2: the fields of that version).
@@ -214,7 +223,11 @@ QUIRE_API uint64_t quire_results_match_count(const quire_results *res, bool *exa
  * QUIRE_SEARCH_EXACT_COUNT count them all). */
 QUIRE_API bool quire_results_occurrences(const quire_results *res, uint64_t *count);
 
-/* The i-th hit, best first. */
+/* NULL, or when nothing matched and the engine can say why, a line saying it (a quote
+ * with an ellipsis: how many documents hold each part alone). */
+QUIRE_API const char *quire_results_hint(const quire_results *res);
+
+/* The i-th hit, best first (in the sort order), rank offset + i + 1. */
 QUIRE_API const quire_hit *quire_results_hit(const quire_results *res, size_t i);
 
 /* The document's id as it was added (NUL-terminated; it may hold NUL bytes: *len, may be

@@ -289,3 +289,45 @@ Test(api_explain, version_1_options_are_read_without_the_fields_of_version_2)
     cr_expect_eq(quire_search_options_init(&o, 3), QUIRE_EINVAL);
     cr_expect_eq(quire_search_options_init(&o, 0), QUIRE_EINVAL);
 }
+
+Test(api_explain, sorted_by_date_paged_and_hinted)
+{
+    const char *q = "\"We are waiting for you, dear Mr Chairman\"~";
+    quire_search_options o = QUIRE_SEARCH_OPTIONS_INIT;
+    quire_results *res = NULL;
+    char got[64];
+    static const struct {
+        int sort;
+        uint32_t offset;
+        const char *want;
+    } cases[] = {{QUIRE_SORT_RELEVANCE, 0, "002 000 003"},
+                 {QUIRE_SORT_DATE, 0, "003 002 000"},      /* 000 has no date: last */
+                 {QUIRE_SORT_DATE_DESC, 0, "002 003 000"}, /* ... in both orders */
+                 {QUIRE_SORT_RELEVANCE, 1, "000 003"},
+                 {QUIRE_SORT_DATE, 2, "000"},
+                 {QUIRE_SORT_RELEVANCE, 3, ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        o.sort = cases[i].sort;
+        o.offset = cases[i].offset;
+        cr_assert_eq(quire_search(&res, searcher, q, strlen(q), &o), QUIRE_OK, "%s",
+                     quire_errmsg());
+        seeds_of(res, got, sizeof got);
+        cr_expect_str_eq(got, cases[i].want, "sort %d offset %u", cases[i].sort,
+                         (unsigned)cases[i].offset);
+        uint64_t matches = quire_results_match_count(res, NULL);
+        cr_expect_eq(matches, 3, "the count is the query's, not the page's");
+        quire_results_free(res);
+    }
+    o.sort = 7;
+    cr_expect_eq(quire_search(&res, searcher, q, strlen(q), &o), QUIRE_EINVAL);
+
+    res = run("\"we are expecting you ... next winter\"", 0, 0);
+    cr_expect_eq(quire_results_hit_count(res), 0);
+    const char *hint = quire_results_hint(res);
+    cr_assert_not_null(hint);
+    cr_expect(strstr(hint, "\"we are expecting you\" is in 2 documents") != NULL, "%s", hint);
+    quire_results_free(res);
+    res = run("putin", 0, 0);
+    cr_expect_null(quire_results_hint(res));
+    quire_results_free(res);
+}
