@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "indexer.h"
 #include "query.h"
@@ -350,6 +351,12 @@ int quire_search(quire_results **out, quire_searcher *s, const char *query, size
     o.fallback = (opts->flags & QUIRE_SEARCH_FALLBACK) != 0;
     o.closeness = closeness;
     o.offset = opts->version >= 2 ? opts->offset : 0;
+    if (opts->version >= 2 && opts->time_limit_ms > 0) {
+        struct timespec now;
+        (void)clock_gettime(CLOCK_MONOTONIC, &now);
+        o.deadline_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec +
+                        (uint64_t)opts->time_limit_ms * 1000000u;
+    }
     o.sort = sort == QUIRE_SORT_DATE        ? SEARCH_SORT_DATE
              : sort == QUIRE_SORT_DATE_DESC ? SEARCH_SORT_DATE_DESC
                                             : SEARCH_SORT_RELEVANCE;
@@ -440,6 +447,35 @@ static quire_span span_of(const search_highlight *hl, size_t count, size_t i)
         return none;
     const quire_span s = {hl[i].start, hl[i].end};
     return s;
+}
+
+static quire_position position_of(const search_source *s)
+{
+    const quire_position p = {s->line, s->column, s->offset};
+    return p;
+}
+
+const char *quire_hit_origin(const quire_hit *h, size_t *len)
+{
+    if (len != NULL)
+        *len = h->h->origin_len;
+    return h->h->origin != NULL ? h->h->origin : "";
+}
+
+quire_position quire_hit_source(const quire_hit *h)
+{
+    return position_of(&h->h->source);
+}
+
+quire_position quire_passage_source(const quire_passage *p)
+{
+    return position_of(&p->p->source);
+}
+
+quire_position quire_passage_highlight_source(const quire_passage *p, size_t i)
+{
+    const quire_position none = {0, 0, UINT64_MAX};
+    return i < p->p->highlight_count ? position_of(&p->p->highlights[i].source) : none;
 }
 
 size_t quire_hit_title_highlight_count(const quire_hit *h)

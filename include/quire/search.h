@@ -158,6 +158,7 @@ typedef struct quire_search_options {
                        * (0, 1] (default 0.6; README "Approximate quotes") */
     uint32_t offset;  /* skip this many hits first: paging (hits offset + 1 .. offset + top_k) */
     int sort;         /* QUIRE_SORT_* (default QUIRE_SORT_RELEVANCE) */
+    uint32_t time_limit_ms; /* past this the search stops with QUIRE_ELIMIT (0: none) */
 } quire_search_options;
 
 /* The order of the hits (quire_search_options.sort). A date order scores every match (the
@@ -170,7 +171,7 @@ typedef struct quire_search_options {
 #define QUIRE_SEARCH_OPTIONS_VERSION 2
 #define QUIRE_SEARCH_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 1.2, 0.75, 0.6, 0, QUIRE_SORT_RELEVANCE       \
+        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 1.2, 0.75, 0.6, 0, QUIRE_SORT_RELEVANCE, 0    \
     }
 
 /* Fill *o with the defaults of `version` (1 or 2: the fields of that version).
@@ -192,7 +193,8 @@ typedef struct quire_passage quire_passage;
  *   (quire_errmsg() says what, quire_searcher_error_offset() where; "empty query" when it
  *   has no word) or a bad option (k1 < 0, b outside 0..1, passages > 64, passage_bytes <
  *   16, an unknown options version); QUIRE_ELIMIT past a query limit (1024 words, 256 in
- *   a phrase, 64 levels of nesting, a prefix matching more than 1024 words);
+ *   a phrase, 64 levels of nesting, a prefix matching more than 1024 words) or its
+ *   time_limit_ms;
  *   QUIRE_ECORRUPT, QUIRE_EIO, QUIRE_ENOMEM. */
 QUIRE_API QUIRE_MUST_CHECK int quire_search(quire_results **out, quire_searcher *s,
                                             const char *query, size_t query_len,
@@ -249,6 +251,24 @@ typedef struct quire_span {
     size_t end;   /* byte offset, exclusive */
 } quire_span;
 
+/* Where the document came from: the input file (or "-") it was read from, NUL-terminated,
+ * *len (may be NULL) its length. */
+QUIRE_API const char *quire_hit_origin(const quire_hit *h, size_t *len);
+
+/* A place in that file: `line` 1-based (0: unknown, an index of format 1 or 2); `column`
+ * 1-based in characters (0 unless the document is a plain text file: a JSON Lines or TREC
+ * record knows only its line); `offset` in bytes of the file (after gunzip), UINT64_MAX
+ * unless the text is the file's bytes unchanged (no other encoding converted, no invalid
+ * UTF-8 replaced). So a quote can be found in its source. */
+typedef struct quire_position {
+    uint64_t line;
+    uint32_t column;
+    uint64_t offset;
+} quire_position;
+
+/* Where the document's text starts in quire_hit_origin(). */
+QUIRE_API quire_position quire_hit_source(const quire_hit *h);
+
 /* The parts of the title the query matched (with passages asked for; else none), as byte
  * offsets into quire_hit_title(), ascending and disjoint. */
 QUIRE_API size_t quire_hit_title_highlight_count(const quire_hit *h);
@@ -276,6 +296,11 @@ QUIRE_API bool quire_passage_cut_after(const quire_passage *p);
  * into the passage), ascending and disjoint, all within quire_passage_span(). */
 QUIRE_API size_t quire_passage_highlight_count(const quire_passage *p);
 QUIRE_API quire_span quire_passage_highlight(const quire_passage *p, size_t i);
+
+/* Where the passage starts, and highlight i starts, in quire_hit_origin() (line 0 where
+ * unknown; highlights have a position in plain text files only). */
+QUIRE_API quire_position quire_passage_source(const quire_passage *p);
+QUIRE_API quire_position quire_passage_highlight_source(const quire_passage *p, size_t i);
 
 /* ---- what the query searched: explain, notes, fuzzy words, approximate quotes ----
  * All borrowed from the results, as above. */

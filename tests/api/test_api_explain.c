@@ -331,3 +331,81 @@ Test(api_explain, sorted_by_date_paged_and_hinted)
     cr_expect_null(quire_results_hint(res));
     quire_results_free(res);
 }
+
+/* The whole of a file, NUL-terminated. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            buf = realloc(buf, cap);
+            cr_assert_not_null(buf);
+        }
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+Test(api_explain, passages_and_highlights_point_into_their_source_file)
+{
+    quire_search_options o = QUIRE_SEARCH_OPTIONS_INIT;
+    o.passages = 2;
+    o.time_limit_ms = 60000; /* a limit that is not reached changes nothing */
+    quire_results *res = NULL;
+    const char *q = "\"dear friend\" OR Chairman";
+    cr_assert_eq(quire_search(&res, searcher, q, strlen(q), &o), QUIRE_OK, "%s", quire_errmsg());
+    cr_assert_gt(quire_results_hit_count(res), 0);
+    size_t checked = 0;
+    for (size_t i = 0; i < quire_results_hit_count(res); i++) {
+        const quire_hit *h = quire_results_hit(res, i);
+        size_t olen;
+        const char *origin = quire_hit_origin(h, &olen);
+        cr_assert_eq(strlen(origin), olen);
+        cr_expect_str_eq(origin, quire_hit_id(h, NULL), "a plain file's id is its path");
+        size_t flen;
+        char *file = slurp(origin, &flen);
+        const quire_position start = quire_hit_source(h);
+        cr_expect_geq(start.line, 1);
+        for (size_t k = 0; k < quire_hit_passage_count(h); k++) {
+            const quire_passage *p = quire_hit_passage(h, k);
+            const quire_position ps = quire_passage_source(p);
+            cr_assert_neq(ps.offset, UINT64_MAX, "the seeds are UTF-8 as they are");
+            size_t plen;
+            const char *text = quire_passage_text(p, &plen);
+            cr_assert_leq(ps.offset + plen, flen);
+            cr_expect(memcmp(file + ps.offset, text, plen) == 0,
+                      "%s: passage %zu is not at byte %llu", origin, k,
+                      (unsigned long long)ps.offset);
+            cr_expect_geq(ps.line, start.line);
+            cr_expect_geq(ps.column, 1);
+            const quire_span span = quire_passage_span(p);
+            for (size_t j = 0; j < quire_passage_highlight_count(p); j++) {
+                const quire_span hs = quire_passage_highlight(p, j);
+                const quire_position hp = quire_passage_highlight_source(p, j);
+                cr_expect_eq(hp.offset, ps.offset + (hs.start - span.start));
+                cr_expect(memcmp(file + hp.offset, text + (hs.start - span.start),
+                                 hs.end - hs.start) == 0);
+                /* its line: one more than the newlines before it in the file */
+                uint64_t line = 1;
+                for (uint64_t b = 0; b < hp.offset; b++)
+                    line += file[b] == '\n';
+                cr_expect_eq(hp.line, line, "highlight at byte %llu",
+                             (unsigned long long)hp.offset);
+                checked++;
+            }
+            cr_expect_eq(quire_passage_highlight_source(p, quire_passage_highlight_count(p)).line,
+                         0);
+        }
+        free(file);
+    }
+    cr_expect_gt(checked, 3, "highlights were checked");
+    quire_results_free(res);
+}
