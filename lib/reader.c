@@ -308,10 +308,10 @@ static int wrap_results(quire_results *res)
     return QUIRE_OK;
 }
 
-int quire_search(quire_results **out, quire_searcher *s, const char *query, size_t query_len,
-                 const quire_search_options *opts)
+/* The engine's options from the library's (checked). */
+static int options_from(search_options *o, const quire_search_options *opts, const char *query,
+                        size_t query_len)
 {
-    *out = NULL;
     const quire_search_options defaults = QUIRE_SEARCH_OPTIONS_INIT;
     if (opts == NULL)
         opts = &defaults;
@@ -332,35 +332,45 @@ int quire_search(quire_results **out, quire_searcher *s, const char *query, size
     const int sort = opts->version >= 2 ? opts->sort : QUIRE_SORT_RELEVANCE;
     if (sort != QUIRE_SORT_RELEVANCE && sort != QUIRE_SORT_DATE && sort != QUIRE_SORT_DATE_DESC)
         return quire_error(QUIRE_EINVAL, "search options: unknown sort %d", sort);
-    search_options o;
-    search_options_init(&o);
-    o.query = query != NULL ? query : "";
-    o.query_len = query_len;
-    o.match_any = (opts->flags & QUIRE_SEARCH_ANY) != 0;
-    o.lenient = (opts->flags & QUIRE_SEARCH_LENIENT) != 0;
-    o.exhaustive = (opts->flags & QUIRE_SEARCH_EXACT_COUNT) != 0;
-    o.plain = (opts->flags & QUIRE_SEARCH_PLAIN) != 0;
-    o.keep_stopwords = (opts->flags & QUIRE_SEARCH_STOPWORDS) != 0;
-    o.top_k = opts->top_k;
-    o.k1 = opts->k1;
-    o.b = opts->b;
-    o.passages = opts->passages;
-    o.passage_bytes = opts->passage_bytes;
-    o.explain = (opts->flags & QUIRE_SEARCH_EXPLAIN) != 0;
-    o.notes = (opts->flags & QUIRE_SEARCH_NOTES) != 0;
-    o.fallback = (opts->flags & QUIRE_SEARCH_FALLBACK) != 0;
-    o.closeness = closeness;
-    o.offset = opts->version >= 2 ? opts->offset : 0;
+    search_options_init(o);
+    o->query = query != NULL ? query : "";
+    o->query_len = query_len;
+    o->match_any = (opts->flags & QUIRE_SEARCH_ANY) != 0;
+    o->lenient = (opts->flags & QUIRE_SEARCH_LENIENT) != 0;
+    o->exhaustive = (opts->flags & QUIRE_SEARCH_EXACT_COUNT) != 0;
+    o->plain = (opts->flags & QUIRE_SEARCH_PLAIN) != 0;
+    o->keep_stopwords = (opts->flags & QUIRE_SEARCH_STOPWORDS) != 0;
+    o->top_k = opts->top_k;
+    o->k1 = opts->k1;
+    o->b = opts->b;
+    o->passages = opts->passages;
+    o->passage_bytes = opts->passage_bytes;
+    o->explain = (opts->flags & QUIRE_SEARCH_EXPLAIN) != 0;
+    o->notes = (opts->flags & QUIRE_SEARCH_NOTES) != 0;
+    o->fallback = (opts->flags & QUIRE_SEARCH_FALLBACK) != 0;
+    o->closeness = closeness;
+    o->offset = opts->version >= 2 ? opts->offset : 0;
     if (opts->version >= 2 && opts->time_limit_ms > 0) {
         struct timespec now;
         (void)clock_gettime(CLOCK_MONOTONIC, &now);
-        o.deadline_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec +
-                        (uint64_t)opts->time_limit_ms * 1000000u;
+        o->deadline_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec +
+                         (uint64_t)opts->time_limit_ms * 1000000u;
     }
-    o.sort = sort == QUIRE_SORT_DATE        ? SEARCH_SORT_DATE
-             : sort == QUIRE_SORT_DATE_DESC ? SEARCH_SORT_DATE_DESC
-                                            : SEARCH_SORT_RELEVANCE;
+    o->sort = sort == QUIRE_SORT_DATE        ? SEARCH_SORT_DATE
+              : sort == QUIRE_SORT_DATE_DESC ? SEARCH_SORT_DATE_DESC
+                                             : SEARCH_SORT_RELEVANCE;
 
+    return QUIRE_OK;
+}
+
+int quire_search(quire_results **out, quire_searcher *s, const char *query, size_t query_len,
+                 const quire_search_options *opts)
+{
+    *out = NULL;
+    search_options o;
+    const int orc = options_from(&o, opts, query, query_len);
+    if (orc != QUIRE_OK)
+        return orc;
     quire_results *res = quire_calloc(1, sizeof *res);
     if (res == NULL)
         return quire_error(QUIRE_ENOMEM, "query: out of memory");
@@ -777,4 +787,110 @@ size_t quire_rendering_missing(const quire_rendering *r, size_t i)
 {
     const search_rendering *x = rendering_of(r);
     return i < x->missing_count ? x->missing[i] : SIZE_MAX;
+}
+
+size_t quire_clause_word_count(const quire_clause *c)
+{
+    return clause_of(c)->word_count;
+}
+
+double quire_clause_word_weight(const quire_clause *c, size_t i)
+{
+    return i < clause_of(c)->word_count ? clause_of(c)->word_weights[i] : 0;
+}
+
+/* ---- one stored document ---- */
+
+struct quire_stored {
+    search_marked_doc d;
+    char date[11]; /* YYYY-MM-DD, or "" */
+};
+
+int quire_searcher_document(quire_stored **out, quire_searcher *s, const char *id, size_t id_len,
+                            const char *query, size_t query_len, const quire_search_options *opts)
+{
+    *out = NULL;
+    if (id == NULL && id_len > 0)
+        return quire_error(QUIRE_EINVAL, "quire_searcher_document: no id");
+    search_options o;
+    if (query_len > 0) {
+        const int rc = options_from(&o, opts, query, query_len);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    quire_stored *d = quire_calloc(1, sizeof *d);
+    if (d == NULL)
+        return quire_error(QUIRE_ENOMEM, "document: out of memory");
+    const int rc =
+        search_get_marked_doc(&d->d, s->s, id != NULL ? id : "", id_len, query_len > 0 ? &o : NULL);
+    if (rc != QUIRE_OK) {
+        quire_stored_free(d);
+        return rc;
+    }
+    if (d->d.date != QUIRE_NO_DATE)
+        quire_date_format(d->d.date, d->date);
+    *out = d;
+    return QUIRE_OK;
+}
+
+void quire_stored_free(quire_stored *d)
+{
+    if (d == NULL)
+        return;
+    search_marked_doc_free(&d->d);
+    quire_free(d);
+}
+
+const char *quire_stored_id(const quire_stored *d, size_t *len)
+{
+    if (len != NULL)
+        *len = d->d.external_id_len;
+    return d->d.external_id;
+}
+
+const char *quire_stored_title(const quire_stored *d, size_t *len)
+{
+    if (len != NULL)
+        *len = d->d.title_len;
+    return d->d.title != NULL ? d->d.title : "";
+}
+
+const char *quire_stored_date(const quire_stored *d)
+{
+    return d->date[0] != '\0' ? d->date : NULL;
+}
+
+const char *quire_stored_text(const quire_stored *d, size_t *len)
+{
+    if (len != NULL)
+        *len = d->d.text_len;
+    return d->d.text != NULL ? d->d.text : "";
+}
+
+size_t quire_stored_highlight_count(const quire_stored *d)
+{
+    return d->d.highlight_count;
+}
+
+quire_span quire_stored_highlight(const quire_stored *d, size_t i)
+{
+    const quire_span none = {0, 0};
+    if (i >= d->d.highlight_count)
+        return none;
+    const quire_span s = {d->d.highlights[i].start, d->d.highlights[i].end};
+    return s;
+}
+
+size_t quire_stored_title_highlight_count(const quire_stored *d)
+{
+    return d->d.title_highlight_count;
+}
+
+quire_span quire_stored_title_highlight(const quire_stored *d, size_t i)
+{
+    const quire_span none = {0, 0};
+    if (i >= d->d.title_highlight_count)
+        return none;
+    const quire_span s = {d->d.title_highlights[i].start, d->d.title_highlights[i].end};
+    return s;
 }

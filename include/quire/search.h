@@ -347,6 +347,11 @@ QUIRE_API quire_form quire_clause_form(const quire_clause *c, size_t i);
 QUIRE_API int quire_clause_distance(const quire_clause *c);
 QUIRE_API size_t quire_clause_forms_not_searched(const quire_clause *c);
 
+/* For an approximate quote: its words' weights (1 + idf), in the order of
+ * quire_results_quote_word(); 0 words for other clauses. */
+QUIRE_API size_t quire_clause_word_count(const quire_clause *c);
+QUIRE_API double quire_clause_word_weight(const quire_clause *c, size_t i);
+
 /* With QUIRE_SEARCH_EXPLAIN: clause `i`'s part of the hit's score (the parts add up to
  * quire_hit_score(), before a date order or the options beyond BM25), and in *tf (may be
  * NULL) its term frequency in the document (0: not matched there, or under NOT). 0 for an
@@ -431,6 +436,38 @@ QUIRE_API size_t quire_rendering_word_count(const quire_rendering *r);
 QUIRE_API quire_aligned quire_rendering_word(const quire_rendering *r, size_t i);
 QUIRE_API size_t quire_rendering_missing_count(const quire_rendering *r);
 QUIRE_API size_t quire_rendering_missing(const quire_rendering *r, size_t i);
+
+/* ---- one stored document, whole ---- */
+
+typedef struct quire_stored quire_stored;
+
+/* The live document whose id is id[0..id_len) (the newest, should the reader's commit
+ * hold several), whole; with a query (query_len > 0; `opts` as for quire_search(), NULL:
+ * the defaults; its passage options and top_k are not used), every match of the query in
+ * it is highlighted as passages find them (the document need not match). *out is the
+ * caller's (quire_stored_free()). Not thread-safe for one `s`.
+ * @return QUIRE_OK; QUIRE_ENOTFOUND if no live document has that id; for the query, the
+ *   codes of quire_search(); QUIRE_ECORRUPT, QUIRE_EIO, QUIRE_ENOMEM. */
+QUIRE_API QUIRE_MUST_CHECK int quire_searcher_document(quire_stored **out, quire_searcher *s,
+                                                       const char *id, size_t id_len,
+                                                       const char *query, size_t query_len,
+                                                       const quire_search_options *opts);
+
+/* Accepts NULL. */
+QUIRE_API void quire_stored_free(quire_stored *d);
+
+/* Its id, title ("" if none), date ("YYYY-MM-DD" or NULL) and text as indexed (invalid
+ * UTF-8 replaced by U+FFFD), each NUL-terminated; *len (may be NULL) their lengths. */
+QUIRE_API const char *quire_stored_id(const quire_stored *d, size_t *len);
+QUIRE_API const char *quire_stored_title(const quire_stored *d, size_t *len);
+QUIRE_API const char *quire_stored_date(const quire_stored *d);
+QUIRE_API const char *quire_stored_text(const quire_stored *d, size_t *len);
+
+/* The query's matches: byte offsets into the text / the title, ascending, disjoint. */
+QUIRE_API size_t quire_stored_highlight_count(const quire_stored *d);
+QUIRE_API quire_span quire_stored_highlight(const quire_stored *d, size_t i);
+QUIRE_API size_t quire_stored_title_highlight_count(const quire_stored *d);
+QUIRE_API quire_span quire_stored_title_highlight(const quire_stored *d, size_t i);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "quire/quire.h"
@@ -407,5 +408,77 @@ Test(api_explain, passages_and_highlights_point_into_their_source_file)
         free(file);
     }
     cr_expect_gt(checked, 3, "highlights were checked");
+    quire_results_free(res);
+}
+
+Test(api_explain, a_stored_document_whole_with_the_querys_matches)
+{
+    quire_results *res = run("Chairman", 0, 0);
+    cr_assert_gt(quire_results_hit_count(res), 0);
+    size_t id_len;
+    const char *id = quire_hit_id(quire_results_hit(res, 0), &id_len);
+    char *id_copy = strndup(id, id_len);
+    const char *date = quire_hit_date(quire_results_hit(res, 0));
+    char *date_copy = date != NULL ? strdup(date) : NULL;
+    quire_results_free(res);
+
+    quire_stored *d = NULL;
+    const char *q = "chairman OR \"dear friend\"";
+    cr_assert_eq(
+        quire_searcher_document(&d, searcher, id_copy, strlen(id_copy), q, strlen(q), NULL),
+        QUIRE_OK, "%s", quire_errmsg());
+    size_t len, flen;
+    cr_expect_str_eq(quire_stored_id(d, &len), id_copy);
+    if (date_copy != NULL)
+        cr_expect_str_eq(quire_stored_date(d), date_copy);
+    const char *text = quire_stored_text(d, &len);
+    char *file = slurp(id_copy, &flen);
+    cr_expect_not_null(strstr(file, text), "the stored text is the file's (after its date line)");
+    cr_assert_gt(quire_stored_highlight_count(d), 1);
+    size_t prev_end = 0;
+    for (size_t i = 0; i < quire_stored_highlight_count(d); i++) {
+        const quire_span s = quire_stored_highlight(d, i);
+        cr_assert(s.start >= prev_end && s.start < s.end && s.end <= len);
+        const size_t n = s.end - s.start;
+        cr_expect(strncasecmp(text + s.start, "chairman", n) == 0 ||
+                      strncasecmp(text + s.start, "dear friend", n) == 0,
+                  "highlight %zu: %.*s", i, (int)n, text + s.start);
+        prev_end = s.end;
+    }
+    quire_stored_free(d);
+
+    /* without a query: nothing marked; an unknown id: QUIRE_ENOTFOUND */
+    cr_assert_eq(quire_searcher_document(&d, searcher, id_copy, strlen(id_copy), NULL, 0, NULL),
+                 QUIRE_OK);
+    cr_expect_eq(quire_stored_highlight_count(d), 0);
+    cr_expect_eq(quire_stored_highlight(d, 0).end, 0);
+    quire_stored_free(d);
+    d = (quire_stored *)1;
+    cr_expect_eq(quire_searcher_document(&d, searcher, "no such id", 10, NULL, 0, NULL),
+                 QUIRE_ENOTFOUND);
+    cr_expect_null(d);
+    free(file);
+    free(id_copy);
+    free(date_copy);
+}
+
+Test(api_explain, an_approximate_quotes_clause_weighs_its_words)
+{
+    quire_results *res =
+        run("\"We are expecting you, dear Mr Chairman\"~", QUIRE_SEARCH_EXPLAIN, 0);
+    cr_assert_eq(quire_results_clause_count(res), 1);
+    const quire_clause *c = quire_results_clause(res, 0);
+    cr_expect_str_eq(quire_clause_kind(c), "approximate quote");
+    cr_assert_eq(quire_clause_word_count(c), 7);
+    double we = 0, chairman = 0;
+    for (size_t i = 0; i < 7; i++) {
+        cr_expect_geq(quire_clause_word_weight(c, i), 1, "1 + idf");
+        if (strcmp(quire_results_quote_word(res, 0, i), "we") == 0)
+            we = quire_clause_word_weight(c, i);
+        if (strcmp(quire_results_quote_word(res, 0, i), "chairman") == 0)
+            chairman = quire_clause_word_weight(c, i);
+    }
+    cr_expect_gt(chairman, we, "a rarer word weighs more");
+    cr_expect_eq(quire_clause_word_weight(c, 7), 0);
     quire_results_free(res);
 }
