@@ -130,6 +130,12 @@ int quire_reader_reopen(quire_reader **out, quire_reader *r)
     return quire_reader_open(out, r->dir);
 }
 
+int quire_latest_generation(const char *dir, uint64_t *out)
+{
+    *out = 0;
+    return quire_manifest_highest_generation(dir, out);
+}
+
 uint64_t quire_reader_generation(const quire_reader *r)
 {
     return quire_index_manifest(r->ix)->generation;

@@ -59,6 +59,13 @@ QUIRE_API QUIRE_MUST_CHECK int quire_reader_reopen(quire_reader **out, quire_rea
 /* The generation (commit number, 1 for the first commit) the reader sees. */
 QUIRE_API uint64_t quire_reader_generation(const quire_reader *r);
 
+/* The highest generation of any commit's manifest in `dir`, damaged or not (0 if none):
+ * cheap (a directory listing), for a reader that polls for new commits. When it moves past
+ * quire_reader_generation() and a fresh quire_reader_open() still gives an older commit,
+ * the newer one is damaged (quire_reader_fallback() of that reader says how).
+ * @return QUIRE_OK, or QUIRE_EIO if `dir` cannot be listed. */
+QUIRE_API QUIRE_MUST_CHECK int quire_latest_generation(const char *dir, uint64_t *out);
+
 /* NULL, or when the newest manifest was damaged and an older commit was opened instead,
  * a message naming the damaged file. Owned by `r`. */
 QUIRE_API const char *quire_reader_fallback(const quire_reader *r);
