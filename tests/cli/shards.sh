@@ -186,9 +186,13 @@ if [ $mpi = 1 ]; then
     cp -r "$tmp/m2" "$tmp/f2"
     gens_of() { for s in 0 1; do "$bin/quire-index" --stats "$1/shard-$s" | awk '/^index/ {print $4}'; done | tr '\n' ' '; }
     before=$(gens_of "$tmp/f2")
-    flock "$tmp/f2/shard-1/LOCK" sleep 4 & holder=$! # another writer holds shard 1 for 4 s
-    sleep 0.2
+    # Another writer holds shard 1's lock until the run is over (not for a fixed time: a
+    # loaded machine may take seconds to start mpirun).
+    mkfifo "$tmp/release"
+    flock "$tmp/f2/shard-1/LOCK" sh -c 'read -r _ < "$0"' "$tmp/release" & holder=$!
+    while flock -n "$tmp/f2/shard-1/LOCK" true; do sleep 0.05; done # until it is held
     mpirun_ -n 2 "$bin/quire-index" --quiet --shards "$tmp/f2" "$tmp/night.jsonl" > /dev/null 2> "$tmp/err.txt"; rc=$?
+    echo > "$tmp/release"
     wait "$holder"
     [ $rc != 0 ] && grep -q "shard 1:.*lock" "$tmp/err.txt" && grep -q "every shard of .* keeps its last commit" "$tmp/err.txt" && ok ||
         fail "a failed shard was not named (exit $rc): $(head -n 3 "$tmp/err.txt")"
