@@ -8,10 +8,13 @@
  * written front to back; indexes and footers come last; finish fsyncs them all. Until a
  * manifest names the segment, its files are invisible garbage that cleanup removes.
  */
+#include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <libdeflate.h>
+/* ZDICT_trainFromBuffer_fastCover() is in zstd's "static linking only" section, and
+ * exported by the shared libzstd (stable since zstd 1.3.6). */
+#define ZDICT_STATIC_LINKING_ONLY
 #include <zdict.h>
 #include <zstd.h>
 
@@ -34,15 +37,15 @@ struct quire_segment_writer {
     /* documents */
     uint32_t doc_count;
     uint64_t total_tokens;
-    uint64_t text_total;    /* bytes of text promised by the docs added */
-    uint64_t store_total;   /* bytes of text covered by blocks written */
-    bool own_store;         /* add_doc mode: the writer compresses */
-    bool meta_mode;         /* add_doc_meta mode */
-    quire_buf pending_text; /* add_doc mode: text not yet in a block */
+    uint64_t text_total;      /* bytes of text promised by the docs added */
+    uint64_t store_total;     /* bytes of text covered by blocks written */
+    bool own_store;           /* add_doc mode: the writer compresses */
+    bool meta_mode;           /* add_doc_meta mode */
+    quire_buf pending_text;   /* add_doc mode: text not yet in a block */
     quire_store_encoder *enc; /* add_doc mode: made at the first block */
-    quire_buf block;        /* scratch for one encoded block */
-    quire_buf group;        /* .dmd records of the current group */
-    quire_buf last_origin;  /* origin of the group's previous record */
+    quire_buf block;          /* scratch for one encoded block */
+    quire_buf group;          /* .dmd records of the current group */
+    quire_buf last_origin;    /* origin of the group's previous record */
     uint64_t group_text_off;
     quire_buf dmd_index; /* u64 per group */
     quire_buf id_pairs;  /* .ids: hash le64, doc le32 per document */
@@ -162,8 +165,7 @@ int quire_store_encoder_new_dict(quire_store_encoder **out, int level, quire_byt
         return quire_store_encoder_new(out, level);
     *out = NULL;
     if (level < 1 || level > 19)
-        return quire_error(QUIRE_EINVAL, "stored-text level %d (1 to 19 with a dictionary)",
-                           level);
+        return quire_error(QUIRE_EINVAL, "stored-text level %d (1 to 19 with a dictionary)", level);
     quire_store_encoder *e = quire_calloc(1, sizeof *e);
     if (!e)
         return quire_error(QUIRE_ENOMEM, "out of memory");
@@ -252,7 +254,20 @@ int quire_store_dict_train(quire_buf *out, const uint8_t *text, size_t len)
     size_t cap = count * QUIRE_STORE_BLOCK / 16 < QUIRE_STORE_DICT_MAX
                      ? count * QUIRE_STORE_BLOCK / 16
                      : QUIRE_STORE_DICT_MAX;
-    size_t n = ZDICT_trainFromBuffer(out->data, cap, text, sizes, (unsigned)count);
+    /* fastCover with the parameters ZDICT_trainFromBuffer()'s search settles on for both
+     * corpora (k 50, d 8, f 20, accel 1) but without the search, which trains four times
+     * on three quarters of the samples: on Reuters-21578 489M instructions -> 115M (7% of
+     * a whole one-thread indexing run), and the stored text 0.03% smaller (0.5% on the
+     * Wikipedia sample), all the samples being trained on. */
+    ZDICT_fastCover_params_t p;
+    memset(&p, 0, sizeof p);
+    p.k = 50;
+    p.d = 8;
+    p.f = 20;
+    p.accel = 1;
+    p.nbThreads = 1;
+    p.zParams.compressionLevel = 3; /* the default store level; the tables are its */
+    size_t n = ZDICT_trainFromBuffer_fastCover(out->data, cap, text, sizes, (unsigned)count, p);
     quire_free(sizes);
     out->len = ZDICT_isError(n) ? 0 : n; /* nothing learnt: no dictionary */
     return QUIRE_OK;
@@ -295,8 +310,10 @@ int quire_segment_writer_add_store_block(quire_segment_writer *w, quire_bytes en
     if ((uint64_t)clen + STO_BLOCK_OVERHEAD != encoded.len)
         return fail(w, quire_error(QUIRE_EINVAL, "stored-text block lengths disagree"));
     if (codec != QUIRE_STORE_DEFLATE && (codec != QUIRE_STORE_ZSTD || w->sto_dict.len == 0))
-        return fail(w, quire_error(QUIRE_EINVAL, "stored-text block of codec %d without its "
-                                                 "dictionary", codec));
+        return fail(w, quire_error(QUIRE_EINVAL,
+                                   "stored-text block of codec %d without its "
+                                   "dictionary",
+                                   codec));
     uint8_t entry[STO_INDEX_ENTRY];
     quire_store_le64(entry, w->store_total);
     quire_store_le64(entry + 8, w->sink[QUIRE_SEG_STO].offset);
