@@ -14,7 +14,7 @@ void quire_buf_free(quire_buf *b)
     b->err = QUIRE_OK;
 }
 
-bool quire_buf_reserve(quire_buf *b, size_t extra)
+bool quire_buf_grow(quire_buf *b, size_t extra)
 {
     if (b->err)
         return false;
@@ -44,20 +44,6 @@ void quire_buf_put(quire_buf *b, const void *p, size_t n)
         return;
     memcpy(b->data + b->len, p, n);
     b->len += n;
-}
-
-void quire_buf_put_byte(quire_buf *b, uint8_t v)
-{
-    if (!quire_buf_reserve(b, 1))
-        return;
-    b->data[b->len++] = v;
-}
-
-void quire_buf_put_varint(quire_buf *b, uint64_t v)
-{
-    if (!quire_buf_reserve(b, QUIRE_VARINT_MAX))
-        return;
-    b->len += quire_varint_put(b->data + b->len, v);
 }
 
 void quire_buf_put_le32(quire_buf *b, uint32_t v)

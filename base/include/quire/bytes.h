@@ -137,13 +137,29 @@ typedef struct quire_buf {
     }
 
 void quire_buf_free(quire_buf *b);
-/* Make room for `extra` more bytes; false (and err set) if that fails. */
-bool quire_buf_reserve(quire_buf *b, size_t extra);
+/* quire_buf_reserve()'s slow path: grow the buffer (or set err). */
+bool quire_buf_grow(quire_buf *b, size_t extra);
+/* Make room for `extra` more bytes; false (and err set) if that fails. The test of the
+ * common case is inline (the call was 1.3% of an indexing run under callgrind). */
+static inline bool quire_buf_reserve(quire_buf *b, size_t extra)
+{
+    if (__builtin_expect(b->err == 0 && b->cap - b->len >= extra, 1))
+        return true;
+    return quire_buf_grow(b, extra);
+}
 void quire_buf_put(quire_buf *b, const void *p, size_t n);
-void quire_buf_put_byte(quire_buf *b, uint8_t v);
-void quire_buf_put_varint(quire_buf *b, uint64_t v);
+static inline void quire_buf_put_byte(quire_buf *b, uint8_t v)
+{
+    if (quire_buf_reserve(b, 1))
+        b->data[b->len++] = v;
+}
 void quire_buf_put_le32(quire_buf *b, uint32_t v);
 void quire_buf_put_le64(quire_buf *b, uint64_t v);
+static inline void quire_buf_put_varint(quire_buf *b, uint64_t v)
+{
+    if (quire_buf_reserve(b, QUIRE_VARINT_MAX))
+        b->len += quire_varint_put(b->data + b->len, v);
+}
 /* Put a varint length then the bytes. */
 void quire_buf_put_str(quire_buf *b, const void *p, size_t n);
 
