@@ -328,7 +328,8 @@ static int options_from(search_options *o, const quire_search_options *opts, con
         return quire_error(QUIRE_EINVAL, "quire_search: no query text");
     const unsigned known = QUIRE_SEARCH_ANY | QUIRE_SEARCH_LENIENT | QUIRE_SEARCH_EXACT_COUNT |
                            QUIRE_SEARCH_PLAIN | QUIRE_SEARCH_STOPWORDS | QUIRE_SEARCH_EXPLAIN |
-                           QUIRE_SEARCH_NOTES | QUIRE_SEARCH_FALLBACK;
+                           QUIRE_SEARCH_NOTES | QUIRE_SEARCH_FALLBACK | QUIRE_SEARCH_PROXIMITY |
+                           QUIRE_SEARCH_RM3;
     if (opts->flags & ~known)
         return quire_error(QUIRE_EINVAL, "search options: unknown flags 0x%x", opts->flags);
     const double closeness = opts->version >= 2 ? opts->closeness : 0.6;
@@ -356,6 +357,14 @@ static int options_from(search_options *o, const quire_search_options *opts, con
     o->fallback = (opts->flags & QUIRE_SEARCH_FALLBACK) != 0;
     o->closeness = closeness;
     o->offset = opts->version >= 2 ? opts->offset : 0;
+    o->proximity = (opts->flags & QUIRE_SEARCH_PROXIMITY) != 0;
+    o->rm3 = (opts->flags & QUIRE_SEARCH_RM3) != 0;
+    if (opts->version >= 2) {
+        o->title_weight = opts->title_weight;
+        o->rm3_docs = opts->rm3_docs;
+        o->rm3_terms = opts->rm3_terms;
+        o->rm3_weight = opts->rm3_weight;
+    }
     if (opts->version >= 2 && opts->time_limit_ms > 0) {
         struct timespec now;
         (void)clock_gettime(CLOCK_MONOTONIC, &now);

@@ -138,15 +138,19 @@ QUIRE_API size_t quire_searcher_error_offset(const quire_searcher *s);
 #define QUIRE_SEARCH_EXACT_COUNT (1u << 2) /* score every match: the match count is exact */
 #define QUIRE_SEARCH_PLAIN       (1u << 3) /* every token a word: no operators, quotes, fields */
 #define QUIRE_SEARCH_STOPWORDS   (1u << 4) /* with ANY: rank by stopwords too (default: left out) */
-#define QUIRE_SEARCH_EXPLAIN                                                                       \
-    (1u << 5) /* the parsed query, its clauses, each hit's score by                                \
-               * clause (quire_results_clause(), --explain) */
-#define QUIRE_SEARCH_NOTES                                                                         \
-    (1u << 6) /* note the other spellings in the index of the                                      \
-               * query's words (quire_results_note_count()) */
-#define QUIRE_SEARCH_FALLBACK                                                                      \
-    (1u << 7) /* a query that is one quote without exact matches                                   \
-               * is searched as "..."~ (quire_results_fell_back()) */
+/* QUIRE_SEARCH_EXPLAIN: the parsed query, its clauses, each hit's score by clause
+ * (quire_results_clause(), --explain). QUIRE_SEARCH_NOTES: note the other spellings in
+ * the index of the query's words (quire_results_note_count()). QUIRE_SEARCH_FALLBACK: a
+ * query that is one quote without exact matches is searched as "..."~
+ * (quire_results_fell_back()). QUIRE_SEARCH_PROXIMITY: add a term proximity score to the
+ * best 1000. QUIRE_SEARCH_RM3: with ANY, expand the words by RM3 pseudo-relevance
+ * feedback (quire_search_options.rm3_*). The last two, like a title weight, rescore by
+ * relevance: not with a date order or EXPLAIN (QUIRE_EINVAL). */
+#define QUIRE_SEARCH_EXPLAIN   (1u << 5)
+#define QUIRE_SEARCH_NOTES     (1u << 6)
+#define QUIRE_SEARCH_FALLBACK  (1u << 7)
+#define QUIRE_SEARCH_PROXIMITY (1u << 8)
+#define QUIRE_SEARCH_RM3       (1u << 9)
 
 /* How a query runs. Versioned like libgit2's option structs: set `version` to
  * QUIRE_SEARCH_OPTIONS_VERSION (QUIRE_SEARCH_OPTIONS_INIT or quire_search_options_init()
@@ -166,6 +170,12 @@ typedef struct quire_search_options {
     uint32_t offset;  /* skip this many hits first: paging (hits offset + 1 .. offset + top_k) */
     int sort;         /* QUIRE_SORT_* (default QUIRE_SORT_RELEVANCE) */
     uint32_t time_limit_ms; /* past this the search stops with QUIRE_ELIMIT (0: none) */
+    /* beyond BM25 (README "Ranking and counts"): */
+    double title_weight; /* a title's words count this many times in the best 1000, > 0
+                          * (default 1: as in the text) */
+    uint32_t rm3_docs;   /* QUIRE_SEARCH_RM3: feedback documents, >= 1 (default 10) */
+    uint32_t rm3_terms;  /* ... feedback terms, >= 1 (default 10) */
+    double rm3_weight;   /* ... the original query's share, 0..1 (default 0.5) */
 } quire_search_options;
 
 /* The order of the hits (quire_search_options.sort). A date order scores every match (the
@@ -178,7 +188,8 @@ typedef struct quire_search_options {
 #define QUIRE_SEARCH_OPTIONS_VERSION 2
 #define QUIRE_SEARCH_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 1.2, 0.75, 0.6, 0, QUIRE_SORT_RELEVANCE, 0    \
+        QUIRE_SEARCH_OPTIONS_VERSION, 0, 10, 0, 240, 1.2, 0.75, 0.6, 0, QUIRE_SORT_RELEVANCE, 0,   \
+            1.0, 10, 10, 0.5                                                                       \
     }
 
 /* Fill *o with the defaults of `version` (1 or 2: the fields of that version).

@@ -482,3 +482,92 @@ Test(api_explain, an_approximate_quotes_clause_weighs_its_words)
     cr_expect_eq(quire_clause_word_weight(c, 7), 0);
     quire_results_free(res);
 }
+
+/* The library's hits for `q` with `o`, as quire-query --format trec prints them
+ * ("id score" a line, the score to 4 decimals). */
+static void trec_of(const char *q, const quire_search_options *o, char *out, size_t cap)
+{
+    quire_results *res = NULL;
+    cr_assert_eq(quire_search(&res, searcher, q, strlen(q), o), QUIRE_OK, "%s: %s", q,
+                 quire_errmsg());
+    out[0] = '\0';
+    for (size_t i = 0; i < quire_results_hit_count(res); i++) {
+        const quire_hit *h = quire_results_hit(res, i);
+        const size_t n = strlen(out);
+        snprintf(out + n, cap - n, "%s %.4f\n", quire_hit_id(h, NULL), quire_hit_score(h));
+    }
+    quire_results_free(res);
+}
+
+/* quire-query's hits for the same, through its --format trec output. */
+static void cli_trec_of(const char *flags, const char *q, char *out, size_t cap)
+{
+    const char *bin = getenv("QUIRE_BINARY_DIR");
+    cr_assert(bin != NULL, "QUIRE_BINARY_DIR is not set");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s/quire-query' --format trec %s '%s/index' '%s'", bin, flags, root,
+             q);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    out[0] = '\0';
+    char line[1024], id[600];
+    double score;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "%*s Q0 %599s %*d %lf", id, &score) == 2) {
+            const size_t n = strlen(out);
+            snprintf(out + n, cap - n, "%s %.4f\n", id, score);
+        }
+    pclose(f);
+}
+
+Test(api_explain, the_options_beyond_bm25_rank_as_quire_query_does)
+{
+    static const struct {
+        const char *cli;
+        unsigned flags;
+        double title_weight;
+        uint32_t rm3_docs, rm3_terms;
+        double rm3_weight;
+    } cases[] = {
+        {"", 0, 1.0, 10, 10, 0.5},
+        {"--title-weight 3", 0, 3.0, 10, 10, 0.5},
+        {"--proximity", QUIRE_SEARCH_PROXIMITY, 1.0, 10, 10, 0.5},
+        {"--any --rm3", QUIRE_SEARCH_ANY | QUIRE_SEARCH_RM3, 1.0, 10, 10, 0.5},
+        {"--any --rm3-docs 2 --rm3-terms 5 --rm3-weight 0.7", QUIRE_SEARCH_ANY | QUIRE_SEARCH_RM3,
+         1.0, 2, 5, 0.7},
+    };
+    char plain[4096] = "";
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        quire_search_options o = QUIRE_SEARCH_OPTIONS_INIT;
+        o.flags = cases[i].flags;
+        o.title_weight = cases[i].title_weight;
+        o.rm3_docs = cases[i].rm3_docs;
+        o.rm3_terms = cases[i].rm3_terms;
+        o.rm3_weight = cases[i].rm3_weight;
+        char lib[4096], cli[4096];
+        trec_of("putin xi", &o, lib, sizeof lib);
+        cli_trec_of(cases[i].cli, "putin xi", cli, sizeof cli);
+        cr_assert_gt(strlen(lib), 0);
+        cr_expect_str_eq(lib, cli, "%s: the library and quire-query differ", cases[i].cli);
+        if (i == 0)
+            snprintf(plain, sizeof plain, "%s", lib);
+        else if (i < 3)
+            cr_expect_str_neq(lib, plain, "%s changes the scores", cases[i].cli);
+    }
+
+    quire_search_options o = QUIRE_SEARCH_OPTIONS_INIT;
+    quire_results *res = NULL;
+    o.title_weight = 0;
+    cr_expect_eq(quire_search(&res, searcher, "xi", 2, &o), QUIRE_EINVAL);
+    o = (quire_search_options)QUIRE_SEARCH_OPTIONS_INIT;
+    o.flags = QUIRE_SEARCH_ANY | QUIRE_SEARCH_RM3;
+    o.rm3_docs = 0;
+    cr_expect_eq(quire_search(&res, searcher, "xi", 2, &o), QUIRE_EINVAL);
+    o = (quire_search_options)QUIRE_SEARCH_OPTIONS_INIT;
+    o.flags = QUIRE_SEARCH_PROXIMITY | QUIRE_SEARCH_EXPLAIN;
+    cr_expect_eq(quire_search(&res, searcher, "xi", 2, &o), QUIRE_EINVAL);
+    o = (quire_search_options)QUIRE_SEARCH_OPTIONS_INIT;
+    o.sort = QUIRE_SORT_DATE;
+    o.title_weight = 2;
+    cr_expect_eq(quire_search(&res, searcher, "xi", 2, &o), QUIRE_EINVAL);
+}
