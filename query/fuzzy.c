@@ -220,10 +220,9 @@ typedef struct walk {
 
 static int cmp_u32(const void *pa, const void *pb);
 
-static uint32_t class_of(const walk *w, uint32_t c)
+/* The index of the first special character >= c (special_count if none). */
+static uint32_t first_special_from(const walk *w, uint32_t c)
 {
-    if (c < 128)
-        return w->ascii_class[c];
     uint32_t lo = 0, hi = w->special_count;
     while (lo < hi) {
         const uint32_t mid = lo + (hi - lo) / 2;
@@ -232,7 +231,15 @@ static uint32_t class_of(const walk *w, uint32_t c)
         else
             hi = mid;
     }
-    return lo < w->special_count && w->special[lo] == c ? lo : w->special_count;
+    return lo;
+}
+
+static uint32_t class_of(const walk *w, uint32_t c)
+{
+    if (c < 128)
+        return w->ascii_class[c];
+    const uint32_t i = first_special_from(w, c);
+    return i < w->special_count && w->special[i] == c ? i : w->special_count;
 }
 
 static uint64_t state_hash(const cell *rows, uint32_t n, uint32_t cls, bool started)
@@ -378,20 +385,6 @@ static int cmp_u32(const void *pa, const void *pb)
 {
     const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
     return (a > b) - (a < b);
-}
-
-/* The index of the first special character >= c (special_count if none). */
-static uint32_t first_special_from(const walk *w, uint32_t c)
-{
-    uint32_t lo = 0, hi = w->special_count;
-    while (lo < hi) {
-        const uint32_t mid = lo + (hi - lo) / 2;
-        if (w->special[mid] < c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 /* The smallest code point c > d such that the key's first `level` code points followed by
