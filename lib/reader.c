@@ -14,18 +14,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "comm.h"
 #include "indexer.h"
+#include "prose.h"
 #include "query.h"
 #include "quire/date.h"
 #include "quire/index.h"
 #include "quire/manifest.h"
 #include "quire/segment.h"
+#include "quire/shardset.h"
 
 struct quire_reader {
     atomic_size_t refs;
-    quire_index *ix;
-    char *dir;      /* as given, for messages and reopen */
-    char *fallback; /* the damaged manifest's message, or NULL */
+    quire_index *ix; /* NULL for a shard set */
+    char *dir;       /* as given, for messages and reopen */
+    char *fallback;  /* the damaged manifest's message, or NULL */
+    /* a shard set (quire_reader_open_shards): its record, and the processes serving it */
+    quire_shardset *set;
+    quire_comm *comm;
 };
 
 struct quire_searcher {
@@ -52,6 +58,11 @@ struct quire_results {
 
 static void reader_free(quire_reader *r)
 {
+    if (r->set != NULL) {
+        quire_shardset_free(r->set);
+        quire_free(r->set);
+    }
+    quire_comm_finish(r->comm);
     quire_index_close(r->ix);
     quire_free(r->dir);
     quire_free(r->fallback);
@@ -96,6 +107,54 @@ int quire_reader_open(quire_reader **out, const char *dir)
     return QUIRE_OK;
 }
 
+/* Keep the message of a fallen-back searcher (of a shard set) in r->fallback. */
+static int keep_fallback(quire_reader *r, const searcher *s)
+{
+    const char *why = NULL;
+    if (!search_fell_back(s, &why))
+        return QUIRE_OK;
+    if (why == NULL)
+        why = "a shard's newest manifest is damaged";
+    r->fallback = quire_strndup(why, strlen(why));
+    return r->fallback != NULL ? QUIRE_OK : quire_error(QUIRE_ENOMEM, "%s: out of memory", r->dir);
+}
+
+int quire_reader_open_shards(quire_reader **out, const char *dir)
+{
+    *out = NULL;
+    if (dir == NULL)
+        return quire_error(QUIRE_EINVAL, "quire_reader_open_shards: no directory");
+    quire_reader *r = quire_calloc(1, sizeof *r);
+    if (r == NULL)
+        return quire_error(QUIRE_ENOMEM, "%s: out of memory", dir);
+    atomic_init(&r->refs, 1);
+    r->dir = quire_strndup(dir, strlen(dir));
+    r->set = quire_calloc(1, sizeof *r->set);
+    int rc = r->dir == NULL || r->set == NULL ? quire_error(QUIRE_ENOMEM, "%s: out of memory", dir)
+                                              : quire_comm_start(&r->comm, NULL, NULL);
+    if (rc == QUIRE_OK)
+        rc = quire_shardset_read(r->set, dir);
+    /* as quire_reader_open(): a searcher at once, so that a shard this build cannot read
+     * (or analyse) is refused here; it also tells whether a shard fell back */
+    searcher *probe = NULL;
+    if (rc == QUIRE_OK)
+        rc = search_open_shards(&probe, dir, r->comm);
+    if (rc == QUIRE_OK)
+        rc = keep_fallback(r, probe);
+    search_close(probe);
+    if (rc != QUIRE_OK) {
+        reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return QUIRE_OK;
+}
+
+uint32_t quire_reader_rank(const quire_reader *r)
+{
+    return r->comm != NULL ? quire_comm_rank(r->comm) : 0;
+}
+
 quire_reader *quire_reader_ref(quire_reader *r)
 {
     atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
@@ -114,6 +173,8 @@ void quire_reader_close(quire_reader *r)
 int quire_reader_reopen(quire_reader **out, quire_reader *r)
 {
     *out = NULL;
+    if (r->set != NULL)
+        return quire_error(QUIRE_EINVAL, "%s: a shard set's reader is not reopened", r->dir);
     quire_manifest m;
     memset(&m, 0, sizeof m);
     int rc = quire_manifest_read_latest(&m, r->dir, NULL);
@@ -138,6 +199,8 @@ int quire_latest_generation(const char *dir, uint64_t *out)
 
 uint64_t quire_reader_generation(const quire_reader *r)
 {
+    if (r->set != NULL)
+        return 0; /* each shard has its own */
     return quire_index_manifest(r->ix)->generation;
 }
 
@@ -148,13 +211,14 @@ const char *quire_reader_fallback(const quire_reader *r)
 
 const char *quire_reader_language(const quire_reader *r)
 {
-    const char *l = quire_index_manifest(r->ix)->language;
+    const char *l = r->set != NULL ? r->set->language : quire_index_manifest(r->ix)->language;
     return l != NULL ? l : "";
 }
 
 const char *quire_reader_analyzer(const quire_reader *r)
 {
-    const char *a = quire_index_manifest(r->ix)->analyzer_id;
+    const char *a =
+        r->set != NULL ? r->set->analyzer_id : quire_index_manifest(r->ix)->analyzer_id;
     return a != NULL ? a : "";
 }
 
@@ -163,6 +227,8 @@ int quire_reader_stat(const quire_reader *r, quire_stat which, uint64_t *out)
     *out = 0;
     if ((unsigned)which > QUIRE_STAT_STORED_BYTES)
         return quire_error(QUIRE_EINVAL, "quire_reader_stat: unknown statistic %d", (int)which);
+    if (r->set != NULL)
+        return quire_error(QUIRE_EINVAL, "%s: statistics are each shard's (open one)", r->dir);
     const quire_manifest *m = quire_index_manifest(r->ix);
     /* the same sums as indexer_stats() (quire-index --stats), from this snapshot */
     uint64_t v = 0;
@@ -236,7 +302,8 @@ int quire_searcher_new(quire_searcher **out, quire_reader *r)
     quire_searcher *s = quire_calloc(1, sizeof *s);
     if (s == NULL)
         return quire_error(QUIRE_ENOMEM, "%s: out of memory", r->dir);
-    const int rc = search_open_index(&s->s, r->ix, r->dir);
+    const int rc = r->set != NULL ? search_open_shards(&s->s, r->dir, r->comm)
+                                  : search_open_index(&s->s, r->ix, r->dir);
     if (rc != QUIRE_OK) {
         quire_free(s);
         return rc;
@@ -270,6 +337,15 @@ size_t quire_searcher_error_offset(const quire_searcher *s)
 static size_t search_options_size(unsigned int v)
 {
     return v == 1 ? offsetof(quire_search_options, closeness) : sizeof(quire_search_options);
+}
+
+bool quire_query_reads_like_prose(const char *query, size_t len, size_t *op_offset)
+{
+    size_t at = 0;
+    const bool prose = query != NULL && query_looks_like_prose(query, len, &at);
+    if (op_offset != NULL)
+        *op_offset = prose ? at : 0;
+    return prose;
 }
 
 int quire_search_options_init(quire_search_options *o, unsigned int version)
@@ -880,6 +956,30 @@ const char *quire_stored_text(const quire_stored *d, size_t *len)
     if (len != NULL)
         *len = d->d.text_len;
     return d->d.text != NULL ? d->d.text : "";
+}
+
+const char *quire_stored_origin(const quire_stored *d, size_t *len)
+{
+    if (len != NULL)
+        *len = d->d.origin_len;
+    return d->d.origin != NULL ? d->d.origin : "";
+}
+
+quire_position quire_stored_source(const quire_stored *d)
+{
+    return position_of(&d->d.source);
+}
+
+uint32_t quire_stored_tokens(const quire_stored *d, uint32_t *title_tokens)
+{
+    if (title_tokens != NULL)
+        *title_tokens = d->d.title_tokens;
+    return d->d.doc_len;
+}
+
+uint64_t quire_stored_number(const quire_stored *d)
+{
+    return d->d.doc_id;
 }
 
 size_t quire_stored_highlight_count(const quire_stored *d)

@@ -1,10 +1,9 @@
 /*
- * main.c - quire-query: argv -> search_options -> search_query(); prints the hits; maps
- * the result to grep's exit codes (0 hits, 1 none, 2 error). The only file of the query
- * program that prints or exits.
+ * main.c - quire-query: argv -> quire_search_options -> quire_search(); prints the hits;
+ * maps the result to grep's exit codes (0 hits, 1 none, 2 error). A client of libquire's
+ * public API (quire/quire.h) and base's helpers only, as quire-index and quire-serve are.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "comm.h"
-#include "prose.h"
-#include "query.h"
-#include "quire/analysis.h"
 #include "quire/cli.h"
-#include "quire/date.h"
 #include "quire/json_out.h"
+#include "quire/quire.h"
+#include "quire/utf8.h"
 
 #ifndef QUIRE_VERSION
 #define QUIRE_VERSION "unknown"
@@ -32,7 +28,9 @@
 typedef enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_TREC } output_format;
 
 typedef struct cli {
-    search_options search;
+    quire_search_options search;
+    const char *query; /* the query of this run (a batch: of the current line) */
+    size_t query_len;
     output_format format;
     bool format_given; /* --format was used (--batch defaults to trec otherwise) */
     bool count_only;
@@ -204,27 +202,37 @@ static int parse_real(const char *s, double *out)
     return quire_cli_real(s, out);
 }
 
+/* Set or clear one of the search flags (QUIRE_SEARCH_*). */
+static void set_flag(cli *c, unsigned flag, bool on)
+{
+    if (on)
+        c->search.flags |= flag;
+    else
+        c->search.flags &= ~flag;
+}
+
 /* Apply one option; returns -1 (after printing) on a bad value, 1 to exit 0 at once. */
 static int apply(void *ctx, const quire_cli_option *o, const char *value)
 {
     cli *c = ctx;
+    quire_search_options *s = &c->search;
     switch ((opt_id)o->id) {
     case OPT_TOP:
-        if (parse_count(value, &c->search.top_k) != 0)
+        if (parse_count(value, &s->top_k) != 0)
             return fail("--top: not a count: '%s'", value), -1;
         return 0;
     case OPT_ANY:
-        c->search.match_any = true;
+        set_flag(c, QUIRE_SEARCH_ANY, true);
         return 0;
     case OPT_ALL:
-        c->search.match_any = false;
+        set_flag(c, QUIRE_SEARCH_ANY, false);
         return 0;
     case OPT_K1:
-        if (parse_real(value, &c->search.k1) != 0 || c->search.k1 < 0)
+        if (parse_real(value, &s->k1) != 0 || s->k1 < 0)
             return fail("--k1: not a number >= 0: '%s'", value), -1;
         return 0;
     case OPT_B:
-        if (parse_real(value, &c->search.b) != 0 || c->search.b < 0 || c->search.b > 1)
+        if (parse_real(value, &s->b) != 0 || s->b < 0 || s->b > 1)
             return fail("--b: not a number in 0..1: '%s'", value), -1;
         return 0;
     case OPT_FORMAT:
@@ -242,41 +250,38 @@ static int apply(void *ctx, const quire_cli_option *o, const char *value)
         c->count_only = true;
         return 0;
     case OPT_LENIENT:
-        c->search.lenient = true;
+        set_flag(c, QUIRE_SEARCH_LENIENT, true);
         return 0;
     case OPT_PLAIN:
-        c->search.plain = true;
+        set_flag(c, QUIRE_SEARCH_PLAIN, true);
         return 0;
     case OPT_KEEP_STOPWORDS:
-        c->search.keep_stopwords = true;
+        set_flag(c, QUIRE_SEARCH_STOPWORDS, true);
         return 0;
     case OPT_PROXIMITY:
-        c->search.proximity = true;
+        set_flag(c, QUIRE_SEARCH_PROXIMITY, true);
         return 0;
     case OPT_TITLE_WEIGHT:
-        if (parse_real(value, &c->search.title_weight) != 0 || !(c->search.title_weight > 0))
+        if (parse_real(value, &s->title_weight) != 0 || !(s->title_weight > 0))
             return fail("--title-weight: not a number > 0: '%s'", value), -1;
         return 0;
     case OPT_RM3:
-        c->search.rm3 = true;
+        set_flag(c, QUIRE_SEARCH_RM3, true);
         return 0;
     case OPT_RM3_DOCS:
-        if (parse_count(value, &c->search.rm3_docs) != 0 || c->search.rm3_docs == 0 ||
-            c->search.rm3_docs > 1000)
+        if (parse_count(value, &s->rm3_docs) != 0 || s->rm3_docs == 0 || s->rm3_docs > 1000)
             return fail("--rm3-docs: not a count from 1 to 1000: '%s'", value), -1;
-        c->search.rm3 = true;
+        set_flag(c, QUIRE_SEARCH_RM3, true);
         return 0;
     case OPT_RM3_TERMS:
-        if (parse_count(value, &c->search.rm3_terms) != 0 || c->search.rm3_terms == 0 ||
-            c->search.rm3_terms > 1000)
+        if (parse_count(value, &s->rm3_terms) != 0 || s->rm3_terms == 0 || s->rm3_terms > 1000)
             return fail("--rm3-terms: not a count from 1 to 1000: '%s'", value), -1;
-        c->search.rm3 = true;
+        set_flag(c, QUIRE_SEARCH_RM3, true);
         return 0;
     case OPT_RM3_WEIGHT:
-        if (parse_real(value, &c->search.rm3_weight) != 0 || c->search.rm3_weight < 0 ||
-            c->search.rm3_weight > 1)
+        if (parse_real(value, &s->rm3_weight) != 0 || s->rm3_weight < 0 || s->rm3_weight > 1)
             return fail("--rm3-weight: not a number in 0..1: '%s'", value), -1;
-        c->search.rm3 = true;
+        set_flag(c, QUIRE_SEARCH_RM3, true);
         return 0;
     case OPT_BATCH:
         c->batch = value;
@@ -291,10 +296,10 @@ static int apply(void *ctx, const quire_cli_option *o, const char *value)
         c->timings = value;
         return 0;
     case OPT_EXACT:
-        c->search.exhaustive = true;
+        set_flag(c, QUIRE_SEARCH_EXACT_COUNT, true);
         return 0;
     case OPT_PASSAGES:
-        if (parse_count(value, &c->search.passages) != 0 || c->search.passages > 64)
+        if (parse_count(value, &s->passages) != 0 || s->passages > 64)
             return fail("--passages: not a count from 0 to 64: '%s'", value), -1;
         c->passages_given = true;
         return 0;
@@ -302,7 +307,7 @@ static int apply(void *ctx, const quire_cli_option *o, const char *value)
         uint32_t n;
         if (parse_count(value, &n) != 0 || n < 16 || n > 65536)
             return fail("--passage-length: not a length from 16 to 65536: '%s'", value), -1;
-        c->search.passage_bytes = n;
+        s->passage_bytes = n;
         return 0;
     }
     case OPT_COLOR:
@@ -323,34 +328,33 @@ static int apply(void *ctx, const quire_cli_option *o, const char *value)
         return 0;
     case OPT_SORT:
         if (strcmp(value, "relevance") == 0)
-            c->search.sort = SEARCH_SORT_RELEVANCE;
+            s->sort = QUIRE_SORT_RELEVANCE;
         else if (strcmp(value, "date") == 0)
-            c->search.sort = SEARCH_SORT_DATE;
+            s->sort = QUIRE_SORT_DATE;
         else if (strcmp(value, "-date") == 0)
-            c->search.sort = SEARCH_SORT_DATE_DESC;
+            s->sort = QUIRE_SORT_DATE_DESC;
         else
             return fail("--sort: expected relevance, date or -date, not '%s'", value), -1;
         return 0;
     case OPT_OFFSET:
-        if (parse_count(value, &c->search.offset) != 0)
+        if (parse_count(value, &s->offset) != 0)
             return fail("--offset: not a count: '%s'", value), -1;
         return 0;
     case OPT_SHOW:
         c->show = value;
         return 0;
     case OPT_CLOSENESS:
-        if (parse_real(value, &c->search.closeness) != 0 || !(c->search.closeness > 0) ||
-            c->search.closeness > 1)
+        if (parse_real(value, &s->closeness) != 0 || !(s->closeness > 0) || s->closeness > 1)
             return fail("--closeness: not a number above 0 and at most 1: '%s'", value), -1;
         return 0;
     case OPT_NO_CLOSE:
-        c->search.fallback = false;
+        set_flag(c, QUIRE_SEARCH_FALLBACK, false);
         return 0;
     case OPT_NO_NOTES:
-        c->search.notes = false;
+        set_flag(c, QUIRE_SEARCH_NOTES, false);
         return 0;
     case OPT_EXPLAIN:
-        c->search.explain = true;
+        set_flag(c, QUIRE_SEARCH_EXPLAIN, true);
         return 0;
     case OPT_DIFF_OPEN:
         c->diff_open = value;
@@ -408,89 +412,42 @@ typedef struct marks {
     const char *diff_close;
 } marks;
 
+/* The highlights of one field of a hit, read from the results: a passage's (into the
+ * text), or with p NULL the title's. */
+typedef struct field_spans {
+    const quire_hit *hit;
+    const quire_passage *p;
+} field_spans;
+
+static size_t span_count(const field_spans *f)
+{
+    return f->p != NULL ? quire_passage_highlight_count(f->p)
+                        : quire_hit_title_highlight_count(f->hit);
+}
+
+static quire_span span_at(const field_spans *f, size_t i)
+{
+    return f->p != NULL ? quire_passage_highlight(f->p, i) : quire_hit_title_highlight(f->hit, i);
+}
+
 /* Print s[0..len) (bytes base..base+len of a field) on one line: white space and control
- * characters collapsed to one space, highlights h[0..n) (absolute offsets) marked. */
-static void print_marked(const char *s, size_t len, size_t base, const search_highlight *h,
-                         uint32_t n, const marks *m)
+ * characters collapsed to one space, the highlights of f marked, and inside them the
+ * ranges d[0..nd) (absolute offsets, ascending) in the second style. */
+static void print_marked(const char *s, size_t len, size_t base, const field_spans *f,
+                         const quire_span *d, size_t nd, const marks *m)
 {
-    uint32_t k = 0;
+    const size_t n = span_count(f);
+    size_t k = 0, j = 0;
+    quire_span h = n > 0 ? span_at(f, 0) : (quire_span){0, 0};
     bool space = false;
     for (size_t i = 0; i < len; i++) {
         const size_t at = base + i;
-        while (k < n && h[k].end <= at)
-            k++;
-        const bool opens = k < n && h[k].start == at;
-        const unsigned char ch = (unsigned char)s[i];
-        const bool blank = ch <= 0x20 || ch == 0x7f;
-        if (blank && !opens) {
-            space = true;
-            continue;
-        }
-        if (space)
-            putchar(' ');
-        space = false;
-        if (opens)
-            (void)fputs(m->open, stdout);
-        putchar(blank ? ' ' : ch);
-        if (k < n && h[k].end == at + 1)
-            (void)fputs(m->close, stdout);
-    }
-}
-
-/* The words of the hit's renderings in one field that differ from the quote, as byte
- * ranges (neighbouring ones joined), ascending; *n of them (quire_malloc'd, may be NULL). */
-static search_highlight *diff_ranges(const search_hit *h, bool title, uint32_t *n)
-{
-    *n = 0;
-    uint32_t cap = 0;
-    for (uint32_t i = 0; i < h->rendering_count; i++)
-        cap += h->renderings[i].in_title == title ? h->renderings[i].token_count : 0;
-    if (cap == 0)
-        return NULL;
-    search_highlight *d = malloc((size_t)cap * sizeof *d);
-    if (d == NULL)
-        return NULL;
-    for (uint32_t i = 0; i < h->rendering_count; i++) {
-        const search_rendering *r = &h->renderings[i];
-        if (r->in_title != title)
-            continue;
-        bool joined = false;
-        for (uint32_t k = 0; k < r->token_count; k++) {
-            const search_aligned *t = &r->tokens[k];
-            if (t->kind == SEARCH_WORD_SAME) {
-                joined = false;
-                continue;
-            }
-            if (joined)
-                d[*n - 1].end = t->end;
-            else
-                d[(*n)++] = (search_highlight){.start = t->start, .end = t->end};
-            joined = true;
-        }
-    }
-    /* renderings come best first: order the ranges by offset */
-    for (uint32_t i = 1; i < *n; i++)
-        for (uint32_t k = i; k > 0 && d[k].start < d[k - 1].start; k--) {
-            const search_highlight t = d[k];
-            d[k] = d[k - 1];
-            d[k - 1] = t;
-        }
-    return d;
-}
-
-/* print_marked, and inside the highlights the ranges d[0..nd) in the second style. */
-static void print_marked_diff(const char *s, size_t len, size_t base, const search_highlight *h,
-                              uint32_t n, const search_highlight *d, uint32_t nd, const marks *m)
-{
-    uint32_t k = 0, j = 0;
-    bool space = false;
-    for (size_t i = 0; i < len; i++) {
-        const size_t at = base + i;
-        while (k < n && h[k].end <= at)
-            k++;
+        while (k < n && h.end <= at)
+            if (++k < n)
+                h = span_at(f, k);
         while (j < nd && d[j].end <= at)
             j++;
-        const bool opens = k < n && h[k].start == at;
+        const bool opens = k < n && h.start == at;
         const bool diff_opens = j < nd && d[j].start == at;
         const unsigned char ch = (unsigned char)s[i];
         const bool blank = ch <= 0x20 || ch == 0x7f;
@@ -508,190 +465,252 @@ static void print_marked_diff(const char *s, size_t len, size_t base, const sear
         putchar(blank ? ' ' : ch);
         if (j < nd && d[j].end == at + 1)
             (void)fputs(m->diff_close, stdout);
-        if (k < n && h[k].end == at + 1)
+        if (k < n && h.end == at + 1)
             (void)fputs(m->close, stdout);
     }
 }
 
-/* A field of a hit, its highlights marked, and its renderings' differing words. */
-static void print_field(const search_hit *hit, bool title, const char *s, size_t len, size_t base,
-                        const search_highlight *h, uint32_t n, const marks *m)
+/* The words of the hit's renderings in one field that differ from the quote, as byte
+ * ranges (neighbouring ones joined), ascending; *n of them (malloc'd, may be NULL: then
+ * the field is printed without them). */
+static quire_span *diff_ranges(const quire_hit *h, bool title, size_t *n)
 {
-    uint32_t nd;
-    search_highlight *d = diff_ranges(hit, title, &nd);
-    if (nd == 0)
-        print_marked(s, len, base, h, n, m);
-    else
-        print_marked_diff(s, len, base, h, n, d, nd, m);
+    *n = 0;
+    const size_t renderings = quire_hit_rendering_count(h);
+    size_t cap = 0;
+    for (size_t i = 0; i < renderings; i++) {
+        const quire_rendering *r = quire_hit_rendering(h, i);
+        cap += quire_rendering_in_title(r) == title ? quire_rendering_word_count(r) : 0;
+    }
+    if (cap == 0)
+        return NULL;
+    quire_span *d = malloc(cap * sizeof *d);
+    if (d == NULL)
+        return NULL;
+    for (size_t i = 0; i < renderings; i++) {
+        const quire_rendering *r = quire_hit_rendering(h, i);
+        if (quire_rendering_in_title(r) != title)
+            continue;
+        bool joined = false;
+        for (size_t k = 0; k < quire_rendering_word_count(r); k++) {
+            const quire_aligned t = quire_rendering_word(r, k);
+            if (t.kind == QUIRE_WORD_SAME) {
+                joined = false;
+                continue;
+            }
+            if (joined)
+                d[*n - 1].end = t.span.end;
+            else
+                d[(*n)++] = t.span;
+            joined = true;
+        }
+    }
+    /* renderings come best first: order the ranges by offset */
+    for (size_t i = 1; i < *n; i++)
+        for (size_t k = i; k > 0 && d[k].start < d[k - 1].start; k--) {
+            const quire_span t = d[k];
+            d[k] = d[k - 1];
+            d[k - 1] = t;
+        }
+    return d;
+}
+
+/* A field of a hit (its title, or passage p), its highlights marked, and its renderings'
+ * differing words. */
+static void print_field(const quire_hit *hit, const quire_passage *p, const char *s, size_t len,
+                        size_t base, const marks *m)
+{
+    size_t nd;
+    quire_span *d = diff_ranges(hit, p == NULL, &nd);
+    const field_spans f = {hit, p};
+    print_marked(s, len, base, &f, d, nd, m);
     free(d);
 }
 
-static void print_word_notes(const search_result *r)
+static void print_word_notes(const quire_results *r)
 {
-    for (uint32_t i = 0; i < r->note_count; i++) {
-        const search_word_note *note = &r->notes[i];
-        printf("note: %s: also in the index:", note->word);
-        for (uint32_t k = 0; k < note->variant_count; k++)
-            printf("%s %s (%llu%s)", k ? "," : "", note->variants[k].form,
-                   (unsigned long long)note->variants[k].docs,
-                   k == 0 ? (note->variants[k].docs == 1 ? " document" : " documents") : "");
-        if (note->more > 0)
-            printf(" and %u more", (unsigned)note->more);
-        printf("; %s~ finds them\n", note->word);
+    for (size_t i = 0; i < quire_results_note_count(r); i++) {
+        const char *word = quire_results_note_word(r, i);
+        printf("note: %s: also in the index:", word);
+        for (size_t k = 0; k < quire_results_note_variant_count(r, i); k++) {
+            const quire_form v = quire_results_note_variant(r, i, k);
+            printf("%s %s (%llu%s)", k ? "," : "", v.form, (unsigned long long)v.documents,
+                   k == 0 ? (v.documents == 1 ? " document" : " documents") : "");
+        }
+        if (quire_results_note_more(r, i) > 0)
+            printf(" and %zu more", quire_results_note_more(r, i));
+        printf("; %s~ finds them\n", word);
     }
 }
 
 /* A fuzzy word past the cap says how many of its variants it searched. */
-static void print_fuzzy_notes(const search_result *r)
+static void print_fuzzy_notes(const quire_results *r)
 {
-    for (uint32_t i = 0; i < r->fuzzy_count; i++) {
-        const search_fuzzy *f = &r->fuzzy[i];
-        if (f->lowered_from >= 0)
-            printf("note: %s~: more than 1024 forms within %d edits; searched within %d\n", f->word,
-                   (int)f->lowered_from, (int)f->distance);
-        if (f->matched > f->searched)
-            printf("note: %s~: %u forms within %d edit%s; the %u closest searched\n", f->word,
-                   (unsigned)f->matched, (int)f->distance, f->distance == 1 ? "" : "s",
-                   (unsigned)f->searched);
-        else if (f->distance < 0)
+    for (size_t i = 0; i < quire_results_fuzzy_count(r); i++) {
+        const quire_fuzzy_word f = quire_results_fuzzy(r, i);
+        if (f.lowered_from >= 0)
+            printf("note: %s~: more than 1024 forms within %d edits; searched within %d\n", f.word,
+                   f.lowered_from, f.distance);
+        if (f.in_reach > f.searched)
+            printf("note: %s~: %zu forms within %d edit%s; the %zu closest searched\n", f.word,
+                   f.in_reach, f.distance, f.distance == 1 ? "" : "s", f.searched);
+        else if (f.distance < 0)
             printf("note: %s~: a word of 1-2 characters has no variants by default; write "
                    "%s~1\n",
-                   f->word, f->word);
+                   f.word, f.word);
     }
 }
 
 /* What to say before the hits of an approximate quote or of a quote that fell back. */
-static void print_quote_notes(const search_result *r)
+static void print_quote_notes(const quire_results *r)
 {
-    if (r->quote_count != 1)
+    if (quire_results_quote_count(r) != 1)
         return;
-    const search_quote *q = &r->quotes[0];
-    if (q->exact_docs == 0 && q->renderings > 0 && (r->fell_back || r->hit_count > 0))
-        printf("no exact match; %llu close rendering%s:\n", (unsigned long long)q->renderings,
-               q->renderings == 1 ? "" : "s");
+    const quire_quote q = quire_results_quote(r, 0);
+    if (q.exact_documents == 0 && q.renderings > 0 &&
+        (quire_results_fell_back(r) || quire_results_hit_count(r) > 0))
+        printf("no exact match; %llu close rendering%s:\n", (unsigned long long)q.renderings,
+               q.renderings == 1 ? "" : "s");
 }
 
-static void print_explain(const search_result *r)
+/* The quote whose words clause c weighs: the last of as many words (approximate quotes). */
+static size_t quote_of_clause(const quire_results *r, const quire_clause *c)
 {
-    const search_explain *e = r->explain;
-    if (e == NULL)
+    size_t q = 0;
+    for (size_t qi = 0; qi < quire_results_quote_count(r); qi++)
+        if (quire_results_quote(r, qi).word_count == quire_clause_word_count(c))
+            q = qi;
+    return q;
+}
+
+static void print_explain(const quire_results *r)
+{
+    const char *parsed = quire_results_parsed(r);
+    if (parsed == NULL)
         return;
-    printf("explain: %s\n", e->parsed);
-    for (uint32_t i = 0; i < e->clause_count; i++) {
-        const search_clause *c = &e->clauses[i];
-        printf("  clause %u: %s (%s%s)", (unsigned)(i + 1), c->label, c->kind,
-               c->negated ? ", excluded" : "");
-        if (c->stem != NULL)
-            printf(": stem %s", c->stem);
-        if (c->distance >= 0)
-            printf(": distance %d", (int)c->distance);
-        printf("; %llu document%s", (unsigned long long)c->df, c->df == 1 ? "" : "s");
-        if (c->occurrences > 0)
-            printf(", %llu occurrence%s", (unsigned long long)c->occurrences,
-                   c->occurrences == 1 ? "" : "s");
-        printf("; weight %.4f", c->weight);
-        if (c->form_count > 0) {
+    printf("explain: %s\n", parsed);
+    for (size_t i = 0; i < quire_results_clause_count(r); i++) {
+        const quire_clause *c = quire_results_clause(r, i);
+        const uint64_t df = quire_clause_documents(c), occ = quire_clause_occurrences(c);
+        printf("  clause %zu: %s (%s%s)", i + 1, quire_clause_label(c), quire_clause_kind(c),
+               quire_clause_excluded(c) ? ", excluded" : "");
+        if (quire_clause_stem(c) != NULL)
+            printf(": stem %s", quire_clause_stem(c));
+        if (quire_clause_distance(c) >= 0)
+            printf(": distance %d", quire_clause_distance(c));
+        printf("; %llu document%s", (unsigned long long)df, df == 1 ? "" : "s");
+        if (occ > 0)
+            printf(", %llu occurrence%s", (unsigned long long)occ, occ == 1 ? "" : "s");
+        printf("; weight %.4f", quire_clause_weight(c));
+        const size_t forms = quire_clause_form_count(c);
+        if (forms > 0) {
             printf("; forms:");
-            for (uint32_t k = 0; k < c->form_count; k++) {
-                printf("%s %s (%llu", k ? "," : "", c->forms[k].form,
-                       (unsigned long long)c->forms[k].docs);
-                if (c->forms[k].distance >= 0)
-                    printf(", distance %d", (int)c->forms[k].distance);
+            for (size_t k = 0; k < forms; k++) {
+                const quire_form f = quire_clause_form(c, k);
+                printf("%s %s (%llu", k ? "," : "", f.form, (unsigned long long)f.documents);
+                if (f.distance >= 0)
+                    printf(", distance %d", f.distance);
                 putchar(')');
             }
         }
-        if (c->forms_more > 0)
-            printf("; %u more within the distance, not searched (the closest %u are)",
-                   (unsigned)c->forms_more, (unsigned)(c->form_count));
-        if (c->word_count > 0 && r->quote_count > 0) {
+        if (quire_clause_forms_not_searched(c) > 0)
+            printf("; %zu more within the distance, not searched (the closest %zu are)",
+                   quire_clause_forms_not_searched(c), forms);
+        const size_t words = quire_clause_word_count(c);
+        if (words > 0 && quire_results_quote_count(r) > 0) {
+            const size_t q = quote_of_clause(r, c);
+            const size_t quote_words = quire_results_quote(r, q).word_count;
             printf("; word weights:");
-            for (uint32_t k = 0; k < c->word_count; k++) {
-                const search_quote *q = &r->quotes[0];
-                for (uint32_t qi = 0; qi < r->quote_count; qi++)
-                    if (r->quotes[qi].word_count == c->word_count)
-                        q = &r->quotes[qi];
-                printf(" %s %.3f", k < q->word_count ? q->words[k] : "?", c->word_weights[k]);
-            }
+            for (size_t k = 0; k < words; k++)
+                printf(" %s %.3f", k < quote_words ? quire_results_quote_word(r, q, k) : "?",
+                       quire_clause_word_weight(c, k));
         }
         putchar('\n');
     }
 }
 
-static void print_hit_explain(const search_result *r, const search_hit *h)
+static void print_hit_explain(const quire_results *r, const quire_hit *h)
 {
-    if (r->explain == NULL || h->clause_scores == NULL)
+    if (quire_results_parsed(r) == NULL)
         return;
     (void)fputs("   score:", stdout);
     bool any = false;
-    for (uint32_t k = 0; k < r->explain->clause_count; k++) {
-        if (h->clause_tfs[k] == 0 && h->clause_scores[k] == 0)
+    for (size_t k = 0; k < quire_results_clause_count(r); k++) {
+        uint64_t tf;
+        const double score = quire_hit_clause_score(h, k, &tf);
+        if (tf == 0 && score == 0)
             continue;
-        printf("%s %s tf %llu -> %.4f", any ? " +" : "", r->explain->clauses[k].label,
-               (unsigned long long)h->clause_tfs[k], h->clause_scores[k]);
+        printf("%s %s tf %llu -> %.4f", any ? " +" : "",
+               quire_clause_label(quire_results_clause(r, k)), (unsigned long long)tf, score);
         any = true;
     }
-    printf(" = %.4f\n", h->score);
-    for (uint32_t k = 0; k < h->rendering_count; k++) {
-        const search_rendering *rr = &h->renderings[k];
-        printf("   rendering %u: closeness %.4f", (unsigned)(k + 1), rr->closeness);
-        if (rr->missing_count > 0 && rr->quote < r->quote_count) {
+    printf(" = %.4f\n", quire_hit_score(h));
+    for (size_t k = 0; k < quire_hit_rendering_count(h); k++) {
+        const quire_rendering *rr = quire_hit_rendering(h, k);
+        const size_t quote = quire_rendering_quote(rr);
+        printf("   rendering %zu: closeness %.4f", k + 1, quire_rendering_closeness(rr));
+        if (quire_rendering_missing_count(rr) > 0 && quote < quire_results_quote_count(r)) {
             printf(", missing:");
-            for (uint32_t w = 0; w < rr->missing_count; w++)
-                printf(" %s", r->quotes[rr->quote].words[rr->missing[w]]);
+            for (size_t w = 0; w < quire_rendering_missing_count(rr); w++)
+                printf(" %s", quire_results_quote_word(r, quote, quire_rendering_missing(rr, w)));
         }
         putchar('\n');
     }
 }
 
-static void print_text(const search_result *r, const marks *m, uint32_t offset)
+static void print_text(const quire_results *r, const marks *m, uint32_t offset)
 {
     print_explain(r);
     print_word_notes(r);
     print_fuzzy_notes(r);
     print_quote_notes(r);
-    for (uint32_t i = 0; i < r->hit_count; i++) {
-        const search_hit *h = &r->hits[i];
+    for (size_t i = 0; i < quire_results_hit_count(r); i++) {
+        const quire_hit *h = quire_results_hit(r, i);
+        size_t id_len, title_len;
+        const char *id = quire_hit_id(h, &id_len);
+        const char *title = quire_hit_title(h, &title_len);
         printf("%llu. ", (unsigned long long)offset + i + 1);
-        print_clean(h->external_id, h->external_id_len);
-        printf("  %.4f  ", h->score);
-        if (h->title_len > 0)
-            print_field(h, true, h->title, h->title_len, 0, h->title_highlights,
-                        h->title_highlight_count, m);
+        print_clean(id, id_len);
+        printf("  %.4f  ", quire_hit_score(h));
+        if (title_len > 0)
+            print_field(h, NULL, title, title_len, 0, m);
         else
             (void)fputs("(no title)", stdout);
-        if (h->date != QUIRE_NO_DATE) {
-            char day[11];
-            quire_date_format(h->date, day);
-            printf("  %s", day);
-        }
+        if (quire_hit_date(h) != NULL)
+            printf("  %s", quire_hit_date(h));
         putchar('\n');
-        for (uint32_t k = 0; k < h->passage_count; k++) {
-            const search_passage *p = &h->passages[k];
+        for (size_t k = 0; k < quire_hit_passage_count(h); k++) {
+            const quire_passage *p = quire_hit_passage(h, k);
+            size_t len;
+            const char *text = quire_passage_text(p, &len);
             (void)fputs("   ", stdout);
-            if (p->cut_before)
+            if (quire_passage_cut_before(p))
                 (void)fputs("\u2026", stdout);
-            print_field(h, false, p->text, p->end - p->start, p->start, p->highlights,
-                        p->highlight_count, m);
-            if (p->cut_after)
+            print_field(h, p, text, len, quire_passage_span(p).start, m);
+            if (quire_passage_cut_after(p))
                 (void)fputs("\u2026", stdout);
             putchar('\n');
         }
         print_hit_explain(r, h);
     }
-    printf("%s%llu matching document%s", r->match_count_exact ? "" : "at least ",
-           (unsigned long long)r->match_count, r->match_count == 1 ? "" : "s");
+    bool exact;
+    const uint64_t matches = quire_results_match_count(r, &exact);
+    printf("%s%llu matching document%s", exact ? "" : "at least ", (unsigned long long)matches,
+           matches == 1 ? "" : "s");
     if (offset > 0)
         printf(" (from hit %llu)", (unsigned long long)offset + 1);
     putchar('\n');
 }
 
-static void print_trec(const search_result *r, const char *qid, const char *tag, uint32_t offset)
+static void print_trec(const quire_results *r, const char *qid, const char *tag, uint32_t offset)
 {
-    for (uint32_t i = 0; i < r->hit_count; i++) {
-        const search_hit *h = &r->hits[i];
+    for (size_t i = 0; i < quire_results_hit_count(r); i++) {
+        const quire_hit *h = quire_results_hit(r, i);
+        size_t id_len;
+        const char *id = quire_hit_id(h, &id_len);
         printf("%s Q0 ", qid);
-        print_clean(h->external_id, h->external_id_len);
-        printf(" %llu %.4f %s\n", (unsigned long long)offset + i + 1, h->score, tag);
+        print_clean(id, id_len);
+        printf(" %llu %.4f %s\n", (unsigned long long)offset + i + 1, quire_hit_score(h), tag);
     }
 }
 
@@ -707,25 +726,25 @@ static void flush_json(void)
 }
 
 /* "line":L,"column":C,"offset":O of a source position, null where unknown. */
-static void print_json_position(quire_json *j, const search_source *s, const char *offset_name)
+static void print_json_position(quire_json *j, quire_position s, const char *offset_name)
 {
-    if (s->line > 0)
-        quire_json_printf(j, "\"line\":%llu", (unsigned long long)s->line);
+    if (s.line > 0)
+        quire_json_printf(j, "\"line\":%llu", (unsigned long long)s.line);
     else
         quire_json_lit(j, "\"line\":null");
-    if (s->column > 0)
-        quire_json_printf(j, ",\"column\":%u", (unsigned)s->column);
+    if (s.column > 0)
+        quire_json_printf(j, ",\"column\":%u", (unsigned)s.column);
     else
         quire_json_lit(j, ",\"column\":null");
-    if (s->offset != UINT64_MAX)
-        quire_json_printf(j, ",\"%s\":%llu", offset_name, (unsigned long long)s->offset);
+    if (s.offset != UINT64_MAX)
+        quire_json_printf(j, ",\"%s\":%llu", offset_name, (unsigned long long)s.offset);
     else
         quire_json_printf(j, ",\"%s\":null", offset_name);
 }
 
 /* ,"origin":...,"source":{line, column, offset} of a document's text start. */
 static void print_json_origin(quire_json *j, const char *origin, size_t origin_len,
-                              const search_source *s)
+                              quire_position s)
 {
     quire_json_lit(j, ",\"origin\":");
     quire_json_string(j, origin, origin_len);
@@ -736,209 +755,228 @@ static void print_json_origin(quire_json *j, const char *origin, size_t origin_l
 
 /* ,"source":{...} of a passage of a plain text file: where it and its highlights lie in
  * the file (byte offsets when the text is the file's bytes). */
-static void print_json_passage_source(quire_json *j, const search_passage *p,
-                                      const search_source *doc)
+static void print_json_passage_source(quire_json *j, const quire_passage *p, quire_position doc)
 {
-    if (doc->column == 0)
+    if (doc.column == 0)
         return;
     quire_json_lit(j, ",\"source\":{");
-    print_json_position(j, &p->source, "start");
-    if (doc->offset != UINT64_MAX)
-        quire_json_printf(j, ",\"end\":%llu", (unsigned long long)(doc->offset + p->end));
+    print_json_position(j, quire_passage_source(p), "start");
+    if (doc.offset != UINT64_MAX)
+        quire_json_printf(j, ",\"end\":%llu",
+                          (unsigned long long)(doc.offset + quire_passage_span(p).end));
     else
         quire_json_lit(j, ",\"end\":null");
     quire_json_lit(j, ",\"highlights\":[");
-    for (uint32_t i = 0; i < p->highlight_count; i++) {
-        const search_highlight *h = &p->highlights[i];
+    for (size_t i = 0; i < quire_passage_highlight_count(p); i++) {
         quire_json_lit(j, i ? ",{" : "{");
-        print_json_position(j, &h->source, "start");
-        if (doc->offset != UINT64_MAX)
-            quire_json_printf(j, ",\"end\":%llu}", (unsigned long long)(doc->offset + h->end));
+        print_json_position(j, quire_passage_highlight_source(p, i), "start");
+        if (doc.offset != UINT64_MAX)
+            quire_json_printf(j, ",\"end\":%llu}",
+                              (unsigned long long)(doc.offset + quire_passage_highlight(p, i).end));
         else
             quire_json_lit(j, ",\"end\":null}");
     }
     quire_json_lit(j, "]}");
 }
 
-static void print_json_spans(quire_json *j, const search_highlight *h, uint32_t n)
+static void print_json_spans(quire_json *j, const field_spans *f)
 {
     quire_json_raw(j, "[", 1);
-    for (uint32_t i = 0; i < n; i++)
-        quire_json_printf(j, "%s[%zu,%zu]", i ? "," : "", h[i].start, h[i].end);
+    for (size_t i = 0; i < span_count(f); i++) {
+        const quire_span s = span_at(f, i);
+        quire_json_printf(j, "%s[%zu,%zu]", i ? "," : "", s.start, s.end);
+    }
     quire_json_raw(j, "]", 1);
 }
 
 static const char *const word_kinds[] = {"same", "stem", "variant", "substituted", "inserted"};
 
-static void print_json_forms(quire_json *j, const search_form *f, uint32_t n)
+static void print_json_form(quire_json *j, quire_form f, bool first)
 {
-    quire_json_raw(j, "[", 1);
-    for (uint32_t k = 0; k < n; k++) {
-        quire_json_printf(j, "%s{\"form\":", k ? "," : "");
-        quire_json_string(j, f[k].form, strlen(f[k].form));
-        quire_json_printf(j, ",\"documents\":%llu", (unsigned long long)f[k].docs);
-        if (f[k].distance >= 0)
-            quire_json_printf(j, ",\"distance\":%d", (int)f[k].distance);
-        quire_json_raw(j, "}", 1);
-    }
-    quire_json_raw(j, "]", 1);
+    quire_json_printf(j, "%s{\"form\":", first ? "" : ",");
+    quire_json_string(j, f.form, strlen(f.form));
+    quire_json_printf(j, ",\"documents\":%llu", (unsigned long long)f.documents);
+    if (f.distance >= 0)
+        quire_json_printf(j, ",\"distance\":%d", f.distance);
+    quire_json_raw(j, "}", 1);
 }
 
 /* The last line's fields on the query's variants, when there is something to say:
  * fell_back, quotes, notes, fuzzy and, with --explain, explain. */
-static void print_json_query(quire_json *j, const search_result *r)
+static void print_json_query(quire_json *j, const quire_results *r)
 {
-    if (r->quote_count == 0 && r->note_count == 0 && r->fuzzy_count == 0 && r->explain == NULL)
+    const char *parsed = quire_results_parsed(r);
+    if (quire_results_quote_count(r) == 0 && quire_results_note_count(r) == 0 &&
+        quire_results_fuzzy_count(r) == 0 && parsed == NULL)
         return;
-    quire_json_printf(j, ",\"fell_back\":%s", r->fell_back ? "true" : "false");
+    quire_json_printf(j, ",\"fell_back\":%s", quire_results_fell_back(r) ? "true" : "false");
     quire_json_lit(j, ",\"quotes\":[");
-    for (uint32_t i = 0; i < r->quote_count; i++) {
-        const search_quote *q = &r->quotes[i];
+    for (size_t i = 0; i < quire_results_quote_count(r); i++) {
+        const quire_quote q = quire_results_quote(r, i);
         quire_json_printf(j, "%s{\"words\":[", i ? "," : "");
-        for (uint32_t k = 0; k < q->word_count; k++) {
+        for (size_t k = 0; k < q.word_count; k++) {
+            const char *w = quire_results_quote_word(r, i, k);
             if (k > 0)
                 quire_json_raw(j, ",", 1);
-            quire_json_string(j, q->words[k], strlen(q->words[k]));
+            quire_json_string(j, w, strlen(w));
         }
         quire_json_printf(j,
                           "],\"threshold\":%g,\"exact_documents\":%llu,\"close_documents\":%llu,"
                           "\"renderings\":%llu}",
-                          q->threshold, (unsigned long long)q->exact_docs,
-                          (unsigned long long)q->close_docs, (unsigned long long)q->renderings);
+                          q.threshold, (unsigned long long)q.exact_documents,
+                          (unsigned long long)q.close_documents, (unsigned long long)q.renderings);
     }
     quire_json_lit(j, "],\"notes\":[");
-    for (uint32_t i = 0; i < r->note_count; i++) {
-        const search_word_note *n = &r->notes[i];
+    for (size_t i = 0; i < quire_results_note_count(r); i++) {
+        const char *word = quire_results_note_word(r, i);
         quire_json_printf(j, "%s{\"word\":", i ? "," : "");
-        quire_json_string(j, n->word, strlen(n->word));
-        quire_json_lit(j, ",\"variants\":");
-        print_json_forms(j, n->variants, n->variant_count);
-        quire_json_printf(j, ",\"more\":%u}", (unsigned)n->more);
+        quire_json_string(j, word, strlen(word));
+        quire_json_lit(j, ",\"variants\":[");
+        for (size_t k = 0; k < quire_results_note_variant_count(r, i); k++)
+            print_json_form(j, quire_results_note_variant(r, i, k), k == 0);
+        quire_json_printf(j, "],\"more\":%zu}", quire_results_note_more(r, i));
     }
     quire_json_lit(j, "],\"fuzzy\":[");
-    for (uint32_t i = 0; i < r->fuzzy_count; i++) {
-        const search_fuzzy *f = &r->fuzzy[i];
+    for (size_t i = 0; i < quire_results_fuzzy_count(r); i++) {
+        const quire_fuzzy_word f = quire_results_fuzzy(r, i);
         quire_json_printf(j, "%s{\"word\":", i ? "," : "");
-        quire_json_string(j, f->word, strlen(f->word));
-        quire_json_printf(
-            j, ",\"distance\":%d,\"lowered_from\":%d,\"searched\":%u,\"in_reach\":%u}",
-            (int)f->distance, (int)f->lowered_from, (unsigned)f->searched, (unsigned)f->matched);
+        quire_json_string(j, f.word, strlen(f.word));
+        quire_json_printf(j,
+                          ",\"distance\":%d,\"lowered_from\":%d,\"searched\":%zu,\"in_reach\":%zu}",
+                          f.distance, f.lowered_from, f.searched, f.in_reach);
     }
     quire_json_raw(j, "]", 1);
-    if (r->explain != NULL) {
-        const search_explain *e = r->explain;
-        quire_json_lit(j, ",\"explain\":{\"parsed\":");
-        quire_json_string(j, e->parsed, strlen(e->parsed));
-        quire_json_lit(j, ",\"clauses\":[");
-        for (uint32_t i = 0; i < e->clause_count; i++) {
-            const search_clause *c = &e->clauses[i];
-            quire_json_printf(j, "%s{\"label\":", i ? "," : "");
-            quire_json_string(j, c->label, strlen(c->label));
-            quire_json_printf(j, ",\"kind\":\"%s\",\"excluded\":%s", c->kind,
-                              c->negated ? "true" : "false");
-            if (c->stem != NULL) {
-                quire_json_lit(j, ",\"stem\":");
-                quire_json_string(j, c->stem, strlen(c->stem));
-            }
-            quire_json_printf(j, ",\"documents\":%llu,\"occurrences\":%llu,\"weight\":%.6f",
-                              (unsigned long long)c->df, (unsigned long long)c->occurrences,
-                              c->weight);
-            if (c->distance >= 0)
-                quire_json_printf(j, ",\"distance\":%d,\"not_searched\":%u", (int)c->distance,
-                                  (unsigned)c->forms_more);
-            quire_json_lit(j, ",\"forms\":");
-            print_json_forms(j, c->forms, c->form_count);
-            if (c->word_count > 0) {
-                quire_json_lit(j, ",\"word_weights\":[");
-                for (uint32_t k = 0; k < c->word_count; k++)
-                    quire_json_printf(j, "%s%.6f", k ? "," : "", c->word_weights[k]);
-                quire_json_raw(j, "]", 1);
-            }
-            quire_json_raw(j, "}", 1);
+    if (parsed == NULL)
+        return;
+    quire_json_lit(j, ",\"explain\":{\"parsed\":");
+    quire_json_string(j, parsed, strlen(parsed));
+    quire_json_lit(j, ",\"clauses\":[");
+    for (size_t i = 0; i < quire_results_clause_count(r); i++) {
+        const quire_clause *c = quire_results_clause(r, i);
+        const char *label = quire_clause_label(c), *stem = quire_clause_stem(c);
+        quire_json_printf(j, "%s{\"label\":", i ? "," : "");
+        quire_json_string(j, label, strlen(label));
+        quire_json_printf(j, ",\"kind\":\"%s\",\"excluded\":%s", quire_clause_kind(c),
+                          quire_clause_excluded(c) ? "true" : "false");
+        if (stem != NULL) {
+            quire_json_lit(j, ",\"stem\":");
+            quire_json_string(j, stem, strlen(stem));
         }
-        quire_json_lit(j, "]}");
+        quire_json_printf(j, ",\"documents\":%llu,\"occurrences\":%llu,\"weight\":%.6f",
+                          (unsigned long long)quire_clause_documents(c),
+                          (unsigned long long)quire_clause_occurrences(c), quire_clause_weight(c));
+        if (quire_clause_distance(c) >= 0)
+            quire_json_printf(j, ",\"distance\":%d,\"not_searched\":%zu", quire_clause_distance(c),
+                              quire_clause_forms_not_searched(c));
+        quire_json_lit(j, ",\"forms\":[");
+        for (size_t k = 0; k < quire_clause_form_count(c); k++)
+            print_json_form(j, quire_clause_form(c, k), k == 0);
+        quire_json_raw(j, "]", 1);
+        if (quire_clause_word_count(c) > 0) {
+            quire_json_lit(j, ",\"word_weights\":[");
+            for (size_t k = 0; k < quire_clause_word_count(c); k++)
+                quire_json_printf(j, "%s%.6f", k ? "," : "", quire_clause_word_weight(c, k));
+            quire_json_raw(j, "]", 1);
+        }
+        quire_json_raw(j, "}", 1);
     }
+    quire_json_lit(j, "]}");
 }
 
 /* A hit's renderings of approximate quotes and its score by clause (--explain). */
-static void print_json_hit_extras(quire_json *j, const search_result *r, const search_hit *h)
+static void print_json_hit_extras(quire_json *j, const quire_results *r, const quire_hit *h)
 {
-    if (h->rendering_count > 0) {
+    if (quire_hit_rendering_count(h) > 0) {
         quire_json_lit(j, ",\"renderings\":[");
-        for (uint32_t k = 0; k < h->rendering_count; k++) {
-            const search_rendering *x = &h->renderings[k];
+        for (size_t k = 0; k < quire_hit_rendering_count(h); k++) {
+            const quire_rendering *x = quire_hit_rendering(h, k);
+            const quire_span s = quire_rendering_span(x);
             quire_json_printf(j,
-                              "%s{\"quote\":%u,\"closeness\":%.6f,\"field\":\"%s\",\"start\":%zu,"
+                              "%s{\"quote\":%zu,\"closeness\":%.6f,\"field\":\"%s\",\"start\":%zu,"
                               "\"end\":%zu,\"words\":[",
-                              k ? "," : "", (unsigned)x->quote, x->closeness,
-                              x->in_title ? "title" : "text", x->start, x->end);
-            for (uint32_t t = 0; t < x->token_count; t++)
+                              k ? "," : "", quire_rendering_quote(x), quire_rendering_closeness(x),
+                              quire_rendering_in_title(x) ? "title" : "text", s.start, s.end);
+            for (size_t t = 0; t < quire_rendering_word_count(x); t++) {
+                const quire_aligned w = quire_rendering_word(x, t);
                 quire_json_printf(j, "%s{\"kind\":\"%s\",\"word\":%d,\"start\":%zu,\"end\":%zu}",
-                                  t ? "," : "", word_kinds[x->tokens[t].kind],
-                                  (int)x->tokens[t].word, x->tokens[t].start, x->tokens[t].end);
+                                  t ? "," : "", word_kinds[w.kind], w.quote_word, w.span.start,
+                                  w.span.end);
+            }
             quire_json_lit(j, "],\"missing\":[");
-            for (uint32_t w = 0; w < x->missing_count; w++)
-                quire_json_printf(j, "%s%u", w ? "," : "", (unsigned)x->missing[w]);
+            for (size_t w = 0; w < quire_rendering_missing_count(x); w++)
+                quire_json_printf(j, "%s%zu", w ? "," : "", quire_rendering_missing(x, w));
             quire_json_lit(j, "]}");
         }
         quire_json_raw(j, "]", 1);
     }
-    if (r->explain != NULL && h->clause_scores != NULL) {
+    if (quire_results_parsed(r) != NULL) {
         quire_json_lit(j, ",\"explain\":[");
         bool any = false;
-        for (uint32_t k = 0; k < r->explain->clause_count; k++) {
-            if (h->clause_tfs[k] == 0 && h->clause_scores[k] == 0)
+        for (size_t k = 0; k < quire_results_clause_count(r); k++) {
+            uint64_t tf;
+            const double score = quire_hit_clause_score(h, k, &tf);
+            if (tf == 0 && score == 0)
                 continue;
-            quire_json_printf(j, "%s{\"clause\":%u,\"tf\":%llu,\"score\":%.6f}", any ? "," : "",
-                              (unsigned)k, (unsigned long long)h->clause_tfs[k],
-                              h->clause_scores[k]);
+            quire_json_printf(j, "%s{\"clause\":%zu,\"tf\":%llu,\"score\":%.6f}", any ? "," : "", k,
+                              (unsigned long long)tf, score);
             any = true;
         }
         quire_json_raw(j, "]", 1);
     }
 }
 
+static void print_json_qid(quire_json *j, const char *qid)
+{
+    if (qid == NULL)
+        return;
+    quire_json_lit(j, "\"qid\":");
+    quire_json_string(j, qid, strlen(qid));
+    quire_json_raw(j, ",", 1);
+}
+
 /* One object per hit and line: rank, id, title, date, score (and qid in a batch); with
  * passages, title_highlights and passages (byte offsets into the title and the text). */
-static void print_json(quire_json *j, const search_result *r, const char *qid, bool passages,
+static void print_json(quire_json *j, const quire_results *r, const char *qid, bool passages,
                        uint32_t offset)
 {
-    for (uint32_t i = 0; i < r->hit_count; i++) {
-        const search_hit *h = &r->hits[i];
+    for (size_t i = 0; i < quire_results_hit_count(r); i++) {
+        const quire_hit *h = quire_results_hit(r, i);
+        size_t id_len, title_len, origin_len;
+        const char *id = quire_hit_id(h, &id_len), *title = quire_hit_title(h, &title_len);
+        const char *origin = quire_hit_origin(h, &origin_len);
         quire_json_raw(j, "{", 1);
-        if (qid != NULL) {
-            quire_json_lit(j, "\"qid\":");
-            quire_json_string(j, qid, strlen(qid));
-            quire_json_raw(j, ",", 1);
-        }
+        print_json_qid(j, qid);
         quire_json_printf(j, "\"rank\":%llu,\"id\":", (unsigned long long)offset + i + 1);
-        quire_json_string(j, h->external_id, h->external_id_len);
+        quire_json_string(j, id, id_len);
         quire_json_lit(j, ",\"title\":");
-        quire_json_string(j, h->title, h->title_len);
-        if (h->date == QUIRE_NO_DATE) {
+        quire_json_string(j, title, title_len);
+        if (quire_hit_date(h) == NULL)
             quire_json_lit(j, ",\"date\":null");
-        } else {
-            char day[11];
-            quire_date_format(h->date, day);
-            quire_json_printf(j, ",\"date\":\"%s\"", day);
-        }
-        quire_json_printf(j, ",\"score\":%.4f", h->score);
-        print_json_origin(j, h->origin, h->origin_len, &h->source);
-        if (h->passages != NULL || h->title_highlights != NULL || passages) {
+        else
+            quire_json_printf(j, ",\"date\":\"%s\"", quire_hit_date(h));
+        quire_json_printf(j, ",\"score\":%.4f", quire_hit_score(h));
+        print_json_origin(j, origin, origin_len, quire_hit_source(h));
+        if (passages || quire_hit_passage_count(h) > 0 || quire_hit_title_highlight_count(h) > 0) {
+            const field_spans title_spans = {h, NULL};
             quire_json_lit(j, ",\"title_highlights\":");
-            print_json_spans(j, h->title_highlights, h->title_highlight_count);
+            print_json_spans(j, &title_spans);
             quire_json_lit(j, ",\"passages\":[");
-            for (uint32_t k = 0; k < h->passage_count; k++) {
-                const search_passage *p = &h->passages[k];
+            for (size_t k = 0; k < quire_hit_passage_count(h); k++) {
+                const quire_passage *p = quire_hit_passage(h, k);
+                const quire_span s = quire_passage_span(p);
+                size_t len;
+                const char *text = quire_passage_text(p, &len);
                 quire_json_printf(j,
                                   "%s{\"start\":%zu,\"end\":%zu,\"cut_before\":%s,\"cut_after\":%s,"
                                   "\"text\":",
-                                  k ? "," : "", p->start, p->end, p->cut_before ? "true" : "false",
-                                  p->cut_after ? "true" : "false");
-                quire_json_string(j, p->text, p->end - p->start);
+                                  k ? "," : "", s.start, s.end,
+                                  quire_passage_cut_before(p) ? "true" : "false",
+                                  quire_passage_cut_after(p) ? "true" : "false");
+                quire_json_string(j, text, len);
                 quire_json_lit(j, ",\"highlights\":");
-                print_json_spans(j, p->highlights, p->highlight_count);
-                print_json_passage_source(j, p, &h->source);
+                const field_spans spans = {h, p};
+                print_json_spans(j, &spans);
+                print_json_passage_source(j, p, quire_hit_source(h));
                 quire_json_raw(j, "}", 1);
             }
             quire_json_raw(j, "]", 1);
@@ -951,27 +989,27 @@ static void print_json(quire_json *j, const search_result *r, const char *qid, b
 /* After the hits of --format json, one line about the query (it has no "rank"): the query
  * as run, the number of matching documents (exact, or a lower bound as in the text output)
  * and of a phrase's occurrences, the page (offset, top) and the sort; a hint if any. */
-static void print_json_summary(quire_json *j, const cli *c, const search_result *r, const char *qid)
+static void print_json_summary(quire_json *j, const cli *c, const quire_results *r,
+                               const char *qid)
 {
     static const char *const sorts[] = {"relevance", "date", "-date"};
+    bool exact;
+    uint64_t occurrences;
+    const uint64_t matches = quire_results_match_count(r, &exact);
     quire_json_raw(j, "{", 1);
-    if (qid != NULL) {
-        quire_json_lit(j, "\"qid\":");
-        quire_json_string(j, qid, strlen(qid));
-        quire_json_raw(j, ",", 1);
-    }
+    print_json_qid(j, qid);
     quire_json_lit(j, "\"query\":");
-    quire_json_string(j, c->search.query, c->search.query_len);
-    quire_json_printf(j, ",\"matches\":%llu,\"matches_exact\":%s",
-                      (unsigned long long)r->match_count, r->match_count_exact ? "true" : "false");
-    if (r->has_occurrences)
-        quire_json_printf(j, ",\"occurrences\":%llu", (unsigned long long)r->occurrence_count);
-    quire_json_printf(j, ",\"offset\":%u,\"top\":%u,\"hits\":%u,\"sort\":\"%s\"",
-                      (unsigned)c->search.offset, (unsigned)c->search.top_k, (unsigned)r->hit_count,
-                      sorts[c->search.sort]);
-    if (r->hint != NULL) {
+    quire_json_string(j, c->query, c->query_len);
+    quire_json_printf(j, ",\"matches\":%llu,\"matches_exact\":%s", (unsigned long long)matches,
+                      exact ? "true" : "false");
+    if (quire_results_occurrences(r, &occurrences))
+        quire_json_printf(j, ",\"occurrences\":%llu", (unsigned long long)occurrences);
+    quire_json_printf(j, ",\"offset\":%u,\"top\":%u,\"hits\":%zu,\"sort\":\"%s\"",
+                      (unsigned)c->search.offset, (unsigned)c->search.top_k,
+                      quire_results_hit_count(r), sorts[c->search.sort]);
+    if (quire_results_hint(r) != NULL) {
         quire_json_lit(j, ",\"hint\":");
-        quire_json_string(j, r->hint, strlen(r->hint));
+        quire_json_string(j, quire_results_hint(r), strlen(quire_results_hint(r)));
     }
     print_json_query(j, r);
     quire_json_lit(j, "}\n");
@@ -979,33 +1017,30 @@ static void print_json_summary(quire_json *j, const cli *c, const search_result 
 
 /* --count: the exact number of matching documents, and of a phrase's occurrences.
  * (Evaluation is exhaustive, so both are exact; an estimate would be labelled as one.) */
-static void print_count(quire_json *j, const search_result *r, output_format format,
+static void print_count(quire_json *j, const quire_results *r, output_format format,
                         const char *qid)
 {
+    uint64_t occurrences;
+    const bool has_occurrences = quire_results_occurrences(r, &occurrences);
+    const uint64_t matches = quire_results_match_count(r, NULL);
     if (format == FORMAT_JSON) {
         quire_json_raw(j, "{", 1);
-        if (qid != NULL) {
-            quire_json_lit(j, "\"qid\":");
-            quire_json_string(j, qid, strlen(qid));
-            quire_json_raw(j, ",", 1);
-        }
-        quire_json_printf(j, "\"matches\":%llu", (unsigned long long)r->match_count);
-        if (r->has_occurrences)
-            quire_json_printf(j, ",\"occurrences\":%llu", (unsigned long long)r->occurrence_count);
+        print_json_qid(j, qid);
+        quire_json_printf(j, "\"matches\":%llu", (unsigned long long)matches);
+        if (has_occurrences)
+            quire_json_printf(j, ",\"occurrences\":%llu", (unsigned long long)occurrences);
         quire_json_lit(j, "}\n");
         return;
     }
     if (qid != NULL)
         printf("%s\t", qid);
-    printf("%llu matching document%s", (unsigned long long)r->match_count,
-           r->match_count == 1 ? "" : "s");
-    if (r->has_occurrences)
-        printf(", %llu occurrence%s", (unsigned long long)r->occurrence_count,
-               r->occurrence_count == 1 ? "" : "s");
+    printf("%llu matching document%s", (unsigned long long)matches, matches == 1 ? "" : "s");
+    if (has_occurrences)
+        printf(", %llu occurrence%s", (unsigned long long)occurrences, occurrences == 1 ? "" : "s");
     putchar('\n');
 }
 
-static void print_result(const cli *c, const search_result *r, const char *batch_qid)
+static void print_result(const cli *c, const quire_results *r, const char *batch_qid)
 {
     if (silent_rank)
         return;
@@ -1033,8 +1068,8 @@ static void print_result(const cli *c, const search_result *r, const char *batch
         if (batch_qid != NULL)
             printf("# %s\n", batch_qid);
         print_text(r, &m, c->search.offset);
-        if (r->hint != NULL)
-            (void)fprintf(stderr, "quire-query: hint: %s\n", r->hint);
+        if (quire_results_hint(r) != NULL)
+            (void)fprintf(stderr, "quire-query: hint: %s\n", quire_results_hint(r));
         break;
     }
     }
@@ -1046,12 +1081,13 @@ static void print_result(const cli *c, const search_result *r, const char *batch
  * of 10,000 words gets a readable message rather than an echo of all of it. */
 #define ERROR_CONTEXT 60
 
-static void report_query_error(const searcher *s, const char *query, size_t len, const char *where)
+static void report_query_error(const quire_searcher *s, const char *query, size_t len,
+                               const char *where)
 {
     if (silent_rank)
         return;
     (void)fprintf(stderr, "quire-query: %s%s\n", where, quire_errmsg());
-    const size_t at = search_error_offset(s);
+    const size_t at = quire_searcher_error_offset(s);
     if (at == SIZE_MAX || at > len)
         return;
     size_t from = 0, to = len;
@@ -1078,73 +1114,97 @@ static void report_query_error(const searcher *s, const char *query, size_t len,
     (void)fputs("^\n", stderr);
 }
 
+/* A reader and one searcher on it: the index in `dir`, or with `shards` the shard set. */
+static int open_searcher(quire_reader **r, quire_searcher **s, const char *dir, bool shards)
+{
+    *s = NULL;
+    int rc = shards ? quire_reader_open_shards(r, dir) : quire_reader_open(r, dir);
+    if (rc == QUIRE_OK)
+        rc = quire_searcher_new(s, *r);
+    return rc;
+}
+
+static void print_document_text(const quire_stored *d)
+{
+    size_t id_len, title_len, origin_len, text_len;
+    const char *id = quire_stored_id(d, &id_len), *title = quire_stored_title(d, &title_len);
+    const char *origin = quire_stored_origin(d, &origin_len), *text = quire_stored_text(d, &text_len);
+    const quire_position src = quire_stored_source(d);
+    (void)fputs("id:     ", stdout);
+    print_clean(id, id_len);
+    (void)fputs("\ntitle:  ", stdout);
+    if (title_len > 0)
+        print_clean(title, title_len);
+    else
+        (void)fputs("(no title)", stdout);
+    printf("\ndate:   %s\norigin: ", quire_stored_date(d) ? quire_stored_date(d) : "(none)");
+    print_clean(origin, origin_len);
+    if (src.line > 0)
+        printf(" (text from line %llu", (unsigned long long)src.line);
+    if (src.line > 0 && src.column > 0)
+        printf(", column %u", (unsigned)src.column);
+    if (src.line > 0 && src.offset != UINT64_MAX)
+        printf(", byte %llu", (unsigned long long)src.offset);
+    if (src.line > 0)
+        putchar(')');
+    printf("\n\n");
+    (void)fwrite(text, 1, text_len, stdout);
+    putchar('\n');
+}
+
+static void print_document_json(quire_json *j, const quire_stored *d)
+{
+    size_t id_len, title_len, origin_len, text_len;
+    const char *id = quire_stored_id(d, &id_len), *title = quire_stored_title(d, &title_len);
+    const char *origin = quire_stored_origin(d, &origin_len), *text = quire_stored_text(d, &text_len);
+    uint32_t title_tokens;
+    const uint32_t tokens = quire_stored_tokens(d, &title_tokens);
+    quire_json_lit(j, "{\"id\":");
+    quire_json_string(j, id, id_len);
+    quire_json_lit(j, ",\"title\":");
+    quire_json_string(j, title, title_len);
+    if (quire_stored_date(d) != NULL)
+        quire_json_printf(j, ",\"date\":\"%s\"", quire_stored_date(d));
+    else
+        quire_json_lit(j, ",\"date\":null");
+    print_json_origin(j, origin, origin_len, quire_stored_source(d));
+    quire_json_printf(
+        j, ",\"doc_id\":%llu,\"tokens\":%u,\"title_tokens\":%u,\"text_bytes\":%zu,\"text\":",
+        (unsigned long long)quire_stored_number(d), (unsigned)tokens, (unsigned)title_tokens,
+        text_len);
+    quire_json_string(j, text, text_len);
+    quire_json_lit(j, "}\n");
+}
+
 /* --show ID: the stored document, as text (a header of id, title, date, origin, then the
  * text) or one JSON object. Exit 0, 1 when no live document has the id, 2 on error. */
 static int show_document(const cli *c, const char *dir)
 {
-    searcher *s = NULL;
-    int rc = search_open(&s, dir);
-    if (rc != QUIRE_OK)
-        return fail("%s", quire_errmsg());
-    search_doc d;
-    rc = search_show(&d, s, c->show, strlen(c->show));
+    quire_reader *r = NULL;
+    quire_searcher *s = NULL;
+    quire_stored *d = NULL;
+    int rc = open_searcher(&r, &s, dir, false);
+    if (rc == QUIRE_OK)
+        rc = quire_searcher_document(&d, s, c->show, strlen(c->show), NULL, 0, NULL);
+    int exit_code = EXIT_HITS;
     if (rc == QUIRE_ENOTFOUND) {
-        search_close(s);
         (void)fprintf(stderr, "quire-query: %s: no document with id '%s'\n", dir, c->show);
-        return EXIT_NONE;
-    }
-    if (rc != QUIRE_OK) {
-        search_close(s);
-        return fail("%s", quire_errmsg());
-    }
-    char day[11] = "";
-    if (d.date != QUIRE_NO_DATE)
-        quire_date_format(d.date, day);
-    if (c->format == FORMAT_JSON) {
-        quire_json *j = &json_out;
-        quire_json_lit(j, "{\"id\":");
-        quire_json_string(j, d.external_id, d.external_id_len);
-        quire_json_lit(j, ",\"title\":");
-        quire_json_string(j, d.title, d.title_len);
-        if (d.date != QUIRE_NO_DATE)
-            quire_json_printf(j, ",\"date\":\"%s\"", day);
-        else
-            quire_json_lit(j, ",\"date\":null");
-        print_json_origin(j, d.origin, d.origin_len, &d.source);
-        quire_json_printf(
-            j, ",\"doc_id\":%llu,\"tokens\":%u,\"title_tokens\":%u,\"text_bytes\":%zu,\"text\":",
-            (unsigned long long)d.doc_id, (unsigned)d.doc_len, (unsigned)d.title_tokens,
-            d.text_len);
-        quire_json_string(j, d.text, d.text_len);
-        quire_json_lit(j, "}\n");
+        exit_code = EXIT_NONE;
+    } else if (rc != QUIRE_OK) {
+        exit_code = fail("%s", quire_errmsg());
+    } else if (c->format == FORMAT_JSON) {
+        print_document_json(&json_out, d);
         flush_json();
     } else {
-        (void)fputs("id:     ", stdout);
-        print_clean(d.external_id, d.external_id_len);
-        (void)fputs("\ntitle:  ", stdout);
-        if (d.title_len > 0)
-            print_clean(d.title, d.title_len);
-        else
-            (void)fputs("(no title)", stdout);
-        printf("\ndate:   %s\norigin: ", d.date != QUIRE_NO_DATE ? day : "(none)");
-        print_clean(d.origin, d.origin_len);
-        if (d.source.line > 0)
-            printf(" (text from line %llu", (unsigned long long)d.source.line);
-        if (d.source.line > 0 && d.source.column > 0)
-            printf(", column %u", (unsigned)d.source.column);
-        if (d.source.line > 0 && d.source.offset != UINT64_MAX)
-            printf(", byte %llu", (unsigned long long)d.source.offset);
-        if (d.source.line > 0)
-            putchar(')');
-        printf("\n\n");
-        (void)fwrite(d.text, 1, d.text_len, stdout);
-        putchar('\n');
+        print_document_text(d);
     }
-    search_doc_free(&d);
-    search_close(s);
-    if (fflush(stdout) != 0)
+    quire_stored_free(d);
+    quire_searcher_free(s);
+    quire_reader_close(r);
+    quire_json_free(&json_out);
+    if (exit_code == EXIT_HITS && fflush(stdout) != 0)
         return fail("writing the document: %s", strerror(errno));
-    return EXIT_HITS;
+    return exit_code;
 }
 
 static double now_us(void)
@@ -1154,7 +1214,7 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-#define PROSE_WARNINGS 3 /* queries named in a batch's warnings about prose (prose.h) */
+#define PROSE_WARNINGS 3 /* queries named in a batch's warnings about prose */
 
 /* The 1-based character column of byte `at` of UTF-8 text. */
 static size_t char_column(const char *text, size_t at)
@@ -1168,7 +1228,7 @@ static size_t char_column(const char *text, size_t at)
 /* --batch: one query per 'qid<TAB>query' line; blank lines and '#' comments skipped.
  * With --timings, each query's wall time (search and printing its results) goes there.
  * Returns the exit code: 2 if any line failed, else 0 if any query matched, else 1. */
-static int run_batch(cli *c, searcher *s)
+static int run_batch(cli *c, quire_searcher *s)
 {
     FILE *f = strcmp(c->batch, "-") == 0 ? stdin : fopen(c->batch, "r");
     if (f == NULL)
@@ -1187,6 +1247,7 @@ static int run_batch(cli *c, searcher *s)
     unsigned long line_no = 0;
     bool any_error = false, any_hit = false;
     unsigned long prose_count = 0; /* queries that read like prose, in operator mode */
+    const bool plain = (c->search.flags & QUIRE_SEARCH_PLAIN) != 0;
     while ((n = getline(&line, &cap, f)) >= 0) {
         line_no++;
         size_t len = (size_t)n;
@@ -1206,31 +1267,30 @@ static int run_batch(cli *c, searcher *s)
         *tab = '\0';
         const char *qid = line;
         (void)snprintf(where, sizeof where, "%s:%lu: query %s: ", c->batch, line_no, qid);
-        c->search.query = tab + 1;
-        c->search.query_len = len - (size_t)(tab + 1 - line);
+        c->query = tab + 1;
+        c->query_len = len - (size_t)(tab + 1 - line);
         size_t op_at;
-        if (!c->search.plain &&
-            query_looks_like_prose(c->search.query, c->search.query_len, &op_at) &&
+        if (!plain && quire_query_reads_like_prose(c->query, c->query_len, &op_at) &&
             prose_count++ < PROSE_WARNINGS)
             (void)fprintf(stderr,
                           "quire-query: warning: %s:%lu: query %s reads like prose, but its "
                           "'%.*s' at character %zu is read as an operator; --plain reads "
                           "every token as a word\n",
-                          c->batch, line_no, qid, (int)strcspn(c->search.query + op_at, " \t"),
-                          c->search.query + op_at, char_column(c->search.query, op_at));
-        search_result r = SEARCH_RESULT_INIT;
+                          c->batch, line_no, qid, (int)strcspn(c->query + op_at, " \t"),
+                          c->query + op_at, char_column(c->query, op_at));
+        quire_results *r = NULL;
         const double t0 = tf != NULL ? now_us() : 0;
-        const int rc = search_query(&r, s, &c->search);
+        const int rc = quire_search(&r, s, c->query, c->query_len, &c->search);
         if (rc != QUIRE_OK) {
-            report_query_error(s, c->search.query, c->search.query_len, where);
+            report_query_error(s, c->query, c->query_len, where);
             any_error = true;
             continue;
         }
-        print_result(c, &r, qid);
+        print_result(c, r, qid);
         if (tf != NULL)
             (void)fprintf(tf, "%s\t%.1f\n", qid, now_us() - t0);
-        any_hit |= r.match_count > 0;
-        search_result_free(&r);
+        any_hit |= quire_results_match_count(r, NULL) > 0;
+        quire_results_free(r);
     }
     const bool read_error = ferror(f) != 0;
     if (prose_count > PROSE_WARNINGS)
@@ -1252,7 +1312,9 @@ int main(int argc, char **argv)
 {
     cli c;
     memset(&c, 0, sizeof c);
-    search_options_init(&c.search);
+    if (quire_search_options_init(&c.search, QUIRE_SEARCH_OPTIONS_VERSION) != QUIRE_OK)
+        return fail("%s", quire_errmsg());
+    c.search.flags = QUIRE_SEARCH_NOTES | QUIRE_SEARCH_FALLBACK;
     c.format = FORMAT_TEXT;
     c.qid = "1";
     c.tag = "quire";
@@ -1261,8 +1323,6 @@ int main(int argc, char **argv)
     c.mark_close = "]]";
     c.diff_open = "{{";
     c.diff_close = "}}";
-    c.search.notes = true;
-    c.search.fallback = true;
 
     int positional = 0;
     /* Options anywhere before "--"; the first operand is INDEX, the rest are words, and
@@ -1286,7 +1346,7 @@ int main(int argc, char **argv)
         c.search.top_k = 0;
     /* counts and TREC runs are of what matched exactly: no close renderings instead */
     if (c.count_only || c.format == FORMAT_TREC || (c.batch != NULL && !c.format_given))
-        c.search.fallback = false;
+        set_flag(&c, QUIRE_SEARCH_FALLBACK, false);
     if (c.batch != NULL && !c.format_given)
         c.format = FORMAT_TREC;
     if (!c.passages_given)
@@ -1303,50 +1363,42 @@ int main(int argc, char **argv)
         text = join_words(argv + 2, positional - 1);
         if (text == NULL)
             return fail("%s", "out of memory");
-        c.search.query = text;
-        c.search.query_len = strlen(text);
+        c.query = text;
+        c.query_len = strlen(text);
     }
 
     int exit_code = EXIT_ERROR;
-    searcher *s = NULL;
-    search_result r = SEARCH_RESULT_INIT;
-    quire_comm *comm = NULL;
-    int rc;
+    quire_reader *reader = NULL;
+    quire_searcher *s = NULL;
+    quire_results *r = NULL;
     if (c.shards) {
         /* a shard set does not make notes on names or fall back to close renderings yet
-         * (query/search.c, search_job_begin refuses them): the query runs without */
-        c.search.notes = false;
-        c.search.fallback = false;
-        rc = quire_comm_start(&comm, NULL, NULL);
-        silent_rank = rc == QUIRE_OK && quire_comm_rank(comm) != 0;
-        if (rc == QUIRE_OK)
-            rc = search_open_shards(&s, dir, comm);
-    } else {
-        rc = search_open(&s, dir);
+         * (quire_reader_open_shards()): the query runs without */
+        set_flag(&c, QUIRE_SEARCH_NOTES, false);
+        set_flag(&c, QUIRE_SEARCH_FALLBACK, false);
     }
-    if (rc == QUIRE_OK && !silent_rank) {
-        const char *why;
-        if (search_fell_back(s, &why))
-            (void)fprintf(stderr, "quire-query: warning: %s (using an older generation)\n",
-                          why ? why : "newest manifest damaged");
-    }
+    int rc = open_searcher(&reader, &s, dir, c.shards);
+    silent_rank = reader != NULL && quire_reader_rank(reader) != 0;
+    if (rc == QUIRE_OK && !silent_rank && quire_reader_fallback(reader) != NULL)
+        (void)fprintf(stderr, "quire-query: warning: %s (using an older generation)\n",
+                      quire_reader_fallback(reader));
     if (rc != QUIRE_OK) {
         if (!silent_rank)
             fail("%s", quire_errmsg());
     } else if (c.batch != NULL) {
         exit_code = run_batch(&c, s);
-    } else if ((rc = search_query(&r, s, &c.search)) != QUIRE_OK) {
-        report_query_error(s, c.search.query, c.search.query_len, "");
+    } else if ((rc = quire_search(&r, s, c.query, c.query_len, &c.search)) != QUIRE_OK) {
+        report_query_error(s, c.query, c.query_len, "");
     } else {
-        print_result(&c, &r, NULL);
-        exit_code = r.match_count > 0 ? EXIT_HITS : EXIT_NONE;
+        print_result(&c, r, NULL);
+        exit_code = quire_results_match_count(r, NULL) > 0 ? EXIT_HITS : EXIT_NONE;
     }
     quire_json_free(&json_out);
     if (exit_code != EXIT_ERROR && fflush(stdout) != 0)
         exit_code = fail("writing the results: %s", strerror(errno));
-    search_result_free(&r);
-    search_close(s);
-    quire_comm_finish(comm);
+    quire_results_free(r);
+    quire_searcher_free(s);
+    quire_reader_close(reader);
     free(text);
     return exit_code;
 }

@@ -274,30 +274,13 @@ QUIRE_MUST_CHECK int search_query(search_result *out, searcher *s, const search_
  * or SIZE_MAX when the error has no place (empty query, not a syntax error). */
 size_t search_error_offset(const searcher *s);
 
-/* A stored document, for --show. */
-typedef struct search_doc {
-    uint64_t doc_id;                           /* global */
-    char *external_id, *title, *origin, *text; /* owned, NUL-terminated */
-    size_t external_id_len, title_len, origin_len, text_len;
-    int32_t date;
-    uint32_t doc_len;      /* tokens */
-    uint32_t title_tokens; /* tokens of the title */
-    search_source source;  /* where its text starts in its file */
-} search_doc;
-
-/* The live document whose external id is id[0..len) (show.c): QUIRE_OK with *out filled
- * (free it with search_doc_free), QUIRE_ENOTFOUND, QUIRE_ECORRUPT, QUIRE_ENOMEM. Found by
- * each segment's id index (a segment without one: by reading its ids). */
-QUIRE_MUST_CHECK int search_show(search_doc *out, searcher *s, const char *id, size_t len);
-void search_doc_free(search_doc *d);
-
 /* The source position of byte `at` of a text whose start lies at `start` in its file. */
 search_source search_source_at(const search_source *start, const char *text, size_t at);
 /* The document's source as metadata gives it (quire_doc_info's src_* fields). */
 struct quire_doc_info;
 search_source search_source_of(const struct quire_doc_info *info);
 
-/* The index a searcher holds (show.c). */
+/* The index a searcher holds (NULL for a shard set). */
 struct quire_index;
 const struct quire_index *search_index(const searcher *s);
 const char *search_dir(const searcher *s);
@@ -312,7 +295,8 @@ const char *search_dir(const searcher *s);
 typedef struct quire_comm quire_comm;
 QUIRE_MUST_CHECK int search_open_shards(searcher **out, const char *dir, const quire_comm *comm);
 
-/* A stored document, whole, with a query's matches marked (quire-serve's document view). */
+/* A stored document, whole, with a query's matches marked (quire-query --show,
+ * quire-serve's document view). */
 typedef struct search_marked_doc {
     uint64_t doc_id;        /* global, in the searcher's snapshot */
     char *external_id;      /* owned, NUL-terminated */
@@ -322,6 +306,11 @@ typedef struct search_marked_doc {
     int32_t date;           /* days since the epoch, QUIRE_NO_DATE if none */
     char *text;             /* owned, NUL-terminated: the stored text as indexed */
     size_t text_len;        /* bytes */
+    char *origin;           /* owned, NUL-terminated: the file it was read from */
+    size_t origin_len;      /* bytes */
+    search_source source;   /* where its text starts in that file */
+    uint32_t doc_len;       /* tokens, the title's included */
+    uint32_t title_tokens;  /* tokens of the title */
     /* With a query: every match of it in the document (byte offsets into text / title,
      * ascending, disjoint), found as passages find them (README "Passages"). */
     search_highlight *highlights; /* owned */

@@ -1624,6 +1624,7 @@ void search_marked_doc_free(search_marked_doc *d)
     quire_free(d->external_id);
     quire_free(d->title);
     quire_free(d->text);
+    quire_free(d->origin);
     quire_free(d->highlights);
     quire_free(d->title_highlights);
     memset(d, 0, sizeof *d);
@@ -1707,6 +1708,9 @@ int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id, s
 {
     memset(out, 0, sizeof *out);
     s->error_offset = SIZE_MAX;
+    if (s->ix == NULL)
+        return quire_error(QUIRE_EINVAL, "%s: a shard set's documents are read from their shard",
+                           s->dir != NULL ? s->dir : "shard set");
     uint32_t seg = 0, doc = 0;
     int rc = find_id(s, id, id_len, &seg, &doc);
     if (rc == QUIRE_ENOTFOUND)
@@ -1726,7 +1730,10 @@ int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id, s
     topk_entry e;
     memset(&e, 0, sizeof e);
     e.doc_id = quire_index_doc_base(s->ix, seg) + doc;
+    quire_doc_info info;
     rc = fill_hit(&r.hits[0], s->ix, &e);
+    if (rc == QUIRE_OK)
+        rc = quire_segment_doc_info(quire_index_segment(s->ix, seg), doc, &info);
     if (rc == QUIRE_OK)
         rc = quire_segment_doc_text(quire_index_segment(s->ix, seg), doc, &text);
     if (rc == QUIRE_OK && text.err)
@@ -1778,7 +1785,12 @@ int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id, s
     out->title_len = h->title_len;
     out->title_highlights = h->title_highlights;
     out->title_highlight_count = h->title_highlight_count;
-    h->external_id = h->title = NULL;
+    out->origin = h->origin;
+    out->origin_len = h->origin_len;
+    out->source = h->source;
+    out->doc_len = info.doc_len;
+    out->title_tokens = info.title_len;
+    h->external_id = h->title = h->origin = NULL;
     h->title_highlights = NULL;
     if (h->passage_count > 0) {
         out->highlights = h->passages[0].highlights;

@@ -110,6 +110,29 @@ typedef void (*quire_report_fn)(void *ctx, const char *line);
  *   index cannot be opened (also reported); QUIRE_ENOMEM. */
 QUIRE_API QUIRE_MUST_CHECK int quire_verify(const char *dir, quire_report_fn report, void *ctx);
 
+/* ---- shard sets ---- */
+
+/* Open the shard set in `dir` (quire/shards.h; quire-index --shards) to search it as one
+ * index: the same hits, scores and order as one index of its documents. Without an MPI
+ * launcher one process searches every shard. Started by one (mpirun, with libquire-mpi
+ * built beside libquire), the job's processes share the shards: MPI is started here and
+ * finished when the reader's last reference is given back, so open one such reader per
+ * process, once; every process must open it and run the same queries in the same order
+ * (each quire_search() on it is collective, so one searcher at a time per process); the
+ * hits come back on rank 0 (quire_reader_rank()), the others get the counts.
+ * What a shard-set reader does not do: quire_reader_generation() is 0 (each shard has
+ * its own), quire_reader_reopen(), quire_reader_stat() and quire_searcher_document()
+ * give QUIRE_EINVAL (open the shard, INDEX/shard-<r>, for them), and quire_search()
+ * refuses QUIRE_SEARCH_EXPLAIN, _NOTES, _FALLBACK and _RM3 and approximate quotes
+ * (QUIRE_EINVAL) for now. quire_reader_fallback() names a shard that fell back.
+ * @return QUIRE_OK; QUIRE_ENOTFOUND if `dir` is no shard set; for a shard, the codes of
+ *   quire_reader_open() (its message names the shard); QUIRE_EIO from MPI. */
+QUIRE_API QUIRE_MUST_CHECK int quire_reader_open_shards(quire_reader **out, const char *dir);
+
+/* The rank of this process in the MPI job serving a shard-set reader (0: the one that
+ * gets the hits and should print); 0 for any other reader. */
+QUIRE_API uint32_t quire_reader_rank(const quire_reader *r);
+
 /* ---- searchers ---- */
 
 typedef struct quire_searcher quire_searcher;
@@ -131,6 +154,15 @@ QUIRE_API quire_reader *quire_searcher_reader(const quire_searcher *s);
  * offset in the query of what is wrong (for a caret under it), or SIZE_MAX when the
  * error has no place (an empty query, a bad option). */
 QUIRE_API size_t quire_searcher_error_offset(const quire_searcher *s);
+
+/* Whether query[0..len), written for the operator syntax, reads like a natural-language
+ * topic in which a capitalised AND, OR, NOT or NEAR is more likely a word than an
+ * operator ("... IDENTIFICATION AND EVALUATION OF NOVEL COMPUTER ARCHITECTURES, ..."):
+ * outside quotes an operator word, eight other words or more, and sentence punctuation or
+ * text in capitals. quire-query --batch warns of such queries; QUIRE_SEARCH_PLAIN reads
+ * every token as a word. *op_offset (may be NULL) gets the byte offset of the first
+ * operator word when it does (0 otherwise). Pure: thread-safe. */
+QUIRE_API bool quire_query_reads_like_prose(const char *query, size_t len, size_t *op_offset);
 
 /* Flags of quire_search_options. */
 #define QUIRE_SEARCH_ANY         (1u << 0) /* juxtaposed words joined by a ranked OR, not AND */
@@ -480,6 +512,19 @@ QUIRE_API const char *quire_stored_id(const quire_stored *d, size_t *len);
 QUIRE_API const char *quire_stored_title(const quire_stored *d, size_t *len);
 QUIRE_API const char *quire_stored_date(const quire_stored *d);
 QUIRE_API const char *quire_stored_text(const quire_stored *d, size_t *len);
+
+/* The file it was read from ("-": standard input), NUL-terminated, *len (may be NULL) its
+ * length; and where its text starts in that file (as quire_hit_source()). */
+QUIRE_API const char *quire_stored_origin(const quire_stored *d, size_t *len);
+QUIRE_API quire_position quire_stored_source(const quire_stored *d);
+
+/* Its tokens, the title's included; *title_tokens (may be NULL) gets the title's. */
+QUIRE_API uint32_t quire_stored_tokens(const quire_stored *d, uint32_t *title_tokens);
+
+/* Its number in the reader's commit (0-based over the commit's documents, deleted ones
+ * included, in segment order): for telling documents apart within one commit, not an id
+ * (a merge renumbers). */
+QUIRE_API uint64_t quire_stored_number(const quire_stored *d);
 
 /* The query's matches: byte offsets into the text / the title, ascending, disjoint. */
 QUIRE_API size_t quire_stored_highlight_count(const quire_stored *d);

@@ -74,12 +74,13 @@ static uint64_t count(const char *dir, const char *q)
     return n;
 }
 
-static search_doc show(const char *dir, const char *id)
+static search_marked_doc show(const char *dir, const char *id)
 {
     searcher *s = NULL;
     cr_assert_eq(search_open(&s, dir), QUIRE_OK, "%s", quire_errmsg());
-    search_doc d;
-    cr_assert_eq(search_show(&d, s, id, strlen(id)), QUIRE_OK, "%s: %s", id, quire_errmsg());
+    search_marked_doc d;
+    cr_assert_eq(search_get_marked_doc(&d, s, id, strlen(id), NULL), QUIRE_OK, "%s: %s", id,
+                 quire_errmsg());
     search_close(s);
     return d;
 }
@@ -111,22 +112,22 @@ static void expect_old_documents(const char *dir)
     cr_expect_eq(count(dir, "\"more golden words\""), 1); /* j2 */
     cr_expect_eq(count(dir, "deleted"), 0);
     cr_expect_eq(count(dir, "\"old plain document\""), 1);
-    search_doc d = show(dir, "j1");
+    search_marked_doc d = show(dir, "j1");
     cr_expect_str_eq(d.title, "First record");
     cr_expect_str_eq(d.text, "golden words of the first record");
     cr_expect_eq(d.source.line, 0, "version 2 records say nothing of their source");
     cr_expect_eq(d.source.column, 0);
     cr_expect_eq(d.source.offset, UINT64_MAX);
-    search_doc_free(&d);
+    search_marked_doc_free(&d);
     d = show(dir, "in/a.txt"); /* indexed by version 2: its title out of the text */
     cr_expect_str_eq(d.title, "Old index headline");
     cr_expect(strncmp(d.text, "The text of an old plain document", 33) == 0, "%s", d.text);
     cr_expect_eq(d.source.line, 0);
-    search_doc_free(&d);
+    search_marked_doc_free(&d);
     searcher *s = NULL;
     cr_assert_eq(search_open(&s, dir), QUIRE_OK, "%s", quire_errmsg());
-    search_doc gone;
-    cr_expect_eq(search_show(&gone, s, "j3", 2), QUIRE_ENOTFOUND,
+    search_marked_doc gone;
+    cr_expect_eq(search_get_marked_doc(&gone, s, "j3", 2, NULL), QUIRE_ENOTFOUND,
                  "a deleted document is not shown");
     search_close(s);
 }
@@ -157,13 +158,13 @@ Test(versions, a_version_2_index_is_read_appended_to_and_merged_into_version_3, 
     cr_expect_eq(file_version(dir, 1, "dmd"), 2, "the old segment is left as it is");
     expect_old_documents(dir);
     cr_expect_eq(count(dir, "golden"), 3);
-    search_doc d = show(dir, in);
+    search_marked_doc d = show(dir, in);
     cr_expect_str_eq(d.title, "New headline");
     cr_expect_str_eq(d.text, "New headline\n\nNew golden text.");
     cr_expect_eq(d.source.line, 3);
     cr_expect_eq(d.source.column, 3);
     cr_expect_eq(d.source.offset, 19);
-    search_doc_free(&d);
+    search_marked_doc_free(&d);
     cr_expect_eq(indexer_verify(dir, no_report, NULL), QUIRE_OK, "%s", quire_errmsg());
 
     /* --optimize rewrites both into one segment of version 3, positions kept */
@@ -179,7 +180,7 @@ Test(versions, a_version_2_index_is_read_appended_to_and_merged_into_version_3, 
     cr_expect_eq(d.source.line, 3);
     cr_expect_eq(d.source.column, 3);
     cr_expect_eq(d.source.offset, 19);
-    search_doc_free(&d);
+    search_marked_doc_free(&d);
     cr_expect_eq(indexer_verify(dir, no_report, NULL), QUIRE_OK, "%s", quire_errmsg());
 }
 
