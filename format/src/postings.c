@@ -761,6 +761,13 @@ struct quire_postings_cursor_state {
     uint64_t *pos_at;   /* block_count + 1 offsets into pos_file */
     uint32_t *imp_at;   /* block_count + 1 indexes into impacts */
     quire_impact *impacts;
+    /* A block's impacts are decoded the first time it is shown (show_block): opening a
+     * term only skims its skip data, so a common word's hundreds of blocks cost their
+     * offsets, not their impacts, until a query reaches them. */
+    uint32_t *imp_src;        /* per block: its impact list's first byte in skip data */
+    uint8_t *imp_done;        /* per block: decoded into impacts */
+    const uint8_t *skip_data; /* the term's skip entries ... */
+    const uint8_t *skip_end;  /* ... and their end (term impacts included) */
     quire_impact term_imp[QUIRE_MAX_IMPACTS];
     uint32_t one_last_doc;
     uint64_t one_doc_at[2], one_pos_at[2];
@@ -791,19 +798,48 @@ static uint32_t block_size(const quire_postings_cursor *c, uint32_t b)
     return b + 1 < c->st->block_count ? BLOCK : c->df - b * BLOCK;
 }
 
-static void show_block(quire_postings_cursor *c, uint32_t b)
+#if defined(__GNUC__)
+#define IMPACTS_COLD __attribute__((noinline, cold))
+#define UNLIKELY(x)  __builtin_expect(!!(x), 0)
+#else
+#define IMPACTS_COLD
+#define UNLIKELY(x) (x)
+#endif
+
+/* Decode block b's impacts from the skip data (the skim at open found them and their
+ * count). Out of line: show_block() is on every advance's path, this once per block. */
+static IMPACTS_COLD int decode_impacts(quire_postings_cursor *c, uint32_t b)
+{
+    cstate *s = c->st;
+    const uint8_t *p = s->skip_data + s->imp_src[b];
+    uint32_t count;
+    if (get_impacts(s->impacts + s->imp_at[b], &count, &p, s->skip_end, BLOCK_IMPACTS) != QUIRE_OK ||
+        count != s->imp_at[b + 1] - s->imp_at[b])
+        return quire_corrupt("%s: skip entry %u: bad impacts", c->doc_name, b);
+    s->imp_done[b] = 1;
+    return QUIRE_OK;
+}
+
+/* Make block b (block_count: past the end) the one the block_* fields describe. */
+static inline int show_block(quire_postings_cursor *c, uint32_t b)
 {
     cstate *s = c->st;
     s->shallow = b;
-    if (b >= s->block_count) {
+    if (UNLIKELY(b >= s->block_count)) {
         c->block_last_doc = QUIRE_DOC_END;
         c->block_impacts = NULL;
         c->block_impact_count = 0;
-        return;
+        return QUIRE_OK;
+    }
+    if (UNLIKELY(s->imp_done != NULL && !s->imp_done[b])) {
+        const int rc = decode_impacts(c, b);
+        if (rc != QUIRE_OK)
+            return rc;
     }
     c->block_last_doc = s->last_doc[b];
     c->block_impacts = s->impacts + s->imp_at[b];
     c->block_impact_count = s->imp_at[b + 1] - s->imp_at[b];
+    return QUIRE_OK;
 }
 
 /* The crc of a block's `len` bytes at `p`; a term of one block has a single crc that also
@@ -917,6 +953,26 @@ static int open_single(quire_postings_cursor *c)
     return QUIRE_OK;
 }
 
+/* Step over an impact list of 1..max entries (get_impacts' layout: a count, then per
+ * entry a varint and a length code) without decoding it; *count gets its entries. */
+static int skim_impacts(uint32_t *count, const uint8_t **p, const uint8_t *end, uint32_t max)
+{
+    uint32_t n;
+    if (quire_varint_get32(&n, p, end) != QUIRE_OK || n == 0 || n > max)
+        return QUIRE_ECORRUPT;
+    const uint8_t *q = *p;
+    for (uint32_t i = 0; i < n; i++) {
+        while (q < end && (*q & 0x80))
+            q++;
+        if (end - q < 2) /* the varint's last byte and the code */
+            return QUIRE_ECORRUPT;
+        q += 2;
+    }
+    *p = q;
+    *count = n;
+    return QUIRE_OK;
+}
+
 static int open_skip(quire_postings_cursor *c)
 {
     cstate *s = c->st;
@@ -937,13 +993,17 @@ static int open_skip(quire_postings_cursor *c)
     s->doc_at[0] = doc_at;
     s->pos_at[0] = pos_at;
     s->imp_at[0] = 0;
+    s->skip_data = p;
+    s->skip_end = end;
     for (uint32_t b = 0; b < n; b++) {
         uint64_t delta, dlen, plen = 0;
         uint32_t count;
         if (quire_varint_get(&delta, &p, end) != QUIRE_OK ||
             quire_varint_get(&dlen, &p, end) != QUIRE_OK ||
-            (s->has_positions && quire_varint_get(&plen, &p, end) != QUIRE_OK) ||
-            get_impacts(s->impacts + s->imp_at[b], &count, &p, end, BLOCK_IMPACTS) != QUIRE_OK)
+            (s->has_positions && quire_varint_get(&plen, &p, end) != QUIRE_OK))
+            return quire_corrupt("%s: skip entry %u: truncated or out of range", c->doc_name, b);
+        s->imp_src[b] = (uint32_t)(p - s->skip_data);
+        if (skim_impacts(&count, &p, end, BLOCK_IMPACTS) != QUIRE_OK)
             return quire_corrupt("%s: skip entry %u: truncated or out of range", c->doc_name, b);
         /* the block's docs lie in (previous last doc, last doc], or [0, last doc] */
         uint64_t need = block_size(c, b) - (b == 0 ? 1u : 0u);
@@ -1017,8 +1077,8 @@ int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file, qu
                              (unsigned long long)meta->doc_len);
     size_t extra = 0;
     if (n > 1)
-        extra = (size_t)n * (sizeof(uint32_t) * 2 + sizeof(uint64_t) * 2 +
-                             sizeof(quire_impact) * BLOCK_IMPACTS) +
+        extra = (size_t)n * (sizeof(uint32_t) * 3 + sizeof(uint64_t) * 2 +
+                             sizeof(quire_impact) * BLOCK_IMPACTS + 1) +
                 2 * sizeof(uint64_t) + sizeof(uint32_t);
     cstate *s = quire_malloc(sizeof *s + extra);
     if (!s)
@@ -1053,14 +1113,18 @@ int quire_postings_open_named(quire_postings_cursor *c, quire_bytes doc_file, qu
         s->impacts = (quire_impact *)(void *)(s->pos_at + n + 1);
         s->last_doc = (uint32_t *)(void *)(s->impacts + (size_t)n * BLOCK_IMPACTS);
         s->imp_at = s->last_doc + n;
+        s->imp_src = s->imp_at + n + 1;
+        s->imp_done = (uint8_t *)(s->imp_src + n);
+        memset(s->imp_done, 0, n);
         rc = open_skip(c);
     }
+    if (rc == QUIRE_OK)
+        rc = show_block(c, 0);
     if (rc != QUIRE_OK) {
         quire_postings_close(c);
         return rc;
     }
     c->term_impacts = s->term_imp;
-    show_block(c, 0);
     return QUIRE_OK;
 }
 
@@ -1084,7 +1148,7 @@ static void set_end(quire_postings_cursor *c)
     c->st->count = 0; /* keeps next()'s fast path off */
     c->st->pos_block = UINT32_MAX;
     c->st->block = UINT32_MAX;
-    show_block(c, c->st->block_count);
+    (void)show_block(c, c->st->block_count); /* past the end: nothing to decode */
 }
 
 /* Decode block b and show it; the caller sets i. */
@@ -1094,9 +1158,10 @@ static int enter_block(quire_postings_cursor *c, uint32_t b)
         int rc = decode_block(c, b);
         if (rc != QUIRE_OK)
             return rc;
+    } else if (c->st->shallow == b) {
+        return QUIRE_OK; /* decoded and shown: an advance inside the block */
     }
-    show_block(c, b);
-    return QUIRE_OK;
+    return show_block(c, b);
 }
 
 static int next_slow(quire_postings_cursor *c);
@@ -1195,8 +1260,7 @@ int quire_postings_shallow_advance(quire_postings_cursor *c, uint32_t target)
         from = s->block;
     if (from < s->block_count && s->last_doc[from] < target)
         from = find_block(s, from + 1, target);
-    show_block(c, from);
-    return QUIRE_OK;
+    return show_block(c, from);
 }
 
 /* Open the current block's positions chunk: check its size and CRC, size the buffers.
