@@ -337,6 +337,27 @@ static int str_get(quire_bytes *out, const uint8_t **p, const uint8_t *end)
     return QUIRE_OK;
 }
 
+/* Step over a varint-prefixed string / a varint; false if it runs past end. */
+static inline bool skip_str(const uint8_t **p, const uint8_t *end)
+{
+    uint64_t n;
+    if (quire_varint_get(&n, p, end) != QUIRE_OK || n > (uint64_t)(end - *p))
+        return false;
+    *p += n;
+    return true;
+}
+
+static inline bool skip_varint(const uint8_t **p, const uint8_t *end)
+{
+    const uint8_t *q = *p;
+    while (q < end && (*q & 0x80))
+        q++;
+    if (q == end)
+        return false;
+    *p = q + 1;
+    return true;
+}
+
 static int check_meta(const quire_segment *seg, const quire_postings_meta *m, bool positions)
 {
     if (m->df == 0 || m->df > seg->stats.doc_count || m->doc_off > seg->doc_file.len ||
@@ -612,45 +633,63 @@ int quire_segment_doc_info(const quire_segment *seg, uint32_t doc, quire_doc_inf
         atomic_fetch_or_explicit(checked, bit, memory_order_relaxed);
     }
     quire_bytes origin = {NULL, 0};
-    for (uint32_t d = (uint32_t)(g * DMD_GROUP_DOCS);; d++) {
-        quire_doc_info info;
-        uint64_t date, text_len, src_line = 0, src_column = 0, src_offset = 0;
-        info.text_map = quire_bytes_of(NULL, 0);
-        if (str_get(&info.external_id, &p, rec_end) != QUIRE_OK ||
-            str_get(&info.title, &p, rec_end) != QUIRE_OK ||
-            str_get(&info.origin, &p, rec_end) != QUIRE_OK ||
-            quire_varint_get(&date, &p, rec_end) != QUIRE_OK ||
-            quire_varint_get(&text_len, &p, rec_end) != QUIRE_OK || date > UINT32_MAX + 1ull ||
-            (has_map && str_get(&info.text_map, &p, rec_end) != QUIRE_OK))
+    uint32_t d = (uint32_t)(g * DMD_GROUP_DOCS);
+    /* the records before doc's: stepped over, keeping only the text offset and the last
+     * origin named (an empty one repeats it) */
+    for (; d < doc; d++) {
+        uint64_t text_len, n;
+        if (!skip_str(&p, rec_end) || !skip_str(&p, rec_end) ||
+            quire_varint_get(&n, &p, rec_end) != QUIRE_OK || n > (uint64_t)(rec_end - p))
             return quire_corrupt("%s: record of document %u is damaged", name, d);
-        if (seg->dmd_version >= DMD_SOURCE_VERSION &&
-            (quire_varint_get(&src_line, &p, rec_end) != QUIRE_OK ||
-             quire_varint_get(&src_column, &p, rec_end) != QUIRE_OK ||
-             quire_varint_get(&src_offset, &p, rec_end) != QUIRE_OK || src_column > UINT32_MAX ||
-             (src_column > 0 && src_line == 0)))
-            return quire_corrupt("%s: record of document %u is damaged", name, d);
-        /* an empty origin repeats the previous record's */
-        if (info.origin.len == 0)
-            info.origin = origin;
-        if (info.origin.len == 0)
+        if (n > 0)
+            origin = quire_bytes_of(p, (size_t)n);
+        p += n;
+        if (origin.len == 0)
             return quire_corrupt("%s: record of document %u has no origin", name, d);
-        origin = info.origin;
+        if (!skip_varint(&p, rec_end) || quire_varint_get(&text_len, &p, rec_end) != QUIRE_OK ||
+            (has_map && !skip_str(&p, rec_end)) ||
+            (version >= DMD_SOURCE_VERSION &&
+             (!skip_varint(&p, rec_end) || !skip_varint(&p, rec_end) ||
+              !skip_varint(&p, rec_end))))
+            return quire_corrupt("%s: record of document %u is damaged", name, d);
         if (text_off > seg->stats.text_bytes || text_len > seg->stats.text_bytes - text_off)
             return quire_corrupt("%s: document %u's text lies outside the stored text", name, d);
-        if (d == doc) {
-            info.date = date_decode(date);
-            info.text_off = text_off;
-            info.text_len = text_len;
-            info.doc_len = quire_segment_doc_len(seg, doc);
-            info.title_len = quire_segment_title_len(seg, doc);
-            info.src_line = src_line;
-            info.src_column = (uint32_t)src_column;
-            info.src_offset_plus1 = src_offset;
-            *out = info;
-            return QUIRE_OK;
-        }
         text_off += text_len;
     }
+    /* doc's record, read whole */
+    quire_doc_info info;
+    uint64_t date, text_len, src_line = 0, src_column = 0, src_offset = 0;
+    info.text_map = quire_bytes_of(NULL, 0);
+    if (str_get(&info.external_id, &p, rec_end) != QUIRE_OK ||
+        str_get(&info.title, &p, rec_end) != QUIRE_OK ||
+        str_get(&info.origin, &p, rec_end) != QUIRE_OK ||
+        quire_varint_get(&date, &p, rec_end) != QUIRE_OK ||
+        quire_varint_get(&text_len, &p, rec_end) != QUIRE_OK || date > UINT32_MAX + 1ull ||
+        (has_map && str_get(&info.text_map, &p, rec_end) != QUIRE_OK))
+        return quire_corrupt("%s: record of document %u is damaged", name, d);
+    if (version >= DMD_SOURCE_VERSION &&
+        (quire_varint_get(&src_line, &p, rec_end) != QUIRE_OK ||
+         quire_varint_get(&src_column, &p, rec_end) != QUIRE_OK ||
+         quire_varint_get(&src_offset, &p, rec_end) != QUIRE_OK || src_column > UINT32_MAX ||
+         (src_column > 0 && src_line == 0)))
+        return quire_corrupt("%s: record of document %u is damaged", name, d);
+    /* an empty origin repeats the previous record's */
+    if (info.origin.len == 0)
+        info.origin = origin;
+    if (info.origin.len == 0)
+        return quire_corrupt("%s: record of document %u has no origin", name, d);
+    if (text_off > seg->stats.text_bytes || text_len > seg->stats.text_bytes - text_off)
+        return quire_corrupt("%s: document %u's text lies outside the stored text", name, d);
+    info.date = date_decode(date);
+    info.text_off = text_off;
+    info.text_len = text_len;
+    info.doc_len = quire_segment_doc_len(seg, doc);
+    info.title_len = quire_segment_title_len(seg, doc);
+    info.src_line = src_line;
+    info.src_column = (uint32_t)src_column;
+    info.src_offset_plus1 = src_offset;
+    *out = info;
+    return QUIRE_OK;
 }
 
 void quire_text_map_encode(quire_buf *out, const uint64_t *byte_starts, uint32_t count)
