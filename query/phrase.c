@@ -385,6 +385,24 @@ static int phrase_starts(phrase_state *st, phrase_word *words, uint32_t n, uint3
     return QUIRE_OK;
 }
 
+/* The occurrences of a NEAR operand, words[0..n), in doc d, as phrase_starts() gives
+ * them into st->starts[side]; an operand of one word (not a pair's) gives its positions
+ * in place, uncopied. */
+static int operand_starts(phrase_state *st, phrase_word *words, uint32_t n, uint32_t d, int side,
+                          const uint32_t **starts, uint32_t *count)
+{
+    if (n == 1 && !words[0].is_pair) {
+        const int rc = word_positions(&words[0], d);
+        *starts = words[0].pos;
+        *count = rc == QUIRE_OK ? words[0].pos_count : 0;
+        return rc;
+    }
+    const int rc = phrase_starts(st, words, n, d, UINT32_MAX, &st->starts[side],
+                                 &st->starts_cap[side], count);
+    *starts = st->starts[side];
+    return rc;
+}
+
 /* The first index of starts[0..n) holding a value >= v. */
 static uint32_t lower_bound(const uint32_t *starts, uint32_t n, int64_t v)
 {
@@ -567,17 +585,15 @@ static int doc_freq(phrase_state *st, const quire_segment *seg, const query_node
         return phrase_starts(st, st->words, n, d, limit, &st->starts[0], &st->starts_cap[0], freq);
     }
     const uint32_t split = node->near_split;
+    const uint32_t *sa = NULL, *sb = NULL;
     uint32_t na = 0, nb = 0;
-    int rc =
-        phrase_starts(st, st->words, split, d, UINT32_MAX, &st->starts[0], &st->starts_cap[0], &na);
+    int rc = operand_starts(st, st->words, split, d, 0, &sa, &na);
     if (rc == QUIRE_OK && na > 0)
-        rc = phrase_starts(st, st->words + split, n - split, d, UINT32_MAX, &st->starts[1],
-                           &st->starts_cap[1], &nb);
+        rc = operand_starts(st, st->words + split, n - split, d, 1, &sb, &nb);
     if (rc != QUIRE_OK || na == 0 || nb == 0)
         return rc;
-    const uint64_t pairs =
-        count_pairs(st->starts[0], na, split, st->starts[1], nb, n - split, node->near_n,
-                    node->near_ordered, quire_segment_title_len(seg, d));
+    const uint64_t pairs = count_pairs(sa, na, split, sb, nb, n - split, node->near_n,
+                                       node->near_ordered, quire_segment_title_len(seg, d));
     *freq = pairs > UINT32_MAX ? UINT32_MAX : (uint32_t)pairs;
     return QUIRE_OK;
 }
@@ -944,18 +960,17 @@ int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
         }
     } else if (node->near_split > 0) {
         const uint32_t split = node->near_split, lb = n - split;
+        const uint32_t *sa = NULL, *sb = NULL;
         uint32_t na = 0, nb = 0;
-        rc = phrase_starts(st, st->words, split, doc, UINT32_MAX, &st->starts[0],
-                           &st->starts_cap[0], &na);
+        rc = operand_starts(st, st->words, split, doc, 0, &sa, &na);
         if (rc == QUIRE_OK && na > 0)
-            rc = phrase_starts(st, st->words + split, lb, doc, UINT32_MAX, &st->starts[1],
-                               &st->starts_cap[1], &nb);
+            rc = operand_starts(st, st->words + split, lb, doc, 1, &sb, &nb);
         for (uint32_t i = 0; i < na && rc == QUIRE_OK; i++)
-            if (has_partner(st->starts[0][i], split, st->starts[1], nb, lb, true, node, title_len))
-                rc = push_span(&spans, &n_spans, &cap, st->starts[0][i], split);
+            if (has_partner(sa[i], split, sb, nb, lb, true, node, title_len))
+                rc = push_span(&spans, &n_spans, &cap, sa[i], split);
         for (uint32_t i = 0; i < nb && rc == QUIRE_OK; i++)
-            if (has_partner(st->starts[1][i], lb, st->starts[0], na, split, false, node, title_len))
-                rc = push_span(&spans, &n_spans, &cap, st->starts[1][i], lb);
+            if (has_partner(sb[i], lb, sa, na, split, false, node, title_len))
+                rc = push_span(&spans, &n_spans, &cap, sb[i], lb);
     } else {
         uint32_t found = 0;
         const uint32_t limit = node->field == QUERY_FIELD_TITLE ? title_len : UINT32_MAX;
