@@ -449,9 +449,9 @@ static uint64_t sweep_between(sweep *first, sweep *last, int64_t from, int64_t t
  * For each a in ascending order, the b starts after it ([a + la, a + la + dist]) and
  * before it ([a - lb - dist, a - lb]), clipped to a's field: every bound of those windows
  * rises with a, so four sweeps count them in one pass over sb. */
-static uint64_t count_pairs(const uint32_t *sa, uint32_t na, uint32_t la, const uint32_t *sb,
-                            uint32_t nb, uint32_t lb, uint32_t dist, bool ordered,
-                            uint32_t title_len)
+static uint64_t count_pairs_sweeps(const uint32_t *sa, uint32_t na, uint32_t la,
+                                   const uint32_t *sb, uint32_t nb, uint32_t lb, uint32_t dist,
+                                   bool ordered, uint32_t title_len)
 {
     sweep after_lo = {sb, nb, 0}, after_hi = {sb, nb, 0};
     sweep before_lo = {sb, nb, 0}, before_hi = {sb, nb, 0};
@@ -466,6 +466,46 @@ static uint64_t count_pairs(const uint32_t *sa, uint32_t na, uint32_t la, const 
             pairs += sweep_between(&before_lo, &before_hi, a - lb - dist, a - lb, lo, hi);
     }
     return pairs;
+}
+
+/* NEAR pairs as count_pairs_sweeps() counts them, for a short reach: one pointer into sb
+ * follows the start of a's window, and the few b starts inside the window are looked at
+ * one by one (a window spans 2 * dist + la + lb positions, so at most that many). */
+static uint64_t count_pairs_window(const uint32_t *sa, uint32_t na, uint32_t la,
+                                   const uint32_t *sb, uint32_t nb, uint32_t lb, uint32_t dist,
+                                   bool ordered, uint32_t title_len)
+{
+    uint64_t pairs = 0;
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        const int64_t a = sa[i];
+        /* occurrences never hold position title_len, so their start tells their field */
+        const int64_t lo = a < title_len ? 0 : title_len;
+        const int64_t hi = a < title_len ? (int64_t)title_len - 1 : INT64_MAX;
+        int64_t from = ordered ? a + la : a - lb - dist;
+        if (from < lo)
+            from = lo;
+        int64_t to = a + la + dist;
+        if (to > hi)
+            to = hi;
+        while (j < nb && (int64_t)sb[j] < from)
+            j++;
+        for (uint32_t k = j; k < nb && (int64_t)sb[k] <= to; k++) {
+            const int64_t b = sb[k];
+            pairs += b >= a + la || b <= a - lb; /* after a, or (unordered) before it */
+        }
+    }
+    return pairs;
+}
+
+/* The window count for NEAR/n of a short reach (the parser's usual n), else the sweeps. */
+static uint64_t count_pairs(const uint32_t *sa, uint32_t na, uint32_t la, const uint32_t *sb,
+                            uint32_t nb, uint32_t lb, uint32_t dist, bool ordered,
+                            uint32_t title_len)
+{
+    if (dist <= 32 && la <= 32 && lb <= 32)
+        return count_pairs_window(sa, na, la, sb, nb, lb, dist, ordered, title_len);
+    return count_pairs_sweeps(sa, na, la, sb, nb, lb, dist, ordered, title_len);
 }
 
 /* A quote with parts in the current doc (parser.h part_count): the occurrences of each

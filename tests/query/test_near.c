@@ -472,7 +472,7 @@ Test(near, agrees_with_a_brute_force_scan_of_the_stored_text, .timeout = 600)
     searcher *s = NULL;
     cr_assert_eq(search_open(&s, idx), QUIRE_OK, "%s", quire_errmsg());
 
-    uint32_t done = 0, ordered_done = 0, title_done = 0, phrase_done = 0;
+    uint32_t done = 0, ordered_done = 0, title_done = 0, phrase_done = 0, long_done = 0;
     char q[2 * 4096 + 64], ta[4096], tb[4096];
     while (done < 150) {
         const odoc *d = &c.docs[rnd(c.count)];
@@ -481,7 +481,9 @@ Test(near, agrees_with_a_brute_force_scan_of_the_stored_text, .timeout = 600)
             continue;
         const int kind_a = (int)rnd(3), kind_b = (int)rnd(3);
         const uint32_t la = kind_a == 0 ? 1 : 1 + rnd(3), lb = kind_b == 0 ? 1 : 1 + rnd(3);
-        const uint32_t gap = rnd(12);
+        /* mostly short gaps; one in six past 32 words, where the pair count takes its
+         * other path (phrase.c: count_pairs_window up to 32, count_pairs_sweeps beyond) */
+        const uint32_t gap = rnd(6) == 0 ? 30 + rnd(20) : rnd(12);
         if (la + gap + lb > d->count[f])
             continue;
         const uint32_t pa = rnd(d->count[f] - (la + gap + lb) + 1), pb = pa + la + gap;
@@ -505,8 +507,10 @@ Test(near, agrees_with_a_brute_force_scan_of_the_stored_text, .timeout = 600)
         }
         title_done += f == 0;
         phrase_done += la > 1 || lb > 1;
+        long_done += dist > 32;
         done++;
     }
+    cr_expect_gt(long_done, 5);
     cr_expect_gt(ordered_done, 20);
     cr_expect_gt(title_done, 10);
     cr_expect_gt(phrase_done, 50);
