@@ -124,6 +124,10 @@ typedef struct query_word {
      * instead of `text`; phrase.c reads their positions as one word's. */
     const struct query_word *alts;
     uint32_t alt_count;
+    /* Set by the planner (plan.c) for the phrase matcher (phrase.c): the word's term in
+     * each segment, looked up once per query (phrase.h word_lookup); NULL before. */
+    const struct word_lookup *lookups;
+    uint32_t lookup_count;
 } query_word;
 
 typedef struct query_node {

@@ -78,11 +78,32 @@ static int word_advance(phrase_word *w, uint32_t target)
     return QUIRE_OK;
 }
 
-/* Open a cursor on the form `key` into the word's next slot. ENOTFOUND passes through. */
-static int open_form(phrase_word *w, const quire_segment *seg, quire_bytes key)
+int phrase_word_lookup(const quire_segment *seg, const query_word *qw, quire_term_kind kind,
+                       quire_term *out)
+{
+    for (uint32_t i = 0; i < qw->lookup_count; i++) {
+        const word_lookup *l = &qw->lookups[i];
+        if (l->seg == seg && l->kind == kind) {
+            if (!l->found)
+                return QUIRE_ENOTFOUND;
+            *out = l->term;
+            return QUIRE_OK;
+        }
+    }
+    return quire_segment_lookup(seg, kind, quire_bytes_of(qw->text, qw->len), out);
+}
+
+/* Open a cursor on the form `key` into the word's next slot (`t`: its term, when the
+ * caller has it already). ENOTFOUND passes through. */
+static int open_form_term(phrase_word *w, const quire_segment *seg, quire_bytes key,
+                          const quire_term *known)
 {
     quire_term t;
-    int rc = quire_segment_lookup(seg, QUIRE_TERM_FORM, key, &t);
+    int rc = QUIRE_OK;
+    if (known != NULL)
+        t = *known;
+    else
+        rc = quire_segment_lookup(seg, QUIRE_TERM_FORM, key, &t);
     if (rc != QUIRE_OK)
         return rc;
     if (!t.has_positions)
@@ -95,6 +116,11 @@ static int open_form(phrase_word *w, const quire_segment *seg, quire_bytes key)
         return rc;
     w->form_count++;
     return quire_postings_next(c);
+}
+
+static int open_form(phrase_word *w, const quire_segment *seg, quire_bytes key)
+{
+    return open_form_term(w, seg, key, NULL);
 }
 
 static bool has_prefix(quire_bytes key, quire_bytes prefix)
@@ -173,13 +199,17 @@ static int open_word(phrase_word *w, arena *a, const quire_segment *seg, const q
     if (prefix)
         return open_prefix(w, a, seg, key);
     if (!stemmed) {
+        quire_term t;
+        const int rc = phrase_word_lookup(seg, qw, QUIRE_TERM_FORM, &t);
+        if (rc != QUIRE_OK)
+            return rc;
         w->forms = arena_alloc(a, sizeof *w->forms);
         if (w->forms == NULL)
             return oom();
-        return open_form(w, seg, key);
+        return open_form_term(w, seg, key, &t);
     }
     quire_term stem;
-    int rc = quire_segment_lookup(seg, QUIRE_TERM_STEM, key, &stem);
+    int rc = phrase_word_lookup(seg, qw, QUIRE_TERM_STEM, &stem);
     if (rc != QUIRE_OK)
         return rc;
     const uint32_t n = stem.form_count > 0 ? stem.form_count : 1;

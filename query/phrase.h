@@ -28,6 +28,20 @@
 #include "quire/segment.h"
 #include "quire/status.h"
 
+/* A word's term in one segment as the planner looked it up (query_word.lookups), so that
+ * opening the word's cursors there does not look it up again. */
+typedef struct word_lookup {
+    const quire_segment *seg;
+    quire_term_kind kind;
+    bool found; /* else the segment lacks it */
+    quire_term term;
+} word_lookup;
+
+/* The term of `kind` for qw (key: qw->text) in seg: from qw->lookups when the planner
+ * recorded it, else looked up. QUIRE_OK, QUIRE_ENOTFOUND, QUIRE_ECORRUPT. */
+QUIRE_MUST_CHECK int phrase_word_lookup(const quire_segment *seg, const query_word *qw,
+                                        quire_term_kind kind, quire_term *out);
+
 typedef struct phrase_matches {
     uint32_t *docs;    /* ascending segment-local doc ids, in the arena */
     uint32_t *freqs;   /* occurrences in each (>= 1) */

@@ -70,22 +70,30 @@ static int check_prefix(const plan *p, arena *a, const query_node *node)
     return rc;
 }
 
-/* Live documents holding `key` (a form or a stem), summed over the segments. */
-static int key_df(const plan *p, quire_term_kind kind, quire_bytes key, uint64_t *df)
+/* Live documents holding word qw (as a form or a stem), summed over the segments; each
+ * segment's lookup is kept on the word (qw->lookups) for the phrase matcher's open. */
+static int word_df(const plan *p, arena *a, query_word *qw, quire_term_kind kind, uint64_t *df)
 {
     *df = 0;
+    word_lookup *l = arena_alloc(a, ((size_t)p->segment_count + 1) * sizeof *l);
+    if (l == NULL)
+        return quire_error(QUIRE_ENOMEM, "query: out of memory");
     for (uint32_t s = 0; s < p->segment_count; s++) {
-        quire_term t;
-        int rc = quire_segment_lookup(quire_index_segment(p->ix, s), kind, key, &t);
+        const quire_segment *seg = quire_index_segment(p->ix, s);
+        l[s] = (word_lookup){seg, kind, false, {0}};
+        int rc = quire_segment_lookup(seg, kind, quire_bytes_of(qw->text, qw->len), &l[s].term);
         if (rc == QUIRE_ENOTFOUND)
             continue;
         uint64_t live_df;
         if (rc == QUIRE_OK)
-            rc = quire_index_live_df(p->ix, s, &t, &live_df);
+            rc = quire_index_live_df(p->ix, s, &l[s].term, &live_df);
         if (rc != QUIRE_OK)
             return rc;
+        l[s].found = true;
         *df += live_df;
     }
+    qw->lookups = l;
+    qw->lookup_count = p->segment_count;
     return QUIRE_OK;
 }
 
@@ -99,9 +107,8 @@ static int lazy_word_dfs(plan_phrase *ph, const plan *p, arena *a)
     for (uint32_t w = 0; w < node->word_count; w++) {
         const bool stemmed =
             node->near_split > 0 ? node->near_stemmed[w >= node->near_split] : node->is_stemmed;
-        const int rc = key_df(p, stemmed ? QUIRE_TERM_STEM : QUIRE_TERM_FORM,
-                              quire_bytes_of(node->words[w].text, node->words[w].len),
-                              &ph->word_df[w]);
+        const int rc = word_df(p, a, &node->words[w], stemmed ? QUIRE_TERM_STEM : QUIRE_TERM_FORM,
+                               &ph->word_df[w]);
         if (rc != QUIRE_OK)
             return rc;
     }
