@@ -29,6 +29,10 @@ typedef struct phrase_word {
      * checks both offsets; the next word is then `covered`: no cursor, never read. */
     bool is_pair;
     bool covered;
+    /* Its cursors are opened but not yet moved (doc reads 0 then): the first advance
+     * moves every one of them, to the first target, so a common word's first block is
+     * decoded only when a target lies in it. */
+    bool fresh;
 } phrase_word;
 
 typedef struct phrase_state {
@@ -67,8 +71,10 @@ static void word_update(phrase_word *w)
 
 static int word_advance(phrase_word *w, uint32_t target)
 {
+    const bool fresh = w->fresh;
+    w->fresh = false;
     for (uint32_t i = 0; i < w->form_count; i++) {
-        if (w->forms[i].doc < target) {
+        if (fresh || w->forms[i].doc < target) {
             const int rc = quire_postings_advance(&w->forms[i], target);
             if (rc != QUIRE_OK)
                 return rc;
@@ -115,7 +121,7 @@ static int open_form_term(phrase_word *w, const quire_segment *seg, quire_bytes 
     if (rc != QUIRE_OK)
         return rc;
     w->form_count++;
-    return quire_postings_next(c);
+    return QUIRE_OK; /* not moved: the word is fresh (open_words) */
 }
 
 static int open_form(phrase_word *w, const quire_segment *seg, quire_bytes key)
@@ -165,7 +171,6 @@ static int open_prefix(phrase_word *w, arena *a, const quire_segment *seg, quire
         if (rc != QUIRE_OK)
             break;
         w->form_count++;
-        rc = quire_postings_next(c);
     }
     if (rc == QUIRE_ENOTFOUND)
         return quire_corrupt("segment %llu: the dictionary changed under a prefix",
@@ -698,7 +703,7 @@ static int align(phrase_state *st, uint32_t n, uint32_t target, uint32_t *doc)
 again:
     for (uint32_t k = 0; k < n; k++) {
         phrase_word *w = &st->words[st->order[k]];
-        if (w->doc < target) {
+        if (w->doc < target || w->fresh) {
             const int rc = word_advance(w, target);
             if (rc != QUIRE_OK)
                 return rc;
@@ -795,9 +800,6 @@ static int open_pairs(phrase_state *st, arena *ar, const quire_segment *seg,
         if (rc != QUIRE_OK)
             return rc;
         w->form_count = 1; /* closed by close_words from here */
-        rc = quire_postings_next(&w->forms[0]);
-        if (rc != QUIRE_OK)
-            return rc;
         w->is_pair = true;
         next->covered = true;
         next->doc = QUIRE_DOC_END;
@@ -844,6 +846,7 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
         if (rc != QUIRE_OK)
             return rc;
         word_update(w);
+        w->fresh = true;
         w->pos_doc = QUIRE_DOC_END;
         for (uint32_t f = 0; f < w->form_count && !w->has_lead; f++)
             w->cost += w->forms[f].df;
@@ -1010,7 +1013,7 @@ int phrase_matcher_spans(phrase_doc_matcher *m, uint32_t doc, phrase_span **out,
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
         if (st->words[i].covered)
             continue;
-        if (st->words[i].doc < doc)
+        if (st->words[i].doc < doc || st->words[i].fresh)
             rc = word_advance(&st->words[i], doc);
         if (rc == QUIRE_OK && st->words[i].doc != doc)
             return QUIRE_OK; /* a word the document lacks: no span */
@@ -1232,7 +1235,7 @@ again:
                 w->live_block = b->block_last_doc;
             }
         }
-        if (w->doc < target && (rc = word_advance(w, target)) != QUIRE_OK)
+        if ((w->doc < target || w->fresh) && (rc = word_advance(w, target)) != QUIRE_OK)
             return rc;
         if (w->doc == QUIRE_DOC_END)
             goto none;
