@@ -873,20 +873,34 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
     const uint8_t *end = p + len - s->crc_len;
     if (s->crc_len && block_crc(c, p, len - CRC_LEN) != quire_load_le32(end))
         return crc_mismatch(c, b);
+    /* docs and tfs are overwritten from here: no block is decoded until the end */
+    s->block = UINT32_MAX;
+    s->count = 0;
     bool tfs_one = (p[0] & QUIRE_PFOR_SPARE) != 0;
     size_t used;
     uint32_t gaps[BLOCK];
     if (quire_pfor_unpack(gaps, n, p, (size_t)(end - p), &used) != QUIRE_OK)
         return quire_corrupt("%s: block %u: bad doc gaps", c->doc_name, b);
     p += used;
+    uint32_t max_tf = 1;
     if (tfs_one) {
         for (uint32_t i = 0; i < n; i++)
-            s->tfs[i] = 0;
+            s->tfs[i] = 1;
     } else if (p == end || (p[0] & QUIRE_PFOR_SPARE) ||
                quire_pfor_unpack(s->tfs, n, p, (size_t)(end - p), &used) != QUIRE_OK) {
         return quire_corrupt("%s: block %u: bad tfs", c->doc_name, b);
     } else {
         p += used;
+        /* stored as tf - 1: the largest first (overflow), then all plus one (loops without
+         * an exit, which the compiler vectorises) */
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < n; i++)
+            m = s->tfs[i] > m ? s->tfs[i] : m;
+        if (m == UINT32_MAX)
+            return quire_corrupt("%s: block %u: tf overflow", c->doc_name, b);
+        for (uint32_t i = 0; i < n; i++)
+            s->tfs[i]++;
+        max_tf = m + 1;
     }
     uint8_t len_code = 0;
     if (s->block_count == 1) {
@@ -896,26 +910,19 @@ static int decode_block(quire_postings_cursor *c, uint32_t b)
     }
     if (p != end)
         return quire_corrupt("%s: block %u: %zu stray bytes", c->doc_name, b, (size_t)(end - p));
-    uint64_t doc = b == 0 ? 0 : (uint64_t)s->last_doc[b - 1] + 1;
-    uint64_t sum = doc;
-    for (uint32_t i = 0; i < n; i++)
-        sum += gaps[i];
-    sum += n - 1; /* the last doc id */
-    uint64_t limit = s->block_count == 1 ? QUIRE_DOC_END - 1 : s->last_doc[b];
-    if (sum > limit || (s->block_count > 1 && sum != limit))
-        return quire_corrupt("%s: block %u: last doc %llu, expected %llu", c->doc_name, b,
-                             (unsigned long long)sum, (unsigned long long)limit);
-    uint32_t d = (uint32_t)doc, max_tf = 0;
+    /* doc ids: the gaps summed (in 64 bits: a damaged gap cannot wrap), then the last one
+     * checked against the skip data's */
+    uint64_t d = b == 0 ? 0 : (uint64_t)s->last_doc[b - 1] + 1;
     for (uint32_t i = 0; i < n; i++) {
         d += gaps[i];
-        s->docs[i] = d;
+        s->docs[i] = (uint32_t)d;
         d++;
-        if (s->tfs[i] == UINT32_MAX)
-            return quire_corrupt("%s: block %u: tf overflow", c->doc_name, b);
-        s->tfs[i]++;
-        if (s->tfs[i] > max_tf)
-            max_tf = s->tfs[i];
     }
+    const uint64_t last = d - 1;
+    uint64_t limit = s->block_count == 1 ? QUIRE_DOC_END - 1 : s->last_doc[b];
+    if (last > limit || (s->block_count > 1 && last != limit))
+        return quire_corrupt("%s: block %u: last doc %llu, expected %llu", c->doc_name, b,
+                             (unsigned long long)last, (unsigned long long)limit);
     if (s->block_count == 1) {
         s->last_doc[0] = s->docs[n - 1];
         s->impacts[0].tf = max_tf;
