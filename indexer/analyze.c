@@ -110,7 +110,7 @@ int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, in
     *out = NULL;
     analyze_worker *w = quire_calloc(1, sizeof *w);
     if (!w)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     int rc = quire_analyzer_new(&w->an, opts);
     if (rc != QUIRE_OK) {
         quire_free(w);
@@ -193,11 +193,6 @@ void analyze_worker_stem_stats(const analyze_worker *w, uint64_t *asked, uint64_
     *cached = w->lookups - (calls - hits); /* every token, less Snowball's runs */
 }
 
-static int oom(void)
-{
-    return quire_error(QUIRE_ENOMEM, "out of memory while analysing");
-}
-
 static size_t vocab_bytes(const analyze_worker *w)
 {
     return (size_t)w->vw_cap * sizeof(vword) + ((size_t)w->vslot_mask + 1) * sizeof(uint32_t) +
@@ -209,7 +204,7 @@ static int grow_vslots(analyze_worker *w)
     uint32_t n = w->vslot_mask ? (w->vslot_mask + 1) * 2 : 4096;
     uint32_t *s = quire_calloc(n, sizeof *s);
     if (!s)
-        return oom();
+        return quire_oom();
     for (uint32_t v = 0; v < w->vw_count; v++) {
         uint32_t i = (uint32_t)w->vw[v].form_hash & (n - 1);
         while (s[i] != 0)
@@ -263,7 +258,7 @@ static int find_word(analyze_worker *w, const quire_token *t, uint32_t *out)
         }
     }
     if (QUIRE_ARRAY_RESERVE(w->vw, w->vw_count, w->vw_cap, 4096) != QUIRE_OK)
-        return oom();
+        return quire_oom();
     /* Stem once per distinct word, not per token nor per document. */
     const char *stem;
     size_t stem_len;
@@ -280,7 +275,7 @@ static int find_word(analyze_worker *w, const quire_token *t, uint32_t *out)
     x->stem_len = (uint32_t)stem_len;
     quire_buf_put(&w->words, stem, stem_len);
     if (w->words.err)
-        return oom();
+        return quire_oom();
     x->form_hash = h;
     x->stem_hash = inverter_hash(stem, stem_len);
     x->stamp = 0;
@@ -300,11 +295,11 @@ static int add_token(analyze_worker *w, const quire_token *t)
         uint32_t cap = w->tok_cap ? w->tok_cap * 2 : 4096;
         uint32_t *a = quire_realloc(w->tok_entry, (size_t)cap * sizeof *a);
         if (!a)
-            return oom();
+            return quire_oom();
         w->tok_entry = a;
         uint32_t *p = quire_realloc(w->tok_pos, (size_t)cap * sizeof *p);
         if (!p)
-            return oom();
+            return quire_oom();
         w->tok_pos = p;
         w->tok_cap = cap;
     }
@@ -319,7 +314,7 @@ static int add_token(analyze_worker *w, const quire_token *t)
             uint32_t cap = w->entry_cap ? w->entry_cap * 2 : 1024;
             entry *n = quire_realloc(w->entries, (size_t)cap * sizeof *n);
             if (!n)
-                return oom();
+                return quire_oom();
             w->entries = n;
             w->entry_cap = cap;
         }
@@ -371,12 +366,12 @@ static int emit_forms(analyze_worker *w, batch *b, batch_doc *d)
         return QUIRE_OK;
     uint32_t *fill = quire_realloc(w->fill, (size_t)w->entry_count * sizeof *fill);
     if (!fill)
-        return oom();
+        return quire_oom();
     w->fill = fill;
     size_t pos_base = b->positions.len / sizeof(uint32_t);
     if (!quire_buf_reserve(&b->positions, (size_t)w->tok_count * sizeof(uint32_t)) ||
         !quire_buf_reserve(&b->forms, (size_t)w->entry_count * sizeof(batch_form)))
-        return oom();
+        return quire_oom();
     if (pos_base + w->tok_count > UINT32_MAX)
         return quire_error(QUIRE_ELIMIT, "batch too large");
     uint32_t at = 0;
@@ -388,7 +383,7 @@ static int emit_forms(analyze_worker *w, batch *b, batch_doc *d)
     if (b->strings.len + strings > UINT32_MAX)
         return quire_error(QUIRE_ELIMIT, "batch too large");
     if (!quire_buf_reserve(&b->strings, strings))
-        return oom();
+        return quire_oom();
     batch_form *out = (batch_form *)(void *)(b->forms.data + b->forms.len);
     for (uint32_t e = 0; e < w->entry_count; e++) {
         const vword *x = &w->vw[w->entries[e].word];
@@ -431,7 +426,7 @@ static int find_pairs(analyze_worker *w)
         const uint32_t id = (ca - 1) * PAIR_WORDS_MAX + (cb - 1);
         if (w->pair_stamp[id] != w->stamp) {
             if (QUIRE_ARRAY_RESERVE(w->pairs, w->pair_count, w->pair_cap, 64) != QUIRE_OK)
-                return oom();
+                return quire_oom();
             w->pair_stamp[id] = w->stamp;
             w->pair_at[id] = w->pair_count;
             w->pairs[w->pair_count++] = (pair_entry){id, va, vb, 0};
@@ -440,11 +435,11 @@ static int find_pairs(analyze_worker *w)
             uint32_t cap = w->ptok_cap ? w->ptok_cap * 2 : 1024;
             uint32_t *a = quire_realloc(w->ptok_entry, (size_t)cap * sizeof *a);
             if (!a)
-                return oom();
+                return quire_oom();
             w->ptok_entry = a;
             uint32_t *p = quire_realloc(w->ptok_pos, (size_t)cap * sizeof *p);
             if (!p)
-                return oom();
+                return quire_oom();
             w->ptok_pos = p;
             w->ptok_cap = cap;
         }
@@ -468,7 +463,7 @@ static int emit_pairs(analyze_worker *w, batch *b, batch_doc *d)
         return rc;
     uint32_t *fill = quire_realloc(w->fill, (size_t)w->pair_count * sizeof *fill);
     if (!fill)
-        return oom();
+        return quire_oom();
     w->fill = fill;
     size_t pos_base = b->positions.len / sizeof(uint32_t);
     size_t strings = 0;
@@ -480,7 +475,7 @@ static int emit_pairs(analyze_worker *w, batch *b, batch_doc *d)
     if (!quire_buf_reserve(&b->positions, (size_t)w->ptok_count * sizeof(uint32_t)) ||
         !quire_buf_reserve(&b->forms, (size_t)w->pair_count * sizeof(batch_form)) ||
         !quire_buf_reserve(&b->strings, strings))
-        return oom();
+        return quire_oom();
     batch_form *out = (batch_form *)(void *)(b->forms.data + b->forms.len);
     uint32_t at = 0;
     for (uint32_t e = 0; e < w->pair_count; e++) {
@@ -544,7 +539,7 @@ int analyze_batch(analyze_worker *w, batch *b)
         d->invalid += (uint32_t)put_clean(w, &w->text, raw + d->text_off, d->text_len);
         d->stored_len = w->text.len - text_start;
         if (b->clean.err || w->text.err || w->sanitized.err)
-            return oom();
+            return quire_oom();
 
         new_doc(w);
         d->vocab_epoch = w->epoch;
@@ -566,7 +561,7 @@ int analyze_batch(analyze_worker *w, batch *b)
         }
         d->text_map_len = b->clean.len - d->text_map_off;
         if (b->clean.err || w->map.err)
-            return oom();
+            return quire_oom();
         if ((uint64_t)nt + nx >= UINT32_MAX - 1)
             return quire_error(QUIRE_ELIMIT, "document has over 4 billion tokens");
         d->title_tokens = nt;
@@ -590,6 +585,6 @@ int analyze_batch(analyze_worker *w, batch *b)
             return rc;
     }
     if (b->strings.err || b->forms.err || b->positions.err || b->store.err)
-        return oom();
+        return quire_oom();
     return QUIRE_OK;
 }

@@ -33,12 +33,12 @@ int idmap_new(idmap **out)
 {
     idmap *m = quire_calloc(1, sizeof *m);
     if (!m)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     m->cap = 1024;
     m->slots = quire_calloc(m->cap, sizeof *m->slots);
     if (!m->slots) {
         quire_free(m);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     *out = m;
     return QUIRE_OK;
@@ -61,7 +61,7 @@ static int grow(idmap *m)
     size_t cap = m->cap * 2;
     entry *n = quire_calloc(cap, sizeof *n);
     if (!n)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->slots[i].hash)
             continue;
@@ -98,7 +98,7 @@ int idmap_add_index(idmap *m, const quire_index *ix, const char *dir)
         return QUIRE_OK;
     m->seg_ids = quire_calloc(quire_index_segment_count(ix) + 1, sizeof *m->seg_ids);
     if (!m->seg_ids)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     for (uint32_t s = 0; s < quire_index_segment_count(ix); s++) {
         const quire_segment *seg = quire_index_segment(ix, s);
         uint32_t n = quire_segment_get_stats(seg)->doc_count;
@@ -216,6 +216,6 @@ int idmap_put_run(idmap *m, const char *id, size_t len, uint32_t ordinal, uint32
     entry e = {h, IDMAP_RUN, ordinal, m->run_ids.len, (uint32_t)len};
     quire_buf_put(&m->run_ids, id, len);
     if (m->run_ids.err)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     return insert(m, &e);
 }

@@ -269,7 +269,7 @@ static int track_id(run *r, const char *id, size_t len)
     while (r->run_dead.len < need && !r->run_dead.err)
         quire_buf_put_byte(&r->run_dead, 0);
     if (r->run_dead.err)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     if (prev != UINT32_MAX)
         r->run_dead.data[prev / 8] |= (uint8_t)(1u << (prev % 8));
     if (h.found || prev != UINT32_MAX)
@@ -304,7 +304,7 @@ static int prepare_ids(run *r, bool need_index)
     r->pending = quire_calloc(n + 1, sizeof *r->pending);
     r->pending_tokens = quire_calloc(n + 1, sizeof *r->pending_tokens);
     if (!r->pending || !r->pending_tokens)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
         const quire_deletes *d = quire_index_deletes(r->ix, i);
         rc = d ? quire_deletes_copy(&r->pending[i], d)
@@ -394,7 +394,7 @@ static int invert_batch(run *r, batch *b)
         if (terms > r->forms_cap) {
             inv_form *n = quire_realloc(r->forms, terms * sizeof *n);
             if (!n)
-                return quire_error(QUIRE_ENOMEM, "out of memory");
+                return quire_oom();
             r->forms = n;
             r->forms_cap = terms;
         }
@@ -546,7 +546,7 @@ static int run_threaded(run *r, analyze_worker **workers, int threads)
     if (!wt || !args) {
         quire_free(wt);
         quire_free(args);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     int started = 0;
     bool inv_started = false;
@@ -690,7 +690,7 @@ static int commit(run *r)
     uint32_t nbase = r->ix ? quire_index_segment_count(r->ix) : 0;
     centry *es = quire_calloc(nbase + 2, sizeof *es);
     if (!es)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     uint32_t count = 0;
     for (uint32_t i = 0; i < nbase && rc == QUIRE_OK; i++) {
         const quire_manifest_segment *ms = &quire_index_manifest(r->ix)->segments[i];
@@ -761,7 +761,7 @@ static int commit(run *r)
     next.keep_diacritics = r->aopts.keep_diacritics;
     next.segments = quire_calloc(count + 1, sizeof *next.segments);
     if (rc == QUIRE_OK && !next.segments)
-        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+        rc = quire_oom();
     for (uint32_t i = 0; i < count && rc == QUIRE_OK; i++)
         next.segments[i] = es[i].ms;
     next.segment_count = count;
@@ -912,7 +912,7 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         r.state = quire_calloc(r.nslots, sizeof *r.state);
         workers = quire_calloc((size_t)nworkers, sizeof *workers);
         if (!r.slots || !r.state || !workers)
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            rc = quire_oom();
     }
     store_dict_init(&r.sdict);
     for (int i = 0; rc == QUIRE_OK && i < nworkers; i++) {

@@ -30,7 +30,7 @@ int ingest_open(ingest **out, const ingest_opts *opts)
     int rc;
     ingest *in = quire_calloc(1, sizeof *in);
     if (in == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     if (opts->feed != NULL) {
         rc = source_open_feed(&in->src, opts->feed, opts->feed_ctx);
     } else {

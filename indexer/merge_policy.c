@@ -66,7 +66,7 @@ static int merge_group(merge_ctx *m, const uint64_t *ids, uint32_t n, uint64_t *
     const char *dir = m->t->dir;
     quire_segment **segs = quire_calloc(n, sizeof *segs);
     if (!segs)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     int rc = QUIRE_OK;
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++)
         rc = quire_segment_open(&segs[i], dir, ids[i]);
@@ -146,7 +146,7 @@ static int merge_entries(merge_ctx *m, centry *es, uint32_t *count, const uint32
     if (!segs || !dels) {
         quire_free(segs);
         quire_free(dels);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     for (uint32_t i = 0; i < n; i++) {
         segs[i] = es[idx[i]].seg;

@@ -138,7 +138,7 @@ static int dropped_add(dropped *d, quire_bytes key)
     d->off[d->count++] = d->bytes.len;
     quire_buf_put(&d->bytes, key.ptr, key.len);
     d->off[d->count] = d->bytes.len;
-    return d->bytes.err ? quire_error(QUIRE_ENOMEM, "out of memory") : QUIRE_OK;
+    return d->bytes.err ? quire_oom() : QUIRE_OK;
 }
 
 static int cmp_keys(quire_bytes a, quire_bytes b);
@@ -170,7 +170,7 @@ static int merge_kind(quire_segment_writer *w, input *ins, uint32_t n, quire_ter
     uint8_t keybuf[QUIRE_DICT_MAX_KEY];
     bool *has = quire_calloc(n + 1, sizeof *has);
     if (!has)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
         rc = quire_segment_terms_seek(&ins[i].it, ins[i].seg, kind, quire_bytes_of("", 0));
         if (rc == QUIRE_OK)
@@ -304,7 +304,7 @@ static int choose_dict(const input *ins, uint32_t n, quire_buf *dict)
         quire_bytes d = quire_segment_store_dict(ins[i].seg);
         if (d.len > 0) {
             quire_buf_put(dict, d.ptr, d.len);
-            return dict->err ? quire_error(QUIRE_ENOMEM, "out of memory") : QUIRE_OK;
+            return dict->err ? quire_oom() : QUIRE_OK;
         }
     }
     quire_buf sample = QUIRE_BUF_INIT;
@@ -316,7 +316,7 @@ static int choose_dict(const input *ins, uint32_t n, quire_buf *dict)
             rc = quire_segment_store_block_text(ins[i].seg, b, &sample);
     }
     if (rc == QUIRE_OK && sample.err)
-        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+        rc = quire_oom();
     if (rc == QUIRE_OK)
         rc = quire_store_dict_train(dict, sample.data, sample.len);
     quire_buf_free(&sample);
@@ -358,7 +358,7 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n, int l
             if (rc == QUIRE_OK && ins[i].del) {
                 rc = quire_segment_doc_text(seg, d, &p.text);
                 if (rc == QUIRE_OK && p.text.err)
-                    rc = quire_error(QUIRE_ENOMEM, "out of memory");
+                    rc = quire_oom();
                 if (rc == QUIRE_OK)
                     rc = flush_text(w, &p, false);
             }
@@ -381,7 +381,7 @@ static int copy_documents(quire_segment_writer *w, input *ins, uint32_t n, int l
             if (rc == QUIRE_OK)
                 rc = quire_segment_store_block_text(seg, b, &p.text);
             if (rc == QUIRE_OK && p.text.err)
-                rc = quire_error(QUIRE_ENOMEM, "out of memory");
+                rc = quire_oom();
             if (rc == QUIRE_OK)
                 rc = flush_text(w, &p, true);
         }
@@ -402,7 +402,7 @@ int merger_run(const char *dir, const quire_segment *const *inputs,
 {
     input *ins = quire_calloc(input_count + 1, sizeof *ins);
     if (!ins)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     uint64_t base = 0, since_drop = 0;
     int rc = QUIRE_OK;
     for (uint32_t i = 0; i < input_count && rc == QUIRE_OK; i++) {
@@ -415,7 +415,7 @@ int merger_run(const char *dir, const quire_segment *const *inputs,
             ins[i].del = d;
             ins[i].newid = quire_malloc(((size_t)docs + 1) * sizeof *ins[i].newid);
             if (!ins[i].newid) {
-                rc = quire_error(QUIRE_ENOMEM, "out of memory");
+                rc = quire_oom();
                 break;
             }
             for (uint32_t k = 0; k < docs; k++)

@@ -409,7 +409,7 @@ static int run_pass(const shard_index_opts *o, const plan *pl, uint32_t pass,
     const uint32_t shard = pass * f.size + f.rank;
     char dir[4200];
     const char **ids = quire_calloc(o->ix.delete_count + 1, sizeof *ids);
-    int rc = f.send && f.recv && ids ? QUIRE_OK : quire_error(QUIRE_ENOMEM, "out of memory");
+    int rc = f.send && f.recv && ids ? QUIRE_OK : quire_oom();
     if (rc == QUIRE_OK)
         rc = quire_shard_dir(dir, sizeof dir, o->ix.index_dir, shard);
     indexer_opts ix = o->ix;

@@ -368,12 +368,12 @@ static int wrap_results(quire_results *res)
     if (r->hit_count > 0) {
         res->hits = quire_calloc(r->hit_count, sizeof *res->hits);
         if (res->hits == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
     }
     if (passages > 0) {
         res->passages = quire_calloc(passages, sizeof *res->passages);
         if (res->passages == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
     }
     size_t at = 0;
     for (uint32_t i = 0; i < r->hit_count; i++) {
@@ -464,7 +464,7 @@ int quire_search(quire_results **out, quire_searcher *s, const char *query, size
         return orc;
     quire_results *res = quire_calloc(1, sizeof *res);
     if (res == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     int rc = search_query(&res->r, s->s, &o);
     if (rc == QUIRE_OK)
         rc = wrap_results(res);

@@ -19,7 +19,7 @@ int cursor_new_term(cursor **out, arena *a, const scorer *s, const quire_segment
 {
     cursor *c = arena_alloc(a, sizeof *c);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     c->kind = CURSOR_TERM;
     c->term = term;
     c->weight = weight;
@@ -89,7 +89,7 @@ int cursor_new_and(cursor **out, arena *a, cursor *const *children, uint32_t cou
 {
     cursor *c = new_inner(a, CURSOR_AND, children, count);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     /* Insertion sort by cost, stable so equal costs keep query order: query sizes are
      * small and the order must be deterministic. */
     for (uint32_t i = 1; i < count; i++) {
@@ -110,7 +110,7 @@ int cursor_new_or(cursor **out, arena *a, cursor *const *children, uint32_t coun
 {
     cursor *c = new_inner(a, CURSOR_OR, children, count);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (uint32_t i = 0; i < count; i++) {
         c->cost += children[i]->cost;
         c->max_score += children[i]->max_score;
@@ -196,7 +196,7 @@ int cursor_new_list(cursor **out, arena *a, const uint32_t *docs, const uint32_t
 {
     cursor *c = new_leaf(a, CURSOR_LIST);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     c->list_docs = docs;
     c->list_freqs = freqs;
     c->list_count = count;
@@ -224,7 +224,7 @@ int cursor_new_phrase(cursor **out, arena *a, const scorer *s, const quire_segme
     cursor *c = new_leaf(a, CURSOR_PHRASE);
     if (c == NULL) {
         phrase_cursor_close(pc);
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     }
     c->phrase = pc;
     c->weight = weight;
@@ -252,7 +252,7 @@ int cursor_new_all(cursor **out, arena *a, uint32_t doc_count)
 {
     cursor *c = new_leaf(a, CURSOR_ALL);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     c->doc_count = doc_count;
     c->cost = doc_count;
     all_seek(c, 0);
@@ -265,7 +265,7 @@ int cursor_new_date(cursor **out, arena *a, const int32_t *dates, uint32_t doc_c
 {
     cursor *c = new_leaf(a, CURSOR_DATE);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     c->dates = dates;
     c->doc_count = doc_count;
     c->date_from = from;
@@ -281,7 +281,7 @@ int cursor_new_andnot(cursor **out, arena *a, cursor *req, cursor *excl)
     cursor *const pair[2] = {req, excl};
     cursor *c = new_inner(a, CURSOR_ANDNOT, pair, 2);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     c->cost = req->cost;
     c->max_score = req->max_score;
     *out = c;
@@ -293,7 +293,7 @@ int cursor_new_opt(cursor **out, arena *a, cursor *req, cursor *opt)
     cursor *const pair[2] = {req, opt};
     cursor *c = new_inner(a, CURSOR_OPT, pair, 2);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     c->cost = req->cost;
     c->max_score = req->max_score + opt->max_score;
     *out = c;

@@ -12,11 +12,6 @@
 #include "fuzzy.h"
 #include "quire/date.h"
 
-static int oom(void)
-{
-    return quire_error(QUIRE_ENOMEM, "query: out of memory");
-}
-
 struct explain_ctx {
     const plan *p;
     const query_node **leaves; /* TERM and PHRASE leaves in tree order */
@@ -158,7 +153,7 @@ static int collect(explain_ctx *c, bool *negated, const query_node *n, bool unde
             const uint32_t nc = *cap ? *cap * 2 : 16;
             const query_node **g = arena_alloc(a, (size_t)nc * sizeof *g);
             if (g == NULL)
-                return oom();
+                return quire_oom();
             if (c->leaf_count > 0)
                 memcpy(g, c->leaves, (size_t)c->leaf_count * sizeof *g);
             c->leaves = g;
@@ -214,13 +209,13 @@ static int set_forms(search_clause *cl, const quire_index *ix, const query_word 
         return QUIRE_OK;
     cl->forms = quire_calloc(count, sizeof *cl->forms);
     if (cl->forms == NULL)
-        return oom();
+        return quire_oom();
     for (uint32_t i = 0; i < count; i++) {
         search_form *f = &cl->forms[i];
         cl->form_count = i + 1;
         f->form = quire_strndup(forms[i].text, forms[i].len);
         if (f->form == NULL)
-            return oom();
+            return quire_oom();
         f->distance = -1;
         for (uint32_t k = 0; e != NULL && k < e->count; k++)
             if (e->forms[k].len == forms[i].len &&
@@ -240,14 +235,14 @@ static int describe(search_clause *cl, const plan *p, arena *a, const query_node
     cl->label = buf_string(&b);
     quire_buf_free(&b);
     if (cl->label == NULL)
-        return oom();
+        return quire_oom();
     cl->kind = kind_of(n);
     cl->distance = -1;
     if (n->kind == QUERY_TERM) {
         const plan_term *pt = &p->terms[n->term];
         cl->stem = quire_strndup(n->stem, n->stem_len);
         if (cl->stem == NULL)
-            return oom();
+            return quire_oom();
         cl->df = pt->df;
         cl->weight = pt->weight * (1.0 + n->repeats);
         query_word *forms;
@@ -271,7 +266,7 @@ static int describe(search_clause *cl, const plan *p, arena *a, const query_node
         const approx_quote *q = n->approx;
         cl->word_weights = quire_malloc(((size_t)q->word_count + 1) * sizeof *cl->word_weights);
         if (cl->word_weights == NULL)
-            return oom();
+            return quire_oom();
         for (uint32_t i = 0; i < q->word_count; i++)
             cl->word_weights[i] = q->words[i].weight;
         cl->word_count = q->word_count;
@@ -308,7 +303,7 @@ int explain_build(search_explain **out, explain_ctx **ctx_out, arena *a, const p
     search_explain *e = quire_calloc(1, sizeof *e);
     if (c == NULL || negated == NULL || e == NULL) {
         quire_free(e);
-        return oom();
+        return quire_oom();
     }
     c->p = p;
     c->approx_alone = approx_alone;
@@ -317,19 +312,19 @@ int explain_build(search_explain **out, explain_ctx **ctx_out, arena *a, const p
     c->tf = arena_alloc(a, ((size_t)c->leaf_count + 1) * sizeof *c->tf);
     c->leaf_score = arena_alloc(a, ((size_t)c->leaf_count + 1) * sizeof *c->leaf_score);
     if (rc == QUIRE_OK && (c->tf == NULL || c->leaf_score == NULL))
-        rc = oom();
+        rc = quire_oom();
     quire_buf b = QUIRE_BUF_INIT;
     if (rc == QUIRE_OK) {
         put_parsed(&b, root);
         e->parsed = buf_string(&b);
         if (e->parsed == NULL)
-            rc = oom();
+            rc = quire_oom();
     }
     quire_buf_free(&b);
     if (rc == QUIRE_OK && c->leaf_count > 0) {
         e->clauses = quire_calloc(c->leaf_count, sizeof *e->clauses);
         if (e->clauses == NULL)
-            rc = oom();
+            rc = quire_oom();
     }
     for (uint32_t i = 0; i < c->leaf_count && rc == QUIRE_OK; i++) {
         e->clause_count = i + 1;
@@ -446,7 +441,7 @@ int explain_hit(search_hit *hit, explain_ctx *c)
     hit->clause_scores = quire_calloc((size_t)c->leaf_count + 1, sizeof *hit->clause_scores);
     hit->clause_tfs = quire_calloc((size_t)c->leaf_count + 1, sizeof *hit->clause_tfs);
     if (hit->clause_scores == NULL || hit->clause_tfs == NULL)
-        return oom();
+        return quire_oom();
     for (uint32_t k = 0; k < c->leaf_count; k++) {
         const int rc = leaf_part(c, k, seg, doc, norm);
         if (rc != QUIRE_OK)
@@ -515,7 +510,7 @@ int notes_build(search_word_note **out, uint32_t *count, arena *a, const quire_i
         return QUIRE_OK; /* the usual case costs one walk of the tree */
     const query_node **terms = arena_alloc(a, (size_t)QUERY_MAX_WORDS * sizeof *terms);
     if (terms == NULL)
-        return oom();
+        return quire_oom();
     uint32_t nt = 0;
     collect_terms(terms, &nt, root, false);
     search_word_note *notes = NULL;
@@ -556,7 +551,7 @@ int notes_build(search_word_note **out, uint32_t *count, arena *a, const quire_i
         qsort(e.forms, keep, sizeof *e.forms, cmp_docs);
         search_word_note *g = quire_realloc(notes, ((size_t)nn + 1) * sizeof *g);
         if (g == NULL) {
-            rc = oom();
+            rc = quire_oom();
             break;
         }
         notes = g;
@@ -566,14 +561,14 @@ int notes_build(search_word_note **out, uint32_t *count, arena *a, const quire_i
         const uint32_t shown = keep < NOTES_MAX_FORMS ? keep : NOTES_MAX_FORMS;
         note->variants = quire_calloc(shown, sizeof *note->variants);
         if (note->word == NULL || note->variants == NULL) {
-            rc = oom();
+            rc = quire_oom();
             break;
         }
         note->more = keep - shown + (e.matched - e.count);
         for (uint32_t i = 0; i < shown; i++) {
             note->variants[i].form = quire_strndup(e.forms[i].form, e.forms[i].len);
             if (note->variants[i].form == NULL) {
-                rc = oom();
+                rc = quire_oom();
                 break;
             }
             note->variants[i].docs = e.forms[i].df;

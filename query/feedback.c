@@ -68,7 +68,7 @@ static int list_add(fb_list *l, arena *a, const fb_term *t)
         const size_t cap = l->cap ? l->cap * 2 : 256;
         fb_term *items = arena_alloc(a, cap * sizeof *items);
         if (items == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         if (l->count > 0)
             memcpy(items, l->items, l->count * sizeof *items);
         l->items = items;
@@ -139,7 +139,7 @@ static int add_tokens(fb_list *l, arena *a, quire_analyzer *an, const char *text
         fb_term t = {arena_strndup(a, tok.stem, tok.stem_len), tok.stem_len,
                      arena_strndup(a, tok.form, tok.form_len), tok.form_len, 1.0, 0};
         if (t.stem == NULL || t.form == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         const int rc = list_add(l, a, &t);
         if (rc != QUIRE_OK)
             return rc;
@@ -188,7 +188,7 @@ static int doc_vector(fb_list *out, arena *a, const plan *p, quire_analyzer *an,
     if (rc == QUIRE_OK)
         rc = quire_segment_doc_text(s, doc, text);
     if (rc == QUIRE_OK && text->err)
-        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        rc = quire_oom();
     if (rc == QUIRE_OK)
         rc = add_tokens(&all, a, an, (const char *)text->data, text->len);
     if (rc != QUIRE_OK)
@@ -266,13 +266,13 @@ int feedback_rm3(query_ast *out, arena *a, const plan *p, quire_analyzer *an, co
     uint32_t n = 0;
     query_node **kids = arena_alloc(a, (mix.count + 1) * sizeof *kids);
     if (kids == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (size_t i = 0; i < mix.count; i++) {
         if (!(mix.items[i].weight > 0.0))
             continue;
         query_node *t = arena_alloc(a, sizeof *t);
         if (t == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         t->kind = QUERY_TERM;
         t->offset = 0;
         t->stem = mix.items[i].stem;
@@ -288,7 +288,7 @@ int feedback_rm3(query_ast *out, arena *a, const plan *p, quire_analyzer *an, co
     } else {
         query_node * or = arena_alloc(a, sizeof * or);
         if (or == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         or->kind = QUERY_OR;
         or->children = kids;
         or->child_count = n;

@@ -31,11 +31,6 @@ typedef struct parser {
     size_t error_offset;
 } parser;
 
-static int oom(void)
-{
-    return quire_error(QUIRE_ENOMEM, "query: out of memory");
-}
-
 /* The 1-based character (code point) column of byte `at`, for messages. */
 static size_t column(const parser *p, size_t at)
 {
@@ -135,7 +130,7 @@ static int combine(query_node **out, parser *p, query_node_kind kind, query_node
     query_node *n = new_node(p, kind, offset);
     query_node **copy = arena_alloc(p->a, count * sizeof *copy);
     if (n == NULL || copy == NULL)
-        return oom();
+        return quire_oom();
     memcpy(copy, kids, count * sizeof *copy);
     n->children = copy;
     n->child_count = count;
@@ -166,7 +161,7 @@ static int term_node(query_node **out, parser *p, const quire_token *tok, size_t
     }
     query_node *t = new_node(p, QUERY_TERM, offset);
     if (t == NULL)
-        return oom();
+        return quire_oom();
     t->stem = arena_strndup(p->a, stem, stem_len);
     t->stem_len = stem_len;
     t->form = arena_strndup(p->a, tok->form, tok->form_len);
@@ -175,7 +170,7 @@ static int term_node(query_node **out, parser *p, const quire_token *tok, size_t
     t->stopword = stopword;
     t->boost = 1.0;
     if (t->stem == NULL || t->form == NULL)
-        return oom();
+        return quire_oom();
     p->terms[p->term_count++] = t; /* term_count <= word_count <= QUERY_MAX_WORDS */
     *out = t;
     return QUIRE_OK;
@@ -203,7 +198,7 @@ static int analyse_words(parser *p, size_t s, size_t e, bool stemmed, query_word
         words[*n].text = arena_strndup(p->a, w, w_len);
         words[*n].len = w_len;
         if (words[*n].text == NULL)
-            return oom();
+            return quire_oom();
         (*n)++;
     }
     return QUIRE_OK;
@@ -216,7 +211,7 @@ static int make_phrase(query_node **out, parser *p, const query_word *words, uin
     query_node *ph = new_node(p, QUERY_PHRASE, offset);
     query_word *copy = arena_alloc(p->a, n * sizeof *copy);
     if (ph == NULL || copy == NULL)
-        return oom();
+        return quire_oom();
     memcpy(copy, words, n * sizeof *copy);
     ph->words = copy;
     ph->word_count = n;
@@ -283,7 +278,7 @@ static int prefix_node(query_node **out, parser *p, size_t s, size_t e, query_fi
     w.text = arena_strndup(p->a, first.form, first.form_len);
     w.len = first.form_len;
     if (w.text == NULL)
-        return oom();
+        return quire_oom();
     rc = make_phrase(out, p, &w, 1, false, field, s);
     if (rc == QUIRE_OK)
         (*out)->is_prefix = true;
@@ -368,7 +363,7 @@ static int ellipsis_node(query_node **out, parser *p, size_t s, size_t e, bool s
         return rc;
     uint32_t *copy = arena_alloc(p->a, parts * sizeof *copy);
     if (copy == NULL)
-        return oom();
+        return quire_oom();
     memcpy(copy, ends, parts * sizeof *copy);
     (*out)->part_count = parts;
     (*out)->part_ends = copy;
@@ -470,7 +465,7 @@ static int date_node(query_node **out, parser *p)
         return rc;
     query_node *d = new_node(p, QUERY_DATE, s);
     if (d == NULL)
-        return oom();
+        return quire_oom();
     d->date_from = from;
     d->date_to = to;
     p->has_dates = true;
@@ -573,7 +568,7 @@ static int fuzzy_word_node(query_node **out, parser *p, size_t s, size_t tilde, 
             first.form = arena_strndup(p->a, tok.form, tok.form_len);
             first.stem = arena_strndup(p->a, tok.stem, tok.stem_len);
             if (first.form == NULL || first.stem == NULL)
-                return oom();
+                return quire_oom();
         }
         count++;
     }
@@ -703,7 +698,7 @@ static int approx_words(parser *p, size_t s, size_t e, query_word *words, uint32
             w->stem_len = tok.stem_len;
             w->distance = dist;
             if (w->text == NULL || w->stem == NULL)
-                return oom();
+                return quire_oom();
             (*n)++;
         }
     }
@@ -966,7 +961,7 @@ static int not_node(query_node **out, parser *p, query_node *child, size_t offse
     query_node *n = new_node(p, QUERY_NOT, offset);
     query_node **kids = arena_alloc(p->a, sizeof *kids);
     if (n == NULL || kids == NULL)
-        return oom();
+        return quire_oom();
     kids[0] = child;
     n->children = kids;
     n->child_count = 1;
@@ -1070,7 +1065,7 @@ static int list_push(node_list *l, parser *p, query_node *n)
         const uint32_t cap = l->cap ? l->cap * 2 : 8;
         query_node **items = arena_alloc(p->a, cap * sizeof *items);
         if (items == NULL)
-            return oom();
+            return quire_oom();
         if (l->count > 0)
             memcpy(items, l->items, l->count * sizeof *items);
         l->items = items;
@@ -1164,7 +1159,7 @@ static int parse_and(query_node **out, parser *p, unsigned depth, uint32_t *clau
         query_node *n = new_node(p, QUERY_OPT, s);
         query_node **kids = arena_alloc(p->a, sizeof pair);
         if (n == NULL || kids == NULL)
-            return oom();
+            return quire_oom();
         memcpy(kids, pair, sizeof pair);
         n->children = kids;
         n->child_count = 2;
@@ -1308,7 +1303,7 @@ int parser_parse(query_ast *out, arena *a, quire_analyzer *an, const char *text,
     /* Room for the maximum up front: QUERY_MAX_WORDS pointers is 8 KiB. */
     p.terms = arena_alloc(a, QUERY_MAX_WORDS * sizeof *p.terms);
     if (p.terms == NULL)
-        return oom();
+        return quire_oom();
     reset(&p);
 
     query_node *root = NULL;

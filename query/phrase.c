@@ -55,11 +55,6 @@ typedef struct phrase_state {
     uint32_t part_total; /* parts with arrays to free */
 } phrase_state;
 
-static int oom(void)
-{
-    return quire_error(QUIRE_ENOMEM, "query: out of memory");
-}
-
 static void word_update(phrase_word *w)
 {
     uint32_t doc = QUIRE_DOC_END;
@@ -156,7 +151,7 @@ static int open_prefix(phrase_word *w, arena *a, const quire_segment *seg, quire
         return QUIRE_ENOTFOUND;
     w->forms = arena_alloc(a, (size_t)n * sizeof *w->forms);
     if (w->forms == NULL)
-        return oom();
+        return quire_oom();
     rc = quire_segment_terms_seek(&it, seg, QUIRE_TERM_FORM, key);
     for (uint32_t i = 0; i < n && rc == QUIRE_OK; i++) {
         rc = quire_segment_terms_next(&it, &k, &t);
@@ -184,7 +179,7 @@ static int open_alts(phrase_word *w, arena *a, const quire_segment *seg, const q
 {
     w->forms = arena_alloc(a, ((size_t)qw->alt_count + 1) * sizeof *w->forms);
     if (w->forms == NULL)
-        return oom();
+        return quire_oom();
     for (uint32_t i = 0; i < qw->alt_count; i++) {
         const int rc = open_form(w, seg, quire_bytes_of(qw->alts[i].text, qw->alts[i].len));
         if (rc != QUIRE_OK && rc != QUIRE_ENOTFOUND)
@@ -210,7 +205,7 @@ static int open_word(phrase_word *w, arena *a, const quire_segment *seg, const q
             return rc;
         w->forms = arena_alloc(a, sizeof *w->forms);
         if (w->forms == NULL)
-            return oom();
+            return quire_oom();
         return open_form_term(w, seg, key, &t);
     }
     quire_term stem;
@@ -220,7 +215,7 @@ static int open_word(phrase_word *w, arena *a, const quire_segment *seg, const q
     const uint32_t n = stem.form_count > 0 ? stem.form_count : 1;
     w->forms = arena_alloc(a, (size_t)n * sizeof *w->forms);
     if (w->forms == NULL)
-        return oom();
+        return quire_oom();
     /* its own postings (an alias reads its one form's), for a phrase's bounds; not for
      * NEAR, whose pairs its tfs bound too loosely to skip anything (callgrind: the NEAR
      * queries cost 4.6% more with them, parsing their skip data) */
@@ -312,7 +307,7 @@ static int word_positions(phrase_word *w, uint32_t d)
     if (total > w->buf_cap) {
         uint32_t *buf = quire_realloc(w->buf, (size_t)total * sizeof *buf);
         if (buf == NULL)
-            return oom();
+            return quire_oom();
         w->buf = buf;
         w->buf_cap = total;
     }
@@ -353,7 +348,7 @@ static int reserve(uint32_t **buf, uint32_t *cap, uint32_t need)
         return QUIRE_OK;
     uint32_t *b = quire_realloc(*buf, (size_t)need * sizeof *b);
     if (b == NULL)
-        return oom();
+        return quire_oom();
     *buf = b;
     *cap = need;
     return QUIRE_OK;
@@ -565,12 +560,12 @@ static int chain_in_doc(phrase_state *st, const query_node *node, uint32_t d,
         const uint32_t n = st->part_counts[i];
         uint8_t *on = quire_realloc(st->part_on[i], (size_t)n + 1);
         if (on == NULL)
-            return oom();
+            return quire_oom();
         st->part_on[i] = on;
         if (n > st->chain_cap) {
             uint32_t *c = quire_realloc(st->chain, (size_t)n * sizeof *c);
             if (c == NULL)
-                return oom();
+                return quire_oom();
             st->chain = c;
             st->chain_cap = n;
         }
@@ -679,11 +674,11 @@ static int push_match(phrase_state *st, uint32_t doc, uint32_t freq)
         const uint32_t cap = st->cap ? st->cap * 2 : 64;
         uint32_t *docs = quire_realloc(st->docs, (size_t)cap * sizeof *docs);
         if (docs == NULL)
-            return oom();
+            return quire_oom();
         st->docs = docs;
         uint32_t *freqs = quire_realloc(st->freqs, (size_t)cap * sizeof *freqs);
         if (freqs == NULL)
-            return oom();
+            return quire_oom();
         st->freqs = freqs;
         st->cap = cap;
     }
@@ -795,7 +790,7 @@ static int open_pairs(phrase_state *st, arena *ar, const quire_segment *seg,
         phrase_word *w = &st->words[i], *next = &st->words[i + 1];
         w->forms = arena_alloc(ar, sizeof *w->forms);
         if (w->forms == NULL)
-            return oom();
+            return quire_oom();
         rc = quire_segment_postings(seg, &t, &w->forms[0]);
         if (rc != QUIRE_OK)
             return rc;
@@ -817,7 +812,7 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
     st->order = arena_alloc(a, (size_t)n * sizeof *st->order);
     st->by_tf = arena_alloc(a, (size_t)n * 2 * sizeof *st->by_tf);
     if (st->words == NULL || st->order == NULL || st->by_tf == NULL)
-        return oom();
+        return quire_oom();
     if (node->part_count > 1) {
         const size_t k = node->part_count;
         st->part_starts = arena_alloc(a, k * sizeof *st->part_starts);
@@ -825,7 +820,7 @@ static int open_words(phrase_state *st, arena *a, const quire_segment *seg, cons
         st->part_caps = arena_alloc(a, k * sizeof *st->part_caps);
         st->part_on = arena_alloc(a, k * sizeof *st->part_on);
         if (!st->part_starts || !st->part_counts || !st->part_caps || !st->part_on)
-            return oom();
+            return quire_oom();
         st->part_total = node->part_count;
     }
     st->word_count = n; /* cleanup closes what each word opened (none: nothing) */
@@ -904,7 +899,7 @@ int phrase_match_segment(phrase_matches *out, arena *a, const quire_segment *seg
     out->docs = arena_alloc(a, (size_t)st.count * sizeof *out->docs);
     out->freqs = arena_alloc(a, (size_t)st.count * sizeof *out->freqs);
     if (out->docs == NULL || out->freqs == NULL) {
-        rc = oom();
+        rc = quire_oom();
         goto done;
     }
     memcpy(out->docs, st.docs, (size_t)st.count * sizeof *st.docs);
@@ -926,7 +921,7 @@ static int push_span(phrase_span **spans, uint32_t *count, uint32_t *cap, uint32
         const uint32_t c = *cap ? *cap * 2 : 16;
         phrase_span *s = quire_realloc(*spans, (size_t)c * sizeof *s);
         if (s == NULL)
-            return oom();
+            return quire_oom();
         *spans = s;
         *cap = c;
     }
@@ -981,7 +976,7 @@ int phrase_matcher_open(phrase_doc_matcher **out, arena *a, const quire_segment 
     phrase_doc_matcher *m = arena_alloc(a, sizeof *m);
     *out = m;
     if (m == NULL)
-        return oom();
+        return quire_oom();
     m->seg = seg;
     m->node = node;
     const int rc = open_words(&m->st, a, seg, node);
@@ -1096,7 +1091,7 @@ int phrase_cursor_open(phrase_cursor **out, arena *a, const quire_segment *seg,
     *out = NULL;
     phrase_cursor *c = arena_alloc(a, sizeof *c);
     if (c == NULL)
-        return oom();
+        return quire_oom();
     c->seg = seg;
     c->node = node;
     const int rc = open_words(&c->st, a, seg, node);

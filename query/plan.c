@@ -37,7 +37,7 @@ static int check_prefix(const plan *p, arena *a, const query_node *node)
     const size_t room = (size_t)p->segment_count * (QUERY_MAX_PREFIX_TERMS + 1);
     char **forms = quire_calloc(room > 0 ? room : 1, sizeof *forms);
     if (forms == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     size_t n = 0;
     int rc = QUIRE_OK;
     for (uint32_t s = 0; s < p->segment_count && rc == QUIRE_OK; s++) {
@@ -51,7 +51,7 @@ static int check_prefix(const plan *p, arena *a, const query_node *node)
                 break;
             forms[n] = arena_strndup(a, (const char *)k.ptr, k.len);
             if (forms[n++] == NULL)
-                rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+                rc = quire_oom();
         }
         if (rc == QUIRE_ENOTFOUND)
             rc = QUIRE_OK;
@@ -77,7 +77,7 @@ static int word_df(const plan *p, arena *a, query_word *qw, quire_term_kind kind
     *df = 0;
     word_lookup *l = arena_alloc(a, ((size_t)p->segment_count + 1) * sizeof *l);
     if (l == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (uint32_t s = 0; s < p->segment_count; s++) {
         const quire_segment *seg = quire_index_segment(p->ix, s);
         l[s] = (word_lookup){seg, kind, false, {0}};
@@ -103,7 +103,7 @@ static int lazy_word_dfs(plan_phrase *ph, const plan *p, arena *a)
     const query_node *node = ph->node;
     ph->word_df = arena_alloc(a, ((size_t)node->word_count + 1) * sizeof *ph->word_df);
     if (ph->word_df == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (uint32_t w = 0; w < node->word_count; w++) {
         const bool stemmed =
             node->near_split > 0 ? node->near_stemmed[w >= node->near_split] : node->is_stemmed;
@@ -120,7 +120,7 @@ static int match_whole(plan_phrase *ph, const plan *p, arena *a, size_t nseg)
 {
     ph->in_seg = arena_alloc(a, (nseg + 1) * sizeof *ph->in_seg);
     if (ph->in_seg == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     ph->df = ph->occurrences = 0;
     for (uint32_t s = 0; s < p->segment_count; s++) {
         const int rc = ph->node->is_approx
@@ -189,13 +189,13 @@ static int read_dates(plan *p, arena *a, size_t nseg)
         return QUIRE_OK;
     p->dates = arena_alloc(a, nseg * sizeof *p->dates);
     if (p->dates == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (uint32_t s = 0; s < p->segment_count; s++) {
         const quire_segment *seg = quire_index_segment(p->ix, s);
         const uint32_t n = quire_segment_get_stats(seg)->doc_count;
         p->dates[s] = arena_alloc(a, ((size_t)n + 1) * sizeof *p->dates[s]);
         if (p->dates[s] == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         for (uint32_t d = 0; d < n; d++) {
             quire_doc_info info;
             const int rc = quire_segment_doc_info(seg, d, &info);
@@ -224,7 +224,7 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, d
     p->terms = arena_alloc(a, ((size_t)term_count + 1) * sizeof *p->terms);
     p->phrases = arena_alloc(a, ((size_t)p->phrase_count + 1) * sizeof *p->phrases);
     if (p->terms == NULL || p->phrases == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     collect_leaves(p, ast->root);
 
     const size_t nseg = p->segment_count > 0 ? p->segment_count : 1;
@@ -233,7 +233,7 @@ int plan_build(plan *p, arena *a, const quire_index *ix, const query_ast *ast, d
         pt->in_seg = arena_alloc(a, nseg * sizeof *pt->in_seg);
         pt->is_in_seg = arena_alloc(a, nseg * sizeof *pt->is_in_seg);
         if (pt->in_seg == NULL || pt->is_in_seg == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         const quire_bytes key = quire_bytes_of(pt->node->stem, pt->node->stem_len);
         for (uint32_t s = 0; s < p->segment_count; s++) {
             const int rc = quire_segment_lookup(quire_index_segment(ix, s), QUIRE_TERM_STEM, key,
@@ -339,7 +339,7 @@ static int inner_cursor(cursor **out, arena *a, const plan *p, const query_node 
     cursor **kids = arena_alloc(a, (size_t)node->child_count * sizeof(cursor *));
     cursor **nots = arena_alloc(a, (size_t)node->child_count * sizeof(cursor *));
     if (kids == NULL || nots == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     uint32_t count = 0, not_count = 0;
     cursor *pos = NULL, *neg = NULL;
     int rc = QUIRE_OK;

@@ -48,7 +48,7 @@ int prune_segment(const plan *p, cursor *root, uint32_t seg, topk *top, uint64_t
     if (ord == NULL || upto == NULL) {
         quire_free(ord);
         quire_free(upto);
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     }
     for (uint32_t i = 0; i < n; i++) {
         uint32_t j = i;

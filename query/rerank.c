@@ -50,7 +50,7 @@ static int collect_words(rr_words *w, arena *a, const plan *p, const query_node 
         const uint32_t cap = w->cap ? w->cap * 2 : 16;
         rr_word *items = arena_alloc(a, (size_t)cap * sizeof *items);
         if (items == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         if (w->count > 0)
             memcpy(items, w->items, (size_t)w->count * sizeof *items);
         w->items = items;
@@ -182,7 +182,7 @@ int rerank_top(topk *top, arena *a, const plan *p, const query_node *root, const
     uint32_t *counts = arena_alloc(a, (size_t)w.count * sizeof *counts);
     double *acc = arena_alloc(a, (size_t)w.count * sizeof *acc);
     if (order == NULL || m == NULL || spans == NULL || counts == NULL || acc == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (uint32_t i = 0; i < top->count; i++)
         order[i] = (rr_entry){top->heap[i].doc_id, i};
     qsort(order, top->count, sizeof *order, cmp_entry);
@@ -215,7 +215,7 @@ int rerank_top(topk *top, arena *a, const plan *p, const query_node *root, const
             if (rc == QUIRE_OK && total > occ_cap) {
                 rr_occ *g = quire_realloc(occ, total * sizeof *g);
                 if (g == NULL)
-                    rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+                    rc = quire_oom();
                 else {
                     occ = g;
                     occ_cap = total;

@@ -389,7 +389,7 @@ static int fill_hit(search_hit *hit, const quire_index *ix, const topk_entry *e)
     hit->origin_len = info.origin.len;
     hit->source = search_source_of(&info);
     if (hit->external_id == NULL || hit->title == NULL || hit->origin == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     return QUIRE_OK;
 }
 
@@ -427,7 +427,7 @@ static int collect_clauses(hl_clauses *c, arena *a, const plan *p, const query_n
         query_node *nodes = arena_alloc(a, (size_t)cap * sizeof *nodes);
         double *weights = arena_alloc(a, (size_t)cap * sizeof *weights);
         if (nodes == NULL || weights == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         if (c->count > 0) {
             memcpy(nodes, c->nodes, (size_t)c->count * sizeof *nodes);
             memcpy(weights, c->weights, (size_t)c->count * sizeof *weights);
@@ -444,7 +444,7 @@ static int collect_clauses(hl_clauses *c, arena *a, const plan *p, const query_n
                 return QUIRE_OK;
         query_word *word = arena_alloc(a, sizeof *word);
         if (word == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         word->text = n->stem;
         word->len = n->stem_len;
         memset(x, 0, sizeof *x);
@@ -474,7 +474,7 @@ static int copy_highlights(search_highlight **out, const passage_highlight *h, u
         return QUIRE_OK;
     *out = quire_malloc((size_t)n * sizeof **out);
     if (*out == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (uint32_t i = 0; i < n; i++) {
         (*out)[i].start = h[i].start;
         (*out)[i].end = h[i].end;
@@ -500,7 +500,7 @@ static int hit_text(quire_buf *text, passage_input *in, passage_region *regions,
     const uint32_t cap = quire_text_map_count(in->text_tokens);
     uint64_t *map = quire_malloc(((size_t)cap + 1) * sizeof *map);
     if (map == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     uint32_t n = 0;
     rc = quire_text_map_decode(&info, map, cap, &n);
     if (rc != QUIRE_OK) {
@@ -515,7 +515,7 @@ static int hit_text(quire_buf *text, passage_input *in, passage_region *regions,
         uint32_t nr = 0;
         rc = passage_regions(regions, &nr, in, map, n, o->passages, o->passage_bytes);
         if (rc == QUIRE_OK && !quire_buf_reserve(text, (size_t)info.text_len + 1))
-            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+            rc = quire_oom();
         quire_buf part = QUIRE_BUF_INIT;
         for (uint32_t i = 0; i < nr && rc == QUIRE_OK; i++) {
             part.len = 0;
@@ -529,7 +529,7 @@ static int hit_text(quire_buf *text, passage_input *in, passage_region *regions,
         in->region_count = nr;
     }
     if (rc == QUIRE_OK && text->err)
-        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        rc = quire_oom();
     in->text = (const char *)text->data;
 done:
     quire_free(map);
@@ -561,7 +561,7 @@ static int approx_spans(search_hit *hit, arena *a, searcher *s, const query_node
     if (g != NULL)
         hit->renderings = g;
     if (*spans == NULL || g == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     const uint32_t m = node->approx->word_count;
     for (uint32_t i = 0; i < n; i++) {
         const approx_rendering *r = &rs[i];
@@ -577,7 +577,7 @@ static int approx_spans(search_hit *hit, arena *a, searcher *s, const query_node
         sr->tokens = quire_malloc((size_t)len * sizeof *sr->tokens);
         sr->missing = quire_malloc(((size_t)m + 1) * sizeof *sr->missing);
         if (sr->tokens == NULL || sr->missing == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         for (uint32_t k = 0; k < len; k++) {
             sr->tokens[k].word = r->tokens[k].word;
             sr->tokens[k].kind = (search_word_kind)r->tokens[k].kind;
@@ -604,7 +604,7 @@ static int tokenize_to(token_bytes *t, quire_analyzer *an, const char *field, si
     t->bs = quire_calloc((size_t)t->n + 1, sizeof *t->bs);
     t->be = quire_calloc((size_t)t->n + 1, sizeof *t->be);
     if (t->bs == NULL || t->be == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     quire_token_iter it;
     quire_token tok;
     quire_tokens_begin(&it, an, field, len, first_pos, false);
@@ -679,7 +679,7 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
     uint32_t extra = 0; /* clauses of the renderings of approximate quotes */
     double *weights =
         arena_alloc(a, (size_t)c->count * (SEARCH_MAX_RENDERINGS + 1) * sizeof *weights + 1);
-    int rc = weights == NULL ? quire_error(QUIRE_ENOMEM, "query: out of memory") : QUIRE_OK;
+    int rc = weights == NULL ? quire_oom() : QUIRE_OK;
     if (rc == QUIRE_OK && c->count > 0)
         memcpy(weights, c->weights, (size_t)c->count * sizeof *weights);
     for (uint32_t i = 0; i < c->count && rc == QUIRE_OK; i++) {
@@ -695,7 +695,7 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
             passage_match *g =
                 want > UINT32_MAX / 2 ? NULL : quire_realloc(m, (size_t)want * sizeof *g);
             if (g == NULL)
-                rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+                rc = quire_oom();
             else {
                 m = g;
                 cap = (uint32_t)want;
@@ -739,7 +739,7 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
     if (np > 0) {
         hit->passages = quire_calloc(np, sizeof *hit->passages);
         if (hit->passages == NULL) {
-            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+            rc = quire_oom();
             goto done;
         }
     }
@@ -754,7 +754,7 @@ static int hit_passages(search_hit *hit, phrase_doc_matcher **matchers, searcher
         sp->cut_after = ps[i].cut_after;
         sp->text = quire_strndup((const char *)text->data + sp->start, sp->end - sp->start);
         if (sp->text == NULL) {
-            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+            rc = quire_oom();
             goto done;
         }
         sp->source = walk_to(&walk, sp->start);
@@ -794,7 +794,7 @@ static int all_passages(search_result *r, arena *a, searcher *s, const plan *p,
     hit_ref *order = arena_alloc(a, (size_t)r->hit_count * sizeof *order);
     phrase_doc_matcher **m = arena_alloc(a, ((size_t)c.count + 1) * sizeof *m);
     if (order == NULL || m == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (uint32_t i = 0; i < r->hit_count; i++)
         order[i] = (hit_ref){r->hits[i].doc_id, i};
     qsort(order, r->hit_count, sizeof *order, cmp_by_doc);
@@ -925,7 +925,7 @@ static int summarize_quotes(search_result *r, const plan *p, uint32_t *quote_of_
         return QUIRE_OK;
     r->quotes = quire_calloc(n, sizeof *r->quotes);
     if (r->quotes == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (uint32_t i = 0; i < p->phrase_count; i++) {
         const plan_phrase *ph = &p->phrases[i];
         quote_of_phrase[i] = UINT32_MAX;
@@ -936,11 +936,11 @@ static int summarize_quotes(search_result *r, const plan *p, uint32_t *quote_of_
         q->threshold = ph->node->approx->threshold;
         q->words = quire_calloc(ph->node->word_count, sizeof *q->words);
         if (q->words == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         for (uint32_t k = 0; k < ph->node->word_count; k++) {
             q->words[k] = quire_strndup(ph->node->words[k].text, ph->node->words[k].len);
             if (q->words[k] == NULL)
-                return quire_error(QUIRE_ENOMEM, "query: out of memory");
+                return quire_oom();
             q->word_count = k + 1;
         }
         for (uint32_t s = 0; s < p->segment_count; s++) {
@@ -969,7 +969,7 @@ static int summarize_fuzzy(search_result *r, const plan *p)
         return QUIRE_OK;
     r->fuzzy = quire_calloc(n, sizeof *r->fuzzy);
     if (r->fuzzy == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     for (uint32_t i = 0; i < p->phrase_count; i++) {
         const query_node *node = p->phrases[i].node;
         if (!node->is_fuzzy)
@@ -977,7 +977,7 @@ static int summarize_fuzzy(search_result *r, const plan *p)
         search_fuzzy *f = &r->fuzzy[r->fuzzy_count++];
         f->word = quire_strndup(node->words[0].text, node->words[0].len);
         if (f->word == NULL)
-            return quire_error(QUIRE_ENOMEM, "query: out of memory");
+            return quire_oom();
         f->distance = node->expansion != NULL ? node->expansion->distance : -1;
         f->lowered_from = node->expansion != NULL ? node->expansion->lowered_from : -1;
         f->searched = node->expansion != NULL ? node->expansion->count : 0;
@@ -1011,7 +1011,7 @@ static int search_closely(search_result *out, searcher *s, const search_options 
         end--;
     char *text = quire_malloc(end + 2);
     if (text == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     memcpy(text, o->query, end);
     text[end] = '~';
     text[end + 1] = '\0';
@@ -1256,7 +1256,7 @@ int search_job_begin(search_job **out, searcher *s, const search_options *o)
                                          "renderings or --rm3 yet: search one index for them");
     search_job *j = quire_calloc(1, sizeof *j);
     if (j == NULL)
-        return quire_error(QUIRE_ENOMEM, "query: out of memory");
+        return quire_oom();
     j->s = s;
     j->o = *o;
     j->a = (arena)ARENA_INIT;
@@ -1474,7 +1474,7 @@ static int search_one(search_result *out, searcher *s, const search_options *o)
         goto done;
     uint32_t *quote_of_phrase = arena_alloc(&a, ((size_t)p.phrase_count + 1) * sizeof(uint32_t));
     if (quote_of_phrase == NULL) {
-        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        rc = quire_oom();
         goto done;
     }
     rc = summarize_quotes(&r, &p, quote_of_phrase);
@@ -1566,7 +1566,7 @@ static int search_one(search_result *out, searcher *s, const search_options *o)
     if (top.count > skip) {
         r.hits = quire_calloc(top.count - skip, sizeof *r.hits);
         if (r.hits == NULL) {
-            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+            rc = quire_oom();
             goto done;
         }
     }
@@ -1723,7 +1723,7 @@ int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id, s
     search_result r = SEARCH_RESULT_INIT;
     r.hits = quire_calloc(1, sizeof *r.hits);
     if (r.hits == NULL) {
-        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        rc = quire_oom();
         goto done;
     }
     r.hit_count = 1;
@@ -1737,7 +1737,7 @@ int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id, s
     if (rc == QUIRE_OK)
         rc = quire_segment_doc_text(quire_index_segment(s->ix, seg), doc, &text);
     if (rc == QUIRE_OK && text.err)
-        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        rc = quire_oom();
     if (rc != QUIRE_OK)
         goto done;
     if (o != NULL && o->query_len > 0) {
@@ -1762,7 +1762,7 @@ int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id, s
             rc == QUIRE_OK ? arena_alloc(&a, ((size_t)p.phrase_count + 1) * sizeof(uint32_t))
                            : NULL;
         if (rc == QUIRE_OK && quote_of_phrase == NULL)
-            rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+            rc = quire_oom();
         for (uint32_t i = 0, q = 0; rc == QUIRE_OK && i < p.phrase_count; i++)
             quote_of_phrase[i] = p.phrases[i].node->is_approx ? q++ : UINT32_MAX;
         if (rc == QUIRE_OK)
@@ -1773,7 +1773,7 @@ int search_get_marked_doc(search_marked_doc *out, searcher *s, const char *id, s
     search_hit *h = &r.hits[0];
     out->text = quire_strndup(text.len > 0 ? (const char *)text.data : "", text.len);
     if (out->text == NULL) {
-        rc = quire_error(QUIRE_ENOMEM, "query: out of memory");
+        rc = quire_oom();
         goto done;
     }
     out->text_len = text.len;

@@ -130,7 +130,7 @@ static int open_local(shard_set *s, const char *dir)
     s->shard = quire_calloc(mine, sizeof *s->shard);
     s->search = quire_calloc(mine, sizeof *s->search);
     if (s->shard == NULL || s->search == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     for (uint32_t r = rank; r < s->set.shard_count; r += size) {
         char path[4200];
         rc = quire_shard_dir(path, sizeof path, dir, r);
@@ -180,7 +180,7 @@ static int merge_fuzzy(quire_buf *merged, const quire_buf *all, const uint64_t *
     }
     const uint8_t **at = quire_calloc((size_t)parts + 1, sizeof *at);
     const uint8_t **end = quire_calloc((size_t)parts + 1, sizeof *end);
-    int rc = at && end ? QUIRE_OK : quire_error(QUIRE_ENOMEM, "out of memory");
+    int rc = at && end ? QUIRE_OK : quire_oom();
     r.p = all->data;
     uint32_t n = 0;
     for (uint32_t p = 0; p < size && rc == QUIRE_OK && !r.bad; p++) {
@@ -210,7 +210,7 @@ static int expand_fuzzy(search_job *const *jobs, const shard_set *s, uint32_t wo
     const quire_comm *comm = s->comm;
     quire_buf mine = QUIRE_BUF_INIT, one = QUIRE_BUF_INIT, all = QUIRE_BUF_INIT;
     uint64_t *lens = quire_calloc(quire_comm_size(comm), sizeof *lens);
-    int rc = lens != NULL ? QUIRE_OK : quire_error(QUIRE_ENOMEM, "out of memory");
+    int rc = lens != NULL ? QUIRE_OK : quire_oom();
     quire_buf_put_le32(&mine, s->count);
     for (uint32_t i = 0; i < s->count && rc == QUIRE_OK; i++) {
         one.len = 0;
@@ -218,7 +218,7 @@ static int expand_fuzzy(search_job *const *jobs, const shard_set *s, uint32_t wo
         put_bytes(&mine, one.data, one.len);
     }
     if (rc == QUIRE_OK && (mine.err || one.err))
-        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+        rc = quire_oom();
     rc = agree(comm, rc);
     if (rc == QUIRE_OK)
         rc = quire_comm_gather(comm, &mine, &all, lens);
@@ -343,7 +343,7 @@ static int get_spans(reader *r, search_highlight **out, uint32_t *count)
         return bad_message();
     *out = quire_calloc(n, sizeof **out);
     if (*out == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     for (uint32_t i = 0; i < n; i++) {
         (*out)[i].start = (size_t)get64(r);
         (*out)[i].end = (size_t)get64(r);
@@ -368,7 +368,7 @@ static int get_hit(reader *r, search_hit *h)
     if (r->bad)
         return bad_message();
     if (h->external_id == NULL || h->title == NULL || h->origin == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     int rc = get_spans(r, &h->title_highlights, &h->title_highlight_count);
     if (rc != QUIRE_OK)
         return rc;
@@ -376,7 +376,7 @@ static int get_hit(reader *r, search_hit *h)
     if (np > (uint64_t)(r->end - r->p))
         return bad_message();
     if (np > 0 && (h->passages = quire_calloc(np, sizeof *h->passages)) == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     for (uint32_t k = 0; k < np && rc == QUIRE_OK; k++) {
         search_passage *p = &h->passages[k];
         h->passage_count = k + 1;
@@ -389,7 +389,7 @@ static int get_hit(reader *r, search_hit *h)
         if (r->bad || flags == NULL || len != p->end - p->start)
             return bad_message();
         if (p->text == NULL)
-            return quire_error(QUIRE_ENOMEM, "out of memory");
+            return quire_oom();
         p->cut_before = (flags[0] & 1) != 0;
         p->cut_after = (flags[0] & 2) != 0;
         rc = get_spans(r, &p->highlights, &p->highlight_count);
@@ -406,7 +406,7 @@ static int local_candidates(candidate **out, uint32_t *count, search_job *const 
         total += search_job_hit_count(jobs[i]);
     *out = quire_calloc(total > 0 ? total : 1, sizeof **out);
     if (*out == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     uint32_t n = 0;
     for (uint32_t i = 0; i < s->count; i++)
         for (uint32_t h = 0; h < search_job_hit_count(jobs[i]); h++)
@@ -430,7 +430,7 @@ static int read_candidates(candidate **out, uint32_t *count, const quire_buf *al
     }
     candidate *c = quire_calloc(total > 0 ? total : 1, sizeof *c);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     r.p = all->data;
     uint32_t n = 0;
     for (uint32_t p = 0; p < size && !r.bad; p++) {
@@ -473,7 +473,7 @@ static int pick_winners(quire_buf *winners, const quire_buf *all, const uint64_t
             quire_buf_put_le32(winners, c[i].index);
         }
         if (winners->err)
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            rc = quire_oom();
     }
     quire_free(c);
     return rc;
@@ -496,7 +496,7 @@ static int pick_cutoff(quire_buf *cut, const quire_buf *all, const uint64_t *len
             put_bytes(cut, c[depth - 1].e.id, c[depth - 1].e.id_len);
         }
         if (cut->err)
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            rc = quire_oom();
     }
     quire_free(c);
     return rc;
@@ -546,7 +546,7 @@ static int fill_winners(quire_buf *out, const quire_buf *winners, search_job *co
     const uint8_t *pairs = r.p;
     uint32_t *which = quire_calloc((size_t)n + 1, sizeof *which);
     uint32_t *pos = quire_calloc((size_t)n + 1, sizeof *pos);
-    int rc = which && pos ? QUIRE_OK : quire_error(QUIRE_ENOMEM, "out of memory");
+    int rc = which && pos ? QUIRE_OK : quire_oom();
     for (uint32_t i = 0; i < s->count && rc == QUIRE_OK; i++) {
         uint32_t m = 0;
         for (uint32_t w = 0; w < n && rc == QUIRE_OK; w++) {
@@ -562,7 +562,7 @@ static int fill_winners(quire_buf *out, const quire_buf *winners, search_job *co
         search_result hits = SEARCH_RESULT_INIT;
         hits.hits = quire_calloc(m, sizeof *hits.hits);
         if (hits.hits == NULL) {
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            rc = quire_oom();
             break;
         }
         hits.hit_count = m;
@@ -574,7 +574,7 @@ static int fill_winners(quire_buf *out, const quire_buf *winners, search_job *co
     quire_free(which);
     quire_free(pos);
     if (rc == QUIRE_OK && out->err)
-        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+        rc = quire_oom();
     return rc;
 }
 
@@ -585,7 +585,7 @@ static int collect_hits(search_result *res, const quire_buf *all, uint32_t n)
         return QUIRE_OK;
     res->hits = quire_calloc(n, sizeof *res->hits);
     if (res->hits == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     res->hit_count = n; /* zeroed hits free cleanly */
     reader r = {all->data, all->data + all->len, false};
     uint32_t got = 0;
@@ -717,7 +717,7 @@ int shard_set_query(search_result *out, shard_set *s, const search_options *o, s
         if (rc == QUIRE_OK) {
             put_candidates(&mine, cand, keep);
             if (mine.err)
-                rc = quire_error(QUIRE_ENOMEM, "out of memory");
+                rc = quire_oom();
         }
         quire_free(cand);
         cand = NULL;
@@ -742,7 +742,7 @@ int shard_set_query(search_result *out, shard_set *s, const search_options *o, s
     if (rc == QUIRE_OK) {
         put_candidates(&mine, cand, keep);
         if (mine.err)
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            rc = quire_oom();
     }
     rc = agree(comm, rc);
     if (rc == QUIRE_OK)

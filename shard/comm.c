@@ -92,7 +92,7 @@ int quire_comm_start(quire_comm **out, int *argc, char ***argv)
     *out = NULL;
     quire_comm *c = quire_calloc(1, sizeof *c);
     if (c == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     c->rank = 0;
     c->size = 1;
     if (!launched()) {
@@ -176,7 +176,7 @@ int quire_comm_gather(const quire_comm *c, const quire_buf *mine, quire_buf *all
     if (c->mpi == NULL) {
         quire_buf_put(all, mine->data, mine->len);
         lens[0] = mine->len;
-        return all->err ? quire_error(QUIRE_ENOMEM, "out of memory") : QUIRE_OK;
+        return all->err ? quire_oom() : QUIRE_OK;
     }
     const uint32_t size = c->size;
     /* Every process learns every length, so all agree on whether the gather can be done. */
@@ -233,7 +233,7 @@ int quire_comm_exchange(const quire_comm *c, const quire_buf *send, quire_buf *r
 {
     if (c->mpi == NULL) {
         quire_buf_put(&recv[0], send[0].data, send[0].len);
-        return recv[0].err ? quire_error(QUIRE_ENOMEM, "out of memory") : QUIRE_OK;
+        return recv[0].err ? quire_oom() : QUIRE_OK;
     }
     const uint32_t size = c->size;
     uint64_t *out_len = quire_calloc(size, sizeof *out_len);
@@ -291,7 +291,7 @@ int quire_comm_exchange(const quire_comm *c, const quire_buf *send, quire_buf *r
         quire_buf_put(&recv[r], recvbuf + rd[r], in_len[r]);
     for (uint32_t r = 0; r < size && rc == QUIRE_OK; r++)
         if (recv[r].err)
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            rc = quire_oom();
 done:
     quire_free(out_len);
     quire_free(in_len);

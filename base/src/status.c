@@ -34,6 +34,11 @@ int quire_corrupt(const char *fmt, ...)
     return QUIRE_ECORRUPT;
 }
 
+int quire_oom(void)
+{
+    return quire_error(QUIRE_ENOMEM, "out of memory");
+}
+
 const char *quire_strerror(int code)
 {
     switch (code) {

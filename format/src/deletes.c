@@ -30,7 +30,7 @@ int quire_deletes_init(quire_deletes *d, uint32_t doc_count)
     d->doc_count = doc_count;
     d->bits = quire_calloc(bitmap_len(doc_count) + 1, 1);
     if (!d->bits)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     return QUIRE_OK;
 }
 

@@ -62,7 +62,7 @@ int quire_ids_open(quire_ids **out, const char *dir, uint64_t seg_id, uint32_t d
     *out = NULL;
     quire_ids *ids = quire_calloc(1, sizeof *ids);
     if (!ids)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     char path[4200];
     snprintf(path, sizeof path, "%s/seg-%08" PRIx64 ".ids", dir, seg_id);
     int rc = quire_map_open(&ids->map, path);
@@ -154,7 +154,7 @@ int quire_ids_verify(const quire_ids *ids, const quire_segment *seg, quire_repor
     }
     uint8_t *seen = quire_calloc((size_t)ids->count / 8 + 1, 1);
     if (!seen)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     uint64_t prev_h = 0;
     uint32_t prev_d = 0;
     bool first = true;
@@ -240,7 +240,7 @@ int quire_ids_write(const char *dir, uint64_t seg_id, uint8_t *pairs, uint32_t n
     if (index.err) {
         quire_sink_abort(&s);
         quire_buf_free(&index);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     frame_footer f = {s.offset, index.len, quire_crc32(0, index.data, index.len), 0, n};
     if (index.len)

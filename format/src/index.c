@@ -21,7 +21,7 @@ int quire_index_open(quire_index **out, const char *dir, bool *fell_back)
         *fell_back = false;
     quire_index *ix = quire_calloc(1, sizeof *ix);
     if (!ix)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     uint32_t skipped = 0;
     char note[600] = "";
     int rc = quire_manifest_read_latest(&ix->manifest, dir, &skipped);
@@ -36,7 +36,7 @@ int quire_index_open(quire_index **out, const char *dir, bool *fell_back)
         ix->bases = quire_calloc(n + 1, sizeof *ix->bases);
         ix->dels = quire_calloc(n + 1, sizeof *ix->dels);
         if (!ix->segs || !ix->bases || !ix->dels)
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            rc = quire_oom();
     }
     uint64_t base = 0;
     for (uint32_t i = 0; rc == QUIRE_OK && i < n; i++) {

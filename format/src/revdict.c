@@ -92,7 +92,7 @@ int revdict_write(const char *dir, uint64_t id, const quire_buf *forms, uint64_t
     if (rev == NULL || keys == NULL) {
         quire_free(rev);
         quire_free(keys);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     /* every form reversed, into rev (the same bytes, each key where its form was) */
     const uint8_t *p = forms->data, *end = p != NULL ? p + forms->len : p;
@@ -167,11 +167,11 @@ int revdict_open(revdict **out, const char *dir, uint64_t id, uint64_t form_coun
     rvd_path(path, sizeof path, dir, id);
     revdict *r = quire_calloc(1, sizeof *r);
     if (r == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     r->name = quire_strndup(path, strlen(path));
     if (r->name == NULL) {
         quire_free(r);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     int rc = quire_map_open(&r->map, path);
     if (rc == QUIRE_ENOTFOUND) {

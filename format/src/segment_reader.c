@@ -78,7 +78,7 @@ static int open_files(quire_segment *seg, const char *dir)
         const char *base = strrchr(path, '/');
         seg->name[i] = quire_strndup(path, strlen(path));
         if (!seg->name[i])
-            return quire_error(QUIRE_ENOMEM, "out of memory");
+            return quire_oom();
         (void)base;
         int rc = quire_map_open(&seg->map[i], path);
         if (rc == QUIRE_ENOTFOUND)
@@ -109,7 +109,7 @@ int quire_segment_open(quire_segment **out, const char *dir, uint64_t id)
     *out = NULL;
     quire_segment *seg = quire_calloc(1, sizeof *seg);
     if (!seg)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     seg->id = id;
     pthread_mutex_init(&seg->dctx_mu, NULL);
     int rc = open_files(seg, dir);
@@ -310,7 +310,7 @@ int quire_segment_verify_revdict(const quire_segment *seg, quire_report_fn repor
         return QUIRE_OK;
     const int64_t n = revdict_verify(seg->rvd, seg, report, ctx);
     if (n < 0)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     *problems += (uint64_t)n;
     return QUIRE_OK;
 }
@@ -789,7 +789,7 @@ static int inflate_block(const quire_segment *seg, quire_bytes enc, uint64_t i, 
                    clen = quire_load_le32(enc.ptr + 4);
     /* + 1: never a NULL buffer to inflate into, even for 0 bytes (UB, fuzz_segment) */
     if (!quire_buf_reserve(out, (size_t)ulen + 1))
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     if (quire_store_block_codec(enc) == QUIRE_STORE_ZSTD) {
         /* a zstd frame with the file's dictionary (store_block checked there is one): it
          * must decode to exactly ulen bytes, and nothing may follow it */
@@ -838,7 +838,7 @@ static int inflate_prefix(const quire_segment *seg, quire_bytes enc, uint64_t i,
     }
     /* + 1: never a NULL buffer to inflate into, even for 0 bytes (UB, fuzz_segment) */
     if (!quire_buf_reserve(out, (size_t)limit + 1))
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     if (inflateInit2(&zs, -15) != Z_OK)
@@ -902,7 +902,7 @@ int quire_segment_doc_text(const quire_segment *seg, uint32_t doc, quire_buf *ou
     }
     quire_buf_free(&tmp);
     if (rc == QUIRE_OK && out->err)
-        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+        rc = quire_oom();
     return rc;
 }
 
@@ -959,7 +959,7 @@ int quire_segment_doc_text_range(const quire_segment *seg, uint32_t doc, uint64_
     }
     quire_buf_free(&tmp);
     if (rc == QUIRE_OK && out->err)
-        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+        rc = quire_oom();
     return rc;
 }
 

@@ -77,7 +77,7 @@ int quire_segment_writer_new(quire_segment_writer **out, const char *dir, uint64
     *out = NULL;
     quire_segment_writer *w = quire_calloc(1, sizeof *w);
     if (!w)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++)
         w->sink[i].fd = -1;
     w->id = id;
@@ -85,7 +85,7 @@ int quire_segment_writer_new(quire_segment_writer **out, const char *dir, uint64
     w->dir = quire_strndup(dir, strlen(dir));
     if (!w->dir) {
         quire_free(w);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     int rc = QUIRE_OK;
     for (int i = 0; i < QUIRE_SEG_FILE_COUNT && rc == QUIRE_OK; i++) {
@@ -149,7 +149,7 @@ int quire_store_encoder_new(quire_store_encoder **out, int level)
         return quire_error(QUIRE_EINVAL, "stored-text level %d (0 to 12)", level);
     quire_store_encoder *e = quire_calloc(1, sizeof *e);
     if (!e)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     e->c = libdeflate_alloc_compressor(level);
     if (!e->c) {
         quire_free(e);
@@ -168,7 +168,7 @@ int quire_store_encoder_new_dict(quire_store_encoder **out, int level, quire_byt
         return quire_error(QUIRE_EINVAL, "stored-text level %d (1 to 19 with a dictionary)", level);
     quire_store_encoder *e = quire_calloc(1, sizeof *e);
     if (!e)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     e->zc = ZSTD_createCCtx();
     e->zd = ZSTD_createCDict(dict.ptr, dict.len, level);
     /* the frame says neither the dictionary's id (the file has one dictionary) nor the
@@ -204,7 +204,7 @@ int quire_store_encoder_encode(quire_store_encoder *e, quire_buf *out, const uin
     size_t bound = e->zc ? ZSTD_compressBound(len) : libdeflate_deflate_compress_bound(e->c, len);
     size_t start = out->len;
     if (!quire_buf_reserve(out, 8 + bound + 4))
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     uint8_t *head = out->data + start;
     size_t clen;
     uint32_t codec = QUIRE_STORE_DEFLATE;
@@ -247,7 +247,7 @@ int quire_store_dict_train(quire_buf *out, const uint8_t *text, size_t len)
     size_t *sizes = quire_calloc(count, sizeof *sizes);
     if (!sizes || !quire_buf_reserve(out, QUIRE_STORE_DICT_MAX)) {
         quire_free(sizes);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     for (size_t i = 0; i < count; i++)
         sizes[i] = QUIRE_STORE_BLOCK;
@@ -284,7 +284,7 @@ int quire_segment_writer_set_store_dict(quire_segment_writer *w, quire_bytes dic
     w->sto_dict_set = true;
     w->sto_dict.len = 0;
     quire_buf_put(&w->sto_dict, dict.ptr, dict.len);
-    return w->sto_dict.err ? fail(w, quire_error(QUIRE_ENOMEM, "out of memory")) : QUIRE_OK;
+    return w->sto_dict.err ? fail(w, quire_oom()) : QUIRE_OK;
 }
 
 int quire_store_block_encode(quire_buf *out, const uint8_t *text, size_t len, int level)
@@ -322,7 +322,7 @@ int quire_segment_writer_add_store_block(quire_segment_writer *w, quire_bytes en
     w->store_total += ulen;
     w->sto_blocks++;
     if (w->sto_index.err)
-        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+        return fail(w, quire_oom());
     return w->sink[QUIRE_SEG_STO].err ? fail(w, w->sink[QUIRE_SEG_STO].err) : QUIRE_OK;
 }
 
@@ -415,7 +415,7 @@ static int add_meta(quire_segment_writer *w, const quire_doc_info *info)
     quire_store_le32(pair + 8, w->doc_count);
     quire_buf_put(&w->id_pairs, pair, sizeof pair);
     if (g->err || w->dmd_index.err || w->last_origin.err || w->id_pairs.err)
-        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+        return fail(w, quire_oom());
     uint8_t lens[8];
     quire_store_le32(lens, info->doc_len);
     quire_store_le32(lens + 4, info->title_len);
@@ -451,7 +451,7 @@ int quire_segment_writer_add_doc(quire_segment_writer *w, const quire_doc_info *
         return rc;
     quire_buf_put(&w->pending_text, text.ptr, text.len);
     if (w->pending_text.err)
-        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+        return fail(w, quire_oom());
     return flush_pending_text(w, false);
 }
 
@@ -474,7 +474,7 @@ static int begin_term(quire_segment_writer *w, int kind, const uint8_t *key, siz
     w->value.len = 0;
     quire_buf_put_byte(&w->value, (uint8_t)kind);
     if (w->key.err || w->value.err)
-        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+        return fail(w, quire_oom());
     w->term_kind = kind;
     return QUIRE_OK;
 }
@@ -535,7 +535,7 @@ int quire_segment_writer_add_pair_set(quire_segment_writer *w, quire_bytes encod
     quire_buf_put_byte(&w->value, TERM_VALUE_PAIR_SET);
     quire_buf_put(&w->value, encoded.ptr, encoded.len);
     if (w->value.err)
-        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+        return fail(w, quire_oom());
     int rc = quire_termdict_add(w->dict, quire_bytes_of(&key, 1),
                                 quire_bytes_of(w->value.data, w->value.len));
     if (rc != QUIRE_OK)
@@ -556,7 +556,7 @@ int quire_segment_writer_begin_pair(quire_segment_writer *w, quire_bytes pair)
         return rc;
     quire_buf_put(&w->key, pair.ptr, pair.len);
     if (w->key.err)
-        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+        return fail(w, quire_oom());
     w->in_pair = true;
     quire_postings_begin(w->postings, true);
     return QUIRE_OK;
@@ -575,7 +575,7 @@ int quire_segment_writer_begin_stem(quire_segment_writer *w, quire_bytes stem,
     for (uint32_t i = 0; i < form_count; i++)
         quire_buf_put_str(&w->value, forms[i].ptr, forms[i].len);
     if (w->value.err)
-        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+        return fail(w, quire_oom());
     quire_postings_begin(w->postings, false);
     return QUIRE_OK;
 }
@@ -640,7 +640,7 @@ int quire_segment_writer_end_term(quire_segment_writer *w)
         quire_postings_meta_encode(&w->value, &meta);
     }
     if (w->value.err)
-        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+        return fail(w, quire_oom());
     rc = quire_termdict_add(w->dict, quire_bytes_of(w->key.data, w->key.len),
                             quire_bytes_of(w->value.data, w->value.len));
     if (rc != QUIRE_OK)
@@ -665,7 +665,7 @@ int quire_segment_writer_add_alias_stem(quire_segment_writer *w, quire_bytes ste
     bool same = form.len == stem.len && memcmp(form.ptr, stem.ptr, stem.len) == 0;
     quire_buf_put_str(&w->value, form.ptr, same ? 0 : form.len);
     if (w->value.err)
-        return fail(w, quire_error(QUIRE_ENOMEM, "out of memory"));
+        return fail(w, quire_oom());
     rc = quire_termdict_add(w->dict, quire_bytes_of(w->key.data, w->key.len),
                             quire_bytes_of(w->value.data, w->value.len));
     if (rc != QUIRE_OK)
@@ -704,7 +704,7 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
     if (rc == QUIRE_OK) {
         flush_group(w);
         if (w->dmd_index.err || w->sto_index.err)
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            rc = quire_oom();
     }
     if (rc == QUIRE_OK) {
         uint64_t dict_terms = 0, idx_off = 0, idx_len = 0;
@@ -740,7 +740,7 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
         quire_buf_put(&w->sto_index, w->sto_dict.data, w->sto_dict.len);
         quire_buf_put_le32(&w->sto_index, (uint32_t)w->sto_dict.len);
         if (w->sto_index.err)
-            rc = quire_error(QUIRE_ENOMEM, "out of memory");
+            rc = quire_oom();
         finish_with_index(&w->sink[QUIRE_SEG_STO], &w->sto_index, w->sto_blocks);
         stats->doc_count = w->doc_count;
         stats->total_tokens = w->total_tokens;
@@ -758,7 +758,7 @@ int quire_segment_writer_finish(quire_segment_writer *w, quire_segment_stats *st
     if (rc == QUIRE_OK)
         rc = quire_ids_write(w->dir, w->id, w->id_pairs.data, w->doc_count);
     if (rc == QUIRE_OK && w->forms.err)
-        rc = quire_error(QUIRE_ENOMEM, "out of memory");
+        rc = quire_oom();
     if (rc == QUIRE_OK)
         rc = revdict_write(w->dir, w->id, &w->forms, w->form_count);
     if (rc != QUIRE_OK) {

@@ -64,9 +64,9 @@ int quire_shardset_encode(quire_buf *out, const quire_shardset *s)
     put_str(out, s->analyzer_id);
     put_str(out, s->language);
     if (out->err)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     quire_buf_put_le32(out, quire_crc32(0, out->data + start, out->len - start));
-    return out->err ? quire_error(QUIRE_ENOMEM, "out of memory") : QUIRE_OK;
+    return out->err ? quire_oom() : QUIRE_OK;
 }
 
 static int get_str(char **out, const uint8_t **p, const uint8_t *end, const char *name,
@@ -80,7 +80,7 @@ static int get_str(char **out, const uint8_t **p, const uint8_t *end, const char
         return quire_corrupt("%s: bad %s", name, field);
     *out = quire_strndup((const char *)*p, n);
     if (*out == NULL)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     *p += n;
     return QUIRE_OK;
 }

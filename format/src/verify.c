@@ -176,7 +176,7 @@ int quire_segment_verify(const quire_segment *seg, quire_report_fn report, void 
     int rc = QUIRE_OK;
     uint32_t *doc_tokens = quire_calloc((size_t)st->doc_count + 1, sizeof *doc_tokens);
     if (!doc_tokens)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
 
     /* whole-file checksums */
     for (int i = 0; i < QUIRE_SEG_FILE_COUNT; i++)

@@ -26,6 +26,10 @@ int quire_error(int code, const char *fmt, ...) QUIRE_PRINTF(2, 3);
 
 /* Report corruption: one function to break on in a debugger. Returns QUIRE_ECORRUPT. */
 int quire_corrupt(const char *fmt, ...) QUIRE_PRINTF(1, 2);
+/* An allocation failed: the one out-of-memory path. Sets the message "out of memory" and
+ * returns QUIRE_ENOMEM (`return quire_oom();`). A message naming the file or input
+ * being read, where one helps, is quire_error(QUIRE_ENOMEM, ...) instead. */
+int quire_oom(void);
 
 /* Allocation. quire_free accepts NULL. quire_realloc keeps `p` valid on failure. */
 void *quire_malloc(size_t n);
