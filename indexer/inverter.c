@@ -252,15 +252,10 @@ static uint32_t buffered(const inverter *inv, const term *e)
 static int encode_buffered(inverter *inv, term *e, bool positions)
 {
     if (e->big == NONE) {
-        if (inv->big_count == inv->big_cap) {
-            uint32_t cap = inv->big_cap ? inv->big_cap * 2 : 256;
-            quire_postings_blocks *n = quire_realloc(inv->bigs, (size_t)cap * sizeof *n);
-            if (!n)
-                return oom();
-            inv->postings_bytes += (size_t)(cap - inv->big_cap) * sizeof *n;
-            inv->bigs = n;
-            inv->big_cap = cap;
-        }
+        const uint32_t old_cap = inv->big_cap;
+        if (QUIRE_ARRAY_RESERVE(inv->bigs, inv->big_count, inv->big_cap, 256) != QUIRE_OK)
+            return oom();
+        inv->postings_bytes += (size_t)(inv->big_cap - old_cap) * sizeof *inv->bigs;
         quire_postings_blocks_init(&inv->bigs[inv->big_count], positions);
         e->big = inv->big_count++;
     }
@@ -411,21 +406,18 @@ int inverter_add_store_block(inverter *inv, quire_bytes encoded)
     return quire_segment_writer_add_store_block(inv->writer, encoded);
 }
 
-/* Make map[w] exist (NONE if new). */
+/* Make map[w] exist (NONE if new). QUIRE_ARRAY_RESERVE_N(ids, w + 1, ...) written out, for
+ * the new items are then filled with NONE: the common path stays the one test. */
 static int map_reserve(inverter *inv, word_map *m, uint32_t w)
 {
-    if (w < m->cap)
+    if (QUIRE_LIKELY(w < m->cap))
         return QUIRE_OK;
-    uint32_t cap = m->cap ? m->cap : 4096;
-    while (cap <= w)
-        cap *= 2;
-    uint32_t *n = quire_realloc(m->ids, (size_t)cap * sizeof *n);
-    if (!n)
+    const uint32_t old_cap = m->cap;
+    if (quire_array_grow_n(&m->ids, sizeof *m->ids, &m->cap, sizeof m->cap, (size_t)w + 1,
+                           4096) != QUIRE_OK)
         return oom();
-    memset(n + m->cap, 0xff, (size_t)(cap - m->cap) * sizeof *n);
-    inv->map_bytes += (size_t)(cap - m->cap) * sizeof *n;
-    m->ids = n;
-    m->cap = cap;
+    memset(m->ids + old_cap, 0xff, (size_t)(m->cap - old_cap) * sizeof *m->ids);
+    inv->map_bytes += (size_t)(m->cap - old_cap) * sizeof *m->ids;
     return QUIRE_OK;
 }
 

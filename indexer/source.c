@@ -460,12 +460,8 @@ static int make_room(source *s, reader *r)
     }
     if (r->cap - r->len >= READ_CHUNK / 4)
         return QUIRE_OK;
-    size_t cap = r->cap ? r->cap * 2 : READ_CHUNK;
-    char *b = quire_realloc(r->buf, cap);
-    if (!b)
+    if (quire_array_grow(&r->buf, 1, &r->cap, sizeof r->cap, READ_CHUNK) != QUIRE_OK)
         return out_of_memory(s);
-    r->buf = b;
-    r->cap = cap;
     return QUIRE_OK;
 }
 

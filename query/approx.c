@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fuzzy.h"
+#include "quire/array.h"
 #include "scorer.h"
 
 static int oom(void)
@@ -58,14 +59,8 @@ typedef struct entries {
 
 static int push_entry(entries *e, const char *text, size_t len, uint32_t word, approx_kind kind)
 {
-    if (e->count == e->cap) {
-        const size_t cap = e->cap ? e->cap * 2 : 64;
-        entry *g = quire_realloc(e->items, cap * sizeof *g);
-        if (g == NULL)
-            return oom();
-        e->items = g;
-        e->cap = cap;
-    }
+    if (QUIRE_ARRAY_RESERVE(e->items, e->count, e->cap, 64) != QUIRE_OK)
+        return oom();
     e->items[e->count++] = (entry){text, len, word, kind};
     return QUIRE_OK;
 }
@@ -289,14 +284,8 @@ static int doc_eval_init(doc_eval *d, const approx_quote *q)
 
 static int push_event(doc_eval *d, uint32_t pos, uint32_t word, approx_kind kind)
 {
-    if (d->ev_count == d->ev_cap) {
-        const uint32_t cap = d->ev_cap ? d->ev_cap * 2 : 256;
-        event *g = quire_realloc(d->ev, (size_t)cap * sizeof *g);
-        if (g == NULL)
-            return oom();
-        d->ev = g;
-        d->ev_cap = cap;
-    }
+    if (QUIRE_ARRAY_RESERVE(d->ev, d->ev_count, d->ev_cap, 256) != QUIRE_OK)
+        return oom();
     d->ev[d->ev_count++] = (event){pos, word, d->q->words[word].weight * kind_share(kind), kind};
     return QUIRE_OK;
 }
@@ -510,14 +499,8 @@ static double start_best(doc_eval *d, uint32_t s, uint32_t *end)
 
 static int choose(doc_eval *d, uint32_t start, uint32_t end)
 {
-    if (d->chosen_count == d->chosen_cap) {
-        const uint32_t cap = d->chosen_cap ? d->chosen_cap * 2 : 4;
-        uint32_t(*g)[2] = quire_realloc(d->chosen, (size_t)cap * sizeof *g);
-        if (g == NULL)
-            return oom();
-        d->chosen = g;
-        d->chosen_cap = cap;
-    }
+    if (QUIRE_ARRAY_RESERVE(d->chosen, d->chosen_count, d->chosen_cap, 4) != QUIRE_OK)
+        return oom();
     uint32_t at = d->chosen_count;
     while (at > 0 && d->chosen[at - 1][0] > start) {
         d->chosen[at][0] = d->chosen[at - 1][0];
@@ -667,14 +650,8 @@ static int open_cursors(seg_state *st, arena *a, const quire_segment *seg, const
 
 static int push_u32(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
 {
-    if (*n == *cap) {
-        const uint32_t c = *cap ? *cap * 2 : 64;
-        uint32_t *g = quire_realloc(*v, (size_t)c * sizeof *g);
-        if (g == NULL)
-            return oom();
-        *v = g;
-        *cap = c;
-    }
+    if (QUIRE_ARRAY_RESERVE(*v, *n, *cap, 64) != QUIRE_OK)
+        return oom();
     (*v)[(*n)++] = x;
     return QUIRE_OK;
 }
@@ -788,14 +765,8 @@ static int gather_events(doc_eval *d, seg_state *st, const query_node *node, uin
         uint32_t f = e;
         while (f + 1 < d->ess_count && d->ess[f + 1] - d->ess[f] <= reach)
             f++;
-        if (nr == d->region_cap) {
-            const uint32_t cap = d->region_cap ? d->region_cap * 2 : 16;
-            region *g = quire_realloc(d->regions, (size_t)cap * sizeof *g);
-            if (g == NULL)
-                return oom();
-            d->regions = g;
-            d->region_cap = cap;
-        }
+        if (QUIRE_ARRAY_RESERVE(d->regions, nr, d->region_cap, 16) != QUIRE_OK)
+            return oom();
         d->regions[nr++] = (region){d->ess[e] > reach ? d->ess[e] - reach : 0,
                                     (uint64_t)d->ess[f] + reach, start, 0, true};
         e = f + 1;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quire/array.h"
 #include "quire/reader.h"
 
 /* Rows of the dynamic programme hold distances saturated at max + 1 <= 3, so a byte. */
@@ -685,14 +686,8 @@ static int visit_backward(void *ctx, quire_bytes key, uint32_t distance)
     const uint32_t d = exact_distance(c, form, key.len);
     if (d > c->max)
         return QUIRE_OK;
-    if (c->count == c->cap) {
-        const size_t cap = c->cap ? c->cap * 2 : 32;
-        split_found *g = quire_realloc(c->items, cap * sizeof *g);
-        if (g == NULL)
-            return oom();
-        c->items = g;
-        c->cap = cap;
-    }
+    if (QUIRE_ARRAY_RESERVE(c->items, c->count, c->cap, 32) != QUIRE_OK)
+        return oom();
     split_found *f = &c->items[c->count];
     f->form = quire_malloc(key.len > 0 ? key.len : 1);
     if (f->form == NULL)
@@ -833,14 +828,8 @@ static int visit_collect(void *ctx, quire_bytes key, uint32_t distance)
         return rc;
     if (df == 0)
         return QUIRE_OK; /* only deleted documents hold it */
-    if (c->count == c->cap) {
-        const size_t cap = c->cap ? c->cap * 2 : 32;
-        found *g = quire_realloc(c->items, cap * sizeof *g);
-        if (g == NULL)
-            return oom();
-        c->items = g;
-        c->cap = cap;
-    }
+    if (QUIRE_ARRAY_RESERVE(c->items, c->count, c->cap, 32) != QUIRE_OK)
+        return oom();
     found *f = &c->items[c->count];
     f->form = quire_strndup((const char *)key.ptr, key.len);
     if (f->form == NULL)
@@ -981,14 +970,9 @@ int fuzzy_stem_forms(query_word **out, uint32_t *count, arena *a, const quire_in
                                    (unsigned)t.form_count);
             if (rc != QUIRE_OK)
                 break;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 8;
-                query_word *g = quire_realloc(list, (size_t)cap * sizeof *g);
-                if (g == NULL) {
-                    rc = oom();
-                    break;
-                }
-                list = g;
+            if (QUIRE_ARRAY_RESERVE(list, n, cap, 8) != QUIRE_OK) {
+                rc = oom();
+                break;
             }
             memset(&list[n], 0, sizeof list[n]);
             list[n].text = arena_strndup(a, (const char *)f.ptr, f.len);
@@ -1159,14 +1143,9 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
             const uint64_t df = quire_reader_get64(&r);
             if (r.bad || (int64_t)distance > used)
                 continue;
-            if (count == cap) {
-                cap = cap ? cap * 2 : 64;
-                found *g = quire_realloc(items, cap * sizeof *g);
-                if (g == NULL) {
-                    rc = oom();
-                    break;
-                }
-                items = g;
+            if (QUIRE_ARRAY_RESERVE(items, count, cap, 64) != QUIRE_OK) {
+                rc = oom();
+                break;
             }
             items[count++] = (found){(char *)form, len, distance, df};
         }
@@ -1176,14 +1155,9 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
             const char *form = fz_get_bytes(&r, &len);
             if (r.bad)
                 break;
-            if (nstem == stem_cap) {
-                stem_cap = stem_cap ? stem_cap * 2 : 16;
-                query_word *g = quire_realloc(stems, (size_t)stem_cap * sizeof *g);
-                if (g == NULL) {
-                    rc = oom();
-                    break;
-                }
-                stems = g;
+            if (QUIRE_ARRAY_RESERVE(stems, nstem, stem_cap, 16) != QUIRE_OK) {
+                rc = oom();
+                break;
             }
             memset(&stems[nstem], 0, sizeof stems[nstem]);
             stems[nstem].text = form;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quire/array.h"
 #include "quire/segment.h"
 
 /* The tokens of one field, as byte ranges: token i has position first_pos + i. */
@@ -266,7 +267,7 @@ static int highlights(passage_highlight **out, uint32_t *count, const token_map 
                       const passage_match *m, uint32_t n, uint32_t ws, uint32_t we)
 {
     passage_highlight *h = NULL;
-    uint32_t hn = 0;
+    uint32_t hn = 0, hcap = 0;
     for (uint32_t k = 0; k < n && m[k].start < we; k++) {
         if (m[k].end <= ws)
             continue;
@@ -278,13 +279,9 @@ static int highlights(passage_highlight **out, uint32_t *count, const token_map 
                 h[hn - 1].end = be;
             continue;
         }
-        if ((hn & (hn - 1)) == 0) { /* 0, 1, 2, 4, ...: grow to the next power of two */
-            passage_highlight *g = quire_realloc(h, (size_t)(hn ? hn * 2 : 1) * sizeof *g);
-            if (g == NULL) {
-                quire_free(h);
-                return oom();
-            }
-            h = g;
+        if (QUIRE_ARRAY_RESERVE(h, hn, hcap, 1) != QUIRE_OK) {
+            quire_free(h);
+            return oom();
         }
         h[hn].start = bs;
         h[hn].end = be;

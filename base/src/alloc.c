@@ -68,6 +68,12 @@ char *quire_strndup(const char *s, size_t n)
 int quire_array_grow(void *items_ptr, size_t item_size, void *cap_ptr, size_t cap_size,
                      size_t first)
 {
+    return quire_array_grow_n(items_ptr, item_size, cap_ptr, cap_size, 0, first);
+}
+
+int quire_array_grow_n(void *items_ptr, size_t item_size, void *cap_ptr, size_t cap_size,
+                       size_t need, size_t first)
+{
     assert(cap_size == sizeof(uint32_t) || cap_size == sizeof(size_t));
     size_t cap = 0, max = SIZE_MAX;
     if (cap_size == sizeof(uint32_t)) {
@@ -78,8 +84,18 @@ int quire_array_grow(void *items_ptr, size_t item_size, void *cap_ptr, size_t ca
     } else {
         memcpy(&cap, cap_ptr, sizeof cap);
     }
-    const size_t n = cap ? cap * 2 : first;
-    if (n < cap || n > max || item_size == 0 || n > SIZE_MAX / item_size)
+    size_t n = cap ? cap * 2 : first;
+    if (n < cap)
+        return quire_error(QUIRE_ENOMEM, "out of memory");
+    while (n < need) {
+        if (n == 0)
+            n = 1;
+        else if (n > SIZE_MAX / 2)
+            return quire_error(QUIRE_ENOMEM, "out of memory");
+        else
+            n *= 2;
+    }
+    if (n > max || item_size == 0 || n > SIZE_MAX / item_size)
         return quire_error(QUIRE_ENOMEM, "out of memory");
     void *items;
     memcpy(&items, items_ptr, sizeof items);

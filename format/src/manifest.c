@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "framing.h"
+#include "quire/array.h"
 #include "quire/bytes.h"
 #include "quire/deletes.h"
 #include "quire/fileio.h"
@@ -226,15 +227,9 @@ static int list_generations(const char *dir, uint64_t **gens, size_t *count)
         uint64_t g;
         if (!parse_manifest_name(e->d_name, &g))
             continue;
-        if (*count == cap) {
-            cap = cap ? cap * 2 : 8;
-            uint64_t *n = quire_realloc(*gens, cap * sizeof *n);
-            if (!n) {
-                rc = quire_error(QUIRE_ENOMEM, "out of memory");
-                break;
-            }
-            *gens = n;
-        }
+        rc = QUIRE_ARRAY_RESERVE(*gens, *count, cap, 8);
+        if (rc != QUIRE_OK)
+            break;
         (*gens)[(*count)++] = g;
     }
     closedir(d);
