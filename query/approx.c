@@ -16,11 +16,6 @@
 #include "quire/array.h"
 #include "scorer.h"
 
-static int oom(void)
-{
-    return quire_error(QUIRE_ENOMEM, "query: out of memory");
-}
-
 static double kind_share(approx_kind k)
 {
     switch (k) {
@@ -60,7 +55,7 @@ typedef struct entries {
 static int push_entry(entries *e, const char *text, size_t len, uint32_t word, approx_kind kind)
 {
     if (QUIRE_ARRAY_RESERVE(e->items, e->count, e->cap, 64) != QUIRE_OK)
-        return oom();
+        return quire_oom();
     e->items[e->count++] = (entry){text, len, word, kind};
     return QUIRE_OK;
 }
@@ -123,11 +118,11 @@ int approx_resolve(query_node *node, arena *a, const quire_index *ix, double thr
     const uint32_t m = node->word_count;
     approx_quote *q = arena_alloc(a, sizeof *q);
     if (q == NULL)
-        return oom();
+        return quire_oom();
     q->word_count = m;
     q->words = arena_alloc(a, (size_t)m * sizeof *q->words);
     if (q->words == NULL)
-        return oom();
+        return quire_oom();
     scorer sc;
     scorer_init(&sc, SCORER_DEFAULT_K1, SCORER_DEFAULT_B, quire_index_doc_count(ix),
                 quire_index_total_tokens(ix));
@@ -182,7 +177,7 @@ int approx_resolve(query_node *node, arena *a, const quire_index *ix, double thr
     q->forms = arena_alloc(a, ((size_t)forms + 1) * sizeof *q->forms);
     approx_pair *pairs = arena_alloc(a, (u + 1) * sizeof *pairs);
     if (q->forms == NULL || pairs == NULL) {
-        rc = oom();
+        rc = quire_oom();
         goto done;
     }
     for (size_t k = 0; k < u; k++) {
@@ -278,14 +273,14 @@ static int doc_eval_init(doc_eval *d, const approx_quote *q)
     d->gain = quire_malloc((m + 1) * sizeof *d->gain);
     d->bestw = quire_calloc(m + 1, sizeof *d->bestw);
     if (d->rows == NULL || d->gain == NULL || d->bestw == NULL)
-        return oom();
+        return quire_oom();
     return QUIRE_OK;
 }
 
 static int push_event(doc_eval *d, uint32_t pos, uint32_t word, approx_kind kind)
 {
     if (QUIRE_ARRAY_RESERVE(d->ev, d->ev_count, d->ev_cap, 256) != QUIRE_OK)
-        return oom();
+        return quire_oom();
     d->ev[d->ev_count++] = (event){pos, word, d->q->words[word].weight * kind_share(kind), kind};
     return QUIRE_OK;
 }
@@ -309,7 +304,7 @@ static int merge_events(doc_eval *d)
     if (d->ev_count > d->tmp_cap) {
         event *t = quire_realloc(d->tmp, (size_t)d->ev_count * sizeof *t);
         if (t == NULL)
-            return oom();
+            return quire_oom();
         d->tmp = t;
         d->tmp_cap = d->ev_count;
     }
@@ -349,7 +344,7 @@ static int index_events(doc_eval *d)
         const uint32_t cap = d->ev_count + 1;
         uint32_t *f = quire_realloc(d->first, (size_t)cap * sizeof *f);
         if (f == NULL)
-            return oom();
+            return quire_oom();
         d->first = f;
         d->first_cap = cap;
     }
@@ -362,15 +357,15 @@ static int index_events(doc_eval *d)
         const uint32_t cap = d->np;
         double *b = quire_realloc(d->best, (size_t)cap * sizeof *b);
         if (b == NULL)
-            return oom();
+            return quire_oom();
         d->best = b;
         uint32_t *e = quire_realloc(d->best_end, (size_t)cap * sizeof *e);
         if (e == NULL)
-            return oom();
+            return quire_oom();
         d->best_end = e;
         bool *c = quire_realloc(d->cached, (size_t)cap * sizeof *c);
         if (c == NULL)
-            return oom();
+            return quire_oom();
         d->cached = c;
         d->cache_cap = cap;
     }
@@ -500,7 +495,7 @@ static double start_best(doc_eval *d, uint32_t s, uint32_t *end)
 static int choose(doc_eval *d, uint32_t start, uint32_t end)
 {
     if (QUIRE_ARRAY_RESERVE(d->chosen, d->chosen_count, d->chosen_cap, 4) != QUIRE_OK)
-        return oom();
+        return quire_oom();
     uint32_t at = d->chosen_count;
     while (at > 0 && d->chosen[at - 1][0] > start) {
         d->chosen[at][0] = d->chosen[at - 1][0];
@@ -589,7 +584,7 @@ static int essential_words(bool *essential, const approx_quote *q)
     const uint32_t m = q->word_count;
     uint32_t *order = quire_malloc((size_t)m * sizeof *order);
     if (order == NULL)
-        return oom();
+        return quire_oom();
     for (uint32_t i = 0; i < m; i++)
         order[i] = i;
     for (uint32_t i = 1; i < m; i++) /* insertion sort by weight: m <= 64 */
@@ -621,7 +616,7 @@ static int open_cursors(seg_state *st, arena *a, const quire_segment *seg, const
 {
     st->fc = arena_alloc(a, ((size_t)q->form_count + 1) * sizeof *st->fc);
     if (st->fc == NULL)
-        return oom();
+        return quire_oom();
     for (uint32_t i = 0; i < q->form_count; i++) {
         const approx_form *f = &q->forms[i];
         quire_term t;
@@ -651,7 +646,7 @@ static int open_cursors(seg_state *st, arena *a, const quire_segment *seg, const
 static int push_u32(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
 {
     if (QUIRE_ARRAY_RESERVE(*v, *n, *cap, 64) != QUIRE_OK)
-        return oom();
+        return quire_oom();
     (*v)[(*n)++] = x;
     return QUIRE_OK;
 }
@@ -683,7 +678,7 @@ static int index_words(seg_state *st, arena *a, const approx_quote *q)
         total += st->fc[i].f->pair_count;
     st->by_word = arena_alloc(a, ((size_t)total + 1) * sizeof *st->by_word);
     if (st->word_first == NULL || st->order == NULL || st->by_word == NULL)
-        return oom();
+        return quire_oom();
     for (uint32_t i = 0; i < st->count; i++)
         for (uint32_t k = 0; k < st->fc[i].f->pair_count; k++)
             st->word_first[st->fc[i].f->pairs[k].word + 2]++;
@@ -766,7 +761,7 @@ static int gather_events(doc_eval *d, seg_state *st, const query_node *node, uin
         while (f + 1 < d->ess_count && d->ess[f + 1] - d->ess[f] <= reach)
             f++;
         if (QUIRE_ARRAY_RESERVE(d->regions, nr, d->region_cap, 16) != QUIRE_OK)
-            return oom();
+            return quire_oom();
         d->regions[nr++] = (region){d->ess[e] > reach ? d->ess[e] - reach : 0,
                                     (uint64_t)d->ess[f] + reach, start, 0, true};
         e = f + 1;
@@ -844,15 +839,15 @@ static int push_match(match_buf *b, uint32_t doc, uint32_t freq, double closenes
         const uint32_t cap = b->cap ? b->cap * 2 : 64;
         uint32_t *docs = quire_realloc(b->docs, (size_t)cap * sizeof *docs);
         if (docs == NULL)
-            return oom();
+            return quire_oom();
         b->docs = docs;
         uint32_t *freqs = quire_realloc(b->freqs, (size_t)cap * sizeof *freqs);
         if (freqs == NULL)
-            return oom();
+            return quire_oom();
         b->freqs = freqs;
         double *cl = quire_realloc(b->closeness, (size_t)cap * sizeof *cl);
         if (cl == NULL)
-            return oom();
+            return quire_oom();
         b->closeness = cl;
         b->cap = cap;
     }
@@ -877,7 +872,7 @@ int approx_match_segment(phrase_matches *out, arena *a, const quire_index *ix, u
     double *present = arena_alloc(a, (size_t)m * sizeof *present);
     int rc = doc_eval_init(&d, q);
     if (rc == QUIRE_OK && (essential == NULL || present == NULL))
-        rc = oom();
+        rc = quire_oom();
     if (rc == QUIRE_OK)
         rc = essential_words(essential, q);
     if (rc == QUIRE_OK)
@@ -940,7 +935,7 @@ int approx_match_segment(phrase_matches *out, arena *a, const quire_index *ix, u
         out->freqs = arena_alloc(a, (size_t)mb.count * sizeof *out->freqs);
         out->closeness = arena_alloc(a, (size_t)mb.count * sizeof *out->closeness);
         if (out->docs == NULL || out->freqs == NULL || out->closeness == NULL)
-            rc = oom();
+            rc = quire_oom();
         else {
             memcpy(out->docs, mb.docs, (size_t)mb.count * sizeof *mb.docs);
             memcpy(out->freqs, mb.freqs, (size_t)mb.count * sizeof *mb.freqs);
@@ -974,7 +969,7 @@ static int align_window(approx_rendering *r, arena *a, doc_eval *d, uint32_t s, 
     r->word_matched = arena_alloc(a, (size_t)m * sizeof *r->word_matched);
     if (rows == NULL || gain == NULL || kind == NULL || r->tokens == NULL ||
         r->word_matched == NULL)
-        return oom();
+        return quire_oom();
 #define AT(j, i) ((size_t)(j) * (m + 1) + (i))
     uint32_t k = d->first[s];
     for (uint32_t i = 0; i <= m; i++)
@@ -1074,7 +1069,7 @@ static int widen(approx_rendering *r, arena *a, const doc_eval *d, uint32_t (*sp
         return QUIRE_OK;
     approx_aligned *t = arena_alloc(a, ((size_t)len + before + after) * sizeof *t);
     if (t == NULL)
-        return oom();
+        return quire_oom();
     for (uint32_t k = 0; k < before; k++) {
         const uint32_t w = (uint32_t)first - before + k;
         t[k] = (approx_aligned){r->start - before + k, (int32_t)w, APPROX_SUBSTITUTED};
@@ -1105,7 +1100,7 @@ int approx_doc_renderings(approx_rendering **out, uint32_t *count, arena *a, con
     bool *essential = arena_alloc(a, (size_t)q->word_count * sizeof *essential);
     int rc = doc_eval_init(&d, q);
     if (rc == QUIRE_OK && essential == NULL)
-        rc = oom();
+        rc = quire_oom();
     if (rc == QUIRE_OK)
         rc = essential_words(essential, q);
     d.essential = essential;
@@ -1115,7 +1110,7 @@ int approx_doc_renderings(approx_rendering **out, uint32_t *count, arena *a, con
         rc = index_words(&st, a, q);
     double *present = arena_alloc(a, ((size_t)q->word_count + 1) * sizeof *present);
     if (rc == QUIRE_OK && present == NULL)
-        rc = oom();
+        rc = quire_oom();
     for (uint32_t i = 0; i < st.count && rc == QUIRE_OK; i++) {
         form_cursor *c = &st.fc[i];
         if (c->c.doc < doc)
@@ -1138,7 +1133,7 @@ int approx_doc_renderings(approx_rendering **out, uint32_t *count, arena *a, con
         const uint32_t room = max_count < d.np ? max_count : d.np;
         spans = quire_malloc((size_t)room * sizeof *spans);
         if (spans == NULL)
-            rc = oom();
+            rc = quire_oom();
         uint32_t n = 0;
         double first;
         if (rc == QUIRE_OK)
@@ -1146,7 +1141,7 @@ int approx_doc_renderings(approx_rendering **out, uint32_t *count, arena *a, con
         if (rc == QUIRE_OK && n > 0) {
             *out = arena_alloc(a, (size_t)n * sizeof **out);
             if (*out == NULL)
-                rc = oom();
+                rc = quire_oom();
         }
         for (uint32_t r = 0; r < n && rc == QUIRE_OK; r++) {
             uint32_t s = 0;

@@ -15,11 +15,6 @@
 /* Rows of the dynamic programme hold distances saturated at max + 1 <= 3, so a byte. */
 typedef uint8_t cell;
 
-static int oom(void)
-{
-    return quire_error(QUIRE_ENOMEM, "query: out of memory");
-}
-
 int fuzzy_default_distance(uint32_t chars)
 {
     if (chars <= 2)
@@ -499,7 +494,7 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
 {
     walk *w = quire_calloc(1, sizeof *w);
     if (w == NULL)
-        return oom();
+        return quire_oom();
     w->cp_count = 0;
     w->prev_len = 0;
     pattern_init(&w->pt, pattern, len, max);
@@ -540,7 +535,7 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
         quire_free(w->next_pool);
         quire_free(w->table);
         quire_free(w);
-        return oom();
+        return quire_oom();
     }
     dfa_reset(w);
     w->sid[0] = dfa_start(w);
@@ -687,11 +682,11 @@ static int visit_backward(void *ctx, quire_bytes key, uint32_t distance)
     if (d > c->max)
         return QUIRE_OK;
     if (QUIRE_ARRAY_RESERVE(c->items, c->count, c->cap, 32) != QUIRE_OK)
-        return oom();
+        return quire_oom();
     split_found *f = &c->items[c->count];
     f->form = quire_malloc(key.len > 0 ? key.len : 1);
     if (f->form == NULL)
-        return oom();
+        return quire_oom();
     memcpy(f->form, form, key.len);
     f->len = key.len;
     f->distance = d;
@@ -829,11 +824,11 @@ static int visit_collect(void *ctx, quire_bytes key, uint32_t distance)
     if (df == 0)
         return QUIRE_OK; /* only deleted documents hold it */
     if (QUIRE_ARRAY_RESERVE(c->items, c->count, c->cap, 32) != QUIRE_OK)
-        return oom();
+        return quire_oom();
     found *f = &c->items[c->count];
     f->form = quire_strndup((const char *)key.ptr, key.len);
     if (f->form == NULL)
-        return oom();
+        return quire_oom();
     f->len = key.len;
     f->distance = distance;
     f->df = df;
@@ -914,14 +909,14 @@ int fuzzy_expand(fuzzy_expansion *out, arena *a, const quire_index *ix, const ch
     out->count = c.count < cap ? (uint32_t)c.count : cap;
     out->forms = arena_alloc(a, ((size_t)out->count + 1) * sizeof *out->forms);
     if (out->forms == NULL) {
-        rc = oom();
+        rc = quire_oom();
         goto done;
     }
     for (uint32_t i = 0; i < out->count; i++) {
         fuzzy_form *f = &out->forms[i];
         f->form = arena_strndup(a, c.items[i].form, c.items[i].len);
         if (f->form == NULL) {
-            rc = oom();
+            rc = quire_oom();
             goto done;
         }
         f->len = c.items[i].len;
@@ -971,14 +966,14 @@ int fuzzy_stem_forms(query_word **out, uint32_t *count, arena *a, const quire_in
             if (rc != QUIRE_OK)
                 break;
             if (QUIRE_ARRAY_RESERVE(list, n, cap, 8) != QUIRE_OK) {
-                rc = oom();
+                rc = quire_oom();
                 break;
             }
             memset(&list[n], 0, sizeof list[n]);
             list[n].text = arena_strndup(a, (const char *)f.ptr, f.len);
             list[n].len = f.len;
             if (list[n++].text == NULL)
-                rc = oom();
+                rc = quire_oom();
         }
     }
     if (rc == QUIRE_OK && n > 0) {
@@ -989,7 +984,7 @@ int fuzzy_stem_forms(query_word **out, uint32_t *count, arena *a, const quire_in
                 list[u++] = list[i];
         *out = arena_alloc(a, (size_t)u * sizeof **out);
         if (*out == NULL)
-            rc = oom();
+            rc = quire_oom();
         else {
             memcpy(*out, list, (size_t)u * sizeof *list);
             *count = u;
@@ -1008,7 +1003,7 @@ int fuzzy_resolve(query_node *node, arena *a, const quire_index *ix)
         node->fuzzy_distance >= 0 ? node->fuzzy_distance : fuzzy_default_distance(chars);
     node->expansion = arena_alloc(a, sizeof *node->expansion);
     if (node->expansion == NULL)
-        return oom();
+        return quire_oom();
     fuzzy_expansion *e = node->expansion;
     int rc = QUIRE_OK;
     int32_t used = dist;
@@ -1031,7 +1026,7 @@ int fuzzy_resolve(query_node *node, arena *a, const quire_index *ix)
     const size_t room = (size_t)e->count + stem_count + 1;
     query_word *alts = arena_alloc(a, room * sizeof *alts);
     if (alts == NULL)
-        return oom();
+        return quire_oom();
     uint32_t n = 0;
     alts[n].text = w->text; /* the word itself, in the index or not */
     alts[n++].len = w->len;
@@ -1112,7 +1107,7 @@ int fuzzy_resolve_local(const query_node *node, arena *a, const quire_index *ix,
     quire_buf_put_le32(out, stem_count);
     for (uint32_t i = 0; i < stem_count; i++)
         fz_put_bytes(out, stem_forms[i].text, stem_forms[i].len);
-    return out->err ? oom() : QUIRE_OK;
+    return out->err ? quire_oom() : QUIRE_OK;
 }
 
 int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, uint32_t parts)
@@ -1144,7 +1139,7 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
             if (r.bad || (int64_t)distance > used)
                 continue;
             if (QUIRE_ARRAY_RESERVE(items, count, cap, 64) != QUIRE_OK) {
-                rc = oom();
+                rc = quire_oom();
                 break;
             }
             items[count++] = (found){(char *)form, len, distance, df};
@@ -1156,7 +1151,7 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
             if (r.bad)
                 break;
             if (QUIRE_ARRAY_RESERVE(stems, nstem, stem_cap, 16) != QUIRE_OK) {
-                rc = oom();
+                rc = quire_oom();
                 break;
             }
             memset(&stems[nstem], 0, sizeof stems[nstem]);
@@ -1191,7 +1186,7 @@ int fuzzy_merge(quire_buf *out, const uint8_t **at, const uint8_t *const *end, u
     for (uint32_t i = 0; i < u; i++)
         fz_put_bytes(out, stems[i].text, stems[i].len);
     if (out->err)
-        rc = oom();
+        rc = quire_oom();
 done:
     quire_free(items);
     quire_free(stems);
@@ -1203,7 +1198,7 @@ int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *e
     fz_reader r = {*at, end, false};
     node->expansion = arena_alloc(a, sizeof *node->expansion);
     if (node->expansion == NULL)
-        return oom();
+        return quire_oom();
     fuzzy_expansion *e = node->expansion;
     memset(e, 0, sizeof *e);
     e->distance = (int32_t)quire_reader_get32(&r);
@@ -1214,7 +1209,7 @@ int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *e
         return fz_bad();
     e->forms = arena_alloc(a, ((size_t)e->count + 1) * sizeof *e->forms);
     if (e->forms == NULL)
-        return oom();
+        return quire_oom();
     for (uint32_t i = 0; i < e->count && !r.bad; i++) {
         fuzzy_form *f = &e->forms[i];
         const char *form = fz_get_bytes(&r, &f->len);
@@ -1224,7 +1219,7 @@ int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *e
             break;
         f->form = arena_strndup(a, form, f->len);
         if (f->form == NULL)
-            return oom();
+            return quire_oom();
     }
     const uint32_t ns = quire_reader_get32(&r);
     if (r.bad || ns > (uint64_t)(r.end - r.p))
@@ -1233,7 +1228,7 @@ int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *e
     const size_t room = (size_t)e->count + ns + 1;
     query_word *alts = arena_alloc(a, room * sizeof *alts);
     if (alts == NULL)
-        return oom();
+        return quire_oom();
     memset(alts, 0, room * sizeof *alts);
     uint32_t n = 0;
     alts[n].text = w->text; /* the word itself, in the index or not */
@@ -1250,7 +1245,7 @@ int fuzzy_apply(query_node *node, arena *a, const uint8_t **at, const uint8_t *e
         alts[n].text = arena_strndup(a, form, len);
         alts[n].len = len;
         if (alts[n++].text == NULL)
-            return oom();
+            return quire_oom();
     }
     if (r.bad)
         return fz_bad();

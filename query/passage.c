@@ -26,11 +26,6 @@ typedef struct window {
     double score;
 } window;
 
-static int oom(void)
-{
-    return quire_error(QUIRE_ENOMEM, "query: out of memory");
-}
-
 static void token_map_free(token_map *t)
 {
     quire_free(t->bs);
@@ -61,11 +56,11 @@ static int tokenize(token_map *t, quire_analyzer *an, const char *text, size_t b
             const uint32_t cap = t->cap ? t->cap * 2 : 256;
             size_t *bs = quire_realloc(t->bs, (size_t)cap * sizeof *bs);
             if (bs == NULL)
-                return oom();
+                return quire_oom();
             t->bs = bs;
             size_t *be = quire_realloc(t->be, (size_t)cap * sizeof *be);
             if (be == NULL)
-                return oom();
+                return quire_oom();
             t->be = be;
             t->cap = cap;
         }
@@ -204,7 +199,7 @@ static int cut_sentences(sentences *s, const token_map *t, const char *text)
     s->sid = quire_malloc(((size_t)t->n + 1) * sizeof *s->sid);
     s->first = quire_malloc(((size_t)t->n + 1) * sizeof *s->first);
     if (s->sid == NULL || s->first == NULL)
-        return oom();
+        return quire_oom();
     s->count = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         if (i == 0 || starts_sentence(t, text, i))
@@ -281,7 +276,7 @@ static int highlights(passage_highlight **out, uint32_t *count, const token_map 
         }
         if (QUIRE_ARRAY_RESERVE(h, hn, hcap, 1) != QUIRE_OK) {
             quire_free(h);
-            return oom();
+            return quire_oom();
         }
         h[hn].start = bs;
         h[hn].end = be;
@@ -315,7 +310,7 @@ static int split_matches(const passage_input *in, passage_match **title, uint32_
     *title = quire_malloc(((size_t)in->match_count + 1) * sizeof **title);
     *text = quire_malloc(((size_t)in->match_count + 1) * sizeof **text);
     if (*title == NULL || *text == NULL)
-        return oom();
+        return quire_oom();
     const uint32_t tt = in->title_tokens;
     *nt = *nx = 0;
     for (uint32_t i = 0; i < in->match_count; i++) {
@@ -381,7 +376,7 @@ static int opening_passage(passage **out, uint32_t *np, quire_analyzer *an, cons
         goto done;
     passage *ps = quire_calloc(1, sizeof *ps);
     if (ps == NULL) {
-        rc = oom();
+        rc = quire_oom();
         goto done;
     }
     const window w = opening_window(&tx, &sent, max_bytes);
@@ -409,7 +404,7 @@ static int pick_matches(uint32_t *picked, uint32_t *np, const passage_match *m, 
         quire_free(cand);
         quire_free(counts);
         quire_free(which);
-        return oom();
+        return quire_oom();
     }
     for (uint32_t i = 0; i < n; i++) {
         window w;
@@ -515,7 +510,7 @@ int passage_regions(passage_region *out, uint32_t *n, const passage_input *in, c
     passage_match *mt = NULL, *mx = NULL;
     uint32_t nt = 0, nx = 0, picked[PASSAGE_MAX_COUNT], np = 0;
     uint64_t *at = quire_malloc(((size_t)map_count + 1) * sizeof *at);
-    int rc = at == NULL ? oom() : split_matches(in, &mt, &nt, &mx, &nx);
+    int rc = at == NULL ? quire_oom() : split_matches(in, &mt, &nt, &mx, &nx);
     if (rc != QUIRE_OK)
         goto done;
     at[0] = 0;
@@ -564,7 +559,7 @@ static int region_passages(passage *ps, uint32_t *np, const passage_input *in,
     passage_match *m = quire_malloc(((size_t)nx + 1) * sizeof *m);
     window *cand = quire_malloc(((size_t)nx + 1) * sizeof *cand);
     uint32_t *counts = quire_calloc(in->clause_count, sizeof *counts);
-    int rc = m == NULL || cand == NULL || counts == NULL ? oom() : QUIRE_OK;
+    int rc = m == NULL || cand == NULL || counts == NULL ? quire_oom() : QUIRE_OK;
     if (rc != QUIRE_OK || t->n == 0)
         goto done;
     uint32_t nm = 0;
@@ -646,7 +641,7 @@ static int match_passages(passage **out, uint32_t *np_out, quire_analyzer *an,
         const uint32_t n_at = full.n > 0 ? quire_text_map_count(full.n) + 1 : 1;
         at = rc == QUIRE_OK ? quire_malloc((size_t)n_at * sizeof *at) : NULL;
         if (rc == QUIRE_OK && at == NULL)
-            rc = oom();
+            rc = quire_oom();
         if (rc != QUIRE_OK)
             goto done;
         at[0] = 0;
@@ -665,7 +660,7 @@ static int match_passages(passage **out, uint32_t *np_out, quire_analyzer *an,
         cap += regions[i].cap;
     ps = quire_calloc(cap + 1, sizeof *ps);
     if (ps == NULL) {
-        rc = oom();
+        rc = quire_oom();
         goto done;
     }
     for (uint32_t i = 0; i < region_count && rc == QUIRE_OK; i++) {

@@ -53,7 +53,7 @@ int quire_manifest_copy(quire_manifest *dst, const quire_manifest *src)
     if ((src->analyzer_id && !dst->analyzer_id) || (src->language && !dst->language) ||
         !dst->segments) {
         quire_manifest_free(dst);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     if (src->segment_count)
         memcpy(dst->segments, src->segments, src->segment_count * sizeof *dst->segments);
@@ -90,9 +90,9 @@ static int encode(quire_buf *b, const quire_manifest *m)
         quire_buf_put_le64(b, s->deleted_tokens);
     }
     if (b->err)
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     quire_buf_put_le32(b, quire_crc32(0, b->data, b->len));
-    return b->err ? quire_error(QUIRE_ENOMEM, "out of memory") : QUIRE_OK;
+    return b->err ? quire_oom() : QUIRE_OK;
 }
 
 typedef struct reader {
@@ -153,7 +153,7 @@ int quire_manifest_parse(quire_manifest *m, const uint8_t *bytes, size_t len, co
         m->segments = quire_calloc(n + 1, sizeof *m->segments);
         if (!m->segments) {
             quire_manifest_free(m);
-            return quire_error(QUIRE_ENOMEM, "out of memory");
+            return quire_oom();
         }
         m->segment_count = (uint32_t)n;
         for (uint32_t i = 0; i < n; i++) {
@@ -493,7 +493,7 @@ int quire_lock_acquire(quire_lock **out, const char *dir)
     quire_lock *l = quire_malloc(sizeof *l);
     if (!l) {
         close(fd);
-        return quire_error(QUIRE_ENOMEM, "out of memory");
+        return quire_oom();
     }
     char pid[32];
     int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
