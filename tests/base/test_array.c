@@ -38,6 +38,18 @@ Test(array, a_size_t_capacity_works_alike)
     quire_free(names);
 }
 
+/* A growth refused for want of memory: QUIRE_ENOMEM with the helper's message, and the
+ * array of 8 items (0..7) as it was, unmoved, its capacity still 8. */
+static void expect_refused(int rc, const int *items, const int *before, uint32_t cap)
+{
+    cr_expect_eq(rc, QUIRE_ENOMEM);
+    cr_expect_str_eq(quire_errmsg(), "out of memory");
+    cr_expect_eq(items, before);
+    cr_expect_eq(cap, 8);
+    for (int i = 0; i < 8; i++)
+        cr_expect_eq(items[i], i);
+}
+
 Test(array, a_failed_allocation_leaves_the_array_as_it_was)
 {
     int *items = NULL;
@@ -51,12 +63,7 @@ Test(array, a_failed_allocation_leaves_the_array_as_it_was)
     quire_alloc_fail_at(1);
     const int rc = QUIRE_ARRAY_RESERVE(items, count, cap, 8);
     quire_alloc_fail_at(0);
-    cr_expect_eq(rc, QUIRE_ENOMEM);
-    cr_expect_str_eq(quire_errmsg(), "out of memory");
-    cr_expect_eq(items, before);
-    cr_expect_eq(cap, 8);
-    for (int i = 0; i < 8; i++)
-        cr_expect_eq(items[i], i);
+    expect_refused(rc, items, before, cap);
     quire_free(items);
 }
 
@@ -120,12 +127,7 @@ Test(array, reserve_n_a_failed_allocation_leaves_the_array_as_it_was)
     quire_alloc_fail_at(1);
     const int rc = QUIRE_ARRAY_RESERVE_N(items, 1000, cap, 8);
     quire_alloc_fail_at(0);
-    cr_expect_eq(rc, QUIRE_ENOMEM);
-    cr_expect_str_eq(quire_errmsg(), "out of memory");
-    cr_expect_eq(items, before);
-    cr_expect_eq(cap, 8);
-    for (int i = 0; i < 8; i++)
-        cr_expect_eq(items[i], i);
+    expect_refused(rc, items, before, cap);
     quire_free(items);
 }
 
