@@ -50,6 +50,7 @@ typedef struct fuzzy_pattern {
     cell cap;     /* max + 1: rows saturate there */
     bool reverse; /* the key and the pattern are both read backwards: a digraph is hp, hk */
     bool limited; /* limit[] is not max everywhere (the split walk) */
+    bool lenient; /* backwards with f or h in the pattern: a lower bound (pattern_reverse) */
     cell limit[FUZZY_MAX_CHARS + 1]; /* a cell of column j above limit[j] is taken as cap */
     uint32_t b[FUZZY_MAX_CHARS + 1];
     uint32_t cb[FUZZY_MAX_CHARS + 1];
@@ -63,6 +64,7 @@ static void pattern_init(fuzzy_pattern *pt, const uint32_t *b, uint32_t m, uint3
     pt->cap = (cell)(max + 1);
     pt->reverse = false;
     pt->limited = false;
+    pt->lenient = false;
     for (uint32_t j = 0; j <= m; j++)
         pt->limit[j] = (cell)max;
     for (uint32_t j = 1; j <= m; j++) {
@@ -75,23 +77,54 @@ static void pattern_init(fuzzy_pattern *pt, const uint32_t *b, uint32_t m, uint3
     }
 }
 
+/* canon(), and in a lenient pattern f = p too. */
+static uint32_t canon_of(const fuzzy_pattern *pt, uint32_t c)
+{
+    c = canon(c);
+    return pt->lenient && c == 'f' ? 'p' : c;
+}
+
+/* In a lenient pattern h and k (q) are deleted and inserted at no cost. */
+static bool free_letter(const fuzzy_pattern *pt, uint32_t canonical)
+{
+    return pt->lenient && (canonical == 'h' || canonical == 'k');
+}
+
 static cell min2(cell a, cell b)
 {
     return a < b ? a : b;
 }
 
 /* The pattern b[0..m) read backwards (b is already reversed): the digraphs are then h
- * before p or k. */
+ * before p or k.
+ *
+ * Backwards, the rows must give at most the forward distance (a lower bound: the split
+ * walk scores every key it finds again, forwards). A digraph next to a repeat is not
+ * symmetric under reversal (forwards phh = f: ph is f, then h repeats h; backwards the
+ * first h of hhp repeats nothing), so a pattern holding f or h is made lenient instead:
+ * f = p, and h and k (q) deleted or inserted at no cost, which covers ph = f and kh = h
+ * letter by letter whatever stands beside them, with no digraph rule left. A repeat is
+ * then deleted as the later of the two letters read, as forwards (the two are the same
+ * class, so which one goes costs the same). Every forward operation costs at least as
+ * much as its counterpart backwards, and the rows are those of a plain edit distance, so
+ * the prefix test of the forward walk holds as it is. */
 static void pattern_reverse(fuzzy_pattern *pt, const uint32_t *b, uint32_t m)
 {
     pt->reverse = true;
+    for (uint32_t j = 0; j < m; j++)
+        if (b[j] == 'f' || b[j] == 'h')
+            pt->lenient = true;
     for (uint32_t j = 1; j <= m; j++) {
+        pt->cb[j] = canon_of(pt, b[j - 1]);
         /* a repeat is free either side of its run: forwards the run's later letters go
          * free, so backwards its first ones must (a lower bound of the forward cost) */
-        pt->ins[j] =
-            (j >= 2 && same(b[j - 1], b[j - 2])) || (j < m && same(b[j - 1], b[j])) ? 0 : 1;
+        pt->ins[j] = (j >= 2 && pt->cb[j] == canon_of(pt, b[j - 2])) ||
+                             (j < m && pt->cb[j] == canon_of(pt, b[j])) ||
+                             free_letter(pt, pt->cb[j])
+                         ? 0
+                         : 1;
         pt->dig[j] = 0;
-        if (j >= 2 && b[j - 2] == 'h' && (b[j - 1] == 'p' || b[j - 1] == 'k'))
+        if (!pt->lenient && j >= 2 && b[j - 2] == 'h' && (b[j - 1] == 'p' || b[j - 1] == 'k'))
             pt->dig[j] = b[j - 1] == 'p' ? 'f' : 'h';
     }
 }
@@ -106,6 +139,8 @@ static cell limited(cell v, const fuzzy_pattern *pt, uint32_t j)
  * it): p or k forwards, h backwards. */
 static bool digraph_start(const fuzzy_pattern *pt, uint32_t c)
 {
+    if (pt->lenient)
+        return false;
     return pt->reverse ? c == 'h' : c == 'p' || c == 'k';
 }
 
@@ -124,13 +159,15 @@ static cell first_row(cell *out, const fuzzy_pattern *pt)
 static cell next_row(cell *out, const cell *r1, const cell *r2, uint32_t i, uint32_t ap,
                      uint32_t ac, const fuzzy_pattern *pt)
 {
-    const uint32_t ca = canon(ac), cp = canon(ap), m = pt->m;
+    const uint32_t ca = canon_of(pt, ac), cp = canon_of(pt, ap), m = pt->m;
     const cell cap = pt->cap;
-    const cell del = i >= 2 && ca == cp ? 0 : 1;
+    const cell del = (i >= 2 && ca == cp) || free_letter(pt, ca) ? 0 : 1;
     /* the character the key's digraph (ap, ac) stands for */
     uint32_t dch = i >= 2 && ac == 'h' && (ap == 'p' || ap == 'k') ? (ap == 'p' ? 'f' : 'h') : 0;
     if (pt->reverse)
-        dch = i >= 2 && ap == 'h' && (ac == 'p' || ac == 'k') ? (ac == 'p' ? 'f' : 'h') : 0;
+        dch = !pt->lenient && i >= 2 && ap == 'h' && (ac == 'p' || ac == 'k')
+                  ? (ac == 'p' ? 'f' : 'h')
+                  : 0;
     out[0] = limited(min2((cell)(r1[0] + del), cap), pt, 0);
     cell lo = out[0];
     for (uint32_t j = 1; j <= m; j++) {
@@ -304,7 +341,7 @@ static uint32_t dfa_step_input(walk *w, uint32_t s, uint32_t input)
     cell rows[2 * (FUZZY_MAX_CHARS + 1)];
     memcpy(rows, w->row_pool + st.rows + m1, m1 * sizeof *rows); /* now the row before */
     const cell *r2 = w->row_pool + st.rows;
-    if (w->pt.reverse && st.started && canon(ac_rep) == canon(ap_rep))
+    if (w->pt.reverse && !w->pt.lenient && st.started && canon(ac_rep) == canon(ap_rep))
         for (uint32_t j = 0; j < m1; j++) /* backwards: the run's first letter went free too */
             rows[j] = min2(rows[j], r2[j]);
     const cell lo = next_row(rows + m1, rows, r2, st.started ? 2 : 1, ap_rep, ac_rep, &w->pt);
@@ -628,19 +665,16 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
  * each walk's prefix pruning stays right and a key it yields may still be nearer than its row says:
  * every key found is scored again with fuzzy_distance. The two lists are united in key order, so
  * visit sees exactly what the plain walk would give it. A pattern holding f or h (whose digraph
- * equivalences are not symmetric under reversal: phh = f forwards, hhp costs 1 backwards) and a
- * short one (below FUZZY_SPLIT_MIN characters) are walked plainly. */
+ * equivalences are not symmetric under reversal: phh = f forwards, hhp costs 1 backwards) is
+ * walked backwards with lenient rows (pattern_reverse), which only adds keys to score again; a
+ * short one (below FUZZY_SPLIT_MIN characters) is walked plainly. */
 #define FUZZY_SPLIT_MIN 4
 
 static bool split_applies(const quire_segment *seg, const uint32_t *pattern, uint32_t len,
                           uint32_t max)
 {
-    if (quire_segment_revdict(seg) == NULL || max < 2 || len < FUZZY_SPLIT_MIN)
-        return false;
-    for (uint32_t j = 0; j < len; j++)
-        if (pattern[j] == 'f' || pattern[j] == 'h')
-            return false;
-    return true;
+    (void)pattern;
+    return quire_segment_revdict(seg) != NULL && max >= 2 && len >= FUZZY_SPLIT_MIN;
 }
 
 typedef struct split_found {

@@ -353,7 +353,7 @@ Test(fuzzy, split_walk_gives_what_the_plain_walk_gives, .timeout = 900)
     cr_assert_gt(d.count, 40000);
     hit_list split = {0}, plain = {0};
     uint64_t split_keys = 0, plain_keys = 0, matches = 0;
-    static const char pool[] = "aabcdeeiiklllmnoopqrssttuyyk";
+    static const char pool[] = "aabcdeeffhhiiklllmnoopphqrssttuyyk";
     for (uint32_t q = 0; q < 1500; q++) {
         uint32_t w[FUZZY_MAX_CHARS];
         uint32_t n;
