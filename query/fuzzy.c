@@ -205,10 +205,6 @@ uint32_t fuzzy_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
     return rows[na % 3][nb];
 }
 
-/* Keys read in order towards the next live key before seeking instead: a seek costs a
- * binary search of the sparse index and the decoding of up to a block, about as much as
- * reading a few keys. */
-#define FUZZY_SKIP_READS 8
 
 /* The rows are memoised as a lazily built automaton (a DFA over character classes): a
  * state is the last two rows with the class of the last character (a row depends on
@@ -577,8 +573,6 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
     dfa_reset(w);
     w->sid[0] = dfa_start(w);
     uint8_t target[QUIRE_DICT_MAX_KEY + 4];
-    size_t target_len = 0;
-    uint32_t reads = 0;
     int rc = QUIRE_OK;
     while (rc == QUIRE_OK) {
         rc = quire_termdict_next(it);
@@ -590,18 +584,6 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
             break; /* pair terms (version 4) and stems follow the forms */
         if (stats != NULL)
             stats->keys++;
-        if (target_len > 0) {
-            if (cmp_key(key, key_len, target, target_len) < 0) {
-                if (++reads < FUZZY_SKIP_READS)
-                    continue;
-                if (stats != NULL)
-                    stats->seeks++;
-                rc = quire_termdict_seek_forward(it, quire_bytes_of(target, target_len));
-                target_len = 0;
-                continue;
-            }
-            target_len = 0;
-        }
         if (stats != NULL)
             stats->scored++;
         /* Rows for the code points shared with the previous key are still right. */
@@ -633,10 +615,12 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
             w->prev[i] = key[i];
         w->prev_len = key_len;
         if (is_dead) {
-            target_len = next_target(w, key, k - 1, target);
+            const size_t target_len = next_target(w, key, k - 1, target);
             if (target_len == 0)
                 break; /* no later key can match */
-            reads = 0;
+            if (stats != NULL)
+                stats->seeks++;
+            rc = quire_termdict_seek_forward(it, quire_bytes_of(target, target_len));
             continue;
         }
         if (too_long || w->states[w->sid[k]].dist > max)

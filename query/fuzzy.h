@@ -23,8 +23,9 @@
  * row of the distance's dynamic programme per code point of the current key, rows shared
  * with the previous key up to their common prefix, and as soon as a prefix cannot reach
  * the distance any more it seeks past every key with that
- * prefix (quire_termdict_seek to the prefix with its last byte incremented; after a few
- * keys read in order, which is cheaper when the skipped run is short). A prefix is dead
+ * prefix, and past its dead siblings, to the next key that can still be live
+ * (quire_termdict_seek_forward, which steps over the keys in between without building
+ * them). A prefix is dead
  * when every cell of its last row is above the distance and every cell of the row before
  * is at least the distance: each later cell comes from one of those two rows, from the
  * row before only by a transposition (cost 1) or by ph/kh = f/h (cost 0, so a prefix
@@ -70,7 +71,8 @@ uint32_t fuzzy_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
 /* What a walk did (for tests and the bench: the work must follow the matches). */
 typedef struct fuzzy_walk_stats {
     uint64_t keys;   /* dictionary keys read */
-    uint64_t scored; /* ... of which scored (rows computed): the others were skipped over */
+    uint64_t scored; /* ... of which scored (rows computed); keys a seek steps over are in
+                      * neither count */
     uint64_t seeks;  /* seeks past a dead prefix */
 } fuzzy_walk_stats;
 

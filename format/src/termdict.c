@@ -420,26 +420,135 @@ int quire_termdict_seek(quire_termdict_iter *it, const quire_termdict *d, quire_
     return rc;
 }
 
+/* The largest block j >= lo whose first key is <= key, given that block lo's is: a gallop
+ * from lo, then a binary search (a forward seek usually lands in a block nearby). */
+static uint64_t find_block_from(const quire_termdict *d, uint64_t lo, const uint8_t *key,
+                                size_t key_len)
+{
+    uint64_t step = 1, hi = lo + 1; /* keys[lo] <= key; is keys[hi] too? */
+    while (hi < d->block_count && key_cmp(d->keys[hi], d->key_lens[hi], key, key_len) <= 0) {
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+    }
+    if (hi > d->block_count)
+        hi = d->block_count;
+    /* keys[lo] <= key < keys[hi] (hi == block_count: past the last) */
+    while (hi - lo > 1) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        if (key_cmp(d->keys[mid], d->key_lens[mid], key, key_len) <= 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static size_t common_prefix(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+    const size_t n = na < nb ? na : nb;
+    size_t i = 0;
+    while (i < n && a[i] == b[i])
+        i++;
+    return i;
+}
+
+/* Within the loaded block, from a current key below `from`, on to the first key >= `from`
+ * (true), or past the block's last key (false: every key of the block is below it). The
+ * keys in between are not built: with m the prefix the current key shares with `from`, an
+ * entry sharing more than m bytes with the key before it is below `from` too (it differs
+ * from `from` where that key does, at m), one sharing fewer is above it (its byte there
+ * exceeds the key before's, which is from's), and only one sharing exactly m is compared. So
+ * the bytes past m of the keys skipped are never needed: a key that stops the skip takes
+ * its first bytes from `from`. */
+static int skip_in_block(quire_termdict_iter *it, quire_bytes from, bool *found)
+{
+    const quire_termdict *d = it->d;
+    const uint8_t *p = it->at, *end = it->block_end;
+    size_t m = common_prefix(it->key, it->key_len, from.ptr, from.len);
+    size_t len = it->key_len; /* of the key before, whose bytes past m may be stale */
+    *found = false;
+    while (it->left_in_block > 0) {
+        uint64_t shared, suffix_len, v;
+        if (quire_varint_get(&shared, &p, end) != QUIRE_OK || shared > len ||
+            quire_varint_get(&suffix_len, &p, end) != QUIRE_OK || suffix_len == 0 ||
+            suffix_len > (uint64_t)(end - p) || suffix_len > QUIRE_DICT_MAX_KEY - shared)
+            goto corrupt;
+        const uint8_t *suffix = p;
+        p += suffix_len;
+        if (quire_varint_get(&v, &p, end) != QUIRE_OK || v > (uint64_t)(end - p))
+            goto corrupt;
+        const uint8_t *value = p;
+        p += v;
+        it->left_in_block--;
+        if (it->left_in_block == 0 && p != end)
+            goto corrupt;
+        len = (size_t)(shared + suffix_len);
+        if (shared > m)
+            continue; /* below `from`, as the key before */
+        /* the key is from[0..shared) + suffix (shared <= m: those bytes are from's) */
+        if (shared < m && suffix[0] <= from.ptr[shared])
+            goto corrupt; /* not above the key before, which held from's byte there */
+        memcpy(it->key, from.ptr, (size_t)shared);
+        memcpy(it->key + shared, suffix, (size_t)suffix_len);
+        it->key_len = len;
+        it->value = quire_bytes_of(value, (size_t)v);
+        it->at = p;
+        it->ordinal = it->block * B + (it->block_terms - it->left_in_block) - 1;
+        if (shared < m || key_cmp(it->key, len, from.ptr, from.len) >= 0) {
+            *found = true;
+            return QUIRE_OK;
+        }
+        m = shared + common_prefix(it->key + shared, len - shared, from.ptr + shared,
+                                   from.len - shared);
+    }
+    it->at = p;
+    return QUIRE_OK;
+corrupt:
+    return quire_corrupt("%s: block %llu: bad entry", d->name, (unsigned long long)it->block);
+}
+
 int quire_termdict_seek_forward(quire_termdict_iter *it, quire_bytes from)
 {
     const quire_termdict *d = it->d;
-    const uint64_t k = it->block;
-    /* on a yielded key below `from`, in the block that holds `from`'s place */
-    if (!it->pending && !it->at_end && it->at != NULL && it->left_in_block > 0 &&
-        key_cmp(it->key, it->key_len, from.ptr, from.len) < 0 &&
-        (k + 1 == d->block_count ||
-         key_cmp(d->keys[k + 1], d->key_lens[k + 1], from.ptr, from.len) > 0)) {
-        while (it->left_in_block > 0) {
-            const int rc = step(it);
-            if (rc != QUIRE_OK)
-                return rc;
-            if (key_cmp(it->key, it->key_len, from.ptr, from.len) >= 0) {
-                it->pending = true;
-                return QUIRE_OK;
-            }
+    /* only from a yielded key below `from`; anything else is an ordinary seek */
+    if (it->pending || it->at_end || it->at == NULL ||
+        key_cmp(it->key, it->key_len, from.ptr, from.len) >= 0)
+        return quire_termdict_seek(it, d, from);
+    uint64_t k = it->block;
+    if (k + 1 < d->block_count &&
+        key_cmp(d->keys[k + 1], d->key_lens[k + 1], from.ptr, from.len) <= 0) {
+        /* `from` lies in a later block: to it, and its first key */
+        k = find_block_from(d, k + 1, from.ptr, from.len);
+        int rc = load_block(it, k);
+        if (rc == QUIRE_OK)
+            rc = step(it);
+        if (rc != QUIRE_OK)
+            return rc;
+        if (key_cmp(it->key, it->key_len, from.ptr, from.len) >= 0) {
+            it->pending = true;
+            return QUIRE_OK;
         }
     }
-    return quire_termdict_seek(it, d, from);
+    bool found;
+    const int rc = skip_in_block(it, from, &found);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (found) {
+        it->pending = true;
+        return QUIRE_OK;
+    }
+    /* every key of the block is below `from`, and the next block's first is above it */
+    if (it->block + 1 >= d->block_count) {
+        it->at_end = true;
+        return QUIRE_OK;
+    }
+    int rc2 = load_block(it, it->block + 1);
+    if (rc2 == QUIRE_OK)
+        rc2 = step(it);
+    if (rc2 == QUIRE_OK)
+        it->pending = true;
+    return rc2;
 }
 
 int quire_termdict_seek_ordinal(quire_termdict_iter *it, const quire_termdict *d, uint64_t ordinal)

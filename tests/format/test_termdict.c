@@ -242,6 +242,32 @@ static void check_dict(const key *k, size_t n, uint64_t seed)
         }
     }
     cr_assert_eq(quire_termdict_seek_ordinal(&it, d, n), QUIRE_ENOTFOUND);
+    /* a walk of forward seeks, as the fuzzy walk makes: the probes in order, each sought
+     * from the key the last one yielded (near or many blocks on), against lower_bound */
+    qsort(probes, probes_n, sizeof *probes, key_cmp);
+    if (n > 0) {
+        cr_assert_eq(quire_termdict_seek(&it, d, quire_bytes_of(NULL, 0)), QUIRE_OK);
+        cr_assert_eq(quire_termdict_next(&it), QUIRE_OK);
+        size_t at = 0, sought = 0;
+        for (size_t j = 0; j < probes_n; j += 1 + (size_t)(rng_next(&rng) % 3)) {
+            if (key_cmp(&k[at], &probes[j]) >= 0)
+                continue; /* seek_forward is for a key above the one yielded */
+            const size_t i = lower_bound(k, n, &probes[j]);
+            cr_assert_eq(
+                quire_termdict_seek_forward(&it, quire_bytes_of(probes[j].p, probes[j].len)),
+                QUIRE_OK);
+            sought++;
+            const int rc = quire_termdict_next(&it);
+            if (i == n) {
+                cr_assert_eq(rc, QUIRE_ENOTFOUND);
+                break;
+            }
+            cr_assert_eq(rc, QUIRE_OK);
+            expect_entry(&it, k, i);
+            at = i;
+        }
+        cr_assert(n < 64 || sought > 0, "no forward seek tried");
+    }
     keys_free(probes, probes_n);
     quire_termdict_close(d);
     dict_file_free(&f);
