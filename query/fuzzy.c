@@ -205,7 +205,6 @@ uint32_t fuzzy_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
     return rows[na % 3][nb];
 }
 
-
 /* The rows are memoised as a lazily built automaton (a DFA over character classes): a
  * state is the last two rows with the class of the last character (a row depends on
  * nothing else), and its transitions are computed once, when first taken. Characters fall
@@ -654,10 +653,8 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
  * short one (below FUZZY_SPLIT_MIN characters) is walked plainly. */
 #define FUZZY_SPLIT_MIN 4
 
-static bool split_applies(const quire_segment *seg, const uint32_t *pattern, uint32_t len,
-                          uint32_t max)
+static bool split_applies(const quire_segment *seg, uint32_t len, uint32_t max)
 {
-    (void)pattern;
     return quire_segment_revdict(seg) != NULL && max >= 2 && len >= FUZZY_SPLIT_MIN;
 }
 
@@ -803,7 +800,7 @@ int fuzzy_segment_walk(const quire_segment *seg, const uint32_t *pattern, uint32
     if (max > FUZZY_MAX_DISTANCE || len > FUZZY_MAX_CHARS)
         return quire_error(QUIRE_EINVAL, "fuzzy: distance %u or length %u out of range",
                            (unsigned)max, (unsigned)len);
-    if (split_applies(seg, pattern, len, max))
+    if (split_applies(seg, len, max))
         return split_walk(seg, pattern, len, max, visit, ctx, stats);
     return fuzzy_segment_walk_plain(seg, pattern, len, max, visit, ctx, stats);
 }
