@@ -11,11 +11,13 @@
  *       comparing forms, stems and distances), timed once; the documents it puts at the
  *       threshold or above must be the engine's (a mismatch is reported and exits 1).
  *       Prints qid, quire_us, scan_us (or -), matches.
- *   bench_approx fuzzy INDEX FILE [--runs R]
+ *   bench_approx fuzzy INDEX FILE [--runs R] [--scan N]
  *       FILE: qid<TAB>word~ lines. Each word's expansion (fuzzy_expand at its default
  *       distance) R times, its median microseconds, the keys read and seeks, against one
- *       scan of every form of the dictionary computing the distance. Prints qid, distance,
- *       quire_us, scan_us, keys, seeks, dictionary forms, matches (which must agree), and
+ *       scan of every form of the dictionary computing the distance (for the first N
+ *       words, default all: --scan 0 times the walks alone, for profiling). Prints qid,
+ *       distance, quire_us, scan_us (or -), keys, seeks, dictionary forms, matches (which
+ *       must agree with the scan's), and
  *       of the keys read those the automaton stepped through (the rest were read on the
  *       way to a seek's target).
  *
@@ -352,7 +354,30 @@ static int quotes(const char *index, const char *file, int runs, int scan_n)
     return bad ? 1 : 0;
 }
 
-static int fuzzy(const char *index, const char *file, int runs)
+/* The brute force a walk replaces: every form of every segment scored, those within dist
+ * counted into *count. */
+static int scan_dictionary(const quire_index *ix, const uint32_t *cps, uint32_t n, uint32_t dist,
+                           uint32_t *count)
+{
+    *count = 0;
+    for (uint32_t s = 0; s < quire_index_segment_count(ix); s++) {
+        quire_segment_term_iter it;
+        quire_bytes k;
+        quire_term term;
+        const int rc = quire_segment_terms_seek(&it, quire_index_segment(ix, s), QUIRE_TERM_FORM,
+                                                quire_bytes_of("", 0));
+        if (rc != QUIRE_OK)
+            return rc;
+        while (quire_segment_terms_next(&it, &k, &term) == QUIRE_OK) {
+            uint32_t kc[FUZZY_MAX_CHARS];
+            const uint32_t kn = fuzzy_decode(kc, (const char *)k.ptr, k.len);
+            *count += fuzzy_distance(kc, kn, cps, n, dist) <= dist;
+        }
+    }
+    return QUIRE_OK;
+}
+
+static int fuzzy(const char *index, const char *file, int runs, int scan_n)
 {
     quire_index *ix;
     if (quire_index_open(&ix, index, NULL) != QUIRE_OK) {
@@ -369,7 +394,7 @@ static int fuzzy(const char *index, const char *file, int runs)
         return 2;
     }
     char line[4096];
-    int bad = 0, refused = 0, lowered = 0;
+    int bad = 0, refused = 0, lowered = 0, done = 0;
     while (fgets(line, sizeof line, f)) {
         char *tab = strchr(line, '\t');
         if (line[0] == '#' || tab == NULL)
@@ -411,31 +436,25 @@ static int fuzzy(const char *index, const char *file, int runs)
         if (used != dist)
             lowered++;
         dist = used;
-        /* the scan: every form of every segment */
-        const double t0 = now_us();
-        uint32_t scanned = 0;
-        for (uint32_t s = 0; s < quire_index_segment_count(ix); s++) {
-            quire_segment_term_iter it;
-            quire_bytes k;
-            quire_term term;
-            if (quire_segment_terms_seek(&it, quire_index_segment(ix, s), QUIRE_TERM_FORM,
-                                         quire_bytes_of("", 0)) != QUIRE_OK)
+        printf("%s\t%d\t%.1f", line, dist, median(t, runs));
+        if (scan_n < 0 || done < scan_n) {
+            done++;
+            const double t0 = now_us();
+            uint32_t scanned;
+            if (scan_dictionary(ix, cps, n, (uint32_t)dist, &scanned) != QUIRE_OK)
                 return 2;
-            while (quire_segment_terms_next(&it, &k, &term) == QUIRE_OK) {
-                uint32_t kc[FUZZY_MAX_CHARS];
-                const uint32_t kn = fuzzy_decode(kc, (const char *)k.ptr, k.len);
-                scanned += fuzzy_distance(kc, kn, cps, n, (uint32_t)dist) <= (uint32_t)dist;
+            printf("\t%.1f", now_us() - t0);
+            if (quire_index_segment_count(ix) == 1 && scanned != e.matched) {
+                fprintf(stderr, "bench_approx: %s: the scan finds %u forms, the walk %u\n", word,
+                        scanned, e.matched);
+                bad++;
             }
+        } else {
+            printf("\t-");
         }
-        const double ts = now_us() - t0;
-        if (quire_index_segment_count(ix) == 1 && scanned != e.matched) {
-            fprintf(stderr, "bench_approx: %s: the scan finds %u forms, the walk %u\n", word,
-                    scanned, e.matched);
-            bad++;
-        }
-        printf("%s\t%d\t%.1f\t%.1f\t%llu\t%llu\t%llu\t%u\t%llu\n", line, dist, median(t, runs), ts,
-               (unsigned long long)e.stats.keys, (unsigned long long)e.stats.seeks,
-               (unsigned long long)forms, e.matched, (unsigned long long)e.stats.scored);
+        printf("\t%llu\t%llu\t%llu\t%u\t%llu\n", (unsigned long long)e.stats.keys,
+               (unsigned long long)e.stats.seeks, (unsigned long long)forms, e.matched,
+               (unsigned long long)e.stats.scored);
         fflush(stdout);
         arena_free(&a);
     }
@@ -454,7 +473,8 @@ static const quire_cli_option options[] = {
     {OPT_RUNS, 0, "runs", "R",
      "passes over the queries, 1..64 (default 5); a query's time is its median"},
     {OPT_SCAN, 0, "scan", "N",
-     "quotes: also scan every window of every document for the first N quotes (the oracle)"},
+     "quotes: also scan every window of every document for the first N quotes (the oracle); "
+     "fuzzy: scan the dictionary for the first N words only (default all)"},
     {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
 };
 
@@ -467,7 +487,7 @@ typedef struct args {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: bench_approx quotes INDEX FILE [--runs R] [--scan N]\n"
-               "       bench_approx fuzzy INDEX FILE [--runs R]\n\noptions:\n");
+               "       bench_approx fuzzy INDEX FILE [--runs R] [--scan N]\n\noptions:\n");
     quire_cli_print_options(&bench_cli, f);
 }
 
@@ -495,7 +515,7 @@ static int apply(void *ctx, const quire_cli_option *o, const char *val)
 
 int main(int argc, char **argv)
 {
-    args a = {5, 0};
+    args a = {5, -1}; /* scan_n -1: not given */
     int operands = 0;
     const int parsed = quire_cli_parse(&bench_cli, argc, argv, &operands, apply, &a);
     if (parsed != 0)
@@ -505,9 +525,9 @@ int main(int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[1], "quotes") == 0)
-        return quotes(argv[2], argv[3], a.runs, a.scan_n);
+        return quotes(argv[2], argv[3], a.runs, a.scan_n < 0 ? 0 : a.scan_n);
     if (strcmp(argv[1], "fuzzy") == 0)
-        return fuzzy(argv[2], argv[3], a.runs);
+        return fuzzy(argv[2], argv[3], a.runs, a.scan_n);
     fprintf(stderr, "bench_approx: unknown mode %s (quotes or fuzzy)\n", argv[1]);
     return 2;
 }
