@@ -231,8 +231,6 @@ typedef struct walk {
     uint32_t cps[FUZZY_MAX_CHARS];     /* the current key's code points (those with a state) */
     size_t cp_end[FUZZY_MAX_CHARS];    /* byte end of each */
     uint32_t cp_count;                 /* sid[0..cp_count] are the key's */
-    uint8_t prev[QUIRE_DICT_MAX_KEY];  /* the previous key */
-    size_t prev_len;
     fuzzy_pattern pt;
     uint32_t max;
     uint32_t special[FUZZY_MAX_CHARS + 16]; /* the classes' characters, sorted, distinct */
@@ -321,12 +319,19 @@ static uint32_t dfa_state_of(walk *w, const cell *rows, uint32_t cls, bool start
 /* The state after a character of class `input` from state s (0..ns-1: a special
  * character; ns: any other; ns + 1: another that repeats the one before); UINT32_MAX when
  * the table is full. */
-static uint32_t dfa_step_input(walk *w, uint32_t s, uint32_t input)
+static uint32_t dfa_build(walk *w, uint32_t s, uint32_t input);
+
+static inline uint32_t dfa_step_input(walk *w, uint32_t s, uint32_t input)
+{
+    const int32_t known = w->next_pool[w->states[s].next + input];
+    return known >= 0 ? (uint32_t)known : dfa_build(w, s, input);
+}
+
+/* dfa_step_input's transition taken for the first time: its state, created if new. Out of
+ * line: the lookup above is what a walk does on nearly every step. */
+static __attribute__((noinline)) uint32_t dfa_build(walk *w, uint32_t s, uint32_t input)
 {
     const uint32_t ns = w->special_count;
-    const int32_t known = w->next_pool[w->states[s].next + input];
-    if (known >= 0)
-        return (uint32_t)known;
     const dfa_state st = w->states[s];
     const uint32_t m1 = w->pt.m + 1;
     const uint32_t ac_rep = input < ns    ? w->special[input]
@@ -364,7 +369,7 @@ static uint32_t dfa_step_input(walk *w, uint32_t s, uint32_t input)
 
 /* The state after character ac (ap: the one before it, for repeats) from state s;
  * UINT32_MAX when the table is full. */
-static uint32_t dfa_step(walk *w, uint32_t s, uint32_t ac, uint32_t ap)
+static inline uint32_t dfa_step(walk *w, uint32_t s, uint32_t ac, uint32_t ap)
 {
     const uint32_t ns = w->special_count;
     uint32_t input = class_of(w, ac);
@@ -384,11 +389,17 @@ static uint32_t dfa_start(walk *w)
 }
 
 /* The state after code point k (1-based) of the key, the table started again if full. */
-static uint32_t advance(walk *w, uint32_t k)
+static uint32_t advance_after_reset(walk *w, uint32_t k);
+
+static inline uint32_t advance(walk *w, uint32_t k)
 {
-    uint32_t id = dfa_step(w, w->sid[k - 1], w->cps[k - 1], k >= 2 ? w->cps[k - 2] : 0);
-    if (id != UINT32_MAX)
-        return id;
+    const uint32_t id = dfa_step(w, w->sid[k - 1], w->cps[k - 1], k >= 2 ? w->cps[k - 2] : 0);
+    return id != UINT32_MAX ? id : advance_after_reset(w, k);
+}
+
+/* advance() when the table is full: started again, with the key's states rebuilt. */
+static __attribute__((noinline)) uint32_t advance_after_reset(walk *w, uint32_t k)
+{
     dfa_reset(w);
     w->sid[0] = dfa_start(w);
     for (uint32_t i = 1; i <= k; i++)
@@ -396,16 +407,21 @@ static uint32_t advance(walk *w, uint32_t k)
     return w->sid[k];
 }
 
+/* is_live() when the table is full: started again, with the key's states rebuilt. */
+static __attribute__((noinline)) uint32_t step_after_reset(walk *w, uint32_t level, uint32_t input)
+{
+    (void)advance(w, level); /* the table again, with the stack's states */
+    return dfa_step_input(w, w->sid[level], input);
+}
+
 /* Whether the key's first `level` code points (level >= 1) followed by a character of
  * class `input` (dfa_step_input) can still reach the distance (fuzzy.h: the last two
  * rows). */
-static bool is_live(walk *w, uint32_t level, uint32_t input)
+static inline bool is_live(walk *w, uint32_t level, uint32_t input)
 {
     uint32_t id = dfa_step_input(w, w->sid[level], input);
-    if (id == UINT32_MAX) {
-        (void)advance(w, level); /* the table again, with the stack's states */
-        id = dfa_step_input(w, w->sid[level], input);
-    }
+    if (id == UINT32_MAX)
+        id = step_after_reset(w, level, input);
     return !w->states[id].dead;
 }
 
@@ -528,7 +544,6 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
     if (w == NULL)
         return quire_oom();
     w->cp_count = 0;
-    w->prev_len = 0;
     pattern_init(&w->pt, pattern, len, max);
     if (reverse)
         pattern_reverse(&w->pt, pattern, len);
@@ -585,10 +600,9 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
             stats->keys++;
         if (stats != NULL)
             stats->scored++;
-        /* Rows for the code points shared with the previous key are still right. */
-        size_t lcp = 0;
-        while (lcp < key_len && lcp < w->prev_len && key[lcp] == w->prev[lcp])
-            lcp++;
+        /* Rows for the code points the previous key shares with this one are still right
+         * (the iterator says how many of its bytes it left as they were). */
+        const size_t lcp = it->kept;
         uint32_t k = w->cp_count;
         while (k > 0 && w->cp_end[k - 1] > lcp)
             k--;
@@ -610,9 +624,6 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
             }
         }
         w->cp_count = k;
-        for (size_t i = lcp; i < key_len; i++) /* prev[0..lcp) is the key's already */
-            w->prev[i] = key[i];
-        w->prev_len = key_len;
         if (is_dead) {
             const size_t target_len = next_target(w, key, k - 1, target);
             if (target_len == 0)

@@ -315,6 +315,10 @@ static int step(quire_termdict_iter *it)
     const bool first = it->block_terms == it->left_in_block;
     uint64_t v;
     if (first) {
+        const size_t kept =
+            common_prefix(it->key, it->key_len, d->keys[it->block], d->key_lens[it->block]);
+        if (kept < it->kept)
+            it->kept = kept;
         memcpy(it->key, d->keys[it->block], d->key_lens[it->block]);
         it->key_len = d->key_lens[it->block];
     } else {
@@ -331,6 +335,8 @@ static int step(quire_termdict_iter *it)
                 it->key[shared + i] = p[i];
         else
             memcpy(it->key + shared, p, (size_t)suffix_len);
+        if (shared < it->kept)
+            it->kept = (size_t)shared;
         it->key_len = (size_t)(shared + suffix_len);
         p += suffix_len;
     }
@@ -395,6 +401,7 @@ static void iter_init(quire_termdict_iter *it, const quire_termdict *d)
     it->d = d;
     it->ordinal = 0;
     it->key_len = 0;
+    it->kept = 0;
     it->value = quire_bytes_of(NULL, 0);
     it->block = 0;
     it->at = it->block_end = NULL;
@@ -490,6 +497,8 @@ static int skip_in_block(quire_termdict_iter *it, quire_bytes from, bool *found)
             goto corrupt; /* not above the key before, which held from's byte there */
         memcpy(it->key, from.ptr, (size_t)shared);
         memcpy(it->key + shared, suffix, (size_t)suffix_len);
+        if (shared < it->kept) /* the key buffer agreed with from[0..m), shared <= m */
+            it->kept = (size_t)shared;
         it->key_len = len;
         it->value = quire_bytes_of(value, (size_t)v);
         it->at = p;
@@ -514,6 +523,7 @@ int quire_termdict_seek_forward(quire_termdict_iter *it, quire_bytes from)
     if (it->pending || it->at_end || it->at == NULL ||
         key_cmp(it->key, it->key_len, from.ptr, from.len) >= 0)
         return quire_termdict_seek(it, d, from);
+    it->kept = it->key_len; /* lowered by whatever rewrites the key */
     uint64_t k = it->block;
     if (k + 1 < d->block_count &&
         key_cmp(d->keys[k + 1], d->key_lens[k + 1], from.ptr, from.len) <= 0) {
@@ -572,6 +582,7 @@ int quire_termdict_next(quire_termdict_iter *it)
     if (it->at_end)
         return QUIRE_ENOTFOUND;
     const quire_termdict *d = it->d;
+    it->kept = it->key_len; /* lowered by step() */
     if (it->left_in_block == 0) {
         uint64_t k = it->block + 1;
         if (k >= d->block_count) {

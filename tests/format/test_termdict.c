@@ -127,6 +127,19 @@ static void expect_entry(const quire_termdict_iter *it, const key *k, size_t i)
 }
 
 /* First index with key >= probe. */
+/* it->kept after a move from key `from` to key `to`: never past their shared prefix (the
+ * fuzzy walk keeps automaton states for those bytes). *kept_sum adds it up, so a caller
+ * can check it is not always 0. */
+static void expect_kept(const quire_termdict_iter *it, const key *from, const key *to,
+                        uint64_t *kept_sum)
+{
+    size_t shared = 0;
+    while (shared < from->len && shared < to->len && from->p[shared] == to->p[shared])
+        shared++;
+    cr_assert_leq(it->kept, shared, "kept %zu of keys sharing %zu bytes", it->kept, shared);
+    *kept_sum += it->kept;
+}
+
 static size_t lower_bound(const key *k, size_t n, const key *probe)
 {
     size_t lo = 0, hi = n;
@@ -150,10 +163,13 @@ static void check_dict(const key *k, size_t n, uint64_t seed)
     cr_assert_eq(quire_termdict_count(d), n);
     /* full iteration */
     quire_termdict_iter it;
+    uint64_t kept_sum = 0;
     cr_assert_eq(quire_termdict_seek(&it, d, quire_bytes_of(NULL, 0)), QUIRE_OK);
     for (size_t i = 0; i < n; i++) {
         cr_assert_eq(quire_termdict_next(&it), QUIRE_OK);
         expect_entry(&it, k, i);
+        if (i > 0)
+            expect_kept(&it, &k[i - 1], &k[i], &kept_sum);
     }
     cr_assert_eq(quire_termdict_next(&it), QUIRE_ENOTFOUND);
     cr_assert_eq(quire_termdict_next(&it), QUIRE_ENOTFOUND);
@@ -229,6 +245,7 @@ static void check_dict(const key *k, size_t n, uint64_t seed)
                 }
                 cr_assert_eq(rc, QUIRE_OK);
                 expect_entry(&it, k, x);
+                expect_kept(&it, &k[x == i ? at : x - 1], &k[x], &kept_sum);
             }
         }
         /* seek_ordinal */
@@ -264,9 +281,11 @@ static void check_dict(const key *k, size_t n, uint64_t seed)
             }
             cr_assert_eq(rc, QUIRE_OK);
             expect_entry(&it, k, i);
+            expect_kept(&it, &k[at], &k[i], &kept_sum);
             at = i;
         }
         cr_assert(n < 64 || sought > 0, "no forward seek tried");
+        cr_assert(n < 64 || kept_sum > 0, "kept is always 0");
     }
     keys_free(probes, probes_n);
     quire_termdict_close(d);

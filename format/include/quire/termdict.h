@@ -68,6 +68,11 @@ typedef struct quire_termdict_iter {
     uint8_t key[QUIRE_DICT_MAX_KEY];
     size_t key_len;
     quire_bytes value;
+    /* key[0..kept) are bytes the key buffer already held before the last call that moved
+     * the iterator (next, seek_forward; 0 after seek and seek_ordinal): a caller keeping
+     * work per key prefix (the fuzzy walk's automaton states) may start again from there.
+     * At most the shared prefix of the two keys, not always all of it. */
+    size_t kept;
     /* private */
     uint64_t block;
     const uint8_t *at, *block_end;
