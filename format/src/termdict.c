@@ -476,9 +476,16 @@ static int skip_in_block(quire_termdict_iter *it, quire_bytes from, bool *found)
     *found = false;
     while (it->left_in_block > 0) {
         uint64_t shared, suffix_len, v;
-        if (quire_varint_get(&shared, &p, end) != QUIRE_OK || shared > len ||
-            quire_varint_get(&suffix_len, &p, end) != QUIRE_OK || suffix_len == 0 ||
-            suffix_len > (uint64_t)(end - p) || suffix_len > QUIRE_DICT_MAX_KEY - shared)
+        if (end - p >= 2 && (p[0] | p[1]) < 0x80) { /* nearly every entry: two short lengths */
+            shared = p[0];
+            suffix_len = p[1];
+            p += 2;
+        } else if (quire_varint_get(&shared, &p, end) != QUIRE_OK ||
+                   quire_varint_get(&suffix_len, &p, end) != QUIRE_OK) {
+            goto corrupt;
+        }
+        if (shared > len || suffix_len == 0 || suffix_len > (uint64_t)(end - p) ||
+            suffix_len > QUIRE_DICT_MAX_KEY - shared)
             goto corrupt;
         const uint8_t *suffix = p;
         p += suffix_len;
