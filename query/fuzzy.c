@@ -236,6 +236,7 @@ typedef struct walk {
     uint32_t special[FUZZY_MAX_CHARS + 16]; /* the classes' characters, sorted, distinct */
     uint32_t special_count;                 /* ns; inputs are 0..ns-1, ns (other), ns + 1 */
     uint8_t ascii_class[128];               /* class of each ASCII character */
+    uint8_t ascii_first_special[128];       /* first_special_from() of each ASCII character */
     /* the automaton */
     dfa_state *states;
     uint32_t state_count, state_cap;
@@ -249,6 +250,8 @@ static int cmp_u32(const void *pa, const void *pb);
 /* The index of the first special character >= c (special_count if none). */
 static uint32_t first_special_from(const walk *w, uint32_t c)
 {
+    if (c < 128)
+        return w->ascii_first_special[c];
     uint32_t lo = 0, hi = w->special_count;
     while (lo < hi) {
         const uint32_t mid = lo + (hi - lo) / 2;
@@ -565,11 +568,13 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
     for (uint32_t i = 0; i < n; i++)
         if (w->special_count == 0 || w->special[w->special_count - 1] != w->special[i])
             w->special[w->special_count++] = w->special[i];
-    for (uint32_t c = 0; c < 128; c++) {
-        w->ascii_class[c] = (uint8_t)w->special_count;
-        for (uint32_t i = 0; i < w->special_count; i++)
-            if (w->special[i] == c)
-                w->ascii_class[c] = (uint8_t)i;
+    for (uint32_t c = 0, first = 0; c < 128; c++) {
+        while (first < w->special_count && w->special[first] < c)
+            first++;
+        w->ascii_first_special[c] = (uint8_t)first;
+        w->ascii_class[c] =
+            (uint8_t)(first < w->special_count && w->special[first] == c ? first
+                                                                         : w->special_count);
     }
     const size_t m1 = (size_t)len + 1, inputs = (size_t)w->special_count + 2;
     w->states = quire_malloc(DFA_MAX_STATES * sizeof *w->states);
