@@ -23,24 +23,68 @@
 #define B       QUIRE_DICT_BLOCK_TERMS
 #define CRC_LEN 4
 
-/* Keys are short (words: a few bytes, differing early): a loop beats a call to memcmp()
- * (which was 6% of a fuzzy walk's instructions under callgrind). */
-/* The length of the longest prefix a and b share. */
-static size_t common_prefix(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+/* Keys are words: a few bytes, often sharing most of them with the key they are compared
+ * with (a forward seek's target, the key before). A byte loop's exit then mispredicts on
+ * nearly every call (under callgrind's branch simulation, 17% of a fuzzy walk's
+ * mispredictions came from these two functions), so bytes are compared 8 or 4 at a time,
+ * the first difference found from the XOR of two loads. Nothing is read past n. */
+static inline uint64_t load64(const uint8_t *p)
 {
-    const size_t n = na < nb ? na : nb;
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint32_t load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The first i < n where a[i] != b[i], or n. */
+static inline size_t mismatch(const uint8_t *a, const uint8_t *b, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* little-endian: the lowest set bit of the XOR lies in the first differing byte */
+    if (n >= 8) {
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            const uint64_t x = load64(a + i) ^ load64(b + i);
+            if (x != 0)
+                return i + (size_t)(__builtin_ctzll(x) >> 3);
+        }
+        if (i == n)
+            return n;
+        const uint64_t x = load64(a + n - 8) ^ load64(b + n - 8); /* the tail, overlapping */
+        return x != 0 ? n - 8 + (size_t)(__builtin_ctzll(x) >> 3) : n;
+    }
+    if (n >= 4) {
+        uint32_t x = load32(a) ^ load32(b);
+        if (x != 0)
+            return (size_t)(__builtin_ctz(x) >> 3);
+        x = load32(a + n - 4) ^ load32(b + n - 4);
+        return x != 0 ? n - 4 + (size_t)(__builtin_ctz(x) >> 3) : n;
+    }
+#endif
     size_t i = 0;
     while (i < n && a[i] == b[i])
         i++;
     return i;
 }
 
+/* The length of the longest prefix a and b share. */
+static size_t common_prefix(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+    return mismatch(a, b, na < nb ? na : nb);
+}
+
 static int key_cmp(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
 {
     const size_t n = a_len < b_len ? a_len : b_len;
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return a[i] < b[i] ? -1 : 1;
+    const size_t i = mismatch(a, b, n);
+    if (i < n)
+        return a[i] < b[i] ? -1 : 1;
     return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
 }
 
