@@ -252,6 +252,8 @@ static uint32_t first_special_from(const walk *w, uint32_t c)
 {
     if (c < 128)
         return w->ascii_first_special[c];
+    if (c > w->special[w->special_count - 1])
+        return w->special_count; /* past them all: any character of a word in ASCII */
     uint32_t lo = 0, hi = w->special_count;
     while (lo < hi) {
         const uint32_t mid = lo + (hi - lo) / 2;
@@ -267,6 +269,8 @@ static uint32_t class_of(const walk *w, uint32_t c)
 {
     if (c < 128)
         return w->ascii_class[c];
+    if (c > w->special[w->special_count - 1])
+        return w->special_count;
     const uint32_t i = first_special_from(w, c);
     return i < w->special_count && w->special[i] == c ? i : w->special_count;
 }
@@ -511,7 +515,9 @@ static size_t put_utf8(uint8_t *out, uint32_t c)
 }
 
 /* The key prefix dead at code point `dead_at` (0-based): the smallest key that can still
- * be live after it, into target; its length, 0 when no later key can match. */
+ * be live after it, into target; its length, 0 when no later key can match. key is an
+ * iterator's key buffer and target has room for a key and a code point: both hold at
+ * least 16 bytes. */
 static size_t next_target(walk *w, const uint8_t *key, uint32_t dead_at, uint8_t *target)
 {
     for (uint32_t level = dead_at + 1; level-- > 0;) {
@@ -519,7 +525,10 @@ static size_t next_target(walk *w, const uint8_t *key, uint32_t dead_at, uint8_t
         if (c == 0)
             continue;
         const size_t head = level > 0 ? w->cp_end[level - 1] : 0;
-        memcpy(target, key, head);
+        if (head <= 16) /* most: a fixed copy (key and target have room), no length checks */
+            memcpy(target, key, 16);
+        else
+            memcpy(target, key, head);
         return head + put_utf8(target + head, c);
     }
     return 0;

@@ -73,6 +73,18 @@ static inline size_t mismatch(const uint8_t *a, const uint8_t *b, size_t n)
     return i;
 }
 
+/* key[shared..shared+len) = suffix[0..len). Most suffixes are short: a copy of a fixed 16
+ * bytes (whose mispredicted length checks a variable copy would pay) where both the key
+ * buffer and the bytes readable from suffix (up to readable_end) have room for it. */
+static inline void put_suffix(uint8_t *key, size_t shared, const uint8_t *suffix, size_t len,
+                              const uint8_t *readable_end)
+{
+    if (len <= 16 && shared + 16 <= QUIRE_DICT_MAX_KEY && readable_end - suffix >= 16)
+        memcpy(key + shared, suffix, 16);
+    else
+        memcpy(key + shared, suffix, len);
+}
+
 /* The length of the longest prefix a and b share. */
 static size_t common_prefix(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 {
@@ -374,11 +386,7 @@ static int step(quire_termdict_iter *it)
         /* order check: the new key differs from the previous one first at `shared` */
         if (suffix_len == 0 || (shared < it->key_len && p[0] <= it->key[shared]))
             goto corrupt;
-        if (suffix_len <= 16) /* most suffixes: a loop, not a call to memcpy() */
-            for (size_t i = 0; i < (size_t)suffix_len; i++)
-                it->key[shared + i] = p[i];
-        else
-            memcpy(it->key + shared, p, (size_t)suffix_len);
+        put_suffix(it->key, (size_t)shared, p, (size_t)suffix_len, end + CRC_LEN);
         if (shared < it->kept)
             it->kept = (size_t)shared;
         it->key_len = (size_t)(shared + suffix_len);
@@ -546,9 +554,10 @@ static int skip_in_block(quire_termdict_iter *it, quire_bytes from, bool *found)
         /* the key is from[0..shared) + suffix (shared <= m: those bytes are from's) */
         if (shared < m && suffix[0] <= from.ptr[shared])
             goto corrupt; /* not above the key before, which held from's byte there */
-        memcpy(it->key, from.ptr, (size_t)shared);
-        memcpy(it->key + shared, suffix, (size_t)suffix_len);
-        if (shared < it->kept) /* the key buffer agreed with from[0..m), shared <= m */
+        /* the key buffer agrees with from[0..m) and shared <= m: it holds the key's first
+         * shared bytes already */
+        put_suffix(it->key, (size_t)shared, suffix, (size_t)suffix_len, end + CRC_LEN);
+        if (shared < it->kept)
             it->kept = (size_t)shared;
         it->key_len = len;
         it->value = quire_bytes_of(value, (size_t)v);
