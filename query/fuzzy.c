@@ -627,7 +627,7 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
                 too_long = true;
                 break;
             }
-            const uint32_t cp = quire_utf8_next(key, key_len, &at);
+            const uint32_t cp = key[at] < 0x80 ? key[at++] : quire_utf8_next(key, key_len, &at);
             w->cps[k] = cp;
             w->cp_end[k] = at;
             k++;
