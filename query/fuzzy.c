@@ -243,6 +243,7 @@ typedef struct walk {
     cell *row_pool;
     int32_t *next_pool;
     uint32_t *table; /* hash of states, 2 * DFA_MAX_STATES slots, UINT32_MAX empty */
+    uint32_t dead_id; /* the one dead state (UINT32_MAX until made) */
 } walk;
 
 static int cmp_u32(const void *pa, const void *pb);
@@ -286,6 +287,7 @@ static uint64_t state_hash(const cell *rows, uint32_t n, uint32_t cls, bool star
 static void dfa_reset(walk *w)
 {
     w->state_count = 0;
+    w->dead_id = UINT32_MAX;
     for (uint32_t i = 0; i < 2 * DFA_MAX_STATES; i++)
         w->table[i] = UINT32_MAX;
 }
@@ -358,9 +360,11 @@ static __attribute__((noinline)) uint32_t dfa_build(walk *w, uint32_t s, uint32_
             before = rows[j];
     bool dead = st.started && lo > w->max &&
                 (uint32_t)before + (digraph_start(&w->pt, ac_rep) ? 0u : 1u) > w->max;
-    if (!dead && st.started && lo > w->max && w->pt.limited) {
+    if (!dead && lo > w->max && w->pt.limited) {
         /* with column limits: the row before feeds a live cell only by a transposition
-         * into column j + 2, or a digraph into column j + 1, within that column's limit */
+         * into column j + 2, or a digraph into column j + 1, within that column's limit
+         * (after a first character too: the row before is row 0, and a swap of the first
+         * two characters or a digraph of them starts from it) */
         const bool dg = digraph_start(&w->pt, ac_rep);
         dead = true;
         for (uint32_t j = 0; j < m1 && dead; j++)
@@ -368,7 +372,22 @@ static __attribute__((noinline)) uint32_t dfa_build(walk *w, uint32_t s, uint32_
                 (dg && j + 1 < m1 && rows[j] <= w->pt.limit[j + 1]))
                 dead = false;
     }
-    const uint32_t id = dfa_state_of(w, rows, input < ns ? input : ns, true, dead);
+    uint32_t id;
+    if (dead) {
+        /* A dead state is never stepped from (the walk seeks past its prefix): all of them
+         * are one, whose rows are never read, so no row of a dead prefix is hashed or
+         * kept. Its own transitions lead back to it. */
+        if (w->dead_id == UINT32_MAX) {
+            w->dead_id = dfa_state_of(w, rows, input < ns ? input : ns, true, true);
+            if (w->dead_id == UINT32_MAX)
+                return UINT32_MAX;
+            for (uint32_t i = 0; i < ns + 2; i++)
+                w->next_pool[w->states[w->dead_id].next + i] = (int32_t)w->dead_id;
+        }
+        id = w->dead_id;
+    } else {
+        id = dfa_state_of(w, rows, input < ns ? input : ns, true, false);
+    }
     if (id != UINT32_MAX)
         w->next_pool[w->states[s].next + input] = (int32_t)id;
     return id;
