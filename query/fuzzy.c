@@ -440,7 +440,7 @@ static __attribute__((noinline)) uint32_t step_after_reset(walk *w, uint32_t lev
     return dfa_step_input(w, w->sid[level], input);
 }
 
-/* Whether the key's first `level` code points (level >= 1) followed by a character of
+/* Whether the key's first `level` code points (none when level is 0) followed by a character of
  * class `input` (dfa_step_input) can still reach the distance (fuzzy.h: the last two
  * rows). */
 static inline bool is_live(walk *w, uint32_t level, uint32_t input)
@@ -472,12 +472,10 @@ static uint32_t next_live(walk *w, uint32_t level, uint32_t d)
         c = 0xE000;
     if (c > 0x10FFFF)
         return 0;
-    if (level == 0)
-        return c; /* row 0 holds a 0 */
     /* a repeat of the character before, when it is not special (the special ones that
-     * repeat are told apart by their class already) */
-    const uint32_t before = w->cps[level - 1];
-    const uint32_t ap = class_of(w, before) == ns ? before : UINT32_MAX;
+     * repeat are told apart by their class already); none for a first character */
+    const uint32_t before = level > 0 ? w->cps[level - 1] : UINT32_MAX;
+    const uint32_t ap = level > 0 && class_of(w, before) == ns ? before : UINT32_MAX;
     const bool other_live = is_live(w, level, ns);
     uint32_t i = first_special_from(w, c);
     while (c <= 0x10FFFF) {
