@@ -785,8 +785,9 @@ static int split_walk(const quire_segment *seg, const uint32_t *pattern, uint32_
 {
     /* e1 (columns 0..h) within c1 forwards, or e2 (columns h+1..m) within c2 backwards */
     /* c1 = max - 1, c2 = 0 at h = len / 2: on the Wikipedia sample's dictionary the
-     * fewest keys (58,076 read at the p50 of bench_approx's distance-2 words, against
-     * 113,774 for c1 = 0, c2 = 1, 89,483 for h = 0.4 len, 132,220 for the plain walk) */
+     * fewest keys over bench_approx's 75 distance-2 words (1.19 million in all, 13,315 at
+     * the p50, against 1.60 million for h = len / 2 - 1, 1.46 million for len / 2 + 1 and
+     * 2.61 million for c1 = 0, c2 = 1; the plain walk read 132,220 at the p50) */
     const uint32_t h = len / 2, c1 = max - 1, c2 = 0;
     cell fwd[FUZZY_MAX_CHARS + 1], bwd[FUZZY_MAX_CHARS + 1];
     uint32_t rev[FUZZY_MAX_CHARS];
