@@ -16,10 +16,8 @@
  *       distance) R times, its median microseconds, the keys read and seeks, against one
  *       scan of every form of the dictionary computing the distance (for the first N
  *       words, default all: --scan 0 times the walks alone, for profiling). Prints qid,
- *       distance, quire_us, scan_us (or -), keys, seeks, dictionary forms, matches (which
- *       must agree with the scan's), and
- *       of the keys read those the automaton stepped through (the rest were read on the
- *       way to a seek's target).
+ *       distance, quire_us, scan_us (or -), keys, seeks, dictionary forms and matches
+ *       (which must agree with the scan's).
  *
  * The scan loads every document's tokens once (before any timing), so it is timed on
  * scoring alone: the ratio is the pruning's, not the reading's.
@@ -452,9 +450,8 @@ static int fuzzy(const char *index, const char *file, int runs, int scan_n)
         } else {
             printf("\t-");
         }
-        printf("\t%llu\t%llu\t%llu\t%u\t%llu\n", (unsigned long long)e.stats.keys,
-               (unsigned long long)e.stats.seeks, (unsigned long long)forms, e.matched,
-               (unsigned long long)e.stats.scored);
+        printf("\t%llu\t%llu\t%llu\t%u\n", (unsigned long long)e.stats.keys,
+               (unsigned long long)e.stats.seeks, (unsigned long long)forms, e.matched);
         fflush(stdout);
         arena_free(&a);
     }

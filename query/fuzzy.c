@@ -629,8 +629,6 @@ static int walk_dict(quire_termdict_iter *it, const uint32_t *pattern, uint32_t 
             break; /* pair terms (version 4) and stems follow the forms */
         if (stats != NULL)
             stats->keys++;
-        if (stats != NULL)
-            stats->scored++;
         /* Rows for the code points the previous key shares with this one are still right
          * (the iterator says how many of its bytes it left as they were). */
         const size_t lcp = it->kept;

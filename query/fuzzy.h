@@ -70,10 +70,9 @@ uint32_t fuzzy_distance(const uint32_t *a, uint32_t na, const uint32_t *b, uint3
 
 /* What a walk did (for tests and the bench: the work must follow the matches). */
 typedef struct fuzzy_walk_stats {
-    uint64_t keys;   /* dictionary keys read */
-    uint64_t scored; /* ... of which scored (rows computed); keys a seek steps over are in
-                      * neither count */
-    uint64_t seeks;  /* seeks past a dead prefix */
+    uint64_t keys;  /* dictionary keys read (a seek steps over others without building
+                     * them: those are not counted) */
+    uint64_t seeks; /* seeks past a dead prefix */
 } fuzzy_walk_stats;
 
 /* Called for each form of the segment within the distance; a non-zero return stops the

@@ -270,7 +270,7 @@ Test(fuzzy, walk_finds_what_a_scan_of_the_dictionary_finds, .timeout = 900)
                 n = respell(w, n);
         }
         const uint32_t max = q % 7 == 0 ? 0 : q % 2 == 0 ? 1 : 2;
-        fuzzy_walk_stats st = {0, 0, 0};
+        fuzzy_walk_stats st = {0, 0};
         clear_hits(&walked);
         cr_assert_eq(fuzzy_segment_walk(seg, w, n, max, visit_push, &walked, &st), QUIRE_OK, "%s",
                      quire_errmsg());
@@ -369,7 +369,7 @@ Test(fuzzy, split_walk_gives_what_the_plain_walk_gives, .timeout = 900)
                 n = respell(w, n);
         }
         const uint32_t max = 1 + q % 2;
-        fuzzy_walk_stats ss = {0, 0, 0}, ps = {0, 0, 0};
+        fuzzy_walk_stats ss = {0, 0}, ps = {0, 0};
         clear_hits(&split);
         clear_hits(&plain);
         cr_assert_eq(fuzzy_segment_walk(seg, w, n, max, visit_push, &split, &ss), QUIRE_OK, "%s",
