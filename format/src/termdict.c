@@ -576,6 +576,13 @@ corrupt:
     return quire_corrupt("%s: block %llu: bad entry", d->name, (unsigned long long)it->block);
 }
 
+/* Block k loaded and its first key decoded. */
+static int enter_first(quire_termdict_iter *it, uint64_t k)
+{
+    const int rc = load_block(it, k);
+    return rc == QUIRE_OK ? step(it) : rc;
+}
+
 int quire_termdict_seek_forward(quire_termdict_iter *it, quire_bytes from)
 {
     const quire_termdict *d = it->d;
@@ -589,9 +596,7 @@ int quire_termdict_seek_forward(quire_termdict_iter *it, quire_bytes from)
         key_cmp(d->keys[k + 1], d->key_lens[k + 1], from.ptr, from.len) <= 0) {
         /* `from` lies in a later block: to it, and its first key */
         k = find_block_from(d, k + 1, from.ptr, from.len);
-        int rc = load_block(it, k);
-        if (rc == QUIRE_OK)
-            rc = step(it);
+        const int rc = enter_first(it, k);
         if (rc != QUIRE_OK)
             return rc;
         if (key_cmp(it->key, it->key_len, from.ptr, from.len) >= 0) {
@@ -612,9 +617,7 @@ int quire_termdict_seek_forward(quire_termdict_iter *it, quire_bytes from)
         it->at_end = true;
         return QUIRE_OK;
     }
-    int rc2 = load_block(it, it->block + 1);
-    if (rc2 == QUIRE_OK)
-        rc2 = step(it);
+    const int rc2 = enter_first(it, it->block + 1);
     if (rc2 == QUIRE_OK)
         it->pending = true;
     return rc2;
