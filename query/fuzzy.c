@@ -103,11 +103,16 @@ static cell min2(cell a, cell b)
  * symmetric under reversal (forwards phh = f: ph is f, then h repeats h; backwards the
  * first h of hhp repeats nothing), so a pattern holding f or h is made lenient instead:
  * f = p, and h and k (q) deleted or inserted at no cost, which covers ph = f and kh = h
- * letter by letter whatever stands beside them, with no digraph rule left. A repeat is
- * then deleted as the later of the two letters read, as forwards (the two are the same
- * class, so which one goes costs the same). Every forward operation costs at least as
- * much as its counterpart backwards, and the rows are those of a plain edit distance, so
- * the prefix test of the forward walk holds as it is. */
+ * letter by letter whatever stands beside them, with no digraph rule left. A key's repeat
+ * is deleted free as the later of its two letters read, which backwards is the other one
+ * of the two; a swap beside the run may need exactly that one (forwards p y y: the swap py
+ * and the second y free; backwards y y p: the swap takes the y read second, and the y free
+ * forwards is the one left to pay). So in every backward pattern, lenient or not, a letter
+ * repeating the one before lowers the row before to the row before that (dfa_build: the
+ * run's first letter goes free too), which only lowers cells. Every forward operation then
+ * costs at least as much as its counterpart backwards, and the rows are those of a plain
+ * edit distance, so the prefix test of the forward walk holds as it is
+ * (tests/query/test_fuzzy.c, split_walk_holds_on_repeats_swaps_and_digraphs). */
 static void pattern_reverse(fuzzy_pattern *pt, const uint32_t *b, uint32_t m)
 {
     pt->reverse = true;
@@ -350,7 +355,7 @@ static __attribute__((noinline)) uint32_t dfa_build(walk *w, uint32_t s, uint32_
     cell rows[2 * (FUZZY_MAX_CHARS + 1)];
     memcpy(rows, w->row_pool + st.rows + m1, m1 * sizeof *rows); /* now the row before */
     const cell *r2 = w->row_pool + st.rows;
-    if (w->pt.reverse && !w->pt.lenient && st.started && canon(ac_rep) == canon(ap_rep))
+    if (w->pt.reverse && st.started && canon_of(&w->pt, ac_rep) == canon_of(&w->pt, ap_rep))
         for (uint32_t j = 0; j < m1; j++) /* backwards: the run's first letter went free too */
             rows[j] = min2(rows[j], r2[j]);
     const cell lo = next_row(rows + m1, rows, r2, st.started ? 2 : 1, ap_rep, ac_rep, &w->pt);

@@ -405,6 +405,80 @@ Test(fuzzy, split_walk_gives_what_the_plain_walk_gives, .timeout = 900)
     remove_tmp(dir);
 }
 
+/* The split against the plain walk on a dictionary made to break it: words over a few
+ * letters that repeat, swap and form digraphs (p, h, k, q, y, i, f, m, n). A backward walk
+ * must never find a key farther than the forward distance; a repeat beside a swap did
+ * (forwards "py" + "y" is a swap and a free repeat; backwards the repeat's free letter is
+ * the other y, and the swap then paid for it), and the split walk missed npyyhm for
+ * miphmm~2 until the backward rows let the run's first letter go free in every pattern. */
+Test(fuzzy, split_walk_holds_on_repeats_swaps_and_digraphs, .timeout = 300)
+{
+    char *dir = make_tmp();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/words.txt", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    static const char alphabet[] = "pnkhhaqyfiemm";
+    static const char *const known[] = {"npyyhm",  "pymmeihh", "ippnnih",
+                                        "ymmhkqq", "npphh",    "npphhh"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        fprintf(f, "%s ", known[i]);
+    for (uint32_t i = 0; i < 30000; i++) {
+        const uint32_t n = 3 + rnd(7);
+        for (uint32_t j = 0; j < n; j++)
+            fputc(alphabet[rnd(sizeof alphabet - 1)], f);
+        fputc(i % 12 == 11 ? '\n' : ' ', f);
+    }
+    cr_assert_eq(fclose(f), 0);
+    char inputs[4200];
+    snprintf(inputs, sizeof inputs, "'%s'", path);
+    char *idx = index_inputs(dir, inputs);
+    quire_index *ix = NULL;
+    cr_assert_eq(quire_index_open(&ix, idx, NULL), QUIRE_OK, "%s", quire_errmsg());
+    const quire_segment *seg = quire_index_segment(ix, 0);
+    cr_assert_not_null(quire_segment_revdict(seg));
+    hit_list split = {0}, plain = {0};
+    static const char *const words[] = {"miphmm", "emyeyh", "pieiih", "mihhqq", "pnkhhh"};
+    uint64_t differ = 0, matches = 0;
+    for (uint32_t q = 0; q < 1200; q++) {
+        uint32_t w[16], n;
+        if (q < 2 * (sizeof words / sizeof words[0])) {
+            n = fuzzy_decode(w, words[q / 2], strlen(words[q / 2]));
+        } else {
+            n = 4 + rnd(6);
+            for (uint32_t j = 0; j < n; j++)
+                w[j] = (uint8_t)alphabet[rnd(sizeof alphabet - 1)];
+        }
+        const uint32_t max = 1 + q % 2;
+        fuzzy_walk_stats st = {0, 0};
+        clear_hits(&split);
+        clear_hits(&plain);
+        cr_assert_eq(fuzzy_segment_walk(seg, w, n, max, visit_push, &split, &st), QUIRE_OK);
+        cr_assert_eq(fuzzy_segment_walk_plain(seg, w, n, max, visit_push, &plain, &st), QUIRE_OK);
+        char *word = encode(w, n);
+        differ += split.count != plain.count;
+        cr_expect_eq(split.count, plain.count, "'%s'~%u: split %u forms, plain %u", word,
+                     (unsigned)max, (unsigned)split.count, (unsigned)plain.count);
+        for (uint32_t i = 0; i < split.count && i < plain.count; i++)
+            cr_expect_str_eq(split.forms[i], plain.forms[i], "'%s'~%u: form %u", word,
+                             (unsigned)max, (unsigned)i);
+        free(word);
+        matches += plain.count;
+    }
+    cr_assert_eq(differ, 0);
+    cr_assert_gt(matches, 10000, "the words must reach the dictionary: %llu matches",
+                 (unsigned long long)matches);
+    clear_hits(&split);
+    clear_hits(&plain);
+    free(split.forms);
+    free(split.dists);
+    free(plain.forms);
+    free(plain.dists);
+    quire_index_close(ix);
+    free(idx);
+    remove_tmp(dir);
+}
+
 Test(fuzzy, expansion_keeps_the_closest_and_reports_the_rest, .timeout = 900)
 {
     const char *src = env_or_skip("QUIRE_SOURCE_DIR");
