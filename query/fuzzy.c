@@ -380,8 +380,10 @@ static __attribute__((noinline)) uint32_t dfa_build(walk *w, uint32_t s, uint32_
     uint32_t id;
     if (dead) {
         /* A dead state is never stepped from (the walk seeks past its prefix): all of them
-         * are one, whose rows are never read, so no row of a dead prefix is hashed or
-         * kept. Its own transitions lead back to it. */
+         * are one, so no other dead row is hashed or kept. Its own transitions lead back to
+         * it. Its rows stay in the table: a transition reaching the same rows and class is
+         * dead too (deadness follows from them; only a first character's test above is
+         * skipped, and it would find the same). */
         if (w->dead_id == UINT32_MAX) {
             w->dead_id = dfa_state_of(w, rows, input < ns ? input : ns, true, true);
             if (w->dead_id == UINT32_MAX)
