@@ -411,7 +411,7 @@ Test(fuzzy, split_walk_gives_what_the_plain_walk_gives, .timeout = 900)
  * (forwards "py" + "y" is a swap and a free repeat; backwards the repeat's free letter is
  * the other y, and the swap then paid for it), and the split walk missed npyyhm for
  * miphmm~2 until the backward rows let the run's first letter go free in every pattern. */
-Test(fuzzy, split_walk_holds_on_repeats_swaps_and_digraphs, .timeout = 300)
+Test(fuzzy, split_walk_holds_on_repeats_swaps_and_digraphs, .timeout = 900)
 {
     char *dir = make_tmp();
     char path[4096];
