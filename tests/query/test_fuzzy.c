@@ -114,6 +114,13 @@ static void clear_hits(hit_list *l)
     l->count = 0;
 }
 
+static void free_hits(hit_list *l)
+{
+    clear_hits(l);
+    free(l->forms);
+    free(l->dists);
+}
+
 static int visit_push(void *ctx, quire_bytes key, uint32_t d)
 {
     push_hit(ctx, key.ptr, key.len, d);
@@ -221,6 +228,38 @@ static char *encode(const uint32_t *w, uint32_t n)
     return s;
 }
 
+/* w[0..n) walked within max both ways, split and plain, into `split` and `plain` (cleared
+ * first): the same forms at the same distances are expected. Adds the keys each read to
+ * *split_keys and *plain_keys; whether the two differ. */
+static bool split_differs(const quire_segment *seg, const uint32_t *w, uint32_t n, uint32_t max,
+                          hit_list *split, hit_list *plain, uint64_t *split_keys,
+                          uint64_t *plain_keys)
+{
+    fuzzy_walk_stats ss = {0, 0}, ps = {0, 0};
+    clear_hits(split);
+    clear_hits(plain);
+    cr_assert_eq(fuzzy_segment_walk(seg, w, n, max, visit_push, split, &ss), QUIRE_OK, "%s",
+                 quire_errmsg());
+    cr_assert_eq(fuzzy_segment_walk_plain(seg, w, n, max, visit_push, plain, &ps), QUIRE_OK, "%s",
+                 quire_errmsg());
+    char *word = encode(w, n);
+    bool differ = split->count != plain->count;
+    cr_expect_eq(split->count, plain->count, "'%s'~%u: split %u forms, plain %u", word,
+                 (unsigned)max, (unsigned)split->count, (unsigned)plain->count);
+    for (uint32_t i = 0; i < split->count && i < plain->count; i++) {
+        differ |=
+            strcmp(split->forms[i], plain->forms[i]) != 0 || split->dists[i] != plain->dists[i];
+        cr_expect_str_eq(split->forms[i], plain->forms[i], "'%s'~%u: form %u", word, (unsigned)max,
+                         (unsigned)i);
+        cr_expect_eq(split->dists[i], plain->dists[i], "'%s'~%u: %s", word, (unsigned)max,
+                     plain->forms[i]);
+    }
+    free(word);
+    *split_keys += ss.keys;
+    *plain_keys += ps.keys;
+    return differ;
+}
+
 static char *reuters_index(char **dir_out, uint32_t docs)
 {
     const char *shared = env_or_skip("QUIRE_SHARED");
@@ -320,15 +359,9 @@ Test(fuzzy, walk_finds_what_a_scan_of_the_dictionary_finds, .timeout = 900)
                 (unsigned long long)walks, (unsigned long long)(keys_read / walks),
                 (unsigned long long)(long_keys / (long_walks ? long_walks : 1)), (unsigned)d.count,
                 (unsigned long long)matches);
-    clear_hits(&walked);
-    clear_hits(&scanned);
-    clear_hits(&plain);
-    free(plain.forms);
-    free(plain.dists);
-    free(walked.forms);
-    free(walked.dists);
-    free(scanned.forms);
-    free(scanned.dists);
+    free_hits(&walked);
+    free_hits(&scanned);
+    free_hits(&plain);
     free_dict(&d);
     quire_index_close(ix);
     free(idx);
@@ -368,37 +401,14 @@ Test(fuzzy, split_walk_gives_what_the_plain_walk_gives, .timeout = 900)
             if (q % 4 != 0)
                 n = respell(w, n);
         }
-        const uint32_t max = 1 + q % 2;
-        fuzzy_walk_stats ss = {0, 0}, ps = {0, 0};
-        clear_hits(&split);
-        clear_hits(&plain);
-        cr_assert_eq(fuzzy_segment_walk(seg, w, n, max, visit_push, &split, &ss), QUIRE_OK, "%s",
-                     quire_errmsg());
-        cr_assert_eq(fuzzy_segment_walk_plain(seg, w, n, max, visit_push, &plain, &ps), QUIRE_OK,
-                     "%s", quire_errmsg());
-        char *word = encode(w, n);
-        cr_expect_eq(split.count, plain.count, "'%s'~%u: split %u forms, plain %u", word,
-                     (unsigned)max, (unsigned)split.count, (unsigned)plain.count);
-        for (uint32_t i = 0; i < split.count && i < plain.count; i++) {
-            cr_expect_str_eq(split.forms[i], plain.forms[i], "'%s'~%u: form %u", word,
-                             (unsigned)max, (unsigned)i);
-            cr_expect_eq(split.dists[i], plain.dists[i], "'%s'~%u: %s", word, (unsigned)max,
-                         plain.forms[i]);
-        }
-        free(word);
-        split_keys += ss.keys;
-        plain_keys += ps.keys;
+        (void)split_differs(seg, w, n, 1 + q % 2, &split, &plain, &split_keys, &plain_keys);
         matches += plain.count;
     }
     cr_log_info("1500 words: keys read %llu split, %llu plain; %llu matches",
                 (unsigned long long)split_keys, (unsigned long long)plain_keys,
                 (unsigned long long)matches);
-    clear_hits(&split);
-    clear_hits(&plain);
-    free(split.forms);
-    free(split.dists);
-    free(plain.forms);
-    free(plain.dists);
+    free_hits(&split);
+    free_hits(&plain);
     free_dict(&d);
     quire_index_close(ix);
     free(idx);
@@ -439,7 +449,7 @@ Test(fuzzy, split_walk_holds_on_repeats_swaps_and_digraphs, .timeout = 900)
     cr_assert_not_null(quire_segment_revdict(seg));
     hit_list split = {0}, plain = {0};
     static const char *const words[] = {"miphmm", "emyeyh", "pieiih", "mihhqq", "pnkhhh"};
-    uint64_t differ = 0, matches = 0;
+    uint64_t differ = 0, matches = 0, split_keys = 0, plain_keys = 0;
     for (uint32_t q = 0; q < 1200; q++) {
         uint32_t w[16], n;
         if (q < 2 * (sizeof words / sizeof words[0])) {
@@ -449,31 +459,14 @@ Test(fuzzy, split_walk_holds_on_repeats_swaps_and_digraphs, .timeout = 900)
             for (uint32_t j = 0; j < n; j++)
                 w[j] = (uint8_t)alphabet[rnd(sizeof alphabet - 1)];
         }
-        const uint32_t max = 1 + q % 2;
-        fuzzy_walk_stats st = {0, 0};
-        clear_hits(&split);
-        clear_hits(&plain);
-        cr_assert_eq(fuzzy_segment_walk(seg, w, n, max, visit_push, &split, &st), QUIRE_OK);
-        cr_assert_eq(fuzzy_segment_walk_plain(seg, w, n, max, visit_push, &plain, &st), QUIRE_OK);
-        char *word = encode(w, n);
-        differ += split.count != plain.count;
-        cr_expect_eq(split.count, plain.count, "'%s'~%u: split %u forms, plain %u", word,
-                     (unsigned)max, (unsigned)split.count, (unsigned)plain.count);
-        for (uint32_t i = 0; i < split.count && i < plain.count; i++)
-            cr_expect_str_eq(split.forms[i], plain.forms[i], "'%s'~%u: form %u", word,
-                             (unsigned)max, (unsigned)i);
-        free(word);
+        differ += split_differs(seg, w, n, 1 + q % 2, &split, &plain, &split_keys, &plain_keys);
         matches += plain.count;
     }
     cr_assert_eq(differ, 0);
     cr_assert_gt(matches, 10000, "the words must reach the dictionary: %llu matches",
                  (unsigned long long)matches);
-    clear_hits(&split);
-    clear_hits(&plain);
-    free(split.forms);
-    free(split.dists);
-    free(plain.forms);
-    free(plain.dists);
+    free_hits(&split);
+    free_hits(&plain);
     quire_index_close(ix);
     free(idx);
     remove_tmp(dir);
