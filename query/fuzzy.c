@@ -275,9 +275,7 @@ static uint32_t class_of(const walk *w, uint32_t c)
 {
     if (c < 128)
         return w->ascii_class[c];
-    if (c > w->special[w->special_count - 1])
-        return w->special_count;
-    const uint32_t i = first_special_from(w, c);
+    const uint32_t i = first_special_from(w, c); /* special_count at once past them all */
     return i < w->special_count && w->special[i] == c ? i : w->special_count;
 }
 
