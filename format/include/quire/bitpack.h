@@ -64,9 +64,11 @@ QUIRE_MUST_CHECK int quire_pfor_unpack(uint32_t *out, size_t count, const uint8_
                                        size_t avail, size_t *used);
 
 /* The bytes (*used) of the patched group of `count` values at `in`, found without
- * unpacking it: its head, exception count, packed length and exceptions are read and
- * checked as quire_pfor_unpack() checks them, but for the exceptions' high parts against
- * the values. QUIRE_OK or QUIRE_ECORRUPT (no message set). */
+ * unpacking it: its head, exception count and packed length are checked as
+ * quire_pfor_unpack() checks them, and the exceptions measured (each an index byte and
+ * a varint of at most 5 bytes) but not checked: a group that unpack accepts, skip
+ * accepts with the same length, and one cut short both refuse; bad exception values are
+ * refused when the group is unpacked. QUIRE_OK or QUIRE_ECORRUPT (no message set). */
 QUIRE_MUST_CHECK int quire_pfor_skip(size_t count, const uint8_t *in, size_t avail,
                                      size_t *used);
 
