@@ -64,10 +64,15 @@ static void word_update(phrase_word *w)
     w->doc = doc;
 }
 
-static int word_advance(phrase_word *w, uint32_t target)
+static inline __attribute__((always_inline)) int word_advance(phrase_word *w, uint32_t target)
 {
     const bool fresh = w->fresh;
     w->fresh = false;
+    if (w->form_count == 1) { /* an exact word or a pair */
+        const int rc = quire_postings_advance(&w->forms[0], target);
+        w->doc = w->forms[0].doc;
+        return rc;
+    }
     for (uint32_t i = 0; i < w->form_count; i++) {
         if (fresh || w->forms[i].doc < target) {
             const int rc = quire_postings_advance(&w->forms[i], target);
