@@ -359,21 +359,45 @@ static int reserve(uint32_t **buf, uint32_t *cap, uint32_t need)
     return QUIRE_OK;
 }
 
-/* The occurrences of the phrase words[0..n) in doc `d` (every word on it), as their
- * starts in *buf (grown as needed), ascending; those ending past `limit` are left out.
- * The word with the lowest tf proposes the starts (each of its positions, less its
- * offset in the phrase); then each other word, by ascending tf, keeps the starts where it
- * stands at its offset (a merge of two ascending lists). A word's positions are decoded
- * only when starts remain for it to check, so a document that lacks the phrase usually
- * costs the positions of its rarest two or three words, not of all. */
-static int phrase_starts(phrase_state *st, phrase_word *words, uint32_t n, uint32_t d,
-                         uint32_t limit, uint32_t **buf, uint32_t *cap, uint32_t *count)
+/* Keep the starts s[0..*m) where word i of the phrase (on doc d) stands at s + i: a merge
+ * of two ascending lists. */
+static int keep_starts(phrase_word *w, uint32_t i, uint32_t d, uint32_t *s, uint32_t *m)
+{
+    const int rc = word_positions(w, d);
+    if (rc != QUIRE_OK)
+        return rc;
+    uint32_t kept = 0, at = 0;
+    for (uint32_t k = 0; k < *m; k++) {
+        const uint32_t want = s[k] + i;
+        while (at < w->pos_count && w->pos[at] < want)
+            at++;
+        if (at == w->pos_count)
+            break; /* no later start can match either */
+        if (w->pos[at] == want)
+            s[kept++] = s[k];
+    }
+    *m = kept;
+    return QUIRE_OK;
+}
+
+/* The starts in doc `d` where the phrase words[0..n) has words idx[0..k) at their offsets
+ * (idx NULL: every word a pair does not cover; each of them on d), in *buf (grown as
+ * needed), ascending; starts of occurrences ending past `limit` are left out. The word with
+ * the lowest tf proposes the starts (each of its positions, less its offset in the
+ * phrase); then each other word, by ascending tf, keeps the starts where it stands at its
+ * offset. A word's positions are decoded only when starts remain for it to check, so a
+ * document that lacks the phrase usually costs the positions of its rarest two or three
+ * words, not of all. */
+static int starts_of(phrase_state *st, phrase_word *words, uint32_t n, const uint32_t *idx,
+                     uint32_t k, uint32_t d, uint32_t limit, uint32_t **buf, uint32_t *cap,
+                     uint32_t *count)
 {
     *count = 0;
     uint32_t *by = st->by_tf;
     uint32_t *tf = st->by_tf + n; /* tf of word i at tf[i] */
-    uint32_t active = 0;          /* words read: all but those a pair covers */
-    for (uint32_t i = 0; i < n; i++) {
+    uint32_t active = 0;
+    for (uint32_t x = 0, end = idx != NULL ? k : n; x < end; x++) {
+        const uint32_t i = idx != NULL ? idx[x] : x;
         if (words[i].covered)
             continue;
         tf[i] = word_tf(&words[i], d);
@@ -390,34 +414,26 @@ static int phrase_starts(phrase_state *st, phrase_word *words, uint32_t n, uint3
     if (rc != QUIRE_OK)
         return rc;
     uint32_t *s = *buf, m = 0;
-    for (uint32_t k = 0; k < a->pos_count; k++) {
-        if (a->pos[k] < anchor)
+    for (uint32_t j = 0; j < a->pos_count; j++) {
+        if (a->pos[j] < anchor)
             continue;
-        const uint32_t start = a->pos[k] - anchor;
+        const uint32_t start = a->pos[j] - anchor;
         if ((uint64_t)start + n > limit)
             break;
         s[m++] = start;
     }
-    for (uint32_t r = 1; r < active && m > 0; r++) {
-        const uint32_t i = by[r];
-        phrase_word *w = &words[i];
-        rc = word_positions(w, d);
-        if (rc != QUIRE_OK)
-            return rc;
-        uint32_t kept = 0, at = 0;
-        for (uint32_t k = 0; k < m; k++) {
-            const uint32_t want = s[k] + i;
-            while (at < w->pos_count && w->pos[at] < want)
-                at++;
-            if (at == w->pos_count)
-                break; /* no later start can match either */
-            if (w->pos[at] == want)
-                s[kept++] = s[k];
-        }
-        m = kept;
-    }
+    for (uint32_t r = 1; r < active && m > 0 && rc == QUIRE_OK; r++)
+        rc = keep_starts(&words[by[r]], by[r], d, s, &m);
     *count = m;
-    return QUIRE_OK;
+    return rc;
+}
+
+/* The occurrences of the phrase words[0..n) in doc `d` (every word on it), as their
+ * starts in *buf, as starts_of() finds them. */
+static int phrase_starts(phrase_state *st, phrase_word *words, uint32_t n, uint32_t d,
+                         uint32_t limit, uint32_t **buf, uint32_t *cap, uint32_t *count)
+{
+    return starts_of(st, words, n, NULL, 0, d, limit, buf, cap, count);
 }
 
 /* The occurrences of a NEAR operand, words[0..n), in doc d, as phrase_starts() gives
@@ -693,15 +709,15 @@ static int push_match(phrase_state *st, uint32_t doc, uint32_t freq)
     return QUIRE_OK;
 }
 
-/* The first doc >= target that every word holds, in *doc (QUIRE_DOC_END if none): the
- * words are advanced in st->order, rarest first, and one that lands beyond the target
- * raises it and starts the round again (galloping: each advance skips whole blocks). */
-static int align(phrase_state *st, uint32_t n, uint32_t target, uint32_t *doc)
+/* The first doc >= target that the words st->order[k0..k1) all hold, in *doc
+ * (QUIRE_DOC_END if none): the words are advanced in that order, rarest first, and one
+ * that lands beyond the target raises it and starts the round again (galloping: each
+ * advance skips whole blocks). */
+static inline __attribute__((always_inline)) int align(phrase_state *st, uint32_t k0, uint32_t k1,
+                                                       uint32_t target, uint32_t *doc)
 {
-    (void)n;
-    n = st->order_count;
 again:
-    for (uint32_t k = 0; k < n; k++) {
+    for (uint32_t k = k0; k < k1; k++) {
         phrase_word *w = &st->words[st->order[k]];
         if (w->doc < target || w->fresh) {
             const int rc = word_advance(w, target);
@@ -731,18 +747,18 @@ static int check_doc(const quire_segment *seg, uint32_t d)
     return QUIRE_OK;
 }
 
+static int next_match(phrase_state *st, phrase_cursor *c, const quire_segment *seg,
+                      const query_node *node, uint32_t target, uint32_t *doc, uint32_t *freq);
+
 static int scan(phrase_state *st, const quire_segment *seg, const query_node *node)
 {
     uint32_t target = 0;
     for (;;) {
         uint32_t d, freq;
-        int rc = align(st, node->word_count, target, &d);
+        int rc = next_match(st, NULL, seg, node, target, &d, &freq);
         if (rc != QUIRE_OK || d == QUIRE_DOC_END)
             return rc;
-        if ((rc = check_doc(seg, d)) != QUIRE_OK ||
-            (rc = doc_freq(st, seg, node, d, &freq)) != QUIRE_OK)
-            return rc;
-        if (freq > 0 && (rc = push_match(st, d, freq)) != QUIRE_OK)
+        if ((rc = push_match(st, d, freq)) != QUIRE_OK)
             return rc;
         if (d == QUIRE_DOC_END - 1)
             return QUIRE_OK;
@@ -1209,13 +1225,13 @@ static bool block_is_below(const phrase_cursor *c, const quire_postings_cursor *
  * postings whose impacts are all below the floor is skipped whole, undecoded; once it
  * is on the target, its own tf below the floor moves the target on before the other
  * words are read. Skipped documents are counted (they may have matched). */
-static int align_floor(phrase_cursor *c, uint32_t target, uint32_t *doc)
+static inline __attribute__((always_inline)) int
+align_floor(phrase_cursor *c, uint32_t k0, uint32_t k1, uint32_t target, uint32_t *doc)
 {
     phrase_state *st = &c->st;
-    const uint32_t n = st->order_count;
     const double reach = word_reach(c->node);
 again:
-    for (uint32_t k = 0; k < n; k++) {
+    for (uint32_t k = k0; k < k1; k++) {
         phrase_word *w = &st->words[st->order[k]];
         quire_postings_cursor *b = bound_cursor(w);
         int rc;
@@ -1259,38 +1275,91 @@ none:
     return QUIRE_OK;
 }
 
-int phrase_cursor_next(phrase_cursor *c, uint32_t target, uint32_t *doc, uint32_t *freq)
+/* Staged matching, for a phrase of more than STAGE_WORDS words to read (no NEAR, no
+ * parts): only its STAGE_WORDS rarest words are aligned on a candidate and their positions
+ * intersected; each other word, by ascending cost, is moved onto the candidate only while
+ * starts remain. The common words of a quote are then read (a block of their postings
+ * decoded) only in the documents where its rare words stand in place, not in every
+ * document that holds them all. */
+#define STAGE_WORDS 2
+
+static bool is_staged(const phrase_state *st, const query_node *node)
 {
-    phrase_state *st = &c->st;
+    return node->near_split == 0 && node->part_count <= 1 && st->order_count > STAGE_WORDS;
+}
+
+/* The least tf in doc d of the words st->order[0..k) (on d): the most occurrences a phrase
+ * can have there. */
+static uint64_t order_min_tf(const phrase_state *st, uint32_t k, uint32_t d)
+{
+    uint64_t m = UINT64_MAX;
+    for (uint32_t j = 0; j < k; j++) {
+        const uint32_t tf = word_tf(&st->words[st->order[j]], d);
+        if (tf < m)
+            m = tf;
+    }
+    return m;
+}
+
+/* The first doc >= target where `node` occurs, in *doc (QUIRE_DOC_END if none), with its
+ * occurrences there in *freq. With c (a cursor with a floor), candidates whose words' tfs
+ * cannot beat the floor are passed over (counted in c->skipped). */
+static int next_match(phrase_state *st, phrase_cursor *c, const quire_segment *seg,
+                      const query_node *node, uint32_t target, uint32_t *doc, uint32_t *freq)
+{
+    const bool staged = is_staged(st, node);
+    const uint32_t k = staged ? STAGE_WORDS : st->order_count;
     for (;;) {
         uint32_t d;
-        int rc =
-            c->has_floor ? align_floor(c, target, &d) : align(st, c->node->word_count, target, &d);
+        int rc = c != NULL ? align_floor(c, 0, k, target, &d) : align(st, 0, k, target, &d);
         if (rc != QUIRE_OK)
             return rc;
         if (d == QUIRE_DOC_END)
             break;
-        if ((rc = check_doc(c->seg, d)) != QUIRE_OK)
+        if ((rc = check_doc(seg, d)) != QUIRE_OK)
             return rc;
-        if (c->has_floor &&
-            (double)freq_bound(c, d) <=
-                c->floor_alpha + c->floor_beta * (double)quire_segment_doc_len(c->seg, d)) {
+        uint32_t next = d == QUIRE_DOC_END - 1 ? QUIRE_DOC_END : d + 1;
+        uint32_t f = 0;
+        if (c != NULL &&
+            (double)(staged ? order_min_tf(st, k, d) : freq_bound(c, d)) <=
+                c->floor_alpha + c->floor_beta * (double)quire_segment_doc_len(seg, d)) {
             c->skipped++;
-        } else {
-            uint32_t f;
-            if ((rc = doc_freq(st, c->seg, c->node, d, &f)) != QUIRE_OK)
+        } else if (!staged) {
+            if ((rc = doc_freq(st, seg, node, d, &f)) != QUIRE_OK)
                 return rc;
-            if (f > 0) {
-                *doc = d;
-                *freq = f;
-                return QUIRE_OK;
+        } else {
+            const uint32_t limit =
+                node->field == QUERY_FIELD_TITLE ? quire_segment_title_len(seg, d) : UINT32_MAX;
+            rc = starts_of(st, st->words, node->word_count, st->order, k, d, limit, &st->starts[0],
+                           &st->starts_cap[0], &f);
+            for (uint32_t r = k; r < st->order_count && f > 0 && rc == QUIRE_OK; r++) {
+                uint32_t on;
+                rc = c != NULL ? align_floor(c, r, r + 1, d, &on) : align(st, r, r + 1, d, &on);
+                if (rc == QUIRE_OK && on != d) {
+                    f = 0; /* word r lacks d (or is below the floor there), and all up to on */
+                    next = on;
+                } else if (rc == QUIRE_OK) {
+                    rc = keep_starts(&st->words[st->order[r]], st->order[r], d, st->starts[0], &f);
+                }
             }
+            if (rc != QUIRE_OK)
+                return rc;
         }
-        if (d == QUIRE_DOC_END - 1)
+        if (f > 0) {
+            *doc = d;
+            *freq = f;
+            return QUIRE_OK;
+        }
+        if (next == QUIRE_DOC_END)
             break;
-        target = d + 1;
+        target = next;
     }
     *doc = QUIRE_DOC_END;
     *freq = 0;
     return QUIRE_OK;
+}
+
+int phrase_cursor_next(phrase_cursor *c, uint32_t target, uint32_t *doc, uint32_t *freq)
+{
+    return next_match(&c->st, c->has_floor ? c : NULL, c->seg, c->node, target, doc, freq);
 }
