@@ -261,21 +261,40 @@ typedef struct pos_run {
     uint32_t n;
 } pos_run;
 
-/* Merge k ascending runs of distinct values into out. */
-static void merge_runs(uint32_t *out, pos_run *runs, uint32_t k)
+/* Merge two ascending runs of distinct values into out; returns its end. */
+static uint32_t *merge2(uint32_t *out, const uint32_t *a, uint32_t na, const uint32_t *b,
+                        uint32_t nb)
 {
-    for (;;) {
-        uint32_t best = UINT32_MAX, at = k;
-        for (uint32_t i = 0; i < k; i++)
-            if (runs[i].n > 0 && runs[i].p[0] <= best) {
-                best = runs[i].p[0];
-                at = i;
-            }
-        if (at == k)
-            return;
-        *out++ = best;
-        runs[at].p++;
-        runs[at].n--;
+    const uint32_t *ae = a + na, *be = b + nb;
+    while (a < ae && b < be) { /* branch-free: which run gives is data, not a jump */
+        const uint32_t x = *a, y = *b;
+        const bool from_b = y < x;
+        *out++ = from_b ? y : x;
+        a += !from_b;
+        b += from_b;
+    }
+    memcpy(out, a, (size_t)(ae - a) * sizeof *a);
+    out += ae - a;
+    memcpy(out, b, (size_t)(be - b) * sizeof *b);
+    return out + (be - b);
+}
+
+/* Merge k ascending runs of distinct values, n values in all, into out, two at a
+ * time: the runs merged so far with the next, in turn into out and scratch (n values
+ * each), so that the last merge lands in out. */
+static void merge_runs(uint32_t *out, uint32_t *scratch, const pos_run *runs, uint32_t k)
+{
+    if (k < 2) {
+        if (k == 1)
+            memcpy(out, runs[0].p, (size_t)runs[0].n * sizeof *out);
+        return;
+    }
+    const uint32_t *cur = runs[0].p;
+    uint32_t n = runs[0].n;
+    for (uint32_t i = 1; i < k; i++) {
+        uint32_t *dst = (k - 1 - i) % 2 == 0 ? out : scratch;
+        n = (uint32_t)(merge2(dst, cur, n, runs[i].p, runs[i].n) - dst);
+        cur = dst;
     }
 }
 
@@ -309,8 +328,8 @@ static int word_positions(phrase_word *w, uint32_t d)
             w->pos_doc = d;
         return rc;
     }
-    if (total > w->buf_cap) {
-        uint32_t *buf = quire_realloc(w->buf, (size_t)total * sizeof *buf);
+    if (total > w->buf_cap) { /* the merged positions, then as many of scratch */
+        uint32_t *buf = quire_realloc(w->buf, (size_t)total * 2 * sizeof *buf);
         if (buf == NULL)
             return quire_oom();
         w->buf = buf;
@@ -337,7 +356,7 @@ static int word_positions(phrase_word *w, uint32_t d)
     /* Each position holds one token, so the forms' lists are disjoint: merging their runs
      * (or, for many forms, sorting them) gives the word's. */
     if (on <= MERGE_WAYS)
-        merge_runs(w->buf, runs, k);
+        merge_runs(w->buf, w->buf + total, runs, k);
     else
         qsort(w->buf, n, sizeof *w->buf, cmp_u32);
     w->pos = w->buf;
