@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "quire/array.h"
+#include "quire/keysort.h"
 
 #define NONE        UINT32_MAX
 #define ARENA_CHUNK (1u << 20)
@@ -44,14 +45,9 @@ typedef struct arena_chunk {
     char data[];
 } arena_chunk;
 
-/* Sort entries: the key's first 8 bytes as a big-endian number decide most comparisons
- * without touching the keys (most words are shorter than 8 bytes). */
-typedef struct sort_entry {
-    uint64_t prefix;
-    const char *key;
-    uint32_t len;
-    uint32_t index;
-} sort_entry;
+/* Sort entries (quire/keysort.h): the key's first 8 bytes as a big-endian number decide
+ * most comparisons without touching the keys (most words are shorter than 8 bytes). */
+typedef quire_keysort_entry sort_entry;
 
 /* A source's vocabulary numbers -> form terms (NONE: not looked up yet), valid for one
  * epoch of the source and one generation of the inverter (its tables are emptied at each
@@ -551,20 +547,6 @@ int inverter_add_doc(inverter *inv, const quire_doc_info *info, const inv_form *
 
 /* ---- flush ---- */
 
-static int cmp_sort_entries(const void *a, const void *b)
-{
-    const sort_entry *x = a, *y = b;
-    if (x->prefix != y->prefix)
-        return x->prefix < y->prefix ? -1 : 1;
-    if (x->len <= 8 || y->len <= 8) /* equal prefixes: the shorter key sorts first */
-        return x->len < y->len ? -1 : x->len > y->len;
-    uint32_t n = (x->len < y->len ? x->len : y->len) - 8;
-    int c = memcmp(x->key + 8, y->key + 8, n);
-    if (c)
-        return c;
-    return x->len < y->len ? -1 : x->len > y->len;
-}
-
 static int cmp_bytes(const void *a, const void *b)
 {
     const quire_bytes *x = a, *y = b;
@@ -573,42 +555,6 @@ static int cmp_bytes(const void *a, const void *b)
     if (c)
         return c;
     return x->len < y->len ? -1 : x->len > y->len;
-}
-
-/* Sort by key: an LSD radix sort of the 8-byte prefixes, 8 bits a pass (a pass where
- * every entry has the same digit is skipped), then each run of equal prefixes, where longer
- * keys differ later, by the comparison. `tmp` has room for n entries. */
-static void sort_entries(sort_entry *e, sort_entry *tmp, uint32_t n)
-{
-    sort_entry *from = e, *to = tmp;
-    for (unsigned shift = 0; shift < 64 && n > 1; shift += 8) {
-        uint32_t count[256] = {0};
-        for (uint32_t i = 0; i < n; i++)
-            count[(from[i].prefix >> shift) & 255]++;
-        if (count[(from[0].prefix >> shift) & 255] == n)
-            continue;
-        uint32_t at = 0;
-        for (unsigned d = 0; d < 256; d++) {
-            uint32_t c = count[d];
-            count[d] = at;
-            at += c;
-        }
-        for (uint32_t i = 0; i < n; i++)
-            to[count[(from[i].prefix >> shift) & 255]++] = from[i];
-        sort_entry *x = from;
-        from = to;
-        to = x;
-    }
-    if (from != e)
-        memcpy(e, from, (size_t)n * sizeof *e);
-    for (uint32_t i = 0; i < n;) {
-        uint32_t j = i + 1;
-        while (j < n && e[j].prefix == e[i].prefix)
-            j++;
-        if (j - i > 1)
-            qsort(e + i, j - i, sizeof *e, cmp_sort_entries);
-        i = j;
-    }
 }
 
 /* Terms of a table in key order (caller frees). */
@@ -623,15 +569,12 @@ static int sorted_order(const term_table *t, uint32_t **out)
     }
     for (uint32_t i = 0; i < t->count; i++) {
         const term *x = &t->terms[i];
-        uint64_t p = 0;
-        for (uint32_t k = 0; k < 8; k++)
-            p = (p << 8) | (k < x->key_len ? (uint8_t)x->key[k] : 0);
-        e[i].prefix = p;
-        e[i].key = x->key;
+        e[i].key = (const uint8_t *)x->key;
         e[i].len = x->key_len;
+        e[i].prefix = quire_keysort_prefix(e[i].key, e[i].len);
         e[i].index = i;
     }
-    sort_entries(e, e + t->count + 1, t->count);
+    quire_keysort(e, e + t->count + 1, t->count);
     for (uint32_t i = 0; i < t->count; i++)
         order[i] = e[i].index;
     quire_free(e);

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "quire/keysort.h"
+
 /* The length of the UTF-8 sequence at p[0..n) if it is one well-formed code point
  * (shortest form, no surrogates, at most U+10FFFF), else 0. */
 static size_t utf8_seq(const uint8_t *p, size_t n)
@@ -88,7 +90,8 @@ int revdict_write(const char *dir, uint64_t id, const quire_buf *forms, uint64_t
     rvd_path(path, sizeof path, dir, id);
     unlink(path); /* a leftover of an interrupted run that had the same id */
     uint8_t *rev = quire_malloc(forms->len > 0 ? forms->len : 1);
-    rkey *keys = quire_malloc((form_count > 0 ? form_count : 1) * sizeof *keys);
+    /* the keys, then as many entries of scratch for the sort */
+    quire_keysort_entry *keys = quire_malloc((form_count > 0 ? form_count : 1) * 2 * sizeof *keys);
     if (rev == NULL || keys == NULL) {
         quire_free(rev);
         quire_free(keys);
@@ -109,15 +112,16 @@ int revdict_write(const char *dir, uint64_t id, const quire_buf *forms, uint64_t
             valid = false; /* not UTF-8: no reversed dictionary for this segment */
             break;
         }
-        keys[n].p = r;
-        keys[n++].len = (size_t)len;
+        keys[n].key = r;
+        keys[n].len = (uint32_t)len;
+        keys[n].prefix = quire_keysort_prefix(r, (size_t)len);
+        keys[n++].index = 0;
         p += len;
     }
     int rc = QUIRE_OK;
     if (!valid || n != form_count || p != end)
         goto done;
-    if (n > 1)
-        qsort(keys, (size_t)n, sizeof *keys, cmp_rkey);
+    quire_keysort(keys, keys + n, (size_t)n);
     quire_sink s;
     rc = quire_sink_open(&s, path);
     if (rc != QUIRE_OK)
@@ -126,7 +130,7 @@ int revdict_write(const char *dir, uint64_t id, const quire_buf *forms, uint64_t
     quire_termdict_writer *w = NULL;
     rc = quire_termdict_writer_new(&w, &s);
     for (uint64_t i = 0; i < n && rc == QUIRE_OK; i++)
-        rc = quire_termdict_add(w, quire_bytes_of(keys[i].p, keys[i].len), quire_bytes_of("", 0));
+        rc = quire_termdict_add(w, quire_bytes_of(keys[i].key, keys[i].len), quire_bytes_of("", 0));
     uint64_t count = 0, di_off = 0, di_len = 0;
     if (rc == QUIRE_OK)
         rc = quire_termdict_finish(w, &count);
