@@ -47,10 +47,7 @@ typedef struct entry {
 
 struct analyze_worker {
     quire_analyzer *an;
-    quire_store_encoder *enc;
-    int level;         /* of the stored text */
-    store_dict *sd;    /* the run's dictionary, NULL: none (DEFLATE blocks) */
-    bool enc_has_dict; /* enc uses sd's dictionary (or sd has none) */
+    store_dict *sd; /* the run's dictionary, trained on the batch of seq 0; NULL: none */
     /* the vocabulary: open addressing over `vw` (slot = index + 1, 0 empty), emptied at a
      * document boundary once it takes more than vocab_max bytes */
     vword *vw;
@@ -79,15 +76,15 @@ struct analyze_worker {
     uint32_t pair_count, pair_cap;
     uint32_t *ptok_entry, *ptok_pos; /* per pair occurrence of the current doc */
     uint32_t ptok_count, ptok_cap;
-    quire_buf text; /* the batch's stored-text stream */
     quire_buf sanitized;
 };
 
 void batch_reset(batch *b)
 {
-    b->raw.len = b->clean.len = b->strings.len = b->forms.len = b->positions.len = b->store.len = 0;
-    b->raw.err = b->clean.err = b->strings.err = b->forms.err = b->positions.err = b->store.err =
-        QUIRE_OK;
+    b->raw.len = b->clean.len = b->strings.len = b->forms.len = b->positions.len = b->text.len =
+        b->store.len = 0;
+    b->raw.err = b->clean.err = b->strings.err = b->forms.err = b->positions.err = b->text.err =
+        b->store.err = QUIRE_OK;
     b->doc_count = 0;
     b->error = QUIRE_OK;
 }
@@ -99,13 +96,14 @@ void batch_free(batch *b)
     quire_buf_free(&b->strings);
     quire_buf_free(&b->forms);
     quire_buf_free(&b->positions);
+    quire_buf_free(&b->text);
     quire_buf_free(&b->store);
     quire_free(b->docs);
     memset(b, 0, sizeof *b);
 }
 
-int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, int zlib_level,
-                       size_t vocab_bytes, uint32_t index)
+int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, size_t vocab_bytes,
+                       uint32_t index)
 {
     *out = NULL;
     analyze_worker *w = quire_calloc(1, sizeof *w);
@@ -116,14 +114,8 @@ int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts, in
         quire_free(w);
         return rc;
     }
-    rc = quire_store_encoder_new(&w->enc, zlib_level);
-    if (rc != QUIRE_OK) {
-        analyze_worker_free(w);
-        return rc;
-    }
     w->vocab_max = vocab_bytes;
     w->index = index;
-    w->level = zlib_level;
     if (inverter_pairs_enabled()) {
         w->common = quire_analyzer_common_words(w->an, &w->common_count);
         if (w->common_count >= PAIR_WORDS_MAX) /* cannot be numbered: no pairs */
@@ -138,7 +130,6 @@ void analyze_worker_free(analyze_worker *w)
     if (!w)
         return;
     quire_analyzer_free(w->an);
-    quire_store_encoder_free(w->enc);
     quire_free(w->vw);
     quire_free(w->vslots);
     quire_buf_free(&w->words);
@@ -150,7 +141,6 @@ void analyze_worker_free(analyze_worker *w)
     quire_free(w->ptok_entry);
     quire_free(w->ptok_pos);
     quire_buf_free(&w->map);
-    quire_buf_free(&w->text);
     quire_buf_free(&w->sanitized);
     quire_free(w);
 }
@@ -160,24 +150,71 @@ void analyze_worker_set_store_dict(analyze_worker *w, store_dict *sd)
     w->sd = sd;
 }
 
-/* The encoder for the run's dictionary, on the first batch this worker compresses: the
- * first batch of the run (seq 0) trains it; the others wait for it. */
-static int use_store_dict(analyze_worker *w, const batch *b)
+struct batch_compressor {
+    quire_store_encoder *enc;
+    int level;
+    store_dict *sd;
+    bool has_dict; /* enc uses sd's dictionary (or there is none to wait for) */
+};
+
+int batch_compressor_new(batch_compressor **out, int level, store_dict *sd)
 {
-    int rc = b->seq == 0 ? store_dict_train(w->sd, w->text.data, w->text.len) : QUIRE_OK;
+    *out = NULL;
+    batch_compressor *c = quire_calloc(1, sizeof *c);
+    if (!c)
+        return quire_oom();
+    const int rc = quire_store_encoder_new(&c->enc, level);
+    if (rc != QUIRE_OK) {
+        quire_free(c);
+        return rc;
+    }
+    c->level = level;
+    c->sd = sd;
+    c->has_dict = sd == NULL;
+    *out = c;
+    return QUIRE_OK;
+}
+
+void batch_compressor_free(batch_compressor *c)
+{
+    if (!c)
+        return;
+    quire_store_encoder_free(c->enc);
+    quire_free(c);
+}
+
+/* The encoder for the run's dictionary, on the first batch this compressor takes: it waits
+ * for the dictionary the analysis of seq 0 trains. */
+static int use_store_dict(batch_compressor *c)
+{
     quire_bytes dict = {NULL, 0};
-    if (rc == QUIRE_OK)
-        rc = store_dict_wait(w->sd, &dict);
+    int rc = store_dict_wait(c->sd, &dict);
     if (rc == QUIRE_OK && dict.len > 0) {
         quire_store_encoder *e;
-        rc = quire_store_encoder_new_dict(&e, w->level, dict);
+        rc = quire_store_encoder_new_dict(&e, c->level, dict);
         if (rc == QUIRE_OK) {
-            quire_store_encoder_free(w->enc);
-            w->enc = e;
+            quire_store_encoder_free(c->enc);
+            c->enc = e;
         }
     }
-    w->enc_has_dict = rc == QUIRE_OK;
+    c->has_dict = rc == QUIRE_OK;
     return rc;
+}
+
+int batch_compress(batch_compressor *c, batch *b)
+{
+    if (!c->has_dict) {
+        const int rc = use_store_dict(c);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    for (size_t off = 0; off < b->text.len; off += QUIRE_STORE_BLOCK) {
+        size_t n = b->text.len - off < QUIRE_STORE_BLOCK ? b->text.len - off : QUIRE_STORE_BLOCK;
+        const int rc = quire_store_encoder_encode(c->enc, &b->store, b->text.data + off, n);
+        if (rc != QUIRE_OK)
+            return rc;
+    }
+    return b->store.err ? quire_oom() : QUIRE_OK;
 }
 
 quire_analyzer *analyze_worker_analyzer(analyze_worker *w)
@@ -522,8 +559,8 @@ static size_t put_clean(analyze_worker *w, quire_buf *dst, const char *s, size_t
 int analyze_batch(analyze_worker *w, batch *b)
 {
     b->worker = w->index;
-    w->text.len = 0;
-    w->text.err = QUIRE_OK;
+    b->text.len = 0;
+    b->text.err = QUIRE_OK;
     for (uint32_t i = 0; i < b->doc_count; i++) {
         batch_doc *d = &b->docs[i];
         const char *raw = (const char *)b->raw.data;
@@ -535,10 +572,10 @@ int analyze_batch(analyze_worker *w, batch *b)
         d->clean_title_off = b->clean.len;
         d->invalid += (uint32_t)put_clean(w, &b->clean, raw + d->title_off, d->title_len);
         d->clean_title_len = b->clean.len - d->clean_title_off;
-        size_t text_start = w->text.len;
-        d->invalid += (uint32_t)put_clean(w, &w->text, raw + d->text_off, d->text_len);
-        d->stored_len = w->text.len - text_start;
-        if (b->clean.err || w->text.err || w->sanitized.err)
+        size_t text_start = b->text.len;
+        d->invalid += (uint32_t)put_clean(w, &b->text, raw + d->text_off, d->text_len);
+        d->stored_len = b->text.len - text_start;
+        if (b->clean.err || b->text.err || w->sanitized.err)
             return quire_oom();
 
         new_doc(w);
@@ -548,8 +585,8 @@ int analyze_batch(analyze_worker *w, batch *b)
         int rc = tokenize(w, (const char *)b->clean.data + d->clean_title_off,
                           d->clean_title_len, 0, &nt, d, NULL);
         if (rc == QUIRE_OK)
-            rc = tokenize(w, (const char *)w->text.data + text_start, (size_t)d->stored_len,
-                          nt + 1, &nx, d, &w->map);
+            rc = tokenize(w, (const char *)b->text.data + text_start, (size_t)d->stored_len, nt + 1,
+                          &nx, d, &w->map);
         if (rc != QUIRE_OK)
             return rc;
         /* the text map: its entry count, then the deltas; none (0 bytes) for a text of at
@@ -572,19 +609,14 @@ int analyze_batch(analyze_worker *w, batch *b)
         if (rc != QUIRE_OK)
             return rc;
     }
-    /* stored text: the batch's stream cut into blocks */
-    if (w->sd && !w->enc_has_dict) {
-        int rc = use_store_dict(w, b);
+    /* the run's stored-text dictionary, from the first batch's text (nobody compresses
+     * before it is published) */
+    if (w->sd && b->seq == 0) {
+        const int rc = store_dict_train(w->sd, b->text.data, b->text.len);
         if (rc != QUIRE_OK)
             return rc;
     }
-    for (size_t off = 0; off < w->text.len; off += QUIRE_STORE_BLOCK) {
-        size_t n = w->text.len - off < QUIRE_STORE_BLOCK ? w->text.len - off : QUIRE_STORE_BLOCK;
-        int rc = quire_store_encoder_encode(w->enc, &b->store, w->text.data + off, n);
-        if (rc != QUIRE_OK)
-            return rc;
-    }
-    if (b->strings.err || b->forms.err || b->positions.err || b->store.err)
+    if (b->strings.err || b->forms.err || b->positions.err)
         return quire_oom();
     return QUIRE_OK;
 }

@@ -53,7 +53,8 @@ typedef struct batch {
     quire_buf strings;   /* forms and stems */
     quire_buf forms;     /* batch_form records */
     quire_buf positions; /* uint32 */
-    quire_buf store;     /* encoded stored-text blocks, back to back */
+    quire_buf text;      /* the stored-text stream, the texts back to back (sanitised) */
+    quire_buf store;     /* text as encoded stored-text blocks, back to back */
     int error;           /* analysis error, QUIRE_OK if none */
     uint32_t worker;     /* the worker that analysed it: whose vocabulary `word`s number */
 } batch;
@@ -67,15 +68,26 @@ typedef struct analyze_worker analyze_worker;
 /* `index` (< INVERTER_SOURCES) tells the worker's vocabulary from the others' for the
  * inverter. */
 QUIRE_MUST_CHECK int analyze_worker_new(analyze_worker **out, const quire_analyzer_opts *opts,
-                                        int zlib_level, size_t vocab_bytes, uint32_t index);
+                                        size_t vocab_bytes, uint32_t index);
 void analyze_worker_free(analyze_worker *w);
-/* Compress stored text with the run's dictionary `sd` (trained on the batch of seq 0). */
+/* Train the run's stored-text dictionary `sd` on the batch of seq 0, when it analyses it. */
 void analyze_worker_set_store_dict(analyze_worker *w, store_dict *sd);
 quire_analyzer *analyze_worker_analyzer(analyze_worker *w);
 /* Stems asked for (one per token) and how many came without running Snowball (from the
  * vocabulary, or the analyzer's own cache). */
 void analyze_worker_stem_stats(const analyze_worker *w, uint64_t *asked, uint64_t *cached);
-/* Analyse a filled batch in place. */
+/* Analyse a filled batch in place (its stored text into b->text, not yet compressed). */
 QUIRE_MUST_CHECK int analyze_batch(analyze_worker *w, batch *b);
+
+/* Stored-text compression, apart from analysis so that any thread may do it (the pipeline
+ * gives it to whichever thread would otherwise wait): one compressor per thread, at the
+ * run's level, with the run's dictionary `sd` (NULL: none, DEFLATE blocks), which the
+ * analysis of the batch of seq 0 trains and a compressor waits for. The blocks are the
+ * same whoever compresses them. */
+typedef struct batch_compressor batch_compressor;
+QUIRE_MUST_CHECK int batch_compressor_new(batch_compressor **out, int level, store_dict *sd);
+void batch_compressor_free(batch_compressor *c);
+/* An analysed batch's stored text (b->text) cut into blocks and compressed into b->store. */
+QUIRE_MUST_CHECK int batch_compress(batch_compressor *c, batch *b);
 
 #endif
