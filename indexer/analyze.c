@@ -49,7 +49,8 @@ struct analyze_worker {
     quire_analyzer *an;
     store_dict *sd; /* the run's dictionary, trained on the batch of seq 0; NULL: none */
     /* the vocabulary: open addressing over `vw` (slot = index + 1, 0 empty), emptied at a
-     * document boundary once it takes more than vocab_max bytes */
+     * document boundary once its words take more than half of vocab_max bytes (its arrays
+     * then take at most vocab_max) */
     vword *vw;
     uint32_t vw_count, vw_cap;
     uint32_t *vslots;
@@ -230,10 +231,13 @@ void analyze_worker_stem_stats(const analyze_worker *w, uint64_t *asked, uint64_
     *cached = w->lookups - (calls - hits); /* every token, less Snowball's runs */
 }
 
+/* What the vocabulary's words take, not its arrays' room: the room stays when it is
+ * emptied, so measured by room it would be full again at its first word, and emptied at
+ * every document. The arrays double as they grow (the slots are kept at least twice the
+ * words), so they take at most twice this. */
 static size_t vocab_bytes(const analyze_worker *w)
 {
-    return (size_t)w->vw_cap * sizeof(vword) + ((size_t)w->vslot_mask + 1) * sizeof(uint32_t) +
-           w->words.cap;
+    return (size_t)w->vw_count * (sizeof(vword) + 2 * sizeof(uint32_t)) + w->words.len;
 }
 
 static int grow_vslots(analyze_worker *w)
@@ -260,7 +264,7 @@ static void new_doc(analyze_worker *w)
     w->tok_count = 0;
     w->pair_count = 0;
     w->ptok_count = 0;
-    if (w->vw_count > 0 && vocab_bytes(w) > w->vocab_max) {
+    if (w->vw_count > 0 && vocab_bytes(w) > w->vocab_max / 2) { /* its room: vocab_max */
         /* full: start again (the analyzer's stem cache still knows the stems) */
         w->vw_count = 0;
         w->words.len = 0;
