@@ -502,6 +502,20 @@ static void set_error(run *r, int rc)
     pthread_cond_broadcast(&r->cv);
 }
 
+/* Claim slot s's pending stored text and compress it with c (called with r->mu held,
+ * which it lets go meanwhile; returns with it held). */
+static void compress_slot(run *r, uint32_t s, batch_compressor *c)
+{
+    r->store_state[s] = STORE_CLAIMED;
+    pthread_mutex_unlock(&r->mu);
+    const int rc = batch_compress(c, &r->slots[s]);
+    pthread_mutex_lock(&r->mu);
+    if (rc != QUIRE_OK)
+        set_error(r, rc);
+    r->store_state[s] = STORE_DONE;
+    pthread_cond_broadcast(&r->cv);
+}
+
 /* Compress the analysed slot of the lowest seq whose stored text waits for it, with c: a
  * thread that would otherwise wait does this (called with r->mu held; returns with it held).
  * false: there was none. */
@@ -514,14 +528,7 @@ static bool compress_pending(run *r, batch_compressor *c)
             s = i;
     if (s == r->nslots || r->error != QUIRE_OK)
         return false;
-    r->store_state[s] = STORE_CLAIMED;
-    pthread_mutex_unlock(&r->mu);
-    const int rc = batch_compress(c, &r->slots[s]);
-    pthread_mutex_lock(&r->mu);
-    if (rc != QUIRE_OK)
-        set_error(r, rc);
-    r->store_state[s] = STORE_DONE;
-    pthread_cond_broadcast(&r->cv);
+    compress_slot(r, s, c);
     return true;
 }
 
@@ -585,17 +592,10 @@ static void *inverter_main(void *arg)
         }
         /* its stored text: compressed here unless another thread has taken it */
         while (r->error == QUIRE_OK && r->store_state[s] != STORE_DONE) {
-            if (r->store_state[s] == STORE_PENDING) {
-                r->store_state[s] = STORE_CLAIMED;
-                pthread_mutex_unlock(&r->mu);
-                const int crc = batch_compress(r->comps[r->ncomps - 1], &r->slots[s]);
-                pthread_mutex_lock(&r->mu);
-                r->store_state[s] = STORE_DONE;
-                if (crc != QUIRE_OK)
-                    set_error(r, crc);
-            } else {
+            if (r->store_state[s] == STORE_PENDING)
+                compress_slot(r, s, r->comps[r->ncomps - 1]);
+            else
                 pthread_cond_wait(&r->cv, &r->mu);
-            }
         }
         if (r->error != QUIRE_OK)
             break;
