@@ -72,6 +72,7 @@ typedef struct run {
     /* stored-text compressors: one per worker, then the reader's, then the inverter's */
     batch_compressor **comps;
     int ncomps;
+    batch_compressor *reader_comp, *inv_comp; /* the last two of comps */
     uint64_t next_fill, next_analyze, next_invert;
     bool reader_done;
     int error;
@@ -593,7 +594,7 @@ static void *inverter_main(void *arg)
         /* its stored text: compressed here unless another thread has taken it */
         while (r->error == QUIRE_OK && r->store_state[s] != STORE_DONE) {
             if (r->store_state[s] == STORE_PENDING)
-                compress_slot(r, s, r->comps[r->ncomps - 1]);
+                compress_slot(r, s, r->inv_comp);
             else
                 pthread_cond_wait(&r->cv, &r->mu);
         }
@@ -650,7 +651,7 @@ static int run_threaded(run *r, analyze_worker **workers, int threads)
     while (r->error == QUIRE_OK) {
         uint32_t s = (uint32_t)(r->next_fill % r->nslots);
         while (r->error == QUIRE_OK && r->state[s] != SLOT_FREE)
-            if (!compress_pending(r, r->comps[r->ncomps - 2]))
+            if (!compress_pending(r, r->reader_comp))
                 pthread_cond_wait(&r->cv, &r->mu);
         if (r->error != QUIRE_OK)
             break;
@@ -681,7 +682,7 @@ static int run_threaded(run *r, analyze_worker **workers, int threads)
     }
     /* all read: compress what waits for it until everything is inverted */
     while (r->error == QUIRE_OK && r->next_invert < r->next_fill)
-        if (!compress_pending(r, r->comps[r->ncomps - 2]))
+        if (!compress_pending(r, r->reader_comp))
             pthread_cond_wait(&r->cv, &r->mu);
     pthread_mutex_unlock(&r->mu);
     for (int i = 0; i < started; i++)
@@ -1017,6 +1018,10 @@ int indexer_run(const indexer_opts *opts, indexer_summary *summary)
         rc = batch_compressor_new(
             &r.comps[i], opts->zlib_level < 0 ? QUIRE_STORE_LEVEL_DEFAULT : opts->zlib_level,
             &r.sdict);
+    if (rc == QUIRE_OK) {
+        r.reader_comp = r.comps[r.ncomps - 2];
+        r.inv_comp = r.comps[r.ncomps - 1];
+    }
     if (rc == QUIRE_OK) {
         snprintf(r.analyzer_id, sizeof r.analyzer_id, "%s",
                  quire_analyzer_id(analyze_worker_analyzer(workers[0])));
